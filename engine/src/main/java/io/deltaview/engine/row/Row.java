@@ -1,0 +1,74 @@
+package io.deltaview.engine.row;
+
+import java.util.Arrays;
+
+/**
+ * An immutable tuple of column values in Deltaview's canonical Java representation (see {@link Values}).
+ *
+ * <p>Rows are the elements of Z-sets, so equality and hashing are by value; the hash is computed once.
+ */
+public final class Row {
+
+  public static final Row EMPTY = new Row(new Object[0]);
+
+  private final Object[] values;
+  private final int hash;
+
+  private Row(Object[] values) {
+    this.values = values;
+    this.hash = Arrays.hashCode(values);
+  }
+
+  /** Wraps {@code values} without copying: the caller hands over ownership of the array. */
+  public static Row wrap(Object[] values) {
+    return values.length == 0 ? EMPTY : new Row(values);
+  }
+
+  public static Row of(Object... values) {
+    return wrap(values.clone());
+  }
+
+  public int size() {
+    return values.length;
+  }
+
+  public Object get(int index) {
+    return values[index];
+  }
+
+  /** A new row holding the columns at {@code indexes}, in that order. */
+  public Row project(int[] indexes) {
+    Object[] out = new Object[indexes.length];
+    for (int i = 0; i < indexes.length; i++) {
+      out[i] = values[indexes[i]];
+    }
+    return wrap(out);
+  }
+
+  /** This row's columns followed by {@code other}'s. */
+  public Row concat(Row other) {
+    Object[] out = Arrays.copyOf(values, values.length + other.values.length);
+    System.arraycopy(other.values, 0, out, values.length, other.values.length);
+    return wrap(out);
+  }
+
+  /** A copy of the values; the row itself stays immutable. */
+  public Object[] toArray() {
+    return values.clone();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return this == o || (o instanceof Row r && hash == r.hash && Arrays.equals(values, r.values));
+  }
+
+  @Override
+  public int hashCode() {
+    return hash;
+  }
+
+  @Override
+  public String toString() {
+    return Arrays.toString(values);
+  }
+}
