@@ -1,0 +1,21 @@
+package io.deltaview.driver.route;
+
+import java.sql.SQLException;
+
+/**
+ * The single place that decides, for each execution, whether SQL passes through, is rewritten to read a
+ * view's result table, or is a Deltaview command. Every {@code execute*} of every wrapper calls it.
+ */
+public interface QueryRouter {
+
+  /**
+   * Routes {@code sql} executed on a connection whose transaction state is {@code session}.
+   * Must be cheap for repeated SQL (a cache lookup) and must never throw for SQL it merely cannot
+   * rewrite: that passes through.
+   */
+  Route route(String sql, SessionState session) throws SQLException;
+
+  /** Called once when the owning connection closes. */
+  default void connectionClosed(SessionState session) {
+  }
+}
