@@ -1,0 +1,222 @@
+package io.deltaview.driver.command;
+
+import io.deltaview.driver.command.IncrementalCommand.QualifiedName;
+import java.sql.SQLException;
+import java.util.Locale;
+
+/**
+ * Recognises Deltaview's commands at the start of a SQL string. Everything else is left to PostgreSQL,
+ * so {@link #isCandidate} is written to reject ordinary queries after looking at a few characters.
+ */
+public final class IncrementalCommandParser {
+
+  private static final String SYNTAX_ERROR = "42601";
+
+  private final String sql;
+  private int pos;
+
+  private IncrementalCommandParser(String sql) {
+    this.sql = sql;
+  }
+
+  /**
+   * Cheap pre-check for the per-query path: true only if the first word is CREATE, DROP, SHOW or EXPLAIN
+   * and the second is INCREMENTAL. No allocation for ordinary SELECTs.
+   */
+  public static boolean isCandidate(String sql) {
+    int i = skipSpaceAndComments(sql, 0);
+    if (i >= sql.length()) {
+      return false;
+    }
+    int end = wordEnd(sql, i);
+    if (!isWord(sql, i, end, "CREATE") && !isWord(sql, i, end, "DROP")
+        && !isWord(sql, i, end, "SHOW") && !isWord(sql, i, end, "EXPLAIN")) {
+      return false;
+    }
+    int j = skipSpaceAndComments(sql, end);
+    return isWord(sql, j, wordEnd(sql, j), "INCREMENTAL");
+  }
+
+  private static boolean isWord(String s, int start, int end, String keyword) {
+    return end - start == keyword.length() && s.regionMatches(true, start, keyword, 0, keyword.length());
+  }
+
+  /** Parses a command; returns null if {@code sql} is not a Deltaview command. */
+  public static IncrementalCommand parse(String sql) throws SQLException {
+    if (!isCandidate(sql)) {
+      return null;
+    }
+    return new IncrementalCommandParser(sql).command();
+  }
+
+  private IncrementalCommand command() throws SQLException {
+    String verb = word();
+    expectKeyword("INCREMENTAL");
+    switch (verb) {
+      case "CREATE": {
+        expectKeyword("VIEW");
+        boolean ifNotExists = false;
+        if (peekKeyword("IF")) {
+          expectKeyword("IF");
+          expectKeyword("NOT");
+          expectKeyword("EXISTS");
+          ifNotExists = true;
+        }
+        QualifiedName name = qualifiedName();
+        expectKeyword("AS");
+        String query = rest("a SELECT after AS");
+        return new IncrementalCommand.CreateView(name, ifNotExists, query);
+      }
+      case "DROP": {
+        expectKeyword("VIEW");
+        boolean ifExists = false;
+        if (peekKeyword("IF")) {
+          expectKeyword("IF");
+          expectKeyword("EXISTS");
+          ifExists = true;
+        }
+        QualifiedName name = qualifiedName();
+        expectEnd();
+        return new IncrementalCommand.DropView(name, ifExists);
+      }
+      case "SHOW":
+        expectKeyword("VIEWS");
+        expectEnd();
+        return new IncrementalCommand.ShowViews();
+      case "EXPLAIN":
+        return new IncrementalCommand.Explain(rest("a SELECT after EXPLAIN INCREMENTAL"));
+      default:
+        throw syntax("unexpected " + verb);
+    }
+  }
+
+  private String word() {
+    pos = skipSpaceAndComments(sql, pos);
+    int end = wordEnd(sql, pos);
+    String w = sql.substring(pos, end).toUpperCase(Locale.ROOT);
+    pos = end;
+    return w;
+  }
+
+  private boolean peekKeyword(String keyword) {
+    int i = skipSpaceAndComments(sql, pos);
+    return isWord(sql, i, wordEnd(sql, i), keyword);
+  }
+
+  private void expectKeyword(String keyword) throws SQLException {
+    int start = skipSpaceAndComments(sql, pos);
+    String w = word();
+    if (!w.equals(keyword)) {
+      throw syntax("expected " + keyword + " at position " + (start + 1)
+          + (w.isEmpty() ? " but the command ended" : " but found \"" + sql.substring(start, pos) + "\""));
+    }
+  }
+
+  private QualifiedName qualifiedName() throws SQLException {
+    String first = identifier();
+    pos = skipSpaceAndComments(sql, pos);
+    if (pos < sql.length() && sql.charAt(pos) == '.') {
+      pos++;
+      return new QualifiedName(first, identifier());
+    }
+    return new QualifiedName(null, first);
+  }
+
+  private String identifier() throws SQLException {
+    pos = skipSpaceAndComments(sql, pos);
+    if (pos < sql.length() && sql.charAt(pos) == '"') {
+      StringBuilder out = new StringBuilder();
+      int i = pos + 1;
+      while (i < sql.length()) {
+        char c = sql.charAt(i);
+        if (c == '"') {
+          if (i + 1 < sql.length() && sql.charAt(i + 1) == '"') {
+            out.append('"');
+            i += 2;
+            continue;
+          }
+          pos = i + 1;
+          if (out.length() == 0) {
+            throw syntax("zero-length delimited identifier");
+          }
+          return out.toString();
+        }
+        out.append(c);
+        i++;
+      }
+      throw syntax("unterminated quoted identifier");
+    }
+    int end = wordEnd(sql, pos);
+    if (end == pos || Character.isDigit(sql.charAt(pos))) {
+      throw syntax("expected a view name at position " + (pos + 1));
+    }
+    String id = sql.substring(pos, end).toLowerCase(Locale.ROOT);
+    pos = end;
+    return id;
+  }
+
+  private String rest(String what) throws SQLException {
+    String rest = sql.substring(pos).trim();
+    while (rest.endsWith(";")) {
+      rest = rest.substring(0, rest.length() - 1).trim();
+    }
+    if (rest.isEmpty()) {
+      throw syntax("expected " + what);
+    }
+    return rest;
+  }
+
+  private void expectEnd() throws SQLException {
+    int i = skipSpaceAndComments(sql, pos);
+    while (i < sql.length() && sql.charAt(i) == ';') {
+      i = skipSpaceAndComments(sql, i + 1);
+    }
+    if (i < sql.length()) {
+      throw syntax("unexpected \"" + sql.substring(i) + "\" at the end of the command");
+    }
+  }
+
+  private SQLException syntax(String message) {
+    return new SQLException("syntax error in Deltaview command: " + message, SYNTAX_ERROR);
+  }
+
+  private static int wordEnd(String s, int i) {
+    int j = i;
+    while (j < s.length() && (Character.isLetterOrDigit(s.charAt(j)) || s.charAt(j) == '_' || s.charAt(j) == '$')) {
+      j++;
+    }
+    return j;
+  }
+
+  /** Skips whitespace, {@code -- line} and {@code /* block *}{@code /} comments (nested, as PostgreSQL allows). */
+  static int skipSpaceAndComments(String s, int i) {
+    int n = s.length();
+    while (i < n) {
+      char c = s.charAt(i);
+      if (Character.isWhitespace(c)) {
+        i++;
+      } else if (c == '-' && i + 1 < n && s.charAt(i + 1) == '-') {
+        while (i < n && s.charAt(i) != '\n') {
+          i++;
+        }
+      } else if (c == '/' && i + 1 < n && s.charAt(i + 1) == '*') {
+        int depth = 1;
+        i += 2;
+        while (i < n && depth > 0) {
+          if (s.startsWith("/*", i)) {
+            depth++;
+            i += 2;
+          } else if (s.startsWith("*/", i)) {
+            depth--;
+            i += 2;
+          } else {
+            i++;
+          }
+        }
+      } else {
+        return i;
+      }
+    }
+    return i;
+  }
+}

@@ -1,0 +1,181 @@
+package io.deltaview.driver.runtime;
+
+import io.deltaview.driver.DeltaviewOptions;
+import io.deltaview.driver.command.IncrementalCommand;
+import io.deltaview.driver.command.IncrementalCommandParser;
+import io.deltaview.driver.route.QueryRouter;
+import io.deltaview.driver.route.Route;
+import io.deltaview.driver.route.SessionState;
+import io.deltaview.engine.Engine;
+import io.deltaview.engine.ViewStatus;
+import io.deltaview.rewriter.RewriteDecision;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Deltaview's routing for one connection: Deltaview commands are executed here; queries that a ready view
+ * can answer are rewritten to read its result table unless the open transaction wrote one of the query's
+ * tables, or strong consistency cannot be met in time; everything else passes through unchanged.
+ */
+final class DeltaviewRouter implements QueryRouter {
+
+  private static final System.Logger LOG = System.getLogger(DeltaviewRouter.class.getName());
+  private static final List<String> SHOW_COLUMNS = List.of("name", "status", "result_table", "row_count", "lag_ms",
+      "applied_lsn", "hits", "definition", "last_error", "origin");
+  private static final List<String> SHOW_TYPES = List.of("text", "text", "text", "bigint", "bigint", "pg_lsn",
+      "bigint", "text", "text", "text");
+  private static final List<String> EXPLAIN_COLUMNS = List.of("rewritten", "view", "sql", "reason");
+  private static final List<String> EXPLAIN_TYPES = List.of("boolean", "text", "text", "text");
+
+  private final DatabaseRuntime runtime;
+  private final DeltaviewOptions options;
+  private boolean searchPathChanged;
+
+  DeltaviewRouter(DatabaseRuntime runtime, DeltaviewOptions options) {
+    this.runtime = runtime;
+    this.options = options;
+  }
+
+  @Override
+  public Route route(String sql, SessionState session) throws SQLException {
+    if (IncrementalCommandParser.isCandidate(sql)) {
+      IncrementalCommand command = IncrementalCommandParser.parse(sql);
+      return new Route.Command(command.getClass().getSimpleName(), raw -> execute(command, raw, session));
+    }
+    noteSessionChanges(sql);
+    if (searchPathChanged) {
+      return new Route.PassThrough(sql);
+    }
+    RewriteDecision decision = runtime.rewrite(sql);
+    if (!decision.rewritten() || !servable(decision, session)) {
+      return new Route.PassThrough(sql);
+    }
+    return new Route.PassThrough(decision.sql());
+  }
+
+  /** Whether a rewrite may be used now: the transaction has not written its tables, and it is fresh enough. */
+  private boolean servable(RewriteDecision decision, SessionState session) throws SQLException {
+    if (session.hasWrites()) {
+      for (String table : decision.baseTables()) {
+        int dot = table.indexOf('.');
+        if (session.mayHaveWritten(table.substring(0, dot), table.substring(dot + 1))) {
+          return false;
+        }
+      }
+    }
+    Engine engine = runtime.engine();
+    if (options.consistency() == DeltaviewOptions.Consistency.STRONG
+        && (engine == null || !engine.awaitCurrent(options.strongTimeoutMs()))) {
+      return false;
+    }
+    if (engine != null) {
+      engine.recordHit(decision.view());
+    }
+    return true;
+  }
+
+  /**
+   * DDL may change the tables views read (reload the schema); SET search_path changes how names resolve, so
+   * this connection stops rewriting rather than risk resolving a name to another table than PostgreSQL would.
+   */
+  private void noteSessionChanges(String sql) {
+    int i = 0;
+    while (i < sql.length() && Character.isWhitespace(sql.charAt(i))) {
+      i++;
+    }
+    if (startsWithWord(sql, i, "SET") || startsWithWord(sql, i, "RESET")) {
+      String lower = sql.toLowerCase(Locale.ROOT);
+      if (lower.contains("search_path") || lower.contains("schema")) {
+        searchPathChanged = true;
+      }
+    } else if (startsWithWord(sql, i, "CREATE") || startsWithWord(sql, i, "ALTER") || startsWithWord(sql, i, "DROP")
+        || startsWithWord(sql, i, "TRUNCATE")) {
+      runtime.schemaChanged();
+    }
+  }
+
+  private static boolean startsWithWord(String s, int i, String word) {
+    return s.regionMatches(true, i, word, 0, word.length())
+        && (i + word.length() == s.length() || !Character.isLetterOrDigit(s.charAt(i + word.length())));
+  }
+
+  private Route.CommandResult execute(IncrementalCommand command, Connection raw, SessionState session)
+      throws SQLException {
+    if (command instanceof IncrementalCommand.CreateView c) {
+      Engine engine = requireEngine("CREATE INCREMENTAL VIEW");
+      engine.createView(c.name().schema(), c.name().name(), c.query(), c.ifNotExists(), searchPath(raw), "sql");
+      runtime.refresh();
+      return Route.CommandResult.count(0);
+    }
+    if (command instanceof IncrementalCommand.DropView d) {
+      Engine engine = requireEngine("DROP INCREMENTAL VIEW");
+      engine.dropView(d.name().schema(), d.name().name(), d.ifExists(), searchPath(raw));
+      runtime.refresh();
+      return Route.CommandResult.count(0);
+    }
+    if (command instanceof IncrementalCommand.ShowViews) {
+      return Route.CommandResult.rows(showViews(raw));
+    }
+    IncrementalCommand.Explain e = (IncrementalCommand.Explain) command;
+    return Route.CommandResult.rows(explain(raw, e.query(), session));
+  }
+
+  private Engine requireEngine(String command) throws SQLException {
+    Engine engine = runtime.engine();
+    if (engine == null) {
+      throw new SQLException(command + " needs the Deltaview engine, but this connection has none"
+          + " (deltaview.engine=none, or another process maintains this database's views): run it there",
+          "55000");
+    }
+    return engine;
+  }
+
+  private static String searchPath(Connection raw) throws SQLException {
+    try (Statement s = raw.createStatement(); ResultSet rs = s.executeQuery("SHOW search_path")) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
+  private ResultSet showViews(Connection raw) throws SQLException {
+    Engine engine = runtime.engine();
+    List<Object[]> rows = new ArrayList<>();
+    if (engine != null) {
+      for (ViewStatus v : engine.status()) {
+        rows.add(new Object[] {v.name(), v.status(), v.resultTable(), v.rowCount(), v.lagMs(), v.appliedLsn(),
+            v.hits(), v.definition(), v.lastError(), v.origin()});
+      }
+    } else {
+      for (io.deltaview.engine.catalog.ViewRecord r : io.deltaview.engine.catalog.Catalog.loadViews(raw)) {
+        rows.add(new Object[] {r.qualifiedName(), r.status(), r.qualifiedName(), null, null, null, null,
+            r.definition(), r.lastError(), r.origin()});
+      }
+    }
+    return ResultSets.values(raw, SHOW_COLUMNS, SHOW_TYPES, rows);
+  }
+
+  private ResultSet explain(Connection raw, String query, SessionState session) throws SQLException {
+    RewriteDecision decision = runtime.rewrite(query);
+    Object[] row;
+    if (!decision.rewritten()) {
+      row = new Object[] {false, null, query, decision.reason()};
+    } else if (searchPathChanged) {
+      row = new Object[] {false, null, query, "this connection changed its search_path"};
+    } else if (session.hasWrites() && decision.baseTables().stream().anyMatch(t -> {
+      int dot = t.indexOf('.');
+      return session.mayHaveWritten(t.substring(0, dot), t.substring(dot + 1));
+    })) {
+      row = new Object[] {false, decision.view(), query,
+          "the open transaction has written a table the query reads"};
+    } else {
+      row = new Object[] {true, decision.view(), decision.sql(), null};
+    }
+    LOG.log(System.Logger.Level.DEBUG, "EXPLAIN INCREMENTAL " + query + " -> " + row[2]);
+    return ResultSets.values(raw, EXPLAIN_COLUMNS, EXPLAIN_TYPES, List.<Object[]>of(row));
+  }
+}

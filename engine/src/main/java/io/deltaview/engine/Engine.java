@@ -1,0 +1,648 @@
+package io.deltaview.engine;
+
+import io.deltaview.engine.apply.ApplyLoop;
+import io.deltaview.engine.apply.ChangeFeed;
+import io.deltaview.engine.catalog.Catalog;
+import io.deltaview.engine.catalog.ViewRecord;
+import io.deltaview.engine.cdc.ExportedSnapshot;
+import io.deltaview.engine.cdc.SlotManager;
+import io.deltaview.engine.sink.ResultColumn;
+import io.deltaview.engine.sink.ResultTableSink;
+import io.deltaview.engine.sink.SqlIdentifiers;
+import io.deltaview.engine.snapshot.SnapshotLoader;
+import io.deltaview.engine.view.MaintainedView;
+import io.deltaview.engine.view.PlannedView;
+import io.deltaview.engine.view.ViewPlanner;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.postgresql.replication.LogSequenceNumber;
+
+/**
+ * Keeps the incremental views of one database current: owns the catalog, the replication slot and
+ * publication, the apply loop and the snapshot loads. One per database per JVM (see {@link EngineRegistry});
+ * among JVMs, the one holding the database's advisory lock maintains, the others only serve queries.
+ */
+public final class Engine implements AutoCloseable {
+
+  private static final System.Logger LOG = System.getLogger(Engine.class.getName());
+  /** Session advisory lock key family for "this process maintains this database's views". */
+  private static final int LEADER_LOCK_CLASS = 0x44560001;
+
+  private final EngineConfig config;
+  private final Object ddlLock = new Object();
+  private final List<Runnable> viewListeners = new CopyOnWriteArrayList<>();
+  private final ExecutorService loader;
+  private final Connection leaderConnection;
+  private volatile boolean closed;
+
+  private ChangeFeed feed;
+  private ApplyLoop loop;
+  private Thread loopThread;
+  private Connection sinkConnection;
+
+  private Engine(EngineConfig config, Connection leaderConnection) {
+    this.config = config;
+    this.leaderConnection = leaderConnection;
+    this.loader = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "deltaview-loader-" + config.database());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /**
+   * Starts the engine for a database: takes the maintainer lock (waiting up to {@code lockWaitMs} if another
+   * process holds it) and, if views are registered, resumes maintaining them in the background.
+   */
+  public static Engine start(EngineConfig config) throws SQLException {
+    Connection leader = connect(config);
+    try {
+      if (!tryLeaderLock(leader, config)) {
+        leader.close();
+        throw new SQLException("Deltaview: another process maintains the incremental views of database "
+            + config.database() + "; start it with deltaview.engine=none here, or stop the other process",
+            "55000");
+      }
+      Engine engine = new Engine(config, leader);
+      engine.resume();
+      return engine;
+    } catch (SQLException | RuntimeException e) {
+      leader.close();
+      throw e;
+    }
+  }
+
+  private static boolean tryLeaderLock(Connection c, EngineConfig config) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(?, hashtext(?))")) {
+      ps.setInt(1, LEADER_LOCK_CLASS);
+      ps.setString(2, config.database());
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getBoolean(1);
+      }
+    }
+  }
+
+  static Connection connect(EngineConfig config) throws SQLException {
+    Properties p = config.properties();
+    p.setProperty("ApplicationName", "deltaview-engine");
+    return DriverManager.getConnection(config.pgUrl(), p);
+  }
+
+  public EngineConfig config() {
+    return config;
+  }
+
+  /** Called (on an engine thread) whenever the set of ready views changes. */
+  public void addViewListener(Runnable listener) {
+    viewListeners.add(listener);
+  }
+
+  private void fireViewsChanged() {
+    for (Runnable r : viewListeners) {
+      try {
+        r.run();
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "view listener failed: " + e, e);
+      }
+    }
+  }
+
+  /** Registered views that are ready to serve queries. */
+  public List<ViewRecord> readyViews() {
+    ApplyLoop l = loop;
+    if (l == null) {
+      return List.of();
+    }
+    List<ViewRecord> out = new ArrayList<>();
+    for (MaintainedView v : l.views()) {
+      if (v.state() == MaintainedView.State.ACTIVE) {
+        out.add(v.record());
+      }
+    }
+    return out;
+  }
+
+  /** Counts a query served from {@code view}. */
+  public void recordHit(String qualifiedView) {
+    ApplyLoop l = loop;
+    if (l != null) {
+      for (MaintainedView v : l.views()) {
+        if (v.qualifiedName().equals(qualifiedView)) {
+          v.hits().increment();
+          return;
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- start / resume
+
+  private void resume() throws SQLException {
+    List<ViewRecord> records;
+    try (Connection c = connect(config)) {
+      records = Catalog.loadViews(c);
+    }
+    if (records.isEmpty()) {
+      return;
+    }
+    startStreaming();
+    List<MaintainedView> views = new ArrayList<>();
+    try (Connection c = connect(config)) {
+      for (ViewRecord r : records) {
+        try {
+          views.add(compile(c, r));
+        } catch (SQLException e) {
+          LOG.log(System.Logger.Level.ERROR, "cannot maintain view " + r.qualifiedName() + ": " + e.getMessage());
+          Catalog.updateStatus(c, r.schema(), r.name(), "failed", e.getMessage());
+        }
+      }
+    }
+    for (MaintainedView v : views) {
+      runOnLoop(() -> loop.addView(v));
+    }
+    loader.submit(() -> loadAndActivate(views));
+  }
+
+  private MaintainedView compile(Connection c, ViewRecord r) throws SQLException {
+    PlannedView plan = ViewPlanner.plan(c, r.definition(), r.searchPath());
+    List<ResultColumn> columns = Catalog.columnsOf(c, r.schema(), r.name());
+    ResultTableSink sink = new ResultTableSink(r.schema(), r.name(), columns, plan.uniqueKey(), plan.keyNotNull());
+    return new MaintainedView(r, plan.sources(), sink, plan.pipelineFactory());
+  }
+
+  private synchronized void startStreaming() throws SQLException {
+    if (loop != null && loop.isRunning()) {
+      return;
+    }
+    LogSequenceNumber applied;
+    try (Connection c = connect(config)) {
+      SlotManager.createSlotIfAbsent(c, config.slotName());
+      applied = Catalog.appliedLsn(c, config.slotName());
+    }
+    sinkConnection = connect(config);
+    feed = ReplicationFeed.open(config);
+    loop = new ApplyLoop(feed, sinkConnection, config.slotName(), applied,
+        views -> loader.submit(() -> loadAndActivate(views)));
+    loopThread = new Thread(loop, "deltaview-apply-" + config.database());
+    loopThread.setDaemon(true);
+    loopThread.start();
+  }
+
+  /** Runs {@code task} on the apply loop thread and waits for it. */
+  private void runOnLoop(LoopTask task) throws SQLException {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    loop.submit(() -> {
+      try {
+        task.run();
+        done.complete(null);
+      } catch (Throwable e) {
+        done.completeExceptionally(e);
+      }
+    });
+    while (true) {
+      try {
+        done.get(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+        return;
+      } catch (java.util.concurrent.TimeoutException e) {
+        if (!loop.isRunning()) {
+          throw new SQLException("Deltaview: the apply loop stopped: " + loop.failure(), "XX000", loop.failure());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new SQLException("interrupted while waiting for the apply loop", "57014", e);
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof SQLException s) {
+          throw s;
+        }
+        throw new SQLException("Deltaview internal error: " + cause, "XX000", cause);
+      }
+    }
+  }
+
+  @FunctionalInterface
+  private interface LoopTask {
+    void run() throws Exception;
+  }
+
+  /** Loads a consistent snapshot for {@code views}, writes their results, and activates them on the loop. */
+  private void loadAndActivate(List<MaintainedView> views) {
+    try {
+      loadAndActivateOrThrow(views);
+    } catch (Exception e) {
+      LOG.log(System.Logger.Level.ERROR, "loading views " + views + " failed: " + e, e);
+      for (MaintainedView v : views) {
+        markFailed(v, e);
+      }
+    }
+  }
+
+  private void markFailed(MaintainedView v, Exception e) {
+    try {
+      runOnLoop(() -> v.fail(String.valueOf(e.getMessage())));
+    } catch (SQLException ignored) {
+      v.fail(String.valueOf(e.getMessage()));
+    }
+    try (Connection c = connect(config)) {
+      Catalog.updateStatus(c, v.record().schema(), v.record().name(), "failed", e.getMessage());
+    } catch (SQLException ex) {
+      LOG.log(System.Logger.Level.WARNING, "could not record failure of " + v.qualifiedName() + ": " + ex);
+    }
+  }
+
+  private void loadAndActivateOrThrow(List<MaintainedView> views) throws SQLException {
+    if (views.isEmpty()) {
+      return;
+    }
+    String tempSlot = "deltaview_load_" + Long.toHexString(System.nanoTime());
+    Map<MaintainedView, SnapshotLoader.Loaded> loaded;
+    LogSequenceNumber point;
+    try (ExportedSnapshot snapshot = SlotManager.exportSnapshot(config.pgUrl(), config.properties(), tempSlot);
+         Connection reader = connect(config)) {
+      point = snapshot.consistentPoint();
+      loaded = SnapshotLoader.load(reader, snapshot.snapshotName(), views);
+    }
+    try (Connection writer = connect(config)) {
+      writer.setAutoCommit(false);
+      for (Map.Entry<MaintainedView, SnapshotLoader.Loaded> e : loaded.entrySet()) {
+        e.getKey().sink().replaceAll(writer, e.getValue().contents());
+      }
+      writer.commit();
+    }
+    for (Map.Entry<MaintainedView, SnapshotLoader.Loaded> e : loaded.entrySet()) {
+      MaintainedView v = e.getKey();
+      runOnLoop(() -> loop.activate(v, e.getValue().pipeline(), point));
+    }
+    fireViewsChanged();
+  }
+
+  // ---------------------------------------------------------------- DDL
+
+  /**
+   * {@code CREATE INCREMENTAL VIEW}: validates, creates the result table, snapshots and activates; returns when
+   * the view is ready. On any failure nothing of the view remains.
+   *
+   * @param schema the view's schema, or null for the caller's current schema
+   * @param searchPath the caller's search_path, used to resolve the query's table names
+   */
+  public void createView(String schema, String name, String sql, boolean ifNotExists, String searchPath,
+      String origin) throws SQLException {
+    synchronized (ddlLock) {
+      ViewRecord record;
+      try (Connection c = connect(config)) {
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+          s.execute("SET LOCAL search_path TO " + searchPath);
+          s.execute("SET LOCAL lock_timeout = '30s'");
+          String resolvedSchema = schema != null ? schema : currentSchema(s);
+          Catalog.ensureExists(c);
+          if (findView(c, resolvedSchema, name) != null) {
+            c.rollback();
+            if (ifNotExists) {
+              return;
+            }
+            throw new SQLException("incremental view \"" + resolvedSchema + "." + name + "\" already exists",
+                "42P07");
+          }
+          s.execute("CREATE TABLE " + SqlIdentifiers.quote(resolvedSchema, name) + " AS " + sql + " WITH NO DATA");
+          PlannedView plan = ViewPlanner.plan(c, sql, searchPath);
+          addKey(s, resolvedSchema, name, c, plan);
+          prepareBaseTables(c, s, plan.baseTables());
+          record = new ViewRecord(resolvedSchema, name, sql, plan.baseTables(), origin, "snapshotting", null,
+              searchPath);
+          Catalog.insertView(c, record);
+          c.commit();
+        } catch (SQLException | RuntimeException e) {
+          c.rollback();
+          throw e;
+        }
+      }
+      try {
+        startStreaming();
+        MaintainedView view;
+        try (Connection c = connect(config)) {
+          view = compile(c, record);
+        }
+        runOnLoop(() -> loop.addView(view));
+        CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
+          try {
+            loadAndActivateOrThrow(List.of(view));
+          } catch (SQLException e) {
+            throw new java.util.concurrent.CompletionException(e);
+          }
+        }, loader);
+        done.join();
+      } catch (Exception e) {
+        SQLException failure = e instanceof SQLException s ? s
+            : e.getCause() instanceof SQLException s2 ? s2
+            : new SQLException("Deltaview: creating view " + record.qualifiedName() + " failed: " + e, "XX000", e);
+        try {
+          dropViewInternal(record.schema(), record.name());
+        } catch (SQLException cleanup) {
+          failure.addSuppressed(cleanup);
+        }
+        throw failure;
+      }
+    }
+  }
+
+  private static String currentSchema(Statement s) throws SQLException {
+    try (ResultSet rs = s.executeQuery("SELECT current_schema()")) {
+      rs.next();
+      String schema = rs.getString(1);
+      if (schema == null) {
+        throw new SQLException("no schema has been selected to create in (search_path is empty)", "3F000");
+      }
+      return schema;
+    }
+  }
+
+  private static ViewRecord findView(Connection c, String schema, String name) throws SQLException {
+    for (ViewRecord r : Catalog.loadViews(c)) {
+      if (r.schema().equals(schema) && r.name().equals(name)) {
+        return r;
+      }
+    }
+    return null;
+  }
+
+  private static void addKey(Statement s, String schema, String name, Connection c, PlannedView plan)
+      throws SQLException {
+    int[] key = plan.uniqueKey();
+    if (key == null || key.length == 0) {
+      return;
+    }
+    List<ResultColumn> columns = Catalog.columnsOf(c, schema, name);
+    StringBuilder cols = new StringBuilder();
+    for (int k : key) {
+      cols.append(cols.length() == 0 ? "" : ", ").append(SqlIdentifiers.quote(columns.get(k).name()));
+    }
+    String table = SqlIdentifiers.quote(schema, name);
+    if (plan.keyNotNull()) {
+      s.execute("ALTER TABLE " + table + " ADD PRIMARY KEY (" + cols + ")");
+    } else {
+      s.execute("CREATE INDEX ON " + table + " (" + cols + ")");
+    }
+  }
+
+  /**
+   * Puts the view's base tables into the publication with REPLICA IDENTITY FULL (old rows complete in the
+   * stream). The SHARE lock makes transactions that already wrote these tables finish before the tables join
+   * the publication: otherwise a change made before the ADD by a transaction committing after it would be in
+   * neither the stream nor the snapshot.
+   */
+  private void prepareBaseTables(Connection c, Statement s, List<String> baseTables) throws SQLException {
+    Set<String> published = new HashSet<>();
+    boolean publicationExists;
+    try (PreparedStatement ps = c.prepareStatement("SELECT schemaname || '.' || tablename FROM pg_publication_tables"
+        + " WHERE pubname = ?")) {
+      ps.setString(1, config.publicationName());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          published.add(rs.getString(1));
+        }
+      }
+    }
+    try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_publication WHERE pubname = ?")) {
+      ps.setString(1, config.publicationName());
+      try (ResultSet rs = ps.executeQuery()) {
+        publicationExists = rs.next();
+      }
+    }
+    List<String> toAdd = new ArrayList<>();
+    for (String table : baseTables) {
+      String[] parts = Catalog.splitQualified(table);
+      String quoted = SqlIdentifiers.quote(parts[0], parts[1]);
+      try (PreparedStatement ps = c.prepareStatement("SELECT relreplident FROM pg_class WHERE oid = ?::regclass")) {
+        ps.setString(1, quoted);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          if (!"f".equals(rs.getString(1))) {
+            s.execute("ALTER TABLE " + quoted + " REPLICA IDENTITY FULL");
+          }
+        }
+      }
+      if (!published.contains(table)) {
+        toAdd.add(quoted);
+      }
+    }
+    if (toAdd.isEmpty()) {
+      return;
+    }
+    String list = String.join(", ", toAdd);
+    s.execute("LOCK TABLE " + list + " IN SHARE MODE");
+    if (publicationExists) {
+      s.execute("ALTER PUBLICATION " + SqlIdentifiers.quote(config.publicationName()) + " ADD TABLE " + list);
+    } else {
+      s.execute("CREATE PUBLICATION " + SqlIdentifiers.quote(config.publicationName()) + " FOR TABLE " + list);
+    }
+  }
+
+  /** {@code DROP INCREMENTAL VIEW}: stops maintenance and removes the result table and bookkeeping. */
+  public void dropView(String schema, String name, boolean ifExists, String searchPath) throws SQLException {
+    synchronized (ddlLock) {
+      String resolvedSchema = schema;
+      if (resolvedSchema == null) {
+        try (Connection c = connect(config); Statement s = c.createStatement()) {
+          c.setAutoCommit(false);
+          s.execute("SET LOCAL search_path TO " + searchPath);
+          resolvedSchema = currentSchema(s);
+          c.rollback();
+        }
+      }
+      boolean found = dropViewInternal(resolvedSchema, name);
+      if (!found && !ifExists) {
+        throw new SQLException("incremental view \"" + resolvedSchema + "." + name + "\" does not exist", "42P01");
+      }
+    }
+  }
+
+  private boolean dropViewInternal(String schema, String name) throws SQLException {
+    ApplyLoop l = loop;
+    if (l != null && l.isRunning()) {
+      for (MaintainedView v : l.views()) {
+        if (v.record().schema().equals(schema) && v.record().name().equals(name)) {
+          runOnLoop(() -> l.removeView(v));
+        }
+      }
+    }
+    boolean found;
+    List<ViewRecord> remaining;
+    try (Connection c = connect(config)) {
+      c.setAutoCommit(false);
+      try (Statement s = c.createStatement()) {
+        if (!Catalog.exists(c)) {
+          c.rollback();
+          return false;
+        }
+        found = Catalog.deleteView(c, schema, name);
+        if (found) {
+          s.execute("DROP TABLE IF EXISTS " + SqlIdentifiers.quote(schema, name));
+        }
+        remaining = Catalog.loadViews(c);
+        Set<String> needed = new HashSet<>();
+        for (ViewRecord r : remaining) {
+          needed.addAll(r.baseTables());
+        }
+        unpublishUnneeded(c, s, needed);
+        c.commit();
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
+    }
+    if (remaining.isEmpty()) {
+      stopStreaming();
+      try (Connection c = connect(config)) {
+        SlotManager.dropSlotIfExists(c, config.slotName());
+        c.setAutoCommit(false);
+        Catalog.deleteProgress(c, config.slotName());
+        try (Statement s = c.createStatement()) {
+          s.execute("DROP PUBLICATION IF EXISTS " + SqlIdentifiers.quote(config.publicationName()));
+        }
+        c.commit();
+      }
+    }
+    if (found) {
+      fireViewsChanged();
+    }
+    return found;
+  }
+
+  private void unpublishUnneeded(Connection c, Statement s, Set<String> needed) throws SQLException {
+    List<String> drop = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement("SELECT schemaname, tablename FROM pg_publication_tables"
+        + " WHERE pubname = ?")) {
+      ps.setString(1, config.publicationName());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          if (!needed.contains(rs.getString(1) + "." + rs.getString(2))) {
+            drop.add(SqlIdentifiers.quote(rs.getString(1), rs.getString(2)));
+          }
+        }
+      }
+    }
+    if (!drop.isEmpty() && !needed.isEmpty()) {
+      s.execute("ALTER PUBLICATION " + SqlIdentifiers.quote(config.publicationName()) + " DROP TABLE "
+          + String.join(", ", drop));
+    }
+  }
+
+  // ---------------------------------------------------------------- status & consistency
+
+  /** One entry per registered view, for {@code SHOW INCREMENTAL VIEWS}. */
+  public List<ViewStatus> status() throws SQLException {
+    List<ViewStatus> out = new ArrayList<>();
+    ApplyLoop l = loop;
+    try (Connection c = connect(config)) {
+      for (ViewRecord r : Catalog.loadViews(c)) {
+        MaintainedView live = null;
+        if (l != null) {
+          for (MaintainedView v : l.views()) {
+            if (v.record().schema().equals(r.schema()) && v.record().name().equals(r.name())) {
+              live = v;
+            }
+          }
+        }
+        long rows;
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM " + SqlIdentifiers.quote(r.schema(), r.name()))) {
+          rs.next();
+          rows = rs.getLong(1);
+        }
+        String status = live == null ? r.status()
+            : switch (live.state()) {
+              case ACTIVE -> "ready";
+              case PENDING -> "snapshotting";
+              case FAILED -> "failed";
+            };
+        out.add(new ViewStatus(r.qualifiedName(), status, SqlIdentifiers.quote(r.schema(), r.name()), rows,
+            live == null ? 0 : live.lastLagMs(),
+            live == null || live.appliedLsn() == LogSequenceNumber.INVALID_LSN ? null : live.appliedLsn().asString(),
+            live == null ? 0 : live.hits().sum(), r.definition(),
+            live != null && live.lastError() != null ? live.lastError() : r.lastError(), r.origin()));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Strong consistency: waits until every transaction committed before this call is reflected in the ready
+   * views, by writing a WAL watermark and waiting for the apply loop to pass it. False on timeout.
+   */
+  public boolean awaitCurrent(long timeoutMs) throws SQLException {
+    ApplyLoop l = loop;
+    if (l == null || !l.isRunning()) {
+      return false;
+    }
+    long watermark;
+    synchronized (leaderConnection) {
+      try (Statement s = leaderConnection.createStatement();
+           ResultSet rs = s.executeQuery("SELECT pg_logical_emit_message(false, 'deltaview.watermark', '')::text")) {
+        rs.next();
+        watermark = LogSequenceNumber.valueOf(rs.getString(1)).asLong();
+      }
+    }
+    try {
+      return l.awaitPosition(watermark, timeoutMs);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private synchronized void stopStreaming() {
+    if (loop != null) {
+      loop.stop();
+      try {
+        loopThread.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      feed.close();
+      closeQuietly(sinkConnection);
+      loop = null;
+      loopThread = null;
+      feed = null;
+      sinkConnection = null;
+    }
+  }
+
+  /** Stops maintenance and releases every connection; the slot keeps the position for the next start. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    stopStreaming();
+    loader.shutdownNow();
+    closeQuietly(leaderConnection);
+  }
+
+  private static void closeQuietly(Connection c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (SQLException e) {
+        LOG.log(System.Logger.Level.DEBUG, "close failed: " + e);
+      }
+    }
+  }
+}

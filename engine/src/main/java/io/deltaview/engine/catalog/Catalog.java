@@ -1,0 +1,172 @@
+package io.deltaview.engine.catalog;
+
+import io.deltaview.engine.sink.ResultColumn;
+import io.deltaview.engine.sink.SqlIdentifiers;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.postgresql.replication.LogSequenceNumber;
+
+/**
+ * Deltaview's bookkeeping in schema {@code deltaview}: the registered views and the replication position
+ * applied to the result tables. Every method works inside the caller's transaction.
+ */
+public final class Catalog {
+
+  public static final String SCHEMA = "deltaview";
+  /** Serialises concurrent first-time creation of the bookkeeping schema across connections and JVMs. */
+  private static final long BOOTSTRAP_LOCK = 0x44656c7461L;
+
+  private Catalog() {
+  }
+
+  /** Creates the bookkeeping schema and tables if absent (in the caller's transaction). */
+  public static void ensureExists(Connection c) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("SELECT pg_advisory_xact_lock(" + BOOTSTRAP_LOCK + ")");
+      s.execute("CREATE SCHEMA IF NOT EXISTS " + SCHEMA);
+      s.execute("CREATE TABLE IF NOT EXISTS " + SCHEMA + ".views ("
+          + " schema_name text NOT NULL,"
+          + " view_name text NOT NULL,"
+          + " definition text NOT NULL,"
+          + " base_tables text[] NOT NULL,"
+          + " origin text NOT NULL DEFAULT 'sql',"
+          + " status text NOT NULL,"
+          + " last_error text,"
+          + " search_path text NOT NULL,"
+          + " created_at timestamptz NOT NULL DEFAULT now(),"
+          + " PRIMARY KEY (schema_name, view_name))");
+      s.execute("CREATE TABLE IF NOT EXISTS " + SCHEMA + ".progress ("
+          + " slot_name text PRIMARY KEY,"
+          + " applied_lsn pg_lsn NOT NULL,"
+          + " applied_at timestamptz NOT NULL DEFAULT now())");
+    }
+  }
+
+  /** Whether the bookkeeping tables exist (without creating them). */
+  public static boolean exists(Connection c) throws SQLException {
+    try (Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT to_regclass('" + SCHEMA + ".views') IS NOT NULL")) {
+      rs.next();
+      return rs.getBoolean(1);
+    }
+  }
+
+  public static List<ViewRecord> loadViews(Connection c) throws SQLException {
+    List<ViewRecord> out = new ArrayList<>();
+    if (!exists(c)) {
+      return out;
+    }
+    try (Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT schema_name, view_name, definition, base_tables, origin, status,"
+             + " last_error, search_path FROM " + SCHEMA + ".views ORDER BY created_at, schema_name, view_name")) {
+      while (rs.next()) {
+        Array bases = rs.getArray(4);
+        out.add(new ViewRecord(rs.getString(1), rs.getString(2), rs.getString(3),
+            List.of((String[]) bases.getArray()), rs.getString(5), rs.getString(6), rs.getString(7),
+            rs.getString(8)));
+      }
+    }
+    return out;
+  }
+
+  public static void insertView(Connection c, ViewRecord v) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + SCHEMA + ".views"
+        + " (schema_name, view_name, definition, base_tables, origin, status, last_error, search_path)"
+        + " VALUES (?,?,?,?,?,?,?,?)")) {
+      ps.setString(1, v.schema());
+      ps.setString(2, v.name());
+      ps.setString(3, v.definition());
+      ps.setArray(4, c.createArrayOf("text", v.baseTables().toArray()));
+      ps.setString(5, v.origin());
+      ps.setString(6, v.status());
+      ps.setString(7, v.lastError());
+      ps.setString(8, v.searchPath());
+      ps.executeUpdate();
+    }
+  }
+
+  public static void updateStatus(Connection c, String schema, String name, String status, String lastError)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("UPDATE " + SCHEMA + ".views SET status = ?, last_error = ?"
+        + " WHERE schema_name = ? AND view_name = ?")) {
+      ps.setString(1, status);
+      ps.setString(2, lastError);
+      ps.setString(3, schema);
+      ps.setString(4, name);
+      ps.executeUpdate();
+    }
+  }
+
+  public static boolean deleteView(Connection c, String schema, String name) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + SCHEMA + ".views"
+        + " WHERE schema_name = ? AND view_name = ?")) {
+      ps.setString(1, schema);
+      ps.setString(2, name);
+      return ps.executeUpdate() > 0;
+    }
+  }
+
+  /** The replication position whose effects the result tables hold, or null if none was recorded. */
+  public static LogSequenceNumber appliedLsn(Connection c, String slot) throws SQLException {
+    if (!exists(c)) {
+      return null;
+    }
+    try (PreparedStatement ps = c.prepareStatement("SELECT applied_lsn::text FROM " + SCHEMA + ".progress"
+        + " WHERE slot_name = ?")) {
+      ps.setString(1, slot);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? LogSequenceNumber.valueOf(rs.getString(1)) : null;
+      }
+    }
+  }
+
+  /** Records {@code lsn} as applied, in the same transaction as the result-table writes it covers. */
+  public static void recordApplied(PreparedStatement upsertProgress, String slot, LogSequenceNumber lsn)
+      throws SQLException {
+    upsertProgress.setString(1, slot);
+    upsertProgress.setString(2, lsn.asString());
+    upsertProgress.executeUpdate();
+  }
+
+  /** The statement {@link #recordApplied} binds; prepared once per sink connection. */
+  public static String recordAppliedSql() {
+    return "INSERT INTO " + SCHEMA + ".progress (slot_name, applied_lsn, applied_at) VALUES (?, ?::pg_lsn, now())"
+        + " ON CONFLICT (slot_name) DO UPDATE SET applied_lsn = GREATEST(" + SCHEMA + ".progress.applied_lsn,"
+        + " EXCLUDED.applied_lsn), applied_at = EXCLUDED.applied_at";
+  }
+
+  public static void deleteProgress(Connection c, String slot) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + SCHEMA + ".progress WHERE slot_name = ?")) {
+      ps.setString(1, slot);
+      ps.executeUpdate();
+    }
+  }
+
+  /** The columns of an existing table with their exact PostgreSQL types, in order. */
+  public static List<ResultColumn> columnsOf(Connection c, String schema, String table) throws SQLException {
+    List<ResultColumn> out = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement("SELECT a.attname, format_type(a.atttypid, a.atttypmod)"
+        + " FROM pg_attribute a WHERE a.attrelid = ?::regclass AND a.attnum > 0 AND NOT a.attisdropped"
+        + " ORDER BY a.attnum")) {
+      ps.setString(1, SqlIdentifiers.quote(schema, table));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new ResultColumn(rs.getString(1), rs.getString(2)));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Splits a {@code schema.table} name as stored in {@link ViewRecord#baseTables()}. */
+  public static String[] splitQualified(String qualified) {
+    int dot = qualified.indexOf('.');
+    return new String[] {qualified.substring(0, dot), qualified.substring(dot + 1)};
+  }
+}

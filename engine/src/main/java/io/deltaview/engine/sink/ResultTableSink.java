@@ -1,0 +1,276 @@
+package io.deltaview.engine.sink;
+
+import io.deltaview.engine.operator.ZSet;
+import io.deltaview.engine.row.Row;
+import io.deltaview.engine.row.Values;
+import java.io.IOException;
+import java.io.StringReader;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.postgresql.PGConnection;
+
+/**
+ * Applies a view's output delta (a Z-set of result rows) to its result table inside the caller's open
+ * transaction, so that the delta, the other views' deltas and the replication position commit together.
+ *
+ * <p>Views with a known unique key (group-by keys) are written by key: a changed group becomes one upsert,
+ * a vanished group one delete. Views without one keep multiset semantics: {@code +n} inserts n copies,
+ * {@code -n} deletes n copies.
+ */
+public final class ResultTableSink {
+
+  private final String table;
+  private final List<ResultColumn> columns;
+  private final int[] key;
+  private final boolean upsert;
+  private final String insertSql;
+  private final String upsertSql;
+  private final String deleteByKeySql;
+  private final String deleteCopiesSql;
+
+  /**
+   * @param schema result table schema
+   * @param name result table name
+   * @param columns result columns in order
+   * @param key unique key column indexes; empty for a single-row (whole-table aggregate) view; null if none
+   * @param keyNotNull whether every key column is known to be NOT NULL (then the key is the primary key and
+   *     writes are upserts; otherwise delete + insert matching NULLs with IS NOT DISTINCT FROM)
+   */
+  public ResultTableSink(String schema, String name, List<ResultColumn> columns, int[] key, boolean keyNotNull) {
+    this.table = SqlIdentifiers.quote(schema, name);
+    this.columns = List.copyOf(columns);
+    this.key = key == null ? null : key.clone();
+    this.upsert = key != null && key.length > 0 && keyNotNull;
+    StringBuilder cols = new StringBuilder();
+    StringBuilder params = new StringBuilder();
+    for (int i = 0; i < columns.size(); i++) {
+      if (i > 0) {
+        cols.append(", ");
+        params.append(", ");
+      }
+      cols.append(SqlIdentifiers.quote(columns.get(i).name()));
+      params.append(param(i));
+    }
+    this.insertSql = "INSERT INTO " + table + " (" + cols + ") VALUES (" + params + ")";
+    if (upsert) {
+      StringBuilder conflict = new StringBuilder();
+      StringBuilder set = new StringBuilder();
+      for (int k : key) {
+        if (conflict.length() > 0) {
+          conflict.append(", ");
+        }
+        conflict.append(SqlIdentifiers.quote(columns.get(k).name()));
+      }
+      for (int i = 0; i < columns.size(); i++) {
+        if (contains(key, i)) {
+          continue;
+        }
+        if (set.length() > 0) {
+          set.append(", ");
+        }
+        String c = SqlIdentifiers.quote(columns.get(i).name());
+        set.append(c).append(" = EXCLUDED.").append(c);
+      }
+      this.upsertSql = insertSql + " ON CONFLICT (" + conflict + ")"
+          + (set.length() == 0 ? " DO NOTHING" : " DO UPDATE SET " + set);
+    } else {
+      this.upsertSql = null;
+    }
+    if (key != null) {
+      StringBuilder where = new StringBuilder();
+      for (int k : key) {
+        if (where.length() > 0) {
+          where.append(" AND ");
+        }
+        where.append(SqlIdentifiers.quote(columns.get(k).name()))
+            .append(upsert ? " = " : " IS NOT DISTINCT FROM ").append(param(k));
+      }
+      this.deleteByKeySql = "DELETE FROM " + table + (where.length() == 0 ? "" : " WHERE " + where);
+    } else {
+      this.deleteByKeySql = null;
+    }
+    StringBuilder all = new StringBuilder();
+    for (int i = 0; i < columns.size(); i++) {
+      if (i > 0) {
+        all.append(" AND ");
+      }
+      all.append(SqlIdentifiers.quote(columns.get(i).name())).append(" IS NOT DISTINCT FROM ").append(param(i));
+    }
+    this.deleteCopiesSql = "DELETE FROM " + table + " WHERE ctid = ANY (ARRAY(SELECT ctid FROM " + table
+        + " WHERE " + all + " LIMIT ?))";
+  }
+
+  private String param(int column) {
+    return "?::" + columns.get(column).pgType();
+  }
+
+  private static boolean contains(int[] array, int value) {
+    for (int v : array) {
+      if (v == value) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Writes {@code delta} to the result table within {@code tx}'s open transaction. */
+  public void apply(Connection tx, ZSet delta) throws SQLException {
+    if (delta.isEmpty()) {
+      return;
+    }
+    if (key == null) {
+      applyMultiset(tx, delta);
+    } else {
+      applyKeyed(tx, delta);
+    }
+  }
+
+  private void applyKeyed(Connection tx, ZSet delta) throws SQLException {
+    Map<Row, Row> upserts = new LinkedHashMap<>();
+    Map<Row, Row> deletes = new LinkedHashMap<>();
+    List<String> conflicts = new ArrayList<>();
+    delta.forEach((row, weight) -> {
+      Row k = row.project(key);
+      if (weight > 0) {
+        if (weight != 1 || upserts.put(k, row) != null) {
+          conflicts.add(row + " x" + weight);
+        }
+      } else {
+        deletes.put(k, row);
+      }
+    });
+    if (!conflicts.isEmpty()) {
+      throw new SQLException("Deltaview internal error: view delta for " + table
+          + " has several rows for one key: " + conflicts, "XX000");
+    }
+    for (Row k : upserts.keySet()) {
+      deletes.remove(k);
+    }
+    if (!deletes.isEmpty() || (!upsert && !upserts.isEmpty())) {
+      try (PreparedStatement ps = tx.prepareStatement(deleteByKeySql)) {
+        List<Row> keysToDelete = new ArrayList<>(deletes.values());
+        if (!upsert) {
+          keysToDelete.addAll(upserts.values());
+        }
+        for (Row row : keysToDelete) {
+          for (int i = 0; i < key.length; i++) {
+            ps.setString(i + 1, Values.toPgText(row.get(key[i])));
+          }
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+    }
+    if (!upserts.isEmpty()) {
+      try (PreparedStatement ps = tx.prepareStatement(upsert ? upsertSql : insertSql)) {
+        for (Row row : upserts.values()) {
+          bindRow(ps, row);
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+    }
+  }
+
+  private void applyMultiset(Connection tx, ZSet delta) throws SQLException {
+    Map<Row, Long> removals = new HashMap<>();
+    Map<Row, Long> additions = new HashMap<>();
+    delta.forEach((row, weight) -> (weight < 0 ? removals : additions).put(row, Math.abs(weight)));
+    if (!removals.isEmpty()) {
+      try (PreparedStatement ps = tx.prepareStatement(deleteCopiesSql)) {
+        for (Map.Entry<Row, Long> e : removals.entrySet()) {
+          bindRow(ps, e.getKey());
+          ps.setLong(columns.size() + 1, e.getValue());
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+    }
+    if (!additions.isEmpty()) {
+      try (PreparedStatement ps = tx.prepareStatement(insertSql)) {
+        for (Map.Entry<Row, Long> e : additions.entrySet()) {
+          for (long n = 0; n < e.getValue(); n++) {
+            bindRow(ps, e.getKey());
+            ps.addBatch();
+          }
+        }
+        ps.executeBatch();
+      }
+    }
+  }
+
+  private void bindRow(PreparedStatement ps, Row row) throws SQLException {
+    for (int i = 0; i < columns.size(); i++) {
+      ps.setString(i + 1, Values.toPgText(row.get(i)));
+    }
+  }
+
+  /**
+   * Replaces the whole content of the result table with {@code contents} (all weights positive) inside
+   * {@code tx}'s open transaction: {@code DELETE} (MVCC-safe for concurrent readers, unlike TRUNCATE) then COPY.
+   */
+  public void replaceAll(Connection tx, ZSet contents) throws SQLException {
+    try (Statement s = tx.createStatement()) {
+      s.executeUpdate("DELETE FROM " + table);
+    }
+    if (contents.isEmpty()) {
+      return;
+    }
+    StringBuilder copy = new StringBuilder();
+    List<String> problems = new ArrayList<>();
+    contents.forEach((row, weight) -> {
+      if (weight <= 0) {
+        problems.add(row + " x" + weight);
+        return;
+      }
+      for (long n = 0; n < weight; n++) {
+        appendCopyLine(copy, row);
+      }
+    });
+    if (!problems.isEmpty()) {
+      throw new SQLException("Deltaview internal error: negative rows in the full result of " + table + ": "
+          + problems, "XX000");
+    }
+    StringBuilder cols = new StringBuilder();
+    for (int i = 0; i < columns.size(); i++) {
+      cols.append(i == 0 ? "" : ", ").append(SqlIdentifiers.quote(columns.get(i).name()));
+    }
+    try {
+      tx.unwrap(PGConnection.class).getCopyAPI()
+          .copyIn("COPY " + table + " (" + cols + ") FROM STDIN", new StringReader(copy.toString()));
+    } catch (IOException e) {
+      throw new SQLException("COPY into " + table + " failed: " + e.getMessage(), "XX000", e);
+    }
+  }
+
+  private void appendCopyLine(StringBuilder out, Row row) {
+    for (int i = 0; i < row.size(); i++) {
+      if (i > 0) {
+        out.append('\t');
+      }
+      String text = Values.toPgText(row.get(i));
+      if (text == null) {
+        out.append("\\N");
+        continue;
+      }
+      for (int c = 0; c < text.length(); c++) {
+        char ch = text.charAt(c);
+        switch (ch) {
+          case '\\' -> out.append("\\\\");
+          case '\t' -> out.append("\\t");
+          case '\n' -> out.append("\\n");
+          case '\r' -> out.append("\\r");
+          default -> out.append(ch);
+        }
+      }
+    }
+    out.append('\n');
+  }
+}

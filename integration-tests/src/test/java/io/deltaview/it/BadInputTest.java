@@ -1,0 +1,121 @@
+package io.deltaview.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.deltaview.it.fixture.ShopWorkload;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Every kind of bad input gets PostgreSQL's SQLState, a message naming the construct, and leaves nothing behind. */
+class BadInputTest {
+
+  static DeltaviewDatabase db;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    db = new DeltaviewDatabase("badinput");
+    try (Connection c = db.plain()) {
+      ShopWorkload.createSchema(c);
+      new ShopWorkload(7).load(c, 10, 20, 50, n -> { });
+    }
+  }
+
+  private static SQLException createFails(String query) throws SQLException {
+    try (Connection c = db.deltaview(); Statement s = c.createStatement()) {
+      return assertThrows(SQLException.class, () -> s.execute("CREATE INCREMENTAL VIEW v AS " + query));
+    }
+  }
+
+  private static void assertNothingLeftBehind() throws SQLException {
+    try (Connection c = db.plain(); Statement s = c.createStatement()) {
+      try (ResultSet rs = s.executeQuery("SELECT to_regclass('public.v') IS NULL")) {
+        rs.next();
+        assertTrue(rs.getBoolean(1), "result table left behind");
+      }
+      try (ResultSet rs = s.executeQuery("SELECT to_regclass('deltaview.views') IS NULL"
+          + " OR NOT EXISTS (SELECT 1 FROM deltaview.views WHERE view_name = 'v')")) {
+        rs.next();
+        assertTrue(rs.getBoolean(1), "catalog row left behind");
+      }
+      try (ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE database = current_database()")) {
+        rs.next();
+        assertEquals(0, rs.getInt(1), "replication slot left behind");
+      }
+    }
+  }
+
+  @Test
+  void missingTableIs42P01() throws Exception {
+    SQLException e = createFails("SELECT id FROM no_such_table");
+    assertEquals("42P01", e.getSQLState());
+    assertTrue(e.getMessage().contains("no_such_table"), e.getMessage());
+    assertNothingLeftBehind();
+  }
+
+  @Test
+  void missingColumnIs42703() throws Exception {
+    SQLException e = createFails("SELECT no_such_column FROM orders");
+    assertEquals("42703", e.getSQLState());
+    assertTrue(e.getMessage().contains("no_such_column"), e.getMessage());
+    assertNothingLeftBehind();
+  }
+
+  @Test
+  void syntaxErrorIs42601() throws Exception {
+    SQLException e = createFails("SELEC id FROM orders");
+    assertEquals("42601", e.getSQLState());
+    assertNothingLeftBehind();
+  }
+
+  @Test
+  void commandSyntaxErrorIs42601() throws Exception {
+    try (Connection c = db.deltaview(); Statement s = c.createStatement()) {
+      SQLException e = assertThrows(SQLException.class, () -> s.execute("CREATE INCREMENTAL VIEW AS SELECT 1"));
+      assertEquals("42601", e.getSQLState());
+    }
+    assertNothingLeftBehind();
+  }
+
+  @Test
+  void unsupportedConstructsAre0A000NamingTheConstruct() throws Exception {
+    String[][] cases = {
+        {"SELECT DISTINCT status FROM orders", "DISTINCT"},
+        {"SELECT o.id, c.name FROM orders o LEFT JOIN customers c ON o.customer_id = c.id", "LEFT"},
+        {"SELECT id, row_number() OVER (ORDER BY id) AS r FROM orders", "ROW_NUMBER"},
+        {"SELECT status FROM orders UNION SELECT region FROM customers", "UNION"},
+        {"SELECT id FROM orders ORDER BY id LIMIT 5", "LIMIT"},
+    };
+    for (String[] c : cases) {
+      SQLException e = createFails(c[0]);
+      assertEquals("0A000", e.getSQLState(), c[0] + " -> " + e.getMessage());
+      assertTrue(e.getMessage().toUpperCase().contains(c[1]), c[0] + " -> " + e.getMessage());
+      assertNothingLeftBehind();
+    }
+  }
+
+  @Test
+  void duplicateAndMissingViews() throws Exception {
+    try (Connection c = db.deltaview(); Statement s = c.createStatement()) {
+      s.execute("CREATE INCREMENTAL VIEW dup AS SELECT status, count(*) AS n FROM orders GROUP BY status");
+      SQLException e = assertThrows(SQLException.class,
+          () -> s.execute("CREATE INCREMENTAL VIEW dup AS SELECT status FROM orders"));
+      assertEquals("42P07", e.getSQLState());
+      s.execute("CREATE INCREMENTAL VIEW IF NOT EXISTS dup AS SELECT status FROM orders");
+      s.execute("DROP INCREMENTAL VIEW dup");
+      SQLException missing = assertThrows(SQLException.class, () -> s.execute("DROP INCREMENTAL VIEW dup"));
+      assertEquals("42P01", missing.getSQLState());
+      s.execute("DROP INCREMENTAL VIEW IF EXISTS dup");
+      try (ResultSet rs = s.executeQuery("SHOW INCREMENTAL VIEWS")) {
+        assertFalse(rs.next(), "no views remain");
+      }
+    }
+    assertNothingLeftBehind();
+  }
+}

@@ -1,0 +1,71 @@
+package io.deltaview.it;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Parent-side handle of an {@link EngineProcess} child JVM. */
+final class EngineChild implements AutoCloseable {
+
+  private final Process process;
+  private final BufferedReader out;
+  private final Writer in;
+
+  EngineChild(String deltaviewUrl, String user, String password) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(EngineProcess.class.getName());
+    cmd.add(deltaviewUrl);
+    cmd.add(user);
+    if (!password.isEmpty()) {
+      cmd.add(password);
+    }
+    process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+    expect("READY");
+  }
+
+  /** Runs one SQL statement in the child; fails the test with the child's error. */
+  void execute(String sql) throws Exception {
+    in.write(sql.replace('\n', ' ') + "\n");
+    in.flush();
+    expect("OK");
+  }
+
+  private void expect(String word) throws Exception {
+    String line = out.readLine();
+    if (!word.equals(line)) {
+      throw new AssertionError("engine child answered " + line + " instead of " + word);
+    }
+  }
+
+  /** SIGKILL: no shutdown hook runs, connections just drop, as in a crash. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (process.isAlive()) {
+      try {
+        in.write("EXIT\n");
+        in.flush();
+      } catch (java.io.IOException ignored) {
+        // already gone
+      }
+      if (!process.waitFor(20, TimeUnit.SECONDS)) {
+        kill();
+      }
+    }
+  }
+}
