@@ -37,6 +37,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.postgresql.replication.LogSequenceNumber;
 
 /** {@link ReplicationSlotReader} against a real PostgreSQL: delivery, confirmation, restarts, keepalives, TOAST. */
 class ReplicationSlotReaderTest {
@@ -131,6 +132,29 @@ class ReplicationSlotReaderTest {
     Insert redelivered = (Insert) again.stream().filter(Insert.class::isInstance).findFirst().orElseThrow();
     assertEquals("not confirmed", redelivered.newTuple().text(1));
     assertEquals(b, lastCommit(again));
+  }
+
+  /**
+   * pgjdbc's automatic flush (42.7.x) reports the server's WAL end from a keepalive as flushed once everything
+   * received has been confirmed. The reader disables it: what the server hears is exactly what was confirmed.
+   */
+  @Test
+  void serverHearsOnlyConfirmedPositionsNotKeepaliveWalEnds() throws Exception {
+    ReplicationSlotReader reader = start(Options.of(SLOT, "pub"));
+    db.exec("INSERT INTO item VALUES (1, 'x')");
+    Commit c = lastCommit(messagesThroughCommits(reader, 1));
+    reader.confirm(c.endLsn());
+    waitFor("slot at the commit", () -> c.endLsn().equals(SlotManager.confirmedFlushLsn(db.sql, SLOT)));
+    // A checkpoint writes WAL but no transaction: the server's next keepalive carries a WAL end beyond the commit.
+    db.exec("CHECKPOINT");
+    await(reader, e -> e instanceof Idle i && i.walEnd().asLong() > c.endLsn().asLong(), new ArrayList<>());
+    Timestamp afterKeepalive = now();
+    waitFor("a status update after the keepalive", () -> {
+      Timestamp reply = replyTime();
+      return reply != null && reply.after(afterKeepalive);
+    });
+    assertEquals(c.endLsn(), reportedFlushLsn(), "the client reported only what was confirmed");
+    assertEquals(c.endLsn(), SlotManager.confirmedFlushLsn(db.sql, SLOT));
   }
 
   @Test
@@ -244,6 +268,17 @@ class ReplicationSlotReaderTest {
       ps.setString(1, SLOT);
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? rs.getTimestamp(1) : null;
+      }
+    }
+  }
+
+  private LogSequenceNumber reportedFlushLsn() throws SQLException {
+    try (PreparedStatement ps = db.sql.prepareStatement("SELECT r.flush_lsn::text FROM pg_stat_replication r "
+        + "JOIN pg_replication_slots s ON s.active_pid = r.pid WHERE s.slot_name = ?")) {
+      ps.setString(1, SLOT);
+      try (ResultSet rs = ps.executeQuery()) {
+        assertTrue(rs.next(), "no walsender for " + SLOT);
+        return LogSequenceNumber.valueOf(rs.getString(1));
       }
     }
   }
