@@ -1,0 +1,321 @@
+package io.deltaview.engine.cdc;
+
+import io.deltaview.engine.cdc.PgOutputMessage.Begin;
+import io.deltaview.engine.cdc.PgOutputMessage.Commit;
+import io.deltaview.engine.cdc.ReplicationEvent.Change;
+import io.deltaview.engine.cdc.ReplicationEvent.Failed;
+import io.deltaview.engine.cdc.ReplicationEvent.Idle;
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.postgresql.PGConnection;
+import org.postgresql.replication.LogSequenceNumber;
+import org.postgresql.replication.PGReplicationStream;
+
+/**
+ * Reads one logical slot with pgoutput on its own thread and hands decoded messages to a consumer through a
+ * bounded queue ({@link #poll(Duration)}); the slot advances only when the consumer calls {@link #confirm}.
+ *
+ * <p>Thread model: only the reader thread touches the pgjdbc stream. The consumer (the engine's apply thread)
+ * polls events and confirms positions; confirmations are handed over through an atomic and applied by the
+ * reader thread before its next status update. When the queue is full the reader stops reading but keeps
+ * sending status updates, so a slow consumer never makes the walsender hit {@code wal_sender_timeout}.
+ *
+ * <p>Automatic flush is disabled: pgjdbc would otherwise report the server's WAL end as flushed on
+ * keepalives, advancing the slot past transactions the engine has not applied, and a crash would lose them.
+ */
+public final class ReplicationSlotReader implements AutoCloseable {
+
+  private static final System.Logger LOG = System.getLogger(ReplicationSlotReader.class.getName());
+
+  /** How long the reader thread sleeps when nothing is pending on the socket. */
+  private static final long IDLE_PAUSE_MILLIS = 5;
+
+  /** What to read and how; build with {@link #of(String, String)} and the {@code with…} copies. */
+  public record Options(String slotName, String publication, LogSequenceNumber startPosition, int queueCapacity,
+      Duration statusInterval, Duration slotReleasePatience) {
+    public Options {
+      SlotManager.checkSlotName(slotName);
+      Objects.requireNonNull(publication, "publication");
+      Objects.requireNonNull(startPosition, "startPosition");
+      Objects.requireNonNull(statusInterval, "statusInterval");
+      Objects.requireNonNull(slotReleasePatience, "slotReleasePatience");
+      if (queueCapacity < 1) {
+        throw new IllegalArgumentException("queueCapacity must be positive: " + queueCapacity);
+      }
+      if (statusInterval.isNegative() || statusInterval.isZero()) {
+        throw new IllegalArgumentException("statusInterval must be positive: " + statusInterval);
+      }
+    }
+
+    /**
+     * Reads {@code slotName} for publication {@code publication} from the slot's confirmed position, with a
+     * queue of 1024 events, 1 s status interval and 15 s patience for a slot still held by a stopped reader.
+     */
+    public static Options of(String slotName, String publication) {
+      return new Options(slotName, publication, LogSequenceNumber.INVALID_LSN, 1024, Duration.ofSeconds(1),
+          Duration.ofSeconds(15));
+    }
+
+    /**
+     * Start at {@code lsn} instead of the slot's confirmed position. Note that pgjdbc reports the start
+     * position as flushed, so the slot may advance to it: pass only a position the engine has applied.
+     */
+    public Options withStartPosition(LogSequenceNumber lsn) {
+      return new Options(slotName, publication, lsn, queueCapacity, statusInterval, slotReleasePatience);
+    }
+
+    public Options withQueueCapacity(int capacity) {
+      return new Options(slotName, publication, startPosition, capacity, statusInterval, slotReleasePatience);
+    }
+
+    public Options withStatusInterval(Duration interval) {
+      return new Options(slotName, publication, startPosition, queueCapacity, interval, slotReleasePatience);
+    }
+
+    public Options withSlotReleasePatience(Duration patience) {
+      return new Options(slotName, publication, startPosition, queueCapacity, statusInterval, patience);
+    }
+  }
+
+  private final Options options;
+  private final Connection connection;
+  private final PGReplicationStream stream;
+  /** Unbounded so that the terminal {@link Failed} always fits; {@link #space} bounds the other events. */
+  private final BlockingQueue<ReplicationEvent> queue = new LinkedBlockingQueue<>();
+  private final Semaphore space;
+  /** The highest position the consumer confirmed, not yet necessarily sent to the server. */
+  private final AtomicReference<LogSequenceNumber> confirmedByConsumer =
+      new AtomicReference<>(LogSequenceNumber.INVALID_LSN);
+  private final Thread thread;
+  private volatile boolean stopRequested;
+
+  // Reader-thread state.
+  private LogSequenceNumber sentToServer = LogSequenceNumber.INVALID_LSN;
+  private boolean inTransaction;
+  /** The highest position handed to the consumer (a change or an idle event); idle events only go beyond it. */
+  private long handedOff;
+
+  private ReplicationSlotReader(Options options, Connection connection, PGReplicationStream stream) {
+    this.options = options;
+    this.connection = connection;
+    this.stream = stream;
+    this.space = new Semaphore(options.queueCapacity());
+    this.handedOff = options.startPosition().asLong();
+    this.thread = new Thread(this::run, "deltaview-cdc-" + options.slotName());
+    this.thread.setDaemon(true);
+  }
+
+  /**
+   * Connects to {@code url} as a walsender, starts streaming and starts the reader thread. If the slot is
+   * still held by a reader that just stopped (SQLState 55006), retries with backoff for
+   * {@link Options#slotReleasePatience()}.
+   *
+   * @throws SQLException from PostgreSQL, unchanged, if the stream cannot be started
+   */
+  public static ReplicationSlotReader start(String url, Properties credentials, Options options)
+      throws SQLException {
+    Objects.requireNonNull(url, "url");
+    Objects.requireNonNull(credentials, "credentials");
+    // A fresh connection per attempt: a walsender that refused START_REPLICATION is not worth reusing.
+    ReplicationSlotReader reader = ReplicationConnections.retryWhileSlotActive(options.slotName(),
+        options.slotReleasePatience(), () -> {
+          Connection connection = ReplicationConnections.open(url, credentials);
+          try {
+            PGReplicationStream stream = connection.unwrap(PGConnection.class).getReplicationAPI()
+                .replicationStream()
+                .logical()
+                .withSlotName(options.slotName())
+                .withStartPosition(options.startPosition())
+                .withSlotOption("proto_version", "1")
+                .withSlotOption("publication_names", options.publication())
+                .withSlotOption("messages", "true")
+                .withStatusInterval((int) options.statusInterval().toMillis(), TimeUnit.MILLISECONDS)
+                .withAutomaticFlush(false)
+                .start();
+            return new ReplicationSlotReader(options, connection, stream);
+          } catch (SQLException | RuntimeException e) {
+            closeAfterFailure(connection, e);
+            throw e;
+          }
+        });
+    reader.thread.start();
+    LOG.log(System.Logger.Level.DEBUG, () -> "started reading slot " + options.slotName() + " from "
+        + options.startPosition());
+    return reader;
+  }
+
+  /**
+   * The next event, waiting up to {@code timeout}; {@code null} if none came. After a {@link Failed} event or
+   * {@link #close()}, returns whatever was queued before and then {@code null}.
+   */
+  public ReplicationEvent poll(Duration timeout) throws InterruptedException {
+    ReplicationEvent event = queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    if (event != null && !(event instanceof Failed)) {
+      space.release();
+    }
+    return event;
+  }
+
+  /**
+   * Tells the reader that everything up to {@code flushed} is durably applied, so the slot may advance there
+   * and PostgreSQL may recycle older WAL. Thread-safe; positions lower than an earlier confirmation are ignored.
+   * The reader thread reports it to the server promptly.
+   */
+  public void confirm(LogSequenceNumber flushed) {
+    Objects.requireNonNull(flushed, "flushed");
+    confirmedByConsumer.accumulateAndGet(flushed, (a, b) -> a.asLong() >= b.asLong() ? a : b);
+  }
+
+  /** The highest position confirmed so far ({@link LogSequenceNumber#INVALID_LSN} if none). */
+  public LogSequenceNumber confirmed() {
+    return confirmedByConsumer.get();
+  }
+
+  /** Whether the reader thread is still reading. */
+  public boolean isRunning() {
+    return thread.isAlive() && !stopRequested;
+  }
+
+  public Options options() {
+    return options;
+  }
+
+  /**
+   * Stops the reader thread and closes the stream and connection; positions confirmed before this call are
+   * reported to the server first. Does not drop the slot. Waits up to 30 s for the thread.
+   */
+  @Override
+  public void close() {
+    stopRequested = true;
+    thread.interrupt();
+    try {
+      thread.join(TimeUnit.SECONDS.toMillis(30));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (thread.isAlive()) {
+      LOG.log(System.Logger.Level.WARNING, "reader thread of slot " + options.slotName() + " did not stop in 30 s");
+    }
+  }
+
+  // ---------------------------------------------------------------- reader thread
+
+  private void run() {
+    Throwable failure = null;
+    try {
+      while (!stopRequested) {
+        sendConfirmed();
+        ByteBuffer buffer = stream.readPending();
+        if (buffer == null) {
+          offerIdle();
+          Thread.sleep(IDLE_PAUSE_MILLIS);
+          continue;
+        }
+        LogSequenceNumber position = stream.getLastReceiveLSN();
+        PgOutputMessage message = PgOutputDecoder.decode(buffer);
+        if (message instanceof Begin) {
+          inTransaction = true;
+        } else if (message instanceof Commit) {
+          inTransaction = false;
+        }
+        handOff(new Change(position, message));
+        handedOff = Math.max(handedOff, message instanceof Commit c ? c.endLsn().asLong() : position.asLong());
+      }
+    } catch (InterruptedException e) {
+      if (!stopRequested) {
+        failure = e;
+      }
+    } catch (Throwable e) {
+      failure = e;
+    }
+    Thread.interrupted(); // closing below must not be disturbed by the interrupt that asked us to stop
+    if (failure == null) {
+      try {
+        sendConfirmed(); // a clean stop reports the last confirmation
+      } catch (SQLException e) {
+        failure = e;
+      }
+    }
+    try {
+      stream.close();
+    } catch (SQLException e) {
+      failure = addOrKeep(failure, e);
+    }
+    try {
+      connection.close();
+    } catch (SQLException e) {
+      failure = addOrKeep(failure, e);
+    }
+    if (failure != null) {
+      Throwable cause = failure;
+      LOG.log(System.Logger.Level.WARNING, "reader of slot " + options.slotName() + " failed", cause);
+      queue.add(new Failed(cause));
+    } else {
+      LOG.log(System.Logger.Level.DEBUG, () -> "reader of slot " + options.slotName() + " stopped");
+    }
+  }
+
+  /**
+   * Waits for queue space; while waiting, keeps the walsender alive with status updates (which also carry
+   * any new confirmation). Status updates count as replies for {@code wal_sender_timeout}.
+   */
+  private void handOff(ReplicationEvent event) throws InterruptedException, SQLException {
+    long waitNanos = options.statusInterval().toNanos();
+    while (!space.tryAcquire(waitNanos, TimeUnit.NANOSECONDS)) {
+      if (!sendConfirmed()) {
+        stream.forceUpdateStatus();
+      }
+    }
+    queue.add(event);
+  }
+
+  /** After a keepalive moved the server's WAL end beyond what we handed off, outside a transaction. */
+  private void offerIdle() throws InterruptedException, SQLException {
+    if (inTransaction) {
+      return;
+    }
+    LogSequenceNumber walEnd = stream.getLastReceiveLSN();
+    if (walEnd.asLong() > handedOff) {
+      handOff(new Idle(walEnd));
+      handedOff = walEnd.asLong();
+    }
+  }
+
+  /** Reports a new confirmation to the server; {@code true} if one was sent. */
+  private boolean sendConfirmed() throws SQLException {
+    LogSequenceNumber confirmed = confirmedByConsumer.get();
+    if (confirmed.asLong() <= sentToServer.asLong()) {
+      return false;
+    }
+    stream.setFlushedLSN(confirmed);
+    stream.setAppliedLSN(confirmed);
+    stream.forceUpdateStatus();
+    sentToServer = confirmed;
+    return true;
+  }
+
+  private static Throwable addOrKeep(Throwable first, Throwable next) {
+    if (first == null) {
+      return next;
+    }
+    first.addSuppressed(next);
+    return first;
+  }
+
+  private static void closeAfterFailure(Connection connection, Exception cause) {
+    try {
+      connection.close();
+    } catch (SQLException e) {
+      cause.addSuppressed(e);
+    }
+  }
+}

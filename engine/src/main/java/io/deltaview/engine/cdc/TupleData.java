@@ -1,0 +1,172 @@
+package io.deltaview.engine.cdc;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * The column values of one row as pgoutput sent them: per column a kind ({@code 'n'} null,
+ * {@code 'u'} unchanged TOASTed value that was not sent, {@code 't'} text, {@code 'b'} binary) and the value.
+ *
+ * <p>Values stay in PostgreSQL's text form; turning them into canonical values needs the column types,
+ * which is the engine's business. An unchanged-TOAST column is <em>not</em> NULL: its value is unknown
+ * here and must come from elsewhere (see {@link ToastResolver}).
+ */
+public final class TupleData {
+
+  public static final char NULL = 'n';
+  public static final char UNCHANGED_TOAST = 'u';
+  public static final char TEXT = 't';
+  public static final char BINARY = 'b';
+
+  private final char[] kinds;
+  /** Raw bytes of {@code 't'} and {@code 'b'} columns, {@code null} for the others. Never exposed. */
+  private final byte[][] raw;
+  /** Decoded lazily: most consumers read each text column once, and some never (filtered tables). */
+  private final String[] text;
+
+  private TupleData(char[] kinds, byte[][] raw) {
+    this.kinds = kinds;
+    this.raw = raw;
+    this.text = new String[kinds.length];
+  }
+
+  /** Takes ownership of both arrays; only the decoder and {@link #builder(int)} call this. */
+  static TupleData wrap(char[] kinds, byte[][] raw) {
+    for (int i = 0; i < kinds.length; i++) {
+      char k = kinds[i];
+      boolean hasValue = k == TEXT || k == BINARY;
+      if (k != NULL && k != UNCHANGED_TOAST && !hasValue) {
+        throw new IllegalArgumentException("unknown tuple column kind '" + k + "' at column " + i);
+      }
+      if (hasValue != (raw[i] != null)) {
+        throw new IllegalArgumentException("column " + i + " of kind '" + k + "' "
+            + (hasValue ? "lacks" : "must not have") + " a value");
+      }
+    }
+    return new TupleData(kinds, raw);
+  }
+
+  /** A builder for tuples made by hand (tests, tools). */
+  public static Builder builder(int size) {
+    return new Builder(size);
+  }
+
+  public int size() {
+    return kinds.length;
+  }
+
+  /** The kind byte of column {@code i}: one of {@code 'n'}, {@code 'u'}, {@code 't'}, {@code 'b'}. */
+  public char kind(int i) {
+    return kinds[i];
+  }
+
+  public boolean isNull(int i) {
+    return kinds[i] == NULL;
+  }
+
+  public boolean isUnchangedToast(int i) {
+    return kinds[i] == UNCHANGED_TOAST;
+  }
+
+  /**
+   * The text value of column {@code i}, {@code null} for SQL NULL.
+   *
+   * @throws IllegalStateException for an unchanged-TOAST column (its value was not sent, and it is not
+   *     NULL) or a binary column
+   */
+  public String text(int i) {
+    switch (kinds[i]) {
+      case NULL:
+        return null;
+      case TEXT:
+        String s = text[i];
+        if (s == null) {
+          // Benign race: two threads may both decode; the results are equal strings.
+          s = new String(raw[i], StandardCharsets.UTF_8);
+          text[i] = s;
+        }
+        return s;
+      case UNCHANGED_TOAST:
+        throw new IllegalStateException("column " + i + " is an unchanged TOASTed value; its text was not sent");
+      default:
+        throw new IllegalStateException("column " + i + " is in binary format, not text");
+    }
+  }
+
+  /** A copy of the bytes of a binary ({@code 'b'}) column. */
+  public byte[] binary(int i) {
+    if (kinds[i] != BINARY) {
+      throw new IllegalStateException("column " + i + " is of kind '" + kinds[i] + "', not binary");
+    }
+    return raw[i].clone();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return this == o || (o instanceof TupleData t && Arrays.equals(kinds, t.kinds) && Arrays.deepEquals(raw, t.raw));
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * Arrays.hashCode(kinds) + Arrays.deepHashCode(raw);
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder("(");
+    for (int i = 0; i < kinds.length; i++) {
+      if (i > 0) {
+        sb.append(", ");
+      }
+      switch (kinds[i]) {
+        case NULL -> sb.append("NULL");
+        case UNCHANGED_TOAST -> sb.append("<unchanged toast>");
+        case TEXT -> {
+          String s = text(i);
+          sb.append('\'').append(s.length() > 40 ? s.substring(0, 40) + "...(" + s.length() + " chars)" : s)
+              .append('\'');
+        }
+        default -> sb.append("<binary ").append(raw[i].length).append(" bytes>");
+      }
+    }
+    return sb.append(')').toString();
+  }
+
+  /** Builds a {@link TupleData} column by column. */
+  public static final class Builder {
+    private final char[] kinds;
+    private final byte[][] raw;
+    private int next;
+
+    private Builder(int size) {
+      kinds = new char[size];
+      raw = new byte[size][];
+    }
+
+    public Builder text(String value) {
+      if (value == null) {
+        return nul();
+      }
+      kinds[next] = TEXT;
+      raw[next++] = value.getBytes(StandardCharsets.UTF_8);
+      return this;
+    }
+
+    public Builder nul() {
+      kinds[next++] = NULL;
+      return this;
+    }
+
+    public Builder unchangedToast() {
+      kinds[next++] = UNCHANGED_TOAST;
+      return this;
+    }
+
+    public TupleData build() {
+      if (next != kinds.length) {
+        throw new IllegalStateException("built " + next + " of " + kinds.length + " columns");
+      }
+      return wrap(kinds.clone(), raw.clone());
+    }
+  }
+}
