@@ -1,0 +1,327 @@
+package io.deltaview.engine.compile;
+
+import io.deltaview.engine.expr.Scalar;
+import io.deltaview.engine.expr.ScalarCompiler;
+import io.deltaview.engine.operator.AggregateCall;
+import io.deltaview.engine.operator.AggregateOperator;
+import io.deltaview.engine.operator.FilterOperator;
+import io.deltaview.engine.operator.JoinOperator;
+import io.deltaview.engine.operator.MapOperator;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.calcite.plan.RelOptUtil;
+import org.apache.calcite.rel.RelNode;
+import org.apache.calcite.rel.RelRoot;
+import org.apache.calcite.rel.core.Aggregate;
+import org.apache.calcite.rel.core.Correlate;
+import org.apache.calcite.rel.core.Filter;
+import org.apache.calcite.rel.core.Intersect;
+import org.apache.calcite.rel.core.Join;
+import org.apache.calcite.rel.core.JoinRelType;
+import org.apache.calcite.rel.core.Minus;
+import org.apache.calcite.rel.core.Project;
+import org.apache.calcite.rel.core.RelFactories;
+import org.apache.calcite.rel.core.Sort;
+import org.apache.calcite.rel.core.TableFunctionScan;
+import org.apache.calcite.rel.core.TableScan;
+import org.apache.calcite.rel.core.Union;
+import org.apache.calcite.rel.core.Values;
+import org.apache.calcite.rel.core.Window;
+import org.apache.calcite.rel.logical.LogicalAggregate;
+import org.apache.calcite.rel.logical.LogicalFilter;
+import org.apache.calcite.rel.logical.LogicalJoin;
+import org.apache.calcite.rel.logical.LogicalProject;
+import org.apache.calcite.rel.type.RelDataType;
+import org.apache.calcite.rel.type.RelDataTypeField;
+import org.apache.calcite.rex.RexBuilder;
+import org.apache.calcite.rex.RexInputRef;
+import org.apache.calcite.rex.RexNode;
+import org.apache.calcite.rex.RexUtil;
+import org.apache.calcite.sql.SqlKind;
+import org.apache.calcite.sql2rel.RelFieldTrimmer;
+
+/**
+ * Incrementalisation as a compile step: turns a Calcite logical plan (as produced by SqlToRelConverter)
+ * into a {@link ViewPipeline} of Z-set operators. Supported: table scans, filters, projections, inner
+ * (equi- and theta-) joins, and GROUP BY with COUNT/SUM/AVG/MIN/MAX; anything else throws
+ * {@link UnsupportedConstructException} naming the construct.
+ *
+ * <p>Aggregate values follow PostgreSQL's result types (SUM(int) is bigint, SUM(bigint) and AVG are
+ * numeric, EXTRACT is numeric), which may differ from the types Calcite derived for the plan.
+ */
+public final class ViewCompiler {
+
+  private ViewCompiler() {
+  }
+
+  /** Compiles {@code root.rel}, keeping the root's field names. */
+  public static ViewPipeline compile(RelRoot root) {
+    if (!root.collation.getFieldCollations().isEmpty()) {
+      throw new UnsupportedConstructException("ORDER BY/LIMIT in a view");
+    }
+    return compile(root.rel);
+  }
+
+  /** Compiles a logical plan. Columns not needed above a scan are pruned before state is built. */
+  public static ViewPipeline compile(RelNode plan) {
+    // First pass on the plan as written: it decides what is supported, so that the user's construct is named.
+    new Builder(plan.getCluster().getRexBuilder()).build(plan);
+    RelNode trimmed = trim(plan);
+    Builder builder = new Builder(plan.getCluster().getRexBuilder());
+    Node root;
+    try {
+      root = builder.build(trimmed);
+    } catch (UnsupportedConstructException e) {
+      builder = new Builder(plan.getCluster().getRexBuilder()); // trimming introduced something odd
+      root = builder.build(plan);
+    }
+    List<String> names = new ArrayList<>();
+    List<RelDataType> types = new ArrayList<>();
+    for (RelDataTypeField f : plan.getRowType().getFieldList()) {
+      names.add(f.getName());
+      types.add(f.getType());
+    }
+    return new ViewPipeline(new ArrayList<>(builder.sources.keySet()), root, uniqueKey(plan), names, types);
+  }
+
+  /**
+   * Column pruning with Calcite's field trimmer: projections right above the scans keep only the columns
+   * used, so join and aggregate state holds only those. Falls back to the plan as is if trimming fails.
+   */
+  private static RelNode trim(RelNode plan) {
+    try {
+      RelNode t = new RelFieldTrimmer(null, RelFactories.LOGICAL_BUILDER.create(plan.getCluster(), null)).trim(plan);
+      return t.getRowType().getFieldCount() == plan.getRowType().getFieldCount() ? t : plan;
+    } catch (RuntimeException e) {
+      return plan;
+    }
+  }
+
+  /** GROUP BY columns of a top-level aggregate, followed through filters and projections. */
+  private static int[] uniqueKey(RelNode rel) {
+    if (rel instanceof Aggregate a) {
+      int[] k = new int[a.getGroupCount()];
+      for (int i = 0; i < k.length; i++) {
+        k[i] = i;
+      }
+      return k;
+    }
+    if (rel instanceof Filter f) {
+      return uniqueKey(f.getInput());
+    }
+    if (rel instanceof Project p) {
+      int[] below = uniqueKey(p.getInput());
+      if (below == null) {
+        return null;
+      }
+      int[] k = new int[below.length];
+      for (int i = 0; i < below.length; i++) {
+        k[i] = -1;
+        for (int j = 0; j < p.getProjects().size(); j++) {
+          if (p.getProjects().get(j) instanceof RexInputRef r && r.getIndex() == below[i]) {
+            k[i] = j;
+            break;
+          }
+        }
+        if (k[i] < 0) {
+          return null;
+        }
+      }
+      return k;
+    }
+    return null;
+  }
+
+  /** One compilation: assigns source indexes to distinct tables in order of first appearance. */
+  private static final class Builder {
+    final Map<List<String>, Integer> sources = new LinkedHashMap<>();
+    final RexBuilder rexBuilder;
+    final ScalarCompiler scalars;
+
+    Builder(RexBuilder rexBuilder) {
+      this.rexBuilder = rexBuilder;
+      this.scalars = new ScalarCompiler(rexBuilder);
+    }
+
+    Node build(RelNode rel) {
+      if (rel instanceof TableScan scan) {
+        List<String> name = List.copyOf(scan.getTable().getQualifiedName());
+        Integer idx = sources.computeIfAbsent(name, k -> sources.size());
+        return new Node.Source(idx);
+      }
+      if (rel instanceof LogicalFilter f) {
+        Node in = build(f.getInput());
+        Scalar p = scalars.compile(f.getCondition());
+        return new Node.Linear(in, new FilterOperator(p::test));
+      }
+      if (rel instanceof LogicalProject p) {
+        Node in = build(p.getInput());
+        return new Node.Linear(in, new MapOperator(scalars.compileProjection(p.getProjects())));
+      }
+      if (rel instanceof LogicalJoin j) {
+        return join(j);
+      }
+      if (rel instanceof LogicalAggregate a) {
+        return aggregate(a);
+      }
+      throw unsupported(rel);
+    }
+
+    private Node join(LogicalJoin j) {
+      JoinRelType type = j.getJoinType();
+      switch (type) {
+        case INNER:
+          break;
+        case LEFT:
+          throw new UnsupportedConstructException("LEFT JOIN");
+        case RIGHT:
+          throw new UnsupportedConstructException("RIGHT JOIN");
+        case FULL:
+          throw new UnsupportedConstructException("FULL JOIN");
+        default:
+          throw new UnsupportedConstructException("subquery (" + type + " join)");
+      }
+      if (RexUtil.SubQueryFinder.find(j.getCondition()) != null) {
+        throw new UnsupportedConstructException("subquery");
+      }
+      List<Integer> leftKeys = new ArrayList<>();
+      List<Integer> rightKeys = new ArrayList<>();
+      List<Boolean> filterNulls = new ArrayList<>();
+      List<RexNode> nonEqui = new ArrayList<>();
+      RelOptUtil.splitJoinCondition(j.getLeft(), j.getRight(), j.getCondition(), leftKeys, rightKeys,
+          filterNulls, nonEqui);
+      boolean[] nullSafe = new boolean[leftKeys.size()];
+      for (int i = 0; i < nullSafe.length; i++) {
+        nullSafe[i] = i < filterNulls.size() && !filterNulls.get(i);
+      }
+      RexNode residual = RexUtil.composeConjunction(rexBuilder, nonEqui);
+      Scalar residualScalar = residual.isAlwaysTrue() ? null : scalars.compile(residual);
+      Node left = build(j.getLeft());
+      Node right = build(j.getRight());
+      JoinOperator op = new JoinOperator(toArray(leftKeys), toArray(rightKeys), nullSafe,
+          residualScalar == null ? null : residualScalar::test);
+      return new Node.Join(left, right, op);
+    }
+
+    private Node aggregate(LogicalAggregate a) {
+      if (a.getGroupType() != org.apache.calcite.rel.core.Aggregate.Group.SIMPLE) {
+        throw new UnsupportedConstructException("GROUPING SETS/ROLLUP/CUBE");
+      }
+      RelDataType inputType = a.getInput().getRowType();
+      List<AggregateCall> calls = new ArrayList<>();
+      for (org.apache.calcite.rel.core.AggregateCall c : a.getAggCallList()) {
+        String name = c.getAggregation().getName();
+        if (c.isDistinct()) {
+          throw new UnsupportedConstructException("DISTINCT aggregate " + name + "(DISTINCT ...)");
+        }
+        if (c.hasFilter()) {
+          throw new UnsupportedConstructException("FILTER clause on aggregate " + name);
+        }
+        if (!c.getCollation().getFieldCollations().isEmpty()) {
+          throw new UnsupportedConstructException("ordered aggregate " + name + "(... ORDER BY ...)");
+        }
+        List<Integer> args = c.getArgList();
+        SqlKind kind = c.getAggregation().getKind();
+        AggregateCall.Function f;
+        switch (kind) {
+          case COUNT:
+            if (args.size() > 1) {
+              throw new UnsupportedConstructException("COUNT with several arguments");
+            }
+            f = args.isEmpty() ? AggregateCall.Function.COUNT_STAR : AggregateCall.Function.COUNT;
+            break;
+          case SUM:
+            f = AggregateCall.Function.SUM;
+            break;
+          case AVG:
+            f = AggregateCall.Function.AVG;
+            break;
+          case MIN:
+            f = AggregateCall.Function.MIN;
+            break;
+          case MAX:
+            f = AggregateCall.Function.MAX;
+            break;
+          default:
+            throw new UnsupportedConstructException("aggregate function " + name);
+        }
+        if (f == AggregateCall.Function.COUNT_STAR) {
+          calls.add(AggregateCall.countStar());
+          continue;
+        }
+        int arg = args.get(0);
+        AggregateCall.ArgType argType = argType(inputType.getFieldList().get(arg).getType());
+        if ((f == AggregateCall.Function.SUM || f == AggregateCall.Function.AVG)
+            && argType == AggregateCall.ArgType.OTHER) {
+          throw new UnsupportedConstructException(name + " of type "
+              + inputType.getFieldList().get(arg).getType().getSqlTypeName());
+        }
+        calls.add(new AggregateCall(f, arg, argType));
+      }
+      Node in = build(a.getInput());
+      return new Node.Aggregate(in, new AggregateOperator(a.getGroupSet().toArray(), calls));
+    }
+
+    private static AggregateCall.ArgType argType(RelDataType t) {
+      switch (t.getSqlTypeName()) {
+        case TINYINT:
+        case SMALLINT:
+        case INTEGER:
+          return AggregateCall.ArgType.INT;
+        case BIGINT:
+          return AggregateCall.ArgType.BIGINT;
+        case DECIMAL:
+          return AggregateCall.ArgType.NUMERIC;
+        case REAL:
+        case FLOAT:
+        case DOUBLE:
+          return AggregateCall.ArgType.DOUBLE;
+        default:
+          return AggregateCall.ArgType.OTHER;
+      }
+    }
+
+    private static UnsupportedConstructException unsupported(RelNode rel) {
+      if (rel instanceof Sort) {
+        return new UnsupportedConstructException("ORDER BY/LIMIT in a view");
+      }
+      if (rel instanceof Union u) {
+        return new UnsupportedConstructException(u.all ? "UNION ALL" : "UNION");
+      }
+      if (rel instanceof Intersect) {
+        return new UnsupportedConstructException("INTERSECT");
+      }
+      if (rel instanceof Minus) {
+        return new UnsupportedConstructException("EXCEPT");
+      }
+      if (rel instanceof Values) {
+        return new UnsupportedConstructException("VALUES");
+      }
+      if (rel instanceof Window w) {
+        String fn = w.groups.isEmpty() || w.groups.get(0).aggCalls.isEmpty() ? ""
+            : " " + w.groups.get(0).aggCalls.get(0).getOperator().getName();
+        return new UnsupportedConstructException("window function" + fn);
+      }
+      if (rel instanceof Correlate) {
+        return new UnsupportedConstructException("subquery");
+      }
+      if (rel instanceof TableFunctionScan) {
+        return new UnsupportedConstructException("table function");
+      }
+      if (rel instanceof Join) {
+        return new UnsupportedConstructException("join of kind " + rel.getRelTypeName());
+      }
+      return new UnsupportedConstructException("relational operator " + rel.getRelTypeName());
+    }
+
+    private static int[] toArray(List<Integer> list) {
+      int[] a = new int[list.size()];
+      for (int i = 0; i < a.length; i++) {
+        a[i] = list.get(i);
+      }
+      return a;
+    }
+  }
+}

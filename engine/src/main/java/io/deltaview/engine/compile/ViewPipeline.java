@@ -1,0 +1,85 @@
+package io.deltaview.engine.compile;
+
+import io.deltaview.engine.operator.ZSet;
+import java.util.List;
+import java.util.Map;
+import org.apache.calcite.rel.type.RelDataType;
+import org.apache.calcite.sql.type.SqlTypeName;
+
+/**
+ * A view compiled to an incremental dataflow: feed it the changes of each source transaction, get the
+ * change of the view. Load the initial snapshot by one {@link #onChanges} call with every base row at
+ * weight +1. Not thread-safe: one transaction at a time.
+ */
+public final class ViewPipeline {
+
+  private final List<List<String>> sourceTables;
+  private final Node root;
+  private final int[] uniqueKey;
+  private final List<String> columnNames;
+  private final List<RelDataType> columnTypes;
+
+  ViewPipeline(List<List<String>> sourceTables, Node root, int[] uniqueKey, List<String> columnNames,
+      List<RelDataType> columnTypes) {
+    this.sourceTables = List.copyOf(sourceTables);
+    this.root = root;
+    this.uniqueKey = uniqueKey;
+    this.columnNames = List.copyOf(columnNames);
+    this.columnTypes = List.copyOf(columnTypes);
+  }
+
+  /**
+   * Qualified name of each distinct base table the view reads; the position is the source index used by
+   * {@link #onChanges}. Rows of a source carry all of the table's columns, in its row-type order.
+   */
+  public List<List<String>> sourceTables() {
+    return sourceTables;
+  }
+
+  /**
+   * Applies the changes of one source transaction (source index → Z-set of full table rows; absent
+   * sources did not change) and returns the view's change. The input Z-sets are not modified.
+   */
+  public ZSet onChanges(Map<Integer, ZSet> deltas) {
+    ZSet[] bySource = new ZSet[sourceTables.size()];
+    ZSet empty = new ZSet(0);
+    for (int i = 0; i < bySource.length; i++) {
+      ZSet d = deltas.get(i);
+      bySource[i] = d == null ? empty : d;
+    }
+    for (Integer k : deltas.keySet()) {
+      if (k < 0 || k >= bySource.length) {
+        throw new IllegalArgumentException("no source " + k + "; sources are " + sourceTables);
+      }
+    }
+    ZSet out = root.step(bySource);
+    // A bare scan passes its input through: never hand the caller's own Z-set back.
+    for (ZSet d : bySource) {
+      if (out == d) {
+        return d.copy();
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Output columns that form a unique key when known: the GROUP BY columns of a top-level aggregate (an
+   * empty array for a whole-table aggregate, which has one row); {@code null} when unknown. A fresh copy.
+   */
+  public int[] uniqueKey() {
+    return uniqueKey == null ? null : uniqueKey.clone();
+  }
+
+  public List<String> columnNames() {
+    return columnNames;
+  }
+
+  /** Calcite's types of the output columns (values follow PostgreSQL's result types, see ViewCompiler). */
+  public List<RelDataType> columnTypes() {
+    return columnTypes;
+  }
+
+  public List<SqlTypeName> columnSqlTypes() {
+    return columnTypes.stream().map(RelDataType::getSqlTypeName).toList();
+  }
+}

@@ -1,0 +1,296 @@
+package io.deltaview.engine.expr;
+
+import io.deltaview.engine.compile.UnsupportedConstructException;
+import io.deltaview.engine.row.Values;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
+import java.util.Locale;
+import org.apache.calcite.rel.type.RelDataType;
+import org.apache.calcite.rel.type.RelDataTypeSystem;
+import org.apache.calcite.sql.type.SqlTypeName;
+
+/**
+ * CAST between canonical values with PostgreSQL's rules: numeric → integer and numeric(p,s) round half
+ * away from zero, double → integer rounds half to even (rint), casts to varchar(n) truncate. Timestamps
+ * with time zone are converted at UTC (the engine assumes the session time zone is UTC).
+ */
+final class Casts {
+
+  private Casts() {
+  }
+
+  static void checkSupported(RelDataType target) {
+    switch (target.getSqlTypeName()) {
+      case BOOLEAN:
+      case TINYINT:
+      case SMALLINT:
+      case INTEGER:
+      case BIGINT:
+      case DECIMAL:
+      case REAL:
+      case FLOAT:
+      case DOUBLE:
+      case CHAR:
+      case VARCHAR:
+      case DATE:
+      case TIME:
+      case TIMESTAMP:
+      case TIMESTAMP_WITH_LOCAL_TIME_ZONE:
+        return;
+      default:
+        throw new UnsupportedConstructException("CAST to " + target.getSqlTypeName());
+    }
+  }
+
+  /** Casts a non-null canonical value (an {@link Interval} is rejected) to {@code target}. */
+  static Object cast(Object x, RelDataType target) {
+    SqlTypeName t = target.getSqlTypeName();
+    switch (t) {
+      case BOOLEAN:
+        if (x instanceof Boolean) {
+          return x;
+        }
+        if (x instanceof Long l) {
+          return l != 0;
+        }
+        return parseBoolean(toText(x));
+      case TINYINT:
+      case SMALLINT:
+      case INTEGER:
+      case BIGINT:
+        return checkRange(toLong(x), t);
+      case DECIMAL: {
+        if (x instanceof Boolean) {
+          return failCast(x, t);
+        }
+        BigDecimal d = x instanceof String s ? new BigDecimal(s.trim()) : PgValues.toBigDecimal(x);
+        if (hasTypmod(target)) {
+          d = d.setScale(target.getScale(), RoundingMode.HALF_UP);
+          if (d.precision() - d.scale() > target.getPrecision() - target.getScale() && d.signum() != 0) {
+            throw new ArithmeticException("numeric field overflow");
+          }
+        } else if (d.scale() < 0) {
+          d = d.setScale(0);
+        }
+        return d;
+      }
+      case REAL:
+        return (double) (float) toDouble(x);
+      case FLOAT:
+      case DOUBLE:
+        return toDouble(x);
+      case CHAR:
+      case VARCHAR: {
+        String s = toText(x);
+        int n = target.getPrecision();
+        if (n != RelDataType.PRECISION_NOT_SPECIFIED && n > 0 && s.codePointCount(0, s.length()) > n) {
+          s = s.substring(0, s.offsetByCodePoints(0, n));
+        }
+        return s;
+      }
+      case DATE:
+        if (x instanceof LocalDate) {
+          return x;
+        }
+        if (x instanceof LocalDateTime ts) {
+          return ts.toLocalDate();
+        }
+        if (x instanceof Instant i) {
+          return LocalDate.ofInstant(i, ZoneOffset.UTC);
+        }
+        if (x instanceof String s) {
+          return LocalDate.parse(s.trim());
+        }
+        return failCast(x, t);
+      case TIME:
+        if (x instanceof LocalTime) {
+          return x;
+        }
+        if (x instanceof LocalDateTime ts) {
+          return ts.toLocalTime();
+        }
+        if (x instanceof String s) {
+          return LocalTime.parse(s.trim());
+        }
+        return failCast(x, t);
+      case TIMESTAMP:
+        if (x instanceof LocalDateTime) {
+          return x;
+        }
+        if (x instanceof LocalDate d) {
+          return d.atStartOfDay();
+        }
+        if (x instanceof Instant i) {
+          return LocalDateTime.ofInstant(i, ZoneOffset.UTC);
+        }
+        if (x instanceof String s) {
+          String v = s.trim().replace('T', ' ');
+          return v.length() == 10 ? LocalDate.parse(v).atStartOfDay() : Values.parse(v, SqlTypeName.TIMESTAMP);
+        }
+        return failCast(x, t);
+      case TIMESTAMP_WITH_LOCAL_TIME_ZONE:
+        if (x instanceof Instant) {
+          return x;
+        }
+        if (x instanceof LocalDateTime ts) {
+          return ts.toInstant(ZoneOffset.UTC);
+        }
+        if (x instanceof LocalDate d) {
+          return d.atStartOfDay().toInstant(ZoneOffset.UTC);
+        }
+        if (x instanceof String s) {
+          return Values.parse(s.trim(), SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE);
+        }
+        return failCast(x, t);
+      default:
+        throw new UnsupportedConstructException("CAST to " + t);
+    }
+  }
+
+  /**
+   * Whether a DECIMAL type carries a PostgreSQL typmod. Calcite gives {@code numeric} without precision the
+   * type system's default DECIMAL(p, 0); that one is read as PostgreSQL's unconstrained numeric.
+   */
+  static boolean hasTypmod(RelDataType t) {
+    int defaultPrecision = RelDataTypeSystem.DEFAULT.getDefaultPrecision(SqlTypeName.DECIMAL);
+    int maxPrecision = RelDataTypeSystem.DEFAULT.getMaxNumericPrecision();
+    return !(t.getScale() == 0 && (t.getPrecision() == defaultPrecision || t.getPrecision() >= maxPrecision));
+  }
+
+  private static Object failCast(Object x, SqlTypeName t) {
+    throw new IllegalArgumentException("cannot cast " + x.getClass().getSimpleName() + " to " + t);
+  }
+
+  private static long toLong(Object x) {
+    if (x instanceof Long l) {
+      return l;
+    }
+    if (x instanceof BigDecimal d) {
+      return d.setScale(0, RoundingMode.HALF_UP).longValueExact();
+    }
+    if (x instanceof Double d) {
+      if (d.isNaN() || d.isInfinite()) {
+        throw new ArithmeticException("bigint out of range");
+      }
+      return (long) Math.rint(d);
+    }
+    if (x instanceof Boolean b) {
+      return b ? 1L : 0L;
+    }
+    if (x instanceof String s) {
+      return Long.parseLong(s.trim());
+    }
+    throw new IllegalArgumentException("cannot cast " + x.getClass().getSimpleName() + " to an integer");
+  }
+
+  private static long checkRange(long v, SqlTypeName t) {
+    boolean ok;
+    switch (t) {
+      case TINYINT:
+      case SMALLINT:
+        ok = v >= Short.MIN_VALUE && v <= Short.MAX_VALUE;
+        break;
+      case INTEGER:
+        ok = v >= Integer.MIN_VALUE && v <= Integer.MAX_VALUE;
+        break;
+      default:
+        ok = true;
+    }
+    if (!ok) {
+      throw new ArithmeticException(t == SqlTypeName.INTEGER ? "integer out of range" : "smallint out of range");
+    }
+    return v;
+  }
+
+  private static double toDouble(Object x) {
+    if (x instanceof Number n) {
+      return n.doubleValue();
+    }
+    if (x instanceof String s) {
+      switch (s.trim().toLowerCase(Locale.ROOT)) {
+        case "nan":
+          return Double.NaN;
+        case "infinity":
+          return Double.POSITIVE_INFINITY;
+        case "-infinity":
+          return Double.NEGATIVE_INFINITY;
+        default:
+          return Double.parseDouble(s.trim());
+      }
+    }
+    throw new IllegalArgumentException("cannot cast " + x.getClass().getSimpleName() + " to double precision");
+  }
+
+  private static boolean parseBoolean(String s) {
+    switch (s.trim().toLowerCase(Locale.ROOT)) {
+      case "t":
+      case "true":
+      case "y":
+      case "yes":
+      case "on":
+      case "1":
+        return true;
+      case "f":
+      case "false":
+      case "n":
+      case "no":
+      case "off":
+      case "0":
+        return false;
+      default:
+        throw new IllegalArgumentException("invalid input syntax for type boolean: \"" + s + "\"");
+    }
+  }
+
+  /** PostgreSQL's text output of a canonical value. */
+  static String toText(Object x) {
+    if (x instanceof String s) {
+      return s;
+    }
+    if (x instanceof Boolean b) {
+      return b ? "true" : "false";
+    }
+    if (x instanceof Double d) {
+      return doubleText(d);
+    }
+    return Values.toPgText(x);
+  }
+
+  /** float8out (extra_float_digits = 1): shortest exact digits, exponent form below 1e-4 or from 1e15. */
+  static String doubleText(double d) {
+    if (Double.isNaN(d)) {
+      return "NaN";
+    }
+    if (Double.isInfinite(d)) {
+      return d > 0 ? "Infinity" : "-Infinity";
+    }
+    if (d == 0) {
+      return 1 / d < 0 ? "-0" : "0";
+    }
+    BigDecimal b = new BigDecimal(Double.toString(d)).stripTrailingZeros();
+    int exponent = b.precision() - b.scale() - 1;
+    if (exponent < -4 || exponent >= 15) {
+      String digits = b.unscaledValue().abs().toString();
+      StringBuilder sb = new StringBuilder();
+      if (b.signum() < 0) {
+        sb.append('-');
+      }
+      sb.append(digits.charAt(0));
+      if (digits.length() > 1) {
+        sb.append('.').append(digits, 1, digits.length());
+      }
+      sb.append('e').append(exponent < 0 ? '-' : '+');
+      int e = Math.abs(exponent);
+      if (e < 10) {
+        sb.append('0');
+      }
+      return sb.append(e).toString();
+    }
+    return b.scale() < 0 ? b.setScale(0).toPlainString() : b.toPlainString();
+  }
+}

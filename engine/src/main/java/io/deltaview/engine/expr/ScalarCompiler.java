@@ -1,0 +1,641 @@
+package io.deltaview.engine.expr;
+
+import io.deltaview.engine.compile.UnsupportedConstructException;
+import io.deltaview.engine.row.Row;
+import io.deltaview.engine.row.Values;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.regex.Pattern;
+import org.apache.calcite.avatica.util.TimeUnitRange;
+import org.apache.calcite.rel.type.RelDataType;
+import org.apache.calcite.rex.RexBuilder;
+import org.apache.calcite.rex.RexCall;
+import org.apache.calcite.rex.RexCorrelVariable;
+import org.apache.calcite.rex.RexDynamicParam;
+import org.apache.calcite.rex.RexFieldAccess;
+import org.apache.calcite.rex.RexInputRef;
+import org.apache.calcite.rex.RexLiteral;
+import org.apache.calcite.rex.RexNode;
+import org.apache.calcite.rex.RexOver;
+import org.apache.calcite.rex.RexSubQuery;
+import org.apache.calcite.rex.RexUtil;
+import org.apache.calcite.sql.SqlKind;
+import org.apache.calcite.sql.fun.SqlLikeOperator;
+import org.apache.calcite.sql.fun.SqlTrimFunction;
+import org.apache.calcite.sql.type.SqlTypeFamily;
+import org.apache.calcite.sql.type.SqlTypeName;
+import org.apache.calcite.util.DateString;
+import org.apache.calcite.util.NlsString;
+import org.apache.calcite.util.TimestampString;
+
+/**
+ * Compiles a Calcite {@link RexNode} into a {@link Scalar} with PostgreSQL semantics: three-valued logic,
+ * NULL-propagating operators and functions, numeric promotion and PostgreSQL's numeric scales. Anything
+ * not handled throws {@link UnsupportedConstructException} naming the construct.
+ */
+public final class ScalarCompiler {
+
+  private final RexBuilder rexBuilder;
+
+  public ScalarCompiler(RexBuilder rexBuilder) {
+    this.rexBuilder = Objects.requireNonNull(rexBuilder);
+  }
+
+  /** Compiles {@code node}, whose input references index the row passed to {@link Scalar#eval}. */
+  public Scalar compile(RexNode node) {
+    if (node instanceof RexInputRef ref) {
+      int i = ref.getIndex();
+      return row -> row.get(i);
+    }
+    if (node instanceof RexLiteral lit) {
+      Object v = literalValue(lit);
+      return row -> v;
+    }
+    if (node instanceof RexOver over) {
+      throw new UnsupportedConstructException("window function " + over.getAggOperator().getName());
+    }
+    if (node instanceof RexSubQuery || node instanceof RexCorrelVariable || node instanceof RexFieldAccess) {
+      throw new UnsupportedConstructException("subquery");
+    }
+    if (node instanceof RexDynamicParam) {
+      throw new UnsupportedConstructException("query parameter in a view");
+    }
+    if (node instanceof RexCall call) {
+      return compileCall(call);
+    }
+    throw new UnsupportedConstructException("expression " + node);
+  }
+
+  /** The canonical value of a literal (see {@link Values}); interval literals give an {@link Interval}. */
+  static Object literalValue(RexLiteral lit) {
+    if (lit.isNull()) {
+      return null;
+    }
+    SqlTypeName t = lit.getType().getSqlTypeName();
+    switch (t) {
+      case BOOLEAN:
+        return lit.getValueAs(Boolean.class);
+      case TINYINT:
+      case SMALLINT:
+      case INTEGER:
+      case BIGINT:
+        return lit.getValueAs(Long.class);
+      case DECIMAL: {
+        BigDecimal d = lit.getValueAs(BigDecimal.class);
+        return d.scale() < 0 ? d.setScale(0) : d;
+      }
+      case REAL:
+      case FLOAT:
+      case DOUBLE:
+        return lit.getValueAs(Double.class);
+      case CHAR:
+      case VARCHAR:
+        // Note: Calcite pads CHAR literals widened by CASE/UNION unless the type system converts ragged
+        // union types to VARCHAR (RelDataTypeSystem#shouldConvertRaggedUnionTypesToVarying), which the
+        // planner feeding this compiler should enable: PostgreSQL treats such literals as text.
+        return lit.getValueAs(String.class);
+      case DATE:
+        return Values.parse(lit.getValueAs(DateString.class).toString(), SqlTypeName.DATE);
+      case TIMESTAMP:
+        return Values.parse(lit.getValueAs(TimestampString.class).toString(), SqlTypeName.TIMESTAMP);
+      case TIME:
+        return LocalTime.parse(lit.getValueAs(org.apache.calcite.util.TimeString.class).toString());
+      case SYMBOL:
+        return lit.getValue();
+      default:
+        if (SqlTypeName.YEAR_INTERVAL_TYPES.contains(t)) {
+          return new Interval(lit.getValueAs(Long.class), Duration.ZERO);
+        }
+        if (SqlTypeName.DAY_INTERVAL_TYPES.contains(t)) {
+          return new Interval(0, Duration.ofMillis(lit.getValueAs(Long.class)));
+        }
+        if (lit.getValue() instanceof NlsString s) {
+          return s.getValue();
+        }
+        throw new UnsupportedConstructException("literal of type " + t);
+    }
+  }
+
+  private Scalar[] operands(RexCall call) {
+    List<RexNode> ops = call.getOperands();
+    Scalar[] out = new Scalar[ops.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = compile(ops.get(i));
+    }
+    return out;
+  }
+
+  /** A NULL-propagating unary function. */
+  private static Scalar strict1(Scalar a, java.util.function.Function<Object, Object> f) {
+    return row -> {
+      Object x = a.eval(row);
+      return x == null ? null : f.apply(x);
+    };
+  }
+
+  /** A NULL-propagating binary function. */
+  private static Scalar strict2(Scalar a, Scalar b, java.util.function.BinaryOperator<Object> f) {
+    return row -> {
+      Object x = a.eval(row);
+      if (x == null) {
+        return null;
+      }
+      Object y = b.eval(row);
+      return y == null ? null : f.apply(x, y);
+    };
+  }
+
+  private Scalar compileCall(RexCall call) {
+    SqlKind kind = call.getKind();
+    switch (kind) {
+      case SEARCH:
+        return compile(RexUtil.expandSearch(rexBuilder, null, call));
+      case AND:
+        return and(operands(call));
+      case OR:
+        return or(operands(call));
+      case NOT: {
+        Scalar a = compile(call.getOperands().get(0));
+        return strict1(a, x -> !(Boolean) x);
+      }
+      case EQUALS:
+      case NOT_EQUALS:
+      case LESS_THAN:
+      case LESS_THAN_OR_EQUAL:
+      case GREATER_THAN:
+      case GREATER_THAN_OR_EQUAL:
+        return comparison(kind, operands(call));
+      case IS_NULL: {
+        Scalar a = compile(call.getOperands().get(0));
+        return row -> a.eval(row) == null;
+      }
+      case IS_NOT_NULL: {
+        Scalar a = compile(call.getOperands().get(0));
+        return row -> a.eval(row) != null;
+      }
+      case IS_TRUE: {
+        Scalar a = compile(call.getOperands().get(0));
+        return row -> Boolean.TRUE.equals(a.eval(row));
+      }
+      case IS_NOT_TRUE: {
+        Scalar a = compile(call.getOperands().get(0));
+        return row -> !Boolean.TRUE.equals(a.eval(row));
+      }
+      case IS_FALSE: {
+        Scalar a = compile(call.getOperands().get(0));
+        return row -> Boolean.FALSE.equals(a.eval(row));
+      }
+      case IS_NOT_FALSE: {
+        Scalar a = compile(call.getOperands().get(0));
+        return row -> !Boolean.FALSE.equals(a.eval(row));
+      }
+      case IS_DISTINCT_FROM:
+      case IS_NOT_DISTINCT_FROM: {
+        Scalar[] o = operands(call);
+        boolean distinct = kind == SqlKind.IS_DISTINCT_FROM;
+        return row -> {
+          Object x = o[0].eval(row);
+          Object y = o[1].eval(row);
+          boolean same = x == null || y == null ? x == y : PgValues.sqlEquals(x, y);
+          return same != distinct;
+        };
+      }
+      case PLUS:
+        return plusMinus(operands(call), false, call.getType());
+      case MINUS:
+        return plusMinus(operands(call), true, call.getType());
+      case TIMES: {
+        Scalar[] o = operands(call);
+        return strict2(o[0], o[1], PgValues::multiply);
+      }
+      case DIVIDE: {
+        Scalar[] o = operands(call);
+        return strict2(o[0], o[1], PgValues::divide);
+      }
+      case MOD: {
+        Scalar[] o = operands(call);
+        return strict2(o[0], o[1], PgValues::mod);
+      }
+      case MINUS_PREFIX:
+        return strict1(compile(call.getOperands().get(0)), x -> x instanceof Interval i ? i.negate() : PgValues.negate(x));
+      case PLUS_PREFIX:
+        return compile(call.getOperands().get(0));
+      case CASE:
+        return caseWhen(operands(call));
+      case COALESCE: {
+        Scalar[] o = operands(call);
+        return row -> {
+          for (Scalar s : o) {
+            Object v = s.eval(row);
+            if (v != null) {
+              return v;
+            }
+          }
+          return null;
+        };
+      }
+      case NULLIF: {
+        Scalar[] o = operands(call);
+        return row -> {
+          Object x = o[0].eval(row);
+          Object y = o[1].eval(row);
+          return x != null && y != null && PgValues.sqlEquals(x, y) ? null : x;
+        };
+      }
+      case CAST: {
+        Scalar a = compile(call.getOperands().get(0));
+        RelDataType target = call.getType();
+        Casts.checkSupported(target);
+        return strict1(a, x -> Casts.cast(x, target));
+      }
+      case LIKE:
+        return like(call);
+      case EXTRACT:
+        return extract(call);
+      case FLOOR:
+      case CEIL:
+        return floorCeil(call, kind == SqlKind.FLOOR);
+      case TRIM:
+        return trim(call);
+      case POSITION: {
+        Scalar[] o = operands(call);
+        if (o.length != 2) {
+          break;
+        }
+        return strict2(o[0], o[1], (needle, hay) -> {
+          int i = ((String) hay).indexOf((String) needle);
+          return i < 0 ? 0L : (long) ((String) hay).codePointCount(0, i) + 1;
+        });
+      }
+      case OTHER_FUNCTION:
+      case OTHER:
+        break;
+      default:
+        break;
+    }
+    return byName(call);
+  }
+
+  private Scalar byName(RexCall call) {
+    String name = call.getOperator().getName().toUpperCase(Locale.ROOT);
+    switch (name) {
+      case "||": {
+        Scalar[] o = operands(call);
+        return strict2(o[0], o[1], (x, y) -> Casts.toText(x) + Casts.toText(y));
+      }
+      case "CONCAT": {
+        // PostgreSQL's concat(): NULL arguments are ignored
+        Scalar[] o = operands(call);
+        return row -> {
+          StringBuilder sb = new StringBuilder();
+          for (Scalar s : o) {
+            Object v = s.eval(row);
+            if (v != null) {
+              sb.append(Casts.toText(v));
+            }
+          }
+          return sb.toString();
+        };
+      }
+      case "UPPER":
+        return strict1(compile(call.getOperands().get(0)), x -> ((String) x).toUpperCase(Locale.ROOT));
+      case "LOWER":
+        return strict1(compile(call.getOperands().get(0)), x -> ((String) x).toLowerCase(Locale.ROOT));
+      case "CHAR_LENGTH":
+      case "CHARACTER_LENGTH":
+      case "LENGTH":
+        return strict1(compile(call.getOperands().get(0)),
+            x -> (long) ((String) x).codePointCount(0, ((String) x).length()));
+      case "SUBSTRING":
+        return substring(operands(call));
+      case "ABS":
+        return strict1(compile(call.getOperands().get(0)),
+            x -> PgValues.compare(x, 0L) < 0 ? PgValues.negate(x) : x);
+      case "ROUND":
+        return round(operands(call));
+      case "DATE_TRUNC":
+        return dateTrunc(call);
+      case "REPLACE": {
+        Scalar[] o = operands(call);
+        return row -> {
+          Object s = o[0].eval(row);
+          Object from = o[1].eval(row);
+          Object to = o[2].eval(row);
+          return s == null || from == null || to == null ? null
+              : ((String) from).isEmpty() ? s : ((String) s).replace((String) from, (String) to);
+        };
+      }
+      default:
+        break;
+    }
+    if (call.getOperator().isAggregator()) {
+      throw new UnsupportedConstructException("aggregate function " + name + " in this position");
+    }
+    if (!call.getOperator().isDeterministic() || call.getOperator().isDynamicFunction()) {
+      throw new UnsupportedConstructException("non-deterministic function " + name);
+    }
+    throw new UnsupportedConstructException(
+        call.getOperator() instanceof org.apache.calcite.sql.SqlFunction ? "function " + name : "operator " + name);
+  }
+
+  // ---- logic ------------------------------------------------------------------------------------------
+
+  /** Three-valued AND: FALSE wins, then NULL, else TRUE. */
+  private static Scalar and(Scalar[] o) {
+    return row -> {
+      boolean sawNull = false;
+      for (Scalar s : o) {
+        Object v = s.eval(row);
+        if (v == null) {
+          sawNull = true;
+        } else if (!(Boolean) v) {
+          return Boolean.FALSE;
+        }
+      }
+      return sawNull ? null : Boolean.TRUE;
+    };
+  }
+
+  /** Three-valued OR: TRUE wins, then NULL, else FALSE. */
+  private static Scalar or(Scalar[] o) {
+    return row -> {
+      boolean sawNull = false;
+      for (Scalar s : o) {
+        Object v = s.eval(row);
+        if (v == null) {
+          sawNull = true;
+        } else if ((Boolean) v) {
+          return Boolean.TRUE;
+        }
+      }
+      return sawNull ? null : Boolean.FALSE;
+    };
+  }
+
+  private static Scalar comparison(SqlKind kind, Scalar[] o) {
+    switch (kind) {
+      case EQUALS:
+        return strict2(o[0], o[1], (x, y) -> PgValues.sqlEquals(x, y));
+      case NOT_EQUALS:
+        return strict2(o[0], o[1], (x, y) -> !PgValues.sqlEquals(x, y));
+      case LESS_THAN:
+        return strict2(o[0], o[1], (x, y) -> PgValues.compare(x, y) < 0);
+      case LESS_THAN_OR_EQUAL:
+        return strict2(o[0], o[1], (x, y) -> PgValues.compare(x, y) <= 0);
+      case GREATER_THAN:
+        return strict2(o[0], o[1], (x, y) -> PgValues.compare(x, y) > 0);
+      default:
+        return strict2(o[0], o[1], (x, y) -> PgValues.compare(x, y) >= 0);
+    }
+  }
+
+  /** CASE WHEN c1 THEN v1 ... ELSE e END; Calcite passes [c1, v1, c2, v2, ..., e]. */
+  private static Scalar caseWhen(Scalar[] o) {
+    return row -> {
+      int i = 0;
+      for (; i + 1 < o.length; i += 2) {
+        if (Boolean.TRUE.equals(o[i].eval(row))) {
+          return o[i + 1].eval(row);
+        }
+      }
+      return i < o.length ? o[i].eval(row) : null;
+    };
+  }
+
+  // ---- arithmetic -------------------------------------------------------------------------------------
+
+  private static Scalar plusMinus(Scalar[] o, boolean minus, RelDataType type) {
+    return strict2(o[0], o[1], (x, y) -> {
+      if (x instanceof Interval || y instanceof Interval) {
+        if (minus && x instanceof Interval) {
+          throw new UnsupportedConstructException("operator - on an interval and a date/time");
+        }
+        Object t = x instanceof Interval ? y : x;
+        Interval i = x instanceof Interval ? (Interval) x : (Interval) y;
+        return Casts.cast((minus ? i.negate() : i).addTo(t), type);
+      }
+      if (minus && x instanceof java.time.LocalDate a && y instanceof java.time.LocalDate b) {
+        return b.until(a, java.time.temporal.ChronoUnit.DAYS); // date - date = integer days
+      }
+      if (!(x instanceof Number) || !(y instanceof Number)) {
+        throw new UnsupportedConstructException("operator " + (minus ? "-" : "+") + " on "
+            + x.getClass().getSimpleName() + " and " + y.getClass().getSimpleName());
+      }
+      return minus ? PgValues.subtract(x, y) : PgValues.add(x, y);
+    });
+  }
+
+  /** ROUND(numeric[, s]) rounds half away from zero; ROUND(double) rounds half to even like rint(). */
+  private static Scalar round(Scalar[] o) {
+    return row -> {
+      Object x = o[0].eval(row);
+      Object s = o.length > 1 ? o[1].eval(row) : 0L;
+      if (x == null || s == null) {
+        return null;
+      }
+      int scale = ((Number) s).intValue();
+      if (x instanceof Double d) {
+        return o.length > 1 ? PgValues.toBigDecimal(d).setScale(scale, RoundingMode.HALF_UP).doubleValue()
+            : Math.rint(d);
+      }
+      if (x instanceof Long l && scale >= 0) {
+        return o.length > 1 ? BigDecimal.valueOf(l).setScale(scale) : l;
+      }
+      BigDecimal r = PgValues.toBigDecimal(x).setScale(scale, RoundingMode.HALF_UP);
+      return r.scale() < 0 ? r.setScale(0) : r;
+    };
+  }
+
+  // ---- text -------------------------------------------------------------------------------------------
+
+  /** PostgreSQL's substring(s from start [for count]): positions before 1 eat into the count. */
+  private static Scalar substring(Scalar[] o) {
+    return row -> {
+      Object s = o[0].eval(row);
+      Object st = o[1].eval(row);
+      Object ct = o.length > 2 ? o[2].eval(row) : null;
+      if (s == null || st == null || o.length > 2 && ct == null) {
+        return null;
+      }
+      String str = (String) s;
+      long n = str.codePointCount(0, str.length());
+      long start = ((Number) st).longValue();
+      long end; // exclusive, 1-based
+      if (o.length > 2) {
+        long count = ((Number) ct).longValue();
+        if (count < 0) {
+          throw new IllegalArgumentException("negative substring length not allowed");
+        }
+        end = start + count;
+      } else {
+        end = Long.MAX_VALUE;
+      }
+      long from = Math.max(start, 1);
+      long to = Math.min(end, n + 1);
+      if (to <= from) {
+        return "";
+      }
+      int b = str.offsetByCodePoints(0, (int) (from - 1));
+      int e = str.offsetByCodePoints(b, (int) (to - from));
+      return str.substring(b, e);
+    };
+  }
+
+  private Scalar trim(RexCall call) {
+    List<RexNode> ops = call.getOperands();
+    SqlTrimFunction.Flag flag = ((RexLiteral) ops.get(0)).getValueAs(SqlTrimFunction.Flag.class);
+    Scalar chars = compile(ops.get(1));
+    Scalar source = compile(ops.get(2));
+    boolean leading = flag != SqlTrimFunction.Flag.TRAILING;
+    boolean trailing = flag != SqlTrimFunction.Flag.LEADING;
+    return strict2(chars, source, (c, s) -> {
+      String set = (String) c;
+      String str = (String) s;
+      int b = 0;
+      int e = str.length();
+      while (leading && b < e && set.indexOf(str.charAt(b)) >= 0) {
+        b++;
+      }
+      while (trailing && e > b && set.indexOf(str.charAt(e - 1)) >= 0) {
+        e--;
+      }
+      return str.substring(b, e);
+    });
+  }
+
+  /** LIKE with PostgreSQL's default escape character, backslash, unless ESCAPE gives another. */
+  private Scalar like(RexCall call) {
+    if (!(call.getOperator() instanceof SqlLikeOperator op)) {
+      throw new UnsupportedConstructException("operator " + call.getOperator().getName());
+    }
+    boolean negated = op.isNegated();
+    int flags = Pattern.DOTALL | (op.isCaseSensitive() ? 0 : Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+    Scalar[] o = operands(call);
+    Scalar escape = o.length > 2 ? o[2] : row -> "\\";
+    RexNode patternNode = call.getOperands().get(1);
+    Pattern constant = patternNode instanceof RexLiteral lit && !lit.isNull() && o.length == 2
+        ? likeToRegex((String) literalValue(lit), '\\', flags) : null;
+    return row -> {
+      Object s = o[0].eval(row);
+      if (s == null) {
+        return null;
+      }
+      Pattern p = constant;
+      if (p == null) {
+        Object pat = o[1].eval(row);
+        Object esc = escape.eval(row);
+        if (pat == null || esc == null) {
+          return null;
+        }
+        String e = (String) esc;
+        p = likeToRegex((String) pat, e.isEmpty() ? 0 : e.charAt(0), flags);
+      }
+      return p.matcher((String) s).matches() != negated;
+    };
+  }
+
+  static Pattern likeToRegex(String pattern, char escape, int flags) {
+    StringBuilder re = new StringBuilder();
+    for (int i = 0; i < pattern.length(); i++) {
+      char c = pattern.charAt(i);
+      if (escape != 0 && c == escape && i + 1 < pattern.length()) {
+        re.append(Pattern.quote(String.valueOf(pattern.charAt(++i))));
+      } else if (c == '%') {
+        re.append(".*");
+      } else if (c == '_') {
+        re.append('.');
+      } else {
+        re.append(Pattern.quote(String.valueOf(c)));
+      }
+    }
+    return Pattern.compile(re.toString(), flags);
+  }
+
+  // ---- date/time --------------------------------------------------------------------------------------
+
+  private Scalar extract(RexCall call) {
+    TimeUnitRange unit = ((RexLiteral) call.getOperands().get(0)).getValueAs(TimeUnitRange.class);
+    Scalar a = compile(call.getOperands().get(1));
+    DateTimes.checkExtract(unit);
+    return strict1(a, x -> DateTimes.extract(unit, x));
+  }
+
+  private Scalar floorCeil(RexCall call, boolean floor) {
+    List<RexNode> ops = call.getOperands();
+    Scalar a = compile(ops.get(0));
+    if (ops.size() == 1) {
+      if (!SqlTypeFamily.NUMERIC.contains(ops.get(0).getType())) {
+        throw new UnsupportedConstructException("function " + call.getOperator().getName());
+      }
+      return strict1(a, x -> {
+        if (x instanceof Long) {
+          return x;
+        }
+        if (x instanceof Double d) {
+          return floor ? Math.floor(d) : Math.ceil(d);
+        }
+        return ((BigDecimal) x).setScale(0, floor ? RoundingMode.FLOOR : RoundingMode.CEILING);
+      });
+    }
+    if (!floor) {
+      throw new UnsupportedConstructException("CEIL of a date/time");
+    }
+    TimeUnitRange unit = ((RexLiteral) ops.get(1)).getValueAs(TimeUnitRange.class);
+    DateTimes.checkTrunc(unit.startUnit.name());
+    RelDataType type = call.getType();
+    return strict1(a, x -> Casts.cast(DateTimes.trunc(unit.startUnit.name(), x), type));
+  }
+
+  /** date_trunc('unit', t) (PostgreSQL) or DATE_TRUNC(t, UNIT) (Calcite library form). */
+  private Scalar dateTrunc(RexCall call) {
+    List<RexNode> ops = call.getOperands();
+    String unit;
+    Scalar a;
+    if (ops.get(0) instanceof RexLiteral l0 && literalValue(l0) instanceof String s) {
+      unit = s.toUpperCase(Locale.ROOT);
+      a = compile(ops.get(1));
+    } else if (ops.get(1) instanceof RexLiteral l1) {
+      Object v = literalValue(l1);
+      unit = (v instanceof TimeUnitRange r ? r.startUnit.name() : String.valueOf(v)).toUpperCase(Locale.ROOT);
+      a = compile(ops.get(0));
+    } else {
+      throw new UnsupportedConstructException("date_trunc with a non-constant unit");
+    }
+    DateTimes.checkTrunc(unit);
+    RelDataType type = call.getType();
+    return strict1(a, x -> Casts.cast(DateTimes.trunc(unit, x), type));
+  }
+
+  /** Compiles several expressions into one row-producing function (a projection). */
+  public java.util.function.Function<Row, Row> compileProjection(List<? extends RexNode> exprs) {
+    List<Scalar> list = new ArrayList<>(exprs.size());
+    boolean allRefs = true;
+    int[] refs = new int[exprs.size()];
+    for (int i = 0; i < exprs.size(); i++) {
+      RexNode e = exprs.get(i);
+      list.add(compile(e));
+      if (e instanceof RexInputRef r) {
+        refs[i] = r.getIndex();
+      } else {
+        allRefs = false;
+      }
+    }
+    if (allRefs) {
+      return row -> row.project(refs); // plain column pruning/reordering: no per-column lambda calls
+    }
+    Scalar[] s = list.toArray(new Scalar[0]);
+    return row -> {
+      Object[] out = new Object[s.length];
+      for (int i = 0; i < s.length; i++) {
+        out[i] = s[i].eval(row);
+      }
+      return Row.wrap(out);
+    };
+  }
+}

@@ -1,0 +1,351 @@
+package io.deltaview.engine.operator;
+
+import io.deltaview.engine.expr.PgValues;
+import io.deltaview.engine.row.Row;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * Stateful GROUP BY: output rows are the group key columns (in {@code groupKeys} order) followed by one
+ * column per {@link AggregateCall}.
+ *
+ * <p>Delta rule: for every group touched by the input delta, emit −(its output row before) and +(its output
+ * row after), and nothing when the two are equal. A group exists while its row count is positive. Without
+ * group keys (whole-table aggregate) there is always exactly one output row, emitted on the first step,
+ * with COUNT = 0 and the other aggregates NULL over no rows. State per group is invertible: counts, exact
+ * sums, and for MIN/MAX a sorted multiset of the values, so deletes are exact.
+ */
+public final class AggregateOperator {
+
+  private static final Row WHOLE_TABLE = Row.EMPTY;
+
+  /** Orders values like SQL, then by BigDecimal scale so that 1.0 and 1.00 stay distinct entries. */
+  private static final Comparator<Object> VALUE_ORDER = (a, b) -> {
+    int c = PgValues.compare(a, b);
+    if (c == 0 && a instanceof BigDecimal x && b instanceof BigDecimal y) {
+      return Integer.compare(x.scale(), y.scale());
+    }
+    if (c == 0 && a.getClass() != b.getClass()) {
+      return a.getClass().getName().compareTo(b.getClass().getName());
+    }
+    return c;
+  };
+
+  private final int[] groupKeys;
+  private final AggregateCall[] calls;
+  private final Map<Row, Group> groups = new HashMap<>();
+  private boolean started;
+
+  public AggregateOperator(int[] groupKeys, List<AggregateCall> calls) {
+    this.groupKeys = groupKeys.clone();
+    this.calls = calls.toArray(new AggregateCall[0]);
+    if (this.groupKeys.length == 0) {
+      groups.put(WHOLE_TABLE, new Group(this.calls));
+    }
+  }
+
+  /** One step: the output delta for {@code delta}. */
+  public ZSet apply(ZSet delta) {
+    Map<Row, Row> before = new HashMap<>(); // touched group key → its output row before the step, or null
+    if (!started) {
+      started = true;
+      if (groupKeys.length == 0) {
+        before.put(WHOLE_TABLE, null); // the whole-table row has not been emitted yet
+      }
+    }
+    delta.forEach((row, weight) -> {
+      Row key = groupKeys.length == 0 ? WHOLE_TABLE : row.project(groupKeys);
+      Group g = groups.get(key);
+      if (!before.containsKey(key)) {
+        before.put(key, g == null ? null : g.output(key));
+      }
+      if (g == null) {
+        g = new Group(calls);
+        groups.put(key, g);
+      }
+      g.add(row, weight);
+    });
+    ZSet out = new ZSet(before.size() * 2);
+    for (Map.Entry<Row, Row> e : before.entrySet()) {
+      Row key = e.getKey();
+      Group g = groups.get(key);
+      Row after = null;
+      if (g.count < 0) {
+        throw new IllegalStateException("negative row count in group " + key + ": delete of a missing row");
+      }
+      if (g.count == 0 && groupKeys.length > 0) {
+        groups.remove(key);
+      } else {
+        after = g.output(key);
+      }
+      Row old = e.getValue();
+      if (!Objects.equals(old, after)) {
+        if (old != null) {
+          out.add(old, -1);
+        }
+        if (after != null) {
+          out.add(after, 1);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Number of live groups (for tests and metrics). */
+  public int groupCount() {
+    return groups.size();
+  }
+
+  /** Per-group state: the row count and one accumulator per call. */
+  private static final class Group {
+    long count;
+    final Accumulator[] accumulators;
+
+    Group(AggregateCall[] calls) {
+      accumulators = new Accumulator[calls.length];
+      for (int i = 0; i < calls.length; i++) {
+        accumulators[i] = Accumulator.create(calls[i]);
+      }
+    }
+
+    void add(Row row, long weight) {
+      count += weight;
+      for (Accumulator a : accumulators) {
+        a.add(row, weight);
+      }
+    }
+
+    Row output(Row key) {
+      Object[] values = new Object[key.size() + accumulators.length];
+      for (int i = 0; i < key.size(); i++) {
+        values[i] = key.get(i);
+      }
+      for (int i = 0; i < accumulators.length; i++) {
+        values[key.size() + i] = accumulators[i].result(count);
+      }
+      return Row.wrap(values);
+    }
+  }
+
+  /** Invertible state of one aggregate in one group. */
+  private abstract static class Accumulator {
+    final int arg;
+    /** Weighted number of non-null inputs. */
+    long nonNull;
+
+    Accumulator(int arg) {
+      this.arg = arg;
+    }
+
+    static Accumulator create(AggregateCall call) {
+      switch (call.function()) {
+        case COUNT_STAR:
+          return new CountStar();
+        case COUNT:
+          return new Count(call.argument());
+        case SUM:
+        case AVG:
+          boolean avg = call.function() == AggregateCall.Function.AVG;
+          return call.argType() == AggregateCall.ArgType.DOUBLE
+              ? new DoubleSum(call.argument(), avg)
+              : call.argType() == AggregateCall.ArgType.INT && !avg
+                  ? new IntSum(call.argument())
+                  : new NumericSum(call.argument(), avg, call.argType() == AggregateCall.ArgType.NUMERIC);
+        case MIN:
+          return new MinMax(call.argument(), false);
+        case MAX:
+          return new MinMax(call.argument(), true);
+        default:
+          throw new IllegalArgumentException(call.toString());
+      }
+    }
+
+    final void add(Row row, long weight) {
+      if (arg < 0) {
+        return;
+      }
+      Object v = row.get(arg);
+      if (v != null) {
+        nonNull += weight;
+        addValue(v, weight);
+      }
+    }
+
+    abstract void addValue(Object v, long weight);
+
+    abstract Object result(long rowCount);
+  }
+
+  private static final class CountStar extends Accumulator {
+    CountStar() {
+      super(-1);
+    }
+
+    @Override
+    void addValue(Object v, long weight) {
+    }
+
+    @Override
+    Object result(long rowCount) {
+      return rowCount;
+    }
+  }
+
+  private static final class Count extends Accumulator {
+    Count(int arg) {
+      super(arg);
+    }
+
+    @Override
+    void addValue(Object v, long weight) {
+    }
+
+    @Override
+    Object result(long rowCount) {
+      return nonNull;
+    }
+  }
+
+  /** SUM(smallint/integer) → bigint. */
+  private static final class IntSum extends Accumulator {
+    long sum;
+
+    IntSum(int arg) {
+      super(arg);
+    }
+
+    @Override
+    void addValue(Object v, long weight) {
+      sum = Math.addExact(sum, Math.multiplyExact((Long) v, weight));
+    }
+
+    @Override
+    Object result(long rowCount) {
+      return nonNull == 0 ? null : sum;
+    }
+  }
+
+  /**
+   * SUM(bigint/numeric) → numeric and AVG of integer and numeric types → numeric. The result scale of a
+   * numeric sum is the largest scale among the current inputs, so a count per scale is kept to know it
+   * after deletes.
+   */
+  private static final class NumericSum extends Accumulator {
+    final boolean avg;
+    final TreeMap<Integer, long[]> scales;
+    BigDecimal sum = BigDecimal.ZERO;
+
+    NumericSum(int arg, boolean avg, boolean trackScales) {
+      super(arg);
+      this.avg = avg;
+      this.scales = trackScales ? new TreeMap<>() : null;
+    }
+
+    @Override
+    void addValue(Object v, long weight) {
+      BigDecimal d = PgValues.toBigDecimal(v);
+      sum = sum.add(weight == 1 ? d : d.multiply(BigDecimal.valueOf(weight)));
+      if (scales != null) {
+        int s = Math.max(d.scale(), 0);
+        long[] c = scales.computeIfAbsent(s, k -> new long[1]);
+        c[0] += weight;
+        if (c[0] == 0) {
+          scales.remove(s);
+        }
+      }
+    }
+
+    @Override
+    Object result(long rowCount) {
+      if (nonNull == 0) {
+        return null;
+      }
+      int scale = scales == null || scales.isEmpty() ? 0 : scales.lastKey();
+      BigDecimal s = sum.setScale(scale, RoundingMode.UNNECESSARY);
+      return avg ? PgValues.divideNumeric(s, BigDecimal.valueOf(nonNull)) : s;
+    }
+  }
+
+  /**
+   * SUM/AVG(real/double precision) → double precision. The finite part is summed exactly (BigDecimal) so
+   * that deletes cannot leave rounding drift; infinities and NaN are counted apart.
+   */
+  private static final class DoubleSum extends Accumulator {
+    final boolean avg;
+    BigDecimal finite = BigDecimal.ZERO;
+    long nan;
+    long posInf;
+    long negInf;
+
+    DoubleSum(int arg, boolean avg) {
+      super(arg);
+      this.avg = avg;
+    }
+
+    @Override
+    void addValue(Object v, long weight) {
+      double d = ((Number) v).doubleValue();
+      if (Double.isNaN(d)) {
+        nan += weight;
+      } else if (d == Double.POSITIVE_INFINITY) {
+        posInf += weight;
+      } else if (d == Double.NEGATIVE_INFINITY) {
+        negInf += weight;
+      } else {
+        finite = finite.add(new BigDecimal(d).multiply(BigDecimal.valueOf(weight)));
+      }
+    }
+
+    @Override
+    Object result(long rowCount) {
+      if (nonNull == 0) {
+        return null;
+      }
+      double s;
+      if (nan > 0 || posInf > 0 && negInf > 0) {
+        s = Double.NaN;
+      } else if (posInf > 0) {
+        s = Double.POSITIVE_INFINITY;
+      } else if (negInf > 0) {
+        s = Double.NEGATIVE_INFINITY;
+      } else {
+        s = finite.doubleValue();
+      }
+      return avg ? s / nonNull : s;
+    }
+  }
+
+  /** MIN/MAX keep a sorted multiset of the non-null values, so removing the extreme is exact. */
+  private static final class MinMax extends Accumulator {
+    final boolean max;
+    final TreeMap<Object, long[]> values = new TreeMap<>(VALUE_ORDER);
+
+    MinMax(int arg, boolean max) {
+      super(arg);
+      this.max = max;
+    }
+
+    @Override
+    void addValue(Object v, long weight) {
+      long[] c = values.computeIfAbsent(v, k -> new long[1]);
+      c[0] += weight;
+      if (c[0] == 0) {
+        values.remove(v);
+      }
+    }
+
+    @Override
+    Object result(long rowCount) {
+      if (values.isEmpty()) {
+        return null;
+      }
+      return max ? values.lastKey() : values.firstKey();
+    }
+  }
+}

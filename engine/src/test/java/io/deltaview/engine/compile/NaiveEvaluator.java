@@ -1,0 +1,170 @@
+package io.deltaview.engine.compile;
+
+import io.deltaview.engine.expr.PgValues;
+import io.deltaview.engine.expr.Scalar;
+import io.deltaview.engine.expr.ScalarCompiler;
+import io.deltaview.engine.operator.ZSet;
+import io.deltaview.engine.row.Row;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.calcite.rel.RelNode;
+import org.apache.calcite.rel.core.AggregateCall;
+import org.apache.calcite.rel.core.TableScan;
+import org.apache.calcite.rel.logical.LogicalAggregate;
+import org.apache.calcite.rel.logical.LogicalFilter;
+import org.apache.calcite.rel.logical.LogicalJoin;
+import org.apache.calcite.rel.logical.LogicalProject;
+import org.apache.calcite.sql.type.SqlTypeName;
+
+/**
+ * Reference for the differential tests: evaluates a plan over full tables the obvious way (nested-loop
+ * joins on the whole condition, aggregates recomputed from the group's rows), sharing only the scalar
+ * expression compiler with the engine.
+ */
+final class NaiveEvaluator {
+
+  private final ScalarCompiler scalars;
+  private final Map<String, List<Row>> tables;
+
+  NaiveEvaluator(RelNode plan, Map<String, List<Row>> tables) {
+    this.scalars = new ScalarCompiler(plan.getCluster().getRexBuilder());
+    this.tables = tables;
+  }
+
+  ZSet evaluate(RelNode plan) {
+    ZSet out = new ZSet();
+    for (Row r : eval(plan)) {
+      out.add(r, 1);
+    }
+    return out;
+  }
+
+  private List<Row> eval(RelNode rel) {
+    if (rel instanceof TableScan scan) {
+      List<String> name = scan.getTable().getQualifiedName();
+      return tables.getOrDefault(name.get(name.size() - 1), List.of());
+    }
+    if (rel instanceof LogicalFilter f) {
+      Scalar p = scalars.compile(f.getCondition());
+      List<Row> out = new ArrayList<>();
+      for (Row r : eval(f.getInput())) {
+        if (Boolean.TRUE.equals(p.eval(r))) {
+          out.add(r);
+        }
+      }
+      return out;
+    }
+    if (rel instanceof LogicalProject p) {
+      List<Scalar> exprs = p.getProjects().stream().map(scalars::compile).toList();
+      List<Row> out = new ArrayList<>();
+      for (Row r : eval(p.getInput())) {
+        Object[] v = new Object[exprs.size()];
+        for (int i = 0; i < v.length; i++) {
+          v[i] = exprs.get(i).eval(r);
+        }
+        out.add(Row.wrap(v));
+      }
+      return out;
+    }
+    if (rel instanceof LogicalJoin j) {
+      Scalar c = scalars.compile(j.getCondition());
+      List<Row> left = eval(j.getLeft());
+      List<Row> right = eval(j.getRight());
+      List<Row> out = new ArrayList<>();
+      for (Row l : left) {
+        for (Row r : right) {
+          Row joined = l.concat(r);
+          if (Boolean.TRUE.equals(c.eval(joined))) {
+            out.add(joined);
+          }
+        }
+      }
+      return out;
+    }
+    if (rel instanceof LogicalAggregate a) {
+      int[] keys = a.getGroupSet().toArray();
+      Map<Row, List<Row>> groups = new LinkedHashMap<>();
+      if (keys.length == 0) {
+        groups.put(Row.EMPTY, new ArrayList<>());
+      }
+      for (Row r : eval(a.getInput())) {
+        groups.computeIfAbsent(r.project(keys), k -> new ArrayList<>()).add(r);
+      }
+      List<Row> out = new ArrayList<>();
+      for (Map.Entry<Row, List<Row>> g : groups.entrySet()) {
+        Object[] v = new Object[keys.length + a.getAggCallList().size()];
+        for (int i = 0; i < keys.length; i++) {
+          v[i] = g.getKey().get(i);
+        }
+        for (int i = 0; i < a.getAggCallList().size(); i++) {
+          AggregateCall call = a.getAggCallList().get(i);
+          SqlTypeName argType = call.getArgList().isEmpty() ? null
+              : a.getInput().getRowType().getFieldList().get(call.getArgList().get(0)).getType().getSqlTypeName();
+          v[keys.length + i] = aggregate(call, argType, g.getValue());
+        }
+        out.add(Row.wrap(v));
+      }
+      return out;
+    }
+    throw new IllegalArgumentException("naive evaluator does not handle " + rel.getRelTypeName());
+  }
+
+  private static Object aggregate(AggregateCall call, SqlTypeName argType, List<Row> rows) {
+    if (call.getArgList().isEmpty()) {
+      return (long) rows.size();
+    }
+    int arg = call.getArgList().get(0);
+    List<Object> values = new ArrayList<>();
+    for (Row r : rows) {
+      if (r.get(arg) != null) {
+        values.add(r.get(arg));
+      }
+    }
+    switch (call.getAggregation().getKind()) {
+      case COUNT:
+        return (long) values.size();
+      case MIN:
+      case MAX: {
+        Object best = null;
+        for (Object v : values) {
+          int c = best == null ? 0 : PgValues.compare(v, best);
+          if (best == null || (call.getAggregation().getKind() == org.apache.calcite.sql.SqlKind.MIN ? c < 0 : c > 0)) {
+            best = v;
+          }
+        }
+        return best;
+      }
+      case SUM:
+      case AVG: {
+        if (values.isEmpty()) {
+          return null;
+        }
+        boolean avg = call.getAggregation().getKind() == org.apache.calcite.sql.SqlKind.AVG;
+        if (argType == SqlTypeName.DOUBLE || argType == SqlTypeName.REAL || argType == SqlTypeName.FLOAT) {
+          double s = 0;
+          for (Object v : values) {
+            s += (Double) v;
+          }
+          return avg ? s / values.size() : s;
+        }
+        if (!avg && (argType == SqlTypeName.INTEGER || argType == SqlTypeName.SMALLINT)) {
+          long s = 0;
+          for (Object v : values) {
+            s += (Long) v;
+          }
+          return s;
+        }
+        BigDecimal s = BigDecimal.ZERO;
+        for (Object v : values) {
+          s = s.add(PgValues.toBigDecimal(v));
+        }
+        return avg ? PgValues.divideNumeric(s, BigDecimal.valueOf(values.size())) : s;
+      }
+      default:
+        throw new IllegalArgumentException(call.toString());
+    }
+  }
+}

@@ -1,0 +1,196 @@
+package io.deltaview.engine.expr;
+
+import static io.deltaview.engine.expr.ExprTestSupport.compile;
+import static io.deltaview.engine.expr.ExprTestSupport.compilePredicate;
+import static io.deltaview.engine.expr.ExprTestSupport.eval;
+import static io.deltaview.engine.expr.ExprTestSupport.evalNull;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.deltaview.engine.compile.UnsupportedConstructException;
+import io.deltaview.engine.row.Row;
+import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Expected values were taken from PostgreSQL 15 with the same row:
+ * t(i=7, b=10, n=12.50, d=2.5, s='Hello', dt='2024-03-15', ts='2024-03-15 13:45:30.5', si=3, n3=1.125).
+ */
+class ScalarCompilerTest {
+
+  private static BigDecimal dec(String s) {
+    return new BigDecimal(s);
+  }
+
+  @Test
+  void arithmetic() {
+    assertEquals(3L, eval("i / 2"));
+    assertEquals(1L, eval("mod(i, 3)"));
+    assertEquals(-1L, eval("mod(-i, 3)"));
+    assertEquals(dec("14.06250"), eval("n * n3"));
+    assertEquals(dec("1.7857142857142857"), eval("n / i"));
+    assertEquals(dec("0.56000000000000000000"), eval("i / n"));
+    assertEquals(dec("13.625"), eval("n + n3"));
+    assertEquals(dec("5.50"), eval("n - i"));
+    assertEquals(17.5, eval("d * i"));
+    assertEquals(3L, eval("b / 3"));
+    assertEquals(dec("4.1666666666666667"), eval("n / 3"));
+    assertEquals(dec("0.09000000000000000000"), eval("n3 / n"));
+    assertEquals(-7L, eval("-i"));
+    assertNull(evalNull("i + 1"));
+    assertThrows(ArithmeticException.class, () -> eval("i / (i - 7)"));
+  }
+
+  @Test
+  void numericDivisionScale() {
+    assertEquals(dec("3333.3333333333333333"), PgValues.divideNumeric(dec("10000"), dec("3")));
+    assertEquals(dec("0.99999000000000000000"), PgValues.divideNumeric(dec("99999"), dec("100000")));
+    assertEquals(dec("0.000100000000000000000000"), PgValues.divideNumeric(dec("1"), dec("10000")));
+    assertEquals(dec("15000.000000000000"), PgValues.divideNumeric(dec("30000"), dec("2")));
+    assertEquals(dec("0.33333333333333333333"), PgValues.divideNumeric(dec("1"), dec("3")));
+    assertEquals(dec("-0.6666666666666667"), PgValues.divideNumeric(dec("-2"), dec("3")).stripTrailingZeros()
+        .setScale(16, java.math.RoundingMode.HALF_UP));
+  }
+
+  @Test
+  void comparisonsAcrossNumericTypesAndThreeValuedLogic() {
+    assertEquals(true, eval("i < n"));
+    assertEquals(true, eval("n > d"));
+    assertEquals(true, eval("b = 10.0"));
+    assertEquals(true, eval("si <> i"));
+    assertNull(evalNull("i = 1"));
+    assertEquals(false, evalNull("i = 1 and false"));
+    assertNull(evalNull("i = 1 and true"));
+    assertEquals(true, evalNull("i = 1 or true"));
+    assertNull(evalNull("i = 1 or false"));
+    assertNull(evalNull("not (i = 1)"));
+    assertEquals(true, evalNull("i is null"));
+    assertEquals(false, eval("i is null"));
+    assertEquals(true, evalNull("i is not distinct from b"));
+    assertEquals(true, eval("i is distinct from b"));
+    assertEquals(false, evalNull("i is distinct from null"));
+  }
+
+  @Test
+  void filterKeepsOnlyTrue() {
+    Scalar p = compilePredicate("i > 5");
+    assertTrue(p.test(ExprTestSupport.SAMPLE));
+    assertFalse(p.test(ExprTestSupport.NULLS));
+    Scalar q = compilePredicate("i in (1, 7, 9)");
+    assertTrue(q.test(ExprTestSupport.SAMPLE));
+    assertFalse(q.test(ExprTestSupport.NULLS));
+    Scalar r = compilePredicate("i not in (1, 9) and s in ('Hello', 'x')");
+    assertTrue(r.test(ExprTestSupport.SAMPLE));
+    Scalar between = compilePredicate("n between 12 and 13");
+    assertTrue(between.test(ExprTestSupport.SAMPLE));
+  }
+
+  @Test
+  void caseCoalesceNullif() {
+    assertEquals("big", eval("case when i > 5 then 'big' else 'small' end"));
+    assertEquals("small", evalNull("case when i > 5 then 'big' else 'small' end"));
+    assertNull(evalNull("case when i > 5 then 'big' end"));
+    assertEquals(0, ((BigDecimal) evalNull("coalesce(n, 0)")).signum());
+    assertEquals(0, dec("12.50").compareTo((BigDecimal) eval("coalesce(null, n, 0)")));
+    assertNull(eval("nullif(i, 7)"));
+    assertEquals(7L, eval("nullif(i, 8)"));
+  }
+
+  @Test
+  void casts() {
+    assertEquals(13L, eval("cast(n as integer)"));
+    assertEquals(dec("1.13"), eval("cast(n3 as numeric(10,2))"));
+    assertEquals(dec("-1.13"), eval("cast(-n3 as numeric(10,2))"));
+    assertEquals(2L, eval("cast(d as integer)"));
+    assertEquals(4L, eval("cast(d + 1 as integer)"));
+    assertEquals("2.5", eval("cast(d as varchar)"));
+    assertEquals("12.50", eval("cast(n as varchar)"));
+    assertEquals("7", eval("cast(i as varchar(1))"));
+    assertEquals(12L, eval("cast('12' as integer)"));
+    assertEquals(LocalDate.of(2024, 3, 15), eval("cast(ts as date)"));
+    assertEquals(LocalDateTime.of(2024, 3, 15, 0, 0), eval("cast(dt as timestamp)"));
+    assertEquals(LocalDate.of(2024, 1, 2), eval("cast('2024-01-02' as date)"));
+    assertEquals(dec("2.5"), eval("cast(d as numeric)"));
+    assertEquals(dec("12.50"), eval("cast(n as numeric)"));
+    assertEquals("1e+20", Casts.doubleText(1e20));
+    assertEquals("1e-05", Casts.doubleText(1e-5));
+    assertEquals("123456789012345", Casts.doubleText(123456789012345d));
+  }
+
+  @Test
+  void text() {
+    assertEquals("HELLO", eval("upper(s)"));
+    assertEquals("hello", eval("lower(s)"));
+    assertEquals("ell", eval("substring(s from 2 for 3)"));
+    assertEquals("He", eval("substring(s from 0 for 3)"));
+    assertEquals("llo", eval("substring(s from 3)"));
+    assertEquals("ello", eval("trim(both 'H' from s)"));
+    assertEquals("x", eval("trim('  x  ')"));
+    assertEquals("x  ", eval("trim(leading ' ' from '  x  ')"));
+    assertEquals(5L, eval("char_length(s)"));
+    assertEquals(5L, eval("character_length(s)"));
+    assertEquals("Hello7", eval("s || cast(i as varchar)"));
+    assertNull(evalNull("s || 'x'"));
+    assertEquals(true, eval("s like 'H%o'"));
+    assertEquals(false, eval("s like 'h%'"));
+    assertEquals(true, eval("s not like 'h%'"));
+    assertEquals(true, eval("'a_b' like 'a\\_b'"));
+    assertEquals(false, eval("'axb' like 'a\\_b'"));
+    assertEquals(true, eval("'a%b' like 'a!%b' escape '!'"));
+    assertNull(evalNull("s like 'x'"));
+    assertEquals(2L, eval("position('el' in s)"));
+  }
+
+  @Test
+  void dateTime() {
+    assertEquals(dec("2024"), eval("extract(year from ts)"));
+    assertEquals(dec("3"), eval("extract(month from dt)"));
+    assertEquals(dec("30.500000"), eval("extract(second from ts)"));
+    assertEquals(dec("5"), eval("extract(dow from dt)"));
+    assertEquals(dec("1710510330.500000"), eval("extract(epoch from ts)"));
+    assertEquals(dec("1710460800"), eval("extract(epoch from dt)"));
+    assertEquals(dec("1"), eval("extract(quarter from ts)"));
+    assertEquals(dec("75"), eval("extract(doy from dt)"));
+    assertEquals(dec("11"), eval("extract(week from dt)"));
+    assertEquals(dec("13"), eval("extract(hour from ts)"));
+    assertEquals(LocalDateTime.of(2024, 3, 1, 0, 0), eval("floor(ts to month)"));
+    assertEquals(LocalDateTime.of(2024, 3, 15, 13, 0), eval("floor(ts to hour)"));
+    assertEquals(LocalDateTime.of(2024, 1, 1, 0, 0), eval("floor(ts to year)"));
+    assertEquals(LocalDateTime.of(2024, 3, 15, 0, 0), eval("floor(ts to day)"));
+    assertNull(evalNull("floor(ts to day)"));
+    assertEquals(LocalDateTime.of(2024, 3, 16, 13, 45, 30, 500_000_000), eval("ts + interval '1' day"));
+    assertEquals(LocalDateTime.of(2024, 2, 15, 13, 45, 30, 500_000_000), eval("ts - interval '1' month"));
+  }
+
+  @Test
+  void numericFunctions() {
+    assertEquals(dec("12.50"), eval("abs(-n)"));
+    assertEquals(dec("-13"), eval("floor(-n)"));
+    assertEquals(dec("13"), eval("ceil(n)"));
+    assertEquals(dec("1.13"), eval("round(n3, 2)"));
+    assertEquals(dec("3"), eval("round(cast(2.5 as numeric(2,1)))"));
+    assertEquals(2.0, eval("round(d)"));
+  }
+
+  @Test
+  void unsupportedConstructsAreNamed() {
+    UnsupportedConstructException e = assertThrows(UnsupportedConstructException.class,
+        () -> compile("current_timestamp"));
+    assertTrue(e.getMessage().contains("CURRENT_TIMESTAMP"), e.getMessage());
+    e = assertThrows(UnsupportedConstructException.class, () -> compile("row_number() over (order by i)"));
+    assertTrue(e.getMessage().contains("window function ROW_NUMBER"), e.getMessage());
+    e = assertThrows(UnsupportedConstructException.class, () -> compile("power(d, 2)"));
+    assertTrue(e.getMessage().contains("function POWER"), e.getMessage());
+  }
+
+  @Test
+  void projectionOfPlainColumnsReordersValues() {
+    Row r = Row.of(1L, 2L, 3L);
+    assertEquals(Row.of(3L, 1L), r.project(new int[] {2, 0}));
+  }
+}

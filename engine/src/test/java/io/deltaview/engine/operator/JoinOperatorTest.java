@@ -1,0 +1,69 @@
+package io.deltaview.engine.operator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.deltaview.engine.row.Row;
+import java.math.BigDecimal;
+import org.junit.jupiter.api.Test;
+
+class JoinOperatorTest {
+
+  private static ZSet empty() {
+    return new ZSet();
+  }
+
+  @Test
+  void leftThenRightThenBoth() {
+    JoinOperator j = new JoinOperator(new int[] {0}, new int[] {0}, null);
+    assertEquals(empty(), j.apply(ZSet.of(Row.of(1L, "c1"), 1), empty()));
+    assertEquals(ZSet.of(Row.of(1L, "c1", 1L, "o1"), 1), j.apply(empty(), ZSet.of(Row.of(1L, "o1"), 1)));
+    // same transaction: new customer 2 and its order, plus delete of o1: Δa⋈b_old + a_old⋈Δb + Δa⋈Δb
+    ZSet out = j.apply(ZSet.of(Row.of(2L, "c2"), 1), ZSet.of(Row.of(2L, "o2"), 1, Row.of(1L, "o1"), -1));
+    assertEquals(ZSet.of(Row.of(2L, "c2", 2L, "o2"), 1, Row.of(1L, "c1", 1L, "o1"), -1), out);
+  }
+
+  @Test
+  void deleteOnBothSidesInOneStepRemovesOnce() {
+    JoinOperator j = new JoinOperator(new int[] {0}, new int[] {0}, null);
+    j.apply(ZSet.of(Row.of(1L, "a"), 1), ZSet.of(Row.of(1L, "b"), 1));
+    ZSet out = j.apply(ZSet.of(Row.of(1L, "a"), -1), ZSet.of(Row.of(1L, "b"), -1));
+    // -1 (Δa⋈b_old) -1 (a_old⋈Δb) +1 (Δa⋈Δb) = -1
+    assertEquals(ZSet.of(Row.of(1L, "a", 1L, "b"), -1), out);
+    assertEquals(0, j.stateSize());
+  }
+
+  @Test
+  void nullKeysNeverMatch() {
+    JoinOperator j = new JoinOperator(new int[] {0}, new int[] {0}, null);
+    assertEquals(empty(), j.apply(ZSet.of(Row.of(null, "a"), 1), ZSet.of(Row.of(null, "b"), 1)));
+    assertEquals(0, j.stateSize());
+  }
+
+  @Test
+  void nullSafeKeysMatchNull() {
+    JoinOperator j = new JoinOperator(new int[] {0}, new int[] {0}, new boolean[] {true}, null);
+    assertEquals(ZSet.of(Row.of(null, "a", null, "b"), 1),
+        j.apply(ZSet.of(Row.of(null, "a"), 1), ZSet.of(Row.of(null, "b"), 1)));
+  }
+
+  @Test
+  void residualIsAppliedToJoinedRow() {
+    JoinOperator j = new JoinOperator(new int[] {0}, new int[] {0}, r -> ((Long) r.get(3)) > ((Long) r.get(1)));
+    ZSet out = j.apply(ZSet.of(Row.of(1L, 5L), 1), ZSet.of(Row.of(1L, 4L), 1, Row.of(1L, 6L), 1));
+    assertEquals(ZSet.of(Row.of(1L, 5L, 1L, 6L), 1), out);
+  }
+
+  @Test
+  void numericKeysMatchAcrossScales() {
+    JoinOperator j = new JoinOperator(new int[] {0}, new int[] {0}, null);
+    ZSet out = j.apply(ZSet.of(Row.of(new BigDecimal("1.0")), 1), ZSet.of(Row.of(new BigDecimal("1.00")), 1));
+    assertEquals(1, out.size());
+  }
+
+  @Test
+  void multiplicitiesMultiply() {
+    JoinOperator j = new JoinOperator(new int[] {0}, new int[] {0}, null);
+    ZSet out = j.apply(ZSet.of(Row.of(1L), 2), ZSet.of(Row.of(1L), 3));
+    assertEquals(ZSet.of(Row.of(1L, 1L), 6), out);
+  }
+}
