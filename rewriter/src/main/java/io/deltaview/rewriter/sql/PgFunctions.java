@@ -38,7 +38,37 @@ final class PgFunctions {
       OperandTypes.family(SqlTypeFamily.CHARACTER, SqlTypeFamily.DATETIME),
       SqlFunctionCategory.TIMEDATE);
 
-  static final SqlOperatorTable TABLE = SqlOperatorTables.of(List.of(DATE_TRUNC));
+  /**
+   * PostgreSQL's volatile/stable niladic functions, declared so that queries using them validate (the
+   * rewriter must still see their tables) and flagged non-deterministic so that nobody caches or
+   * materialises their value.
+   */
+  static final List<SqlFunction> VOLATILE_FUNCTIONS = List.of(
+      volatileFunction("now", SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE),
+      volatileFunction("clock_timestamp", SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE),
+      volatileFunction("statement_timestamp", SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE),
+      volatileFunction("transaction_timestamp", SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE),
+      volatileFunction("random", SqlTypeName.DOUBLE));
+
+  static final SqlOperatorTable TABLE = SqlOperatorTables.of(
+      java.util.stream.Stream.concat(java.util.stream.Stream.of(DATE_TRUNC), VOLATILE_FUNCTIONS.stream())
+          .toList());
+
+  private static SqlFunction volatileFunction(String name, SqlTypeName returnType) {
+    return new SqlFunction(name, SqlKind.OTHER_FUNCTION,
+        org.apache.calcite.sql.type.ReturnTypes.explicit(returnType), null, OperandTypes.NILADIC,
+        SqlFunctionCategory.SYSTEM) {
+      @Override
+      public boolean isDeterministic() {
+        return false;
+      }
+
+      @Override
+      public boolean isDynamicFunction() {
+        return true;
+      }
+    };
+  }
 
   /** PostgreSQL type names Calcite does not know, mapped to the Calcite type {@code PgType} gives them. */
   private static final java.util.Map<String, SqlTypeName> PG_TYPE_NAMES = java.util.Map.ofEntries(
