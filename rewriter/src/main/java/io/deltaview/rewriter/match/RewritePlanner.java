@@ -80,6 +80,11 @@ public final class RewritePlanner {
       return RewriteDecision.passThrough(sql, "unsure of column labels: count differs from the plan",
           baseTables, parameters);
     }
+    String unsafeCast = CastSafety.firstUnsafeCast(rel);
+    if (unsafeCast != null) {
+      return RewriteDecision.passThrough(sql, "cast " + unsafeCast + " may not mean the same in PostgreSQL",
+          baseTables, parameters);
+    }
     Decomposition query = Decomposition.of(rel).orElse(null);
     if (query == null) {
       return RewriteDecision.passThrough(sql,

@@ -83,10 +83,13 @@ public final class SqlFrontEnd {
     return typeFactory;
   }
 
-  /** Parses one statement of any kind; syntax errors become SQLState 42601. */
+  /**
+   * Parses one statement of any kind; syntax errors become SQLState 42601. PostgreSQL's {@code ::} casts
+   * are turned into {@code CAST} first, because Babel gives {@code ::} the wrong precedence.
+   */
   public SqlNode parse(String sql) throws SQLException {
     try {
-      SqlNode node = SqlParser.create(sql, PARSER_CONFIG).parseStmt();
+      SqlNode node = SqlParser.create(InfixCasts.rewrite(sql), PARSER_CONFIG).parseStmt();
       return node.accept(new PgFunctions.PgCallShuttle());
     } catch (SqlParseException e) {
       throw new SQLException("syntax error: " + firstLine(e.getMessage()), SqlStates.SYNTAX_ERROR, e);
