@@ -1,0 +1,31 @@
+package io.deltaview.rewriter;
+
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * What the driver should execute for one SQL string.
+ *
+ * @param rewritten whether {@code sql} reads a view's result table instead of the original tables
+ * @param sql the SQL to send: the rewrite, or the original text unchanged
+ * @param view qualified name of the view used, null when not rewritten
+ * @param reason why the query was not rewritten, null when it was
+ * @param baseTables lower-case {@code schema.table} names the original query reads (empty if unknown)
+ * @param parameterCount number of JDBC {@code ?} parameters; a rewrite keeps them in the same order
+ */
+public record RewriteDecision(boolean rewritten, String sql, String view, String reason,
+                              Set<String> baseTables, int parameterCount) {
+  public RewriteDecision {
+    Objects.requireNonNull(sql, "sql");
+    baseTables = Set.copyOf(baseTables);
+  }
+
+  public static RewriteDecision passThrough(String sql, String reason, Set<String> baseTables,
+                                            int parameterCount) {
+    return new RewriteDecision(false, sql, null, Objects.requireNonNull(reason), baseTables, parameterCount);
+  }
+
+  public static RewriteDecision rewrite(String sql, String view, Set<String> baseTables, int parameterCount) {
+    return new RewriteDecision(true, sql, Objects.requireNonNull(view), null, baseTables, parameterCount);
+  }
+}

@@ -1,0 +1,139 @@
+package io.deltaview.rewriter.match;
+
+import io.deltaview.rewriter.ViewDefinition;
+import io.deltaview.rewriter.schema.ColumnInfo;
+import io.deltaview.rewriter.schema.TableInfo;
+import io.deltaview.rewriter.sql.SqlFrontEnd;
+import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.calcite.plan.RelOptTable;
+import org.apache.calcite.rel.RelNode;
+import org.apache.calcite.rel.core.Project;
+import org.apache.calcite.rel.core.TableScan;
+import org.apache.calcite.rex.RexInputRef;
+import org.apache.calcite.rex.RexNode;
+
+/**
+ * A registered view prepared for matching: its query block, its result table, and which core expressions,
+ * group keys and aggregate calls each result column exposes.
+ */
+public final class CompiledView {
+  private final ViewDefinition definition;
+  private final QueryBlock block;
+  private final TableInfo resultTable;
+  private final RelOptTable resultRelTable;
+  /** Non-aggregate views: digest of a core expression → result column. */
+  private final Map<String, Integer> exposedExpressions = new HashMap<>();
+  /** Aggregate views: digest of a group key expression → result column. */
+  private final Map<String, Integer> exposedGroupKeys = new HashMap<>();
+  /** Aggregate views: {@link QueryBlock.Agg#key()} → result column. */
+  private final Map<String, Integer> exposedCalls = new HashMap<>();
+  private final boolean allGroupKeysExposed;
+
+  private CompiledView(ViewDefinition definition, Decomposition d, TableInfo resultTable,
+                       RelOptTable resultRelTable) {
+    this.definition = definition;
+    this.block = d.block();
+    this.resultTable = resultTable;
+    this.resultRelTable = resultRelTable;
+    if (!block.aggregate()) {
+      List<RexNode> projects = block.projects();
+      for (int i = 0; i < projects.size(); i++) {
+        exposedExpressions.putIfAbsent(projects.get(i).toString(), i);
+      }
+      allGroupKeysExposed = false;
+    } else {
+      int keyCount = block.groupKeys().size();
+      int width = keyCount + block.calls().size();
+      for (int col = 0; col < width; col++) {
+        int field = col;
+        if (!d.upper().isEmpty()) {
+          RexNode e = ((Project) d.upper().get(0)).getProjects().get(col);
+          if (!(e instanceof RexInputRef ref)) {
+            continue; // computed after aggregation: usable only through an exact match of its inputs
+          }
+          field = ref.getIndex();
+        }
+        if (field < keyCount) {
+          exposedGroupKeys.putIfAbsent(block.groupKeys().get(field).toString(), col);
+        } else {
+          exposedCalls.putIfAbsent(block.calls().get(field - keyCount).key(), col);
+        }
+      }
+      allGroupKeysExposed = block.groupKeys().stream()
+          .allMatch(k -> exposedGroupKeys.containsKey(k.toString()));
+    }
+  }
+
+  /**
+   * Compiles a view against the catalog, which must contain its result table with the view's columns.
+   *
+   * @throws IllegalArgumentException when the view cannot be used for rewriting (the message says why)
+   */
+  public static CompiledView compile(ViewDefinition definition, SqlFrontEnd frontEnd) throws SQLException {
+    TableInfo table = frontEnd.catalog().table(definition.resultSchema(), definition.resultTable())
+        .orElseThrow(() -> new IllegalArgumentException("result table " + definition.resultSchema() + "."
+            + definition.resultTable() + " is not in the catalog"));
+    List<String> tableColumns = table.columns().stream().map(ColumnInfo::name).toList();
+    if (!tableColumns.equals(definition.columnNames())) {
+      throw new IllegalArgumentException("result table columns " + tableColumns
+          + " differ from the view's columns " + definition.columnNames());
+    }
+    RelNode rel = frontEnd.toRel(definition.definitionSql()).project();
+    Decomposition d = Decomposition.of(rel).orElseThrow(() -> new IllegalArgumentException(
+        "view query is not a single select-project-join with optional GROUP BY"));
+    boolean upperOk = d.upper().isEmpty()
+        || (d.block().aggregate() && d.upper().size() == 1 && d.upper().get(0) instanceof Project);
+    if (!upperOk) {
+      throw new IllegalArgumentException("view query has ORDER BY, LIMIT, HAVING or a nested projection");
+    }
+    if (rel.getRowType().getFieldCount() != tableColumns.size()) {
+      throw new IllegalArgumentException("view query has " + rel.getRowType().getFieldCount()
+          + " columns, result table " + tableColumns.size());
+    }
+    RelNode scan = frontEnd.toRel("SELECT * FROM " + quote(definition.resultSchema()) + "."
+        + quote(definition.resultTable())).rel;
+    while (!(scan instanceof TableScan)) {
+      scan = scan.getInput(0);
+    }
+    return new CompiledView(definition, d, table, scan.getTable());
+  }
+
+  private static String quote(String identifier) {
+    return "\"" + identifier.replace("\"", "\"\"") + "\"";
+  }
+
+  public ViewDefinition definition() {
+    return definition;
+  }
+
+  QueryBlock block() {
+    return block;
+  }
+
+  TableInfo resultTable() {
+    return resultTable;
+  }
+
+  RelOptTable resultRelTable() {
+    return resultRelTable;
+  }
+
+  Map<String, Integer> exposedExpressions() {
+    return exposedExpressions;
+  }
+
+  Map<String, Integer> exposedGroupKeys() {
+    return exposedGroupKeys;
+  }
+
+  Map<String, Integer> exposedCalls() {
+    return exposedCalls;
+  }
+
+  boolean allGroupKeysExposed() {
+    return allGroupKeysExposed;
+  }
+}

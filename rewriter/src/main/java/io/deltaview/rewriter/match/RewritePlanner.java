@@ -1,0 +1,178 @@
+package io.deltaview.rewriter.match;
+
+import io.deltaview.rewriter.RewriteDecision;
+import io.deltaview.rewriter.sql.SqlFrontEnd;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
+import org.apache.calcite.rel.RelNode;
+import org.apache.calcite.rel.RelRoot;
+import org.apache.calcite.rel.RelVisitor;
+import org.apache.calcite.rel.core.Sort;
+import org.apache.calcite.rel.core.TableScan;
+import org.apache.calcite.rel.type.RelDataType;
+import org.apache.calcite.sql.SqlKind;
+import org.apache.calcite.sql.SqlNode;
+import org.apache.calcite.sql.type.SqlTypeName;
+
+/**
+ * Decides, for one SQL string, whether and how a registered view answers it. Stateless apart from its
+ * immutable inputs; the caller caches decisions.
+ */
+public final class RewritePlanner {
+  private static final System.Logger LOG = System.getLogger(RewritePlanner.class.getName());
+
+  /** Row-locking clauses; the Babel parser does not accept them, so they are recognised up front. */
+  private static final Pattern LOCKING = Pattern.compile(
+      "\\bfor\\s+(update|share|no\\s+key\\s+update|key\\s+share)\\b", Pattern.CASE_INSENSITIVE);
+
+  private final SqlFrontEnd frontEnd;
+  private final List<CompiledView> views;
+
+  public RewritePlanner(SqlFrontEnd frontEnd, List<CompiledView> views) {
+    this.frontEnd = frontEnd;
+    this.views = List.copyOf(views);
+  }
+
+  public RewriteDecision decide(String sql) {
+    if (LOCKING.matcher(sql).find()) {
+      return RewriteDecision.passThrough(sql, "SELECT ... FOR UPDATE/SHARE locks rows", Set.of(), 0);
+    }
+    SqlNode parsed;
+    try {
+      parsed = frontEnd.parse(sql);
+    } catch (SQLException e) {
+      return RewriteDecision.passThrough(sql, "unparseable: " + e.getMessage(), Set.of(), 0);
+    }
+    int parameters = SqlInspection.parameterCount(parsed);
+    if (!parsed.isA(SqlKind.QUERY)) {
+      return RewriteDecision.passThrough(sql, "not a query: " + parsed.getKind(), Set.of(), parameters);
+    }
+    String volatileFunction = SqlInspection.volatileFunction(parsed);
+    PgColumnLabels.Labels labels = PgColumnLabels.of(parsed); // before validation rewrites the tree
+    RelRoot root;
+    try {
+      root = frontEnd.toRel(parsed);
+    } catch (SQLException e) {
+      return RewriteDecision.passThrough(sql, "invalid query (" + e.getSQLState() + "): " + e.getMessage(),
+          Set.of(), parameters);
+    }
+    RelNode rel = root.project();
+    Set<String> baseTables = baseTables(rel);
+    if (volatileFunction != null) {
+      return RewriteDecision.passThrough(sql, "uses volatile function " + volatileFunction + "()",
+          baseTables, parameters);
+    }
+    if (views.isEmpty()) {
+      return RewriteDecision.passThrough(sql, "no incremental views registered", baseTables, parameters);
+    }
+    if (labels.unknownReason() != null) {
+      return RewriteDecision.passThrough(sql, "unsure of column labels: " + labels.unknownReason(),
+          baseTables, parameters);
+    }
+    List<String> finalLabels = labels.resolve(root.validatedRowType);
+    if (finalLabels.size() != rel.getRowType().getFieldCount()) {
+      return RewriteDecision.passThrough(sql, "unsure of column labels: count differs from the plan",
+          baseTables, parameters);
+    }
+    String unsafeCast = CastSafety.firstUnsafeCast(rel);
+    if (unsafeCast != null) {
+      return RewriteDecision.passThrough(sql, "cast " + unsafeCast + " may not mean the same in PostgreSQL",
+          baseTables, parameters);
+    }
+    Decomposition query = Decomposition.of(rel).orElse(null);
+    if (query == null) {
+      return RewriteDecision.passThrough(sql,
+          "query shape not supported (needs inner joins, filters, optional GROUP BY)", baseTables, parameters);
+    }
+    List<String> reasons = new ArrayList<>();
+    for (CompiledView view : views) {
+      MatchResult match = ViewMatcher.match(query, view, rel.getCluster());
+      if (!match.matched()) {
+        reasons.add(view.definition().qualifiedName() + ": " + match.reason());
+        continue;
+      }
+      String problem = null;
+      PostgresSqlRenderer.Rendered rendered = null;
+      try {
+        rendered = PostgresSqlRenderer.render(match.plan(), finalLabels);
+        problem = verify(rendered, rel, root.validatedRowType, finalLabels, parameters);
+      } catch (RuntimeException e) {
+        problem = "internal error rendering the rewrite: " + e;
+      }
+      if (problem != null) {
+        LOG.log(System.Logger.Level.WARNING, "Deltaview rewriter bug? Not rewriting {0} with view {1}: {2}",
+            sql, view.definition().qualifiedName(), problem);
+        reasons.add(view.definition().qualifiedName() + ": " + problem);
+        continue;
+      }
+      return RewriteDecision.rewrite(rendered.sql(), view.definition().qualifiedName(), baseTables,
+          parameters);
+    }
+    return RewriteDecision.passThrough(sql, "no view matches: " + String.join("; ", reasons), baseTables,
+        parameters);
+  }
+
+  /**
+   * Cross-checks a rewrite: it must re-parse and validate, keep the parameters in their original order,
+   * keep ORDER BY at the outermost level, and produce the same labels and the same column types (as
+   * Calcite types; PostgreSQL-specific typing was handled when building the plan).
+   */
+  private String verify(PostgresSqlRenderer.Rendered rendered, RelNode original, RelDataType originalType,
+                        List<String> labels, int parameters) {
+    if (!rendered.parameterOrder().equals(IntStream.range(0, parameters).boxed().toList())) {
+      return "parameters would be reordered: " + rendered.parameterOrder();
+    }
+    String lower = rendered.sql().toLowerCase(Locale.ROOT);
+    if (lower.contains("character set") || lower.contains("$sum0")) {
+      return "rendered SQL is not PostgreSQL: " + rendered.sql();
+    }
+    if (isOrdered(original) && !rendered.orderedAtTop()) {
+      // An ORDER BY that ends up inside a subquery would not order the outer result in PostgreSQL.
+      return "ORDER BY would not be outermost";
+    }
+    RelRoot check;
+    try {
+      check = frontEnd.toRel(rendered.sql());
+    } catch (SQLException e) {
+      return "rewritten SQL does not validate: " + e.getMessage() + " in " + rendered.sql();
+    }
+    List<String> names = check.validatedRowType.getFieldNames();
+    if (!names.equals(labels)) {
+      return "labels " + names + " instead of " + labels;
+    }
+    for (int i = 0; i < labels.size(); i++) {
+      SqlTypeName want = originalType.getFieldList().get(i).getType().getSqlTypeName();
+      SqlTypeName got = check.validatedRowType.getFieldList().get(i).getType().getSqlTypeName();
+      if (want != got) {
+        return "column " + labels.get(i) + " would be " + got + " instead of " + want;
+      }
+    }
+    return null;
+  }
+
+  /** True when the query's result order is specified: a sort at the top or right under the top project. */
+  private static boolean isOrdered(RelNode rel) {
+    RelNode r = rel instanceof Sort ? rel : rel.getInputs().size() == 1 ? rel.getInput(0) : null;
+    return r instanceof Sort s && !s.getCollation().getFieldCollations().isEmpty();
+  }
+
+  private static Set<String> baseTables(RelNode rel) {
+    Set<String> tables = new TreeSet<>();
+    new RelVisitor() {
+      @Override
+      public void visit(RelNode node, int ordinal, RelNode parent) {
+        if (node instanceof TableScan scan) {
+          tables.add(String.join(".", scan.getTable().getQualifiedName()).toLowerCase(Locale.ROOT));
+        }
+        super.visit(node, ordinal, parent);
+      }
+    }.go(rel);
+    return tables;
+  }
+}

@@ -1,0 +1,198 @@
+package io.deltaview.rewriter.sql;
+
+import io.deltaview.rewriter.schema.CatalogSchema;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.calcite.avatica.util.Casing;
+import org.apache.calcite.config.CalciteConnectionConfig;
+import org.apache.calcite.config.CalciteConnectionConfigImpl;
+import org.apache.calcite.config.CalciteConnectionProperty;
+import org.apache.calcite.config.NullCollation;
+import org.apache.calcite.jdbc.CalciteSchema;
+import org.apache.calcite.jdbc.JavaTypeFactoryImpl;
+import org.apache.calcite.plan.RelOptCluster;
+import org.apache.calcite.plan.hep.HepPlanner;
+import org.apache.calcite.plan.hep.HepProgram;
+import org.apache.calcite.prepare.CalciteCatalogReader;
+import org.apache.calcite.rel.RelRoot;
+import org.apache.calcite.rel.type.RelDataTypeFactory;
+import org.apache.calcite.rex.RexBuilder;
+import org.apache.calcite.runtime.CalciteContextException;
+import org.apache.calcite.sql.SqlKind;
+import org.apache.calcite.sql.SqlNode;
+import org.apache.calcite.sql.SqlOperatorTable;
+import org.apache.calcite.sql.fun.SqlLibrary;
+import org.apache.calcite.sql.fun.SqlLibraryOperatorTableFactory;
+import org.apache.calcite.sql.fun.SqlStdOperatorTable;
+import org.apache.calcite.sql.parser.SqlParseException;
+import org.apache.calcite.sql.parser.SqlParser;
+import org.apache.calcite.sql.parser.babel.SqlBabelParserImpl;
+import org.apache.calcite.sql.util.SqlOperatorTables;
+import org.apache.calcite.sql.validate.SqlConformanceEnum;
+import org.apache.calcite.sql.validate.SqlNameMatchers;
+import org.apache.calcite.sql.validate.SqlValidator;
+import org.apache.calcite.sql.validate.SqlValidatorUtil;
+import org.apache.calcite.sql2rel.SqlToRelConverter;
+import org.apache.calcite.sql2rel.StandardConvertletTable;
+
+/**
+ * Parses PostgreSQL-flavoured SQL with Calcite's Babel parser, validates it against a {@link CatalogSchema}
+ * and converts it to relational algebra. Shared by the rewriter and by the engine's view compiler.
+ *
+ * <p>Instances are immutable and thread-safe; every call builds its own validator and converter.
+ */
+public final class SqlFrontEnd {
+
+  /**
+   * PostgreSQL's identifier rules: unquoted identifiers fold to lower case, quoted ones stay as written,
+   * matching is case-sensitive. Babel conformance accepts {@code ::}, {@code ILIKE}, {@code LIMIT}.
+   */
+  public static final SqlParser.Config PARSER_CONFIG = SqlParser.config()
+      .withParserFactory(SqlBabelParserImpl.FACTORY)
+      .withConformance(SqlConformanceEnum.BABEL)
+      .withUnquotedCasing(Casing.TO_LOWER)
+      .withQuotedCasing(Casing.UNCHANGED)
+      .withCaseSensitive(true);
+
+  private static final SqlOperatorTable OPERATORS = SqlOperatorTables.chain(
+      PgFunctions.TABLE,
+      SqlStdOperatorTable.instance(),
+      SqlLibraryOperatorTableFactory.INSTANCE.getOperatorTable(SqlLibrary.POSTGRESQL));
+
+  private static final CalciteConnectionConfig CONNECTION_CONFIG = connectionConfig();
+
+  private final CatalogSchema catalog;
+  private final CalciteSchema root;
+  private final RelDataTypeFactory typeFactory;
+
+  public SqlFrontEnd(CatalogSchema catalog) {
+    this.catalog = catalog;
+    this.root = CatalogCalciteSchema.rootOf(catalog);
+    this.typeFactory = new JavaTypeFactoryImpl(PgTypeSystem.INSTANCE);
+  }
+
+  public CatalogSchema catalog() {
+    return catalog;
+  }
+
+  public RelDataTypeFactory typeFactory() {
+    return typeFactory;
+  }
+
+  /**
+   * Parses one statement of any kind; syntax errors become SQLState 42601. PostgreSQL's {@code ::} casts
+   * are turned into {@code CAST} first, because Babel gives {@code ::} the wrong precedence.
+   */
+  public SqlNode parse(String sql) throws SQLException {
+    try {
+      SqlNode node = SqlParser.create(InfixCasts.rewrite(sql), PARSER_CONFIG).parseStmt();
+      return node.accept(new PgFunctions.PgCallShuttle());
+    } catch (SqlParseException e) {
+      throw new SQLException("syntax error: " + firstLine(e.getMessage()), SqlStates.SYNTAX_ERROR, e);
+    }
+  }
+
+  /** Parses, validates and converts a query. See {@link #toRel(SqlNode)}. */
+  public RelRoot toRel(String sql) throws SQLException {
+    return toRel(parse(sql));
+  }
+
+  /**
+   * Validates a freshly parsed query (the node is rewritten in place by validation, so do not reuse it)
+   * and converts it with {@code expand=true}: IN/EXISTS subqueries become joins and aggregates, and after
+   * decorrelation the tree holds only plain logical operators (project, filter, join, aggregate, scan,
+   * sort, union, values). Unknown tables give 42P01, unknown columns 42703, anything else 42000.
+   */
+  public RelRoot toRel(SqlNode parsed) throws SQLException {
+    if (!parsed.isA(SqlKind.QUERY)) {
+      throw new SQLException("not a query: " + parsed.getKind(), SqlStates.FEATURE_NOT_SUPPORTED);
+    }
+    SqlValidator validator = newValidator();
+    SqlNode validated;
+    try {
+      validated = validator.validate(parsed);
+    } catch (CalciteContextException e) {
+      throw validationError(e);
+    } catch (RuntimeException e) {
+      throw new SQLException("cannot validate query: " + firstLine(String.valueOf(e.getMessage())),
+          SqlStates.SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION, e);
+    }
+    try {
+      RelOptCluster cluster = RelOptCluster.create(
+          new HepPlanner(HepProgram.builder().build()), new RexBuilder(typeFactory));
+      SqlToRelConverter converter = new SqlToRelConverter(
+          (rowType, queryString, schemaPath, viewPath) -> {
+            throw new UnsupportedOperationException("views are not expanded");
+          },
+          validator, newCatalogReader(), cluster, StandardConvertletTable.INSTANCE,
+          SqlToRelConverter.config().withExpand(true).withTrimUnusedFields(false));
+      RelRoot relRoot = converter.convertQuery(validated, false, true);
+      return relRoot.withRel(converter.decorrelate(validated, relRoot.rel));
+    } catch (RuntimeException e) {
+      throw new SQLException("cannot convert query: " + firstLine(String.valueOf(e.getMessage())),
+          SqlStates.SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION, e);
+    }
+  }
+
+  private SqlValidator newValidator() {
+    return SqlValidatorUtil.newValidator(OPERATORS, newCatalogReader(), typeFactory,
+        SqlValidator.Config.DEFAULT
+            .withConformance(PgConformance.INSTANCE)
+            .withIdentifierExpansion(true)
+            // PostgreSQL sorts NULLs as larger than any value.
+            .withDefaultNullCollation(NullCollation.HIGH));
+  }
+
+  /** Resolves unqualified names through every schema of the search path, then as fully qualified. */
+  private CalciteCatalogReader newCatalogReader() {
+    List<List<String>> paths = new ArrayList<>();
+    for (String s : catalog.searchPath()) {
+      paths.add(List.of(s));
+    }
+    paths.add(List.of());
+    return new SearchPathCatalogReader(root, paths, typeFactory);
+  }
+
+  private static final class SearchPathCatalogReader extends CalciteCatalogReader {
+    SearchPathCatalogReader(CalciteSchema root, List<List<String>> paths, RelDataTypeFactory typeFactory) {
+      super(root, SqlNameMatchers.withCaseSensitive(true), paths, typeFactory, CONNECTION_CONFIG);
+    }
+  }
+
+  private static final Pattern OBJECT_NOT_FOUND =
+      Pattern.compile("^(Object|Table) '([^']*)' not found.*");
+  private static final Pattern COLUMN_NOT_FOUND =
+      Pattern.compile("^Column '([^']*)' not found.*|^Unknown identifier '([^']*)'.*");
+
+  private static SQLException validationError(CalciteContextException e) {
+    String message = e.getCause() != null ? e.getCause().getMessage() : e.getMessage();
+    String where = " (line " + e.getPosLine() + ", column " + e.getPosColumn() + ")";
+    Matcher table = OBJECT_NOT_FOUND.matcher(message);
+    if (table.matches()) {
+      return new SQLException("relation \"" + table.group(2) + "\" does not exist" + where,
+          SqlStates.UNDEFINED_TABLE, e);
+    }
+    Matcher column = COLUMN_NOT_FOUND.matcher(message);
+    if (column.matches()) {
+      String name = column.group(1) != null ? column.group(1) : column.group(2);
+      return new SQLException("column \"" + name + "\" does not exist" + where,
+          SqlStates.UNDEFINED_COLUMN, e);
+    }
+    return new SQLException(message + where, SqlStates.SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION, e);
+  }
+
+  private static String firstLine(String s) {
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+
+  private static CalciteConnectionConfig connectionConfig() {
+    Properties p = new Properties();
+    p.setProperty(CalciteConnectionProperty.CASE_SENSITIVE.camelName(), "true");
+    return new CalciteConnectionConfigImpl(p);
+  }
+}

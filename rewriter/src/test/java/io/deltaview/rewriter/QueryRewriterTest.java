@@ -1,0 +1,274 @@
+package io.deltaview.rewriter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.deltaview.rewriter.sql.SqlFrontEnd;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/** SQL in, SQL out: what the driver sends for the queries an application runs. */
+class QueryRewriterTest {
+  private static final QueryRewriter REWRITER =
+      QueryRewriter.create(TestCatalog.withResultTables(), TestViews.all());
+
+  private static final String JOIN = "FROM customers c JOIN orders o ON o.customer_id = c.id "
+      + "JOIN order_lines l ON l.order_id = o.id ";
+
+  /** Asserts the query is rewritten to exactly {@code expected} using {@code view}. */
+  private static RewriteDecision assertRewrite(String sql, String view, String expected) {
+    RewriteDecision d = REWRITER.rewrite(sql);
+    assertTrue(d.rewritten(), () -> "not rewritten: " + d.reason());
+    assertEquals(expected, d.sql());
+    assertEquals(view, d.view());
+    assertNull(d.reason());
+    assertParsesAsPostgres(d.sql());
+    return d;
+  }
+
+  /** Asserts the query passes through unchanged, for a reason containing {@code reasonPart}. */
+  private static RewriteDecision assertPassThrough(String sql, String reasonPart) {
+    RewriteDecision d = REWRITER.rewrite(sql);
+    assertFalse(d.rewritten(), () -> "unexpectedly rewritten to: " + d.sql());
+    assertEquals(sql, d.sql());
+    assertNull(d.view());
+    assertTrue(d.reason().contains(reasonPart), () -> "reason was: " + d.reason());
+    return d;
+  }
+
+  /** The rewrite must parse with PostgreSQL syntax rules and validate against the result tables. */
+  private static void assertParsesAsPostgres(String sql) {
+    try {
+      new SqlFrontEnd(TestCatalog.withResultTables()).toRel(sql);
+    } catch (SQLException e) {
+      throw new AssertionError("rewritten SQL does not parse/validate: " + sql, e);
+    }
+  }
+
+  @Nested
+  class ExactMatch {
+    @Test
+    void sameQueryDifferentAliasesCaseAndWhitespace() {
+      assertRewrite("""
+          select   Status,COUNT(*) AS order_count,
+            sum(AMOUNT) as total, min(amount) as smallest,max(amount) as largest
+          FROM   public.Orders   group BY status""",
+          "public.orders_by_status",
+          "SELECT \"status\", \"order_count\", \"total\", \"smallest\", \"largest\" "
+              + "FROM \"public\".\"orders_by_status\"");
+    }
+
+    @Test
+    void labelsFollowTheQueryNotTheView() {
+      assertRewrite("SELECT o.status AS s, count(*), MAX(o.amount) AS \"Biggest\" FROM orders o GROUP BY o.status",
+          "public.orders_by_status",
+          "SELECT \"status\" AS \"s\", \"order_count\" AS \"count\", \"largest\" AS \"Biggest\" "
+              + "FROM \"public\".\"orders_by_status\"");
+    }
+
+    @Test
+    void joinViewWithCommaJoinsAndGroupByOrdinals() {
+      assertRewrite("SELECT c.region, date_trunc('month', o.created_at), sum(l.qty * l.price) AS rev, count(*) "
+              + "FROM customers c, orders o, order_lines l WHERE o.customer_id = c.id AND l.order_id = o.id "
+              + "GROUP BY 1, 2",
+          "public.revenue_by_region_month",
+          "SELECT \"region\", \"month\" AS \"date_trunc\", \"revenue\" AS \"rev\", \"line_count\" AS \"count\" "
+              + "FROM \"public\".\"revenue_by_region_month\"");
+    }
+
+    @Test
+    void projectionViewItself() {
+      assertRewrite("SELECT id, customer_id, amount FROM orders WHERE status = 'paid'", "public.paid_orders",
+          "SELECT \"id\", \"customer_id\", \"amount\" FROM \"public\".\"paid_orders\"");
+    }
+  }
+
+  @Nested
+  class FiltersProjectionsOrdering {
+    @Test
+    void extraFilterWithParameterAndFewerColumns() {
+      RewriteDecision d = assertRewrite(
+          "SELECT amount * 2 AS double_amount FROM orders WHERE status = 'paid' AND customer_id = ?",
+          "public.paid_orders",
+          "SELECT \"amount\" * 2 AS \"double_amount\" FROM \"public\".\"paid_orders\" WHERE \"customer_id\" = ?");
+      assertEquals(1, d.parameterCount());
+      assertEquals(Set.of("public.orders"), d.baseTables());
+    }
+
+    @Test
+    void parametersKeepTheirLeftToRightOrder() {
+      RewriteDecision d = assertRewrite(
+          "SELECT id FROM orders WHERE customer_id = ? AND status = 'paid' AND amount > ?",
+          "public.paid_orders",
+          "SELECT \"id\" FROM \"public\".\"paid_orders\" WHERE \"customer_id\" = ? AND \"amount\" > ?");
+      assertEquals(2, d.parameterCount());
+    }
+
+    @Test
+    void filterOnAGroupKeyOfAnAggregateView() {
+      assertRewrite("SELECT status, sum(amount) AS total FROM orders WHERE status IN ('paid', 'open') "
+              + "GROUP BY status",
+          "public.orders_by_status",
+          "SELECT \"status\", \"total\" FROM \"public\".\"orders_by_status\" "
+              + "WHERE \"status\" = 'paid' OR \"status\" = 'open'");
+    }
+
+    @Test
+    void orderByAndLimit() {
+      assertRewrite("SELECT id, amount FROM orders WHERE status = 'paid' ORDER BY amount DESC, id LIMIT 10",
+          "public.paid_orders",
+          "SELECT \"id\", \"amount\" FROM \"public\".\"paid_orders\" "
+              + "ORDER BY \"amount\" DESC, \"id\" FETCH NEXT 10 ROWS ONLY");
+    }
+
+    @Test
+    void orderByOrdinalWithParameterFilter() {
+      assertRewrite("SELECT c.region, date_trunc('month', o.created_at) AS m, count(*) " + JOIN
+              + "WHERE c.region = ? GROUP BY c.region, date_trunc('month', o.created_at) ORDER BY 2",
+          "public.revenue_by_region_month",
+          "SELECT \"region\", \"month\" AS \"m\", \"line_count\" AS \"count\" "
+              + "FROM \"public\".\"revenue_by_region_month\" WHERE \"region\" = ? ORDER BY \"month\"");
+    }
+
+    @Test
+    void aggregateOverAProjectionView() {
+      assertRewrite("SELECT customer_id, sum(amount) FROM orders WHERE status = 'paid' GROUP BY customer_id",
+          "public.paid_orders",
+          "SELECT \"customer_id\", SUM(\"amount\") AS \"sum\" FROM \"public\".\"paid_orders\" "
+              + "GROUP BY \"customer_id\"");
+    }
+  }
+
+  @Nested
+  class Rollup {
+    @Test
+    void monthToAllPerRegion() {
+      assertRewrite("SELECT c.region, sum(l.qty * l.price) AS revenue, count(*) AS lines " + JOIN
+              + "GROUP BY c.region",
+          "public.revenue_by_region_month",
+          "SELECT \"region\", SUM(\"revenue\") AS \"revenue\", "
+              + "CAST(COALESCE(SUM(\"line_count\"), 0) AS BIGINT) AS \"lines\" "
+              + "FROM \"public\".\"revenue_by_region_month\" GROUP BY \"region\"");
+    }
+
+    @Test
+    void grandTotalsOfCountSumMinMax() {
+      assertRewrite("SELECT count(*) AS n, sum(amount) AS total, min(amount) AS lo, max(amount) AS hi FROM orders",
+          "public.orders_by_status",
+          "SELECT CAST(COALESCE(SUM(\"order_count\"), 0) AS BIGINT) AS \"n\", SUM(\"total\") AS \"total\", "
+              + "MIN(\"smallest\") AS \"lo\", MAX(\"largest\") AS \"hi\" FROM \"public\".\"orders_by_status\"");
+    }
+
+    @Test
+    void avgIsNotRolledUp() {
+      assertPassThrough("SELECT avg(amount) FROM orders", "does not compute AVG");
+    }
+
+    @Test
+    void filterOnANonKeyColumnCannotUseAnAggregateView() {
+      assertPassThrough("SELECT status, sum(amount) FROM orders WHERE amount > 5 GROUP BY status",
+          "not GROUP BY keys of the view");
+    }
+  }
+
+  @Nested
+  class PassThrough {
+    @Test
+    void noViewReadsTheseTables() {
+      RewriteDecision d = assertPassThrough("SELECT name FROM customers WHERE id = ?", "no view matches");
+      assertEquals(Set.of("public.customers"), d.baseTables());
+      assertEquals(1, d.parameterCount());
+    }
+
+    @Test
+    void dml() {
+      assertPassThrough("UPDATE orders SET status = 'paid' WHERE id = ?", "not a query: UPDATE");
+      assertPassThrough("INSERT INTO orders (id) VALUES (1)", "not a query: INSERT");
+      assertPassThrough("SET search_path = public", "not a query");
+    }
+
+    @Test
+    void syntaxError() {
+      assertPassThrough("SELEC id FROM orders", "unparseable");
+    }
+
+    @Test
+    void unknownTable() {
+      assertPassThrough("SELECT * FROM nope", "42P01");
+    }
+
+    @Test
+    void volatileFunction() {
+      RewriteDecision d = assertPassThrough(
+          "SELECT id FROM orders WHERE status = 'paid' AND created_at > now()", "volatile function now()");
+      assertEquals(Set.of("public.orders"), d.baseTables());
+      assertPassThrough("SELECT random()", "volatile function random()");
+    }
+
+    @Test
+    void lockingSelect() {
+      assertPassThrough("SELECT id, customer_id, amount FROM orders WHERE status = 'paid' FOR UPDATE",
+          "FOR UPDATE");
+    }
+
+    @Test
+    void unsureLabel() {
+      assertPassThrough("SELECT extract(year FROM created_at) FROM orders WHERE status = 'paid'",
+          "unsure of column labels");
+    }
+
+    @Test
+    void columnsTheViewDoesNotKeep() {
+      assertPassThrough("SELECT id, created_at FROM orders WHERE status = 'paid'",
+          "SELECT uses columns the view does not output");
+    }
+
+    @Test
+    void weakerFilterThanTheView() {
+      assertPassThrough("SELECT id, amount FROM orders", "is not part of the query's WHERE/ON");
+    }
+
+    @Test
+    void outerJoin() {
+      assertPassThrough("SELECT c.region, count(*) FROM customers c LEFT JOIN orders o ON o.customer_id = c.id "
+          + "GROUP BY c.region", "query shape not supported");
+    }
+
+    @Test
+    void parametersThatWouldBeReordered() {
+      // PostgreSQL syntax puts OFFSET before FETCH; the rewrite would swap the two parameters.
+      assertPassThrough("SELECT id FROM orders WHERE status = 'paid' LIMIT ? OFFSET ?", "reordered");
+    }
+  }
+
+  @Nested
+  class Caching {
+    @Test
+    void repeatedQueryReturnsTheCachedDecision() {
+      String sql = "SELECT id FROM orders WHERE status = 'paid'";
+      assertSame(REWRITER.rewrite(sql), REWRITER.rewrite(sql));
+    }
+
+    @Test
+    void newViewsGiveAFreshRewriter() {
+      QueryRewriter none = REWRITER.withViews(List.of());
+      assertFalse(none.rewrite("SELECT id FROM orders WHERE status = 'paid'").rewritten());
+      assertTrue(REWRITER.rewrite("SELECT id FROM orders WHERE status = 'paid'").rewritten());
+      assertSame(REWRITER, REWRITER.withViews(TestViews.all()));
+      assertSame(REWRITER, REWRITER.withSchema(TestCatalog.withResultTables()));
+    }
+
+    @Test
+    void viewWithoutResultTableIsUnusable() {
+      QueryRewriter r = QueryRewriter.create(TestCatalog.baseTables().build(), TestViews.all());
+      assertEquals(3, r.unusableViews().size());
+      assertFalse(r.rewrite("SELECT id FROM orders WHERE status = 'paid'").rewritten());
+    }
+  }
+}
