@@ -104,7 +104,8 @@ class DeltaviewDriverTest {
     assertEquals(DeltaviewSqlState.INVALID_PARAMETER_VALUE, e.getSQLState());
     Properties info = new Properties();
     info.setProperty("deltaview.moed", "off");
-    SQLException u = assertThrows(SQLException.class, () -> driver.connect("jdbc:deltaview:postgresql://h/db", info));
+    SQLException u = assertThrows(SQLException.class, () -> driver.connect("jdbc:deltaview:postgresql://h/db",
+        info));
     assertEquals(DeltaviewSqlState.UNDEFINED_OBJECT, u.getSQLState());
     assertTrue(u.getMessage().contains("deltaview.moed"));
     assertEquals(List.of(), pgUrls);
@@ -125,7 +126,8 @@ class DeltaviewDriverTest {
     Connection c = plain.connect("jdbc:deltaview:postgresql://h/db", null);
     c.createStatement().execute("select 1");
     assertEquals(List.of("st2.execute(select 1)"), db.calls("st2.execute"));
-    assertTrue(PassThroughRouter.INSTANCE.route("x", null) instanceof io.deltaview.driver.route.Route.PassThrough);
+    assertTrue(PassThroughRouter.INSTANCE.route("x",
+        null) instanceof io.deltaview.driver.route.Route.PassThrough);
   }
 
   @Test
@@ -149,7 +151,8 @@ class DeltaviewDriverTest {
 
   @Test
   void propertyInfoListsDeltaviewOptionsThenPgjdbcs() throws SQLException {
-    DriverPropertyInfo[] info = driver.getPropertyInfo("jdbc:deltaview:postgresql://h/db?deltaview.mode=off", null);
+    DriverPropertyInfo[] info = driver.getPropertyInfo("jdbc:deltaview:postgresql://h/db?deltaview.mode=off",
+        null);
     List<String> names = Arrays.stream(info).map(p -> p.name).toList();
     assertEquals(List.of("deltaview.mode", "deltaview.consistency", "deltaview.strongTimeoutMs",
         "deltaview.engine", "pgOption"), names);
@@ -157,7 +160,8 @@ class DeltaviewDriverTest {
     assertEquals(List.of("all", "off"), Arrays.asList(info[0].choices));
     assertEquals(0, driver.getPropertyInfo("jdbc:postgresql://h/db", null).length);
 
-    DriverPropertyInfo[] real = new DeltaviewDriver().getPropertyInfo("jdbc:deltaview:postgresql://h/db", null);
+    DriverPropertyInfo[] real = new DeltaviewDriver().getPropertyInfo("jdbc:deltaview:postgresql://h/db",
+        null);
     assertTrue(Arrays.stream(real).anyMatch(p -> p.name.equals("sslmode")), "pgjdbc's own options follow");
   }
 

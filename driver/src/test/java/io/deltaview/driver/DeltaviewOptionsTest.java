@@ -22,7 +22,8 @@ class DeltaviewOptionsTest {
 
   @Test
   void everyOptionParses() throws SQLException {
-    DeltaviewOptions o = DeltaviewOptions.parse(Map.of("deltaview.mode", "OFF", "deltaview.consistency", "strong",
+    DeltaviewOptions o = DeltaviewOptions.parse(Map.of("deltaview.mode", "OFF", "deltaview.consistency",
+        "strong",
         "deltaview.strongTimeoutMs", " 250 ", "deltaview.engine", "none"));
     assertEquals(DeltaviewOptions.Mode.OFF, o.mode());
     assertEquals(DeltaviewOptions.Consistency.STRONG, o.consistency());
@@ -46,7 +47,8 @@ class DeltaviewOptionsTest {
       assertEquals(DeltaviewSqlState.INVALID_PARAMETER_VALUE, t.getSQLState());
       assertTrue(t.getMessage().contains("deltaview.strongTimeoutMs"));
     }
-    SQLException m = assertThrows(SQLException.class, () -> DeltaviewOptions.parse(Map.of("deltaview.mode", "on")));
+    SQLException m = assertThrows(SQLException.class, () -> DeltaviewOptions.parse(Map.of("deltaview.mode",
+        "on")));
     assertTrue(m.getMessage().contains("all | off"), m.getMessage());
   }
 

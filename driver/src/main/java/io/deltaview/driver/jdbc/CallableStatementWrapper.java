@@ -188,7 +188,8 @@ final class CallableStatementWrapper extends PreparedStatementWrapper implements
 
   @Override
   public void registerOutParameter(String parameterName, int sqlType, String typeName) throws SQLException {
-    bindNamed("out " + parameterName, ps -> callable(ps).registerOutParameter(parameterName, sqlType, typeName));
+    bindNamed("out " + parameterName, ps -> callable(ps).registerOutParameter(parameterName, sqlType,
+        typeName));
   }
 
   @Override
@@ -607,8 +608,10 @@ final class CallableStatementWrapper extends PreparedStatementWrapper implements
   }
 
   @Override
-  public void setObject(String parameterName, Object x, SQLType targetSqlType, int scaleOrLength) throws SQLException {
-    bindNamed("in " + parameterName, ps -> callable(ps).setObject(parameterName, x, targetSqlType, scaleOrLength));
+  public void setObject(String parameterName, Object x, SQLType targetSqlType, int scaleOrLength)
+      throws SQLException {
+    bindNamed("in " + parameterName, ps -> callable(ps).setObject(parameterName, x, targetSqlType,
+        scaleOrLength));
   }
 
   @Override
@@ -642,8 +645,10 @@ final class CallableStatementWrapper extends PreparedStatementWrapper implements
   }
 
   @Override
-  public void registerOutParameter(String parameterName, SQLType sqlType, String typeName) throws SQLException {
-    bindNamed("out " + parameterName, ps -> callable(ps).registerOutParameter(parameterName, sqlType, typeName));
+  public void registerOutParameter(String parameterName, SQLType sqlType, String typeName)
+      throws SQLException {
+    bindNamed("out " + parameterName, ps -> callable(ps).registerOutParameter(parameterName, sqlType,
+        typeName));
   }
 
 }

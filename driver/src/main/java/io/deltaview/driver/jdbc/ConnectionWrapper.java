@@ -89,13 +89,15 @@ final class ConnectionWrapper implements Connection, DeltaviewWrapper {
   @Override
   public PreparedStatement prepareStatement(String sql, int resultSetType, int resultSetConcurrency)
       throws SQLException {
-    return new PreparedStatementWrapper(this, sql, s -> raw.prepareStatement(s, resultSetType, resultSetConcurrency));
+    return new PreparedStatementWrapper(this, sql, s -> raw.prepareStatement(s, resultSetType,
+        resultSetConcurrency));
   }
 
   @Override
   public PreparedStatement prepareStatement(String sql, int resultSetType, int resultSetConcurrency,
       int resultSetHoldability) throws SQLException {
-    return new PreparedStatementWrapper(this, sql, s -> raw.prepareStatement(s, resultSetType, resultSetConcurrency, resultSetHoldability));
+    return new PreparedStatementWrapper(this, sql, s -> raw.prepareStatement(s, resultSetType,
+        resultSetConcurrency, resultSetHoldability));
   }
 
   @Override
@@ -106,7 +108,8 @@ final class ConnectionWrapper implements Connection, DeltaviewWrapper {
   @Override
   public CallableStatement prepareCall(String sql, int resultSetType, int resultSetConcurrency)
       throws SQLException {
-    return new CallableStatementWrapper(this, sql, s -> raw.prepareCall(s, resultSetType, resultSetConcurrency));
+    return new CallableStatementWrapper(this, sql, s -> raw.prepareCall(s, resultSetType,
+        resultSetConcurrency));
   }
 
   @Override
@@ -368,7 +371,8 @@ final class ConnectionWrapper implements Connection, DeltaviewWrapper {
   }
 
   @Override
-  public boolean setShardingKeyIfValid(ShardingKey shardingKey, ShardingKey superShardingKey, int timeout) throws SQLException {
+  public boolean setShardingKeyIfValid(ShardingKey shardingKey, ShardingKey superShardingKey, int timeout)
+      throws SQLException {
     return raw.setShardingKeyIfValid(shardingKey, superShardingKey, timeout);
   }
 

@@ -633,17 +633,20 @@ final class DatabaseMetaDataWrapper implements DatabaseMetaData, DeltaviewWrappe
   }
 
   @Override
-  public ResultSet getProcedures(String catalog, String schemaPattern, String procedureNamePattern) throws SQLException {
+  public ResultSet getProcedures(String catalog, String schemaPattern, String procedureNamePattern)
+      throws SQLException {
     return wrap(raw.getProcedures(catalog, schemaPattern, procedureNamePattern));
   }
 
   @Override
-  public ResultSet getProcedureColumns(String catalog, String schemaPattern, String procedureNamePattern, String columnNamePattern) throws SQLException {
+  public ResultSet getProcedureColumns(String catalog, String schemaPattern, String procedureNamePattern,
+      String columnNamePattern) throws SQLException {
     return wrap(raw.getProcedureColumns(catalog, schemaPattern, procedureNamePattern, columnNamePattern));
   }
 
   @Override
-  public ResultSet getTables(String catalog, String schemaPattern, String tableNamePattern, String[] types) throws SQLException {
+  public ResultSet getTables(String catalog, String schemaPattern, String tableNamePattern, String[] types)
+      throws SQLException {
     return wrap(raw.getTables(catalog, schemaPattern, tableNamePattern, types));
   }
 
@@ -663,22 +666,26 @@ final class DatabaseMetaDataWrapper implements DatabaseMetaData, DeltaviewWrappe
   }
 
   @Override
-  public ResultSet getColumns(String catalog, String schemaPattern, String tableNamePattern, String columnNamePattern) throws SQLException {
+  public ResultSet getColumns(String catalog, String schemaPattern, String tableNamePattern,
+      String columnNamePattern) throws SQLException {
     return wrap(raw.getColumns(catalog, schemaPattern, tableNamePattern, columnNamePattern));
   }
 
   @Override
-  public ResultSet getColumnPrivileges(String catalog, String schema, String table, String columnNamePattern) throws SQLException {
+  public ResultSet getColumnPrivileges(String catalog, String schema, String table, String columnNamePattern)
+      throws SQLException {
     return wrap(raw.getColumnPrivileges(catalog, schema, table, columnNamePattern));
   }
 
   @Override
-  public ResultSet getTablePrivileges(String catalog, String schemaPattern, String tableNamePattern) throws SQLException {
+  public ResultSet getTablePrivileges(String catalog, String schemaPattern, String tableNamePattern)
+      throws SQLException {
     return wrap(raw.getTablePrivileges(catalog, schemaPattern, tableNamePattern));
   }
 
   @Override
-  public ResultSet getBestRowIdentifier(String catalog, String schema, String table, int scope, boolean nullable) throws SQLException {
+  public ResultSet getBestRowIdentifier(String catalog, String schema, String table, int scope,
+      boolean nullable) throws SQLException {
     return wrap(raw.getBestRowIdentifier(catalog, schema, table, scope, nullable));
   }
 
@@ -703,8 +710,10 @@ final class DatabaseMetaDataWrapper implements DatabaseMetaData, DeltaviewWrappe
   }
 
   @Override
-  public ResultSet getCrossReference(String primaryCatalog, String primarySchema, String primaryTable, String foreignCatalog, String foreignSchema, String foreignTable) throws SQLException {
-    return wrap(raw.getCrossReference(primaryCatalog, primarySchema, primaryTable, foreignCatalog, foreignSchema, foreignTable));
+  public ResultSet getCrossReference(String primaryCatalog, String primarySchema, String primaryTable,
+      String foreignCatalog, String foreignSchema, String foreignTable) throws SQLException {
+    return wrap(raw.getCrossReference(primaryCatalog, primarySchema, primaryTable, foreignCatalog,
+        foreignSchema, foreignTable));
   }
 
   @Override
@@ -713,7 +722,8 @@ final class DatabaseMetaDataWrapper implements DatabaseMetaData, DeltaviewWrappe
   }
 
   @Override
-  public ResultSet getIndexInfo(String catalog, String schema, String tableName, boolean unique, boolean approximate) throws SQLException {
+  public ResultSet getIndexInfo(String catalog, String schema, String tableName, boolean unique,
+      boolean approximate) throws SQLException {
     return wrap(raw.getIndexInfo(catalog, schema, tableName, unique, approximate));
   }
 
@@ -778,7 +788,8 @@ final class DatabaseMetaDataWrapper implements DatabaseMetaData, DeltaviewWrappe
   }
 
   @Override
-  public ResultSet getUDTs(String catalog, String schemaPattern, String typeNamePattern, int[] types) throws SQLException {
+  public ResultSet getUDTs(String catalog, String schemaPattern, String typeNamePattern, int[] types)
+      throws SQLException {
     return wrap(raw.getUDTs(catalog, schemaPattern, typeNamePattern, types));
   }
 
@@ -803,17 +814,20 @@ final class DatabaseMetaDataWrapper implements DatabaseMetaData, DeltaviewWrappe
   }
 
   @Override
-  public ResultSet getSuperTypes(String catalog, String schemaPattern, String typeNamePattern) throws SQLException {
+  public ResultSet getSuperTypes(String catalog, String schemaPattern, String typeNamePattern)
+      throws SQLException {
     return wrap(raw.getSuperTypes(catalog, schemaPattern, typeNamePattern));
   }
 
   @Override
-  public ResultSet getSuperTables(String catalog, String schemaPattern, String tableNamePattern) throws SQLException {
+  public ResultSet getSuperTables(String catalog, String schemaPattern, String tableNamePattern)
+      throws SQLException {
     return wrap(raw.getSuperTables(catalog, schemaPattern, tableNamePattern));
   }
 
   @Override
-  public ResultSet getAttributes(String catalog, String schemaPattern, String typeNamePattern, String attributeNamePattern) throws SQLException {
+  public ResultSet getAttributes(String catalog, String schemaPattern, String typeNamePattern,
+      String attributeNamePattern) throws SQLException {
     return wrap(raw.getAttributes(catalog, schemaPattern, typeNamePattern, attributeNamePattern));
   }
 
@@ -888,17 +902,20 @@ final class DatabaseMetaDataWrapper implements DatabaseMetaData, DeltaviewWrappe
   }
 
   @Override
-  public ResultSet getFunctions(String catalog, String schemaPattern, String functionNamePattern) throws SQLException {
+  public ResultSet getFunctions(String catalog, String schemaPattern, String functionNamePattern)
+      throws SQLException {
     return wrap(raw.getFunctions(catalog, schemaPattern, functionNamePattern));
   }
 
   @Override
-  public ResultSet getFunctionColumns(String catalog, String schemaPattern, String functionNamePattern, String columnNamePattern) throws SQLException {
+  public ResultSet getFunctionColumns(String catalog, String schemaPattern, String functionNamePattern,
+      String columnNamePattern) throws SQLException {
     return wrap(raw.getFunctionColumns(catalog, schemaPattern, functionNamePattern, columnNamePattern));
   }
 
   @Override
-  public ResultSet getPseudoColumns(String catalog, String schemaPattern, String tableNamePattern, String columnNamePattern) throws SQLException {
+  public ResultSet getPseudoColumns(String catalog, String schemaPattern, String tableNamePattern,
+      String columnNamePattern) throws SQLException {
     return wrap(raw.getPseudoColumns(catalog, schemaPattern, tableNamePattern, columnNamePattern));
   }
 

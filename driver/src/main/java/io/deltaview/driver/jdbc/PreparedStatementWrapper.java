@@ -41,7 +41,8 @@ import java.util.Map;
  * recorded parameters replayed onto it. So the common case (the same routed SQL every time) pays one
  * small object per parameter and no replay. Routed SQL must take the same parameters in the same order.
  */
-class PreparedStatementWrapper extends AbstractStatementWrapper<PreparedStatement> implements PreparedStatement {
+class PreparedStatementWrapper extends AbstractStatementWrapper<PreparedStatement>
+    implements PreparedStatement {
 
   /** Prepares raw statements exactly as the application asked (same keys/type/concurrency/holdability). */
   @FunctionalInterface
@@ -634,7 +635,8 @@ class PreparedStatementWrapper extends AbstractStatementWrapper<PreparedStatemen
   }
 
   @Override
-  public void setObject(int parameterIndex, Object x, SQLType targetSqlType, int scaleOrLength) throws SQLException {
+  public void setObject(int parameterIndex, Object x, SQLType targetSqlType, int scaleOrLength)
+      throws SQLException {
     bind(parameterIndex, ps -> ps.setObject(parameterIndex, x, targetSqlType, scaleOrLength));
   }
 

@@ -882,7 +882,8 @@ final class ResultSetWrapper implements ResultSet, DeltaviewWrapper {
   }
 
   @Override
-  public void updateBinaryStream(String columnName, InputStream inputStream, long length) throws SQLException {
+  public void updateBinaryStream(String columnName, InputStream inputStream, long length)
+      throws SQLException {
     raw.updateBinaryStream(columnName, inputStream, length);
   }
 
@@ -1002,12 +1003,14 @@ final class ResultSetWrapper implements ResultSet, DeltaviewWrapper {
   }
 
   @Override
-  public void updateObject(int columnIndex, Object x, SQLType targetSqlType, int scaleOrLength) throws SQLException {
+  public void updateObject(int columnIndex, Object x, SQLType targetSqlType, int scaleOrLength)
+      throws SQLException {
     raw.updateObject(columnIndex, x, targetSqlType, scaleOrLength);
   }
 
   @Override
-  public void updateObject(String columnLabel, Object x, SQLType targetSqlType, int scaleOrLength) throws SQLException {
+  public void updateObject(String columnLabel, Object x, SQLType targetSqlType, int scaleOrLength)
+      throws SQLException {
     raw.updateObject(columnLabel, x, targetSqlType, scaleOrLength);
   }
 

@@ -55,8 +55,8 @@ final class Routing {
    */
   void record(String sql) {
     if (!session.inTransaction()) {
-      String first = StatementClassifier.firstKeyword(sql);
-      if (!first.equals("begin") && !first.equals("start") && sql.indexOf(';') < 0) {
+      if (!StatementClassifier.startsWithKeyword(sql, "begin")
+          && !StatementClassifier.startsWithKeyword(sql, "start") && sql.indexOf(';') < 0) {
         return;
       }
     }

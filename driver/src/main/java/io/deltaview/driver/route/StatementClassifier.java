@@ -71,6 +71,26 @@ public final class StatementClassifier {
    * empty if there is none. Cheap: reads only the start of the string.
    */
   public static String firstKeyword(String sql) {
+    int start = keywordStart(sql);
+    int i = start;
+    while (i < sql.length() && Character.isLetter(sql.charAt(i))) {
+      i++;
+    }
+    return sql.substring(start, i).toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * Whether the first keyword of {@code sql} is {@code keyword} (lower-case), without allocating: the
+   * per-execution check for {@code BEGIN} under autocommit.
+   */
+  public static boolean startsWithKeyword(String sql, String keyword) {
+    int start = keywordStart(sql);
+    int end = start + keyword.length();
+    return sql.regionMatches(true, start, keyword, 0, keyword.length())
+        && (end == sql.length() || !Character.isLetter(sql.charAt(end)));
+  }
+
+  private static int keywordStart(String sql) {
     int i = 0;
     int n = sql.length();
     while (i < n) {
@@ -87,11 +107,7 @@ public final class StatementClassifier {
         break;
       }
     }
-    int start = i;
-    while (i < n && Character.isLetter(sql.charAt(i))) {
-      i++;
-    }
-    return sql.substring(start, i).toLowerCase(Locale.ROOT);
+    return i;
   }
 
   private static Classification classify(List<Token> t, int from) {
@@ -326,7 +342,7 @@ public final class StatementClassifier {
           current.add(dollarString(dollarTag()));
         } else if (Character.isLetterOrDigit(c) || c == '_') {
           int start = i;
-          while (i < n && (Character.isLetterOrDigit(s.charAt(i)) || s.charAt(i) == '_' || s.charAt(i) == '$')) {
+          while (i < n && isWordChar(s.charAt(i))) {
             i++;
           }
           String w = s.substring(start, i);
@@ -342,6 +358,10 @@ public final class StatementClassifier {
       }
       out.add(current);
       return out;
+    }
+
+    private static boolean isWordChar(char c) {
+      return Character.isLetterOrDigit(c) || c == '_' || c == '$';
     }
 
     static int skipBlockComment(String s, int from) {

@@ -251,7 +251,8 @@ class WrapperTest {
     cs.getInt(1);
     assertEquals(List.of("cs3.setInt(2, 4)", "cs3.registerOutParameter(1, 4)", "cs3.setString(name, n)"),
         db.calls("cs3.").subList(0, 3));
-    assertEquals(List.of("cs3.getInt(1)"), db.calls("cs3.getInt"), "OUT values come from the statement that ran");
+    assertEquals(List.of("cs3.getInt(1)"), db.calls("cs3.getInt"),
+        "OUT values come from the statement that ran");
   }
 
   // ---- transaction tracking ----

@@ -1,6 +1,8 @@
 package io.deltaview.driver.route;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.deltaview.driver.route.StatementClassifier.Classification;
 import io.deltaview.driver.route.StatementClassifier.Kind;
@@ -157,5 +159,9 @@ class StatementClassifierTest {
     assertEquals("begin", StatementClassifier.firstKeyword(" -- x\n/* y */ BEGIN;"));
     assertEquals("select", StatementClassifier.firstKeyword("((Select 1))"));
     assertEquals("", StatementClassifier.firstKeyword("  "));
+    assertTrue(StatementClassifier.startsWithKeyword("/* x */ Begin", "begin"));
+    assertTrue(StatementClassifier.startsWithKeyword("start transaction", "start"));
+    assertFalse(StatementClassifier.startsWithKeyword("beginning", "begin"));
+    assertFalse(StatementClassifier.startsWithKeyword("beg", "begin"));
   }
 }
