@@ -2,7 +2,9 @@
 """Prints plain delegating JDBC methods for one java.sql interface.
 
 Used once to write the bulk of the wrapper classes in io.deltaview.driver.jdbc; the output was pasted
-into those files and is maintained by hand since. Method set and types come from `javap` on the running
+into those files and is maintained by hand since. For PreparedStatement/CallableStatement the setters
+were then turned into bind(...)/bindOut(...)/bindNamed(...) calls (recorded for replay), Statement's
+setters into configure(...), and DatabaseMetaData's ResultSet results into wrap(...). Method set and types come from `javap` on the running
 JDK (so every JDBC 4.3 method of Java 17 is covered); parameter names come from the debug info of
 pgjdbc's implementation classes, falling back to names derived from the type.
 

@@ -121,25 +121,29 @@ public final class DeltaviewDriver implements Driver {
     return router;
   }
 
-  /** The one registered {@link RouterFactory}, or null when none is; two are a packaging error. */
+  /** The registered {@link RouterFactory}, looked up once, on the first connect that needs one. */
   private RouterFactory routerFactory() throws SQLException {
     if (!routerFactoryResolved) {
       synchronized (this) {
         if (!routerFactoryResolved) {
-          Iterator<RouterFactory> found =
-              ServiceLoader.load(RouterFactory.class, DeltaviewDriver.class.getClassLoader()).iterator();
-          RouterFactory first = found.hasNext() ? found.next() : null;
-          if (found.hasNext()) {
-            throw new SQLException("More than one " + RouterFactory.class.getName() + " registered: "
-                + first.getClass().getName() + ", " + found.next().getClass().getName(),
-                DeltaviewSqlState.DUPLICATE_OBJECT);
-          }
-          routerFactory = first;
+          routerFactory = loadRouterFactory(DeltaviewDriver.class.getClassLoader());
           routerFactoryResolved = true;
         }
       }
     }
     return routerFactory;
+  }
+
+  /** The one {@link RouterFactory} registered in {@code loader}, or null when none is; two are an error. */
+  static RouterFactory loadRouterFactory(ClassLoader loader) throws SQLException {
+    Iterator<RouterFactory> found = ServiceLoader.load(RouterFactory.class, loader).iterator();
+    RouterFactory first = found.hasNext() ? found.next() : null;
+    if (found.hasNext()) {
+      throw new SQLException("More than one " + RouterFactory.class.getName() + " registered: "
+          + first.getClass().getName() + ", " + found.next().getClass().getName(),
+          DeltaviewSqlState.DUPLICATE_OBJECT);
+    }
+    return first;
   }
 
   /** A Deltaview URL and properties, separated into pgjdbc's part and Deltaview's options. */

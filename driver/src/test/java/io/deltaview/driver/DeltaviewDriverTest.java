@@ -9,7 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.deltaview.driver.jdbc.DeltaviewWrapper;
 import io.deltaview.driver.route.PassThroughRouter;
+import io.deltaview.driver.route.Route;
 import io.deltaview.driver.route.RouterFactory;
+import io.deltaview.driver.route.SessionState;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.sql.Connection;
 import java.sql.Driver;
 import java.sql.DriverManager;
@@ -121,13 +125,21 @@ class DeltaviewDriverTest {
   }
 
   @Test
-  void withoutARegisteredFactoryConnectionsPassThrough() throws SQLException {
-    DeltaviewDriver plain = new DeltaviewDriver(db.driver(pgUrls, pgProps), null);
-    Connection c = plain.connect("jdbc:deltaview:postgresql://h/db", null);
+  void theFactoryIsFoundThroughServiceLoader() throws SQLException {
+    DeltaviewDriver lookingUp = new DeltaviewDriver(db.driver(pgUrls, pgProps), null);
+    Connection c = lookingUp.connect("jdbc:deltaview:postgresql://h/db", null);
     c.createStatement().execute("select 1");
-    assertEquals(List.of("st2.execute(select 1)"), db.calls("st2.execute"));
-    assertTrue(PassThroughRouter.INSTANCE.route("x",
-        null) instanceof io.deltaview.driver.route.Route.PassThrough);
+    assertEquals(List.of("select 1"), ServiceLoadedRouterFactory.lastRouter.routed);
+  }
+
+  @Test
+  void withoutARegisteredFactoryConnectionsPassThrough() throws SQLException {
+    ClassLoader bootstrapOnly = new URLClassLoader(new URL[0], null);
+    assertNull(DeltaviewDriver.loadRouterFactory(bootstrapOnly));
+    assertTrue(DeltaviewDriver.loadRouterFactory(getClass().getClassLoader())
+        instanceof ServiceLoadedRouterFactory);
+    Route r = PassThroughRouter.INSTANCE.route("select 1", new SessionState());
+    assertEquals(new Route.PassThrough("select 1"), r);
   }
 
   @Test

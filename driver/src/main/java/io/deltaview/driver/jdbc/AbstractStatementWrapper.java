@@ -7,6 +7,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLWarning;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * What the statement wrappers share: the current result when it came from a Deltaview command instead of
@@ -38,6 +40,8 @@ abstract class AbstractStatementWrapper<S extends Statement> implements Statemen
   /** Non-null while the current result is a command's rather than the raw statement's. */
   private Route.CommandResult commandResult;
   private String commandDescription;
+  /** Command result sets the application kept open with {@code KEEP_CURRENT_RESULT}; null if none. */
+  private List<ResultSet> keptCommandResults;
   private ResultSet lastRawResultSet;
   private ResultSetWrapper lastWrappedResultSet;
 
@@ -90,23 +94,42 @@ abstract class AbstractStatementWrapper<S extends Statement> implements Statemen
     }
   }
 
-  /**
-   * Closes a command's result set and the raw statement it came from: the command created that statement
-   * only to produce this result, and nothing else would close it.
-   */
+  /** Closes the current command result, if any. */
   final void closeCommandResult() throws SQLException {
     Route.CommandResult result = commandResult;
     commandResult = null;
     commandDescription = null;
     if (result != null && result.resultSet() != null) {
-      ResultSet rs = result.resultSet();
-      Statement owner = rs.isClosed() ? null : rs.getStatement();
-      try {
-        rs.close();
-      } finally {
-        if (owner != null && !(owner instanceof DeltaviewWrapper)) {
-          owner.close();
+      closeWithStatement(result.resultSet());
+    }
+  }
+
+  /** Closes what commands left open: the current result and any kept with {@code KEEP_CURRENT_RESULT}. */
+  final void closeCommandResults() throws SQLException {
+    List<ResultSet> kept = keptCommandResults;
+    keptCommandResults = null;
+    try {
+      closeCommandResult();
+    } finally {
+      if (kept != null) {
+        for (ResultSet rs : kept) {
+          closeWithStatement(rs);
         }
+      }
+    }
+  }
+
+  /**
+   * Closes a command's result set and the raw statement it came from: the command created that statement
+   * only to produce this result, and nothing else would close it.
+   */
+  private static void closeWithStatement(ResultSet rs) throws SQLException {
+    Statement owner = rs.isClosed() ? null : rs.getStatement();
+    try {
+      rs.close();
+    } finally {
+      if (owner != null && !(owner instanceof DeltaviewWrapper)) {
+        owner.close();
       }
     }
   }
@@ -165,7 +188,13 @@ abstract class AbstractStatementWrapper<S extends Statement> implements Statemen
       return current().getMoreResults(current);
     }
     if (current == KEEP_CURRENT_RESULT) {
-      commandResult = NO_MORE_RESULTS; // the application now owns the open result set
+      if (commandResult.resultSet() != null) {
+        if (keptCommandResults == null) {
+          keptCommandResults = new ArrayList<>(1);
+        }
+        keptCommandResults.add(commandResult.resultSet()); // open until the statement closes
+      }
+      commandResult = NO_MORE_RESULTS;
     } else {
       String description = commandDescription;
       closeCommandResult();

@@ -342,7 +342,7 @@ class PreparedStatementWrapper extends AbstractStatementWrapper<PreparedStatemen
     closed = true;
     SQLException failure = null;
     List<AutoCloseableSql> toClose = new ArrayList<>();
-    toClose.add(this::closeCommandResult);
+    toClose.add(this::closeCommandResults);
     toClose.add(original::close);
     if (rerouted != null) {
       for (PreparedStatement raw : rerouted.values()) {

@@ -157,7 +157,7 @@ final class StatementWrapper extends AbstractStatementWrapper<Statement> {
   public void close() throws SQLException {
     batch = null;
     try {
-      closeCommandResult();
+      closeCommandResults();
     } finally {
       raw.close();
     }

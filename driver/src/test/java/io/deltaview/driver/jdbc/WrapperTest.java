@@ -146,6 +146,19 @@ class WrapperTest {
   }
 
   @Test
+  void commandResultsKeptOpenAreClosedWithTheStatement() throws SQLException {
+    FakeDb other = new FakeDb();
+    router.answer("cmd", new Route.Command("SHOW VIEWS",
+        c -> Route.CommandResult.rows(other.connection().createStatement().executeQuery("VALUES 1"))));
+    Statement st = conn.createStatement();
+    st.execute("cmd");
+    assertFalse(st.getMoreResults(Statement.KEEP_CURRENT_RESULT));
+    assertTrue(other.closed.isEmpty());
+    st.close();
+    assertEquals(2, other.closed.size());
+  }
+
+  @Test
   void preparedStatementRunsCommands() throws SQLException {
     router.answer("cmd", new Route.Command("DROP INCREMENTAL VIEW v", c -> Route.CommandResult.count(0)));
     PreparedStatement ps = conn.prepareStatement("cmd");
