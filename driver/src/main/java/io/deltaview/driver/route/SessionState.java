@@ -12,10 +12,15 @@ import java.util.Set;
  * <p>Table names are lower-case, unqualified or {@code schema.table} as written. A write whose
  * target cannot be named (DDL, a function call, {@code COPY}, ...) marks the transaction as having
  * written to every table. Not thread-safe: a JDBC connection is used by one thread at a time.
+ *
+ * <p>A transaction is open when autocommit is off, or when the application ran {@code BEGIN} itself under
+ * autocommit (PostgreSQL then holds a transaction block that JDBC does not know about). Writes are only
+ * recorded while a transaction is open; outside one, each statement commits on its own.
  */
 public final class SessionState {
 
   private boolean autoCommit = true;
+  private boolean explicitBlock;
   private boolean wroteUnknown;
   private final Set<String> writtenTables = new HashSet<>();
 
@@ -31,27 +36,44 @@ public final class SessionState {
     autoCommit = on;
   }
 
+  /** Whether a transaction is open: autocommit is off, or an explicit {@code BEGIN} ran. */
+  public boolean inTransaction() {
+    return !autoCommit || explicitBlock;
+  }
+
+  /** The application ran {@code BEGIN} / {@code START TRANSACTION}: writes are recorded until it ends. */
+  public void beginTransactionBlock() {
+    if (autoCommit) {
+      explicitBlock = true;
+    }
+  }
+
   /** Commit or rollback: the transaction's writes are now visible (or gone). */
   public void endTransaction() {
+    explicitBlock = false;
     wroteUnknown = false;
     writtenTables.clear();
   }
 
-  /** Records a write to {@code table} by the open transaction; a no-op under autocommit. */
+  /** Records a write to {@code table} by the open transaction; a no-op outside a transaction. */
   public void recordWrite(String table) {
-    if (!autoCommit) {
+    if (inTransaction()) {
       writtenTables.add(table.toLowerCase(Locale.ROOT));
     }
   }
 
-  /** Records a write whose targets are unknown; a no-op under autocommit. */
+  /** Records a write whose targets are unknown; a no-op outside a transaction. */
   public void recordUnknownWrite() {
-    if (!autoCommit) {
+    if (inTransaction()) {
       wroteUnknown = true;
     }
   }
 
-  /** Whether the open transaction may have written {@code table} (lower-case, qualified or not). */
+  /**
+   * Whether the open transaction may have written {@code schema.table}. Names compare case-insensitively
+   * (recorded names are lower-cased), which can only over-report: a quoted {@code "T"} and {@code t}
+   * collide, and an unqualified recorded name matches it in every schema.
+   */
   public boolean mayHaveWritten(String schema, String table) {
     if (wroteUnknown) {
       return true;
@@ -59,7 +81,9 @@ public final class SessionState {
     if (writtenTables.isEmpty()) {
       return false;
     }
-    return writtenTables.contains(table) || writtenTables.contains(schema + "." + table);
+    String t = table.toLowerCase(Locale.ROOT);
+    return writtenTables.contains(t)
+        || (schema != null && writtenTables.contains(schema.toLowerCase(Locale.ROOT) + "." + t));
   }
 
   public boolean hasWrites() {

@@ -1,0 +1,263 @@
+package io.deltaview.driver;
+
+import io.deltaview.driver.jdbc.JdbcWrappers;
+import io.deltaview.driver.route.PassThroughRouter;
+import io.deltaview.driver.route.QueryRouter;
+import io.deltaview.driver.route.RouterFactory;
+import io.deltaview.driver.route.SessionState;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.Driver;
+import java.sql.DriverManager;
+import java.sql.DriverPropertyInfo;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.ServiceLoader;
+import java.util.logging.Logger;
+
+/**
+ * The Deltaview JDBC driver: {@code jdbc:deltaview:postgresql://host:port/db?...} opens a pgjdbc
+ * connection to {@code jdbc:postgresql://host:port/db?...} whose queries Deltaview may answer from
+ * incrementally maintained views. Options named {@code deltaview.*} (see {@link DeltaviewOptions}) are
+ * Deltaview's; every other URL parameter and property goes to pgjdbc unchanged.
+ */
+public final class DeltaviewDriver implements Driver {
+
+  /** URLs this driver accepts start with this. */
+  public static final String URL_PREFIX = "jdbc:deltaview:postgresql:";
+  /** Removed once, at this position, to turn a Deltaview URL into a pgjdbc URL. */
+  private static final String JDBC = "jdbc:";
+  private static final String DELTAVIEW = "deltaview:";
+
+  private static final DeltaviewDriver REGISTERED;
+
+  static {
+    // Register exactly once, when the class initialises (ServiceLoader or Class.forName).
+    REGISTERED = new DeltaviewDriver();
+    try {
+      DriverManager.registerDriver(REGISTERED);
+    } catch (SQLException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private final Driver postgres;
+  /** The registered factory, or null for "use pass-through"; resolved on the first connect. */
+  private volatile RouterFactory routerFactory;
+  private volatile boolean routerFactoryResolved;
+
+  /** For {@link ServiceLoader}; applications need not construct the driver. */
+  public DeltaviewDriver() {
+    // pgjdbc's Driver class directly: going through DriverManager could find this driver again.
+    this(new org.postgresql.Driver(), null);
+  }
+
+  /** For tests: a stand-in pgjdbc and router factory (null to look one up with ServiceLoader). */
+  DeltaviewDriver(Driver postgres, RouterFactory routerFactory) {
+    this.postgres = postgres;
+    this.routerFactory = routerFactory;
+    this.routerFactoryResolved = routerFactory != null;
+  }
+
+  /** The instance registered with {@link DriverManager}. */
+  static DeltaviewDriver registered() {
+    return REGISTERED;
+  }
+
+  @Override
+  public boolean acceptsURL(String url) {
+    return url != null && url.startsWith(URL_PREFIX);
+  }
+
+  /** Returns null for URLs that are not {@code jdbc:deltaview:postgresql:}, as JDBC asks. */
+  @Override
+  public Connection connect(String url, Properties info) throws SQLException {
+    if (!acceptsURL(url)) {
+      return null;
+    }
+    Split split = split(url, info);
+    DeltaviewOptions options = DeltaviewOptions.parse(split.deltaview);
+    Connection raw = postgres.connect(split.pgUrl, split.pgProps);
+    if (raw == null) {
+      throw new SQLException("Deltaview bug: pgjdbc did not accept " + split.pgUrl,
+          DeltaviewSqlState.INTERNAL_ERROR);
+    }
+    QueryRouter router = null;
+    try {
+      router = openRouter(split, options, raw);
+      return JdbcWrappers.wrap(raw, router);
+    } catch (SQLException | RuntimeException | Error e) {
+      if (router != null) {
+        router.connectionClosed(new SessionState());
+      }
+      try {
+        raw.close();
+      } catch (SQLException closing) {
+        e.addSuppressed(closing);
+      }
+      throw e;
+    }
+  }
+
+  private QueryRouter openRouter(Split split, DeltaviewOptions options, Connection raw) throws SQLException {
+    RouterFactory factory = options.mode() == DeltaviewOptions.Mode.OFF ? null : routerFactory();
+    if (factory == null) {
+      return PassThroughRouter.INSTANCE;
+    }
+    Properties copy = new Properties();
+    copy.putAll(split.pgProps);
+    QueryRouter router = factory.open(split.pgUrl, copy, options, raw);
+    if (router == null) {
+      throw new SQLException("Deltaview bug: " + factory.getClass().getName() + " opened no router",
+          DeltaviewSqlState.INTERNAL_ERROR);
+    }
+    return router;
+  }
+
+  /** The registered {@link RouterFactory}, looked up once, on the first connect that needs one. */
+  private RouterFactory routerFactory() throws SQLException {
+    if (!routerFactoryResolved) {
+      synchronized (this) {
+        if (!routerFactoryResolved) {
+          routerFactory = loadRouterFactory(DeltaviewDriver.class.getClassLoader());
+          routerFactoryResolved = true;
+        }
+      }
+    }
+    return routerFactory;
+  }
+
+  /** The one {@link RouterFactory} registered in {@code loader}, or null when none is; two are an error. */
+  static RouterFactory loadRouterFactory(ClassLoader loader) throws SQLException {
+    Iterator<RouterFactory> found = ServiceLoader.load(RouterFactory.class, loader).iterator();
+    RouterFactory first = found.hasNext() ? found.next() : null;
+    if (found.hasNext()) {
+      throw new SQLException("More than one " + RouterFactory.class.getName() + " registered: "
+          + first.getClass().getName() + ", " + found.next().getClass().getName(),
+          DeltaviewSqlState.DUPLICATE_OBJECT);
+    }
+    return first;
+  }
+
+  /** A Deltaview URL and properties, separated into pgjdbc's part and Deltaview's options. */
+  static final class Split {
+    final String pgUrl;
+    final Properties pgProps;
+    final Map<String, String> deltaview;
+
+    Split(String pgUrl, Properties pgProps, Map<String, String> deltaview) {
+      this.pgUrl = pgUrl;
+      this.pgProps = pgProps;
+      this.deltaview = deltaview;
+    }
+  }
+
+  /**
+   * Removes {@code deltaview:} once, after {@code jdbc:}, and moves {@code deltaview.*} URL parameters and
+   * properties out of what pgjdbc sees. Other parameters stay byte for byte; URL parameters override
+   * properties, as in pgjdbc.
+   */
+  static Split split(String url, Properties info) {
+    String pgUrl = JDBC + url.substring(JDBC.length() + DELTAVIEW.length());
+    Map<String, String> deltaview = new LinkedHashMap<>();
+    Properties pgProps = new Properties();
+    if (info != null) {
+      for (String name : info.stringPropertyNames()) {
+        if (DeltaviewOptions.isDeltaviewKey(name)) {
+          deltaview.put(name, info.getProperty(name));
+        } else {
+          pgProps.setProperty(name, info.getProperty(name));
+        }
+      }
+    }
+    int query = pgUrl.indexOf('?');
+    if (query >= 0) {
+      List<String> kept = new ArrayList<>();
+      for (String param : pgUrl.substring(query + 1).split("&", -1)) {
+        int eq = param.indexOf('=');
+        String key = decode(eq < 0 ? param : param.substring(0, eq));
+        if (DeltaviewOptions.isDeltaviewKey(key)) {
+          deltaview.put(key, eq < 0 ? "" : decode(param.substring(eq + 1)));
+        } else {
+          kept.add(param);
+        }
+      }
+      pgUrl = pgUrl.substring(0, query) + (kept.isEmpty() ? "" : "?" + String.join("&", kept));
+    }
+    return new Split(pgUrl, pgProps, deltaview);
+  }
+
+  private static String decode(String s) {
+    try {
+      return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return s; // pgjdbc reports malformed escapes in its own parameters; ours then fail as unknown keys
+    }
+  }
+
+  /** Deltaview's options (with their current values and choices) followed by pgjdbc's. */
+  @Override
+  public DriverPropertyInfo[] getPropertyInfo(String url, Properties info) throws SQLException {
+    if (!acceptsURL(url)) {
+      return new DriverPropertyInfo[0];
+    }
+    Split split = split(url, info);
+    List<DriverPropertyInfo> out = new ArrayList<>();
+    DeltaviewOptions d = DeltaviewOptions.DEFAULTS;
+    out.add(option(split, DeltaviewOptions.MODE, lower(d.mode()),
+        DeltaviewOptions.allowed(DeltaviewOptions.Mode.class),
+        "all: route queries through Deltaview; off: behave exactly like pgjdbc"));
+    out.add(option(split, DeltaviewOptions.CONSISTENCY, lower(d.consistency()),
+        DeltaviewOptions.allowed(DeltaviewOptions.Consistency.class),
+        "eventual: rewritten queries may read slightly stale views; strong: they wait for the view"));
+    out.add(option(split, DeltaviewOptions.STRONG_TIMEOUT_MS, Long.toString(d.strongTimeoutMs()), null,
+        "With strong consistency, how long a query waits for its view before passing through"));
+    out.add(option(split, DeltaviewOptions.ENGINE, lower(d.engine()),
+        DeltaviewOptions.allowed(DeltaviewOptions.Engine.class),
+        "embedded: maintain views in this JVM; none: views are maintained elsewhere"));
+    for (DriverPropertyInfo p : postgres.getPropertyInfo(split.pgUrl, split.pgProps)) {
+      out.add(p);
+    }
+    return out.toArray(new DriverPropertyInfo[0]);
+  }
+
+  private static DriverPropertyInfo option(Split split, String key, String dflt, String[] choices,
+      String description) {
+    DriverPropertyInfo p = new DriverPropertyInfo(key, split.deltaview.getOrDefault(key, dflt));
+    p.choices = choices;
+    p.description = description;
+    return p;
+  }
+
+  private static String lower(Enum<?> e) {
+    return e.name().toLowerCase(Locale.ROOT);
+  }
+
+  @Override
+  public int getMajorVersion() {
+    return 0;
+  }
+
+  @Override
+  public int getMinorVersion() {
+    return 1;
+  }
+
+  /** Not compliant, like pgjdbc itself (PostgreSQL is not SQL-92 entry level in every detail). */
+  @Override
+  public boolean jdbcCompliant() {
+    return false;
+  }
+
+  @Override
+  public Logger getParentLogger() {
+    return Logger.getLogger("io.deltaview.driver");
+  }
+}

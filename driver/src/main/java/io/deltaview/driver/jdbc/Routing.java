@@ -1,0 +1,75 @@
+package io.deltaview.driver.jdbc;
+
+import io.deltaview.driver.DeltaviewSqlState;
+import io.deltaview.driver.route.QueryRouter;
+import io.deltaview.driver.route.Route;
+import io.deltaview.driver.route.SessionState;
+import io.deltaview.driver.route.StatementClassifier;
+import io.deltaview.driver.route.StatementClassifier.Classification;
+import java.sql.SQLException;
+
+/**
+ * The one place where a connection's statements ask the router what to run. Every execute path of every
+ * statement wrapper calls {@link #route} exactly once per execution, at execution time; it also keeps
+ * the connection's {@link SessionState} current with the writes and transaction control of the SQL that
+ * is about to run.
+ */
+final class Routing {
+
+  private final QueryRouter router;
+  private final SessionState session;
+
+  Routing(QueryRouter router, SessionState session) {
+    this.router = router;
+    this.session = session;
+  }
+
+  QueryRouter router() {
+    return router;
+  }
+
+  SessionState session() {
+    return session;
+  }
+
+  /**
+   * Routes the application's {@code sql}. When the answer is to pass SQL through, the application's
+   * statement is recorded in the session first (before it runs, so a failing write still counts).
+   * Commands are Deltaview's own and are not recorded.
+   */
+  Route route(String sql) throws SQLException {
+    Route route = router.route(sql, session);
+    if (route == null) {
+      throw new SQLException("Deltaview bug: router " + router.getClass().getName()
+          + " returned no route for: " + sql, DeltaviewSqlState.INTERNAL_ERROR);
+    }
+    if (route instanceof Route.PassThrough) {
+      record(sql);
+    }
+    return route;
+  }
+
+  /**
+   * Updates the session for {@code sql}. Outside a transaction only a {@code BEGIN} can matter, so the
+   * common autocommit case costs a look at the first keyword (plus a {@code ;} scan for scripts).
+   */
+  void record(String sql) {
+    if (!session.inTransaction()) {
+      if (!StatementClassifier.startsWithKeyword(sql, "begin")
+          && !StatementClassifier.startsWithKeyword(sql, "start") && sql.indexOf(';') < 0) {
+        return;
+      }
+    }
+    for (Classification c : StatementClassifier.classify(sql)) {
+      switch (c.kind()) {
+        case BEGIN -> session.beginTransactionBlock();
+        case END -> session.endTransaction();
+        case WRITE -> c.tables().forEach(session::recordWrite);
+        case UNKNOWN_WRITE -> session.recordUnknownWrite();
+        case READ, NEUTRAL -> {
+          // nothing to remember
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package io.deltaview.driver;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.sql.SQLException;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class DeltaviewOptionsTest {
+
+  @Test
+  void defaults() throws SQLException {
+    DeltaviewOptions o = DeltaviewOptions.parse(Map.of());
+    assertEquals(DeltaviewOptions.DEFAULTS, o);
+    assertEquals(DeltaviewOptions.Mode.ALL, o.mode());
+    assertEquals(DeltaviewOptions.Consistency.EVENTUAL, o.consistency());
+    assertEquals(5000, o.strongTimeoutMs());
+    assertEquals(DeltaviewOptions.Engine.EMBEDDED, o.engine());
+  }
+
+  @Test
+  void everyOptionParses() throws SQLException {
+    DeltaviewOptions o = DeltaviewOptions.parse(Map.of("deltaview.mode", "OFF", "deltaview.consistency",
+        "strong",
+        "deltaview.strongTimeoutMs", " 250 ", "deltaview.engine", "none"));
+    assertEquals(DeltaviewOptions.Mode.OFF, o.mode());
+    assertEquals(DeltaviewOptions.Consistency.STRONG, o.consistency());
+    assertEquals(250, o.strongTimeoutMs());
+    assertEquals(DeltaviewOptions.Engine.NONE, o.engine());
+    assertEquals("deltaview.mode=off, deltaview.consistency=strong, deltaview.strongTimeoutMs=250, "
+        + "deltaview.engine=none", o.toString());
+  }
+
+  @Test
+  void invalidValuesNameTheOptionAndTheAllowedValues() {
+    SQLException e = assertThrows(SQLException.class,
+        () -> DeltaviewOptions.parse(Map.of("deltaview.consistency", "strict")));
+    assertEquals(DeltaviewSqlState.INVALID_PARAMETER_VALUE, e.getSQLState());
+    assertTrue(e.getMessage().contains("deltaview.consistency"), e.getMessage());
+    assertTrue(e.getMessage().contains("eventual | strong"), e.getMessage());
+
+    for (String bad : new String[] {"-1", "soon", ""}) {
+      SQLException t = assertThrows(SQLException.class,
+          () -> DeltaviewOptions.parse(Map.of("deltaview.strongTimeoutMs", bad)));
+      assertEquals(DeltaviewSqlState.INVALID_PARAMETER_VALUE, t.getSQLState());
+      assertTrue(t.getMessage().contains("deltaview.strongTimeoutMs"));
+    }
+    SQLException m = assertThrows(SQLException.class, () -> DeltaviewOptions.parse(Map.of("deltaview.mode",
+        "on")));
+    assertTrue(m.getMessage().contains("all | off"), m.getMessage());
+  }
+
+  @Test
+  void unknownKeysAreErrorsNotIgnored() {
+    SQLException e = assertThrows(SQLException.class,
+        () -> DeltaviewOptions.parse(Map.of("deltaview.consistancy", "strong")));
+    assertEquals(DeltaviewSqlState.UNDEFINED_OBJECT, e.getSQLState());
+    assertTrue(e.getMessage().contains("deltaview.consistancy"));
+  }
+}
