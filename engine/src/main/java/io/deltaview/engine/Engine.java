@@ -1,10 +1,11 @@
 package io.deltaview.engine;
 
 import io.deltaview.engine.apply.ApplyLoop;
-import io.deltaview.engine.apply.ChangeFeed;
+import io.deltaview.engine.cdc.ChangeFeed;
 import io.deltaview.engine.catalog.Catalog;
 import io.deltaview.engine.catalog.ViewRecord;
 import io.deltaview.engine.cdc.ExportedSnapshot;
+import io.deltaview.engine.cdc.ReplicationSlotReader;
 import io.deltaview.engine.cdc.SlotManager;
 import io.deltaview.engine.sink.ResultColumn;
 import io.deltaview.engine.sink.ResultTableSink;
@@ -179,8 +180,20 @@ public final class Engine implements AutoCloseable {
     loader.submit(() -> loadAndActivate(views));
   }
 
+  /** Compiles a registered view with its creator's search_path. */
   private MaintainedView compile(Connection c, ViewRecord r) throws SQLException {
-    PlannedView plan = ViewPlanner.plan(c, r.definition(), r.searchPath());
+    boolean autoCommit = c.getAutoCommit();
+    c.setAutoCommit(false);
+    try (Statement s = c.createStatement()) {
+      s.execute("SET LOCAL search_path TO " + r.searchPath());
+      return compile(c, r, ViewPlanner.plan(c, r.definition()));
+    } finally {
+      c.rollback();
+      c.setAutoCommit(autoCommit);
+    }
+  }
+
+  private static MaintainedView compile(Connection c, ViewRecord r, PlannedView plan) throws SQLException {
     List<ResultColumn> columns = Catalog.columnsOf(c, r.schema(), r.name());
     ResultTableSink sink = new ResultTableSink(r.schema(), r.name(), columns, plan.uniqueKey(), plan.keyNotNull());
     return new MaintainedView(r, plan.sources(), sink, plan.pipelineFactory());
@@ -196,7 +209,8 @@ public final class Engine implements AutoCloseable {
       applied = Catalog.appliedLsn(c, config.slotName());
     }
     sinkConnection = connect(config);
-    feed = ReplicationFeed.open(config);
+    feed = ReplicationSlotReader.start(config.pgUrl(), config.properties(),
+        ReplicationSlotReader.Options.of(config.slotName(), config.publicationName()));
     loop = new ApplyLoop(feed, sinkConnection, config.slotName(), applied,
         views -> loader.submit(() -> loadAndActivate(views)));
     loopThread = new Thread(loop, "deltaview-apply-" + config.database());
@@ -305,6 +319,7 @@ public final class Engine implements AutoCloseable {
       String origin) throws SQLException {
     synchronized (ddlLock) {
       ViewRecord record;
+      MaintainedView view;
       try (Connection c = connect(config)) {
         c.setAutoCommit(false);
         try (Statement s = c.createStatement()) {
@@ -321,12 +336,13 @@ public final class Engine implements AutoCloseable {
                 "42P07");
           }
           s.execute("CREATE TABLE " + SqlIdentifiers.quote(resolvedSchema, name) + " AS " + sql + " WITH NO DATA");
-          PlannedView plan = ViewPlanner.plan(c, sql, searchPath);
+          PlannedView plan = ViewPlanner.plan(c, sql);
           addKey(s, resolvedSchema, name, c, plan);
           prepareBaseTables(c, s, plan.baseTables());
           record = new ViewRecord(resolvedSchema, name, sql, plan.baseTables(), origin, "snapshotting", null,
               searchPath);
           Catalog.insertView(c, record);
+          view = compile(c, record, plan);
           c.commit();
         } catch (SQLException | RuntimeException e) {
           c.rollback();
@@ -335,10 +351,6 @@ public final class Engine implements AutoCloseable {
       }
       try {
         startStreaming();
-        MaintainedView view;
-        try (Connection c = connect(config)) {
-          view = compile(c, record);
-        }
         runOnLoop(() -> loop.addView(view));
         CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
           try {

@@ -123,7 +123,7 @@ final class DatabaseRuntime {
         definitions.add(new ViewDefinition(r.qualifiedName(), r.schema(), r.name(), r.definition(),
             Catalog.columnsOf(c, r.schema(), r.name()).stream().map(col -> col.name()).toList()));
       }
-      rewriter = new QueryRewriter(schema, definitions);
+      rewriter = QueryRewriter.create(schema, definitions);
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.deltaview.engine.apply;
 
 import io.deltaview.engine.catalog.Catalog;
+import io.deltaview.engine.cdc.ChangeFeed;
 import io.deltaview.engine.cdc.PgOutputMessage;
 import io.deltaview.engine.cdc.PgOutputMessage.Begin;
 import io.deltaview.engine.cdc.PgOutputMessage.Commit;

@@ -32,7 +32,7 @@ import org.postgresql.replication.PGReplicationStream;
  * <p>Automatic flush is disabled: pgjdbc would otherwise report the server's WAL end as flushed on
  * keepalives, advancing the slot past transactions the engine has not applied, and a crash would lose them.
  */
-public final class ReplicationSlotReader implements AutoCloseable {
+public final class ReplicationSlotReader implements ChangeFeed {
 
   private static final System.Logger LOG = System.getLogger(ReplicationSlotReader.class.getName());
 

@@ -1,12 +1,11 @@
-package io.deltaview.engine.apply;
+package io.deltaview.engine.cdc;
 
-import io.deltaview.engine.cdc.ReplicationEvent;
 import java.time.Duration;
 import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * The apply loop's view of the replication stream: events in WAL order and the one way to let the slot
- * advance. {@link io.deltaview.engine.cdc.ReplicationSlotReader} is the real one; tests can feed recorded events.
+ * advance. {@link ReplicationSlotReader} is the real one; tests can feed recorded events.
  */
 public interface ChangeFeed extends AutoCloseable {
 
