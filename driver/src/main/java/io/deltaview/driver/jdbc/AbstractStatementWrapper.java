@@ -23,8 +23,8 @@ abstract class AbstractStatementWrapper<S extends Statement> implements Statemen
 
   /** One execution of routed SQL on a raw statement. */
   @FunctionalInterface
-  interface RawCall<S> {
-    Object run(S raw, String sql) throws SQLException;
+  interface RawCall<T> {
+    Object run(T raw, String sql) throws SQLException;
   }
 
   /** A statement setting, applied to each raw statement the wrapper owns. */

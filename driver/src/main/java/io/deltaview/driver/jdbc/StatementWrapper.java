@@ -111,7 +111,9 @@ final class StatementWrapper extends AbstractStatementWrapper<Statement> {
   @Override
   public void addBatch(String sql) throws SQLException {
     if (raw.isClosed()) {
-      raw.addBatch(sql); // lets pgjdbc report the closed statement
+      // Reported now, as pgjdbc would; the SQL must not reach the raw batch unrouted.
+      throw new SQLException("This statement has been closed.",
+          DeltaviewSqlState.OBJECT_NOT_IN_PREREQUISITE_STATE);
     }
     if (batch == null) {
       batch = new ArrayList<>();

@@ -9,6 +9,13 @@ import java.util.Properties;
  * Supplies each new Deltaview connection its {@link QueryRouter}. Register exactly one implementation in
  * {@code META-INF/services/io.deltaview.driver.route.RouterFactory}; with none, every connection gets a
  * {@link PassThroughRouter}. Not consulted when {@code deltaview.mode=off}.
+ *
+ * <p>What the driver guarantees a router: {@link QueryRouter#route} is called once per execution, at
+ * execution time, with the application's SQL (for a {@code PreparedStatement}, the SQL it was prepared
+ * with; routed SQL must take the same parameters in the same order); writes of the open transaction are
+ * in the {@link SessionState} before they run; a {@link Route.Command}'s result set is closed by the
+ * driver together with the statement that produced it; {@link QueryRouter#connectionClosed} is called
+ * once. Batches are routed but always run the original SQL, and commands in batches are refused.
  */
 public interface RouterFactory {
 
