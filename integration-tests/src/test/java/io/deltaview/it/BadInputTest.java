@@ -39,10 +39,16 @@ class BadInputTest {
         rs.next();
         assertTrue(rs.getBoolean(1), "result table left behind");
       }
-      try (ResultSet rs = s.executeQuery("SELECT to_regclass('deltaview.views') IS NULL"
-          + " OR NOT EXISTS (SELECT 1 FROM deltaview.views WHERE view_name = 'v')")) {
+      boolean catalogExists;
+      try (ResultSet rs = s.executeQuery("SELECT to_regclass('deltaview.views') IS NOT NULL")) {
         rs.next();
-        assertTrue(rs.getBoolean(1), "catalog row left behind");
+        catalogExists = rs.getBoolean(1);
+      }
+      if (catalogExists) {
+        try (ResultSet rs = s.executeQuery("SELECT count(*) FROM deltaview.views WHERE view_name = 'v'")) {
+          rs.next();
+          assertEquals(0, rs.getInt(1), "catalog row left behind");
+        }
       }
       try (ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE database = current_database()")) {
         rs.next();
@@ -86,7 +92,7 @@ class BadInputTest {
   @Test
   void unsupportedConstructsAre0A000NamingTheConstruct() throws Exception {
     String[][] cases = {
-        {"SELECT DISTINCT status FROM orders", "DISTINCT"},
+        {"SELECT status, count(DISTINCT customer_id) AS n FROM orders GROUP BY status", "DISTINCT"},
         {"SELECT o.id, c.name FROM orders o LEFT JOIN customers c ON o.customer_id = c.id", "LEFT"},
         {"SELECT id, row_number() OVER (ORDER BY id) AS r FROM orders", "ROW_NUMBER"},
         {"SELECT status FROM orders UNION SELECT region FROM customers", "UNION"},
