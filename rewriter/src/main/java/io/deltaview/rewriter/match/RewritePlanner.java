@@ -80,6 +80,15 @@ public final class RewritePlanner {
       return RewriteDecision.passThrough(sql, "unsure of column labels: count differs from the plan",
           baseTables, parameters);
     }
+    for (CompiledView view : views) {
+      MatchResult exact = ViewMatcher.matchExactly(rel, view);
+      if (exact.matched()) {
+        Accepted a = accept(sql, exact, view, rel, root, finalLabels, baseTables, parameters);
+        if (a.decision() != null) {
+          return a.decision();
+        }
+      }
+    }
     String unsafeCast = CastSafety.firstUnsafeCast(rel);
     if (unsafeCast != null) {
       return RewriteDecision.passThrough(sql, "cast " + unsafeCast + " may not mean the same in PostgreSQL",
@@ -97,25 +106,37 @@ public final class RewritePlanner {
         reasons.add(view.definition().qualifiedName() + ": " + match.reason());
         continue;
       }
-      String problem = null;
-      PostgresSqlRenderer.Rendered rendered = null;
-      try {
-        rendered = PostgresSqlRenderer.render(match.plan(), finalLabels);
-        problem = verify(rendered, rel, root.validatedRowType, finalLabels, parameters);
-      } catch (RuntimeException e) {
-        problem = "internal error rendering the rewrite: " + e;
+      Accepted a = accept(sql, match, view, rel, root, finalLabels, baseTables, parameters);
+      if (a.decision() != null) {
+        return a.decision();
       }
-      if (problem != null) {
-        LOG.log(System.Logger.Level.WARNING, "Deltaview rewriter bug? Not rewriting {0} with view {1}: {2}",
-            sql, view.definition().qualifiedName(), problem);
-        reasons.add(view.definition().qualifiedName() + ": " + problem);
-        continue;
-      }
-      return RewriteDecision.rewrite(rendered.sql(), view.definition().qualifiedName(), baseTables,
-          parameters);
+      reasons.add(view.definition().qualifiedName() + ": " + a.problem());
     }
     return RewriteDecision.passThrough(sql, "no view matches: " + String.join("; ", reasons), baseTables,
         parameters);
+  }
+
+  /** A verified rewrite, or the problem that made us refuse it. */
+  private record Accepted(RewriteDecision decision, String problem) {}
+
+  /** Renders and verifies a match. */
+  private Accepted accept(String sql, MatchResult match, CompiledView view, RelNode rel, RelRoot root,
+                                 List<String> labels, Set<String> baseTables, int parameters) {
+    String problem;
+    PostgresSqlRenderer.Rendered rendered = null;
+    try {
+      rendered = PostgresSqlRenderer.render(match.plan(), labels);
+      problem = verify(rendered, rel, root.validatedRowType, labels, parameters);
+    } catch (RuntimeException e) {
+      problem = "internal error rendering the rewrite: " + e;
+    }
+    if (problem != null) {
+      LOG.log(System.Logger.Level.WARNING, "Deltaview rewriter bug? Not rewriting {0} with view {1}: {2}",
+          sql, view.definition().qualifiedName(), problem);
+      return new Accepted(null, problem);
+    }
+    return new Accepted(RewriteDecision.rewrite(rendered.sql(), view.definition().qualifiedName(), baseTables,
+        parameters), null);
   }
 
   /**
