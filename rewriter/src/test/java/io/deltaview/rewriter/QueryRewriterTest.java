@@ -154,6 +154,35 @@ class QueryRewriterTest {
     }
 
     @Test
+    void havingAndOrderByOnTopOfAnAggregateView() {
+      assertRewrite("SELECT status, count(*) FROM orders GROUP BY status HAVING count(*) > 5 ORDER BY status",
+          "public.orders_by_status",
+          "SELECT \"status\", \"EXPR$1\" AS \"count\" FROM (SELECT \"status\", \"order_count\" AS \"EXPR$1\" "
+              + "FROM \"public\".\"orders_by_status\") AS \"t\" WHERE \"EXPR$1\" > 5 ORDER BY \"status\"");
+    }
+
+    @Test
+    void orderByAColumnThatIsNotSelected() {
+      assertRewrite("SELECT id, amount FROM orders WHERE status = 'paid' ORDER BY customer_id",
+          "public.paid_orders",
+          "SELECT \"id\", \"amount\" FROM \"public\".\"paid_orders\" ORDER BY \"customer_id\"");
+    }
+
+    @Test
+    void selectDistinctOnAGroupKey() {
+      assertRewrite("SELECT DISTINCT status FROM orders", "public.orders_by_status",
+          "SELECT \"status\" FROM \"public\".\"orders_by_status\"");
+    }
+
+    @Test
+    void postgresCastsKeepTheColumnLabel() {
+      assertRewrite("SELECT amount::numeric(12,2) FROM orders WHERE status = 'paid' AND id::bigint > 10",
+          "public.paid_orders",
+          "SELECT CAST(\"amount\" AS DECIMAL(12, 2)) AS \"amount\" FROM \"public\".\"paid_orders\" "
+              + "WHERE CAST(\"id\" AS BIGINT) > 10");
+    }
+
+    @Test
     void aggregateOverAProjectionView() {
       assertRewrite("SELECT customer_id, sum(amount) FROM orders WHERE status = 'paid' GROUP BY customer_id",
           "public.paid_orders",
@@ -180,6 +209,19 @@ class QueryRewriterTest {
           "public.orders_by_status",
           "SELECT CAST(COALESCE(SUM(\"order_count\"), 0) AS BIGINT) AS \"n\", SUM(\"total\") AS \"total\", "
               + "MIN(\"smallest\") AS \"lo\", MAX(\"largest\") AS \"hi\" FROM \"public\".\"orders_by_status\"");
+    }
+
+    @Test
+    void rollupWithAFilterOnARemainingKey() {
+      assertRewrite("SELECT c.region, count(*) " + JOIN + "WHERE c.region <> 'eu' GROUP BY c.region",
+          "public.revenue_by_region_month",
+          "SELECT \"region\", CAST(COALESCE(SUM(\"line_count\"), 0) AS BIGINT) AS \"count\" "
+              + "FROM \"public\".\"revenue_by_region_month\" WHERE \"region\" <> 'eu' GROUP BY \"region\"");
+    }
+
+    @Test
+    void distinctCountsAreNotRolledUp() {
+      assertPassThrough("SELECT count(DISTINCT status) FROM orders", "cannot roll up COUNT DISTINCT");
     }
 
     @Test
@@ -238,6 +280,16 @@ class QueryRewriterTest {
     void unsureLabel() {
       assertPassThrough("SELECT extract(year FROM created_at) FROM orders WHERE status = 'paid'",
           "unsure of column labels");
+    }
+
+    @Test
+    void castToTextWouldPrintAsVarchar() {
+      assertPassThrough("SELECT id::text AS t FROM orders WHERE status = 'paid'", "may not mean the same");
+    }
+
+    @Test
+    void castToUnconstrainedNumericCannotBeRenderedFaithfully() {
+      assertPassThrough("SELECT id::numeric FROM orders WHERE status = 'paid'", "may not mean the same");
     }
 
     @Test
