@@ -325,6 +325,19 @@ class QueryRewriterTest {
     }
 
     @Test
+    void concurrentCallersGetConsistentDecisions() {
+      QueryRewriter fresh = QueryRewriter.create(TestCatalog.withResultTables(), TestViews.all());
+      List<String> queries = List.of("SELECT id FROM orders WHERE status = 'paid'",
+          "SELECT count(*) FROM orders", "SELECT name FROM customers", "SELECT c.region, count(*) " + JOIN
+              + "GROUP BY c.region");
+      List<Boolean> expected = List.of(true, true, false, true);
+      java.util.stream.IntStream.range(0, 400).parallel().forEach(i -> {
+        int q = i % queries.size();
+        assertEquals(expected.get(q), fresh.rewrite(queries.get(q)).rewritten(), queries.get(q));
+      });
+    }
+
+    @Test
     void newViewsGiveAFreshRewriter() {
       QueryRewriter none = REWRITER.withViews(List.of());
       assertFalse(none.rewrite("SELECT id FROM orders WHERE status = 'paid'").rewritten());

@@ -35,7 +35,7 @@ import org.apache.calcite.util.ImmutableIntList;
  * (same tables, view filter implied by the query's, remaining work expressible over view columns), and
  * rollups cast back to the type PostgreSQL gives the original aggregate.
  */
-public final class ViewMatcher {
+final class ViewMatcher {
   private static final RelBuilder.Config BUILDER_CONFIG = RelBuilder.Config.DEFAULT
       .withSimplify(false)
       .withPruneInputOfAggregate(false)
