@@ -34,6 +34,8 @@ public final class TestCatalog {
         .table("public", "paid_orders")
             .column("id", "integer").column("customer_id", "integer").column("amount", "numeric(10,2)")
             .done()
+        .table("public", "customer_order_counts")
+            .column("region", "text").column("name", "text").column("orders", "bigint").done()
         .build();
   }
 }

@@ -28,7 +28,15 @@ public final class TestViews {
       "SELECT id, customer_id, amount FROM orders WHERE status = 'paid'",
       List.of("id", "customer_id", "amount"));
 
+  /** Outside the matcher's shape (outer join, HAVING): answers only its own query. */
+  public static final ViewDefinition CUSTOMER_ORDER_COUNTS = new ViewDefinition(
+      "public.customer_order_counts", "public", "customer_order_counts", """
+      SELECT c.region, c.name, COUNT(o.id) AS orders
+      FROM customers c LEFT JOIN orders o ON o.customer_id = c.id
+      GROUP BY c.region, c.name HAVING COUNT(o.id) < 100""",
+      List.of("region", "name", "orders"));
+
   public static List<ViewDefinition> all() {
-    return List.of(REVENUE_BY_REGION_MONTH, ORDERS_BY_STATUS, PAID_ORDERS);
+    return List.of(REVENUE_BY_REGION_MONTH, ORDERS_BY_STATUS, PAID_ORDERS, CUSTOMER_ORDER_COUNTS);
   }
 }

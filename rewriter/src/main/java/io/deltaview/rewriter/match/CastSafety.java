@@ -1,5 +1,6 @@
 package io.deltaview.rewriter.match;
 
+import io.deltaview.rewriter.schema.PgType;
 import org.apache.calcite.rel.RelNode;
 import org.apache.calcite.rel.RelVisitor;
 import org.apache.calcite.rel.type.RelDataType;
@@ -51,6 +52,11 @@ final class CastSafety {
     }
     SqlTypeName f = from.getSqlTypeName();
     SqlTypeName t = to.getSqlTypeName();
+    if (t == SqlTypeName.DECIMAL && to.getPrecision() >= PgType.UNCONSTRAINED_NUMERIC_PRECISION) {
+      // A cast to unconstrained numeric: Calcite gives it a fixed precision and scale that would print as
+      // numeric(1000, s), a different type (and rounding) from PostgreSQL's plain numeric.
+      return false;
+    }
     if (f == t && (t != SqlTypeName.DECIMAL
         || (to.getScale() >= from.getScale()
             && to.getPrecision() - to.getScale() >= from.getPrecision() - from.getScale()))) {

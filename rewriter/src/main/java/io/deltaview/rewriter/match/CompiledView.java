@@ -11,6 +11,7 @@ import java.util.Map;
 import org.apache.calcite.plan.RelOptTable;
 import org.apache.calcite.rel.RelNode;
 import org.apache.calcite.rel.core.Project;
+import org.apache.calcite.rel.core.Sort;
 import org.apache.calcite.rel.core.TableScan;
 import org.apache.calcite.rex.RexInputRef;
 import org.apache.calcite.rex.RexNode;
@@ -21,6 +22,9 @@ import org.apache.calcite.rex.RexNode;
  */
 public final class CompiledView {
   private final ViewDefinition definition;
+  /** Name-insensitive digest of the whole view plan, for exact matches. */
+  private final String planDigest;
+  /** The matchable block, or null when the view only answers exact matches. */
   private final QueryBlock block;
   private final TableInfo resultTable;
   private final RelOptTable resultRelTable;
@@ -32,13 +36,16 @@ public final class CompiledView {
   private final Map<String, Integer> exposedCalls = new HashMap<>();
   private final boolean allGroupKeysExposed;
 
-  private CompiledView(ViewDefinition definition, Decomposition d, TableInfo resultTable,
+  private CompiledView(ViewDefinition definition, String planDigest, Decomposition d, TableInfo resultTable,
                        RelOptTable resultRelTable) {
     this.definition = definition;
-    this.block = d.block();
+    this.planDigest = planDigest;
+    this.block = d == null ? null : d.block();
     this.resultTable = resultTable;
     this.resultRelTable = resultRelTable;
-    if (!block.aggregate()) {
+    if (block == null) {
+      allGroupKeysExposed = false;
+    } else if (!block.aggregate()) {
       List<RexNode> projects = block.projects();
       for (int i = 0; i < projects.size(); i++) {
         exposedExpressions.putIfAbsent(projects.get(i).toString(), i);
@@ -52,7 +59,7 @@ public final class CompiledView {
         if (!d.upper().isEmpty()) {
           RexNode e = ((Project) d.upper().get(0)).getProjects().get(col);
           if (!(e instanceof RexInputRef ref)) {
-            continue; // computed after aggregation: usable only through an exact match of its inputs
+            continue; // computed after aggregation: usable only through an exact match
           }
           field = ref.getIndex();
         }
@@ -69,8 +76,10 @@ public final class CompiledView {
 
   /**
    * Compiles a view against the catalog, which must contain its result table with the view's columns.
+   * Views outside the matcher's shape (outer joins, HAVING, subqueries, set operations...) still answer
+   * queries that are exactly the view's query.
    *
-   * @throws IllegalArgumentException when the view cannot be used for rewriting (the message says why)
+   * @throws IllegalArgumentException when the view cannot be used for rewriting at all (message says why)
    */
   public static CompiledView compile(ViewDefinition definition, SqlFrontEnd frontEnd) throws SQLException {
     TableInfo table = frontEnd.catalog().table(definition.resultSchema(), definition.resultTable())
@@ -82,23 +91,23 @@ public final class CompiledView {
           + " differ from the view's columns " + definition.columnNames());
     }
     RelNode rel = frontEnd.toRel(definition.definitionSql()).project();
-    Decomposition d = Decomposition.of(rel).orElseThrow(() -> new IllegalArgumentException(
-        "view query is not a single select-project-join with optional GROUP BY"));
-    boolean upperOk = d.upper().isEmpty()
-        || (d.block().aggregate() && d.upper().size() == 1 && d.upper().get(0) instanceof Project);
-    if (!upperOk) {
-      throw new IllegalArgumentException("view query has ORDER BY, LIMIT, HAVING or a nested projection");
-    }
     if (rel.getRowType().getFieldCount() != tableColumns.size()) {
       throw new IllegalArgumentException("view query has " + rel.getRowType().getFieldCount()
           + " columns, result table " + tableColumns.size());
     }
+    if (rel instanceof Sort) {
+      // The result table keeps no order, and a LIMIT without ORDER BY is not even deterministic.
+      throw new IllegalArgumentException("view query ends in ORDER BY/LIMIT/OFFSET");
+    }
+    Decomposition d = Decomposition.of(rel).orElse(null);
+    boolean upperOk = d != null && (d.upper().isEmpty()
+        || (d.block().aggregate() && d.upper().size() == 1 && d.upper().get(0) instanceof Project));
     RelNode scan = frontEnd.toRel("SELECT * FROM " + quote(definition.resultSchema()) + "."
         + quote(definition.resultTable())).rel;
     while (!(scan instanceof TableScan)) {
       scan = scan.getInput(0);
     }
-    return new CompiledView(definition, d, table, scan.getTable());
+    return new CompiledView(definition, PlanDigest.of(rel), upperOk ? d : null, table, scan.getTable());
   }
 
   private static String quote(String identifier) {
@@ -107,6 +116,10 @@ public final class CompiledView {
 
   public ViewDefinition definition() {
     return definition;
+  }
+
+  String planDigest() {
+    return planDigest;
   }
 
   QueryBlock block() {

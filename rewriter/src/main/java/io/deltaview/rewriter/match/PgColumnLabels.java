@@ -47,6 +47,10 @@ final class PgColumnLabels {
 
   static Labels of(SqlNode parsed) {
     SqlNode query = parsed instanceof SqlOrderBy orderBy ? orderBy.query : parsed;
+    while (query.getKind() == SqlKind.UNION || query.getKind() == SqlKind.INTERSECT
+        || query.getKind() == SqlKind.EXCEPT) {
+      query = ((SqlCall) query).operand(0); // PostgreSQL takes a set operation's labels from its first arm
+    }
     if (!(query instanceof SqlSelect select)) {
       return unknown("not a simple SELECT");
     }

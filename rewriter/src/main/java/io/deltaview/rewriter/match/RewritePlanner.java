@@ -31,6 +31,9 @@ public final class RewritePlanner {
   private static final Pattern LOCKING = Pattern.compile(
       "\\bfor\\s+(update|share|no\\s+key\\s+update|key\\s+share)\\b", Pattern.CASE_INSENSITIVE);
 
+  private static final String PARAMETERS_REORDERED = "parameters would be reordered: ";
+  private static final String ORDER_NOT_TOP = "ORDER BY would not be outermost";
+
   private final SqlFrontEnd frontEnd;
   private final List<CompiledView> views;
 
@@ -80,6 +83,15 @@ public final class RewritePlanner {
       return RewriteDecision.passThrough(sql, "unsure of column labels: count differs from the plan",
           baseTables, parameters);
     }
+    for (CompiledView view : views) {
+      MatchResult exact = ViewMatcher.matchExactly(rel, view);
+      if (exact.matched()) {
+        Accepted a = accept(sql, exact, view, rel, root, finalLabels, baseTables, parameters);
+        if (a.decision() != null) {
+          return a.decision();
+        }
+      }
+    }
     String unsafeCast = CastSafety.firstUnsafeCast(rel);
     if (unsafeCast != null) {
       return RewriteDecision.passThrough(sql, "cast " + unsafeCast + " may not mean the same in PostgreSQL",
@@ -97,25 +109,39 @@ public final class RewritePlanner {
         reasons.add(view.definition().qualifiedName() + ": " + match.reason());
         continue;
       }
-      String problem = null;
-      PostgresSqlRenderer.Rendered rendered = null;
-      try {
-        rendered = PostgresSqlRenderer.render(match.plan(), finalLabels);
-        problem = verify(rendered, rel, root.validatedRowType, finalLabels, parameters);
-      } catch (RuntimeException e) {
-        problem = "internal error rendering the rewrite: " + e;
+      Accepted a = accept(sql, match, view, rel, root, finalLabels, baseTables, parameters);
+      if (a.decision() != null) {
+        return a.decision();
       }
-      if (problem != null) {
-        LOG.log(System.Logger.Level.WARNING, "Deltaview rewriter bug? Not rewriting {0} with view {1}: {2}",
-            sql, view.definition().qualifiedName(), problem);
-        reasons.add(view.definition().qualifiedName() + ": " + problem);
-        continue;
-      }
-      return RewriteDecision.rewrite(rendered.sql(), view.definition().qualifiedName(), baseTables,
-          parameters);
+      reasons.add(view.definition().qualifiedName() + ": " + a.problem());
     }
     return RewriteDecision.passThrough(sql, "no view matches: " + String.join("; ", reasons), baseTables,
         parameters);
+  }
+
+  /** A verified rewrite, or the problem that made us refuse it. */
+  private record Accepted(RewriteDecision decision, String problem) {}
+
+  /** Renders and verifies a match. */
+  private Accepted accept(String sql, MatchResult match, CompiledView view, RelNode rel, RelRoot root,
+                                 List<String> labels, Set<String> baseTables, int parameters) {
+    String problem;
+    PostgresSqlRenderer.Rendered rendered = null;
+    try {
+      rendered = PostgresSqlRenderer.render(match.plan(), labels);
+      problem = verify(rendered, rel, root.validatedRowType, labels, parameters);
+    } catch (RuntimeException e) {
+      problem = "internal error rendering the rewrite: " + e;
+    }
+    if (problem != null) {
+      // Known limitations are routine; anything else means the matcher built something it should not have.
+      boolean knownLimitation = problem.startsWith(PARAMETERS_REORDERED) || problem.startsWith(ORDER_NOT_TOP);
+      LOG.log(knownLimitation ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
+          "Not rewriting {0} with view {1}: {2}", sql, view.definition().qualifiedName(), problem);
+      return new Accepted(null, problem);
+    }
+    return new Accepted(RewriteDecision.rewrite(rendered.sql(), view.definition().qualifiedName(), baseTables,
+        parameters), null);
   }
 
   /**
@@ -126,7 +152,7 @@ public final class RewritePlanner {
   private String verify(PostgresSqlRenderer.Rendered rendered, RelNode original, RelDataType originalType,
                         List<String> labels, int parameters) {
     if (!rendered.parameterOrder().equals(IntStream.range(0, parameters).boxed().toList())) {
-      return "parameters would be reordered: " + rendered.parameterOrder();
+      return PARAMETERS_REORDERED + rendered.parameterOrder();
     }
     String lower = rendered.sql().toLowerCase(Locale.ROOT);
     if (lower.contains("character set") || lower.contains("$sum0")) {
@@ -134,7 +160,7 @@ public final class RewritePlanner {
     }
     if (isOrdered(original) && !rendered.orderedAtTop()) {
       // An ORDER BY that ends up inside a subquery would not order the outer result in PostgreSQL.
-      return "ORDER BY would not be outermost";
+      return ORDER_NOT_TOP;
     }
     RelRoot check;
     try {

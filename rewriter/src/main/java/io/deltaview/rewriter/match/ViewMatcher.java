@@ -35,7 +35,7 @@ import org.apache.calcite.util.ImmutableIntList;
  * (same tables, view filter implied by the query's, remaining work expressible over view columns), and
  * rollups cast back to the type PostgreSQL gives the original aggregate.
  */
-public final class ViewMatcher {
+final class ViewMatcher {
   private static final RelBuilder.Config BUILDER_CONFIG = RelBuilder.Config.DEFAULT
       .withSimplify(false)
       .withPruneInputOfAggregate(false)
@@ -47,6 +47,9 @@ public final class ViewMatcher {
   static MatchResult match(Decomposition query, CompiledView view, RelOptCluster cluster) {
     QueryBlock q = query.block();
     QueryBlock v = view.block();
+    if (v == null) {
+      return MatchResult.fail("the view answers only its own query (not a select-project-join with GROUP BY)");
+    }
     if (!q.spj().tables().equals(v.spj().tables())) {
       return MatchResult.fail("reads " + q.spj().tables() + ", the view reads " + v.spj().tables());
     }
@@ -243,6 +246,22 @@ public final class ViewMatcher {
   /** How one rolled-up aggregate is computed from a view column and finished. */
   private record Finisher(org.apache.calcite.sql.SqlAggFunction function, int position, SqlTypeName castTo,
                           boolean zeroWhenEmpty) {}
+
+  /**
+   * Exact match: the query's plan, minus a top-level ORDER BY/LIMIT, is the view's plan up to names, so the
+   * result table's rows are the answer (sorted again when the query sorts).
+   */
+  static MatchResult matchExactly(RelNode query, CompiledView view) {
+    RelNode core = query instanceof Sort ? query.getInput(0) : query;
+    if (!PlanDigest.of(core).equals(view.planDigest())) {
+      return MatchResult.fail("not the view's query");
+    }
+    RelNode scan = LogicalTableScan.create(query.getCluster(), view.resultRelTable(), List.of());
+    if (query instanceof Sort s) {
+      return MatchResult.of(LogicalSort.create(scan, s.getCollation(), s.offset, s.fetch));
+    }
+    return MatchResult.of(scan);
+  }
 
   /** Re-applies the query's operators above its block, with input references retyped to the new input. */
   private static RelNode reattach(List<RelNode> upper, RelNode block, RexBuilder rexBuilder) {

@@ -28,7 +28,8 @@ public final class CatalogSchema {
       LEFT JOIN (
         SELECT n.nspname, cl.relname, a.attnum, a.attname,
                format_type(a.atttypid, a.atttypmod) AS typ, a.attnotnull AS notnull,
-               array_position(i.indkey::int2[], a.attnum) AS pk_pos
+               (SELECT k.ord FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(att, ord)
+                WHERE k.att = a.attnum) AS pk_pos
         FROM pg_catalog.pg_class cl
         JOIN pg_catalog.pg_namespace n ON n.oid = cl.relnamespace
         JOIN pg_catalog.pg_attribute a ON a.attrelid = cl.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -57,15 +58,18 @@ public final class CatalogSchema {
     List<CatalogRow> rows = new ArrayList<>();
     try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(CATALOG_QUERY)) {
       while (rs.next()) {
-        int pkPos = rs.getInt(7);
+        int pkPosition = rs.getInt(7); // 0 when NULL: not part of the primary key
         rows.add(new CatalogRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-            rs.getString(5), rs.getBoolean(6), rs.wasNull() ? 0 : pkPos));
+            rs.getString(5), rs.getBoolean(6), pkPosition));
       }
     }
     return fromRows(rows);
   }
 
-  /** One row of {@link #CATALOG_QUERY}; {@code pkPosition} is 1-based, 0 when not in the primary key. */
+  /**
+   * One row of {@link #CATALOG_QUERY}; {@code pkPosition} is 1-based, 0 when not in the primary key. Table
+   * fields are null in the single row an empty database returns.
+   */
   record CatalogRow(String searchPath, String schema, String table, String column, String type,
                     boolean notNull, int pkPosition) {}
 
