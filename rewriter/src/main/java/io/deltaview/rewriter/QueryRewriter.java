@@ -40,7 +40,7 @@ public final class QueryRewriter {
     for (ViewDefinition v : this.views) {
       try {
         compiled.add(CompiledView.compile(v, frontEnd));
-      } catch (SQLException | IllegalArgumentException e) {
+      } catch (SQLException | RuntimeException e) {
         // The view stays registered for maintenance; it just never answers queries.
         unusable.put(v.qualifiedName(), e.getMessage());
         LOG.log(System.Logger.Level.INFO, "View {0} is not used for query rewriting: {1}",

@@ -53,7 +53,8 @@ public final class CompiledView {
       allGroupKeysExposed = false;
     } else {
       int keyCount = block.groupKeys().size();
-      int width = keyCount + block.calls().size();
+      int width = d.upper().isEmpty() ? keyCount + block.calls().size()
+          : ((Project) d.upper().get(0)).getProjects().size();
       for (int col = 0; col < width; col++) {
         int field = col;
         if (!d.upper().isEmpty()) {

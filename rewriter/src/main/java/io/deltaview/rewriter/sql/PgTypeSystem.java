@@ -35,4 +35,13 @@ final class PgTypeSystem extends RelDataTypeSystemImpl {
     };
     return typeFactory.createTypeWithNullability(t, argumentType.isNullable());
   }
+
+  /**
+   * PostgreSQL types string literals as text, never blank-padded CHAR: {@code CASE WHEN .. THEN 'big' ELSE
+   * 'small' END} yields {@code big}, not {@code big  }.
+   */
+  @Override
+  public boolean shouldConvertRaggedUnionTypesToVarying() {
+    return true;
+  }
 }
