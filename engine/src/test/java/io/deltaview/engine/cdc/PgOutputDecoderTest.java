@@ -14,6 +14,7 @@ import io.deltaview.engine.cdc.PgOutputMessage.Commit;
 import io.deltaview.engine.cdc.PgOutputMessage.Delete;
 import io.deltaview.engine.cdc.PgOutputMessage.Insert;
 import io.deltaview.engine.cdc.PgOutputMessage.LogicalMessage;
+import io.deltaview.engine.cdc.PgOutputMessage.Origin;
 import io.deltaview.engine.cdc.PgOutputMessage.Relation;
 import io.deltaview.engine.cdc.PgOutputMessage.Truncate;
 import io.deltaview.engine.cdc.PgOutputMessage.Type;
@@ -151,6 +152,14 @@ class PgOutputDecoderTest {
     assertEquals("hello", new String(tx.content(), StandardCharsets.UTF_8));
     assertEquals(Recorded.load("message").get(2).lsn(), tx.lsn());
     assertInstanceOf(Commit.class, m.get(3));
+  }
+
+  @Test
+  void originFollowsBeginForReplayedTransactions() {
+    List<PgOutputMessage> m = Recorded.decodeAll("origin");
+    assertInstanceOf(Begin.class, m.get(0));
+    assertEquals(new Origin(LogSequenceNumber.valueOf("0/ABCDEF"), "dv_origin"), m.get(1));
+    assertEquals("four", assertInstanceOf(Insert.class, m.get(3)).newTuple().text(1));
   }
 
   @Test
