@@ -163,6 +163,19 @@ class PgOutputDecoderTest {
   }
 
   @Test
+  void binaryColumnsAreKeptAsBytesAndRefuseText() {
+    Insert insert = assertInstanceOf(Insert.class, Recorded.decodeAll("insert-binary").get(2));
+    TupleData row = insert.newTuple();
+    assertEquals('b', row.kind(0));
+    assertArrayEquals(new byte[] {0, 0, 0, 5}, row.binary(0), "int4 send format");
+    assertArrayEquals("five".getBytes(StandardCharsets.UTF_8), row.binary(1));
+    assertTrue(row.isNull(2));
+    assertThrows(IllegalStateException.class, () -> row.text(0));
+    row.binary(0)[3] = 9;
+    assertEquals(5, row.binary(0)[3], "binary values are copied out");
+  }
+
+  @Test
   void unchangedToastUnderReplicaIdentityFull() {
     Update u = assertInstanceOf(Update.class, Recorded.decodeAll("toast-full").get(2));
     assertEquals('O', u.oldKind());

@@ -72,10 +72,17 @@ class RecordPgOutputBytes {
       record(s, dir, "origin", "BEGIN; SELECT pg_replication_origin_xact_setup('0/ABCDEF', now()); "
           + "INSERT INTO item VALUES (4, 'four', NULL); COMMIT");
       s.execute("SELECT pg_replication_origin_session_reset()");
+      // Binary transfer ('b' columns): not what the reader asks for, but the decoder must not choke on it.
+      record(s, dir, "insert-binary", "INSERT INTO item VALUES (5, 'five', NULL)", "'binary', 'true'");
     }
   }
 
   private static void record(Statement s, Path dir, String name, String sql) throws SQLException, IOException {
+    record(s, dir, name, sql, null);
+  }
+
+  private static void record(Statement s, Path dir, String name, String sql, String extraOptions)
+      throws SQLException, IOException {
     String only = System.getProperty("deltaview.cdc.recordOnly", "");
     if (!only.isEmpty() && !only.equals(name)) {
       s.execute(sql); // keep the database evolving the same way, but leave the recorded file alone
@@ -88,8 +95,12 @@ class RecordPgOutputBytes {
     out.append("# pgoutput proto_version 1, recorded from PostgreSQL ")
         .append(s.getConnection().getMetaData().getDatabaseProductVersion()).append('\n');
     out.append("# SQL: ").append(sql).append('\n');
+    if (extraOptions != null) {
+      out.append("# extra options: ").append(extraOptions).append('\n');
+    }
     try (ResultSet rs = s.executeQuery("SELECT lsn, data FROM pg_logical_slot_peek_binary_changes('" + slot
-        + "', NULL, NULL, 'proto_version', '1', 'publication_names', 'pub', 'messages', 'true')")) {
+        + "', NULL, NULL, 'proto_version', '1', 'publication_names', 'pub', 'messages', 'true'"
+        + (extraOptions == null ? "" : ", " + extraOptions) + ")")) {
       while (rs.next()) {
         out.append(rs.getString(1)).append(' ').append(HexFormat.of().formatHex(rs.getBytes(2))).append('\n');
       }
