@@ -207,6 +207,22 @@ class PgOutputDecoderTest {
   }
 
   @Test
+  void timestampsCountFromPostgresEpoch() {
+    assertEquals(Instant.parse("2000-01-01T00:00:00Z"), PgOutputMessage.toInstant(0));
+    assertEquals(Instant.parse("1999-12-31T23:59:59.999999Z"), PgOutputMessage.toInstant(-1));
+    assertEquals(Instant.parse("2000-01-01T00:00:01.000002Z"), PgOutputMessage.toInstant(1_000_002));
+  }
+
+  @Test
+  void recordsRejectInconsistentOldTuples() {
+    TupleData row = TupleData.builder(1).text("1").build();
+    assertThrows(IllegalArgumentException.class, () -> new Update(1, 'K', null, row));
+    assertThrows(IllegalArgumentException.class, () -> new Update(1, (char) 0, row, row));
+    assertThrows(IllegalArgumentException.class, () -> new Update(1, 'X', row, row));
+    assertThrows(IllegalArgumentException.class, () -> new Delete(1, 'N', row));
+  }
+
+  @Test
   void unknownMessageTypeNamesTheByte() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> PgOutputDecoder.decode(ByteBuffer.wrap(new byte[] {'S', 0, 0, 0, 1})));
