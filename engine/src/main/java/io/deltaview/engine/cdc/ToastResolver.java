@@ -11,6 +11,9 @@ import java.util.List;
  * Completes the new row of an update whose unchanged TOASTed columns PostgreSQL did not resend ({@code 'u'}):
  * each such value is taken from the old tuple when pgoutput sent it there, otherwise it is reported as
  * unresolved so the engine can fill it from its own copy of the row. A {@code 'u'} column is never NULL.
+ *
+ * <p>Works on text-format tuples (what {@link ReplicationSlotReader} requests); a binary column in the new
+ * tuple makes {@link TupleData#text(int)} throw.
  */
 public final class ToastResolver {
 

@@ -14,6 +14,7 @@ import io.deltaview.engine.cdc.PgOutputMessage.Commit;
 import io.deltaview.engine.cdc.PgOutputMessage.Delete;
 import io.deltaview.engine.cdc.PgOutputMessage.Insert;
 import io.deltaview.engine.cdc.PgOutputMessage.LogicalMessage;
+import io.deltaview.engine.cdc.PgOutputMessage.Origin;
 import io.deltaview.engine.cdc.PgOutputMessage.Relation;
 import io.deltaview.engine.cdc.PgOutputMessage.Truncate;
 import io.deltaview.engine.cdc.PgOutputMessage.Type;
@@ -154,6 +155,27 @@ class PgOutputDecoderTest {
   }
 
   @Test
+  void originFollowsBeginForReplayedTransactions() {
+    List<PgOutputMessage> m = Recorded.decodeAll("origin");
+    assertInstanceOf(Begin.class, m.get(0));
+    assertEquals(new Origin(LogSequenceNumber.valueOf("0/ABCDEF"), "dv_origin"), m.get(1));
+    assertEquals("four", assertInstanceOf(Insert.class, m.get(3)).newTuple().text(1));
+  }
+
+  @Test
+  void binaryColumnsAreKeptAsBytesAndRefuseText() {
+    Insert insert = assertInstanceOf(Insert.class, Recorded.decodeAll("insert-binary").get(2));
+    TupleData row = insert.newTuple();
+    assertEquals('b', row.kind(0));
+    assertArrayEquals(new byte[] {0, 0, 0, 5}, row.binary(0), "int4 send format");
+    assertArrayEquals("five".getBytes(StandardCharsets.UTF_8), row.binary(1));
+    assertTrue(row.isNull(2));
+    assertThrows(IllegalStateException.class, () -> row.text(0));
+    row.binary(0)[3] = 9;
+    assertEquals(5, row.binary(0)[3], "binary values are copied out");
+  }
+
+  @Test
   void unchangedToastUnderReplicaIdentityFull() {
     Update u = assertInstanceOf(Update.class, Recorded.decodeAll("toast-full").get(2));
     assertEquals('O', u.oldKind());
@@ -182,6 +204,22 @@ class PgOutputDecoderTest {
     assertEquals(Recorded.load("insert").get(2).decode(), PgOutputDecoder.decode(buffer));
     assertEquals(Recorded.load("insert").get(2).decode(), PgOutputDecoder.decode(offset));
     assertEquals(3, offset.position());
+  }
+
+  @Test
+  void timestampsCountFromPostgresEpoch() {
+    assertEquals(Instant.parse("2000-01-01T00:00:00Z"), PgOutputMessage.toInstant(0));
+    assertEquals(Instant.parse("1999-12-31T23:59:59.999999Z"), PgOutputMessage.toInstant(-1));
+    assertEquals(Instant.parse("2000-01-01T00:00:01.000002Z"), PgOutputMessage.toInstant(1_000_002));
+  }
+
+  @Test
+  void recordsRejectInconsistentOldTuples() {
+    TupleData row = TupleData.builder(1).text("1").build();
+    assertThrows(IllegalArgumentException.class, () -> new Update(1, 'K', null, row));
+    assertThrows(IllegalArgumentException.class, () -> new Update(1, (char) 0, row, row));
+    assertThrows(IllegalArgumentException.class, () -> new Update(1, 'X', row, row));
+    assertThrows(IllegalArgumentException.class, () -> new Delete(1, 'N', row));
   }
 
   @Test

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 /**
  * One-off recorder of real pgoutput bytes for the engine's database-free decoder tests: run with
  * {@code -Ddeltaview.cdc.recordTo=<dir>} (normally engine/src/test/resources/cdc) to regenerate the
- * {@code *.hex} files. Skipped otherwise, so it is not part of the regular suite.
+ * {@code *.hex} files ({@code -Ddeltaview.cdc.recordOnly=<name>} rewrites just one). Skipped otherwise, so it
+ * is not part of the regular suite.
  *
  * <p>File format: {@code #} comment lines, then one line per message: {@code <lsn> <hex bytes>}.
  */
@@ -65,10 +66,28 @@ class RecordPgOutputBytes {
           + "SELECT pg_logical_emit_message(false, 'deltaview-nt', '\\x00ff'::bytea)");
       record(s, dir, "toast-full", "UPDATE full_doc SET title = 'renamed' WHERE id = 1");
       record(s, dir, "toast-default", "UPDATE doc SET title = 'renamed' WHERE id = 1");
+      // A transaction replayed "from elsewhere": pgoutput announces its origin after BEGIN.
+      s.execute("SELECT pg_replication_origin_create('dv_origin')");
+      s.execute("SELECT pg_replication_origin_session_setup('dv_origin')");
+      record(s, dir, "origin", "BEGIN; SELECT pg_replication_origin_xact_setup('0/ABCDEF', now()); "
+          + "INSERT INTO item VALUES (4, 'four', NULL); COMMIT");
+      s.execute("SELECT pg_replication_origin_session_reset()");
+      // Binary transfer ('b' columns): not what the reader asks for, but the decoder must not choke on it.
+      record(s, dir, "insert-binary", "INSERT INTO item VALUES (5, 'five', NULL)", "'binary', 'true'");
     }
   }
 
   private static void record(Statement s, Path dir, String name, String sql) throws SQLException, IOException {
+    record(s, dir, name, sql, null);
+  }
+
+  private static void record(Statement s, Path dir, String name, String sql, String extraOptions)
+      throws SQLException, IOException {
+    String only = System.getProperty("deltaview.cdc.recordOnly", "");
+    if (!only.isEmpty() && !only.equals(name)) {
+      s.execute(sql); // keep the database evolving the same way, but leave the recorded file alone
+      return;
+    }
     String slot = "rec_" + name.replace('-', '_');
     s.execute("SELECT pg_create_logical_replication_slot('" + slot + "', 'pgoutput')");
     s.execute(sql);
@@ -76,8 +95,12 @@ class RecordPgOutputBytes {
     out.append("# pgoutput proto_version 1, recorded from PostgreSQL ")
         .append(s.getConnection().getMetaData().getDatabaseProductVersion()).append('\n');
     out.append("# SQL: ").append(sql).append('\n');
+    if (extraOptions != null) {
+      out.append("# extra options: ").append(extraOptions).append('\n');
+    }
     try (ResultSet rs = s.executeQuery("SELECT lsn, data FROM pg_logical_slot_peek_binary_changes('" + slot
-        + "', NULL, NULL, 'proto_version', '1', 'publication_names', 'pub', 'messages', 'true')")) {
+        + "', NULL, NULL, 'proto_version', '1', 'publication_names', 'pub', 'messages', 'true'"
+        + (extraOptions == null ? "" : ", " + extraOptions) + ")")) {
       while (rs.next()) {
         out.append(rs.getString(1)).append(' ').append(HexFormat.of().formatHex(rs.getBytes(2))).append('\n');
       }

@@ -6,6 +6,7 @@ import static io.deltaview.it.cdc.CdcDatabase.messagesThroughCommits;
 import static io.deltaview.it.cdc.CdcDatabase.waitFor;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,6 +21,7 @@ import io.deltaview.engine.cdc.PgOutputMessage.Truncate;
 import io.deltaview.engine.cdc.PgOutputMessage.Update;
 import io.deltaview.engine.cdc.ReplicationEvent;
 import io.deltaview.engine.cdc.ReplicationEvent.Change;
+import io.deltaview.engine.cdc.ReplicationEvent.Failed;
 import io.deltaview.engine.cdc.ReplicationEvent.Idle;
 import io.deltaview.engine.cdc.ReplicationSlotReader;
 import io.deltaview.engine.cdc.ReplicationSlotReader.Options;
@@ -197,6 +199,22 @@ class ReplicationSlotReaderTest {
     reader.confirm(idle.walEnd());
     waitFor("slot at idle position", () -> SlotManager.confirmedFlushLsn(db.sql, SLOT).asLong()
         >= idle.walEnd().asLong());
+  }
+
+  @Test
+  void terminatedWalsenderIsReportedToTheConsumer() throws Exception {
+    ReplicationSlotReader reader = start(Options.of(SLOT, "pub"));
+    int pid = walsenderPid();
+    db.exec("SELECT pg_terminate_backend(" + pid + ")");
+    ReplicationEvent last = null;
+    long deadline = System.nanoTime() + CdcDatabase.TIMEOUT.toNanos();
+    while (!(last instanceof Failed) && System.nanoTime() < deadline) {
+      ReplicationEvent e = reader.poll(java.time.Duration.ofMillis(200));
+      last = e == null ? last : e;
+    }
+    Failed failed = assertInstanceOf(Failed.class, last);
+    assertInstanceOf(SQLException.class, failed.cause(), "PostgreSQL's error, not a wrapper: " + failed.cause());
+    waitFor("reader thread ended", () -> !reader.isRunning());
   }
 
   @Test
