@@ -122,6 +122,24 @@ public final class ScalarCompiler {
     }
   }
 
+  private static boolean isChar(RexNode node) {
+    return node.getType().getSqlTypeName() == SqlTypeName.CHAR;
+  }
+
+  private static Scalar stripTrailingBlanks(Scalar s) {
+    return row -> {
+      Object v = s.eval(row);
+      if (v instanceof String str) {
+        int e = str.length();
+        while (e > 0 && str.charAt(e - 1) == ' ') {
+          e--;
+        }
+        return str.substring(0, e);
+      }
+      return v;
+    };
+  }
+
   private Scalar[] operands(RexCall call) {
     List<RexNode> ops = call.getOperands();
     Scalar[] out = new Scalar[ops.size()];
@@ -169,8 +187,14 @@ public final class ScalarCompiler {
       case LESS_THAN:
       case LESS_THAN_OR_EQUAL:
       case GREATER_THAN:
-      case GREATER_THAN_OR_EQUAL:
-        return comparison(kind, operands(call));
+      case GREATER_THAN_OR_EQUAL: {
+        Scalar[] o = operands(call);
+        if (isChar(call.getOperands().get(0)) || isChar(call.getOperands().get(1))) {
+          // bpchar semantics: trailing blanks are insignificant (Calcite pads CHAR literals, e.g. in IN lists)
+          o = new Scalar[] {stripTrailingBlanks(o[0]), stripTrailingBlanks(o[1])};
+        }
+        return comparison(kind, o);
+      }
       case IS_NULL: {
         Scalar a = compile(call.getOperands().get(0));
         return row -> a.eval(row) == null;

@@ -117,8 +117,9 @@ public final class JoinOperator {
     delta.forEach((row, w) -> {
       Row key = keyOf(row, keys);
       if (key != null) {
-        idx.computeIfAbsent(key, k -> new ArrayList<>(2)).add(row);
-        idx.get(key).add(w);
+        List<Object> list = idx.computeIfAbsent(key, k -> new ArrayList<>(2));
+        list.add(row);
+        list.add(w);
       }
     });
     return idx;

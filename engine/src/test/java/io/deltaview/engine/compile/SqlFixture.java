@@ -30,6 +30,14 @@ import org.apache.calcite.tools.Planner;
  */
 public final class SqlFixture {
 
+  /** PostgreSQL's date_trunc(text, timestamp), which stock Calcite lacks (declared here as a parser front end would). */
+  static final org.apache.calcite.sql.SqlFunction PG_DATE_TRUNC = new org.apache.calcite.sql.SqlFunction(
+      "DATE_TRUNC", org.apache.calcite.sql.SqlKind.OTHER_FUNCTION,
+      org.apache.calcite.sql.type.ReturnTypes.ARG1_NULLABLE, null,
+      org.apache.calcite.sql.type.OperandTypes.family(org.apache.calcite.sql.type.SqlTypeFamily.CHARACTER,
+          org.apache.calcite.sql.type.SqlTypeFamily.DATETIME),
+      org.apache.calcite.sql.SqlFunctionCategory.TIMEDATE);
+
   private SqlFixture() {
   }
 
@@ -59,7 +67,7 @@ public final class SqlFixture {
     return f.createTypeWithNullability(f.createSqlType(SqlTypeName.VARCHAR, 100), true);
   }
 
-  private static FrameworkConfig config() {
+  private static FrameworkConfig config(boolean textLiterals) {
     SchemaPlus root = Frameworks.createRootSchema(true);
     SchemaPlus pub = root.add("public", new org.apache.calcite.schema.impl.AbstractSchema());
     pub.add("customers", new Table(f -> f.builder()
@@ -89,24 +97,34 @@ public final class SqlFixture {
     return Frameworks.newConfigBuilder()
         .defaultSchema(pub)
         // PostgreSQL types 'big' and 'small' in one CASE as text, not as blank-padded CHAR(5)
-        .typeSystem(new org.apache.calcite.rel.type.RelDataTypeSystemImpl() {
+        .typeSystem(textLiterals ? new org.apache.calcite.rel.type.RelDataTypeSystemImpl() {
           @Override
           public boolean shouldConvertRaggedUnionTypesToVarying() {
             return true;
           }
-        })
+        } : org.apache.calcite.rel.type.RelDataTypeSystem.DEFAULT)
         .parserConfig(SqlParser.config()
             .withUnquotedCasing(Casing.TO_LOWER)
             .withQuotedCasing(Casing.UNCHANGED)
             .withCaseSensitive(true))
-        .operatorTable(SqlLibraryOperatorTableFactory.INSTANCE.getOperatorTable(
-            List.of(SqlLibrary.STANDARD, SqlLibrary.POSTGRESQL), false))
+        .operatorTable(org.apache.calcite.sql.util.SqlOperatorTables.chain(
+            SqlLibraryOperatorTableFactory.INSTANCE.getOperatorTable(
+                List.of(SqlLibrary.STANDARD, SqlLibrary.POSTGRESQL), false),
+            org.apache.calcite.sql.util.SqlOperatorTables.of(PG_DATE_TRUNC)))
         .build();
   }
 
   /** Parses, validates and converts {@code sql} to a logical plan. */
   public static RelNode plan(String sql) {
-    Planner planner = Frameworks.getPlanner(config());
+    return plan(sql, true);
+  }
+
+  /**
+   * Like {@link #plan(String)}; with {@code textLiterals} false, Calcite's default type system, which pads
+   * CHAR literals of different lengths to a common CHAR(n).
+   */
+  public static RelNode plan(String sql, boolean textLiterals) {
+    Planner planner = Frameworks.getPlanner(config(textLiterals));
     try {
       SqlNode parsed = planner.parse(sql);
       SqlNode validated = planner.validate(parsed);

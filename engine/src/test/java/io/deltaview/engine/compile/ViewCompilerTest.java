@@ -140,6 +140,30 @@ class ViewCompilerTest {
   }
 
   @Test
+  void inListOfStringsWorksWithCalcitesDefaultTypeSystem() {
+    ViewPipeline p = ViewCompiler.compile(SqlFixture.plan(
+        "select id from orders where status in ('new', 'paid', 'x')", false));
+    assertEquals(z(r(1L), 1, r(2L), 1), p.onChanges(Map.of(0, z(r(1L, 1L, JAN, "new"), 1,
+        r(2L, 1L, JAN, "paid"), 1, r(3L, 1L, JAN, "cancelled"), 1, r(4L, 1L, JAN, null), 1))));
+  }
+
+  @Test
+  void isNotDistinctFromJoinMatchesNulls() {
+    View v = new View("select a.id, b.id as other from orders a join orders b"
+        + " on a.status is not distinct from b.status and a.id < b.id");
+    assertEquals(z(r(1L, 2L), 1), v.tx("orders", z(r(1L, 1L, JAN, null), 1, r(2L, 1L, JAN, null), 1,
+        r(3L, 1L, JAN, "x"), 1)));
+  }
+
+  @Test
+  void dateTruncGroupBy() {
+    View v = new View("select date_trunc('month', created_at) as m, count(*) as n from orders"
+        + " group by date_trunc('month', created_at)");
+    assertEquals(z(r(LocalDateTime.of(2024, 1, 1, 0, 0), 1L), 1, r(LocalDateTime.of(2024, 2, 1, 0, 0), 1L), 1),
+        v.tx("orders", z(r(1L, 1L, JAN, "a"), 1, r(2L, 1L, FEB, "b"), 1)));
+  }
+
+  @Test
   void snapshotLoadIsLinearInRows() {
     View v = new View("select c.region, count(*) as n, sum(o.id) as s from customers c"
         + " join orders o on o.customer_id = c.id group by c.region");
