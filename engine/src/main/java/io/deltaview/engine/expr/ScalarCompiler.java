@@ -60,7 +60,10 @@ public final class ScalarCompiler {
     if (node instanceof RexOver over) {
       throw new UnsupportedConstructException("window function " + over.getAggOperator().getName());
     }
-    if (node instanceof RexSubQuery || node instanceof RexCorrelVariable || node instanceof RexFieldAccess) {
+    if (node instanceof RexSubQuery sub) {
+      throw new UnsupportedConstructException("subquery (" + sub.getKind().sql + ")");
+    }
+    if (node instanceof RexCorrelVariable || node instanceof RexFieldAccess) {
       throw new UnsupportedConstructException("subquery");
     }
     if (node instanceof RexDynamicParam) {
@@ -276,7 +279,8 @@ public final class ScalarCompiler {
         Scalar a = compile(call.getOperands().get(0));
         RelDataType target = call.getType();
         Casts.checkSupported(target);
-        return strict1(a, x -> Casts.cast(x, target));
+        org.apache.calcite.rel.type.RelDataTypeSystem ts = rexBuilder.getTypeFactory().getTypeSystem();
+        return strict1(a, x -> Casts.cast(x, target, ts));
       }
       case LIKE:
         return like(call);

@@ -67,7 +67,7 @@ public final class SqlFixture {
     return f.createTypeWithNullability(f.createSqlType(SqlTypeName.VARCHAR, 100), true);
   }
 
-  private static FrameworkConfig config(boolean textLiterals) {
+  private static FrameworkConfig config(boolean postgresTypes) {
     SchemaPlus root = Frameworks.createRootSchema(true);
     SchemaPlus pub = root.add("public", new org.apache.calcite.schema.impl.AbstractSchema());
     pub.add("customers", new Table(f -> f.builder()
@@ -96,13 +96,7 @@ public final class SqlFixture {
         .add("n3", nullable(f, SqlTypeName.DECIMAL, 12, 3)).build()));
     return Frameworks.newConfigBuilder()
         .defaultSchema(pub)
-        // PostgreSQL types 'big' and 'small' in one CASE as text, not as blank-padded CHAR(5)
-        .typeSystem(textLiterals ? new org.apache.calcite.rel.type.RelDataTypeSystemImpl() {
-          @Override
-          public boolean shouldConvertRaggedUnionTypesToVarying() {
-            return true;
-          }
-        } : org.apache.calcite.rel.type.RelDataTypeSystem.DEFAULT)
+        .typeSystem(postgresTypes ? PostgresTypeSystem.INSTANCE : org.apache.calcite.rel.type.RelDataTypeSystem.DEFAULT)
         .parserConfig(SqlParser.config()
             .withUnquotedCasing(Casing.TO_LOWER)
             .withQuotedCasing(Casing.UNCHANGED)
@@ -120,11 +114,11 @@ public final class SqlFixture {
   }
 
   /**
-   * Like {@link #plan(String)}; with {@code textLiterals} false, Calcite's default type system, which pads
-   * CHAR literals of different lengths to a common CHAR(n).
+   * Like {@link #plan(String)}, which uses {@link PostgresTypeSystem}; with {@code postgresTypes} false,
+   * Calcite's default type system (which, e.g., pads CHAR literals of different lengths to a common CHAR(n)).
    */
-  public static RelNode plan(String sql, boolean textLiterals) {
-    Planner planner = Frameworks.getPlanner(config(textLiterals));
+  public static RelNode plan(String sql, boolean postgresTypes) {
+    Planner planner = Frameworks.getPlanner(config(postgresTypes));
     try {
       SqlNode parsed = planner.parse(sql);
       SqlNode validated = planner.validate(parsed);

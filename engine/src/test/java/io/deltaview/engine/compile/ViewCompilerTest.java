@@ -13,6 +13,7 @@ import java.math.BigDecimal;
 import java.time.LocalDateTime;
 import java.util.List;
 import java.util.Map;
+import org.apache.calcite.sql.type.SqlTypeName;
 import org.junit.jupiter.api.Test;
 
 /** SQL in, change table in, change table out. */
@@ -98,6 +99,22 @@ class ViewCompilerTest {
     assertEquals(z(r(10L, 2L, 1L, 1L, dec("10.00"), dec("1.00000000000000000000"), dec("10.0000000000000000"),
         dec("10.00"), dec("10.00")), -1),
         v.tx("order_lines", z(r(1L, 10L, 1L, dec("10.00")), -1, r(3L, 10L, null, null), -1)));
+  }
+
+  @Test
+  void postgresTypeSystemTypesAggregatesLikePostgres() {
+    View v = new View("select count(*) as n, sum(qty) as s, sum(cast(qty as bigint)) as sb, sum(price) as sp,"
+        + " avg(qty) as a, avg(price) as ap, min(price) as lo from order_lines");
+    assertEquals(List.of(SqlTypeName.BIGINT, SqlTypeName.BIGINT, SqlTypeName.DECIMAL, SqlTypeName.DECIMAL,
+        SqlTypeName.DECIMAL, SqlTypeName.DECIMAL, SqlTypeName.DECIMAL), v.pipeline.columnSqlTypes());
+    assertEquals(z(r(2L, 3L, dec("3"), dec("3.00"), dec("1.5000000000000000"), dec("1.5000000000000000"),
+        dec("1.00")), 1), v.tx("order_lines", z(r(1L, 1L, 1L, dec("1.00")), 1, r(2L, 1L, 2L, dec("2.00")), 1)));
+    // with Calcite's default type system the values are the same; only the declared types differ
+    ViewPipeline calciteTypes = ViewCompiler.compile(SqlFixture.plan(v.sql, false));
+    assertEquals(SqlTypeName.INTEGER, calciteTypes.columnSqlTypes().get(4));
+    assertEquals(z(r(2L, 3L, dec("3"), dec("3.00"), dec("1.5000000000000000"), dec("1.5000000000000000"),
+        dec("1.00")), 1), calciteTypes.onChanges(Map.of(0,
+            z(r(1L, 1L, 1L, dec("1.00")), 1, r(2L, 1L, 2L, dec("2.00")), 1))));
   }
 
   @Test
