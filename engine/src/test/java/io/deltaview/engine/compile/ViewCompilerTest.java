@@ -149,6 +149,22 @@ class ViewCompilerTest {
   }
 
   @Test
+  void uniqueKeyFollowsProjectionsAboveTheAggregate() {
+    View v = new View("select count(*) as n, region from customers group by region having count(*) > 1");
+    assertArrayEquals(new int[] {1}, v.pipeline.uniqueKey());
+    assertEquals(z(r(2L, "eu"), 1), v.tx("customers", z(r(1L, "eu", "a"), 1, r(2L, "eu", "b"), 1, r(3L, "us", "c"), 1)));
+    assertEquals(z(r(2L, "eu"), -1), v.tx("customers", z(r(1L, "eu", "a"), -1)));
+    assertNull(new View("select region || 'x', count(*) from customers group by region").pipeline.uniqueKey());
+  }
+
+  @Test
+  void havingOnWholeTableAggregate() {
+    View v = new View("select count(*) as n from customers having count(*) > 1");
+    assertEquals(z(), v.pipeline.onChanges(Map.of()));
+    assertEquals(z(r(2L), 1), v.tx("customers", z(r(1L, "eu", "a"), 1, r(2L, "eu", "b"), 1)));
+  }
+
+  @Test
   void selectDistinctIsAGroupBy() {
     View v = new View("select distinct status from orders");
     assertEquals(z(r("a"), 1), v.tx("orders", z(r(1L, 1L, JAN, "a"), 1, r(2L, 1L, FEB, "a"), 1)));
