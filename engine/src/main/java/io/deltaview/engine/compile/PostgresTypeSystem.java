@@ -36,10 +36,10 @@ public final class PostgresTypeSystem extends RelDataTypeSystemImpl {
       case INTEGER:
         return nullableLike(f, f.createSqlType(SqlTypeName.BIGINT), argType);
       case BIGINT:
-        return nullableLike(f, f.createSqlType(SqlTypeName.DECIMAL, getMaxNumericPrecision(), 0), argType);
+        return nullableLike(f, f.createSqlType(SqlTypeName.DECIMAL, getMaxPrecision(SqlTypeName.DECIMAL), 0), argType);
       case DECIMAL:
-        return nullableLike(f, f.createSqlType(SqlTypeName.DECIMAL, getMaxNumericPrecision(),
-            Math.min(argType.getScale(), getMaxNumericScale())), argType);
+        return nullableLike(f, f.createSqlType(SqlTypeName.DECIMAL, getMaxPrecision(SqlTypeName.DECIMAL),
+            Math.min(argType.getScale(), getMaxScale(SqlTypeName.DECIMAL))), argType);
       case REAL:
       case FLOAT:
       case DOUBLE:
@@ -57,8 +57,8 @@ public final class PostgresTypeSystem extends RelDataTypeSystemImpl {
       case INTEGER:
       case BIGINT:
       case DECIMAL:
-        return nullableLike(f, f.createSqlType(SqlTypeName.DECIMAL, getMaxNumericPrecision(),
-            Math.min(Math.max(argType.getScale(), 16), getMaxNumericScale())), argType);
+        return nullableLike(f, f.createSqlType(SqlTypeName.DECIMAL, getMaxPrecision(SqlTypeName.DECIMAL),
+            Math.min(Math.max(argType.getScale(), 16), getMaxScale(SqlTypeName.DECIMAL))), argType);
       case REAL:
       case FLOAT:
       case DOUBLE:

@@ -163,7 +163,7 @@ final class Casts {
    */
   static boolean hasTypmod(RelDataType t, RelDataTypeSystem typeSystem) {
     int defaultPrecision = typeSystem.getDefaultPrecision(SqlTypeName.DECIMAL);
-    int maxPrecision = typeSystem.getMaxNumericPrecision();
+    int maxPrecision = typeSystem.getMaxPrecision(SqlTypeName.DECIMAL);
     return !(t.getScale() == 0 && (t.getPrecision() == defaultPrecision || t.getPrecision() >= maxPrecision));
   }
 
