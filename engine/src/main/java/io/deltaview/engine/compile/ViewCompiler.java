@@ -2,7 +2,7 @@ package io.deltaview.engine.compile;
 
 import io.deltaview.engine.expr.Scalar;
 import io.deltaview.engine.expr.ScalarCompiler;
-import io.deltaview.engine.operator.AggregateCall;
+import io.deltaview.engine.operator.AggregateSpec;
 import io.deltaview.engine.operator.AggregateOperator;
 import io.deltaview.engine.operator.FilterOperator;
 import io.deltaview.engine.operator.JoinOperator;
@@ -56,12 +56,12 @@ public final class ViewCompiler {
   private ViewCompiler() {
   }
 
-  /** Compiles {@code root.rel}, keeping the root's field names. */
+  /** Compiles {@code root}, projected to its output fields. */
   public static ViewPipeline compile(RelRoot root) {
     if (!root.collation.getFieldCollations().isEmpty()) {
       throw new UnsupportedConstructException("ORDER BY/LIMIT in a view");
     }
-    return compile(root.rel);
+    return compile(root.project());
   }
 
   /** Compiles a logical plan. Columns not needed above a scan are pruned before state is built. */
@@ -210,7 +210,7 @@ public final class ViewCompiler {
         throw new UnsupportedConstructException("GROUPING SETS/ROLLUP/CUBE");
       }
       RelDataType inputType = a.getInput().getRowType();
-      List<AggregateCall> calls = new ArrayList<>();
+      List<AggregateSpec> calls = new ArrayList<>();
       for (org.apache.calcite.rel.core.AggregateCall c : a.getAggCallList()) {
         String name = c.getAggregation().getName();
         if (c.isDistinct()) {
@@ -224,62 +224,62 @@ public final class ViewCompiler {
         }
         List<Integer> args = c.getArgList();
         SqlKind kind = c.getAggregation().getKind();
-        AggregateCall.Function f;
+        AggregateSpec.Function f;
         switch (kind) {
           case COUNT:
             if (args.size() > 1) {
               throw new UnsupportedConstructException("COUNT with several arguments");
             }
-            f = args.isEmpty() ? AggregateCall.Function.COUNT_STAR : AggregateCall.Function.COUNT;
+            f = args.isEmpty() ? AggregateSpec.Function.COUNT_STAR : AggregateSpec.Function.COUNT;
             break;
           case SUM:
-            f = AggregateCall.Function.SUM;
+            f = AggregateSpec.Function.SUM;
             break;
           case AVG:
-            f = AggregateCall.Function.AVG;
+            f = AggregateSpec.Function.AVG;
             break;
           case MIN:
-            f = AggregateCall.Function.MIN;
+            f = AggregateSpec.Function.MIN;
             break;
           case MAX:
-            f = AggregateCall.Function.MAX;
+            f = AggregateSpec.Function.MAX;
             break;
           default:
             throw new UnsupportedConstructException("aggregate function " + name);
         }
-        if (f == AggregateCall.Function.COUNT_STAR) {
-          calls.add(AggregateCall.countStar());
+        if (f == AggregateSpec.Function.COUNT_STAR) {
+          calls.add(AggregateSpec.countStar());
           continue;
         }
         int arg = args.get(0);
-        AggregateCall.ArgType argType = argType(inputType.getFieldList().get(arg).getType());
-        if ((f == AggregateCall.Function.SUM || f == AggregateCall.Function.AVG)
-            && argType == AggregateCall.ArgType.OTHER) {
+        AggregateSpec.ArgType argType = argType(inputType.getFieldList().get(arg).getType());
+        if ((f == AggregateSpec.Function.SUM || f == AggregateSpec.Function.AVG)
+            && argType == AggregateSpec.ArgType.OTHER) {
           throw new UnsupportedConstructException(name + " of type "
               + inputType.getFieldList().get(arg).getType().getSqlTypeName());
         }
-        calls.add(new AggregateCall(f, arg, argType));
+        calls.add(new AggregateSpec(f, arg, argType));
       }
       Node in = build(a.getInput());
       return new Node.Aggregate(in, new AggregateOperator(a.getGroupSet().toArray(), calls));
     }
 
-    private static AggregateCall.ArgType argType(RelDataType t) {
+    private static AggregateSpec.ArgType argType(RelDataType t) {
       switch (t.getSqlTypeName()) {
         case TINYINT:
         case SMALLINT:
         case INTEGER:
-          return AggregateCall.ArgType.INT;
+          return AggregateSpec.ArgType.INT;
         case BIGINT:
-          return AggregateCall.ArgType.BIGINT;
+          return AggregateSpec.ArgType.BIGINT;
         case DECIMAL:
-          return AggregateCall.ArgType.NUMERIC;
+          return AggregateSpec.ArgType.NUMERIC;
         case REAL:
         case FLOAT:
         case DOUBLE:
-          return AggregateCall.ArgType.DOUBLE;
+          return AggregateSpec.ArgType.DOUBLE;
         default:
-          return AggregateCall.ArgType.OTHER;
+          return AggregateSpec.ArgType.OTHER;
       }
     }
 

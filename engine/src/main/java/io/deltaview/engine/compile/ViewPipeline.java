@@ -10,6 +10,10 @@ import org.apache.calcite.sql.type.SqlTypeName;
  * A view compiled to an incremental dataflow: feed it the changes of each source transaction, get the
  * change of the view. Load the initial snapshot by one {@link #onChanges} call with every base row at
  * weight +1. Not thread-safe: one transaction at a time.
+ *
+ * <p>If {@link #onChanges} throws (e.g. division by zero in the view's expressions, where PostgreSQL would
+ * fail the query too), operator state may be half-updated: discard the pipeline and rebuild it from a
+ * snapshot.
  */
 public final class ViewPipeline {
 

@@ -49,6 +49,11 @@ final class Casts {
 
   /** Casts a non-null canonical value (an {@link Interval} is rejected) to {@code target}. */
   static Object cast(Object x, RelDataType target) {
+    return cast(x, target, RelDataTypeSystem.DEFAULT);
+  }
+
+  /** Casts with {@code typeSystem} deciding which DECIMAL types mean an unconstrained numeric. */
+  static Object cast(Object x, RelDataType target, RelDataTypeSystem typeSystem) {
     SqlTypeName t = target.getSqlTypeName();
     switch (t) {
       case BOOLEAN:
@@ -69,7 +74,7 @@ final class Casts {
           return failCast(x, t);
         }
         BigDecimal d = x instanceof String s ? new BigDecimal(s.trim()) : PgValues.toBigDecimal(x);
-        if (hasTypmod(target)) {
+        if (hasTypmod(target, typeSystem)) {
           d = d.setScale(target.getScale(), RoundingMode.HALF_UP);
           if (d.precision() - d.scale() > target.getPrecision() - target.getScale() && d.signum() != 0) {
             throw new ArithmeticException("numeric field overflow");
@@ -156,9 +161,9 @@ final class Casts {
    * Whether a DECIMAL type carries a PostgreSQL typmod. Calcite gives {@code numeric} without precision the
    * type system's default DECIMAL(p, 0); that one is read as PostgreSQL's unconstrained numeric.
    */
-  static boolean hasTypmod(RelDataType t) {
-    int defaultPrecision = RelDataTypeSystem.DEFAULT.getDefaultPrecision(SqlTypeName.DECIMAL);
-    int maxPrecision = RelDataTypeSystem.DEFAULT.getMaxNumericPrecision();
+  static boolean hasTypmod(RelDataType t, RelDataTypeSystem typeSystem) {
+    int defaultPrecision = typeSystem.getDefaultPrecision(SqlTypeName.DECIMAL);
+    int maxPrecision = typeSystem.getMaxPrecision(SqlTypeName.DECIMAL);
     return !(t.getScale() == 0 && (t.getPrecision() == defaultPrecision || t.getPrecision() >= maxPrecision));
   }
 

@@ -60,7 +60,10 @@ public final class ScalarCompiler {
     if (node instanceof RexOver over) {
       throw new UnsupportedConstructException("window function " + over.getAggOperator().getName());
     }
-    if (node instanceof RexSubQuery || node instanceof RexCorrelVariable || node instanceof RexFieldAccess) {
+    if (node instanceof RexSubQuery sub) {
+      throw new UnsupportedConstructException("subquery (" + sub.getKind().sql + ")");
+    }
+    if (node instanceof RexCorrelVariable || node instanceof RexFieldAccess) {
       throw new UnsupportedConstructException("subquery");
     }
     if (node instanceof RexDynamicParam) {
@@ -122,6 +125,24 @@ public final class ScalarCompiler {
     }
   }
 
+  private static boolean isChar(RexNode node) {
+    return node.getType().getSqlTypeName() == SqlTypeName.CHAR;
+  }
+
+  private static Scalar stripTrailingBlanks(Scalar s) {
+    return row -> {
+      Object v = s.eval(row);
+      if (v instanceof String str) {
+        int e = str.length();
+        while (e > 0 && str.charAt(e - 1) == ' ') {
+          e--;
+        }
+        return str.substring(0, e);
+      }
+      return v;
+    };
+  }
+
   private Scalar[] operands(RexCall call) {
     List<RexNode> ops = call.getOperands();
     Scalar[] out = new Scalar[ops.size()];
@@ -169,8 +190,14 @@ public final class ScalarCompiler {
       case LESS_THAN:
       case LESS_THAN_OR_EQUAL:
       case GREATER_THAN:
-      case GREATER_THAN_OR_EQUAL:
-        return comparison(kind, operands(call));
+      case GREATER_THAN_OR_EQUAL: {
+        Scalar[] o = operands(call);
+        if (isChar(call.getOperands().get(0)) || isChar(call.getOperands().get(1))) {
+          // bpchar semantics: trailing blanks are insignificant (Calcite pads CHAR literals, e.g. in IN lists)
+          o = new Scalar[] {stripTrailingBlanks(o[0]), stripTrailingBlanks(o[1])};
+        }
+        return comparison(kind, o);
+      }
       case IS_NULL: {
         Scalar a = compile(call.getOperands().get(0));
         return row -> a.eval(row) == null;
@@ -252,7 +279,8 @@ public final class ScalarCompiler {
         Scalar a = compile(call.getOperands().get(0));
         RelDataType target = call.getType();
         Casts.checkSupported(target);
-        return strict1(a, x -> Casts.cast(x, target));
+        org.apache.calcite.rel.type.RelDataTypeSystem ts = rexBuilder.getTypeFactory().getTypeSystem();
+        return strict1(a, x -> Casts.cast(x, target, ts));
       }
       case LIKE:
         return like(call);

@@ -13,7 +13,7 @@ import java.util.TreeMap;
 
 /**
  * Stateful GROUP BY: output rows are the group key columns (in {@code groupKeys} order) followed by one
- * column per {@link AggregateCall}.
+ * column per {@link AggregateSpec}.
  *
  * <p>Delta rule: for every group touched by the input delta, emit −(its output row before) and +(its output
  * row after), and nothing when the two are equal. A group exists while its row count is positive. Without
@@ -38,13 +38,13 @@ public final class AggregateOperator {
   };
 
   private final int[] groupKeys;
-  private final AggregateCall[] calls;
+  private final AggregateSpec[] calls;
   private final Map<Row, Group> groups = new HashMap<>();
   private boolean started;
 
-  public AggregateOperator(int[] groupKeys, List<AggregateCall> calls) {
+  public AggregateOperator(int[] groupKeys, List<AggregateSpec> calls) {
     this.groupKeys = groupKeys.clone();
-    this.calls = calls.toArray(new AggregateCall[0]);
+    this.calls = calls.toArray(new AggregateSpec[0]);
     if (this.groupKeys.length == 0) {
       groups.put(WHOLE_TABLE, new Group(this.calls));
     }
@@ -107,7 +107,7 @@ public final class AggregateOperator {
     long count;
     final Accumulator[] accumulators;
 
-    Group(AggregateCall[] calls) {
+    Group(AggregateSpec[] calls) {
       accumulators = new Accumulator[calls.length];
       for (int i = 0; i < calls.length; i++) {
         accumulators[i] = Accumulator.create(calls[i]);
@@ -143,7 +143,7 @@ public final class AggregateOperator {
       this.arg = arg;
     }
 
-    static Accumulator create(AggregateCall call) {
+    static Accumulator create(AggregateSpec call) {
       switch (call.function()) {
         case COUNT_STAR:
           return new CountStar();
@@ -151,12 +151,12 @@ public final class AggregateOperator {
           return new Count(call.argument());
         case SUM:
         case AVG:
-          boolean avg = call.function() == AggregateCall.Function.AVG;
-          return call.argType() == AggregateCall.ArgType.DOUBLE
+          boolean avg = call.function() == AggregateSpec.Function.AVG;
+          return call.argType() == AggregateSpec.ArgType.DOUBLE
               ? new DoubleSum(call.argument(), avg)
-              : call.argType() == AggregateCall.ArgType.INT && !avg
+              : call.argType() == AggregateSpec.ArgType.INT && !avg
                   ? new IntSum(call.argument())
-                  : new NumericSum(call.argument(), avg, call.argType() == AggregateCall.ArgType.NUMERIC);
+                  : new NumericSum(call.argument(), avg, call.argType() == AggregateSpec.ArgType.NUMERIC);
         case MIN:
           return new MinMax(call.argument(), false);
         case MAX:

@@ -22,8 +22,12 @@ public final class JoinOperator {
   private final int[] rightKeys;
   private final boolean[] nullSafe;
   private final Predicate<Row> residual;
-  private final Map<Row, ZSet> leftState = new HashMap<>();
-  private final Map<Row, ZSet> rightState = new HashMap<>();
+  /**
+   * Join key → the rows with that key. A bucket is a lone {@link Row} (weight 1: the common case of a
+   * unique key, kept without a map to save memory on large snapshots) or a {@link ZSet}.
+   */
+  private final Map<Row, Object> leftState = new HashMap<>();
+  private final Map<Row, Object> rightState = new HashMap<>();
 
   /**
    * @param nullSafe per key pair, true when NULL matches NULL; null means no key is null-safe
@@ -53,25 +57,33 @@ public final class JoinOperator {
     Map<Row, List<Object>> dr = index(rightDelta, rightKeys);
     // Δa ⋈ b_old
     for (Map.Entry<Row, List<Object>> e : dl.entrySet()) {
-      ZSet old = rightState.get(e.getKey());
+      Object old = rightState.get(e.getKey());
       if (old != null) {
         List<Object> ls = e.getValue();
         for (int i = 0; i < ls.size(); i += 2) {
           Row l = (Row) ls.get(i);
           long lw = (Long) ls.get(i + 1);
-          old.forEach((r, rw) -> emit(out, l, r, lw * rw));
+          if (old instanceof Row r) {
+            emit(out, l, r, lw);
+          } else {
+            ((ZSet) old).forEach((r, rw) -> emit(out, l, r, lw * rw));
+          }
         }
       }
     }
     // a_old ⋈ Δb
     for (Map.Entry<Row, List<Object>> e : dr.entrySet()) {
-      ZSet old = leftState.get(e.getKey());
+      Object old = leftState.get(e.getKey());
       if (old != null) {
         List<Object> rs = e.getValue();
         for (int i = 0; i < rs.size(); i += 2) {
           Row r = (Row) rs.get(i);
           long rw = (Long) rs.get(i + 1);
-          old.forEach((l, lw) -> emit(out, l, r, lw * rw));
+          if (old instanceof Row l) {
+            emit(out, l, r, rw);
+          } else {
+            ((ZSet) old).forEach((l, lw) -> emit(out, l, r, lw * rw));
+          }
         }
       }
     }
@@ -95,11 +107,11 @@ public final class JoinOperator {
   /** Number of distinct rows held in state, left plus right (for tests and metrics). */
   public long stateSize() {
     long n = 0;
-    for (ZSet z : leftState.values()) {
-      n += z.size();
+    for (Object b : leftState.values()) {
+      n += b instanceof ZSet z ? z.size() : 1;
     }
-    for (ZSet z : rightState.values()) {
-      n += z.size();
+    for (Object b : rightState.values()) {
+      n += b instanceof ZSet z ? z.size() : 1;
     }
     return n;
   }
@@ -117,28 +129,52 @@ public final class JoinOperator {
     delta.forEach((row, w) -> {
       Row key = keyOf(row, keys);
       if (key != null) {
-        idx.computeIfAbsent(key, k -> new ArrayList<>(2)).add(row);
-        idx.get(key).add(w);
+        List<Object> list = idx.computeIfAbsent(key, k -> new ArrayList<>(2));
+        list.add(row);
+        list.add(w);
       }
     });
     return idx;
   }
 
-  private static void update(Map<Row, ZSet> state, Map<Row, List<Object>> delta) {
+  private static void update(Map<Row, Object> state, Map<Row, List<Object>> delta) {
     for (Map.Entry<Row, List<Object>> e : delta.entrySet()) {
-      ZSet bucket = state.get(e.getKey());
-      if (bucket == null) {
-        bucket = new ZSet(1);
-        state.put(e.getKey(), bucket);
-      }
+      Row key = e.getKey();
+      Object bucket = state.get(key);
       List<Object> rs = e.getValue();
       for (int i = 0; i < rs.size(); i += 2) {
-        bucket.add((Row) rs.get(i), (Long) rs.get(i + 1));
+        Row row = (Row) rs.get(i);
+        long w = (Long) rs.get(i + 1);
+        if (bucket == null) {
+          bucket = w == 1 ? row : ZSet.of(row, w);
+        } else if (bucket instanceof Row single) {
+          ZSet z = ZSet.of(single, 1);
+          z.add(row, w);
+          bucket = z;
+        } else {
+          ((ZSet) bucket).add(row, w);
+        }
+        if (bucket instanceof ZSet z && z.size() <= 1) {
+          // normalise: empty → no bucket, one row of weight 1 → the lone row
+          bucket = z.isEmpty() ? null : singleOrSelf(z);
+        }
       }
-      if (bucket.isEmpty()) {
-        state.remove(e.getKey());
+      if (bucket == null) {
+        state.remove(key);
+      } else {
+        state.put(key, bucket);
       }
     }
+  }
+
+  private static Object singleOrSelf(ZSet z) {
+    Object[] lone = new Object[1];
+    z.forEach((r, w) -> {
+      if (w == 1) {
+        lone[0] = r;
+      }
+    });
+    return lone[0] != null ? lone[0] : z;
   }
 
   private Row keyOf(Row row, int[] keys) {

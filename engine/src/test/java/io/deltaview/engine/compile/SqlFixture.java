@@ -30,6 +30,14 @@ import org.apache.calcite.tools.Planner;
  */
 public final class SqlFixture {
 
+  /** PostgreSQL's date_trunc(text, timestamp), which stock Calcite lacks (declared here as a parser front end would). */
+  static final org.apache.calcite.sql.SqlFunction PG_DATE_TRUNC = new org.apache.calcite.sql.SqlFunction(
+      "DATE_TRUNC", org.apache.calcite.sql.SqlKind.OTHER_FUNCTION,
+      org.apache.calcite.sql.type.ReturnTypes.ARG1_NULLABLE, null,
+      org.apache.calcite.sql.type.OperandTypes.family(org.apache.calcite.sql.type.SqlTypeFamily.CHARACTER,
+          org.apache.calcite.sql.type.SqlTypeFamily.DATETIME),
+      org.apache.calcite.sql.SqlFunctionCategory.TIMEDATE);
+
   private SqlFixture() {
   }
 
@@ -59,7 +67,7 @@ public final class SqlFixture {
     return f.createTypeWithNullability(f.createSqlType(SqlTypeName.VARCHAR, 100), true);
   }
 
-  private static FrameworkConfig config() {
+  private static FrameworkConfig config(boolean postgresTypes) {
     SchemaPlus root = Frameworks.createRootSchema(true);
     SchemaPlus pub = root.add("public", new org.apache.calcite.schema.impl.AbstractSchema());
     pub.add("customers", new Table(f -> f.builder()
@@ -88,25 +96,29 @@ public final class SqlFixture {
         .add("n3", nullable(f, SqlTypeName.DECIMAL, 12, 3)).build()));
     return Frameworks.newConfigBuilder()
         .defaultSchema(pub)
-        // PostgreSQL types 'big' and 'small' in one CASE as text, not as blank-padded CHAR(5)
-        .typeSystem(new org.apache.calcite.rel.type.RelDataTypeSystemImpl() {
-          @Override
-          public boolean shouldConvertRaggedUnionTypesToVarying() {
-            return true;
-          }
-        })
+        .typeSystem(postgresTypes ? PostgresTypeSystem.INSTANCE : org.apache.calcite.rel.type.RelDataTypeSystem.DEFAULT)
         .parserConfig(SqlParser.config()
             .withUnquotedCasing(Casing.TO_LOWER)
             .withQuotedCasing(Casing.UNCHANGED)
             .withCaseSensitive(true))
-        .operatorTable(SqlLibraryOperatorTableFactory.INSTANCE.getOperatorTable(
-            List.of(SqlLibrary.STANDARD, SqlLibrary.POSTGRESQL), false))
+        .operatorTable(org.apache.calcite.sql.util.SqlOperatorTables.chain(
+            SqlLibraryOperatorTableFactory.INSTANCE.getOperatorTable(
+                List.of(SqlLibrary.STANDARD, SqlLibrary.POSTGRESQL), false),
+            org.apache.calcite.sql.util.SqlOperatorTables.of(PG_DATE_TRUNC)))
         .build();
   }
 
   /** Parses, validates and converts {@code sql} to a logical plan. */
   public static RelNode plan(String sql) {
-    Planner planner = Frameworks.getPlanner(config());
+    return plan(sql, true);
+  }
+
+  /**
+   * Like {@link #plan(String)}, which uses {@link PostgresTypeSystem}; with {@code postgresTypes} false,
+   * Calcite's default type system (which, e.g., pads CHAR literals of different lengths to a common CHAR(n)).
+   */
+  public static RelNode plan(String sql, boolean postgresTypes) {
+    Planner planner = Frameworks.getPlanner(config(postgresTypes));
     try {
       SqlNode parsed = planner.parse(sql);
       SqlNode validated = planner.validate(parsed);

@@ -17,6 +17,10 @@ final class View {
     this.pipeline = ViewCompiler.compile(SqlFixture.plan(sql));
   }
 
+  boolean isSource(String table) {
+    return pipeline.sourceTables().stream().anyMatch(n -> n.get(n.size() - 1).equals(table));
+  }
+
   int source(String table) {
     List<List<String>> sources = pipeline.sourceTables();
     for (int i = 0; i < sources.size(); i++) {
@@ -32,7 +36,9 @@ final class View {
   ZSet tx(Object... tableDeltaPairs) {
     Map<Integer, ZSet> deltas = new HashMap<>();
     for (int i = 0; i < tableDeltaPairs.length; i += 2) {
-      deltas.put(source((String) tableDeltaPairs[i]), (ZSet) tableDeltaPairs[i + 1]);
+      if (isSource((String) tableDeltaPairs[i])) {
+        deltas.put(source((String) tableDeltaPairs[i]), (ZSet) tableDeltaPairs[i + 1]);
+      }
     }
     return pipeline.onChanges(deltas);
   }

@@ -13,6 +13,7 @@ import java.math.BigDecimal;
 import java.time.LocalDateTime;
 import java.util.List;
 import java.util.Map;
+import org.apache.calcite.sql.type.SqlTypeName;
 import org.junit.jupiter.api.Test;
 
 /** SQL in, change table in, change table out. */
@@ -101,6 +102,22 @@ class ViewCompilerTest {
   }
 
   @Test
+  void postgresTypeSystemTypesAggregatesLikePostgres() {
+    View v = new View("select count(*) as n, sum(qty) as s, sum(cast(qty as bigint)) as sb, sum(price) as sp,"
+        + " avg(qty) as a, avg(price) as ap, min(price) as lo from order_lines");
+    assertEquals(List.of(SqlTypeName.BIGINT, SqlTypeName.BIGINT, SqlTypeName.DECIMAL, SqlTypeName.DECIMAL,
+        SqlTypeName.DECIMAL, SqlTypeName.DECIMAL, SqlTypeName.DECIMAL), v.pipeline.columnSqlTypes());
+    assertEquals(z(r(2L, 3L, dec("3"), dec("3.00"), dec("1.5000000000000000"), dec("1.5000000000000000"),
+        dec("1.00")), 1), v.tx("order_lines", z(r(1L, 1L, 1L, dec("1.00")), 1, r(2L, 1L, 2L, dec("2.00")), 1)));
+    // with Calcite's default type system the values are the same; only the declared types differ
+    ViewPipeline calciteTypes = ViewCompiler.compile(SqlFixture.plan(v.sql, false));
+    assertEquals(SqlTypeName.INTEGER, calciteTypes.columnSqlTypes().get(4));
+    assertEquals(z(r(2L, 3L, dec("3"), dec("3.00"), dec("1.5000000000000000"), dec("1.5000000000000000"),
+        dec("1.00")), 1), calciteTypes.onChanges(Map.of(0,
+            z(r(1L, 1L, 1L, dec("1.00")), 1, r(2L, 1L, 2L, dec("2.00")), 1))));
+  }
+
+  @Test
   void wholeTableAggregateHasOneRowFromTheStart() {
     View v = new View("select count(*) as n, sum(qty) as s, avg(price) as a, max(price) as m from order_lines");
     assertArrayEquals(new int[0], v.pipeline.uniqueKey());
@@ -132,11 +149,51 @@ class ViewCompilerTest {
   }
 
   @Test
+  void uniqueKeyFollowsProjectionsAboveTheAggregate() {
+    View v = new View("select count(*) as n, region from customers group by region having count(*) > 1");
+    assertArrayEquals(new int[] {1}, v.pipeline.uniqueKey());
+    assertEquals(z(r(2L, "eu"), 1), v.tx("customers", z(r(1L, "eu", "a"), 1, r(2L, "eu", "b"), 1, r(3L, "us", "c"), 1)));
+    assertEquals(z(r(2L, "eu"), -1), v.tx("customers", z(r(1L, "eu", "a"), -1)));
+    assertNull(new View("select region || 'x', count(*) from customers group by region").pipeline.uniqueKey());
+  }
+
+  @Test
+  void havingOnWholeTableAggregate() {
+    View v = new View("select count(*) as n from customers having count(*) > 1");
+    assertEquals(z(), v.pipeline.onChanges(Map.of()));
+    assertEquals(z(r(2L), 1), v.tx("customers", z(r(1L, "eu", "a"), 1, r(2L, "eu", "b"), 1)));
+  }
+
+  @Test
   void selectDistinctIsAGroupBy() {
     View v = new View("select distinct status from orders");
     assertEquals(z(r("a"), 1), v.tx("orders", z(r(1L, 1L, JAN, "a"), 1, r(2L, 1L, FEB, "a"), 1)));
     assertEquals(z(), v.tx("orders", z(r(1L, 1L, JAN, "a"), -1)));
     assertEquals(z(r("a"), -1), v.tx("orders", z(r(2L, 1L, FEB, "a"), -1)));
+  }
+
+  @Test
+  void inListOfStringsWorksWithCalcitesDefaultTypeSystem() {
+    ViewPipeline p = ViewCompiler.compile(SqlFixture.plan(
+        "select id from orders where status in ('new', 'paid', 'x')", false));
+    assertEquals(z(r(1L), 1, r(2L), 1), p.onChanges(Map.of(0, z(r(1L, 1L, JAN, "new"), 1,
+        r(2L, 1L, JAN, "paid"), 1, r(3L, 1L, JAN, "cancelled"), 1, r(4L, 1L, JAN, null), 1))));
+  }
+
+  @Test
+  void isNotDistinctFromJoinMatchesNulls() {
+    View v = new View("select a.id, b.id as other from orders a join orders b"
+        + " on a.status is not distinct from b.status and a.id < b.id");
+    assertEquals(z(r(1L, 2L), 1), v.tx("orders", z(r(1L, 1L, JAN, null), 1, r(2L, 1L, JAN, null), 1,
+        r(3L, 1L, JAN, "x"), 1)));
+  }
+
+  @Test
+  void dateTruncGroupBy() {
+    View v = new View("select date_trunc('month', created_at) as m, count(*) as n from orders"
+        + " group by date_trunc('month', created_at)");
+    assertEquals(z(r(LocalDateTime.of(2024, 1, 1, 0, 0), 1L), 1, r(LocalDateTime.of(2024, 2, 1, 0, 0), 1L), 1),
+        v.tx("orders", z(r(1L, 1L, JAN, "a"), 1, r(2L, 1L, FEB, "b"), 1)));
   }
 
   @Test

@@ -1,15 +1,15 @@
 package io.deltaview.engine.operator;
 
-import static io.deltaview.engine.operator.AggregateCall.ArgType.BIGINT;
-import static io.deltaview.engine.operator.AggregateCall.ArgType.DOUBLE;
-import static io.deltaview.engine.operator.AggregateCall.ArgType.INT;
-import static io.deltaview.engine.operator.AggregateCall.ArgType.NUMERIC;
-import static io.deltaview.engine.operator.AggregateCall.ArgType.OTHER;
-import static io.deltaview.engine.operator.AggregateCall.Function.AVG;
-import static io.deltaview.engine.operator.AggregateCall.Function.COUNT;
-import static io.deltaview.engine.operator.AggregateCall.Function.MAX;
-import static io.deltaview.engine.operator.AggregateCall.Function.MIN;
-import static io.deltaview.engine.operator.AggregateCall.Function.SUM;
+import static io.deltaview.engine.operator.AggregateSpec.ArgType.BIGINT;
+import static io.deltaview.engine.operator.AggregateSpec.ArgType.DOUBLE;
+import static io.deltaview.engine.operator.AggregateSpec.ArgType.INT;
+import static io.deltaview.engine.operator.AggregateSpec.ArgType.NUMERIC;
+import static io.deltaview.engine.operator.AggregateSpec.ArgType.OTHER;
+import static io.deltaview.engine.operator.AggregateSpec.Function.AVG;
+import static io.deltaview.engine.operator.AggregateSpec.Function.COUNT;
+import static io.deltaview.engine.operator.AggregateSpec.Function.MAX;
+import static io.deltaview.engine.operator.AggregateSpec.Function.MIN;
+import static io.deltaview.engine.operator.AggregateSpec.Function.SUM;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.deltaview.engine.row.Row;
@@ -26,7 +26,7 @@ class AggregateOperatorTest {
   @Test
   void groupAppearsChangesAndDisappears() {
     AggregateOperator agg = new AggregateOperator(new int[] {0},
-        List.of(AggregateCall.countStar(), AggregateCall.of(SUM, 1, INT)));
+        List.of(AggregateSpec.countStar(), AggregateSpec.of(SUM, 1, INT)));
     assertEquals(ZSet.of(Row.of("a", 2L, 3L), 1),
         agg.apply(ZSet.of(Row.of("a", 1L), 1, Row.of("a", 2L), 1)));
     assertEquals(ZSet.of(Row.of("a", 2L, 3L), -1, Row.of("a", 1L, 1L), 1),
@@ -37,15 +37,15 @@ class AggregateOperatorTest {
 
   @Test
   void unchangedOutputEmitsNothing() {
-    AggregateOperator agg = new AggregateOperator(new int[] {0}, List.of(AggregateCall.of(MAX, 1, INT)));
+    AggregateOperator agg = new AggregateOperator(new int[] {0}, List.of(AggregateSpec.of(MAX, 1, INT)));
     agg.apply(ZSet.of(Row.of("a", 5L), 1, Row.of("a", 1L), 1));
     assertEquals(new ZSet(), agg.apply(ZSet.of(Row.of("a", 1L), -1, Row.of("a", 2L), 1)));
   }
 
   @Test
   void wholeTableAggregateAlwaysHasOneRow() {
-    AggregateOperator agg = new AggregateOperator(new int[0], List.of(AggregateCall.countStar(),
-        AggregateCall.of(SUM, 0, INT), AggregateCall.of(AVG, 0, INT), AggregateCall.of(MIN, 0, INT)));
+    AggregateOperator agg = new AggregateOperator(new int[0], List.of(AggregateSpec.countStar(),
+        AggregateSpec.of(SUM, 0, INT), AggregateSpec.of(AVG, 0, INT), AggregateSpec.of(MIN, 0, INT)));
     assertEquals(ZSet.of(Row.of(0L, null, null, null), 1), agg.apply(new ZSet()));
     assertEquals(new ZSet(), agg.apply(new ZSet()));
     assertEquals(ZSet.of(Row.of(0L, null, null, null), -1, Row.of(1L, 7L, dec("7.0000000000000000"), 7L), 1),
@@ -57,7 +57,7 @@ class AggregateOperatorTest {
   @Test
   void minMaxSurviveDeletesOfTheExtreme() {
     AggregateOperator agg = new AggregateOperator(new int[0],
-        List.of(AggregateCall.of(MIN, 0, OTHER), AggregateCall.of(MAX, 0, OTHER)));
+        List.of(AggregateSpec.of(MIN, 0, OTHER), AggregateSpec.of(MAX, 0, OTHER)));
     agg.apply(ZSet.of(Row.of("b"), 1, Row.of("a"), 2, Row.of("c"), 1));
     assertEquals(ZSet.of(Row.of("a", "c"), -1, Row.of("a", "b"), 1), agg.apply(ZSet.of(Row.of("c"), -1)));
     assertEquals(new ZSet(), agg.apply(ZSet.of(Row.of("a"), -1)));
@@ -67,7 +67,7 @@ class AggregateOperatorTest {
   @Test
   void countColumnSkipsNulls() {
     AggregateOperator agg = new AggregateOperator(new int[0],
-        List.of(AggregateCall.countStar(), AggregateCall.of(COUNT, 0, INT)));
+        List.of(AggregateSpec.countStar(), AggregateSpec.of(COUNT, 0, INT)));
     agg.apply(new ZSet());
     assertEquals(ZSet.of(Row.of(0L, 0L), -1, Row.of(2L, 1L), 1),
         agg.apply(ZSet.of(Row.of((Object) null), 1, Row.of(3L), 1)));
@@ -76,10 +76,10 @@ class AggregateOperatorTest {
   @Test
   void sumAndAvgFollowPostgresTypes() {
     AggregateOperator agg = new AggregateOperator(new int[0], List.of(
-        AggregateCall.of(SUM, 0, INT), AggregateCall.of(AVG, 0, INT),
-        AggregateCall.of(SUM, 1, BIGINT), AggregateCall.of(AVG, 1, BIGINT),
-        AggregateCall.of(SUM, 2, NUMERIC), AggregateCall.of(AVG, 2, NUMERIC),
-        AggregateCall.of(SUM, 3, DOUBLE), AggregateCall.of(AVG, 3, DOUBLE)));
+        AggregateSpec.of(SUM, 0, INT), AggregateSpec.of(AVG, 0, INT),
+        AggregateSpec.of(SUM, 1, BIGINT), AggregateSpec.of(AVG, 1, BIGINT),
+        AggregateSpec.of(SUM, 2, NUMERIC), AggregateSpec.of(AVG, 2, NUMERIC),
+        AggregateSpec.of(SUM, 3, DOUBLE), AggregateSpec.of(AVG, 3, DOUBLE)));
     ZSet out = agg.apply(ZSet.of(Row.of(1L, 10L, dec("10.00"), 0.5), 1, Row.of(2L, 20L, dec("20.00"), 1.0), 1));
     assertEquals(ZSet.of(Row.of(3L, dec("1.5000000000000000"), dec("30"), dec("15.0000000000000000"),
         dec("30.00"), dec("15.0000000000000000"), 1.5, 0.75), 1), out);
@@ -87,7 +87,7 @@ class AggregateOperatorTest {
 
   @Test
   void numericSumScaleIsMaxOfCurrentInputs() {
-    AggregateOperator agg = new AggregateOperator(new int[0], List.of(AggregateCall.of(SUM, 0, NUMERIC)));
+    AggregateOperator agg = new AggregateOperator(new int[0], List.of(AggregateSpec.of(SUM, 0, NUMERIC)));
     agg.apply(ZSet.of(Row.of(dec("1.5")), 1, Row.of(dec("2.125")), 1));
     assertEquals(ZSet.of(Row.of(dec("3.625")), -1, Row.of(dec("1.5")), 1),
         agg.apply(ZSet.of(Row.of(dec("2.125")), -1)));
@@ -95,7 +95,7 @@ class AggregateOperatorTest {
 
   @Test
   void avgUsesPostgresDivisionScale() {
-    AggregateOperator agg = new AggregateOperator(new int[0], List.of(AggregateCall.of(AVG, 0, INT)));
+    AggregateOperator agg = new AggregateOperator(new int[0], List.of(AggregateSpec.of(AVG, 0, INT)));
     // 1/4 = 0.25 with scale 20: the quotient's base-10000 weight is -1, so 16 + 4 digits
     assertEquals(ZSet.of(Row.of(dec("0.25000000000000000000")), 1),
         agg.apply(ZSet.of(Row.of(1L), 1, Row.of(0L), 1, Row.of(0L), 2)));
@@ -103,7 +103,7 @@ class AggregateOperatorTest {
 
   @Test
   void doubleSumHasNoDriftAfterDeletes() {
-    AggregateOperator agg = new AggregateOperator(new int[0], List.of(AggregateCall.of(SUM, 0, DOUBLE)));
+    AggregateOperator agg = new AggregateOperator(new int[0], List.of(AggregateSpec.of(SUM, 0, DOUBLE)));
     agg.apply(ZSet.of(Row.of(0.1), 1, Row.of(1e20), 1));
     assertEquals(ZSet.of(Row.of(1e20 + 0.1), -1, Row.of(0.1), 1), agg.apply(ZSet.of(Row.of(1e20), -1)));
   }

@@ -66,4 +66,17 @@ class JoinOperatorTest {
     ZSet out = j.apply(ZSet.of(Row.of(1L), 2), ZSet.of(Row.of(1L), 3));
     assertEquals(ZSet.of(Row.of(1L, 1L), 6), out);
   }
+
+  @Test
+  void duplicateRowsInStateKeepTheirMultiplicity() {
+    JoinOperator j = new JoinOperator(new int[] {0}, new int[] {0}, null);
+    j.apply(ZSet.of(Row.of(1L, "a"), 1), empty());
+    j.apply(ZSet.of(Row.of(1L, "a"), 1), empty()); // now weight 2
+    assertEquals(ZSet.of(Row.of(1L, "a", 1L, "b"), 2), j.apply(empty(), ZSet.of(Row.of(1L, "b"), 1)));
+    j.apply(ZSet.of(Row.of(1L, "a"), -1), empty()); // back to a lone row
+    assertEquals(ZSet.of(Row.of(1L, "a", 1L, "c"), 1), j.apply(empty(), ZSet.of(Row.of(1L, "c"), 1)));
+    j.apply(ZSet.of(Row.of(1L, "a"), -1), empty());
+    assertEquals(empty(), j.apply(empty(), ZSet.of(Row.of(1L, "d"), 1)));
+    assertEquals(3, j.stateSize()); // b, c, d on the right
+  }
 }

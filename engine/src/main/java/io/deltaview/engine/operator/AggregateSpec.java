@@ -6,7 +6,7 @@ import java.util.Objects;
  * One aggregate of an {@link AggregateOperator}: the function, the input column it reads ({@code -1} for
  * COUNT(*)) and that column's type family, which fixes the result type the way PostgreSQL does.
  */
-public record AggregateCall(Function function, int argument, ArgType argType) {
+public record AggregateSpec(Function function, int argument, ArgType argType) {
 
   /** The supported aggregate functions. */
   public enum Function { COUNT_STAR, COUNT, SUM, AVG, MIN, MAX }
@@ -25,7 +25,7 @@ public record AggregateCall(Function function, int argument, ArgType argType) {
     OTHER
   }
 
-  public AggregateCall {
+  public AggregateSpec {
     Objects.requireNonNull(function);
     Objects.requireNonNull(argType);
     if ((function == Function.COUNT_STAR) != (argument < 0)) {
@@ -36,11 +36,11 @@ public record AggregateCall(Function function, int argument, ArgType argType) {
     }
   }
 
-  public static AggregateCall countStar() {
-    return new AggregateCall(Function.COUNT_STAR, -1, ArgType.OTHER);
+  public static AggregateSpec countStar() {
+    return new AggregateSpec(Function.COUNT_STAR, -1, ArgType.OTHER);
   }
 
-  public static AggregateCall of(Function function, int argument, ArgType argType) {
-    return new AggregateCall(function, argument, argType);
+  public static AggregateSpec of(Function function, int argument, ArgType argType) {
+    return new AggregateSpec(function, argument, argType);
   }
 }
