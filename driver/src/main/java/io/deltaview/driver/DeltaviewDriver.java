@@ -4,6 +4,7 @@ import io.deltaview.driver.jdbc.JdbcWrappers;
 import io.deltaview.driver.route.PassThroughRouter;
 import io.deltaview.driver.route.QueryRouter;
 import io.deltaview.driver.route.RouterFactory;
+import io.deltaview.driver.runtime.DeltaviewRouterFactory;
 import io.deltaview.driver.route.SessionState;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -13,13 +14,11 @@ import java.sql.DriverManager;
 import java.sql.DriverPropertyInfo;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.ServiceLoader;
 import java.util.logging.Logger;
 
 /**
@@ -49,21 +48,18 @@ public final class DeltaviewDriver implements Driver {
   }
 
   private final Driver postgres;
-  /** The registered factory, or null for "use pass-through"; resolved on the first connect. */
-  private volatile RouterFactory routerFactory;
-  private volatile boolean routerFactoryResolved;
+  private final RouterFactory routerFactory;
 
-  /** For {@link ServiceLoader}; applications need not construct the driver. */
+  /** For {@link java.util.ServiceLoader}; applications need not construct the driver. */
   public DeltaviewDriver() {
     // pgjdbc's Driver class directly: going through DriverManager could find this driver again.
-    this(new org.postgresql.Driver(), null);
+    this(new org.postgresql.Driver(), new DeltaviewRouterFactory());
   }
 
-  /** For tests: a stand-in pgjdbc and router factory (null to look one up with ServiceLoader). */
+  /** For tests: a stand-in pgjdbc and router factory. */
   DeltaviewDriver(Driver postgres, RouterFactory routerFactory) {
     this.postgres = postgres;
     this.routerFactory = routerFactory;
-    this.routerFactoryResolved = routerFactory != null;
   }
 
   /** The instance registered with {@link DriverManager}. */
@@ -107,7 +103,7 @@ public final class DeltaviewDriver implements Driver {
   }
 
   private QueryRouter openRouter(Split split, DeltaviewOptions options, Connection raw) throws SQLException {
-    RouterFactory factory = options.mode() == DeltaviewOptions.Mode.OFF ? null : routerFactory();
+    RouterFactory factory = options.mode() == DeltaviewOptions.Mode.OFF ? null : routerFactory;
     if (factory == null) {
       return PassThroughRouter.INSTANCE;
     }
@@ -122,30 +118,6 @@ public final class DeltaviewDriver implements Driver {
   }
 
   /** The registered {@link RouterFactory}, looked up once, on the first connect that needs one. */
-  private RouterFactory routerFactory() throws SQLException {
-    if (!routerFactoryResolved) {
-      synchronized (this) {
-        if (!routerFactoryResolved) {
-          routerFactory = loadRouterFactory(DeltaviewDriver.class.getClassLoader());
-          routerFactoryResolved = true;
-        }
-      }
-    }
-    return routerFactory;
-  }
-
-  /** The one {@link RouterFactory} registered in {@code loader}, or null when none is; two are an error. */
-  static RouterFactory loadRouterFactory(ClassLoader loader) throws SQLException {
-    Iterator<RouterFactory> found = ServiceLoader.load(RouterFactory.class, loader).iterator();
-    RouterFactory first = found.hasNext() ? found.next() : null;
-    if (found.hasNext()) {
-      throw new SQLException("More than one " + RouterFactory.class.getName() + " registered: "
-          + first.getClass().getName() + ", " + found.next().getClass().getName(),
-          DeltaviewSqlState.DUPLICATE_OBJECT);
-    }
-    return first;
-  }
-
   /** A Deltaview URL and properties, separated into pgjdbc's part and Deltaview's options. */
   static final class Split {
     final String pgUrl;

@@ -125,24 +125,6 @@ class DeltaviewDriverTest {
   }
 
   @Test
-  void theFactoryIsFoundThroughServiceLoader() throws SQLException {
-    DeltaviewDriver lookingUp = new DeltaviewDriver(db.driver(pgUrls, pgProps), null);
-    Connection c = lookingUp.connect("jdbc:deltaview:postgresql://h/db", null);
-    c.createStatement().execute("select 1");
-    assertEquals(List.of("select 1"), ServiceLoadedRouterFactory.lastRouter.routed);
-  }
-
-  @Test
-  void withoutARegisteredFactoryConnectionsPassThrough() throws SQLException {
-    ClassLoader bootstrapOnly = new URLClassLoader(new URL[0], null);
-    assertNull(DeltaviewDriver.loadRouterFactory(bootstrapOnly));
-    assertTrue(DeltaviewDriver.loadRouterFactory(getClass().getClassLoader())
-        instanceof ServiceLoadedRouterFactory);
-    Route r = PassThroughRouter.INSTANCE.route("select 1", new SessionState());
-    assertEquals(new Route.PassThrough("select 1"), r);
-  }
-
-  @Test
   void aFailingFactoryClosesTheRawConnectionAndItsErrorPassesUnchanged() {
     SQLException boom = new SQLException("no engine", "55000");
     DeltaviewDriver failing = new DeltaviewDriver(db.driver(pgUrls, pgProps), (u, p, o, r) -> {

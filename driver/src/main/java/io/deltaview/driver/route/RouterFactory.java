@@ -6,9 +6,9 @@ import java.sql.SQLException;
 import java.util.Properties;
 
 /**
- * Supplies each new Deltaview connection its {@link QueryRouter}. Register exactly one implementation in
- * {@code META-INF/services/io.deltaview.driver.route.RouterFactory}; with none, every connection gets a
- * {@link PassThroughRouter}. Not consulted when {@code deltaview.mode=off}.
+ * Supplies each new Deltaview connection its {@link QueryRouter}: the driver uses
+ * {@code io.deltaview.driver.runtime.DeltaviewRouterFactory}; tests give it stand-ins. Not consulted when
+ * {@code deltaview.mode=off} (every connection then gets a {@link PassThroughRouter}).
  *
  * <p>What the driver guarantees a router: {@link QueryRouter#route} is called once per execution, at
  * execution time, with the application's SQL (for a {@code PreparedStatement}, the SQL it was prepared

@@ -96,7 +96,7 @@ public final class SqlFixture {
         .add("n3", nullable(f, SqlTypeName.DECIMAL, 12, 3)).build()));
     return Frameworks.newConfigBuilder()
         .defaultSchema(pub)
-        .typeSystem(postgresTypes ? PostgresTypeSystem.INSTANCE : org.apache.calcite.rel.type.RelDataTypeSystem.DEFAULT)
+        .typeSystem(postgresTypes ? io.deltaview.rewriter.sql.PgTypeSystem.INSTANCE : org.apache.calcite.rel.type.RelDataTypeSystem.DEFAULT)
         .parserConfig(SqlParser.config()
             .withUnquotedCasing(Casing.TO_LOWER)
             .withQuotedCasing(Casing.UNCHANGED)
@@ -114,7 +114,7 @@ public final class SqlFixture {
   }
 
   /**
-   * Like {@link #plan(String)}, which uses {@link PostgresTypeSystem}; with {@code postgresTypes} false,
+   * Like {@link #plan(String)}, which uses {@link io.deltaview.rewriter.sql.PgTypeSystem}; with {@code postgresTypes} false,
    * Calcite's default type system (which, e.g., pads CHAR literals of different lengths to a common CHAR(n)).
    */
   public static RelNode plan(String sql, boolean postgresTypes) {

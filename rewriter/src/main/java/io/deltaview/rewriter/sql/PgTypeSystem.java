@@ -8,10 +8,15 @@ import org.apache.calcite.sql.type.SqlTypeName;
 
 /**
  * Calcite type system shaped like PostgreSQL's where it matters to us: numeric precision up to 1000, and
- * {@code SUM} widening as PostgreSQL does (smallint/integer → bigint, bigint/numeric → numeric).
+ * {@code SUM}/{@code AVG} result types as PostgreSQL's (smallint/integer sums → bigint, bigint/numeric sums and
+ * exact averages → numeric, float sums and averages → double precision), and no blank-padded CHAR literals.
+ * Both the rewriter and the engine's compiler plan with it, so Calcite's types agree with the values.
  */
-final class PgTypeSystem extends RelDataTypeSystemImpl {
-  static final PgTypeSystem INSTANCE = new PgTypeSystem();
+public final class PgTypeSystem extends RelDataTypeSystemImpl {
+  public static final PgTypeSystem INSTANCE = new PgTypeSystem();
+
+  private PgTypeSystem() {
+  }
 
   @Override
   public int getMaxPrecision(SqlTypeName typeName) {
@@ -31,6 +36,19 @@ final class PgTypeSystem extends RelDataTypeSystemImpl {
       case TINYINT, SMALLINT, INTEGER -> typeFactory.createSqlType(SqlTypeName.BIGINT);
       case BIGINT, DECIMAL -> typeFactory.createSqlType(SqlTypeName.DECIMAL,
           PgType.UNCONSTRAINED_NUMERIC_PRECISION, PgType.UNCONSTRAINED_NUMERIC_SCALE);
+      case REAL, FLOAT, DOUBLE -> typeFactory.createSqlType(SqlTypeName.DOUBLE);
+      default -> argumentType;
+    };
+    return typeFactory.createTypeWithNullability(t, argumentType.isNullable());
+  }
+
+  /** AVG of exact types is numeric (its value carries PostgreSQL's division scale), of floats double precision. */
+  @Override
+  public RelDataType deriveAvgAggType(RelDataTypeFactory typeFactory, RelDataType argumentType) {
+    RelDataType t = switch (argumentType.getSqlTypeName()) {
+      case TINYINT, SMALLINT, INTEGER, BIGINT, DECIMAL -> typeFactory.createSqlType(SqlTypeName.DECIMAL,
+          PgType.UNCONSTRAINED_NUMERIC_PRECISION, PgType.UNCONSTRAINED_NUMERIC_SCALE);
+      case REAL, FLOAT, DOUBLE -> typeFactory.createSqlType(SqlTypeName.DOUBLE);
       default -> argumentType;
     };
     return typeFactory.createTypeWithNullability(t, argumentType.isNullable());
