@@ -1,6 +1,7 @@
 package io.deltaview.rewriter.match;
 
 import java.util.List;
+import java.util.Set;
 import org.apache.calcite.rel.RelNode;
 import org.apache.calcite.rel.logical.LogicalProject;
 import org.apache.calcite.rel.rel2sql.RelToSqlConverter;
@@ -58,9 +59,9 @@ final class PostgresSqlRenderer {
    */
   private static RelNode withLabels(RelNode plan, List<String> labels) {
     if (plan instanceof LogicalProject p) {
-      return LogicalProject.create(p.getInput(), List.of(), p.getProjects(), labels);
+      return LogicalProject.create(p.getInput(), List.of(), p.getProjects(), labels, Set.of());
     }
-    List<RexNode> refs = plan.getCluster().getRexBuilder().identityProjects(plan.getRowType()).stream().map(r -> (RexNode) r).toList();
-    return LogicalProject.create(plan, List.of(), refs, labels);
+    List<RexNode> refs = plan.getCluster().getRexBuilder().identityProjects(plan.getRowType());
+    return LogicalProject.create(plan, List.of(), refs, labels, Set.of());
   }
 }

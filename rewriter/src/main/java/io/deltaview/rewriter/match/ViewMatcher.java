@@ -119,8 +119,10 @@ final class ViewMatcher {
     List<RelBuilder.AggCall> calls = new ArrayList<>();
     for (int i = 0; i < q.calls().size(); i++) {
       QueryBlock.Agg agg = q.calls().get(i);
-      calls.add(b.aggregateCall(agg.call().getAggregation(), agg.call().isDistinct(), false, null,
-          agg.call().getName(), argPositions.get(i).stream().map(p -> (RexNode) b.field(p)).toList()));
+      calls.add(b.aggregateCall(agg.call().getAggregation(),
+              argPositions.get(i).stream().map(p -> (RexNode) b.field(p)).toList())
+          .distinct(agg.call().isDistinct())
+          .as(agg.call().getName()));
     }
     b.aggregate(b.groupKey(b.fields(ImmutableIntList.range(0, keys.size()))), calls);
     b.project(b.fields(), q.rowType().getFieldNames(), true);
@@ -278,7 +280,8 @@ final class ViewMatcher {
       };
       if (op instanceof Project p) {
         current = LogicalProject.create(input, List.of(),
-            p.getProjects().stream().map(e -> e.accept(retype)).toList(), p.getRowType().getFieldNames());
+            p.getProjects().stream().map(e -> e.accept(retype)).toList(), p.getRowType().getFieldNames(),
+            Set.of());
       } else if (op instanceof Filter f) {
         current = LogicalFilter.create(input, f.getCondition().accept(retype));
       } else if (op instanceof Sort s) {
