@@ -70,6 +70,8 @@ class PostgresDifferentialCheck {
         List.of("SELECT id FROM orders WHERE customer_id = ? AND status = 'paid' AND amount > ?", 7,
             new BigDecimal("10")),
         List.of("SELECT id, amount FROM orders WHERE status = 'paid' ORDER BY amount DESC, id LIMIT 10"),
+        List.of("SELECT id FROM orders WHERE status = 'paid' AND amount > ? ORDER BY id LIMIT ? OFFSET ?",
+            new BigDecimal("5"), 4, 3),
         List.of("SELECT customer_id, sum(amount) FROM orders WHERE status = 'paid' GROUP BY customer_id"),
         List.of("SELECT status, count(*) FROM orders GROUP BY status HAVING count(*) > 5 ORDER BY status"),
         List.of("SELECT amount::numeric(12,2) FROM orders WHERE status = 'paid' AND id::bigint > 10"),

@@ -141,7 +141,16 @@ class QueryRewriterTest {
       assertRewrite("SELECT id, amount FROM orders WHERE status = 'paid' ORDER BY amount DESC, id LIMIT 10",
           "public.paid_orders",
           "SELECT \"id\", \"amount\" FROM \"public\".\"paid_orders\" "
-              + "ORDER BY \"amount\" DESC, \"id\" FETCH NEXT 10 ROWS ONLY");
+              + "ORDER BY \"amount\" DESC, \"id\" LIMIT 10");
+    }
+
+    @Test
+    void paginationWithParameters() {
+      RewriteDecision d = assertRewrite(
+          "SELECT id FROM orders WHERE status = 'paid' AND amount > ? ORDER BY id LIMIT ? OFFSET ?",
+          "public.paid_orders",
+          "SELECT \"id\" FROM \"public\".\"paid_orders\" WHERE \"amount\" > ? ORDER BY \"id\" LIMIT ? OFFSET ?");
+      assertEquals(3, d.parameterCount());
     }
 
     @Test
@@ -311,8 +320,8 @@ class QueryRewriterTest {
 
     @Test
     void parametersThatWouldBeReordered() {
-      // PostgreSQL syntax puts OFFSET before FETCH; the rewrite would swap the two parameters.
-      assertPassThrough("SELECT id FROM orders WHERE status = 'paid' LIMIT ? OFFSET ?", "reordered");
+      // PostgreSQL accepts OFFSET before LIMIT; the rewrite always writes LIMIT first.
+      assertPassThrough("SELECT id FROM orders WHERE status = 'paid' OFFSET ? LIMIT ?", "reordered");
     }
   }
 

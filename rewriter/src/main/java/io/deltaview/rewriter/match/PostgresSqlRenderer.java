@@ -14,12 +14,11 @@ import org.apache.calcite.sql.SqlNodeList;
 import org.apache.calcite.sql.parser.SqlParserPos;
 import org.apache.calcite.sql.SqlOrderBy;
 import org.apache.calcite.sql.SqlSelect;
-import org.apache.calcite.sql.dialect.PostgresqlSqlDialect;
 import org.apache.calcite.sql.util.SqlString;
 
 /** Turns a rewritten plan into PostgreSQL SQL whose result columns carry the original query's labels. */
 final class PostgresSqlRenderer {
-  private static final SqlDialect DIALECT = PostgresqlSqlDialect.DEFAULT;
+  private static final SqlDialect DIALECT = PgDialect.INSTANCE;
 
   private PostgresSqlRenderer() {}
 
