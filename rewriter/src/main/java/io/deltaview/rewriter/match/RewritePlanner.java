@@ -160,7 +160,7 @@ public final class RewritePlanner {
     }
     if (isOrdered(original) && !rendered.orderedAtTop()) {
       // An ORDER BY that ends up inside a subquery would not order the outer result in PostgreSQL.
-      return ORDER_NOT_TOP;
+      return ORDER_NOT_TOP + " in " + rendered.sql();
     }
     RelRoot check;
     try {
