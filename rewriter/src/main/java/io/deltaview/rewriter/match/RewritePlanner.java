@@ -83,8 +83,9 @@ public final class RewritePlanner {
       return RewriteDecision.passThrough(sql, "unsure of column labels: count differs from the plan",
           baseTables, parameters);
     }
+    String exactDigest = ViewMatcher.exactMatchDigest(rel);
     for (CompiledView view : views) {
-      MatchResult exact = ViewMatcher.matchExactly(rel, view);
+      MatchResult exact = ViewMatcher.matchExactly(rel, exactDigest, view);
       if (exact.matched()) {
         Accepted a = accept(sql, exact, view, rel, root, finalLabels, baseTables, parameters);
         if (a.decision() != null) {

@@ -251,11 +251,11 @@ final class ViewMatcher {
 
   /**
    * Exact match: the query's plan, minus a top-level ORDER BY/LIMIT, is the view's plan up to names, so the
-   * result table's rows are the answer (sorted again when the query sorts).
+   * result table's rows are the answer (sorted again when the query sorts). {@code coreDigest} is
+   * {@link #exactMatchDigest} of the query.
    */
-  static MatchResult matchExactly(RelNode query, CompiledView view) {
-    RelNode core = query instanceof Sort ? query.getInput(0) : query;
-    if (!PlanDigest.of(core).equals(view.planDigest())) {
+  static MatchResult matchExactly(RelNode query, String coreDigest, CompiledView view) {
+    if (!coreDigest.equals(view.planDigest())) {
       return MatchResult.fail("not the view's query");
     }
     RelNode scan = LogicalTableScan.create(query.getCluster(), view.resultRelTable(), List.of());
@@ -263,6 +263,11 @@ final class ViewMatcher {
       return MatchResult.of(LogicalSort.create(scan, s.getCollation(), s.offset, s.fetch));
     }
     return MatchResult.of(scan);
+  }
+
+  /** The digest {@link #matchExactly} compares: the plan without a top-level sort, names removed. */
+  static String exactMatchDigest(RelNode query) {
+    return PlanDigest.of(query instanceof Sort ? query.getInput(0) : query);
   }
 
   /** Re-applies the query's operators above its block, with input references retyped to the new input. */
