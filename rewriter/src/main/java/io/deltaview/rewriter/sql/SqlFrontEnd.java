@@ -129,7 +129,9 @@ public final class SqlFrontEnd {
             throw new UnsupportedOperationException("views are not expanded");
           },
           validator, newCatalogReader(), cluster, StandardConvertletTable.INSTANCE,
-          SqlToRelConverter.config().withExpand(true).withTrimUnusedFields(false));
+          SqlToRelConverter.config().withExpand(true).withTrimUnusedFields(false)
+              // Keep IN lists as predicates; the default turns 20+ values into a join with VALUES.
+              .withInSubQueryThreshold(Integer.MAX_VALUE));
       RelRoot relRoot = converter.convertQuery(validated, false, true);
       return relRoot.withRel(converter.decorrelate(validated, relRoot.rel));
     } catch (RuntimeException e) {
