@@ -71,6 +71,11 @@ public final class RewritePlanner {
       return RewriteDecision.passThrough(sql, "uses volatile function " + volatileFunction + "()",
           baseTables, parameters);
     }
+    String zoned = TimeZoneSafety.firstZoneDependentExpression(rel);
+    if (zoned != null) {
+      return RewriteDecision.passThrough(sql, "depends on the session time zone: " + zoned, baseTables,
+          parameters);
+    }
     if (views.isEmpty()) {
       return RewriteDecision.passThrough(sql, "no incremental views registered", baseTables, parameters);
     }
