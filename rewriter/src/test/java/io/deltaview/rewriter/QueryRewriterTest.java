@@ -100,6 +100,21 @@ class QueryRewriterTest {
     }
 
     @Test
+    void trailingSemicolonAndSearchPathResolution() {
+      QueryRewriter appFirst = QueryRewriter.create(TestCatalog.baseTables()
+          .searchPath(List.of("app", "public"))
+          .table("app", "orders").column("id", "int4").done()
+          .table("public", "paid_orders").column("id", "integer").column("customer_id", "integer")
+              .column("amount", "numeric(10,2)").done()
+          .build(), List.of(TestViews.PAID_ORDERS));
+      // Unqualified "orders" now means app.orders, which no view reads.
+      RewriteDecision d = appFirst.rewrite("SELECT id FROM orders;");
+      assertFalse(d.rewritten());
+      assertEquals(Set.of("app.orders"), d.baseTables());
+      assertTrue(appFirst.rewrite("SELECT id FROM public.orders WHERE status = 'paid';").rewritten());
+    }
+
+    @Test
     void projectionViewItself() {
       assertRewrite("SELECT id, customer_id, amount FROM orders WHERE status = 'paid'", "public.paid_orders",
           "SELECT \"id\", \"customer_id\", \"amount\" FROM \"public\".\"paid_orders\"");

@@ -89,7 +89,8 @@ public final class SqlFrontEnd {
    */
   public SqlNode parse(String sql) throws SQLException {
     try {
-      SqlNode node = SqlParser.create(InfixCasts.rewrite(sql), PARSER_CONFIG).parseStmt();
+      SqlNode node = SqlParser.create(InfixCasts.rewrite(withoutTrailingSemicolon(sql)), PARSER_CONFIG)
+          .parseStmt();
       return node.accept(new PgFunctions.PgCallShuttle());
     } catch (SqlParseException e) {
       throw new SQLException("syntax error: " + firstLine(e.getMessage()), SqlStates.SYNTAX_ERROR, e);
@@ -185,6 +186,12 @@ public final class SqlFrontEnd {
           SqlStates.UNDEFINED_COLUMN, e);
     }
     return new SQLException(message + where, SqlStates.SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION, e);
+  }
+
+  /** One statement may end in {@code ;}, as psql users tend to write it. */
+  private static String withoutTrailingSemicolon(String sql) {
+    String s = sql.stripTrailing();
+    return s.endsWith(";") ? s.substring(0, s.length() - 1) : sql;
   }
 
   private static String firstLine(String s) {
