@@ -106,7 +106,11 @@ class QueryRewriterTest {
           .table("app", "orders").column("id", "int4").done()
           .table("public", "paid_orders").column("id", "integer").column("customer_id", "integer")
               .column("amount", "numeric(10,2)").done()
-          .build(), List.of(TestViews.PAID_ORDERS));
+          .build(), List.of(new ViewDefinition("public.paid_orders", "public", "paid_orders",
+              "SELECT id, customer_id, amount FROM public.orders WHERE status = 'paid'",
+              List.of("id", "customer_id", "amount"))));
+      // View definitions resolve names with the same search path, so the engine should register them qualified.
+      assertTrue(appFirst.unusableViews().isEmpty(), appFirst.unusableViews().toString());
       // Unqualified "orders" now means app.orders, which no view reads.
       RewriteDecision d = appFirst.rewrite("SELECT id FROM orders;");
       assertFalse(d.rewritten());
