@@ -100,6 +100,25 @@ class QueryRewriterTest {
     }
 
     @Test
+    void trailingSemicolonAndSearchPathResolution() {
+      QueryRewriter appFirst = QueryRewriter.create(TestCatalog.baseTables()
+          .searchPath(List.of("app", "public"))
+          .table("app", "orders").column("id", "int4").done()
+          .table("public", "paid_orders").column("id", "integer").column("customer_id", "integer")
+              .column("amount", "numeric(10,2)").done()
+          .build(), List.of(new ViewDefinition("public.paid_orders", "public", "paid_orders",
+              "SELECT id, customer_id, amount FROM public.orders WHERE status = 'paid'",
+              List.of("id", "customer_id", "amount"))));
+      // View definitions resolve names with the same search path, so the engine should register them qualified.
+      assertTrue(appFirst.unusableViews().isEmpty(), appFirst.unusableViews().toString());
+      // Unqualified "orders" now means app.orders, which no view reads.
+      RewriteDecision d = appFirst.rewrite("SELECT id FROM orders;");
+      assertFalse(d.rewritten());
+      assertEquals(Set.of("app.orders"), d.baseTables());
+      assertTrue(appFirst.rewrite("SELECT id FROM public.orders WHERE status = 'paid';").rewritten());
+    }
+
+    @Test
     void projectionViewItself() {
       assertRewrite("SELECT id, customer_id, amount FROM orders WHERE status = 'paid'", "public.paid_orders",
           "SELECT \"id\", \"customer_id\", \"amount\" FROM \"public\".\"paid_orders\"");
@@ -141,7 +160,16 @@ class QueryRewriterTest {
       assertRewrite("SELECT id, amount FROM orders WHERE status = 'paid' ORDER BY amount DESC, id LIMIT 10",
           "public.paid_orders",
           "SELECT \"id\", \"amount\" FROM \"public\".\"paid_orders\" "
-              + "ORDER BY \"amount\" DESC, \"id\" FETCH NEXT 10 ROWS ONLY");
+              + "ORDER BY \"amount\" DESC, \"id\" LIMIT 10");
+    }
+
+    @Test
+    void paginationWithParameters() {
+      RewriteDecision d = assertRewrite(
+          "SELECT id FROM orders WHERE status = 'paid' AND amount > ? ORDER BY id LIMIT ? OFFSET ?",
+          "public.paid_orders",
+          "SELECT \"id\" FROM \"public\".\"paid_orders\" WHERE \"amount\" > ? ORDER BY \"id\" LIMIT ? OFFSET ?");
+      assertEquals(3, d.parameterCount());
     }
 
     @Test
@@ -271,6 +299,12 @@ class QueryRewriterTest {
     }
 
     @Test
+    void timeZoneDependentExpressions() {
+      assertPassThrough("SELECT date_trunc('day', at) AS day, count(*) FROM events GROUP BY 1",
+          "depends on the session time zone");
+    }
+
+    @Test
     void lockingSelect() {
       assertPassThrough("SELECT id, customer_id, amount FROM orders WHERE status = 'paid' FOR UPDATE",
           "FOR UPDATE");
@@ -311,8 +345,8 @@ class QueryRewriterTest {
 
     @Test
     void parametersThatWouldBeReordered() {
-      // PostgreSQL syntax puts OFFSET before FETCH; the rewrite would swap the two parameters.
-      assertPassThrough("SELECT id FROM orders WHERE status = 'paid' LIMIT ? OFFSET ?", "reordered");
+      // PostgreSQL accepts OFFSET before LIMIT; the rewrite always writes LIMIT first.
+      assertPassThrough("SELECT id FROM orders WHERE status = 'paid' OFFSET ? LIMIT ?", "reordered");
     }
   }
 

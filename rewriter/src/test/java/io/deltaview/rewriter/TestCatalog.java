@@ -19,7 +19,9 @@ public final class TestCatalog {
         .table("public", "order_lines")
             .column("id", "int4").column("order_id", "int4").column("product", "text")
             .column("qty", "int4").column("price", "numeric(10,2)")
-            .primaryKey("id").done();
+            .primaryKey("id").done()
+        .table("public", "events")
+            .column("id", "int4").column("at", "timestamptz").primaryKey("id").done();
   }
 
   /** Base tables plus the result tables of the views in {@link TestViews}, typed as PostgreSQL types them. */

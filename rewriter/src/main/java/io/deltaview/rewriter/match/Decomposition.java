@@ -93,6 +93,6 @@ record Decomposition(List<RelNode> upper, QueryBlock block) {
   }
 
   private static List<RexNode> identity(RelNode rel) {
-    return rel.getCluster().getRexBuilder().identityProjects(rel.getRowType()).stream().map(r -> (RexNode) r).toList();
+    return rel.getCluster().getRexBuilder().identityProjects(rel.getRowType());
   }
 }

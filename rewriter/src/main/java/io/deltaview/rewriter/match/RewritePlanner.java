@@ -71,6 +71,11 @@ public final class RewritePlanner {
       return RewriteDecision.passThrough(sql, "uses volatile function " + volatileFunction + "()",
           baseTables, parameters);
     }
+    String zoned = TimeZoneSafety.firstZoneDependentExpression(rel);
+    if (zoned != null) {
+      return RewriteDecision.passThrough(sql, "depends on the session time zone: " + zoned, baseTables,
+          parameters);
+    }
     if (views.isEmpty()) {
       return RewriteDecision.passThrough(sql, "no incremental views registered", baseTables, parameters);
     }
@@ -83,8 +88,9 @@ public final class RewritePlanner {
       return RewriteDecision.passThrough(sql, "unsure of column labels: count differs from the plan",
           baseTables, parameters);
     }
+    String exactDigest = ViewMatcher.exactMatchDigest(rel);
     for (CompiledView view : views) {
-      MatchResult exact = ViewMatcher.matchExactly(rel, view);
+      MatchResult exact = ViewMatcher.matchExactly(rel, exactDigest, view);
       if (exact.matched()) {
         Accepted a = accept(sql, exact, view, rel, root, finalLabels, baseTables, parameters);
         if (a.decision() != null) {
@@ -160,7 +166,7 @@ public final class RewritePlanner {
     }
     if (isOrdered(original) && !rendered.orderedAtTop()) {
       // An ORDER BY that ends up inside a subquery would not order the outer result in PostgreSQL.
-      return ORDER_NOT_TOP;
+      return ORDER_NOT_TOP + " in " + rendered.sql();
     }
     RelRoot check;
     try {

@@ -119,8 +119,10 @@ final class ViewMatcher {
     List<RelBuilder.AggCall> calls = new ArrayList<>();
     for (int i = 0; i < q.calls().size(); i++) {
       QueryBlock.Agg agg = q.calls().get(i);
-      calls.add(b.aggregateCall(agg.call().getAggregation(), agg.call().isDistinct(), false, null,
-          agg.call().getName(), argPositions.get(i).stream().map(p -> (RexNode) b.field(p)).toList()));
+      calls.add(b.aggregateCall(agg.call().getAggregation(),
+              argPositions.get(i).stream().map(p -> (RexNode) b.field(p)).toList())
+          .distinct(agg.call().isDistinct())
+          .as(agg.call().getName()));
     }
     b.aggregate(b.groupKey(b.fields(ImmutableIntList.range(0, keys.size()))), calls);
     b.project(b.fields(), q.rowType().getFieldNames(), true);
@@ -249,11 +251,11 @@ final class ViewMatcher {
 
   /**
    * Exact match: the query's plan, minus a top-level ORDER BY/LIMIT, is the view's plan up to names, so the
-   * result table's rows are the answer (sorted again when the query sorts).
+   * result table's rows are the answer (sorted again when the query sorts). {@code coreDigest} is
+   * {@link #exactMatchDigest} of the query.
    */
-  static MatchResult matchExactly(RelNode query, CompiledView view) {
-    RelNode core = query instanceof Sort ? query.getInput(0) : query;
-    if (!PlanDigest.of(core).equals(view.planDigest())) {
+  static MatchResult matchExactly(RelNode query, String coreDigest, CompiledView view) {
+    if (!coreDigest.equals(view.planDigest())) {
       return MatchResult.fail("not the view's query");
     }
     RelNode scan = LogicalTableScan.create(query.getCluster(), view.resultRelTable(), List.of());
@@ -261,6 +263,11 @@ final class ViewMatcher {
       return MatchResult.of(LogicalSort.create(scan, s.getCollation(), s.offset, s.fetch));
     }
     return MatchResult.of(scan);
+  }
+
+  /** The digest {@link #matchExactly} compares: the plan without a top-level sort, names removed. */
+  static String exactMatchDigest(RelNode query) {
+    return PlanDigest.of(query instanceof Sort ? query.getInput(0) : query);
   }
 
   /** Re-applies the query's operators above its block, with input references retyped to the new input. */
@@ -278,7 +285,8 @@ final class ViewMatcher {
       };
       if (op instanceof Project p) {
         current = LogicalProject.create(input, List.of(),
-            p.getProjects().stream().map(e -> e.accept(retype)).toList(), p.getRowType().getFieldNames());
+            p.getProjects().stream().map(e -> e.accept(retype)).toList(), p.getRowType().getFieldNames(),
+            Set.of());
       } else if (op instanceof Filter f) {
         current = LogicalFilter.create(input, f.getCondition().accept(retype));
       } else if (op instanceof Sort s) {

@@ -89,7 +89,8 @@ public final class SqlFrontEnd {
    */
   public SqlNode parse(String sql) throws SQLException {
     try {
-      SqlNode node = SqlParser.create(InfixCasts.rewrite(sql), PARSER_CONFIG).parseStmt();
+      SqlNode node = SqlParser.create(InfixCasts.rewrite(withoutTrailingSemicolon(sql)), PARSER_CONFIG)
+          .parseStmt();
       return node.accept(new PgFunctions.PgCallShuttle());
     } catch (SqlParseException e) {
       throw new SQLException("syntax error: " + firstLine(e.getMessage()), SqlStates.SYNTAX_ERROR, e);
@@ -129,7 +130,9 @@ public final class SqlFrontEnd {
             throw new UnsupportedOperationException("views are not expanded");
           },
           validator, newCatalogReader(), cluster, StandardConvertletTable.INSTANCE,
-          SqlToRelConverter.config().withExpand(true).withTrimUnusedFields(false));
+          SqlToRelConverter.config().withExpand(true).withTrimUnusedFields(false)
+              // Keep IN lists as predicates; the default turns 20+ values into a join with VALUES.
+              .withInSubQueryThreshold(Integer.MAX_VALUE));
       RelRoot relRoot = converter.convertQuery(validated, false, true);
       return relRoot.withRel(converter.decorrelate(validated, relRoot.rel));
     } catch (RuntimeException e) {
@@ -183,6 +186,12 @@ public final class SqlFrontEnd {
           SqlStates.UNDEFINED_COLUMN, e);
     }
     return new SQLException(message + where, SqlStates.SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION, e);
+  }
+
+  /** One statement may end in {@code ;}, as psql users tend to write it. */
+  private static String withoutTrailingSemicolon(String sql) {
+    String s = sql.stripTrailing();
+    return s.endsWith(";") ? s.substring(0, s.length() - 1) : sql;
   }
 
   private static String firstLine(String s) {

@@ -63,6 +63,23 @@ class SqlFrontEndTest {
   }
 
   @Test
+  void correlatedSubqueriesAreDecorrelated() throws SQLException {
+    String plan = plan("SELECT id, (SELECT max(amount) FROM orders o WHERE o.customer_id = c.id) FROM customers c "
+        + "WHERE EXISTS (SELECT 1 FROM orders o2 WHERE o2.customer_id = c.id)");
+    assertTrue(!plan.contains("Correlate") && plan.contains("LogicalJoin"), plan);
+  }
+
+  @Test
+  void longInListsStayPredicates() throws SQLException {
+    StringBuilder in = new StringBuilder("0");
+    for (int i = 1; i < 30; i++) {
+      in.append(", ").append(i);
+    }
+    String plan = plan("SELECT id FROM orders WHERE customer_id IN (" + in + ")");
+    assertTrue(!plan.contains("LogicalJoin") && !plan.contains("Values"), plan);
+  }
+
+  @Test
   void jdbcParametersAreAccepted() throws SQLException {
     String plan = plan("SELECT id FROM orders WHERE amount > ? AND status = ?");
     assertTrue(plan.contains("?0") && plan.contains("?1"), plan);
