@@ -3,6 +3,7 @@ package io.deltaview.it;
 import java.sql.Connection;
 import java.sql.Driver;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
@@ -25,6 +26,10 @@ public final class ShadedJarScenario {
   static final String VIEW = "region_totals";
   static final String QUERY = "SELECT c.region, count(*) AS n, sum(o.amount) AS total"
       + " FROM orders o JOIN customers c ON o.customer_id = c.id WHERE o.amount > 0 GROUP BY c.region";
+  static final String FILTERED = "SELECT c.region, count(*) AS n, sum(o.amount) AS total"
+      + " FROM orders o JOIN customers c ON o.customer_id = c.id WHERE o.amount > 0 AND c.region = ? GROUP BY c.region";
+  static final String ROLLUP = "SELECT count(*) AS n, sum(o.amount) AS total"
+      + " FROM orders o JOIN customers c ON o.customer_id = c.id WHERE o.amount > 0";
   static final long WAIT_MS = 60_000;
 
   private ShadedJarScenario() {
@@ -88,15 +93,26 @@ public final class ShadedJarScenario {
       assertFresh(dv, plain, "after the initial snapshot");
       List<List<String>> ordered = rows(dv, QUERY + " ORDER BY 1");
       check(ordered.size() == 3, "expected 3 regions, got " + ordered);
+      check(rewritten(dv, FILTERED.replace("?", "'north'")), "filter on a group key not rewritten");
+      check(rewritten(dv, ROLLUP), "roll-up to no grouping not rewritten");
+      try (PreparedStatement ps = dv.prepareStatement(FILTERED)) {
+        ps.setString(1, "north");
+        try (ResultSet rs = ps.executeQuery()) {
+          check(rs.next() && "north".equals(rs.getString(1)) && rs.getLong(2) > 0 && !rs.next(),
+              "prepared statement with a parameter through the driver");
+        }
+      }
+      check(rows(dv, ROLLUP).equals(rows(plain, ROLLUP)), "roll-up differs: " + rows(dv, ROLLUP)
+          + " vs " + rows(plain, ROLLUP));
 
       step("inserts, updates, deletes");
       exec(plain, "INSERT INTO customers VALUES (5, 'west')");
-      exec(plain, "INSERT INTO orders VALUES (1001, 5, 12.50), (1002, 5, 7.25), (1003, 2, 100.00)");
+      exec(plain, "INSERT INTO orders VALUES (1005, 5, 12.50), (1006, 5, 7.25), (1003, 2, 100.00)");
       exec(plain, "UPDATE orders SET amount = amount + 1 WHERE id % 10 = 0");
       exec(plain, "UPDATE orders SET customer_id = 3 WHERE id BETWEEN 20 AND 40");
       exec(plain, "UPDATE customers SET region = 'south' WHERE id = 4");
       exec(plain, "DELETE FROM orders WHERE id % 7 = 0");
-      exec(plain, "UPDATE orders SET amount = -1 WHERE id = 1002");
+      exec(plain, "UPDATE orders SET amount = -1 WHERE id = 1006");
       assertFresh(dv, plain, "after the changes");
       List<List<String>> regions = rows(dv, QUERY + " ORDER BY 1");
       check(regions.size() == 4 && "west".equals(regions.get(regions.size() - 1).get(0)),
@@ -144,6 +160,12 @@ public final class ShadedJarScenario {
       Thread.sleep(100);
     } while (System.currentTimeMillis() < deadline);
     throw new AssertionError("not fresh " + when + " within " + WAIT_MS + " ms: " + problem);
+  }
+
+  static boolean rewritten(Connection c, String query) throws SQLException {
+    List<String> plan = rows(c, "EXPLAIN INCREMENTAL " + query).get(0);
+    System.out.println("   EXPLAIN INCREMENTAL " + query + " -> " + plan);
+    return "t".equals(plan.get(0)) || "true".equals(plan.get(0));
   }
 
   static void step(String what) {
