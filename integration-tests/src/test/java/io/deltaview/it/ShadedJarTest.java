@@ -74,6 +74,12 @@ class ShadedJarTest {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx512m");
+    // e.g. -Ddeltaview.shaded.childJvmArgs=-Xlog:class+load:file=/tmp/classes.txt to see what the scenario loads
+    for (String arg : System.getProperty("deltaview.shaded.childJvmArgs", "").split("\\s+")) {
+      if (!arg.isEmpty()) {
+        cmd.add(arg);
+      }
+    }
     cmd.add("-cp");
     cmd.add(jar + File.pathSeparator + classes);
     cmd.add(ShadedJarScenario.class.getName());
