@@ -118,6 +118,36 @@ public final class ShadedJarScenario {
       check(regions.size() == 4 && "west".equals(regions.get(regions.size() - 1).get(0)),
           "expected east, north, south, west; got " + regions);
 
+      step("errors and pass-through (Calcite's validator and parser error paths and their resources)");
+      expectError(dv, "CREATE INCREMENTAL VIEW bad_outer AS SELECT o.id, c.region FROM orders o"
+          + " LEFT JOIN customers c ON o.customer_id = c.id", "0A000");
+      expectError(dv, "CREATE INCREMENTAL VIEW bad_missing AS SELECT id FROM no_such_table", "42P01");
+      expectError(dv, "CREATE INCREMENTAL VIEW bad_syntax AS SELEC id FROM orders", "42601");
+      for (String other : new String[] {
+          "SELECT $q$dollar$q$ AS s, 'a' ~ 'a' AS m",
+          "SELECT c.region, count(*) FILTER (WHERE o.amount > 10) AS n FROM orders o JOIN customers c"
+              + " ON o.customer_id = c.id GROUP BY c.region",
+          "SELECT c.region, count(*) AS n FROM orders o JOIN customers c ON o.customer_id = c.id"
+              + " WHERE o.amount > 0 AND no_such_column = 1 GROUP BY c.region"}) {
+        List<String> otherPlan = rows(dv, "EXPLAIN INCREMENTAL " + other).get(0);
+        System.out.println("   EXPLAIN INCREMENTAL " + other + " -> " + otherPlan);
+        check(!"t".equals(otherPlan.get(0)) && !"true".equals(otherPlan.get(0)) && otherPlan.get(3) != null
+            && !otherPlan.get(3).contains("MissingResource"), "unexpected plan for " + other + ": " + otherPlan);
+        String direct;
+        String served;
+        try {
+          direct = String.valueOf(sorted(rows(plain, other)));
+        } catch (SQLException e) {
+          direct = e.getSQLState();
+        }
+        try {
+          served = String.valueOf(sorted(rows(dv, other)));
+        } catch (SQLException e) {
+          served = e.getSQLState();
+        }
+        check(direct.equals(served), "pass-through of " + other + ": " + served + " instead of " + direct);
+      }
+
       step("SHOW INCREMENTAL VIEWS");
       List<List<String>> show = rows(dv, "SHOW INCREMENTAL VIEWS");
       check(show.size() == 1, "SHOW INCREMENTAL VIEWS returned " + show);
@@ -166,6 +196,18 @@ public final class ShadedJarScenario {
     List<String> plan = rows(c, "EXPLAIN INCREMENTAL " + query).get(0);
     System.out.println("   EXPLAIN INCREMENTAL " + query + " -> " + plan);
     return "t".equals(plan.get(0)) || "true".equals(plan.get(0));
+  }
+
+  static void expectError(Connection c, String sql, String sqlState) {
+    try (Statement s = c.createStatement()) {
+      s.execute(sql);
+    } catch (SQLException e) {
+      System.out.println("   " + sql + " -> [" + e.getSQLState() + "] " + e.getMessage());
+      check(sqlState.equals(e.getSQLState()), sql + " failed with " + e.getSQLState() + " instead of " + sqlState
+          + ": " + e.getMessage());
+      return;
+    }
+    throw new AssertionError(sql + " succeeded; expected SQLState " + sqlState);
   }
 
   static void step(String what) {
