@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.locks.LockSupport;
+import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * The macro benchmarks, measured side by side in one run on the same data: (a) the demo report query directly
@@ -117,8 +118,36 @@ public final class Benchmarks {
         System.getProperty("os.name") + " " + System.getProperty("os.arch"),
         Runtime.getRuntime().maxMemory() >> 20);
     System.out.println("PostgreSQL: " + pgVersion);
-    System.out.println("Server: " + server.description() + " (same machine; fsync=off, synchronous_commit=off)");
+    System.out.println("Server: " + server.description() + " on the same machine; fsync=" + setting(plain, "fsync")
+        + ", synchronous_commit=" + setting(plain, "synchronous_commit") + ", wal_writer_delay="
+        + setting(plain, "wal_writer_delay"));
     System.out.println("All latencies are medians unless noted; the machine may be shared with other builds.");
+  }
+
+  private static String setting(Connection c, String name) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW " + name)) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
+  /**
+   * Makes the commits of {@code c}'s session wait for the WAL flush. The walsender decodes only flushed WAL, so
+   * with the server's {@code synchronous_commit=off} a commit reaches the slot only when the WAL writer next
+   * flushes (every {@code wal_writer_delay}); with {@code on} (PostgreSQL's default) it is sent right away.
+   */
+  private static void synchronousCommit(Connection c, boolean on) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("SET synchronous_commit = " + (on ? "on" : "off"));
+    }
+  }
+
+  /** Flushes the WAL written so far (a commit with an xid waits for its flush under synchronous_commit=on). */
+  private static void flushWal(Connection c) throws SQLException {
+    synchronousCommit(c, true);
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT txid_current()")) {
+      rs.next();
+    }
   }
 
   // ---------------------------------------------------------------- (a)
@@ -222,6 +251,7 @@ public final class Benchmarks {
     if (!engine.awaitCurrent(60_000)) {
       throw new IllegalStateException("engine did not catch up within 60 s");
     }
+    synchronousCommit(plain, true);
     int txns = Math.max(1, changeCount / CHANGES_PER_TXN);
     int inserts = CHANGES_PER_TXN / 2;
     int updates = CHANGES_PER_TXN - inserts;
@@ -261,9 +291,10 @@ public final class Benchmarks {
         rs.next();
         endLsn = rs.getString(1);
       }
+      flushWal(plain);
       long a0 = System.nanoTime();
       paused.close();
-      if (!engine.awaitCurrent(600_000)) {
+      if (!engine.awaitApplied(LogSequenceNumber.valueOf(endLsn), 600_000)) {
         throw new IllegalStateException("engine did not apply the backlog within 10 minutes");
       }
       applySeconds = seconds(a0);
@@ -300,7 +331,7 @@ public final class Benchmarks {
 
   /** Reads the slot from its start up to the end marker, counting row changes (inserts, updates, deletes). */
   private static long drain(ReplicationSlotReader reader, String endLsn) throws Exception {
-    long end = org.postgresql.replication.LogSequenceNumber.valueOf(endLsn).asLong();
+    long end = LogSequenceNumber.valueOf(endLsn).asLong();
     long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
     long count = 0;
     while (System.nanoTime() < deadline) {
@@ -342,7 +373,29 @@ public final class Benchmarks {
       region = rs.getString(1);
       month = rs.getString(2);
     }
+    long[] synced = commitToVisible(server, pgUrl, plain, region, month, orderId, samples, true, 0);
+    int asyncSamples = Math.max(1, samples / 10);
+    long[] async = commitToVisible(server, pgUrl, plain, region, month, orderId, asyncSamples, false, samples);
+    System.out.printf(Locale.ROOT, "(d) Commit -> visible in the result table, single-row transactions that change the"
+        + " view (polled every ~0.1 ms)%n");
+    printLatencies("writer synchronous_commit=on ", synced);
+    printLatencies("writer synchronous_commit=off", async);
+    System.out.println("    (the walsender sends only flushed WAL: with synchronous_commit=off a commit waits for the WAL"
+        + " writer, wal_writer_delay)");
+    System.out.println();
+  }
+
+  private static void printLatencies(String label, long[] nanos) {
+    Arrays.sort(nanos);
+    System.out.printf(Locale.ROOT, "    %s  %3d samples: p50 %6.1f ms  p90 %6.1f ms  p99 %6.1f ms  max %6.1f ms%n",
+        label, nanos.length, percentile(nanos, 0.50) / 1e6, percentile(nanos, 0.90) / 1e6,
+        percentile(nanos, 0.99) / 1e6, nanos[nanos.length - 1] / 1e6);
+  }
+
+  private static long[] commitToVisible(PostgresFixture server, String pgUrl, Connection plain, String region,
+      String month, int orderId, int samples, boolean synchronous, int idOffset) throws SQLException {
     long[] nanos = new long[samples];
+    synchronousCommit(plain, synchronous);
     try (Connection poller = server.connect(pgUrl);
          PreparedStatement read = poller.prepareStatement("SELECT lines FROM " + VIEW
              + " WHERE region = ? AND month = ?::timestamp");
@@ -351,7 +404,7 @@ public final class Benchmarks {
       read.setString(2, month);
       long lines = readLines(read);
       for (int i = 0; i < samples; i++) {
-        insert.setInt(1, VISIBLE_ID_BASE + i);
+        insert.setInt(1, VISIBLE_ID_BASE + idOffset + i);
         insert.setInt(2, orderId);
         insert.executeUpdate(); // autocommit: a single-row transaction
         long t0 = System.nanoTime();
@@ -365,13 +418,10 @@ public final class Benchmarks {
         nanos[i] = System.nanoTime() - t0;
         lines = want;
       }
+    } finally {
+      synchronousCommit(plain, true);
     }
-    Arrays.sort(nanos);
-    System.out.printf(Locale.ROOT, "(d) Commit -> visible in the result table, %d single-row transactions"
-        + " (poll every ~0.1 ms)%n", samples);
-    System.out.printf(Locale.ROOT, "    p50 %.1f ms   p90 %.1f ms   p99 %.1f ms   max %.1f ms%n%n",
-        percentile(nanos, 0.50) / 1e6, percentile(nanos, 0.90) / 1e6, percentile(nanos, 0.99) / 1e6,
-        nanos[nanos.length - 1] / 1e6);
+    return nanos;
   }
 
   private static long readLines(PreparedStatement read) throws SQLException {

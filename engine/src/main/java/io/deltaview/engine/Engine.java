@@ -655,6 +655,24 @@ public final class Engine implements AutoCloseable {
     return resume::countDown;
   }
 
+  /**
+   * Waits until the apply loop has applied the stream up to {@code lsn} (e.g. a position the caller read after
+   * its own writes). False on timeout or if no loop runs. For benchmarks and tests; queries use
+   * {@link #awaitCurrent}.
+   */
+  public boolean awaitApplied(LogSequenceNumber lsn, long timeoutMs) {
+    ApplyLoop l = loop;
+    if (l == null || !l.isRunning()) {
+      return false;
+    }
+    try {
+      return l.awaitPosition(lsn.asLong(), timeoutMs);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
   private synchronized void stopStreaming() {
     if (loop != null) {
       loop.stop();
