@@ -145,7 +145,7 @@ public final class Demo {
     return times.get(times.size() / 2);
   }
 
-  private static String compare(Connection plain, Connection dv) throws SQLException {
+  static String compare(Connection plain, Connection dv) throws SQLException {
     List<String> a = rows(plain, QUERY);
     List<String> b = rows(dv, QUERY);
     return a.equals(b) ? null : "direct " + a.size() + " rows, served " + b.size() + " rows differ";

@@ -27,10 +27,12 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.postgresql.replication.LogSequenceNumber;
 
 /**
@@ -613,6 +615,58 @@ public final class Engine implements AutoCloseable {
     }
     try {
       return l.awaitPosition(watermark, timeoutMs);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /**
+   * For benchmarks and tests only: holds the apply loop between two source transactions until the returned
+   * handle is closed, so that a backlog builds up in the slot. The reader keeps the walsender alive meanwhile.
+   * Returns once the loop is actually holding. Closing the engine while paused waits for the handle.
+   */
+  public AutoCloseable pauseApplying() throws SQLException {
+    CountDownLatch holding = new CountDownLatch(1);
+    CountDownLatch resume = new CountDownLatch(1);
+    ApplyLoop l = loop;
+    if (l == null || !l.isRunning()) {
+      throw new SQLException("Deltaview: no apply loop is running", "55000");
+    }
+    l.submit(() -> {
+      holding.countDown();
+      try {
+        resume.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    try {
+      while (!holding.await(200, TimeUnit.MILLISECONDS)) {
+        if (!l.isRunning()) {
+          throw new SQLException("Deltaview: the apply loop stopped: " + l.failure(), "XX000", l.failure());
+        }
+      }
+    } catch (InterruptedException e) {
+      resume.countDown();
+      Thread.currentThread().interrupt();
+      throw new SQLException("interrupted while pausing the apply loop", "57014", e);
+    }
+    return resume::countDown;
+  }
+
+  /**
+   * Waits until the apply loop has applied the stream up to {@code lsn} (e.g. a position the caller read after
+   * its own writes). False on timeout or if no loop runs. For benchmarks and tests; queries use
+   * {@link #awaitCurrent}.
+   */
+  public boolean awaitApplied(LogSequenceNumber lsn, long timeoutMs) {
+    ApplyLoop l = loop;
+    if (l == null || !l.isRunning()) {
+      return false;
+    }
+    try {
+      return l.awaitPosition(lsn.asLong(), timeoutMs);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;

@@ -1,0 +1,454 @@
+package io.deltaview.benchmarks;
+
+import io.deltaview.engine.Engine;
+import io.deltaview.engine.EngineRegistry;
+import io.deltaview.engine.cdc.PgOutputMessage;
+import io.deltaview.engine.cdc.ReplicationEvent;
+import io.deltaview.engine.cdc.ReplicationSlotReader;
+import io.deltaview.engine.cdc.SlotManager;
+import io.deltaview.it.fixture.PostgresFixture;
+import io.deltaview.it.fixture.ShopWorkload;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.locks.LockSupport;
+import org.postgresql.replication.LogSequenceNumber;
+
+/**
+ * The macro benchmarks, measured side by side in one run on the same data: (a) the demo report query directly
+ * vs through Deltaview, (b) the driver's overhead on queries no view answers, (c) the engine's maintenance
+ * throughput next to the raw rate of reading the same changes off a replication slot, and (d) commit → visible
+ * latency. Plain pgjdbc on the same server is the baseline throughout.
+ *
+ * <p>Sizes: {@code -Ddeltaview.bench.lines} (order lines, default 1M), {@code -Ddeltaview.bench.changes}
+ * (row changes for (c), default 200k), {@code -Ddeltaview.bench.lookups} (executions per side and query in
+ * (b), default 20k), {@code -Ddeltaview.bench.visible} (samples for (d), default 200).
+ */
+public final class Benchmarks {
+
+  private static final String VIEW = "revenue_by_region_month";
+  private static final String PUBLICATION = "deltaview_pub";
+  private static final String RAW_SLOT = "deltaview_bench_raw";
+  private static final String END_MARKER = "deltaview.bench.end";
+  private static final int CUSTOMERS = 20_000;
+  private static final int CHANGES_PER_TXN = 1_000;
+  /** New order-line ids for (c) and (d) start here, far above the loaded ones. */
+  private static final int LOAD_ID_BASE = 500_000_000;
+  private static final int VISIBLE_ID_BASE = 900_000_000;
+
+  private static final String POINT_LOOKUP = "SELECT name, region FROM customers WHERE id = ?";
+  private static final String SMALL_JOIN = "SELECT o.status, c.region FROM orders o"
+      + " JOIN customers c ON c.id = o.customer_id WHERE o.id = ?";
+
+  private Benchmarks() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    int lines = Integer.getInteger("deltaview.bench.lines", 1_000_000);
+    int changes = Integer.getInteger("deltaview.bench.changes", 200_000);
+    int lookups = Integer.getInteger("deltaview.bench.lookups", 20_000);
+    int visible = Integer.getInteger("deltaview.bench.visible", 200);
+    try {
+      run(lines, changes, lookups, visible);
+    } finally {
+      PostgresFixture.stopIfStarted();
+    }
+    System.exit(0);
+  }
+
+  static void run(int lineCount, int changeCount, int lookups, int visibleSamples) throws Exception {
+    long start = System.nanoTime();
+    PostgresFixture server = PostgresFixture.get();
+    String pgUrl = server.createDatabase("bench");
+    String dvUrl = "jdbc:deltaview:" + pgUrl.substring("jdbc:".length());
+    int orderCount = lineCount / 5;
+    try (Connection plain = server.connect(pgUrl)) {
+      printHeader(plain, server);
+      ShopWorkload.createSchema(plain);
+      long t0 = System.nanoTime();
+      new ShopWorkload(42).load(plain, CUSTOMERS, orderCount, lineCount, n -> { });
+      System.out.printf(Locale.ROOT, "Data: %,d customers, %,d orders, %,d order lines, loaded in %.1f s%n",
+          CUSTOMERS, orderCount, lineCount, seconds(t0));
+      try (Connection dv = DriverManager.getConnection(dvUrl, server.credentials());
+           Statement s = dv.createStatement()) {
+        long c0 = System.nanoTime();
+        s.execute("CREATE INCREMENTAL VIEW " + VIEW + " AS " + Demo.QUERY);
+        System.out.printf(Locale.ROOT, "View %s ready in %.1f s (snapshot of the 3 tables)%n%n", VIEW, seconds(c0));
+        Engine engine = EngineRegistry.existing(pgUrl);
+        if (engine == null) {
+          throw new IllegalStateException("no embedded engine for " + pgUrl);
+        }
+
+        reportQuery(plain, dv);
+        reportPassThrough(plain, dv, lookups, orderCount);
+        reportThroughput(server, pgUrl, plain, engine, changeCount, lineCount, orderCount);
+        reportVisibility(server, pgUrl, plain, engine, visibleSamples);
+
+        if (!engine.awaitCurrent(60_000)) {
+          throw new IllegalStateException("engine did not catch up within 60 s");
+        }
+        String check = Demo.compare(plain, dv);
+        System.out.println("Result through Deltaview equals PostgreSQL's own answer after all changes: "
+            + (check == null ? "yes" : check));
+        s.execute("DROP INCREMENTAL VIEW " + VIEW);
+        if (check != null) {
+          throw new IllegalStateException("benchmark result mismatch: " + check);
+        }
+      }
+    }
+    System.out.printf(Locale.ROOT, "Total run time %.0f s%n", seconds(start));
+  }
+
+  private static void printHeader(Connection plain, PostgresFixture server) throws SQLException {
+    String pgVersion;
+    try (Statement s = plain.createStatement(); ResultSet rs = s.executeQuery("SELECT version()")) {
+      rs.next();
+      pgVersion = rs.getString(1);
+    }
+    System.out.println("Deltaview benchmarks");
+    System.out.printf(Locale.ROOT, "Machine: %d cores (Runtime.availableProcessors), %s %s (%s), max heap %d MB%n",
+        Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"), Runtime.version(),
+        System.getProperty("os.name") + " " + System.getProperty("os.arch"),
+        Runtime.getRuntime().maxMemory() >> 20);
+    System.out.println("PostgreSQL: " + pgVersion);
+    System.out.println("Server: " + server.description() + " on the same machine; fsync=" + setting(plain, "fsync")
+        + ", synchronous_commit=" + setting(plain, "synchronous_commit") + ", wal_writer_delay="
+        + setting(plain, "wal_writer_delay"));
+    System.out.println("All latencies are medians unless noted; the machine may be shared with other builds.");
+  }
+
+  private static String setting(Connection c, String name) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW " + name)) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
+  /**
+   * Makes the commits of {@code c}'s session wait for the WAL flush. The walsender decodes only flushed WAL, so
+   * with the server's {@code synchronous_commit=off} a commit reaches the slot only when the WAL writer next
+   * flushes (every {@code wal_writer_delay}); with {@code on} (PostgreSQL's default) it is sent right away.
+   */
+  private static void synchronousCommit(Connection c, boolean on) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("SET synchronous_commit = " + (on ? "on" : "off"));
+    }
+  }
+
+  /** Flushes the WAL written so far (a commit with an xid waits for its flush under synchronous_commit=on). */
+  private static void flushWal(Connection c) throws SQLException {
+    synchronousCommit(c, true);
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT txid_current()")) {
+      rs.next();
+    }
+  }
+
+  // ---------------------------------------------------------------- (a)
+
+  private static void reportQuery(Connection plain, Connection dv) throws SQLException {
+    try (Statement s = dv.createStatement(); ResultSet rs = s.executeQuery("EXPLAIN INCREMENTAL " + Demo.QUERY)) {
+      rs.next();
+      if (!rs.getBoolean("rewritten")) {
+        throw new IllegalStateException("the demo query is not rewritten: " + rs.getString("reason"));
+      }
+    }
+    Demo.medianMillis(plain, Demo.QUERY, 1);
+    Demo.medianMillis(dv, Demo.QUERY, 50);
+    int directRuns = 7;
+    int servedRuns = 300;
+    double direct = Demo.medianMillis(plain, Demo.QUERY, directRuns);
+    double served = Demo.medianMillis(dv, Demo.QUERY, servedRuns);
+    System.out.println("(a) Demo query (revenue per region per month, 3-table join + group by)");
+    System.out.printf(Locale.ROOT, "    plain pgjdbc, on the base tables:  median %9.3f ms  (%d runs)%n", direct,
+        directRuns);
+    System.out.printf(Locale.ROOT, "    through Deltaview (result table):  median %9.3f ms  (%d runs)%n", served,
+        servedRuns);
+    System.out.printf(Locale.ROOT, "    ratio plain / Deltaview: %.0fx%n%n", direct / served);
+  }
+
+  // ---------------------------------------------------------------- (b)
+
+  private static void reportPassThrough(Connection plain, Connection dv, int lookups, int orderCount)
+      throws SQLException {
+    System.out.println("(b) Queries no view answers (prepared, pass-through), plain pgjdbc vs Deltaview driver,");
+    System.out.printf(Locale.ROOT, "    interleaved in rounds, %,d timed executions each after warm-up%n", lookups);
+    for (String[] q : new String[][] {{"point lookup", POINT_LOOKUP, Integer.toString(CUSTOMERS)},
+        {"small join  ", SMALL_JOIN, Integer.toString(orderCount)}}) {
+      try (Statement s = dv.createStatement(); ResultSet rs = s.executeQuery("EXPLAIN INCREMENTAL " + q[1])) {
+        rs.next();
+        if (rs.getBoolean("rewritten")) {
+          throw new IllegalStateException("expected pass-through, but rewritten: " + q[1]);
+        }
+      }
+      long[][] times = interleaved(plain, dv, q[1], Integer.parseInt(q[2]), lookups);
+      double raw = median(times[0]) / 1e3;
+      double wrapped = median(times[1]) / 1e3;
+      System.out.printf(Locale.ROOT, "    %s  plain %7.1f µs   Deltaview %7.1f µs   ratio %.3f (goal <= 1.03)"
+          + "   [means %.1f / %.1f µs]%n", q[0], raw, wrapped, wrapped / raw, mean(times[0]) / 1e3,
+          mean(times[1]) / 1e3);
+      System.out.println("      " + q[1]);
+    }
+    System.out.println();
+  }
+
+  /** Per-execution nanos of the same id sequence on both connections: [0] plain, [1] Deltaview. */
+  private static long[][] interleaved(Connection plain, Connection dv, String sql, int maxId, int n)
+      throws SQLException {
+    int rounds = 40;
+    int perRound = Math.max(1, n / rounds);
+    int total = perRound * rounds;
+    int[] ids = new Random(7).ints(total, 1, maxId + 1).toArray();
+    long[] rawTimes = new long[total];
+    long[] dvTimes = new long[total];
+    try (PreparedStatement raw = plain.prepareStatement(sql); PreparedStatement wrapped = dv.prepareStatement(sql)) {
+      long[] sink = new long[1];
+      for (int w = 0; w < 5_000; w++) {
+        sink[0] += execute(raw, ids[w % total]);
+        sink[0] += execute(wrapped, ids[w % total]);
+      }
+      for (int r = 0; r < rounds; r++) {
+        boolean dvFirst = (r & 1) == 1;
+        for (int side = 0; side < 2; side++) {
+          boolean useDv = (side == 0) == dvFirst;
+          PreparedStatement ps = useDv ? wrapped : raw;
+          long[] out = useDv ? dvTimes : rawTimes;
+          for (int i = r * perRound; i < (r + 1) * perRound; i++) {
+            long t0 = System.nanoTime();
+            sink[0] += execute(ps, ids[i]);
+            out[i] = System.nanoTime() - t0;
+          }
+        }
+      }
+      if (sink[0] == 42) {
+        System.out.print("");
+      }
+    }
+    return new long[][] {rawTimes, dvTimes};
+  }
+
+  private static int execute(PreparedStatement ps, int id) throws SQLException {
+    ps.setInt(1, id);
+    int h = 0;
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        h += rs.getString(1).length() + rs.getString(2).length();
+      }
+    }
+    return h;
+  }
+
+  // ---------------------------------------------------------------- (c)
+
+  private static void reportThroughput(PostgresFixture server, String pgUrl, Connection plain, Engine engine,
+      int changeCount, int lineCount, int orderCount) throws Exception {
+    if (!engine.awaitCurrent(60_000)) {
+      throw new IllegalStateException("engine did not catch up within 60 s");
+    }
+    synchronousCommit(plain, true);
+    int txns = Math.max(1, changeCount / CHANGES_PER_TXN);
+    int inserts = CHANGES_PER_TXN / 2;
+    int updates = CHANGES_PER_TXN - inserts;
+    try (Statement s = plain.createStatement()) {
+      s.execute("SELECT pg_create_logical_replication_slot('" + RAW_SLOT + "', '" + SlotManager.PLUGIN + "')");
+    }
+    String endLsn;
+    double writeSeconds;
+    double applySeconds;
+    try (AutoCloseable paused = engine.pauseApplying()) {
+      long w0 = System.nanoTime();
+      plain.setAutoCommit(false);
+      try (PreparedStatement insert = plain.prepareStatement("INSERT INTO order_lines"
+              + " SELECT g, 1 + (g::bigint * 7919) % ?, 'kiwi', 1 + g % 9, 12.50, NULL FROM generate_series(?, ?) g");
+           PreparedStatement move = plain.prepareStatement("UPDATE order_lines"
+              + " SET order_id = 1 + (order_id * 31 + ?) % ?, qty = qty + 1 WHERE id BETWEEN ? AND ?")) {
+        for (int t = 0; t < txns; t++) {
+          int from = LOAD_ID_BASE + t * inserts + 1;
+          insert.setInt(1, orderCount);
+          insert.setInt(2, from);
+          insert.setInt(3, from + inserts - 1);
+          insert.executeUpdate();
+          int firstMoved = 1 + (int) ((long) t * updates % Math.max(1, lineCount - updates));
+          move.setInt(1, t);
+          move.setInt(2, orderCount);
+          move.setInt(3, firstMoved);
+          move.setInt(4, firstMoved + updates - 1);
+          move.executeUpdate();
+          plain.commit();
+        }
+      } finally {
+        plain.setAutoCommit(true);
+      }
+      writeSeconds = seconds(w0);
+      try (Statement s = plain.createStatement();
+           ResultSet rs = s.executeQuery("SELECT pg_logical_emit_message(false, '" + END_MARKER + "', '')::text")) {
+        rs.next();
+        endLsn = rs.getString(1);
+      }
+      flushWal(plain);
+      long a0 = System.nanoTime();
+      paused.close();
+      if (!engine.awaitApplied(LogSequenceNumber.valueOf(endLsn), 600_000)) {
+        throw new IllegalStateException("engine did not apply the backlog within 10 minutes");
+      }
+      applySeconds = seconds(a0);
+    }
+
+    long counted;
+    double readSeconds;
+    ReplicationSlotReader reader = ReplicationSlotReader.start(pgUrl, server.credentials(),
+        ReplicationSlotReader.Options.of(RAW_SLOT, PUBLICATION));
+    try {
+      long r0 = System.nanoTime();
+      counted = drain(reader, endLsn);
+      readSeconds = seconds(r0);
+    } finally {
+      reader.close();
+      SlotManager.dropSlotIfExists(plain, RAW_SLOT);
+    }
+    long expected = (long) txns * CHANGES_PER_TXN;
+    if (counted != expected) {
+      throw new IllegalStateException("read " + counted + " row changes off the slot, expected " + expected);
+    }
+    double engineRate = counted / applySeconds;
+    double rawRate = counted / readSeconds;
+    System.out.printf(Locale.ROOT, "(c) Maintenance throughput: %,d row changes in %d transactions of %,d"
+        + " (%d inserts + %d updates moving lines between orders)%n", counted, txns, CHANGES_PER_TXN, inserts, updates);
+    System.out.printf(Locale.ROOT, "    writer committed them in %.1f s (%,.0f changes/s) with the apply loop paused%n",
+        writeSeconds, counted / writeSeconds);
+    System.out.printf(Locale.ROOT, "    engine applied the backlog:          %6.2f s  %,10.0f changes/s%n", applySeconds,
+        engineRate);
+    System.out.printf(Locale.ROOT, "    raw read of the same backlog (slot):  %6.2f s  %,10.0f changes/s%n", readSeconds,
+        rawRate);
+    System.out.printf(Locale.ROOT, "    ratio engine / raw: %.2f (goal >= 0.9)%n%n", engineRate / rawRate);
+  }
+
+  /** Reads the slot from its start up to the end marker, counting row changes (inserts, updates, deletes). */
+  private static long drain(ReplicationSlotReader reader, String endLsn) throws Exception {
+    long end = LogSequenceNumber.valueOf(endLsn).asLong();
+    long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+    long count = 0;
+    while (System.nanoTime() < deadline) {
+      ReplicationEvent event = reader.poll(Duration.ofSeconds(1));
+      if (event instanceof ReplicationEvent.Failed f) {
+        throw new IllegalStateException("raw slot read failed: " + f.cause(), f.cause());
+      }
+      if (!(event instanceof ReplicationEvent.Change change)) {
+        continue;
+      }
+      PgOutputMessage m = change.message();
+      if (m instanceof PgOutputMessage.Insert || m instanceof PgOutputMessage.Update
+          || m instanceof PgOutputMessage.Delete) {
+        count++;
+      } else if (m instanceof PgOutputMessage.Commit c) {
+        reader.confirm(c.endLsn());
+      } else if (m instanceof PgOutputMessage.LogicalMessage lm && END_MARKER.equals(lm.prefix())
+          && lm.lsn().asLong() >= end) {
+        return count;
+      }
+    }
+    throw new IllegalStateException("end marker " + endLsn + " not reached on the raw slot within 10 minutes");
+  }
+
+  // ---------------------------------------------------------------- (d)
+
+  private static void reportVisibility(PostgresFixture server, String pgUrl, Connection plain, Engine engine,
+      int samples) throws Exception {
+    if (!engine.awaitCurrent(60_000)) {
+      throw new IllegalStateException("engine did not catch up within 60 s");
+    }
+    String region;
+    String month;
+    int orderId = 1;
+    try (Statement s = plain.createStatement(); ResultSet rs = s.executeQuery("SELECT c.region,"
+        + " date_trunc('month', o.created_at)::text FROM orders o JOIN customers c ON c.id = o.customer_id"
+        + " WHERE o.id = " + orderId)) {
+      rs.next();
+      region = rs.getString(1);
+      month = rs.getString(2);
+    }
+    long[] synced = commitToVisible(server, pgUrl, plain, region, month, orderId, samples, true, 0);
+    int asyncSamples = Math.max(1, samples / 10);
+    long[] async = commitToVisible(server, pgUrl, plain, region, month, orderId, asyncSamples, false, samples);
+    System.out.printf(Locale.ROOT, "(d) Commit -> visible in the result table, single-row transactions that change the"
+        + " view (polled every ~0.1 ms)%n");
+    printLatencies("writer synchronous_commit=on ", synced);
+    printLatencies("writer synchronous_commit=off", async);
+    System.out.println("    (the walsender sends only flushed WAL: with synchronous_commit=off a commit waits for the WAL"
+        + " writer, wal_writer_delay)");
+    System.out.println();
+  }
+
+  private static void printLatencies(String label, long[] nanos) {
+    Arrays.sort(nanos);
+    System.out.printf(Locale.ROOT, "    %s  %3d samples: p50 %6.1f ms  p90 %6.1f ms  p99 %6.1f ms  max %6.1f ms%n",
+        label, nanos.length, percentile(nanos, 0.50) / 1e6, percentile(nanos, 0.90) / 1e6,
+        percentile(nanos, 0.99) / 1e6, nanos[nanos.length - 1] / 1e6);
+  }
+
+  private static long[] commitToVisible(PostgresFixture server, String pgUrl, Connection plain, String region,
+      String month, int orderId, int samples, boolean synchronous, int idOffset) throws SQLException {
+    long[] nanos = new long[samples];
+    synchronousCommit(plain, synchronous);
+    try (Connection poller = server.connect(pgUrl);
+         PreparedStatement read = poller.prepareStatement("SELECT lines FROM " + VIEW
+             + " WHERE region = ? AND month = ?::timestamp");
+         PreparedStatement insert = plain.prepareStatement("INSERT INTO order_lines VALUES (?, ?, 'fig', 1, 10, NULL)")) {
+      read.setString(1, region);
+      read.setString(2, month);
+      long lines = readLines(read);
+      for (int i = 0; i < samples; i++) {
+        insert.setInt(1, VISIBLE_ID_BASE + idOffset + i);
+        insert.setInt(2, orderId);
+        insert.executeUpdate(); // autocommit: a single-row transaction
+        long t0 = System.nanoTime();
+        long want = lines + 1;
+        while (readLines(read) != want) {
+          if (System.nanoTime() - t0 > 30_000_000_000L) {
+            throw new IllegalStateException("change not visible after 30 s");
+          }
+          LockSupport.parkNanos(100_000);
+        }
+        nanos[i] = System.nanoTime() - t0;
+        lines = want;
+      }
+    } finally {
+      synchronousCommit(plain, true);
+    }
+    return nanos;
+  }
+
+  private static long readLines(PreparedStatement read) throws SQLException {
+    try (ResultSet rs = read.executeQuery()) {
+      return rs.next() ? rs.getLong(1) : 0;
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private static double median(long[] values) {
+    return percentile(values, 0.5);
+  }
+
+  /** Nearest-rank percentile; sorts a copy. */
+  private static double percentile(long[] values, double p) {
+    long[] sorted = values.clone();
+    Arrays.sort(sorted);
+    int rank = (int) Math.ceil(p * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, rank))];
+  }
+
+  private static double mean(long[] values) {
+    return Arrays.stream(values).average().orElse(0);
+  }
+
+  private static double seconds(long t0) {
+    return (System.nanoTime() - t0) / 1e9;
+  }
+}
