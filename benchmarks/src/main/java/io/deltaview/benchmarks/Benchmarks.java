@@ -47,6 +47,9 @@ public final class Benchmarks {
   private static final String SMALL_JOIN = "SELECT o.status, c.region FROM orders o"
       + " JOIN customers c ON c.id = o.customer_id WHERE o.id = ?";
 
+  /** Consumes query results so that the JIT cannot drop the reads being timed. */
+  private static volatile long blackhole;
+
   private Benchmarks() {
   }
 
@@ -208,10 +211,10 @@ public final class Benchmarks {
     long[] rawTimes = new long[total];
     long[] dvTimes = new long[total];
     try (PreparedStatement raw = plain.prepareStatement(sql); PreparedStatement wrapped = dv.prepareStatement(sql)) {
-      long[] sink = new long[1];
+      long sink = 0;
       for (int w = 0; w < 5_000; w++) {
-        sink[0] += execute(raw, ids[w % total]);
-        sink[0] += execute(wrapped, ids[w % total]);
+        sink += execute(raw, ids[w % total]);
+        sink += execute(wrapped, ids[w % total]);
       }
       for (int r = 0; r < rounds; r++) {
         boolean dvFirst = (r & 1) == 1;
@@ -221,14 +224,12 @@ public final class Benchmarks {
           long[] out = useDv ? dvTimes : rawTimes;
           for (int i = r * perRound; i < (r + 1) * perRound; i++) {
             long t0 = System.nanoTime();
-            sink[0] += execute(ps, ids[i]);
+            sink += execute(ps, ids[i]);
             out[i] = System.nanoTime() - t0;
           }
         }
       }
-      if (sink[0] == 42) {
-        System.out.print("");
-      }
+      blackhole = sink;
     }
     return new long[][] {rawTimes, dvTimes};
   }
