@@ -99,6 +99,23 @@ public final class Engine implements AutoCloseable {
     }
   }
 
+  /**
+   * Whether some session, in any process, holds the maintainer lock of {@code config}'s database: a process
+   * that only rewrites uses it to tell views that are being maintained from views whose maintainer died.
+   */
+  public static boolean maintainerAlive(Connection c, EngineConfig config) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
+        + " AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        + " AND classid = ?::oid AND objid = hashtext(?)::oid AND objsubid = 2)")) {
+      ps.setInt(1, LEADER_LOCK_CLASS);
+      ps.setString(2, config.database());
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getBoolean(1);
+      }
+    }
+  }
+
   static Connection connect(EngineConfig config) throws SQLException {
     Properties p = config.properties();
     p.setProperty("ApplicationName", "deltaview-engine");
