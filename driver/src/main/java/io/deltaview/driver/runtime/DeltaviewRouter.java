@@ -8,6 +8,9 @@ import io.deltaview.driver.route.Route;
 import io.deltaview.driver.route.SessionState;
 import io.deltaview.engine.Engine;
 import io.deltaview.engine.ViewStatus;
+import io.deltaview.engine.catalog.Catalog;
+import io.deltaview.engine.catalog.ViewRecord;
+import io.deltaview.engine.sink.SqlIdentifiers;
 import io.deltaview.rewriter.RewriteDecision;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -16,6 +19,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * Deltaview's routing for one connection: Deltaview commands are executed here; queries that a ready view
@@ -151,12 +155,22 @@ final class DeltaviewRouter implements QueryRouter {
             v.hits(), v.definition(), v.lastError(), v.origin()});
       }
     } else {
-      for (io.deltaview.engine.catalog.ViewRecord r : io.deltaview.engine.catalog.Catalog.loadViews(raw)) {
-        rows.add(new Object[] {r.qualifiedName(), r.status(), r.qualifiedName(), null, null, null, null,
-            r.definition(), r.lastError(), r.origin()});
+      // No engine here: what the catalog and the result tables say; lag and hits live in the maintainer.
+      LogSequenceNumber applied = Catalog.appliedLsn(raw, runtime.config().slotName());
+      for (ViewRecord r : Catalog.loadViews(raw)) {
+        String table = SqlIdentifiers.quote(r.schema(), r.name());
+        rows.add(new Object[] {r.qualifiedName(), r.status(), table, rowCount(raw, table), null,
+            applied == null ? null : applied.asString(), null, r.definition(), r.lastError(), r.origin()});
       }
     }
     return ResultSets.values(raw, SHOW_COLUMNS, SHOW_TYPES, rows);
+  }
+
+  private static long rowCount(Connection raw, String table) throws SQLException {
+    try (Statement s = raw.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table)) {
+      rs.next();
+      return rs.getLong(1);
+    }
   }
 
   private ResultSet explain(Connection raw, String query, SessionState session) throws SQLException {
