@@ -38,7 +38,6 @@ final class DeltaviewRouter implements QueryRouter {
 
   private final DatabaseRuntime runtime;
   private final DeltaviewOptions options;
-  private boolean searchPathChanged;
 
   DeltaviewRouter(DatabaseRuntime runtime, DeltaviewOptions options) {
     this.runtime = runtime;
@@ -51,8 +50,8 @@ final class DeltaviewRouter implements QueryRouter {
       IncrementalCommand command = IncrementalCommandParser.parse(sql);
       return new Route.Command(command.getClass().getSimpleName(), raw -> execute(command, raw, session));
     }
-    noteSessionChanges(sql);
-    if (searchPathChanged) {
+    noteSessionChanges(sql, session);
+    if (session.hasNameResolutionChanged()) {
       return new Route.PassThrough(sql);
     }
     RewriteDecision decision = runtime.rewrite(sql);
@@ -84,23 +83,37 @@ final class DeltaviewRouter implements QueryRouter {
   }
 
   /**
-   * DDL may change the tables views read (reload the schema); SET search_path changes how names resolve, so
-   * this connection stops rewriting rather than risk resolving a name to another table than PostgreSQL would.
+   * DDL may change the tables views read (reload the schema); SET search_path changes how names resolve (and
+   * so do SET ROLE / SESSION AUTHORIZATION, through {@code "$user"}, and {@code set_config('search_path', ...)}),
+   * so this connection stops rewriting rather than risk resolving a name to another table than PostgreSQL would.
    */
-  private void noteSessionChanges(String sql) {
+  private void noteSessionChanges(String sql, SessionState session) {
     int i = 0;
     while (i < sql.length() && Character.isWhitespace(sql.charAt(i))) {
       i++;
     }
     if (startsWithWord(sql, i, "SET") || startsWithWord(sql, i, "RESET")) {
       String lower = sql.toLowerCase(Locale.ROOT);
-      if (lower.contains("search_path") || lower.contains("schema")) {
-        searchPathChanged = true;
+      if (lower.contains("search_path") || lower.contains("schema") || lower.contains("role")
+          || lower.contains("authorization") || lower.contains(" all")) {
+        session.nameResolutionChanged();
       }
+    } else if (startsWithWord(sql, i, "SELECT") && mentionsSetConfig(sql)) {
+      session.nameResolutionChanged();
     } else if (startsWithWord(sql, i, "CREATE") || startsWithWord(sql, i, "ALTER") || startsWithWord(sql, i, "DROP")
         || startsWithWord(sql, i, "TRUNCATE")) {
       runtime.schemaChanged();
     }
+  }
+
+  /** Whether {@code sql} calls {@code set_config} (any case); visits only the underscores of the text. */
+  private static boolean mentionsSetConfig(String sql) {
+    for (int i = sql.indexOf('_'); i >= 0; i = sql.indexOf('_', i + 1)) {
+      if (i >= 3 && sql.regionMatches(true, i - 3, "set_config", 0, 10)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean startsWithWord(String s, int i, String word) {
@@ -178,8 +191,8 @@ final class DeltaviewRouter implements QueryRouter {
     Object[] row;
     if (!decision.rewritten()) {
       row = new Object[] {false, null, query, decision.reason()};
-    } else if (searchPathChanged) {
-      row = new Object[] {false, null, query, "this connection changed its search_path"};
+    } else if (session.hasNameResolutionChanged()) {
+      row = new Object[] {false, null, query, "this connection changed its search_path or role"};
     } else if (session.hasWrites() && decision.baseTables().stream().anyMatch(t -> {
       int dot = t.indexOf('.');
       return session.mayHaveWritten(t.substring(0, dot), t.substring(dot + 1));

@@ -100,25 +100,63 @@ class TransactionRoutingTest {
     }
   }
 
-  @Test
-  void setSearchPathStopsRewritingOnThatConnectionOnly() throws Exception {
+  /** Schema {@code other} with its own {@code orders}: a search_path that puts it first changes the answer. */
+  static void ensureShadowSchema() throws Exception {
     try (Connection plain = db.plain()) {
       exec(plain, "CREATE SCHEMA IF NOT EXISTS other");
       exec(plain, "CREATE TABLE IF NOT EXISTS other.orders (LIKE public.orders)");
+      exec(plain, "DELETE FROM other.orders");
       exec(plain, "INSERT INTO other.orders VALUES (1, 1, now()::timestamp, 'shadow', 1)");
     }
+  }
+
+  static final String UNQUALIFIED = "SELECT status, count(*) AS n, sum(amount) AS total FROM orders GROUP BY status";
+  static final List<List<String>> SHADOW = List.of(List.of("shadow", "1", "1.00"));
+
+  @Test
+  void setSearchPathStopsRewritingOnThatConnectionOnly() throws Exception {
+    ensureShadowSchema();
     try (Connection dv = strong(); Connection untouched = strong()) {
-      String query = "SELECT status, count(*) AS n, sum(amount) AS total FROM orders GROUP BY status";
-      assertEquals("t", explain(dv, query).get(0));
+      assertEquals("t", explain(dv, UNQUALIFIED).get(0));
       exec(dv, "SET search_path TO other, public");
-      assertEquals(List.of(List.of("shadow", "1", "1.00")), rows(dv, query),
+      assertEquals(SHADOW, rows(dv, UNQUALIFIED),
           "after SET search_path, orders is other.orders: the query must not read the public view");
-      List<String> plan = explain(dv, query);
+      List<String> plan = explain(dv, UNQUALIFIED);
       assertEquals("f", plan.get(0));
       assertTrue(plan.get(3).contains("search_path"), plan.get(3));
       long h0 = hits(untouched, VIEW_NAME);
-      rows(untouched, query);
+      rows(untouched, UNQUALIFIED);
       assertEquals(h0 + 1, hits(untouched, VIEW_NAME), "other connections keep being served");
+    }
+  }
+
+  @Test
+  void connectionSetSchemaStopsRewriting() throws Exception {
+    ensureShadowSchema();
+    try (Connection dv = strong()) {
+      assertEquals("t", explain(dv, UNQUALIFIED).get(0));
+      dv.setSchema("other"); // pgjdbc sends SET search_path itself, not through the statement path
+      assertEquals(SHADOW, rows(dv, UNQUALIFIED));
+    }
+  }
+
+  @Test
+  void setConfigOfTheSearchPathStopsRewriting() throws Exception {
+    ensureShadowSchema();
+    try (Connection dv = strong()) {
+      rows(dv, "SELECT SET_CONFIG('search_path', 'other, public', false)");
+      assertEquals(SHADOW, rows(dv, UNQUALIFIED));
+    }
+  }
+
+  @Test
+  void aCurrentSchemaPropertyResolvesNamesLikePostgres() throws Exception {
+    ensureShadowSchema();
+    try (Connection first = strong()) {
+      rows(first, UNQUALIFIED); // the runtime for this URL exists, resolving with the default search_path
+      try (Connection dv = db.deltaview("currentSchema", "other,public")) {
+        assertEquals(SHADOW, rows(dv, UNQUALIFIED), "currentSchema=other: orders is other.orders");
+      }
     }
   }
 }
