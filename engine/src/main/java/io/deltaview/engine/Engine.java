@@ -80,7 +80,12 @@ public final class Engine implements AutoCloseable {
             "55000");
       }
       Engine engine = new Engine(config, leader);
-      engine.resume();
+      try {
+        engine.resume();
+      } catch (SQLException | RuntimeException e) {
+        engine.close(); // a half-started apply loop must not keep the slot without the lock
+        throw e;
+      }
       return engine;
     } catch (SQLException | RuntimeException e) {
       leader.close();
@@ -226,8 +231,14 @@ public final class Engine implements AutoCloseable {
       applied = Catalog.appliedLsn(c, config.slotName());
     }
     sinkConnection = connect(config);
-    feed = ReplicationSlotReader.start(config.pgUrl(), config.properties(),
-        ReplicationSlotReader.Options.of(config.slotName(), config.publicationName()));
+    try {
+      feed = ReplicationSlotReader.start(config.pgUrl(), config.properties(),
+          ReplicationSlotReader.Options.of(config.slotName(), config.publicationName()));
+    } catch (SQLException | RuntimeException e) {
+      closeQuietly(sinkConnection); // e.g. the slot is still held by a previous maintainer's walsender
+      sinkConnection = null;
+      throw e;
+    }
     loop = new ApplyLoop(feed, sinkConnection, config.slotName(), applied,
         views -> loader.submit(() -> loadAndActivate(views)));
     loopThread = new Thread(loop, "deltaview-apply-" + config.database());

@@ -9,6 +9,7 @@ import io.deltaview.rewriter.QueryRewriter;
 import io.deltaview.rewriter.RewriteDecision;
 import io.deltaview.rewriter.ViewDefinition;
 import io.deltaview.rewriter.schema.CatalogSchema;
+import io.deltaview.rewriter.schema.TableInfo;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -17,6 +18,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -171,11 +173,33 @@ final class DatabaseRuntime {
       }
       List<ViewDefinition> definitions = new ArrayList<>();
       for (ViewRecord r : ready) {
+        if (!resolvesAlike(schema, r)) {
+          LOG.log(System.Logger.Level.DEBUG, "view " + r.qualifiedName() + " is not used by connections with"
+              + " search_path " + schema.searchPath() + ": its tables resolve differently there");
+          continue;
+        }
         definitions.add(new ViewDefinition(r.qualifiedName(), r.schema(), r.name(), r.definition(),
             Catalog.columnsOf(c, r.schema(), r.name()).stream().map(col -> col.name()).toList()));
       }
       rewriter = QueryRewriter.create(schema, definitions);
     }
+  }
+
+  /**
+   * Whether every base table of {@code view} is also what its bare name resolves to under this runtime's
+   * search_path. The rewriter parses view definitions with the connection's search_path, not the creator's:
+   * where a bare name means another table here (e.g. {@code currentSchema=other} and an {@code other.orders}),
+   * the view would match queries over that other table, so it is left out.
+   */
+  private static boolean resolvesAlike(CatalogSchema schema, ViewRecord view) {
+    for (String base : view.baseTables()) {
+      String[] parts = Catalog.splitQualified(base);
+      Optional<TableInfo> here = schema.resolve(parts[1]);
+      if (here.isPresent() && !here.get().schema().equals(parts[0])) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** What decides which views a runtime without an engine serves. */

@@ -57,6 +57,10 @@ class ConnectionLifecycleTest {
       try (PreparedStatement ps = dv.prepareStatement(VIEW)) {
         assertSame(dv, ps.getConnection());
       }
+      try (Statement s = dv.createStatement(); ResultSet rs = s.executeQuery("SHOW INCREMENTAL VIEWS")) {
+        assertSame(s, rs.getStatement(), "a command's result set belongs to the application's statement");
+        assertSame(dv, rs.getStatement().getConnection());
+      }
     }
   }
 
