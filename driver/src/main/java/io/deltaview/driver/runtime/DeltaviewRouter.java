@@ -61,6 +61,14 @@ final class DeltaviewRouter implements QueryRouter {
     return new Route.PassThrough(decision.sql());
   }
 
+  /** The result table of a view vanished under a rewrite: reload the views before the next rewrite. */
+  @Override
+  public void rewriteFailed(String sql, SQLException failure) {
+    LOG.log(System.Logger.Level.INFO, "a rewritten query failed (" + failure.getMessage()
+        + "); reloading the views and running the original query");
+    runtime.schemaChanged();
+  }
+
   /** Whether a rewrite may be used now: the transaction has not written its tables, and it is fresh enough. */
   private boolean servable(RewriteDecision decision, SessionState session) throws SQLException {
     if (session.hasWrites()) {
