@@ -82,7 +82,12 @@ public final class Engine implements AutoCloseable {
             "55000");
       }
       Engine engine = new Engine(config, leader);
-      engine.resume();
+      try {
+        engine.resume();
+      } catch (SQLException | RuntimeException e) {
+        engine.close(); // a half-started apply loop must not keep the slot without the lock
+        throw e;
+      }
       return engine;
     } catch (SQLException | RuntimeException e) {
       leader.close();
@@ -92,6 +97,23 @@ public final class Engine implements AutoCloseable {
 
   private static boolean tryLeaderLock(Connection c, EngineConfig config) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(?, hashtext(?))")) {
+      ps.setInt(1, LEADER_LOCK_CLASS);
+      ps.setString(2, config.database());
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getBoolean(1);
+      }
+    }
+  }
+
+  /**
+   * Whether some session, in any process, holds the maintainer lock of {@code config}'s database: a process
+   * that only rewrites uses it to tell views that are being maintained from views whose maintainer died.
+   */
+  public static boolean maintainerAlive(Connection c, EngineConfig config) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
+        + " AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        + " AND classid = ?::oid AND objid = hashtext(?)::oid AND objsubid = 2)")) {
       ps.setInt(1, LEADER_LOCK_CLASS);
       ps.setString(2, config.database());
       try (ResultSet rs = ps.executeQuery()) {
@@ -211,8 +233,14 @@ public final class Engine implements AutoCloseable {
       applied = Catalog.appliedLsn(c, config.slotName());
     }
     sinkConnection = connect(config);
-    feed = ReplicationSlotReader.start(config.pgUrl(), config.properties(),
-        ReplicationSlotReader.Options.of(config.slotName(), config.publicationName()));
+    try {
+      feed = ReplicationSlotReader.start(config.pgUrl(), config.properties(),
+          ReplicationSlotReader.Options.of(config.slotName(), config.publicationName()));
+    } catch (SQLException | RuntimeException e) {
+      closeQuietly(sinkConnection); // e.g. the slot is still held by a previous maintainer's walsender
+      sinkConnection = null;
+      throw e;
+    }
     loop = new ApplyLoop(feed, sinkConnection, config.slotName(), applied,
         views -> loader.submit(() -> loadAndActivate(views)));
     loopThread = new Thread(loop, "deltaview-apply-" + config.database());

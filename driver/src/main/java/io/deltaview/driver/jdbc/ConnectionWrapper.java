@@ -342,7 +342,8 @@ final class ConnectionWrapper implements Connection, DeltaviewWrapper {
 
   @Override
   public void setSchema(String schema) throws SQLException {
-    raw.setSchema(schema);
+    raw.setSchema(schema); // pgjdbc runs SET search_path itself, past the router
+    routing.session().nameResolutionChanged();
   }
 
   @Override

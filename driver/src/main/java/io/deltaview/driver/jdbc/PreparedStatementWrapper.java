@@ -195,7 +195,16 @@ class PreparedStatementWrapper extends AbstractStatementWrapper<PreparedStatemen
     if (route instanceof Route.PassThrough passThrough) {
       PreparedStatement target = rawFor(passThrough.sql());
       bindTo(target);
-      return call.run(target, passThrough.sql());
+      try {
+        return call.run(target, passThrough.sql());
+      } catch (SQLException e) {
+        if (!connection.routing().mayRunOriginalInstead(sql, passThrough.sql(), e)) {
+          throw e;
+        }
+        PreparedStatement original = rawFor(sql);
+        bindTo(original);
+        return call.run(original, sql);
+      }
     }
     return runCommand((Route.Command) route, expect);
   }

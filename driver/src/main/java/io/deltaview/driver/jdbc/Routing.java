@@ -50,6 +50,19 @@ final class Routing {
   }
 
   /**
+   * A rewritten statement failed because a table it reads does not exist: the view was dropped (by another
+   * process) before this JVM noticed. Tells the router, and answers whether the application's own SQL may run
+   * instead: only outside a transaction, since inside one the failure has aborted it.
+   */
+  boolean mayRunOriginalInstead(String original, String routed, SQLException failure) {
+    if (!DeltaviewSqlState.UNDEFINED_TABLE.equals(failure.getSQLState()) || routed.equals(original)) {
+      return false;
+    }
+    router.rewriteFailed(original, failure);
+    return !session.inTransaction();
+  }
+
+  /**
    * Updates the session for {@code sql}. Outside a transaction only a {@code BEGIN} can matter, so the
    * common autocommit case costs a look at the first keyword (plus a {@code ;} scan for scripts).
    */

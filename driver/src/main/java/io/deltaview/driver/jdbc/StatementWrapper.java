@@ -35,7 +35,14 @@ final class StatementWrapper extends AbstractStatementWrapper<Statement> {
     beginExecution();
     Route route = connection.routing().route(sql);
     if (route instanceof Route.PassThrough passThrough) {
-      return call.run(raw, passThrough.sql());
+      try {
+        return call.run(raw, passThrough.sql());
+      } catch (SQLException e) {
+        if (!connection.routing().mayRunOriginalInstead(sql, passThrough.sql(), e)) {
+          throw e;
+        }
+        return call.run(raw, sql);
+      }
     }
     return runCommand((Route.Command) route, expect);
   }

@@ -15,6 +15,13 @@ public interface QueryRouter {
    */
   Route route(String sql, SessionState session) throws SQLException;
 
+  /**
+   * A rewrite of {@code sql} failed with {@code failure} because a table it reads is gone (its view was
+   * dropped elsewhere): the router should stop using that view.
+   */
+  default void rewriteFailed(String sql, SQLException failure) {
+  }
+
   /** Called once when the owning connection closes. */
   default void connectionClosed(SessionState session) {
   }

@@ -22,6 +22,7 @@ public final class SessionState {
   private boolean autoCommit = true;
   private boolean explicitBlock;
   private boolean wroteUnknown;
+  private boolean nameResolutionChanged;
   private final Set<String> writtenTables = new HashSet<>();
 
   public boolean autoCommit() {
@@ -84,6 +85,19 @@ public final class SessionState {
     String t = table.toLowerCase(Locale.ROOT);
     return writtenTables.contains(t)
         || (schema != null && writtenTables.contains(schema.toLowerCase(Locale.ROOT) + "." + t));
+  }
+
+  /**
+   * The session may now resolve table names differently than when it connected ({@code SET search_path},
+   * {@code SET ROLE}, {@link java.sql.Connection#setSchema}): from now on nothing on this connection is
+   * rewritten. Not reset at transaction end (a conservative answer for {@code SET LOCAL} too).
+   */
+  public void nameResolutionChanged() {
+    nameResolutionChanged = true;
+  }
+
+  public boolean hasNameResolutionChanged() {
+    return nameResolutionChanged;
   }
 
   public boolean hasWrites() {

@@ -9,37 +9,66 @@ import io.deltaview.rewriter.QueryRewriter;
 import io.deltaview.rewriter.RewriteDecision;
 import io.deltaview.rewriter.ViewDefinition;
 import io.deltaview.rewriter.schema.CatalogSchema;
+import io.deltaview.rewriter.schema.TableInfo;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What every Deltaview connection to one database shares in this JVM: the engine (when this JVM maintains
  * the views) and the query rewriter over the views that are ready. The rewriter is an immutable object
  * swapped whole when views or the schema change, so the per-query path reads one volatile field.
+ *
+ * <p>When this JVM does not maintain the views ({@code deltaview.engine=none}, or another process holds
+ * the maintainer lock), a watcher re-reads the catalog every {@link #WATCH_INTERVAL_MS} off the query path
+ * and rebuilds the rewriter when views appear, disappear or change status; views are served only while some
+ * process holds the maintainer lock. With {@code embedded}, the watcher also tries to become the maintainer
+ * once nobody holds the lock (the maintaining process died) and, on success, swaps in its own engine.
  */
 final class DatabaseRuntime {
 
   private static final System.Logger LOG = System.getLogger(DatabaseRuntime.class.getName());
   private static final Map<String, DatabaseRuntime> RUNTIMES = new ConcurrentHashMap<>();
+  static final long WATCH_INTERVAL_MS = 1000;
+  private static final ScheduledExecutorService WATCHER = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "deltaview-catalog-watch");
+    t.setDaemon(true);
+    return t;
+  });
 
   private final EngineConfig config;
-  private final Engine engine;
+  private final boolean embedded;
+  private volatile Engine engine;
   private volatile QueryRewriter rewriter;
   private volatile boolean schemaStale;
+  /** What the catalog looked like at the last refresh without an engine; compared by the watcher. */
+  private volatile String catalogSeen = "";
+  private ScheduledFuture<?> watch;
+  /** Used only by the watcher thread. */
+  private Connection watchConnection;
 
-  private DatabaseRuntime(EngineConfig config, Engine engine) {
+  private DatabaseRuntime(EngineConfig config, boolean embedded, Engine engine) {
     this.config = config;
+    this.embedded = embedded;
     this.engine = engine;
   }
 
   /** The runtime of {@code config}'s database; starts the engine there if {@code embedded}. */
   static DatabaseRuntime forDatabase(EngineConfig config, boolean embedded) throws SQLException {
-    String key = config.pgUrl() + (embedded ? "#embedded" : "#none");
+    String key = key(config, embedded);
     DatabaseRuntime runtime = RUNTIMES.get(key);
     if (runtime != null) {
       return runtime;
@@ -55,24 +84,42 @@ final class DatabaseRuntime {
             if (!"55000".equals(e.getSQLState())) {
               throw e;
             }
-            LOG.log(System.Logger.Level.WARNING, e.getMessage() + "; this JVM will only rewrite queries");
+            LOG.log(System.Logger.Level.WARNING, e.getMessage() + "; this JVM will only rewrite queries, and"
+                + " take over maintenance if that process stops");
           }
         }
-        runtime = new DatabaseRuntime(config, engine);
+        runtime = new DatabaseRuntime(config, embedded, engine);
         if (engine != null) {
-          DatabaseRuntime r = runtime;
-          engine.addViewListener(r::refreshQuietly);
+          engine.addViewListener(runtime::refreshQuietly);
         }
         runtime.refresh();
+        if (engine == null) {
+          runtime.startWatching();
+        }
         RUNTIMES.put(key, runtime);
       }
       return runtime;
     }
   }
 
+  /**
+   * Connections share a runtime only when they resolve names alike: same URL, same properties (the user
+   * and {@code currentSchema}/{@code options} decide the search_path the rewriter resolves tables with).
+   */
+  private static String key(EngineConfig config, boolean embedded) {
+    Properties p = config.properties();
+    p.remove("password");
+    return config.pgUrl() + new TreeMap<>(p) + (embedded ? "#embedded" : "#none");
+  }
+
   /** Forgets all runtimes (tests that restart engines use it together with {@link EngineRegistry#stop}). */
   static void forgetAll() {
-    RUNTIMES.clear();
+    synchronized (RUNTIMES) {
+      for (DatabaseRuntime r : RUNTIMES.values()) {
+        r.stopWatching();
+      }
+      RUNTIMES.clear();
+    }
   }
 
   Engine engine() {
@@ -106,24 +153,152 @@ final class DatabaseRuntime {
   /** Rebuilds the rewriter from the current schema and the ready views. */
   synchronized void refresh() throws SQLException {
     schemaStale = false;
+    Engine e = engine;
     try (Connection c = DriverManager.getConnection(config.pgUrl(), config.properties())) {
       CatalogSchema schema = CatalogSchema.load(c);
       List<ViewRecord> ready = new ArrayList<>();
-      if (engine != null) {
-        ready.addAll(engine.readyViews());
+      if (e != null) {
+        ready.addAll(e.readyViews());
       } else {
-        for (ViewRecord r : Catalog.loadViews(c)) {
-          if ("ready".equals(r.status())) {
-            ready.add(r);
+        List<ViewRecord> records = Catalog.loadViews(c);
+        boolean maintained = Engine.maintainerAlive(c, config);
+        catalogSeen = fingerprint(records, maintained);
+        if (maintained) {
+          for (ViewRecord r : records) {
+            if ("ready".equals(r.status())) {
+              ready.add(r);
+            }
           }
         }
       }
       List<ViewDefinition> definitions = new ArrayList<>();
       for (ViewRecord r : ready) {
+        if (!resolvesAlike(schema, r)) {
+          LOG.log(System.Logger.Level.DEBUG, "view " + r.qualifiedName() + " is not used by connections with"
+              + " search_path " + schema.searchPath() + ": its tables resolve differently there");
+          continue;
+        }
         definitions.add(new ViewDefinition(r.qualifiedName(), r.schema(), r.name(), r.definition(),
             Catalog.columnsOf(c, r.schema(), r.name()).stream().map(col -> col.name()).toList()));
       }
       rewriter = QueryRewriter.create(schema, definitions);
+    }
+  }
+
+  /**
+   * Whether every base table of {@code view} is also what its bare name resolves to under this runtime's
+   * search_path. The rewriter parses view definitions with the connection's search_path, not the creator's:
+   * where a bare name means another table here (e.g. {@code currentSchema=other} and an {@code other.orders}),
+   * the view would match queries over that other table, so it is left out.
+   */
+  private static boolean resolvesAlike(CatalogSchema schema, ViewRecord view) {
+    for (String base : view.baseTables()) {
+      String[] parts = Catalog.splitQualified(base);
+      Optional<TableInfo> here = schema.resolve(parts[1]);
+      if (here.isPresent() && !here.get().schema().equals(parts[0])) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** What decides which views a runtime without an engine serves. */
+  private static String fingerprint(List<ViewRecord> records, boolean maintained) {
+    StringBuilder b = new StringBuilder(maintained ? "maintained" : "unmaintained");
+    for (ViewRecord r : records) {
+      b.append('\n').append(r.qualifiedName()).append(' ').append(r.status()).append(' ').append(r.definition());
+    }
+    return b.toString();
+  }
+
+  // ---------------------------------------------------------------- watcher (no engine in this JVM)
+
+  private synchronized void startWatching() {
+    if (watch == null) {
+      watch = WATCHER.scheduleWithFixedDelay(this::watchOnce, WATCH_INTERVAL_MS, WATCH_INTERVAL_MS,
+          TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private synchronized void stopWatching() {
+    if (watch != null) {
+      watch.cancel(false);
+      watch = null;
+    }
+    WATCHER.execute(this::closeWatchConnection);
+  }
+
+  /** One watcher tick: take over maintenance if nobody maintains (embedded), else refresh on catalog change. */
+  private void watchOnce() {
+    try {
+      if (engine != null) {
+        stopWatching(); // the engine's listeners keep the rewriter current from now on
+        return;
+      }
+      Connection c = watchConnection();
+      boolean maintained = Engine.maintainerAlive(c, config);
+      if (embedded && !maintained && !slotActive(c) && takeOver()) {
+        return;
+      }
+      if (!fingerprint(Catalog.loadViews(c), maintained).equals(catalogSeen)) {
+        refresh();
+      }
+    } catch (SQLException | RuntimeException e) {
+      LOG.log(System.Logger.Level.DEBUG, "Deltaview catalog watch failed (will retry): " + e);
+      closeWatchConnection();
+    }
+  }
+
+  /**
+   * Starts this JVM's engine now that no process holds the maintainer lock. Another JVM may win the race:
+   * then this one keeps only rewriting.
+   */
+  private boolean takeOver() {
+    Engine e;
+    try {
+      e = EngineRegistry.engineFor(config);
+    } catch (SQLException ex) {
+      LOG.log(System.Logger.Level.DEBUG, "taking over maintenance of " + config.database() + " failed: " + ex);
+      return false;
+    }
+    engine = e;
+    e.addViewListener(this::refreshQuietly);
+    refreshQuietly();
+    stopWatching();
+    LOG.log(System.Logger.Level.INFO, "Deltaview: this JVM now maintains the incremental views of database "
+        + config.database() + " (the previous maintainer stopped)");
+    return true;
+  }
+
+  /** The previous maintainer's replication connection still holds the slot: starting now would fail. */
+  private boolean slotActive(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT active FROM pg_replication_slots WHERE slot_name = ?")) {
+      ps.setString(1, config.slotName());
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() && rs.getBoolean(1);
+      }
+    }
+  }
+
+  private Connection watchConnection() throws SQLException {
+    if (watchConnection == null || watchConnection.isClosed()) {
+      Properties p = config.properties();
+      p.setProperty("ApplicationName", "deltaview-watch");
+      watchConnection = DriverManager.getConnection(config.pgUrl(), p);
+    }
+    return watchConnection;
+  }
+
+  private void closeWatchConnection() {
+    Connection c = watchConnection;
+    watchConnection = null;
+    if (c != null) {
+      try {
+        c.close();
+      } catch (SQLException e) {
+        LOG.log(System.Logger.Level.DEBUG, "closing the catalog watch connection failed: " + e);
+      }
     }
   }
 }

@@ -8,6 +8,9 @@ import io.deltaview.driver.route.Route;
 import io.deltaview.driver.route.SessionState;
 import io.deltaview.engine.Engine;
 import io.deltaview.engine.ViewStatus;
+import io.deltaview.engine.catalog.Catalog;
+import io.deltaview.engine.catalog.ViewRecord;
+import io.deltaview.engine.sink.SqlIdentifiers;
 import io.deltaview.rewriter.RewriteDecision;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -16,6 +19,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * Deltaview's routing for one connection: Deltaview commands are executed here; queries that a ready view
@@ -34,7 +38,6 @@ final class DeltaviewRouter implements QueryRouter {
 
   private final DatabaseRuntime runtime;
   private final DeltaviewOptions options;
-  private boolean searchPathChanged;
 
   DeltaviewRouter(DatabaseRuntime runtime, DeltaviewOptions options) {
     this.runtime = runtime;
@@ -47,8 +50,8 @@ final class DeltaviewRouter implements QueryRouter {
       IncrementalCommand command = IncrementalCommandParser.parse(sql);
       return new Route.Command(command.getClass().getSimpleName(), raw -> execute(command, raw, session));
     }
-    noteSessionChanges(sql);
-    if (searchPathChanged) {
+    noteSessionChanges(sql, session);
+    if (session.hasNameResolutionChanged()) {
       return new Route.PassThrough(sql);
     }
     RewriteDecision decision = runtime.rewrite(sql);
@@ -56,6 +59,14 @@ final class DeltaviewRouter implements QueryRouter {
       return new Route.PassThrough(sql);
     }
     return new Route.PassThrough(decision.sql());
+  }
+
+  /** The result table of a view vanished under a rewrite: reload the views before the next rewrite. */
+  @Override
+  public void rewriteFailed(String sql, SQLException failure) {
+    LOG.log(System.Logger.Level.INFO, "a rewritten query failed (" + failure.getMessage()
+        + "); reloading the views and running the original query");
+    runtime.schemaChanged();
   }
 
   /** Whether a rewrite may be used now: the transaction has not written its tables, and it is fresh enough. */
@@ -80,23 +91,37 @@ final class DeltaviewRouter implements QueryRouter {
   }
 
   /**
-   * DDL may change the tables views read (reload the schema); SET search_path changes how names resolve, so
-   * this connection stops rewriting rather than risk resolving a name to another table than PostgreSQL would.
+   * DDL may change the tables views read (reload the schema); SET search_path changes how names resolve (and
+   * so do SET ROLE / SESSION AUTHORIZATION, through {@code "$user"}, and {@code set_config('search_path', ...)}),
+   * so this connection stops rewriting rather than risk resolving a name to another table than PostgreSQL would.
    */
-  private void noteSessionChanges(String sql) {
+  private void noteSessionChanges(String sql, SessionState session) {
     int i = 0;
     while (i < sql.length() && Character.isWhitespace(sql.charAt(i))) {
       i++;
     }
     if (startsWithWord(sql, i, "SET") || startsWithWord(sql, i, "RESET")) {
       String lower = sql.toLowerCase(Locale.ROOT);
-      if (lower.contains("search_path") || lower.contains("schema")) {
-        searchPathChanged = true;
+      if (lower.contains("search_path") || lower.contains("schema") || lower.contains("role")
+          || lower.contains("authorization") || lower.contains(" all")) {
+        session.nameResolutionChanged();
       }
+    } else if (startsWithWord(sql, i, "SELECT") && mentionsSetConfig(sql)) {
+      session.nameResolutionChanged();
     } else if (startsWithWord(sql, i, "CREATE") || startsWithWord(sql, i, "ALTER") || startsWithWord(sql, i, "DROP")
         || startsWithWord(sql, i, "TRUNCATE")) {
       runtime.schemaChanged();
     }
+  }
+
+  /** Whether {@code sql} calls {@code set_config} (any case); visits only the underscores of the text. */
+  private static boolean mentionsSetConfig(String sql) {
+    for (int i = sql.indexOf('_'); i >= 0; i = sql.indexOf('_', i + 1)) {
+      if (i >= 3 && sql.regionMatches(true, i - 3, "set_config", 0, 10)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean startsWithWord(String s, int i, String word) {
@@ -151,12 +176,22 @@ final class DeltaviewRouter implements QueryRouter {
             v.hits(), v.definition(), v.lastError(), v.origin()});
       }
     } else {
-      for (io.deltaview.engine.catalog.ViewRecord r : io.deltaview.engine.catalog.Catalog.loadViews(raw)) {
-        rows.add(new Object[] {r.qualifiedName(), r.status(), r.qualifiedName(), null, null, null, null,
-            r.definition(), r.lastError(), r.origin()});
+      // No engine here: what the catalog and the result tables say; lag and hits live in the maintainer.
+      LogSequenceNumber applied = Catalog.appliedLsn(raw, runtime.config().slotName());
+      for (ViewRecord r : Catalog.loadViews(raw)) {
+        String table = SqlIdentifiers.quote(r.schema(), r.name());
+        rows.add(new Object[] {r.qualifiedName(), r.status(), table, rowCount(raw, table), null,
+            applied == null ? null : applied.asString(), null, r.definition(), r.lastError(), r.origin()});
       }
     }
     return ResultSets.values(raw, SHOW_COLUMNS, SHOW_TYPES, rows);
+  }
+
+  private static long rowCount(Connection raw, String table) throws SQLException {
+    try (Statement s = raw.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table)) {
+      rs.next();
+      return rs.getLong(1);
+    }
   }
 
   private ResultSet explain(Connection raw, String query, SessionState session) throws SQLException {
@@ -164,8 +199,8 @@ final class DeltaviewRouter implements QueryRouter {
     Object[] row;
     if (!decision.rewritten()) {
       row = new Object[] {false, null, query, decision.reason()};
-    } else if (searchPathChanged) {
-      row = new Object[] {false, null, query, "this connection changed its search_path"};
+    } else if (session.hasNameResolutionChanged()) {
+      row = new Object[] {false, null, query, "this connection changed its search_path or role"};
     } else if (session.hasWrites() && decision.baseTables().stream().anyMatch(t -> {
       int dot = t.indexOf('.');
       return session.mayHaveWritten(t.substring(0, dot), t.substring(dot + 1));

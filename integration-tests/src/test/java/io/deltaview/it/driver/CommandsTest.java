@@ -1,0 +1,141 @@
+package io.deltaview.it.driver;
+
+import static io.deltaview.it.driver.DriverDatabase.await;
+import static io.deltaview.it.driver.DriverDatabase.exec;
+import static io.deltaview.it.driver.DriverDatabase.explain;
+import static io.deltaview.it.driver.DriverDatabase.hits;
+import static io.deltaview.it.driver.DriverDatabase.rows;
+import static io.deltaview.it.driver.DriverDatabase.scalarLong;
+import static io.deltaview.it.driver.DriverDatabase.showColumn;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.deltaview.driver.DeltaviewOptions;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code EXPLAIN INCREMENTAL} and {@code SHOW INCREMENTAL VIEWS} answer with the documented columns and
+ * sensible values; {@code deltaview.mode=off} is plain pgjdbc: nothing is rewritten or intercepted.
+ */
+class CommandsTest {
+
+  static final String VIEW = "SELECT status, count(*) AS n, sum(amount) AS total FROM orders GROUP BY status";
+  static DriverDatabase db;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    db = new DriverDatabase("commands").withShop(5);
+    try (Connection dv = db.deltaview()) {
+      exec(dv, "CREATE INCREMENTAL VIEW cmd_status AS " + VIEW);
+    }
+  }
+
+  @Test
+  void explainOfANonMatchingQuerySaysWhyNot() throws Exception {
+    try (Connection dv = db.deltaview()) {
+      String query = "SELECT name FROM customers WHERE id = 1";
+      List<String> row = explain(dv, query);
+      assertEquals("f", row.get(0));
+      assertNull(row.get(1), "no view");
+      assertEquals(query, row.get(2), "the SQL that is sent is the query itself");
+      assertNotNull(row.get(3), "a reason");
+      assertTrue(!row.get(3).isBlank());
+
+      List<String> served = explain(dv, VIEW);
+      assertEquals(List.of("t", "public.cmd_status"), served.subList(0, 2));
+      assertTrue(served.get(2).contains("cmd_status"), served.get(2));
+      assertNull(served.get(3));
+      try (Statement s = dv.createStatement(); ResultSet rs = s.executeQuery("explain incremental " + VIEW)) {
+        ResultSetMetaData md = rs.getMetaData();
+        assertEquals(List.of("rewritten:-7:bool", "view:12:text", "sql:12:text", "reason:12:text"),
+            DriverDatabase.shape(md));
+      }
+    }
+  }
+
+  @Test
+  void showIncrementalViewsHasTheDocumentedColumnsAndSensibleValues() throws Exception {
+    try (Connection dv = db.deltaview(); Connection plain = db.plain()) {
+      rows(dv, VIEW); // one hit at least
+      exec(plain, "INSERT INTO orders VALUES (4000001, 1, now()::timestamp, 'shown', 3)");
+      String writtenAt;
+      try (Statement s = plain.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+        rs.next();
+        writtenAt = rs.getString(1);
+      }
+      await("the insert to be applied", Duration.ofSeconds(30), () -> {
+        String applied = showColumn(dv, "public.cmd_status", "applied_lsn");
+        if (applied == null) {
+          return "applied_lsn is null";
+        }
+        try (PreparedStatement ps = plain.prepareStatement("SELECT ?::pg_lsn >= ?::pg_lsn")) {
+          ps.setString(1, applied);
+          ps.setString(2, writtenAt);
+          try (ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getBoolean(1) ? null : "applied_lsn " + applied + " < " + writtenAt;
+          }
+        }
+      });
+      try (Statement s = dv.createStatement(); ResultSet rs = s.executeQuery("SHOW INCREMENTAL VIEWS")) {
+        ResultSetMetaData md = rs.getMetaData();
+        List<String> labels = new ArrayList<>();
+        for (int i = 1; i <= md.getColumnCount(); i++) {
+          labels.add(md.getColumnLabel(i));
+        }
+        assertEquals(List.of("name", "status", "result_table", "row_count", "lag_ms", "applied_lsn", "hits",
+            "definition", "last_error", "origin"), labels);
+        assertEquals(Types.BIGINT, md.getColumnType(4));
+        assertEquals(Types.BIGINT, md.getColumnType(5));
+        assertEquals(Types.BIGINT, md.getColumnType(7));
+        assertTrue(rs.next());
+        assertEquals("public.cmd_status", rs.getString("name"));
+        assertEquals("ready", rs.getString("status"));
+        String table = rs.getString("result_table");
+        assertEquals(scalarLong(plain, "SELECT count(*) FROM (" + VIEW + ") q"), rs.getLong("row_count"));
+        assertEquals(scalarLong(plain, "SELECT count(*) FROM " + table), rs.getLong("row_count"),
+            "result_table " + table + " must name the table read with plain SQL");
+        long lag = rs.getLong("lag_ms");
+        assertTrue(!rs.wasNull() && lag >= 0 && lag < 60_000, "lag_ms " + lag);
+        assertTrue(rs.getLong("hits") >= 1, "hits " + rs.getLong("hits"));
+        assertEquals(VIEW, rs.getString("definition"));
+        assertNull(rs.getString("last_error"));
+        assertEquals("sql", rs.getString("origin"));
+        assertTrue(!rs.next(), "one view, one row");
+      }
+    }
+  }
+
+  @Test
+  void modeOffIsPlainPgjdbc() throws Exception {
+    try (Connection off = db.deltaview(DeltaviewOptions.MODE, "off"); Connection dv = db.deltaview();
+         Connection plain = db.plain()) {
+      long h0 = hits(dv, "public.cmd_status");
+      assertEquals(rows(plain, VIEW + " ORDER BY status"), rows(off, VIEW + " ORDER BY status"));
+      assertEquals(h0, hits(dv, "public.cmd_status"), "mode=off never reads a view");
+      // With mode=off the driver intercepts nothing: Deltaview's commands reach PostgreSQL, which rejects them.
+      SQLException explain = assertThrows(SQLException.class, () -> rows(off, "EXPLAIN INCREMENTAL " + VIEW));
+      assertEquals("42601", explain.getSQLState());
+      SQLException show = assertThrows(SQLException.class, () -> rows(off, "SHOW INCREMENTAL VIEWS"));
+      assertEquals("42601", show.getSQLState());
+      SQLException create = assertThrows(SQLException.class,
+          () -> exec(off, "CREATE INCREMENTAL VIEW never AS " + VIEW));
+      assertEquals("42601", create.getSQLState());
+      assertEquals(0, scalarLong(dv, "SELECT count(*) FROM pg_class WHERE relname = 'never'"));
+    }
+  }
+}

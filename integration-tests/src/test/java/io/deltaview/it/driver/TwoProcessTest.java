@@ -1,0 +1,170 @@
+package io.deltaview.it.driver;
+
+import static io.deltaview.it.driver.DriverDatabase.await;
+import static io.deltaview.it.driver.DriverDatabase.exec;
+import static io.deltaview.it.driver.DriverDatabase.explain;
+import static io.deltaview.it.driver.DriverDatabase.hits;
+import static io.deltaview.it.driver.DriverDatabase.rows;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.deltaview.driver.DeltaviewOptions;
+import io.deltaview.engine.EngineRegistry;
+import io.deltaview.it.fixture.ShopWorkload;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Several JVMs on one database: exactly one maintains (the holder of the maintainer lock), the others only
+ * rewrite, follow views created and dropped elsewhere, and take over maintenance when the maintainer dies.
+ */
+class TwoProcessTest {
+
+  static final Map<String, String> VIEWS = new LinkedHashMap<>();
+
+  static {
+    VIEWS.put("tp_status", "SELECT status, count(*) AS n, sum(amount) AS total FROM orders GROUP BY status");
+    VIEWS.put("tp_regions", "SELECT c.region, count(*) AS n, sum(o.amount) AS s FROM orders o JOIN customers c"
+        + " ON o.customer_id = c.id GROUP BY c.region");
+  }
+
+  @Test
+  void whenTheMaintainerDiesThisJvmTakesOverAndTheViewsAreExactAgain() throws Exception {
+    DriverDatabase db = new DriverDatabase("takeover").withShop(8);
+    ShopWorkload workload = new ShopWorkload(88);
+    try (Connection writer = db.plain()) {
+      workload.attach(writer, 10_000_000);
+      ChildJvm maintainer = new ChildJvm(db);
+      try (Connection dv = db.deltaview(); Connection strong = db.deltaview(DeltaviewOptions.CONSISTENCY, "strong",
+          DeltaviewOptions.STRONG_TIMEOUT_MS, "30000")) {
+        for (Map.Entry<String, String> v : VIEWS.entrySet()) {
+          maintainer.execute("CREATE INCREMENTAL VIEW " + v.getKey() + " AS " + v.getValue());
+        }
+        assertNull(EngineRegistry.existing(db.pgUrl), "the child holds the lock: this JVM only rewrites");
+        SQLException refused = assertThrows(SQLException.class,
+            () -> exec(dv, "CREATE INCREMENTAL VIEW tp_other AS SELECT id FROM orders WHERE amount > 5"));
+        assertEquals("55000", refused.getSQLState());
+        awaitRewritten(dv, "this JVM to see the child's views as ready");
+        for (int t = 0; t < 30; t++) {
+          workload.randomTransaction(writer, 4);
+        }
+        assertExact(db, "while the child maintains");
+        assertServedLikePlain(db, dv, "while the child maintains");
+
+        maintainer.kill();
+        for (int t = 0; t < 30; t++) {
+          workload.randomTransaction(writer, 4);
+          // Strong reads stay correct throughout the failover: base tables until this JVM maintains.
+          String q = VIEWS.get("tp_regions") + " ORDER BY 1";
+          assertEquals(rows(writer, q), rows(strong, q), "strong read during failover, after transaction " + t);
+        }
+        await("this JVM to take over maintenance", Duration.ofSeconds(30),
+            () -> EngineRegistry.existing(db.pgUrl) != null ? null : "no engine in this JVM yet");
+        assertExact(db, "after the takeover");
+        for (int t = 0; t < 20; t++) {
+          workload.randomTransaction(writer, 4);
+        }
+        assertExact(db, "after the takeover and more changes");
+        awaitRewritten(dv, "the views to be served by this JVM's engine");
+        long h0 = hits(strong, "public.tp_status");
+        String q = VIEWS.get("tp_status") + " ORDER BY 1";
+        assertEquals(rows(writer, q), rows(strong, q));
+        assertEquals(h0 + 1, hits(strong, "public.tp_status"), "served from the view by the new maintainer");
+        for (String name : VIEWS.keySet()) {
+          exec(dv, "DROP INCREMENTAL VIEW " + name); // only a maintainer can
+        }
+      } finally {
+        maintainer.close();
+      }
+    }
+  }
+
+  @Test
+  void engineNoneFollowsViewsCreatedAndDroppedElsewhere() throws Exception {
+    DriverDatabase db = new DriverDatabase("enginenone").withShop(9);
+    String view = VIEWS.get("tp_status");
+    String query = view + " ORDER BY status";
+    try (ChildJvm maintainer = new ChildJvm(db); Connection none = db.deltaview(DeltaviewOptions.ENGINE, "none");
+         Connection plain = db.plain()) {
+      assertEquals("f", explain(none, view).get(0), "no view yet");
+      maintainer.execute("CREATE INCREMENTAL VIEW tp_status AS " + view);
+      await("the engine=none connection to use the new view", Duration.ofSeconds(10), () -> {
+        List<String> plan = explain(none, view);
+        return plan.get(0).equals("t") && "public.tp_status".equals(plan.get(1)) ? null : "plan " + plan;
+      });
+      assertEquals(rows(plain, query), rows(none, query));
+      List<List<String>> shown = rows(none, "SHOW INCREMENTAL VIEWS");
+      assertEquals(1, shown.size());
+      assertEquals(List.of("public.tp_status", "ready"), shown.get(0).subList(0, 2));
+      assertNotNull(shown.get(0).get(3), "row_count is known without an engine too");
+
+      try (java.sql.PreparedStatement prepared = none.prepareStatement(query)) {
+        assertEquals(rows(plain, query), rows(prepared.executeQuery()), "prepared, served from the view");
+        maintainer.execute("DROP INCREMENTAL VIEW tp_status");
+        // This JVM may not have noticed the drop yet: a rewrite that finds its table gone runs the original SQL.
+        assertEquals(rows(plain, query), rows(none, query), "right after the view was dropped elsewhere");
+        assertEquals(rows(plain, query), rows(prepared.executeQuery()), "prepared, after the drop");
+      }
+      await("the engine=none connection to forget the dropped view", Duration.ofSeconds(10), () -> {
+        List<String> plan = explain(none, view);
+        return plan.get(0).equals("f") ? null : "plan " + plan;
+      });
+      assertEquals(rows(plain, query), rows(none, query), "the query reads the base tables again");
+
+      maintainer.execute("CREATE INCREMENTAL VIEW tp_status AS " + view);
+      await("the engine=none connection to use the re-created view", Duration.ofSeconds(10),
+          () -> explain(none, view).get(0).equals("t") ? null : "not rewritten");
+      maintainer.kill();
+      await("the engine=none connection to stop serving views nobody maintains", Duration.ofSeconds(15), () -> {
+        List<String> plan = explain(none, view);
+        return plan.get(0).equals("f") ? null : "still rewritten: " + plan;
+      });
+      exec(plain, "INSERT INTO orders VALUES (5000001, 1, now()::timestamp, 'after_death', 1)");
+      assertEquals(rows(plain, query), rows(none, query), "no stale answers from an unmaintained view");
+      assertTrue(rows(none, query).stream().anyMatch(r -> r.get(0).equals("after_death")));
+    }
+  }
+
+  /** Views appear in another JVM's rewriter within about a second: wait until every view is used. */
+  private static void awaitRewritten(Connection dv, String what) throws Exception {
+    await(what, Duration.ofSeconds(30), () -> {
+      for (String query : VIEWS.values()) {
+        List<String> plan = explain(dv, query);
+        if (!plan.get(0).equals("t")) {
+          return "not rewritten: " + plan;
+        }
+      }
+      return null;
+    });
+  }
+
+  private static void assertExact(DriverDatabase db, String when) throws Exception {
+    for (Map.Entry<String, String> v : VIEWS.entrySet()) {
+      await(v.getKey() + " exact " + when, Duration.ofSeconds(60), () -> {
+        try (Connection c = db.plain()) {
+          List<List<String>> table = rows(c, "SELECT * FROM " + v.getKey() + " ORDER BY 1");
+          List<List<String>> query = rows(c, v.getValue() + " ORDER BY 1");
+          return table.equals(query) ? null : "result table " + table + " vs query " + query;
+        }
+      });
+    }
+  }
+
+  private static void assertServedLikePlain(DriverDatabase db, Connection dv, String when) throws Exception {
+    try (Connection plain = db.plain()) {
+      for (String query : VIEWS.values()) {
+        List<String> plan = explain(dv, query);
+        assertEquals("t", plan.get(0), query + ": " + plan);
+        assertEquals(rows(plain, query + " ORDER BY 1"), rows(dv, query + " ORDER BY 1"), when + ": " + query);
+      }
+    }
+  }
+}
