@@ -233,6 +233,9 @@ final class ConnectionWrapper implements Connection, DeltaviewWrapper {
   @Override
   public void setTransactionIsolation(int level) throws SQLException {
     raw.setTransactionIsolation(level);
+    if (level > TRANSACTION_READ_COMMITTED) {
+      routing.session().snapshotIsolationUsed();
+    }
   }
 
   @Override

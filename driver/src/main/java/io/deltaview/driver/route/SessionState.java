@@ -23,6 +23,7 @@ public final class SessionState {
   private boolean explicitBlock;
   private boolean wroteUnknown;
   private boolean nameResolutionChanged;
+  private boolean snapshotIsolation;
   private final Set<String> writtenTables = new HashSet<>();
 
   public boolean autoCommit() {
@@ -98,6 +99,19 @@ public final class SessionState {
 
   public boolean hasNameResolutionChanged() {
     return nameResolutionChanged;
+  }
+
+  /**
+   * The session may run transactions at REPEATABLE READ or SERIALIZABLE: such a transaction reads the base
+   * tables as of its snapshot, which a result table cannot match exactly, so strong consistency passes
+   * through inside transactions. Sticky for the session (conservative for {@code SET TRANSACTION}).
+   */
+  public void snapshotIsolationUsed() {
+    snapshotIsolation = true;
+  }
+
+  public boolean usesSnapshotIsolation() {
+    return snapshotIsolation;
   }
 
   public boolean hasWrites() {

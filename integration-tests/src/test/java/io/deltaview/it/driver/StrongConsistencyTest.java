@@ -82,4 +82,31 @@ class StrongConsistencyTest {
       assertEquals("t", explain(dv, QUERY).get(0), "the query still matches the view");
     }
   }
+
+  @Test
+  void insideRepeatableReadTransactionsStrongQueriesReadTheBaseTables() throws Exception {
+    DriverDatabase db = new DriverDatabase("strongrr").withShop(3);
+    try (Connection dv = db.deltaview(DeltaviewOptions.CONSISTENCY, "strong",
+             DeltaviewOptions.STRONG_TIMEOUT_MS, "30000");
+         Connection writer = db.plain()) {
+      exec(dv, "CREATE INCREMENTAL VIEW status_totals AS " + VIEW);
+      exec(writer, "INSERT INTO orders VALUES (3000001, 1, now()::timestamp, 'strong', 7)");
+      assertEquals(List.of(List.of("strong", "1", "7.00")), rows(dv, QUERY));
+      long served = hits(dv, "public.status_totals");
+      dv.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+      dv.setAutoCommit(false);
+      try (AutoCloseable paused = EngineRegistry.existing(db.pgUrl).pauseApplying()) {
+        exec(writer, "INSERT INTO orders VALUES (3000002, 1, now()::timestamp, 'strong', 7)");
+        // the transaction's snapshot is taken now: it holds the second order, the result table does not yet
+        rows(dv, "SELECT 1");
+      }
+      assertEquals(List.of(List.of("strong", "2", "14.00")), rows(dv, QUERY),
+          "a REPEATABLE READ transaction must see what its snapshot holds, as PostgreSQL would");
+      dv.commit();
+      dv.setAutoCommit(true);
+      assertEquals(served, hits(dv, "public.status_totals"), "inside the transaction nothing was served");
+      assertEquals(List.of(List.of("strong", "2", "14.00")), rows(dv, QUERY));
+      assertEquals(served + 1, hits(dv, "public.status_totals"), "outside a transaction it is served again");
+    }
+  }
 }
