@@ -294,9 +294,8 @@ public final class ApplyLoop implements Runnable {
       if (targetWritten) {
         rollbackQuietly();
       }
-      if (running) {
-        LOG.log(System.Logger.Level.ERROR, "Deltaview apply loop stopped: " + e, e);
-      }
+      // The owner decides what a failure means (the engine logs it once and restarts); this is the detail.
+      LOG.log(System.Logger.Level.DEBUG, () -> "Deltaview apply loop stopped: " + e);
     } finally {
       running = false;
       synchronized (positionMonitor) {

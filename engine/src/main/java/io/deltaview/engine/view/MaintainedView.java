@@ -18,7 +18,7 @@ import org.postgresql.replication.LogSequenceNumber;
  *
  * <p>Life cycle: {@code PENDING} (a snapshot is loading; the apply loop buffers its changes) →
  * {@code ACTIVE} (the apply loop maintains it) → back to {@code PENDING} when it must be reloaded (TRUNCATE of a
- * base table). Pipeline, buffer and activeFrom are touched only by the apply loop thread once registered.
+ * base table, or the apply loop stopped and is being restarted). Pipeline, buffer and activeFrom are touched only by the apply loop thread once registered.
  */
 public final class MaintainedView {
 
@@ -137,6 +137,21 @@ public final class MaintainedView {
   public void reset() {
     this.pipeline = null;
     this.buffer.clear();
+    this.state = State.PENDING;
+  }
+
+  /**
+   * The apply loop that maintained this view stopped: its operator state may be ahead of the result table
+   * (a rolled-back target transaction), so it is discarded and the view waits for a reload, showing
+   * {@code error} until it is active again. A failed view stays failed.
+   */
+  public void interrupt(String error) {
+    if (state == State.FAILED) {
+      return;
+    }
+    this.pipeline = null;
+    this.buffer.clear();
+    this.lastError = error;
     this.state = State.PENDING;
   }
 
