@@ -472,6 +472,9 @@ public final class Engine implements AutoCloseable {
     // Activation must happen on the loop that buffered these views' changes since before the snapshot point:
     // if the supervisor replaced it meanwhile, the new loop's stream may start after that point.
     ApplyLoop target = loop;
+    if (target == null) {
+      throw new SQLException("Deltaview: the apply loop is not running", "55000");
+    }
     String tempSlot = "deltaview_load_" + Long.toHexString(System.nanoTime());
     Map<MaintainedView, SnapshotLoader.Loaded> loaded;
     LogSequenceNumber point;
