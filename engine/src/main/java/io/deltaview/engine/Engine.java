@@ -338,6 +338,10 @@ public final class Engine implements AutoCloseable {
                 }
               }
               views.add(known);
+              if (known.state() != MaintainedView.State.FAILED) {
+                // Other processes read the catalog: they must not take these tables for current meanwhile.
+                Catalog.updateStatus(c, r.schema(), r.name(), "snapshotting", known.lastError());
+              }
             }
           }
           releaseStreaming();
