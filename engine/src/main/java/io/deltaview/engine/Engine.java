@@ -294,6 +294,10 @@ public final class Engine implements AutoCloseable {
     if (closed) {
       return;
     }
+    scheduler().schedule(() -> recover(dead), delayMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  private synchronized java.util.concurrent.ScheduledExecutorService scheduler() {
     if (supervisor == null) {
       supervisor = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "deltaview-supervisor-" + config.database());
@@ -301,7 +305,7 @@ public final class Engine implements AutoCloseable {
         return t;
       });
     }
-    supervisor.schedule(() -> recover(dead), delayMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+    return supervisor;
   }
 
   /**
@@ -439,6 +443,10 @@ public final class Engine implements AutoCloseable {
 
   /** Loads a consistent snapshot for {@code views}, writes their results, and activates them on the loop. */
   private void loadAndActivate(List<MaintainedView> views) {
+    loadAndActivate(views, 0);
+  }
+
+  private void loadAndActivate(List<MaintainedView> views, int attempt) {
     ApplyLoop target = loop;
     try {
       loadAndActivateOrThrow(views);
@@ -449,11 +457,38 @@ public final class Engine implements AutoCloseable {
         LOG.log(System.Logger.Level.DEBUG, () -> "load of " + views + " abandoned with its apply loop: " + e);
         return;
       }
+      if (isTransient(e)) {
+        // A lost connection or a serialization failure says nothing about the views either: load again later.
+        long delay = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS << Math.min(attempt, 5));
+        LOG.log(attempt == 0 ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
+            () -> "loading views failed, retrying in " + delay + " ms: " + e);
+        synchronized (this) {
+          if (!closed) {
+            scheduler().schedule(() -> loader.submit(() -> loadAndActivate(views, attempt + 1)), delay,
+                java.util.concurrent.TimeUnit.MILLISECONDS);
+          }
+        }
+        return;
+      }
       LOG.log(System.Logger.Level.ERROR, "loading views " + views + " failed: " + e, e);
       for (MaintainedView v : views) {
         markFailed(v, e);
       }
     }
+  }
+
+  /** Connection loss, server shutdown, serialization failure or a still-held slot: worth another try. */
+  private static boolean isTransient(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      for (SQLException s = t instanceof SQLException q ? q : null; s != null; s = s.getNextException()) {
+        String state = s.getSQLState();
+        if (state != null && (state.startsWith("08") || state.startsWith("57P") || state.equals("40001")
+            || state.equals("40P01") || state.equals("55006"))) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private void markFailed(MaintainedView v, Exception e) {
@@ -470,6 +505,9 @@ public final class Engine implements AutoCloseable {
   }
 
   private void loadAndActivateOrThrow(List<MaintainedView> views) throws SQLException {
+    // Only loading views: a view loaded meanwhile by another request (loads run one at a time) must not have
+    // its maintained table replaced by an older snapshot.
+    views = views.stream().filter(v -> v.state() == MaintainedView.State.PENDING).toList();
     if (views.isEmpty()) {
       return;
     }

@@ -219,6 +219,12 @@ public final class ApplyLoop implements Runnable {
       target.commit();
     } catch (SQLException e) {
       rollbackQuietly();
+      if (target.isBroken()) {
+        // Nothing can be written any more: the loop stops as on any other sink failure, before the caller
+        // hears of it, so the caller can tell "the loop died" from "this view failed".
+        failure = e;
+        running = false;
+      }
       throw e;
     }
     view.activate(loaded, snapshotPoint);

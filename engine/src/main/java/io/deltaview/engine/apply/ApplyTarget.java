@@ -28,6 +28,9 @@ interface ApplyTarget extends AutoCloseable {
 
   void rollback() throws SQLException;
 
+  /** Whether the target can no longer be written (its connection is gone); checked after a failure. */
+  boolean isBroken();
+
   /** Releases statements; the connection itself belongs to the caller. */
   @Override
   void close();

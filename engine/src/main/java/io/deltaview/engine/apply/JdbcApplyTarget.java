@@ -52,6 +52,15 @@ final class JdbcApplyTarget implements ApplyTarget {
   }
 
   @Override
+  public boolean isBroken() {
+    try {
+      return connection.isClosed() || !connection.isValid(5);
+    } catch (SQLException e) {
+      return true;
+    }
+  }
+
+  @Override
   public void close() {
     try {
       if (recordApplied != null) {

@@ -330,6 +330,11 @@ class ApplyLoopTest {
     }
 
     @Override
+    public boolean isBroken() {
+      return false;
+    }
+
+    @Override
     public void close() {
     }
   }

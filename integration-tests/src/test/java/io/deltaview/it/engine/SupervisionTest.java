@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
- * Kills the engine's walsender ({@code pg_terminate_backend}) while random transactions keep coming: the
+ * Kills the engine's walsender ({@code pg_terminate_backend}), twice, and then its result-table connection,
+ * while random transactions keep coming: the
  * engine must notice, show {@code last_error} in SHOW INCREMENTAL VIEWS, restart streaming and reload its
  * views by itself, and the views must become exact again without anything restarted by the test.
  */
@@ -60,17 +61,26 @@ class SupervisionTest {
       }, "sv-writer");
       writer.start();
       try {
-        for (int round = 1; round <= 2; round++) {
+        for (int round = 1; round <= 3; round++) {
           int before = committed.get();
           EngineTestDatabase.await("some transactions before the kill", Duration.ofSeconds(60),
               () -> committed.get() >= before + 20 ? null : committed.get() - before + " transactions");
-          int killed = terminateWalsender(admin);
-          EngineTestDatabase.await("last_error in SHOW INCREMENTAL VIEWS after the kill", Duration.ofSeconds(60),
-              () -> showsError(s) ? null : "no last_error shown");
-          EngineTestDatabase.await("a new walsender", Duration.ofSeconds(90), () -> {
-            Integer pid = walsenderPid(admin);
-            return pid != null && pid != killed ? null : "walsender pid " + pid;
-          });
+          if (round < 3) {
+            int killed = terminateWalsender(admin);
+            EngineTestDatabase.await("last_error in SHOW INCREMENTAL VIEWS after the kill", Duration.ofSeconds(60),
+                () -> showsError(s) ? null : "no last_error shown");
+            EngineTestDatabase.await("a new walsender", Duration.ofSeconds(90), () -> {
+              Integer pid = walsenderPid(admin);
+              return pid != null && pid != killed ? null : "walsender pid " + pid;
+            });
+          } else {
+            // The other way to die: the result-table (sink) connection goes away under the maintaining loop.
+            EngineTestDatabase.await("every view ready before the sink is killed", Duration.ofSeconds(90),
+                () -> allReady(s));
+            terminateEngineClients(admin);
+            EngineTestDatabase.await("last_error in SHOW INCREMENTAL VIEWS after the sink was killed",
+                Duration.ofSeconds(60), () -> showsError(s) ? null : "no last_error shown");
+          }
           int after = committed.get();
           EngineTestDatabase.await("transactions after the restart", Duration.ofSeconds(60),
               () -> committed.get() >= after + 20 ? null : committed.get() - after + " transactions");
@@ -90,16 +100,7 @@ class SupervisionTest {
               }
             });
       }
-      EngineTestDatabase.await("every view ready without last_error", Duration.ofSeconds(60), () -> {
-        try (ResultSet rs = s.executeQuery("SHOW INCREMENTAL VIEWS")) {
-          while (rs.next()) {
-            if (!"ready".equals(rs.getString("status")) || rs.getString("last_error") != null) {
-              return rs.getString("name") + " is " + rs.getString("status") + ": " + rs.getString("last_error");
-            }
-          }
-        }
-        return null;
-      });
+      EngineTestDatabase.await("every view ready without last_error", Duration.ofSeconds(60), () -> allReady(s));
       for (String name : VIEWS.keySet()) {
         s.execute("DROP INCREMENTAL VIEW " + name);
       }
@@ -126,6 +127,37 @@ class SupervisionTest {
       ps.execute();
     }
     return pid.get();
+  }
+
+  /**
+   * Terminates the engine's ordinary connections except the maintainer-lock holder (the sink among them; the
+   * others are short-lived and reopened per use).
+   */
+  private static void terminateEngineClients(Connection admin) throws SQLException {
+    try (Statement s = admin.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_terminate_backend(pid)"
+        + " FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'deltaview-engine'"
+        + " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        + " AND pid NOT IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted)")) {
+      int terminated = 0;
+      while (rs.next()) {
+        terminated++;
+      }
+      if (terminated == 0) {
+        throw new AssertionError("no engine connection to terminate");
+      }
+    }
+  }
+
+  /** Null when SHOW INCREMENTAL VIEWS has every view ready without an error, else the first that is not. */
+  private static String allReady(Statement s) throws SQLException {
+    try (ResultSet rs = s.executeQuery("SHOW INCREMENTAL VIEWS")) {
+      while (rs.next()) {
+        if (!"ready".equals(rs.getString("status")) || rs.getString("last_error") != null) {
+          return rs.getString("name") + " is " + rs.getString("status") + ": " + rs.getString("last_error");
+        }
+      }
+    }
+    return null;
   }
 
   private static boolean showsError(Statement s) throws SQLException {
