@@ -511,6 +511,10 @@ public final class Engine implements AutoCloseable {
     if (views.isEmpty()) {
       return;
     }
+    Map<MaintainedView, Integer> generations = new java.util.HashMap<>();
+    for (MaintainedView v : views) {
+      generations.put(v, v.generation());
+    }
     // Activation must happen on the loop that buffered these views' changes since before the snapshot point:
     // if the supervisor replaced it meanwhile, the new loop's stream may start after that point.
     ApplyLoop target = loop;
@@ -537,7 +541,14 @@ public final class Engine implements AutoCloseable {
       if (loop != target) {
         throw new SQLException("Deltaview: the apply loop was restarted during the load", "55000");
       }
-      runOnLoop(target, () -> target.activate(v, e.getValue().pipeline(), point));
+      int generation = generations.get(v);
+      runOnLoop(target, () -> {
+        // Reset again since this load began (a second TRUNCATE): its buffer lost changes after our snapshot,
+        // and the load queued by that reset will activate it.
+        if (v.generation() == generation && v.state() == MaintainedView.State.PENDING) {
+          target.activate(v, e.getValue().pipeline(), point);
+        }
+      });
     }
     fireViewsChanged();
   }

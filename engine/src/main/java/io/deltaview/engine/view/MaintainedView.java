@@ -36,6 +36,8 @@ public final class MaintainedView {
   private volatile String lastError;
   private volatile long lastLagMs;
   private volatile LogSequenceNumber appliedLsn = LogSequenceNumber.INVALID_LSN;
+  /** Counts the times the view went back to loading; a load started before the last one must not activate it. */
+  private volatile int generation;
 
   private ViewPipeline pipeline;
   private LogSequenceNumber activeFrom = LogSequenceNumber.INVALID_LSN;
@@ -99,6 +101,14 @@ public final class MaintainedView {
     return lastError;
   }
 
+  /**
+   * How many times the view went back to loading (TRUNCATE, apply-loop restart). Its buffer is cleared each
+   * time, so a load whose snapshot was taken before the latest reset lacks changes and must not activate it.
+   */
+  public int generation() {
+    return generation;
+  }
+
   public LongAdder hits() {
     return hits;
   }
@@ -135,6 +145,7 @@ public final class MaintainedView {
 
   /** Back to loading: operator state is discarded, changes are buffered until the next activation. */
   public void reset() {
+    this.generation++;
     this.pipeline = null;
     this.buffer.clear();
     this.state = State.PENDING;
@@ -149,6 +160,7 @@ public final class MaintainedView {
     if (state == State.FAILED) {
       return;
     }
+    this.generation++;
     this.pipeline = null;
     this.buffer.clear();
     this.lastError = error;
