@@ -233,6 +233,36 @@ class ApplyLoopTest {
     assertEveryCommitIsARealCommitPoint();
   }
 
+  @Test
+  void theChunksOfALoadingViewAreBufferedAndReplayedWhenItIsActivated() throws Exception {
+    loop = new ApplyLoop(feed, target, LogSequenceNumber.INVALID_LSN, v -> { },
+        new ApplyLoop.Limits(10, 100, 50_000, Duration.ofSeconds(10)));
+    MaintainedView v = new MaintainedView(new ViewRecord("public", "loading", GROUPED, List.of("public.order_lines"),
+        "sql", "snapshotting", null, "public"), List.of(LINES), null,
+        () -> ViewCompiler.compile(SqlFixture.plan(GROUPED)));
+    views.add(v);
+    loop.submit(() -> loop.addView(v));
+    thread = new Thread(loop, "apply-loop-test");
+    thread.start();
+    long end = transaction(95, 0, 0);
+    await("large transaction", () -> feed.confirmed() >= end);
+    assertTrue(target.commits.isEmpty(), "nothing is written for a loading view");
+    // The snapshot was taken before the transaction (empty table): activation replays every buffered chunk.
+    java.util.concurrent.CompletableFuture<Void> activated = new java.util.concurrent.CompletableFuture<>();
+    loop.submit(() -> {
+      try {
+        loop.activate(v, v.newPipeline(), LogSequenceNumber.valueOf(1));
+        activated.complete(null);
+      } catch (Exception e) {
+        activated.completeExceptionally(e);
+      }
+    });
+    activated.get(20, TimeUnit.SECONDS);
+    ZSet expected = v.newPipeline().onChanges(Map.of(0, tableAt.get(end)));
+    assertEquals(expected, target.committed.get(v));
+    assertTrue(v.buffer().isEmpty());
+  }
+
   /** A scripted feed that checks every confirmation against the target's commits. */
   private final class FakeFeed implements ChangeFeed {
     private final LinkedBlockingQueue<ReplicationEvent> events = new LinkedBlockingQueue<>();
