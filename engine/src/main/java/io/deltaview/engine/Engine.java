@@ -54,9 +54,19 @@ public final class Engine implements AutoCloseable {
   private volatile boolean closed;
 
   private ChangeFeed feed;
-  private ApplyLoop loop;
+  /** The current apply loop; replaced (never mutated) when the supervisor restarts streaming. */
+  private volatile ApplyLoop loop;
   private Thread loopThread;
   private Connection sinkConnection;
+
+  // Supervision of the apply loop (see loopExited): restarts with backoff; guarded by "this".
+  private static final long FIRST_BACKOFF_MS = 1_000;
+  private static final long MAX_BACKOFF_MS = 30_000;
+  /** A loop that ran this long before failing counts as healthy: the backoff starts over. */
+  private static final long HEALTHY_RUN_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+  private java.util.concurrent.ScheduledExecutorService supervisor;
+  private int consecutiveFailures;
+  private long loopStartedNanos;
 
   private Engine(EngineConfig config, Connection leaderConnection) {
     this.config = config;
@@ -223,8 +233,12 @@ public final class Engine implements AutoCloseable {
     return new MaintainedView(r, plan.sources(), sink, plan.pipelineFactory());
   }
 
+  /**
+   * Starts the reader and the apply loop unless there is a current loop. A current loop that has died is left
+   * to the supervisor, which carries its views over; DDL against it fails until the restart.
+   */
   private synchronized void startStreaming() throws SQLException {
-    if (loop != null && loop.isRunning()) {
+    if (loop != null) {
       return;
     }
     LogSequenceNumber applied;
@@ -232,24 +246,190 @@ public final class Engine implements AutoCloseable {
       SlotManager.createSlotIfAbsent(c, config.slotName());
       applied = Catalog.appliedLsn(c, config.slotName());
     }
-    sinkConnection = connect(config);
+    Connection sink = connect(config);
+    ChangeFeed stream;
     try {
-      feed = ReplicationSlotReader.start(config.pgUrl(), config.properties(),
+      // No start position: the reader resumes at the slot's confirmed position, which the loop confirmed only
+      // after committing; everything later arrives again and is skipped or replayed by the snapshot rules.
+      stream = ReplicationSlotReader.start(config.pgUrl(), config.properties(),
           ReplicationSlotReader.Options.of(config.slotName(), config.publicationName()));
     } catch (SQLException | RuntimeException e) {
-      closeQuietly(sinkConnection); // e.g. the slot is still held by a previous maintainer's walsender
-      sinkConnection = null;
+      closeQuietly(sink);
       throw e;
     }
-    loop = new ApplyLoop(feed, sinkConnection, config.slotName(), applied,
+    sinkConnection = sink;
+    feed = stream;
+    ApplyLoop started = new ApplyLoop(stream, sink, config.slotName(), applied,
         views -> loader.submit(() -> loadAndActivate(views)));
-    loopThread = new Thread(loop, "deltaview-apply-" + config.database());
+    loop = started;
+    loopStartedNanos = System.nanoTime();
+    loopThread = new Thread(() -> {
+      started.run();
+      loopExited(started);
+    }, "deltaview-apply-" + config.database());
     loopThread.setDaemon(true);
     loopThread.start();
   }
 
-  /** Runs {@code task} on the apply loop thread and waits for it. */
+  // ---------------------------------------------------------------- supervision
+
+  /**
+   * Runs on the loop's own thread once it has stopped. A loop stopped on purpose is no longer the current
+   * one; any other exit is a failure (sink, stream or decoding): its views' operator state is lost or ahead of
+   * the rolled-back result tables, so they are marked (SHOW INCREMENTAL VIEWS gives the error, queries stop
+   * being served from them) and the supervisor restarts streaming and reloads them all, with backoff.
+   */
+  private void loopExited(ApplyLoop exited) {
+    if (loop != exited) {
+      return; // stopped on purpose (checked before locking: stopStreaming holds the lock while joining us)
+    }
+    long delay;
+    synchronized (this) {
+      if (closed || loop != exited) {
+        return;
+      }
+      Throwable cause = exited.failure();
+      String error = "apply loop failed, restarting and reloading: " + cause;
+      // Safe without the loop: its thread (this one) has stopped touching the views.
+      for (MaintainedView v : exited.views()) {
+        v.interrupt(error);
+      }
+      if (System.nanoTime() - loopStartedNanos > HEALTHY_RUN_NANOS) {
+        consecutiveFailures = 0;
+      }
+      if (consecutiveFailures == 0) {
+        LOG.log(System.Logger.Level.ERROR, "Deltaview apply loop of database " + config.database() + " failed;"
+            + " restarting streaming and reloading every view: " + cause, cause);
+      } else {
+        LOG.log(System.Logger.Level.DEBUG, () -> "apply loop failed again (" + consecutiveFailures + "): " + cause);
+      }
+      delay = backoffMs();
+      consecutiveFailures++;
+      scheduleRecovery(exited, delay);
+    }
+    fireViewsChanged();
+  }
+
+  private long backoffMs() {
+    return Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS << Math.min(consecutiveFailures, 5));
+  }
+
+  private synchronized void scheduleRecovery(ApplyLoop dead, long delayMs) {
+    if (closed) {
+      return;
+    }
+    scheduler().schedule(() -> recover(dead), delayMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  private synchronized java.util.concurrent.ScheduledExecutorService scheduler() {
+    if (supervisor == null) {
+      supervisor = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "deltaview-supervisor-" + config.database());
+        t.setDaemon(true);
+        return t;
+      });
+    }
+    return supervisor;
+  }
+
+  /**
+   * Replaces the dead loop: new reader and loop from the slot's confirmed position, every registered view
+   * (as the catalog has them) added as loading and reloaded from a fresh snapshot. Holding the DDL lock keeps
+   * CREATE/DROP out meanwhile. If this fails too (e.g. the database is unreachable), it is retried with backoff.
+   */
+  private void recover(ApplyLoop dead) {
+    synchronized (ddlLock) {
+      List<MaintainedView> views = new ArrayList<>();
+      ApplyLoop fresh;
+      try {
+        synchronized (this) {
+          if (closed || loop != dead) {
+            return;
+          }
+          List<ViewRecord> records;
+          try (Connection c = connect(config)) {
+            records = Catalog.loadViews(c);
+            for (ViewRecord r : records) {
+              MaintainedView known = null;
+              for (MaintainedView v : dead.views()) {
+                if (v.record().schema().equals(r.schema()) && v.record().name().equals(r.name())
+                    && v.record().definition().equals(r.definition())) {
+                  known = v;
+                }
+              }
+              if (known == null) {
+                try {
+                  known = compile(c, r);
+                } catch (SQLException e) {
+                  Catalog.updateStatus(c, r.schema(), r.name(), "failed", e.getMessage());
+                  continue;
+                }
+              }
+              views.add(known);
+              if (known.state() != MaintainedView.State.FAILED) {
+                // Other processes read the catalog: they must not take these tables for current meanwhile.
+                Catalog.updateStatus(c, r.schema(), r.name(), "snapshotting", known.lastError());
+              }
+            }
+          }
+          releaseStreaming();
+          loop = null;
+          if (views.isEmpty()) {
+            consecutiveFailures = 0;
+            return;
+          }
+          startStreaming();
+          fresh = loop;
+        }
+        runOnLoop(fresh, () -> {
+          for (MaintainedView v : views) {
+            fresh.addView(v);
+          }
+        });
+      } catch (Exception e) {
+        LOG.log(System.Logger.Level.WARNING, "restarting the apply loop of " + config.database() + " failed"
+            + " (retrying): " + e);
+        synchronized (this) {
+          ApplyLoop current = loop;
+          // A new loop that died during the hand-over schedules its own recovery (loopExited).
+          if (!closed && (current == null || current == dead)) {
+            loop = dead; // keeps the views visible (with their error) until a restart works
+            long delay = backoffMs();
+            consecutiveFailures++;
+            scheduleRecovery(loop, delay);
+          }
+        }
+        return;
+      }
+      List<MaintainedView> reload = views.stream().filter(v -> v.state() != MaintainedView.State.FAILED).toList();
+      LOG.log(System.Logger.Level.INFO, "apply loop of " + config.database() + " restarted; reloading " + reload.size()
+          + " views");
+      loader.submit(() -> loadAndActivate(reload));
+    }
+  }
+
+  /** Closes the current reader and sink connection (the loop has stopped or is about to be replaced). */
+  private synchronized void releaseStreaming() {
+    if (feed != null) {
+      feed.close();
+    }
+    closeQuietly(sinkConnection);
+    feed = null;
+    sinkConnection = null;
+    loopThread = null;
+  }
+
+  /** Runs {@code task} on the current apply loop thread and waits for it. */
   private void runOnLoop(LoopTask task) throws SQLException {
+    ApplyLoop l = loop;
+    if (l == null) {
+      throw new SQLException("Deltaview: the apply loop is not running", "55000");
+    }
+    runOnLoop(l, task);
+  }
+
+  /** Runs {@code task} on {@code loop}'s thread and waits for it; fails if that loop stops first. */
+  private static void runOnLoop(ApplyLoop loop, LoopTask task) throws SQLException {
     CompletableFuture<Void> done = new CompletableFuture<>();
     loop.submit(() -> {
       try {
@@ -287,14 +467,52 @@ public final class Engine implements AutoCloseable {
 
   /** Loads a consistent snapshot for {@code views}, writes their results, and activates them on the loop. */
   private void loadAndActivate(List<MaintainedView> views) {
+    loadAndActivate(views, 0);
+  }
+
+  private void loadAndActivate(List<MaintainedView> views, int attempt) {
+    ApplyLoop target = loop;
     try {
       loadAndActivateOrThrow(views);
     } catch (Exception e) {
+      if (target == null || loop != target || !target.isRunning()) {
+        // The loop died under the load: the supervisor reloads every view on the next loop, so this
+        // load's failure says nothing about the views.
+        LOG.log(System.Logger.Level.DEBUG, () -> "load of " + views + " abandoned with its apply loop: " + e);
+        return;
+      }
+      if (isTransient(e)) {
+        // A lost connection or a serialization failure says nothing about the views either: load again later.
+        long delay = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS << Math.min(attempt, 5));
+        LOG.log(attempt == 0 ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
+            () -> "loading views failed, retrying in " + delay + " ms: " + e);
+        synchronized (this) {
+          if (!closed) {
+            scheduler().schedule(() -> loader.submit(() -> loadAndActivate(views, attempt + 1)), delay,
+                java.util.concurrent.TimeUnit.MILLISECONDS);
+          }
+        }
+        return;
+      }
       LOG.log(System.Logger.Level.ERROR, "loading views " + views + " failed: " + e, e);
       for (MaintainedView v : views) {
         markFailed(v, e);
       }
     }
+  }
+
+  /** Connection loss, server shutdown, serialization failure or a still-held slot: worth another try. */
+  private static boolean isTransient(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      for (SQLException s = t instanceof SQLException q ? q : null; s != null; s = s.getNextException()) {
+        String state = s.getSQLState();
+        if (state != null && (state.startsWith("08") || state.startsWith("57P") || state.equals("40001")
+            || state.equals("40P01") || state.equals("55006"))) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private void markFailed(MaintainedView v, Exception e) {
@@ -311,8 +529,21 @@ public final class Engine implements AutoCloseable {
   }
 
   private void loadAndActivateOrThrow(List<MaintainedView> views) throws SQLException {
+    // Only loading views: a view loaded meanwhile by another request (loads run one at a time) must not have
+    // its maintained table replaced by an older snapshot.
+    views = views.stream().filter(v -> v.state() == MaintainedView.State.PENDING).toList();
     if (views.isEmpty()) {
       return;
+    }
+    Map<MaintainedView, Integer> generations = new java.util.HashMap<>();
+    for (MaintainedView v : views) {
+      generations.put(v, v.generation());
+    }
+    // Activation must happen on the loop that buffered these views' changes since before the snapshot point:
+    // if the supervisor replaced it meanwhile, the new loop's stream may start after that point.
+    ApplyLoop target = loop;
+    if (target == null) {
+      throw new SQLException("Deltaview: the apply loop is not running", "55000");
     }
     String tempSlot = "deltaview_load_" + Long.toHexString(System.nanoTime());
     Map<MaintainedView, SnapshotLoader.Loaded> loaded;
@@ -331,7 +562,17 @@ public final class Engine implements AutoCloseable {
     }
     for (Map.Entry<MaintainedView, SnapshotLoader.Loaded> e : loaded.entrySet()) {
       MaintainedView v = e.getKey();
-      runOnLoop(() -> loop.activate(v, e.getValue().pipeline(), point));
+      if (loop != target) {
+        throw new SQLException("Deltaview: the apply loop was restarted during the load", "55000");
+      }
+      int generation = generations.get(v);
+      runOnLoop(target, () -> {
+        // Reset again since this load began (a second TRUNCATE): its buffer lost changes after our snapshot,
+        // and the load queued by that reset will activate it.
+        if (v.generation() == generation && v.state() == MaintainedView.State.PENDING) {
+          target.activate(v, e.getValue().pipeline(), point);
+        }
+      });
     }
     fireViewsChanged();
   }
@@ -702,20 +943,19 @@ public final class Engine implements AutoCloseable {
   }
 
   private synchronized void stopStreaming() {
-    if (loop != null) {
-      loop.stop();
+    ApplyLoop stopping = loop;
+    loop = null; // first: a loop that is no longer current exits without supervision
+    if (stopping != null) {
+      stopping.stop();
       try {
-        loopThread.join(10_000);
+        if (loopThread != null) {
+          loopThread.join(10_000);
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      feed.close();
-      closeQuietly(sinkConnection);
-      loop = null;
-      loopThread = null;
-      feed = null;
-      sinkConnection = null;
     }
+    releaseStreaming();
   }
 
   /** Stops maintenance and releases every connection; the slot keeps the position for the next start. */
@@ -726,6 +966,11 @@ public final class Engine implements AutoCloseable {
     }
     closed = true;
     stopStreaming();
+    synchronized (this) {
+      if (supervisor != null) {
+        supervisor.shutdownNow();
+      }
+    }
     loader.shutdownNow();
     closeQuietly(leaderConnection);
   }

@@ -1,6 +1,5 @@
 package io.deltaview.engine.apply;
 
-import io.deltaview.engine.catalog.Catalog;
 import io.deltaview.engine.cdc.ChangeFeed;
 import io.deltaview.engine.cdc.PgOutputMessage;
 import io.deltaview.engine.cdc.PgOutputMessage.Begin;
@@ -21,7 +20,6 @@ import io.deltaview.engine.view.MaintainedView;
 import io.deltaview.engine.view.MaintainedView.BufferedTransaction;
 import io.deltaview.engine.view.TableShape;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,11 +38,33 @@ import org.postgresql.replication.LogSequenceNumber;
 /**
  * The single thread that turns the replication stream into result-table writes. For each source
  * transaction it collects the changed rows per base table, runs them through every active view's pipeline,
- * and writes all output deltas plus the transaction's end LSN in one target transaction; only after that
+ * and writes the output deltas plus the transaction's end LSN in one target transaction; only after that
  * commit does it let the slot advance. Views still loading get their changes buffered instead.
  *
- * <p>Everything that changes the set of views runs as a task on this thread, between transactions, so
- * the loop never sees a view half-registered.
+ * <p>Two refinements keep memory bounded and throughput up without giving up "one source transaction is
+ * never visible in part":
+ * <ul>
+ *   <li><b>Chunks.</b> A source transaction is applied in chunks of {@link Limits#chunkRows()} changed rows:
+ *   each chunk goes through the pipelines (operator state updates are sequential, so chunk by chunk equals
+ *   all at once) and its output is written into a target transaction that stays open until the source
+ *   Commit, which records the LSN and commits. Each chunk's output is one sink call, so the keyed sink's
+ *   "at most one new row per key" holds per call. Views still loading buffer each chunk in memory until
+ *   they are activated: a huge transaction during a long snapshot load is held in memory in full.</li>
+ *   <li><b>Batches.</b> When more events are already waiting after a source Commit, the target transaction is
+ *   left open for the next source transactions (at most {@link Limits#batchTransactions()} transactions,
+ *   {@link Limits#batchRows()} changed rows or {@link Limits#batchTime()}); the outputs of a batch are summed
+ *   per view before they are written (the sum of consecutive deltas is the delta between two real states,
+ *   so it too has at most one new row per key). The recorded LSN is the end LSN of the batch's last source
+ *   transaction and commits with the writes; the slot is confirmed and the position advances only after
+ *   that commit. Readers therefore see the views jump from one real commit point to a later one.</li>
+ * </ul>
+ *
+ * <p>If anything fails while a target transaction is open, it is rolled back and the loop stops: the
+ * pipelines' operator state is then ahead of the result tables, so the owner must reload every view from a
+ * fresh snapshot before maintaining them again (the engine's supervisor does).
+ *
+ * <p>Everything that changes the set of views runs as a task on this thread, between source transactions
+ * and after the open batch committed, so the loop never sees a view half-registered.
  */
 public final class ApplyLoop implements Runnable {
 
@@ -52,11 +72,48 @@ public final class ApplyLoop implements Runnable {
   private static final long POSITION_UNKNOWN = 0;
   private static final Duration POLL_INTERVAL = Duration.ofMillis(50);
 
+  /**
+   * Size bounds of the target transactions.
+   *
+   * @param chunkRows changed rows of one source transaction collected before they are pushed through the
+   *     pipelines and written (the target transaction stays open until the source Commit)
+   * @param batchTransactions most source transactions committed in one target transaction
+   * @param batchRows most changed rows of source transactions batched in one target transaction
+   * @param batchTime longest time a target transaction is kept open for more source transactions
+   */
+  public record Limits(int chunkRows, int batchTransactions, int batchRows, Duration batchTime) {
+
+    public Limits {
+      if (chunkRows < 1 || batchTransactions < 1 || batchRows < 1 || batchTime.isNegative()) {
+        throw new IllegalArgumentException("apply limits must be positive: " + chunkRows + ", " + batchTransactions
+            + ", " + batchRows + ", " + batchTime);
+      }
+    }
+
+    /** 50,000-row chunks; batches of at most 100 transactions, 50,000 rows or 50 ms. */
+    public static Limits defaults() {
+      return new Limits(50_000, 100, 50_000, Duration.ofMillis(50));
+    }
+
+    /**
+     * The defaults, overridden by the system properties {@code deltaview.applyChunkRows},
+     * {@code deltaview.applyBatchTransactions}, {@code deltaview.applyBatchRows} and
+     * {@code deltaview.applyBatchMillis} (read when a loop is created; meant for tests and tuning).
+     */
+    public static Limits fromSystemProperties() {
+      Limits d = defaults();
+      return new Limits(Integer.getInteger("deltaview.applyChunkRows", d.chunkRows),
+          Integer.getInteger("deltaview.applyBatchTransactions", d.batchTransactions),
+          Integer.getInteger("deltaview.applyBatchRows", d.batchRows),
+          Duration.ofMillis(Long.getLong("deltaview.applyBatchMillis", d.batchTime.toMillis())));
+    }
+  }
+
   private final ChangeFeed feed;
-  private final Connection sink;
-  private final String slotName;
+  private final ApplyTarget target;
   private final LogSequenceNumber alreadyApplied;
   private final Consumer<List<MaintainedView>> reloadRequests;
+  private final Limits limits;
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final List<MaintainedView> views = new CopyOnWriteArrayList<>();
   private final Map<String, TableShape> shapes = new HashMap<>();
@@ -67,11 +124,28 @@ public final class ApplyLoop implements Runnable {
   private volatile boolean running = true;
   private volatile Throwable failure;
   private volatile long position = POSITION_UNKNOWN;
-  private PreparedStatement recordApplied;
 
+  // The open source transaction (Begin seen, Commit not yet).
   private Begin openTxn;
+  private boolean txnSkipped;
   private Map<String, ZSet> txnChanges;
+  private int txnChunkRows;
+  private long txnRows;
   private Set<MaintainedView> txnReloads;
+  private final Set<MaintainedView> txnTouched = new LinkedHashSet<>();
+  /** The open source transaction has written chunks into the target transaction: it cannot commit before it. */
+  private boolean chunkWritten;
+
+  // The batch: complete source transactions whose effects are in the open target transaction or pending.
+  private int batchTxns;
+  private long batchRows;
+  private long batchStartNanos;
+  private LogSequenceNumber batchEnd;
+  /** The target transaction holds uncommitted writes. */
+  private boolean targetWritten;
+  private final Map<MaintainedView, ZSet> pendingOutputs = new LinkedHashMap<>();
+  /** Views with output in the batch → commit time (epoch ms) of the last source transaction that changed them. */
+  private final Map<MaintainedView, Long> batchApplied = new LinkedHashMap<>();
 
   /**
    * @param feed the replication stream
@@ -79,14 +153,26 @@ public final class ApplyLoop implements Runnable {
    * @param slotName key of the progress row
    * @param alreadyApplied the recorded applied position: transactions committed before it are skipped
    * @param reloadRequests receives views that must be reloaded from a fresh snapshot (e.g. after TRUNCATE)
+   * @param limits chunk and batch bounds
    */
   public ApplyLoop(ChangeFeed feed, Connection sink, String slotName, LogSequenceNumber alreadyApplied,
+      Consumer<List<MaintainedView>> reloadRequests, Limits limits) {
+    this(feed, new JdbcApplyTarget(sink, slotName), alreadyApplied, reloadRequests, limits);
+  }
+
+  /** As above with {@link Limits#fromSystemProperties()}. */
+  public ApplyLoop(ChangeFeed feed, Connection sink, String slotName, LogSequenceNumber alreadyApplied,
       Consumer<List<MaintainedView>> reloadRequests) {
+    this(feed, sink, slotName, alreadyApplied, reloadRequests, Limits.fromSystemProperties());
+  }
+
+  ApplyLoop(ChangeFeed feed, ApplyTarget target, LogSequenceNumber alreadyApplied,
+      Consumer<List<MaintainedView>> reloadRequests, Limits limits) {
     this.feed = feed;
-    this.sink = sink;
-    this.slotName = slotName;
+    this.target = target;
     this.alreadyApplied = alreadyApplied == null ? LogSequenceNumber.INVALID_LSN : alreadyApplied;
     this.reloadRequests = reloadRequests;
+    this.limits = limits;
   }
 
   /** Runs {@code task} on the loop thread between transactions. */
@@ -114,8 +200,9 @@ public final class ApplyLoop implements Runnable {
   }
 
   /**
-   * Activates a loaded view (loop thread only): replays the buffered transactions that committed at or after
-   * {@code snapshotPoint} and writes their effect, with the view's status, in one target transaction.
+   * Activates a loaded view (loop thread only, as a task, so no target transaction is open): replays the
+   * buffered transactions that committed at or after {@code snapshotPoint} and writes their effect, with the
+   * view's status, in one target transaction.
    */
   public void activate(MaintainedView view, io.deltaview.engine.compile.ViewPipeline loaded,
       LogSequenceNumber snapshotPoint) throws SQLException {
@@ -127,11 +214,17 @@ public final class ApplyLoop implements Runnable {
     }
     view.buffer().clear();
     try {
-      view.sink().apply(sink, out);
-      Catalog.updateStatus(sink, view.record().schema(), view.record().name(), "ready", null);
-      sink.commit();
+      target.write(view, out);
+      target.markReady(view);
+      target.commit();
     } catch (SQLException e) {
       rollbackQuietly();
+      if (target.isBroken()) {
+        // Nothing can be written any more: the loop stops as on any other sink failure, before the caller
+        // hears of it, so the caller can tell "the loop died" from "this view failed".
+        failure = e;
+        running = false;
+      }
       throw e;
     }
     view.activate(loaded, snapshotPoint);
@@ -150,6 +243,11 @@ public final class ApplyLoop implements Runnable {
 
   public boolean isRunning() {
     return running;
+  }
+
+  /** The bounds this loop applies with. */
+  public Limits limits() {
+    return limits;
   }
 
   /**
@@ -177,34 +275,39 @@ public final class ApplyLoop implements Runnable {
   @Override
   public void run() {
     try {
-      sink.setAutoCommit(false);
-      recordApplied = sink.prepareStatement(Catalog.recordAppliedSql());
+      target.open();
       while (running) {
-        if (openTxn == null) {
+        if (openTxn == null && !tasks.isEmpty()) {
+          commitBatch(); // tasks write and commit on the same connection, and may change which views exist
           runTasks();
         }
-        ReplicationEvent event = feed.poll(POLL_INTERVAL);
-        if (event != null) {
-          handle(event);
+        // With a batch open, only take what is already waiting; when nothing is, commit the batch.
+        boolean canCommit = batchTxns > 0 && !chunkWritten;
+        ReplicationEvent event = feed.poll(canCommit ? Duration.ZERO : POLL_INTERVAL);
+        if (event == null) {
+          if (canCommit) {
+            commitBatch();
+          }
+          continue;
         }
+        handle(event);
+      }
+      if (!chunkWritten) {
+        commitBatch(); // a clean stop keeps the complete source transactions of the open batch
       }
     } catch (Throwable e) {
       failure = e;
-      if (running) {
-        LOG.log(System.Logger.Level.ERROR, "Deltaview apply loop stopped: " + e, e);
+      if (targetWritten) {
+        rollbackQuietly();
       }
+      // The owner decides what a failure means (the engine logs it once and restarts); this is the detail.
+      LOG.log(System.Logger.Level.DEBUG, () -> "Deltaview apply loop stopped: " + e);
     } finally {
       running = false;
       synchronized (positionMonitor) {
         positionMonitor.notifyAll();
       }
-      try {
-        if (recordApplied != null) {
-          recordApplied.close();
-        }
-      } catch (SQLException ignored) {
-        // the connection is closed by the owner right after
-      }
+      target.close();
     }
   }
 
@@ -218,6 +321,7 @@ public final class ApplyLoop implements Runnable {
   private void handle(ReplicationEvent event) throws Exception {
     if (event instanceof ReplicationEvent.Idle idle) {
       if (openTxn == null) {
+        commitBatch();
         advance(idle.walEnd().asLong());
       }
       return;
@@ -230,9 +334,7 @@ public final class ApplyLoop implements Runnable {
       relations.put(r.relationId(), r);
       columnMappings.remove(r.relationId());
     } else if (message instanceof Begin b) {
-      openTxn = b;
-      txnChanges = new LinkedHashMap<>();
-      txnReloads = new LinkedHashSet<>();
+      begin(b);
     } else if (message instanceof Insert i) {
       change(i.relationId(), null, i.newTuple(), null);
     } else if (message instanceof Update u) {
@@ -247,9 +349,22 @@ public final class ApplyLoop implements Runnable {
       commit(c);
     } else if (message instanceof LogicalMessage m) {
       if (!m.transactional() && openTxn == null) {
+        commitBatch(); // a watermark is passed only once everything before it is visible
         advance(m.lsn().asLong());
       }
     }
+  }
+
+  private void begin(Begin b) throws SQLException {
+    if (batchTxns > 0 && batchExpired()) {
+      commitBatch();
+    }
+    openTxn = b;
+    txnSkipped = b.finalLsn().asLong() < alreadyApplied.asLong();
+    txnChanges = new LinkedHashMap<>();
+    txnChunkRows = 0;
+    txnRows = 0;
+    txnReloads = new LinkedHashSet<>();
   }
 
   private String tableOf(int relationId) throws SQLException {
@@ -270,7 +385,7 @@ public final class ApplyLoop implements Runnable {
       throw new SQLException("Deltaview internal error: row change outside a transaction", "XX000");
     }
     String table = tableOf(relationId);
-    if (!interested(table)) {
+    if (txnSkipped || !interested(table)) {
       return;
     }
     ZSet delta = txnChanges.computeIfAbsent(table, t -> new ZSet());
@@ -290,6 +405,12 @@ public final class ApplyLoop implements Runnable {
         resolved = r.values();
       }
       delta.add(toRow(shape, mapping, newTuple, resolved), 1);
+    }
+    int rows = (oldTuple != null ? 1 : 0) + (newTuple != null ? 1 : 0);
+    txnChunkRows += rows;
+    txnRows += rows;
+    if (txnChunkRows >= limits.chunkRows()) {
+      applyChunk();
     }
   }
 
@@ -340,64 +461,136 @@ public final class ApplyLoop implements Runnable {
     }
   }
 
-  private void commit(Commit c) throws SQLException {
-    Begin txn = openTxn;
-    openTxn = null;
-    Map<String, ZSet> changes = txnChanges;
-    txnChanges = null;
-    Set<MaintainedView> reloads = txnReloads;
-    txnReloads = null;
-    long commitLsn = c.commitLsn().asLong();
-    if (commitLsn < alreadyApplied.asLong()) {
-      advance(c.endLsn().asLong());
+  /**
+   * Pushes the open source transaction's collected changes through the pipelines and writes the outputs (and
+   * the batch's pending ones) into the target transaction, which now cannot commit before this source
+   * transaction's Commit.
+   */
+  private void applyChunk() throws SQLException {
+    process(txnChanges, openTxn.finalLsn(), txnReloads);
+    txnChanges = new LinkedHashMap<>();
+    txnChunkRows = 0;
+    if (writePending()) {
+      chunkWritten = true;
+    }
+  }
+
+  /** Runs changes of the open source transaction (committing at {@code commitLsn}) through the views. */
+  private void process(Map<String, ZSet> changes, LogSequenceNumber commitLsn, Set<MaintainedView> reloads) {
+    if (changes.isEmpty()) {
       return;
     }
-    Map<MaintainedView, ZSet> outputs = new LinkedHashMap<>();
     for (MaintainedView v : views) {
       if (reloads.contains(v)) {
         continue;
       }
       Map<Integer, ZSet> deltas = deltasFor(v, changes);
+      if (deltas.isEmpty()) {
+        continue;
+      }
       if (v.state() == MaintainedView.State.ACTIVE) {
-        if (deltas.isEmpty() || commitLsn < v.activeFrom().asLong()) {
+        if (commitLsn.asLong() < v.activeFrom().asLong()) {
           continue;
         }
         ZSet out = v.pipeline().onChanges(deltas);
         if (!out.isEmpty()) {
-          outputs.put(v, out);
+          // onChanges returns a Z-set of its own, so the first one can be kept and summed into.
+          pendingOutputs.merge(v, out, (sum, next) -> {
+            sum.addAll(next);
+            return sum;
+          });
+          txnTouched.add(v);
         }
-      } else if (v.state() == MaintainedView.State.PENDING && !deltas.isEmpty()) {
-        v.buffer().add(new BufferedTransaction(c.commitLsn(), deltas));
+      } else if (v.state() == MaintainedView.State.PENDING) {
+        v.buffer().add(new BufferedTransaction(commitLsn, deltas));
       }
     }
-    if (!outputs.isEmpty()) {
-        try {
-        for (Map.Entry<MaintainedView, ZSet> e : outputs.entrySet()) {
-          e.getKey().sink().apply(sink, e.getValue());
-        }
-        Catalog.recordApplied(recordApplied, slotName, c.endLsn());
-        sink.commit();
-      } catch (SQLException e) {
-        rollbackQuietly();
-        throw e;
+  }
+
+  /** Writes the summed pending outputs, one sink call per view; true if anything was written. */
+  private boolean writePending() throws SQLException {
+    boolean wrote = false;
+    for (Map.Entry<MaintainedView, ZSet> e : pendingOutputs.entrySet()) {
+      if (!e.getValue().isEmpty()) {
+        target.write(e.getKey(), e.getValue());
+        wrote = true;
       }
     }
-    long lagMs = Math.max(0, System.currentTimeMillis() - postgresEpochMicrosToMillis(c.commitTimeMicros()));
-    for (MaintainedView v : outputs.keySet()) {
-      v.markApplied(c.endLsn(), lagMs);
+    pendingOutputs.clear();
+    targetWritten |= wrote;
+    return wrote;
+  }
+
+  private void commit(Commit c) throws SQLException {
+    Begin txn = openTxn;
+    if (txn == null) {
+      throw new SQLException("Deltaview internal error: commit at " + c.commitLsn() + " without begin", "XX000");
     }
+    openTxn = null;
+    Set<MaintainedView> reloads = txnReloads;
+    if (!txnSkipped) {
+      process(txnChanges, c.commitLsn(), reloads);
+      long commitMillis = postgresEpochMicrosToMillis(c.commitTimeMicros());
+      for (MaintainedView v : txnTouched) {
+        batchApplied.put(v, commitMillis);
+      }
+    }
+    txnTouched.clear();
+    txnChanges = null;
+    txnReloads = null;
+    chunkWritten = false;
+    if (batchTxns == 0) {
+      batchStartNanos = System.nanoTime();
+    }
+    batchTxns++;
+    batchRows += txnRows;
+    batchEnd = c.endLsn();
     if (!reloads.isEmpty()) {
+      // Commit first: the loader replaces these views' tables on another connection, which must not wait for
+      // (or be overwritten by) rows this loop wrote and has not committed yet.
+      commitBatch();
       List<MaintainedView> toReload = new ArrayList<>(reloads);
       for (MaintainedView v : toReload) {
         v.reset();
       }
       reloadRequests.accept(toReload);
+    } else if (batchTxns >= limits.batchTransactions() || batchRows >= limits.batchRows() || batchExpired()) {
+      commitBatch();
     }
-    feed.confirm(c.endLsn());
-    advance(c.endLsn().asLong());
-    if (txn == null) {
-      LOG.log(System.Logger.Level.WARNING, "commit without begin at " + c.commitLsn());
+  }
+
+  private boolean batchExpired() {
+    return System.nanoTime() - batchStartNanos >= limits.batchTime().toNanos();
+  }
+
+  /**
+   * Commits the target transaction with the batch's last end LSN, then confirms the slot and advances the
+   * position. Only callable while no open source transaction has written into the target transaction.
+   */
+  private void commitBatch() throws SQLException {
+    if (batchTxns == 0) {
+      return;
     }
+    if (chunkWritten) {
+      throw new IllegalStateException("Deltaview internal error: batch commit inside a chunked source transaction");
+    }
+    writePending();
+    if (targetWritten) {
+      target.recordApplied(batchEnd);
+      target.commit();
+      targetWritten = false;
+    }
+    long now = System.currentTimeMillis();
+    for (Map.Entry<MaintainedView, Long> e : batchApplied.entrySet()) {
+      e.getKey().markApplied(batchEnd, Math.max(0, now - e.getValue()));
+    }
+    batchApplied.clear();
+    LogSequenceNumber end = batchEnd;
+    batchTxns = 0;
+    batchRows = 0;
+    batchEnd = null;
+    feed.confirm(end);
+    advance(end.asLong());
   }
 
   private static long postgresEpochMicrosToMillis(long micros) {
@@ -420,7 +613,7 @@ public final class ApplyLoop implements Runnable {
 
   private void rollbackQuietly() {
     try {
-      sink.rollback();
+      target.rollback();
     } catch (SQLException e) {
       LOG.log(System.Logger.Level.WARNING, "rollback of the target transaction failed: " + e);
     }

@@ -18,7 +18,7 @@ import org.postgresql.replication.LogSequenceNumber;
  *
  * <p>Life cycle: {@code PENDING} (a snapshot is loading; the apply loop buffers its changes) →
  * {@code ACTIVE} (the apply loop maintains it) → back to {@code PENDING} when it must be reloaded (TRUNCATE of a
- * base table). Pipeline, buffer and activeFrom are touched only by the apply loop thread once registered.
+ * base table, or the apply loop stopped and is being restarted). Pipeline, buffer and activeFrom are touched only by the apply loop thread once registered.
  */
 public final class MaintainedView {
 
@@ -36,6 +36,8 @@ public final class MaintainedView {
   private volatile String lastError;
   private volatile long lastLagMs;
   private volatile LogSequenceNumber appliedLsn = LogSequenceNumber.INVALID_LSN;
+  /** Counts the times the view went back to loading; a load started before the last one must not activate it. */
+  private volatile int generation;
 
   private ViewPipeline pipeline;
   private LogSequenceNumber activeFrom = LogSequenceNumber.INVALID_LSN;
@@ -99,6 +101,14 @@ public final class MaintainedView {
     return lastError;
   }
 
+  /**
+   * How many times the view went back to loading (TRUNCATE, apply-loop restart). Its buffer is cleared each
+   * time, so a load whose snapshot was taken before the latest reset lacks changes and must not activate it.
+   */
+  public int generation() {
+    return generation;
+  }
+
   public LongAdder hits() {
     return hits;
   }
@@ -135,8 +145,25 @@ public final class MaintainedView {
 
   /** Back to loading: operator state is discarded, changes are buffered until the next activation. */
   public void reset() {
+    this.generation++;
     this.pipeline = null;
     this.buffer.clear();
+    this.state = State.PENDING;
+  }
+
+  /**
+   * The apply loop that maintained this view stopped: its operator state may be ahead of the result table
+   * (a rolled-back target transaction), so it is discarded and the view waits for a reload, showing
+   * {@code error} until it is active again. A failed view stays failed.
+   */
+  public void interrupt(String error) {
+    if (state == State.FAILED) {
+      return;
+    }
+    this.generation++;
+    this.pipeline = null;
+    this.buffer.clear();
+    this.lastError = error;
     this.state = State.PENDING;
   }
 
