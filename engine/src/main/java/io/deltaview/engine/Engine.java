@@ -27,11 +27,13 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.TimeUnit;
 import org.postgresql.replication.LogSequenceNumber;
 
@@ -48,6 +50,8 @@ public final class Engine implements AutoCloseable {
 
   private final EngineConfig config;
   private final Object ddlLock = new Object();
+  /** Queries served per view since this engine started; kept here so they survive apply-loop restarts. */
+  private final Map<String, LongAdder> hits = new ConcurrentHashMap<>();
   private final List<Runnable> viewListeners = new CopyOnWriteArrayList<>();
   private final ExecutorService loader;
   private final Connection leaderConnection;
@@ -175,15 +179,13 @@ public final class Engine implements AutoCloseable {
 
   /** Counts a query served from {@code view}. */
   public void recordHit(String qualifiedView) {
-    ApplyLoop l = loop;
-    if (l != null) {
-      for (MaintainedView v : l.views()) {
-        if (v.qualifiedName().equals(qualifiedView)) {
-          v.hits().increment();
-          return;
-        }
-      }
-    }
+    // Per-query path: one map lookup, no allocation once the view has a counter (the lambda captures nothing).
+    hits.computeIfAbsent(qualifiedView, name -> new LongAdder()).increment();
+  }
+
+  private long hitCount(String qualifiedView) {
+    LongAdder counter = hits.get(qualifiedView);
+    return counter == null ? 0 : counter.sum();
   }
 
   // ---------------------------------------------------------------- start / resume
@@ -858,7 +860,7 @@ public final class Engine implements AutoCloseable {
         out.add(new ViewStatus(r.qualifiedName(), status, SqlIdentifiers.quote(r.schema(), r.name()), rows,
             live == null ? 0 : live.lastLagMs(),
             live == null || live.appliedLsn() == LogSequenceNumber.INVALID_LSN ? null : live.appliedLsn().asString(),
-            live == null ? 0 : live.hits().sum(), r.definition(),
+            hitCount(r.qualifiedName()), r.definition(),
             live != null && live.lastError() != null ? live.lastError() : r.lastError(), r.origin()));
       }
     }

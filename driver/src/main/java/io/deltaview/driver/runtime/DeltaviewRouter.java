@@ -81,7 +81,8 @@ final class DeltaviewRouter implements QueryRouter {
     }
     Engine engine = runtime.engine();
     if (options.consistency() == DeltaviewOptions.Consistency.STRONG
-        && (engine == null || !engine.awaitCurrent(options.strongTimeoutMs()))) {
+        && ((session.inTransaction() && session.usesSnapshotIsolation())
+            || engine == null || !engine.awaitCurrent(options.strongTimeoutMs()))) {
       return false;
     }
     if (engine != null) {
@@ -99,6 +100,12 @@ final class DeltaviewRouter implements QueryRouter {
     int i = 0;
     while (i < sql.length() && Character.isWhitespace(sql.charAt(i))) {
       i++;
+    }
+    if (startsWithWord(sql, i, "SET") || startsWithWord(sql, i, "BEGIN") || startsWithWord(sql, i, "START")) {
+      String lower = sql.toLowerCase(Locale.ROOT);
+      if (lower.contains("isolation") && (lower.contains("repeatable") || lower.contains("serializable"))) {
+        session.snapshotIsolationUsed();
+      }
     }
     if (startsWithWord(sql, i, "SET") || startsWithWord(sql, i, "RESET")) {
       String lower = sql.toLowerCase(Locale.ROOT);

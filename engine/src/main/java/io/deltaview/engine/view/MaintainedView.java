@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import org.postgresql.replication.LogSequenceNumber;
 
@@ -29,7 +28,6 @@ public final class MaintainedView {
   private final List<TableShape> sources;
   private final ResultTableSink sink;
   private final Supplier<ViewPipeline> pipelineFactory;
-  private final LongAdder hits = new LongAdder();
   private final Map<String, int[]> sourceIndexesByTable = new HashMap<>();
 
   private volatile State state = State.PENDING;
@@ -107,10 +105,6 @@ public final class MaintainedView {
    */
   public int generation() {
     return generation;
-  }
-
-  public LongAdder hits() {
-    return hits;
   }
 
   public long lastLagMs() {
