@@ -45,6 +45,8 @@ import org.postgresql.replication.LogSequenceNumber;
 public final class Engine implements AutoCloseable {
 
   private static final System.Logger LOG = System.getLogger(Engine.class.getName());
+  private static final String DEADLOCK_DETECTED = "40P01";
+  private static final int MAX_REGISTRATION_ATTEMPTS = 5;
   /** Session advisory lock key family for "this process maintains this database's views". */
   private static final int LEADER_LOCK_CLASS = 0x44560001;
 
@@ -591,43 +593,30 @@ public final class Engine implements AutoCloseable {
   public void createView(String schema, String name, String sql, boolean ifNotExists, String searchPath,
       String origin) throws SQLException {
     synchronized (ddlLock) {
-      ViewRecord record;
-      MaintainedView view;
-      try (Connection c = connect(config)) {
-        c.setAutoCommit(false);
-        try (Statement s = c.createStatement()) {
-          s.execute("SET LOCAL search_path TO " + searchPath);
-          s.execute("SET LOCAL lock_timeout = '30s'");
-          String resolvedSchema = schema != null ? schema : currentSchema(s);
-          Catalog.ensureExists(c);
-          if (findView(c, resolvedSchema, name) != null) {
-            c.rollback();
-            if (ifNotExists) {
-              return;
-            }
-            throw new SQLException("incremental view \"" + resolvedSchema + "." + name + "\" already exists",
-                "42P07");
+      MaintainedView view = null;
+      for (int attempt = 1; view == null; attempt++) {
+        try {
+          view = register(schema, name, sql, ifNotExists, searchPath, origin);
+          if (view == null) {
+            return; // IF NOT EXISTS and it exists
           }
-          s.execute("CREATE TABLE " + SqlIdentifiers.quote(resolvedSchema, name) + " AS " + sql + " WITH NO DATA");
-          PlannedView plan = ViewPlanner.plan(c, sql);
-          addKey(s, resolvedSchema, name, c, plan);
-          prepareBaseTables(c, s, plan.baseTables());
-          record = new ViewRecord(resolvedSchema, name, sql, plan.baseTables(), origin, "snapshotting", null,
-              searchPath);
-          Catalog.insertView(c, record);
-          view = compile(c, record, plan);
-          c.commit();
-        } catch (SQLException | RuntimeException e) {
-          c.rollback();
-          throw e;
+        } catch (SQLException e) {
+          // Taking the base tables' locks can deadlock with writers that lock them in another order; PostgreSQL
+          // then aborts one side. The registration transaction left nothing behind, so try it again.
+          if (!DEADLOCK_DETECTED.equals(e.getSQLState()) || attempt >= MAX_REGISTRATION_ATTEMPTS) {
+            throw e;
+          }
+          LOG.log(System.Logger.Level.INFO, "registering view " + name + " hit a deadlock with writers; retrying");
         }
       }
+      ViewRecord record = view.record();
+      MaintainedView registered = view;
       try {
         startStreaming();
-        runOnLoop(() -> loop.addView(view));
+        runOnLoop(() -> loop.addView(registered));
         CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
           try {
-            loadAndActivateOrThrow(List.of(view));
+            loadAndActivateOrThrow(List.of(registered));
           } catch (SQLException e) {
             throw new java.util.concurrent.CompletionException(e);
           }
@@ -643,6 +632,44 @@ public final class Engine implements AutoCloseable {
           failure.addSuppressed(cleanup);
         }
         throw failure;
+      }
+    }
+  }
+
+  /**
+   * The registration transaction of {@code CREATE INCREMENTAL VIEW}: result table, key, base tables in the
+   * publication, catalog row. Returns null when the view exists and {@code ifNotExists}; rolls back on failure.
+   */
+  private MaintainedView register(String schema, String name, String sql, boolean ifNotExists, String searchPath,
+      String origin) throws SQLException {
+    try (Connection c = connect(config)) {
+      c.setAutoCommit(false);
+      try (Statement s = c.createStatement()) {
+        s.execute("SET LOCAL search_path TO " + searchPath);
+        s.execute("SET LOCAL lock_timeout = '30s'");
+        String resolvedSchema = schema != null ? schema : currentSchema(s);
+        Catalog.ensureExists(c);
+        if (findView(c, resolvedSchema, name) != null) {
+          c.rollback();
+          if (ifNotExists) {
+            return null;
+          }
+          throw new SQLException("incremental view \"" + resolvedSchema + "." + name + "\" already exists",
+              "42P07");
+        }
+        s.execute("CREATE TABLE " + SqlIdentifiers.quote(resolvedSchema, name) + " AS " + sql + " WITH NO DATA");
+        PlannedView plan = ViewPlanner.plan(c, sql);
+        addKey(s, resolvedSchema, name, c, plan);
+        prepareBaseTables(c, s, plan.baseTables());
+        ViewRecord record = new ViewRecord(resolvedSchema, name, sql, plan.baseTables(), origin, "snapshotting",
+            null, searchPath);
+        Catalog.insertView(c, record);
+        MaintainedView view = compile(c, record, plan);
+        c.commit();
+        return view;
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
       }
     }
   }
@@ -710,16 +737,19 @@ public final class Engine implements AutoCloseable {
         publicationExists = rs.next();
       }
     }
+    List<String> all = new ArrayList<>();
+    List<String> needIdentity = new ArrayList<>();
     List<String> toAdd = new ArrayList<>();
     for (String table : baseTables) {
       String[] parts = Catalog.splitQualified(table);
       String quoted = SqlIdentifiers.quote(parts[0], parts[1]);
+      all.add(quoted);
       try (PreparedStatement ps = c.prepareStatement("SELECT relreplident FROM pg_class WHERE oid = ?::regclass")) {
         ps.setString(1, quoted);
         try (ResultSet rs = ps.executeQuery()) {
           rs.next();
           if (!"f".equals(rs.getString(1))) {
-            s.execute("ALTER TABLE " + quoted + " REPLICA IDENTITY FULL");
+            needIdentity.add(quoted);
           }
         }
       }
@@ -727,11 +757,20 @@ public final class Engine implements AutoCloseable {
         toAdd.add(quoted);
       }
     }
+    if (needIdentity.isEmpty() && toAdd.isEmpty()) {
+      return;
+    }
+    // All locks in one statement before any ALTER, so this transaction never holds one table while waiting for
+    // another in the middle of the DDL; writers can still deadlock with it, and createView retries then.
+    s.execute("LOCK TABLE " + String.join(", ", needIdentity.isEmpty() ? toAdd : all) + " IN "
+        + (needIdentity.isEmpty() ? "SHARE" : "ACCESS EXCLUSIVE") + " MODE");
+    for (String quoted : needIdentity) {
+      s.execute("ALTER TABLE " + quoted + " REPLICA IDENTITY FULL");
+    }
     if (toAdd.isEmpty()) {
       return;
     }
     String list = String.join(", ", toAdd);
-    s.execute("LOCK TABLE " + list + " IN SHARE MODE");
     if (publicationExists) {
       s.execute("ALTER PUBLICATION " + SqlIdentifiers.quote(config.publicationName()) + " ADD TABLE " + list);
     } else {
