@@ -11,13 +11,18 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Parent-side handle of an {@link EngineProcess} child JVM. */
-final class EngineChild implements AutoCloseable {
+public final class EngineChild implements AutoCloseable {
 
   private final Process process;
   private final BufferedReader out;
   private final Writer in;
 
-  EngineChild(String deltaviewUrl, String user, String password) throws Exception {
+  /** A child JVM connected to {@code db} through Deltaview (with the default embedded engine it maintains). */
+  public EngineChild(DeltaviewDatabase db) throws Exception {
+    this(db.deltaviewUrl, db.server.user(), db.server.password());
+  }
+
+  public EngineChild(String deltaviewUrl, String user, String password) throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
     cmd.add("-cp");
@@ -35,7 +40,7 @@ final class EngineChild implements AutoCloseable {
   }
 
   /** Runs one SQL statement in the child; fails the test with the child's error. */
-  void execute(String sql) throws Exception {
+  public void execute(String sql) throws Exception {
     in.write(sql.replace('\n', ' ') + "\n");
     in.flush();
     expect("OK");
@@ -49,7 +54,7 @@ final class EngineChild implements AutoCloseable {
   }
 
   /** SIGKILL: no shutdown hook runs, connections just drop, as in a crash. */
-  void kill() throws InterruptedException {
+  public void kill() throws InterruptedException {
     process.destroyForcibly();
     process.waitFor(30, TimeUnit.SECONDS);
   }

@@ -1,6 +1,5 @@
 package io.deltaview.it;
 
-import io.deltaview.it.fixture.PostgresFixture;
 import io.deltaview.it.fixture.ShopWorkload;
 import java.sql.Connection;
 import java.time.Duration;
@@ -22,12 +21,11 @@ class RestartTest {
   @Test
   void viewsAreExactAfterTheEngineIsKilledAndRestarted() throws Exception {
     DeltaviewDatabase db = new DeltaviewDatabase("restart");
-    PostgresFixture server = PostgresFixture.get();
     ShopWorkload workload = new ShopWorkload(SEED);
     try (Connection writer = db.plain()) {
       ShopWorkload.createSchema(writer);
       workload.load(writer, 50, 300, 1200, n -> { });
-      EngineChild first = new EngineChild(db.deltaviewUrl, server.user(), server.password());
+      EngineChild first = new EngineChild(db);
       try {
         for (Map.Entry<String, String> v : VIEWS.entrySet()) {
           first.execute("CREATE INCREMENTAL VIEW " + v.getKey() + " AS " + v.getValue());
@@ -41,7 +39,7 @@ class RestartTest {
       for (int t = 0; t < 60; t++) {
         workload.randomTransaction(writer, 4);
       }
-      try (EngineChild second = new EngineChild(db.deltaviewUrl, server.user(), server.password())) {
+      try (EngineChild second = new EngineChild(db)) {
         assertExact(db, "after restart (seed " + SEED + ")");
         for (int t = 0; t < 40; t++) {
           workload.randomTransaction(writer, 4);

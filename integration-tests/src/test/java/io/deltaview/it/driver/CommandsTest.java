@@ -1,12 +1,13 @@
 package io.deltaview.it.driver;
 
-import static io.deltaview.it.driver.DriverDatabase.await;
-import static io.deltaview.it.driver.DriverDatabase.exec;
-import static io.deltaview.it.driver.DriverDatabase.explain;
-import static io.deltaview.it.driver.DriverDatabase.hits;
-import static io.deltaview.it.driver.DriverDatabase.rows;
-import static io.deltaview.it.driver.DriverDatabase.scalarLong;
-import static io.deltaview.it.driver.DriverDatabase.showColumn;
+import io.deltaview.it.DeltaviewDatabase;
+import static io.deltaview.it.DeltaviewDatabase.await;
+import static io.deltaview.it.DeltaviewDatabase.exec;
+import static io.deltaview.it.DeltaviewDatabase.explain;
+import static io.deltaview.it.DeltaviewDatabase.hits;
+import static io.deltaview.it.DeltaviewDatabase.rows;
+import static io.deltaview.it.DeltaviewDatabase.scalarLong;
+import static io.deltaview.it.DeltaviewDatabase.showColumn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -34,11 +35,11 @@ import org.junit.jupiter.api.Test;
 class CommandsTest {
 
   static final String VIEW = "SELECT status, count(*) AS n, sum(amount) AS total FROM orders GROUP BY status";
-  static DriverDatabase db;
+  static DeltaviewDatabase db;
 
   @BeforeAll
   static void setUp() throws Exception {
-    db = new DriverDatabase("commands").withShop(5);
+    db = new DeltaviewDatabase("commands").withShop(5);
     try (Connection dv = db.deltaview()) {
       exec(dv, "CREATE INCREMENTAL VIEW cmd_status AS " + VIEW);
     }
@@ -62,7 +63,7 @@ class CommandsTest {
       try (Statement s = dv.createStatement(); ResultSet rs = s.executeQuery("explain incremental " + VIEW)) {
         ResultSetMetaData md = rs.getMetaData();
         assertEquals(List.of("rewritten:-7:bool", "view:12:text", "sql:12:text", "reason:12:text"),
-            DriverDatabase.shape(md));
+            DeltaviewDatabase.shape(md));
       }
     }
   }

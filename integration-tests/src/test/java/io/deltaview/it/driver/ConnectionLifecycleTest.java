@@ -1,10 +1,11 @@
 package io.deltaview.it.driver;
 
-import static io.deltaview.it.driver.DriverDatabase.await;
-import static io.deltaview.it.driver.DriverDatabase.exec;
-import static io.deltaview.it.driver.DriverDatabase.hits;
-import static io.deltaview.it.driver.DriverDatabase.rows;
-import static io.deltaview.it.driver.DriverDatabase.scalarLong;
+import io.deltaview.it.DeltaviewDatabase;
+import static io.deltaview.it.DeltaviewDatabase.await;
+import static io.deltaview.it.DeltaviewDatabase.exec;
+import static io.deltaview.it.DeltaviewDatabase.hits;
+import static io.deltaview.it.DeltaviewDatabase.rows;
+import static io.deltaview.it.DeltaviewDatabase.scalarLong;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -26,11 +27,11 @@ import org.postgresql.PGConnection;
 class ConnectionLifecycleTest {
 
   static final String VIEW = "SELECT status, count(*) AS n FROM orders GROUP BY status";
-  static DriverDatabase db;
+  static DeltaviewDatabase db;
 
   @BeforeAll
   static void setUp() throws Exception {
-    db = new DriverDatabase("lifecycle").withShop(6);
+    db = new DeltaviewDatabase("lifecycle").withShop(6);
     try (Connection dv = db.deltaview()) {
       exec(dv, "CREATE INCREMENTAL VIEW life_status AS " + VIEW);
     }

@@ -1,9 +1,10 @@
 package io.deltaview.it.driver;
 
-import static io.deltaview.it.driver.DriverDatabase.exec;
-import static io.deltaview.it.driver.DriverDatabase.hits;
-import static io.deltaview.it.driver.DriverDatabase.rows;
-import static io.deltaview.it.driver.DriverDatabase.shape;
+import io.deltaview.it.DeltaviewDatabase;
+import static io.deltaview.it.DeltaviewDatabase.exec;
+import static io.deltaview.it.DeltaviewDatabase.hits;
+import static io.deltaview.it.DeltaviewDatabase.rows;
+import static io.deltaview.it.DeltaviewDatabase.shape;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
@@ -26,11 +27,11 @@ class PreparedStatementTest {
   static final String VIEW = "SELECT customer_id, status, count(*) AS n, sum(amount) AS total FROM orders"
       + " GROUP BY customer_id, status";
   static final String VIEW_NAME = "public.customer_status";
-  static DriverDatabase db;
+  static DeltaviewDatabase db;
 
   @BeforeAll
   static void setUp() throws Exception {
-    db = new DriverDatabase("prepared").withShop(4);
+    db = new DeltaviewDatabase("prepared").withShop(4);
     try (Connection dv = db.deltaview()) {
       exec(dv, "CREATE INCREMENTAL VIEW customer_status AS " + VIEW);
     }

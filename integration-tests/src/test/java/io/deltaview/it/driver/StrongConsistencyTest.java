@@ -1,9 +1,10 @@
 package io.deltaview.it.driver;
 
-import static io.deltaview.it.driver.DriverDatabase.exec;
-import static io.deltaview.it.driver.DriverDatabase.explain;
-import static io.deltaview.it.driver.DriverDatabase.hits;
-import static io.deltaview.it.driver.DriverDatabase.rows;
+import io.deltaview.it.DeltaviewDatabase;
+import static io.deltaview.it.DeltaviewDatabase.exec;
+import static io.deltaview.it.DeltaviewDatabase.explain;
+import static io.deltaview.it.DeltaviewDatabase.hits;
+import static io.deltaview.it.DeltaviewDatabase.rows;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,7 +29,7 @@ class StrongConsistencyTest {
 
   @Test
   void everyReadSeesTheWriteCommittedJustBeforeAndIsServedFromTheView() throws Exception {
-    DriverDatabase db = new DriverDatabase("strong").withShop(1);
+    DeltaviewDatabase db = new DeltaviewDatabase("strong").withShop(1);
     try (Connection dv = db.deltaview(DeltaviewOptions.CONSISTENCY, "strong",
              DeltaviewOptions.STRONG_TIMEOUT_MS, "30000");
          Connection writer = db.plain();
@@ -56,7 +57,7 @@ class StrongConsistencyTest {
 
   @Test
   void whenTheEngineCannotCatchUpQueriesGoToTheBaseTablesAndAreNeverStale() throws Exception {
-    DriverDatabase db = new DriverDatabase("strongfallback").withShop(2);
+    DeltaviewDatabase db = new DeltaviewDatabase("strongfallback").withShop(2);
     try (Connection dv = db.deltaview(DeltaviewOptions.CONSISTENCY, "strong",
              DeltaviewOptions.STRONG_TIMEOUT_MS, "200");
          Connection patient = db.deltaview(DeltaviewOptions.CONSISTENCY, "strong",
@@ -85,7 +86,7 @@ class StrongConsistencyTest {
 
   @Test
   void insideRepeatableReadTransactionsStrongQueriesReadTheBaseTables() throws Exception {
-    DriverDatabase db = new DriverDatabase("strongrr").withShop(3);
+    DeltaviewDatabase db = new DeltaviewDatabase("strongrr").withShop(3);
     try (Connection dv = db.deltaview(DeltaviewOptions.CONSISTENCY, "strong",
              DeltaviewOptions.STRONG_TIMEOUT_MS, "30000");
          Connection writer = db.plain()) {

@@ -1,9 +1,10 @@
 package io.deltaview.it.driver;
 
-import static io.deltaview.it.driver.DriverDatabase.exec;
-import static io.deltaview.it.driver.DriverDatabase.explain;
-import static io.deltaview.it.driver.DriverDatabase.hits;
-import static io.deltaview.it.driver.DriverDatabase.rows;
+import io.deltaview.it.DeltaviewDatabase;
+import static io.deltaview.it.DeltaviewDatabase.exec;
+import static io.deltaview.it.DeltaviewDatabase.explain;
+import static io.deltaview.it.DeltaviewDatabase.hits;
+import static io.deltaview.it.DeltaviewDatabase.rows;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,11 +24,11 @@ class TransactionRoutingTest {
 
   static final String VIEW = "SELECT status, count(*) AS n, sum(amount) AS total FROM orders GROUP BY status";
   static final String VIEW_NAME = "public.txn_status_totals";
-  static DriverDatabase db;
+  static DeltaviewDatabase db;
 
   @BeforeAll
   static void setUp() throws Exception {
-    db = new DriverDatabase("txn").withShop(3);
+    db = new DeltaviewDatabase("txn").withShop(3);
     try (Connection dv = db.deltaview()) {
       exec(dv, "CREATE INCREMENTAL VIEW txn_status_totals AS " + VIEW);
     }

@@ -1,10 +1,12 @@
 package io.deltaview.it.driver;
 
-import static io.deltaview.it.driver.DriverDatabase.await;
-import static io.deltaview.it.driver.DriverDatabase.exec;
-import static io.deltaview.it.driver.DriverDatabase.explain;
-import static io.deltaview.it.driver.DriverDatabase.hits;
-import static io.deltaview.it.driver.DriverDatabase.rows;
+import io.deltaview.it.DeltaviewDatabase;
+import io.deltaview.it.EngineChild;
+import static io.deltaview.it.DeltaviewDatabase.await;
+import static io.deltaview.it.DeltaviewDatabase.exec;
+import static io.deltaview.it.DeltaviewDatabase.explain;
+import static io.deltaview.it.DeltaviewDatabase.hits;
+import static io.deltaview.it.DeltaviewDatabase.rows;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -38,11 +40,11 @@ class TwoProcessTest {
 
   @Test
   void whenTheMaintainerDiesThisJvmTakesOverAndTheViewsAreExactAgain() throws Exception {
-    DriverDatabase db = new DriverDatabase("takeover").withShop(8);
+    DeltaviewDatabase db = new DeltaviewDatabase("takeover").withShop(8);
     ShopWorkload workload = new ShopWorkload(88);
     try (Connection writer = db.plain()) {
       workload.attach(writer, 10_000_000);
-      ChildJvm maintainer = new ChildJvm(db);
+      EngineChild maintainer = new EngineChild(db);
       try (Connection dv = db.deltaview(); Connection strong = db.deltaview(DeltaviewOptions.CONSISTENCY, "strong",
           DeltaviewOptions.STRONG_TIMEOUT_MS, "30000")) {
         for (Map.Entry<String, String> v : VIEWS.entrySet()) {
@@ -89,10 +91,10 @@ class TwoProcessTest {
 
   @Test
   void engineNoneFollowsViewsCreatedAndDroppedElsewhere() throws Exception {
-    DriverDatabase db = new DriverDatabase("enginenone").withShop(9);
+    DeltaviewDatabase db = new DeltaviewDatabase("enginenone").withShop(9);
     String view = VIEWS.get("tp_status");
     String query = view + " ORDER BY status";
-    try (ChildJvm maintainer = new ChildJvm(db); Connection none = db.deltaview(DeltaviewOptions.ENGINE, "none");
+    try (EngineChild maintainer = new EngineChild(db); Connection none = db.deltaview(DeltaviewOptions.ENGINE, "none");
          Connection plain = db.plain()) {
       assertEquals("f", explain(none, view).get(0), "no view yet");
       maintainer.execute("CREATE INCREMENTAL VIEW tp_status AS " + view);
@@ -146,7 +148,7 @@ class TwoProcessTest {
     });
   }
 
-  private static void assertExact(DriverDatabase db, String when) throws Exception {
+  private static void assertExact(DeltaviewDatabase db, String when) throws Exception {
     for (Map.Entry<String, String> v : VIEWS.entrySet()) {
       await(v.getKey() + " exact " + when, Duration.ofSeconds(60), () -> {
         try (Connection c = db.plain()) {
@@ -158,7 +160,7 @@ class TwoProcessTest {
     }
   }
 
-  private static void assertServedLikePlain(DriverDatabase db, Connection dv, String when) throws Exception {
+  private static void assertServedLikePlain(DeltaviewDatabase db, Connection dv, String when) throws Exception {
     try (Connection plain = db.plain()) {
       for (String query : VIEWS.values()) {
         List<String> plan = explain(dv, query);

@@ -1,5 +1,6 @@
 package io.deltaview.it.engine;
 
+import io.deltaview.it.DeltaviewDatabase;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.deltaview.it.fixture.ShopWorkload;
@@ -42,13 +43,13 @@ class LargeTransactionTest {
   }
 
   private static String previousChunkRows;
-  private static EngineTestDatabase db;
+  private static DeltaviewDatabase db;
 
   @BeforeAll
   static void setUp() throws Exception {
     // Read by each apply loop when it starts, i.e. when this class's engine creates its first view.
     previousChunkRows = System.setProperty("deltaview.applyChunkRows", "1000");
-    db = new EngineTestDatabase("large_txn");
+    db = new DeltaviewDatabase("large_txn");
     try (Connection c = db.plain()) {
       ShopWorkload.createSchema(c);
       new ShopWorkload(77).load(c, 200, 2000, 5000, n -> { });
@@ -138,9 +139,9 @@ class LargeTransactionTest {
 
   private static void assertExact(String when) throws Exception {
     for (Map.Entry<String, String> v : VIEWS.entrySet()) {
-      EngineTestDatabase.await(v.getKey() + " exact " + when, Duration.ofSeconds(120), () -> {
+      DeltaviewDatabase.await(v.getKey() + " exact " + when, Duration.ofSeconds(120), () -> {
         try (Connection c = db.plain()) {
-          return EngineTestDatabase.difference(c, v.getKey(), v.getValue());
+          return DeltaviewDatabase.difference(c, v.getKey(), v.getValue());
         }
       });
     }

@@ -1,5 +1,6 @@
 package io.deltaview.it.engine;
 
+import io.deltaview.it.DeltaviewDatabase;
 import io.deltaview.it.fixture.ShopWorkload;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -35,7 +36,7 @@ class SupervisionTest {
 
   @Test
   void viewsRecoverAfterTheWalsenderIsTerminated() throws Exception {
-    EngineTestDatabase db = new EngineTestDatabase("supervision");
+    DeltaviewDatabase db = new DeltaviewDatabase("supervision");
     try (Connection c = db.plain()) {
       ShopWorkload.createSchema(c);
       new ShopWorkload(31).load(c, 50, 300, 1200, n -> { });
@@ -63,26 +64,26 @@ class SupervisionTest {
       try {
         for (int round = 1; round <= 3; round++) {
           int before = committed.get();
-          EngineTestDatabase.await("some transactions before the kill", Duration.ofSeconds(60),
+          DeltaviewDatabase.await("some transactions before the kill", Duration.ofSeconds(60),
               () -> committed.get() >= before + 20 ? null : committed.get() - before + " transactions");
           if (round < 3) {
             int killed = terminateWalsender(admin);
-            EngineTestDatabase.await("last_error in SHOW INCREMENTAL VIEWS after the kill", Duration.ofSeconds(60),
+            DeltaviewDatabase.await("last_error in SHOW INCREMENTAL VIEWS after the kill", Duration.ofSeconds(60),
                 () -> showsError(s) ? null : "no last_error shown");
-            EngineTestDatabase.await("a new walsender", Duration.ofSeconds(90), () -> {
+            DeltaviewDatabase.await("a new walsender", Duration.ofSeconds(90), () -> {
               Integer pid = walsenderPid(admin);
               return pid != null && pid != killed ? null : "walsender pid " + pid;
             });
           } else {
             // The other way to die: the result-table (sink) connection goes away under the maintaining loop.
-            EngineTestDatabase.await("every view ready before the sink is killed", Duration.ofSeconds(90),
+            DeltaviewDatabase.await("every view ready before the sink is killed", Duration.ofSeconds(90),
                 () -> allReady(s));
             terminateEngineClients(admin);
-            EngineTestDatabase.await("last_error in SHOW INCREMENTAL VIEWS after the sink was killed",
+            DeltaviewDatabase.await("last_error in SHOW INCREMENTAL VIEWS after the sink was killed",
                 Duration.ofSeconds(60), () -> showsError(s) ? null : "no last_error shown");
           }
           int after = committed.get();
-          EngineTestDatabase.await("transactions after the restart", Duration.ofSeconds(60),
+          DeltaviewDatabase.await("transactions after the restart", Duration.ofSeconds(60),
               () -> committed.get() >= after + 20 ? null : committed.get() - after + " transactions");
         }
       } finally {
@@ -93,14 +94,14 @@ class SupervisionTest {
         throw new AssertionError("writer failed", writerFailure.get());
       }
       for (Map.Entry<String, String> v : VIEWS.entrySet()) {
-        EngineTestDatabase.await(v.getKey() + " exact after the walsender was terminated", Duration.ofSeconds(120),
+        DeltaviewDatabase.await(v.getKey() + " exact after the walsender was terminated", Duration.ofSeconds(120),
             () -> {
               try (Connection c = db.plain()) {
-                return EngineTestDatabase.difference(c, v.getKey(), v.getValue());
+                return DeltaviewDatabase.difference(c, v.getKey(), v.getValue());
               }
             });
       }
-      EngineTestDatabase.await("every view ready without last_error", Duration.ofSeconds(60), () -> allReady(s));
+      DeltaviewDatabase.await("every view ready without last_error", Duration.ofSeconds(60), () -> allReady(s));
       for (String name : VIEWS.keySet()) {
         s.execute("DROP INCREMENTAL VIEW " + name);
       }
@@ -118,7 +119,7 @@ class SupervisionTest {
 
   private static int terminateWalsender(Connection admin) throws Exception {
     AtomicReference<Integer> pid = new AtomicReference<>();
-    EngineTestDatabase.await("the engine's walsender", Duration.ofSeconds(60), () -> {
+    DeltaviewDatabase.await("the engine's walsender", Duration.ofSeconds(60), () -> {
       pid.set(walsenderPid(admin));
       return pid.get() != null ? null : "no active walsender";
     });
