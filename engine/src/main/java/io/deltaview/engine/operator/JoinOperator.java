@@ -2,9 +2,7 @@ package io.deltaview.engine.operator;
 
 import io.deltaview.engine.expr.PgValues;
 import io.deltaview.engine.row.Row;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 
@@ -24,7 +22,7 @@ public final class JoinOperator {
   private final Predicate<Row> residual;
   /**
    * Join key → the rows with that key. A bucket is a lone {@link Row} (weight 1: the common case of a
-   * unique key, kept without a map to save memory on large snapshots) or a {@link ZSet}.
+   * unique key, kept without a bag to save memory on large snapshots) or a {@link RowBag}.
    */
   private final Map<Row, Object> leftState = new HashMap<>();
   private final Map<Row, Object> rightState = new HashMap<>();
@@ -53,48 +51,48 @@ public final class JoinOperator {
     if (leftDelta.isEmpty() && rightDelta.isEmpty()) {
       return out;
     }
-    Map<Row, List<Object>> dl = index(leftDelta, leftKeys);
-    Map<Row, List<Object>> dr = index(rightDelta, rightKeys);
+    Map<Row, DeltaRows> dl = index(leftDelta, leftKeys);
+    Map<Row, DeltaRows> dr = index(rightDelta, rightKeys);
     // Δa ⋈ b_old
-    for (Map.Entry<Row, List<Object>> e : dl.entrySet()) {
+    for (Map.Entry<Row, DeltaRows> e : dl.entrySet()) {
       Object old = rightState.get(e.getKey());
       if (old != null) {
-        List<Object> ls = e.getValue();
-        for (int i = 0; i < ls.size(); i += 2) {
-          Row l = (Row) ls.get(i);
-          long lw = (Long) ls.get(i + 1);
+        DeltaRows ls = e.getValue();
+        for (int i = 0; i < ls.size; i++) {
+          Row l = ls.rows[i];
+          long lw = ls.weights[i];
           if (old instanceof Row r) {
             emit(out, l, r, lw);
           } else {
-            ((ZSet) old).forEach((r, rw) -> emit(out, l, r, lw * rw));
+            ((RowBag) old).forEach((r, rw) -> emit(out, l, r, lw * rw));
           }
         }
       }
     }
     // a_old ⋈ Δb
-    for (Map.Entry<Row, List<Object>> e : dr.entrySet()) {
+    for (Map.Entry<Row, DeltaRows> e : dr.entrySet()) {
       Object old = leftState.get(e.getKey());
       if (old != null) {
-        List<Object> rs = e.getValue();
-        for (int i = 0; i < rs.size(); i += 2) {
-          Row r = (Row) rs.get(i);
-          long rw = (Long) rs.get(i + 1);
+        DeltaRows rs = e.getValue();
+        for (int i = 0; i < rs.size; i++) {
+          Row r = rs.rows[i];
+          long rw = rs.weights[i];
           if (old instanceof Row l) {
             emit(out, l, r, rw);
           } else {
-            ((ZSet) old).forEach((l, lw) -> emit(out, l, r, lw * rw));
+            ((RowBag) old).forEach((l, lw) -> emit(out, l, r, lw * rw));
           }
         }
       }
     }
     // Δa ⋈ Δb
-    for (Map.Entry<Row, List<Object>> e : dl.entrySet()) {
-      List<Object> rs = dr.get(e.getKey());
+    for (Map.Entry<Row, DeltaRows> e : dl.entrySet()) {
+      DeltaRows rs = dr.get(e.getKey());
       if (rs != null) {
-        List<Object> ls = e.getValue();
-        for (int i = 0; i < ls.size(); i += 2) {
-          for (int j = 0; j < rs.size(); j += 2) {
-            emit(out, (Row) ls.get(i), (Row) rs.get(j), (Long) ls.get(i + 1) * (Long) rs.get(j + 1));
+        DeltaRows ls = e.getValue();
+        for (int i = 0; i < ls.size; i++) {
+          for (int j = 0; j < rs.size; j++) {
+            emit(out, ls.rows[i], rs.rows[j], ls.weights[i] * rs.weights[j]);
           }
         }
       }
@@ -108,10 +106,10 @@ public final class JoinOperator {
   public long stateSize() {
     long n = 0;
     for (Object b : leftState.values()) {
-      n += b instanceof ZSet z ? z.size() : 1;
+      n += b instanceof RowBag z ? z.size() : 1;
     }
     for (Object b : rightState.values()) {
-      n += b instanceof ZSet z ? z.size() : 1;
+      n += b instanceof RowBag z ? z.size() : 1;
     }
     return n;
   }
@@ -123,40 +121,63 @@ public final class JoinOperator {
     }
   }
 
-  /** Groups a delta by join key as flat [row, weight, row, weight, ...] lists; NULL keys are dropped. */
-  private Map<Row, List<Object>> index(ZSet delta, int[] keys) {
-    Map<Row, List<Object>> idx = new HashMap<>();
+  /** The rows of one delta that share a join key, with their weights (distinct rows: the delta is a Z-set). */
+  private static final class DeltaRows {
+    Row[] rows = new Row[1]; // most keys of a delta have one row
+    long[] weights = new long[1];
+    int size;
+
+    void add(Row row, long weight) {
+      if (size == rows.length) {
+        rows = java.util.Arrays.copyOf(rows, size * 2);
+        weights = java.util.Arrays.copyOf(weights, size * 2);
+      }
+      rows[size] = row;
+      weights[size++] = weight;
+    }
+  }
+
+  /** Groups a delta by join key; NULL keys are dropped. */
+  private Map<Row, DeltaRows> index(ZSet delta, int[] keys) {
+    Map<Row, DeltaRows> idx = new HashMap<>((int) (delta.size() / 0.75f) + 1);
     delta.forEach((row, w) -> {
       Row key = keyOf(row, keys);
       if (key != null) {
-        List<Object> list = idx.computeIfAbsent(key, k -> new ArrayList<>(2));
-        list.add(row);
-        list.add(w);
+        idx.computeIfAbsent(key, k -> new DeltaRows()).add(row, w);
       }
     });
     return idx;
   }
 
-  private static void update(Map<Row, Object> state, Map<Row, List<Object>> delta) {
-    for (Map.Entry<Row, List<Object>> e : delta.entrySet()) {
+  /**
+   * Adds a delta to one side's state. A bucket is a lone {@link Row} of weight 1 (the common case of a unique
+   * key, kept without a bag to save memory) or a {@link RowBag}; empty buckets are removed.
+   */
+  private static void update(Map<Row, Object> state, Map<Row, DeltaRows> delta) {
+    for (Map.Entry<Row, DeltaRows> e : delta.entrySet()) {
       Row key = e.getKey();
       Object bucket = state.get(key);
-      List<Object> rs = e.getValue();
-      for (int i = 0; i < rs.size(); i += 2) {
-        Row row = (Row) rs.get(i);
-        long w = (Long) rs.get(i + 1);
+      DeltaRows rs = e.getValue();
+      for (int i = 0; i < rs.size; i++) {
+        Row row = rs.rows[i];
+        long w = rs.weights[i];
         if (bucket == null) {
-          bucket = w == 1 ? row : ZSet.of(row, w);
+          if (w == 1) {
+            bucket = row;
+            continue;
+          }
+          bucket = new RowBag();
         } else if (bucket instanceof Row single) {
-          ZSet z = ZSet.of(single, 1);
-          z.add(row, w);
-          bucket = z;
-        } else {
-          ((ZSet) bucket).add(row, w);
+          RowBag bag = new RowBag();
+          bag.add(single, 1);
+          bucket = bag;
         }
-        if (bucket instanceof ZSet z && z.size() <= 1) {
+        RowBag bag = (RowBag) bucket;
+        bag.add(row, w);
+        if (bag.size() <= 1) {
           // normalise: empty → no bucket, one row of weight 1 → the lone row
-          bucket = z.isEmpty() ? null : singleOrSelf(z);
+          Row lone = bag.loneRow();
+          bucket = bag.isEmpty() ? null : lone != null ? lone : bag;
         }
       }
       if (bucket == null) {
@@ -165,16 +186,6 @@ public final class JoinOperator {
         state.put(key, bucket);
       }
     }
-  }
-
-  private static Object singleOrSelf(ZSet z) {
-    Object[] lone = new Object[1];
-    z.forEach((r, w) -> {
-      if (w == 1) {
-        lone[0] = r;
-      }
-    });
-    return lone[0] != null ? lone[0] : z;
   }
 
   private Row keyOf(Row row, int[] keys) {
