@@ -16,16 +16,19 @@ import java.util.function.Predicate;
  */
 public final class JoinOperator {
 
+  /** The key of NULL in a single null-safe key column (null itself means "no key"). */
+  private static final Object NULL_KEY = new Object();
+
   private final int[] leftKeys;
   private final int[] rightKeys;
   private final boolean[] nullSafe;
   private final Predicate<Row> residual;
   /**
-   * Join key → the rows with that key. A bucket is a lone {@link Row} (weight 1: the common case of a
+   * Join key (see {@link #keyOf}) → the rows with that key. A bucket is a lone {@link Row} (weight 1: the common case of a
    * unique key, kept without a bag to save memory on large snapshots) or a {@link RowBag}.
    */
-  private final Map<Row, Object> leftState = new HashMap<>();
-  private final Map<Row, Object> rightState = new HashMap<>();
+  private final Map<Object, Object> leftState = new HashMap<>();
+  private final Map<Object, Object> rightState = new HashMap<>();
 
   /**
    * @param nullSafe per key pair, true when NULL matches NULL; null means no key is null-safe
@@ -51,10 +54,10 @@ public final class JoinOperator {
     if (leftDelta.isEmpty() && rightDelta.isEmpty()) {
       return out;
     }
-    Map<Row, DeltaRows> dl = index(leftDelta, leftKeys);
-    Map<Row, DeltaRows> dr = index(rightDelta, rightKeys);
+    Map<Object, DeltaRows> dl = index(leftDelta, leftKeys);
+    Map<Object, DeltaRows> dr = index(rightDelta, rightKeys);
     // Δa ⋈ b_old
-    for (Map.Entry<Row, DeltaRows> e : dl.entrySet()) {
+    for (Map.Entry<Object, DeltaRows> e : dl.entrySet()) {
       Object old = rightState.get(e.getKey());
       if (old != null) {
         DeltaRows ls = e.getValue();
@@ -70,7 +73,7 @@ public final class JoinOperator {
       }
     }
     // a_old ⋈ Δb
-    for (Map.Entry<Row, DeltaRows> e : dr.entrySet()) {
+    for (Map.Entry<Object, DeltaRows> e : dr.entrySet()) {
       Object old = leftState.get(e.getKey());
       if (old != null) {
         DeltaRows rs = e.getValue();
@@ -86,7 +89,7 @@ public final class JoinOperator {
       }
     }
     // Δa ⋈ Δb
-    for (Map.Entry<Row, DeltaRows> e : dl.entrySet()) {
+    for (Map.Entry<Object, DeltaRows> e : dl.entrySet()) {
       DeltaRows rs = dr.get(e.getKey());
       if (rs != null) {
         DeltaRows ls = e.getValue();
@@ -138,10 +141,10 @@ public final class JoinOperator {
   }
 
   /** Groups a delta by join key; NULL keys are dropped. */
-  private Map<Row, DeltaRows> index(ZSet delta, int[] keys) {
-    Map<Row, DeltaRows> idx = new HashMap<>((int) (delta.size() / 0.75f) + 1);
+  private Map<Object, DeltaRows> index(ZSet delta, int[] keys) {
+    Map<Object, DeltaRows> idx = new HashMap<>((int) (delta.size() / 0.75f) + 1);
     delta.forEach((row, w) -> {
-      Row key = keyOf(row, keys);
+      Object key = keyOf(row, keys);
       if (key != null) {
         idx.computeIfAbsent(key, k -> new DeltaRows()).add(row, w);
       }
@@ -153,10 +156,11 @@ public final class JoinOperator {
    * Adds a delta to one side's state. A bucket is a lone {@link Row} of weight 1 (the common case of a unique
    * key, kept without a bag to save memory) or a {@link RowBag}; empty buckets are removed.
    */
-  private static void update(Map<Row, Object> state, Map<Row, DeltaRows> delta) {
-    for (Map.Entry<Row, DeltaRows> e : delta.entrySet()) {
-      Row key = e.getKey();
-      Object bucket = state.get(key);
+  private static void update(Map<Object, Object> state, Map<Object, DeltaRows> delta) {
+    for (Map.Entry<Object, DeltaRows> e : delta.entrySet()) {
+      Object key = e.getKey();
+      Object before = state.get(key);
+      Object bucket = before;
       DeltaRows rs = e.getValue();
       for (int i = 0; i < rs.size; i++) {
         Row row = rs.rows[i];
@@ -180,15 +184,28 @@ public final class JoinOperator {
           bucket = bag.isEmpty() ? null : lone != null ? lone : bag;
         }
       }
+      // a bag updated in place needs no second lookup
       if (bucket == null) {
         state.remove(key);
-      } else {
+      } else if (bucket != before) {
         state.put(key, bucket);
       }
     }
   }
 
-  private Row keyOf(Row row, int[] keys) {
+  /**
+   * The join key of {@code row}, or null when it never matches (a NULL in a key that is not null-safe). A
+   * single-column key is the canonical value itself rather than a one-column {@link Row}: state lookups are
+   * the join's hot path, and the wrapper cost an allocation and two dependent loads per probe.
+   */
+  private Object keyOf(Row row, int[] keys) {
+    if (keys.length == 1) {
+      Object v = row.get(keys[0]);
+      if (v == null) {
+        return nullSafe[0] ? NULL_KEY : null;
+      }
+      return PgValues.keyOf(v);
+    }
     Object[] k = new Object[keys.length];
     for (int i = 0; i < keys.length; i++) {
       Object v = row.get(keys[i]);
