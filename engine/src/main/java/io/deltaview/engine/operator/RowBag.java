@@ -4,11 +4,11 @@ import io.deltaview.engine.row.Row;
 import java.util.function.ObjLongConsumer;
 
 /**
- * A compact mutable multiset of rows with non-zero {@code long} weights, for a join index bucket (all rows of
- * one side sharing a join key). Same algebra as {@link ZSet}, but stored as two parallel open-addressing
- * arrays (linear probing, backward-shift deletion), so an entry costs 16 bytes and no objects: a join's
- * state holds one bucket per distinct key, and per-entry {@code HashMap.Node}s and weight cells made the
- * state several times larger and dominated GC.
+ * A compact mutable multiset of rows with non-zero {@code long} weights: the storage of {@link ZSet} and a
+ * join index bucket (all rows of one side sharing a join key). Two parallel open-addressing arrays (linear
+ * probing, backward-shift deletion, load factor at most 1/2), so an entry costs about 32 bytes of arrays and
+ * no objects: with a {@code HashMap<Row, Weight>} per Z-set and per bucket, the nodes and weight cells made
+ * join state several times larger and dominated allocation and GC.
  */
 final class RowBag {
 
@@ -19,8 +19,17 @@ final class RowBag {
   private int size;
 
   RowBag() {
-    rows = new Row[MIN_CAPACITY];
-    weights = new long[MIN_CAPACITY];
+    this(0);
+  }
+
+  /** A bag that holds {@code expectedRows} rows without resizing. */
+  RowBag(int expectedRows) {
+    int capacity = MIN_CAPACITY;
+    while (capacity < 2 * (long) expectedRows && capacity < 1 << 30) {
+      capacity <<= 1;
+    }
+    rows = new Row[capacity];
+    weights = new long[capacity];
   }
 
   int size() {
