@@ -4,6 +4,7 @@ import io.deltaview.engine.expr.PgValues;
 import io.deltaview.engine.row.Row;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -23,6 +24,8 @@ public final class JoinOperator {
   private final int[] rightKeys;
   private final boolean[] nullSafe;
   private final Predicate<Row> residual;
+  /** Applied to each joined row that passes the residual (a fused projection), or null for none. */
+  private final Function<Row, Row> outputMap;
   /**
    * Join key (see {@link #keyOf}) → the rows with that key. A bucket is a lone {@link Row} (weight 1: the common case of a
    * unique key, kept without a bag to save memory on large snapshots) or a {@link RowBag}.
@@ -35,6 +38,16 @@ public final class JoinOperator {
    * @param residual condition on the joined row, or null for none
    */
   public JoinOperator(int[] leftKeys, int[] rightKeys, boolean[] nullSafe, Predicate<Row> residual) {
+    this(leftKeys, rightKeys, nullSafe, residual, null);
+  }
+
+  /**
+   * @param outputMap a projection applied to each output row, or null for none. Fusing the projection above a
+   *     join here saves building and consolidating the wide joined rows in a Z-set of their own; projection
+   *     is linear, so mapping before consolidation gives the same Z-set.
+   */
+  public JoinOperator(int[] leftKeys, int[] rightKeys, boolean[] nullSafe, Predicate<Row> residual,
+      Function<Row, Row> outputMap) {
     if (leftKeys.length != rightKeys.length) {
       throw new IllegalArgumentException("key arity differs");
     }
@@ -42,6 +55,7 @@ public final class JoinOperator {
     this.rightKeys = rightKeys.clone();
     this.nullSafe = nullSafe == null ? new boolean[leftKeys.length] : nullSafe.clone();
     this.residual = residual;
+    this.outputMap = outputMap;
   }
 
   public JoinOperator(int[] leftKeys, int[] rightKeys, Predicate<Row> residual) {
@@ -120,7 +134,7 @@ public final class JoinOperator {
   private void emit(ZSet out, Row l, Row r, long weight) {
     Row joined = l.concat(r);
     if (residual == null || residual.test(joined)) {
-      out.add(joined, weight);
+      out.add(outputMap == null ? joined : outputMap.apply(joined), weight);
     }
   }
 
