@@ -156,12 +156,15 @@ public final class ViewCompiler {
         Scalar p = scalars.compile(f.getCondition());
         return new Node.Linear(in, new FilterOperator(p::test));
       }
+      if (rel instanceof LogicalProject p && p.getInput() instanceof LogicalJoin j) {
+        return join(j, scalars.compileProjection(p.getProjects()));
+      }
       if (rel instanceof LogicalProject p) {
         Node in = build(p.getInput());
         return new Node.Linear(in, new MapOperator(scalars.compileProjection(p.getProjects())));
       }
       if (rel instanceof LogicalJoin j) {
-        return join(j);
+        return join(j, null);
       }
       if (rel instanceof LogicalAggregate a) {
         return aggregate(a);
@@ -169,7 +172,8 @@ public final class ViewCompiler {
       throw unsupported(rel);
     }
 
-    private Node join(LogicalJoin j) {
+    /** An inner join, with the projection right above it fused into its output when {@code outputMap} is set. */
+    private Node join(LogicalJoin j, java.util.function.Function<io.deltaview.engine.row.Row, io.deltaview.engine.row.Row> outputMap) {
       JoinRelType type = j.getJoinType();
       switch (type) {
         case INNER:
@@ -201,7 +205,7 @@ public final class ViewCompiler {
       Node left = build(j.getLeft());
       Node right = build(j.getRight());
       JoinOperator op = new JoinOperator(toArray(leftKeys), toArray(rightKeys), nullSafe,
-          residualScalar == null ? null : residualScalar::test);
+          residualScalar == null ? null : residualScalar::test, outputMap);
       return new Node.Join(left, right, op);
     }
 

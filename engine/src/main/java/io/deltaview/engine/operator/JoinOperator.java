@@ -2,10 +2,9 @@ package io.deltaview.engine.operator;
 
 import io.deltaview.engine.expr.PgValues;
 import io.deltaview.engine.row.Row;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -18,22 +17,37 @@ import java.util.function.Predicate;
  */
 public final class JoinOperator {
 
+  /** The key of NULL in a single null-safe key column (null itself means "no key"). */
+  private static final Object NULL_KEY = new Object();
+
   private final int[] leftKeys;
   private final int[] rightKeys;
   private final boolean[] nullSafe;
   private final Predicate<Row> residual;
+  /** Applied to each joined row that passes the residual (a fused projection), or null for none. */
+  private final Function<Row, Row> outputMap;
   /**
-   * Join key → the rows with that key. A bucket is a lone {@link Row} (weight 1: the common case of a
-   * unique key, kept without a map to save memory on large snapshots) or a {@link ZSet}.
+   * Join key (see {@link #keyOf}) → the rows with that key. A bucket is a lone {@link Row} (weight 1: the common case of a
+   * unique key, kept without a bag to save memory on large snapshots) or a {@link RowBag}.
    */
-  private final Map<Row, Object> leftState = new HashMap<>();
-  private final Map<Row, Object> rightState = new HashMap<>();
+  private final Map<Object, Object> leftState = new HashMap<>();
+  private final Map<Object, Object> rightState = new HashMap<>();
 
   /**
    * @param nullSafe per key pair, true when NULL matches NULL; null means no key is null-safe
    * @param residual condition on the joined row, or null for none
    */
   public JoinOperator(int[] leftKeys, int[] rightKeys, boolean[] nullSafe, Predicate<Row> residual) {
+    this(leftKeys, rightKeys, nullSafe, residual, null);
+  }
+
+  /**
+   * @param outputMap a projection applied to each output row, or null for none. Fusing the projection above a
+   *     join here saves building and consolidating the wide joined rows in a Z-set of their own; projection
+   *     is linear, so mapping before consolidation gives the same Z-set.
+   */
+  public JoinOperator(int[] leftKeys, int[] rightKeys, boolean[] nullSafe, Predicate<Row> residual,
+      Function<Row, Row> outputMap) {
     if (leftKeys.length != rightKeys.length) {
       throw new IllegalArgumentException("key arity differs");
     }
@@ -41,6 +55,7 @@ public final class JoinOperator {
     this.rightKeys = rightKeys.clone();
     this.nullSafe = nullSafe == null ? new boolean[leftKeys.length] : nullSafe.clone();
     this.residual = residual;
+    this.outputMap = outputMap;
   }
 
   public JoinOperator(int[] leftKeys, int[] rightKeys, Predicate<Row> residual) {
@@ -53,48 +68,48 @@ public final class JoinOperator {
     if (leftDelta.isEmpty() && rightDelta.isEmpty()) {
       return out;
     }
-    Map<Row, List<Object>> dl = index(leftDelta, leftKeys);
-    Map<Row, List<Object>> dr = index(rightDelta, rightKeys);
+    Map<Object, DeltaRows> dl = index(leftDelta, leftKeys);
+    Map<Object, DeltaRows> dr = index(rightDelta, rightKeys);
     // Δa ⋈ b_old
-    for (Map.Entry<Row, List<Object>> e : dl.entrySet()) {
+    for (Map.Entry<Object, DeltaRows> e : dl.entrySet()) {
       Object old = rightState.get(e.getKey());
       if (old != null) {
-        List<Object> ls = e.getValue();
-        for (int i = 0; i < ls.size(); i += 2) {
-          Row l = (Row) ls.get(i);
-          long lw = (Long) ls.get(i + 1);
+        DeltaRows ls = e.getValue();
+        for (int i = 0; i < ls.size; i++) {
+          Row l = ls.rows[i];
+          long lw = ls.weights[i];
           if (old instanceof Row r) {
             emit(out, l, r, lw);
           } else {
-            ((ZSet) old).forEach((r, rw) -> emit(out, l, r, lw * rw));
+            ((RowBag) old).forEach((r, rw) -> emit(out, l, r, lw * rw));
           }
         }
       }
     }
     // a_old ⋈ Δb
-    for (Map.Entry<Row, List<Object>> e : dr.entrySet()) {
+    for (Map.Entry<Object, DeltaRows> e : dr.entrySet()) {
       Object old = leftState.get(e.getKey());
       if (old != null) {
-        List<Object> rs = e.getValue();
-        for (int i = 0; i < rs.size(); i += 2) {
-          Row r = (Row) rs.get(i);
-          long rw = (Long) rs.get(i + 1);
+        DeltaRows rs = e.getValue();
+        for (int i = 0; i < rs.size; i++) {
+          Row r = rs.rows[i];
+          long rw = rs.weights[i];
           if (old instanceof Row l) {
             emit(out, l, r, rw);
           } else {
-            ((ZSet) old).forEach((l, lw) -> emit(out, l, r, lw * rw));
+            ((RowBag) old).forEach((l, lw) -> emit(out, l, r, lw * rw));
           }
         }
       }
     }
     // Δa ⋈ Δb
-    for (Map.Entry<Row, List<Object>> e : dl.entrySet()) {
-      List<Object> rs = dr.get(e.getKey());
+    for (Map.Entry<Object, DeltaRows> e : dl.entrySet()) {
+      DeltaRows rs = dr.get(e.getKey());
       if (rs != null) {
-        List<Object> ls = e.getValue();
-        for (int i = 0; i < ls.size(); i += 2) {
-          for (int j = 0; j < rs.size(); j += 2) {
-            emit(out, (Row) ls.get(i), (Row) rs.get(j), (Long) ls.get(i + 1) * (Long) rs.get(j + 1));
+        DeltaRows ls = e.getValue();
+        for (int i = 0; i < ls.size; i++) {
+          for (int j = 0; j < rs.size; j++) {
+            emit(out, ls.rows[i], rs.rows[j], ls.weights[i] * rs.weights[j]);
           }
         }
       }
@@ -108,10 +123,10 @@ public final class JoinOperator {
   public long stateSize() {
     long n = 0;
     for (Object b : leftState.values()) {
-      n += b instanceof ZSet z ? z.size() : 1;
+      n += b instanceof RowBag z ? z.size() : 1;
     }
     for (Object b : rightState.values()) {
-      n += b instanceof ZSet z ? z.size() : 1;
+      n += b instanceof RowBag z ? z.size() : 1;
     }
     return n;
   }
@@ -119,65 +134,92 @@ public final class JoinOperator {
   private void emit(ZSet out, Row l, Row r, long weight) {
     Row joined = l.concat(r);
     if (residual == null || residual.test(joined)) {
-      out.add(joined, weight);
+      out.add(outputMap == null ? joined : outputMap.apply(joined), weight);
     }
   }
 
-  /** Groups a delta by join key as flat [row, weight, row, weight, ...] lists; NULL keys are dropped. */
-  private Map<Row, List<Object>> index(ZSet delta, int[] keys) {
-    Map<Row, List<Object>> idx = new HashMap<>();
+  /** The rows of one delta that share a join key, with their weights (distinct rows: the delta is a Z-set). */
+  private static final class DeltaRows {
+    Row[] rows = new Row[1]; // most keys of a delta have one row
+    long[] weights = new long[1];
+    int size;
+
+    void add(Row row, long weight) {
+      if (size == rows.length) {
+        rows = java.util.Arrays.copyOf(rows, size * 2);
+        weights = java.util.Arrays.copyOf(weights, size * 2);
+      }
+      rows[size] = row;
+      weights[size++] = weight;
+    }
+  }
+
+  /** Groups a delta by join key; NULL keys are dropped. */
+  private Map<Object, DeltaRows> index(ZSet delta, int[] keys) {
+    Map<Object, DeltaRows> idx = new HashMap<>((int) (delta.size() / 0.75f) + 1);
     delta.forEach((row, w) -> {
-      Row key = keyOf(row, keys);
+      Object key = keyOf(row, keys);
       if (key != null) {
-        List<Object> list = idx.computeIfAbsent(key, k -> new ArrayList<>(2));
-        list.add(row);
-        list.add(w);
+        idx.computeIfAbsent(key, k -> new DeltaRows()).add(row, w);
       }
     });
     return idx;
   }
 
-  private static void update(Map<Row, Object> state, Map<Row, List<Object>> delta) {
-    for (Map.Entry<Row, List<Object>> e : delta.entrySet()) {
-      Row key = e.getKey();
-      Object bucket = state.get(key);
-      List<Object> rs = e.getValue();
-      for (int i = 0; i < rs.size(); i += 2) {
-        Row row = (Row) rs.get(i);
-        long w = (Long) rs.get(i + 1);
+  /**
+   * Adds a delta to one side's state. A bucket is a lone {@link Row} of weight 1 (the common case of a unique
+   * key, kept without a bag to save memory) or a {@link RowBag}; empty buckets are removed.
+   */
+  private static void update(Map<Object, Object> state, Map<Object, DeltaRows> delta) {
+    for (Map.Entry<Object, DeltaRows> e : delta.entrySet()) {
+      Object key = e.getKey();
+      Object before = state.get(key);
+      Object bucket = before;
+      DeltaRows rs = e.getValue();
+      for (int i = 0; i < rs.size; i++) {
+        Row row = rs.rows[i];
+        long w = rs.weights[i];
         if (bucket == null) {
-          bucket = w == 1 ? row : ZSet.of(row, w);
+          if (w == 1) {
+            bucket = row;
+            continue;
+          }
+          bucket = new RowBag();
         } else if (bucket instanceof Row single) {
-          ZSet z = ZSet.of(single, 1);
-          z.add(row, w);
-          bucket = z;
-        } else {
-          ((ZSet) bucket).add(row, w);
+          RowBag bag = new RowBag();
+          bag.add(single, 1);
+          bucket = bag;
         }
-        if (bucket instanceof ZSet z && z.size() <= 1) {
+        RowBag bag = (RowBag) bucket;
+        bag.add(row, w);
+        if (bag.size() <= 1) {
           // normalise: empty → no bucket, one row of weight 1 → the lone row
-          bucket = z.isEmpty() ? null : singleOrSelf(z);
+          Row lone = bag.loneRow();
+          bucket = bag.isEmpty() ? null : lone != null ? lone : bag;
         }
       }
+      // a bag updated in place needs no second lookup
       if (bucket == null) {
         state.remove(key);
-      } else {
+      } else if (bucket != before) {
         state.put(key, bucket);
       }
     }
   }
 
-  private static Object singleOrSelf(ZSet z) {
-    Object[] lone = new Object[1];
-    z.forEach((r, w) -> {
-      if (w == 1) {
-        lone[0] = r;
+  /**
+   * The join key of {@code row}, or null when it never matches (a NULL in a key that is not null-safe). A
+   * single-column key is the canonical value itself rather than a one-column {@link Row}: state lookups are
+   * the join's hot path, and the wrapper cost an allocation and two dependent loads per probe.
+   */
+  private Object keyOf(Row row, int[] keys) {
+    if (keys.length == 1) {
+      Object v = row.get(keys[0]);
+      if (v == null) {
+        return nullSafe[0] ? NULL_KEY : null;
       }
-    });
-    return lone[0] != null ? lone[0] : z;
-  }
-
-  private Row keyOf(Row row, int[] keys) {
+      return PgValues.keyOf(v);
+    }
     Object[] k = new Object[keys.length];
     for (int i = 0; i < keys.length; i++) {
       Object v = row.get(keys[i]);

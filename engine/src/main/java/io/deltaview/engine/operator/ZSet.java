@@ -3,9 +3,7 @@ package io.deltaview.engine.operator;
 import io.deltaview.engine.row.Row;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.ObjLongConsumer;
 
 /**
@@ -17,25 +15,19 @@ import java.util.function.ObjLongConsumer;
  */
 public final class ZSet {
 
-  /** Mutable weight cell, so that adding to an existing row costs one hash lookup and no boxing. */
-  private static final class Weight {
-    long value;
-
-    Weight(long value) {
-      this.value = value;
-    }
-  }
-
-  private final HashMap<Row, Weight> weights;
+  /**
+   * The rows and weights, in open-addressing arrays rather than a {@code HashMap<Row, Weight>}: no node or
+   * weight-cell object per row, which matters for the million-row deltas of a snapshot and for GC.
+   */
+  private final RowBag weights;
 
   public ZSet() {
-    this.weights = new HashMap<>();
+    this.weights = new RowBag();
   }
 
   /** An empty Z-set sized for about {@code expectedRows} rows without rehashing. */
   public ZSet(int expectedRows) {
-    // Small buckets (e.g. a join index entry per key) must stay small, so no minimum capacity.
-    this.weights = new HashMap<>((int) (expectedRows / 0.75f) + 1);
+    this.weights = new RowBag(expectedRows);
   }
 
   /** A Z-set holding each of {@code rows} with weight +1 (duplicates add up). */
@@ -58,20 +50,7 @@ public final class ZSet {
 
   /** Adds {@code weight} to {@code row}'s weight, dropping the row if the sum is zero. */
   public void add(Row row, long weight) {
-    if (weight == 0) {
-      return;
-    }
-    Weight w = weights.get(row);
-    if (w == null) {
-      weights.put(row, new Weight(weight));
-    } else {
-      long sum = Math.addExact(w.value, weight);
-      if (sum == 0) {
-        weights.remove(row);
-      } else {
-        w.value = sum;
-      }
-    }
+    weights.add(row, weight);
   }
 
   /** Adds every row of {@code other} (Z-set addition); {@code other} is not changed. */
@@ -79,33 +58,26 @@ public final class ZSet {
     if (other == this) {
       other = other.copy();
     }
-    for (Map.Entry<Row, Weight> e : other.weights.entrySet()) {
-      add(e.getKey(), e.getValue().value);
-    }
+    other.weights.forEach(weights::add);
   }
 
   /** A new Z-set with every weight negated. */
   public ZSet negate() {
-    ZSet z = new ZSet(weights.size());
-    for (Map.Entry<Row, Weight> e : weights.entrySet()) {
-      z.weights.put(e.getKey(), new Weight(-e.getValue().value));
-    }
+    ZSet z = new ZSet(size());
+    weights.forEach((r, w) -> z.weights.add(r, -w));
     return z;
   }
 
   /** An independent copy. */
   public ZSet copy() {
-    ZSet z = new ZSet(weights.size());
-    for (Map.Entry<Row, Weight> e : weights.entrySet()) {
-      z.weights.put(e.getKey(), new Weight(e.getValue().value));
-    }
+    ZSet z = new ZSet(size());
+    weights.forEach(z.weights::add);
     return z;
   }
 
   /** The weight of {@code row}, 0 if absent. */
   public long weight(Row row) {
-    Weight w = weights.get(row);
-    return w == null ? 0 : w.value;
+    return weights.weight(row);
   }
 
   /** Number of distinct rows (with non-zero weight). */
@@ -119,19 +91,14 @@ public final class ZSet {
 
   /** Calls {@code action} once per distinct row with its (non-zero) weight. */
   public void forEach(ObjLongConsumer<Row> action) {
-    for (Map.Entry<Row, Weight> e : weights.entrySet()) {
-      action.accept(e.getKey(), e.getValue().value);
-    }
+    weights.forEach(action);
   }
 
   /** True when every weight is positive, i.e. this Z-set is an ordinary multiset (bag). */
   public boolean isPositive() {
-    for (Weight w : weights.values()) {
-      if (w.value < 0) {
-        return false;
-      }
-    }
-    return true;
+    boolean[] positive = {true};
+    weights.forEach((r, w) -> positive[0] &= w > 0);
+    return positive[0];
   }
 
   @Override
@@ -139,34 +106,26 @@ public final class ZSet {
     if (this == o) {
       return true;
     }
-    if (!(o instanceof ZSet other) || other.weights.size() != weights.size()) {
+    if (!(o instanceof ZSet other) || other.size() != size()) {
       return false;
     }
-    for (Map.Entry<Row, Weight> e : weights.entrySet()) {
-      if (other.weight(e.getKey()) != e.getValue().value) {
-        return false;
-      }
-    }
-    return true;
+    boolean[] same = {true};
+    weights.forEach((r, w) -> same[0] &= other.weight(r) == w);
+    return same[0];
   }
 
   @Override
   public int hashCode() {
-    int h = 0;
-    for (Map.Entry<Row, Weight> e : weights.entrySet()) {
-      h += e.getKey().hashCode() ^ Long.hashCode(e.getValue().value);
-    }
-    return h;
+    int[] h = {0};
+    weights.forEach((r, w) -> h[0] += r.hashCode() ^ Long.hashCode(w));
+    return h[0];
   }
 
   /** Rows sorted by their text, each with its weight; deterministic so that test failures are readable. */
   @Override
   public String toString() {
-    List<String> lines = new ArrayList<>(weights.size());
-    for (Map.Entry<Row, Weight> e : weights.entrySet()) {
-      long w = e.getValue().value;
-      lines.add(e.getKey() + (w > 0 ? " +" : " ") + w);
-    }
+    List<String> lines = new ArrayList<>(size());
+    weights.forEach((r, w) -> lines.add(r + (w > 0 ? " +" : " ") + w));
     lines.sort(Comparator.naturalOrder());
     return "{" + String.join(", ", lines) + "}";
   }

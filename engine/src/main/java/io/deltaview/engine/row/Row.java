@@ -16,7 +16,25 @@ public final class Row {
 
   private Row(Object[] values) {
     this.values = values;
-    this.hash = Arrays.hashCode(values);
+    this.hash = hash(values);
+  }
+
+  /**
+   * Mixes each value's hash before combining. {@code Arrays.hashCode}'s {@code 31 * h + v} is linear, and so
+   * are the hashes of typical key values ({@code LocalDate} keeps the month in bits 6–9, small
+   * {@code BigDecimal}s hash to {@code 31 * unscaled + scale}), so rows such as (region, month, amount)
+   * collided on the full 32-bit hash and formed long chains in every Z-set and group map.
+   */
+  private static int hash(Object[] values) {
+    int h = values.length;
+    for (Object v : values) {
+      int x = v == null ? 0 : v.hashCode();
+      x *= 0x9E3779B9; // golden-ratio multiply, then fold the high bits down (as HashMap's spread does)
+      x ^= x >>> 15;
+      h = Integer.rotateLeft(h, 5) ^ x;
+      h *= 0x85EBCA6B;
+    }
+    return h ^ (h >>> 16);
   }
 
   /** Wraps {@code values} without copying: the caller hands over ownership of the array. */

@@ -79,4 +79,13 @@ class JoinOperatorTest {
     assertEquals(empty(), j.apply(empty(), ZSet.of(Row.of(1L, "d"), 1)));
     assertEquals(3, j.stateSize()); // b, c, d on the right
   }
+
+  @Test
+  void fusedOutputMapConsolidatesMappedRows() {
+    // keep only the right row's payload: two joined rows map to the same output and add up
+    JoinOperator j = new JoinOperator(new int[] {0}, new int[] {0}, null, null, r -> Row.of(r.get(3)));
+    ZSet out = j.apply(ZSet.of(Row.of(1L, "a"), 1, Row.of(1L, "b"), 1), ZSet.of(Row.of(1L, "x"), 1));
+    assertEquals(ZSet.of(Row.of("x"), 2), out);
+    assertEquals(ZSet.of(Row.of("x"), -1), j.apply(ZSet.of(Row.of(1L, "a"), -1), empty()));
+  }
 }
