@@ -91,6 +91,9 @@ public final class Engine implements AutoCloseable {
   public static Engine start(EngineConfig config) throws SQLException {
     Connection leader = connect(config);
     try {
+      try (Statement s = leader.createStatement()) {
+        s.execute("SET synchronous_commit = on"); // for the watermarks of awaitCurrent
+      }
       if (!tryLeaderLock(leader, config)) {
         leader.close();
         throw new SQLException("Deltaview: another process maintains the incremental views of database "
@@ -918,7 +921,10 @@ public final class Engine implements AutoCloseable {
     long watermark;
     synchronized (leaderConnection) {
       try (Statement s = leaderConnection.createStatement();
-           ResultSet rs = s.executeQuery("SELECT pg_logical_emit_message(false, 'deltaview.watermark', '')::text")) {
+           // Transactional, in its own autocommit transaction with synchronous_commit on: the commit flushes WAL
+           // and so wakes the walsender at once (a non-transactional message is not flushed on PostgreSQL 14 and
+           // would wait for the WAL writer, up to wal_writer_delay). It arrives after every earlier commit.
+           ResultSet rs = s.executeQuery("SELECT pg_logical_emit_message(true, 'deltaview.watermark', '')::text")) {
         rs.next();
         watermark = LogSequenceNumber.valueOf(rs.getString(1)).asLong();
       }
