@@ -1,5 +1,6 @@
 package io.deltaview.driver;
 
+import io.deltaview.rewriter.sql.SqlStates;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -66,7 +67,7 @@ public class DeltaviewDataSource implements DataSource {
     Connection c = DeltaviewDriver.registered().connect(u, props);
     if (c == null) {
       throw new SQLException("Not a Deltaview URL (expected " + DeltaviewDriver.URL_PREFIX + "...): " + u,
-          DeltaviewSqlState.INVALID_PARAMETER_VALUE);
+          SqlStates.INVALID_PARAMETER_VALUE);
     }
     return c;
   }
@@ -103,7 +104,7 @@ public class DeltaviewDataSource implements DataSource {
     if (iface.isInstance(this)) {
       return iface.cast(this);
     }
-    throw new SQLException("Cannot unwrap to " + iface.getName(), DeltaviewSqlState.INVALID_PARAMETER_VALUE);
+    throw new SQLException("Cannot unwrap to " + iface.getName(), SqlStates.INVALID_PARAMETER_VALUE);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.deltaview.driver;
 
+import io.deltaview.rewriter.sql.SqlStates;
 import io.deltaview.driver.jdbc.JdbcWrappers;
 import io.deltaview.driver.route.PassThroughRouter;
 import io.deltaview.driver.route.QueryRouter;
@@ -83,7 +84,7 @@ public final class DeltaviewDriver implements Driver {
     Connection raw = postgres.connect(split.pgUrl, split.pgProps);
     if (raw == null) {
       throw new SQLException("Deltaview bug: pgjdbc did not accept " + split.pgUrl,
-          DeltaviewSqlState.INTERNAL_ERROR);
+          SqlStates.INTERNAL_ERROR);
     }
     QueryRouter router = null;
     try {
@@ -112,7 +113,7 @@ public final class DeltaviewDriver implements Driver {
     QueryRouter router = factory.open(split.pgUrl, copy, options, raw);
     if (router == null) {
       throw new SQLException("Deltaview bug: " + factory.getClass().getName() + " opened no router",
-          DeltaviewSqlState.INTERNAL_ERROR);
+          SqlStates.INTERNAL_ERROR);
     }
     return router;
   }

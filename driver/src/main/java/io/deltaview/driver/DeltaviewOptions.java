@@ -1,5 +1,6 @@
 package io.deltaview.driver;
 
+import io.deltaview.rewriter.sql.SqlStates;
 import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.Locale;
@@ -68,7 +69,7 @@ public final class DeltaviewOptions {
         case STRONG_TIMEOUT_MS -> strongTimeoutMs = nonNegative(key, value);
         default -> throw new SQLException("Unknown Deltaview option " + key + "; known options are "
             + String.join(", ", MODE, CONSISTENCY, STRONG_TIMEOUT_MS, ENGINE),
-            DeltaviewSqlState.UNDEFINED_OBJECT);
+            SqlStates.UNDEFINED_OBJECT);
       }
     }
     return new DeltaviewOptions(mode, consistency, strongTimeoutMs, engine);
@@ -88,7 +89,7 @@ public final class DeltaviewOptions {
     }
     throw new SQLException("Invalid value '" + value + "' for " + key + "; allowed: "
         + Arrays.stream(allowed(type)).collect(Collectors.joining(" | ")),
-        DeltaviewSqlState.INVALID_PARAMETER_VALUE);
+        SqlStates.INVALID_PARAMETER_VALUE);
   }
 
   private static long nonNegative(String key, String value) throws SQLException {
@@ -101,7 +102,7 @@ public final class DeltaviewOptions {
       // reported below, with the option's name
     }
     throw new SQLException("Invalid value '" + value + "' for " + key
-        + "; allowed: a whole number of milliseconds >= 0", DeltaviewSqlState.INVALID_PARAMETER_VALUE);
+        + "; allowed: a whole number of milliseconds >= 0", SqlStates.INVALID_PARAMETER_VALUE);
   }
 
   public Mode mode() {

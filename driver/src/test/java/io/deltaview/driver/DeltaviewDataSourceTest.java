@@ -1,5 +1,6 @@
 package io.deltaview.driver;
 
+import io.deltaview.rewriter.sql.SqlStates;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -36,7 +37,7 @@ class DeltaviewDataSourceTest {
     DeltaviewDataSource ds = new DeltaviewDataSource();
     ds.setURL("jdbc:postgresql://h/db");
     SQLException e = assertThrows(SQLException.class, ds::getConnection);
-    assertEquals(DeltaviewSqlState.INVALID_PARAMETER_VALUE, e.getSQLState());
+    assertEquals(SqlStates.INVALID_PARAMETER_VALUE, e.getSQLState());
   }
 
   @Test
@@ -44,7 +45,7 @@ class DeltaviewDataSourceTest {
     DeltaviewDataSource ds = new DeltaviewDataSource();
     ds.setURL("jdbc:deltaview:postgresql://127.0.0.1:1/db?deltaview.typo=1");
     SQLException e = assertThrows(SQLException.class, () -> ds.getConnection("u", "p"));
-    assertEquals(DeltaviewSqlState.UNDEFINED_OBJECT, e.getSQLState());
+    assertEquals(SqlStates.UNDEFINED_OBJECT, e.getSQLState());
     ds.setURL("jdbc:deltaview:postgresql://127.0.0.1:1/db?connectTimeout=2");
     assertTrue(assertThrows(SQLException.class, ds::getConnection) instanceof PSQLException);
   }

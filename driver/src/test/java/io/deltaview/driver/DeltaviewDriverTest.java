@@ -1,5 +1,6 @@
 package io.deltaview.driver;
 
+import io.deltaview.rewriter.sql.SqlStates;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -105,12 +106,12 @@ class DeltaviewDriverTest {
   void badOptionsFailBeforeConnecting() {
     SQLException e = assertThrows(SQLException.class,
         () -> driver.connect("jdbc:deltaview:postgresql://h/db?deltaview.mode=maybe", null));
-    assertEquals(DeltaviewSqlState.INVALID_PARAMETER_VALUE, e.getSQLState());
+    assertEquals(SqlStates.INVALID_PARAMETER_VALUE, e.getSQLState());
     Properties info = new Properties();
     info.setProperty("deltaview.moed", "off");
     SQLException u = assertThrows(SQLException.class, () -> driver.connect("jdbc:deltaview:postgresql://h/db",
         info));
-    assertEquals(DeltaviewSqlState.UNDEFINED_OBJECT, u.getSQLState());
+    assertEquals(SqlStates.UNDEFINED_OBJECT, u.getSQLState());
     assertTrue(u.getMessage().contains("deltaview.moed"));
     assertEquals(List.of(), pgUrls);
   }

@@ -1,5 +1,6 @@
 package io.deltaview.driver;
 
+import io.deltaview.rewriter.sql.SqlStates;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -37,14 +38,14 @@ class DeltaviewOptionsTest {
   void invalidValuesNameTheOptionAndTheAllowedValues() {
     SQLException e = assertThrows(SQLException.class,
         () -> DeltaviewOptions.parse(Map.of("deltaview.consistency", "strict")));
-    assertEquals(DeltaviewSqlState.INVALID_PARAMETER_VALUE, e.getSQLState());
+    assertEquals(SqlStates.INVALID_PARAMETER_VALUE, e.getSQLState());
     assertTrue(e.getMessage().contains("deltaview.consistency"), e.getMessage());
     assertTrue(e.getMessage().contains("eventual | strong"), e.getMessage());
 
     for (String bad : new String[] {"-1", "soon", ""}) {
       SQLException t = assertThrows(SQLException.class,
           () -> DeltaviewOptions.parse(Map.of("deltaview.strongTimeoutMs", bad)));
-      assertEquals(DeltaviewSqlState.INVALID_PARAMETER_VALUE, t.getSQLState());
+      assertEquals(SqlStates.INVALID_PARAMETER_VALUE, t.getSQLState());
       assertTrue(t.getMessage().contains("deltaview.strongTimeoutMs"));
     }
     SQLException m = assertThrows(SQLException.class, () -> DeltaviewOptions.parse(Map.of("deltaview.mode",
@@ -56,7 +57,7 @@ class DeltaviewOptionsTest {
   void unknownKeysAreErrorsNotIgnored() {
     SQLException e = assertThrows(SQLException.class,
         () -> DeltaviewOptions.parse(Map.of("deltaview.consistancy", "strong")));
-    assertEquals(DeltaviewSqlState.UNDEFINED_OBJECT, e.getSQLState());
+    assertEquals(SqlStates.UNDEFINED_OBJECT, e.getSQLState());
     assertTrue(e.getMessage().contains("deltaview.consistancy"));
   }
 }

@@ -1,5 +1,6 @@
 package io.deltaview.engine;
 
+import io.deltaview.rewriter.sql.SqlStates;
 import io.deltaview.engine.apply.ApplyLoop;
 import io.deltaview.engine.cdc.ChangeFeed;
 import io.deltaview.engine.catalog.Catalog;
@@ -45,7 +46,6 @@ import org.postgresql.replication.LogSequenceNumber;
 public final class Engine implements AutoCloseable {
 
   private static final System.Logger LOG = System.getLogger(Engine.class.getName());
-  private static final String DEADLOCK_DETECTED = "40P01";
   private static final int MAX_REGISTRATION_ATTEMPTS = 5;
   /** Session advisory lock key family for "this process maintains this database's views". */
   private static final int LEADER_LOCK_CLASS = 0x44560001;
@@ -98,7 +98,7 @@ public final class Engine implements AutoCloseable {
         leader.close();
         throw new SQLException("Deltaview: another process maintains the incremental views of database "
             + config.database() + "; start it with deltaview.engine=none here, or stop the other process",
-            "55000");
+            SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
       }
       Engine engine = new Engine(config, leader);
       try {
@@ -430,7 +430,7 @@ public final class Engine implements AutoCloseable {
   private void runOnLoop(LoopTask task) throws SQLException {
     ApplyLoop l = loop;
     if (l == null) {
-      throw new SQLException("Deltaview: the apply loop is not running", "55000");
+      throw new SQLException("Deltaview: the apply loop is not running", SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
     }
     runOnLoop(l, task);
   }
@@ -452,17 +452,17 @@ public final class Engine implements AutoCloseable {
         return;
       } catch (java.util.concurrent.TimeoutException e) {
         if (!loop.isRunning()) {
-          throw new SQLException("Deltaview: the apply loop stopped: " + loop.failure(), "XX000", loop.failure());
+          throw new SQLException("Deltaview: the apply loop stopped: " + loop.failure(), SqlStates.INTERNAL_ERROR, loop.failure());
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new SQLException("interrupted while waiting for the apply loop", "57014", e);
+        throw new SQLException("interrupted while waiting for the apply loop", SqlStates.QUERY_CANCELED, e);
       } catch (ExecutionException e) {
         Throwable cause = e.getCause();
         if (cause instanceof SQLException s) {
           throw s;
         }
-        throw new SQLException("Deltaview internal error: " + cause, "XX000", cause);
+        throw new SQLException("Deltaview internal error: " + cause, SqlStates.INTERNAL_ERROR, cause);
       }
     }
   }
@@ -514,7 +514,7 @@ public final class Engine implements AutoCloseable {
       for (SQLException s = t instanceof SQLException q ? q : null; s != null; s = s.getNextException()) {
         String state = s.getSQLState();
         if (state != null && (state.startsWith("08") || state.startsWith("57P") || state.equals("40001")
-            || state.equals("40P01") || state.equals("55006"))) {
+            || state.equals(SqlStates.DEADLOCK_DETECTED) || state.equals("55006"))) {
           return true;
         }
       }
@@ -550,7 +550,7 @@ public final class Engine implements AutoCloseable {
     // if the supervisor replaced it meanwhile, the new loop's stream may start after that point.
     ApplyLoop target = loop;
     if (target == null) {
-      throw new SQLException("Deltaview: the apply loop is not running", "55000");
+      throw new SQLException("Deltaview: the apply loop is not running", SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
     }
     String tempSlot = "deltaview_load_" + Long.toHexString(System.nanoTime());
     Map<MaintainedView, SnapshotLoader.Loaded> loaded;
@@ -570,7 +570,7 @@ public final class Engine implements AutoCloseable {
     for (Map.Entry<MaintainedView, SnapshotLoader.Loaded> e : loaded.entrySet()) {
       MaintainedView v = e.getKey();
       if (loop != target) {
-        throw new SQLException("Deltaview: the apply loop was restarted during the load", "55000");
+        throw new SQLException("Deltaview: the apply loop was restarted during the load", SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
       }
       int generation = generations.get(v);
       runOnLoop(target, () -> {
@@ -606,7 +606,7 @@ public final class Engine implements AutoCloseable {
         } catch (SQLException e) {
           // Taking the base tables' locks can deadlock with writers that lock them in another order; PostgreSQL
           // then aborts one side. The registration transaction left nothing behind, so try it again.
-          if (!DEADLOCK_DETECTED.equals(e.getSQLState()) || attempt >= MAX_REGISTRATION_ATTEMPTS) {
+          if (!SqlStates.DEADLOCK_DETECTED.equals(e.getSQLState()) || attempt >= MAX_REGISTRATION_ATTEMPTS) {
             throw e;
           }
           LOG.log(System.Logger.Level.INFO, "registering view " + name + " hit a deadlock with writers; retrying");
@@ -628,7 +628,7 @@ public final class Engine implements AutoCloseable {
       } catch (Exception e) {
         SQLException failure = e instanceof SQLException s ? s
             : e.getCause() instanceof SQLException s2 ? s2
-            : new SQLException("Deltaview: creating view " + record.qualifiedName() + " failed: " + e, "XX000", e);
+            : new SQLException("Deltaview: creating view " + record.qualifiedName() + " failed: " + e, SqlStates.INTERNAL_ERROR, e);
         try {
           dropViewInternal(record.schema(), record.name());
         } catch (SQLException cleanup) {
@@ -658,7 +658,7 @@ public final class Engine implements AutoCloseable {
             return null;
           }
           throw new SQLException("incremental view \"" + resolvedSchema + "." + name + "\" already exists",
-              "42P07");
+              SqlStates.DUPLICATE_TABLE);
         }
         s.execute("CREATE TABLE " + SqlIdentifiers.quote(resolvedSchema, name) + " AS " + sql + " WITH NO DATA");
         PlannedView plan = ViewPlanner.plan(c, sql);
@@ -682,7 +682,7 @@ public final class Engine implements AutoCloseable {
       rs.next();
       String schema = rs.getString(1);
       if (schema == null) {
-        throw new SQLException("no schema has been selected to create in (search_path is empty)", "3F000");
+        throw new SQLException("no schema has been selected to create in (search_path is empty)", SqlStates.INVALID_SCHEMA_NAME);
       }
       return schema;
     }
@@ -795,7 +795,7 @@ public final class Engine implements AutoCloseable {
       }
       boolean found = dropViewInternal(resolvedSchema, name);
       if (!found && !ifExists) {
-        throw new SQLException("incremental view \"" + resolvedSchema + "." + name + "\" does not exist", "42P01");
+        throw new SQLException("incremental view \"" + resolvedSchema + "." + name + "\" does not exist", SqlStates.UNDEFINED_TABLE);
       }
     }
   }
@@ -947,7 +947,7 @@ public final class Engine implements AutoCloseable {
     CountDownLatch resume = new CountDownLatch(1);
     ApplyLoop l = loop;
     if (l == null || !l.isRunning()) {
-      throw new SQLException("Deltaview: no apply loop is running", "55000");
+      throw new SQLException("Deltaview: no apply loop is running", SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
     }
     l.submit(() -> {
       holding.countDown();
@@ -960,13 +960,13 @@ public final class Engine implements AutoCloseable {
     try {
       while (!holding.await(200, TimeUnit.MILLISECONDS)) {
         if (!l.isRunning()) {
-          throw new SQLException("Deltaview: the apply loop stopped: " + l.failure(), "XX000", l.failure());
+          throw new SQLException("Deltaview: the apply loop stopped: " + l.failure(), SqlStates.INTERNAL_ERROR, l.failure());
         }
       }
     } catch (InterruptedException e) {
       resume.countDown();
       Thread.currentThread().interrupt();
-      throw new SQLException("interrupted while pausing the apply loop", "57014", e);
+      throw new SQLException("interrupted while pausing the apply loop", SqlStates.QUERY_CANCELED, e);
     }
     return resume::countDown;
   }

@@ -1,5 +1,6 @@
 package io.deltaview.driver.command;
 
+import io.deltaview.rewriter.sql.SqlStates;
 import io.deltaview.driver.command.IncrementalCommand.QualifiedName;
 import java.sql.SQLException;
 import java.util.Locale;
@@ -10,7 +11,7 @@ import java.util.Locale;
  */
 public final class IncrementalCommandParser {
 
-  private static final String SYNTAX_ERROR = "42601";
+  private static final String SYNTAX_ERROR = SqlStates.SYNTAX_ERROR;
 
   private final String sql;
   private int pos;

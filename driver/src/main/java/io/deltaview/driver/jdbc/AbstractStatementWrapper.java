@@ -1,6 +1,6 @@
 package io.deltaview.driver.jdbc;
 
-import io.deltaview.driver.DeltaviewSqlState;
+import io.deltaview.rewriter.sql.SqlStates;
 import io.deltaview.driver.route.Route;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -68,7 +68,7 @@ abstract class AbstractStatementWrapper<S extends Statement> implements Statemen
     Route.CommandResult result = command.action().run(connection.raw());
     if (result == null) {
       throw new SQLException("Deltaview bug: command " + command.description() + " returned no result",
-          DeltaviewSqlState.INTERNAL_ERROR);
+          SqlStates.INTERNAL_ERROR);
     }
     commandResult = result;
     commandDescription = command.description();
@@ -78,7 +78,7 @@ abstract class AbstractStatementWrapper<S extends Statement> implements Statemen
         return rs != null;
       case QUERY:
         if (rs == null) {
-          throw new SQLException("No results were returned by the query.", DeltaviewSqlState.NO_DATA);
+          throw new SQLException("No results were returned by the query.", SqlStates.NO_DATA);
         }
         return wrap(rs);
       case UPDATE:
@@ -86,7 +86,7 @@ abstract class AbstractStatementWrapper<S extends Statement> implements Statemen
         if (rs != null) {
           closeCommandResult();
           throw new SQLException("A result was returned when none was expected.",
-              DeltaviewSqlState.TOO_MANY_RESULTS);
+              SqlStates.TOO_MANY_RESULTS);
         }
         return expect == Expect.UPDATE ? (Object) toInt(result.updateCount()) : (Object) result.updateCount();
       default:
@@ -208,7 +208,7 @@ abstract class AbstractStatementWrapper<S extends Statement> implements Statemen
   public ResultSet getGeneratedKeys() throws SQLException {
     if (commandResult != null) {
       throw new SQLException("getGeneratedKeys() is not available after the Deltaview command "
-          + commandDescription, DeltaviewSqlState.FEATURE_NOT_SUPPORTED);
+          + commandDescription, SqlStates.FEATURE_NOT_SUPPORTED);
     }
     return wrap(current().getGeneratedKeys());
   }

@@ -1,6 +1,6 @@
 package io.deltaview.driver.jdbc;
 
-import io.deltaview.driver.DeltaviewSqlState;
+import io.deltaview.rewriter.sql.SqlStates;
 import io.deltaview.driver.route.Route;
 import java.io.InputStream;
 import java.io.Reader;
@@ -183,7 +183,7 @@ class PreparedStatementWrapper extends AbstractStatementWrapper<PreparedStatemen
   private void checkOpen() throws SQLException {
     if (closed) {
       throw new SQLException("This statement has been closed.",
-          DeltaviewSqlState.OBJECT_NOT_IN_PREREQUISITE_STATE);
+          SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
     }
   }
 
@@ -263,7 +263,7 @@ class PreparedStatementWrapper extends AbstractStatementWrapper<PreparedStatemen
     if (route instanceof Route.Command command) {
       original.clearBatch();
       throw new SQLException("The Deltaview command " + command.description()
-          + " cannot run in a batch; execute it on its own", DeltaviewSqlState.FEATURE_NOT_SUPPORTED);
+          + " cannot run in a batch; execute it on its own", SqlStates.FEATURE_NOT_SUPPORTED);
     }
     bound = original;
   }

@@ -1,6 +1,6 @@
 package io.deltaview.driver.jdbc;
 
-import io.deltaview.driver.DeltaviewSqlState;
+import io.deltaview.rewriter.sql.SqlStates;
 import io.deltaview.driver.route.QueryRouter;
 import io.deltaview.driver.route.Route;
 import io.deltaview.driver.route.SessionState;
@@ -41,7 +41,7 @@ final class Routing {
     Route route = router.route(sql, session);
     if (route == null) {
       throw new SQLException("Deltaview bug: router " + router.getClass().getName()
-          + " returned no route for: " + sql, DeltaviewSqlState.INTERNAL_ERROR);
+          + " returned no route for: " + sql, SqlStates.INTERNAL_ERROR);
     }
     if (route instanceof Route.PassThrough) {
       record(sql);
@@ -55,7 +55,7 @@ final class Routing {
    * instead: only outside a transaction, since inside one the failure has aborted it.
    */
   boolean mayRunOriginalInstead(String original, String routed, SQLException failure) {
-    if (!DeltaviewSqlState.UNDEFINED_TABLE.equals(failure.getSQLState()) || routed.equals(original)) {
+    if (!SqlStates.UNDEFINED_TABLE.equals(failure.getSQLState()) || routed.equals(original)) {
       return false;
     }
     router.rewriteFailed(original, failure);

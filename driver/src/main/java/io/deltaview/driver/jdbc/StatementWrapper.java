@@ -1,6 +1,6 @@
 package io.deltaview.driver.jdbc;
 
-import io.deltaview.driver.DeltaviewSqlState;
+import io.deltaview.rewriter.sql.SqlStates;
 import io.deltaview.driver.route.Route;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -120,7 +120,7 @@ final class StatementWrapper extends AbstractStatementWrapper<Statement> {
     if (raw.isClosed()) {
       // Reported now, as pgjdbc would; the SQL must not reach the raw batch unrouted.
       throw new SQLException("This statement has been closed.",
-          DeltaviewSqlState.OBJECT_NOT_IN_PREREQUISITE_STATE);
+          SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
     }
     if (batch == null) {
       batch = new ArrayList<>();
@@ -156,7 +156,7 @@ final class StatementWrapper extends AbstractStatementWrapper<Statement> {
       if (route instanceof Route.Command command) {
         raw.clearBatch();
         throw new SQLException("The Deltaview command " + command.description()
-            + " cannot run in a batch; execute it on its own", DeltaviewSqlState.FEATURE_NOT_SUPPORTED);
+            + " cannot run in a batch; execute it on its own", SqlStates.FEATURE_NOT_SUPPORTED);
       }
       raw.addBatch(((Route.PassThrough) route).sql());
     }

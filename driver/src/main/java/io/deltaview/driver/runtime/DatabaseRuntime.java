@@ -1,5 +1,6 @@
 package io.deltaview.driver.runtime;
 
+import io.deltaview.rewriter.sql.SqlStates;
 import io.deltaview.engine.Engine;
 import io.deltaview.engine.EngineConfig;
 import io.deltaview.engine.EngineRegistry;
@@ -81,7 +82,7 @@ final class DatabaseRuntime {
           try {
             engine = EngineRegistry.engineFor(config);
           } catch (SQLException e) {
-            if (!"55000".equals(e.getSQLState())) {
+            if (!SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE.equals(e.getSQLState())) {
               throw e;
             }
             LOG.log(System.Logger.Level.WARNING, e.getMessage() + "; this JVM will only rewrite queries, and"

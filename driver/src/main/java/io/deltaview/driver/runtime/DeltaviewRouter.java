@@ -1,5 +1,6 @@
 package io.deltaview.driver.runtime;
 
+import io.deltaview.rewriter.sql.SqlStates;
 import io.deltaview.driver.DeltaviewOptions;
 import io.deltaview.driver.command.IncrementalCommand;
 import io.deltaview.driver.command.IncrementalCommandParser;
@@ -162,7 +163,7 @@ final class DeltaviewRouter implements QueryRouter {
     if (engine == null) {
       throw new SQLException(command + " needs the Deltaview engine, but this connection has none"
           + " (deltaview.engine=none, or another process maintains this database's views): run it there",
-          "55000");
+          SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
     }
     return engine;
   }

@@ -1,5 +1,6 @@
 package io.deltaview.driver.jdbc;
 
+import io.deltaview.rewriter.sql.SqlStates;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.deltaview.driver.DeltaviewSqlState;
 import io.deltaview.driver.FakeDb;
 import io.deltaview.driver.RecordingRouter;
 import io.deltaview.driver.route.Route;
@@ -91,7 +91,7 @@ class WrapperTest {
     st.addBatch("a");
     st.addBatch("cmd");
     SQLException e = assertThrows(SQLException.class, st::executeBatch);
-    assertEquals(DeltaviewSqlState.FEATURE_NOT_SUPPORTED, e.getSQLState());
+    assertEquals(SqlStates.FEATURE_NOT_SUPPORTED, e.getSQLState());
     assertTrue(e.getMessage().contains("CREATE INCREMENTAL VIEW v"));
     assertFalse(db.log.contains("st2.executeBatch()"));
   }
@@ -116,7 +116,7 @@ class WrapperTest {
     assertEquals(7, st.executeUpdate("cmd"));
     assertEquals(7L, st.executeLargeUpdate("cmd"));
     SQLException e = assertThrows(SQLException.class, () -> st.executeQuery("cmd"));
-    assertEquals(DeltaviewSqlState.NO_DATA, e.getSQLState());
+    assertEquals(SqlStates.NO_DATA, e.getSQLState());
     assertEquals("No results were returned by the query.", e.getMessage());
     assertTrue(db.calls("st2.").isEmpty(), "nothing ran on the raw statement: " + db.log);
   }
@@ -140,7 +140,7 @@ class WrapperTest {
     ResultSet q = st.executeQuery("cmd");
     assertSame(st, q.getStatement());
     SQLException e = assertThrows(SQLException.class, () -> st.executeUpdate("cmd"));
-    assertEquals(DeltaviewSqlState.TOO_MANY_RESULTS, e.getSQLState());
+    assertEquals(SqlStates.TOO_MANY_RESULTS, e.getSQLState());
     st.close();
     assertTrue(other.closed.size() >= 4, "everything the commands opened is closed: " + other.closed);
   }
@@ -318,7 +318,7 @@ class WrapperTest {
   void aRouterReturningNoRouteIsReportedAsADeltaviewBug() throws SQLException {
     router.answer("q", null);
     SQLException e = assertThrows(SQLException.class, () -> conn.createStatement().execute("q"));
-    assertEquals(DeltaviewSqlState.INTERNAL_ERROR, e.getSQLState());
+    assertEquals(SqlStates.INTERNAL_ERROR, e.getSQLState());
   }
 
   // ---- wrapping, unwrapping, closing ----
@@ -377,7 +377,7 @@ class WrapperTest {
     PreparedStatement ps = conn.prepareStatement("q");
     ps.close();
     SQLException e = assertThrows(SQLException.class, ps::execute);
-    assertEquals(DeltaviewSqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, e.getSQLState());
+    assertEquals(SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE, e.getSQLState());
     assertEquals(List.of(), router.routed);
   }
 

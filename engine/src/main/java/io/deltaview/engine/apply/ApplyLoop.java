@@ -1,5 +1,6 @@
 package io.deltaview.engine.apply;
 
+import io.deltaview.rewriter.sql.SqlStates;
 import io.deltaview.engine.cdc.ChangeFeed;
 import io.deltaview.engine.cdc.PgOutputMessage;
 import io.deltaview.engine.cdc.PgOutputMessage.Begin;
@@ -327,7 +328,7 @@ public final class ApplyLoop implements Runnable {
       return;
     }
     if (event instanceof ReplicationEvent.Failed failed) {
-      throw new SQLException("Deltaview: replication stream failed: " + failed.cause(), "08006", failed.cause());
+      throw new SQLException("Deltaview: replication stream failed: " + failed.cause(), SqlStates.CONNECTION_FAILURE, failed.cause());
     }
     PgOutputMessage message = ((ReplicationEvent.Change) event).message();
     if (message instanceof Relation r) {
@@ -371,7 +372,7 @@ public final class ApplyLoop implements Runnable {
     Relation r = relations.get(relationId);
     if (r == null) {
       throw new SQLException("Deltaview internal error: change for relation " + relationId
-          + " before its Relation message", "XX000");
+          + " before its Relation message", SqlStates.INTERNAL_ERROR);
     }
     return r.namespace() + "." + r.name();
   }
@@ -382,7 +383,7 @@ public final class ApplyLoop implements Runnable {
 
   private void change(int relationId, TupleData oldTuple, TupleData newTuple, Update update) throws SQLException {
     if (openTxn == null) {
-      throw new SQLException("Deltaview internal error: row change outside a transaction", "XX000");
+      throw new SQLException("Deltaview internal error: row change outside a transaction", SqlStates.INTERNAL_ERROR);
     }
     String table = tableOf(relationId);
     if (txnSkipped || !interested(table)) {
@@ -400,7 +401,7 @@ public final class ApplyLoop implements Runnable {
         ToastResolver.Resolved r = ToastResolver.resolve(update, relations.get(relationId));
         if (!r.complete()) {
           throw new SQLException("Deltaview: update of " + table + " carries an unchanged TOAST value without the"
-              + " old row; the table needs REPLICA IDENTITY FULL", "55000");
+              + " old row; the table needs REPLICA IDENTITY FULL", SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
         }
         resolved = r.values();
       }
@@ -444,7 +445,7 @@ public final class ApplyLoop implements Runnable {
       }
       if (found < 0) {
         throw new SQLException("Deltaview: column " + name + " of " + table + " is not in the replication stream"
-            + " (generated columns are not replicated, and the table may have changed)", "0A000");
+            + " (generated columns are not replicated, and the table may have changed)", SqlStates.FEATURE_NOT_SUPPORTED);
       }
       mapping[i] = found;
     }
@@ -524,7 +525,7 @@ public final class ApplyLoop implements Runnable {
   private void commit(Commit c) throws SQLException {
     Begin txn = openTxn;
     if (txn == null) {
-      throw new SQLException("Deltaview internal error: commit at " + c.commitLsn() + " without begin", "XX000");
+      throw new SQLException("Deltaview internal error: commit at " + c.commitLsn() + " without begin", SqlStates.INTERNAL_ERROR);
     }
     openTxn = null;
     Set<MaintainedView> reloads = txnReloads;

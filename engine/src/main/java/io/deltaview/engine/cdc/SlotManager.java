@@ -1,5 +1,6 @@
 package io.deltaview.engine.cdc;
 
+import io.deltaview.rewriter.sql.SqlStates;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -20,7 +21,7 @@ public final class SlotManager {
   public static final String PLUGIN = "pgoutput";
 
   /** SQLState 42710: the slot already exists (a concurrent creator won the race). */
-  private static final String DUPLICATE_OBJECT = "42710";
+  private static final String DUPLICATE_OBJECT = SqlStates.DUPLICATE_OBJECT;
 
   /** How long to wait for a just-stopped walsender to release a slot. */
   private static final Duration SLOT_RELEASE_PATIENCE = Duration.ofSeconds(15);

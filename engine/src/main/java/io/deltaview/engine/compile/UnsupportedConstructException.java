@@ -1,5 +1,6 @@
 package io.deltaview.engine.compile;
 
+import io.deltaview.rewriter.sql.SqlStates;
 /**
  * The view uses SQL that Deltaview cannot maintain incrementally. The message names the construct in SQL
  * terms ("LEFT JOIN", "function REGEXP_REPLACE"), so that it can be shown to the user as is (SQLSTATE
@@ -8,7 +9,7 @@ package io.deltaview.engine.compile;
 public final class UnsupportedConstructException extends RuntimeException {
 
   /** PostgreSQL's feature_not_supported. */
-  public static final String SQL_STATE = "0A000";
+  public static final String SQL_STATE = SqlStates.FEATURE_NOT_SUPPORTED;
 
   private final String construct;
 

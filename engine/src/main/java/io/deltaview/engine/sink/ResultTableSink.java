@@ -1,5 +1,6 @@
 package io.deltaview.engine.sink;
 
+import io.deltaview.rewriter.sql.SqlStates;
 import io.deltaview.engine.operator.ZSet;
 import io.deltaview.engine.row.Row;
 import io.deltaview.engine.row.Values;
@@ -148,7 +149,7 @@ public final class ResultTableSink {
     });
     if (!conflicts.isEmpty()) {
       throw new SQLException("Deltaview internal error: view delta for " + table
-          + " has several rows for one key: " + conflicts, "XX000");
+          + " has several rows for one key: " + conflicts, SqlStates.INTERNAL_ERROR);
     }
     for (Row k : upserts.keySet()) {
       deletes.remove(k);
@@ -236,7 +237,7 @@ public final class ResultTableSink {
     });
     if (!problems.isEmpty()) {
       throw new SQLException("Deltaview internal error: negative rows in the full result of " + table + ": "
-          + problems, "XX000");
+          + problems, SqlStates.INTERNAL_ERROR);
     }
     StringBuilder cols = new StringBuilder();
     for (int i = 0; i < columns.size(); i++) {
@@ -246,7 +247,7 @@ public final class ResultTableSink {
       tx.unwrap(PGConnection.class).getCopyAPI()
           .copyIn("COPY " + table + " (" + cols + ") FROM STDIN", new StringReader(copy.toString()));
     } catch (IOException e) {
-      throw new SQLException("COPY into " + table + " failed: " + e.getMessage(), "XX000", e);
+      throw new SQLException("COPY into " + table + " failed: " + e.getMessage(), SqlStates.INTERNAL_ERROR, e);
     }
   }
 

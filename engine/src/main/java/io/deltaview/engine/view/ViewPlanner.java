@@ -1,5 +1,6 @@
 package io.deltaview.engine.view;
 
+import io.deltaview.rewriter.sql.SqlStates;
 import io.deltaview.engine.compile.UnsupportedConstructException;
 import io.deltaview.engine.compile.ViewCompiler;
 import io.deltaview.engine.compile.ViewPipeline;
@@ -42,7 +43,7 @@ public final class ViewPlanner {
       String schemaName = qualified.get(qualified.size() - 2);
       String tableName = qualified.get(qualified.size() - 1);
       TableInfo table = schema.table(schemaName, tableName).orElseThrow(() -> new SQLException(
-          "Deltaview internal error: planned table " + qualified + " is not in the catalog", "XX000"));
+          "Deltaview internal error: planned table " + qualified + " is not in the catalog", SqlStates.INTERNAL_ERROR));
       List<String> names = new ArrayList<>();
       List<SqlTypeName> types = new ArrayList<>();
       for (ColumnInfo column : table.columns()) {

@@ -1,12 +1,36 @@
 package io.deltaview.rewriter.sql;
 
-/** PostgreSQL SQLState codes the rewriter's own errors carry (same values pgjdbc's {@code PSQLState} uses). */
+/**
+ * The SQLStates Deltaview's own errors carry, for every module (errors from PostgreSQL keep theirs). Named after
+ * PostgreSQL's condition names, in the manner of pgjdbc's {@code PSQLState}; it lives in the module every other
+ * one depends on.
+ */
 public final class SqlStates {
+
+  /** The SQL or API call is valid but Deltaview does not support it; the message names the construct. */
+  public static final String FEATURE_NOT_SUPPORTED = "0A000";
   public static final String SYNTAX_ERROR = "42601";
+  public static final String SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION = "42000";
   public static final String UNDEFINED_TABLE = "42P01";
   public static final String UNDEFINED_COLUMN = "42703";
-  public static final String SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION = "42000";
-  public static final String FEATURE_NOT_SUPPORTED = "0A000";
+  /** An unknown {@code deltaview.*} option, among others. */
+  public static final String UNDEFINED_OBJECT = "42704";
+  public static final String DUPLICATE_TABLE = "42P07";
+  public static final String DUPLICATE_OBJECT = "42710";
+  public static final String INVALID_SCHEMA_NAME = "3F000";
+  /** A {@code deltaview.*} option with a value outside its allowed set. */
+  public static final String INVALID_PARAMETER_VALUE = "22023";
+  /** {@code executeQuery} of something that returns no rows, as pgjdbc reports it. */
+  public static final String NO_DATA = "02000";
+  /** {@code executeUpdate} of something that returns rows, as pgjdbc reports it. */
+  public static final String TOO_MANY_RESULTS = "0100E";
+  public static final String OBJECT_NOT_IN_PREREQUISITE_STATE = "55000";
+  public static final String QUERY_CANCELED = "57014";
+  public static final String DEADLOCK_DETECTED = "40P01";
+  public static final String CONNECTION_FAILURE = "08006";
+  /** Deltaview itself is wrong (a bug), never the user's SQL. */
+  public static final String INTERNAL_ERROR = "XX000";
 
-  private SqlStates() {}
+  private SqlStates() {
+  }
 }
