@@ -2,12 +2,10 @@ package io.deltaview.rewriter.match;
 
 import io.deltaview.rewriter.schema.PgType;
 import org.apache.calcite.rel.RelNode;
-import org.apache.calcite.rel.RelVisitor;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rex.RexCall;
 import org.apache.calcite.rex.RexLiteral;
 import org.apache.calcite.rex.RexNode;
-import org.apache.calcite.rex.RexShuttle;
 import org.apache.calcite.sql.SqlKind;
 import org.apache.calcite.sql.type.SqlTypeFamily;
 import org.apache.calcite.sql.type.SqlTypeName;
@@ -23,24 +21,7 @@ final class CastSafety {
 
   /** Description of the first unsafe cast in the plan, or null if all are safe. */
   static String firstUnsafeCast(RelNode plan) {
-    String[] found = {null};
-    RexShuttle finder = new RexShuttle() {
-      @Override
-      public RexNode visitCall(RexCall call) {
-        if (found[0] == null && call.getKind() == SqlKind.CAST && !isSafe(call)) {
-          found[0] = call.toString();
-        }
-        return super.visitCall(call);
-      }
-    };
-    new RelVisitor() {
-      @Override
-      public void visit(RelNode node, int ordinal, RelNode parent) {
-        node.accept(finder);
-        super.visit(node, ordinal, parent);
-      }
-    }.go(plan);
-    return found[0];
+    return PlanCalls.first(plan, call -> call.getKind() == SqlKind.CAST && !isSafe(call));
   }
 
   private static boolean isSafe(RexCall cast) {

@@ -2,11 +2,8 @@ package io.deltaview.rewriter.match;
 
 import java.util.Set;
 import org.apache.calcite.rel.RelNode;
-import org.apache.calcite.rel.RelVisitor;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rex.RexCall;
-import org.apache.calcite.rex.RexNode;
-import org.apache.calcite.rex.RexShuttle;
 import org.apache.calcite.sql.SqlKind;
 import org.apache.calcite.sql.type.SqlTypeName;
 
@@ -26,25 +23,8 @@ final class TimeZoneSafety {
 
   /** The first time-zone dependent expression in the plan, or null. */
   static String firstZoneDependentExpression(RelNode plan) {
-    String[] found = {null};
-    RexShuttle finder = new RexShuttle() {
-      @Override
-      public RexNode visitCall(RexCall call) {
-        if (found[0] == null && !ZONE_INDEPENDENT.contains(call.getKind())
-            && (isZoned(call.getType()) || call.getOperands().stream().anyMatch(o -> isZoned(o.getType())))) {
-          found[0] = call.toString();
-        }
-        return super.visitCall(call);
-      }
-    };
-    new RelVisitor() {
-      @Override
-      public void visit(RelNode node, int ordinal, RelNode parent) {
-        node.accept(finder);
-        super.visit(node, ordinal, parent);
-      }
-    }.go(plan);
-    return found[0];
+    return PlanCalls.first(plan, call -> !ZONE_INDEPENDENT.contains(call.getKind())
+        && (isZoned(call.getType()) || call.getOperands().stream().anyMatch(o -> isZoned(o.getType()))));
   }
 
   private static boolean isZoned(RelDataType type) {
