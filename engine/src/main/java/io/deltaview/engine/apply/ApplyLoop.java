@@ -118,6 +118,8 @@ public final class ApplyLoop implements Runnable {
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final List<MaintainedView> views = new CopyOnWriteArrayList<>();
   private final Map<String, TableShape> shapes = new HashMap<>();
+  /** {@code schema.table} per relation id, built once per Relation message rather than per row change. */
+  private final Map<Integer, String> relationNames = new HashMap<>();
   private final Map<Integer, Relation> relations = new HashMap<>();
   private final Map<Integer, int[]> columnMappings = new HashMap<>();
   private final Object positionMonitor = new Object();
@@ -188,16 +190,25 @@ public final class ApplyLoop implements Runnable {
 
   /** Registers a loading view: from the next transaction on, its changes are buffered. Loop thread only. */
   public void addView(MaintainedView view) {
-    for (TableShape shape : view.sources()) {
-      shapes.put(shape.qualifiedName(), shape);
-    }
-    columnMappings.clear();
     views.add(view);
+    rebuildShapes();
   }
 
   /** Forgets a view. Loop thread only. */
   public void removeView(MaintainedView view) {
     views.remove(view);
+    rebuildShapes();
+  }
+
+  /** {@link #shapes} holds exactly the tables some registered view reads, so a lookup decides relevance. */
+  private void rebuildShapes() {
+    shapes.clear();
+    for (MaintainedView v : views) {
+      for (TableShape shape : v.sources()) {
+        shapes.put(shape.qualifiedName(), shape);
+      }
+    }
+    columnMappings.clear();
   }
 
   /**
@@ -333,6 +344,7 @@ public final class ApplyLoop implements Runnable {
     PgOutputMessage message = ((ReplicationEvent.Change) event).message();
     if (message instanceof Relation r) {
       relations.put(r.relationId(), r);
+      relationNames.put(r.relationId(), r.namespace() + "." + r.name());
       columnMappings.remove(r.relationId());
     } else if (message instanceof Begin b) {
       begin(b);
@@ -369,16 +381,16 @@ public final class ApplyLoop implements Runnable {
   }
 
   private String tableOf(int relationId) throws SQLException {
-    Relation r = relations.get(relationId);
-    if (r == null) {
+    String table = relationNames.get(relationId);
+    if (table == null) {
       throw new SQLException("Deltaview internal error: change for relation " + relationId
           + " before its Relation message", SqlStates.INTERNAL_ERROR);
     }
-    return r.namespace() + "." + r.name();
+    return table;
   }
 
   private boolean interested(String table) {
-    return shapes.containsKey(table) && views.stream().anyMatch(v -> v.sourceIndexes(table) != null);
+    return shapes.containsKey(table);
   }
 
   private void change(int relationId, TupleData oldTuple, TupleData newTuple, Update update) throws SQLException {
