@@ -1,12 +1,8 @@
 package io.deltaview.driver;
 
 import io.deltaview.rewriter.sql.SqlStates;
-import io.deltaview.driver.jdbc.JdbcWrappers;
-import io.deltaview.driver.route.PassThroughRouter;
-import io.deltaview.driver.route.QueryRouter;
 import io.deltaview.driver.route.RouterFactory;
 import io.deltaview.driver.runtime.DeltaviewRouterFactory;
-import io.deltaview.driver.route.SessionState;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -17,7 +13,6 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.logging.Logger;
@@ -81,19 +76,15 @@ public final class DeltaviewDriver implements Driver {
     }
     Split split = split(url, info);
     DeltaviewOptions options = DeltaviewOptions.parse(split.deltaview);
+    DeltaviewConnections.markInternal(split.pgProps);
     Connection raw = postgres.connect(split.pgUrl, split.pgProps);
     if (raw == null) {
       throw new SQLException("Deltaview bug: pgjdbc did not accept " + split.pgUrl,
           SqlStates.INTERNAL_ERROR);
     }
-    QueryRouter router = null;
     try {
-      router = openRouter(split, options, raw);
-      return JdbcWrappers.wrap(raw, router);
+      return DeltaviewConnections.wrap(raw, split.pgUrl, split.pgProps, options, routerFactory);
     } catch (SQLException | RuntimeException | Error e) {
-      if (router != null) {
-        router.connectionClosed(new SessionState());
-      }
       try {
         raw.close();
       } catch (SQLException closing) {
@@ -103,22 +94,6 @@ public final class DeltaviewDriver implements Driver {
     }
   }
 
-  private QueryRouter openRouter(Split split, DeltaviewOptions options, Connection raw) throws SQLException {
-    RouterFactory factory = options.mode() == DeltaviewOptions.Mode.OFF ? null : routerFactory;
-    if (factory == null) {
-      return PassThroughRouter.INSTANCE;
-    }
-    Properties copy = new Properties();
-    copy.putAll(split.pgProps);
-    QueryRouter router = factory.open(split.pgUrl, copy, options, raw);
-    if (router == null) {
-      throw new SQLException("Deltaview bug: " + factory.getClass().getName() + " opened no router",
-          SqlStates.INTERNAL_ERROR);
-    }
-    return router;
-  }
-
-  /** The registered {@link RouterFactory}, looked up once, on the first connect that needs one. */
   /** A Deltaview URL and properties, separated into pgjdbc's part and Deltaview's options. */
   static final class Split {
     final String pgUrl;
@@ -186,7 +161,8 @@ public final class DeltaviewDriver implements Driver {
     DeltaviewOptions d = DeltaviewOptions.DEFAULTS;
     out.add(option(split, DeltaviewOptions.MODE, lower(d.mode()),
         DeltaviewOptions.allowed(DeltaviewOptions.Mode.class),
-        "all: route queries through Deltaview; off: behave exactly like pgjdbc"));
+        "all: route every query through Deltaview; opt-in: only queries marked with /*+ incremental */ or"
+            + " @Incremental; off: behave exactly like pgjdbc"));
     out.add(option(split, DeltaviewOptions.CONSISTENCY, lower(d.consistency()),
         DeltaviewOptions.allowed(DeltaviewOptions.Consistency.class),
         "eventual: rewritten queries may read slightly stale views; strong: they wait for the view"));
@@ -195,6 +171,10 @@ public final class DeltaviewDriver implements Driver {
     out.add(option(split, DeltaviewOptions.ENGINE, lower(d.engine()),
         DeltaviewOptions.allowed(DeltaviewOptions.Engine.class),
         "embedded: maintain views in this JVM; none: views are maintained elsewhere"));
+    out.add(option(split, DeltaviewOptions.AUTO_CREATE, Boolean.toString(d.autoCreate()), new String[] {"true", "false"},
+        "Whether a marked query that no view answers gets a view created for it in the background"));
+    out.add(option(split, DeltaviewOptions.AUTO_CREATE_MAX, Long.toString(d.autoCreateMax()), null,
+        "At most this many automatically created views per database"));
     for (DriverPropertyInfo p : postgres.getPropertyInfo(split.pgUrl, split.pgProps)) {
       out.add(p);
     }
@@ -210,7 +190,7 @@ public final class DeltaviewDriver implements Driver {
   }
 
   private static String lower(Enum<?> e) {
-    return e.name().toLowerCase(Locale.ROOT);
+    return DeltaviewOptions.spelling(e);
   }
 
   @Override

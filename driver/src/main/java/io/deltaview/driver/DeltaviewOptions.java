@@ -5,6 +5,7 @@ import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.stream.Collectors;
 
 /**
@@ -19,9 +20,15 @@ public final class DeltaviewOptions {
   public static final String CONSISTENCY = PREFIX + "consistency";
   public static final String STRONG_TIMEOUT_MS = PREFIX + "strongTimeoutMs";
   public static final String ENGINE = PREFIX + "engine";
+  public static final String AUTO_CREATE = PREFIX + "autoCreate";
+  public static final String AUTO_CREATE_MAX = PREFIX + "autoCreate.max";
 
-  /** Whether Deltaview routes queries at all; {@code off} makes the driver a pass-through to pgjdbc. */
-  public enum Mode { ALL, OFF }
+  /**
+   * Which queries Deltaview routes: {@code all} of them, only those marked {@code opt-in} (a
+   * {@code /*+ incremental *&#47;} hint or an {@code @Incremental} / {@code Deltaview.optIn()} scope; the
+   * rest pass through unparsed), or none ({@code off} makes the driver a pass-through to pgjdbc).
+   */
+  public enum Mode { ALL, OPT_IN, OFF }
 
   /** Whether a rewritten query may read a result table that lags the base tables. */
   public enum Consistency { EVENTUAL, STRONG }
@@ -30,18 +37,23 @@ public final class DeltaviewOptions {
   public enum Engine { EMBEDDED, NONE }
 
   public static final DeltaviewOptions DEFAULTS =
-      new DeltaviewOptions(Mode.ALL, Consistency.EVENTUAL, 5000, Engine.EMBEDDED);
+      new DeltaviewOptions(Mode.ALL, Consistency.EVENTUAL, 5000, Engine.EMBEDDED, true, 50);
 
   private final Mode mode;
   private final Consistency consistency;
   private final long strongTimeoutMs;
   private final Engine engine;
+  private final boolean autoCreate;
+  private final long autoCreateMax;
 
-  private DeltaviewOptions(Mode mode, Consistency consistency, long strongTimeoutMs, Engine engine) {
+  private DeltaviewOptions(Mode mode, Consistency consistency, long strongTimeoutMs, Engine engine,
+      boolean autoCreate, long autoCreateMax) {
     this.mode = mode;
     this.consistency = consistency;
     this.strongTimeoutMs = strongTimeoutMs;
     this.engine = engine;
+    this.autoCreate = autoCreate;
+    this.autoCreateMax = autoCreateMax;
   }
 
   /** Whether {@code key} is in Deltaview's namespace (and so is never passed to pgjdbc). */
@@ -59,6 +71,8 @@ public final class DeltaviewOptions {
     Consistency consistency = DEFAULTS.consistency;
     long strongTimeoutMs = DEFAULTS.strongTimeoutMs;
     Engine engine = DEFAULTS.engine;
+    boolean autoCreate = DEFAULTS.autoCreate;
+    long autoCreateMax = DEFAULTS.autoCreateMax;
     for (Map.Entry<String, String> e : options.entrySet()) {
       String key = e.getKey();
       String value = e.getValue() == null ? "" : e.getValue().trim();
@@ -66,24 +80,30 @@ public final class DeltaviewOptions {
         case MODE -> mode = choice(key, value, Mode.class);
         case CONSISTENCY -> consistency = choice(key, value, Consistency.class);
         case ENGINE -> engine = choice(key, value, Engine.class);
-        case STRONG_TIMEOUT_MS -> strongTimeoutMs = nonNegative(key, value);
+        case STRONG_TIMEOUT_MS -> strongTimeoutMs = nonNegative(key, value, "a whole number of milliseconds");
+        case AUTO_CREATE -> autoCreate = bool(key, value);
+        case AUTO_CREATE_MAX -> autoCreateMax = nonNegative(key, value, "a whole number of views");
         default -> throw new SQLException("Unknown Deltaview option " + key + "; known options are "
-            + String.join(", ", MODE, CONSISTENCY, STRONG_TIMEOUT_MS, ENGINE),
+            + String.join(", ", MODE, CONSISTENCY, STRONG_TIMEOUT_MS, ENGINE, AUTO_CREATE, AUTO_CREATE_MAX),
             SqlStates.UNDEFINED_OBJECT);
       }
     }
-    return new DeltaviewOptions(mode, consistency, strongTimeoutMs, engine);
+    return new DeltaviewOptions(mode, consistency, strongTimeoutMs, engine, autoCreate, autoCreateMax);
   }
 
-  /** The allowed values of an enum-valued option, lower-case, for messages and property info. */
+  /** The allowed values of an enum-valued option, for messages and property info: {@code OPT_IN} is opt-in. */
   static String[] allowed(Class<? extends Enum<?>> type) {
-    return Arrays.stream(type.getEnumConstants()).map(c -> c.name().toLowerCase(Locale.ROOT))
-        .toArray(String[]::new);
+    return Arrays.stream(type.getEnumConstants()).map(DeltaviewOptions::spelling).toArray(String[]::new);
+  }
+
+  /** How an option value is written: lower case, {@code -} for {@code _}. */
+  static String spelling(Enum<?> value) {
+    return value.name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
   private static <E extends Enum<E>> E choice(String key, String value, Class<E> type) throws SQLException {
     for (E c : type.getEnumConstants()) {
-      if (c.name().equalsIgnoreCase(value)) {
+      if (spelling(c).equalsIgnoreCase(value)) {
         return c;
       }
     }
@@ -92,7 +112,15 @@ public final class DeltaviewOptions {
         SqlStates.INVALID_PARAMETER_VALUE);
   }
 
-  private static long nonNegative(String key, String value) throws SQLException {
+  private static boolean bool(String key, String value) throws SQLException {
+    if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
+      return Boolean.parseBoolean(value);
+    }
+    throw new SQLException("Invalid value '" + value + "' for " + key + "; allowed: true | false",
+        SqlStates.INVALID_PARAMETER_VALUE);
+  }
+
+  private static long nonNegative(String key, String value, String what) throws SQLException {
     try {
       long n = Long.parseLong(value);
       if (n >= 0) {
@@ -102,7 +130,7 @@ public final class DeltaviewOptions {
       // reported below, with the option's name
     }
     throw new SQLException("Invalid value '" + value + "' for " + key
-        + "; allowed: a whole number of milliseconds >= 0", SqlStates.INVALID_PARAMETER_VALUE);
+        + "; allowed: " + what + " >= 0", SqlStates.INVALID_PARAMETER_VALUE);
   }
 
   public Mode mode() {
@@ -122,22 +150,32 @@ public final class DeltaviewOptions {
     return engine;
   }
 
+  /** Whether a marked query that no view answers makes Deltaview create a view for it in the background. */
+  public boolean autoCreate() {
+    return autoCreate;
+  }
+
+  /** At most this many automatically created views per database. */
+  public long autoCreateMax() {
+    return autoCreateMax;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof DeltaviewOptions other && mode == other.mode && consistency == other.consistency
-        && strongTimeoutMs == other.strongTimeoutMs && engine == other.engine;
+        && strongTimeoutMs == other.strongTimeoutMs && engine == other.engine && autoCreate == other.autoCreate
+        && autoCreateMax == other.autoCreateMax;
   }
 
   @Override
   public int hashCode() {
-    return ((mode.hashCode() * 31 + consistency.hashCode()) * 31 + Long.hashCode(strongTimeoutMs)) * 31
-        + engine.hashCode();
+    return Objects.hash(mode, consistency, strongTimeoutMs, engine, autoCreate, autoCreateMax);
   }
 
   @Override
   public String toString() {
-    return MODE + "=" + mode.name().toLowerCase(Locale.ROOT) + ", " + CONSISTENCY + "="
-        + consistency.name().toLowerCase(Locale.ROOT) + ", " + STRONG_TIMEOUT_MS + "=" + strongTimeoutMs
-        + ", " + ENGINE + "=" + engine.name().toLowerCase(Locale.ROOT);
+    return MODE + "=" + spelling(mode) + ", " + CONSISTENCY + "=" + spelling(consistency) + ", "
+        + STRONG_TIMEOUT_MS + "=" + strongTimeoutMs + ", " + ENGINE + "=" + spelling(engine) + ", " + AUTO_CREATE
+        + "=" + autoCreate + ", " + AUTO_CREATE_MAX + "=" + autoCreateMax;
   }
 }

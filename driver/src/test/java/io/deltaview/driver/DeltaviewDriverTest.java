@@ -73,7 +73,9 @@ class DeltaviewDriverTest {
     Properties seen = pgProps.get(0);
     assertEquals("u", seen.getProperty("user"));
     assertEquals("p", seen.getProperty("password"));
-    assertEquals(2, seen.size(), "no deltaview.* key reaches pgjdbc: " + seen);
+    assertEquals("true", seen.getProperty(DeltaviewConnections.INTERNAL_PROPERTY),
+        "marked as Deltaview's own, so that the agent leaves it alone");
+    assertEquals(3, seen.size(), "no deltaview.* key reaches pgjdbc: " + seen);
     assertEquals(4, info.size(), "the caller's properties are not modified");
 
     Object[] call = factoryCalls.get(0);
@@ -150,9 +152,9 @@ class DeltaviewDriverTest {
         null);
     List<String> names = Arrays.stream(info).map(p -> p.name).toList();
     assertEquals(List.of("deltaview.mode", "deltaview.consistency", "deltaview.strongTimeoutMs",
-        "deltaview.engine", "pgOption"), names);
+        "deltaview.engine", "deltaview.autoCreate", "deltaview.autoCreate.max", "pgOption"), names);
     assertEquals("off", info[0].value);
-    assertEquals(List.of("all", "off"), Arrays.asList(info[0].choices));
+    assertEquals(List.of("all", "opt-in", "off"), Arrays.asList(info[0].choices));
     assertEquals(0, driver.getPropertyInfo("jdbc:postgresql://h/db", null).length);
 
     DriverPropertyInfo[] real = new DeltaviewDriver().getPropertyInfo("jdbc:deltaview:postgresql://h/db",

@@ -2,6 +2,7 @@ package io.deltaview.driver;
 
 import io.deltaview.rewriter.sql.SqlStates;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,13 +26,17 @@ class DeltaviewOptionsTest {
   void everyOptionParses() throws SQLException {
     DeltaviewOptions o = DeltaviewOptions.parse(Map.of("deltaview.mode", "OFF", "deltaview.consistency",
         "strong",
-        "deltaview.strongTimeoutMs", " 250 ", "deltaview.engine", "none"));
+        "deltaview.strongTimeoutMs", " 250 ", "deltaview.engine", "none", "deltaview.autoCreate", "FALSE",
+        "deltaview.autoCreate.max", "7"));
     assertEquals(DeltaviewOptions.Mode.OFF, o.mode());
     assertEquals(DeltaviewOptions.Consistency.STRONG, o.consistency());
     assertEquals(250, o.strongTimeoutMs());
     assertEquals(DeltaviewOptions.Engine.NONE, o.engine());
+    assertFalse(o.autoCreate());
+    assertEquals(7, o.autoCreateMax());
     assertEquals("deltaview.mode=off, deltaview.consistency=strong, deltaview.strongTimeoutMs=250, "
-        + "deltaview.engine=none", o.toString());
+        + "deltaview.engine=none, deltaview.autoCreate=false, deltaview.autoCreate.max=7", o.toString());
+    assertEquals(DeltaviewOptions.Mode.OPT_IN, DeltaviewOptions.parse(Map.of("deltaview.mode", "Opt-In")).mode());
   }
 
   @Test
@@ -50,7 +55,11 @@ class DeltaviewOptionsTest {
     }
     SQLException m = assertThrows(SQLException.class, () -> DeltaviewOptions.parse(Map.of("deltaview.mode",
         "on")));
-    assertTrue(m.getMessage().contains("all | off"), m.getMessage());
+    assertTrue(m.getMessage().contains("all | opt-in | off"), m.getMessage());
+    SQLException b = assertThrows(SQLException.class, () -> DeltaviewOptions.parse(Map.of("deltaview.autoCreate",
+        "yes")));
+    assertTrue(b.getMessage().contains("deltaview.autoCreate") && b.getMessage().contains("true | false"),
+        b.getMessage());
   }
 
   @Test

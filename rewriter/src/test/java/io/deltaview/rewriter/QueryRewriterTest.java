@@ -119,6 +119,15 @@ class QueryRewriterTest {
     }
 
     @Test
+    void optInHintsBeforeOrAfterSelectAreDropped() {
+      String expected = "SELECT \"id\", \"customer_id\", \"amount\" FROM \"public\".\"paid_orders\"";
+      assertRewrite("/*+ incremental */ SELECT id, customer_id, amount FROM orders WHERE status = 'paid'",
+          "public.paid_orders", expected);
+      assertRewrite(" SELECT /*+ incremental(consistency=strong) */ id, customer_id, amount FROM orders"
+          + " WHERE status = 'paid'", "public.paid_orders", expected);
+    }
+
+    @Test
     void projectionViewItself() {
       assertRewrite("SELECT id, customer_id, amount FROM orders WHERE status = 'paid'", "public.paid_orders",
           "SELECT \"id\", \"customer_id\", \"amount\" FROM \"public\".\"paid_orders\"");

@@ -52,6 +52,7 @@ final class DatabaseRuntime {
 
   private final EngineConfig config;
   private final boolean embedded;
+  private final AutoViews autoViews = new AutoViews();
   private volatile Engine engine;
   private volatile QueryRewriter rewriter;
   private volatile boolean schemaStale;
@@ -121,6 +122,11 @@ final class DatabaseRuntime {
       }
       RUNTIMES.clear();
     }
+  }
+
+  /** The views this database creates by itself for marked queries. */
+  AutoViews autoViews() {
+    return autoViews;
   }
 
   Engine engine() {

@@ -1,9 +1,11 @@
 package io.deltaview.driver.runtime;
 
+import io.deltaview.Consistency;
 import io.deltaview.rewriter.sql.SqlStates;
 import io.deltaview.driver.DeltaviewOptions;
 import io.deltaview.driver.command.IncrementalCommand;
 import io.deltaview.driver.command.IncrementalCommandParser;
+import io.deltaview.driver.route.QueryMarks;
 import io.deltaview.driver.route.QueryRouter;
 import io.deltaview.driver.route.Route;
 import io.deltaview.driver.route.SessionState;
@@ -52,14 +54,29 @@ final class DeltaviewRouter implements QueryRouter {
       return new Route.Command(command.getClass().getSimpleName(), raw -> execute(command, raw, session));
     }
     noteSessionChanges(sql, session);
-    if (session.hasNameResolutionChanged()) {
+    Consistency mark = QueryMarks.of(sql);
+    if ((mark == null && options.mode() == DeltaviewOptions.Mode.OPT_IN) || session.hasNameResolutionChanged()) {
       return new Route.PassThrough(sql);
     }
     RewriteDecision decision = runtime.rewrite(sql);
-    if (!decision.rewritten() || !servable(decision, session)) {
+    if (!decision.rewritten()) {
+      if (mark != null && options.autoCreate()) {
+        runtime.autoViews().wanted(sql, decision, options);
+      }
+      return new Route.PassThrough(sql);
+    }
+    if (!servable(decision, session, consistency(mark))) {
       return new Route.PassThrough(sql);
     }
     return new Route.PassThrough(decision.sql());
+  }
+
+  /** The consistency a query gets: its mark's, or the connection's when unmarked or marked without one. */
+  private DeltaviewOptions.Consistency consistency(Consistency mark) {
+    if (mark == Consistency.STRONG) {
+      return DeltaviewOptions.Consistency.STRONG;
+    }
+    return mark == Consistency.EVENTUAL ? DeltaviewOptions.Consistency.EVENTUAL : options.consistency();
   }
 
   /** The result table of a view vanished under a rewrite: reload the views before the next rewrite. */
@@ -71,7 +88,8 @@ final class DeltaviewRouter implements QueryRouter {
   }
 
   /** Whether a rewrite may be used now: the transaction has not written its tables, and it is fresh enough. */
-  private boolean servable(RewriteDecision decision, SessionState session) throws SQLException {
+  private boolean servable(RewriteDecision decision, SessionState session, DeltaviewOptions.Consistency consistency)
+      throws SQLException {
     if (session.hasWrites()) {
       for (String table : decision.baseTables()) {
         int dot = table.indexOf('.');
@@ -81,7 +99,7 @@ final class DeltaviewRouter implements QueryRouter {
       }
     }
     Engine engine = runtime.engine();
-    if (options.consistency() == DeltaviewOptions.Consistency.STRONG
+    if (consistency == DeltaviewOptions.Consistency.STRONG
         && ((session.inTransaction() && session.usesSnapshotIsolation())
             || engine == null || !engine.awaitCurrent(options.strongTimeoutMs()))) {
       return false;

@@ -89,7 +89,8 @@ public final class SqlFrontEnd {
    */
   public SqlNode parse(String sql) throws SQLException {
     try {
-      SqlNode node = SqlParser.create(InfixCasts.rewrite(withoutTrailingSemicolon(sql)), PARSER_CONFIG)
+      SqlNode node = SqlParser.create(InfixCasts.rewrite(withoutLeadingHint(withoutTrailingSemicolon(sql))),
+              PARSER_CONFIG)
           .parseStmt();
       return node.accept(new PgFunctions.PgCallShuttle());
     } catch (SqlParseException e) {
@@ -186,6 +187,22 @@ public final class SqlFrontEnd {
           SqlStates.UNDEFINED_COLUMN, e);
     }
     return new SQLException(message + where, SqlStates.SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION, e);
+  }
+
+  /**
+   * A hint comment before the statement ({@code /*+ incremental *&#47; SELECT ...}, Deltaview's opt-in mark)
+   * is a plain comment to PostgreSQL, but Calcite accepts hints only after {@code SELECT}: blank it out.
+   */
+  private static String withoutLeadingHint(String sql) {
+    int i = 0;
+    while (i < sql.length() && Character.isWhitespace(sql.charAt(i))) {
+      i++;
+    }
+    if (!sql.startsWith("/*+", i)) {
+      return sql;
+    }
+    int end = sql.indexOf("*/", i + 3);
+    return end < 0 ? sql : " ".repeat(end + 2) + sql.substring(end + 2);
   }
 
   /** One statement may end in {@code ;}, as psql users tend to write it. */

@@ -1,0 +1,109 @@
+package io.deltaview.driver.route;
+
+import io.deltaview.Consistency;
+import io.deltaview.Deltaview;
+
+/**
+ * Whether a query is marked for Deltaview, and with which consistency: by a hint comment
+ * <code>/*+ incremental *&#47;</code> or <code>/*+ incremental(consistency=strong) *&#47;</code> at the start
+ * of the SQL or right after its {@code SELECT}, or by an open opt-in scope on the executing thread
+ * ({@code @Incremental} methods under the agent, {@link Deltaview#optIn()}). A hint wins over the scope.
+ *
+ * <p>Looks at most at the first keyword and one comment, so an unmarked query costs a few character
+ * comparisons and one thread-local read.
+ */
+public final class QueryMarks {
+
+  private static final String HINT_START = "/*+";
+  private static final String WORD = "incremental";
+
+  private QueryMarks() {
+  }
+
+  /** The consistency {@code sql} is marked with ({@link Consistency#DEFAULT} when it names none), or null. */
+  public static Consistency of(String sql) {
+    Consistency hinted = hint(sql);
+    return hinted != null ? hinted : Deltaview.currentOptIn();
+  }
+
+  /** The consistency of {@code sql}'s {@code incremental} hint, or null when it has none. */
+  public static Consistency hint(String sql) {
+    int i = skipSpace(sql, 0);
+    if (!sql.startsWith(HINT_START, i)) {
+      if (!sql.regionMatches(true, i, "select", 0, 6)) {
+        return null;
+      }
+      i = skipSpace(sql, i + 6);
+      if (!sql.startsWith(HINT_START, i)) {
+        return null;
+      }
+    }
+    int end = sql.indexOf("*/", i + HINT_START.length());
+    return end < 0 ? null : parseHints(sql, i + HINT_START.length(), end);
+  }
+
+  /**
+   * Finds {@code incremental} among the comment's hints ({@code a(x) incremental(consistency=strong) b}),
+   * ignoring the others. An {@code incremental} with options it does not understand is not a mark: better
+   * a query that is not served than one served with a consistency the application did not ask for.
+   */
+  private static Consistency parseHints(String sql, int from, int end) {
+    int i = from;
+    while (i < end) {
+      i = skipSeparators(sql, i, end);
+      int word = i;
+      while (i < end && (Character.isLetterOrDigit(sql.charAt(i)) || sql.charAt(i) == '_')) {
+        i++;
+      }
+      boolean ours = i - word == WORD.length() && sql.regionMatches(true, word, WORD, 0, WORD.length());
+      int j = skipSpace(sql, i);
+      String args = null;
+      if (j < end && sql.charAt(j) == '(') {
+        int close = sql.indexOf(')', j);
+        if (close < 0 || close > end) {
+          return null;
+        }
+        args = sql.substring(j + 1, close);
+        i = close + 1;
+      } else if (i == word) {
+        i++; // a character that starts no hint
+      }
+      if (ours) {
+        return args == null ? Consistency.DEFAULT : consistency(args);
+      }
+    }
+    return null;
+  }
+
+  private static Consistency consistency(String args) {
+    String a = args.strip();
+    if (a.isEmpty()) {
+      return Consistency.DEFAULT;
+    }
+    int eq = a.indexOf('=');
+    if (eq < 0 || !a.substring(0, eq).strip().equalsIgnoreCase("consistency")) {
+      return null;
+    }
+    String value = a.substring(eq + 1).strip();
+    for (Consistency c : Consistency.values()) {
+      if (c.name().equalsIgnoreCase(value)) {
+        return c;
+      }
+    }
+    return null;
+  }
+
+  private static int skipSpace(String s, int i) {
+    while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
+      i++;
+    }
+    return i;
+  }
+
+  private static int skipSeparators(String s, int i, int end) {
+    while (i < end && (Character.isWhitespace(s.charAt(i)) || s.charAt(i) == ',')) {
+      i++;
+    }
+    return i;
+  }
+}
