@@ -223,7 +223,10 @@ final class DeltaviewRouter implements QueryRouter {
   private ResultSet explain(Connection raw, String query, SessionState session) throws SQLException {
     RewriteDecision decision = runtime.rewrite(query);
     Object[] row;
-    if (!decision.rewritten()) {
+    if (options.mode() == DeltaviewOptions.Mode.OPT_IN && QueryMarks.of(query) == null) {
+      row = new Object[] {false, null, query, "not marked, and this connection has deltaview.mode=opt-in: add"
+          + " /*+ incremental */ or run it inside an @Incremental method or Deltaview.optIn() scope"};
+    } else if (!decision.rewritten()) {
       row = new Object[] {false, null, query, decision.reason()};
     } else if (session.hasNameResolutionChanged()) {
       row = new Object[] {false, null, query, "this connection changed its search_path or role"};
