@@ -17,13 +17,14 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.Random;
+import java.util.Properties;
 import java.util.concurrent.locks.LockSupport;
 import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * The macro benchmarks, measured side by side in one run on the same data: (a) the demo report query directly
- * vs through Deltaview, (b) the driver's overhead on queries no view answers, (c) the engine's maintenance
+ * vs through Deltaview, (b) the driver's overhead on queries no view answers (and the agent's: start-up and
+ * per-query, see {@link AgentCost}), (c) the engine's maintenance
  * throughput next to the raw rate of reading the same changes off a replication slot, and (d) commit → visible
  * latency. Plain pgjdbc on the same server is the baseline throughout.
  *
@@ -46,9 +47,6 @@ public final class Benchmarks {
   private static final String POINT_LOOKUP = "SELECT name, region FROM customers WHERE id = ?";
   private static final String SMALL_JOIN = "SELECT o.status, c.region FROM orders o"
       + " JOIN customers c ON c.id = o.customer_id WHERE o.id = ?";
-
-  /** Consumes query results so that the JIT cannot drop the reads being timed. */
-  private static volatile long blackhole;
 
   private Benchmarks() {
   }
@@ -90,7 +88,8 @@ public final class Benchmarks {
         }
 
         reportQuery(plain, dv);
-        reportPassThrough(plain, dv, lookups, orderCount);
+        reportPassThrough(server, dvUrl, plain, dv, lookups, orderCount);
+        AgentCost.report(server, pgUrl, POINT_LOOKUP, CUSTOMERS, lookups);
         reportThroughput(server, pgUrl, plain, engine, changeCount, lineCount, orderCount);
         reportVisibility(server, pgUrl, plain, engine, visibleSamples);
 
@@ -178,71 +177,34 @@ public final class Benchmarks {
 
   // ---------------------------------------------------------------- (b)
 
-  private static void reportPassThrough(Connection plain, Connection dv, int lookups, int orderCount)
-      throws SQLException {
-    System.out.println("(b) Queries no view answers (prepared, pass-through), plain pgjdbc vs Deltaview driver,");
+  private static void reportPassThrough(PostgresFixture server, String dvUrl, Connection plain, Connection dv,
+      int lookups, int orderCount) throws SQLException {
+    System.out.println("(b) Queries no view answers (prepared, pass-through): plain pgjdbc vs the Deltaview driver");
+    System.out.println("    (deltaview.mode=all) vs the driver in deltaview.mode=opt-in with the query unmarked,");
     System.out.printf(Locale.ROOT, "    interleaved in rounds, %,d timed executions each after warm-up%n", lookups);
-    for (String[] q : new String[][] {{"point lookup", POINT_LOOKUP, Integer.toString(CUSTOMERS)},
-        {"small join  ", SMALL_JOIN, Integer.toString(orderCount)}}) {
-      try (Statement s = dv.createStatement(); ResultSet rs = s.executeQuery("EXPLAIN INCREMENTAL " + q[1])) {
-        rs.next();
-        if (rs.getBoolean("rewritten")) {
-          throw new IllegalStateException("expected pass-through, but rewritten: " + q[1]);
-        }
-      }
-      long[][] times = interleaved(plain, dv, q[1], Integer.parseInt(q[2]), lookups);
-      double raw = median(times[0]) / 1e3;
-      double wrapped = median(times[1]) / 1e3;
-      System.out.printf(Locale.ROOT, "    %s  plain %7.1f µs   Deltaview %7.1f µs   ratio %.3f (goal <= 1.03)"
-          + "   [means %.1f / %.1f µs]%n", q[0], raw, wrapped, wrapped / raw, mean(times[0]) / 1e3,
-          mean(times[1]) / 1e3);
-      System.out.println("      " + q[1]);
-    }
-    System.out.println();
-  }
-
-  /** Per-execution nanos of the same id sequence on both connections: [0] plain, [1] Deltaview. */
-  private static long[][] interleaved(Connection plain, Connection dv, String sql, int maxId, int n)
-      throws SQLException {
-    int rounds = 40;
-    int perRound = Math.max(1, n / rounds);
-    int total = perRound * rounds;
-    int[] ids = new Random(7).ints(total, 1, maxId + 1).toArray();
-    long[] rawTimes = new long[total];
-    long[] dvTimes = new long[total];
-    try (PreparedStatement raw = plain.prepareStatement(sql); PreparedStatement wrapped = dv.prepareStatement(sql)) {
-      long sink = 0;
-      for (int w = 0; w < 5_000; w++) {
-        sink += execute(raw, ids[w % total]);
-        sink += execute(wrapped, ids[w % total]);
-      }
-      for (int r = 0; r < rounds; r++) {
-        boolean dvFirst = (r & 1) == 1;
-        for (int side = 0; side < 2; side++) {
-          boolean useDv = (side == 0) == dvFirst;
-          PreparedStatement ps = useDv ? wrapped : raw;
-          long[] out = useDv ? dvTimes : rawTimes;
-          for (int i = r * perRound; i < (r + 1) * perRound; i++) {
-            long t0 = System.nanoTime();
-            sink += execute(ps, ids[i]);
-            out[i] = System.nanoTime() - t0;
+    Properties optInProps = server.credentials();
+    optInProps.setProperty("deltaview.mode", "opt-in");
+    try (Connection optIn = DriverManager.getConnection(dvUrl, optInProps)) {
+      for (String[] q : new String[][] {{"point lookup", POINT_LOOKUP, Integer.toString(CUSTOMERS)},
+          {"small join  ", SMALL_JOIN, Integer.toString(orderCount)}}) {
+        try (Statement s = dv.createStatement(); ResultSet rs = s.executeQuery("EXPLAIN INCREMENTAL " + q[1])) {
+          rs.next();
+          if (rs.getBoolean("rewritten")) {
+            throw new IllegalStateException("expected pass-through, but rewritten: " + q[1]);
           }
         }
-      }
-      blackhole = sink;
-    }
-    return new long[][] {rawTimes, dvTimes};
-  }
-
-  private static int execute(PreparedStatement ps, int id) throws SQLException {
-    ps.setInt(1, id);
-    int h = 0;
-    try (ResultSet rs = ps.executeQuery()) {
-      while (rs.next()) {
-        h += rs.getString(1).length() + rs.getString(2).length();
+        long[][] times = Interleaved.measure(new Connection[] {plain, dv, optIn}, q[1], Integer.parseInt(q[2]),
+            lookups);
+        double raw = median(times[0]) / 1e3;
+        double all = median(times[1]) / 1e3;
+        double unmarked = median(times[2]) / 1e3;
+        System.out.printf(Locale.ROOT, "    %s  plain %7.1f µs   driver %7.1f µs (ratio %.3f)   opt-in unmarked"
+            + " %7.1f µs (ratio %.3f)   goal <= 1.03   [means %.1f / %.1f / %.1f µs]%n", q[0], raw, all, all / raw,
+            unmarked, unmarked / raw, mean(times[0]) / 1e3, mean(times[1]) / 1e3, mean(times[2]) / 1e3);
+        System.out.println("      " + q[1]);
       }
     }
-    return h;
+    System.out.println();
   }
 
   // ---------------------------------------------------------------- (c)
@@ -434,19 +396,15 @@ public final class Benchmarks {
   // ---------------------------------------------------------------- helpers
 
   private static double median(long[] values) {
-    return percentile(values, 0.5);
+    return Interleaved.median(values);
   }
 
-  /** Nearest-rank percentile; sorts a copy. */
   private static double percentile(long[] values, double p) {
-    long[] sorted = values.clone();
-    Arrays.sort(sorted);
-    int rank = (int) Math.ceil(p * sorted.length) - 1;
-    return sorted[Math.max(0, Math.min(sorted.length - 1, rank))];
+    return Interleaved.percentile(values, p);
   }
 
   private static double mean(long[] values) {
-    return Arrays.stream(values).average().orElse(0);
+    return Interleaved.mean(values);
   }
 
   private static double seconds(long t0) {

@@ -1,0 +1,91 @@
+package io.deltaview.benchmarks;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Arrays;
+import java.util.Random;
+
+/**
+ * Per-execution latency of one prepared query on several connections, measured interleaved (rounds that
+ * alternate which connection goes first) so that drift in machine load hits every side alike. Uses nothing
+ * but {@code java.sql}, so the agent's child JVM can run it too.
+ */
+public final class Interleaved {
+
+  /** Consumes query results so that the JIT cannot drop the reads being timed. */
+  private static volatile long blackhole;
+
+  private Interleaved() {
+  }
+
+  /**
+   * Nanos per execution of {@code sql} (one int parameter, ids drawn from 1..maxId, two text columns read) on
+   * each connection, the same id sequence on all: result[i] belongs to {@code connections[i]}.
+   */
+  public static long[][] measure(Connection[] connections, String sql, int maxId, int n) throws SQLException {
+    int rounds = 40;
+    int perRound = Math.max(1, n / rounds);
+    int total = perRound * rounds;
+    int[] ids = new Random(7).ints(total, 1, maxId + 1).toArray();
+    long[][] times = new long[connections.length][total];
+    PreparedStatement[] statements = new PreparedStatement[connections.length];
+    try {
+      for (int c = 0; c < connections.length; c++) {
+        statements[c] = connections[c].prepareStatement(sql);
+      }
+      long sink = 0;
+      for (int w = 0; w < 5_000; w++) {
+        for (PreparedStatement ps : statements) {
+          sink += execute(ps, ids[w % total]);
+        }
+      }
+      for (int r = 0; r < rounds; r++) {
+        for (int k = 0; k < statements.length; k++) {
+          int c = (k + r) % statements.length;
+          for (int i = r * perRound; i < (r + 1) * perRound; i++) {
+            long t0 = System.nanoTime();
+            sink += execute(statements[c], ids[i]);
+            times[c][i] = System.nanoTime() - t0;
+          }
+        }
+      }
+      blackhole = sink;
+    } finally {
+      for (PreparedStatement ps : statements) {
+        if (ps != null) {
+          ps.close();
+        }
+      }
+    }
+    return times;
+  }
+
+  private static int execute(PreparedStatement ps, int id) throws SQLException {
+    ps.setInt(1, id);
+    int h = 0;
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        h += rs.getString(1).length() + rs.getString(2).length();
+      }
+    }
+    return h;
+  }
+
+  public static double median(long[] values) {
+    return percentile(values, 0.5);
+  }
+
+  /** Nearest-rank percentile; sorts a copy. */
+  public static double percentile(long[] values, double p) {
+    long[] sorted = values.clone();
+    Arrays.sort(sorted);
+    int rank = (int) Math.ceil(p * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, rank))];
+  }
+
+  public static double mean(long[] values) {
+    return Arrays.stream(values).average().orElse(0);
+  }
+}

@@ -1,0 +1,36 @@
+package io.deltaview.benchmarks.probe;
+
+import io.deltaview.benchmarks.Interleaved;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.util.Properties;
+import org.postgresql.PGConnection;
+
+/**
+ * Runs under the agent: opens a connection the plain pgjdbc way (so the agent wraps it), takes the pgjdbc
+ * connection underneath with {@code unwrap(PGConnection.class)} as the baseline, and times the same prepared
+ * query on both, interleaved. Args: url user password sql maxId executions. Prints
+ * {@code QUERY <plain median ns> <agent median ns> <plain mean> <agent mean> <wrapper class>}.
+ */
+public final class AgentQueryProbe {
+
+  private AgentQueryProbe() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    Properties p = new Properties();
+    p.setProperty("user", args[1]);
+    p.setProperty("password", args[2]);
+    try (Connection wrapped = DriverManager.getConnection(args[0], p)) {
+      Connection raw = (Connection) wrapped.unwrap(PGConnection.class);
+      if (raw == wrapped) {
+        throw new IllegalStateException("the agent did not wrap " + wrapped.getClass().getName());
+      }
+      long[][] t = Interleaved.measure(new Connection[] {raw, wrapped}, args[3], Integer.parseInt(args[4]),
+          Integer.parseInt(args[5]));
+      System.out.println("QUERY " + Interleaved.median(t[0]) + " " + Interleaved.median(t[1]) + " "
+          + Interleaved.mean(t[0]) + " " + Interleaved.mean(t[1]) + " " + wrapped.getClass().getName());
+    }
+    System.exit(0);
+  }
+}
