@@ -224,7 +224,8 @@ final class DeltaviewRouter implements QueryRouter {
     RewriteDecision decision = runtime.rewrite(query);
     Object[] row;
     if (!decision.rewritten()) {
-      row = new Object[] {false, null, query, decision.reason()};
+      String auto = runtime.autoViews().describe(query);
+      row = new Object[] {false, null, query, auto != null ? auto : decision.reason()};
     } else if (session.hasNameResolutionChanged()) {
       row = new Object[] {false, null, query, "this connection changed its search_path or role"};
     } else if (session.hasWrites() && decision.baseTables().stream().anyMatch(t -> {
