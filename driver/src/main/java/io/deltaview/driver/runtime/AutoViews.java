@@ -12,8 +12,11 @@ import io.deltaview.rewriter.schema.CatalogSchema;
 import io.deltaview.rewriter.sql.SqlFrontEnd;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -45,7 +48,10 @@ final class AutoViews {
   private static final int MAX_REMEMBERED = 10_000;
   private static final int MAX_LOGGED_SQL = 500;
 
-  /** What auto-creation is doing, or has decided, for one SQL text; {@code explain} is EXPLAIN's reason. */
+  /**
+   * What auto-creation is doing, or has decided, for one SQL text; {@code explain} is EXPLAIN's reason (null
+   * once the query is served: when it is not rewritten then, the rewriter's own reason says why).
+   */
   record State(Kind kind, String explain) {
     enum Kind { CONSIDERING, CREATING, READY, NOT_ELIGIBLE, LIMIT_REACHED }
   }
@@ -153,6 +159,10 @@ final class AutoViews {
       views = Catalog.exists(c) ? Catalog.loadViews(c) : List.of();
     }
     boolean exists = views.stream().anyMatch(v -> v.schema().equals(SCHEMA) && v.name().equals(name));
+    String drift = shapeDifference(sql, lifted.sql());
+    if (drift != null) {
+      return notEligible(sql, "its view would " + drift);
+    }
     if (!exists) {
       long autoViews = views.stream().filter(v -> ORIGIN.equals(v.origin())).count();
       if (autoViews >= options.autoCreateMax()) {
@@ -184,13 +194,39 @@ final class AutoViews {
         drop(engine, name, searchPath); // never leave a view behind that serves nothing
       }
       if (check.rewritten()) {
-        return new State(State.Kind.READY, "answered by " + check.view());
+        return new State(State.Kind.READY, null); // another view answers it meanwhile
       }
       return notEligible(sql, "the view created for it does not answer it (" + check.reason() + ")");
     }
     LOG.log(System.Logger.Level.INFO, "Deltaview: " + (exists ? "using" : "created") + " automatic view "
         + qualified + " for " + shorten(sql));
-    return new State(State.Kind.READY, "served from its automatic view " + qualified);
+    return new State(State.Kind.READY, null);
+  }
+
+  /**
+   * How the view's columns would differ from the query's as PostgreSQL describes both (labels, type names,
+   * precision, scale), or null when alike: the view outputs the query's columns first, then the lifted keys.
+   * Checked before the view exists (once it is ready it is served at once), it guards against anything the
+   * view's SQL spells differently from the query (a cast to {@code varchar} for {@code text}, say) that the
+   * rewriter's Calcite types cannot tell apart.
+   */
+  private String shapeDifference(String sql, String viewSql) throws SQLException {
+    try (Connection c = connect(); PreparedStatement query = c.prepareStatement(sql);
+         PreparedStatement view = c.prepareStatement(viewSql)) {
+      List<String> want = shape(query.getMetaData());
+      List<String> got = shape(view.getMetaData());
+      got = got.subList(0, Math.min(want.size(), got.size()));
+      return want.equals(got) ? null : "have columns " + got + " instead of " + want;
+    }
+  }
+
+  private static List<String> shape(ResultSetMetaData md) throws SQLException {
+    List<String> columns = new ArrayList<>();
+    for (int i = 1; i <= md.getColumnCount(); i++) {
+      columns.add(md.getColumnLabel(i) + " " + md.getColumnTypeName(i) + "(" + md.getPrecision(i) + ","
+          + md.getScale(i) + ")");
+    }
+    return columns;
   }
 
   private State notEligible(String sql, String reason) {

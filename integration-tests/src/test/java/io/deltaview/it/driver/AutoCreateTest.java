@@ -146,6 +146,9 @@ class AutoCreateTest {
     // Liftable and maintainable, but ordered by a column the view does not keep: created, checked, dropped.
     ineligible.put("/*+ incremental */ SELECT o.id FROM orders o WHERE o.customer_id = ? ORDER BY o.amount, o.id",
         "the view created for it does not answer it");
+    // The view's SQL spells ::text as a cast to varchar: PostgreSQL would type the column differently.
+    ineligible.put("/*+ incremental */ SELECT o.id, o.status::text AS s FROM orders o WHERE o.customer_id = ?"
+        + " ORDER BY o.id", "instead of");
     try (Connection plain = db.plain(); Connection dv = db.deltaview()) {
       long autoViewsBefore = autoViews(dv).size();
       for (Map.Entry<String, String> q : ineligible.entrySet()) {
