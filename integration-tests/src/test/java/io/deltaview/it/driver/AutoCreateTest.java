@@ -87,6 +87,10 @@ class AutoCreateTest {
       String view = awaitServed(dv, REVENUE);
       assertTrue(view.startsWith("deltaview.auto_"), view);
       assertEquals("auto", showColumn(dv, view, "origin"));
+      String table = view.substring("deltaview.".length());
+      assertEquals(1, DeltaviewDatabase.scalarLong(plain, "SELECT count(*) FROM pg_indexes WHERE schemaname ="
+          + " 'deltaview' AND tablename = '" + table + "' AND indexname = '" + table + "_keys'"
+          + " AND indexdef LIKE '%(region)'"), "the lifted key is indexed");
 
       long before = hits(dv, view);
       for (String region : ShopWorkload.REGIONS) {
@@ -197,11 +201,25 @@ class AutoCreateTest {
       });
       assertEquals(List.of(view), autoViews(limited), "only the first shape has a view");
       assertSameAsPlain(plain, limited, second, 8); // passes through, still exact
+      // Another query of the first shape shares its view, limit or not.
+      String sameShape = "/*+ incremental */ select o.id from orders o where o.customer_id = ?"
+          + " order by o.id desc limit 5";
+      assertSameAsPlain(plain, limited, sameShape, 9);
+      assertEquals(view, awaitServed(limited, sameShape));
+      assertSameAsPlain(plain, limited, sameShape, 10);
       assertEquals("f", explain(switchedOff, off).get(0));
       List<String> offExplained = explain(switchedOff, off);
       assertFalse(offExplained.get(3).contains("automatic"), offExplained::toString);
       List<String> unmarkedExplained = explain(limited, unmarked);
       assertFalse(unmarkedExplained.get(3).contains("automatic"), unmarkedExplained::toString);
+    }
+    // A JVM (here: a runtime) without the engine creates nothing; it decides at once, no worker involved.
+    String noEngine = "/*+ incremental */ SELECT o.customer_id FROM orders o WHERE o.status = ? ORDER BY o.id";
+    try (Connection plain = own.plain(); Connection rewriteOnly = own.deltaview("deltaview.engine", "none")) {
+      assertSameAsPlain(plain, rewriteOnly, noEngine, "new");
+      List<String> e = explain(rewriteOnly, noEngine);
+      assertFalse(e.get(3).contains("automatic"), e::toString);
+      assertEquals(1, autoViews(rewriteOnly).size());
     }
   }
 
