@@ -96,7 +96,10 @@ public final class ParameterLifter {
       SqlNodeList selectList = select.getSelectList();
       Set<String> labels = labels(selectList);
       List<SqlNode> items = new ArrayList<>(selectList.getList());
-      List<SqlNode> groupBy = select.getGroup() == null ? new ArrayList<>() : new ArrayList<>(select.getGroup().getList());
+      List<SqlNode> groupBy = new ArrayList<>();
+      if (select.getGroup() != null) {
+        groupBy.addAll(select.getGroup().getList());
+      }
       for (SqlIdentifier column : keys.values()) {
         String existing = existingLabel(selectList, column);
         if (existing != null) {

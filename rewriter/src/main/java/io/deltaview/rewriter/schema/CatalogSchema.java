@@ -20,8 +20,8 @@ public final class CatalogSchema {
   /**
    * The one catalog query: every column of every table-like relation outside the system schemas and
    * {@code deltaview} (except the result tables of automatic views there, {@code deltaview.auto_*}, which
-   * the rewriter must see to read them), with primary-key membership, joined to the session's search path so that an empty
-   * database still returns one row carrying the path.
+   * the rewriter must see to read them), with primary-key membership, joined to the session's search path
+   * so that an empty database still returns one row carrying the path.
    */
   static final String CATALOG_QUERY = """
       SELECT sp.path, c.nspname, c.relname, c.attname, c.typ, c.notnull, c.pk_pos

@@ -22,8 +22,9 @@ class ParameterLifterTest {
 
   private static final String JOIN = "FROM customers c JOIN orders o ON o.customer_id = c.id "
       + "JOIN order_lines l ON l.order_id = o.id ";
-  private static final String REVENUE_PER_MONTH = "/*+ incremental */ SELECT date_trunc('month', o.created_at) AS month,"
-      + " sum(l.qty * l.price) AS revenue " + JOIN + "WHERE c.region = ? GROUP BY 1 ORDER BY 1";
+  private static final String REVENUE_PER_MONTH = "/*+ incremental */ SELECT"
+      + " date_trunc('month', o.created_at) AS month, sum(l.qty * l.price) AS revenue " + JOIN
+      + "WHERE c.region = ? GROUP BY 1 ORDER BY 1";
   private static final String ORDERS_OF_CUSTOMER = "SELECT /*+ incremental */ id, amount FROM orders"
       + " WHERE ? = customer_id AND status <> 'new' ORDER BY id LIMIT ?";
 
