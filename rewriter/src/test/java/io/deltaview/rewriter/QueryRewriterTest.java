@@ -257,6 +257,41 @@ class QueryRewriterTest {
     }
 
     @Test
+    void aKeyPinnedByAParameterNeedsNoRollup() {
+      assertRewrite("SELECT date_trunc('month', o.created_at) AS m, sum(l.qty * l.price) AS revenue " + JOIN
+              + "WHERE c.region = ? GROUP BY date_trunc('month', o.created_at)",
+          "public.revenue_by_region_month",
+          "SELECT \"month\" AS \"m\", \"revenue\" FROM \"public\".\"revenue_by_region_month\" WHERE \"region\" = ?");
+    }
+
+    @Test
+    void aKeyPinnedByALiteralNeedsNoRollup() {
+      assertRewrite("SELECT date_trunc('month', o.created_at) AS m, count(*) AS n " + JOIN
+              + "WHERE 'north' = c.region GROUP BY 1",
+          "public.revenue_by_region_month",
+          "SELECT \"month\" AS \"m\", \"line_count\" AS \"n\" FROM \"public\".\"revenue_by_region_month\""
+              + " WHERE 'north' = \"region\"");
+    }
+
+    @Test
+    void aPinnedKeyDoesNotTurnAGrandTotalIntoAGroup() {
+      // Without GROUP BY the query returns one row even when no view row has the region: still a rollup.
+      assertRewrite("SELECT count(*) AS n " + JOIN + "WHERE c.region = ?",
+          "public.revenue_by_region_month",
+          "SELECT CAST(COALESCE(SUM(\"line_count\"), 0) AS BIGINT) AS \"n\" "
+              + "FROM \"public\".\"revenue_by_region_month\" WHERE \"region\" = ?");
+    }
+
+    @Test
+    void aRangeOnAKeyStillRollsUp() {
+      assertRewrite("SELECT date_trunc('month', o.created_at) AS m, count(*) AS n " + JOIN
+              + "WHERE c.region > ? GROUP BY 1",
+          "public.revenue_by_region_month",
+          "SELECT \"month\" AS \"m\", CAST(COALESCE(SUM(\"line_count\"), 0) AS BIGINT) AS \"n\" "
+              + "FROM \"public\".\"revenue_by_region_month\" WHERE \"region\" > ? GROUP BY \"month\"");
+    }
+
+    @Test
     void distinctCountsAreNotRolledUp() {
       assertPassThrough("SELECT count(DISTINCT status) FROM orders", "cannot roll up COUNT DISTINCT");
     }

@@ -1,19 +1,274 @@
 package io.deltaview.driver.runtime;
 
 import io.deltaview.driver.DeltaviewOptions;
+import io.deltaview.engine.Engine;
+import io.deltaview.engine.catalog.Catalog;
+import io.deltaview.engine.catalog.ViewRecord;
+import io.deltaview.engine.sink.SqlIdentifiers;
 import io.deltaview.rewriter.RewriteDecision;
+import io.deltaview.rewriter.lift.LiftedView;
+import io.deltaview.rewriter.lift.ParameterLifter;
+import io.deltaview.rewriter.schema.CatalogSchema;
+import io.deltaview.rewriter.sql.SqlFrontEnd;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 
 /**
- * Views Deltaview creates by itself for marked queries that no registered view answers. One per database
- * runtime. Not implemented yet: marked queries that no view answers simply pass through.
+ * Views Deltaview creates by itself for marked queries that no registered view answers, one instance per
+ * database runtime. A wanted query is handed to one daemon worker, which lifts its {@code col = ?}
+ * parameters ({@link ParameterLifter}), creates {@code deltaview.auto_<hash>} with origin {@code auto}, indexes
+ * the key columns, and checks that the rewriter now answers the query; until then the query passes through.
+ * A query that cannot get a view is remembered as not eligible (one log line), never retried.
+ *
+ * <p>Decisions are remembered per SQL text, so a repeated query costs one map lookup. Only a JVM that
+ * maintains the views (its runtime has an engine) creates them; elsewhere {@link #wanted} does nothing and
+ * the maintaining JVM creates the view when it runs the query itself. Decisions live as long as the runtime:
+ * a dropped automatic view is not created again for a query this JVM has already handled.
  */
 final class AutoViews {
 
+  private static final System.Logger LOG = System.getLogger(AutoViews.class.getName());
+  /** Schema of automatic views. */
+  static final String SCHEMA = Catalog.SCHEMA;
+  static final String ORIGIN = "auto";
+  /** SQL texts remembered at most; later new texts are not considered (a bound on memory, not expected). */
+  private static final int MAX_REMEMBERED = 10_000;
+  private static final int MAX_LOGGED_SQL = 500;
+
+  /**
+   * What auto-creation is doing, or has decided, for one SQL text; {@code explain} is EXPLAIN's reason (null
+   * once the query is served: when it is not rewritten then, the rewriter's own reason says why).
+   */
+  record State(Kind kind, String explain) {
+    enum Kind { CONSIDERING, CREATING, READY, NOT_ELIGIBLE, LIMIT_REACHED }
+  }
+
+  private final DatabaseRuntime runtime;
+  private final Map<String, State> states = new ConcurrentHashMap<>();
+  private final AtomicBoolean limitLogged = new AtomicBoolean();
+  private final AtomicBoolean fullLogged = new AtomicBoolean();
+  private ExecutorService worker;
+  private boolean closed;
+
+  AutoViews(DatabaseRuntime runtime) {
+    this.runtime = runtime;
+  }
+
   /**
    * A marked query that no view answers ({@code decision} says why) was executed; called on the query
-   * path, so it must return at once and never throw.
+   * path, so it returns at once (the work happens on this runtime's worker) and never throws.
    */
   void wanted(String sql, RewriteDecision decision, DeltaviewOptions options) {
-    // Auto-creation comes with issue 3's second half.
+    try {
+      if (states.containsKey(sql) || runtime.engine() == null) {
+        return;
+      }
+      if (states.size() >= MAX_REMEMBERED) {
+        if (fullLogged.compareAndSet(false, true)) {
+          LOG.log(System.Logger.Level.WARNING, "Deltaview: " + MAX_REMEMBERED + " distinct marked queries have"
+              + " been considered for automatic views; further ones are not (do they inline literal values"
+              + " instead of using ? parameters?)");
+        }
+        return;
+      }
+      if (states.putIfAbsent(sql, new State(State.Kind.CONSIDERING, "an automatic view is being prepared for it"))
+          == null) {
+        worker().execute(() -> consider(sql, options));
+      }
+    } catch (RejectedExecutionException e) {
+      states.remove(sql); // closed with the runtime
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "Deltaview: automatic view for " + shorten(sql) + " not considered", e);
+    }
+  }
+
+  /** What auto-creation is doing for {@code sql}, for EXPLAIN INCREMENTAL's reason; null when nothing. */
+  String describe(String sql) {
+    State s = states.get(sql);
+    return s == null ? null : s.explain();
+  }
+
+  /** Stops the worker (the runtime is being forgotten); a creation under way finishes or fails on its own. */
+  synchronized void close() {
+    closed = true;
+    if (worker != null) {
+      worker.shutdownNow();
+    }
+  }
+
+  private synchronized ExecutorService worker() {
+    if (closed) {
+      throw new RejectedExecutionException("closed");
+    }
+    if (worker == null) {
+      String database = runtime.config().database();
+      worker = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "deltaview-auto-views-" + database);
+        t.setDaemon(true);
+        return t;
+      });
+    }
+    return worker;
+  }
+
+  private void consider(String sql, DeltaviewOptions options) {
+    State outcome;
+    try {
+      outcome = create(sql, options);
+    } catch (SQLException | RuntimeException e) {
+      outcome = notEligible(sql, "creating it failed: " + e.getMessage());
+    }
+    if (outcome == null) {
+      states.remove(sql); // this JVM stopped maintaining: the maintaining one will decide
+    } else {
+      states.put(sql, outcome);
+    }
+  }
+
+  /** Lifts, creates, indexes and checks the view of {@code sql}; null when this JVM has no engine now. */
+  private State create(String sql, DeltaviewOptions options) throws SQLException {
+    Engine engine = runtime.engine();
+    if (engine == null) {
+      return null;
+    }
+    CatalogSchema schema = runtime.schema();
+    LiftedView lifted;
+    try {
+      lifted = ParameterLifter.lift(sql, new SqlFrontEnd(schema));
+    } catch (SQLException e) {
+      return notEligible(sql, e.getMessage());
+    }
+    String name = lifted.viewName();
+    String qualified = SCHEMA + "." + name;
+    String searchPath = searchPath(schema);
+    List<ViewRecord> views;
+    try (Connection c = connect()) {
+      views = Catalog.exists(c) ? Catalog.loadViews(c) : List.of();
+    }
+    boolean exists = views.stream().anyMatch(v -> v.schema().equals(SCHEMA) && v.name().equals(name));
+    String drift = shapeDifference(sql, lifted.sql());
+    if (drift != null) {
+      return notEligible(sql, "its view would " + drift);
+    }
+    if (!exists) {
+      long autoViews = views.stream().filter(v -> ORIGIN.equals(v.origin())).count();
+      if (autoViews >= options.autoCreateMax()) {
+        String limit = "automatic view limit reached (" + DeltaviewOptions.AUTO_CREATE_MAX + "="
+            + options.autoCreateMax() + ")";
+        if (limitLogged.compareAndSet(false, true)) {
+          LOG.log(System.Logger.Level.WARNING, "Deltaview: " + limit + "; marked queries that no view answers"
+              + " pass through from now on (first: " + shorten(sql) + ")");
+        }
+        return new State(State.Kind.LIMIT_REACHED, limit);
+      }
+      states.put(sql, new State(State.Kind.CREATING, "a view is being created for it: " + qualified));
+      try {
+        engine.createView(SCHEMA, name, lifted.sql(), true, searchPath, ORIGIN);
+      } catch (SQLException e) {
+        return notEligible(sql, e.getMessage());
+      }
+      try {
+        index(name, lifted.keyColumns());
+      } catch (SQLException e) {
+        drop(engine, name, searchPath);
+        return notEligible(sql, "indexing its key columns failed: " + e.getMessage());
+      }
+    }
+    runtime.refresh();
+    RewriteDecision check = runtime.rewrite(sql);
+    if (!check.rewritten() || !qualified.equals(check.view())) {
+      if (!exists) {
+        drop(engine, name, searchPath); // never leave a view behind that serves nothing
+      }
+      if (check.rewritten()) {
+        return new State(State.Kind.READY, null); // another view answers it meanwhile
+      }
+      return notEligible(sql, "the view created for it does not answer it (" + check.reason() + ")");
+    }
+    LOG.log(System.Logger.Level.INFO, "Deltaview: " + (exists ? "using" : "created") + " automatic view "
+        + qualified + " for " + shorten(sql));
+    return new State(State.Kind.READY, null);
+  }
+
+  /**
+   * How the view's columns would differ from the query's as PostgreSQL describes both (labels, type names,
+   * precision, scale), or null when alike: the view outputs the query's columns first, then the lifted keys.
+   * Checked before the view exists (once it is ready it is served at once), it guards against anything the
+   * view's SQL spells differently from the query (a cast to {@code varchar} for {@code text}, say) that the
+   * rewriter's Calcite types cannot tell apart.
+   */
+  private String shapeDifference(String sql, String viewSql) throws SQLException {
+    try (Connection c = connect(); PreparedStatement query = c.prepareStatement(sql);
+         PreparedStatement view = c.prepareStatement(viewSql)) {
+      List<String> want = shape(query.getMetaData());
+      List<String> got = shape(view.getMetaData());
+      got = got.subList(0, Math.min(want.size(), got.size()));
+      return want.equals(got) ? null : "have columns " + got + " instead of " + want;
+    }
+  }
+
+  private static List<String> shape(ResultSetMetaData md) throws SQLException {
+    List<String> columns = new ArrayList<>();
+    for (int i = 1; i <= md.getColumnCount(); i++) {
+      columns.add(md.getColumnLabel(i) + " " + md.getColumnTypeName(i) + "(" + md.getPrecision(i) + ","
+          + md.getScale(i) + ")");
+    }
+    return columns;
+  }
+
+  private State notEligible(String sql, String reason) {
+    LOG.log(System.Logger.Level.INFO, "Deltaview: no automatic view for " + shorten(sql) + ": " + reason);
+    return new State(State.Kind.NOT_ELIGIBLE, "not eligible for an automatic view: " + reason);
+  }
+
+  /** An index on the lifted key columns, so that one parameter value reads only its rows. */
+  private void index(String name, List<String> keyColumns) throws SQLException {
+    if (keyColumns.isEmpty()) {
+      return;
+    }
+    try (Connection c = connect(); Statement s = c.createStatement()) {
+      s.execute("CREATE INDEX IF NOT EXISTS " + SqlIdentifiers.quote(name + "_keys") + " ON "
+          + SqlIdentifiers.quote(SCHEMA, name) + " ("
+          + keyColumns.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", ")) + ")");
+    }
+  }
+
+  private static void drop(Engine engine, String name, String searchPath) {
+    try {
+      engine.dropView(SCHEMA, name, true, searchPath);
+    } catch (SQLException e) {
+      LOG.log(System.Logger.Level.WARNING, "Deltaview: dropping the unused automatic view " + SCHEMA + "." + name
+          + " failed: " + e.getMessage());
+    }
+  }
+
+  /** The search_path the rewriter resolved the query's names with, as {@code SET search_path} takes it. */
+  private static String searchPath(CatalogSchema schema) {
+    List<String> path = schema.searchPath();
+    return path.isEmpty() ? "''" : path.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", "));
+  }
+
+  private Connection connect() throws SQLException {
+    return DriverManager.getConnection(runtime.config().pgUrl(), runtime.config().properties());
+  }
+
+  /** The query on one line, cut to a readable length, for log lines. */
+  private static String shorten(String sql) {
+    String oneLine = sql.strip().replaceAll("\\s+", " ");
+    return "query \"" + (oneLine.length() <= MAX_LOGGED_SQL ? oneLine : oneLine.substring(0, MAX_LOGGED_SQL) + "…")
+        + "\"";
   }
 }

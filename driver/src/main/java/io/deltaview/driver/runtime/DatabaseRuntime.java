@@ -52,7 +52,7 @@ final class DatabaseRuntime {
 
   private final EngineConfig config;
   private final boolean embedded;
-  private final AutoViews autoViews = new AutoViews();
+  private final AutoViews autoViews = new AutoViews(this);
   private volatile Engine engine;
   private volatile QueryRewriter rewriter;
   private volatile boolean schemaStale;
@@ -119,6 +119,7 @@ final class DatabaseRuntime {
     synchronized (RUNTIMES) {
       for (DatabaseRuntime r : RUNTIMES.values()) {
         r.stopWatching();
+        r.autoViews.close();
       }
       RUNTIMES.clear();
     }
@@ -135,6 +136,11 @@ final class DatabaseRuntime {
 
   EngineConfig config() {
     return config;
+  }
+
+  /** The catalog snapshot (tables and search_path) the current rewriter resolves names with. */
+  CatalogSchema schema() {
+    return rewriter.schema();
   }
 
   RewriteDecision rewrite(String sql) {

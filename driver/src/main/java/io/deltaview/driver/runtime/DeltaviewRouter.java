@@ -227,7 +227,8 @@ final class DeltaviewRouter implements QueryRouter {
       row = new Object[] {false, null, query, "not marked, and this connection has deltaview.mode=opt-in: add"
           + " /*+ incremental */ or run it inside an @Incremental method or Deltaview.optIn() scope"};
     } else if (!decision.rewritten()) {
-      row = new Object[] {false, null, query, decision.reason()};
+      String auto = runtime.autoViews().describe(query);
+      row = new Object[] {false, null, query, auto != null ? auto : decision.reason()};
     } else if (session.hasNameResolutionChanged()) {
       row = new Object[] {false, null, query, "this connection changed its search_path or role"};
     } else if (session.hasWrites() && decision.baseTables().stream().anyMatch(t -> {

@@ -3,16 +3,30 @@ package io.deltaview.rewriter.match;
 import org.apache.calcite.sql.SqlNode;
 import org.apache.calcite.sql.SqlWriter;
 import org.apache.calcite.sql.dialect.PostgresqlSqlDialect;
+import org.apache.calcite.sql.util.SqlString;
 
 /**
  * Calcite's PostgreSQL dialect, writing {@code LIMIT n OFFSET m} instead of {@code OFFSET m ROWS FETCH NEXT
  * n ROWS ONLY}: the usual pagination {@code LIMIT ? OFFSET ?} then keeps its parameters in order.
  */
-final class PgDialect extends PostgresqlSqlDialect {
+public final class PgDialect extends PostgresqlSqlDialect {
   static final PgDialect INSTANCE = new PgDialect();
 
   private PgDialect() {
     super(PostgresqlSqlDialect.DEFAULT_CONTEXT);
+  }
+
+  /**
+   * Writes {@code node} as PostgreSQL on one line with every identifier quoted, the one way the rewriter
+   * turns a parse tree into SQL that is sent or stored.
+   */
+  public static SqlString toSql(SqlNode node) {
+    return node.toSqlString(c -> c.withDialect(INSTANCE)
+        .withClauseStartsLine(false)
+        .withClauseEndsLine(false)
+        .withSelectListItemsOnSeparateLines(false)
+        .withIndentation(0)
+        .withQuoteAllIdentifiers(true));
   }
 
   @Override

@@ -39,12 +39,7 @@ final class PostgresSqlRenderer {
           .map(l -> (SqlNode) new SqlIdentifier(l, SqlParserPos.ZERO)).toList();
       select.setSelectList(new SqlNodeList(columns, SqlParserPos.ZERO));
     }
-    SqlString sql = node.toSqlString(c -> c.withDialect(DIALECT)
-        .withClauseStartsLine(false)
-        .withClauseEndsLine(false)
-        .withSelectListItemsOnSeparateLines(false)
-        .withIndentation(0)
-        .withQuoteAllIdentifiers(true));
+    SqlString sql = PgDialect.toSql(node);
     List<Integer> order = sql.getDynamicParameters() == null ? List.of() : sql.getDynamicParameters();
     boolean ordered = node instanceof SqlOrderBy
         || (node instanceof SqlSelect select && select.getOrderList() != null

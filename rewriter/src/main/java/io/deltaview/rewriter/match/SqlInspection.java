@@ -10,7 +10,7 @@ import org.apache.calcite.sql.SqlOperator;
 import org.apache.calcite.sql.util.SqlBasicVisitor;
 
 /** Facts read off a parse tree before validation: JDBC parameter count and the first volatile function. */
-final class SqlInspection {
+public final class SqlInspection {
   private SqlInspection() {}
 
   /**
@@ -23,7 +23,7 @@ final class SqlInspection {
       "localtime", "localtimestamp", "txid_current", "pg_sleep", "current_user", "session_user", "user",
       "current_setting", "pg_backend_pid", "inet_client_addr");
 
-  static int parameterCount(SqlNode node) {
+  public static int parameterCount(SqlNode node) {
     int[] count = {0};
     node.accept(new SqlBasicVisitor<Void>() {
       @Override

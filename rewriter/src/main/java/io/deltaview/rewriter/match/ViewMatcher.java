@@ -18,7 +18,10 @@ import org.apache.calcite.rel.logical.LogicalSort;
 import org.apache.calcite.rel.logical.LogicalTableScan;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rex.RexBuilder;
+import org.apache.calcite.rex.RexCall;
+import org.apache.calcite.rex.RexDynamicParam;
 import org.apache.calcite.rex.RexInputRef;
+import org.apache.calcite.rex.RexLiteral;
 import org.apache.calcite.rex.RexNode;
 import org.apache.calcite.rex.RexShuttle;
 import org.apache.calcite.sql.SqlKind;
@@ -148,7 +151,7 @@ final class ViewMatcher {
       b.filter(filter);
     }
     List<String> names = q.rowType().getFieldNames();
-    if (sameGrouping(keys, view)) {
+    if (sameGrouping(keys, filter, view)) {
       List<RexNode> out = new ArrayList<>(keys);
       for (QueryBlock.Agg agg : q.calls()) {
         Integer col = view.exposedCalls().get(agg.key());
@@ -163,9 +166,14 @@ final class ViewMatcher {
     return rollup(q, view, keys, b, rexBuilder);
   }
 
-  /** True when the query groups by exactly the view's keys, so every view row is one query row. */
-  private static boolean sameGrouping(List<RexNode> keys, CompiledView view) {
-    if (!view.allGroupKeysExposed() || keys.size() != view.block().groupKeys().size()) {
+  /**
+   * True when every view row is one query row: the query groups by the view's keys, except for keys that
+   * its WHERE pins to one value ({@code key = ?} or {@code key = literal}, as a lifted parameter does). A
+   * pinned key is constant among the rows the filter keeps, so grouping by it as well changes no group. A
+   * query without GROUP BY keys is never "the same": it returns one row even when no view row qualifies.
+   */
+  private static boolean sameGrouping(List<RexNode> keys, List<RexNode> filter, CompiledView view) {
+    if (!view.allGroupKeysExposed() || keys.isEmpty() && !view.block().groupKeys().isEmpty()) {
       return false;
     }
     Set<Integer> queryColumns = new HashSet<>();
@@ -175,8 +183,38 @@ final class ViewMatcher {
       }
       queryColumns.add(ref.getIndex());
     }
-    return queryColumns.equals(new HashSet<>(view.exposedGroupKeys().values()))
-        && queryColumns.size() == keys.size();
+    if (queryColumns.size() != keys.size()) {
+      return false;
+    }
+    Set<Integer> covered = new HashSet<>(queryColumns);
+    covered.addAll(pinnedColumns(filter));
+    Set<Integer> viewKeys = new HashSet<>(view.exposedGroupKeys().values());
+    return viewKeys.containsAll(queryColumns) && covered.equals(viewKeys);
+  }
+
+  /** Result columns that a conjunct of {@code filter} compares with {@code =} to a parameter or a non-null literal. */
+  private static Set<Integer> pinnedColumns(List<RexNode> filter) {
+    Set<Integer> pinned = new HashSet<>();
+    for (RexNode c : filter) {
+      if (c.getKind() == SqlKind.EQUALS && c instanceof RexCall eq) {
+        RexNode left = eq.getOperands().get(0);
+        RexNode right = eq.getOperands().get(1);
+        if (left instanceof RexInputRef ref && isConstant(right)) {
+          pinned.add(ref.getIndex());
+        } else if (right instanceof RexInputRef ref && isConstant(left)) {
+          pinned.add(ref.getIndex());
+        }
+      }
+    }
+    return pinned;
+  }
+
+  private static boolean isConstant(RexNode e) {
+    if (e.getKind() == SqlKind.CAST) {
+      return isConstant(((RexCall) e).getOperands().get(0));
+    }
+    return e instanceof RexDynamicParam
+        || (e instanceof RexLiteral l && !l.isNull());
   }
 
   /**

@@ -19,8 +19,9 @@ public final class CatalogSchema {
 
   /**
    * The one catalog query: every column of every table-like relation outside the system schemas and
-   * {@code deltaview}, with primary-key membership, joined to the session's search path so that an empty
-   * database still returns one row carrying the path.
+   * {@code deltaview} (except the result tables of automatic views there, {@code deltaview.auto_*}, which
+   * the rewriter must see to read them), with primary-key membership, joined to the session's search path
+   * so that an empty database still returns one row carrying the path.
    */
   static final String CATALOG_QUERY = """
       SELECT sp.path, c.nspname, c.relname, c.attname, c.typ, c.notnull, c.pk_pos
@@ -35,7 +36,8 @@ public final class CatalogSchema {
         JOIN pg_catalog.pg_attribute a ON a.attrelid = cl.oid AND a.attnum > 0 AND NOT a.attisdropped
         LEFT JOIN pg_catalog.pg_index i ON i.indrelid = cl.oid AND i.indisprimary
         WHERE cl.relkind IN ('r', 'p', 'v', 'm', 'f')
-          AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', 'deltaview')
+          AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+          AND (n.nspname <> 'deltaview' OR cl.relname LIKE 'auto\\_%')
           AND n.nspname NOT LIKE 'pg\\_temp\\_%' AND n.nspname NOT LIKE 'pg\\_toast\\_temp\\_%'
       ) c ON true
       ORDER BY c.nspname, c.relname, c.attnum

@@ -124,6 +124,9 @@ final class InfixCasts {
     if (c == '\'') {
       return quotedStart(s, i, '\'');
     }
+    if (c == '?') {
+      return i; // a JDBC parameter
+    }
     return nameStart(s, i);
   }
 

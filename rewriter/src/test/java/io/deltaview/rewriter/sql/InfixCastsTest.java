@@ -9,6 +9,7 @@ class InfixCastsTest {
   void castBindsTighterThanBinaryOperators() {
     assertEquals("a || CAST(b AS text)", InfixCasts.rewrite("a || b::text"));
     assertEquals("x = 1 AND CAST(y AS int) > 2", InfixCasts.rewrite("x = 1 AND y::int > 2"));
+    assertEquals("customer_id = CAST(? AS int4)", InfixCasts.rewrite("customer_id = ?::int4"));
   }
 
   @Test
