@@ -224,13 +224,15 @@ class AutoCreateTest {
   }
 
   /**
-   * Waits until EXPLAIN INCREMENTAL says {@code sql} is rewritten (EXPLAIN reports the rewrite whether or not
-   * the query is marked); returns the view it uses.
+   * Waits until EXPLAIN INCREMENTAL says {@code sql}, marked, is rewritten; returns the view it uses.
    */
   private static String awaitServed(Connection dv, String sql) throws Exception {
     String[] view = new String[1];
     await("an automatic view for " + sql, READY, () -> {
-      List<String> e = explain(dv, sql);
+      List<String> e;
+      try (Deltaview.Scope marked = Deltaview.optIn()) { // EXPLAIN in opt-in mode reports marked queries only
+        e = explain(dv, sql);
+      }
       if ("t".equals(e.get(0)) || "true".equals(e.get(0))) {
         view[0] = e.get(1);
         return null;
