@@ -1,0 +1,227 @@
+package io.deltaview.agent;
+
+import static net.bytebuddy.matcher.ElementMatchers.declaresMethod;
+import static net.bytebuddy.matcher.ElementMatchers.isAnnotatedWith;
+import static net.bytebuddy.matcher.ElementMatchers.isAnnotation;
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.not;
+import static net.bytebuddy.matcher.ElementMatchers.returns;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+
+import io.deltaview.Consistency;
+import java.lang.instrument.IllegalClassFormatException;
+import java.lang.instrument.Instrumentation;
+import java.security.ProtectionDomain;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import net.bytebuddy.ByteBuddy;
+import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.annotation.AnnotationDescription;
+import net.bytebuddy.description.annotation.AnnotationList;
+import net.bytebuddy.description.enumeration.EnumerationDescription;
+import net.bytebuddy.description.method.MethodDescription;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.dynamic.DynamicType;
+import net.bytebuddy.dynamic.scaffold.TypeValidation;
+import net.bytebuddy.matcher.ElementMatcher;
+import net.bytebuddy.matcher.ElementMatchers;
+import net.bytebuddy.utility.JavaModule;
+
+/**
+ * Installs the two transformations with Byte Buddy: pgjdbc's {@code Driver#connect} (its result goes through
+ * {@link ConnectBridge}) and {@code @Incremental} methods ({@link IncrementalAdvice}). Retransformation, so that a
+ * late attach also reaches classes already loaded; advice is inlined, so no class changes shape. Before Byte Buddy
+ * looks at a class at all, a byte scan drops every class that is neither pgjdbc's Driver nor mentions
+ * {@code io/deltaview/Incremental}, which keeps the cost per loaded class to a few microseconds.
+ */
+final class Instrumenter {
+
+  static final String DRIVER = "org.postgresql.Driver";
+  static final String INCREMENTAL = "io.deltaview.Incremental";
+  private static final byte[] INCREMENTAL_DESCRIPTOR = "Lio/deltaview/Incremental;".getBytes(
+      java.nio.charset.StandardCharsets.US_ASCII);
+  private static final String DRIVER_INTERNAL = "org/postgresql/Driver";
+
+  /** Packages never instrumented: the JDK, Byte Buddy, Deltaview's own code and common libraries. */
+  private static final String[] IGNORED = {"java.", "javax.", "jdk.", "sun.", "com.sun.", "net.bytebuddy.",
+      "io.deltaview.agent.", "io.deltaview.shaded.", "io.deltaview.driver.", "io.deltaview.engine.",
+      "io.deltaview.rewriter.", "org.springframework.", "org.hibernate.", "org.apache.", "org.eclipse.",
+      "org.jboss.", "com.zaxxer.", "org.slf4j.", "ch.qos.", "com.fasterxml.", "com.google.", "kotlin.", "scala.",
+      "groovy.", "io.netty.", "io.micrometer.", "reactor.", "org.junit.", "org.glassfish.", "jakarta."};
+
+  /** One advice per consistency, prepared once. */
+  private static final Map<Consistency, Advice> ADVICE = new EnumMap<>(Consistency.class);
+
+  private Instrumenter() {
+  }
+
+  static void install(Instrumentation instrumentation, boolean warmup) {
+    for (Consistency c : Consistency.values()) {
+      ADVICE.put(c, Advice.withCustomMapping().bind(IncrementalAdvice.ScopeConsistency.class, c)
+          .to(IncrementalAdvice.class));
+    }
+    Advice connect = Advice.to(DriverConnectAdvice.class);
+    ElementMatcher.Junction<MethodDescription> connectMethod = named("connect")
+        .and(takesArguments(String.class, Properties.class)).and(returns(named("java.sql.Connection")));
+    ElementMatcher.Junction<AnnotationDescription> incremental = ElementMatchers.annotationType(named(INCREMENTAL));
+
+    new AgentBuilder.Default(new ByteBuddy().with(TypeValidation.DISABLED))
+        .disableClassFormatChanges()
+        .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
+        .with(AgentBuilder.DescriptionStrategy.Default.POOL_FIRST)
+        .with(new Prefilter())
+        .with(new Listener())
+        .ignore(Instrumenter::ignored)
+        .type(named(DRIVER))
+        .transform((builder, type, loader, module, domain) -> {
+          if (!bridgeVisibleFrom(loader)) {
+            return builder;
+          }
+          if (warmup) {
+            ConnectBridge.warmUpInBackground(loader);
+          }
+          return builder.visit(connect.on(connectMethod));
+        })
+        .type(not(isAnnotation()).and(isAnnotatedWith(named(INCREMENTAL))
+            .or(declaresMethod(ElementMatchers.<MethodDescription>isAnnotatedWith(named(INCREMENTAL))))))
+        .transform((builder, type, loader, module, domain) -> incremental(builder, type))
+        .installOn(instrumentation);
+  }
+
+  private static boolean ignored(TypeDescription type, ClassLoader loader, JavaModule module, Class<?> redefined,
+      ProtectionDomain domain) {
+    if (loader == null || loader instanceof CoreClassLoader) {
+      return true;
+    }
+    String name = type.getName();
+    for (String prefix : IGNORED) {
+      if (name.startsWith(prefix)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether pgjdbc's class loader resolves {@link ConnectBridge} to this very class (the inlined advice calls it
+   * by name). If it cannot, or finds another copy, pgjdbc stays uninstrumented and one line says so.
+   */
+  static boolean bridgeVisibleFrom(ClassLoader loader) {
+    try {
+      if (Class.forName(ConnectBridge.class.getName(), false, loader) == ConnectBridge.class) {
+        return true;
+      }
+      AgentLog.once("bridge " + loader, "pgjdbc's class loader " + loader + " sees another copy of "
+          + ConnectBridge.class.getName() + " (is deltaview-agent.jar also on the application's class path?);"
+          + " its connections stay plain pgjdbc");
+    } catch (ClassNotFoundException | LinkageError e) {
+      AgentLog.once("bridge " + loader, "pgjdbc's class loader " + loader + " does not delegate to the system"
+          + " class loader, where the agent's classes are; its connections stay plain pgjdbc");
+    }
+    return false;
+  }
+
+  /** Adds the scope advice to each eligible method, with the consistency of its own or its class's annotation. */
+  static DynamicType.Builder<?> incremental(DynamicType.Builder<?> builder, TypeDescription type) {
+    Consistency typeLevel = consistencyOf(type.getDeclaredAnnotations());
+    Map<Consistency, List<MethodDescription>> byConsistency = new EnumMap<>(Consistency.class);
+    for (MethodDescription.InDefinedShape m : type.getDeclaredMethods()) {
+      if (!m.isMethod() || m.isAbstract() || m.isNative() || m.isSynthetic() || m.isBridge()) {
+        continue;
+      }
+      Consistency c = consistencyOf(m.getDeclaredAnnotations());
+      if (c == null) {
+        c = typeLevel;
+      }
+      if (c != null) {
+        byConsistency.computeIfAbsent(c, k -> new ArrayList<>()).add(m);
+      }
+    }
+    for (Map.Entry<Consistency, List<MethodDescription>> e : byConsistency.entrySet()) {
+      builder = builder.visit(ADVICE.get(e.getKey()).on(ElementMatchers.anyOf(e.getValue())));
+    }
+    return builder;
+  }
+
+  /** The consistency of an {@code @Incremental} among {@code annotations}; null if there is none. */
+  static Consistency consistencyOf(AnnotationList annotations) {
+    for (AnnotationDescription a : annotations) {
+      if (!a.getAnnotationType().getName().equals(INCREMENTAL)) {
+        continue;
+      }
+      try {
+        String name = a.getValue("consistency").resolve(EnumerationDescription.class).getValue();
+        return Consistency.valueOf(name);
+      } catch (RuntimeException e) {
+        // the annotation's default (its type could not be read, or an unknown constant): the connection's own
+        return Consistency.DEFAULT;
+      }
+    }
+    return null;
+  }
+
+  /** Whether a class file may need transforming: pgjdbc's Driver, or anything mentioning {@code @Incremental}. */
+  static boolean relevant(String internalName, byte[] classFile) {
+    return DRIVER_INTERNAL.equals(internalName) || contains(classFile, INCREMENTAL_DESCRIPTOR);
+  }
+
+  static boolean contains(byte[] haystack, byte[] needle) {
+    byte first = needle[0];
+    int last = haystack.length - needle.length;
+    outer:
+    for (int i = 0; i <= last; i++) {
+      if (haystack[i] != first) {
+        continue;
+      }
+      for (int j = 1; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /** Runs {@link #relevant} before Byte Buddy parses anything. */
+  static final class Prefilter implements AgentBuilder.TransformerDecorator {
+    @Override
+    public ResettableClassFileTransformer decorate(ResettableClassFileTransformer transformer) {
+      return new ResettableClassFileTransformer.WithDelegation(transformer) {
+        @Override
+        public byte[] transform(ClassLoader loader, String name, Class<?> redefined, ProtectionDomain domain,
+            byte[] classFile) throws IllegalClassFormatException {
+          return name == null || !relevant(name, classFile) ? null
+              : classFileTransformer.transform(loader, name, redefined, domain, classFile);
+        }
+
+        @Override
+        public byte[] transform(Module module, ClassLoader loader, String name, Class<?> redefined,
+            ProtectionDomain domain, byte[] classFile) throws IllegalClassFormatException {
+          return name == null || !relevant(name, classFile) ? null
+              : classFileTransformer.transform(module, loader, name, redefined, domain, classFile);
+        }
+      };
+    }
+  }
+
+  /** Reports a class that could not be instrumented, once per class; it then runs unchanged. */
+  static final class Listener extends AgentBuilder.Listener.Adapter {
+    @Override
+    public void onError(String typeName, ClassLoader loader, JavaModule module, boolean loaded, Throwable error) {
+      AgentLog.once("instrument " + typeName, "cannot instrument " + typeName + ": " + AgentLog.describe(error)
+          + "; it runs unchanged" + (DRIVER.equals(typeName) ? ", and its connections stay plain pgjdbc" : ""));
+    }
+
+    @Override
+    public void onTransformation(TypeDescription type, ClassLoader loader, JavaModule module, boolean loaded,
+        DynamicType dynamicType) {
+      AgentLog.debug("instrumented " + type.getName() + " (" + loader + ")");
+    }
+  }
+}
