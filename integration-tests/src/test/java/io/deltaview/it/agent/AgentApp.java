@@ -168,6 +168,7 @@ public final class AgentApp {
       try (Connection c = DriverManager.getConnection(url, credentials)) {
         result("class" + i, c.getClass().getName());
         result("rows" + i, rows(c, "SELECT 40 + 2"));
+        result("count" + i, rows(c, "SELECT count(*) FROM pg_class WHERE relname = 'pg_class'"));
       }
     }
   }
