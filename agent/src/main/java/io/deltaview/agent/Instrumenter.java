@@ -57,14 +57,17 @@ final class Instrumenter {
   /** One advice per consistency, prepared once. */
   private static final Map<Consistency, Advice> ADVICE = new EnumMap<>(Consistency.class);
 
-  private Instrumenter() {
-  }
-
-  static void install(Instrumentation instrumentation, boolean warmup) {
+  static {
     for (Consistency c : Consistency.values()) {
       ADVICE.put(c, Advice.withCustomMapping().bind(IncrementalAdvice.ScopeConsistency.class, c)
           .to(IncrementalAdvice.class));
     }
+  }
+
+  private Instrumenter() {
+  }
+
+  static void install(Instrumentation instrumentation, boolean warmup) {
     Advice connect = Advice.to(DriverConnectAdvice.class);
     ElementMatcher.Junction<MethodDescription> connectMethod = named("connect")
         .and(takesArguments(String.class, Properties.class)).and(returns(named("java.sql.Connection")));
