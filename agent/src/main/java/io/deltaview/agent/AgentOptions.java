@@ -24,18 +24,14 @@ final class AgentOptions {
       "deltaview.strongTimeoutMs", "deltaview.engine", "deltaview.autoCreate", "deltaview.autoCreate.max");
   /** Prints the agent's timings and decisions on standard error. */
   static final String VERBOSE = "deltaview.agent.verbose";
-  /** Loads the core in the background once pgjdbc is loaded, so the first connection does not wait for it. */
-  static final String WARMUP = "deltaview.agent.warmup";
-  static final List<String> AGENT_OPTIONS = List.of(VERBOSE, WARMUP);
+  static final List<String> AGENT_OPTIONS = List.of(VERBOSE);
 
   private final Map<String, String> connectionOptions;
   private final boolean verbose;
-  private final boolean warmup;
 
-  private AgentOptions(Map<String, String> connectionOptions, boolean verbose, boolean warmup) {
+  private AgentOptions(Map<String, String> connectionOptions, boolean verbose) {
     this.connectionOptions = Collections.unmodifiableMap(connectionOptions);
     this.verbose = verbose;
-    this.warmup = warmup;
   }
 
   /**
@@ -59,15 +55,13 @@ final class AgentOptions {
     }
     Map<String, String> connection = new LinkedHashMap<>();
     boolean verbose = false;
-    boolean warmup = true;
     for (Map.Entry<String, String> e : all.entrySet()) {
       switch (e.getKey()) {
         case VERBOSE -> verbose = bool(e.getKey(), e.getValue());
-        case WARMUP -> warmup = bool(e.getKey(), e.getValue());
         default -> connection.put(e.getKey(), e.getValue());
       }
     }
-    return new AgentOptions(connection, verbose, warmup);
+    return new AgentOptions(connection, verbose);
   }
 
   /** {@code key=value} pairs separated by commas; blanks around them and empty entries are ignored. */
@@ -121,12 +115,8 @@ final class AgentOptions {
     return verbose;
   }
 
-  boolean warmup() {
-    return warmup;
-  }
-
   @Override
   public String toString() {
-    return connectionOptions + (verbose ? " verbose" : "") + (warmup ? "" : " no-warmup");
+    return connectionOptions + (verbose ? " verbose" : "");
   }
 }

@@ -62,27 +62,4 @@ public final class ConnectBridge {
       return connection;
     }
   }
-
-  /**
-   * Loads the core for pgjdbc's {@code loader} on a daemon thread, so that the first connection does not pay
-   * for it (called once pgjdbc's Driver class has been instrumented).
-   */
-  static void warmUpInBackground(ClassLoader loader) {
-    if (settings == null || loader == null) {
-      return;
-    }
-    Thread t = new Thread(() -> {
-      try {
-        Class<?> driver = Class.forName("org.postgresql.Driver", false, loader);
-        long start = System.nanoTime();
-        CORES.get(driver).warmUp();
-        AgentLog.debug("warm-up done in " + (System.nanoTime() - start) / 1_000_000 + " ms");
-      } catch (Throwable e) {
-        AgentLog.debug("warm-up skipped: " + AgentLog.describe(e));
-      }
-    }, "deltaview-agent-warmup");
-    t.setDaemon(true);
-    t.setPriority(Thread.MIN_PRIORITY);
-    t.start();
-  }
 }

@@ -14,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.jar.JarFile;
 
 /**
- * Deltaview's core as seen from one pgjdbc class loader: loaded on first use (or by the warm-up) into its own
+ * Deltaview's core as seen from one pgjdbc class loader: loaded on first use into its own
  * {@link CoreClassLoader}, then asked to wrap that pgjdbc's connections through
  * {@code io.deltaview.driver.DeltaviewConnections.wrap}. Every failure here ends in the raw connection and one
  * log line: the core that cannot load, or options it rejects, turn this core off; a database whose runtime
@@ -65,11 +65,6 @@ final class Core {
           + "; connections to it stay plain pgjdbc");
       return raw;
     }
-  }
-
-  /** Loads the core now, if it is not loaded yet (the warm-up's entry); never throws. */
-  void warmUp() {
-    load();
   }
 
   private MethodHandle load() {

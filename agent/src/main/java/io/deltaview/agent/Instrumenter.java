@@ -9,6 +9,7 @@ import static net.bytebuddy.matcher.ElementMatchers.returns;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import io.deltaview.Consistency;
+import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.IllegalClassFormatException;
 import java.lang.instrument.Instrumentation;
 import java.security.ProtectionDomain;
@@ -43,9 +44,6 @@ final class Instrumenter {
 
   static final String DRIVER = "org.postgresql.Driver";
   static final String INCREMENTAL = "io.deltaview.Incremental";
-  private static final byte[] INCREMENTAL_DESCRIPTOR = "Lio/deltaview/Incremental;".getBytes(
-      java.nio.charset.StandardCharsets.US_ASCII);
-  private static final String DRIVER_INTERNAL = "org/postgresql/Driver";
 
   /** Packages never instrumented: the JDK, Byte Buddy, Deltaview's own code and common libraries. */
   private static final String[] IGNORED = {"java.", "javax.", "jdk.", "sun.", "com.sun.", "net.bytebuddy.",
@@ -67,17 +65,29 @@ final class Instrumenter {
   private Instrumenter() {
   }
 
-  static void install(Instrumentation instrumentation, boolean warmup) {
+  /**
+   * At JVM start: the transformer for {@link Gate} to delegate to. Nothing is loaded yet but the JDK, so there
+   * is nothing to retransform.
+   */
+  static ClassFileTransformer transformer() {
+    return builder().makeRaw();
+  }
+
+  /** Attached to a running JVM: installs and retransforms the relevant classes already loaded. */
+  static void installLate(Instrumentation instrumentation) {
+    builder().with(new Prefilter()).installOn(instrumentation);
+  }
+
+  private static AgentBuilder builder() {
+    long start = System.nanoTime();
     Advice connect = Advice.to(DriverConnectAdvice.class);
+    AgentLog.debug("advice prepared in " + (System.nanoTime() - start) / 1_000_000 + " ms");
     ElementMatcher.Junction<MethodDescription> connectMethod = named("connect")
         .and(takesArguments(String.class, Properties.class)).and(returns(named("java.sql.Connection")));
-    ElementMatcher.Junction<AnnotationDescription> incremental = ElementMatchers.annotationType(named(INCREMENTAL));
-
-    new AgentBuilder.Default(new ByteBuddy().with(TypeValidation.DISABLED))
+    return new AgentBuilder.Default(new ByteBuddy().with(TypeValidation.DISABLED))
         .disableClassFormatChanges()
         .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
-        .with(AgentBuilder.DescriptionStrategy.Default.POOL_FIRST)
-        .with(new Prefilter())
+        .with(AgentBuilder.DescriptionStrategy.Default.HYBRID)
         .with(new Listener())
         .ignore(Instrumenter::ignored)
         .type(named(DRIVER))
@@ -85,15 +95,11 @@ final class Instrumenter {
           if (!bridgeVisibleFrom(loader)) {
             return builder;
           }
-          if (warmup) {
-            ConnectBridge.warmUpInBackground(loader);
-          }
           return builder.visit(connect.on(connectMethod));
         })
         .type(not(isAnnotation()).and(isAnnotatedWith(named(INCREMENTAL))
             .or(declaresMethod(ElementMatchers.<MethodDescription>isAnnotatedWith(named(INCREMENTAL))))))
-        .transform((builder, type, loader, module, domain) -> incremental(builder, type))
-        .installOn(instrumentation);
+        .transform((builder, type, loader, module, domain) -> incremental(builder, type));
   }
 
   private static boolean ignored(TypeDescription type, ClassLoader loader, JavaModule module, Class<?> redefined,
@@ -168,30 +174,7 @@ final class Instrumenter {
     return null;
   }
 
-  /** Whether a class file may need transforming: pgjdbc's Driver, or anything mentioning {@code @Incremental}. */
-  static boolean relevant(String internalName, byte[] classFile) {
-    return DRIVER_INTERNAL.equals(internalName) || contains(classFile, INCREMENTAL_DESCRIPTOR);
-  }
-
-  static boolean contains(byte[] haystack, byte[] needle) {
-    byte first = needle[0];
-    int last = haystack.length - needle.length;
-    outer:
-    for (int i = 0; i <= last; i++) {
-      if (haystack[i] != first) {
-        continue;
-      }
-      for (int j = 1; j < needle.length; j++) {
-        if (haystack[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return true;
-    }
-    return false;
-  }
-
-  /** Runs {@link #relevant} before Byte Buddy parses anything. */
+  /** Runs {@link Gate#relevant} before Byte Buddy parses anything. */
   static final class Prefilter implements AgentBuilder.TransformerDecorator {
     @Override
     public ResettableClassFileTransformer decorate(ResettableClassFileTransformer transformer) {
@@ -199,14 +182,14 @@ final class Instrumenter {
         @Override
         public byte[] transform(ClassLoader loader, String name, Class<?> redefined, ProtectionDomain domain,
             byte[] classFile) throws IllegalClassFormatException {
-          return name == null || !relevant(name, classFile) ? null
+          return name == null || !Gate.relevant(name, classFile) ? null
               : classFileTransformer.transform(loader, name, redefined, domain, classFile);
         }
 
         @Override
         public byte[] transform(Module module, ClassLoader loader, String name, Class<?> redefined,
             ProtectionDomain domain, byte[] classFile) throws IllegalClassFormatException {
-          return name == null || !relevant(name, classFile) ? null
+          return name == null || !Gate.relevant(name, classFile) ? null
               : classFileTransformer.transform(module, loader, name, redefined, domain, classFile);
         }
       };

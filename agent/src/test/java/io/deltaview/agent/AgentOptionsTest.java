@@ -28,7 +28,6 @@ class AgentOptionsTest {
     assertEquals(Map.of("deltaview.mode", "opt-in", "deltaview.consistency", "strong", "deltaview.autoCreate.max", "3"),
         o.connectionOptions());
     assertFalse(o.off());
-    assertTrue(o.warmup());
     assertFalse(o.verbose());
   }
 
@@ -41,11 +40,9 @@ class AgentOptionsTest {
   @Test
   void systemPropertiesWinOverTheArgumentAndOnlyKnownOnesAreRead() {
     AgentOptions o = AgentOptions.resolve("deltaview.mode=all,deltaview.engine=none",
-        props("deltaview.mode", "opt-in", "deltaview.applyChunkRows", "10", "deltaview.agent.verbose", "true",
-            "deltaview.agent.warmup", "false"));
+        props("deltaview.mode", "opt-in", "deltaview.applyChunkRows", "10", "deltaview.agent.verbose", "true"));
     assertEquals(Map.of("deltaview.mode", "opt-in", "deltaview.engine", "none"), o.connectionOptions());
     assertTrue(o.verbose());
-    assertFalse(o.warmup());
   }
 
   @Test
