@@ -51,6 +51,7 @@ public final class AgentApp {
         case "opt-in" -> optIn();
         case "plain" -> plain();
         case "double-wrap" -> doubleWrap();
+        case "late-attach" -> lateAttach();
         default -> throw new IllegalArgumentException("unknown scenario " + args[0]);
       }
       System.out.println("APP OK");
@@ -186,6 +187,30 @@ public final class AgentApp {
     try (Connection c = DriverManager.getConnection(url, credentials)) {
       result("plainUrl.wraps", c.unwrap(Connection.class).toString().split("Deltaview\\(", -1).length - 1);
       result("plainUrl.pg", c.unwrap(PGConnection.class).getBackendPID() > 0);
+    }
+  }
+
+  /**
+   * Started without the agent: pgjdbc and an @Incremental class are loaded and used, then the agent is attached to
+   * this JVM (path in -Dagent.jar) and must retransform both.
+   */
+  static void lateAttach() throws Exception {
+    try (Connection c = DriverManager.getConnection(url, credentials)) {
+      result("before.class", c.getClass().getName());
+    }
+    result("before.consistency", Reports.classLevelConsistency());
+    com.sun.tools.attach.VirtualMachine vm =
+        com.sun.tools.attach.VirtualMachine.attach(Long.toString(ProcessHandle.current().pid()));
+    try {
+      vm.loadAgent(System.getProperty("agent.jar"));
+    } finally {
+      vm.detach();
+    }
+    result("after.consistency", Reports.classLevelConsistency());
+    try (Connection c = DriverManager.getConnection(url, credentials)) {
+      result("after.class", c.unwrap(Connection.class).getClass().getName());
+      setUp(c);
+      result("after.hits", served(c, () -> rows(c, QUERY)));
     }
   }
 

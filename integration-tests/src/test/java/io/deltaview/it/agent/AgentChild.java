@@ -28,6 +28,8 @@ import java.util.concurrent.TimeUnit;
 final class AgentChild {
 
   static final long TIMEOUT_SECONDS = 240;
+  /** As the agent argument: no -javaagent; the application attaches the agent to itself (-Dagent.jar). */
+  static final String LATE = "<late attach>";
 
   final List<String> command;
   final int exitCode;
@@ -92,7 +94,12 @@ final class AgentChild {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx384m");
-    cmd.add("-javaagent:" + agentJar() + (agentArgument == null ? "" : "=" + agentArgument));
+    if (LATE.equals(agentArgument)) {
+      cmd.add("-Djdk.attach.allowAttachSelf=true");
+      cmd.add("-Dagent.jar=" + agentJar());
+    } else {
+      cmd.add("-javaagent:" + agentJar() + (agentArgument == null ? "" : "=" + agentArgument));
+    }
     cmd.addAll(jvmArgs);
     cmd.add("-cp");
     cmd.add(String.join(File.pathSeparator, classPath));

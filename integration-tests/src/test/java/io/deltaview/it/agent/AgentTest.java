@@ -99,6 +99,18 @@ class AgentTest {
   }
 
   @Test
+  void attachedToARunningJvmTheAgentRetransformsPgjdbcAndIncrementalClassesAlreadyLoaded() throws Exception {
+    AgentChild app = run(AgentChild.LATE, List.of(), List.of(), "late-attach",
+        server.createDatabase("agent_late")).assertOk();
+    assertEquals("org.postgresql.jdbc.PgConnection", app.result("before.class"), app.report());
+    assertEquals("null", app.result("before.consistency"), app.report());
+    assertEquals("STRONG", app.result("after.consistency"), app.report());
+    assertEquals(WRAPPER, app.result("after.class"), app.report());
+    assertEquals("1", app.result("after.hits"), app.report());
+    assertEquals(List.of(), app.agentLines, app.report());
+  }
+
+  @Test
   void anInvalidOptionValueLeavesPlainPgjdbcAndSaysSoOnce() throws Exception {
     AgentChild app = run("deltaview.consistency=sometimes", List.of(), List.of(), "plain",
         server.createDatabase("agent_badvalue")).assertOk();
