@@ -46,7 +46,8 @@ final class Core {
     if (off) {
       return raw;
     }
-    String database = url + " (user " + (info == null ? null : info.getProperty("user")) + ")";
+    String user = info == null ? null : info.getProperty("user");
+    String database = url + " " + user;
     if (failedDatabases.contains(database)) {
       return raw;
     }
@@ -61,7 +62,10 @@ final class Core {
         throw vm;
       }
       failedDatabases.add(database);
-      AgentLog.once("wrap " + database, "Deltaview could not start for " + database + ": " + AgentLog.describe(e)
+      // URL parameters are left out of the line: they may hold a password
+      int query = url == null ? -1 : url.indexOf('?');
+      String shown = (query < 0 ? url : url.substring(0, query)) + (user == null ? "" : " (user " + user + ")");
+      AgentLog.once("wrap " + database, "Deltaview could not start for " + shown + ": " + AgentLog.describe(e)
           + "; connections to it stay plain pgjdbc");
       return raw;
     }
