@@ -21,7 +21,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs {@link AgentApp} in a child JVM with {@code -javaagent:agent/target/deltaview-agent.jar} and a class path of
+ * Runs {@link AgentApp} (or {@link IsolatedLoaderApp}) in a child JVM with {@code -javaagent:agent/target/deltaview-agent.jar} and a class path of
  * only what an application has (pgjdbc, HikariCP and slf4j-api, deltaview-api, a directory with AgentApp's
  * classes), then collects its {@code RESULT} lines and its {@code deltaview-agent:} lines.
  */
@@ -77,7 +77,6 @@ final class AgentChild {
    */
   static AgentChild run(Path work, String agentArgument, List<String> jvmArgs, List<Path> extraClassPath,
       String scenario, String url, String user, String password) throws Exception {
-    Path appClasses = copyAppClasses(work.resolve("app-classes-" + System.nanoTime()));
     List<String> classPath = new ArrayList<>();
     for (Path p : extraClassPath) {
       classPath.add(p.toString());
@@ -86,11 +85,27 @@ final class AgentChild {
     classPath.add(location(HikariDataSource.class));
     classPath.add(location(org.slf4j.LoggerFactory.class));
     classPath.add(location(Deltaview.class));
-    classPath.add(appClasses.toString());
+    classPath.add(copyClasses(AgentApp.class, work).toString());
     for (String entry : classPath.subList(extraClassPath.size(), classPath.size())) {
       assertTrue(!entry.matches(".*(deltaview-(driver|engine|rewriter)|/(driver|engine|rewriter)/target/).*"),
           "the application's class path must not hold Deltaview's driver, engine or rewriter: " + entry);
     }
+    return launch(agentArgument, jvmArgs, classPath, AgentApp.class, scenario, url, user, password);
+  }
+
+  /**
+   * Runs {@link IsolatedLoaderApp}: pgjdbc is not on the class path but loaded by the application's own class
+   * loader from {@code -Dpgjdbc.jar}.
+   */
+  static AgentChild runIsolated(Path work, String url, String user, String password) throws Exception {
+    List<String> classPath = List.of(location(Deltaview.class),
+        copyClasses(IsolatedLoaderApp.class, work).toString());
+    return launch(null, List.of("-Dpgjdbc.jar=" + location(org.postgresql.Driver.class)), classPath,
+        IsolatedLoaderApp.class, url, user, password);
+  }
+
+  private static AgentChild launch(String agentArgument, List<String> jvmArgs, List<String> classPath,
+      Class<?> main, String... appArgs) throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx384m");
@@ -103,11 +118,8 @@ final class AgentChild {
     cmd.addAll(jvmArgs);
     cmd.add("-cp");
     cmd.add(String.join(File.pathSeparator, classPath));
-    cmd.add(AgentApp.class.getName());
-    cmd.add(scenario);
-    cmd.add(url);
-    cmd.add(user);
-    cmd.add(password);
+    cmd.add(main.getName());
+    cmd.addAll(List.of(appArgs));
     Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     ByteArrayOutputStream output = new ByteArrayOutputStream();
     Thread pump = new Thread(() -> copy(child.getInputStream(), output), "agent-app-output");
@@ -154,19 +166,20 @@ final class AgentChild {
     return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
   }
 
-  /** Copies AgentApp's class files (and its nested classes') into {@code dir}, keeping the package path. */
-  private static Path copyAppClasses(Path dir) throws IOException, URISyntaxException {
-    String pkg = AgentApp.class.getPackageName().replace('.', '/');
-    Path source = Path.of(AgentApp.class.getResource(AgentApp.class.getSimpleName() + ".class").toURI()).getParent();
+  /** Copies {@code main}'s class files (and its nested classes') into a fresh directory, keeping the package path. */
+  private static Path copyClasses(Class<?> main, Path work) throws IOException, URISyntaxException {
+    Path dir = work.resolve("app-classes-" + System.nanoTime());
+    String pkg = main.getPackageName().replace('.', '/');
+    Path source = Path.of(main.getResource(main.getSimpleName() + ".class").toURI()).getParent();
     Path target = Files.createDirectories(dir.resolve(pkg));
     int copied = 0;
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(source, AgentApp.class.getSimpleName() + "{,$*}.class")) {
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(source, main.getSimpleName() + "{,$*}.class")) {
       for (Path f : files) {
         Files.copy(f, target.resolve(f.getFileName().toString()));
         copied++;
       }
     }
-    assertTrue(copied > 1, "no AgentApp class files under " + source);
+    assertTrue(copied > 0, "no " + main.getSimpleName() + " class files under " + source);
     return dir;
   }
 

@@ -56,6 +56,28 @@ class AgentTest {
     assertEquals(List.of(), app.agentLines, "the agent printed something while all went well" + app.report());
   }
 
+  /** pgjdbc in an application class loader (servlet container, Spring Boot): the core is that loader's child. */
+  @Test
+  void pgjdbcInTheApplicationsOwnClassLoaderGetsItsOwnHiddenCore() throws Exception {
+    String url = server.createDatabase("agent_isolated");
+    AgentChild app = AgentChild.runIsolated(work, url, server.user(), server.password()).assertOk();
+    assertEquals("false", app.result("systemSeesPgjdbc"), app.report());
+    assertEquals(WRAPPER, app.result("class"), app.report());
+    assertEquals("deltaview-core", app.result("coreLoader"), app.report());
+    assertEquals("true", app.result("coreParentIsWebapp"), app.report());
+    assertEquals("false", app.result("systemSeesCore"), "the core leaked into the system class loader" + app.report());
+    assertEquals("true", app.result("unwrapPg"), app.report());
+    assertEquals("1", app.result("hits"), "the query was not served from the view" + app.report());
+    StringBuilder expected = new StringBuilder();
+    try (Connection c = server.connect(url)) {
+      for (List<String> row : DeltaviewDatabase.rows(c, AgentApp.QUERY + " ORDER BY region")) {
+        expected.append(String.join(":", row)).append(' ');
+      }
+    }
+    assertEquals(expected.toString().trim(), app.result("rows"), app.report());
+    assertEquals(List.of(), app.agentLines, app.report());
+  }
+
   @Test
   void optInFromTheAgentArgumentServesOnlyMarkedQueriesOnTheMarkingThread() throws Exception {
     AgentChild app = run("deltaview.mode=opt-in", List.of(), List.of(), "opt-in",
