@@ -35,10 +35,11 @@ import net.bytebuddy.utility.JavaModule;
 
 /**
  * Installs the two transformations with Byte Buddy: pgjdbc's {@code Driver#connect} (its result goes through
- * {@link ConnectBridge}) and {@code @Incremental} methods ({@link IncrementalAdvice}). Retransformation, so that a
- * late attach also reaches classes already loaded; advice is inlined, so no class changes shape. Before Byte Buddy
- * looks at a class at all, a byte scan drops every class that is neither pgjdbc's Driver nor mentions
- * {@code io/deltaview/Incremental}, which keeps the cost per loaded class to a few microseconds.
+ * {@link ConnectBridge}) and {@code @Incremental} methods ({@link IncrementalAdvice}). At JVM start the transformer
+ * sits behind {@link Gate}; on a late attach it is installed with retransformation, so that classes already loaded
+ * are reached too (advice is inlined, so no class changes shape). Either way a byte scan first drops every class
+ * that is neither pgjdbc's Driver nor mentions {@code io/deltaview/Incremental}, and types are described from their
+ * class files (pool first), never by loading or reflecting on them.
  */
 final class Instrumenter {
 
@@ -70,24 +71,28 @@ final class Instrumenter {
    * is nothing to retransform.
    */
   static ClassFileTransformer transformer() {
-    return builder().makeRaw();
+    return builder(false).makeRaw();
   }
 
   /** Attached to a running JVM: installs and retransforms the relevant classes already loaded. */
   static void installLate(Instrumentation instrumentation) {
-    builder().with(new Prefilter()).installOn(instrumentation);
+    builder(true).with(new Prefilter()).installOn(instrumentation);
   }
 
-  private static AgentBuilder builder() {
+  /** {@code late}: retransform the relevant classes already loaded (only candidates from {@link Candidates}). */
+  private static AgentBuilder builder(boolean late) {
     long start = System.nanoTime();
     Advice connect = Advice.to(DriverConnectAdvice.class);
     AgentLog.debug("advice prepared in " + (System.nanoTime() - start) / 1_000_000 + " ms");
     ElementMatcher.Junction<MethodDescription> connectMethod = named("connect")
         .and(takesArguments(String.class, Properties.class)).and(returns(named("java.sql.Connection")));
-    return new AgentBuilder.Default(new ByteBuddy().with(TypeValidation.DISABLED))
-        .disableClassFormatChanges()
-        .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
-        .with(AgentBuilder.DescriptionStrategy.Default.HYBRID)
+    AgentBuilder agent = new AgentBuilder.Default(new ByteBuddy().with(TypeValidation.DISABLED))
+        .disableClassFormatChanges();
+    if (late) {
+      agent = agent.with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION).with(new Candidates());
+    }
+    return agent
+        .with(AgentBuilder.DescriptionStrategy.Default.POOL_FIRST)
         .with(new Listener())
         .ignore(Instrumenter::ignored)
         .type(named(DRIVER))
@@ -104,10 +109,10 @@ final class Instrumenter {
 
   private static boolean ignored(TypeDescription type, ClassLoader loader, JavaModule module, Class<?> redefined,
       ProtectionDomain domain) {
-    if (loader == null || loader instanceof CoreClassLoader) {
-      return true;
-    }
-    String name = type.getName();
+    return loader == null || loader instanceof CoreClassLoader || ignoredName(type.getName());
+  }
+
+  static boolean ignoredName(String name) {
     for (String prefix : IGNORED) {
       if (name.startsWith(prefix)) {
         return true;
@@ -172,6 +177,26 @@ final class Instrumenter {
       }
     }
     return null;
+  }
+
+  /**
+   * On a late attach, the loaded classes worth describing: not the JDK's or any ignored package's, nor the
+   * bootstrap loader's or the core's. Byte Buddy then reads only these from their class files (no class loading,
+   * no reflection on their members), which keeps the attach cheap and free of side effects.
+   */
+  static final class Candidates implements AgentBuilder.RedefinitionStrategy.DiscoveryStrategy {
+    @Override
+    public Iterable<Iterable<Class<?>>> resolve(Instrumentation instrumentation) {
+      List<Class<?>> candidates = new ArrayList<>();
+      for (Class<?> c : instrumentation.getAllLoadedClasses()) {
+        ClassLoader loader = c.getClassLoader();
+        if (loader != null && !(loader instanceof CoreClassLoader) && !c.isArray() && !c.isPrimitive()
+            && !c.isHidden() && !ignoredName(c.getName()) && instrumentation.isModifiableClass(c)) {
+          candidates.add(c);
+        }
+      }
+      return List.of(candidates);
+    }
   }
 
   /** Runs {@link Gate#relevant} before Byte Buddy parses anything. */
