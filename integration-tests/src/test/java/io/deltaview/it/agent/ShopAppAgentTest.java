@@ -11,6 +11,7 @@ import io.deltaview.it.fixture.ShopWorkload;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
 import org.junit.jupiter.api.Test;
@@ -59,23 +60,74 @@ class ShopAppAgentTest {
     }
   }
 
+  @Test
+  void aMarkedQueryNoViewAnswersGetsAnAutomaticViewServingEveryRegion() throws Exception {
+    DeltaviewDatabase db = new DeltaviewDatabase("shopauto").withShop(23);
+    try (AppChild app = new AppChild("deltaview.mode=opt-in,deltaview.consistency=strong,"
+            + "deltaview.strongTimeoutMs=60000", ShopApp.class, db.pgUrl, db.server.user(), db.server.password());
+         Connection plain = db.plain()) {
+      ShopReports direct = new ShopReports(DSL.using(plain, SQLDialect.POSTGRES));
+      assertEquals(customers(direct, "north"), app.send("customers north"), "passes through while no view exists");
+      long deadline = System.nanoTime() + 120_000_000_000L;
+      List<String> auto;
+      while ((auto = autoView(app)) == null || !auto.get(1).equals("ready")) {
+        assertTrue(System.nanoTime() < deadline, "no automatic view became ready within 120 s: " + auto);
+        LockSupport.parkNanos(50_000_000L); // between polls of a condition, not a synchronisation
+      }
+      assertEquals("auto", auto.get(3));
+      assertTrue(auto.get(0).startsWith("deltaview.auto_"), auto.toString());
+      long before = hits(app, auto.get(0));
+      ShopWorkload writes = new ShopWorkload(24);
+      writes.attach(plain, 6_000_000);
+      for (String region : ShopWorkload.REGIONS) {
+        writes.randomTransaction(plain, 4);
+        assertEquals(customers(direct, region), app.send("customers " + region), "region " + region);
+      }
+      assertEquals(before + ShopWorkload.REGIONS.length, hits(app, auto.get(0)),
+          "every region, other parameter values included, is served from the one automatic view");
+    }
+  }
+
+  private static List<String> customers(ShopReports reports, String region) {
+    return List.of(reports.customerTotalsUnmarked(region).formatCSV().split("\n"));
+  }
+
+  /** The first origin=auto row of SHOW INCREMENTAL VIEWS as the app prints it, or null. */
+  private static List<String> autoView(AppChild app) throws Exception {
+    for (String line : app.send("views")) {
+      List<String> cols = List.of(line.split(",", -1));
+      if (cols.get(3).equals("auto")) {
+        return cols;
+      }
+    }
+    return null;
+  }
+
   private static List<String> csv(ShopReports reports, String region) {
     return List.of(reports.revenueByRegionMonthUnmarked(region).formatCSV().split("\n"));
   }
 
-  /** The view's SHOW INCREMENTAL VIEWS row as the app prints it: name, status, hits, origin. */
-  private static List<String> view(AppChild app) throws Exception {
+  /** A view's SHOW INCREMENTAL VIEWS row as the app prints it: name, status, hits, origin. */
+  private static List<String> view(AppChild app, String name) throws Exception {
     for (String line : app.send("views")) {
       List<String> cols = List.of(line.split(",", -1));
-      if (cols.get(0).equals(VIEW)) {
+      if (cols.get(0).equals(name)) {
         return new ArrayList<>(cols.subList(0, 4));
       }
     }
-    throw new AssertionError("the application sees no " + VIEW);
+    throw new AssertionError("the application sees no " + name);
+  }
+
+  private static List<String> view(AppChild app) throws Exception {
+    return view(app, VIEW);
+  }
+
+  private static long hits(AppChild app, String name) throws Exception {
+    String h = view(app, name).get(2);
+    return h == null || h.equals("null") ? 0 : Long.parseLong(h);
   }
 
   private static long hits(AppChild app) throws Exception {
-    String h = view(app).get(2);
-    return h == null || h.equals("null") ? 0 : Long.parseLong(h);
+    return hits(app, VIEW);
   }
 }

@@ -18,7 +18,7 @@ import org.jooq.impl.DSL;
  * with the Deltaview agent and drive it line by line over stdin; every answer ends with {@code END}.
  *
  * <p>Commands: {@code migrate} (registers the report's view), {@code report [region]},
- * {@code report-unmarked [region]} (rows as CSV), {@code views} (SHOW INCREMENTAL VIEWS, as CSV),
+ * {@code report-unmarked [region]}, {@code customers region} (rows as CSV), {@code views} (SHOW INCREMENTAL VIEWS, as CSV),
  * {@code quit}. Arguments: jdbcUrl user password.
  */
 public final class ShopApp {
@@ -48,6 +48,7 @@ public final class ShopApp {
             }
             case "report" -> out.print(reports.revenueByRegionMonth(arg).formatCSV());
             case "report-unmarked" -> out.print(reports.revenueByRegionMonthUnmarked(arg).formatCSV());
+            case "customers" -> out.print(reports.customerTotals(arg).formatCSV());
             case "views" -> {
               try (Connection c = pool.getConnection(); Statement s = c.createStatement();
                    ResultSet rs = s.executeQuery("SHOW INCREMENTAL VIEWS")) {

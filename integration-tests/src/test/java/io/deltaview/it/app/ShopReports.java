@@ -54,6 +54,32 @@ public final class ShopReports {
     return revenue(region);
   }
 
+  /**
+   * Orders and amount per customer of one region. No registered view answers it; because it is marked,
+   * Deltaview creates one for it by itself (the region parameter becomes a key column of that view).
+   */
+  @Incremental
+  public Result<Record4<Integer, String, Integer, BigDecimal>> customerTotals(String region) {
+    return customerTotalsQuery(region);
+  }
+
+  /** The same query from unmarked code: for comparison on plain pgjdbc. */
+  public Result<Record4<Integer, String, Integer, BigDecimal>> customerTotalsUnmarked(String region) {
+    return customerTotalsQuery(region);
+  }
+
+  private Result<Record4<Integer, String, Integer, BigDecimal>> customerTotalsQuery(String region) {
+    Field<Integer> id = field(name("c", "id"), Integer.class);
+    Field<String> customer = field(name("c", "name"), String.class);
+    return dsl.select(id, customer, count().as("orders"), sum(field(name("o", "amount"), BigDecimal.class)).as("total"))
+        .from(CUSTOMERS)
+        .join(ORDERS).on(field(name("o", "customer_id")).eq(id))
+        .where(REGION.eq(region))
+        .groupBy(id, customer)
+        .orderBy(id)
+        .fetch();
+  }
+
   private Result<Record4<String, LocalDateTime, BigDecimal, Integer>> revenue(String region) {
     var query = dsl.select(REGION, MONTH.as("month"), sum(LINE_AMOUNT).as("revenue"), count().as("lines"))
         .from(CUSTOMERS)
