@@ -79,7 +79,8 @@ final class IncrementalTransformer implements ClassFileTransformer {
   @Override
   public byte[] transform(ClassLoader loader, String name, Class<?> redefined, ProtectionDomain domain,
       byte[] classFile) {
-    if (loader == null || name == null || loader instanceof CoreClassLoader || Instrumenter.ignored(name)
+    // the name test first: the agent's own classes (ignored) must pass without resolving any other class
+    if (loader == null || name == null || Instrumenter.ignored(name) || loader instanceof CoreClassLoader
         || !mentionsIncremental(classFile)) {
       return null;
     }

@@ -37,6 +37,9 @@ final class Instrumenter {
    * {@code @Incremental} classes already loaded; connections opened before stay plain.
    */
   static void install(Instrumentation instrumentation, boolean late) {
+    // Load what the transformers' filters refer to before registering them: a class resolved by a filter while
+    // it filters the loading of that very class would be defined twice (LinkageError), as seen on a late attach.
+    loaded(CoreClassLoader.class, AgentLog.class, IncrementalTransformer.class, DriverTransformer.class);
     instrumentation.addTransformer(new DriverTransformer(), true);
     instrumentation.addTransformer(new IncrementalTransformer(), true);
     if (late) {
@@ -53,6 +56,10 @@ final class Instrumenter {
       AgentLog.debug("retransformed " + loaded.size() + " loaded classes in "
           + (System.nanoTime() - start) / 1_000_000 + " ms");
     }
+  }
+
+  /** Nothing: naming the classes (class literals) in the call is what resolves them. */
+  private static void loaded(Class<?>... types) {
   }
 
   /**
