@@ -8,7 +8,7 @@ import java.util.jar.JarFile;
 
 /**
  * The agent's entry from instrumented pgjdbc: {@code org.postgresql.Driver#connect} hands each connection it
- * opened to {@link #connected} and returns what comes back. Lives at the agent jar's top level (system class
+ * opened to {@link #connected} and returns what comes back (see {@link DriverTransformer}). Lives at the agent jar's top level (system class
  * loader), which every application class loader that loads pgjdbc reaches; the heavy core is loaded separately for
  * each pgjdbc class loader (see {@link Core}). Never throws: anything wrong ends in the raw connection.
  */
@@ -40,25 +40,27 @@ public final class ConnectBridge {
   }
 
   /**
-   * Called on exit of {@code org.postgresql.Driver#connect(String, Properties)} with its arguments and result:
-   * returns the connection the application gets. Connections Deltaview opened itself (marked with
-   * {@value #INTERNAL_PROPERTY}) and null results pass unchanged.
+   * Called before each return of {@code org.postgresql.Driver#connect(String, Properties)} with its result and
+   * arguments, and the Driver class of that pgjdbc: returns the connection the application gets. Connections
+   * Deltaview opened itself (marked with {@value #INTERNAL_PROPERTY}) and null results pass unchanged.
+   *
+   * <p>Never throws, whatever happens inside (even an {@code OutOfMemoryError}): pgjdbc has already opened the
+   * connection, and throwing here would lose it without closing it; the raw connection is the safe answer.
    */
-  public static Connection connected(Class<?> driverType, String url, Properties info, Connection connection) {
-    if (connection == null || settings == null || driverType.getClassLoader() == null) {
-      return connection;
-    }
+  public static Connection connected(Connection connection, Class<?> driverType, String url, Properties info) {
     try {
-      if (info != null && info.getProperty(INTERNAL_PROPERTY) != null) {
+      if (connection == null || settings == null || driverType.getClassLoader() == null
+          || info != null && info.getProperty(INTERNAL_PROPERTY) != null) {
         return connection;
       }
       return CORES.get(driverType).wrap(connection, url, info);
     } catch (Throwable e) {
-      if (e instanceof VirtualMachineError vm && !(e instanceof StackOverflowError)) {
-        throw vm;
+      try {
+        AgentLog.once("bridge", "wrapping a connection failed: " + AgentLog.describe(e)
+            + "; this connection stays plain pgjdbc");
+      } catch (Throwable ignored) {
+        // reporting failed too (out of memory): the raw connection still goes back to the application
       }
-      AgentLog.once("bridge", "wrapping a connection failed: " + AgentLog.describe(e)
-          + "; this connection stays plain pgjdbc");
       return connection;
     }
   }

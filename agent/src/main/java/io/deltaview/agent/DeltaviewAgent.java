@@ -8,7 +8,8 @@ import java.util.jar.JarFile;
 /**
  * The {@code -javaagent} entry ({@code Premain-Class} and {@code Agent-Class}). Reads the options, checks that
  * the jar holds the core, and installs the instrumentation of pgjdbc's {@code Driver#connect} and of
- * {@code @Incremental} methods; the core itself loads only when the application opens its first connection
+ * {@code @Incremental} methods (two small ASM transformers, registered synchronously: cheap enough that no class
+ * load waits for anything); the core itself loads only when the application opens its first connection
  * (loading its classes takes a few milliseconds; what the first connection waits for is Deltaview's runtime, as
  * with the driver). Anything wrong here leaves the application on plain pgjdbc,
  * with one line on standard error saying why.
@@ -57,11 +58,7 @@ public final class DeltaviewAgent {
         throw new IllegalStateException(jarUrl + " holds no " + probe + ": not a complete deltaview-agent.jar");
       }
       ConnectBridge.configure(new ConnectBridge.Settings(jar, jarUrl, options.connectionOptions()));
-      if (late) {
-        Instrumenter.installLate(instrumentation);
-      } else {
-        startGate(instrumentation);
-      }
+      Instrumenter.install(instrumentation, late);
       installed = true;
       AgentLog.debug("installed in " + (System.nanoTime() - start) / 1_000_000 + " ms with options " + options);
     } catch (Throwable e) {
@@ -71,28 +68,5 @@ public final class DeltaviewAgent {
       ConnectBridge.configure(null);
       AgentLog.once("install", "could not start: " + AgentLog.describe(e) + "; connections stay plain pgjdbc");
     }
-  }
-
-  /**
-   * Registers the {@link Gate} now and builds the Byte Buddy transformer behind it on a daemon thread, so that
-   * Byte Buddy's start-up overlaps the application's instead of delaying it.
-   */
-  private static void startGate(Instrumentation instrumentation) {
-    Gate gate = new Gate();
-    instrumentation.addTransformer(gate, true);
-    Thread thread = new Thread(() -> {
-      long start = System.nanoTime();
-      try {
-        gate.ready(Instrumenter.transformer());
-        AgentLog.debug("instrumentation ready after " + (System.nanoTime() - start) / 1_000_000 + " ms");
-      } catch (Throwable e) {
-        gate.failed(e);
-        instrumentation.removeTransformer(gate);
-        AgentLog.once("install", "could not start: " + AgentLog.describe(e) + "; connections stay plain pgjdbc");
-      }
-    }, "deltaview-agent-init");
-    thread.setDaemon(true);
-    gate.buildingOn(thread);
-    thread.start();
   }
 }

@@ -1,120 +1,104 @@
 package io.deltaview.agent;
 
-import static net.bytebuddy.matcher.ElementMatchers.declaresMethod;
-import static net.bytebuddy.matcher.ElementMatchers.isAnnotatedWith;
-import static net.bytebuddy.matcher.ElementMatchers.isAnnotation;
-import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.not;
-import static net.bytebuddy.matcher.ElementMatchers.returns;
-import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
-
-import io.deltaview.Consistency;
-import java.lang.instrument.ClassFileTransformer;
-import java.lang.instrument.IllegalClassFormatException;
+import java.io.InputStream;
 import java.lang.instrument.Instrumentation;
-import java.security.ProtectionDomain;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import net.bytebuddy.ByteBuddy;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
-import net.bytebuddy.asm.Advice;
-import net.bytebuddy.description.annotation.AnnotationDescription;
-import net.bytebuddy.description.annotation.AnnotationList;
-import net.bytebuddy.description.enumeration.EnumerationDescription;
-import net.bytebuddy.description.method.MethodDescription;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.dynamic.DynamicType;
-import net.bytebuddy.dynamic.scaffold.TypeValidation;
-import net.bytebuddy.matcher.ElementMatcher;
-import net.bytebuddy.matcher.ElementMatchers;
-import net.bytebuddy.utility.JavaModule;
 
 /**
- * Installs the two transformations with Byte Buddy: pgjdbc's {@code Driver#connect} (its result goes through
- * {@link ConnectBridge}) and {@code @Incremental} methods ({@link IncrementalAdvice}). At JVM start the transformer
- * sits behind {@link Gate}; on a late attach it is installed with retransformation, so that classes already loaded
- * are reached too (advice is inlined, so no class changes shape). Either way a byte scan first drops every class
- * that is neither pgjdbc's Driver nor mentions {@code io/deltaview/Incremental}, and types are described from their
- * class files (pool first), never by loading or reflecting on them.
+ * Installs the agent's two class file transformers, {@link DriverTransformer} (pgjdbc's {@code Driver#connect})
+ * and {@link IncrementalTransformer} ({@code @Incremental} methods), and holds what they share: the packages never
+ * instrumented and the check that a pgjdbc class loader sees the agent's {@link ConnectBridge}.
+ *
+ * <p>Both transformers are plain ASM and cheap (a name comparison or a byte scan per class; ASM runs only for
+ * the few classes that need it), so they are registered synchronously in {@code premain}: nothing is built in the
+ * background and no class load ever waits. A late attach registers the same transformers, retransformable, and
+ * retransforms the matching classes already loaded.
  */
 final class Instrumenter {
 
-  static final String DRIVER = "org.postgresql.Driver";
-  static final String INCREMENTAL = "io.deltaview.Incremental";
+  static final String DRIVER = DriverTransformer.DRIVER;
 
-  /** Packages never instrumented: the JDK, Byte Buddy, Deltaview's own code and common libraries. */
-  private static final String[] IGNORED = {"java.", "javax.", "jdk.", "sun.", "com.sun.", "net.bytebuddy.",
-      "io.deltaview.agent.", "io.deltaview.shaded.", "io.deltaview.driver.", "io.deltaview.engine.",
-      "io.deltaview.rewriter.", "org.springframework.", "org.hibernate.", "org.apache.", "org.eclipse.",
-      "org.jboss.", "com.zaxxer.", "org.slf4j.", "ch.qos.", "com.fasterxml.", "com.google.", "kotlin.", "scala.",
-      "groovy.", "io.netty.", "io.micrometer.", "reactor.", "org.junit.", "org.glassfish.", "jakarta."};
-
-  /** One advice per consistency, prepared once. */
-  private static final Map<Consistency, Advice> ADVICE = new EnumMap<>(Consistency.class);
-
-  static {
-    for (Consistency c : Consistency.values()) {
-      ADVICE.put(c, Advice.withCustomMapping().bind(IncrementalAdvice.ScopeConsistency.class, c)
-          .to(IncrementalAdvice.class));
-    }
-  }
+  /**
+   * Packages (internal names) never instrumented: the JDK, Byte Buddy, Deltaview's own code and common libraries.
+   * Besides saving the scan, this keeps the agent from transforming the classes it loads while transforming.
+   */
+  private static final String[] IGNORED = {"java/", "javax/", "jdk/", "sun/", "com/sun/", "net/bytebuddy/",
+      "io/deltaview/agent/", "io/deltaview/shaded/", "io/deltaview/driver/", "io/deltaview/engine/",
+      "io/deltaview/rewriter/", "org/springframework/", "org/hibernate/", "org/apache/", "org/eclipse/",
+      "org/jboss/", "com/zaxxer/", "org/slf4j/", "ch/qos/", "com/fasterxml/", "com/google/", "kotlin/", "scala/",
+      "groovy/", "io/netty/", "io/micrometer/", "reactor/", "org/junit/", "org/glassfish/", "jakarta/"};
 
   private Instrumenter() {
   }
 
   /**
-   * At JVM start: the transformer for {@link Gate} to delegate to. Nothing is loaded yet but the JDK, so there
-   * is nothing to retransform.
+   * Registers both transformers. {@code late} (agentmain): also retransforms the pgjdbc Drivers and
+   * {@code @Incremental} classes already loaded; connections opened before stay plain.
    */
-  static ClassFileTransformer transformer() {
-    return builder(false).makeRaw();
-  }
-
-  /** Attached to a running JVM: installs and retransforms the relevant classes already loaded. */
-  static void installLate(Instrumentation instrumentation) {
-    builder(true).with(new Prefilter()).installOn(instrumentation);
-  }
-
-  /** {@code late}: retransform the relevant classes already loaded (only candidates from {@link Candidates}). */
-  private static AgentBuilder builder(boolean late) {
-    long start = System.nanoTime();
-    Advice connect = Advice.to(DriverConnectAdvice.class);
-    AgentLog.debug("advice prepared in " + (System.nanoTime() - start) / 1_000_000 + " ms");
-    ElementMatcher.Junction<MethodDescription> connectMethod = named("connect")
-        .and(takesArguments(String.class, Properties.class)).and(returns(named("java.sql.Connection")));
-    AgentBuilder agent = new AgentBuilder.Default(new ByteBuddy().with(TypeValidation.DISABLED))
-        .disableClassFormatChanges();
+  static void install(Instrumentation instrumentation, boolean late) {
+    // Load what the transformers' filters refer to before registering them: a class resolved by a filter while
+    // it filters the loading of that very class would be defined twice (LinkageError), as seen on a late attach.
+    loaded(CoreClassLoader.class, AgentLog.class, IncrementalTransformer.class, DriverTransformer.class);
+    instrumentation.addTransformer(new DriverTransformer(), true);
+    instrumentation.addTransformer(new IncrementalTransformer(), true);
     if (late) {
-      agent = agent.with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION).with(new Candidates());
+      long start = System.nanoTime();
+      List<Class<?>> loaded = loadedCandidates(instrumentation);
+      for (Class<?> c : loaded) {
+        try {
+          instrumentation.retransformClasses(c);
+        } catch (Throwable e) {
+          AgentLog.once("retransform " + c.getName(), "cannot instrument the already loaded " + c.getName() + ": "
+              + AgentLog.describe(e) + "; it runs unchanged");
+        }
+      }
+      AgentLog.debug("retransformed " + loaded.size() + " loaded classes in "
+          + (System.nanoTime() - start) / 1_000_000 + " ms");
     }
-    return agent
-        .with(AgentBuilder.DescriptionStrategy.Default.POOL_FIRST)
-        .with(new Listener())
-        .ignore(Instrumenter::ignored)
-        .type(named(DRIVER))
-        .transform((builder, type, loader, module, domain) -> {
-          if (!bridgeVisibleFrom(loader)) {
-            return builder;
-          }
-          return builder.visit(connect.on(connectMethod));
-        })
-        .type(not(isAnnotation()).and(isAnnotatedWith(named(INCREMENTAL))
-            .or(declaresMethod(ElementMatchers.<MethodDescription>isAnnotatedWith(named(INCREMENTAL))))))
-        .transform((builder, type, loader, module, domain) -> incremental(builder, type));
   }
 
-  private static boolean ignored(TypeDescription type, ClassLoader loader, JavaModule module, Class<?> redefined,
-      ProtectionDomain domain) {
-    return loader == null || loader instanceof CoreClassLoader || ignoredName(type.getName());
+  /** Nothing: naming the classes (class literals) in the call is what resolves them. */
+  private static void loaded(Class<?>... types) {
   }
 
-  static boolean ignoredName(String name) {
+  /**
+   * On a late attach, the loaded classes to retransform: pgjdbc's Driver in any class loader, and classes whose
+   * class file mentions {@code @Incremental}. Only classes outside the bootstrap loader, the core and the ignored
+   * packages are considered, and their class files are read as resources from their loader and byte-scanned:
+   * no class is loaded, initialised or reflected on, and nothing else is retransformed.
+   */
+  static List<Class<?>> loadedCandidates(Instrumentation instrumentation) {
+    List<Class<?>> candidates = new ArrayList<>();
+    for (Class<?> c : instrumentation.getAllLoadedClasses()) {
+      ClassLoader loader = c.getClassLoader();
+      if (loader == null || loader instanceof CoreClassLoader || c.isArray() || c.isPrimitive() || c.isHidden()) {
+        continue;
+      }
+      String internalName = c.getName().replace('.', '/');
+      if (ignored(internalName) || !instrumentation.isModifiableClass(c)) {
+        continue;
+      }
+      if (DRIVER.equals(internalName) || mentionsIncremental(loader, internalName)) {
+        candidates.add(c);
+      }
+    }
+    return candidates;
+  }
+
+  /** Whether the class file {@code loader} holds for the class mentions {@code @Incremental}; false if unreadable. */
+  private static boolean mentionsIncremental(ClassLoader loader, String internalName) {
+    try (InputStream in = loader.getResourceAsStream(internalName + ".class")) {
+      return in != null && IncrementalTransformer.mentionsIncremental(in.readAllBytes());
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  /** Whether a class (by internal name, {@code a/b/C}) is in a package the agent never instruments. */
+  static boolean ignored(String internalName) {
     for (String prefix : IGNORED) {
-      if (name.startsWith(prefix)) {
+      if (internalName.startsWith(prefix)) {
         return true;
       }
     }
@@ -122,8 +106,8 @@ final class Instrumenter {
   }
 
   /**
-   * Whether pgjdbc's class loader resolves {@link ConnectBridge} to this very class (the inlined advice calls it
-   * by name). If it cannot, or finds another copy, pgjdbc stays uninstrumented and one line says so.
+   * Whether pgjdbc's class loader resolves {@link ConnectBridge} to this very class (the code inserted into pgjdbc
+   * calls it by name). If it cannot, or finds another copy, pgjdbc stays uninstrumented and one line says so.
    */
   static boolean bridgeVisibleFrom(ClassLoader loader) {
     try {
@@ -138,101 +122,5 @@ final class Instrumenter {
           + " class loader, where the agent's classes are; its connections stay plain pgjdbc");
     }
     return false;
-  }
-
-  /** Adds the scope advice to each eligible method, with the consistency of its own or its class's annotation. */
-  static DynamicType.Builder<?> incremental(DynamicType.Builder<?> builder, TypeDescription type) {
-    Consistency typeLevel = consistencyOf(type.getDeclaredAnnotations());
-    Map<Consistency, List<MethodDescription>> byConsistency = new EnumMap<>(Consistency.class);
-    for (MethodDescription.InDefinedShape m : type.getDeclaredMethods()) {
-      if (!m.isMethod() || m.isAbstract() || m.isNative() || m.isSynthetic() || m.isBridge()) {
-        continue;
-      }
-      Consistency c = consistencyOf(m.getDeclaredAnnotations());
-      if (c == null) {
-        c = typeLevel;
-      }
-      if (c != null) {
-        byConsistency.computeIfAbsent(c, k -> new ArrayList<>()).add(m);
-      }
-    }
-    for (Map.Entry<Consistency, List<MethodDescription>> e : byConsistency.entrySet()) {
-      builder = builder.visit(ADVICE.get(e.getKey()).on(ElementMatchers.anyOf(e.getValue())));
-    }
-    return builder;
-  }
-
-  /** The consistency of an {@code @Incremental} among {@code annotations}; null if there is none. */
-  static Consistency consistencyOf(AnnotationList annotations) {
-    for (AnnotationDescription a : annotations) {
-      if (!a.getAnnotationType().getName().equals(INCREMENTAL)) {
-        continue;
-      }
-      try {
-        String name = a.getValue("consistency").resolve(EnumerationDescription.class).getValue();
-        return Consistency.valueOf(name);
-      } catch (RuntimeException e) {
-        // the annotation's default (its type could not be read, or an unknown constant): the connection's own
-        return Consistency.DEFAULT;
-      }
-    }
-    return null;
-  }
-
-  /**
-   * On a late attach, the loaded classes worth describing: not the JDK's or any ignored package's, nor the
-   * bootstrap loader's or the core's. Byte Buddy then reads only these from their class files (no class loading,
-   * no reflection on their members), which keeps the attach cheap and free of side effects.
-   */
-  static final class Candidates implements AgentBuilder.RedefinitionStrategy.DiscoveryStrategy {
-    @Override
-    public Iterable<Iterable<Class<?>>> resolve(Instrumentation instrumentation) {
-      List<Class<?>> candidates = new ArrayList<>();
-      for (Class<?> c : instrumentation.getAllLoadedClasses()) {
-        ClassLoader loader = c.getClassLoader();
-        if (loader != null && !(loader instanceof CoreClassLoader) && !c.isArray() && !c.isPrimitive()
-            && !c.isHidden() && !ignoredName(c.getName()) && instrumentation.isModifiableClass(c)) {
-          candidates.add(c);
-        }
-      }
-      return List.of(candidates);
-    }
-  }
-
-  /** Runs {@link Gate#relevant} before Byte Buddy parses anything. */
-  static final class Prefilter implements AgentBuilder.TransformerDecorator {
-    @Override
-    public ResettableClassFileTransformer decorate(ResettableClassFileTransformer transformer) {
-      return new ResettableClassFileTransformer.WithDelegation(transformer) {
-        @Override
-        public byte[] transform(ClassLoader loader, String name, Class<?> redefined, ProtectionDomain domain,
-            byte[] classFile) throws IllegalClassFormatException {
-          return name == null || !Gate.relevant(name, classFile) ? null
-              : classFileTransformer.transform(loader, name, redefined, domain, classFile);
-        }
-
-        @Override
-        public byte[] transform(Module module, ClassLoader loader, String name, Class<?> redefined,
-            ProtectionDomain domain, byte[] classFile) throws IllegalClassFormatException {
-          return name == null || !Gate.relevant(name, classFile) ? null
-              : classFileTransformer.transform(module, loader, name, redefined, domain, classFile);
-        }
-      };
-    }
-  }
-
-  /** Reports a class that could not be instrumented, once per class; it then runs unchanged. */
-  static final class Listener extends AgentBuilder.Listener.Adapter {
-    @Override
-    public void onError(String typeName, ClassLoader loader, JavaModule module, boolean loaded, Throwable error) {
-      AgentLog.once("instrument " + typeName, "cannot instrument " + typeName + ": " + AgentLog.describe(error)
-          + "; it runs unchanged" + (DRIVER.equals(typeName) ? ", and its connections stay plain pgjdbc" : ""));
-    }
-
-    @Override
-    public void onTransformation(TypeDescription type, ClassLoader loader, JavaModule module, boolean loaded,
-        DynamicType dynamicType) {
-      AgentLog.debug("instrumented " + type.getName() + " (" + loader + ")");
-    }
   }
 }

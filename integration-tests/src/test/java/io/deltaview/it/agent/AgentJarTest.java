@@ -13,9 +13,9 @@ import java.util.jar.JarFile;
 import org.junit.jupiter.api.Test;
 
 /**
- * What {@code deltaview-agent.jar} holds: at the top level only the agent, relocated Byte Buddy and the
- * unrelocated api; the rest hidden under {@code deltaview-core/} as {@code *.classdata}, without pgjdbc (the core
- * links against the application's). Anything else at the top level would be visible to, and could clash with,
+ * What {@code deltaview-agent.jar} holds: at the top level only the agent, the relocated ASM (Byte Buddy's copy of
+ * ASM's core package, nothing else of Byte Buddy) and the unrelocated api; the rest hidden under
+ * {@code deltaview-core/} as {@code *.classdata}, without pgjdbc (the core links against the application's). Anything else at the top level would be visible to, and could clash with,
  * the application's own classes.
  */
 class AgentJarTest {
@@ -26,11 +26,12 @@ class AgentJarTest {
       "io/deltaview/Deltaview.class", "io/deltaview/Deltaview$Scope.class");
 
   @Test
-  void topLevelHoldsOnlyTheAgentRelocatedByteBuddyAndTheApi() throws IOException {
+  void topLevelHoldsOnlyTheAgentRelocatedAsmAndTheApi() throws IOException {
     TreeSet<String> unexpected = new TreeSet<>();
     TreeSet<String> hiddenClassFiles = new TreeSet<>();
     TreeSet<String> hiddenForbidden = new TreeSet<>();
     int byteBuddy = 0;
+    int asm = 0;
     int hidden = 0;
     try (JarFile jar = new JarFile(AgentChild.agentJar().toFile())) {
       for (JarEntry e : jar.stream().toList()) {
@@ -38,8 +39,11 @@ class AgentJarTest {
         if (name.endsWith("/") && TOP_LEVEL.stream().anyMatch(p -> p.startsWith(name))) {
           continue; // parent directories of allowed entries
         }
-        if (name.startsWith("io/deltaview/agent/shaded/bytebuddy/")) {
+        if (name.startsWith("io/deltaview/agent/shaded/bytebuddy/") && !name.endsWith("/")) {
           byteBuddy++;
+          if (name.matches("io/deltaview/agent/shaded/bytebuddy/jar/asm/[^/]+\\.class")) {
+            asm++;
+          }
         }
         if (name.startsWith("deltaview-core/")) {
           hidden++;
@@ -59,7 +63,10 @@ class AgentJarTest {
         }
       }
       assertTrue(unexpected.isEmpty(), "unexpected top-level entries: " + unexpected);
-      assertTrue(byteBuddy > 1000, "relocated Byte Buddy missing (" + byteBuddy + " entries)");
+      assertNotNull(jar.getJarEntry("io/deltaview/agent/shaded/bytebuddy/jar/asm/ClassReader.class"),
+          "the relocated ASM is missing");
+      assertTrue(asm > 20 && byteBuddy == asm, "only ASM's core package of Byte Buddy is shipped (" + asm
+          + " of " + byteBuddy + " entries)");
       assertNotNull(jar.getJarEntry("deltaview-core/io/deltaview/driver/DeltaviewConnections.classdata"));
       assertNotNull(jar.getJarEntry(
           "deltaview-core/io/deltaview/shaded/org/apache/calcite/runtime/CalciteResource.properties"));
