@@ -5,20 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.deltaview.it.fixture.PostgresFixture;
-import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.regex.Pattern;
@@ -53,19 +48,13 @@ class ShadedJarTest {
           + "|^META-INF/services/org\\.slf4j\\.|^org/slf4j/");
 
   static Path shadedJar() {
-    String basedir = System.getProperty("basedir", System.getProperty("user.dir"));
-    Path jar = Path.of(basedir).resolve("../driver/target/deltaview-driver-all.jar").normalize();
-    if (!Files.isRegularFile(jar)) {
-      fail("shaded driver jar not found at " + jar + " — build it with `mvn -B -DskipTests install` (or run"
-          + " `mvn verify` from the root so the driver module is packaged first)");
-    }
-    return jar;
+    return ChildJvms.builtJar("driver/target/deltaview-driver-all.jar");
   }
 
   @Test
   void scenarioRunsWithTheShadedJarAloneOnTheClassPath(@TempDir Path tmp) throws Exception {
     Path jar = shadedJar();
-    Path classes = copyScenarioClasses(tmp.resolve("scenario-classes"));
+    Path classes = ChildJvms.copyClasses(ShadedJarScenario.class, tmp);
 
     PostgresFixture server = PostgresFixture.get();
     String pgUrl = server.createDatabase("shaded");
@@ -86,24 +75,13 @@ class ShadedJarTest {
     cmd.add(url);
     cmd.add(server.user());
     cmd.add(server.password());
-    Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    ByteArrayOutputStream output = new ByteArrayOutputStream();
-    Thread pump = new Thread(() -> copy(child.getInputStream(), output), "shaded-scenario-output");
-    pump.setDaemon(true);
-    pump.start();
-    boolean finished = child.waitFor(CHILD_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-    if (!finished) {
-      child.destroyForcibly();
-      child.waitFor(30, TimeUnit.SECONDS);
-    }
-    pump.join(10_000);
-    String out = output.toString(StandardCharsets.UTF_8);
-    String report = "\n----- child JVM (" + String.join(" ", cmd) + ") -----\n" + out + "----- end of child output -----";
-    System.out.println(report);
-    if (!finished) {
+    ChildJvms.Finished child = ChildJvms.run(cmd, CHILD_TIMEOUT_SECONDS);
+    String out = child.output();
+    String report = child.report();
+    if (!child.inTime()) {
       fail("scenario did not finish within " + CHILD_TIMEOUT_SECONDS + " s" + report);
     }
-    assertEquals(0, child.exitValue(), "scenario failed with the shaded jar alone on the class path" + report);
+    assertEquals(0, child.exitCode(), "scenario failed with the shaded jar alone on the class path" + report);
     assertTrue(out.contains("SCENARIO OK"), "scenario exited 0 without reporting success" + report);
     // An unbound SLF4J in the jar would complain on stderr at every application start.
     assertTrue(!out.contains("SLF4J"), "the shaded jar printed SLF4J warnings" + report);
@@ -155,37 +133,6 @@ class ShadedJarTest {
     }
     try (InputStream in = jar.getInputStream(entry)) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
-  }
-
-  /** Copies ShadedJarScenario's class files (and nothing else) into {@code dir}, keeping the package path. */
-  private static Path copyScenarioClasses(Path dir) throws IOException, URISyntaxException {
-    String pkg = ShadedJarScenario.class.getPackageName().replace('.', '/');
-    Path source = Path.of(ShadedJarScenario.class.getResource(ShadedJarScenario.class.getSimpleName() + ".class")
-        .toURI()).getParent();
-    Path target = Files.createDirectories(dir.resolve(pkg));
-    int copied = 0;
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(source,
-        ShadedJarScenario.class.getSimpleName() + "{,$*}.class")) {
-      for (Path f : files) {
-        Files.copy(f, target.resolve(f.getFileName().toString()));
-        copied++;
-      }
-    }
-    assertTrue(copied > 0, "no ShadedJarScenario class files under " + source);
-    return dir;
-  }
-
-  private static void copy(InputStream in, ByteArrayOutputStream out) {
-    try (in) {
-      byte[] buffer = new byte[8192];
-      for (int n; (n = in.read(buffer)) >= 0; ) {
-        synchronized (out) {
-          out.write(buffer, 0, n);
-        }
-      }
-    } catch (IOException ignored) {
-      // the child is gone
     }
   }
 }

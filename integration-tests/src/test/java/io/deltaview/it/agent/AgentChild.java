@@ -5,20 +5,13 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.deltaview.Deltaview;
-import java.io.ByteArrayOutputStream;
+import io.deltaview.it.ChildJvms;
 import java.io.File;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs {@link AgentApp} (or {@link IsolatedLoaderApp}) in a child JVM with {@code -javaagent:agent/target/deltaview-agent.jar} and a class path of
@@ -53,22 +46,11 @@ final class AgentChild {
 
   /** The agent jar the build produced; a missing jar is a failure that says how to build it. */
   static Path agentJar() {
-    String basedir = System.getProperty("basedir", System.getProperty("user.dir"));
-    Path jar = Path.of(basedir).resolve("../agent/target/deltaview-agent.jar").normalize();
-    if (!Files.isRegularFile(jar)) {
-      fail("agent jar not found at " + jar + " — build it with `mvn -B -DskipTests install` (or run `mvn verify`"
-          + " from the root so the agent module is packaged first)");
-    }
-    return jar;
+    return ChildJvms.builtJar("agent/target/deltaview-agent.jar");
   }
 
   static Path driverAllJar() {
-    String basedir = System.getProperty("basedir", System.getProperty("user.dir"));
-    Path jar = Path.of(basedir).resolve("../driver/target/deltaview-driver-all.jar").normalize();
-    if (!Files.isRegularFile(jar)) {
-      fail("driver jar not found at " + jar + " — build it with `mvn -B -DskipTests install`");
-    }
-    return jar;
+    return ChildJvms.builtJar("driver/target/deltaview-driver-all.jar");
   }
 
   /**
@@ -81,11 +63,11 @@ final class AgentChild {
     for (Path p : extraClassPath) {
       classPath.add(p.toString());
     }
-    classPath.add(location(org.postgresql.Driver.class));
-    classPath.add(location(HikariDataSource.class));
-    classPath.add(location(org.slf4j.LoggerFactory.class));
-    classPath.add(location(Deltaview.class));
-    classPath.add(copyClasses(AgentApp.class, work).toString());
+    classPath.add(ChildJvms.location(org.postgresql.Driver.class));
+    classPath.add(ChildJvms.location(HikariDataSource.class));
+    classPath.add(ChildJvms.location(org.slf4j.LoggerFactory.class));
+    classPath.add(ChildJvms.location(Deltaview.class));
+    classPath.add(ChildJvms.copyClasses(AgentApp.class, work).toString());
     for (String entry : classPath.subList(extraClassPath.size(), classPath.size())) {
       assertTrue(!entry.matches(".*(deltaview-(driver|engine|rewriter)|/(driver|engine|rewriter)/target/).*"),
           "the application's class path must not hold Deltaview's driver, engine or rewriter: " + entry);
@@ -98,9 +80,9 @@ final class AgentChild {
    * loader from {@code -Dpgjdbc.jar}.
    */
   static AgentChild runIsolated(Path work, String url, String user, String password) throws Exception {
-    List<String> classPath = List.of(location(Deltaview.class),
-        copyClasses(IsolatedLoaderApp.class, work).toString());
-    return launch(null, List.of("-Dpgjdbc.jar=" + location(org.postgresql.Driver.class)), classPath,
+    List<String> classPath = List.of(ChildJvms.location(Deltaview.class),
+        ChildJvms.copyClasses(IsolatedLoaderApp.class, work).toString());
+    return launch(null, List.of("-Dpgjdbc.jar=" + ChildJvms.location(org.postgresql.Driver.class)), classPath,
         IsolatedLoaderApp.class, url, user, password);
   }
 
@@ -120,24 +102,9 @@ final class AgentChild {
     cmd.add(String.join(File.pathSeparator, classPath));
     cmd.add(main.getName());
     cmd.addAll(List.of(appArgs));
-    Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    ByteArrayOutputStream output = new ByteArrayOutputStream();
-    Thread pump = new Thread(() -> copy(child.getInputStream(), output), "agent-app-output");
-    pump.setDaemon(true);
-    pump.start();
-    boolean finished = child.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-    if (!finished) {
-      child.destroyForcibly();
-      child.waitFor(30, TimeUnit.SECONDS);
-    }
-    pump.join(10_000);
-    String out;
-    synchronized (output) {
-      out = output.toString(StandardCharsets.UTF_8);
-    }
-    AgentChild result = new AgentChild(cmd, finished ? child.exitValue() : -1, out);
-    System.out.println(result.report());
-    if (!finished) {
+    ChildJvms.Finished child = ChildJvms.run(cmd, TIMEOUT_SECONDS);
+    AgentChild result = new AgentChild(cmd, child.inTime() ? child.exitCode() : -1, child.output());
+    if (!child.inTime()) {
       fail("the application did not finish within " + TIMEOUT_SECONDS + " s" + result.report());
     }
     return result;
@@ -160,39 +127,5 @@ final class AgentChild {
   String report() {
     return "\n----- child JVM (" + String.join(" ", command) + ") exit " + exitCode + " -----\n" + output
         + "----- end of child output -----";
-  }
-
-  private static String location(Class<?> type) throws URISyntaxException {
-    return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-  }
-
-  /** Copies {@code main}'s class files (and its nested classes') into a fresh directory, keeping the package path. */
-  private static Path copyClasses(Class<?> main, Path work) throws IOException, URISyntaxException {
-    Path dir = work.resolve("app-classes-" + System.nanoTime());
-    String pkg = main.getPackageName().replace('.', '/');
-    Path source = Path.of(main.getResource(main.getSimpleName() + ".class").toURI()).getParent();
-    Path target = Files.createDirectories(dir.resolve(pkg));
-    int copied = 0;
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(source, main.getSimpleName() + "{,$*}.class")) {
-      for (Path f : files) {
-        Files.copy(f, target.resolve(f.getFileName().toString()));
-        copied++;
-      }
-    }
-    assertTrue(copied > 0, "no " + main.getSimpleName() + " class files under " + source);
-    return dir;
-  }
-
-  private static void copy(InputStream in, ByteArrayOutputStream out) {
-    try (in) {
-      byte[] buffer = new byte[8192];
-      for (int n; (n = in.read(buffer)) >= 0; ) {
-        synchronized (out) {
-          out.write(buffer, 0, n);
-        }
-      }
-    } catch (IOException ignored) {
-      // the child is gone
-    }
   }
 }
