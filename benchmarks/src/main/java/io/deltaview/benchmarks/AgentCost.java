@@ -83,9 +83,9 @@ final class AgentCost {
       double plain = Double.parseDouble(field(out, "QUERY", 1)) / 1e3;
       double wrapped = Double.parseDouble(field(out, "QUERY", 2)) / 1e3;
       System.out.printf(Locale.ROOT, "    per query, deltaview.mode=%-6s pgjdbc underneath %7.1f µs   through the"
-          + " agent %7.1f µs   ratio %.3f (goal <= 1.03)   [means %.1f / %.1f µs]%n", mode, plain, wrapped,
-          wrapped / plain, Double.parseDouble(field(out, "QUERY", 3)) / 1e3,
-          Double.parseDouble(field(out, "QUERY", 4)) / 1e3);
+          + " agent %7.1f µs   ratio %.3f (per round %.3f; goal <= 1.03)   [means %.1f / %.1f µs]%n", mode, plain,
+          wrapped, wrapped / plain, Double.parseDouble(field(out, "QUERY", 5)),
+          Double.parseDouble(field(out, "QUERY", 3)) / 1e3, Double.parseDouble(field(out, "QUERY", 4)) / 1e3);
     }
     System.out.println("      " + sql);
     System.out.println();

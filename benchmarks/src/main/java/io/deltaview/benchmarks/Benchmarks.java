@@ -183,8 +183,8 @@ public final class Benchmarks {
     System.out.println("(b) Queries no view answers (prepared, pass-through), through the Deltaview driver vs the pgjdbc");
     System.out.println("    connection underneath it (unwrap(PGConnection.class): same backend, so only the driver's own");
     System.out.println("    work differs), in deltaview.mode=all and in opt-in with the query unmarked; a separate plain");
-    System.out.printf(Locale.ROOT, "    pgjdbc connection for reference; interleaved in rounds, %,d timed executions each"
-        + " after warm-up%n", lookups);
+    System.out.printf(Locale.ROOT, "    pgjdbc connection for reference; interleaved in 40 rounds, %,d timed executions"
+        + " each after warm-up; ratio of the medians, and median of the per-round ratios%n", lookups);
     Properties optInProps = server.credentials();
     optInProps.setProperty("deltaview.mode", "opt-in");
     try (Connection optIn = DriverManager.getConnection(dvUrl, optInProps)) {
@@ -200,10 +200,11 @@ public final class Benchmarks {
         }
         long[][] t = Interleaved.measure(new Connection[] {plain, dvRaw, dv, optInRaw, optIn}, q[1],
             Integer.parseInt(q[2]), lookups);
-        System.out.printf(Locale.ROOT, "    %s  mode=all: pgjdbc %6.1f µs, driver %6.1f µs, ratio %.3f;"
-            + "  opt-in unmarked: pgjdbc %6.1f µs, driver %6.1f µs, ratio %.3f  (goal <= 1.03; plain connection"
-            + " %6.1f µs)%n", q[0], median(t[1]) / 1e3, median(t[2]) / 1e3, median(t[2]) / median(t[1]),
-            median(t[3]) / 1e3, median(t[4]) / 1e3, median(t[4]) / median(t[3]), median(t[0]) / 1e3);
+        System.out.printf(Locale.ROOT, "    %s  mode=all: pgjdbc %6.1f µs, driver %6.1f µs, ratio %.3f (per round"
+            + " %.3f);  opt-in unmarked: pgjdbc %6.1f µs, driver %6.1f µs, ratio %.3f (per round %.3f)  (goal <= 1.03;"
+            + " plain connection %6.1f µs)%n", q[0], median(t[1]) / 1e3, median(t[2]) / 1e3,
+            median(t[2]) / median(t[1]), Interleaved.roundRatio(t, 2, 1), median(t[3]) / 1e3, median(t[4]) / 1e3,
+            median(t[4]) / median(t[3]), Interleaved.roundRatio(t, 4, 3), median(t[0]) / 1e3);
         System.out.println("      " + q[1]);
       }
     }

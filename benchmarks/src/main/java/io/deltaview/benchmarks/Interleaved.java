@@ -14,6 +14,9 @@ import java.util.Random;
  */
 public final class Interleaved {
 
+  /** Rounds per measurement; in each, every connection runs its share of the ids back to back. */
+  static final int ROUNDS = 40;
+
   /** Consumes query results so that the JIT cannot drop the reads being timed. */
   private static volatile long blackhole;
 
@@ -25,7 +28,7 @@ public final class Interleaved {
    * each connection, the same id sequence on all: result[i] belongs to {@code connections[i]}.
    */
   public static long[][] measure(Connection[] connections, String sql, int maxId, int n) throws SQLException {
-    int rounds = 40;
+    int rounds = ROUNDS;
     int perRound = Math.max(1, n / rounds);
     int total = perRound * rounds;
     int[] ids = new Random(7).ints(total, 1, maxId + 1).toArray();
@@ -71,6 +74,22 @@ public final class Interleaved {
       }
     }
     return h;
+  }
+
+  /**
+   * The median over rounds of (median of {@code side} in the round / median of {@code base} in the round), for
+   * times from {@link #measure}: each ratio compares executions made within the same few tens of milliseconds,
+   * so load that drifts between rounds (other processes, the JVM's own GC) cancels out instead of adding noise.
+   */
+  public static double roundRatio(long[][] times, int side, int base) {
+    int perRound = times[base].length / ROUNDS;
+    long[] ratios = new long[ROUNDS];
+    for (int r = 0; r < ROUNDS; r++) {
+      long[] a = Arrays.copyOfRange(times[side], r * perRound, (r + 1) * perRound);
+      long[] b = Arrays.copyOfRange(times[base], r * perRound, (r + 1) * perRound);
+      ratios[r] = Math.round(median(a) / median(b) * 1e6);
+    }
+    return median(ratios) / 1e6;
   }
 
   public static double median(long[] values) {

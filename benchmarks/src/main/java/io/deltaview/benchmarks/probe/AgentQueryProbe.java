@@ -10,7 +10,8 @@ import org.postgresql.PGConnection;
  * Runs under the agent: opens a connection the plain pgjdbc way (so the agent wraps it), takes the pgjdbc
  * connection underneath with {@code unwrap(PGConnection.class)} as the baseline, and times the same prepared
  * query on both, interleaved. Args: url user password sql maxId executions. Prints
- * {@code QUERY <plain median ns> <agent median ns> <plain mean> <agent mean> <wrapper class>}.
+ * {@code QUERY <plain median ns> <agent median ns> <plain mean> <agent mean> <median per-round ratio>
+ * <wrapper class>}.
  */
 public final class AgentQueryProbe {
 
@@ -29,7 +30,8 @@ public final class AgentQueryProbe {
       long[][] t = Interleaved.measure(new Connection[] {raw, wrapped}, args[3], Integer.parseInt(args[4]),
           Integer.parseInt(args[5]));
       System.out.println("QUERY " + Interleaved.median(t[0]) + " " + Interleaved.median(t[1]) + " "
-          + Interleaved.mean(t[0]) + " " + Interleaved.mean(t[1]) + " " + wrapped.getClass().getName());
+          + Interleaved.mean(t[0]) + " " + Interleaved.mean(t[1]) + " " + Interleaved.roundRatio(t, 1, 0) + " "
+          + wrapped.getClass().getName());
     }
     System.exit(0);
   }
