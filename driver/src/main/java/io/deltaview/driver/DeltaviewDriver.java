@@ -171,7 +171,8 @@ public final class DeltaviewDriver implements Driver {
     out.add(option(split, DeltaviewOptions.ENGINE, lower(d.engine()),
         DeltaviewOptions.allowed(DeltaviewOptions.Engine.class),
         "embedded: maintain views in this JVM; none: views are maintained elsewhere"));
-    out.add(option(split, DeltaviewOptions.AUTO_CREATE, Boolean.toString(d.autoCreate()), new String[] {"true", "false"},
+    out.add(option(split, DeltaviewOptions.AUTO_CREATE, Boolean.toString(d.autoCreate()),
+        new String[] {"true", "false"},
         "Whether a marked query that no view answers gets a view created for it in the background"));
     out.add(option(split, DeltaviewOptions.AUTO_CREATE_MAX, Long.toString(d.autoCreateMax()), null,
         "At most this many automatically created views per database"));
