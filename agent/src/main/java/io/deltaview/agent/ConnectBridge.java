@@ -9,8 +9,9 @@ import java.util.jar.JarFile;
 /**
  * The agent's entry from instrumented pgjdbc: {@code org.postgresql.Driver#connect} hands each connection it
  * opened to {@link #connected} and returns what comes back (see {@link DriverTransformer}). Lives at the agent
- * jar's top level (system class loader), which every application class loader that loads pgjdbc reaches; the heavy core is loaded separately for
- * each pgjdbc class loader (see {@link Core}). Never throws: anything wrong ends in the raw connection.
+ * jar's top level (system class loader), which every application class loader that loads pgjdbc reaches; the
+ * heavy core is loaded separately for each pgjdbc class loader (see {@link Core}). Never throws: anything wrong
+ * ends in the raw connection.
  */
 public final class ConnectBridge {
 
