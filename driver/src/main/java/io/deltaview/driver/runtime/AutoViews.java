@@ -47,6 +47,8 @@ final class AutoViews {
   /** SQL texts remembered at most; later new texts are not considered (a bound on memory, not expected). */
   private static final int MAX_REMEMBERED = 10_000;
   private static final int MAX_LOGGED_SQL = 500;
+  /** How long the worker waits for a runtime that is still starting. */
+  private static final long START_WAIT_MS = 120_000;
 
   /**
    * What auto-creation is doing, or has decided, for one SQL text; {@code explain} is EXPLAIN's reason (null
@@ -73,7 +75,7 @@ final class AutoViews {
    */
   void wanted(String sql, RewriteDecision decision, DeltaviewOptions options) {
     try {
-      if (states.containsKey(sql) || runtime.engine() == null) {
+      if (states.containsKey(sql) || (runtime.started() && runtime.engine() == null)) {
         return;
       }
       if (states.size() >= MAX_REMEMBERED) {
@@ -125,6 +127,12 @@ final class AutoViews {
   }
 
   private void consider(String sql, DeltaviewOptions options) {
+    try {
+      runtime.awaitStarted(START_WAIT_MS); // a query marked while the runtime was still starting
+    } catch (SQLException e) {
+      states.remove(sql); // the runtime did not start (and said why): a later execution asks again
+      return;
+    }
     State outcome;
     try {
       outcome = create(sql, options);

@@ -22,11 +22,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * What every Deltaview connection to one database shares in this JVM: the engine (when this JVM maintains
@@ -44,6 +48,10 @@ final class DatabaseRuntime {
   private static final System.Logger LOG = System.getLogger(DatabaseRuntime.class.getName());
   private static final Map<String, DatabaseRuntime> RUNTIMES = new ConcurrentHashMap<>();
   static final long WATCH_INTERVAL_MS = 1000;
+  /** How long after a failed start the next connection tries again. */
+  static final long RETRY_AFTER_MS = 60_000;
+  private static final String STARTING = "Deltaview is starting for this database (queries pass through until"
+      + " it has)";
   private static final ScheduledExecutorService WATCHER = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "deltaview-catalog-watch");
     t.setDaemon(true);
@@ -53,6 +61,10 @@ final class DatabaseRuntime {
   private final EngineConfig config;
   private final boolean embedded;
   private final AutoViews autoViews = new AutoViews(this);
+  /** When the start failed ({@link System#nanoTime}), 0 while it has not. */
+  private volatile long failedAtNanos;
+  /** Completed once the engine (if any) and the first rewriter are in place, or with why they are not. */
+  private final CompletableFuture<Void> started = new CompletableFuture<>();
   private volatile Engine engine;
   private volatile QueryRewriter rewriter;
   private volatile boolean schemaStale;
@@ -68,39 +80,98 @@ final class DatabaseRuntime {
     this.engine = engine;
   }
 
-  /** The runtime of {@code config}'s database; starts the engine there if {@code embedded}. */
-  static DatabaseRuntime forDatabase(EngineConfig config, boolean embedded) throws SQLException {
+  /**
+   * The runtime of {@code config}'s database. A new one starts in the background (the engine there if
+   * {@code embedded}, then the rewriter): opening a connection never waits for Deltaview's cold start (the
+   * engine's lock and catalog, Calcite compiling the views), which costs a second or two in a fresh JVM.
+   * Until the runtime has started, queries pass through; commands, EXPLAIN and SHOW wait for it
+   * ({@link #awaitStarted}). A runtime that failed to start is started again by the first connection opened
+   * {@link #RETRY_AFTER_MS} or more after the failure (so a permanent failure costs one attempt and one log line
+   * per interval, not one per connection).
+   */
+  static DatabaseRuntime forDatabase(EngineConfig config, boolean embedded) {
     String key = key(config, embedded);
     DatabaseRuntime runtime = RUNTIMES.get(key);
-    if (runtime != null) {
+    if (runtime != null && !runtime.retryDue()) {
       return runtime;
     }
     synchronized (RUNTIMES) {
       runtime = RUNTIMES.get(key);
-      if (runtime == null) {
-        Engine engine = null;
-        if (embedded) {
-          try {
-            engine = EngineRegistry.engineFor(config);
-          } catch (SQLException e) {
-            if (!SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE.equals(e.getSQLState())) {
-              throw e;
-            }
-            LOG.log(System.Logger.Level.WARNING, e.getMessage() + "; this JVM will only rewrite queries, and"
-                + " take over maintenance if that process stops");
-          }
-        }
-        runtime = new DatabaseRuntime(config, embedded, engine);
-        if (engine != null) {
-          engine.addViewListener(runtime::refreshQuietly);
-        }
-        runtime.refresh();
-        if (engine == null) {
-          runtime.startWatching();
-        }
-        RUNTIMES.put(key, runtime);
+      if (runtime == null || runtime.retryDue()) {
+        DatabaseRuntime created = new DatabaseRuntime(config, embedded, null);
+        RUNTIMES.put(key, created);
+        Thread starter = new Thread(created::start, "deltaview-start-" + config.database());
+        starter.setDaemon(true);
+        starter.start();
+        runtime = created;
       }
       return runtime;
+    }
+  }
+
+  /** Starts the engine (if embedded and nobody else maintains) and builds the first rewriter. */
+  private void start() {
+    try {
+      if (embedded) {
+        try {
+          Engine e = EngineRegistry.engineFor(config);
+          engine = e;
+          e.addViewListener(this::refreshQuietly);
+        } catch (SQLException e) {
+          if (!SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE.equals(e.getSQLState())) {
+            throw e;
+          }
+          LOG.log(System.Logger.Level.WARNING, e.getMessage() + "; this JVM will only rewrite queries, and"
+              + " take over maintenance if that process stops");
+        }
+      }
+      refresh();
+      if (engine == null) {
+        startWatching();
+      }
+      started.complete(null);
+    } catch (SQLException | RuntimeException | Error e) {
+      failedAtNanos = System.nanoTime();
+      LOG.log(System.Logger.Level.WARNING, "Deltaview could not start for database " + config.database() + ": "
+          + e.getMessage() + "; its queries pass through to PostgreSQL (a connection opened after "
+          + RETRY_AFTER_MS / 1000 + " s tries again)");
+      started.completeExceptionally(e);
+    }
+  }
+
+  /** Whether this runtime failed to start long enough ago that a new connection should try again. */
+  private boolean retryDue() {
+    long failed = failedAtNanos;
+    return failed != 0 && System.nanoTime() - failed >= TimeUnit.MILLISECONDS.toNanos(RETRY_AFTER_MS);
+  }
+
+  /** Whether the runtime has started: it serves queries from views (when the rewriter says so). */
+  boolean started() {
+    return started.isDone() && !started.isCompletedExceptionally();
+  }
+
+  /**
+   * Waits until the runtime has started, for a command that needs it.
+   *
+   * @throws SQLException the start's failure, or {@code 57014} after {@code timeoutMs}
+   */
+  void awaitStarted(long timeoutMs) throws SQLException {
+    try {
+      started.get(timeoutMs, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof SQLException sql) {
+        throw new SQLException("Deltaview could not start for database " + config.database() + ": "
+            + sql.getMessage(), sql.getSQLState(), sql);
+      }
+      throw new SQLException("Deltaview could not start for database " + config.database() + ": " + cause,
+          SqlStates.INTERNAL_ERROR, cause);
+    } catch (TimeoutException e) {
+      throw new SQLException("Deltaview did not start for database " + config.database() + " within "
+          + timeoutMs + " ms", SqlStates.QUERY_CANCELED, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SQLException("interrupted while waiting for Deltaview to start", SqlStates.QUERY_CANCELED, e);
     }
   }
 
@@ -138,16 +209,21 @@ final class DatabaseRuntime {
     return config;
   }
 
-  /** The catalog snapshot (tables and search_path) the current rewriter resolves names with. */
+  /** The catalog snapshot (tables and search_path) the current rewriter resolves names with; once started. */
   CatalogSchema schema() {
     return rewriter.schema();
   }
 
   RewriteDecision rewrite(String sql) {
+    QueryRewriter r = rewriter;
+    if (r == null) {
+      return RewriteDecision.passThrough(sql, STARTING, Set.of(), 0);
+    }
     if (schemaStale) {
       refreshQuietly();
+      r = rewriter;
     }
-    return rewriter.rewrite(sql);
+    return r.rewrite(sql);
   }
 
   /** The schema may have changed (DDL went through a Deltaview connection): reload before the next rewrite. */

@@ -39,6 +39,9 @@ final class DeltaviewRouter implements QueryRouter {
   private static final List<String> EXPLAIN_COLUMNS = List.of("rewritten", "view", "sql", "reason");
   private static final List<String> EXPLAIN_TYPES = List.of("boolean", "text", "text", "text");
 
+  /** How long a command waits for a new runtime to start (engine, catalog, rewriter) before it fails. */
+  private static final long START_WAIT_MS = 120_000;
+
   private final DatabaseRuntime runtime;
   private final DeltaviewOptions options;
 
@@ -157,6 +160,8 @@ final class DeltaviewRouter implements QueryRouter {
 
   private Route.CommandResult execute(IncrementalCommand command, Connection raw, SessionState session)
       throws SQLException {
+    // Commands answer about (or change) the views this runtime serves: they wait for it to have started.
+    runtime.awaitStarted(START_WAIT_MS);
     if (command instanceof IncrementalCommand.CreateView c) {
       Engine engine = requireEngine("CREATE INCREMENTAL VIEW");
       engine.createView(c.name().schema(), c.name().name(), c.query(), c.ifNotExists(), searchPath(raw), "sql");

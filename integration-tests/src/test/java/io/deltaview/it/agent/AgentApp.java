@@ -50,6 +50,7 @@ public final class AgentApp {
         case "paths" -> paths();
         case "opt-in" -> optIn();
         case "plain" -> plain();
+        case "cannot-start" -> cannotStart();
         case "double-wrap" -> doubleWrap();
         case "late-attach" -> lateAttach();
         default -> throw new IllegalArgumentException("unknown scenario " + args[0]);
@@ -171,6 +172,23 @@ public final class AgentApp {
         result("rows" + i, rows(c, "SELECT 40 + 2"));
         result("count" + i, rows(c, "SELECT count(*) FROM pg_class WHERE relname = 'pg_class'"));
       }
+    }
+  }
+
+  /**
+   * Deltaview cannot start for this application's role: its queries still work, and a Deltaview command (which
+   * waits for the start) reports why.
+   */
+  static void cannotStart() throws Exception {
+    plain();
+    try (Connection c = DriverManager.getConnection(url, credentials)) {
+      rows(c, "SHOW INCREMENTAL VIEWS");
+      result("show", "no error");
+    } catch (SQLException e) {
+      result("show", e.getSQLState() + " " + e.getMessage().replace('\n', ' '));
+    }
+    try (Connection c = DriverManager.getConnection(url, credentials)) {
+      result("rowsAfter", rows(c, "SELECT 40 + 2"));
     }
   }
 

@@ -161,11 +161,13 @@ class AgentTest {
 
   /**
    * A realistic set-up failure: an administrator created the views (so Deltaview's catalog schema exists), and the
-   * application logs in as a role that may read its tables but not Deltaview's catalog. Deltaview cannot start for
-   * that role; the application must keep working on plain pgjdbc, with one line saying why.
+   * application logs in as a role that may read its tables but not Deltaview's catalog. Deltaview's runtime cannot
+   * start for that role (it starts in the background, so connecting does not wait for it): the application keeps
+   * working, every query passing through to PostgreSQL, with one line saying why (the three connections in a row
+   * make one start attempt, not three).
    */
   @Test
-  void aRoleThatCannotReadDeltaviewsCatalogKeepsWorkingOnPlainPgjdbcAndOneLineSaysWhy() throws Exception {
+  void aRoleThatCannotReadDeltaviewsCatalogKeepsWorkingOnPostgresAndOneLineSaysWhy() throws Exception {
     String url = server.createDatabase("agent_noprivilege");
     String role = "agent_limited_" + ProcessHandle.current().pid();
     try (Connection admin = DriverManager.getConnection("jdbc:deltaview:" + url.substring("jdbc:".length()),
@@ -177,11 +179,20 @@ class AgentTest {
     }
     // the fixture's URL names its user; this application logs in as the limited role instead
     String limitedUrl = url.replaceFirst("\\?.*", "");
-    AgentChild app = AgentChild.run(work, null, List.of(), List.of(), "plain", limitedUrl, role, "limited").assertOk();
-    assertPlain(app);
-    assertEquals(1, app.agentLines.size(), "expected exactly one agent line" + app.report());
-    assertTrue(app.agentLines.get(0).contains("could not start") && app.agentLines.get(0).contains("permission"),
-        app.report());
+    AgentChild app = AgentChild.run(work, null, List.of(), List.of(), "cannot-start", limitedUrl, role, "limited")
+        .assertOk();
+    for (int i = 0; i < 3; i++) {
+      assertEquals("[[42]]", app.result("rows" + i), app.report());
+      assertEquals("[[1]]", app.result("count" + i), app.report());
+    }
+    assertTrue(app.result("show").startsWith("42501 ") && app.result("show").contains("could not start"),
+        "a Deltaview command says why" + app.report());
+    assertEquals("[[42]]", app.result("rowsAfter"), app.report());
+    List<String> why = app.output.lines().filter(l -> l.contains("could not start for database")
+        && !l.startsWith("RESULT")).toList();
+    assertEquals(1, why.size(), "expected exactly one log line saying why" + app.report());
+    assertTrue(why.get(0).contains("permission denied"), app.report());
+    assertEquals(List.of(), app.agentLines, "the agent itself had nothing to complain about" + app.report());
   }
 
   private static void assertPlain(AgentChild app) {
