@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * What the Deltaview agent costs an application, measured with child JVMs whose class path holds only pgjdbc
  * and the probe classes: (1) start-up, whole JVM runs of {@link StartupProbe} with and without
- * {@code -javaagent}, alternating; (2) the first connection, which under the agent loads Deltaview's core and
- * starts the engine; (3) per query, on a query no view answers, the agent's wrapped connection against the
+ * {@code -javaagent}, alternating; (2) the first connection, which under the agent loads Deltaview's core (its
+ * runtime then starts in the background); (3) per query, on a query no view answers, the agent's wrapped connection against the
  * pgjdbc connection underneath it, interleaved in the same JVM, in {@code deltaview.mode=all} and with the query
  * unmarked in {@code opt-in}.
  */
@@ -74,8 +74,8 @@ final class AgentCost {
       String a = field(run(classPath, agent, FirstConnectionProbe.class, pgUrl, user, password), "FIRST", 1);
       first.add(String.format(Locale.ROOT, "%.0f/%.0f", Double.parseDouble(p), Double.parseDouble(a)));
     }
-    System.out.println("    first connection + SELECT 1, plain/agent ms (agent: loads the core, starts the"
-        + " engine): " + String.join("  ", first));
+    System.out.println("    first connection + SELECT 1, plain/agent ms (agent: loads the core; the runtime starts"
+        + " in the background): " + String.join("  ", first));
 
     for (String mode : new String[] {"all", "opt-in"}) {
       String out = run(classPath, agent, "deltaview.mode=" + mode, AgentQueryProbe.class, pgUrl, user, password,
