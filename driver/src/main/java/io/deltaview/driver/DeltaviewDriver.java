@@ -159,16 +159,16 @@ public final class DeltaviewDriver implements Driver {
     Split split = split(url, info);
     List<DriverPropertyInfo> out = new ArrayList<>();
     DeltaviewOptions d = DeltaviewOptions.DEFAULTS;
-    out.add(option(split, DeltaviewOptions.MODE, lower(d.mode()),
+    out.add(option(split, DeltaviewOptions.MODE, DeltaviewOptions.spelling(d.mode()),
         DeltaviewOptions.allowed(DeltaviewOptions.Mode.class),
         "all: route every query through Deltaview; opt-in: only queries marked with /*+ incremental */ or"
             + " @Incremental; off: behave exactly like pgjdbc"));
-    out.add(option(split, DeltaviewOptions.CONSISTENCY, lower(d.consistency()),
+    out.add(option(split, DeltaviewOptions.CONSISTENCY, DeltaviewOptions.spelling(d.consistency()),
         DeltaviewOptions.allowed(DeltaviewOptions.Consistency.class),
         "eventual: rewritten queries may read slightly stale views; strong: they wait for the view"));
     out.add(option(split, DeltaviewOptions.STRONG_TIMEOUT_MS, Long.toString(d.strongTimeoutMs()), null,
         "With strong consistency, how long a query waits for its view before passing through"));
-    out.add(option(split, DeltaviewOptions.ENGINE, lower(d.engine()),
+    out.add(option(split, DeltaviewOptions.ENGINE, DeltaviewOptions.spelling(d.engine()),
         DeltaviewOptions.allowed(DeltaviewOptions.Engine.class),
         "embedded: maintain views in this JVM; none: views are maintained elsewhere"));
     out.add(option(split, DeltaviewOptions.AUTO_CREATE, Boolean.toString(d.autoCreate()),
@@ -188,10 +188,6 @@ public final class DeltaviewDriver implements Driver {
     p.choices = choices;
     p.description = description;
     return p;
-  }
-
-  private static String lower(Enum<?> e) {
-    return DeltaviewOptions.spelling(e);
   }
 
   @Override

@@ -11,7 +11,6 @@ import io.deltaview.rewriter.lift.ParameterLifter;
 import io.deltaview.rewriter.schema.CatalogSchema;
 import io.deltaview.rewriter.sql.SqlFrontEnd;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
@@ -159,15 +158,19 @@ final class AutoViews {
     } catch (SQLException e) {
       return notEligible(sql, e.getMessage());
     }
+    try (Connection c = runtime.connect()) {
+      return create(c, engine, sql, lifted, searchPath(schema), options);
+    }
+  }
+
+  /** {@link #create(String, DeltaviewOptions)} once lifted, on one connection for its catalog reads and DDL. */
+  private State create(Connection c, Engine engine, String sql, LiftedView lifted, String searchPath,
+      DeltaviewOptions options) throws SQLException {
     String name = lifted.viewName();
     String qualified = SCHEMA + "." + name;
-    String searchPath = searchPath(schema);
-    List<ViewRecord> views;
-    try (Connection c = connect()) {
-      views = Catalog.exists(c) ? Catalog.loadViews(c) : List.of();
-    }
+    List<ViewRecord> views = Catalog.exists(c) ? Catalog.loadViews(c) : List.of();
     boolean exists = views.stream().anyMatch(v -> v.schema().equals(SCHEMA) && v.name().equals(name));
-    String drift = shapeDifference(sql, lifted.sql());
+    String drift = shapeDifference(c, sql, lifted.sql());
     if (drift != null) {
       return notEligible(sql, "its view would " + drift);
     }
@@ -189,7 +192,7 @@ final class AutoViews {
         return notEligible(sql, e.getMessage());
       }
       try {
-        index(name, lifted.keyColumns());
+        index(c, name, lifted.keyColumns());
       } catch (SQLException e) {
         drop(engine, name, searchPath);
         return notEligible(sql, "indexing its key columns failed: " + e.getMessage());
@@ -218,9 +221,8 @@ final class AutoViews {
    * view's SQL spells differently from the query (a cast to {@code varchar} for {@code text}, say) that the
    * rewriter's Calcite types cannot tell apart.
    */
-  private String shapeDifference(String sql, String viewSql) throws SQLException {
-    try (Connection c = connect(); PreparedStatement query = c.prepareStatement(sql);
-         PreparedStatement view = c.prepareStatement(viewSql)) {
+  private static String shapeDifference(Connection c, String sql, String viewSql) throws SQLException {
+    try (PreparedStatement query = c.prepareStatement(sql); PreparedStatement view = c.prepareStatement(viewSql)) {
       List<String> want = shape(query.getMetaData());
       List<String> got = shape(view.getMetaData());
       got = got.subList(0, Math.min(want.size(), got.size()));
@@ -243,11 +245,11 @@ final class AutoViews {
   }
 
   /** An index on the lifted key columns, so that one parameter value reads only its rows. */
-  private void index(String name, List<String> keyColumns) throws SQLException {
+  private static void index(Connection c, String name, List<String> keyColumns) throws SQLException {
     if (keyColumns.isEmpty()) {
       return;
     }
-    try (Connection c = connect(); Statement s = c.createStatement()) {
+    try (Statement s = c.createStatement()) {
       s.execute("CREATE INDEX IF NOT EXISTS " + SqlIdentifiers.quote(name + "_keys") + " ON "
           + SqlIdentifiers.quote(SCHEMA, name) + " ("
           + keyColumns.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", ")) + ")");
@@ -267,10 +269,6 @@ final class AutoViews {
   private static String searchPath(CatalogSchema schema) {
     List<String> path = schema.searchPath();
     return path.isEmpty() ? "''" : path.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", "));
-  }
-
-  private Connection connect() throws SQLException {
-    return DriverManager.getConnection(runtime.config().pgUrl(), runtime.config().properties());
   }
 
   /** The query on one line, cut to a readable length, for log lines. */

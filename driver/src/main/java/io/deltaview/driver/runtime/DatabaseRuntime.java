@@ -209,6 +209,11 @@ final class DatabaseRuntime {
     return config;
   }
 
+  /** A new connection to this runtime's database, for Deltaview's own reads and DDL; the caller closes it. */
+  Connection connect() throws SQLException {
+    return DriverManager.getConnection(config.pgUrl(), config.properties());
+  }
+
   /** The catalog snapshot (tables and search_path) the current rewriter resolves names with; once started. */
   CatalogSchema schema() {
     return rewriter.schema();
@@ -243,7 +248,7 @@ final class DatabaseRuntime {
   synchronized void refresh() throws SQLException {
     schemaStale = false;
     Engine e = engine;
-    try (Connection c = DriverManager.getConnection(config.pgUrl(), config.properties())) {
+    try (Connection c = connect()) {
       CatalogSchema schema = CatalogSchema.load(c);
       List<ViewRecord> ready = new ArrayList<>();
       if (e != null) {

@@ -93,13 +93,8 @@ final class DeltaviewRouter implements QueryRouter {
   /** Whether a rewrite may be used now: the transaction has not written its tables, and it is fresh enough. */
   private boolean servable(RewriteDecision decision, SessionState session, DeltaviewOptions.Consistency consistency)
       throws SQLException {
-    if (session.hasWrites()) {
-      for (String table : decision.baseTables()) {
-        int dot = table.indexOf('.');
-        if (session.mayHaveWritten(table.substring(0, dot), table.substring(dot + 1))) {
-          return false;
-        }
-      }
+    if (wroteATableOf(decision, session)) {
+      return false;
     }
     Engine engine = runtime.engine();
     if (consistency == DeltaviewOptions.Consistency.STRONG
@@ -226,26 +221,39 @@ final class DeltaviewRouter implements QueryRouter {
   }
 
   private ResultSet explain(Connection raw, String query, SessionState session) throws SQLException {
-    RewriteDecision decision = runtime.rewrite(query);
-    Object[] row;
-    if (options.mode() == DeltaviewOptions.Mode.OPT_IN && QueryMarks.of(query) == null) {
-      row = new Object[] {false, null, query, "not marked, and this connection has deltaview.mode=opt-in: add"
-          + " /*+ incremental */ or run it inside an @Incremental method or Deltaview.optIn() scope"};
-    } else if (!decision.rewritten()) {
-      String auto = runtime.autoViews().describe(query);
-      row = new Object[] {false, null, query, auto != null ? auto : decision.reason()};
-    } else if (session.hasNameResolutionChanged()) {
-      row = new Object[] {false, null, query, "this connection changed its search_path or role"};
-    } else if (session.hasWrites() && decision.baseTables().stream().anyMatch(t -> {
-      int dot = t.indexOf('.');
-      return session.mayHaveWritten(t.substring(0, dot), t.substring(dot + 1));
-    })) {
-      row = new Object[] {false, decision.view(), query,
-          "the open transaction has written a table the query reads"};
-    } else {
-      row = new Object[] {true, decision.view(), decision.sql(), null};
-    }
+    Object[] row = options.mode() == DeltaviewOptions.Mode.OPT_IN && QueryMarks.of(query) == null
+        ? new Object[] {false, null, query, "not marked, and this connection has deltaview.mode=opt-in: add"
+            + " /*+ incremental */ or run it inside an @Incremental method or Deltaview.optIn() scope"}
+        : explained(query, session, runtime.rewrite(query));
     LOG.log(System.Logger.Level.DEBUG, "EXPLAIN INCREMENTAL " + query + " -> " + row[2]);
     return ResultSets.values(raw, EXPLAIN_COLUMNS, EXPLAIN_TYPES, List.<Object[]>of(row));
+  }
+
+  /** Whether the open transaction may have written a table the decision's query reads. */
+  private static boolean wroteATableOf(RewriteDecision decision, SessionState session) {
+    if (session.hasWrites()) {
+      for (String table : decision.baseTables()) {
+        int dot = table.indexOf('.');
+        if (session.mayHaveWritten(table.substring(0, dot), table.substring(dot + 1))) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** EXPLAIN's row (rewritten, view, sql, reason) for a query the router would consider, given its decision. */
+  private Object[] explained(String query, SessionState session, RewriteDecision decision) {
+    if (!decision.rewritten()) {
+      String auto = runtime.autoViews().describe(query);
+      return new Object[] {false, null, query, auto != null ? auto : decision.reason()};
+    }
+    if (session.hasNameResolutionChanged()) {
+      return new Object[] {false, null, query, "this connection changed its search_path or role"};
+    }
+    if (wroteATableOf(decision, session)) {
+      return new Object[] {false, decision.view(), query, "the open transaction has written a table the query reads"};
+    }
+    return new Object[] {true, decision.view(), decision.sql(), null};
   }
 }
