@@ -24,16 +24,14 @@ final class AgentChild {
   /** As the agent argument: no -javaagent; the application attaches the agent to itself (-Dagent.jar). */
   static final String LATE = "<late attach>";
 
-  final List<String> command;
-  final int exitCode;
+  private final ChildJvms.Finished finished;
   final String output;
   final Map<String, String> results = new LinkedHashMap<>();
   final List<String> agentLines = new ArrayList<>();
 
-  private AgentChild(List<String> command, int exitCode, String output) {
-    this.command = command;
-    this.exitCode = exitCode;
-    this.output = output;
+  private AgentChild(ChildJvms.Finished finished) {
+    this.finished = finished;
+    this.output = finished.output();
     for (String line : output.split("\\R")) {
       if (line.startsWith("RESULT ")) {
         int space = line.indexOf(' ', "RESULT ".length());
@@ -103,7 +101,7 @@ final class AgentChild {
     cmd.add(main.getName());
     cmd.addAll(List.of(appArgs));
     ChildJvms.Finished child = ChildJvms.run(cmd, TIMEOUT_SECONDS);
-    AgentChild result = new AgentChild(cmd, child.inTime() ? child.exitCode() : -1, child.output());
+    AgentChild result = new AgentChild(child);
     if (!child.inTime()) {
       fail("the application did not finish within " + TIMEOUT_SECONDS + " s" + result.report());
     }
@@ -112,7 +110,7 @@ final class AgentChild {
 
   /** Fails unless the application reported success. */
   AgentChild assertOk() {
-    assertTrue(exitCode == 0 && output.contains("APP OK"), "the application failed" + report());
+    assertTrue(finished.exitCode() == 0 && output.contains("APP OK"), "the application failed" + report());
     return this;
   }
 
@@ -125,7 +123,6 @@ final class AgentChild {
   }
 
   String report() {
-    return "\n----- child JVM (" + String.join(" ", command) + ") exit " + exitCode + " -----\n" + output
-        + "----- end of child output -----";
+    return finished.report();
   }
 }

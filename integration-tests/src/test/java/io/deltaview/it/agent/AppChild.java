@@ -2,19 +2,20 @@ package io.deltaview.it.agent;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.deltaview.it.ChildJvms;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 
 /**
  * An application main run in a child JVM with the Deltaview agent and an application's class path only
@@ -24,10 +25,14 @@ import java.util.regex.Pattern;
 final class AppChild implements AutoCloseable {
 
   static final long ANSWER_TIMEOUT_SECONDS = 120;
-  /** Class path entries an application has; everything else (Deltaview's modules, Calcite, ...) is left out. */
-  private static final Pattern APP_CLASS_PATH = Pattern.compile(
-      ".*(/HikariCP-|/jooq-|/r2dbc-spi-|/reactive-streams-|/postgresql-\\d|/slf4j-api-|/deltaview-api-|/api/target/classes"
-          + "|/integration-tests/target/test-classes).*");
+  /**
+   * Where an application's classes come from: pgjdbc, HikariCP (and slf4j-api), jOOQ (and the reactive APIs its
+   * query types implement), Deltaview's api, and the application itself. Deltaview's modules, Calcite, ... are not
+   * on its class path: the agent brings them.
+   */
+  private static final List<Class<?>> APP_CLASS_PATH = List.of(org.postgresql.Driver.class,
+      com.zaxxer.hikari.HikariDataSource.class, org.slf4j.LoggerFactory.class, org.jooq.DSLContext.class,
+      io.r2dbc.spi.ConnectionFactory.class, org.reactivestreams.Publisher.class, io.deltaview.Deltaview.class);
 
   private final Process process;
   private final Writer in;
@@ -40,7 +45,7 @@ final class AppChild implements AutoCloseable {
     cmd.add("-Xmx512m");
     cmd.add("-javaagent:" + AgentChild.agentJar() + (agentArgument.isEmpty() ? "" : "=" + agentArgument));
     cmd.add("-cp");
-    cmd.add(appClassPath());
+    cmd.add(appClassPath(main));
     cmd.add(main.getName());
     cmd.addAll(List.of(args));
     process = new ProcessBuilder(cmd).start();
@@ -69,14 +74,17 @@ final class AppChild implements AutoCloseable {
     }
   }
 
-  static String appClassPath() {
-    List<String> kept = new ArrayList<>();
-    for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-      if (APP_CLASS_PATH.matcher(entry.replace(File.separatorChar, '/')).matches()) {
-        kept.add(entry);
+  static String appClassPath(Class<?> main) throws IOException {
+    List<String> entries = new ArrayList<>();
+    try {
+      for (Class<?> c : APP_CLASS_PATH) {
+        entries.add(ChildJvms.location(c));
       }
+      entries.add(ChildJvms.location(main));
+    } catch (URISyntaxException e) {
+      throw new IOException(e);
     }
-    return String.join(File.pathSeparator, kept);
+    return String.join(File.pathSeparator, entries);
   }
 
   private static void pump(BufferedReader reader, BlockingQueue<String> into, String name) {
