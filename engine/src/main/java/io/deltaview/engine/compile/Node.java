@@ -3,6 +3,7 @@ package io.deltaview.engine.compile;
 import io.deltaview.engine.operator.AggregateOperator;
 import io.deltaview.engine.operator.JoinOperator;
 import io.deltaview.engine.operator.LinearOperator;
+import io.deltaview.engine.operator.MultiJoinOperator;
 import io.deltaview.engine.operator.ZSet;
 
 /**
@@ -60,6 +61,26 @@ abstract class Node {
     @Override
     ZSet step(ZSet[] sourceDeltas) {
       return operator.apply(left.step(sourceDeltas), right.step(sourceDeltas));
+    }
+  }
+
+  /** An inner join of several inputs ({@link MultiJoinOperator}); every input is stepped before the join. */
+  static final class MultiJoin extends Node {
+    final Node[] inputs;
+    final MultiJoinOperator operator;
+
+    MultiJoin(Node[] inputs, MultiJoinOperator operator) {
+      this.inputs = inputs;
+      this.operator = operator;
+    }
+
+    @Override
+    ZSet step(ZSet[] sourceDeltas) {
+      ZSet[] deltas = new ZSet[inputs.length];
+      for (int i = 0; i < inputs.length; i++) {
+        deltas[i] = inputs[i].step(sourceDeltas);
+      }
+      return operator.apply(deltas);
     }
   }
 

@@ -7,10 +7,14 @@ import io.deltaview.engine.operator.AggregateOperator;
 import io.deltaview.engine.operator.FilterOperator;
 import io.deltaview.engine.operator.JoinOperator;
 import io.deltaview.engine.operator.MapOperator;
+import io.deltaview.engine.operator.MultiJoinOperator;
+import io.deltaview.engine.row.Row;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import org.apache.calcite.plan.RelOptUtil;
 import org.apache.calcite.rel.RelNode;
 import org.apache.calcite.rel.RelRoot;
@@ -173,22 +177,11 @@ public final class ViewCompiler {
     }
 
     /** An inner join, with the projection right above it fused into its output when {@code outputMap} is set. */
-    private Node join(LogicalJoin j, java.util.function.Function<io.deltaview.engine.row.Row, io.deltaview.engine.row.Row> outputMap) {
-      JoinRelType type = j.getJoinType();
-      switch (type) {
-        case INNER:
-          break;
-        case LEFT:
-          throw new UnsupportedConstructException("LEFT JOIN");
-        case RIGHT:
-          throw new UnsupportedConstructException("RIGHT JOIN");
-        case FULL:
-          throw new UnsupportedConstructException("FULL JOIN");
-        default:
-          throw new UnsupportedConstructException("subquery (" + type + " join)");
-      }
-      if (RexUtil.SubQueryFinder.find(j.getCondition()) != null) {
-        throw new UnsupportedConstructException("subquery");
+    private Node join(LogicalJoin j, Function<Row, Row> outputMap) {
+      checkInner(j);
+      Node multi = multiJoin(j, outputMap);
+      if (multi != null) {
+        return multi;
       }
       List<Integer> leftKeys = new ArrayList<>();
       List<Integer> rightKeys = new ArrayList<>();
@@ -200,13 +193,98 @@ public final class ViewCompiler {
       for (int i = 0; i < nullSafe.length; i++) {
         nullSafe[i] = i < filterNulls.size() && !filterNulls.get(i);
       }
-      RexNode residual = RexUtil.composeConjunction(rexBuilder, nonEqui);
-      Scalar residualScalar = residual.isAlwaysTrue() ? null : scalars.compile(residual);
+      Predicate<Row> residual = residual(nonEqui);
       Node left = build(j.getLeft());
       Node right = build(j.getRight());
-      JoinOperator op = new JoinOperator(toArray(leftKeys), toArray(rightKeys), nullSafe,
-          residualScalar == null ? null : residualScalar::test, outputMap);
+      JoinOperator op = new JoinOperator(toArray(leftKeys), toArray(rightKeys), nullSafe, residual, outputMap);
       return new Node.Join(left, right, op);
+    }
+
+    private static void checkInner(LogicalJoin j) {
+      switch (j.getJoinType()) {
+        case INNER:
+          break;
+        case LEFT:
+          throw new UnsupportedConstructException("LEFT JOIN");
+        case RIGHT:
+          throw new UnsupportedConstructException("RIGHT JOIN");
+        case FULL:
+          throw new UnsupportedConstructException("FULL JOIN");
+        default:
+          throw new UnsupportedConstructException("subquery (" + j.getJoinType() + " join)");
+      }
+      if (RexUtil.SubQueryFinder.find(j.getCondition()) != null) {
+        throw new UnsupportedConstructException("subquery");
+      }
+    }
+
+    /**
+     * A tree of inner joins over three or more inputs, all connected by equalities, as one delta join
+     * ({@link MultiJoinOperator}): it keeps no intermediate join result, which for a chain such as
+     * lines ⋈ orders ⋈ customers is as large as the biggest table. Null when the tree does not qualify (two
+     * inputs, or an input joined without an equality), and the binary joins are used.
+     */
+    private Node multiJoin(LogicalJoin top, Function<Row, Row> outputMap) {
+      List<RelNode> inputs = new ArrayList<>();
+      List<MultiJoinOperator.Equality> equalities = new ArrayList<>();
+      List<RexNode> nonEqui = new ArrayList<>();
+      flatten(top, 0, inputs, equalities, nonEqui);
+      if (inputs.size() < 3) {
+        return null;
+      }
+      int[] widths = new int[inputs.size()];
+      for (int i = 0; i < widths.length; i++) {
+        widths[i] = inputs.get(i).getRowType().getFieldCount();
+      }
+      MultiJoinOperator op = MultiJoinOperator.plan(widths, equalities, residual(nonEqui), outputMap);
+      if (op == null) {
+        return null;
+      }
+      Node[] nodes = new Node[inputs.size()];
+      for (int i = 0; i < nodes.length; i++) {
+        nodes[i] = build(inputs.get(i)); // left to right, so sources are numbered as for binary joins
+      }
+      return new Node.MultiJoin(nodes, op);
+    }
+
+    /**
+     * Collects the inputs of the inner joins nested directly under {@code rel}, left to right, with their
+     * conditions over the concatenated columns ({@code offset} is where {@code rel}'s columns start).
+     */
+    private void flatten(RelNode rel, int offset, List<RelNode> inputs, List<MultiJoinOperator.Equality> equalities,
+        List<RexNode> nonEqui) {
+      if (!(rel instanceof LogicalJoin j) || j.getJoinType() != JoinRelType.INNER
+          || RexUtil.SubQueryFinder.find(j.getCondition()) != null) {
+        inputs.add(rel);
+        return;
+      }
+      List<Integer> leftKeys = new ArrayList<>();
+      List<Integer> rightKeys = new ArrayList<>();
+      List<Boolean> filterNulls = new ArrayList<>();
+      List<RexNode> others = new ArrayList<>();
+      RelOptUtil.splitJoinCondition(j.getLeft(), j.getRight(), j.getCondition(), leftKeys, rightKeys, filterNulls,
+          others);
+      int leftWidth = j.getLeft().getRowType().getFieldCount();
+      for (int k = 0; k < leftKeys.size(); k++) {
+        boolean nullSafe = k < filterNulls.size() && !filterNulls.get(k);
+        equalities.add(new MultiJoinOperator.Equality(offset + leftKeys.get(k), offset + leftWidth + rightKeys.get(k),
+            nullSafe));
+      }
+      for (RexNode r : others) {
+        nonEqui.add(RexUtil.shift(r, offset));
+      }
+      flatten(j.getLeft(), offset, inputs, equalities, nonEqui);
+      flatten(j.getRight(), offset + leftWidth, inputs, equalities, nonEqui);
+    }
+
+    /** The conjunction of {@code conditions} as a predicate on joined rows, or null when there are none. */
+    private Predicate<Row> residual(List<RexNode> conditions) {
+      RexNode residual = RexUtil.composeConjunction(rexBuilder, conditions);
+      if (residual.isAlwaysTrue()) {
+        return null;
+      }
+      Scalar scalar = scalars.compile(residual);
+      return scalar::test;
     }
 
     private Node aggregate(LogicalAggregate a) {

@@ -74,6 +74,11 @@ public final class ViewPipeline {
     return uniqueKey == null ? null : uniqueKey.clone();
   }
 
+  /** The dataflow's root, for tests of what the compiler chose. */
+  Node root() {
+    return root;
+  }
+
   public List<String> columnNames() {
     return columnNames;
   }

@@ -1,6 +1,5 @@
 package io.deltaview.engine.operator;
 
-import io.deltaview.engine.expr.PgValues;
 import io.deltaview.engine.row.Row;
 import java.util.HashMap;
 import java.util.Map;
@@ -17,21 +16,15 @@ import java.util.function.Predicate;
  */
 public final class JoinOperator {
 
-  /** The key of NULL in a single null-safe key column (null itself means "no key"). */
-  private static final Object NULL_KEY = new Object();
-
   private final int[] leftKeys;
   private final int[] rightKeys;
   private final boolean[] nullSafe;
   private final Predicate<Row> residual;
   /** Applied to each joined row that passes the residual (a fused projection), or null for none. */
   private final Function<Row, Row> outputMap;
-  /**
-   * Join key (see {@link #keyOf}) → the rows with that key. A bucket is a lone {@link Row} (weight 1: the common case of a
-   * unique key, kept without a bag to save memory on large snapshots) or a {@link RowBag}.
-   */
-  private final Map<Object, Object> leftState = new HashMap<>();
-  private final Map<Object, Object> rightState = new HashMap<>();
+  /** Each side's rows by join key. */
+  private final JoinState leftState = new JoinState();
+  private final JoinState rightState = new JoinState();
 
   /**
    * @param nullSafe per key pair, true when NULL matches NULL; null means no key is null-safe
@@ -121,14 +114,7 @@ public final class JoinOperator {
 
   /** Number of distinct rows held in state, left plus right (for tests and metrics). */
   public long stateSize() {
-    long n = 0;
-    for (Object b : leftState.values()) {
-      n += b instanceof RowBag z ? z.size() : 1;
-    }
-    for (Object b : rightState.values()) {
-      n += b instanceof RowBag z ? z.size() : 1;
-    }
-    return n;
+    return leftState.size() + rightState.size();
   }
 
   private void emit(ZSet out, Row l, Row r, long weight) {
@@ -158,7 +144,7 @@ public final class JoinOperator {
   private Map<Object, DeltaRows> index(ZSet delta, int[] keys) {
     Map<Object, DeltaRows> idx = new HashMap<>((int) (delta.size() / 0.75f) + 1);
     delta.forEach((row, w) -> {
-      Object key = keyOf(row, keys);
+      Object key = JoinKey.of(row, keys, nullSafe);
       if (key != null) {
         idx.computeIfAbsent(key, k -> new DeltaRows()).add(row, w);
       }
@@ -166,68 +152,13 @@ public final class JoinOperator {
     return idx;
   }
 
-  /**
-   * Adds a delta to one side's state. A bucket is a lone {@link Row} of weight 1 (the common case of a unique
-   * key, kept without a bag to save memory) or a {@link RowBag}; empty buckets are removed.
-   */
-  private static void update(Map<Object, Object> state, Map<Object, DeltaRows> delta) {
+  /** Adds a delta, grouped by key, to one side's state. */
+  private static void update(JoinState state, Map<Object, DeltaRows> delta) {
     for (Map.Entry<Object, DeltaRows> e : delta.entrySet()) {
-      Object key = e.getKey();
-      Object before = state.get(key);
-      Object bucket = before;
       DeltaRows rs = e.getValue();
       for (int i = 0; i < rs.size; i++) {
-        Row row = rs.rows[i];
-        long w = rs.weights[i];
-        if (bucket == null) {
-          if (w == 1) {
-            bucket = row;
-            continue;
-          }
-          bucket = new RowBag();
-        } else if (bucket instanceof Row single) {
-          RowBag bag = new RowBag();
-          bag.add(single, 1);
-          bucket = bag;
-        }
-        RowBag bag = (RowBag) bucket;
-        bag.add(row, w);
-        if (bag.size() <= 1) {
-          // normalise: empty → no bucket, one row of weight 1 → the lone row
-          Row lone = bag.loneRow();
-          bucket = bag.isEmpty() ? null : lone != null ? lone : bag;
-        }
-      }
-      // a bag updated in place needs no second lookup
-      if (bucket == null) {
-        state.remove(key);
-      } else if (bucket != before) {
-        state.put(key, bucket);
+        state.add(e.getKey(), rs.rows[i], rs.weights[i]);
       }
     }
-  }
-
-  /**
-   * The join key of {@code row}, or null when it never matches (a NULL in a key that is not null-safe). A
-   * single-column key is the canonical value itself rather than a one-column {@link Row}: state lookups are
-   * the join's hot path, and the wrapper cost an allocation and two dependent loads per probe.
-   */
-  private Object keyOf(Row row, int[] keys) {
-    if (keys.length == 1) {
-      Object v = row.get(keys[0]);
-      if (v == null) {
-        return nullSafe[0] ? NULL_KEY : null;
-      }
-      return PgValues.keyOf(v);
-    }
-    Object[] k = new Object[keys.length];
-    for (int i = 0; i < keys.length; i++) {
-      Object v = row.get(keys[i]);
-      if (v == null && !nullSafe[i]) {
-        return null;
-      }
-      k[i] = v == null ? null : PgValues.keyOf(v);
-    }
-    return Row.wrap(k);
   }
 }

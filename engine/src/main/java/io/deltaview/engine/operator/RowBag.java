@@ -90,6 +90,22 @@ final class RowBag {
     return null;
   }
 
+  /**
+   * The number of slots, for iterating with {@link #rowAt} and {@link #weightAt} where a callback would not do
+   * (a recursive walk); empty slots hold null.
+   */
+  int slots() {
+    return rows.length;
+  }
+
+  Row rowAt(int slot) {
+    return rows[slot];
+  }
+
+  long weightAt(int slot) {
+    return weights[slot];
+  }
+
   void forEach(ObjLongConsumer<Row> action) {
     Row[] rs = rows;
     long[] ws = weights;

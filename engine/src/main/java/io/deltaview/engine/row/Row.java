@@ -5,18 +5,20 @@ import java.util.Arrays;
 /**
  * An immutable tuple of column values in Deltaview's canonical Java representation (see {@link Values}).
  *
- * <p>Rows are the elements of Z-sets, so equality and hashing are by value; the hash is computed once.
+ * <p>Rows are the elements of Z-sets, so equality and hashing are by value. The hash is computed on first use
+ * and kept (as {@link String} does): many rows, such as joined rows a projection narrows at once, are never
+ * hashed at all.
  */
 public final class Row {
 
   public static final Row EMPTY = new Row(new Object[0]);
 
   private final Object[] values;
-  private final int hash;
+  /** 0 until computed; a racy single-check like String's, safe because every thread computes the same value. */
+  private int hash;
 
   private Row(Object[] values) {
     this.values = values;
-    this.hash = hash(values);
   }
 
   /**
@@ -70,6 +72,11 @@ public final class Row {
     return wrap(out);
   }
 
+  /** Copies the values into {@code dest} from position {@code offset} on. */
+  public void copyInto(Object[] dest, int offset) {
+    System.arraycopy(values, 0, dest, offset, values.length);
+  }
+
   /** A copy of the values; the row itself stays immutable. */
   public Object[] toArray() {
     return values.clone();
@@ -77,12 +84,20 @@ public final class Row {
 
   @Override
   public boolean equals(Object o) {
-    return this == o || (o instanceof Row r && hash == r.hash && Arrays.equals(values, r.values));
+    return this == o || (o instanceof Row r && hashCode() == r.hashCode() && Arrays.equals(values, r.values));
   }
 
   @Override
   public int hashCode() {
-    return hash;
+    int h = hash;
+    if (h == 0) {
+      h = hash(values);
+      if (h == 0) {
+        h = 1; // 0 means "not computed"
+      }
+      hash = h;
+    }
+    return h;
   }
 
   @Override

@@ -41,6 +41,15 @@ class DifferentialTest {
       // 3-way join with a residual condition
       "select c.region, o.id, ol.qty, ol.price from customers c join orders o on o.customer_id = c.id"
           + " join order_lines ol on ol.order_id = o.id and ol.qty > c.id",
+      // 4-way join (one delta join): a self-join on a null-safe key, with a residual
+      "select c.name, c2.name as other, ol.qty from customers c join orders o on o.customer_id = c.id"
+          + " join order_lines ol on ol.order_id = o.id"
+          + " join customers c2 on c2.region is not distinct from c.region and c2.id <> c.id",
+      // 3-way join whose third input is an aggregate, grouped above
+      "select o.status, count(*) as n, sum(ol.qty) as q, max(x.k) as k from orders o"
+          + " join order_lines ol on ol.order_id = o.id"
+          + " join (select customer_id, count(*) as k from orders group by customer_id) x on x.customer_id = o.customer_id"
+          + " group by o.status",
       // self-join
       "select a.id, b.id as other from orders a join orders b on a.customer_id = b.customer_id and a.id <> b.id",
       // group by with every aggregate

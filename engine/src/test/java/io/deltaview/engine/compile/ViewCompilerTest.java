@@ -4,6 +4,7 @@ import static io.deltaview.engine.compile.View.r;
 import static io.deltaview.engine.compile.View.z;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -54,6 +55,22 @@ class ViewCompilerTest {
     // deleting both sides of a match in one transaction removes the joined row once
     assertEquals(z(r("bob", 102L), -1), v.tx(
         "customers", z(r(2L, "us", "bob"), -1), "orders", z(r(102L, 2L, FEB, "new"), -1)));
+  }
+
+  @Test
+  void threeTablesLinkedByEqualitiesBecomeOneDeltaJoin() {
+    View chain = new View("select c.region, ol.qty from order_lines ol join orders o on o.id = ol.order_id"
+        + " join customers c on c.id = o.customer_id");
+    assertInstanceOf(Node.MultiJoin.class, chain.pipeline.root());
+    assertEquals(z(r("eu", 3L), 1), chain.tx("customers", z(r(1L, "eu", "ann"), 1),
+        "orders", z(r(100L, 1L, JAN, "new"), 1), "order_lines", z(r(7L, 100L, 3L, dec("1.50")), 1)));
+    // customers joined to the others only by an inequality: binary joins, which can match without a key
+    View theta = new View("select c.region, ol.qty from order_lines ol join orders o on o.id = ol.order_id"
+        + " join customers c on c.id < o.customer_id");
+    assertInstanceOf(Node.Join.class, theta.pipeline.root());
+    // two tables: one binary join
+    assertInstanceOf(Node.Join.class,
+        new View("select c.name, o.id from customers c join orders o on o.customer_id = c.id").pipeline.root());
   }
 
   @Test
