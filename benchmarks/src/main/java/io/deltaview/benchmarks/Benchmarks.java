@@ -8,6 +8,10 @@ import io.deltaview.engine.cdc.ReplicationSlotReader;
 import io.deltaview.engine.cdc.SlotManager;
 import io.deltaview.it.fixture.PostgresFixture;
 import io.deltaview.it.fixture.ShopWorkload;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -17,6 +21,8 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Properties;
 import java.util.concurrent.locks.LockSupport;
 import org.postgresql.PGConnection;
@@ -31,10 +37,13 @@ import org.postgresql.replication.LogSequenceNumber;
  *
  * <p>Sizes: {@code -Ddeltaview.bench.lines} (order lines, default 1M), {@code -Ddeltaview.bench.changes}
  * (row changes for (c), default 200k), {@code -Ddeltaview.bench.lookups} (executions per side and query in
- * (b), default 20k), {@code -Ddeltaview.bench.visible} (samples for (d), default 200).
+ * (b), default 20k), {@code -Ddeltaview.bench.visible} (samples for (d), default 200); {@code
+ * -Ddeltaview.bench.parts} runs only some parts (e.g. {@code c}).
  */
 public final class Benchmarks {
 
+  /** The parts to run, {@code -Ddeltaview.bench.parts} (default all: {@code abcde}), e.g. {@code c} to profile one. */
+  private static final String PARTS = System.getProperty("deltaview.bench.parts", "abcde");
   private static final String VIEW = "revenue_by_region_month";
   private static final String PUBLICATION = "deltaview_pub";
   private static final String RAW_SLOT = "deltaview_bench_raw";
@@ -88,11 +97,21 @@ public final class Benchmarks {
           throw new IllegalStateException("no embedded engine for " + pgUrl);
         }
 
-        reportQuery(plain, dv);
-        reportPassThrough(server, dvUrl, plain, dv, lookups, orderCount);
-        AgentCost.report(server, pgUrl, POINT_LOOKUP, CUSTOMERS, lookups);
-        reportThroughput(server, pgUrl, plain, engine, changeCount, lineCount, orderCount);
-        reportVisibility(server, pgUrl, plain, engine, visibleSamples);
+        if (PARTS.indexOf('a') >= 0) {
+          reportQuery(plain, dv);
+        }
+        if (PARTS.indexOf('b') >= 0) {
+          reportPassThrough(server, dvUrl, plain, dv, lookups, orderCount);
+        }
+        if (PARTS.indexOf('e') >= 0) {
+          AgentCost.report(server, pgUrl, POINT_LOOKUP, CUSTOMERS, lookups);
+        }
+        if (PARTS.indexOf('c') >= 0) {
+          reportThroughput(server, pgUrl, plain, engine, changeCount, lineCount, orderCount);
+        }
+        if (PARTS.indexOf('d') >= 0) {
+          reportVisibility(server, pgUrl, plain, engine, visibleSamples);
+        }
 
         if (!engine.awaitCurrent(60_000)) {
           throw new IllegalStateException("engine did not catch up within 60 s");
@@ -215,11 +234,44 @@ public final class Benchmarks {
 
   private static void reportThroughput(PostgresFixture server, String pgUrl, Connection plain, Engine engine,
       int changeCount, int lineCount, int orderCount) throws Exception {
+    int txns = Math.max(1, changeCount / CHANGES_PER_TXN);
+    System.out.printf(Locale.ROOT, "(c) Maintenance throughput: backlogs of %,d row changes in %d transactions of %,d"
+        + " (%d inserts + %d updates moving lines between orders), written with the apply loop paused;%n"
+        + "    round 1 warms the JIT up (the engine has only loaded a snapshot so far), round 2 is the steady state%n",
+        (long) txns * CHANGES_PER_TXN, txns, CHANGES_PER_TXN, CHANGES_PER_TXN / 2, CHANGES_PER_TXN / 2);
+    double ratio = 0;
+    for (int round = 1; round <= 2; round++) {
+      Throughput t = throughputRound(server, pgUrl, plain, engine, txns, round, lineCount, orderCount);
+      ratio = t.engineRate() / t.rawRate();
+      System.out.printf(Locale.ROOT, "    round %d: writer %,9.0f changes/s;  engine applied the backlog in %5.2f s"
+          + " = %,9.0f changes/s;  raw read of the same backlog off a second slot %5.2f s = %,9.0f changes/s;"
+          + "  ratio %.2f%n", round, t.counted() / t.writeSeconds(), t.applySeconds(), t.engineRate(),
+          t.readSeconds(), t.rawRate(), ratio);
+      System.out.printf(Locale.ROOT, "      CPU while the engine applied: %s; the walsender %s%n", t.engineCpu(),
+          t.engineWalsenderCpu());
+      System.out.printf(Locale.ROOT, "      CPU while reading raw: the walsender %s%n", t.rawWalsenderCpu());
+    }
+    System.out.printf(Locale.ROOT, "    ratio engine / raw (steady state): %.2f (goal >= 0.9)%n%n", ratio);
+  }
+
+  /** One measured backlog: how fast the engine applied it and how fast it could be read raw. */
+  private record Throughput(long counted, double writeSeconds, double applySeconds, double readSeconds,
+      String engineCpu, String engineWalsenderCpu, String rawWalsenderCpu) {
+    double engineRate() {
+      return counted / applySeconds;
+    }
+
+    double rawRate() {
+      return counted / readSeconds;
+    }
+  }
+
+  private static Throughput throughputRound(PostgresFixture server, String pgUrl, Connection plain, Engine engine,
+      int txns, int round, int lineCount, int orderCount) throws Exception {
     if (!engine.awaitCurrent(60_000)) {
       throw new IllegalStateException("engine did not catch up within 60 s");
     }
     synchronousCommit(plain, true);
-    int txns = Math.max(1, changeCount / CHANGES_PER_TXN);
     int inserts = CHANGES_PER_TXN / 2;
     int updates = CHANGES_PER_TXN - inserts;
     try (Statement s = plain.createStatement()) {
@@ -228,6 +280,8 @@ public final class Benchmarks {
     String endLsn;
     double writeSeconds;
     double applySeconds;
+    String engineCpu;
+    String engineWalsenderCpu;
     try (AutoCloseable paused = engine.pauseApplying()) {
       long w0 = System.nanoTime();
       plain.setAutoCommit(false);
@@ -236,12 +290,12 @@ public final class Benchmarks {
            PreparedStatement move = plain.prepareStatement("UPDATE order_lines"
               + " SET order_id = 1 + (order_id * 31 + ?) % ?, qty = qty + 1 WHERE id BETWEEN ? AND ?")) {
         for (int t = 0; t < txns; t++) {
-          int from = LOAD_ID_BASE + t * inserts + 1;
+          int from = LOAD_ID_BASE + ((round - 1) * txns + t) * inserts + 1;
           insert.setInt(1, orderCount);
           insert.setInt(2, from);
           insert.setInt(3, from + inserts - 1);
           insert.executeUpdate();
-          int firstMoved = 1 + (int) ((long) t * updates % Math.max(1, lineCount - updates));
+          int firstMoved = 1 + (int) ((long) (round * txns + t) * updates % Math.max(1, lineCount - updates));
           move.setInt(1, t);
           move.setInt(2, orderCount);
           move.setInt(3, firstMoved);
@@ -259,22 +313,31 @@ public final class Benchmarks {
         endLsn = rs.getString(1);
       }
       flushWal(plain);
+      Map<String, Long> cpu0 = deltaviewThreadCpu();
+      long walsender = walsenderPid(plain, "slot_name <> '" + RAW_SLOT + "'");
+      long walsender0 = processCpuNanos(walsender);
       long a0 = System.nanoTime();
       paused.close();
       if (!engine.awaitApplied(LogSequenceNumber.valueOf(endLsn), 600_000)) {
         throw new IllegalStateException("engine did not apply the backlog within 10 minutes");
       }
       applySeconds = seconds(a0);
+      engineCpu = cpuSince(cpu0);
+      engineWalsenderCpu = cpuText(walsender0, processCpuNanos(walsender));
     }
 
     long counted;
     double readSeconds;
+    String rawWalsenderCpu;
     ReplicationSlotReader reader = ReplicationSlotReader.start(pgUrl, server.credentials(),
         ReplicationSlotReader.Options.of(RAW_SLOT, PUBLICATION));
     try {
+      long walsender = walsenderPid(plain, "slot_name = '" + RAW_SLOT + "'");
+      long walsender0 = processCpuNanos(walsender);
       long r0 = System.nanoTime();
       counted = drain(reader, endLsn);
       readSeconds = seconds(r0);
+      rawWalsenderCpu = cpuText(walsender0, processCpuNanos(walsender));
     } finally {
       reader.close();
       SlotManager.dropSlotIfExists(plain, RAW_SLOT);
@@ -283,17 +346,78 @@ public final class Benchmarks {
     if (counted != expected) {
       throw new IllegalStateException("read " + counted + " row changes off the slot, expected " + expected);
     }
-    double engineRate = counted / applySeconds;
-    double rawRate = counted / readSeconds;
-    System.out.printf(Locale.ROOT, "(c) Maintenance throughput: %,d row changes in %d transactions of %,d"
-        + " (%d inserts + %d updates moving lines between orders)%n", counted, txns, CHANGES_PER_TXN, inserts, updates);
-    System.out.printf(Locale.ROOT, "    writer committed them in %.1f s (%,.0f changes/s) with the apply loop paused%n",
-        writeSeconds, counted / writeSeconds);
-    System.out.printf(Locale.ROOT, "    engine applied the backlog:          %6.2f s  %,10.0f changes/s%n", applySeconds,
-        engineRate);
-    System.out.printf(Locale.ROOT, "    raw read of the same backlog (slot):  %6.2f s  %,10.0f changes/s%n", readSeconds,
-        rawRate);
-    System.out.printf(Locale.ROOT, "    ratio engine / raw: %.2f (goal >= 0.9)%n%n", engineRate / rawRate);
+    return new Throughput(counted, writeSeconds, applySeconds, readSeconds, engineCpu, engineWalsenderCpu,
+        rawWalsenderCpu);
+  }
+
+  /** The process id of the walsender of the active slot matching {@code condition}, or -1 if none within 10 s. */
+  private static long walsenderPid(Connection plain, String condition) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (System.nanoTime() < deadline) {
+      try (Statement s = plain.createStatement(); ResultSet rs = s.executeQuery("SELECT active_pid FROM"
+          + " pg_replication_slots WHERE active AND " + condition)) {
+        if (rs.next()) {
+          return rs.getLong(1);
+        }
+      }
+      Thread.sleep(10); // polling the catalog for a condition, with a deadline
+    }
+    return -1;
+  }
+
+  /**
+   * CPU time of a server process from {@code /proc} (the benchmark's embedded server runs on this machine), or
+   * -1 when it cannot be read (another machine, another OS).
+   */
+  private static long processCpuNanos(long pid) {
+    if (pid <= 0) {
+      return -1;
+    }
+    try {
+      String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+      // fields after the command name (which may contain spaces) start at state, field 3; utime and stime are 14, 15
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+      return ticks * 10_000_000L; // USER_HZ is 100 on Linux
+    } catch (java.io.IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  private static String cpuText(long before, long after) {
+    return before < 0 || after < 0 ? "(CPU not readable)" : String.format(Locale.ROOT, "%.2f s", (after - before) / 1e9);
+  }
+
+  /**
+   * CPU time (ns) of each live thread whose name starts with {@code deltaview-}, by name without the database
+   * suffix, and the JVM's garbage-collection time.
+   */
+  private static Map<String, Long> deltaviewThreadCpu() {
+    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    Map<String, Long> cpu = new TreeMap<>();
+    for (ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds())) {
+      if (t != null && t.getThreadName().startsWith("deltaview-")) {
+        cpu.merge(t.getThreadName().replaceAll("-[^-]*_\\d+_\\d+$", ""), Math.max(0, mx.getThreadCpuTime(t.getThreadId())), Long::sum);
+      }
+    }
+    long gcMillis = 0;
+    for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+      gcMillis += Math.max(0, gc.getCollectionTime());
+    }
+    cpu.put("(garbage collection, elapsed)", gcMillis * 1_000_000);
+    return cpu;
+  }
+
+  /** "apply 1.23 s, cdc 0.45 s": CPU used per thread since {@code before}, threads using under 10 ms left out. */
+  private static String cpuSince(Map<String, Long> before) {
+    StringBuilder out = new StringBuilder();
+    deltaviewThreadCpu().forEach((name, ns) -> {
+      double s = (ns - before.getOrDefault(name, 0L)) / 1e9;
+      if (s >= 0.01) {
+        out.append(out.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%s %.2f s", name, s));
+      }
+    });
+    return out.toString();
   }
 
   /** Reads the slot from its start up to the end marker, counting row changes (inserts, updates, deletes). */

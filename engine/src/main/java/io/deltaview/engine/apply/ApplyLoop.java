@@ -200,12 +200,15 @@ public final class ApplyLoop implements Runnable {
     rebuildShapes();
   }
 
-  /** {@link #shapes} holds exactly the tables some registered view reads, so a lookup decides relevance. */
+  /**
+   * {@link #shapes} holds exactly the tables some registered view reads, so a lookup decides relevance, each
+   * reading the columns any of those views reads.
+   */
   private void rebuildShapes() {
     shapes.clear();
     for (MaintainedView v : views) {
       for (TableShape shape : v.sources()) {
-        shapes.put(shape.qualifiedName(), shape);
+        shapes.merge(shape.qualifiedName(), shape, TableShape::readingAlso);
       }
     }
     columnMappings.clear();
@@ -409,11 +412,13 @@ public final class ApplyLoop implements Runnable {
     }
     if (newTuple != null) {
       List<String> resolved = null;
-      if (update != null) {
+      if (update != null && newTuple.hasUnchangedToast()) {
         ToastResolver.Resolved r = ToastResolver.resolve(update, relations.get(relationId));
-        if (!r.complete()) {
-          throw new SQLException("Deltaview: update of " + table + " carries an unchanged TOAST value without the"
-              + " old row; the table needs REPLICA IDENTITY FULL", SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
+        for (int col : r.unresolved()) {
+          if (readsRelationColumn(shape, mapping, col)) {
+            throw new SQLException("Deltaview: update of " + table + " carries an unchanged TOAST value without the"
+                + " old row; the table needs REPLICA IDENTITY FULL", SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
+          }
         }
         resolved = r.values();
       }
@@ -427,14 +432,26 @@ public final class ApplyLoop implements Runnable {
     }
   }
 
+  /** The row of a tuple; columns no view reads are left NULL, unparsed (see {@link TableShape}). */
   private Row toRow(TableShape shape, int[] mapping, TupleData tuple, List<String> resolvedText) {
     Object[] values = new Object[mapping.length];
     for (int i = 0; i < mapping.length; i++) {
-      int col = mapping[i];
-      String text = resolvedText != null ? resolvedText.get(col) : (tuple.isNull(col) ? null : tuple.text(col));
-      values[i] = Values.parse(text, shape.columnTypes().get(i));
+      if (shape.reads(i)) {
+        int col = mapping[i];
+        String text = resolvedText != null ? resolvedText.get(col) : (tuple.isNull(col) ? null : tuple.text(col));
+        values[i] = Values.parse(text, shape.columnTypes().get(i));
+      }
     }
     return Row.wrap(values);
+  }
+
+  private static boolean readsRelationColumn(TableShape shape, int[] mapping, int relationColumn) {
+    for (int i = 0; i < mapping.length; i++) {
+      if (mapping[i] == relationColumn && shape.reads(i)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** For each column of the table shape, its index in the relation's tuples (matched by name). */

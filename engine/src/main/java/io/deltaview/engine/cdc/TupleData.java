@@ -23,11 +23,17 @@ public final class TupleData {
   private final byte[][] raw;
   /** Decoded lazily: most consumers read each text column once, and some never (filtered tables). */
   private final String[] text;
+  private final boolean unchangedToast;
 
   private TupleData(char[] kinds, byte[][] raw) {
     this.kinds = kinds;
     this.raw = raw;
     this.text = new String[kinds.length];
+    boolean u = false;
+    for (char k : kinds) {
+      u |= k == UNCHANGED_TOAST;
+    }
+    this.unchangedToast = u;
   }
 
   /** Takes ownership of both arrays; only the decoder and {@link #builder(int)} call this. */
@@ -66,6 +72,11 @@ public final class TupleData {
 
   public boolean isUnchangedToast(int i) {
     return kinds[i] == UNCHANGED_TOAST;
+  }
+
+  /** Whether any column is an unchanged TOAST value (most tuples have none, and need no resolving). */
+  public boolean hasUnchangedToast() {
+    return unchangedToast;
   }
 
   /**

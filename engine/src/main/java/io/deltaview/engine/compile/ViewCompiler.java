@@ -10,6 +10,7 @@ import io.deltaview.engine.operator.MapOperator;
 import io.deltaview.engine.operator.MultiJoinOperator;
 import io.deltaview.engine.row.Row;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,11 +75,13 @@ public final class ViewCompiler {
     new Builder(plan.getCluster().getRexBuilder()).build(plan);
     RelNode trimmed = trim(plan);
     Builder builder = new Builder(plan.getCluster().getRexBuilder());
+    RelNode built = trimmed;
     Node root;
     try {
       root = builder.build(trimmed);
     } catch (UnsupportedConstructException e) {
       builder = new Builder(plan.getCluster().getRexBuilder()); // trimming introduced something odd
+      built = plan;
       root = builder.build(plan);
     }
     List<String> names = new ArrayList<>();
@@ -87,7 +90,14 @@ public final class ViewCompiler {
       names.add(f.getName());
       types.add(f.getType());
     }
-    return new ViewPipeline(new ArrayList<>(builder.sources.keySet()), root, uniqueKey(plan), names, types);
+    Map<List<String>, BitSet> read = new LinkedHashMap<>();
+    readColumns(built, null, read);
+    List<BitSet> readBySource = new ArrayList<>();
+    for (List<String> table : builder.sources.keySet()) {
+      readBySource.add(read.get(table));
+    }
+    return new ViewPipeline(new ArrayList<>(builder.sources.keySet()), readBySource, root, uniqueKey(plan), names,
+        types);
   }
 
   /**
@@ -101,6 +111,30 @@ public final class ViewCompiler {
     } catch (RuntimeException e) {
       return plan;
     }
+  }
+
+  /**
+   * The columns of each scanned table that operators read: a projection right above a scan reads what its
+   * expressions use (the builder compiles it as the first operator on the scan's rows); a scan under anything
+   * else hands every column on.
+   */
+  private static void readColumns(RelNode rel, RelNode parent, Map<List<String>, BitSet> read) {
+    if (rel instanceof TableScan scan) {
+      BitSet used = parent instanceof LogicalProject p
+          ? RelOptUtil.InputFinder.bits(p.getProjects(), null).toBitSet()
+          : allColumns(scan.getRowType().getFieldCount());
+      read.computeIfAbsent(List.copyOf(scan.getTable().getQualifiedName()), k -> new BitSet()).or(used);
+      return;
+    }
+    for (RelNode input : rel.getInputs()) {
+      readColumns(input, rel, read);
+    }
+  }
+
+  private static BitSet allColumns(int n) {
+    BitSet b = new BitSet(n);
+    b.set(0, n);
+    return b;
   }
 
   /** GROUP BY columns of a top-level aggregate, followed through filters and projections. */

@@ -1,6 +1,7 @@
 package io.deltaview.engine.compile;
 
 import io.deltaview.engine.operator.ZSet;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import org.apache.calcite.rel.type.RelDataType;
@@ -18,14 +19,16 @@ import org.apache.calcite.sql.type.SqlTypeName;
 public final class ViewPipeline {
 
   private final List<List<String>> sourceTables;
+  private final List<BitSet> readColumns;
   private final Node root;
   private final int[] uniqueKey;
   private final List<String> columnNames;
   private final List<RelDataType> columnTypes;
 
-  ViewPipeline(List<List<String>> sourceTables, Node root, int[] uniqueKey, List<String> columnNames,
-      List<RelDataType> columnTypes) {
+  ViewPipeline(List<List<String>> sourceTables, List<BitSet> readColumns, Node root, int[] uniqueKey,
+      List<String> columnNames, List<RelDataType> columnTypes) {
     this.sourceTables = List.copyOf(sourceTables);
+    this.readColumns = List.copyOf(readColumns);
     this.root = root;
     this.uniqueKey = uniqueKey;
     this.columnNames = List.copyOf(columnNames);
@@ -38,6 +41,14 @@ public final class ViewPipeline {
    */
   public List<List<String>> sourceTables() {
     return sourceTables;
+  }
+
+  /**
+   * The columns of source {@code source} that the pipeline's operators read (a fresh copy). Rows fed to
+   * {@link #onChanges} may carry anything, NULL included, in the other columns: no operator looks at them.
+   */
+  public BitSet readColumns(int source) {
+    return (BitSet) readColumns.get(source).clone();
   }
 
   /**

@@ -39,7 +39,8 @@ public final class ViewPlanner {
           UnsupportedConstructException.SQL_STATE, e);
     }
     List<TableShape> sources = new ArrayList<>();
-    for (List<String> qualified : first.sourceTables()) {
+    for (int source = 0; source < first.sourceTables().size(); source++) {
+      List<String> qualified = first.sourceTables().get(source);
       String schemaName = qualified.get(qualified.size() - 2);
       String tableName = qualified.get(qualified.size() - 1);
       TableInfo table = schema.table(schemaName, tableName).orElseThrow(() -> new SQLException(
@@ -50,7 +51,7 @@ public final class ViewPlanner {
         names.add(column.name());
         types.add(column.type().calciteType());
       }
-      sources.add(new TableShape(schemaName, tableName, names, types));
+      sources.add(new TableShape(schemaName, tableName, names, types, first.readColumns(source)));
     }
     int[] key = first.uniqueKey();
     boolean keyNotNull = key != null;

@@ -83,7 +83,10 @@ class ApplyLoopTest {
     for (String sql : List.of(GROUPED, FILTERED)) {
       ViewPipeline compiled = ViewCompiler.compile(SqlFixture.plan(sql));
       MaintainedView v = new MaintainedView(new ViewRecord("public", "v" + views.size(), sql,
-          List.of("public.order_lines"), "sql", "snapshotting", null, "public"), List.of(LINES), null,
+          List.of("public.order_lines"), "sql", "snapshotting", null, "public"),
+          // as the engine does: only the columns the view reads are parsed (neither view reads price)
+          List.of(new TableShape(LINES.schema(), LINES.name(), LINES.columnNames(), LINES.columnTypes(),
+              compiled.readColumns(0))), null,
           () -> ViewCompiler.compile(SqlFixture.plan(sql)));
       views.add(v);
       loop.submit(() -> {

@@ -62,6 +62,10 @@ class ViewCompilerTest {
     View chain = new View("select c.region, ol.qty from order_lines ol join orders o on o.id = ol.order_id"
         + " join customers c on c.id = o.customer_id");
     assertInstanceOf(Node.MultiJoin.class, chain.pipeline.root());
+    // only the columns the joins and the select list use are read; the others need not even be parsed
+    assertEquals("{1, 2}", chain.pipeline.readColumns(chain.source("order_lines")).toString());
+    assertEquals("{0, 1}", chain.pipeline.readColumns(chain.source("orders")).toString());
+    assertEquals("{0, 1}", chain.pipeline.readColumns(chain.source("customers")).toString());
     assertEquals(z(r("eu", 3L), 1), chain.tx("customers", z(r(1L, "eu", "ann"), 1),
         "orders", z(r(100L, 1L, JAN, "new"), 1), "order_lines", z(r(7L, 100L, 3L, dec("1.50")), 1)));
     // customers joined to the others only by an inequality: binary joins, which can match without a key
