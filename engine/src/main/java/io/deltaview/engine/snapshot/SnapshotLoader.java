@@ -47,7 +47,7 @@ public final class SnapshotLoader {
       pipelines.put(v, v.newPipeline());
       contents.put(v, new ZSet());
       for (TableShape t : v.sources()) {
-        tables.putIfAbsent(t.qualifiedName(), t);
+        tables.merge(t.qualifiedName(), t, TableShape::readingAlso);
       }
     }
     boolean autoCommit = connection.getAutoCommit();
@@ -74,9 +74,14 @@ public final class SnapshotLoader {
 
   private static void loadTable(Connection connection, TableShape table, Map<MaintainedView, ViewPipeline> pipelines,
       Map<MaintainedView, ZSet> contents) throws SQLException {
+    // Only the columns some view reads; the others stay NULL in the rows, as in the stream (see TableShape).
+    int[] read = table.read().stream().toArray();
     StringBuilder sql = new StringBuilder("SELECT ");
-    for (int i = 0; i < table.columnNames().size(); i++) {
-      sql.append(i == 0 ? "" : ", ").append(SqlIdentifiers.quote(table.columnNames().get(i)));
+    for (int i = 0; i < read.length; i++) {
+      sql.append(i == 0 ? "" : ", ").append(SqlIdentifiers.quote(table.columnNames().get(read[i])));
+    }
+    if (read.length == 0) {
+      sql.append("NULL"); // e.g. SELECT count(*) FROM t: only the number of rows matters
     }
     sql.append(" FROM ").append(SqlIdentifiers.quote(table.schema(), table.name()));
     List<SqlTypeName> types = table.columnTypes();
@@ -87,8 +92,8 @@ public final class SnapshotLoader {
         ZSet chunk = new ZSet(CHUNK_ROWS);
         while (rs.next()) {
           Object[] values = new Object[types.size()];
-          for (int i = 0; i < values.length; i++) {
-            values[i] = Values.parse(rs.getString(i + 1), types.get(i));
+          for (int i = 0; i < read.length; i++) {
+            values[read[i]] = Values.parse(rs.getString(i + 1), types.get(read[i]));
           }
           chunk.add(Row.wrap(values), 1);
           rows++;
