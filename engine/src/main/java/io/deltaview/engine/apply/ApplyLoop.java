@@ -34,6 +34,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.apache.calcite.sql.type.SqlTypeName;
 import org.postgresql.replication.LogSequenceNumber;
 
 /**
@@ -438,8 +439,13 @@ public final class ApplyLoop implements Runnable {
     for (int i = 0; i < mapping.length; i++) {
       if (shape.reads(i)) {
         int col = mapping[i];
+        SqlTypeName type = shape.columnTypes().get(i);
+        if (resolvedText == null && Values.isIntegral(type) && tuple.kind(col) == TupleData.TEXT) {
+          values[i] = tuple.longValue(col);
+          continue;
+        }
         String text = resolvedText != null ? resolvedText.get(col) : (tuple.isNull(col) ? null : tuple.text(col));
-        values[i] = Values.parse(text, shape.columnTypes().get(i));
+        values[i] = Values.parse(text, type);
       }
     }
     return Row.wrap(values);

@@ -44,6 +44,12 @@ public final class Values {
   private Values() {
   }
 
+  /** Whether values of {@code type} are whole numbers, held as {@link Long}. */
+  public static boolean isIntegral(SqlTypeName type) {
+    return type == SqlTypeName.TINYINT || type == SqlTypeName.SMALLINT || type == SqlTypeName.INTEGER
+        || type == SqlTypeName.BIGINT;
+  }
+
   /** Parses PostgreSQL's text output for a column of Calcite type {@code type}; {@code null} stays null. */
   public static Object parse(String text, SqlTypeName type) {
     if (text == null) {
