@@ -5,8 +5,8 @@ import java.util.function.ObjLongConsumer;
 
 /**
  * A compact mutable multiset of rows with non-zero {@code long} weights: the storage of {@link ZSet} and a
- * join index bucket (all rows of one side sharing a join key). Two parallel open-addressing arrays (linear
- * probing, backward-shift deletion, load factor at most 1/2), so an entry costs about 32 bytes of arrays and
+ * join index bucket (all rows of one side sharing a join key). Parallel open-addressing arrays (linear
+ * probing, backward-shift deletion, load factor at most 1/2), so an entry costs about 40 bytes of arrays and
  * no objects: with a {@code HashMap<Row, Weight>} per Z-set and per bucket, the nodes and weight cells made
  * join state several times larger and dominated allocation and GC.
  */
@@ -16,6 +16,11 @@ final class RowBag {
 
   private Row[] rows;
   private long[] weights;
+  /**
+   * Each slot's row hash, so that a probe compares hashes without loading the row (a cache miss for rows of a
+   * large join state) and a resize never asks a row for its hash again.
+   */
+  private int[] hashes;
   private int size;
 
   RowBag() {
@@ -30,6 +35,7 @@ final class RowBag {
     }
     rows = new Row[capacity];
     weights = new long[capacity];
+    hashes = new int[capacity];
   }
 
   int size() {
@@ -45,10 +51,11 @@ final class RowBag {
     if (weight == 0) {
       return;
     }
+    int h = row.hashCode();
     int mask = rows.length - 1;
-    int i = slot(row, mask);
+    int i = slot(h, mask);
     for (Row r; (r = rows[i]) != null; i = (i + 1) & mask) {
-      if (r.equals(row)) {
+      if (hashes[i] == h && r.equals(row)) {
         long sum = Math.addExact(weights[i], weight);
         if (sum == 0) {
           remove(i);
@@ -60,6 +67,7 @@ final class RowBag {
     }
     rows[i] = row;
     weights[i] = weight;
+    hashes[i] = h;
     // load factor at most 1/2 keeps probe sequences short
     if (++size * 2 > rows.length) {
       resize(rows.length * 2);
@@ -68,9 +76,10 @@ final class RowBag {
 
   /** The weight of {@code row}, 0 if absent. */
   long weight(Row row) {
+    int h = row.hashCode();
     int mask = rows.length - 1;
-    for (int i = slot(row, mask); rows[i] != null; i = (i + 1) & mask) {
-      if (rows[i].equals(row)) {
+    for (int i = slot(h, mask); rows[i] != null; i = (i + 1) & mask) {
+      if (hashes[i] == h && rows[i].equals(row)) {
         return weights[i];
       }
     }
@@ -116,9 +125,9 @@ final class RowBag {
     }
   }
 
-  private static int slot(Row row, int mask) {
-    // Row hashes are Arrays.hashCode sums, weak in the low bits: spread before masking.
-    int h = row.hashCode() * 0x9E3779B9;
+  private static int slot(int hash, int mask) {
+    // spread before masking, so that hashes differing only in high bits do not share a probe run
+    int h = hash * 0x9E3779B9;
     return (h ^ (h >>> 16)) & mask;
   }
 
@@ -132,11 +141,12 @@ final class RowBag {
       if (r == null) {
         break;
       }
-      int home = slot(r, mask);
+      int home = slot(hashes[i], mask);
       // r may move into the hole iff its home slot is not cyclically within (hole, i]
       if (((i - home) & mask) >= ((i - hole) & mask)) {
         rows[hole] = r;
         weights[hole] = weights[i];
+        hashes[hole] = hashes[i];
         hole = i;
       }
     }
@@ -151,18 +161,21 @@ final class RowBag {
   private void resize(int capacity) {
     Row[] oldRows = rows;
     long[] oldWeights = weights;
+    int[] oldHashes = hashes;
     rows = new Row[capacity];
     weights = new long[capacity];
+    hashes = new int[capacity];
     int mask = capacity - 1;
     for (int j = 0; j < oldRows.length; j++) {
       Row r = oldRows[j];
       if (r != null) {
-        int i = slot(r, mask);
+        int i = slot(oldHashes[j], mask);
         while (rows[i] != null) {
           i = (i + 1) & mask;
         }
         rows[i] = r;
         weights[i] = oldWeights[j];
+        hashes[i] = oldHashes[j];
       }
     }
   }
