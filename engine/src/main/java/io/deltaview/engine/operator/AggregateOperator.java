@@ -4,6 +4,7 @@ import io.deltaview.engine.expr.PgValues;
 import io.deltaview.engine.row.Row;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -52,29 +53,37 @@ public final class AggregateOperator {
 
   /** One step: the output delta for {@code delta}. */
   public ZSet apply(ZSet delta) {
-    Map<Row, Row> before = new HashMap<>(); // touched group key → its output row before the step, or null
+    // The groups this step touches, each remembering its output row from before the step (captured on the
+    // first touch), so that a row costs one group lookup.
+    List<Group> touched = new ArrayList<>();
     if (!started) {
       started = true;
       if (groupKeys.length == 0) {
-        before.put(WHOLE_TABLE, null); // the whole-table row has not been emitted yet
+        Group whole = groups.get(WHOLE_TABLE);
+        whole.touch(WHOLE_TABLE, null); // the whole-table row has not been emitted yet
+        touched.add(whole);
       }
     }
     delta.forEach((row, weight) -> {
       Row key = groupKeys.length == 0 ? WHOLE_TABLE : row.project(groupKeys);
       Group g = groups.get(key);
-      if (!before.containsKey(key)) {
-        before.put(key, g == null ? null : g.output(key));
-      }
       if (g == null) {
         g = new Group(calls);
         groups.put(key, g);
+        g.touch(key, null);
+        touched.add(g);
+      } else if (g.key == null) {
+        g.touch(key, g.output(key));
+        touched.add(g);
       }
       g.add(row, weight);
     });
-    ZSet out = new ZSet(before.size() * 2);
-    for (Map.Entry<Row, Row> e : before.entrySet()) {
-      Row key = e.getKey();
-      Group g = groups.get(key);
+    ZSet out = new ZSet(touched.size() * 2);
+    for (Group g : touched) {
+      Row key = g.key;
+      Row old = g.before;
+      g.key = null;
+      g.before = null;
       Row after = null;
       if (g.count < 0) {
         throw new IllegalStateException("negative row count in group " + key + ": delete of a missing row");
@@ -84,7 +93,6 @@ public final class AggregateOperator {
       } else {
         after = g.output(key);
       }
-      Row old = e.getValue();
       if (!Objects.equals(old, after)) {
         if (old != null) {
           out.add(old, -1);
@@ -106,6 +114,14 @@ public final class AggregateOperator {
   private static final class Group {
     long count;
     final Accumulator[] accumulators;
+    /** While a step touches this group: its key (else null) and its output row before the step (null if none). */
+    Row key;
+    Row before;
+
+    void touch(Row groupKey, Row outputBefore) {
+      key = groupKey;
+      before = outputBefore;
+    }
 
     Group(AggregateSpec[] calls) {
       accumulators = new Accumulator[calls.length];

@@ -209,7 +209,7 @@ public final class MultiJoinOperator {
 
   private void extend(Step[] plan, int depth, Object[] binding, long weight, ZSet out) {
     if (depth == plan.length) {
-      emit(binding.clone(), weight, out);
+      emit(binding, weight, out);
       return;
     }
     Step step = plan[depth];
@@ -233,8 +233,12 @@ public final class MultiJoinOperator {
     }
   }
 
-  private void emit(Object[] values, long weight, ZSet out) {
-    Row joined = Row.wrap(values);
+  /**
+   * Emits the joined row in {@code binding}. With a projection the row is only read on the way to the
+   * projected one, so it wraps the binding itself; only a row that is kept gets a copy of the array.
+   */
+  private void emit(Object[] binding, long weight, ZSet out) {
+    Row joined = Row.wrap(outputMap == null ? binding.clone() : binding);
     if (residual == null || residual.test(joined)) {
       out.add(outputMap == null ? joined : outputMap.apply(joined), weight);
     }
