@@ -22,13 +22,13 @@ public final class TupleData {
   /** Raw bytes of {@code 't'} and {@code 'b'} columns, {@code null} for the others. Never exposed. */
   private final byte[][] raw;
   /** Decoded lazily: most consumers read each text column once, and some never (filtered tables). */
-  private final String[] text;
+  /** Decoded texts, allocated on first use: integer columns are parsed from the bytes and need none. */
+  private String[] text;
   private final boolean unchangedToast;
 
   private TupleData(char[] kinds, byte[][] raw) {
     this.kinds = kinds;
     this.raw = raw;
-    this.text = new String[kinds.length];
     boolean u = false;
     for (char k : kinds) {
       u |= k == UNCHANGED_TOAST;
@@ -90,11 +90,16 @@ public final class TupleData {
       case NULL:
         return null;
       case TEXT:
-        String s = text[i];
+        String[] texts = text;
+        if (texts == null) {
+          texts = new String[kinds.length];
+          text = texts;
+        }
+        String s = texts[i];
         if (s == null) {
-          // Benign race: two threads may both decode; the results are equal strings.
+          // Benign race: two threads may both decode (or both allocate the cache); the results are equal strings.
           s = new String(raw[i], StandardCharsets.UTF_8);
-          text[i] = s;
+          texts[i] = s;
         }
         return s;
       case UNCHANGED_TOAST:
