@@ -460,7 +460,10 @@ public final class ApplyLoop implements Runnable {
     return false;
   }
 
-  /** For each column of the table shape, its index in the relation's tuples (matched by name). */
+  /**
+   * For each column of the table shape, its index in the relation's tuples (matched by name); -1 for a column
+   * that no view reads and the stream does not carry.
+   */
   private int[] mapping(int relationId, String table) throws SQLException {
     int[] mapping = columnMappings.get(relationId);
     if (mapping != null) {
@@ -478,11 +481,11 @@ public final class ApplyLoop implements Runnable {
           break;
         }
       }
-      if (found < 0) {
+      if (found < 0 && shape.reads(i)) {
         throw new SQLException("Deltaview: column " + name + " of " + table + " is not in the replication stream"
             + " (generated columns are not replicated, and the table may have changed)", SqlStates.FEATURE_NOT_SUPPORTED);
       }
-      mapping[i] = found;
+      mapping[i] = found; // -1 for a column no view reads (e.g. a generated one): it is never looked at
     }
     columnMappings.put(relationId, mapping);
     return mapping;
