@@ -367,13 +367,18 @@ public final class Benchmarks {
 
   /**
    * CPU time of a server process from {@code /proc} (the benchmark's embedded server runs on this machine), or
-   * -1 when it cannot be read (another machine, another OS).
+   * -1 when it cannot be read (another machine, another OS): a local process of that id that is not a
+   * PostgreSQL one means the server is elsewhere.
    */
   private static long processCpuNanos(long pid) {
     if (pid <= 0) {
       return -1;
     }
     try {
+      String command = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/cmdline"));
+      if (!command.contains("postgres")) {
+        return -1;
+      }
       String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
       // fields after the command name (which may contain spaces) start at state, field 3; utime and stime are 14, 15
       String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
@@ -397,7 +402,8 @@ public final class Benchmarks {
     Map<String, Long> cpu = new TreeMap<>();
     for (ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds())) {
       if (t != null && t.getThreadName().startsWith("deltaview-")) {
-        cpu.merge(t.getThreadName().replaceAll("-[^-]*_\\d+_\\d+$", ""), Math.max(0, mx.getThreadCpuTime(t.getThreadId())), Long::sum);
+        String name = t.getThreadName().replaceAll("-[^-]*_\\d+_\\d+$", ""); // without the database suffix
+        cpu.merge(name, Math.max(0, mx.getThreadCpuTime(t.getThreadId())), Long::sum);
       }
     }
     long gcMillis = 0;
