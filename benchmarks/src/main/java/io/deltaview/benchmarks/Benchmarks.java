@@ -135,10 +135,15 @@ public final class Benchmarks {
       pgVersion = rs.getString(1);
     }
     System.out.println("Deltaview benchmarks");
-    System.out.printf(Locale.ROOT, "Machine: %d cores (Runtime.availableProcessors), %s %s (%s), max heap %d MB%n",
+    // The collector matters to (c): the engine's state updates store new rows into old arrays, which G1's write
+    // barrier makes far more expensive than ParallelGC's (docs/benchmarks.md).
+    String collectors = ManagementFactory.getGarbageCollectorMXBeans().stream()
+        .map(GarbageCollectorMXBean::getName).collect(java.util.stream.Collectors.joining(", "));
+    System.out.printf(Locale.ROOT, "Machine: %d cores (Runtime.availableProcessors), %s %s (%s), max heap %d MB,"
+        + " collectors: %s%n",
         Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"), Runtime.version(),
         System.getProperty("os.name") + " " + System.getProperty("os.arch"),
-        Runtime.getRuntime().maxMemory() >> 20);
+        Runtime.getRuntime().maxMemory() >> 20, collectors);
     System.out.println("PostgreSQL: " + pgVersion);
     System.out.println("Server: " + server.description() + " on the same machine; fsync=" + setting(plain, "fsync")
         + ", synchronous_commit=" + setting(plain, "synchronous_commit") + ", wal_writer_delay="
