@@ -9,10 +9,9 @@ import io.deltaview.rewriter.schema.ColumnInfo;
 import io.deltaview.rewriter.schema.TableInfo;
 import io.deltaview.rewriter.sql.SqlFrontEnd;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import org.apache.calcite.rel.RelRoot;
 import org.apache.calcite.sql.type.SqlTypeName;
@@ -49,13 +48,21 @@ public final class ViewPlanner {
           "Deltaview internal error: planned table " + qualified + " is not in the catalog", SqlStates.INTERNAL_ERROR));
       List<String> names = new ArrayList<>();
       List<SqlTypeName> types = new ArrayList<>();
+      BitSet read = first.readColumns(source);
       for (ColumnInfo column : table.columns()) {
+        if (column.generated() && read.get(names.size())) {
+          // PostgreSQL does not replicate generated columns (pgoutput leaves them out of every change), so a
+          // view that reads one could never be maintained; one that only scans such a table is fine, since
+          // columns it does not read are never parsed.
+          throw new SQLException("Deltaview cannot maintain this view yet: it reads generated column "
+              + column.name() + " of " + schemaName + "." + tableName + ", which PostgreSQL does not replicate",
+              SqlStates.FEATURE_NOT_SUPPORTED);
+        }
         names.add(column.name());
         types.add(column.type().calciteType());
       }
-      sources.add(new TableShape(schemaName, tableName, names, types, first.readColumns(source)));
+      sources.add(new TableShape(schemaName, tableName, names, types, read));
     }
-    rejectGeneratedColumnsRead(connection, sources);
     int[] key = first.uniqueKey();
     boolean keyNotNull = key != null;
     if (key != null) {
@@ -74,32 +81,5 @@ public final class ViewPlanner {
       }
       return ViewCompiler.compile(root);
     }, sources, key, keyNotNull);
-  }
-
-  /**
-   * PostgreSQL does not replicate generated columns (pgoutput leaves them out of every change), so a view that
-   * reads one could never be maintained. A view that only scans such a table is fine: columns it does not read
-   * are never parsed.
-   */
-  private static void rejectGeneratedColumnsRead(Connection connection, List<TableShape> sources) throws SQLException {
-    try (PreparedStatement ps = connection.prepareStatement("SELECT a.attname FROM pg_attribute a"
-        + " JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
-        + " WHERE n.nspname = ? AND c.relname = ? AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated <> ''"
-        + " ORDER BY a.attnum")) {
-      for (TableShape table : sources) {
-        ps.setString(1, table.schema());
-        ps.setString(2, table.name());
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            int column = table.columnNames().indexOf(rs.getString(1));
-            if (column >= 0 && table.reads(column)) {
-              throw new SQLException("Deltaview cannot maintain this view yet: it reads generated column "
-                  + rs.getString(1) + " of " + table.qualifiedName() + ", which PostgreSQL does not replicate",
-                  SqlStates.FEATURE_NOT_SUPPORTED);
-            }
-          }
-        }
-      }
-    }
   }
 }

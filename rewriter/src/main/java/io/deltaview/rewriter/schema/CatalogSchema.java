@@ -24,11 +24,12 @@ public final class CatalogSchema {
    * so that an empty database still returns one row carrying the path.
    */
   static final String CATALOG_QUERY = """
-      SELECT sp.path, c.nspname, c.relname, c.attname, c.typ, c.notnull, c.pk_pos
+      SELECT sp.path, c.nspname, c.relname, c.attname, c.typ, c.notnull, c.pk_pos, c.generated
       FROM (SELECT array_to_string(current_schemas(false), ',') AS path) sp
       LEFT JOIN (
         SELECT n.nspname, cl.relname, a.attnum, a.attname,
                format_type(a.atttypid, a.atttypmod) AS typ, a.attnotnull AS notnull,
+               a.attgenerated <> '' AS generated,
                (SELECT k.ord FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(att, ord)
                 WHERE k.att = a.attnum) AS pk_pos
         FROM pg_catalog.pg_class cl
@@ -62,7 +63,7 @@ public final class CatalogSchema {
       while (rs.next()) {
         int pkPosition = rs.getInt(7); // 0 when NULL: not part of the primary key
         rows.add(new CatalogRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-            rs.getString(5), rs.getBoolean(6), pkPosition));
+            rs.getString(5), rs.getBoolean(6), pkPosition, rs.getBoolean(8)));
       }
     }
     return fromRows(rows);
@@ -73,7 +74,7 @@ public final class CatalogSchema {
    * fields are null in the single row an empty database returns.
    */
   record CatalogRow(String searchPath, String schema, String table, String column, String type,
-                    boolean notNull, int pkPosition) {}
+                    boolean notNull, int pkPosition, boolean generated) {}
 
   /** Assembles the snapshot from catalog rows (ordered by schema, table, ordinal). */
   static CatalogSchema fromRows(List<CatalogRow> rows) {
@@ -89,7 +90,7 @@ public final class CatalogSchema {
       }
       String key = r.schema() + "\u0000" + r.table();
       TableBuilder t = tables.computeIfAbsent(key, k -> b.table(r.schema(), r.table()));
-      t.column(r.column(), r.type(), !r.notNull());
+      t.column(r.column(), r.type(), !r.notNull(), r.generated());
       if (r.pkPosition() > 0) {
         pk.computeIfAbsent(key, k -> new ArrayList<>()).add(new String[] {
             String.valueOf(r.pkPosition()), r.column()});
@@ -223,7 +224,12 @@ public final class CatalogSchema {
     }
 
     public TableBuilder column(String columnName, String pgType, boolean nullable) {
-      columns.add(new ColumnInfo(columnName, PgType.parse(pgType), nullable));
+      return column(columnName, pgType, nullable, false);
+    }
+
+    /** Adds a column that may be a generated one ({@code GENERATED ALWAYS AS (...) STORED}). */
+    public TableBuilder column(String columnName, String pgType, boolean nullable, boolean generated) {
+      columns.add(new ColumnInfo(columnName, PgType.parse(pgType), nullable, generated));
       return this;
     }
 
@@ -240,7 +246,7 @@ public final class CatalogSchema {
     private TableInfo toInfo() {
       List<ColumnInfo> cols = new ArrayList<>();
       for (ColumnInfo c : columns) {
-        cols.add(primaryKey.contains(c.name()) ? new ColumnInfo(c.name(), c.type(), false) : c);
+        cols.add(primaryKey.contains(c.name()) ? new ColumnInfo(c.name(), c.type(), false, c.generated()) : c);
       }
       return new TableInfo(schema, name, cols, primaryKey);
     }

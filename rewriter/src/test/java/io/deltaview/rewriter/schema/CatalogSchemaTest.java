@@ -13,11 +13,11 @@ class CatalogSchemaTest {
   @Test
   void assemblesTablesFromCatalogRows() {
     CatalogSchema s = CatalogSchema.fromRows(List.of(
-        new CatalogSchema.CatalogRow("app,public", "app", "orders", "id", "integer", true, 1),
-        new CatalogSchema.CatalogRow("app,public", "app", "orders", "amount", "numeric(10,2)", false, 0),
-        new CatalogSchema.CatalogRow("app,public", "app", "lines", "order_id", "integer", true, 1),
-        new CatalogSchema.CatalogRow("app,public", "app", "lines", "no", "smallint", true, 2),
-        new CatalogSchema.CatalogRow("app,public", "public", "t", "x", "jsonb", false, 0)));
+        new CatalogSchema.CatalogRow("app,public", "app", "orders", "id", "integer", true, 1, false),
+        new CatalogSchema.CatalogRow("app,public", "app", "orders", "amount", "numeric(10,2)", false, 0, false),
+        new CatalogSchema.CatalogRow("app,public", "app", "lines", "order_id", "integer", true, 1, false),
+        new CatalogSchema.CatalogRow("app,public", "app", "lines", "no", "smallint", true, 2, false),
+        new CatalogSchema.CatalogRow("app,public", "public", "t", "x", "jsonb", false, 0, false)));
     assertEquals(List.of("app", "public"), s.searchPath());
     assertEquals("app", s.currentSchema());
     TableInfo orders = s.resolve("orders").orElseThrow();
@@ -33,7 +33,7 @@ class CatalogSchemaTest {
   @Test
   void emptyDatabaseStillKnowsItsSearchPath() {
     CatalogSchema s = CatalogSchema.fromRows(List.of(
-        new CatalogSchema.CatalogRow("public", null, null, null, null, false, 0)));
+        new CatalogSchema.CatalogRow("public", null, null, null, null, false, 0, false)));
     assertEquals(List.of("public"), s.searchPath());
     assertTrue(s.schemas().isEmpty());
   }
