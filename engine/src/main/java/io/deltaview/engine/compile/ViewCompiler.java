@@ -217,21 +217,32 @@ public final class ViewCompiler {
       if (multi != null) {
         return multi;
       }
-      List<Integer> leftKeys = new ArrayList<>();
-      List<Integer> rightKeys = new ArrayList<>();
-      List<Boolean> filterNulls = new ArrayList<>();
-      List<RexNode> nonEqui = new ArrayList<>();
-      RelOptUtil.splitJoinCondition(j.getLeft(), j.getRight(), j.getCondition(), leftKeys, rightKeys,
-          filterNulls, nonEqui);
-      boolean[] nullSafe = new boolean[leftKeys.size()];
-      for (int i = 0; i < nullSafe.length; i++) {
-        nullSafe[i] = i < filterNulls.size() && !filterNulls.get(i);
-      }
-      Predicate<Row> residual = residual(nonEqui);
+      JoinCondition c = JoinCondition.of(j);
+      Predicate<Row> residual = residual(c.nonEqui());
       Node left = build(j.getLeft());
       Node right = build(j.getRight());
-      JoinOperator op = new JoinOperator(toArray(leftKeys), toArray(rightKeys), nullSafe, residual, outputMap);
+      JoinOperator op = new JoinOperator(c.leftKeys(), c.rightKeys(), c.nullSafe(), residual, outputMap);
       return new Node.Join(left, right, op);
+    }
+
+    /**
+     * A join's condition split into equalities between a left and a right column ({@code nullSafe} for IS NOT
+     * DISTINCT FROM) and the other conjuncts.
+     */
+    private record JoinCondition(int[] leftKeys, int[] rightKeys, boolean[] nullSafe, List<RexNode> nonEqui) {
+      static JoinCondition of(LogicalJoin j) {
+        List<Integer> leftKeys = new ArrayList<>();
+        List<Integer> rightKeys = new ArrayList<>();
+        List<Boolean> filterNulls = new ArrayList<>();
+        List<RexNode> nonEqui = new ArrayList<>();
+        RelOptUtil.splitJoinCondition(j.getLeft(), j.getRight(), j.getCondition(), leftKeys, rightKeys,
+            filterNulls, nonEqui);
+        boolean[] nullSafe = new boolean[leftKeys.size()];
+        for (int i = 0; i < nullSafe.length; i++) {
+          nullSafe[i] = i < filterNulls.size() && !filterNulls.get(i);
+        }
+        return new JoinCondition(toArray(leftKeys), toArray(rightKeys), nullSafe, nonEqui);
+      }
     }
 
     private static void checkInner(LogicalJoin j) {
@@ -292,19 +303,13 @@ public final class ViewCompiler {
         inputs.add(rel);
         return;
       }
-      List<Integer> leftKeys = new ArrayList<>();
-      List<Integer> rightKeys = new ArrayList<>();
-      List<Boolean> filterNulls = new ArrayList<>();
-      List<RexNode> others = new ArrayList<>();
-      RelOptUtil.splitJoinCondition(j.getLeft(), j.getRight(), j.getCondition(), leftKeys, rightKeys, filterNulls,
-          others);
+      JoinCondition c = JoinCondition.of(j);
       int leftWidth = j.getLeft().getRowType().getFieldCount();
-      for (int k = 0; k < leftKeys.size(); k++) {
-        boolean nullSafe = k < filterNulls.size() && !filterNulls.get(k);
-        equalities.add(new MultiJoinOperator.Equality(offset + leftKeys.get(k), offset + leftWidth + rightKeys.get(k),
-            nullSafe));
+      for (int k = 0; k < c.leftKeys().length; k++) {
+        equalities.add(new MultiJoinOperator.Equality(offset + c.leftKeys()[k], offset + leftWidth + c.rightKeys()[k],
+            c.nullSafe()[k]));
       }
-      for (RexNode r : others) {
+      for (RexNode r : c.nonEqui()) {
         nonEqui.add(RexUtil.shift(r, offset));
       }
       flatten(j.getLeft(), offset, inputs, equalities, nonEqui);

@@ -186,7 +186,7 @@ public final class MultiJoinOperator {
       Step[] plan = plans[i];
       int offset = offsets[i];
       delta.forEach((row, weight) -> {
-        bind(row, binding, offset);
+        row.copyInto(binding, offset);
         extend(plan, 0, binding, weight, out);
       });
       for (Arrangement a : arrangements[i]) {
@@ -219,7 +219,7 @@ public final class MultiJoinOperator {
       return;
     }
     if (bucket instanceof Row row) {
-      bind(row, binding, step.offset);
+      row.copyInto(binding, step.offset);
       extend(plan, depth + 1, binding, weight, out);
       return;
     }
@@ -227,7 +227,7 @@ public final class MultiJoinOperator {
     for (int s = 0, slots = bag.slots(); s < slots; s++) {
       Row row = bag.rowAt(s);
       if (row != null) {
-        bind(row, binding, step.offset);
+        row.copyInto(binding, step.offset);
         extend(plan, depth + 1, binding, weight * bag.weightAt(s), out);
       }
     }
@@ -242,9 +242,5 @@ public final class MultiJoinOperator {
     if (residual == null || residual.test(joined)) {
       out.add(outputMap == null ? joined : outputMap.apply(joined), weight);
     }
-  }
-
-  private static void bind(Row row, Object[] binding, int offset) {
-    row.copyInto(binding, offset);
   }
 }
