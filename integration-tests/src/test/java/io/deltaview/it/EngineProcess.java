@@ -25,6 +25,11 @@ public final class EngineProcess {
     }
     try (Connection c = DriverManager.getConnection(args[0], p);
          BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+      // The runtime starts in the background; SHOW waits for it, so READY means this JVM has taken the engine
+      // lock if it was free (else the parent's own connections could win the race for it).
+      try (Statement s = c.createStatement()) {
+        s.execute("SHOW INCREMENTAL VIEWS");
+      }
       System.out.println("READY");
       System.out.flush();
       String line;
