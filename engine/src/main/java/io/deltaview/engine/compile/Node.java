@@ -4,16 +4,32 @@ import io.deltaview.engine.operator.AggregateOperator;
 import io.deltaview.engine.operator.JoinOperator;
 import io.deltaview.engine.operator.LinearOperator;
 import io.deltaview.engine.operator.MultiJoinOperator;
+import io.deltaview.engine.operator.RowBatch;
+import io.deltaview.engine.operator.WeightedRows;
 import io.deltaview.engine.operator.ZSet;
+import io.deltaview.engine.row.Row;
+import java.util.function.ObjLongConsumer;
 
 /**
- * A node of a compiled dataflow: given the deltas of all source tables in one transaction, returns its own
- * output delta. The plan is a tree, so each node is stepped exactly once per transaction, children first.
- * Nodes never change the Z-sets they receive.
+ * A node of a compiled dataflow: given the deltas of all source tables in one transaction, pushes its own
+ * output delta, entry by entry, into the consumer above it. The plan is a tree, so each node is stepped
+ * exactly once per transaction, children first. Nothing between the sources and the view's output is
+ * consolidated: every operator is linear or bilinear in its input, so equal rows need not be summed first,
+ * and skipping that saves hashing each intermediate row. Nodes never change the Z-sets they receive.
  */
 abstract class Node {
 
-  abstract ZSet step(ZSet[] sourceDeltas);
+  abstract void step(ZSet[] sourceDeltas, ObjLongConsumer<Row> out);
+
+  /**
+   * This node's output delta as something a join can iterate twice: a scan's own source delta, or the
+   * pushed entries collected in a batch.
+   */
+  WeightedRows collect(ZSet[] sourceDeltas) {
+    RowBatch batch = new RowBatch();
+    step(sourceDeltas, batch);
+    return batch;
+  }
 
   /** A base table scan: its delta is the source delta (shared, read-only, when a table is scanned twice). */
   static final class Source extends Node {
@@ -24,7 +40,12 @@ abstract class Node {
     }
 
     @Override
-    ZSet step(ZSet[] sourceDeltas) {
+    void step(ZSet[] sourceDeltas, ObjLongConsumer<Row> out) {
+      sourceDeltas[source].forEach(out);
+    }
+
+    @Override
+    WeightedRows collect(ZSet[] sourceDeltas) {
       return sourceDeltas[source];
     }
   }
@@ -40,9 +61,8 @@ abstract class Node {
     }
 
     @Override
-    ZSet step(ZSet[] sourceDeltas) {
-      ZSet in = input.step(sourceDeltas);
-      return in.isEmpty() ? in : operator.apply(in);
+    void step(ZSet[] sourceDeltas, ObjLongConsumer<Row> out) {
+      input.step(sourceDeltas, (row, weight) -> operator.push(row, weight, out));
     }
   }
 
@@ -59,8 +79,8 @@ abstract class Node {
     }
 
     @Override
-    ZSet step(ZSet[] sourceDeltas) {
-      return operator.apply(left.step(sourceDeltas), right.step(sourceDeltas));
+    void step(ZSet[] sourceDeltas, ObjLongConsumer<Row> out) {
+      operator.apply(left.collect(sourceDeltas), right.collect(sourceDeltas), out);
     }
   }
 
@@ -75,12 +95,12 @@ abstract class Node {
     }
 
     @Override
-    ZSet step(ZSet[] sourceDeltas) {
-      ZSet[] deltas = new ZSet[inputs.length];
+    void step(ZSet[] sourceDeltas, ObjLongConsumer<Row> out) {
+      WeightedRows[] deltas = new WeightedRows[inputs.length];
       for (int i = 0; i < inputs.length; i++) {
-        deltas[i] = inputs[i].step(sourceDeltas);
+        deltas[i] = inputs[i].collect(sourceDeltas);
       }
-      return operator.apply(deltas);
+      operator.apply(deltas, out);
     }
   }
 
@@ -95,8 +115,9 @@ abstract class Node {
     }
 
     @Override
-    ZSet step(ZSet[] sourceDeltas) {
-      return operator.apply(input.step(sourceDeltas));
+    void step(ZSet[] sourceDeltas, ObjLongConsumer<Row> out) {
+      input.step(sourceDeltas, operator::add);
+      operator.finish(out);
     }
   }
 }

@@ -67,13 +67,8 @@ public final class ViewPipeline {
         throw new IllegalArgumentException("no source " + k + "; sources are " + sourceTables);
       }
     }
-    ZSet out = root.step(bySource);
-    // A bare scan passes its input through: never hand the caller's own Z-set back.
-    for (ZSet d : bySource) {
-      if (out == d) {
-        return d.copy();
-      }
-    }
+    ZSet out = new ZSet();
+    root.step(bySource, out::add);
     return out;
   }
 

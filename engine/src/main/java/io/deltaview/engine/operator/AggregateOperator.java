@@ -6,11 +6,10 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.function.ObjLongConsumer;
 
 /**
  * Stateful GROUP BY: output rows are the group key columns (in {@code groupKeys} order) followed by one
@@ -40,94 +39,117 @@ public final class AggregateOperator {
 
   private final int[] groupKeys;
   private final AggregateSpec[] calls;
-  private final Map<Row, Group> groups = new HashMap<>();
+  private final GroupTable groups = new GroupTable();
+  /** The groups the current step has touched so far, each remembering its output row from before the step. */
+  private final List<Group> touched = new ArrayList<>();
+  /** For a whole-table aggregate, its one group (present from the start, so COUNT over no rows is 0). */
+  private final Group whole;
+  /** Whether a step has ended: until then the whole-table row has not been emitted. */
   private boolean started;
 
   public AggregateOperator(int[] groupKeys, List<AggregateSpec> calls) {
     this.groupKeys = groupKeys.clone();
     this.calls = calls.toArray(new AggregateSpec[0]);
-    if (this.groupKeys.length == 0) {
-      groups.put(WHOLE_TABLE, new Group(this.calls));
-    }
+    this.whole = this.groupKeys.length == 0 ? new Group(WHOLE_TABLE, 0, this.calls) : null;
   }
 
-  /** One step: the output delta for {@code delta}. */
-  public ZSet apply(ZSet delta) {
-    // The groups this step touches, each remembering its output row from before the step (captured on the
-    // first touch), so that a row costs one group lookup.
-    List<Group> touched = new ArrayList<>();
+  /** One step: the output delta for {@code delta}, consolidated. */
+  public ZSet apply(WeightedRows delta) {
+    delta.forEach(this::add);
+    ZSet out = new ZSet(touched.size() * 2);
+    finish(out::add);
+    return out;
+  }
+
+  /**
+   * Adds one entry of the current step's input delta. The step's input may arrive in any order and
+   * unconsolidated (the same row more than once): every accumulator is a sum over the entries.
+   */
+  public void add(Row row, long weight) {
+    Group g;
+    if (whole != null) {
+      g = whole;
+      if (!g.touched) {
+        g.touch(started ? g.output() : null); // before the first step the whole-table row was never emitted
+        touched.add(g);
+      }
+    } else {
+      int h = row.hashOf(groupKeys);
+      g = groups.find(row, groupKeys, h);
+      if (g == null) {
+        g = new Group(row.project(groupKeys), h, calls);
+        groups.insert(g);
+        g.touch(null);
+        touched.add(g);
+      } else if (!g.touched) {
+        g.touch(g.output());
+        touched.add(g);
+      }
+    }
+    g.add(row, weight);
+  }
+
+  /** Ends the current step: pushes −(output before) +(output after) of every group it touched into {@code out}. */
+  public void finish(ObjLongConsumer<Row> out) {
     if (!started) {
       started = true;
-      if (groupKeys.length == 0) {
-        Group whole = groups.get(WHOLE_TABLE);
-        whole.touch(WHOLE_TABLE, null); // the whole-table row has not been emitted yet
+      if (whole != null && !whole.touched) {
+        whole.touch(null); // the whole-table row is emitted on the first step, even with no input
         touched.add(whole);
       }
     }
-    delta.forEach((row, weight) -> {
-      Row key = groupKeys.length == 0 ? WHOLE_TABLE : row.project(groupKeys);
-      Group g = groups.get(key);
-      if (g == null) {
-        g = new Group(calls);
-        groups.put(key, g);
-        g.touch(key, null);
-        touched.add(g);
-      } else if (g.key == null) {
-        g.touch(key, g.output(key));
-        touched.add(g);
-      }
-      g.add(row, weight);
-    });
-    ZSet out = new ZSet(touched.size() * 2);
     for (Group g : touched) {
-      Row key = g.key;
       Row old = g.before;
-      g.key = null;
+      g.touched = false;
       g.before = null;
       Row after = null;
       if (g.count < 0) {
-        throw new IllegalStateException("negative row count in group " + key + ": delete of a missing row");
+        throw new IllegalStateException("negative row count in group " + g.key + ": delete of a missing row");
       }
-      if (g.count == 0 && groupKeys.length > 0) {
-        groups.remove(key);
+      if (g.count == 0 && whole == null) {
+        groups.remove(g);
       } else {
-        after = g.output(key);
+        after = g.output();
       }
       if (!Objects.equals(old, after)) {
         if (old != null) {
-          out.add(old, -1);
+          out.accept(old, -1);
         }
         if (after != null) {
-          out.add(after, 1);
+          out.accept(after, 1);
         }
       }
     }
-    return out;
+    touched.clear();
   }
 
   /** Number of live groups (for tests and metrics). */
   public int groupCount() {
-    return groups.size();
+    return whole != null ? 1 : groups.size;
   }
 
   /** Per-group state: the row count and one accumulator per call. */
   private static final class Group {
+    final Row key;
+    final int hash;
     long count;
     final Accumulator[] accumulators;
-    /** While a step touches this group: its key (else null) and its output row before the step (null if none). */
-    Row key;
+    /** Whether the current step has touched this group, and if so its output row before the step (null if none). */
+    boolean touched;
     Row before;
 
-    void touch(Row groupKey, Row outputBefore) {
-      key = groupKey;
-      before = outputBefore;
-    }
-
-    Group(AggregateSpec[] calls) {
+    Group(Row key, int hash, AggregateSpec[] calls) {
+      this.key = key;
+      this.hash = hash;
       accumulators = new Accumulator[calls.length];
       for (int i = 0; i < calls.length; i++) {
         accumulators[i] = Accumulator.create(calls[i]);
       }
+    }
+
+    void touch(Row outputBefore) {
+      touched = true;
+      before = outputBefore;
     }
 
     void add(Row row, long weight) {
@@ -137,7 +159,7 @@ public final class AggregateOperator {
       }
     }
 
-    Row output(Row key) {
+    Row output() {
       Object[] values = new Object[key.size() + accumulators.length];
       for (int i = 0; i < key.size(); i++) {
         values[i] = key.get(i);
@@ -146,6 +168,76 @@ public final class AggregateOperator {
         values[key.size() + i] = accumulators[i].result(count);
       }
       return Row.wrap(values);
+    }
+  }
+
+  /**
+   * The live groups by key, open addressing on the stored key hash (linear probing, backward-shift deletion,
+   * load factor at most 1/2): a lookup hashes the input row's key columns in place and builds no key row.
+   */
+  private static final class GroupTable {
+    private Group[] slots = new Group[16];
+    private int size;
+
+    Group find(Row row, int[] keyColumns, int hash) {
+      int mask = slots.length - 1;
+      for (int i = slot(hash, mask); slots[i] != null; i = (i + 1) & mask) {
+        Group g = slots[i];
+        if (g.hash == hash && row.columnsEqual(keyColumns, g.key)) {
+          return g;
+        }
+      }
+      return null;
+    }
+
+    void insert(Group g) {
+      int mask = slots.length - 1;
+      int i = slot(g.hash, mask);
+      while (slots[i] != null) {
+        i = (i + 1) & mask;
+      }
+      slots[i] = g;
+      if (++size * 2 > slots.length) {
+        resize(slots.length * 2);
+      }
+    }
+
+    void remove(Group g) {
+      int mask = slots.length - 1;
+      int hole = slot(g.hash, mask);
+      while (slots[hole] != g) {
+        hole = (hole + 1) & mask;
+      }
+      for (int i = (hole + 1) & mask; slots[i] != null; i = (i + 1) & mask) {
+        int home = slot(slots[i].hash, mask);
+        // the group at i may move into the hole iff its home slot is not cyclically within (hole, i]
+        if (((i - home) & mask) >= ((i - hole) & mask)) {
+          slots[hole] = slots[i];
+          hole = i;
+        }
+      }
+      slots[hole] = null;
+      size--;
+    }
+
+    private void resize(int capacity) {
+      Group[] old = slots;
+      slots = new Group[capacity];
+      int mask = capacity - 1;
+      for (Group g : old) {
+        if (g != null) {
+          int i = slot(g.hash, mask);
+          while (slots[i] != null) {
+            i = (i + 1) & mask;
+          }
+          slots[i] = g;
+        }
+      }
+    }
+
+    private static int slot(int hash, int mask) {
+      int h = hash * 0x9E3779B9;
+      return (h ^ (h >>> 16)) & mask;
     }
   }
 

@@ -2,6 +2,7 @@ package io.deltaview.engine.operator;
 
 import io.deltaview.engine.row.Row;
 import java.util.Objects;
+import java.util.function.ObjLongConsumer;
 import java.util.function.Predicate;
 
 /** Linear filter: keeps each row (with its weight) for which the predicate holds (SQL: is TRUE). */
@@ -14,13 +15,9 @@ public final class FilterOperator implements LinearOperator {
   }
 
   @Override
-  public ZSet apply(ZSet delta) {
-    ZSet out = new ZSet(delta.size());
-    delta.forEach((row, weight) -> {
-      if (predicate.test(row)) {
-        out.add(row, weight);
-      }
-    });
-    return out;
+  public void push(Row row, long weight, ObjLongConsumer<Row> out) {
+    if (predicate.test(row)) {
+      out.accept(row, weight);
+    }
   }
 }

@@ -4,6 +4,7 @@ import io.deltaview.engine.row.Row;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.ObjLongConsumer;
 import java.util.function.Predicate;
 
 /**
@@ -55,11 +56,17 @@ public final class JoinOperator {
     this(leftKeys, rightKeys, null, residual);
   }
 
-  /** One step: the output delta for the simultaneous input deltas (either may be empty). */
-  public ZSet apply(ZSet leftDelta, ZSet rightDelta) {
+  /** One step: the output delta for the simultaneous input deltas (either may be empty), consolidated. */
+  public ZSet apply(WeightedRows leftDelta, WeightedRows rightDelta) {
     ZSet out = new ZSet();
+    apply(leftDelta, rightDelta, out::add);
+    return out;
+  }
+
+  /** One step: pushes the output for the simultaneous input deltas (either may be empty) into {@code out}. */
+  public void apply(WeightedRows leftDelta, WeightedRows rightDelta, ObjLongConsumer<Row> out) {
     if (leftDelta.isEmpty() && rightDelta.isEmpty()) {
-      return out;
+      return;
     }
     Map<Object, DeltaRows> dl = index(leftDelta, leftKeys);
     Map<Object, DeltaRows> dr = index(rightDelta, rightKeys);
@@ -109,7 +116,6 @@ public final class JoinOperator {
     }
     update(leftState, dl);
     update(rightState, dr);
-    return out;
   }
 
   /** Number of distinct rows held in state, left plus right (for tests and metrics). */
@@ -117,14 +123,14 @@ public final class JoinOperator {
     return leftState.size() + rightState.size();
   }
 
-  private void emit(ZSet out, Row l, Row r, long weight) {
+  private void emit(ObjLongConsumer<Row> out, Row l, Row r, long weight) {
     Row joined = l.concat(r);
     if (residual == null || residual.test(joined)) {
-      out.add(outputMap == null ? joined : outputMap.apply(joined), weight);
+      out.accept(outputMap == null ? joined : outputMap.apply(joined), weight);
     }
   }
 
-  /** The rows of one delta that share a join key, with their weights (distinct rows: the delta is a Z-set). */
+  /** The entries of one delta that share a join key, with their weights. */
   private static final class DeltaRows {
     Row[] rows = new Row[1]; // most keys of a delta have one row
     long[] weights = new long[1];
@@ -141,7 +147,7 @@ public final class JoinOperator {
   }
 
   /** Groups a delta by join key; NULL keys are dropped. */
-  private Map<Object, DeltaRows> index(ZSet delta, int[] keys) {
+  private Map<Object, DeltaRows> index(WeightedRows delta, int[] keys) {
     Map<Object, DeltaRows> idx = new HashMap<>((int) (delta.size() / 0.75f) + 1);
     delta.forEach((row, w) -> {
       Object key = JoinKey.of(row, keys, nullSafe);

@@ -3,10 +3,11 @@ package io.deltaview.engine.operator;
 import io.deltaview.engine.row.Row;
 import java.util.Objects;
 import java.util.function.Function;
+import java.util.function.ObjLongConsumer;
 
 /**
  * Linear map (SQL projection): replaces each row by {@code f(row)} keeping its weight; rows that map to the
- * same output add their weights, and weights that cancel disappear.
+ * same output add their weights where the output is consolidated.
  */
 public final class MapOperator implements LinearOperator {
 
@@ -17,9 +18,7 @@ public final class MapOperator implements LinearOperator {
   }
 
   @Override
-  public ZSet apply(ZSet delta) {
-    ZSet out = new ZSet(delta.size());
-    delta.forEach((row, weight) -> out.add(function.apply(row), weight));
-    return out;
+  public void push(Row row, long weight, ObjLongConsumer<Row> out) {
+    out.accept(function.apply(row), weight);
   }
 }

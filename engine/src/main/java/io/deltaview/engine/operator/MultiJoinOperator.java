@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.ObjLongConsumer;
 import java.util.function.Predicate;
 
 /**
@@ -40,16 +41,46 @@ public final class MultiJoinOperator {
     final int[] columns;
     final boolean[] nullSafe;
     final JoinState state = new JoinState();
+    /** Count of the look-ahead lookups that found a bucket; read by nothing, it only keeps them alive. */
+    long found;
 
     Arrangement(int[] columns, boolean[] nullSafe) {
       this.columns = columns;
       this.nullSafe = nullSafe;
     }
 
-    void add(Row row, long weight) {
-      Object key = JoinKey.of(row, columns, nullSafe);
-      if (key != null) {
-        state.add(key, row, weight);
+    /**
+     * Adds a delta, {@link #CHUNK} entries at a time: first the keys and a lookup of each (so the cache misses
+     * of a chunk overlap), then the updates, whose lookups then hit the cache.
+     */
+    void addAll(WeightedRows delta) {
+      Object[] keys = new Object[CHUNK];
+      Row[] rows = new Row[CHUNK];
+      long[] weights = new long[CHUNK];
+      int[] n = {0};
+      delta.forEach((row, weight) -> {
+        Object key = JoinKey.of(row, columns, nullSafe);
+        if (key != null) {
+          keys[n[0]] = key;
+          rows[n[0]] = row;
+          weights[n[0]++] = weight;
+          if (n[0] == CHUNK) {
+            addChunk(keys, rows, weights, CHUNK);
+            n[0] = 0;
+          }
+        }
+      });
+      addChunk(keys, rows, weights, n[0]);
+    }
+
+    private void addChunk(Object[] keys, Row[] rows, long[] weights, int n) {
+      int present = 0;
+      for (int j = 0; j < n; j++) {
+        present += state.get(keys[j]) == null ? 0 : 1;
+      }
+      found += present; // keeps the lookups above from being optimised away
+      for (int j = 0; j < n; j++) {
+        state.add(keys[j], rows[j], weights[j]);
       }
     }
   }
@@ -57,6 +88,9 @@ public final class MultiJoinOperator {
   /** One step of a delta plan: look up {@code arrangement} with the bound columns {@code probe}. */
   private record Step(Arrangement arrangement, int[] probe, boolean[] nullSafe, int offset) {
   }
+
+  /** Entries of a delta extended (or added to an arrangement) together; see {@link #apply(WeightedRows[], ObjLongConsumer)}. */
+  private static final int CHUNK = 256;
 
   private final int[] offsets;
   private final int width;
@@ -171,29 +205,47 @@ public final class MultiJoinOperator {
     return offsets;
   }
 
-  /** One step: the output delta for the simultaneous deltas of all inputs (empty ones included). */
-  public ZSet apply(ZSet[] deltas) {
+  /** One step: the output delta for the simultaneous deltas of all inputs (empty ones included), consolidated. */
+  public ZSet apply(WeightedRows[] deltas) {
+    ZSet out = new ZSet();
+    apply(deltas, out::add);
+    return out;
+  }
+
+  /**
+   * One step: pushes the output for the simultaneous deltas of all inputs (empty ones included) into {@code out}.
+   *
+   * <p>A delta is extended breadth-first, {@link #CHUNK} entries at a time: one lookup for every entry of the
+   * chunk, then the next input's lookup for every partial row that matched, and so on. The lookups of a
+   * chunk are independent of each other, so the processor overlaps their cache misses (the arrangements of a
+   * large join are far bigger than the caches), where a depth-first walk waited for each miss in turn.
+   */
+  public void apply(WeightedRows[] deltas, ObjLongConsumer<Row> out) {
     if (deltas.length != plans.length) {
       throw new IllegalArgumentException(plans.length + " inputs, " + deltas.length + " deltas");
     }
-    ZSet out = new ZSet();
-    Object[] binding = new Object[width];
     for (int i = 0; i < deltas.length; i++) {
-      ZSet delta = deltas[i];
+      WeightedRows delta = deltas[i];
       if (delta.isEmpty()) {
         continue;
       }
       Step[] plan = plans[i];
       int offset = offsets[i];
+      Bindings chunk = new Bindings();
       delta.forEach((row, weight) -> {
+        Object[] binding = new Object[width];
         row.copyInto(binding, offset);
-        extend(plan, 0, binding, weight, out);
+        chunk.add(binding, weight);
+        if (chunk.size == CHUNK) {
+          extendAll(plan, chunk, out);
+          chunk.clear();
+        }
       });
+      extendAll(plan, chunk, out);
       for (Arrangement a : arrangements[i]) {
-        delta.forEach(a::add);
+        a.addAll(delta);
       }
     }
-    return out;
   }
 
   /** Number of distinct rows held in all arrangements (a row kept in two arrangements counts twice). */
@@ -207,40 +259,89 @@ public final class MultiJoinOperator {
     return n;
   }
 
-  private void extend(Step[] plan, int depth, Object[] binding, long weight, ZSet out) {
-    if (depth == plan.length) {
-      emit(binding, weight, out);
-      return;
-    }
-    Step step = plan[depth];
-    Object key = JoinKey.of(binding, step.probe, step.nullSafe);
-    Object bucket = key == null ? null : step.arrangement.state.get(key);
-    if (bucket == null) {
-      return;
-    }
-    if (bucket instanceof Row row) {
-      row.copyInto(binding, step.offset);
-      extend(plan, depth + 1, binding, weight, out);
-      return;
-    }
-    RowBag bag = (RowBag) bucket;
-    for (int s = 0, slots = bag.slots(); s < slots; s++) {
-      Row row = bag.rowAt(s);
-      if (row != null) {
-        row.copyInto(binding, step.offset);
-        extend(plan, depth + 1, binding, weight * bag.weightAt(s), out);
+  /** Extends every partial row of {@code chunk} through the plan's lookups and emits the complete ones. */
+  private void extendAll(Step[] plan, Bindings chunk, ObjLongConsumer<Row> out) {
+    Bindings current = chunk;
+    for (Step step : plan) {
+      if (current.size == 0) {
+        return;
       }
+      current = extend(step, current);
+    }
+    for (int j = 0; j < current.size; j++) {
+      emit(current.bindings[j], current.weights[j], out);
+    }
+  }
+
+  /** The partial rows of {@code from} extended by their matches in one arrangement (a new batch). */
+  private Bindings extend(Step step, Bindings from) {
+    int n = from.size;
+    Object[] buckets = from.buckets(); // first all lookups of the batch, so their misses overlap
+    JoinState state = step.arrangement.state;
+    for (int j = 0; j < n; j++) {
+      Object key = JoinKey.of(from.bindings[j], step.probe, step.nullSafe);
+      buckets[j] = key == null ? null : state.get(key);
+    }
+    Bindings to = new Bindings();
+    for (int j = 0; j < n; j++) {
+      Object bucket = buckets[j];
+      if (bucket == null) {
+        continue;
+      }
+      Object[] binding = from.bindings[j];
+      long weight = from.weights[j];
+      if (bucket instanceof Row row) {
+        row.copyInto(binding, step.offset); // the one match: the partial row is extended in place
+        to.add(binding, weight);
+        continue;
+      }
+      RowBag bag = (RowBag) bucket;
+      for (int s = 0, slots = bag.slots(); s < slots; s++) {
+        Row row = bag.rowAt(s);
+        if (row != null) {
+          Object[] copy = binding.clone();
+          row.copyInto(copy, step.offset);
+          to.add(copy, weight * bag.weightAt(s));
+        }
+      }
+    }
+    return to;
+  }
+
+  /** Partial joined rows (arrays of the joined width) with their weights, filled input by input. */
+  private static final class Bindings {
+    Object[][] bindings = new Object[CHUNK][];
+    long[] weights = new long[CHUNK];
+    int size;
+
+    void add(Object[] binding, long weight) {
+      if (size == bindings.length) {
+        bindings = Arrays.copyOf(bindings, size * 2);
+        weights = Arrays.copyOf(weights, size * 2);
+      }
+      bindings[size] = binding;
+      weights[size++] = weight;
+    }
+
+    /** Scratch space for one bucket per partial row. */
+    Object[] buckets() {
+      return new Object[size];
+    }
+
+    void clear() {
+      Arrays.fill(bindings, 0, size, null);
+      size = 0;
     }
   }
 
   /**
-   * Emits the joined row in {@code binding}. With a projection the row is only read on the way to the
-   * projected one, so it wraps the binding itself; only a row that is kept gets a copy of the array.
+   * Emits the joined row in {@code binding}, which becomes the row's own array: every partial row has an array
+   * of its own, and nothing changes it once it is complete.
    */
-  private void emit(Object[] binding, long weight, ZSet out) {
-    Row joined = Row.wrap(outputMap == null ? binding.clone() : binding);
+  private void emit(Object[] binding, long weight, ObjLongConsumer<Row> out) {
+    Row joined = Row.wrap(binding);
     if (residual == null || residual.test(joined)) {
-      out.add(outputMap == null ? joined : outputMap.apply(joined), weight);
+      out.accept(outputMap == null ? joined : outputMap.apply(joined), weight);
     }
   }
 }

@@ -13,7 +13,7 @@ import java.util.function.ObjLongConsumer;
  * <p>Z-sets are mutable accumulators owned by one operator at a time; an operator never changes a Z-set it
  * received as input.
  */
-public final class ZSet {
+public final class ZSet implements WeightedRows {
 
   /**
    * The rows and weights, in open-addressing arrays rather than a {@code HashMap<Row, Weight>}: no node or
@@ -54,11 +54,11 @@ public final class ZSet {
   }
 
   /** Adds every row of {@code other} (Z-set addition); {@code other} is not changed. */
-  public void addAll(ZSet other) {
+  public void addAll(WeightedRows other) {
     if (other == this) {
-      other = other.copy();
+      other = copy();
     }
-    other.weights.forEach(weights::add);
+    other.forEach(weights::add);
   }
 
   /** A new Z-set with every weight negated. */
@@ -81,15 +81,18 @@ public final class ZSet {
   }
 
   /** Number of distinct rows (with non-zero weight). */
+  @Override
   public int size() {
     return weights.size();
   }
 
+  @Override
   public boolean isEmpty() {
     return weights.isEmpty();
   }
 
   /** Calls {@code action} once per distinct row with its (non-zero) weight. */
+  @Override
   public void forEach(ObjLongConsumer<Row> action) {
     weights.forEach(action);
   }

@@ -30,13 +30,47 @@ public final class Row {
   private static int hash(Object[] values) {
     int h = values.length;
     for (Object v : values) {
-      int x = v == null ? 0 : v.hashCode();
-      x *= 0x9E3779B9; // golden-ratio multiply, then fold the high bits down (as HashMap's spread does)
-      x ^= x >>> 15;
-      h = Integer.rotateLeft(h, 5) ^ x;
-      h *= 0x85EBCA6B;
+      h = mix(h, v);
     }
-    return h ^ (h >>> 16);
+    return finish(h);
+  }
+
+  private static int mix(int h, Object v) {
+    int x = v == null ? 0 : v.hashCode();
+    x *= 0x9E3779B9; // golden-ratio multiply, then fold the high bits down (as HashMap's spread does)
+    x ^= x >>> 15;
+    h = Integer.rotateLeft(h, 5) ^ x;
+    return h * 0x85EBCA6B;
+  }
+
+  private static int finish(int h) {
+    h ^= h >>> 16;
+    return h == 0 ? 1 : h; // 0 means "not computed"
+  }
+
+  /**
+   * The hash {@code project(columns)} has, without building that row: a group or key lookup on a few of a
+   * row's columns then allocates nothing.
+   */
+  public int hashOf(int[] columns) {
+    int h = columns.length;
+    for (int c : columns) {
+      h = mix(h, values[c]);
+    }
+    return finish(h);
+  }
+
+  /** Whether {@code project(columns)} equals {@code projected}, without building that row. */
+  public boolean columnsEqual(int[] columns, Row projected) {
+    if (projected.values.length != columns.length) {
+      return false;
+    }
+    for (int i = 0; i < columns.length; i++) {
+      if (!java.util.Objects.equals(values[columns[i]], projected.values[i])) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Wraps {@code values} without copying: the caller hands over ownership of the array. */
@@ -92,9 +126,6 @@ public final class Row {
     int h = hash;
     if (h == 0) {
       h = hash(values);
-      if (h == 0) {
-        h = 1; // 0 means "not computed"
-      }
       hash = h;
     }
     return h;

@@ -79,8 +79,29 @@ class MultiJoinOperatorTest {
     randomSteps(3, List.of(new Equality(0, 2, true), new Equality(3, 4, false)), residual, 20261126L);
   }
 
+  /**
+   * Deltas far larger than the operator's chunk of lookups, pushed unconsolidated (a row may come twice, or
+   * come and go) as an operator below would push them, into a chain whose inputs have many rows per key.
+   */
+  @Test
+  void largeUnconsolidatedDeltasMatchRecomputation() {
+    randomSteps(3, List.of(new Equality(0, 2, false), new Equality(3, 4, false)), r -> true, 20261202L, 40, 900,
+        true);
+  }
+
   private static void randomSteps(int inputs, List<Equality> equalities, Predicate<Row> residual, long seed) {
+    randomSteps(inputs, equalities, residual, seed, 300, 4, false);
+  }
+
+  /**
+   * @param maxChanges changes per input and step are drawn below this
+   * @param unconsolidated whether deltas reach the operator as a {@link RowBatch} that repeats some rows and
+   *     carries some insert-and-delete pairs, instead of a Z-set
+   */
+  private static void randomSteps(int inputs, List<Equality> equalities, Predicate<Row> residual, long seed,
+      int steps, int maxChanges, boolean unconsolidated) {
     Random random = new Random(seed);
+    int range = unconsolidated ? 40 : 4;
     int[] widths = new int[inputs];
     java.util.Arrays.fill(widths, 2);
     MultiJoinOperator j = MultiJoinOperator.plan(widths, equalities, residual, null);
@@ -89,21 +110,28 @@ class MultiJoinOperatorTest {
       contents.add(new ArrayList<>());
     }
     ZSet result = new ZSet();
-    for (int step = 0; step < 300; step++) {
-      ZSet[] deltas = new ZSet[inputs];
+    for (int step = 0; step < steps; step++) {
+      WeightedRows[] deltas = new WeightedRows[inputs];
       for (int i = 0; i < inputs; i++) {
-        deltas[i] = new ZSet();
+        RowBatch batch = new RowBatch();
+        ZSet zset = new ZSet();
+        java.util.function.ObjLongConsumer<Row> delta = unconsolidated ? batch : zset::add;
+        deltas[i] = unconsolidated ? batch : zset;
         if (random.nextInt(3) == 0) {
           continue; // inputs often do not change
         }
-        for (int k = random.nextInt(4); k > 0; k--) {
+        for (int k = random.nextInt(maxChanges); k > 0; k--) {
           List<Row> rows = contents.get(i);
           if (!rows.isEmpty() && random.nextBoolean()) {
-            deltas[i].add(rows.remove(random.nextInt(rows.size())), -1);
+            delta.accept(rows.remove(random.nextInt(rows.size())), -1);
           } else {
-            Row row = Row.of(value(random), value(random));
+            Row row = Row.of(value(random, range), value(random, range));
+            if (unconsolidated && random.nextInt(10) == 0) {
+              delta.accept(row, 1); // a row that comes and goes in the same step
+              delta.accept(row, -1);
+            }
             rows.add(row);
-            deltas[i].add(row, 1);
+            delta.accept(row, 1);
           }
         }
       }
@@ -114,21 +142,27 @@ class MultiJoinOperatorTest {
     }
   }
 
-  private static Long value(Random random) {
-    return random.nextInt(8) == 0 ? null : (long) random.nextInt(4);
+  private static Long value(Random random, int range) {
+    return random.nextInt(8) == 0 ? null : (long) random.nextInt(range);
   }
 
-  /** Nested loops over the inputs' contents from {@code input} on, with {@code prefix} joined so far. */
+  /**
+   * Nested loops over the inputs' contents from {@code input} on, with {@code prefix} joined so far; a prefix
+   * that already fails an equality between its own columns is not extended.
+   */
   private static void recompute(List<List<Row>> contents, int input, Row prefix, List<Equality> equalities,
       Predicate<Row> residual, ZSet out) {
-    if (input == contents.size()) {
-      boolean match = true;
-      for (Equality e : equalities) {
+    for (Equality e : equalities) {
+      if (e.left() < prefix.size() && e.right() < prefix.size()) {
         Object l = prefix.get(e.left());
         Object r = prefix.get(e.right());
-        match &= e.nullSafe() ? Objects.equals(l, r) : l != null && l.equals(r);
+        if (!(e.nullSafe() ? Objects.equals(l, r) : l != null && l.equals(r))) {
+          return;
+        }
       }
-      if (match && residual.test(prefix)) {
+    }
+    if (input == contents.size()) {
+      if (residual.test(prefix)) {
         out.add(prefix, 1);
       }
       return;
