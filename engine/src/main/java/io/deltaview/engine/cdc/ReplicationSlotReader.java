@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.BlockingQueue;
@@ -24,10 +25,15 @@ import org.postgresql.replication.PGReplicationStream;
  * Reads one logical slot with pgoutput on its own thread and hands decoded messages to a consumer through a
  * bounded queue ({@link #poll(Duration)}); the slot advances only when the consumer calls {@link #confirm}.
  *
- * <p>Thread model: only the reader thread touches the pgjdbc stream. The consumer (the engine's apply thread)
- * polls events and confirms positions; confirmations are handed over through an atomic and applied by the
- * reader thread before its next status update. When the queue is full the reader stops reading but keeps
+ * <p>Thread model: only the reader thread touches the pgjdbc stream. One consumer thread (the engine's apply
+ * thread) polls events and confirms positions; confirmations are handed over through an atomic and applied by
+ * the reader thread before its next status update. When the queue is full the reader stops reading but keeps
  * sending status updates, so a slow consumer never makes the walsender hit {@code wal_sender_timeout}.
+ *
+ * <p>Events cross between the threads in batches: what the socket already holds, up to {@link #MAX_BATCH}
+ * events, is decoded and handed over at once. One hand-off per event cost both threads a lock and, whenever
+ * the other side was waiting, a wake-up through the kernel; a batch ends as soon as nothing more is pending,
+ * so it adds no latency.
  *
  * <p>Automatic flush is disabled: pgjdbc would otherwise report the server's WAL end as flushed on
  * keepalives, advancing the slot past transactions the engine has not applied, and a crash would lose them.
@@ -38,6 +44,9 @@ public final class ReplicationSlotReader implements ChangeFeed {
 
   /** How long the reader thread sleeps when nothing is pending on the socket. */
   private static final long IDLE_PAUSE_MILLIS = 5;
+
+  /** Most events handed over in one batch (fewer when the queue capacity is smaller). */
+  static final int MAX_BATCH = 256;
 
   /** What to read and how; build with {@link #of(String, String)} and the {@code with…} copies. */
   public record Options(String slotName, String publication, LogSequenceNumber startPosition, int queueCapacity,
@@ -89,9 +98,13 @@ public final class ReplicationSlotReader implements ChangeFeed {
   private final Options options;
   private final Connection connection;
   private final PGReplicationStream stream;
-  /** Unbounded so that the terminal {@link Failed} always fits; {@link #space} bounds the other events. */
-  private final BlockingQueue<ReplicationEvent> queue = new LinkedBlockingQueue<>();
+  /**
+   * Batches of events. Unbounded so that the terminal {@link Failed} always fits; {@link #space} bounds the
+   * events of the other batches to the queue capacity.
+   */
+  private final BlockingQueue<ReplicationEvent[]> queue = new LinkedBlockingQueue<>();
   private final Semaphore space;
+  private final int batchSize;
   /** The highest position the consumer confirmed, not yet necessarily sent to the server. */
   private final AtomicReference<LogSequenceNumber> confirmedByConsumer =
       new AtomicReference<>(LogSequenceNumber.INVALID_LSN);
@@ -103,12 +116,21 @@ public final class ReplicationSlotReader implements ChangeFeed {
   private boolean inTransaction;
   /** The highest position handed to the consumer (a change or an idle event); idle events only go beyond it. */
   private long handedOff;
+  /** Decoded events not yet handed over. */
+  private final ReplicationEvent[] pending;
+  private int pendingCount;
+
+  // Consumer-thread state: the batch being consumed.
+  private ReplicationEvent[] current;
+  private int currentNext;
 
   private ReplicationSlotReader(Options options, Connection connection, PGReplicationStream stream) {
     this.options = options;
     this.connection = connection;
     this.stream = stream;
     this.space = new Semaphore(options.queueCapacity());
+    this.batchSize = Math.min(MAX_BATCH, options.queueCapacity());
+    this.pending = new ReplicationEvent[batchSize];
     this.handedOff = options.startPosition().asLong();
     this.thread = new Thread(this::run, "deltaview-cdc-" + options.slotName());
     this.thread.setDaemon(true);
@@ -158,10 +180,20 @@ public final class ReplicationSlotReader implements ChangeFeed {
    * {@link #close()}, returns whatever was queued before and then {@code null}.
    */
   public ReplicationEvent poll(Duration timeout) throws InterruptedException {
-    ReplicationEvent event = queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
-    if (event != null && !(event instanceof Failed)) {
-      space.release();
+    if (current == null || currentNext == current.length) {
+      ReplicationEvent[] batch = timeout.isZero() ? queue.poll()
+          : queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      if (batch == null) {
+        return null;
+      }
+      if (!(batch[0] instanceof Failed)) {
+        space.release(batch.length);
+      }
+      current = batch;
+      currentNext = 0;
     }
+    ReplicationEvent event = current[currentNext];
+    current[currentNext++] = null;
     return event;
   }
 
@@ -216,6 +248,7 @@ public final class ReplicationSlotReader implements ChangeFeed {
         sendConfirmed();
         ByteBuffer buffer = stream.readPending();
         if (buffer == null) {
+          handOffPending();
           offerIdle();
           Thread.sleep(IDLE_PAUSE_MILLIS);
           continue;
@@ -227,7 +260,10 @@ public final class ReplicationSlotReader implements ChangeFeed {
         } else if (message instanceof Commit) {
           inTransaction = false;
         }
-        handOff(new Change(position, message));
+        pending[pendingCount++] = new Change(position, message);
+        if (pendingCount == batchSize) {
+          handOffPending();
+        }
         handedOff = Math.max(handedOff, message instanceof Commit c ? c.endLsn().asLong() : position.asLong());
       }
     } catch (InterruptedException e) {
@@ -258,9 +294,19 @@ public final class ReplicationSlotReader implements ChangeFeed {
     if (failure != null) {
       Throwable cause = failure;
       LOG.log(System.Logger.Level.WARNING, "reader of slot " + options.slotName() + " failed", cause);
-      queue.add(new Failed(cause));
+      queue.add(new ReplicationEvent[] {new Failed(cause)});
     } else {
       LOG.log(System.Logger.Level.DEBUG, () -> "reader of slot " + options.slotName() + " stopped");
+    }
+  }
+
+  /** Hands the decoded events over, if there are any. */
+  private void handOffPending() throws InterruptedException, SQLException {
+    if (pendingCount > 0) {
+      ReplicationEvent[] batch = Arrays.copyOf(pending, pendingCount);
+      Arrays.fill(pending, 0, pendingCount, null);
+      pendingCount = 0;
+      handOff(batch);
     }
   }
 
@@ -268,14 +314,14 @@ public final class ReplicationSlotReader implements ChangeFeed {
    * Waits for queue space; while waiting, keeps the walsender alive with status updates (which also carry
    * any new confirmation). Status updates count as replies for {@code wal_sender_timeout}.
    */
-  private void handOff(ReplicationEvent event) throws InterruptedException, SQLException {
+  private void handOff(ReplicationEvent[] batch) throws InterruptedException, SQLException {
     long waitNanos = options.statusInterval().toNanos();
-    while (!space.tryAcquire(waitNanos, TimeUnit.NANOSECONDS)) {
+    while (!space.tryAcquire(batch.length, waitNanos, TimeUnit.NANOSECONDS)) {
       if (!sendConfirmed()) {
         stream.forceUpdateStatus();
       }
     }
-    queue.add(event);
+    queue.add(batch);
   }
 
   /** After a keepalive moved the server's WAL end beyond what we handed off, outside a transaction. */
@@ -285,7 +331,7 @@ public final class ReplicationSlotReader implements ChangeFeed {
     }
     LogSequenceNumber walEnd = stream.getLastReceiveLSN();
     if (walEnd.asLong() > handedOff) {
-      handOff(new Idle(walEnd));
+      handOff(new ReplicationEvent[] {new Idle(walEnd)});
       handedOff = walEnd.asLong();
     }
   }
