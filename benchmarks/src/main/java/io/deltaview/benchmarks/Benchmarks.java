@@ -400,7 +400,7 @@ public final class Benchmarks {
 
   /**
    * CPU time (ns) of each live thread whose name starts with {@code deltaview-}, by name without the database
-   * suffix, and the JVM's garbage-collection time.
+   * suffix, and of that the part spent in the kernel, and the JVM's garbage-collection time.
    */
   private static Map<String, Long> deltaviewThreadCpu() {
     ThreadMXBean mx = ManagementFactory.getThreadMXBean();
@@ -409,6 +409,8 @@ public final class Benchmarks {
       if (t != null && t.getThreadName().startsWith("deltaview-")) {
         String name = t.getThreadName().replaceAll("-[^-]*_\\d+_\\d+$", ""); // without the database suffix
         cpu.merge(name, Math.max(0, mx.getThreadCpuTime(t.getThreadId())), Long::sum);
+        cpu.merge(name + " (in the kernel)", Math.max(0, mx.getThreadCpuTime(t.getThreadId())
+            - mx.getThreadUserTime(t.getThreadId())), Long::sum);
       }
     }
     long gcMillis = 0;
