@@ -50,6 +50,8 @@ public final class Benchmarks {
   private static final String END_MARKER = "deltaview.bench.end";
   private static final int CUSTOMERS = 20_000;
   private static final int CHANGES_PER_TXN = 1_000;
+  /** Rounds of (c); the last is the steady state (-Ddeltaview.bench.rounds). */
+  private static final int THROUGHPUT_ROUNDS = Math.max(1, Integer.getInteger("deltaview.bench.rounds", 3));
   /** New order-line ids for (c) and (d) start here, far above the loaded ones. */
   private static final int LOAD_ID_BASE = 500_000_000;
   private static final int VISIBLE_ID_BASE = 900_000_000;
@@ -144,6 +146,8 @@ public final class Benchmarks {
         Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"), Runtime.version(),
         System.getProperty("os.name") + " " + System.getProperty("os.arch"),
         Runtime.getRuntime().maxMemory() >> 20, collectors);
+    // A heap that grows while (c) runs costs the apply thread page faults of new memory (docs/benchmarks.md).
+    System.out.println("JVM options: " + String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
     System.out.println("PostgreSQL: " + pgVersion);
     System.out.println("Server: " + server.description() + " on the same machine; fsync=" + setting(plain, "fsync")
         + ", synchronous_commit=" + setting(plain, "synchronous_commit") + ", wal_writer_delay="
@@ -242,10 +246,11 @@ public final class Benchmarks {
     int txns = Math.max(1, changeCount / CHANGES_PER_TXN);
     System.out.printf(Locale.ROOT, "(c) Maintenance throughput: backlogs of %,d row changes in %d transactions of %,d"
         + " (%d inserts + %d updates moving lines between orders), written with the apply loop paused;%n"
-        + "    round 1 warms the JIT up (the engine has only loaded a snapshot so far), round 2 is the steady state%n",
+        + "    the rounds before the last warm the JIT up (until then the engine has only loaded a snapshot; in the"
+        + " second round the JIT still compiles), the last round is the steady state%n",
         (long) txns * CHANGES_PER_TXN, txns, CHANGES_PER_TXN, CHANGES_PER_TXN / 2, CHANGES_PER_TXN / 2);
     double ratio = 0;
-    for (int round = 1; round <= 2; round++) {
+    for (int round = 1; round <= THROUGHPUT_ROUNDS; round++) {
       Throughput t = throughputRound(server, pgUrl, plain, engine, txns, round, lineCount, orderCount);
       ratio = t.engineRate() / t.rawRate();
       System.out.printf(Locale.ROOT, "    round %d: writer %,9.0f changes/s;  engine applied the backlog in %5.2f s"
@@ -256,7 +261,8 @@ public final class Benchmarks {
           t.engineWalsenderCpu());
       System.out.printf(Locale.ROOT, "      CPU while reading raw: the walsender %s%n", t.rawWalsenderCpu());
     }
-    System.out.printf(Locale.ROOT, "    ratio engine / raw (steady state): %.2f (goal >= 0.9)%n%n", ratio);
+    System.out.printf(Locale.ROOT, "    ratio engine / raw (steady state, round %d): %.2f (goal >= 0.9)%n%n",
+        THROUGHPUT_ROUNDS, ratio);
   }
 
   /** One measured backlog: how fast the engine applied it and how fast it could be read raw. */

@@ -20,6 +20,7 @@ import io.deltaview.engine.row.Values;
 import io.deltaview.engine.view.MaintainedView;
 import io.deltaview.engine.view.MaintainedView.BufferedTransaction;
 import io.deltaview.engine.view.TableShape;
+import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -119,10 +120,10 @@ public final class ApplyLoop implements Runnable {
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final List<MaintainedView> views = new CopyOnWriteArrayList<>();
   private final Map<String, TableShape> shapes = new HashMap<>();
-  /** {@code schema.table} per relation id, built once per Relation message rather than per row change. */
-  private final Map<Integer, String> relationNames = new HashMap<>();
-  private final Map<Integer, Relation> relations = new HashMap<>();
-  private final Map<Integer, int[]> columnMappings = new HashMap<>();
+  /** Per relation id of the stream, from its latest Relation message. */
+  private final Map<Integer, RelationState> relations = new HashMap<>();
+  /** The relation of the previous row change: consecutive changes are mostly to one table. */
+  private RelationState lastRelation;
   private final Object positionMonitor = new Object();
 
   private volatile boolean running = true;
@@ -133,6 +134,8 @@ public final class ApplyLoop implements Runnable {
   private Begin openTxn;
   private boolean txnSkipped;
   private Map<String, ZSet> txnChanges;
+  /** Incremented whenever {@link #txnChanges} is replaced, so that a relation's cached delta can tell it is stale. */
+  private long txnChangesVersion;
   private int txnChunkRows;
   private long txnRows;
   private Set<MaintainedView> txnReloads;
@@ -212,7 +215,9 @@ public final class ApplyLoop implements Runnable {
         shapes.merge(shape.qualifiedName(), shape, TableShape::readingAlso);
       }
     }
-    columnMappings.clear();
+    for (RelationState r : relations.values()) {
+      r.reshape(shapes.get(r.table));
+    }
   }
 
   /**
@@ -347,9 +352,10 @@ public final class ApplyLoop implements Runnable {
     }
     PgOutputMessage message = ((ReplicationEvent.Change) event).message();
     if (message instanceof Relation r) {
-      relations.put(r.relationId(), r);
-      relationNames.put(r.relationId(), r.namespace() + "." + r.name());
-      columnMappings.remove(r.relationId());
+      RelationState state = new RelationState(r);
+      state.reshape(shapes.get(state.table));
+      relations.put(r.relationId(), state);
+      lastRelation = null;
     } else if (message instanceof Begin b) {
       begin(b);
     } else if (message instanceof Insert i) {
@@ -378,43 +384,85 @@ public final class ApplyLoop implements Runnable {
     }
     openTxn = b;
     txnSkipped = b.finalLsn().asLong() < alreadyApplied.asLong();
-    txnChanges = new LinkedHashMap<>();
+    newTxnChanges();
     txnChunkRows = 0;
     txnRows = 0;
     txnReloads = new LinkedHashSet<>();
   }
 
-  private String tableOf(int relationId) throws SQLException {
-    String table = relationNames.get(relationId);
-    if (table == null) {
-      throw new SQLException("Deltaview internal error: change for relation " + relationId
-          + " before its Relation message", SqlStates.INTERNAL_ERROR);
-    }
-    return table;
+  private void newTxnChanges() {
+    txnChanges = new LinkedHashMap<>();
+    txnChangesVersion++;
   }
 
-  private boolean interested(String table) {
-    return shapes.containsKey(table);
+  private RelationState relation(int relationId) throws SQLException {
+    RelationState r = lastRelation;
+    if (r == null || r.relation.relationId() != relationId) {
+      r = relations.get(relationId);
+      if (r == null) {
+        throw new SQLException("Deltaview internal error: change for relation " + relationId
+            + " before its Relation message", SqlStates.INTERNAL_ERROR);
+      }
+      lastRelation = r;
+    }
+    return r;
+  }
+
+  /**
+   * One relation of the stream: its name, and while some view reads the table, its shape (what the views
+   * read), where each shape column is in the relation's tuples, and the open source transaction's delta of
+   * it. Kept per relation so that a row change costs no map lookups by name.
+   */
+  private static final class RelationState {
+    final Relation relation;
+    final String table;
+    /** Null when no view reads the table. */
+    TableShape shape;
+    /** Computed on the first change after {@link #reshape}; see {@link ApplyLoop#mapping}. */
+    int[] mapping;
+    /** Per shape column, its type when some view reads it, else null (computed with {@link #mapping}). */
+    SqlTypeName[] readTypes;
+    /** The open transaction's delta of this table, valid while {@link #deltaVersion} is current. */
+    ZSet delta;
+    long deltaVersion = -1;
+
+    RelationState(Relation relation) {
+      this.relation = relation;
+      this.table = relation.namespace() + "." + relation.name();
+    }
+
+    void reshape(TableShape newShape) {
+      shape = newShape;
+      mapping = null;
+      readTypes = null;
+      delta = null;
+      deltaVersion = -1;
+    }
   }
 
   private void change(int relationId, TupleData oldTuple, TupleData newTuple, Update update) throws SQLException {
     if (openTxn == null) {
       throw new SQLException("Deltaview internal error: row change outside a transaction", SqlStates.INTERNAL_ERROR);
     }
-    String table = tableOf(relationId);
-    if (txnSkipped || !interested(table)) {
+    RelationState relation = relation(relationId);
+    TableShape shape = relation.shape;
+    if (txnSkipped || shape == null) {
       return;
     }
-    ZSet delta = txnChanges.computeIfAbsent(table, t -> new ZSet());
-    int[] mapping = mapping(relationId, table);
-    TableShape shape = shapes.get(table);
+    String table = relation.table;
+    if (relation.deltaVersion != txnChangesVersion) {
+      relation.delta = txnChanges.computeIfAbsent(table, t -> new ZSet());
+      relation.deltaVersion = txnChangesVersion;
+    }
+    ZSet delta = relation.delta;
+    int[] mapping = mapping(relation);
     if (oldTuple != null) {
-      delta.add(toRow(shape, mapping, oldTuple, null), -1);
+      delta.add(toRow(relation, oldTuple, null), -1);
     }
     if (newTuple != null) {
       List<String> resolved = null;
       if (update != null && newTuple.hasUnchangedToast()) {
-        ToastResolver.Resolved r = ToastResolver.resolve(update, relations.get(relationId));
+        ToastResolver.Resolved r = ToastResolver.resolve(update, relation.relation);
         for (int col : r.unresolved()) {
           if (readsRelationColumn(shape, mapping, col)) {
             throw new SQLException("Deltaview: update of " + table + " carries an unchanged TOAST value without the"
@@ -423,7 +471,7 @@ public final class ApplyLoop implements Runnable {
         }
         resolved = r.values();
       }
-      delta.add(toRow(shape, mapping, newTuple, resolved), 1);
+      delta.add(toRow(relation, newTuple, resolved), 1);
     }
     int rows = (oldTuple != null ? 1 : 0) + (newTuple != null ? 1 : 0);
     txnChunkRows += rows;
@@ -433,20 +481,35 @@ public final class ApplyLoop implements Runnable {
     }
   }
 
-  /** The row of a tuple; columns no view reads are left NULL, unparsed (see {@link TableShape}). */
-  private Row toRow(TableShape shape, int[] mapping, TupleData tuple, List<String> resolvedText) {
+  /**
+   * The row of a tuple; columns no view reads are left NULL, unparsed (see {@link TableShape}). Integers and
+   * plain decimals are parsed straight from the received bytes; other values through their text.
+   */
+  private static Row toRow(RelationState relation, TupleData tuple, List<String> resolvedText) {
+    int[] mapping = relation.mapping;
+    SqlTypeName[] types = relation.readTypes;
     Object[] values = new Object[mapping.length];
     for (int i = 0; i < mapping.length; i++) {
-      if (shape.reads(i)) {
-        int col = mapping[i];
-        SqlTypeName type = shape.columnTypes().get(i);
-        if (resolvedText == null && Values.isIntegral(type) && tuple.kind(col) == TupleData.TEXT) {
+      SqlTypeName type = types[i];
+      if (type == null) {
+        continue;
+      }
+      int col = mapping[i];
+      if (resolvedText == null && tuple.kind(col) == TupleData.TEXT) {
+        if (Values.isIntegral(type)) {
           values[i] = tuple.longValue(col);
           continue;
         }
-        String text = resolvedText != null ? resolvedText.get(col) : (tuple.isNull(col) ? null : tuple.text(col));
-        values[i] = Values.parse(text, type);
+        if (type == SqlTypeName.DECIMAL) {
+          BigDecimal d = tuple.decimalValue(col);
+          if (d != null) {
+            values[i] = d;
+            continue;
+          }
+        }
       }
+      String text = resolvedText != null ? resolvedText.get(col) : (tuple.isNull(col) ? null : tuple.text(col));
+      values[i] = Values.parse(text, type);
     }
     return Row.wrap(values);
   }
@@ -464,14 +527,16 @@ public final class ApplyLoop implements Runnable {
    * For each column of the table shape, its index in the relation's tuples (matched by name); -1 for a column
    * that no view reads and the stream does not carry.
    */
-  private int[] mapping(int relationId, String table) throws SQLException {
-    int[] mapping = columnMappings.get(relationId);
+  private static int[] mapping(RelationState relation) throws SQLException {
+    int[] mapping = relation.mapping;
     if (mapping != null) {
       return mapping;
     }
-    Relation r = relations.get(relationId);
-    TableShape shape = shapes.get(table);
+    Relation r = relation.relation;
+    TableShape shape = relation.shape;
+    String table = relation.table;
     mapping = new int[shape.columnNames().size()];
+    SqlTypeName[] readTypes = new SqlTypeName[mapping.length];
     for (int i = 0; i < mapping.length; i++) {
       String name = shape.columnNames().get(i);
       int found = -1;
@@ -486,13 +551,15 @@ public final class ApplyLoop implements Runnable {
             + " (generated columns are not replicated, and the table may have changed)", SqlStates.FEATURE_NOT_SUPPORTED);
       }
       mapping[i] = found; // -1 for a column no view reads (e.g. a generated one): it is never looked at
+      readTypes[i] = shape.reads(i) ? shape.columnTypes().get(i) : null;
     }
-    columnMappings.put(relationId, mapping);
+    relation.readTypes = readTypes;
+    relation.mapping = mapping;
     return mapping;
   }
 
   private void truncated(int relationId) throws SQLException {
-    String table = tableOf(relationId);
+    String table = relation(relationId).table;
     for (MaintainedView v : views) {
       if (v.sourceIndexes(table) != null && v.state() != MaintainedView.State.FAILED) {
         txnReloads.add(v);
@@ -507,7 +574,7 @@ public final class ApplyLoop implements Runnable {
    */
   private void applyChunk() throws SQLException {
     process(txnChanges, openTxn.finalLsn(), txnReloads);
-    txnChanges = new LinkedHashMap<>();
+    newTxnChanges();
     txnChunkRows = 0;
     if (writePending()) {
       chunkWritten = true;

@@ -116,8 +116,11 @@ public final class ReplicationSlotReader implements ChangeFeed {
   private boolean inTransaction;
   /** The highest position handed to the consumer (a change or an idle event); idle events only go beyond it. */
   private long handedOff;
-  /** Decoded events not yet handed over. */
-  private final ReplicationEvent[] pending;
+  /**
+   * Decoded events not yet handed over; a fresh array per batch, so that storing a new event into it is a
+   * store into a young object (cheap for the collector's write barrier, unlike one long-lived array).
+   */
+  private ReplicationEvent[] pending;
   private int pendingCount;
 
   // Consumer-thread state: the batch being consumed.
@@ -303,8 +306,8 @@ public final class ReplicationSlotReader implements ChangeFeed {
   /** Hands the decoded events over, if there are any. */
   private void handOffPending() throws InterruptedException, SQLException {
     if (pendingCount > 0) {
-      ReplicationEvent[] batch = Arrays.copyOf(pending, pendingCount);
-      Arrays.fill(pending, 0, pendingCount, null);
+      ReplicationEvent[] batch = pendingCount == pending.length ? pending : Arrays.copyOf(pending, pendingCount);
+      pending = new ReplicationEvent[batchSize];
       pendingCount = 0;
       handOff(batch);
     }

@@ -1,5 +1,6 @@
 package io.deltaview.engine.cdc;
 
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -21,8 +22,10 @@ public final class TupleData {
   private final char[] kinds;
   /** Raw bytes of {@code 't'} and {@code 'b'} columns, {@code null} for the others. Never exposed. */
   private final byte[][] raw;
-  /** Decoded lazily: most consumers read each text column once, and some never (filtered tables). */
-  /** Decoded texts, allocated on first use: integer columns are parsed from the bytes and need none. */
+  /**
+   * Texts decoded lazily and cached, the cache allocated on first use: most consumers read each text column
+   * once, some never (filtered tables), and numbers are parsed from the bytes without one.
+   */
   private String[] text;
   private final boolean unchangedToast;
 
@@ -109,7 +112,6 @@ public final class TupleData {
     }
   }
 
-  /** A copy of the bytes of a binary ({@code 'b'}) column. */
   /**
    * A text column holding a whole number (the output of int2, int4 or int8), parsed straight from the bytes
    * received rather than through a String: integer columns, join keys mostly, are the commonest kind.
@@ -137,6 +139,43 @@ public final class TupleData {
     return negative ? -value : value;
   }
 
+  /**
+   * A text column holding a plain decimal ({@code numeric} output such as {@code -12.50}) of at most 18
+   * digits, parsed from the bytes received with the scale as printed; {@code null} for anything else (more
+   * digits, {@code NaN}, or text that is not a number), which the caller parses from {@link #text}.
+   */
+  public BigDecimal decimalValue(int i) {
+    if (kinds[i] != TEXT) {
+      return null;
+    }
+    byte[] b = raw[i];
+    int k = b.length > 0 && b[0] == '-' ? 1 : 0;
+    int digitsStart = k;
+    long unscaled = 0;
+    int digits = 0;
+    int scale = -1;
+    for (; k < b.length; k++) {
+      int c = b[k];
+      if (c == '.' && scale < 0 && k > digitsStart) {
+        scale = 0;
+        continue;
+      }
+      int digit = c - '0';
+      if (digit < 0 || digit > 9 || ++digits > 18) {
+        return null;
+      }
+      unscaled = unscaled * 10 + digit;
+      if (scale >= 0) {
+        scale++;
+      }
+    }
+    if (digits == 0 || scale == 0) {
+      return null; // "", "-", "1." are not what numeric prints
+    }
+    return BigDecimal.valueOf(digitsStart == 1 ? -unscaled : unscaled, Math.max(scale, 0));
+  }
+
+  /** A copy of the bytes of a binary ({@code 'b'}) column. */
   public byte[] binary(int i) {
     if (kinds[i] != BINARY) {
       throw new IllegalStateException("column " + i + " is of kind '" + kinds[i] + "', not binary");

@@ -343,11 +343,27 @@ public final class AggregateOperator {
    * SUM(bigint/numeric) → numeric and AVG of integer and numeric types → numeric. The result scale of a
    * numeric sum is the largest scale among the current inputs, so a count per scale is kept to know it
    * after deletes.
+   *
+   * <p>The exact sum is kept as a {@code long} count of units of 10<sup>−scale</sup> while it fits, and only
+   * then as a {@link BigDecimal}: an update then allocates nothing and stores no new object into this
+   * long-lived group (each such store costs G1's write barrier and its refinement threads work).
    */
   private static final class NumericSum extends Accumulator {
+    private static final long[] POWERS_OF_TEN = new long[19];
+
+    static {
+      POWERS_OF_TEN[0] = 1;
+      for (int i = 1; i < POWERS_OF_TEN.length; i++) {
+        POWERS_OF_TEN[i] = POWERS_OF_TEN[i - 1] * 10;
+      }
+    }
+
     final boolean avg;
     final TreeMap<Integer, long[]> scales;
-    BigDecimal sum = BigDecimal.ZERO;
+    /** The sum is {@code unscaled} × 10<sup>−{@code scale}</sup> while {@link #big} is null. */
+    long unscaled;
+    int scale;
+    BigDecimal big;
 
     NumericSum(int arg, boolean avg, boolean trackScales) {
       super(arg);
@@ -358,10 +374,19 @@ public final class AggregateOperator {
     @Override
     void addValue(Object v, long weight) {
       BigDecimal d = PgValues.toBigDecimal(v);
-      sum = sum.add(weight == 1 ? d : d.multiply(BigDecimal.valueOf(weight)));
+      if (big == null && !addToLong(d, weight)) {
+        big = BigDecimal.valueOf(unscaled, scale);
+      }
+      if (big != null) {
+        big = big.add(weight == 1 ? d : d.multiply(BigDecimal.valueOf(weight)));
+      }
       if (scales != null) {
         int s = Math.max(d.scale(), 0);
-        long[] c = scales.computeIfAbsent(s, k -> new long[1]);
+        long[] c = scales.get(s);
+        if (c == null) {
+          c = new long[1];
+          scales.put(s, c);
+        }
         c[0] += weight;
         if (c[0] == 0) {
           scales.remove(s);
@@ -369,13 +394,39 @@ public final class AggregateOperator {
       }
     }
 
+    /** Adds {@code d × weight} to the long sum; false, changing nothing, when that does not fit in a long. */
+    private boolean addToLong(BigDecimal d, long weight) {
+      int ds = d.scale();
+      if (ds < 0 || ds >= POWERS_OF_TEN.length || d.precision() >= POWERS_OF_TEN.length) {
+        return false;
+      }
+      long du = d.movePointRight(ds).longValue(); // exact: at most 18 digits, now at scale 0
+      long u = unscaled;
+      int s = scale;
+      try {
+        if (ds > s) {
+          u = Math.multiplyExact(u, POWERS_OF_TEN[ds - s]);
+          s = ds;
+        } else if (ds < s) {
+          du = Math.multiplyExact(du, POWERS_OF_TEN[s - ds]);
+        }
+        u = Math.addExact(u, Math.multiplyExact(du, weight));
+      } catch (ArithmeticException overflow) {
+        return false;
+      }
+      unscaled = u;
+      scale = s;
+      return true;
+    }
+
     @Override
     Object result(long rowCount) {
       if (nonNull == 0) {
         return null;
       }
-      int scale = scales == null || scales.isEmpty() ? 0 : scales.lastKey();
-      BigDecimal s = sum.setScale(scale, RoundingMode.UNNECESSARY);
+      int resultScale = scales == null || scales.isEmpty() ? 0 : scales.lastKey();
+      BigDecimal sum = big != null ? big : BigDecimal.valueOf(unscaled, scale);
+      BigDecimal s = sum.setScale(resultScale, RoundingMode.UNNECESSARY);
       return avg ? PgValues.divideNumeric(s, BigDecimal.valueOf(nonNull)) : s;
     }
   }

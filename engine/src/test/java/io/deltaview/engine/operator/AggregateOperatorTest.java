@@ -137,4 +137,22 @@ class AggregateOperatorTest {
     assertEquals(expected, pushed.apply(batch));
     assertEquals(2, pushed.groupCount());
   }
+
+  /** A numeric sum that outgrows a long (and inputs too long for one) stays exact, also after deletes. */
+  @Test
+  void numericSumBeyondTheRangeOfALongStaysExact() {
+    AggregateOperator agg = new AggregateOperator(new int[0], List.of(AggregateSpec.of(SUM, 0, NUMERIC)));
+    BigDecimal big = dec("999999999999999999.5");
+    assertEquals(ZSet.of(Row.of(dec("10999999999999999994.75")), 1),
+        agg.apply(ZSet.of(Row.of(big), 11, Row.of(dec("0.25")), 1)));
+    assertEquals(ZSet.of(Row.of(dec("10999999999999999994.75")), -1, Row.of(dec("0.50")), 1),
+        agg.apply(ZSet.of(Row.of(big), -11, Row.of(dec("0.25")), 1)));
+    AggregateOperator longs = new AggregateOperator(new int[0], List.of(AggregateSpec.of(SUM, 0, NUMERIC)));
+    BigDecimal large = dec("900000000000000000");
+    longs.apply(ZSet.of(Row.of(large), 1));
+    assertEquals(ZSet.of(Row.of(large), -1, Row.of(dec("18900000000000000000")), 1),
+        longs.apply(ZSet.of(Row.of(large), 20)));
+    assertEquals(ZSet.of(Row.of(dec("18900000000000000000")), -1, Row.of(dec("0.001")), 1),
+        longs.apply(ZSet.of(Row.of(large), -21, Row.of(dec("0.001")), 1)));
+  }
 }
