@@ -81,7 +81,7 @@ public final class JoinOperator {
           if (old instanceof Row r) {
             emit(out, l, r, lw);
           } else {
-            ((RowBag) old).forEach((r, rw) -> emit(out, l, r, lw * rw));
+            ((RowList) old).forEach((r, rw) -> emit(out, l, r, lw * rw));
           }
         }
       }
@@ -97,7 +97,7 @@ public final class JoinOperator {
           if (old instanceof Row l) {
             emit(out, l, r, rw);
           } else {
-            ((RowBag) old).forEach((l, lw) -> emit(out, l, r, lw * rw));
+            ((RowList) old).forEach((l, lw) -> emit(out, l, r, lw * rw));
           }
         }
       }

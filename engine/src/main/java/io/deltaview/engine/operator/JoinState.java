@@ -6,8 +6,8 @@ import java.util.Map;
 
 /**
  * One side of a join kept as an index: join key → the rows with that key. A bucket is a lone {@link Row}
- * (weight 1: the common case of a unique key, kept without a bag to save memory on large snapshots) or a
- * {@link RowBag}; empty buckets are removed.
+ * (weight 1: the common case of a unique key, kept without a list to save memory on large snapshots) or a
+ * {@link RowList} of entries, consolidated from time to time; buckets found empty then are removed.
  */
 final class JoinState {
 
@@ -15,7 +15,7 @@ final class JoinState {
   private final LongObjectMap<Object> longKeys = new LongObjectMap<>();
   private final Map<Object, Object> otherKeys = new HashMap<>();
 
-  /** The bucket of {@code key}: null, a lone {@link Row} of weight 1, or a {@link RowBag}. */
+  /** The bucket of {@code key}: null, a lone {@link Row} of weight 1, or a {@link RowList}. */
   Object get(Object key) {
     return key instanceof Long l ? longKeys.get(l) : otherKeys.get(key);
   }
@@ -36,6 +36,15 @@ final class JoinState {
     }
   }
 
+  /**
+   * Reads what {@link #add} under {@code key} reads, returning something derived from it: a batch of adds
+   * reads ahead this way for all its keys first, so that their cache misses overlap.
+   */
+  long touch(Object key) {
+    Object bucket = get(key);
+    return bucket == null ? 0 : bucket instanceof RowList list ? list.touch() : 1;
+  }
+
   /** Adds {@code weight} copies of {@code row} (negative: removes) under {@code key}. */
   void add(Object key, Row row, long weight) {
     if (weight == 0) {
@@ -43,25 +52,24 @@ final class JoinState {
     }
     Object bucket = get(key);
     if (bucket == null) {
-      put(key, weight == 1 ? row : bagOf(row, weight));
+      put(key, weight == 1 ? row : new RowList(row, weight));
       return;
     }
-    RowBag bag;
     if (bucket instanceof Row single) {
       if (weight == -1 && single.equals(row)) {
         remove(key);
-        return;
+      } else {
+        RowList list = new RowList(single, 1);
+        list.add(row, weight);
+        put(key, list);
       }
-      bag = bagOf(single, 1);
-      put(key, bag);
-    } else {
-      bag = (RowBag) bucket;
+      return;
     }
-    bag.add(row, weight);
-    if (bag.size() <= 1) {
-      // normalise: empty → no bucket, one row of weight 1 → the lone row
-      Row lone = bag.loneRow();
-      if (bag.isEmpty()) {
+    RowList list = (RowList) bucket;
+    if (list.add(row, weight)) {
+      // it consolidated: no rows → no bucket, one row of weight 1 → the lone row
+      Row lone = list.loneRow();
+      if (list.size() == 0) {
         remove(key);
       } else if (lone != null) {
         put(key, lone);
@@ -69,19 +77,13 @@ final class JoinState {
     }
   }
 
-  /** Number of distinct rows held. */
+  /** Number of distinct rows held (consolidates every bucket). */
   long size() {
     long[] n = {0};
-    longKeys.forEachValue(b -> n[0] += b instanceof RowBag z ? z.size() : 1);
+    longKeys.forEachValue(b -> n[0] += b instanceof RowList list ? list.consolidate() : 1);
     for (Object b : otherKeys.values()) {
-      n[0] += b instanceof RowBag z ? z.size() : 1;
+      n[0] += b instanceof RowList list ? list.consolidate() : 1;
     }
     return n[0];
-  }
-
-  private static RowBag bagOf(Row row, long weight) {
-    RowBag bag = new RowBag();
-    bag.add(row, weight);
-    return bag;
   }
 }

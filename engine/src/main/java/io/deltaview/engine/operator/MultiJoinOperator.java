@@ -41,7 +41,7 @@ public final class MultiJoinOperator {
     final int[] columns;
     final boolean[] nullSafe;
     final JoinState state = new JoinState();
-    /** Count of the look-ahead lookups that found a bucket; read by nothing, it only keeps them alive. */
+    /** What the look-ahead reads returned; read by nothing, it only keeps them from being optimised away. */
     long found;
 
     Arrangement(int[] columns, boolean[] nullSafe) {
@@ -50,8 +50,8 @@ public final class MultiJoinOperator {
     }
 
     /**
-     * Adds a delta, {@link #CHUNK} entries at a time: first the keys and a lookup of each (so the cache misses
-     * of a chunk overlap), then the updates, whose lookups then hit the cache.
+     * Adds a delta, {@link #CHUNK} entries at a time: first the keys and a read-ahead of each key's bucket (so
+     * the cache misses of a chunk overlap), then the updates, whose reads then hit the cache.
      */
     void addAll(WeightedRows delta) {
       Object[] keys = new Object[CHUNK];
@@ -74,9 +74,9 @@ public final class MultiJoinOperator {
     }
 
     private void addChunk(Object[] keys, Row[] rows, long[] weights, int n) {
-      int present = 0;
+      long present = 0;
       for (int j = 0; j < n; j++) {
-        present += state.get(keys[j]) == null ? 0 : 1;
+        present += state.touch(keys[j]);
       }
       found += present; // keeps the lookups above from being optimised away
       for (int j = 0; j < n; j++) {
@@ -295,14 +295,11 @@ public final class MultiJoinOperator {
         to.add(binding, weight);
         continue;
       }
-      RowBag bag = (RowBag) bucket;
-      for (int s = 0, slots = bag.slots(); s < slots; s++) {
-        Row row = bag.rowAt(s);
-        if (row != null) {
-          Object[] copy = binding.clone();
-          row.copyInto(copy, step.offset);
-          to.add(copy, weight * bag.weightAt(s));
-        }
+      RowList list = (RowList) bucket;
+      for (int s = 0, entries = list.size(); s < entries; s++) {
+        Object[] copy = binding.clone();
+        list.rowAt(s).copyInto(copy, step.offset);
+        to.add(copy, weight * list.weightAt(s));
       }
     }
     return to;

@@ -4,8 +4,8 @@ import io.deltaview.engine.row.Row;
 import java.util.function.ObjLongConsumer;
 
 /**
- * A compact mutable multiset of rows with non-zero {@code long} weights: the storage of {@link ZSet} and a
- * join index bucket (all rows of one side sharing a join key). Parallel open-addressing arrays (linear
+ * A compact mutable multiset of rows with non-zero {@code long} weights: the storage of {@link ZSet}, and
+ * what a large {@link RowList} consolidates through. Parallel open-addressing arrays (linear
  * probing, backward-shift deletion, load factor at most 1/2), so an entry costs about 40 bytes of arrays and
  * no objects: with a {@code HashMap<Row, Weight>} per Z-set and per bucket, the nodes and weight cells made
  * join state several times larger and dominated allocation and GC.
@@ -84,35 +84,6 @@ final class RowBag {
       }
     }
     return 0;
-  }
-
-  /** The only row when this bag holds exactly one row with weight 1, else null. */
-  Row loneRow() {
-    if (size != 1) {
-      return null;
-    }
-    for (int i = 0; i < rows.length; i++) {
-      if (rows[i] != null) {
-        return weights[i] == 1 ? rows[i] : null;
-      }
-    }
-    return null;
-  }
-
-  /**
-   * The number of slots, for iterating with {@link #rowAt} and {@link #weightAt} where a callback would not do
-   * (a recursive walk); empty slots hold null.
-   */
-  int slots() {
-    return rows.length;
-  }
-
-  Row rowAt(int slot) {
-    return rows[slot];
-  }
-
-  long weightAt(int slot) {
-    return weights[slot];
   }
 
   void forEach(ObjLongConsumer<Row> action) {

@@ -1,27 +1,12 @@
 package io.deltaview.engine.operator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
 
 import io.deltaview.engine.row.Row;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class RowBagTest {
-
-  @Test
-  void loneRowOnlyForSingleRowOfWeightOne() {
-    RowBag b = new RowBag();
-    Row a = Row.of(1L);
-    b.add(a, 2);
-    assertNull(b.loneRow());
-    b.add(a, -1);
-    assertSame(a, b.loneRow());
-    b.add(a, -1);
-    assertEquals(0, b.size());
-    assertNull(b.loneRow());
-  }
 
   /** Random adds (growing, shrinking, colliding keys) must agree with ZSet, the reference multiset. */
   @Test
