@@ -17,6 +17,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.postgresql.PGConnection;
 import org.postgresql.replication.LogSequenceNumber;
 import org.postgresql.replication.PGReplicationStream;
@@ -32,8 +33,8 @@ import org.postgresql.replication.PGReplicationStream;
  *
  * <p>Events cross between the threads in batches: what the socket already holds, up to {@link #MAX_BATCH}
  * events, is decoded and handed over at once. One hand-off per event cost both threads a lock and, whenever
- * the other side was waiting, a wake-up through the kernel; a batch ends as soon as nothing more is pending,
- * so it adds no latency.
+ * the other side was waiting, a wake-up through the kernel; a batch ends at each Commit and as soon as
+ * nothing more is pending, so it adds no latency.
  *
  * <p>Automatic flush is disabled: pgjdbc would otherwise report the server's WAL end as flushed on
  * keepalives, advancing the slot past transactions the engine has not applied, and a crash would lose them.
@@ -42,23 +43,29 @@ public final class ReplicationSlotReader implements ChangeFeed {
 
   private static final System.Logger LOG = System.getLogger(ReplicationSlotReader.class.getName());
 
-  /** How long the reader thread sleeps when nothing is pending on the socket. */
-  private static final long IDLE_PAUSE_MILLIS = 5;
+  /** How long the reader pauses on an empty socket shortly after a message ({@link Options#withEagerPolling}). */
+  private static final long EAGER_PAUSE_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+  /** How long the reader pauses when nothing is pending otherwise: an idle stream costs a wake-up per 5 ms. */
+  private static final long IDLE_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
   /** Most events handed over in one batch (fewer when the queue capacity is smaller). */
   static final int MAX_BATCH = 256;
 
   /** What to read and how; build with {@link #of(String, String)} and the {@code with…} copies. */
   public record Options(String slotName, String publication, LogSequenceNumber startPosition, int queueCapacity,
-      Duration statusInterval, Duration slotReleasePatience) {
+      Duration statusInterval, Duration slotReleasePatience, Duration eagerPolling) {
     public Options {
       SlotManager.checkSlotName(slotName);
       Objects.requireNonNull(publication, "publication");
       Objects.requireNonNull(startPosition, "startPosition");
       Objects.requireNonNull(statusInterval, "statusInterval");
       Objects.requireNonNull(slotReleasePatience, "slotReleasePatience");
+      Objects.requireNonNull(eagerPolling, "eagerPolling");
       if (queueCapacity < 1) {
         throw new IllegalArgumentException("queueCapacity must be positive: " + queueCapacity);
+      }
+      if (eagerPolling.isNegative()) {
+        throw new IllegalArgumentException("eagerPolling must not be negative: " + eagerPolling);
       }
       if (statusInterval.isNegative() || statusInterval.isZero()) {
         throw new IllegalArgumentException("statusInterval must be positive: " + statusInterval);
@@ -67,11 +74,12 @@ public final class ReplicationSlotReader implements ChangeFeed {
 
     /**
      * Reads {@code slotName} for publication {@code publication} from the slot's confirmed position, with a
-     * queue of 1024 events, 1 s status interval and 15 s patience for a slot still held by a stopped reader.
+     * queue of 1024 events, 1 s status interval, 15 s patience for a slot still held by a stopped reader, and
+     * 2 ms of eager polling after each message.
      */
     public static Options of(String slotName, String publication) {
       return new Options(slotName, publication, LogSequenceNumber.INVALID_LSN, 1024, Duration.ofSeconds(1),
-          Duration.ofSeconds(15));
+          Duration.ofSeconds(15), Duration.ofMillis(2));
     }
 
     /**
@@ -79,19 +87,35 @@ public final class ReplicationSlotReader implements ChangeFeed {
      * position as flushed, so the slot may advance to it: pass only a position the engine has applied.
      */
     public Options withStartPosition(LogSequenceNumber lsn) {
-      return new Options(slotName, publication, lsn, queueCapacity, statusInterval, slotReleasePatience);
+      return new Options(slotName, publication, lsn, queueCapacity, statusInterval, slotReleasePatience,
+          eagerPolling);
     }
 
     public Options withQueueCapacity(int capacity) {
-      return new Options(slotName, publication, startPosition, capacity, statusInterval, slotReleasePatience);
+      return new Options(slotName, publication, startPosition, capacity, statusInterval, slotReleasePatience,
+          eagerPolling);
     }
 
     public Options withStatusInterval(Duration interval) {
-      return new Options(slotName, publication, startPosition, queueCapacity, interval, slotReleasePatience);
+      return new Options(slotName, publication, startPosition, queueCapacity, interval, slotReleasePatience,
+          eagerPolling);
+    }
+
+    /**
+     * For how long after the last message the reader looks at the socket again every 50 µs when it is empty,
+     * rather than every 5 ms. A transaction's messages (Begin, changes, Commit) come microseconds apart, so
+     * this keeps commit-to-visible latency low; {@link Duration#ZERO} reads in bulk instead: while the
+     * reader pauses, the walsender fills the socket and writes in large chunks, the cheapest way to drain a
+     * backlog when latency does not matter.
+     */
+    public Options withEagerPolling(Duration window) {
+      return new Options(slotName, publication, startPosition, queueCapacity, statusInterval, slotReleasePatience,
+          window);
     }
 
     public Options withSlotReleasePatience(Duration patience) {
-      return new Options(slotName, publication, startPosition, queueCapacity, statusInterval, patience);
+      return new Options(slotName, publication, startPosition, queueCapacity, statusInterval, patience,
+          eagerPolling);
     }
   }
 
@@ -246,6 +270,8 @@ public final class ReplicationSlotReader implements ChangeFeed {
 
   private void run() {
     Throwable failure = null;
+    long eagerNanos = options.eagerPolling().toNanos();
+    long lastMessage = System.nanoTime();
     try {
       while (!stopRequested) {
         sendConfirmed();
@@ -253,9 +279,14 @@ public final class ReplicationSlotReader implements ChangeFeed {
         if (buffer == null) {
           handOffPending();
           offerIdle();
-          Thread.sleep(IDLE_PAUSE_MILLIS);
+          boolean eager = System.nanoTime() - lastMessage < eagerNanos;
+          LockSupport.parkNanos(eager ? EAGER_PAUSE_NANOS : IDLE_PAUSE_NANOS);
+          if (Thread.interrupted()) {
+            throw new InterruptedException();
+          }
           continue;
         }
+        lastMessage = System.nanoTime();
         LogSequenceNumber position = stream.getLastReceiveLSN();
         PgOutputMessage message = PgOutputDecoder.decode(buffer);
         if (message instanceof Begin) {
@@ -264,7 +295,9 @@ public final class ReplicationSlotReader implements ChangeFeed {
           inTransaction = false;
         }
         pending[pendingCount++] = new Change(position, message);
-        if (pendingCount == batchSize) {
+        if (pendingCount == batchSize || message instanceof Commit) {
+          // A complete transaction is handed over at once: the consumer can apply it, and the next read may
+          // wait (pgjdbc looks at an empty socket for up to 1 ms).
           handOffPending();
         }
         handedOff = Math.max(handedOff, message instanceof Commit c ? c.endLsn().asLong() : position.asLong());

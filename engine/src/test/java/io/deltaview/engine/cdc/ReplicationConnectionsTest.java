@@ -62,6 +62,9 @@ class ReplicationConnectionsTest {
     assertEquals(7, o.withQueueCapacity(7).queueCapacity());
     assertEquals(1024, o.queueCapacity(), "with… returns a copy");
     assertEquals(LogSequenceNumber.valueOf(42), o.withStartPosition(LogSequenceNumber.valueOf(42)).startPosition());
+    assertEquals(Duration.ofMillis(2), o.eagerPolling());
+    assertEquals(Duration.ZERO, o.withEagerPolling(Duration.ZERO).eagerPolling());
+    assertThrows(IllegalArgumentException.class, () -> o.withEagerPolling(Duration.ofMillis(-1)));
     assertThrows(IllegalArgumentException.class, () -> o.withQueueCapacity(0));
     assertThrows(IllegalArgumentException.class, () -> o.withStatusInterval(Duration.ZERO));
     assertThrows(IllegalArgumentException.class, () -> ReplicationSlotReader.Options.of("Slot-1", "pub"));
