@@ -74,7 +74,9 @@ final class AutoViews {
    */
   void wanted(String sql, RewriteDecision decision, DeltaviewOptions options) {
     try {
-      if (states.containsKey(sql) || (runtime.started() && runtime.engine() == null)) {
+      // A runtime that cannot maintain (engine=none), or has started without the engine, creates nothing; it
+      // knows without waiting for its start.
+      if (states.containsKey(sql) || !runtime.embedded() || (runtime.started() && runtime.engine() == null)) {
         return;
       }
       if (states.size() >= MAX_REMEMBERED) {

@@ -145,6 +145,11 @@ final class DatabaseRuntime {
     return failed != 0 && System.nanoTime() - failed >= TimeUnit.MILLISECONDS.toNanos(RETRY_AFTER_MS);
   }
 
+  /** Whether this runtime may maintain views: it was opened with {@code deltaview.engine=embedded}. */
+  boolean embedded() {
+    return embedded;
+  }
+
   /** Whether the runtime has started: it serves queries from views (when the rewriter says so). */
   boolean started() {
     return started.isDone() && !started.isCompletedExceptionally();
