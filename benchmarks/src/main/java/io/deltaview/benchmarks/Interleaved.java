@@ -8,14 +8,19 @@ import java.util.Arrays;
 import java.util.Random;
 
 /**
- * Per-execution latency of one prepared query on several connections, measured interleaved (rounds that
- * alternate which connection goes first) so that drift in machine load hits every side alike. Uses nothing
- * but {@code java.sql}, so the agent's child JVM can run it too.
+ * Per-execution latency of one prepared query on several connections, measured interleaved so that drift in
+ * machine load hits every side alike: within each round the connections take turns every {@link #BLOCK}
+ * executions, in an order drawn anew for each set of turns. Short turns matter on a small VM, where the latency of the same
+ * query jumps between levels (30 and 80 µs, say) for stretches of tens of milliseconds: with long turns one
+ * side could sit in the slow stretch while the other did not. Uses nothing but {@code java.sql}, so the
+ * agent's child JVM can run it too.
  */
 public final class Interleaved {
 
-  /** Rounds per measurement; in each, every connection runs its share of the ids back to back. */
+  /** Rounds per measurement; each round's executions give one ratio per pair of connections. */
   static final int ROUNDS = 40;
+  /** Executions a connection runs in one turn. */
+  static final int BLOCK = 10;
 
   /** Consumes query results so that the JIT cannot drop the reads being timed. */
   private static volatile long blackhole;
@@ -44,13 +49,18 @@ public final class Interleaved {
           sink += execute(ps, ids[w % total]);
         }
       }
+      Random order = new Random(11);
+      int[] turns = new int[statements.length];
       for (int r = 0; r < rounds; r++) {
-        for (int k = 0; k < statements.length; k++) {
-          int c = (k + r) % statements.length;
-          for (int i = r * perRound; i < (r + 1) * perRound; i++) {
-            long t0 = System.nanoTime();
-            sink += execute(statements[c], ids[i]);
-            times[c][i] = System.nanoTime() - t0;
+        int end = (r + 1) * perRound;
+        for (int from = r * perRound; from < end; from += BLOCK) {
+          shuffle(turns, order);
+          for (int c : turns) {
+            for (int i = from; i < Math.min(end, from + BLOCK); i++) {
+              long t0 = System.nanoTime();
+              sink += execute(statements[c], ids[i]);
+              times[c][i] = System.nanoTime() - t0;
+            }
           }
         }
       }
@@ -63,6 +73,22 @@ public final class Interleaved {
       }
     }
     return times;
+  }
+
+  /**
+   * A random order of the connections for one set of turns: with a fixed rotation, a connection would always
+   * follow the same other one, and the second of two connections to one backend would find it warm.
+   */
+  private static void shuffle(int[] turns, Random random) {
+    for (int i = 0; i < turns.length; i++) {
+      turns[i] = i;
+    }
+    for (int i = turns.length - 1; i > 0; i--) {
+      int j = random.nextInt(i + 1);
+      int t = turns[i];
+      turns[i] = turns[j];
+      turns[j] = t;
+    }
   }
 
   private static int execute(PreparedStatement ps, int id) throws SQLException {
