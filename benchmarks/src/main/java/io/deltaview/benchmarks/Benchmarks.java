@@ -214,8 +214,9 @@ public final class Benchmarks {
     System.out.println("(b) Queries no view answers (prepared, pass-through), through the Deltaview driver vs the pgjdbc");
     System.out.println("    connection underneath it (unwrap(PGConnection.class): same backend, so only the driver's own");
     System.out.println("    work differs), in deltaview.mode=all and in opt-in with the query unmarked; a separate plain");
-    System.out.printf(Locale.ROOT, "    pgjdbc connection for reference; interleaved (turns of 10 executions) in 40 rounds, %,d timed executions"
-        + " each after warm-up; ratio of the medians, and median of the per-round ratios%n", lookups);
+    System.out.printf(Locale.ROOT, "    pgjdbc connection for reference; interleaved (turns of 10 executions) in 40"
+        + " rounds, %,d timed executions each after warm-up; ratio of the medians, and median of the per-round"
+        + " ratios%n", lookups);
     Properties optInProps = server.credentials();
     optInProps.setProperty("deltaview.mode", "opt-in");
     try (Connection optIn = DriverManager.getConnection(dvUrl, optInProps)) {

@@ -10,10 +10,10 @@ import java.util.Random;
 /**
  * Per-execution latency of one prepared query on several connections, measured interleaved so that drift in
  * machine load hits every side alike: within each round the connections take turns every {@link #BLOCK}
- * executions, in an order drawn anew for each set of turns. Short turns matter on a small VM, where the latency of the same
- * query jumps between levels (30 and 80 µs, say) for stretches of tens of milliseconds: with long turns one
- * side could sit in the slow stretch while the other did not. Uses nothing but {@code java.sql}, so the
- * agent's child JVM can run it too.
+ * executions, in an order drawn anew for each set of turns. Short turns matter on a small VM, where the
+ * latency of the same query jumps between levels (30 and 80 µs, say) for stretches of tens of milliseconds:
+ * with long turns one side could sit in the slow stretch while the other did not. Uses nothing but
+ * {@code java.sql}, so the agent's child JVM can run it too.
  */
 public final class Interleaved {
 

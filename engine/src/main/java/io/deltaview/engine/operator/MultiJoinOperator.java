@@ -89,7 +89,7 @@ public final class MultiJoinOperator {
   private record Step(Arrangement arrangement, int[] probe, boolean[] nullSafe, int offset) {
   }
 
-  /** Entries of a delta extended (or added to an arrangement) together; see {@link #apply(WeightedRows[], ObjLongConsumer)}. */
+  /** Entries of a delta extended (or added to an arrangement) together; see {@link #apply}. */
   private static final int CHUNK = 256;
 
   private final int[] offsets;
