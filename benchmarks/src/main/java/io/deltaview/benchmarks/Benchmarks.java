@@ -426,9 +426,9 @@ public final class Benchmarks {
     for (ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds())) {
       if (t != null && t.getThreadName().startsWith("deltaview-")) {
         String name = t.getThreadName().replaceAll("-[^-]*_\\d+_\\d+$", ""); // without the database suffix
-        cpu.merge(name, Math.max(0, mx.getThreadCpuTime(t.getThreadId())), Long::sum);
-        cpu.merge(name + " (in the kernel)", Math.max(0, mx.getThreadCpuTime(t.getThreadId())
-            - mx.getThreadUserTime(t.getThreadId())), Long::sum);
+        long total = Math.max(0, mx.getThreadCpuTime(t.getThreadId()));
+        cpu.merge(name, total, Long::sum);
+        cpu.merge(name + " (in the kernel)", Math.max(0, total - mx.getThreadUserTime(t.getThreadId())), Long::sum);
       }
     }
     long gcMillis = 0;

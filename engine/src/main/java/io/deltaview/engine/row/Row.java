@@ -1,6 +1,7 @@
 package io.deltaview.engine.row;
 
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * An immutable tuple of column values in Deltaview's canonical Java representation (see {@link Values}).
@@ -66,7 +67,7 @@ public final class Row {
       return false;
     }
     for (int i = 0; i < columns.length; i++) {
-      if (!java.util.Objects.equals(values[columns[i]], projected.values[i])) {
+      if (!Objects.equals(values[columns[i]], projected.values[i])) {
         return false;
       }
     }
