@@ -64,6 +64,8 @@ class ApplyLoopTest {
   private ApplyLoop loop;
   private Thread thread;
   private final List<MaintainedView> views = new ArrayList<>();
+  /** Views the loop reported failed, in order. */
+  private final List<MaintainedView> failed = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   @AfterEach
   void stopLoop() throws InterruptedException {
@@ -79,7 +81,7 @@ class ApplyLoopTest {
   }
 
   private void start(ApplyLoop.Limits limits) {
-    loop = new ApplyLoop(feed, target, LogSequenceNumber.INVALID_LSN, v -> { }, limits);
+    loop = new ApplyLoop(feed, target, LogSequenceNumber.INVALID_LSN, v -> { }, failed::add, limits);
     for (String sql : List.of(GROUPED, FILTERED)) {
       ViewPipeline compiled = ViewCompiler.compile(SqlFixture.plan(sql));
       MaintainedView v = new MaintainedView(new ViewRecord("public", "v" + views.size(), sql,
@@ -238,7 +240,7 @@ class ApplyLoopTest {
 
   @Test
   void theChunksOfALoadingViewAreBufferedAndReplayedWhenItIsActivated() throws Exception {
-    loop = new ApplyLoop(feed, target, LogSequenceNumber.INVALID_LSN, v -> { },
+    loop = new ApplyLoop(feed, target, LogSequenceNumber.INVALID_LSN, v -> { }, failed::add,
         new ApplyLoop.Limits(10, 100, 50_000, Duration.ofSeconds(10)));
     MaintainedView v = new MaintainedView(new ViewRecord("public", "loading", GROUPED, List.of("public.order_lines"),
         "sql", "snapshotting", null, "public"), List.of(LINES), null,
@@ -334,6 +336,20 @@ class ApplyLoopTest {
         });
       }
       pending.computeIfAbsent(view, v -> committed.getOrDefault(v, new ZSet()).copy()).addAll(delta);
+    }
+
+    @Override
+    public synchronized void writeIsolated(MaintainedView view, ZSet delta) throws SQLException {
+      write(view, delta);
+    }
+
+    @Override
+    public void markFailed(MaintainedView view, io.deltaview.engine.view.ViewFailure why) {
+    }
+
+    @Override
+    public List<TableShape.Column> columnsOf(long oid) {
+      return List.of();
     }
 
     @Override

@@ -43,7 +43,9 @@ class ScalarCompilerTest {
     assertEquals(dec("0.09000000000000000000"), eval("n3 / n"));
     assertEquals(-7L, eval("-i"));
     assertNull(evalNull("i + 1"));
-    assertThrows(ArithmeticException.class, () -> eval("i / (i - 7)"));
+    EvaluationException e = assertThrows(EvaluationException.class, () -> eval("i / (i - 7)"));
+    assertEquals("22012", e.sqlState());
+    assertEquals("division by zero", e.getMessage());
   }
 
   @Test
