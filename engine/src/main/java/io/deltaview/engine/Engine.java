@@ -83,6 +83,7 @@ public final class Engine implements AutoCloseable {
   /** Failed views with a rebuild scheduled (one at a time per view). */
   private final Set<MaintainedView> retriesScheduled = ConcurrentHashMap.newKeySet();
   private final LongAdder snapshotLoads = new LongAdder();
+  private final LongAdder viewFailures = new LongAdder();
 
   private Engine(EngineConfig config, Connection leaderConnection) {
     this.config = config;
@@ -521,6 +522,7 @@ public final class Engine implements AutoCloseable {
    * The stream goes on for every other view meanwhile.
    */
   private void viewFailed(MaintainedView view) {
+    viewFailures.increment();
     ViewFailure why = view.failure();
     synchronized (this) {
       if (closed) {
@@ -582,6 +584,11 @@ public final class Engine implements AutoCloseable {
   /** How many times a view was loaded from a snapshot since this engine started (for tests and monitoring). */
   public long snapshotLoads() {
     return snapshotLoads.sum();
+  }
+
+  /** How many times a view failed since this engine started, first failures and failed rebuilds alike. */
+  public long viewFailures() {
+    return viewFailures.sum();
   }
 
   // ---------------------------------------------------------------- loading
