@@ -74,7 +74,8 @@ public final class Engine implements AutoCloseable {
   private static final long HEALTHY_RUN_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
   /** The first restart after a healthy run is quick: the views carried over are stale until it. */
   private static final long FIRST_RESTART_MS = 200;
-  private java.util.concurrent.ScheduledExecutorService supervisor;
+  private volatile java.util.concurrent.ScheduledExecutorService supervisor;
+  private final Object supervisorLock = new Object();
   private int consecutiveFailures;
   private long loopStartedNanos;
   /** Backoff of the rebuilds of one failed view: 1 s, doubling with each failure in a row, up to 5 min. */
@@ -360,15 +361,27 @@ public final class Engine implements AutoCloseable {
     scheduler().schedule(() -> recover(dead), delayMs, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
-  private synchronized java.util.concurrent.ScheduledExecutorService scheduler() {
-    if (supervisor == null) {
-      supervisor = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "deltaview-supervisor-" + config.database());
-        t.setDaemon(true);
-        return t;
-      });
+  /**
+   * The supervisor's thread (restarts, rebuilds of failed views, listener calls), created on first use. Not
+   * guarded by the engine's lock: the apply loop thread reaches it when a view fails, and must never wait for
+   * that lock (a caller stopping streaming holds it while joining the loop thread).
+   */
+  private java.util.concurrent.ScheduledExecutorService scheduler() {
+    java.util.concurrent.ScheduledExecutorService s = supervisor;
+    if (s == null) {
+      synchronized (supervisorLock) {
+        s = supervisor;
+        if (s == null) {
+          s = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "deltaview-supervisor-" + config.database());
+            t.setDaemon(true);
+            return t;
+          });
+          supervisor = s;
+        }
+      }
     }
-    return supervisor;
+    return s;
   }
 
   /**
@@ -447,6 +460,11 @@ public final class Engine implements AutoCloseable {
         }
         return;
       }
+      for (MaintainedView v : views) {
+        if (v.state() == MaintainedView.State.FAILED && v.failure() != null && v.failure().retryable()) {
+          scheduleRetry(v);
+        }
+      }
       List<MaintainedView> reload = views.stream().filter(v -> v.state() == MaintainedView.State.PENDING).toList();
       LOG.log(System.Logger.Level.INFO, "apply loop of " + config.database() + " restarted; "
           + (views.size() - reload.size()) + " views resumed as they were, reloading " + reload.size());
@@ -523,62 +541,55 @@ public final class Engine implements AutoCloseable {
    */
   private void viewFailed(MaintainedView view) {
     viewFailures.increment();
-    ViewFailure why = view.failure();
-    synchronized (this) {
-      if (closed) {
-        return;
-      }
-      scheduler().execute(this::fireViewsChanged); // not on the loop thread: listeners may take their time
-      if (why == null || !why.retryable()) {
-        LOG.log(System.Logger.Level.ERROR, "Deltaview view " + view.qualifiedName() + " failed and is not retried"
-            + " (re-create it): " + why);
-        return;
-      }
-      if (!retriesScheduled.add(view)) {
-        return;
-      }
-      int failures = Math.max(1, view.consecutiveFailures());
-      long delay = Math.min(MAX_RETRY_BACKOFF_MS, FIRST_RETRY_BACKOFF_MS << Math.min(failures - 1, 20));
-      LOG.log(System.Logger.Level.INFO, "Deltaview view " + view.qualifiedName() + " failed (" + why
-          + "); rebuilding it in " + delay + " ms");
-      scheduler().schedule(() -> retry(view), delay, java.util.concurrent.TimeUnit.MILLISECONDS);
+    if (closed) {
+      return;
     }
+    ViewFailure why = view.failure();
+    scheduler().execute(this::fireViewsChanged); // not on the loop thread: listeners may take their time
+    if (why == null || !why.retryable()) {
+      LOG.log(System.Logger.Level.ERROR, "Deltaview view " + view.qualifiedName() + " failed and is not rebuilt"
+          + " (re-create it): " + why);
+      return;
+    }
+    scheduleRetry(view);
   }
 
-  /** Rebuilds a failed view from a fresh snapshot, if it is still registered and still failed. */
+  /** Schedules a rebuild of a failed view after its backoff, unless one is scheduled already. */
+  private void scheduleRetry(MaintainedView view) {
+    if (closed || !retriesScheduled.add(view)) {
+      return;
+    }
+    int failures = Math.max(1, view.consecutiveFailures());
+    long delay = Math.min(MAX_RETRY_BACKOFF_MS, FIRST_RETRY_BACKOFF_MS << Math.min(failures - 1, 20));
+    LOG.log(System.Logger.Level.INFO, "Deltaview view " + view.qualifiedName() + " failed (" + view.failure()
+        + "); rebuilding it in " + delay + " ms");
+    scheduler().schedule(() -> retry(view), delay, java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Rebuilds a failed view from a fresh snapshot, if it is still registered and still failed: the loop puts it
+   * back to loading (between transactions), the loader loads it. If the loop dies first, the supervisor's
+   * recovery schedules the rebuild again on the next loop.
+   */
   private void retry(MaintainedView view) {
     retriesScheduled.remove(view);
     ApplyLoop l = loop;
     if (closed || l == null || !l.isRunning()) {
-      // The loop is being replaced: the view is carried over failed, and retried once that is done.
-      synchronized (this) {
-        if (!closed && retriesScheduled.add(view)) {
-          scheduler().schedule(() -> retry(view), FIRST_RETRY_BACKOFF_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
-        }
+      return; // recover() carries the view over, failed, and schedules its rebuild
+    }
+    l.submit(() -> {
+      if (l.retry(view)) {
+        loader.submit(() -> {
+          try (Connection c = connect(config)) {
+            Catalog.updateStatus(c, view.record().schema(), view.record().name(), "snapshotting", view.lastError());
+          } catch (SQLException e) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "could not record the rebuild of " + view.qualifiedName()
+                + ": " + e);
+          }
+          loadAndActivate(List.of(view));
+        });
       }
-      return;
-    }
-    boolean[] reset = {false};
-    try {
-      runOnLoop(l, () -> reset[0] = l.retry(view));
-    } catch (SQLException e) {
-      LOG.log(System.Logger.Level.DEBUG, () -> "retry of " + view.qualifiedName() + " deferred: " + e);
-      synchronized (this) {
-        if (!closed && retriesScheduled.add(view)) {
-          scheduler().schedule(() -> retry(view), FIRST_RETRY_BACKOFF_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
-        }
-      }
-      return;
-    }
-    if (!reset[0]) {
-      return; // dropped, or no longer failed
-    }
-    try (Connection c = connect(config)) {
-      Catalog.updateStatus(c, view.record().schema(), view.record().name(), "snapshotting", view.lastError());
-    } catch (SQLException e) {
-      LOG.log(System.Logger.Level.DEBUG, () -> "could not record the rebuild of " + view.qualifiedName() + ": " + e);
-    }
-    loader.submit(() -> loadAndActivate(List.of(view)));
+    });
   }
 
   /** How many times a view was loaded from a snapshot since this engine started (for tests and monitoring). */
