@@ -186,7 +186,7 @@ public final class ApplyLoop implements Runnable {
   private long batchRows;
   private long batchStartNanos;
   private LogSequenceNumber batchEnd;
-  /** The target transaction holds uncommitted writes. */
+  /** The target transaction holds uncommitted writes (or catalog reads): the next commit must commit it. */
   private boolean targetWritten;
   private final Map<MaintainedView, ZSet> pendingOutputs = new LinkedHashMap<>();
   /** Views with output in the batch → commit time (epoch ms) of the last source transaction that changed them. */
@@ -345,6 +345,7 @@ public final class ApplyLoop implements Runnable {
       target.write(view, out);
       target.markReady(view);
       target.commit();
+      targetWritten = false;
     } catch (SQLException | RuntimeException e) {
       rollbackQuietly();
       if (isFatal(e)) {
@@ -382,9 +383,13 @@ public final class ApplyLoop implements Runnable {
     return true;
   }
 
-  /** Fails {@code view} while activating it (no target transaction open) and records that at once. */
+  /**
+   * Fails {@code view} while activating it and records that at once. Activations run between batches: the
+   * target transaction holds no writes, at most the catalog reads of the checks.
+   */
   private SQLException failOnActivation(MaintainedView view, ViewFailure why) throws SQLException {
     failView(view, why);
+    targetWritten = false;
     commitStatuses();
     return why.toSqlException();
   }
@@ -697,6 +702,9 @@ public final class ApplyLoop implements Runnable {
       }
       TableShape.Column was = planned.columns().get(i);
       List<TableShape.Column> catalog = state.catalog(target);
+      // The lookup opened a target transaction: it must end with the next commit even if nothing is written,
+      // not stay idle in transaction.
+      targetWritten = true;
       if (catalog == null) {
         return ViewFailure.permanent(ViewFailure.FEATURE_NOT_SUPPORTED, "base table " + table
             + " was dropped; re-create the view");
