@@ -4,6 +4,7 @@ import io.deltaview.driver.DeltaviewOptions;
 import io.deltaview.engine.Engine;
 import io.deltaview.engine.catalog.Catalog;
 import io.deltaview.engine.catalog.ViewRecord;
+import io.deltaview.engine.ddl.Requester;
 import io.deltaview.engine.sink.SqlIdentifiers;
 import io.deltaview.rewriter.RewriteDecision;
 import io.deltaview.rewriter.lift.LiftedView;
@@ -161,13 +162,16 @@ final class AutoViews {
       return notEligible(sql, e.getMessage());
     }
     try (Connection c = runtime.connect()) {
-      return create(c, engine, sql, lifted, searchPath(schema), options);
+      return create(c, engine, sql, lifted, options);
     }
   }
 
   /** {@link #create(String, DeltaviewOptions)} once lifted, on one connection for its catalog reads and DDL. */
-  private State create(Connection c, Engine engine, String sql, LiftedView lifted, String searchPath,
-      DeltaviewOptions options) throws SQLException {
+  private State create(Connection c, Engine engine, String sql, LiftedView lifted, DeltaviewOptions options)
+      throws SQLException {
+    // The runtime's connection logs in as the application's role: the view is created for, and checked
+    // against the privileges of, the role whose query it answers.
+    Requester requester = Requester.of(c);
     String name = lifted.viewName();
     String qualified = SCHEMA + "." + name;
     List<ViewRecord> views = Catalog.exists(c) ? Catalog.loadViews(c) : List.of();
@@ -189,14 +193,14 @@ final class AutoViews {
       }
       states.put(sql, new State(State.Kind.CREATING, "a view is being created for it: " + qualified));
       try {
-        engine.createView(SCHEMA, name, lifted.sql(), true, searchPath, ORIGIN);
+        engine.createView(requester, SCHEMA, name, lifted.sql(), true, ORIGIN);
       } catch (SQLException e) {
         return notEligible(sql, e.getMessage());
       }
       try {
         index(c, name, lifted.keyColumns());
       } catch (SQLException e) {
-        drop(engine, name, searchPath);
+        drop(engine, requester, name);
         return notEligible(sql, "indexing its key columns failed: " + e.getMessage());
       }
     }
@@ -204,7 +208,7 @@ final class AutoViews {
     RewriteDecision check = runtime.rewrite(sql);
     if (!check.rewritten() || !qualified.equals(check.view())) {
       if (!exists) {
-        drop(engine, name, searchPath); // never leave a view behind that serves nothing
+        drop(engine, requester, name); // never leave a view behind that serves nothing
       }
       if (check.rewritten()) {
         return new State(State.Kind.READY, null); // another view answers it meanwhile
@@ -258,19 +262,13 @@ final class AutoViews {
     }
   }
 
-  private static void drop(Engine engine, String name, String searchPath) {
+  private static void drop(Engine engine, Requester requester, String name) {
     try {
-      engine.dropView(SCHEMA, name, true, searchPath);
+      engine.dropView(requester, SCHEMA, name, true);
     } catch (SQLException e) {
       LOG.log(System.Logger.Level.WARNING, "Deltaview: dropping the unused automatic view " + SCHEMA + "." + name
           + " failed: " + e.getMessage());
     }
-  }
-
-  /** The search_path the rewriter resolved the query's names with, as {@code SET search_path} takes it. */
-  private static String searchPath(CatalogSchema schema) {
-    List<String> path = schema.searchPath();
-    return path.isEmpty() ? "''" : path.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", "));
   }
 
   /** The query on one line, cut to a readable length, for log lines. */

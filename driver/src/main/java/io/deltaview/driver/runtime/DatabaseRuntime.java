@@ -73,6 +73,8 @@ final class DatabaseRuntime {
   private ScheduledFuture<?> watch;
   /** Used only by the watcher thread. */
   private Connection watchConnection;
+  /** The watcher tries to take over maintenance only from this {@link System#nanoTime} on. */
+  private long takeOverAfterNanos = System.nanoTime();
 
   private DatabaseRuntime(EngineConfig config, boolean embedded, Engine engine) {
     this.config = config;
@@ -118,7 +120,9 @@ final class DatabaseRuntime {
           engine = e;
           e.addViewListener(this::refreshQuietly);
         } catch (SQLException e) {
-          if (!SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE.equals(e.getSQLState())) {
+          // Another process maintains (55000), or this role may not (42501): serve what that process maintains.
+          if (!SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE.equals(e.getSQLState())
+              && !SqlStates.INSUFFICIENT_PRIVILEGE.equals(e.getSQLState())) {
             throw e;
           }
           LOG.log(System.Logger.Level.WARNING, e.getMessage() + "; this JVM will only rewrite queries, and"
@@ -336,7 +340,7 @@ final class DatabaseRuntime {
       }
       Connection c = watchConnection();
       boolean maintained = Engine.maintainerAlive(c, config);
-      if (embedded && !maintained && !slotActive(c) && takeOver()) {
+      if (embedded && !maintained && System.nanoTime() - takeOverAfterNanos >= 0 && !slotActive(c) && takeOver()) {
         return;
       }
       if (!fingerprint(Catalog.loadViews(c), maintained).equals(catalogSeen)) {
@@ -358,6 +362,10 @@ final class DatabaseRuntime {
       e = EngineRegistry.engineFor(config);
     } catch (SQLException ex) {
       LOG.log(System.Logger.Level.DEBUG, "taking over maintenance of " + config.database() + " failed: " + ex);
+      if (SqlStates.INSUFFICIENT_PRIVILEGE.equals(ex.getSQLState())) {
+        // This role may not maintain: asking again every second would only cost connections.
+        takeOverAfterNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RETRY_AFTER_MS);
+      }
       return false;
     }
     engine = e;

@@ -13,6 +13,7 @@ import io.deltaview.engine.Engine;
 import io.deltaview.engine.ViewStatus;
 import io.deltaview.engine.catalog.Catalog;
 import io.deltaview.engine.catalog.ViewRecord;
+import io.deltaview.engine.ddl.Requester;
 import io.deltaview.engine.sink.SqlIdentifiers;
 import io.deltaview.rewriter.RewriteDecision;
 import java.sql.Connection;
@@ -159,13 +160,13 @@ final class DeltaviewRouter implements QueryRouter {
     runtime.awaitStarted(START_WAIT_MS);
     if (command instanceof IncrementalCommand.CreateView c) {
       Engine engine = requireEngine("CREATE INCREMENTAL VIEW");
-      engine.createView(c.name().schema(), c.name().name(), c.query(), c.ifNotExists(), searchPath(raw), "sql");
+      engine.createView(Requester.of(raw), c.name().schema(), c.name().name(), c.query(), c.ifNotExists(), "sql");
       runtime.refresh();
       return Route.CommandResult.count(0);
     }
     if (command instanceof IncrementalCommand.DropView d) {
       Engine engine = requireEngine("DROP INCREMENTAL VIEW");
-      engine.dropView(d.name().schema(), d.name().name(), d.ifExists(), searchPath(raw));
+      engine.dropView(Requester.of(raw), d.name().schema(), d.name().name(), d.ifExists());
       runtime.refresh();
       return Route.CommandResult.count(0);
     }
@@ -184,13 +185,6 @@ final class DeltaviewRouter implements QueryRouter {
           SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
     }
     return engine;
-  }
-
-  private static String searchPath(Connection raw) throws SQLException {
-    try (Statement s = raw.createStatement(); ResultSet rs = s.executeQuery("SHOW search_path")) {
-      rs.next();
-      return rs.getString(1);
-    }
   }
 
   private ResultSet showViews(Connection raw) throws SQLException {
