@@ -58,8 +58,15 @@ public final class Engine implements AutoCloseable {
   private final Map<String, LongAdder> hits = new ConcurrentHashMap<>();
   private final List<Runnable> viewListeners = new CopyOnWriteArrayList<>();
   private final ExecutorService loader;
-  /** Holds the maintainer lock in its open transaction; used for nothing else. */
-  private final Connection leaderConnection;
+  /**
+   * Holds the maintainer lock in its open transaction; used for nothing else. Replaced when the lock is
+   * taken again after the connection was lost (see {@link #watchLeadership}).
+   */
+  private volatile Connection leaderConnection;
+  /** Whether this process holds the maintainer lock now; while not, it maintains nothing. */
+  private volatile boolean leading = true;
+  /** How often the leader connection is checked (and, after losing it, the lock is asked for again). */
+  private static final long LEADERSHIP_CHECK_MS = 1_000;
   /** Writes the watermarks of {@link #awaitCurrent}, with synchronous_commit on; reopened when lost. */
   private Connection watermarkConnection;
   private final Object watermarkLock = new Object();
@@ -107,6 +114,8 @@ public final class Engine implements AutoCloseable {
       Engine engine = new Engine(config, leader, watermarks);
       try {
         engine.resume();
+        engine.scheduler().scheduleWithFixedDelay(engine::watchLeadership, LEADERSHIP_CHECK_MS,
+            LEADERSHIP_CHECK_MS, TimeUnit.MILLISECONDS);
       } catch (SQLException | RuntimeException e) {
         engine.close(); // a half-started apply loop must not keep the slot without the lock
         throw e;
@@ -337,6 +346,96 @@ public final class Engine implements AutoCloseable {
     loopThread.start();
   }
 
+  // ---------------------------------------------------------------- leadership
+
+  /**
+   * Runs every {@link #LEADERSHIP_CHECK_MS} on the supervisor: while leading, checks that the connection
+   * holding the maintainer lock is alive (a database restart or a terminated backend releases the lock, and
+   * another process may take it); once lost, asks for the lock again until this process gets it back — then
+   * it reloads every view — or closes.
+   */
+  private void watchLeadership() {
+    try {
+      if (closed) {
+        return;
+      }
+      if (leading) {
+        if (!leaderAlive()) {
+          leadershipLost("the connection holding the maintainer lock was lost");
+        }
+      } else {
+        tryToLeadAgain();
+      }
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "checking the maintainer lock of " + config.database() + " failed: " + e, e);
+    }
+  }
+
+  private boolean leaderAlive() {
+    try {
+      return leaderConnection.isValid(5);
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Stops maintaining: without the lock another process may maintain the views at the same time, from the
+   * same slot. Queries pass through meanwhile (no view is ready here) and DDL is refused.
+   */
+  private void leadershipLost(String why) {
+    synchronized (this) {
+      if (!leading || closed) {
+        return;
+      }
+      leading = false;
+      LOG.log(System.Logger.Level.WARNING, "Deltaview stopped maintaining the incremental views of database "
+          + config.database() + ": " + why + "; taking the lock again");
+      stopStreaming();
+      closeQuietly(leaderConnection);
+    }
+    fireViewsChanged();
+  }
+
+  private void tryToLeadAgain() {
+    Connection c;
+    try {
+      c = takeMaintainerLock(config);
+    } catch (SQLException e) {
+      LOG.log(System.Logger.Level.DEBUG, () -> "taking the maintainer lock of " + config.database() + " again"
+          + " failed: " + e.getMessage());
+      return;
+    }
+    synchronized (ddlLock) {
+      synchronized (this) {
+        if (closed) {
+          closeQuietly(c);
+          return;
+        }
+        leaderConnection = c;
+        leading = true;
+      }
+      try {
+        resume();
+      } catch (SQLException | RuntimeException e) {
+        leadershipLost("resuming maintenance failed: " + e.getMessage());
+        return;
+      }
+    }
+    LOG.log(System.Logger.Level.INFO, "Deltaview maintains the incremental views of database " + config.database()
+        + " again");
+    fireViewsChanged();
+  }
+
+  /** For DDL: only the process holding the maintainer lock may change the views. */
+  private void requireLeading() throws SQLException {
+    if (!leading) {
+      throw new SQLException("Deltaview: this process lost the maintainer lock of database " + config.database()
+          + " (its connection to the database was lost) and is taking it again; try again shortly",
+          SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
+    }
+  }
+
   // ---------------------------------------------------------------- supervision
 
   /**
@@ -404,6 +503,10 @@ public final class Engine implements AutoCloseable {
    * CREATE/DROP out meanwhile. If this fails too (e.g. the database is unreachable), it is retried with backoff.
    */
   private void recover(ApplyLoop dead) {
+    if (!leaderAlive()) {
+      leadershipLost("the connection holding the maintainer lock was lost");
+      return; // the lock is taken again first; that resumes everything
+    }
     synchronized (ddlLock) {
       List<MaintainedView> views = new ArrayList<>();
       ApplyLoop fresh;
@@ -665,6 +768,7 @@ public final class Engine implements AutoCloseable {
     String definition = DefinitionSql.canonical(sql);
     String resolvedSchema = schema != null ? schema : requester.currentSchema();
     synchronized (ddlLock) {
+      requireLeading();
       MaintainedView view = null;
       for (int attempt = 1; view == null; attempt++) {
         try {
@@ -787,6 +891,7 @@ public final class Engine implements AutoCloseable {
   public void dropView(Requester requester, String schema, String name, boolean ifExists) throws SQLException {
     String resolvedSchema = schema != null ? schema : requester.currentSchema();
     synchronized (ddlLock) {
+      requireLeading();
       ViewRecord record;
       long resultOid;
       try (Connection c = connect(config)) {
