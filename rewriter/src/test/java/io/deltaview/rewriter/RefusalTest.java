@@ -27,6 +27,8 @@ class RefusalTest {
     assertEquals(BY_STATUS, d.sql());
     assertEquals("not served to this role: public.orders_by_status: role app may not read column"
         + " public.orders.amount", d.reason());
+    assertTrue(d.refused());
+    assertFalse(ALL.rewrite("SELECT 1").refused());
     assertEquals(Map.of("public.orders_by_status", "role app may not read column public.orders.amount"),
         refused.refusals());
   }

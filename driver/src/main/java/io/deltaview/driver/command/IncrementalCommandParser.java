@@ -1,5 +1,6 @@
 package io.deltaview.driver.command;
 
+import io.deltaview.rewriter.sql.SqlText;
 import io.deltaview.rewriter.sql.SqlStates;
 import io.deltaview.driver.command.IncrementalCommand.QualifiedName;
 import java.sql.SQLException;
@@ -191,33 +192,6 @@ public final class IncrementalCommandParser {
 
   /** Skips whitespace, {@code -- line} and {@code /* block *}{@code /} comments (nested, as PostgreSQL allows). */
   static int skipSpaceAndComments(String s, int i) {
-    int n = s.length();
-    while (i < n) {
-      char c = s.charAt(i);
-      if (Character.isWhitespace(c)) {
-        i++;
-      } else if (c == '-' && i + 1 < n && s.charAt(i + 1) == '-') {
-        while (i < n && s.charAt(i) != '\n') {
-          i++;
-        }
-      } else if (c == '/' && i + 1 < n && s.charAt(i + 1) == '*') {
-        int depth = 1;
-        i += 2;
-        while (i < n && depth > 0) {
-          if (s.startsWith("/*", i)) {
-            depth++;
-            i += 2;
-          } else if (s.startsWith("*/", i)) {
-            depth--;
-            i += 2;
-          } else {
-            i++;
-          }
-        }
-      } else {
-        return i;
-      }
-    }
-    return i;
+    return SqlText.skipSpaceAndComments(s, i);
   }
 }

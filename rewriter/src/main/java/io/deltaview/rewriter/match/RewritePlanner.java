@@ -162,7 +162,7 @@ public final class RewritePlanner {
    * answers the query, only not for this role), else {@code otherwise}.
    */
   private static String refusedOr(Set<String> refused, String otherwise) {
-    return refused.isEmpty() ? otherwise : "not served to this role: " + String.join("; ", refused);
+    return refused.isEmpty() ? otherwise : RewriteDecision.REFUSED + String.join("; ", refused);
   }
 
   /** A verified rewrite, or the problem that made us refuse it. */

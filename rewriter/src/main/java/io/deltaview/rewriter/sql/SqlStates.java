@@ -12,6 +12,8 @@ public final class SqlStates {
   public static final String SYNTAX_ERROR = "42601";
   public static final String SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION = "42000";
   public static final String UNDEFINED_TABLE = "42P01";
+  /** PostgreSQL's {@code permission denied}; a rewritten query that gets it runs the original instead. */
+  public static final String INSUFFICIENT_PRIVILEGE = "42501";
   public static final String UNDEFINED_COLUMN = "42703";
   /** An unknown {@code deltaview.*} option, among others. */
   public static final String UNDEFINED_OBJECT = "42704";
