@@ -58,7 +58,10 @@ final class DeltaviewRouter implements QueryRouter {
       IncrementalCommand command = IncrementalCommandParser.parse(sql);
       return new Route.Command(command.getClass().getSimpleName(), raw -> execute(command, raw, session));
     }
-    noteSessionChanges(sql, session);
+    if (noteSessionChanges(sql, session)) {
+      // DDL, GRANT, REVOKE: not a query, and deciding (which reloads a stale runtime) must wait until it has run
+      return new Route.PassThrough(sql);
+    }
     Consistency mark = QueryMarks.of(sql);
     if ((mark == null && options.mode() == DeltaviewOptions.Mode.OPT_IN) || session.hasNameResolutionChanged()) {
       return new Route.PassThrough(sql);
@@ -135,23 +138,28 @@ final class DeltaviewRouter implements QueryRouter {
    * <p>Each statement of {@code sql} is looked at from its first word, past whitespace and comments (so
    * <code>/* x *&#47; SET ROLE r</code> counts); {@code set_config} and Unicode-escaped identifiers
    * ({@code U&"..."}, which can spell {@code set_config}) anywhere in the text count too. A single statement
-   * costs a scan of its start and of its {@code _} and {@code &} characters, with no allocation.
+   * costs a scan of its start and of its {@code _} and {@code &} characters, with no allocation. True when a
+   * statement may change the schema or privileges.
    */
-  private void noteSessionChanges(String sql, SessionState session) {
+  private boolean noteSessionChanges(String sql, SessionState session) {
     if (mentionsSetConfig(sql) || mentionsUnicodeIdentifier(sql)) {
       session.nameResolutionChanged();
     }
     if (sql.indexOf(';') < 0) {
-      noteStatement(sql, SqlText.skipSpaceAndComments(sql, 0), session);
-      return;
+      return noteStatement(sql, SqlText.skipSpaceAndComments(sql, 0), session);
     }
+    boolean schemaChanged = false;
     for (int start : StatementClassifier.statementStarts(sql)) {
-      noteStatement(sql, start, session);
+      schemaChanged |= noteStatement(sql, start, session);
     }
+    return schemaChanged;
   }
 
-  /** {@link #noteSessionChanges} for the statement whose first word starts at {@code i}. */
-  private void noteStatement(String sql, int i, SessionState session) {
+  /**
+   * {@link #noteSessionChanges} for the statement whose first word starts at {@code i}; true when it may change
+   * the schema or privileges (the runtime then reloads before its next rewrite).
+   */
+  private boolean noteStatement(String sql, int i, SessionState session) {
     boolean set = SqlText.startsWithWord(sql, i, "SET");
     if (set || SqlText.startsWithWord(sql, i, "BEGIN") || SqlText.startsWithWord(sql, i, "START")) {
       String lower = sql.toLowerCase(Locale.ROOT);
@@ -170,7 +178,9 @@ final class DeltaviewRouter implements QueryRouter {
         || SqlText.startsWithWord(sql, i, "GRANT") || SqlText.startsWithWord(sql, i, "REVOKE")
         || SqlText.startsWithWord(sql, i, "REASSIGN")) {
       runtime.schemaChanged();
+      return true;
     }
+    return false;
   }
 
   /** Whether {@code sql} calls {@code set_config} (any case); visits only the underscores of the text. */
