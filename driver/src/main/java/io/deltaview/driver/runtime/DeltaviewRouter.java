@@ -136,8 +136,8 @@ final class DeltaviewRouter implements QueryRouter {
    * would, or serving a role what it may not read.
    *
    * <p>Each statement of {@code sql} is looked at from its first word, past whitespace and comments (so
-   * <code>/* x *&#47; SET ROLE r</code> counts); {@code set_config} and Unicode-escaped identifiers
-   * ({@code U&"..."}, which can spell {@code set_config}) anywhere in the text count too. A single statement
+   * <code>/* x *&#47; SET ROLE r</code> counts); {@code set_config}, {@code pg_settings} and Unicode-escaped
+   * identifiers ({@code U&"..."}, which can spell {@code set_config}) anywhere in the text count too. A single statement
    * costs a scan of its start and of its {@code _} and {@code &} characters, with no allocation. True when a
    * statement may change the schema or privileges.
    */
@@ -183,10 +183,14 @@ final class DeltaviewRouter implements QueryRouter {
     return false;
   }
 
-  /** Whether {@code sql} calls {@code set_config} (any case); visits only the underscores of the text. */
+  /**
+   * Whether {@code sql} calls {@code set_config} or names {@code pg_settings} (whose UPDATE sets a parameter),
+   * in any case; visits only the underscores of the text.
+   */
   private static boolean mentionsSetConfig(String sql) {
     for (int i = sql.indexOf('_'); i >= 0; i = sql.indexOf('_', i + 1)) {
-      if (i >= 3 && sql.regionMatches(true, i - 3, "set_config", 0, 10)) {
+      if ((i >= 3 && sql.regionMatches(true, i - 3, "set_config", 0, 10))
+          || (i >= 2 && sql.regionMatches(true, i - 2, "pg_settings", 0, 11))) {
         return true;
       }
     }

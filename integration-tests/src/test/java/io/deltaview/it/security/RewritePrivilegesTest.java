@@ -378,7 +378,8 @@ class RewritePrivilegesTest {
       exec(owner, "GRANT SELECT ON shadow.accounts TO " + app);
     }
     for (String hostile : List.of("/* x */ SET search_path TO shadow, public", "-- y\nset search_path = shadow",
-        "SELECT pg_catalog.set_config('search_path', 'shadow', false)")) {
+        "SELECT pg_catalog.set_config('search_path', 'shadow', false)",
+        "UPDATE pg_settings SET setting = 'shadow' WHERE name = 'search_path'")) {
       try (Connection plain = plainAs(app); Connection dv = deltaviewAs(app)) {
         assertEquals("t", explain(dv, BALANCES).get(0));
         exec(plain, hostile);
