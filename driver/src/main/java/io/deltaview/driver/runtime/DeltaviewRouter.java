@@ -99,9 +99,10 @@ final class DeltaviewRouter implements QueryRouter {
       if (decision.rewritten()) {
         runtime.refuse(decision.view(), "a query rewritten to read it failed with 42501 (" + failure.getMessage()
             + ")");
+        LOG.log(System.Logger.Level.INFO, "a rewritten query failed (" + failure.getMessage() + "); running the"
+            + " original query, and view " + decision.view() + " is not used for this connection's role until"
+            + " privileges change");
       }
-      LOG.log(System.Logger.Level.INFO, "a rewritten query failed (" + failure.getMessage() + "); view "
-          + decision.view() + " is not used for this connection's role until privileges change");
       return;
     }
     LOG.log(System.Logger.Level.INFO, "a rewritten query failed (" + failure.getMessage()
@@ -137,9 +138,9 @@ final class DeltaviewRouter implements QueryRouter {
    *
    * <p>Each statement of {@code sql} is looked at from its first word, past whitespace and comments (so
    * <code>/* x *&#47; SET ROLE r</code> counts); {@code set_config}, {@code pg_settings} and Unicode-escaped
-   * identifiers ({@code U&"..."}, which can spell {@code set_config}) anywhere in the text count too. A single statement
-   * costs a scan of its start and of its {@code _} and {@code &} characters, with no allocation. True when a
-   * statement may change the schema or privileges.
+   * identifiers ({@code U&"..."}, which can spell {@code set_config}) anywhere in the text count too. A single
+   * statement costs a scan of its start and of its {@code _} and {@code &} characters, with no allocation. True
+   * when a statement may change the schema or privileges.
    */
   private boolean noteSessionChanges(String sql, SessionState session) {
     if (mentionsSetConfig(sql) || mentionsUnicodeIdentifier(sql)) {

@@ -248,9 +248,5 @@ final class RoleAccess {
    */
   record TableAccess(boolean exists, boolean schemaUsable, boolean tableSelect, boolean anyColumnSelect,
                      boolean rowSecurity) {
-    /** Whether the role can read the whole table, unfiltered: what it could count itself is all of it. */
-    boolean readsAll() {
-      return exists && schemaUsable && tableSelect && !rowSecurity;
-    }
   }
 }

@@ -167,7 +167,8 @@ class StatementClassifierTest {
 
   @Test
   void statementStartsSkipCommentsAndIgnoreSemicolonsInsideQuotes() {
-    String sql = "SELECT ';' AS a, \";\" FROM t /* ; */ -- ;\n; /* hidden */ SET ROLE r;\n-- x\nSET search_path TO $$;$$;";
+    String sql = "SELECT ';' AS a, \";\" FROM t /* ; */ -- ;\n; /* hidden */ SET ROLE r;\n-- x\n"
+        + "SET search_path TO $$;$$;";
     int[] starts = StatementClassifier.statementStarts(sql);
     assertEquals(4, starts.length);
     assertEquals(0, starts[0]);
