@@ -7,6 +7,7 @@ import io.deltaview.engine.catalog.ViewRecord;
 import io.deltaview.engine.ddl.Requester;
 import io.deltaview.engine.sink.SqlIdentifiers;
 import io.deltaview.rewriter.RewriteDecision;
+import io.deltaview.rewriter.sql.SqlText;
 import io.deltaview.rewriter.lift.LiftedView;
 import io.deltaview.rewriter.lift.ParameterLifter;
 import io.deltaview.rewriter.schema.CatalogSchema;
@@ -46,7 +47,6 @@ final class AutoViews {
   static final String ORIGIN = "auto";
   /** SQL texts remembered at most; later new texts are not considered (a bound on memory, not expected). */
   private static final int MAX_REMEMBERED = 10_000;
-  private static final int MAX_LOGGED_SQL = 500;
   /** How long the worker waits for a runtime that is still starting. */
   private static final long START_WAIT_MS = 120_000;
 
@@ -273,8 +273,6 @@ final class AutoViews {
 
   /** The query on one line, cut to a readable length, for log lines. */
   private static String shorten(String sql) {
-    String oneLine = sql.strip().replaceAll("\\s+", " ");
-    return "query \"" + (oneLine.length() <= MAX_LOGGED_SQL ? oneLine : oneLine.substring(0, MAX_LOGGED_SQL) + "…")
-        + "\"";
+    return "query \"" + SqlText.abbreviate(sql) + "\"";
   }
 }

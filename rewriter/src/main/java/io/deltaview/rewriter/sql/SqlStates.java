@@ -12,6 +12,11 @@ public final class SqlStates {
   public static final String SYNTAX_ERROR = "42601";
   public static final String SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION = "42000";
   public static final String UNDEFINED_TABLE = "42P01";
+  /**
+   * PostgreSQL's {@code permission denied}: the calling role lacks a privilege PostgreSQL would require for the
+   * same action; a rewritten query that gets it runs the original instead.
+   */
+  public static final String INSUFFICIENT_PRIVILEGE = "42501";
   public static final String UNDEFINED_COLUMN = "42703";
   /** An unknown {@code deltaview.*} option, among others. */
   public static final String UNDEFINED_OBJECT = "42704";
@@ -22,8 +27,6 @@ public final class SqlStates {
   public static final String UNDEFINED_PARAMETER = "42P02";
   /** A name longer than PostgreSQL's 63 bytes. */
   public static final String NAME_TOO_LONG = "42622";
-  /** The calling role lacks a privilege PostgreSQL would require for the same action. */
-  public static final String INSUFFICIENT_PRIVILEGE = "42501";
   /** A base table of a kind Deltaview cannot maintain (a view, a partitioned or inheritance parent, …). */
   public static final String WRONG_OBJECT_TYPE = "42809";
   /** A {@code deltaview.*} option with a value outside its allowed set. */
