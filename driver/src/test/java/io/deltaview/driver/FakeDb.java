@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
+import org.postgresql.jdbc.AutoSave;
 
 /**
  * A stand-in for pgjdbc in unit tests: raw JDBC objects that log every call ("st1.execute(SELECT 1)")
@@ -32,6 +33,10 @@ public final class FakeDb {
   public final List<Object> closed = new ArrayList<>();
   /** SQL whose execution fails, as PostgreSQL would fail it. */
   public String failOn;
+  /** The SQLState of that failure. */
+  public String failState = "23505";
+  /** What the connection answers to {@link PGConnection#getAutosave()}. */
+  public AutoSave autosave = AutoSave.NEVER;
   private final Map<Object, Object> currentResults = new IdentityHashMap<>();
   private int counter;
   private boolean autoCommit = true;
@@ -98,7 +103,7 @@ public final class FakeDb {
     log.add(name + "." + method + "(" + Arrays.stream(a).map(FakeDb::show).collect(Collectors.joining(", "))
         + ")");
     if (method.startsWith("execute") && a.length > 0 && a[0].equals(failOn)) {
-      throw new SQLException("failed: " + failOn, "23505");
+      throw new SQLException("failed: " + failOn, failState);
     }
     switch (method) {
       case "createStatement":
@@ -122,6 +127,8 @@ public final class FakeDb {
         return parent;
       case "getAutoCommit":
         return autoCommit;
+      case "getAutosave":
+        return autosave;
       case "setAutoCommit":
         autoCommit = (Boolean) a[0];
         return null;

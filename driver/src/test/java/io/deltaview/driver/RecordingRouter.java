@@ -15,6 +15,8 @@ public final class RecordingRouter implements QueryRouter {
   public final Map<String, Route> answers = new HashMap<>();
   public int closed;
   public SessionState lastSession;
+  /** The SQLStates of the rewrites reported as failed, in order. */
+  public final List<String> failedRewrites = new ArrayList<>();
 
   public RecordingRouter answer(String sql, Route route) {
     answers.put(sql, route);
@@ -30,6 +32,11 @@ public final class RecordingRouter implements QueryRouter {
     routed.add(sql);
     lastSession = session;
     return answers.getOrDefault(sql, new Route.PassThrough(sql));
+  }
+
+  @Override
+  public void rewriteFailed(String sql, java.sql.SQLException failure) {
+    failedRewrites.add(failure.getSQLState());
   }
 
   @Override

@@ -8,6 +8,10 @@ import io.deltaview.engine.catalog.ViewRecord;
 import io.deltaview.engine.cdc.ExportedSnapshot;
 import io.deltaview.engine.cdc.ReplicationSlotReader;
 import io.deltaview.engine.cdc.SlotManager;
+import io.deltaview.engine.ddl.BaseTables;
+import io.deltaview.engine.ddl.Requester;
+import io.deltaview.engine.ddl.ResultTables;
+import io.deltaview.rewriter.sql.DefinitionSql;
 import io.deltaview.engine.sink.ResultColumn;
 import io.deltaview.engine.sink.ResultTableSink;
 import io.deltaview.engine.sink.SqlIdentifiers;
@@ -43,14 +47,12 @@ import org.postgresql.replication.LogSequenceNumber;
 /**
  * Keeps the incremental views of one database current: owns the catalog, the replication slot and
  * publication, the apply loop and the snapshot loads. One per database per JVM (see {@link EngineRegistry});
- * among JVMs, the one holding the database's advisory lock maintains, the others only serve queries.
+ * among JVMs, the one holding the database's maintainer lock maintains, the others only serve queries.
  */
 public final class Engine implements AutoCloseable {
 
   private static final System.Logger LOG = System.getLogger(Engine.class.getName());
   private static final int MAX_REGISTRATION_ATTEMPTS = 5;
-  /** Session advisory lock key family for "this process maintains this database's views". */
-  private static final int LEADER_LOCK_CLASS = 0x44560001;
 
   private final EngineConfig config;
   private final Object ddlLock = new Object();
@@ -58,7 +60,18 @@ public final class Engine implements AutoCloseable {
   private final Map<String, LongAdder> hits = new ConcurrentHashMap<>();
   private final List<Runnable> viewListeners = new CopyOnWriteArrayList<>();
   private final ExecutorService loader;
-  private final Connection leaderConnection;
+  /**
+   * Holds the maintainer lock in its open transaction; used for nothing else. Replaced when the lock is
+   * taken again after the connection was lost (see {@link #watchLeadership}).
+   */
+  private volatile Connection leaderConnection;
+  /** Whether this process holds the maintainer lock now; while not, it maintains nothing. */
+  private volatile boolean leading = true;
+  /** How often the leader connection is checked (and, after losing it, the lock is asked for again). */
+  private static final long LEADERSHIP_CHECK_MS = 1_000;
+  /** Writes the watermarks of {@link #awaitCurrent}, with synchronous_commit on; reopened when lost. */
+  private Connection watermarkConnection;
+  private final Object watermarkLock = new Object();
   private volatile boolean closed;
 
   private ChangeFeed feed;
@@ -86,9 +99,10 @@ public final class Engine implements AutoCloseable {
   private final LongAdder snapshotLoads = new LongAdder();
   private final LongAdder viewFailures = new LongAdder();
 
-  private Engine(EngineConfig config, Connection leaderConnection) {
+  private Engine(EngineConfig config, Connection leaderConnection, Connection watermarkConnection) {
     this.config = config;
     this.leaderConnection = leaderConnection;
+    this.watermarkConnection = watermarkConnection;
     this.loader = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "deltaview-loader-" + config.database());
       t.setDaemon(true);
@@ -97,43 +111,94 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
-   * Starts the engine for a database: takes the maintainer lock (waiting up to {@code lockWaitMs} if another
-   * process holds it) and, if views are registered, resumes maintaining them in the background.
+   * Starts the engine for a database: takes the maintainer lock (see {@link Catalog#lockMaintainer}) and, if
+   * views are registered, resumes maintaining them in the background.
+   *
+   * @throws SQLException {@code 55000} if another process maintains this database's views; {@code 42501} if
+   *     this role may not (it cannot create Deltaview's schema or take its lock): either way this process can
+   *     still serve queries from views another process maintains
    */
   public static Engine start(EngineConfig config) throws SQLException {
-    Connection leader = connect(config);
+    Connection leader = takeMaintainerLock(config);
+    Connection watermarks = null;
     try {
-      try (Statement s = leader.createStatement()) {
-        s.execute("SET synchronous_commit = on"); // for the watermarks of awaitCurrent
-      }
-      if (!tryLeaderLock(leader, config)) {
-        leader.close();
-        throw new SQLException("Deltaview: another process maintains the incremental views of database "
-            + config.database() + "; start it with deltaview.engine=none here, or stop the other process",
-            SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
-      }
-      Engine engine = new Engine(config, leader);
+      watermarks = watermarkConnection(config);
+      Engine engine = new Engine(config, leader, watermarks);
       try {
         engine.resume();
+        engine.scheduler().scheduleWithFixedDelay(engine::watchLeadership, LEADERSHIP_CHECK_MS,
+            LEADERSHIP_CHECK_MS, TimeUnit.MILLISECONDS);
       } catch (SQLException | RuntimeException e) {
         engine.close(); // a half-started apply loop must not keep the slot without the lock
         throw e;
       }
       return engine;
     } catch (SQLException | RuntimeException e) {
-      leader.close();
+      closeQuietly(watermarks);
+      closeQuietly(leader);
       throw e;
     }
   }
 
-  private static boolean tryLeaderLock(Connection c, EngineConfig config) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(?, hashtext(?))")) {
-      ps.setInt(1, LEADER_LOCK_CLASS);
-      ps.setString(2, config.database());
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getBoolean(1);
+  private static Connection watermarkConnection(EngineConfig config) throws SQLException {
+    Connection c = connect(config);
+    try (Statement s = c.createStatement()) {
+      s.execute("SET synchronous_commit = on"); // the watermark's commit flushes the WAL at once
+    } catch (SQLException e) {
+      closeQuietly(c);
+      throw e;
+    }
+    return c;
+  }
+
+  /**
+   * A new connection holding the maintainer lock in its open transaction (creating Deltaview's catalog first
+   * if needed).
+   */
+  private static Connection takeMaintainerLock(EngineConfig config) throws SQLException {
+    Connection leader = connect(config);
+    try {
+      try (Statement s = leader.createStatement()) {
+        // The lock lives in a transaction that stays open while this process maintains: no server-side
+        // timeout may end it. It never gets a transaction id or snapshot, so it holds back neither VACUUM nor
+        // the creation of replication slots.
+        s.execute("SET idle_in_transaction_session_timeout = 0");
+        s.execute("SET statement_timeout = 0");
       }
+      leader.setAutoCommit(false);
+      try {
+        Catalog.ensureExists(leader);
+        leader.commit();
+      } catch (SQLException e) {
+        leader.rollback();
+        if (SqlStates.INSUFFICIENT_PRIVILEGE.equals(e.getSQLState())) {
+          throw new SQLException("Deltaview: this role may not create or update schema " + Catalog.SCHEMA
+              + " in database " + config.database() + ", so this process cannot maintain incremental views (it"
+              + " serves queries from views another process maintains): " + e.getMessage(),
+              SqlStates.INSUFFICIENT_PRIVILEGE, e);
+        }
+        throw e;
+      }
+      boolean locked;
+      try {
+        locked = Catalog.lockMaintainer(leader);
+      } catch (SQLException e) {
+        if (SqlStates.INSUFFICIENT_PRIVILEGE.equals(e.getSQLState())) {
+          throw new SQLException("Deltaview: this role may not take the maintainer lock of database "
+              + config.database() + " (" + e.getMessage() + "), so this process cannot maintain incremental views",
+              SqlStates.INSUFFICIENT_PRIVILEGE, e);
+        }
+        throw e;
+      }
+      if (!locked) {
+        throw new SQLException("Deltaview: another process maintains the incremental views of database "
+            + config.database() + "; start it with deltaview.engine=none here, or stop the other process",
+            SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
+      }
+      return leader;
+    } catch (SQLException | RuntimeException e) {
+      closeQuietly(leader);
+      throw e;
     }
   }
 
@@ -142,16 +207,7 @@ public final class Engine implements AutoCloseable {
    * that only rewrites uses it to tell views that are being maintained from views whose maintainer died.
    */
   public static boolean maintainerAlive(Connection c, EngineConfig config) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
-        + " AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-        + " AND classid = ?::oid AND objid = hashtext(?)::oid AND objsubid = 2)")) {
-      ps.setInt(1, LEADER_LOCK_CLASS);
-      ps.setString(2, config.database());
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getBoolean(1);
-      }
-    }
+    return Catalog.maintainerAlive(c);
   }
 
   static Connection connect(EngineConfig config) throws SQLException {
@@ -233,16 +289,28 @@ public final class Engine implements AutoCloseable {
     loader.submit(() -> loadAndActivate(views));
   }
 
-  /** Compiles a registered view with its creator's search_path. */
+  /**
+   * Compiles a registered view with its creator's search_path. The stored definition is checked and
+   * rendered again ({@link DefinitionSql}), never used as it was stored.
+   */
   private MaintainedView compile(Connection c, ViewRecord r) throws SQLException {
     boolean autoCommit = c.getAutoCommit();
     c.setAutoCommit(false);
-    try (Statement s = c.createStatement()) {
-      s.execute("SET LOCAL search_path TO " + r.searchPath());
-      return compile(c, r, ViewPlanner.plan(c, r.definition()));
+    try {
+      setSearchPath(c, r.searchPath());
+      ViewRecord checked = r.withDefinition(DefinitionSql.canonical(r.definition()));
+      return compile(c, checked, ViewPlanner.plan(c, checked.definition()));
     } finally {
       c.rollback();
       c.setAutoCommit(autoCommit);
+    }
+  }
+
+  /** Sets {@code searchPath} for {@code c}'s open transaction, as a bound value (it came from a session). */
+  private static void setSearchPath(Connection c, String searchPath) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT set_config('search_path', ?, true)")) {
+      ps.setString(1, searchPath);
+      ps.execute();
     }
   }
 
@@ -299,6 +367,96 @@ public final class Engine implements AutoCloseable {
     }, "deltaview-apply-" + config.database());
     loopThread.setDaemon(true);
     loopThread.start();
+  }
+
+  // ---------------------------------------------------------------- leadership
+
+  /**
+   * Runs every {@link #LEADERSHIP_CHECK_MS} on the supervisor: while leading, checks that the connection
+   * holding the maintainer lock is alive (a database restart or a terminated backend releases the lock, and
+   * another process may take it); once lost, asks for the lock again until this process gets it back — then
+   * it reloads every view — or closes.
+   */
+  private void watchLeadership() {
+    try {
+      if (closed) {
+        return;
+      }
+      if (leading) {
+        if (!leaderAlive()) {
+          leadershipLost("the connection holding the maintainer lock was lost");
+        }
+      } else {
+        tryToLeadAgain();
+      }
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "checking the maintainer lock of " + config.database() + " failed: " + e, e);
+    }
+  }
+
+  private boolean leaderAlive() {
+    try {
+      return leaderConnection.isValid(5);
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Stops maintaining: without the lock another process may maintain the views at the same time, from the
+   * same slot. Queries pass through meanwhile (no view is ready here) and DDL is refused.
+   */
+  private void leadershipLost(String why) {
+    synchronized (this) {
+      if (!leading || closed) {
+        return;
+      }
+      leading = false;
+      LOG.log(System.Logger.Level.WARNING, "Deltaview stopped maintaining the incremental views of database "
+          + config.database() + ": " + why + "; taking the lock again");
+      stopStreaming();
+      closeQuietly(leaderConnection);
+    }
+    fireViewsChanged();
+  }
+
+  private void tryToLeadAgain() {
+    Connection c;
+    try {
+      c = takeMaintainerLock(config);
+    } catch (SQLException e) {
+      LOG.log(System.Logger.Level.DEBUG, () -> "taking the maintainer lock of " + config.database() + " again"
+          + " failed: " + e.getMessage());
+      return;
+    }
+    synchronized (ddlLock) {
+      synchronized (this) {
+        if (closed) {
+          closeQuietly(c);
+          return;
+        }
+        leaderConnection = c;
+        leading = true;
+      }
+      try {
+        resume();
+      } catch (SQLException | RuntimeException e) {
+        leadershipLost("resuming maintenance failed: " + e.getMessage());
+        return;
+      }
+    }
+    LOG.log(System.Logger.Level.INFO, "Deltaview maintains the incremental views of database " + config.database()
+        + " again");
+    fireViewsChanged();
+  }
+
+  /** For DDL: only the process holding the maintainer lock may change the views. */
+  private void requireLeading() throws SQLException {
+    if (!leading) {
+      throw new SQLException("Deltaview: this process lost the maintainer lock of database " + config.database()
+          + " (its connection to the database was lost) and is taking it again; try again shortly",
+          SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
+    }
   }
 
   // ---------------------------------------------------------------- supervision
@@ -393,6 +551,10 @@ public final class Engine implements AutoCloseable {
    * retried with backoff.
    */
   private void recover(ApplyLoop dead) {
+    if (!leaderAlive()) {
+      leadershipLost("the connection holding the maintainer lock was lost");
+      return; // the lock is taken again first; that resumes everything
+    }
     synchronized (ddlLock) {
       List<MaintainedView> views = new ArrayList<>();
       ApplyLoop fresh;
@@ -781,16 +943,27 @@ public final class Engine implements AutoCloseable {
    * {@code CREATE INCREMENTAL VIEW}: validates, creates the result table, snapshots and activates; returns when
    * the view is ready. On any failure nothing of the view remains.
    *
-   * @param schema the view's schema, or null for the caller's current schema
-   * @param searchPath the caller's search_path, used to resolve the query's table names
+   * <p>The definition is checked and rendered first ({@link DefinitionSql}); only the rendered text is ever
+   * executed. The requester must be allowed what {@code CREATE TABLE … AS} would need of it, and no
+   * row-level security may hide rows of the base tables from it ({@link Requester#mayCreate}); the engine's
+   * role then creates the result table, owns it, and grants the requester SELECT on it (with grant option).
+   * Nobody else gets more than SELECT on it.
+   *
+   * @param requester who asked, on its own connection; its search_path resolves the definition's names
+   * @param schema the view's schema, or null for the requester's current schema
+   * @param origin {@code sql} for a command, or the origin of a view Deltaview creates on its own in its own
+   *     schema (then the requester needs no CREATE privilege there)
    */
-  public void createView(String schema, String name, String sql, boolean ifNotExists, String searchPath,
+  public void createView(Requester requester, String schema, String name, String sql, boolean ifNotExists,
       String origin) throws SQLException {
+    String definition = DefinitionSql.canonical(sql);
+    String resolvedSchema = schema != null ? schema : requester.currentSchema();
     synchronized (ddlLock) {
+      requireLeading();
       MaintainedView view = null;
       for (int attempt = 1; view == null; attempt++) {
         try {
-          view = register(schema, name, sql, ifNotExists, searchPath, origin);
+          view = register(requester, resolvedSchema, name, definition, ifNotExists, origin);
           if (view == null) {
             return; // IF NOT EXISTS and it exists
           }
@@ -834,29 +1007,33 @@ public final class Engine implements AutoCloseable {
    * The registration transaction of {@code CREATE INCREMENTAL VIEW}: result table, key, base tables in the
    * publication, catalog row. Returns null when the view exists and {@code ifNotExists}; rolls back on failure.
    */
-  private MaintainedView register(String schema, String name, String sql, boolean ifNotExists, String searchPath,
-      String origin) throws SQLException {
+  private MaintainedView register(Requester requester, String schema, String name, String definition,
+      boolean ifNotExists, String origin) throws SQLException {
     try (Connection c = connect(config)) {
       c.setAutoCommit(false);
       try (Statement s = c.createStatement()) {
-        s.execute("SET LOCAL search_path TO " + searchPath);
+        setSearchPath(c, requester.searchPath());
         s.execute("SET LOCAL lock_timeout = '30s'");
-        String resolvedSchema = schema != null ? schema : currentSchema(s);
-        Catalog.ensureExists(c);
-        if (findView(c, resolvedSchema, name) != null) {
+        ViewRecord existing = findView(c, schema, name);
+        if (existing != null) {
           c.rollback();
           if (ifNotExists) {
             return null;
           }
-          throw new SQLException("incremental view \"" + resolvedSchema + "." + name + "\" already exists",
+          throw new SQLException("incremental view \"" + schema + "." + name + "\" already exists",
               SqlStates.DUPLICATE_TABLE);
         }
-        s.execute("CREATE TABLE " + SqlIdentifiers.quote(resolvedSchema, name) + " AS " + sql + " WITH NO DATA");
-        PlannedView plan = ViewPlanner.plan(c, sql);
-        addKey(s, resolvedSchema, name, c, plan);
-        prepareBaseTables(c, s, plan.baseTables());
-        ViewRecord record = new ViewRecord(resolvedSchema, name, sql, plan.baseTables(), origin, "snapshotting",
-            null, searchPath);
+        PlannedView plan = ViewPlanner.plan(c, definition);
+        BaseTables.checkMaintainable(c, plan.sources());
+        requester.mayCreate(schema, definition, plan.sources(), !"sql".equals(origin));
+        Catalog.ensureExists(c);
+        String table = SqlIdentifiers.quote(schema, name);
+        s.execute("CREATE TABLE " + table + " AS " + definition + " WITH NO DATA");
+        ResultTables.restrictToReading(c, table, requester.role());
+        addKey(s, schema, name, c, plan);
+        BaseTables.prepare(c, config.publicationName(), plan.sources());
+        ViewRecord record = new ViewRecord(schema, name, definition, plan.baseTables(), origin, "snapshotting",
+            null, requester.searchPath(), requester.role());
         Catalog.insertView(c, record);
         MaintainedView view = compile(c, record, plan);
         c.commit();
@@ -865,17 +1042,6 @@ public final class Engine implements AutoCloseable {
         c.rollback();
         throw e;
       }
-    }
-  }
-
-  private static String currentSchema(Statement s) throws SQLException {
-    try (ResultSet rs = s.executeQuery("SELECT current_schema()")) {
-      rs.next();
-      String schema = rs.getString(1);
-      if (schema == null) {
-        throw new SQLException("no schema has been selected to create in (search_path is empty)", SqlStates.INVALID_SCHEMA_NAME);
-      }
-      return schema;
     }
   }
 
@@ -908,85 +1074,32 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
-   * Puts the view's base tables into the publication with REPLICA IDENTITY FULL (old rows complete in the
-   * stream). The SHARE lock makes transactions that already wrote these tables finish before the tables join
-   * the publication: otherwise a change made before the ADD by a transaction committing after it would be in
-   * neither the stream nor the snapshot.
+   * {@code DROP INCREMENTAL VIEW}: stops maintenance and removes the result table and bookkeeping. The
+   * requester must be a member of the view's owner role, as {@code DROP TABLE} would require.
+   *
+   * @param schema the view's schema, or null for the requester's current schema
    */
-  private void prepareBaseTables(Connection c, Statement s, List<String> baseTables) throws SQLException {
-    Set<String> published = new HashSet<>();
-    boolean publicationExists;
-    try (PreparedStatement ps = c.prepareStatement("SELECT schemaname || '.' || tablename FROM pg_publication_tables"
-        + " WHERE pubname = ?")) {
-      ps.setString(1, config.publicationName());
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          published.add(rs.getString(1));
-        }
-      }
-    }
-    try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_publication WHERE pubname = ?")) {
-      ps.setString(1, config.publicationName());
-      try (ResultSet rs = ps.executeQuery()) {
-        publicationExists = rs.next();
-      }
-    }
-    List<String> all = new ArrayList<>();
-    List<String> needIdentity = new ArrayList<>();
-    List<String> toAdd = new ArrayList<>();
-    for (String table : baseTables) {
-      String[] parts = Catalog.splitQualified(table);
-      String quoted = SqlIdentifiers.quote(parts[0], parts[1]);
-      all.add(quoted);
-      try (PreparedStatement ps = c.prepareStatement("SELECT relreplident FROM pg_class WHERE oid = ?::regclass")) {
-        ps.setString(1, quoted);
-        try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          if (!"f".equals(rs.getString(1))) {
-            needIdentity.add(quoted);
-          }
-        }
-      }
-      if (!published.contains(table)) {
-        toAdd.add(quoted);
-      }
-    }
-    if (needIdentity.isEmpty() && toAdd.isEmpty()) {
-      return;
-    }
-    // All locks in one statement before any ALTER, so this transaction never holds one table while waiting for
-    // another in the middle of the DDL; writers can still deadlock with it, and createView retries then.
-    s.execute("LOCK TABLE " + String.join(", ", needIdentity.isEmpty() ? toAdd : all) + " IN "
-        + (needIdentity.isEmpty() ? "SHARE" : "ACCESS EXCLUSIVE") + " MODE");
-    for (String quoted : needIdentity) {
-      s.execute("ALTER TABLE " + quoted + " REPLICA IDENTITY FULL");
-    }
-    if (toAdd.isEmpty()) {
-      return;
-    }
-    String list = String.join(", ", toAdd);
-    if (publicationExists) {
-      s.execute("ALTER PUBLICATION " + SqlIdentifiers.quote(config.publicationName()) + " ADD TABLE " + list);
-    } else {
-      s.execute("CREATE PUBLICATION " + SqlIdentifiers.quote(config.publicationName()) + " FOR TABLE " + list);
-    }
-  }
-
-  /** {@code DROP INCREMENTAL VIEW}: stops maintenance and removes the result table and bookkeeping. */
-  public void dropView(String schema, String name, boolean ifExists, String searchPath) throws SQLException {
+  public void dropView(Requester requester, String schema, String name, boolean ifExists) throws SQLException {
+    String resolvedSchema = schema != null ? schema : requester.currentSchema();
     synchronized (ddlLock) {
-      String resolvedSchema = schema;
-      if (resolvedSchema == null) {
-        try (Connection c = connect(config); Statement s = c.createStatement()) {
-          c.setAutoCommit(false);
-          s.execute("SET LOCAL search_path TO " + searchPath);
-          resolvedSchema = currentSchema(s);
-          c.rollback();
-        }
+      requireLeading();
+      ViewRecord record;
+      long resultOid;
+      try (Connection c = connect(config)) {
+        record = Catalog.exists(c) ? findView(c, resolvedSchema, name) : null;
+        resultOid = record == null ? 0 : ResultTables.oid(c, resolvedSchema, name);
       }
-      boolean found = dropViewInternal(resolvedSchema, name);
-      if (!found && !ifExists) {
-        throw new SQLException("incremental view \"" + resolvedSchema + "." + name + "\" does not exist", SqlStates.UNDEFINED_TABLE);
+      if (record == null) {
+        if (ifExists) {
+          return;
+        }
+        throw new SQLException("incremental view \"" + resolvedSchema + "." + name + "\" does not exist",
+            SqlStates.UNDEFINED_TABLE);
+      }
+      requester.mayDrop(record.qualifiedName(), record.owner(), resultOid);
+      if (!dropViewInternal(resolvedSchema, name) && !ifExists) {
+        throw new SQLException("incremental view \"" + resolvedSchema + "." + name + "\" does not exist",
+            SqlStates.UNDEFINED_TABLE);
       }
     }
   }
@@ -1018,7 +1131,7 @@ public final class Engine implements AutoCloseable {
         for (ViewRecord r : remaining) {
           needed.addAll(r.baseTables());
         }
-        unpublishUnneeded(c, s, needed);
+        BaseTables.release(c, config.publicationName(), needed);
         c.commit();
       } catch (SQLException | RuntimeException e) {
         c.rollback();
@@ -1031,9 +1144,7 @@ public final class Engine implements AutoCloseable {
         SlotManager.dropSlotIfExists(c, config.slotName());
         c.setAutoCommit(false);
         Catalog.deleteProgress(c, config.slotName());
-        try (Statement s = c.createStatement()) {
-          s.execute("DROP PUBLICATION IF EXISTS " + SqlIdentifiers.quote(config.publicationName()));
-        }
+        BaseTables.dropPublication(c, config.publicationName());
         c.commit();
       }
     }
@@ -1041,25 +1152,6 @@ public final class Engine implements AutoCloseable {
       fireViewsChanged();
     }
     return found;
-  }
-
-  private void unpublishUnneeded(Connection c, Statement s, Set<String> needed) throws SQLException {
-    List<String> drop = new ArrayList<>();
-    try (PreparedStatement ps = c.prepareStatement("SELECT schemaname, tablename FROM pg_publication_tables"
-        + " WHERE pubname = ?")) {
-      ps.setString(1, config.publicationName());
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          if (!needed.contains(rs.getString(1) + "." + rs.getString(2))) {
-            drop.add(SqlIdentifiers.quote(rs.getString(1), rs.getString(2)));
-          }
-        }
-      }
-    }
-    if (!drop.isEmpty() && !needed.isEmpty()) {
-      s.execute("ALTER PUBLICATION " + SqlIdentifiers.quote(config.publicationName()) + " DROP TABLE "
-          + String.join(", ", drop));
-    }
   }
 
   // ---------------------------------------------------------------- status & consistency
@@ -1111,14 +1203,26 @@ public final class Engine implements AutoCloseable {
       return false;
     }
     long watermark;
-    synchronized (leaderConnection) {
-      try (Statement s = leaderConnection.createStatement();
-           // Transactional, in its own autocommit transaction with synchronous_commit on: the commit flushes WAL
-           // and so wakes the walsender at once (a non-transactional message is not flushed on PostgreSQL 14 and
-           // would wait for the WAL writer, up to wal_writer_delay). It arrives after every earlier commit.
-           ResultSet rs = s.executeQuery("SELECT pg_logical_emit_message(true, 'deltaview.watermark', '')::text")) {
-        rs.next();
-        watermark = LogSequenceNumber.valueOf(rs.getString(1)).asLong();
+    synchronized (watermarkLock) {
+      try {
+        if (watermarkConnection == null) {
+          watermarkConnection = watermarkConnection(config);
+        }
+        try (Statement s = watermarkConnection.createStatement();
+             // Transactional, in its own autocommit transaction with synchronous_commit on: the commit flushes
+             // WAL and so wakes the walsender at once (a non-transactional message is not flushed on PostgreSQL
+             // 14 and would wait for the WAL writer, up to wal_writer_delay). It arrives after every earlier
+             // commit.
+             ResultSet rs = s.executeQuery("SELECT pg_logical_emit_message(true, 'deltaview.watermark', '')::text")) {
+          rs.next();
+          watermark = LogSequenceNumber.valueOf(rs.getString(1)).asLong();
+        }
+      } catch (SQLException e) {
+        // A lost connection must not fail the query: it goes to the base tables now, the next one reconnects.
+        LOG.log(System.Logger.Level.DEBUG, () -> "writing a watermark failed (the query passes through): " + e);
+        closeQuietly(watermarkConnection);
+        watermarkConnection = null;
+        return false;
       }
     }
     try {
@@ -1211,6 +1315,9 @@ public final class Engine implements AutoCloseable {
       }
     }
     loader.shutdownNow();
+    synchronized (watermarkLock) {
+      closeQuietly(watermarkConnection);
+    }
     closeQuietly(leaderConnection);
   }
 

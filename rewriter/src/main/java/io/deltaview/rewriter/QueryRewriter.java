@@ -6,6 +6,7 @@ import io.deltaview.rewriter.match.CompiledView;
 import io.deltaview.rewriter.match.RewritePlanner;
 import io.deltaview.rewriter.schema.CatalogSchema;
 import io.deltaview.rewriter.sql.SqlFrontEnd;
+import io.deltaview.rewriter.sql.SqlText;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,10 +18,12 @@ import java.util.Objects;
  * Entry point for the driver: given the SQL an application executes, says whether a registered incremental
  * view answers it and, if so, returns SQL over the view's result table with the same rows, labels and types.
  *
- * <p>Immutable: one instance is bound to one catalog snapshot and one set of views, and owns the decision
- * cache for exactly that pair. {@link #withSchema} and {@link #withViews} return a new instance with an
- * empty cache, so a stale decision can never be served; the driver keeps the current instance in a
- * volatile field. A repeated SQL string costs one cache lookup (strong keys: no lookup-key allocation).
+ * <p>Immutable: one instance is bound to one catalog snapshot, one set of views and one set of refusals (views
+ * that match but may not answer, e.g. because the connection's role may not read what they read), and owns the
+ * decision cache for exactly that combination. {@link #withSchema}, {@link #withViews} and {@link #withRefusals}
+ * return a new instance with an empty cache, so a stale decision can never be served; the driver keeps the
+ * current instance in a volatile field. A repeated SQL string costs one cache lookup (strong keys: no
+ * lookup-key allocation).
  */
 public final class QueryRewriter {
   private static final System.Logger LOG = System.getLogger(QueryRewriter.class.getName());
@@ -28,18 +31,21 @@ public final class QueryRewriter {
 
   private final CatalogSchema schema;
   private final List<ViewDefinition> views;
+  private final SqlFrontEnd frontEnd;
+  private final List<CompiledView> compiled;
   private final Map<String, String> unusableViews;
+  private final Map<String, String> refusals;
   private final LoadingCache<String, RewriteDecision> decisions;
 
   private QueryRewriter(CatalogSchema schema, List<ViewDefinition> views) {
     this.schema = Objects.requireNonNull(schema, "schema");
     this.views = List.copyOf(views);
-    SqlFrontEnd frontEnd = new SqlFrontEnd(schema);
-    List<CompiledView> compiled = new ArrayList<>();
+    this.frontEnd = new SqlFrontEnd(schema);
+    List<CompiledView> compiledViews = new ArrayList<>();
     Map<String, String> unusable = new LinkedHashMap<>();
     for (ViewDefinition v : this.views) {
       try {
-        compiled.add(CompiledView.compile(v, frontEnd));
+        compiledViews.add(CompiledView.compile(v, frontEnd));
       } catch (SQLException | RuntimeException e) {
         // The view stays registered for maintenance; it just never answers queries.
         unusable.put(v.qualifiedName(), e.getMessage());
@@ -47,12 +53,28 @@ public final class QueryRewriter {
             v.qualifiedName(), e.getMessage());
       }
     }
+    this.compiled = List.copyOf(compiledViews);
     this.unusableViews = Map.copyOf(unusable);
-    RewritePlanner planner = new RewritePlanner(frontEnd, compiled);
+    this.refusals = Map.of();
+    this.decisions = newCache(new RewritePlanner(frontEnd, compiled, refusals));
+  }
+
+  /** The same compiled views with other refusals: nothing is compiled again. */
+  private QueryRewriter(QueryRewriter base, Map<String, String> refusals) {
+    this.schema = base.schema;
+    this.views = base.views;
+    this.frontEnd = base.frontEnd;
+    this.compiled = base.compiled;
+    this.unusableViews = base.unusableViews;
+    this.refusals = Map.copyOf(refusals);
+    this.decisions = newCache(new RewritePlanner(frontEnd, compiled, this.refusals));
+  }
+
+  private static LoadingCache<String, RewriteDecision> newCache(RewritePlanner planner) {
     // Maintenance (draining the read buffers, eviction) runs on the calling thread, a few entries at a time:
     // Caffeine's default hands it to ForkJoinPool.commonPool() every few reads, and that thread wake-up cost
     // the query path ~3% of a 60 µs query on 2 cores, which no CPU profile of this thread shows.
-    this.decisions = Caffeine.newBuilder()
+    return Caffeine.newBuilder()
         .maximumSize(DEFAULT_CACHE_SIZE)
         .executor(Runnable::run)
         .build(sql -> decideSafely(planner, sql));
@@ -65,12 +87,21 @@ public final class QueryRewriter {
 
   /** Same views over a new catalog snapshot; returns {@code this} when the snapshot is unchanged. */
   public QueryRewriter withSchema(CatalogSchema newSchema) {
-    return newSchema.equals(schema) ? this : new QueryRewriter(newSchema, views);
+    return newSchema.equals(schema) ? this : new QueryRewriter(newSchema, views).withRefusals(refusals);
   }
 
   /** Same catalog with a new set of views; returns {@code this} when the set is unchanged. */
   public QueryRewriter withViews(List<ViewDefinition> newViews) {
-    return newViews.equals(views) ? this : new QueryRewriter(schema, newViews);
+    return newViews.equals(views) ? this : new QueryRewriter(schema, newViews).withRefusals(refusals);
+  }
+
+  /**
+   * The same views, of which those named in {@code newRefusals} (qualified name → reason) never answer a query;
+   * EXPLAIN then gives the reason when one matches. Replaces the previous refusals; returns {@code this} when
+   * they are unchanged.
+   */
+  public QueryRewriter withRefusals(Map<String, String> newRefusals) {
+    return newRefusals.equals(refusals) ? this : new QueryRewriter(this, newRefusals);
   }
 
   /** Decides for one SQL string; never throws for bad SQL (the decision is then a pass-through). */
@@ -91,11 +122,27 @@ public final class QueryRewriter {
     return unusableViews;
   }
 
+  /** The views refused to this rewriter's queries, with the reason. */
+  public Map<String, String> refusals() {
+    return refusals;
+  }
+
+  /** What each usable view reads (its result table and base-table columns), in view order. */
+  public List<ViewReads> reads() {
+    List<ViewReads> out = new ArrayList<>(compiled.size());
+    for (CompiledView v : compiled) {
+      out.add(v.reads());
+    }
+    return out;
+  }
+
   private static RewriteDecision decideSafely(RewritePlanner planner, String sql) {
     try {
       return planner.decide(sql);
     } catch (RuntimeException | AssertionError e) {
-      LOG.log(System.Logger.Level.WARNING, "Deltaview rewriter bug, passing through: " + sql, e);
+      // The text goes to WARNING only in short (it can be long and hold literals), in full at DEBUG.
+      LOG.log(System.Logger.Level.WARNING, "Deltaview rewriter bug, passing through: " + SqlText.abbreviate(sql), e);
+      LOG.log(System.Logger.Level.DEBUG, "Deltaview rewriter bug, passing through: " + sql);
       return RewriteDecision.passThrough(sql, "internal error: " + e, java.util.Set.of(), 0);
     }
   }

@@ -15,6 +15,10 @@ import java.util.Set;
  */
 public record RewriteDecision(boolean rewritten, String sql, String view, String reason,
                               Set<String> baseTables, int parameterCount) {
+
+  /** How the reason of a pass-through starts when a view answers the query but is refused to the role. */
+  public static final String REFUSED = "not served to this role: ";
+
   public RewriteDecision {
     Objects.requireNonNull(sql, "sql");
     baseTables = Set.copyOf(baseTables);
@@ -23,6 +27,14 @@ public record RewriteDecision(boolean rewritten, String sql, String view, String
   public static RewriteDecision passThrough(String sql, String reason, Set<String> baseTables,
                                             int parameterCount) {
     return new RewriteDecision(false, sql, null, Objects.requireNonNull(reason), baseTables, parameterCount);
+  }
+
+  /**
+   * Whether a view does answer the query but is refused to this rewriter's role (so no other view should be
+   * created for it: it would be refused for the same reason).
+   */
+  public boolean refused() {
+    return !rewritten && reason.startsWith(REFUSED);
   }
 
   public static RewriteDecision rewrite(String sql, String view, Set<String> baseTables, int parameterCount) {

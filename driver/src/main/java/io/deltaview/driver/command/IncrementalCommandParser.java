@@ -2,6 +2,8 @@ package io.deltaview.driver.command;
 
 import io.deltaview.rewriter.sql.SqlStates;
 import io.deltaview.driver.command.IncrementalCommand.QualifiedName;
+import io.deltaview.rewriter.sql.PgLexer;
+import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.Locale;
 
@@ -12,6 +14,8 @@ import java.util.Locale;
 public final class IncrementalCommandParser {
 
   private static final String SYNTAX_ERROR = SqlStates.SYNTAX_ERROR;
+  /** PostgreSQL's longest name ({@code NAMEDATALEN - 1}). */
+  private static final int MAX_NAME_BYTES = 63;
 
   private final String sql;
   private int pos;
@@ -140,7 +144,7 @@ public final class IncrementalCommandParser {
           if (out.length() == 0) {
             throw syntax("zero-length delimited identifier");
           }
-          return out.toString();
+          return checkedLength(out.toString());
         }
         out.append(c);
         i++;
@@ -151,9 +155,33 @@ public final class IncrementalCommandParser {
     if (end == pos || Character.isDigit(sql.charAt(pos))) {
       throw syntax("expected a view name at position " + (pos + 1));
     }
-    String id = sql.substring(pos, end).toLowerCase(Locale.ROOT);
+    String id = lowerAscii(sql.substring(pos, end));
     pos = end;
-    return id;
+    return checkedLength(id);
+  }
+
+  /** PostgreSQL folds unquoted names to lower case in ASCII only (in UTF-8 databases). */
+  private static String lowerAscii(String word) {
+    char[] chars = word.toCharArray();
+    for (int i = 0; i < chars.length; i++) {
+      if (chars[i] >= 'A' && chars[i] <= 'Z') {
+        chars[i] = (char) (chars[i] + ('a' - 'A'));
+      }
+    }
+    return new String(chars);
+  }
+
+  /**
+   * PostgreSQL cuts longer names to 63 bytes (with a notice); a view whose name and result table name differ
+   * that way could be neither used nor dropped by either name, so such names are refused.
+   */
+  private static String checkedLength(String name) throws SQLException {
+    int bytes = name.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes > MAX_NAME_BYTES) {
+      throw new SQLException("identifier \"" + name + "\" is too long for a view name: " + bytes + " bytes, at most "
+          + MAX_NAME_BYTES + " (PostgreSQL's limit)", SqlStates.NAME_TOO_LONG);
+    }
+    return name;
   }
 
   private String rest(String what) throws SQLException {
@@ -189,35 +217,8 @@ public final class IncrementalCommandParser {
     return j;
   }
 
-  /** Skips whitespace, {@code -- line} and {@code /* block *}{@code /} comments (nested, as PostgreSQL allows). */
+  /** Skips whitespace and comments as PostgreSQL does (see {@link PgLexer}). */
   static int skipSpaceAndComments(String s, int i) {
-    int n = s.length();
-    while (i < n) {
-      char c = s.charAt(i);
-      if (Character.isWhitespace(c)) {
-        i++;
-      } else if (c == '-' && i + 1 < n && s.charAt(i + 1) == '-') {
-        while (i < n && s.charAt(i) != '\n') {
-          i++;
-        }
-      } else if (c == '/' && i + 1 < n && s.charAt(i + 1) == '*') {
-        int depth = 1;
-        i += 2;
-        while (i < n && depth > 0) {
-          if (s.startsWith("/*", i)) {
-            depth++;
-            i += 2;
-          } else if (s.startsWith("*/", i)) {
-            depth--;
-            i += 2;
-          } else {
-            i++;
-          }
-        }
-      } else {
-        return i;
-      }
-    }
-    return i;
+    return PgLexer.skipSpaceAndComments(s, i);
   }
 }

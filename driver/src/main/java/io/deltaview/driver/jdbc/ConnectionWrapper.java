@@ -36,7 +36,7 @@ final class ConnectionWrapper implements Connection, DeltaviewWrapper {
     this.raw = raw;
     SessionState session = new SessionState();
     session.setAutoCommit(raw.getAutoCommit());
-    this.routing = new Routing(router, session);
+    this.routing = new Routing(router, session, raw);
   }
 
   Connection raw() {

@@ -6,7 +6,10 @@ import io.deltaview.driver.route.Route;
 import io.deltaview.driver.route.SessionState;
 import io.deltaview.driver.route.StatementClassifier;
 import io.deltaview.driver.route.StatementClassifier.Classification;
+import java.sql.Connection;
 import java.sql.SQLException;
+import org.postgresql.PGConnection;
+import org.postgresql.jdbc.AutoSave;
 
 /**
  * The one place where a connection's statements ask the router what to run. Every execute path of every
@@ -18,10 +21,13 @@ final class Routing {
 
   private final QueryRouter router;
   private final SessionState session;
+  /** The pgjdbc connection underneath, asked only when a rewritten statement failed. */
+  private final Connection raw;
 
-  Routing(QueryRouter router, SessionState session) {
+  Routing(QueryRouter router, SessionState session, Connection raw) {
     this.router = router;
     this.session = session;
+    this.raw = raw;
   }
 
   QueryRouter router() {
@@ -50,16 +56,31 @@ final class Routing {
   }
 
   /**
-   * A rewritten statement failed because a table it reads does not exist: the view was dropped (by another
-   * process) before this JVM noticed. Tells the router, and answers whether the application's own SQL may run
-   * instead: only outside a transaction, since inside one the failure has aborted it.
+   * A rewritten statement failed. When PostgreSQL said the result table does not exist ({@code 42P01}: the view
+   * was dropped by another process before this JVM noticed) or that this role may not read it ({@code 42501}:
+   * privileges changed since they were last checked), tells the router, and answers whether the application's
+   * own SQL may run instead: outside a transaction, or inside one when pgjdbc's {@code autosave=always} has
+   * rolled the failed statement back to its savepoint (else the failure has aborted the transaction, and
+   * PostgreSQL's error is the application's answer, as it would be from any failed statement).
    */
   boolean mayRunOriginalInstead(String original, String routed, SQLException failure) {
-    if (!SqlStates.UNDEFINED_TABLE.equals(failure.getSQLState()) || routed.equals(original)) {
+    String state = failure.getSQLState();
+    if (!(SqlStates.UNDEFINED_TABLE.equals(state) || SqlStates.INSUFFICIENT_PRIVILEGE.equals(state))
+        || routed.equals(original)) {
       return false;
     }
     router.rewriteFailed(original, failure);
-    return !session.inTransaction();
+    return !session.inTransaction() || autosavesEachStatement();
+  }
+
+  /** Whether pgjdbc wraps each statement of a transaction in a savepoint and rolls back to it on failure. */
+  private boolean autosavesEachStatement() {
+    try {
+      return raw.isWrapperFor(PGConnection.class)
+          && raw.unwrap(PGConnection.class).getAutosave() == AutoSave.ALWAYS;
+    } catch (SQLException e) {
+      return false;
+    }
   }
 
   /**

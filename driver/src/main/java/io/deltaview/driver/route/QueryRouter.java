@@ -16,8 +16,9 @@ public interface QueryRouter {
   Route route(String sql, SessionState session) throws SQLException;
 
   /**
-   * A rewrite of {@code sql} failed with {@code failure} because a table it reads is gone (its view was
-   * dropped elsewhere): the router should stop using that view.
+   * A rewrite of {@code sql} failed with {@code failure} because a table it reads is gone ({@code 42P01}: its
+   * view was dropped elsewhere) or may not be read by this role ({@code 42501}): the router should stop using
+   * that view (for this role).
    */
   default void rewriteFailed(String sql, SQLException failure) {
   }

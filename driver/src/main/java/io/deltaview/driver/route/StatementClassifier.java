@@ -1,5 +1,6 @@
 package io.deltaview.driver.route;
 
+import io.deltaview.rewriter.sql.SqlText;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -91,23 +92,26 @@ public final class StatementClassifier {
   }
 
   private static int keywordStart(String sql) {
-    int i = 0;
-    int n = sql.length();
-    while (i < n) {
-      char c = sql.charAt(i);
-      if (Character.isWhitespace(c) || c == '(') {
-        i++;
-      } else if (c == '-' && i + 1 < n && sql.charAt(i + 1) == '-') {
-        while (i < n && sql.charAt(i) != '\n') {
-          i++;
-        }
-      } else if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
-        i = Lexer.skipBlockComment(sql, i);
-      } else {
-        break;
-      }
+    int i = SqlText.skipSpaceAndComments(sql, 0);
+    while (i < sql.length() && sql.charAt(i) == '(') {
+      i = SqlText.skipSpaceAndComments(sql, i + 1);
     }
     return i;
+  }
+
+  /**
+   * Where each {@code ;}-separated statement of {@code sql} starts: the index of its first character that is
+   * neither whitespace nor comment ({@code sql.length()} for an empty last statement). Semicolons inside
+   * strings, quoted identifiers, dollar quotes and comments do not separate statements.
+   */
+  public static int[] statementStarts(String sql) {
+    List<Integer> starts = new ArrayList<>(2);
+    new Lexer(sql).statements(starts);
+    int[] out = new int[starts.size()];
+    for (int k = 0; k < out.length; k++) {
+      out[k] = starts.get(k);
+    }
+    return out;
   }
 
   private static Classification classify(List<Token> t, int from) {
@@ -317,23 +321,30 @@ public final class StatementClassifier {
     }
 
     List<List<Token>> statements() {
+      return statements(null);
+    }
+
+    /** The statements' tokens; when {@code starts} is given, each statement's start index is added to it. */
+    List<List<Token>> statements(List<Integer> starts) {
       List<List<Token>> out = new ArrayList<>(1);
       List<Token> current = new ArrayList<>();
       int n = s.length();
+      i = SqlText.skipSpaceAndComments(s, i);
+      if (starts != null) {
+        starts.add(i);
+      }
       while (i < n) {
         char c = s.charAt(i);
         char next = i + 1 < n ? s.charAt(i + 1) : '\0';
-        if (Character.isWhitespace(c)) {
-          i++;
-        } else if (c == '-' && next == '-') {
-          int eol = s.indexOf('\n', i);
-          i = eol < 0 ? n : eol + 1;
-        } else if (c == '/' && next == '*') {
-          i = skipBlockComment(s, i);
+        if (Character.isWhitespace(c) || (c == '-' && next == '-') || (c == '/' && next == '*')) {
+          i = SqlText.skipSpaceAndComments(s, i);
         } else if (c == ';') {
           out.add(current);
           current = new ArrayList<>();
-          i++;
+          i = SqlText.skipSpaceAndComments(s, i + 1);
+          if (starts != null) {
+            starts.add(i);
+          }
         } else if (c == '\'') {
           current.add(string(false));
         } else if (c == '"') {
@@ -362,25 +373,6 @@ public final class StatementClassifier {
 
     private static boolean isWordChar(char c) {
       return Character.isLetterOrDigit(c) || c == '_' || c == '$';
-    }
-
-    static int skipBlockComment(String s, int from) {
-      int depth = 0; // PostgreSQL block comments nest
-      int i = from;
-      while (i < s.length()) {
-        if (s.startsWith("/*", i)) {
-          depth++;
-          i += 2;
-        } else if (s.startsWith("*/", i)) {
-          i += 2;
-          if (--depth == 0) {
-            return i;
-          }
-        } else {
-          i++;
-        }
-      }
-      return i;
     }
 
     private Token string(boolean backslashEscapes) {

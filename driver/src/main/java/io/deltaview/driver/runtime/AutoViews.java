@@ -4,8 +4,10 @@ import io.deltaview.driver.DeltaviewOptions;
 import io.deltaview.engine.Engine;
 import io.deltaview.engine.catalog.Catalog;
 import io.deltaview.engine.catalog.ViewRecord;
+import io.deltaview.engine.ddl.Requester;
 import io.deltaview.engine.sink.SqlIdentifiers;
 import io.deltaview.rewriter.RewriteDecision;
+import io.deltaview.rewriter.sql.SqlText;
 import io.deltaview.rewriter.lift.LiftedView;
 import io.deltaview.rewriter.lift.ParameterLifter;
 import io.deltaview.rewriter.schema.CatalogSchema;
@@ -45,7 +47,6 @@ final class AutoViews {
   static final String ORIGIN = "auto";
   /** SQL texts remembered at most; later new texts are not considered (a bound on memory, not expected). */
   private static final int MAX_REMEMBERED = 10_000;
-  private static final int MAX_LOGGED_SQL = 500;
   /** How long the worker waits for a runtime that is still starting. */
   private static final long START_WAIT_MS = 120_000;
 
@@ -161,13 +162,16 @@ final class AutoViews {
       return notEligible(sql, e.getMessage());
     }
     try (Connection c = runtime.connect()) {
-      return create(c, engine, sql, lifted, searchPath(schema), options);
+      return create(c, engine, sql, lifted, options);
     }
   }
 
   /** {@link #create(String, DeltaviewOptions)} once lifted, on one connection for its catalog reads and DDL. */
-  private State create(Connection c, Engine engine, String sql, LiftedView lifted, String searchPath,
-      DeltaviewOptions options) throws SQLException {
+  private State create(Connection c, Engine engine, String sql, LiftedView lifted, DeltaviewOptions options)
+      throws SQLException {
+    // The runtime's connection logs in as the application's role: the view is created for, and checked
+    // against the privileges of, the role whose query it answers.
+    Requester requester = Requester.of(c);
     String name = lifted.viewName();
     String qualified = SCHEMA + "." + name;
     List<ViewRecord> views = Catalog.exists(c) ? Catalog.loadViews(c) : List.of();
@@ -189,14 +193,14 @@ final class AutoViews {
       }
       states.put(sql, new State(State.Kind.CREATING, "a view is being created for it: " + qualified));
       try {
-        engine.createView(SCHEMA, name, lifted.sql(), true, searchPath, ORIGIN);
+        engine.createView(requester, SCHEMA, name, lifted.sql(), true, ORIGIN);
       } catch (SQLException e) {
         return notEligible(sql, e.getMessage());
       }
       try {
         index(c, name, lifted.keyColumns());
       } catch (SQLException e) {
-        drop(engine, name, searchPath);
+        drop(engine, requester, name);
         return notEligible(sql, "indexing its key columns failed: " + e.getMessage());
       }
     }
@@ -204,7 +208,7 @@ final class AutoViews {
     RewriteDecision check = runtime.rewrite(sql);
     if (!check.rewritten() || !qualified.equals(check.view())) {
       if (!exists) {
-        drop(engine, name, searchPath); // never leave a view behind that serves nothing
+        drop(engine, requester, name); // never leave a view behind that serves nothing
       }
       if (check.rewritten()) {
         return new State(State.Kind.READY, null); // another view answers it meanwhile
@@ -258,25 +262,17 @@ final class AutoViews {
     }
   }
 
-  private static void drop(Engine engine, String name, String searchPath) {
+  private static void drop(Engine engine, Requester requester, String name) {
     try {
-      engine.dropView(SCHEMA, name, true, searchPath);
+      engine.dropView(requester, SCHEMA, name, true);
     } catch (SQLException e) {
       LOG.log(System.Logger.Level.WARNING, "Deltaview: dropping the unused automatic view " + SCHEMA + "." + name
           + " failed: " + e.getMessage());
     }
   }
 
-  /** The search_path the rewriter resolved the query's names with, as {@code SET search_path} takes it. */
-  private static String searchPath(CatalogSchema schema) {
-    List<String> path = schema.searchPath();
-    return path.isEmpty() ? "''" : path.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", "));
-  }
-
   /** The query on one line, cut to a readable length, for log lines. */
   private static String shorten(String sql) {
-    String oneLine = sql.strip().replaceAll("\\s+", " ");
-    return "query \"" + (oneLine.length() <= MAX_LOGGED_SQL ? oneLine : oneLine.substring(0, MAX_LOGGED_SQL) + "…")
-        + "\"";
+    return "query \"" + SqlText.abbreviate(sql) + "\"";
   }
 }

@@ -9,6 +9,7 @@ import io.deltaview.engine.catalog.ViewRecord;
 import io.deltaview.rewriter.QueryRewriter;
 import io.deltaview.rewriter.RewriteDecision;
 import io.deltaview.rewriter.ViewDefinition;
+import io.deltaview.rewriter.ViewReads;
 import io.deltaview.rewriter.schema.CatalogSchema;
 import io.deltaview.rewriter.schema.TableInfo;
 import java.sql.Connection;
@@ -17,6 +18,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,11 +39,21 @@ import java.util.concurrent.TimeoutException;
  * the views) and the query rewriter over the views that are ready. The rewriter is an immutable object
  * swapped whole when views or the schema change, so the per-query path reads one volatile field.
  *
+ * <p>A runtime belongs to one login role (its key holds the connection properties, the user among them), and
+ * its rewriter answers only from views that role may read in full: {@link RoleAccess} asks PostgreSQL, as
+ * that role, whether it may SELECT the result table and every base-table column the view reads, and whether
+ * row-level security applies to it on any of those tables; a view that fails is <em>refused</em> (it never
+ * answers, and EXPLAIN INCREMENTAL says why). The decisions are refreshed with the rewriter, and a watcher
+ * polls a fingerprint of the privileges they depend on every {@link #WATCH_INTERVAL_MS} (GRANT, REVOKE,
+ * policies, row-level security switches, role memberships), so a change made elsewhere takes effect within
+ * about a second; one made through a Deltaview connection of this JVM, at its next query.
+ *
  * <p>When this JVM does not maintain the views ({@code deltaview.engine=none}, or another process holds
- * the maintainer lock), a watcher re-reads the catalog every {@link #WATCH_INTERVAL_MS} off the query path
- * and rebuilds the rewriter when views appear, disappear or change status; views are served only while some
- * process holds the maintainer lock. With {@code embedded}, the watcher also tries to become the maintainer
- * once nobody holds the lock (the maintaining process died) and, on success, swaps in its own engine.
+ * the maintainer lock), the watcher also re-reads the catalog every {@link #WATCH_INTERVAL_MS} off the query
+ * path and rebuilds the rewriter when views appear, disappear or change status; views are served only while
+ * some process holds the maintainer lock. With {@code embedded}, the watcher also tries to become the
+ * maintainer once nobody holds the lock (the maintaining process died) and, on success, swaps in its own
+ * engine.
  */
 final class DatabaseRuntime {
 
@@ -70,9 +82,13 @@ final class DatabaseRuntime {
   private volatile boolean schemaStale;
   /** What the catalog looked like at the last refresh without an engine; compared by the watcher. */
   private volatile String catalogSeen = "";
+  /** {@link RoleAccess#fingerprint} when the current refusals were decided; compared by the watcher. */
+  private String accessSeen = "";
   private ScheduledFuture<?> watch;
   /** Used only by the watcher thread. */
   private Connection watchConnection;
+  /** The watcher tries to take over maintenance only from this {@link System#nanoTime} on. */
+  private long takeOverAfterNanos = System.nanoTime();
 
   private DatabaseRuntime(EngineConfig config, boolean embedded, Engine engine) {
     this.config = config;
@@ -118,7 +134,9 @@ final class DatabaseRuntime {
           engine = e;
           e.addViewListener(this::refreshQuietly);
         } catch (SQLException e) {
-          if (!SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE.equals(e.getSQLState())) {
+          // Another process maintains (55000), or this role may not (42501): serve what that process maintains.
+          if (!SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE.equals(e.getSQLState())
+              && !SqlStates.INSUFFICIENT_PRIVILEGE.equals(e.getSQLState())) {
             throw e;
           }
           LOG.log(System.Logger.Level.WARNING, e.getMessage() + "; this JVM will only rewrite queries, and"
@@ -126,9 +144,7 @@ final class DatabaseRuntime {
         }
       }
       refresh();
-      if (engine == null) {
-        startWatching();
-      }
+      startWatching();
       started.complete(null);
     } catch (SQLException | RuntimeException | Error e) {
       failedAtNanos = System.nanoTime();
@@ -280,7 +296,55 @@ final class DatabaseRuntime {
         definitions.add(new ViewDefinition(r.qualifiedName(), r.schema(), r.name(), r.definition(),
             Catalog.columnsOf(c, r.schema(), r.name()).stream().map(col -> col.name()).toList()));
       }
-      rewriter = QueryRewriter.create(schema, definitions);
+      rewriter = withAccessDecided(c, QueryRewriter.create(schema, definitions));
+    }
+  }
+
+  /**
+   * {@code r} with the views this runtime's role may not be served from refused, as PostgreSQL answers on
+   * {@code c} (a connection of this runtime: same role). The fingerprint is read first, so a change that lands
+   * while the answers are read is seen by the next poll.
+   */
+  private QueryRewriter withAccessDecided(Connection c, QueryRewriter r) throws SQLException {
+    List<ViewReads> reads = r.reads();
+    String seen = RoleAccess.fingerprint(c, reads);
+    Map<String, String> refusals = RoleAccess.refusals(c, reads);
+    QueryRewriter previous = rewriter;
+    Map<String, String> before = previous == null ? Map.of() : previous.refusals();
+    refusals.forEach((view, why) -> {
+      if (!why.equals(before.get(view))) {
+        LOG.log(System.Logger.Level.INFO, "Deltaview: view " + view + " is not used for this connection's"
+            + " queries: " + why);
+      }
+    });
+    accessSeen = seen;
+    return r.withRefusals(refusals);
+  }
+
+  /**
+   * A rewritten query read from {@code view}'s result table and PostgreSQL refused it ({@code 42501}): whatever
+   * the privilege check said, the view is not used by this runtime until privileges change or the views are
+   * reloaded.
+   */
+  synchronized void refuse(String view, String reason) {
+    QueryRewriter r = rewriter;
+    if (r == null || r.refusals().containsKey(view)) {
+      return;
+    }
+    Map<String, String> refusals = new HashMap<>(r.refusals());
+    refusals.put(view, reason);
+    rewriter = r.withRefusals(refusals);
+  }
+
+  /** Decides the refusals again if the privileges they depend on have changed since they were decided. */
+  private synchronized void recheckAccess(Connection c) throws SQLException {
+    QueryRewriter r = rewriter;
+    if (r == null) {
+      return;
+    }
+    List<ViewReads> reads = r.reads();
+    if (!reads.isEmpty() && !RoleAccess.fingerprint(c, reads).equals(accessSeen)) {
+      rewriter = withAccessDecided(c, r); // replaces every refusal, those after a 42501 too
     }
   }
 
@@ -310,7 +374,7 @@ final class DatabaseRuntime {
     return b.toString();
   }
 
-  // ---------------------------------------------------------------- watcher (no engine in this JVM)
+  // ---------------------------------------------------------------- watcher (privileges; catalog without an engine)
 
   private synchronized void startWatching() {
     if (watch == null) {
@@ -327,20 +391,28 @@ final class DatabaseRuntime {
     WATCHER.execute(this::closeWatchConnection);
   }
 
-  /** One watcher tick: take over maintenance if nobody maintains (embedded), else refresh on catalog change. */
+  /**
+   * One watcher tick. Without an engine: take over maintenance if nobody maintains (embedded), else refresh on
+   * catalog change. Always: decide the refusals again when the privileges they depend on changed (with an
+   * engine, the engine's listeners keep the views current, and a runtime without views has nothing to check).
+   */
   private void watchOnce() {
     try {
-      if (engine != null) {
-        stopWatching(); // the engine's listeners keep the rewriter current from now on
-        return;
+      if (engine == null) {
+        Connection c = watchConnection();
+        boolean maintained = Engine.maintainerAlive(c, config);
+        if (embedded && !maintained && System.nanoTime() - takeOverAfterNanos >= 0 && !slotActive(c)
+            && takeOver()) {
+          return;
+        }
+        if (!fingerprint(Catalog.loadViews(c), maintained).equals(catalogSeen)) {
+          refresh();
+          return;
+        }
       }
-      Connection c = watchConnection();
-      boolean maintained = Engine.maintainerAlive(c, config);
-      if (embedded && !maintained && !slotActive(c) && takeOver()) {
-        return;
-      }
-      if (!fingerprint(Catalog.loadViews(c), maintained).equals(catalogSeen)) {
-        refresh();
+      QueryRewriter r = rewriter;
+      if (r != null && !r.views().isEmpty()) {
+        recheckAccess(watchConnection());
       }
     } catch (SQLException | RuntimeException e) {
       LOG.log(System.Logger.Level.DEBUG, "Deltaview catalog watch failed (will retry): " + e);
@@ -358,12 +430,15 @@ final class DatabaseRuntime {
       e = EngineRegistry.engineFor(config);
     } catch (SQLException ex) {
       LOG.log(System.Logger.Level.DEBUG, "taking over maintenance of " + config.database() + " failed: " + ex);
+      if (SqlStates.INSUFFICIENT_PRIVILEGE.equals(ex.getSQLState())) {
+        // This role may not maintain: asking again every second would only cost connections.
+        takeOverAfterNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RETRY_AFTER_MS);
+      }
       return false;
     }
     engine = e;
     e.addViewListener(this::refreshQuietly);
     refreshQuietly();
-    stopWatching();
     LOG.log(System.Logger.Level.INFO, "Deltaview: this JVM now maintains the incremental views of database "
         + config.database() + " (the previous maintainer stopped)");
     return true;

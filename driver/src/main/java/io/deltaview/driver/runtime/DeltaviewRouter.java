@@ -9,12 +9,15 @@ import io.deltaview.driver.route.QueryMarks;
 import io.deltaview.driver.route.QueryRouter;
 import io.deltaview.driver.route.Route;
 import io.deltaview.driver.route.SessionState;
+import io.deltaview.driver.route.StatementClassifier;
 import io.deltaview.engine.Engine;
 import io.deltaview.engine.ViewStatus;
 import io.deltaview.engine.catalog.Catalog;
 import io.deltaview.engine.catalog.ViewRecord;
+import io.deltaview.engine.ddl.Requester;
 import io.deltaview.engine.sink.SqlIdentifiers;
 import io.deltaview.rewriter.RewriteDecision;
+import io.deltaview.rewriter.sql.SqlText;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -56,14 +59,17 @@ final class DeltaviewRouter implements QueryRouter {
       IncrementalCommand command = IncrementalCommandParser.parse(sql);
       return new Route.Command(command.getClass().getSimpleName(), raw -> execute(command, raw, session));
     }
-    noteSessionChanges(sql, session);
+    if (noteSessionChanges(sql, session)) {
+      // DDL, GRANT, REVOKE: not a query, and deciding (which reloads a stale runtime) must wait until it has run
+      return new Route.PassThrough(sql);
+    }
     Consistency mark = QueryMarks.of(sql);
     if ((mark == null && options.mode() == DeltaviewOptions.Mode.OPT_IN) || session.hasNameResolutionChanged()) {
       return new Route.PassThrough(sql);
     }
     RewriteDecision decision = runtime.rewrite(sql);
     if (!decision.rewritten()) {
-      if (mark != null && options.autoCreate()) {
+      if (mark != null && options.autoCreate() && !decision.refused()) {
         runtime.autoViews().wanted(sql, decision, options);
       }
       return new Route.PassThrough(sql);
@@ -82,9 +88,24 @@ final class DeltaviewRouter implements QueryRouter {
     return mark == Consistency.EVENTUAL ? DeltaviewOptions.Consistency.EVENTUAL : options.consistency();
   }
 
-  /** The result table of a view vanished under a rewrite: reload the views before the next rewrite. */
+  /**
+   * A rewrite of {@code sql} failed. The result table vanished ({@code 42P01}): reload the views before the
+   * next rewrite. PostgreSQL refused to let this role read it ({@code 42501}, e.g. a REVOKE the privilege poll
+   * has not seen yet): the view is not used by this runtime until privileges change or the views are reloaded.
+   */
   @Override
   public void rewriteFailed(String sql, SQLException failure) {
+    if (SqlStates.INSUFFICIENT_PRIVILEGE.equals(failure.getSQLState())) {
+      RewriteDecision decision = runtime.rewrite(sql); // the cached decision that produced the failed rewrite
+      if (decision.rewritten()) {
+        runtime.refuse(decision.view(), "a query rewritten to read it failed with 42501 (" + failure.getMessage()
+            + ")");
+        LOG.log(System.Logger.Level.INFO, "a rewritten query failed (" + failure.getMessage() + "); running the"
+            + " original query, and view " + decision.view() + " is not used for this connection's role until"
+            + " privileges change");
+      }
+      return;
+    }
     LOG.log(System.Logger.Level.INFO, "a rewritten query failed (" + failure.getMessage()
         + "); reloading the views and running the original query");
     runtime.schemaChanged();
@@ -109,48 +130,84 @@ final class DeltaviewRouter implements QueryRouter {
   }
 
   /**
-   * DDL may change the tables views read (reload the schema); SET search_path changes how names resolve (and
-   * so do SET ROLE / SESSION AUTHORIZATION, through {@code "$user"}, and {@code set_config('search_path', ...)}),
-   * so this connection stops rewriting rather than risk resolving a name to another table than PostgreSQL would.
+   * DDL may change the tables views read, and GRANT/REVOKE (and ALTER ... ROW LEVEL SECURITY, policies, role
+   * attributes, all DDL) what this runtime's role may be served: reload before the next rewrite. SET
+   * search_path changes how names resolve (and so do SET ROLE / SESSION AUTHORIZATION, through {@code "$user"},
+   * and {@code set_config('search_path', ...)}); SET ROLE also changes whose privileges and row-level security
+   * apply: this connection stops rewriting rather than risk resolving a name to another table than PostgreSQL
+   * would, or serving a role what it may not read.
+   *
+   * <p>Each statement of {@code sql} is looked at from its first word, past whitespace and comments (so
+   * <code>/* x *&#47; SET ROLE r</code> counts); {@code set_config}, {@code pg_settings} and Unicode-escaped
+   * identifiers ({@code U&"..."}, which can spell {@code set_config}) anywhere in the text count too. A single
+   * statement costs a scan of its start and of its {@code _} and {@code &} characters, with no allocation. True
+   * when a statement may change the schema or privileges.
    */
-  private void noteSessionChanges(String sql, SessionState session) {
-    int i = 0;
-    while (i < sql.length() && Character.isWhitespace(sql.charAt(i))) {
-      i++;
+  private boolean noteSessionChanges(String sql, SessionState session) {
+    if (mentionsSetConfig(sql) || mentionsUnicodeIdentifier(sql)) {
+      session.nameResolutionChanged();
     }
-    if (startsWithWord(sql, i, "SET") || startsWithWord(sql, i, "BEGIN") || startsWithWord(sql, i, "START")) {
+    if (sql.indexOf(';') < 0) {
+      return noteStatement(sql, SqlText.skipSpaceAndComments(sql, 0), session);
+    }
+    boolean schemaChanged = false;
+    for (int start : StatementClassifier.statementStarts(sql)) {
+      schemaChanged |= noteStatement(sql, start, session);
+    }
+    return schemaChanged;
+  }
+
+  /**
+   * {@link #noteSessionChanges} for the statement whose first word starts at {@code i}; true when it may change
+   * the schema or privileges (the runtime then reloads before its next rewrite).
+   */
+  private boolean noteStatement(String sql, int i, SessionState session) {
+    boolean set = SqlText.startsWithWord(sql, i, "SET");
+    if (set || SqlText.startsWithWord(sql, i, "BEGIN") || SqlText.startsWithWord(sql, i, "START")) {
       String lower = sql.toLowerCase(Locale.ROOT);
       if (lower.contains("isolation") && (lower.contains("repeatable") || lower.contains("serializable"))) {
         session.snapshotIsolationUsed();
       }
     }
-    if (startsWithWord(sql, i, "SET") || startsWithWord(sql, i, "RESET")) {
+    if (set || SqlText.startsWithWord(sql, i, "RESET")) {
       String lower = sql.toLowerCase(Locale.ROOT);
       if (lower.contains("search_path") || lower.contains("schema") || lower.contains("role")
           || lower.contains("authorization") || lower.contains(" all")) {
         session.nameResolutionChanged();
       }
-    } else if (startsWithWord(sql, i, "SELECT") && mentionsSetConfig(sql)) {
-      session.nameResolutionChanged();
-    } else if (startsWithWord(sql, i, "CREATE") || startsWithWord(sql, i, "ALTER") || startsWithWord(sql, i, "DROP")
-        || startsWithWord(sql, i, "TRUNCATE")) {
+    } else if (SqlText.startsWithWord(sql, i, "CREATE") || SqlText.startsWithWord(sql, i, "ALTER")
+        || SqlText.startsWithWord(sql, i, "DROP") || SqlText.startsWithWord(sql, i, "TRUNCATE")
+        || SqlText.startsWithWord(sql, i, "GRANT") || SqlText.startsWithWord(sql, i, "REVOKE")
+        || SqlText.startsWithWord(sql, i, "REASSIGN")) {
       runtime.schemaChanged();
+      return true;
     }
+    return false;
   }
 
-  /** Whether {@code sql} calls {@code set_config} (any case); visits only the underscores of the text. */
+  /**
+   * Whether {@code sql} calls {@code set_config} or names {@code pg_settings} (whose UPDATE sets a parameter),
+   * in any case; visits only the underscores of the text.
+   */
   private static boolean mentionsSetConfig(String sql) {
     for (int i = sql.indexOf('_'); i >= 0; i = sql.indexOf('_', i + 1)) {
-      if (i >= 3 && sql.regionMatches(true, i - 3, "set_config", 0, 10)) {
+      if ((i >= 3 && sql.regionMatches(true, i - 3, "set_config", 0, 10))
+          || (i >= 2 && sql.regionMatches(true, i - 2, "pg_settings", 0, 11))) {
         return true;
       }
     }
     return false;
   }
 
-  private static boolean startsWithWord(String s, int i, String word) {
-    return s.regionMatches(true, i, word, 0, word.length())
-        && (i + word.length() == s.length() || !Character.isLetterOrDigit(s.charAt(i + word.length())));
+  /** Whether {@code sql} holds a {@code U&"..."} identifier (any case); visits only the ampersands. */
+  private static boolean mentionsUnicodeIdentifier(String sql) {
+    for (int i = sql.indexOf('&'); i >= 0; i = sql.indexOf('&', i + 1)) {
+      if (i >= 1 && (sql.charAt(i - 1) == 'u' || sql.charAt(i - 1) == 'U') && i + 1 < sql.length()
+          && sql.charAt(i + 1) == '"') {
+        return true;
+      }
+    }
+    return false;
   }
 
   private Route.CommandResult execute(IncrementalCommand command, Connection raw, SessionState session)
@@ -159,13 +216,13 @@ final class DeltaviewRouter implements QueryRouter {
     runtime.awaitStarted(START_WAIT_MS);
     if (command instanceof IncrementalCommand.CreateView c) {
       Engine engine = requireEngine("CREATE INCREMENTAL VIEW");
-      engine.createView(c.name().schema(), c.name().name(), c.query(), c.ifNotExists(), searchPath(raw), "sql");
+      engine.createView(Requester.of(raw), c.name().schema(), c.name().name(), c.query(), c.ifNotExists(), "sql");
       runtime.refresh();
       return Route.CommandResult.count(0);
     }
     if (command instanceof IncrementalCommand.DropView d) {
       Engine engine = requireEngine("DROP INCREMENTAL VIEW");
-      engine.dropView(d.name().schema(), d.name().name(), d.ifExists(), searchPath(raw));
+      engine.dropView(Requester.of(raw), d.name().schema(), d.name().name(), d.ifExists());
       runtime.refresh();
       return Route.CommandResult.count(0);
     }
@@ -186,13 +243,6 @@ final class DeltaviewRouter implements QueryRouter {
     return engine;
   }
 
-  private static String searchPath(Connection raw) throws SQLException {
-    try (Statement s = raw.createStatement(); ResultSet rs = s.executeQuery("SHOW search_path")) {
-      rs.next();
-      return rs.getString(1);
-    }
-  }
-
   private ResultSet showViews(Connection raw) throws SQLException {
     Engine engine = runtime.engine();
     List<Object[]> rows = new ArrayList<>();
@@ -206,11 +256,42 @@ final class DeltaviewRouter implements QueryRouter {
       LogSequenceNumber applied = Catalog.appliedLsn(raw, runtime.config().slotName());
       for (ViewRecord r : Catalog.loadViews(raw)) {
         String table = SqlIdentifiers.quote(r.schema(), r.name());
-        rows.add(new Object[] {r.qualifiedName(), r.status(), table, rowCount(raw, table), null,
+        rows.add(new Object[] {r.qualifiedName(), r.status(), table, null, null,
             applied == null ? null : applied.asString(), null, r.definition(), r.lastError(), r.origin(), null});
       }
     }
-    return ResultSets.values(raw, SHOW_COLUMNS, SHOW_TYPES, rows);
+    return ResultSets.values(raw, SHOW_COLUMNS, SHOW_TYPES, visibleTo(raw, rows));
+  }
+
+  /**
+   * The rows of {@code SHOW INCREMENTAL VIEWS} the caller may see: views whose result table the caller's
+   * current role (asked on its own connection) may SELECT, with the schema's USAGE. The row count is the
+   * engine's when the role could count the whole table itself; when row-level security filters the result
+   * table for it, or there is no engine count, the table is counted on the caller's connection, so the number
+   * is always one PostgreSQL would have given the caller.
+   */
+  private static List<Object[]> visibleTo(Connection raw, List<Object[]> rows) throws SQLException {
+    int name = SHOW_COLUMNS.indexOf("name");
+    int resultTable = SHOW_COLUMNS.indexOf("result_table");
+    int rowCount = SHOW_COLUMNS.indexOf("row_count");
+    List<String[]> tables = new ArrayList<>(rows.size());
+    for (Object[] row : rows) {
+      tables.add(Catalog.splitQualified((String) row[name]));
+    }
+    List<RoleAccess.TableAccess> access = RoleAccess.tableAccess(raw, tables);
+    List<Object[]> visible = new ArrayList<>(rows.size());
+    for (int k = 0; k < rows.size(); k++) {
+      RoleAccess.TableAccess a = access.get(k);
+      if (!a.exists() || !a.schemaUsable() || !a.tableSelect()) {
+        continue;
+      }
+      Object[] row = rows.get(k).clone();
+      if (a.rowSecurity() || row[rowCount] == null) {
+        row[rowCount] = rowCount(raw, (String) row[resultTable]);
+      }
+      visible.add(row);
+    }
+    return visible;
   }
 
   private static long rowCount(Connection raw, String table) throws SQLException {

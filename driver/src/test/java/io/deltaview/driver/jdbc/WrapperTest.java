@@ -315,6 +315,43 @@ class WrapperTest {
   }
 
   @Test
+  void aRewriteRefusedWith42501OrMissingWith42P01RunsTheOriginalOutsideATransaction() throws SQLException {
+    for (String state : new String[] {"42501", "42P01"}) {
+      router.rewrite("select a from t", "select a from result_table");
+      db.failOn = "select a from result_table";
+      db.failState = state;
+      db.log.clear();
+      conn.createStatement().executeQuery("select a from t");
+      assertTrue(db.log.stream().anyMatch(l -> l.endsWith(".executeQuery(select a from t)")), db.log.toString());
+    }
+    assertEquals(List.of("42501", "42P01"), router.failedRewrites);
+  }
+
+  @Test
+  void insideATransactionTheFailureIsTheAnswerUnlessPgjdbcRolledBackToASavepoint() throws SQLException {
+    router.rewrite("select a from t", "select a from result_table");
+    db.failOn = "select a from result_table";
+    db.failState = "42501";
+    conn.setAutoCommit(false);
+    SQLException e = assertThrows(SQLException.class, () -> conn.createStatement().executeQuery("select a from t"));
+    assertEquals("42501", e.getSQLState(), "PostgreSQL's error, unchanged: the transaction is aborted");
+    assertEquals(List.of("42501"), router.failedRewrites, "the router still stops using the view");
+    db.autosave = org.postgresql.jdbc.AutoSave.ALWAYS;
+    db.log.clear();
+    conn.createStatement().executeQuery("select a from t");
+    assertTrue(db.log.stream().anyMatch(l -> l.endsWith(".executeQuery(select a from t)")), db.log.toString());
+  }
+
+  @Test
+  void otherFailuresOfARewriteAreTheAnswer() throws SQLException {
+    router.rewrite("select a from t", "select a from result_table");
+    db.failOn = "select a from result_table";
+    SQLException e = assertThrows(SQLException.class, () -> conn.createStatement().executeQuery("select a from t"));
+    assertEquals("23505", e.getSQLState());
+    assertEquals(List.of(), router.failedRewrites);
+  }
+
+  @Test
   void aRouterReturningNoRouteIsReportedAsADeltaviewBug() throws SQLException {
     router.answer("q", null);
     SQLException e = assertThrows(SQLException.class, () -> conn.createStatement().execute("q"));

@@ -164,4 +164,16 @@ class StatementClassifierTest {
     assertFalse(StatementClassifier.startsWithKeyword("beginning", "begin"));
     assertFalse(StatementClassifier.startsWithKeyword("beg", "begin"));
   }
+
+  @Test
+  void statementStartsSkipCommentsAndIgnoreSemicolonsInsideQuotes() {
+    String sql = "SELECT ';' AS a, \";\" FROM t /* ; */ -- ;\n; /* hidden */ SET ROLE r;\n-- x\n"
+        + "SET search_path TO $$;$$;";
+    int[] starts = StatementClassifier.statementStarts(sql);
+    assertEquals(4, starts.length);
+    assertEquals(0, starts[0]);
+    assertTrue(sql.startsWith("SET ROLE r", starts[1]), sql.substring(starts[1]));
+    assertTrue(sql.startsWith("SET search_path", starts[2]), sql.substring(starts[2]));
+    assertEquals(sql.length(), starts[3]);
+  }
 }

@@ -21,12 +21,21 @@ public final class Catalog {
   public static final String SCHEMA = "deltaview";
   /** Serialises concurrent first-time creation of the bookkeeping schema across connections and JVMs. */
   private static final long BOOTSTRAP_LOCK = 0x44656c7461L;
+  private static final String LOCK_NOT_AVAILABLE = "55P03";
 
   private Catalog() {
   }
 
-  /** Creates the bookkeeping schema and tables if absent (in the caller's transaction). */
+  /**
+   * Creates the bookkeeping schema and tables if absent, and brings an older catalog up to date (in the
+   * caller's transaction). The schema and its tables belong to the role that created them (the engine's);
+   * every role may read them (as every role may read {@code pg_views}: definitions are not data) and none
+   * may write them. {@code maintainer} exists only to be locked: see {@link #lockMaintainer}.
+   */
   public static void ensureExists(Connection c) throws SQLException {
+    if (isCurrent(c)) {
+      return;
+    }
     try (Statement s = c.createStatement()) {
       s.execute("SELECT pg_advisory_xact_lock(" + BOOTSTRAP_LOCK + ")");
       s.execute("CREATE SCHEMA IF NOT EXISTS " + SCHEMA);
@@ -40,11 +49,65 @@ public final class Catalog {
           + " last_error text,"
           + " search_path text NOT NULL,"
           + " created_at timestamptz NOT NULL DEFAULT now(),"
+          + " owner text,"
           + " PRIMARY KEY (schema_name, view_name))");
+      // Catalogs from before views had owners; their views are owned by their result table's owner.
+      s.execute("ALTER TABLE " + SCHEMA + ".views ADD COLUMN IF NOT EXISTS owner text");
       s.execute("CREATE TABLE IF NOT EXISTS " + SCHEMA + ".progress ("
           + " slot_name text PRIMARY KEY,"
           + " applied_lsn pg_lsn NOT NULL,"
           + " applied_at timestamptz NOT NULL DEFAULT now())");
+      s.execute("CREATE TABLE IF NOT EXISTS " + SCHEMA + ".base_tables ("
+          + " table_oid oid PRIMARY KEY,"
+          + " original_replica_identity \"char\" NOT NULL,"
+          + " replica_index oid)");
+      s.execute("CREATE TABLE IF NOT EXISTS " + SCHEMA + ".maintainer ()");
+      s.execute("REVOKE ALL ON SCHEMA " + SCHEMA + " FROM PUBLIC");
+      s.execute("GRANT USAGE ON SCHEMA " + SCHEMA + " TO PUBLIC");
+      for (String table : new String[] {"views", "progress", "base_tables", "maintainer"}) {
+        s.execute("REVOKE ALL ON " + SCHEMA + "." + table + " FROM PUBLIC");
+      }
+      s.execute("GRANT SELECT ON " + SCHEMA + ".views, " + SCHEMA + ".progress, " + SCHEMA + ".base_tables TO PUBLIC");
+    }
+  }
+
+  /** Whether the catalog exists in its current form (the last table {@link #ensureExists} adds is there). */
+  private static boolean isCurrent(Connection c) throws SQLException {
+    try (Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT to_regclass('" + SCHEMA + ".maintainer') IS NOT NULL")) {
+      rs.next();
+      return rs.getBoolean(1);
+    }
+  }
+
+  /**
+   * Takes the lock that says "this session maintains the database's views" in {@code c}'s open transaction,
+   * without waiting; false if another session holds it. Unlike an advisory lock key, which any role can take
+   * (and so block maintenance), {@code EXCLUSIVE} mode on {@code deltaview.maintainer} needs UPDATE, DELETE
+   * or TRUNCATE on it: only its owner (the engine's role) and roles it grants that to can take it, while
+   * readers' {@code ACCESS SHARE} locks never conflict with it. The transaction stays open, without a
+   * transaction id or snapshot, for as long as the session maintains.
+   */
+  public static boolean lockMaintainer(Connection c) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("LOCK TABLE " + SCHEMA + ".maintainer IN EXCLUSIVE MODE NOWAIT");
+      return true;
+    } catch (SQLException e) {
+      if (LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /** Whether some session, in any process, holds the lock of {@link #lockMaintainer}. */
+  public static boolean maintainerAlive(Connection c) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT EXISTS (SELECT 1 FROM pg_locks"
+        + " WHERE locktype = 'relation' AND mode = 'ExclusiveLock' AND granted"
+        + " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        + " AND relation = to_regclass('" + SCHEMA + ".maintainer'))")) {
+      rs.next();
+      return rs.getBoolean(1);
     }
   }
 
@@ -64,21 +127,34 @@ public final class Catalog {
     }
     try (Statement s = c.createStatement();
          ResultSet rs = s.executeQuery("SELECT schema_name, view_name, definition, base_tables, origin, status,"
-             + " last_error, search_path FROM " + SCHEMA + ".views ORDER BY created_at, schema_name, view_name")) {
+             + " last_error, search_path, " + ownerColumn(c) + " FROM " + SCHEMA + ".views"
+             + " ORDER BY created_at, schema_name, view_name")) {
       while (rs.next()) {
         Array bases = rs.getArray(4);
         out.add(new ViewRecord(rs.getString(1), rs.getString(2), rs.getString(3),
             List.of((String[]) bases.getArray()), rs.getString(5), rs.getString(6), rs.getString(7),
-            rs.getString(8)));
+            rs.getString(8), rs.getString(9)));
       }
     }
     return out;
   }
 
+  /**
+   * The owner column, or NULL in a catalog from before owners that a process without the right to update it
+   * reads (it is added by the next engine that starts).
+   */
+  private static String ownerColumn(Connection c) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT EXISTS (SELECT 1 FROM pg_attribute"
+        + " WHERE attrelid = to_regclass('" + SCHEMA + ".views') AND attname = 'owner' AND NOT attisdropped)")) {
+      rs.next();
+      return rs.getBoolean(1) ? "owner" : "NULL::text";
+    }
+  }
+
   public static void insertView(Connection c, ViewRecord v) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + SCHEMA + ".views"
-        + " (schema_name, view_name, definition, base_tables, origin, status, last_error, search_path)"
-        + " VALUES (?,?,?,?,?,?,?,?)")) {
+        + " (schema_name, view_name, definition, base_tables, origin, status, last_error, search_path, owner)"
+        + " VALUES (?,?,?,?,?,?,?,?,?)")) {
       ps.setString(1, v.schema());
       ps.setString(2, v.name());
       ps.setString(3, v.definition());
@@ -87,6 +163,7 @@ public final class Catalog {
       ps.setString(6, v.status());
       ps.setString(7, v.lastError());
       ps.setString(8, v.searchPath());
+      ps.setString(9, v.owner());
       ps.executeUpdate();
     }
   }

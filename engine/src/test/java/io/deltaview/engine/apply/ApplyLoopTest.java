@@ -96,7 +96,7 @@ class ApplyLoopTest {
     for (String sql : sqls) {
       ViewPipeline compiled = ViewCompiler.compile(SqlFixture.plan(sql));
       MaintainedView v = new MaintainedView(new ViewRecord("public", "v" + views.size(), sql,
-          List.of("public.order_lines"), "sql", "snapshotting", null, "public"),
+          List.of("public.order_lines"), "sql", "snapshotting", null, "public", null),
           // as the engine does: only the columns the view reads are parsed (neither view reads price)
           List.of(new TableShape(LINES.schema(), LINES.name(), LINES.columnNames(), LINES.columnTypes(),
               compiled.readColumns(0), RELATION, PLANNED)), null,
@@ -282,7 +282,7 @@ class ApplyLoopTest {
     loop = new ApplyLoop(feed, target, LogSequenceNumber.INVALID_LSN, v -> { }, failed::add,
         new ApplyLoop.Limits(10, 100, 50_000, Duration.ofSeconds(10)));
     MaintainedView v = new MaintainedView(new ViewRecord("public", "loading", GROUPED, List.of("public.order_lines"),
-        "sql", "snapshotting", null, "public"), List.of(LINES), null,
+        "sql", "snapshotting", null, "public", null), List.of(LINES), null,
         () -> ViewCompiler.compile(SqlFixture.plan(GROUPED)));
     views.add(v);
     loop.submit(() -> loop.addView(v));
@@ -512,7 +512,7 @@ class ApplyLoopTest {
     loop = new ApplyLoop(feed, target, LogSequenceNumber.INVALID_LSN, v -> { }, failed::add,
         new ApplyLoop.Limits(10, 100, 50_000, Duration.ofSeconds(10)));
     MaintainedView v = new MaintainedView(new ViewRecord("public", "totals", TOTALS, List.of("public.order_lines"),
-        "sql", "snapshotting", null, "public"), List.of(LINES), null,
+        "sql", "snapshotting", null, "public", null), List.of(LINES), null,
         () -> ViewCompiler.compile(SqlFixture.plan(TOTALS)));
     views.add(v);
     java.util.concurrent.CompletableFuture<Void> activated = new java.util.concurrent.CompletableFuture<>();

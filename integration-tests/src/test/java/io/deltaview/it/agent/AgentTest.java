@@ -176,6 +176,8 @@ class AgentTest {
       DeltaviewDatabase.exec(admin, "DROP ROLE IF EXISTS " + role);
       DeltaviewDatabase.exec(admin, "CREATE ROLE " + role + " LOGIN PASSWORD 'limited'");
       DeltaviewDatabase.exec(admin, "GRANT SELECT ON orders TO " + role);
+      // Every role may read Deltaview's catalog unless an administrator says otherwise, as here.
+      DeltaviewDatabase.exec(admin, "REVOKE USAGE ON SCHEMA deltaview FROM PUBLIC");
     }
     // the fixture's URL names its user; this application logs in as the limited role instead
     String limitedUrl = url.replaceFirst("\\?.*", "");

@@ -139,7 +139,8 @@ class SupervisionTest {
     try (Statement s = admin.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_terminate_backend(pid)"
         + " FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'deltaview-engine'"
         + " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
-        + " AND pid NOT IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted)")) {
+        + " AND pid NOT IN (SELECT pid FROM pg_locks WHERE locktype = 'relation' AND mode = 'ExclusiveLock'"
+        + " AND relation = 'deltaview.maintainer'::regclass AND granted)")) {
       int terminated = 0;
       while (rs.next()) {
         terminated++;

@@ -1,6 +1,7 @@
 package io.deltaview.rewriter.match;
 
 import io.deltaview.rewriter.ViewDefinition;
+import io.deltaview.rewriter.ViewReads;
 import io.deltaview.rewriter.schema.ColumnInfo;
 import io.deltaview.rewriter.schema.TableInfo;
 import io.deltaview.rewriter.sql.SqlFrontEnd;
@@ -35,10 +36,13 @@ public final class CompiledView {
   /** Aggregate views: {@link QueryBlock.Agg#key()} → result column. */
   private final Map<String, Integer> exposedCalls = new HashMap<>();
   private final boolean allGroupKeysExposed;
+  /** What answering from this view reads, for the per-role privilege check. */
+  private final ViewReads reads;
 
   private CompiledView(ViewDefinition definition, String planDigest, Decomposition d, TableInfo resultTable,
-                       RelOptTable resultRelTable) {
+                       RelOptTable resultRelTable, ViewReads reads) {
     this.definition = definition;
+    this.reads = reads;
     this.planDigest = planDigest;
     this.block = d == null ? null : d.block();
     this.resultTable = resultTable;
@@ -108,7 +112,8 @@ public final class CompiledView {
     while (!(scan instanceof TableScan)) {
       scan = scan.getInput(0);
     }
-    return new CompiledView(definition, PlanDigest.of(rel), upperOk ? d : null, table, scan.getTable());
+    ViewReads reads = new ViewReads(definition.qualifiedName(), table.schema(), table.name(), ReadColumns.of(rel));
+    return new CompiledView(definition, PlanDigest.of(rel), upperOk ? d : null, table, scan.getTable(), reads);
   }
 
   private static String quote(String identifier) {
@@ -117,6 +122,11 @@ public final class CompiledView {
 
   public ViewDefinition definition() {
     return definition;
+  }
+
+  /** The result table and the base-table columns the definition reads. */
+  public ViewReads reads() {
+    return reads;
   }
 
   String planDigest() {

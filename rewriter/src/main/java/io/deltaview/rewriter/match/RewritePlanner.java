@@ -3,9 +3,12 @@ package io.deltaview.rewriter.match;
 import io.deltaview.rewriter.RewriteDecision;
 import io.deltaview.rewriter.sql.SqlFrontEnd;
 import java.sql.SQLException;
+import io.deltaview.rewriter.sql.SqlText;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
@@ -23,6 +26,10 @@ import org.apache.calcite.sql.type.SqlTypeName;
 /**
  * Decides, for one SQL string, whether and how a registered view answers it. Stateless apart from its
  * immutable inputs; the caller caches decisions.
+ *
+ * <p>Views may be <em>refused</em>: they match as usual, but are not used, and the pass-through names the
+ * refusal (e.g. the connection's role may not read a column the view reads). Refusals are per role, so a
+ * planner, like the decisions it makes, belongs to one role.
  */
 public final class RewritePlanner {
   private static final System.Logger LOG = System.getLogger(RewritePlanner.class.getName());
@@ -36,10 +43,18 @@ public final class RewritePlanner {
 
   private final SqlFrontEnd frontEnd;
   private final List<CompiledView> views;
+  /** Qualified view name → why the view must not answer this planner's queries. */
+  private final Map<String, String> refusals;
 
   public RewritePlanner(SqlFrontEnd frontEnd, List<CompiledView> views) {
+    this(frontEnd, views, Map.of());
+  }
+
+  /** A planner that never answers from the views named in {@code refusals}, and says why when one matches. */
+  public RewritePlanner(SqlFrontEnd frontEnd, List<CompiledView> views, Map<String, String> refusals) {
     this.frontEnd = frontEnd;
     this.views = List.copyOf(views);
+    this.refusals = Map.copyOf(refusals);
   }
 
   public RewriteDecision decide(String sql) {
@@ -89,9 +104,13 @@ public final class RewritePlanner {
           baseTables, parameters);
     }
     String exactDigest = ViewMatcher.exactMatchDigest(rel);
+    Set<String> refused = new LinkedHashSet<>(); // views that match but may not answer this role
     for (CompiledView view : views) {
       MatchResult exact = ViewMatcher.matchExactly(rel, exactDigest, view);
       if (exact.matched()) {
+        if (refusedHere(view, refused)) {
+          continue;
+        }
         Accepted a = accept(sql, exact, view, rel, root, finalLabels, baseTables, parameters);
         if (a.decision() != null) {
           return a.decision();
@@ -100,13 +119,13 @@ public final class RewritePlanner {
     }
     String unsafeCast = CastSafety.firstUnsafeCast(rel);
     if (unsafeCast != null) {
-      return RewriteDecision.passThrough(sql, "cast " + unsafeCast + " may not mean the same in PostgreSQL",
-          baseTables, parameters);
+      return RewriteDecision.passThrough(sql, refusedOr(refused, "cast " + unsafeCast
+          + " may not mean the same in PostgreSQL"), baseTables, parameters);
     }
     Decomposition query = Decomposition.of(rel).orElse(null);
     if (query == null) {
-      return RewriteDecision.passThrough(sql,
-          "query shape not supported (needs inner joins, filters, optional GROUP BY)", baseTables, parameters);
+      return RewriteDecision.passThrough(sql, refusedOr(refused,
+          "query shape not supported (needs inner joins, filters, optional GROUP BY)"), baseTables, parameters);
     }
     List<String> reasons = new ArrayList<>();
     for (CompiledView view : views) {
@@ -115,14 +134,35 @@ public final class RewritePlanner {
         reasons.add(view.definition().qualifiedName() + ": " + match.reason());
         continue;
       }
+      if (refusedHere(view, refused)) {
+        continue;
+      }
       Accepted a = accept(sql, match, view, rel, root, finalLabels, baseTables, parameters);
       if (a.decision() != null) {
         return a.decision();
       }
       reasons.add(view.definition().qualifiedName() + ": " + a.problem());
     }
-    return RewriteDecision.passThrough(sql, "no view matches: " + String.join("; ", reasons), baseTables,
-        parameters);
+    return RewriteDecision.passThrough(sql, refusedOr(refused, "no view matches: " + String.join("; ", reasons)),
+        baseTables, parameters);
+  }
+
+  /** Whether {@code view}, which matches, is refused to this planner's role; if so, its refusal joins {@code into}. */
+  private boolean refusedHere(CompiledView view, Set<String> into) {
+    String refusal = refusals.get(view.definition().qualifiedName());
+    if (refusal == null) {
+      return false;
+    }
+    into.add(view.definition().qualifiedName() + ": " + refusal);
+    return true;
+  }
+
+  /**
+   * The pass-through reason: when some view did match but was refused, that is the reason that matters (a view
+   * answers the query, only not for this role), else {@code otherwise}.
+   */
+  private static String refusedOr(Set<String> refused, String otherwise) {
+    return refused.isEmpty() ? otherwise : RewriteDecision.REFUSED + String.join("; ", refused);
   }
 
   /** A verified rewrite, or the problem that made us refuse it. */
@@ -142,8 +182,16 @@ public final class RewritePlanner {
     if (problem != null) {
       // Known limitations are routine; anything else means the matcher built something it should not have.
       boolean knownLimitation = problem.startsWith(PARAMETERS_REORDERED) || problem.startsWith(ORDER_NOT_TOP);
-      LOG.log(knownLimitation ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
-          "Not rewriting {0} with view {1}: {2}", sql, view.definition().qualifiedName(), problem);
+      if (knownLimitation) {
+        LOG.log(System.Logger.Level.DEBUG, "Not rewriting {0} with view {1}: {2}", sql,
+            view.definition().qualifiedName(), problem);
+      } else {
+        // The query's text (and a rendering of it) can be long and hold literals: quoted in short at WARNING.
+        LOG.log(System.Logger.Level.WARNING, "Not rewriting {0} with view {1}: {2}", SqlText.abbreviate(sql),
+            view.definition().qualifiedName(), SqlText.abbreviate(problem));
+        LOG.log(System.Logger.Level.DEBUG, "Not rewriting {0} with view {1}: {2}", sql,
+            view.definition().qualifiedName(), problem);
+      }
       return new Accepted(null, problem);
     }
     return new Accepted(RewriteDecision.rewrite(rendered.sql(), view.definition().qualifiedName(), baseTables,

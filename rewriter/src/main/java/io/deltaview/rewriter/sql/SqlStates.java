@@ -12,12 +12,23 @@ public final class SqlStates {
   public static final String SYNTAX_ERROR = "42601";
   public static final String SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION = "42000";
   public static final String UNDEFINED_TABLE = "42P01";
+  /**
+   * PostgreSQL's {@code permission denied}: the calling role lacks a privilege PostgreSQL would require for the
+   * same action; a rewritten query that gets it runs the original instead.
+   */
+  public static final String INSUFFICIENT_PRIVILEGE = "42501";
   public static final String UNDEFINED_COLUMN = "42703";
   /** An unknown {@code deltaview.*} option, among others. */
   public static final String UNDEFINED_OBJECT = "42704";
   public static final String DUPLICATE_TABLE = "42P07";
   public static final String DUPLICATE_OBJECT = "42710";
   public static final String INVALID_SCHEMA_NAME = "3F000";
+  /** A {@code $1} or {@code ?} where no parameter can be, e.g. in a view definition. */
+  public static final String UNDEFINED_PARAMETER = "42P02";
+  /** A name longer than PostgreSQL's 63 bytes. */
+  public static final String NAME_TOO_LONG = "42622";
+  /** A base table of a kind Deltaview cannot maintain (a view, a partitioned or inheritance parent, …). */
+  public static final String WRONG_OBJECT_TYPE = "42809";
   /** A {@code deltaview.*} option with a value outside its allowed set. */
   public static final String INVALID_PARAMETER_VALUE = "22023";
   /** {@code executeQuery} of something that returns no rows, as pgjdbc reports it. */
