@@ -1088,7 +1088,8 @@ public final class ApplyLoop implements Runnable {
       written.clear();
     }
     boolean wrote = false;
-    for (Map.Entry<MaintainedView, ZSet> e : pendingOutputs.entrySet()) {
+    // A copy: a view whose write fails is failed, which drops its pending output from the map.
+    for (Map.Entry<MaintainedView, ZSet> e : List.copyOf(pendingOutputs.entrySet())) {
       MaintainedView v = e.getKey();
       if (!e.getValue().isEmpty() && v.state() != MaintainedView.State.FAILED) {
         wrote |= write(v, e.getValue());
