@@ -18,6 +18,8 @@ import io.deltaview.engine.sink.SqlIdentifiers;
 import io.deltaview.engine.snapshot.SnapshotLoader;
 import io.deltaview.engine.view.MaintainedView;
 import io.deltaview.engine.view.PlannedView;
+import io.deltaview.engine.view.TableShape;
+import io.deltaview.engine.view.ViewFailure;
 import io.deltaview.engine.view.ViewPlanner;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -83,9 +85,19 @@ public final class Engine implements AutoCloseable {
   private static final long MAX_BACKOFF_MS = 30_000;
   /** A loop that ran this long before failing counts as healthy: the backoff starts over. */
   private static final long HEALTHY_RUN_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
-  private java.util.concurrent.ScheduledExecutorService supervisor;
+  /** The first restart after a healthy run is quick: the views carried over are stale until it. */
+  private static final long FIRST_RESTART_MS = 200;
+  private volatile java.util.concurrent.ScheduledExecutorService supervisor;
+  private final Object supervisorLock = new Object();
   private int consecutiveFailures;
   private long loopStartedNanos;
+  /** Backoff of the rebuilds of one failed view: 1 s, doubling with each failure in a row, up to 5 min. */
+  private static final long FIRST_RETRY_BACKOFF_MS = 1_000;
+  private static final long MAX_RETRY_BACKOFF_MS = 300_000;
+  /** Failed views with a rebuild scheduled (one at a time per view). */
+  private final Set<MaintainedView> retriesScheduled = ConcurrentHashMap.newKeySet();
+  private final LongAdder snapshotLoads = new LongAdder();
+  private final LongAdder viewFailures = new LongAdder();
 
   private Engine(EngineConfig config, Connection leaderConnection, Connection watermarkConnection) {
     this.config = config;
@@ -313,6 +325,14 @@ public final class Engine implements AutoCloseable {
    * to the supervisor, which carries its views over; DDL against it fails until the restart.
    */
   private synchronized void startStreaming() throws SQLException {
+    startStreaming(null);
+  }
+
+  /**
+   * As {@link #startStreaming()}; transactions committed before {@code resumeAfter} (if later than the
+   * recorded applied position) are skipped: the views carried over from a stopped loop reflect them already.
+   */
+  private synchronized void startStreaming(LogSequenceNumber resumeAfter) throws SQLException {
     if (loop != null) {
       return;
     }
@@ -320,6 +340,9 @@ public final class Engine implements AutoCloseable {
     try (Connection c = connect(config)) {
       SlotManager.createSlotIfAbsent(c, config.slotName());
       applied = Catalog.appliedLsn(c, config.slotName());
+    }
+    if (resumeAfter != null && (applied == null || resumeAfter.asLong() > applied.asLong())) {
+      applied = resumeAfter;
     }
     Connection sink = connect(config);
     ChangeFeed stream;
@@ -335,7 +358,7 @@ public final class Engine implements AutoCloseable {
     sinkConnection = sink;
     feed = stream;
     ApplyLoop started = new ApplyLoop(stream, sink, config.slotName(), applied,
-        views -> loader.submit(() -> loadAndActivate(views)));
+        views -> loader.submit(() -> loadAndActivate(views)), this::viewFailed);
     loop = started;
     loopStartedNanos = System.nanoTime();
     loopThread = new Thread(() -> {
@@ -440,39 +463,49 @@ public final class Engine implements AutoCloseable {
 
   /**
    * Runs on the loop's own thread once it has stopped. A loop stopped on purpose is no longer the current
-   * one; any other exit is a failure (sink, stream or decoding): its views' operator state is lost or ahead of
-   * the rolled-back result tables, so they are marked (SHOW INCREMENTAL VIEWS gives the error, queries stop
-   * being served from them) and the supervisor restarts streaming and reloads them all, with backoff.
+   * one; any other exit is a failure of what every view shares (the stream or the target connection). Views
+   * whose operator state matches their committed result table (the loop's {@link ApplyLoop#resumableViews()})
+   * keep it and stay served, a little stale, while the supervisor restarts streaming from the slot; the others
+   * show the error (SHOW INCREMENTAL VIEWS), stop being served, and are reloaded once streaming runs again.
    */
   private void loopExited(ApplyLoop exited) {
     if (loop != exited) {
       return; // stopped on purpose (checked before locking: stopStreaming holds the lock while joining us)
     }
-    long delay;
+    boolean changed = false;
     synchronized (this) {
       if (closed || loop != exited) {
         return;
       }
       Throwable cause = exited.failure();
+      Set<MaintainedView> keep = exited.resumableViews();
       String error = "apply loop failed, restarting and reloading: " + cause;
+      int reloading = 0;
       // Safe without the loop: its thread (this one) has stopped touching the views.
       for (MaintainedView v : exited.views()) {
-        v.interrupt(error);
+        if (!keep.contains(v) && v.state() != MaintainedView.State.FAILED) {
+          changed |= v.state() == MaintainedView.State.ACTIVE;
+          v.interrupt(error);
+          reloading++;
+        }
       }
       if (System.nanoTime() - loopStartedNanos > HEALTHY_RUN_NANOS) {
         consecutiveFailures = 0;
       }
       if (consecutiveFailures == 0) {
         LOG.log(System.Logger.Level.ERROR, "Deltaview apply loop of database " + config.database() + " failed;"
-            + " restarting streaming and reloading every view: " + cause, cause);
+            + " restarting streaming from the slot (" + keep.size() + " views keep their state, " + reloading
+            + " are reloaded): " + cause, cause);
       } else {
         LOG.log(System.Logger.Level.DEBUG, () -> "apply loop failed again (" + consecutiveFailures + "): " + cause);
       }
-      delay = backoffMs();
+      long delay = consecutiveFailures == 0 ? FIRST_RESTART_MS : backoffMs();
       consecutiveFailures++;
       scheduleRecovery(exited, delay);
     }
-    fireViewsChanged();
+    if (changed) {
+      fireViewsChanged();
+    }
   }
 
   private long backoffMs() {
@@ -486,21 +519,36 @@ public final class Engine implements AutoCloseable {
     scheduler().schedule(() -> recover(dead), delayMs, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
-  private synchronized java.util.concurrent.ScheduledExecutorService scheduler() {
-    if (supervisor == null) {
-      supervisor = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "deltaview-supervisor-" + config.database());
-        t.setDaemon(true);
-        return t;
-      });
+  /**
+   * The supervisor's thread (restarts, rebuilds of failed views, listener calls), created on first use. Not
+   * guarded by the engine's lock: the apply loop thread reaches it when a view fails, and must never wait for
+   * that lock (a caller stopping streaming holds it while joining the loop thread).
+   */
+  private java.util.concurrent.ScheduledExecutorService scheduler() {
+    java.util.concurrent.ScheduledExecutorService s = supervisor;
+    if (s == null) {
+      synchronized (supervisorLock) {
+        s = supervisor;
+        if (s == null) {
+          s = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "deltaview-supervisor-" + config.database());
+            t.setDaemon(true);
+            return t;
+          });
+          supervisor = s;
+        }
+      }
     }
-    return supervisor;
+    return s;
   }
 
   /**
-   * Replaces the dead loop: new reader and loop from the slot's confirmed position, every registered view
-   * (as the catalog has them) added as loading and reloaded from a fresh snapshot. Holding the DDL lock keeps
-   * CREATE/DROP out meanwhile. If this fails too (e.g. the database is unreachable), it is retried with backoff.
+   * Replaces the dead loop: new reader and loop from the slot's confirmed position, skipping what the views
+   * it carries over already reflect ({@link ApplyLoop#safePosition()}). Every registered view (as the catalog
+   * has them) is added: those the dead loop vouched for keep their operator state and stay ready, failed ones
+   * stay failed (their retries are scheduled apart), all others are reloaded from a fresh snapshot. Holding
+   * the DDL lock keeps CREATE/DROP out meanwhile. If this fails too (e.g. the database is unreachable), it is
+   * retried with backoff.
    */
   private void recover(ApplyLoop dead) {
     if (!leaderAlive()) {
@@ -515,6 +563,7 @@ public final class Engine implements AutoCloseable {
           if (closed || loop != dead) {
             return;
           }
+          Set<MaintainedView> keep = dead.resumableViews();
           List<ViewRecord> records;
           try (Connection c = connect(config)) {
             records = Catalog.loadViews(c);
@@ -535,7 +584,10 @@ public final class Engine implements AutoCloseable {
                 }
               }
               views.add(known);
-              if (known.state() != MaintainedView.State.FAILED) {
+              if (known.state() == MaintainedView.State.FAILED) {
+                // Recorded by the loop with its next commit, which a dying loop may not have reached.
+                Catalog.updateStatus(c, r.schema(), r.name(), "failed", known.lastError());
+              } else if (!keep.contains(known)) {
                 // Other processes read the catalog: they must not take these tables for current meanwhile.
                 Catalog.updateStatus(c, r.schema(), r.name(), "snapshotting", known.lastError());
               }
@@ -547,7 +599,7 @@ public final class Engine implements AutoCloseable {
             consecutiveFailures = 0;
             return;
           }
-          startStreaming();
+          startStreaming(dead.safePosition());
           fresh = loop;
         }
         runOnLoop(fresh, () -> {
@@ -570,10 +622,17 @@ public final class Engine implements AutoCloseable {
         }
         return;
       }
-      List<MaintainedView> reload = views.stream().filter(v -> v.state() != MaintainedView.State.FAILED).toList();
-      LOG.log(System.Logger.Level.INFO, "apply loop of " + config.database() + " restarted; reloading " + reload.size()
-          + " views");
-      loader.submit(() -> loadAndActivate(reload));
+      for (MaintainedView v : views) {
+        if (v.state() == MaintainedView.State.FAILED && v.failure() != null && v.failure().retryable()) {
+          scheduleRetry(v);
+        }
+      }
+      List<MaintainedView> reload = views.stream().filter(v -> v.state() == MaintainedView.State.PENDING).toList();
+      LOG.log(System.Logger.Level.INFO, "apply loop of " + config.database() + " restarted; "
+          + (views.size() - reload.size()) + " views resumed as they were, reloading " + reload.size());
+      if (!reload.isEmpty()) {
+        loader.submit(() -> loadAndActivate(reload));
+      }
     }
   }
 
@@ -634,6 +693,79 @@ public final class Engine implements AutoCloseable {
     void run() throws Exception;
   }
 
+  // ---------------------------------------------------------------- failed views
+
+  /**
+   * A view failed (told by the apply loop, on its thread, or by a failed load): it has left the ready set, so
+   * the listeners hear of it, and unless only re-creating it can help, it is rebuilt alone from a fresh
+   * snapshot after a backoff that doubles with each failure in a row (1 s up to {@link #MAX_RETRY_BACKOFF_MS}).
+   * The stream goes on for every other view meanwhile.
+   */
+  private void viewFailed(MaintainedView view) {
+    viewFailures.increment();
+    if (closed) {
+      return;
+    }
+    ViewFailure why = view.failure();
+    scheduler().execute(this::fireViewsChanged); // not on the loop thread: listeners may take their time
+    if (why == null || !why.retryable()) {
+      LOG.log(System.Logger.Level.ERROR, "Deltaview view " + view.qualifiedName() + " failed and is not rebuilt"
+          + " (re-create it): " + why);
+      return;
+    }
+    scheduleRetry(view);
+  }
+
+  /** Schedules a rebuild of a failed view after its backoff, unless one is scheduled already. */
+  private void scheduleRetry(MaintainedView view) {
+    if (closed || !retriesScheduled.add(view)) {
+      return;
+    }
+    int failures = Math.max(1, view.consecutiveFailures());
+    long delay = Math.min(MAX_RETRY_BACKOFF_MS, FIRST_RETRY_BACKOFF_MS << Math.min(failures - 1, 20));
+    LOG.log(System.Logger.Level.INFO, "Deltaview view " + view.qualifiedName() + " failed (" + view.failure()
+        + "); rebuilding it in " + delay + " ms");
+    scheduler().schedule(() -> retry(view), delay, java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Rebuilds a failed view from a fresh snapshot, if it is still registered and still failed: the loop puts it
+   * back to loading (between transactions), the loader loads it. If the loop dies first, the supervisor's
+   * recovery schedules the rebuild again on the next loop.
+   */
+  private void retry(MaintainedView view) {
+    retriesScheduled.remove(view);
+    ApplyLoop l = loop;
+    if (closed || l == null || !l.isRunning()) {
+      return; // recover() carries the view over, failed, and schedules its rebuild
+    }
+    l.submit(() -> {
+      if (l.retry(view)) {
+        loader.submit(() -> {
+          try (Connection c = connect(config)) {
+            Catalog.updateStatus(c, view.record().schema(), view.record().name(), "snapshotting", view.lastError());
+          } catch (SQLException e) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "could not record the rebuild of " + view.qualifiedName()
+                + ": " + e);
+          }
+          loadAndActivate(List.of(view));
+        });
+      }
+    });
+  }
+
+  /** How many times a view was loaded from a snapshot since this engine started (for tests and monitoring). */
+  public long snapshotLoads() {
+    return snapshotLoads.sum();
+  }
+
+  /** How many times a view failed since this engine started, first failures and failed rebuilds alike. */
+  public long viewFailures() {
+    return viewFailures.sum();
+  }
+
+  // ---------------------------------------------------------------- loading
+
   /** Loads a consistent snapshot for {@code views}, writes their results, and activates them on the loop. */
   private void loadAndActivate(List<MaintainedView> views) {
     loadAndActivate(views, 0);
@@ -645,8 +777,8 @@ public final class Engine implements AutoCloseable {
       loadAndActivateOrThrow(views);
     } catch (Exception e) {
       if (target == null || loop != target || !target.isRunning()) {
-        // The loop died under the load: the supervisor reloads every view on the next loop, so this
-        // load's failure says nothing about the views.
+        // The loop died under the load: the supervisor reloads these views on the next loop, so this
+        // load's failure says nothing about them.
         LOG.log(System.Logger.Level.DEBUG, () -> "load of " + views + " abandoned with its apply loop: " + e);
         return;
       }
@@ -663,8 +795,18 @@ public final class Engine implements AutoCloseable {
         }
         return;
       }
-      LOG.log(System.Logger.Level.ERROR, "loading views " + views + " failed: " + e, e);
-      for (MaintainedView v : views) {
+      List<MaintainedView> stillLoading = views.stream()
+          .filter(v -> v.state() == MaintainedView.State.PENDING).toList();
+      if (stillLoading.size() > 1) {
+        // One view's failure (a bad row, its result table) must not fail the others loaded with it: each
+        // is loaded alone, and only the one at fault fails.
+        LOG.log(System.Logger.Level.DEBUG, () -> "loading " + views + " together failed; loading each alone: " + e);
+        for (MaintainedView v : stillLoading) {
+          loader.submit(() -> loadAndActivate(List.of(v), attempt));
+        }
+        return;
+      }
+      for (MaintainedView v : stillLoading) {
         markFailed(v, e);
       }
     }
@@ -684,16 +826,27 @@ public final class Engine implements AutoCloseable {
     return false;
   }
 
+  /** A load of {@code v} failed for its own sake: the loop fails it (which schedules its rebuild). */
   private void markFailed(MaintainedView v, Exception e) {
+    ViewFailure why = ViewFailure.of(e);
+    LOG.log(System.Logger.Level.WARNING, "loading view " + v.qualifiedName() + " failed: " + why);
+    ApplyLoop l = loop;
     try {
-      runOnLoop(() -> v.fail(String.valueOf(e.getMessage())));
+      if (l == null) {
+        throw new SQLException("no apply loop", SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
+      }
+      runOnLoop(l, () -> l.fail(v, why));
     } catch (SQLException ignored) {
-      v.fail(String.valueOf(e.getMessage()));
-    }
-    try (Connection c = connect(config)) {
-      Catalog.updateStatus(c, v.record().schema(), v.record().name(), "failed", e.getMessage());
-    } catch (SQLException ex) {
-      LOG.log(System.Logger.Level.WARNING, "could not record failure of " + v.qualifiedName() + ": " + ex);
+      // No loop to record it: the view fails here, and its status is written below.
+      if (v.state() != MaintainedView.State.FAILED) {
+        v.fail(why);
+        viewFailed(v);
+      }
+      try (Connection c = connect(config)) {
+        Catalog.updateStatus(c, v.record().schema(), v.record().name(), "failed", why.message());
+      } catch (SQLException ex) {
+        LOG.log(System.Logger.Level.WARNING, "could not record failure of " + v.qualifiedName() + ": " + ex);
+      }
     }
   }
 
@@ -703,6 +856,14 @@ public final class Engine implements AutoCloseable {
     views = views.stream().filter(v -> v.state() == MaintainedView.State.PENDING).toList();
     if (views.isEmpty()) {
       return;
+    }
+    List<MaintainedView> together = sameLayouts(views);
+    if (together.size() < views.size()) {
+      // Views planned against different columns of one table (before and after an ALTER) cannot share a
+      // table read: the rest is loaded by a load of its own.
+      List<MaintainedView> rest = views.stream().filter(v -> !together.contains(v)).toList();
+      loader.submit(() -> loadAndActivate(rest));
+      views = together;
     }
     Map<MaintainedView, Integer> generations = new java.util.HashMap<>();
     for (MaintainedView v : views) {
@@ -720,7 +881,13 @@ public final class Engine implements AutoCloseable {
     try (ExportedSnapshot snapshot = SlotManager.exportSnapshot(config.pgUrl(), config.properties(), tempSlot);
          Connection reader = connect(config)) {
       point = snapshot.consistentPoint();
-      loaded = SnapshotLoader.load(reader, snapshot.snapshotName(), views);
+      try {
+        loaded = SnapshotLoader.load(reader, snapshot.snapshotName(), views);
+      } catch (RuntimeException e) {
+        // Computing a view over the snapshot failed as PostgreSQL would fail its query (division by zero…):
+        // the caller sees PostgreSQL's SQLState, not a Java exception.
+        throw ViewFailure.of(e).toSqlException();
+      }
     }
     try (Connection writer = connect(config)) {
       writer.setAutoCommit(false);
@@ -740,10 +907,34 @@ public final class Engine implements AutoCloseable {
         // and the load queued by that reset will activate it.
         if (v.generation() == generation && v.state() == MaintainedView.State.PENDING) {
           target.activate(v, e.getValue().pipeline(), point);
+          snapshotLoads.increment();
         }
       });
     }
     fireViewsChanged();
+  }
+
+  /**
+   * The views among {@code views} (the first one included) that read every table they share in the same
+   * layout, so that one read of each table serves them all.
+   */
+  private static List<MaintainedView> sameLayouts(List<MaintainedView> views) {
+    Map<String, String> layoutByTable = new java.util.HashMap<>();
+    List<MaintainedView> out = new ArrayList<>();
+    for (MaintainedView v : views) {
+      boolean fits = true;
+      for (TableShape t : v.sources()) {
+        String layout = layoutByTable.get(t.qualifiedName());
+        fits &= layout == null || layout.equals(t.layoutKey());
+      }
+      if (fits) {
+        for (TableShape t : v.sources()) {
+          layoutByTable.putIfAbsent(t.qualifiedName(), t.layoutKey());
+        }
+        out.add(v);
+      }
+    }
+    return out;
   }
 
   // ---------------------------------------------------------------- DDL
@@ -995,7 +1186,8 @@ public final class Engine implements AutoCloseable {
             live == null ? 0 : live.lastLagMs(),
             live == null || live.appliedLsn() == LogSequenceNumber.INVALID_LSN ? null : live.appliedLsn().asString(),
             hitCount(r.qualifiedName()), r.definition(),
-            live != null && live.lastError() != null ? live.lastError() : r.lastError(), r.origin()));
+            live != null && live.lastError() != null ? live.lastError() : r.lastError(), r.origin(),
+            live == null ? null : live.lastErrorSqlState()));
       }
     }
     return out;

@@ -1,6 +1,9 @@
 package io.deltaview.engine;
 
-/** One row of {@code SHOW INCREMENTAL VIEWS}. */
+/**
+ * One row of {@code SHOW INCREMENTAL VIEWS}; {@code lastErrorSqlState} is PostgreSQL's SQLState of the error
+ * that failed the view (null unless it failed).
+ */
 public record ViewStatus(
     String name,
     String status,
@@ -11,5 +14,6 @@ public record ViewStatus(
     long hits,
     String definition,
     String lastError,
-    String origin) {
+    String origin,
+    String lastErrorSqlState) {
 }

@@ -36,9 +36,9 @@ final class DeltaviewRouter implements QueryRouter {
 
   private static final System.Logger LOG = System.getLogger(DeltaviewRouter.class.getName());
   private static final List<String> SHOW_COLUMNS = List.of("name", "status", "result_table", "row_count", "lag_ms",
-      "applied_lsn", "hits", "definition", "last_error", "origin");
+      "applied_lsn", "hits", "definition", "last_error", "origin", "last_error_sqlstate");
   private static final List<String> SHOW_TYPES = List.of("text", "text", "text", "bigint", "bigint", "pg_lsn",
-      "bigint", "text", "text", "text");
+      "bigint", "text", "text", "text", "text");
   private static final List<String> EXPLAIN_COLUMNS = List.of("rewritten", "view", "sql", "reason");
   private static final List<String> EXPLAIN_TYPES = List.of("boolean", "text", "text", "text");
 
@@ -249,7 +249,7 @@ final class DeltaviewRouter implements QueryRouter {
     if (engine != null) {
       for (ViewStatus v : engine.status()) {
         rows.add(new Object[] {v.name(), v.status(), v.resultTable(), v.rowCount(), v.lagMs(), v.appliedLsn(),
-            v.hits(), v.definition(), v.lastError(), v.origin()});
+            v.hits(), v.definition(), v.lastError(), v.origin(), v.lastErrorSqlState()});
       }
     } else {
       // No engine here: what the catalog and the result tables say; lag and hits live in the maintainer.
@@ -257,7 +257,7 @@ final class DeltaviewRouter implements QueryRouter {
       for (ViewRecord r : Catalog.loadViews(raw)) {
         String table = SqlIdentifiers.quote(r.schema(), r.name());
         rows.add(new Object[] {r.qualifiedName(), r.status(), table, null, null,
-            applied == null ? null : applied.asString(), null, r.definition(), r.lastError(), r.origin()});
+            applied == null ? null : applied.asString(), null, r.definition(), r.lastError(), r.origin(), null});
       }
     }
     return ResultSets.values(raw, SHOW_COLUMNS, SHOW_TYPES, visibleTo(raw, rows));

@@ -14,18 +14,21 @@ import io.deltaview.engine.cdc.PgOutputMessage.Update;
 import io.deltaview.engine.cdc.ReplicationEvent;
 import io.deltaview.engine.cdc.ToastResolver;
 import io.deltaview.engine.cdc.TupleData;
+import io.deltaview.engine.compile.ViewPipeline;
 import io.deltaview.engine.operator.ZSet;
 import io.deltaview.engine.row.Row;
 import io.deltaview.engine.row.Values;
 import io.deltaview.engine.view.MaintainedView;
 import io.deltaview.engine.view.MaintainedView.BufferedTransaction;
 import io.deltaview.engine.view.TableShape;
+import io.deltaview.engine.view.ViewFailure;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -62,9 +65,23 @@ import org.postgresql.replication.LogSequenceNumber;
  *   that commit. Readers therefore see the views jump from one real commit point to a later one.</li>
  * </ul>
  *
- * <p>If anything fails while a target transaction is open, it is rolled back and the loop stops: the
- * pipelines' operator state is then ahead of the result tables, so the owner must reload every view from a
- * fresh snapshot before maintaining them again (the engine's supervisor does).
+ * <p><b>A view is the unit of failure.</b> An error computing one view (a data exception such as division by
+ * zero, an operator failing) or writing its result table (a constraint, any SQL error) fails that view only
+ * ({@link MaintainedView#fail}, reported to the owner, recorded in the catalog with the batch) and the loop goes
+ * on with the others in the same transaction. Writes are isolated per view without paying for it on every
+ * write: outputs written into the open target transaction are kept until it commits, and when one view's
+ * write fails (PostgreSQL then aborts the whole transaction) the loop rolls back, fails that view and writes
+ * the others' outputs again. Only once a chunk of a large source transaction has been written, whose outputs
+ * are not kept, does each view's write get a savepoint of its own. The stream's Relation messages are
+ * compared with what each view was planned against (table OID, the columns it reads, REPLICA IDENTITY FULL):
+ * a view whose table changed under it in a way it cannot absorb fails with a message saying why; a change
+ * it does not read (a column added, an unread column dropped or renamed) costs nothing.
+ *
+ * <p>What stops the loop is what concerns every view: the stream or the target connection failing. The
+ * target transaction is then rolled back and the owner restarts streaming from the slot. Views that took no
+ * input since the last target commit ({@link #resumableViews()}) have operator state that matches their
+ * result tables at {@link #safePosition()}: the owner may keep them, and resume the stream after that
+ * position; the others must be reloaded from a fresh snapshot.
  *
  * <p>Everything that changes the set of views runs as a task on this thread, between source transactions
  * and after the open batch committed, so the loop never sees a view half-registered.
@@ -74,6 +91,7 @@ public final class ApplyLoop implements Runnable {
   private static final System.Logger LOG = System.getLogger(ApplyLoop.class.getName());
   private static final long POSITION_UNKNOWN = 0;
   private static final Duration POLL_INTERVAL = Duration.ofMillis(50);
+  private static final Layout[] NO_LAYOUTS = new Layout[0];
 
   /**
    * Size bounds of the target transactions.
@@ -116,12 +134,18 @@ public final class ApplyLoop implements Runnable {
   private final ApplyTarget target;
   private final LogSequenceNumber alreadyApplied;
   private final Consumer<List<MaintainedView>> reloadRequests;
+  private final Consumer<MaintainedView> viewFailures;
   private final Limits limits;
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final List<MaintainedView> views = new CopyOnWriteArrayList<>();
-  private final Map<String, TableShape> shapes = new HashMap<>();
+  /** Per base table some live view reads, the layouts its views were planned with (usually one). */
+  private final Map<String, List<TableShape>> shapes = new HashMap<>();
+  /** Planned OID of every base table some live view reads → its planned qualified name. */
+  private final Map<Long, String> plannedOids = new HashMap<>();
   /** Per relation id of the stream, from its latest Relation message. */
   private final Map<Integer, RelationState> relations = new HashMap<>();
+  /** Per qualified name, the relation of the latest Relation message with that name. */
+  private final Map<String, RelationState> latestByName = new HashMap<>();
   /** The relation of the previous row change: consecutive changes are mostly to one table. */
   private RelationState lastRelation;
   private final Object positionMonitor = new Object();
@@ -129,12 +153,24 @@ public final class ApplyLoop implements Runnable {
   private volatile boolean running = true;
   private volatile Throwable failure;
   private volatile long position = POSITION_UNKNOWN;
+  /**
+   * Every view not in {@link #dirty} has operator state equal to its committed result table as of the
+   * stream up to here (the end of the last committed batch, or a later idle position).
+   */
+  private volatile long safePosition;
+  /** Views whose operator state took input since the last target commit (their tables lag their state). */
+  private final Set<MaintainedView> dirty = new HashSet<>();
+  /** Views fed chunks of the open source transaction: they stay dirty through a batch commit before its end. */
+  private final Set<MaintainedView> openTxnDirty = new HashSet<>();
+  /** Views failed since the last target commit, whose status the next commit records. */
+  private final Map<MaintainedView, ViewFailure> failedStatuses = new LinkedHashMap<>();
 
   // The open source transaction (Begin seen, Commit not yet).
   private Begin openTxn;
   private boolean txnSkipped;
+  /** The open source transaction's changes per table layout ({@link TableShape#layoutKey()}). */
   private Map<String, ZSet> txnChanges;
-  /** Incremented whenever {@link #txnChanges} is replaced, so that a relation's cached delta can tell it is stale. */
+  /** Incremented whenever {@link #txnChanges} is replaced, so that a layout's cached delta can tell it is stale. */
   private long txnChangesVersion;
   private int txnChunkRows;
   private long txnRows;
@@ -148,37 +184,53 @@ public final class ApplyLoop implements Runnable {
   private long batchRows;
   private long batchStartNanos;
   private LogSequenceNumber batchEnd;
-  /** The target transaction holds uncommitted writes. */
+  /** The target transaction holds uncommitted writes (or catalog reads): the next commit must commit it. */
   private boolean targetWritten;
   private final Map<MaintainedView, ZSet> pendingOutputs = new LinkedHashMap<>();
   /** Views with output in the batch → commit time (epoch ms) of the last source transaction that changed them. */
   private final Map<MaintainedView, Long> batchApplied = new LinkedHashMap<>();
+  /**
+   * The outputs written into the open target transaction, in order, so that they can be written again after
+   * one view's write failed and PostgreSQL aborted the transaction; see {@link #replayable}.
+   */
+  private final List<Written> written = new ArrayList<>();
+  /**
+   * Whether {@link #written} holds every write of the open target transaction. Chunks of a large source
+   * transaction are not kept (memory stays bounded); after one, each write gets a savepoint instead.
+   */
+  private boolean replayable = true;
+
+  private record Written(MaintainedView view, ZSet delta) {
+  }
 
   /**
    * @param feed the replication stream
    * @param sink a connection used only by this loop, for result-table writes (autocommit is turned off)
    * @param slotName key of the progress row
-   * @param alreadyApplied the recorded applied position: transactions committed before it are skipped
+   * @param alreadyApplied the applied position: transactions committed before it are skipped
    * @param reloadRequests receives views that must be reloaded from a fresh snapshot (e.g. after TRUNCATE)
+   * @param viewFailures told (on the loop thread) of each view this loop failed, after it failed
    * @param limits chunk and batch bounds
    */
   public ApplyLoop(ChangeFeed feed, Connection sink, String slotName, LogSequenceNumber alreadyApplied,
-      Consumer<List<MaintainedView>> reloadRequests, Limits limits) {
-    this(feed, new JdbcApplyTarget(sink, slotName), alreadyApplied, reloadRequests, limits);
+      Consumer<List<MaintainedView>> reloadRequests, Consumer<MaintainedView> viewFailures, Limits limits) {
+    this(feed, new JdbcApplyTarget(sink, slotName), alreadyApplied, reloadRequests, viewFailures, limits);
   }
 
   /** As above with {@link Limits#fromSystemProperties()}. */
   public ApplyLoop(ChangeFeed feed, Connection sink, String slotName, LogSequenceNumber alreadyApplied,
-      Consumer<List<MaintainedView>> reloadRequests) {
-    this(feed, sink, slotName, alreadyApplied, reloadRequests, Limits.fromSystemProperties());
+      Consumer<List<MaintainedView>> reloadRequests, Consumer<MaintainedView> viewFailures) {
+    this(feed, sink, slotName, alreadyApplied, reloadRequests, viewFailures, Limits.fromSystemProperties());
   }
 
   ApplyLoop(ChangeFeed feed, ApplyTarget target, LogSequenceNumber alreadyApplied,
-      Consumer<List<MaintainedView>> reloadRequests, Limits limits) {
+      Consumer<List<MaintainedView>> reloadRequests, Consumer<MaintainedView> viewFailures, Limits limits) {
     this.feed = feed;
     this.target = target;
     this.alreadyApplied = alreadyApplied == null ? LogSequenceNumber.INVALID_LSN : alreadyApplied;
+    this.safePosition = this.alreadyApplied.asLong();
     this.reloadRequests = reloadRequests;
+    this.viewFailures = viewFailures;
     this.limits = limits;
   }
 
@@ -192,7 +244,10 @@ public final class ApplyLoop implements Runnable {
     return List.copyOf(views);
   }
 
-  /** Registers a loading view: from the next transaction on, its changes are buffered. Loop thread only. */
+  /**
+   * Registers a view, loading or (carried over from a stopped loop, see {@link #resumableViews()}) active:
+   * from the next transaction on, its changes are buffered or applied. Loop thread only.
+   */
   public void addView(MaintainedView view) {
     views.add(view);
     rebuildShapes();
@@ -201,60 +256,171 @@ public final class ApplyLoop implements Runnable {
   /** Forgets a view. Loop thread only. */
   public void removeView(MaintainedView view) {
     views.remove(view);
+    dirty.remove(view);
+    openTxnDirty.remove(view);
+    failedStatuses.remove(view);
     rebuildShapes();
   }
 
   /**
-   * {@link #shapes} holds exactly the tables some registered view reads, so a lookup decides relevance, each
-   * reading the columns any of those views reads.
+   * {@link #shapes} holds exactly the tables some live view reads, one merged shape per layout, so a lookup
+   * decides relevance, each reading the columns any of those views reads. Failed views read nothing.
    */
   private void rebuildShapes() {
     shapes.clear();
+    plannedOids.clear();
     for (MaintainedView v : views) {
+      if (v.state() == MaintainedView.State.FAILED) {
+        continue;
+      }
       for (TableShape shape : v.sources()) {
-        shapes.merge(shape.qualifiedName(), shape, TableShape::readingAlso);
+        List<TableShape> layouts = shapes.computeIfAbsent(shape.qualifiedName(), t -> new ArrayList<>(1));
+        String key = shape.layoutKey();
+        boolean merged = false;
+        for (int i = 0; i < layouts.size() && !merged; i++) {
+          if (layouts.get(i).layoutKey().equals(key)) {
+            layouts.set(i, layouts.get(i).readingAlso(shape));
+            merged = true;
+          }
+        }
+        if (!merged) {
+          layouts.add(shape);
+        }
+        if (shape.oid() != 0) {
+          plannedOids.put(shape.oid(), shape.qualifiedName());
+        }
       }
     }
     for (RelationState r : relations.values()) {
-      r.reshape(shapes.get(r.table));
+      r.reshape(layoutsFor(r));
     }
+    lastRelation = null;
+  }
+
+  /** The layouts of the table of {@code r} that views planned against this very table (by OID) read. */
+  private Layout[] layoutsFor(RelationState r) {
+    List<TableShape> layouts = shapes.get(r.table);
+    if (layouts == null) {
+      return NO_LAYOUTS;
+    }
+    List<Layout> out = new ArrayList<>(layouts.size());
+    for (TableShape shape : layouts) {
+      if (shape.oid() == 0 || shape.oid() == r.oid()) {
+        out.add(new Layout(shape));
+      }
+    }
+    return out.toArray(NO_LAYOUTS);
   }
 
   /**
    * Activates a loaded view (loop thread only, as a task, so no target transaction is open): replays the
    * buffered transactions that committed at or after {@code snapshotPoint} and writes their effect, with the
-   * view's status, in one target transaction.
+   * view's status, in one target transaction. If the view cannot be maintained (its base tables changed in
+   * a way it cannot absorb, computing the buffered changes or writing them fails), it is failed instead and
+   * this throws its failure with PostgreSQL's SQLState.
    */
-  public void activate(MaintainedView view, io.deltaview.engine.compile.ViewPipeline loaded,
-      LogSequenceNumber snapshotPoint) throws SQLException {
+  public void activate(MaintainedView view, ViewPipeline loaded, LogSequenceNumber snapshotPoint)
+      throws SQLException {
+    ViewFailure mismatch = checkAgainstKnownRelations(view);
+    if (mismatch != null) {
+      throw failOnActivation(view, mismatch);
+    }
     ZSet out = new ZSet();
-    for (BufferedTransaction t : view.buffer()) {
-      if (t.commitLsn().asLong() >= snapshotPoint.asLong()) {
-        out.addAll(loaded.onChanges(t.deltas()));
+    try {
+      // The first step of a pipeline emits what an empty input gives: a whole-table aggregate's one row. A
+      // load of empty tables never stepped it; a stepped pipeline outputs nothing for an empty step.
+      out.addAll(loaded.onChanges(Map.of()));
+      for (BufferedTransaction t : view.buffer()) {
+        if (t.commitLsn().asLong() >= snapshotPoint.asLong()) {
+          out.addAll(loaded.onChanges(t.deltas()));
+        }
       }
+    } catch (RuntimeException e) {
+      throw failOnActivation(view, ViewFailure.of(e));
     }
     view.buffer().clear();
     try {
       target.write(view, out);
       target.markReady(view);
       target.commit();
-    } catch (SQLException e) {
+      targetWritten = false;
+    } catch (SQLException | RuntimeException e) {
       rollbackQuietly();
-      if (target.isBroken()) {
+      if (isFatal(e)) {
         // Nothing can be written any more: the loop stops as on any other sink failure, before the caller
         // hears of it, so the caller can tell "the loop died" from "this view failed".
         failure = e;
         running = false;
+        throw e;
       }
-      throw e;
+      throw failOnActivation(view, ViewFailure.of(e));
     }
     view.activate(loaded, snapshotPoint);
     view.markApplied(LogSequenceNumber.valueOf(Math.max(position, snapshotPoint.asLong())), 0);
   }
 
+  /**
+   * Fails a view for a reason found outside the stream (its load failed): loop thread only, as a task,
+   * between transactions. Its status is recorded at once.
+   */
+  public void fail(MaintainedView view, ViewFailure why) throws SQLException {
+    failView(view, why);
+    commitStatuses();
+  }
+
+  /**
+   * Puts a failed view of this loop back to loading, to be rebuilt from a fresh snapshot; false if it is not a
+   * failed view of this loop (dropped meanwhile). Loop thread only.
+   */
+  public boolean retry(MaintainedView view) {
+    if (!views.contains(view) || view.state() != MaintainedView.State.FAILED) {
+      return false;
+    }
+    view.reset();
+    rebuildShapes();
+    return true;
+  }
+
+  /**
+   * Fails {@code view} while activating it and records that at once. Activations run between batches: the
+   * target transaction holds no writes, at most the catalog reads of the checks.
+   */
+  private SQLException failOnActivation(MaintainedView view, ViewFailure why) throws SQLException {
+    failView(view, why);
+    targetWritten = false;
+    commitStatuses();
+    return why.toSqlException();
+  }
+
   /** Position up to which every active view reflects the source; 0 before the first event. */
   public long position() {
     return position;
+  }
+
+  /**
+   * The stream position that every view in {@link #resumableViews()} reflects exactly, in operator state
+   * and in its committed result table: a loop replacing this one resumes after it.
+   */
+  public LogSequenceNumber safePosition() {
+    return LogSequenceNumber.valueOf(safePosition);
+  }
+
+  /**
+   * Once the loop has stopped: the active views whose operator state equals their committed result table at
+   * {@link #safePosition()}: they took no input since the last target commit (or none that this loop could
+   * not commit). A loop that stopped on something other than a stream or SQL failure (a bug) vouches for none.
+   */
+  public Set<MaintainedView> resumableViews() {
+    if (running || !(failure == null || failure instanceof SQLException)) {
+      return Set.of();
+    }
+    Set<MaintainedView> out = new LinkedHashSet<>();
+    for (MaintainedView v : views) {
+      if (v.state() == MaintainedView.State.ACTIVE && !dirty.contains(v)) {
+        out.add(v);
+      }
+    }
+    return out;
   }
 
   /** The loop's fatal error, if it stopped because of one. */
@@ -318,7 +484,7 @@ public final class ApplyLoop implements Runnable {
       }
     } catch (Throwable e) {
       failure = e;
-      if (targetWritten) {
+      if (targetWritten || !written.isEmpty()) {
         rollbackQuietly();
       }
       // The owner decides what a failure means (the engine logs it once and restarts); this is the detail.
@@ -342,28 +508,31 @@ public final class ApplyLoop implements Runnable {
   private void handle(ReplicationEvent event) throws Exception {
     if (event instanceof ReplicationEvent.Idle idle) {
       if (openTxn == null) {
-        commitBatch();
-        advance(idle.walEnd().asLong());
+        idleAt(idle.walEnd());
       }
       return;
     }
     if (event instanceof ReplicationEvent.Failed failed) {
-      throw new SQLException("Deltaview: replication stream failed: " + failed.cause(), SqlStates.CONNECTION_FAILURE, failed.cause());
+      if (!chunkWritten) {
+        // The target is most likely fine: commit the complete source transactions received, so that fewer
+        // views are left with state ahead of their tables. The open one's rows were not applied, or only
+        // to views that stay dirty (openTxnDirty).
+        commitBatch();
+      }
+      throw new SQLException("Deltaview: replication stream failed: " + failed.cause(), SqlStates.CONNECTION_FAILURE,
+          failed.cause());
     }
     PgOutputMessage message = ((ReplicationEvent.Change) event).message();
     if (message instanceof Relation r) {
-      RelationState state = new RelationState(r);
-      state.reshape(shapes.get(state.table));
-      relations.put(r.relationId(), state);
-      lastRelation = null;
+      relation(r);
     } else if (message instanceof Begin b) {
       begin(b);
     } else if (message instanceof Insert i) {
-      change(i.relationId(), null, i.newTuple(), null);
+      change(i.relationId(), (char) 0, null, i.newTuple(), null);
     } else if (message instanceof Update u) {
-      change(u.relationId(), u.oldTuple(), u.newTuple(), u);
+      change(u.relationId(), u.oldKind(), u.oldTuple(), u.newTuple(), u);
     } else if (message instanceof Delete d) {
-      change(d.relationId(), d.oldTuple(), null, null);
+      change(d.relationId(), d.oldKind(), d.oldTuple(), null, null);
     } else if (message instanceof Truncate t) {
       for (int relationId : t.relationIds()) {
         truncated(relationId);
@@ -372,10 +541,25 @@ public final class ApplyLoop implements Runnable {
       commit(c);
     } else if (message instanceof LogicalMessage m) {
       if (!m.transactional() && openTxn == null) {
-        commitBatch(); // a watermark is passed only once everything before it is visible
-        advance(m.lsn().asLong());
+        idleAt(m.lsn()); // a watermark is passed only once everything before it is visible
       }
     }
+  }
+
+  /**
+   * The stream is at {@code lsn} outside any transaction, and every transaction committed before it has been
+   * received: once the batch is committed nothing before it is pending, so the slot may be confirmed there.
+   * On a quiet database (or one whose changes no view reads) the slot then follows the WAL instead of holding
+   * it back, and a server shutting down does not wait for Deltaview to confirm what it has sent. Views still
+   * loading hold changes before it only in memory; they are reloaded from a fresh snapshot after a restart.
+   */
+  private void idleAt(LogSequenceNumber lsn) throws SQLException {
+    commitBatch();
+    if (lsn.asLong() > safePosition) {
+      safePosition = lsn.asLong();
+      feed.confirm(lsn);
+    }
+    advance(lsn.asLong());
   }
 
   private void begin(Begin b) throws SQLException {
@@ -408,72 +592,202 @@ public final class ApplyLoop implements Runnable {
     return r;
   }
 
+  // ---------------------------------------------------------------- schema changes
+
   /**
-   * One relation of the stream: its name, and while some view reads the table, its shape (what the views
-   * read), where each shape column is in the relation's tuples, and the open source transaction's delta of
-   * it. Kept per relation so that a row change costs no map lookups by name.
+   * A Relation message: the table's shape from now on in the stream. Views reading the table are checked
+   * against it (and, for the column numbers a message does not carry, against the catalog); those that
+   * cannot absorb the change fail, the others go on untouched. A table no view reads costs a map lookup.
+   */
+  private void relation(Relation r) throws SQLException {
+    RelationState state = new RelationState(r);
+    relations.put(r.relationId(), state);
+    latestByName.put(state.table, state);
+    lastRelation = null;
+    String planned = plannedOids.get(state.oid());
+    if (shapes.containsKey(state.table) || planned != null) {
+      checkViews(state);
+    }
+    state.reshape(layoutsFor(state));
+  }
+
+  /** Fails the live views reading the table of {@code state} (by name or by planned OID) that it contradicts. */
+  private void checkViews(RelationState state) throws SQLException {
+    boolean failed = false;
+    for (MaintainedView v : views) {
+      if (v.state() == MaintainedView.State.FAILED) {
+        continue;
+      }
+      for (TableShape shape : v.sources()) {
+        if (shape.qualifiedName().equals(state.table) || shape.oid() == state.oid()) {
+          ViewFailure why = mismatch(shape, state);
+          if (why != null) {
+            failView(v, why);
+            failed = true;
+            break;
+          }
+        }
+      }
+    }
+    if (failed) {
+      rebuildShapes();
+    }
+  }
+
+  /**
+   * Whether a view's sources agree with the latest Relation messages of their tables (by name, and by planned
+   * OID for a table renamed since) seen so far (null), else why not.
+   */
+  private ViewFailure checkAgainstKnownRelations(MaintainedView view) throws SQLException {
+    for (TableShape shape : view.sources()) {
+      RelationState byName = latestByName.get(shape.qualifiedName());
+      RelationState byOid = shape.oid() == 0 ? null : relations.get((int) shape.oid());
+      for (RelationState state : new RelationState[] {byName, byOid}) {
+        if (state != null && (state == byName || !state.table.equals(shape.qualifiedName()))) {
+          ViewFailure why = mismatch(shape, state);
+          if (why != null) {
+            return why;
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  /** Why a view planned against {@code planned} cannot be maintained from the table of {@code state}, or null. */
+  private ViewFailure mismatch(TableShape planned, RelationState state) throws SQLException {
+    return SchemaCheck.mismatch(planned, state.relation, state.table, state.oid(), () -> {
+      // The lookup opens a target transaction: it must end with the next commit even if nothing is written,
+      // not stay idle in transaction.
+      targetWritten = true;
+      return state.catalog(target);
+    });
+  }
+
+  /**
+   * One relation of the stream: its name, and while live views read the table, its layouts (usually one) with
+   * where each shape column is in the relation's tuples, and the open source transaction's delta of each.
+   * Kept per relation so that a row change costs no map lookups by name.
    */
   private static final class RelationState {
     final Relation relation;
     final String table;
-    /** Null when no view reads the table. */
-    TableShape shape;
-    /** Computed on the first change after {@link #reshape}; see {@link ApplyLoop#mapping}. */
-    int[] mapping;
-    /** Per shape column, its type when some view reads it, else null (computed with {@link #mapping}). */
-    SqlTypeName[] readTypes;
-    /** The open transaction's delta of this table, valid while {@link #deltaVersion} is current. */
-    ZSet delta;
-    long deltaVersion = -1;
+    /** Empty when no live view reads the table. */
+    Layout[] layouts = NO_LAYOUTS;
+    /** The table's columns as the catalog has them (looked up once, when a view's check needs them). */
+    private List<TableShape.Column> catalog;
+    private boolean catalogLoaded;
 
     RelationState(Relation relation) {
       this.relation = relation;
       this.table = relation.namespace() + "." + relation.name();
     }
 
-    void reshape(TableShape newShape) {
-      shape = newShape;
-      mapping = null;
-      readTypes = null;
-      delta = null;
-      deltaVersion = -1;
+    long oid() {
+      return Integer.toUnsignedLong(relation.relationId());
+    }
+
+    void reshape(Layout[] newLayouts) {
+      layouts = newLayouts;
+    }
+
+    /** Null when the table no longer exists. */
+    List<TableShape.Column> catalog(ApplyTarget target) throws SQLException {
+      if (!catalogLoaded) {
+        catalog = target.columnsOf(oid());
+        catalogLoaded = true;
+      }
+      return catalog;
     }
   }
 
-  private void change(int relationId, TupleData oldTuple, TupleData newTuple, Update update) throws SQLException {
+  /** The rows of one relation as the views of one layout read them. */
+  private static final class Layout {
+    final TableShape shape;
+    final String key;
+    /** Computed on the first change; see {@link ApplyLoop#mapping}. */
+    int[] mapping;
+    /** Per shape column, its type when some view reads it, else null (computed with {@link #mapping}). */
+    SqlTypeName[] readTypes;
+    /** The open transaction's delta in this layout, valid while {@link #deltaVersion} is current. */
+    ZSet delta;
+    long deltaVersion = -1;
+
+    Layout(TableShape shape) {
+      this.shape = shape;
+      this.key = shape.layoutKey();
+    }
+  }
+
+  // ---------------------------------------------------------------- row changes
+
+  private void change(int relationId, char oldKind, TupleData oldTuple, TupleData newTuple, Update update)
+      throws SQLException {
     if (openTxn == null) {
       throw new SQLException("Deltaview internal error: row change outside a transaction", SqlStates.INTERNAL_ERROR);
     }
     RelationState relation = relation(relationId);
-    TableShape shape = relation.shape;
-    if (txnSkipped || shape == null) {
+    if (txnSkipped || relation.layouts.length == 0) {
       return;
     }
-    String table = relation.table;
-    if (relation.deltaVersion != txnChangesVersion) {
-      relation.delta = txnChanges.computeIfAbsent(table, t -> new ZSet());
-      relation.deltaVersion = txnChangesVersion;
-    }
-    ZSet delta = relation.delta;
-    int[] mapping = mapping(relation);
-    if (oldTuple != null) {
-      delta.add(toRow(relation, oldTuple, null), -1);
-    }
-    if (newTuple != null) {
-      List<String> resolved = null;
-      if (update != null && newTuple.hasUnchangedToast()) {
-        ToastResolver.Resolved r = ToastResolver.resolve(update, relation.relation);
-        for (int col : r.unresolved()) {
-          if (readsRelationColumn(shape, mapping, col)) {
-            throw new SQLException("Deltaview: update of " + table + " carries an unchanged TOAST value without the"
-                + " old row; the table needs REPLICA IDENTITY FULL", SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
-          }
-        }
-        resolved = r.values();
+    TupleData old = oldTuple;
+    if (oldKind != 'O' && (oldTuple != null || update != null)) {
+      // Not the whole old row (REPLICA IDENTITY is not FULL): only views reading nothing but key columns can
+      // retract it. The old row of an update that sent none has the new row's (unchanged) key values.
+      failViewsNeedingOldColumns(relation, oldKind);
+      if (relation.layouts.length == 0) {
+        return;
       }
-      delta.add(toRow(relation, newTuple, resolved), 1);
+      old = oldTuple != null ? oldTuple : newTuple;
     }
-    int rows = (oldTuple != null ? 1 : 0) + (newTuple != null ? 1 : 0);
+    List<String> resolved = null;
+    if (update != null && newTuple.hasUnchangedToast()) {
+      ToastResolver.Resolved r = ToastResolver.resolve(update, relation.relation);
+      if (r.unresolved().length > 0) {
+        failViewsReadingColumns(relation, r.unresolved(), ViewFailure.retryable(
+            ViewFailure.OBJECT_NOT_IN_PREREQUISITE_STATE, "update of " + relation.table + " carries an unchanged"
+            + " TOAST value without the old row; the table needs REPLICA IDENTITY FULL"));
+        if (relation.layouts.length == 0) {
+          return;
+        }
+      }
+      resolved = r.values();
+    }
+    Layout[] layouts = relation.layouts;
+    if (layouts.length == 1) {
+      Layout layout = layouts[0];
+      mapping(relation, layout);
+      Row oldRow;
+      Row newRow;
+      try {
+        oldRow = old == null ? null : toRow(layout, old, null);
+        newRow = newTuple == null ? null : toRow(layout, newTuple, resolved);
+      } catch (RuntimeException e) {
+        unparsable(relation, layout, old, newTuple, resolved, e);
+        change(relationId, oldKind, oldTuple, newTuple, update); // the views that could not read it left
+        return;
+      }
+      addToDelta(layout, oldRow, newRow);
+    } else {
+      // Parse for every layout before adding anything, so that a value failing in one leaves none half-added.
+      Row[] rows = new Row[2 * layouts.length];
+      for (int l = 0; l < layouts.length; l++) {
+        Layout layout = layouts[l];
+        mapping(relation, layout);
+        try {
+          rows[2 * l] = old == null ? null : toRow(layout, old, null);
+          rows[2 * l + 1] = newTuple == null ? null : toRow(layout, newTuple, resolved);
+        } catch (RuntimeException e) {
+          unparsable(relation, layout, old, newTuple, resolved, e);
+          change(relationId, oldKind, oldTuple, newTuple, update);
+          return;
+        }
+      }
+      for (int l = 0; l < layouts.length; l++) {
+        addToDelta(layouts[l], rows[2 * l], rows[2 * l + 1]);
+      }
+    }
+    int rows = (old != null ? 1 : 0) + (newTuple != null ? 1 : 0);
     txnChunkRows += rows;
     txnRows += rows;
     if (txnChunkRows >= limits.chunkRows()) {
@@ -481,13 +795,145 @@ public final class ApplyLoop implements Runnable {
     }
   }
 
+  private void addToDelta(Layout layout, Row oldRow, Row newRow) {
+    if (layout.deltaVersion != txnChangesVersion) {
+      layout.delta = txnChanges.computeIfAbsent(layout.key, t -> new ZSet());
+      layout.deltaVersion = txnChangesVersion;
+    }
+    if (oldRow != null) {
+      layout.delta.add(oldRow, -1);
+    }
+    if (newRow != null) {
+      layout.delta.add(newRow, 1);
+    }
+  }
+
   /**
-   * The row of a tuple; columns no view reads are left NULL, unparsed (see {@link TableShape}). Integers and
-   * plain decimals are parsed straight from the received bytes; other values through their text.
+   * A change's values did not parse in {@code layout}: fails the views reading the values at fault, so that
+   * trying the change again (as the caller does) cannot fail the same way; if no view left, nothing can be
+   * done for this change and the loop stops.
    */
-  private static Row toRow(RelationState relation, TupleData tuple, List<String> resolvedText) {
-    int[] mapping = relation.mapping;
-    SqlTypeName[] types = relation.readTypes;
+  private void unparsable(RelationState relation, Layout layout, TupleData old, TupleData next,
+      List<String> resolved, RuntimeException thrown) throws SQLException {
+    int before = liveViews();
+    failViewsReadingUnparsable(relation, layout, old, next, resolved, thrown);
+    if (liveViews() == before) {
+      throw new SQLException("Deltaview internal error reading a change of " + relation.table + ": " + thrown,
+          SqlStates.INTERNAL_ERROR, thrown);
+    }
+  }
+
+  private int liveViews() {
+    int n = 0;
+    for (MaintainedView v : views) {
+      if (v.state() != MaintainedView.State.FAILED) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Fails the live views of {@code relation} that read a column its old tuple lacks: every non-key column for
+   * a {@code 'K'} tuple or an update without one.
+   */
+  private void failViewsNeedingOldColumns(RelationState relation, char oldKind) throws SQLException {
+    Relation r = relation.relation;
+    List<Integer> missing = new ArrayList<>();
+    for (int j = 0; j < r.columns().size(); j++) {
+      if (!r.isKey(j)) {
+        missing.add(j);
+      }
+    }
+    int[] columns = missing.stream().mapToInt(Integer::intValue).toArray();
+    String what = oldKind == 'K' ? "only its key columns" : "no old row";
+    failViewsReadingColumns(relation, columns, ViewFailure.retryable(ViewFailure.OBJECT_NOT_IN_PREREQUISITE_STATE,
+        "an update or delete of " + relation.table + " arrived with " + what + " (the table's REPLICA IDENTITY is"
+        + " not FULL), so the old row cannot be retracted exactly; run ALTER TABLE " + relation.table
+        + " REPLICA IDENTITY FULL and the view is rebuilt"));
+  }
+
+  /** Fails the live views that read any of {@code relationColumns} (indexes into the relation's tuples). */
+  private void failViewsReadingColumns(RelationState relation, int[] relationColumns, ViewFailure why)
+      throws SQLException {
+    Set<String> names = new HashSet<>();
+    for (int j : relationColumns) {
+      names.add(relation.relation.columns().get(j).name());
+    }
+    List<MaintainedView> failing = new ArrayList<>();
+    for (MaintainedView v : views) {
+      if (v.state() != MaintainedView.State.FAILED && readsAny(v, relation, names)) {
+        failing.add(v);
+      }
+    }
+    for (MaintainedView v : failing) {
+      failView(v, why);
+    }
+    if (!failing.isEmpty()) {
+      rebuildShapes();
+    }
+  }
+
+  private static boolean readsAny(MaintainedView v, RelationState relation, Set<String> columnNames) {
+    for (TableShape shape : v.sources()) {
+      if (shape.qualifiedName().equals(relation.table) && (shape.oid() == 0 || shape.oid() == relation.oid())) {
+        for (int i = 0; i < shape.columnNames().size(); i++) {
+          if (shape.reads(i) && columnNames.contains(shape.columnNames().get(i))) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  /** After {@link #toRow} threw: finds the columns that do not parse and fails the views reading them. */
+  private void failViewsReadingUnparsable(RelationState relation, Layout layout, TupleData old, TupleData next,
+      List<String> resolved, RuntimeException thrown) throws SQLException {
+    int[] mapping = layout.mapping;
+    List<Integer> bad = new ArrayList<>();
+    String detail = null;
+    for (int i = 0; i < mapping.length; i++) {
+      SqlTypeName type = layout.readTypes[i];
+      if (type == null) {
+        continue;
+      }
+      for (TupleData t : new TupleData[] {old, next}) {
+        if (t == null) {
+          continue;
+        }
+        String text = t == next && resolved != null ? resolved.get(mapping[i]) : t.isNull(mapping[i]) ? null
+            : t.text(mapping[i]);
+        try {
+          Values.parse(text, type);
+        } catch (RuntimeException e) {
+          bad.add(mapping[i]);
+          detail = "column " + layout.shape.columnNames().get(i) + " of " + relation.table + " holds \"" + text
+              + "\", which is not a valid " + type.getName().toLowerCase(java.util.Locale.ROOT)
+              + " (did its type change?); re-create the view";
+        }
+      }
+    }
+    if (bad.isEmpty()) {
+      // Not a value's fault: the views reading this table in this layout cannot be fed.
+      for (int i = 0; i < mapping.length; i++) {
+        if (layout.readTypes[i] != null) {
+          bad.add(mapping[i]);
+        }
+      }
+      detail = "Deltaview internal error reading a change of " + relation.table + ": " + thrown;
+    }
+    failViewsReadingColumns(relation, bad.stream().mapToInt(Integer::intValue).toArray(),
+        ViewFailure.permanent(io.deltaview.engine.expr.EvaluationException.INVALID_TEXT_REPRESENTATION, detail));
+  }
+
+  /**
+   * The row of a tuple in {@code layout}; columns no view reads are left NULL, unparsed (see {@link TableShape}).
+   * Integers and plain decimals are parsed straight from the received bytes; other values through their text.
+   */
+  private static Row toRow(Layout layout, TupleData tuple, List<String> resolvedText) {
+    int[] mapping = layout.mapping;
+    SqlTypeName[] types = layout.readTypes;
     Object[] values = new Object[mapping.length];
     for (int i = 0; i < mapping.length; i++) {
       SqlTypeName type = types[i];
@@ -514,27 +960,18 @@ public final class ApplyLoop implements Runnable {
     return Row.wrap(values);
   }
 
-  private static boolean readsRelationColumn(TableShape shape, int[] mapping, int relationColumn) {
-    for (int i = 0; i < mapping.length; i++) {
-      if (mapping[i] == relationColumn && shape.reads(i)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   /**
-   * For each column of the table shape, its index in the relation's tuples (matched by name); -1 for a column
-   * that no view reads and the stream does not carry.
+   * For each column of the layout's shape, its index in the relation's tuples (matched by name); -1 for a
+   * column that no view reads and the stream does not carry. A read column the stream lacks fails its views
+   * at the Relation message already ({@link #mismatch}), so it is not met here.
    */
-  private static int[] mapping(RelationState relation) throws SQLException {
-    int[] mapping = relation.mapping;
+  private static int[] mapping(RelationState relation, Layout layout) throws SQLException {
+    int[] mapping = layout.mapping;
     if (mapping != null) {
       return mapping;
     }
     Relation r = relation.relation;
-    TableShape shape = relation.shape;
-    String table = relation.table;
+    TableShape shape = layout.shape;
     mapping = new int[shape.columnNames().size()];
     SqlTypeName[] readTypes = new SqlTypeName[mapping.length];
     for (int i = 0; i < mapping.length; i++) {
@@ -547,25 +984,36 @@ public final class ApplyLoop implements Runnable {
         }
       }
       if (found < 0 && shape.reads(i)) {
-        throw new SQLException("Deltaview: column " + name + " of " + table + " is not in the replication stream"
-            + " (generated columns are not replicated, and the table may have changed)", SqlStates.FEATURE_NOT_SUPPORTED);
+        throw new SQLException("Deltaview internal error: column " + name + " of " + relation.table + " is not in"
+            + " the replication stream", SqlStates.INTERNAL_ERROR);
       }
       mapping[i] = found; // -1 for a column no view reads (e.g. a generated one): it is never looked at
       readTypes[i] = shape.reads(i) ? shape.columnTypes().get(i) : null;
     }
-    relation.readTypes = readTypes;
-    relation.mapping = mapping;
+    layout.readTypes = readTypes;
+    layout.mapping = mapping;
     return mapping;
   }
 
   private void truncated(int relationId) throws SQLException {
-    String table = relation(relationId).table;
+    RelationState relation = relation(relationId);
     for (MaintainedView v : views) {
-      if (v.sourceIndexes(table) != null && v.state() != MaintainedView.State.FAILED) {
+      if (v.state() != MaintainedView.State.FAILED && readsTable(v, relation)) {
         txnReloads.add(v);
       }
     }
   }
+
+  private static boolean readsTable(MaintainedView v, RelationState relation) {
+    for (TableShape shape : v.sources()) {
+      if (shape.qualifiedName().equals(relation.table) && (shape.oid() == 0 || shape.oid() == relation.oid())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // ---------------------------------------------------------------- applying
 
   /**
    * Pushes the open source transaction's collected changes through the pipelines and writes the outputs (and
@@ -573,32 +1021,49 @@ public final class ApplyLoop implements Runnable {
    * transaction's Commit.
    */
   private void applyChunk() throws SQLException {
-    process(txnChanges, openTxn.finalLsn(), txnReloads);
+    process(txnChanges, openTxn.finalLsn(), txnReloads, openTxnDirty);
     newTxnChanges();
     txnChunkRows = 0;
-    if (writePending()) {
+    if (writePending(true)) {
       chunkWritten = true;
     }
   }
 
-  /** Runs changes of the open source transaction (committing at {@code commitLsn}) through the views. */
-  private void process(Map<String, ZSet> changes, LogSequenceNumber commitLsn, Set<MaintainedView> reloads) {
+  /**
+   * Runs changes of the open source transaction (committing at {@code commitLsn}) through the views; a view
+   * whose computation fails is failed alone. Views fed are added to {@code fed} unless it is null.
+   */
+  private void process(Map<String, ZSet> changes, LogSequenceNumber commitLsn, Set<MaintainedView> reloads,
+      Set<MaintainedView> fed) throws SQLException {
     if (changes.isEmpty()) {
       return;
     }
     for (MaintainedView v : views) {
-      if (reloads.contains(v)) {
+      MaintainedView.State state = v.state();
+      if (state == MaintainedView.State.FAILED || reloads.contains(v)) {
         continue;
       }
       Map<Integer, ZSet> deltas = deltasFor(v, changes);
       if (deltas.isEmpty()) {
         continue;
       }
-      if (v.state() == MaintainedView.State.ACTIVE) {
+      if (state == MaintainedView.State.ACTIVE) {
         if (commitLsn.asLong() < v.activeFrom().asLong()) {
           continue;
         }
-        ZSet out = v.pipeline().onChanges(deltas);
+        if (fed != null) {
+          fed.add(v);
+        }
+        dirty.add(v);
+        ZSet out;
+        try {
+          out = v.pipeline().onChanges(deltas);
+        } catch (RuntimeException e) {
+          // PostgreSQL would fail this view's query on these rows too (or an operator failed): its operator
+          // state is half-updated and of no use. The other views are independent of it.
+          failView(v, ViewFailure.of(e));
+          continue;
+        }
         if (!out.isEmpty()) {
           // onChanges returns a Z-set of its own, so the first one can be kept and summed into.
           pendingOutputs.merge(v, out, (sum, next) -> {
@@ -607,24 +1072,132 @@ public final class ApplyLoop implements Runnable {
           });
           txnTouched.add(v);
         }
-      } else if (v.state() == MaintainedView.State.PENDING) {
+      } else if (state == MaintainedView.State.PENDING) {
         v.buffer().add(new BufferedTransaction(commitLsn, deltas));
       }
     }
   }
 
-  /** Writes the summed pending outputs, one sink call per view; true if anything was written. */
-  private boolean writePending() throws SQLException {
+  /**
+   * Writes the summed pending outputs, one sink call per view; true if anything was written. {@code chunk}:
+   * the writes belong to a source transaction still open, whose earlier chunks are not kept for rewriting.
+   */
+  private boolean writePending(boolean chunk) throws SQLException {
+    if (chunk && replayable) {
+      replayable = false;
+      written.clear();
+    }
     boolean wrote = false;
-    for (Map.Entry<MaintainedView, ZSet> e : pendingOutputs.entrySet()) {
-      if (!e.getValue().isEmpty()) {
-        target.write(e.getKey(), e.getValue());
-        wrote = true;
+    // A copy: a view whose write fails is failed, which drops its pending output from the map.
+    for (Map.Entry<MaintainedView, ZSet> e : List.copyOf(pendingOutputs.entrySet())) {
+      MaintainedView v = e.getKey();
+      if (!e.getValue().isEmpty() && v.state() != MaintainedView.State.FAILED) {
+        wrote |= write(v, e.getValue());
       }
     }
     pendingOutputs.clear();
     targetWritten |= wrote;
     return wrote;
+  }
+
+  /** Writes one view's output; if that fails for this view's sake, fails the view and returns false. */
+  private boolean write(MaintainedView view, ZSet delta) throws SQLException {
+    if (!replayable) {
+      try {
+        target.writeIsolated(view, delta);
+        return true;
+      } catch (SQLException | RuntimeException e) {
+        if (isFatal(e)) {
+          throw e;
+        }
+        failView(view, ViewFailure.of(e));
+        return false;
+      }
+    }
+    try {
+      target.write(view, delta);
+      written.add(new Written(view, delta));
+      return true;
+    } catch (SQLException | RuntimeException e) {
+      if (isFatal(e)) {
+        throw e;
+      }
+      failView(view, ViewFailure.of(e));
+      rewrite();
+      return false;
+    }
+  }
+
+  /**
+   * After a view's write failed in replayable mode: rolls the target transaction back (PostgreSQL aborted it)
+   * and writes again what the other views had written into it, failing in turn any view whose write fails.
+   */
+  private void rewrite() throws SQLException {
+    boolean again = true;
+    while (again) {
+      again = false;
+      target.rollback();
+      for (Written w : written) {
+        if (w.view().state() == MaintainedView.State.FAILED) {
+          continue;
+        }
+        try {
+          target.write(w.view(), w.delta());
+        } catch (SQLException | RuntimeException e) {
+          if (isFatal(e)) {
+            throw e;
+          }
+          failView(w.view(), ViewFailure.of(e));
+          again = true;
+          break;
+        }
+      }
+    }
+    written.removeIf(w -> w.view().state() == MaintainedView.State.FAILED);
+  }
+
+  /**
+   * Whether an error writing a view concerns every view (the target connection is unusable, the server is
+   * shutting down or out of resources) rather than this view's data or table.
+   */
+  private boolean isFatal(Throwable e) {
+    if (!(e instanceof SQLException s)) {
+      return false;
+    }
+    String state = s.getSQLState();
+    if (state == null || state.startsWith("08") || state.startsWith("57P") || state.startsWith("53")
+        || state.startsWith("58") || state.equals("25P02")) {
+      return true;
+    }
+    return target.isBroken();
+  }
+
+  /**
+   * Stops maintaining one view: it stops being served and its output is dropped; its status is recorded in the
+   * catalog with the next target commit and the owner is told, to rebuild it later if that may help.
+   */
+  private void failView(MaintainedView v, ViewFailure why) {
+    if (v.state() == MaintainedView.State.FAILED) {
+      return;
+    }
+    LOG.log(System.Logger.Level.WARNING, "Deltaview view " + v.qualifiedName() + " failed (the others go on): "
+        + why);
+    v.fail(why);
+    pendingOutputs.remove(v);
+    txnTouched.remove(v);
+    batchApplied.remove(v);
+    dirty.remove(v);
+    openTxnDirty.remove(v);
+    if (txnReloads != null) {
+      txnReloads.remove(v);
+    }
+    failedStatuses.put(v, why);
+    rebuildShapes();
+    try {
+      viewFailures.accept(v);
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "view failure listener failed: " + e, e);
+    }
   }
 
   private void commit(Commit c) throws SQLException {
@@ -635,12 +1208,13 @@ public final class ApplyLoop implements Runnable {
     openTxn = null;
     Set<MaintainedView> reloads = txnReloads;
     if (!txnSkipped) {
-      process(txnChanges, c.commitLsn(), reloads);
+      process(txnChanges, c.commitLsn(), reloads, null);
       long commitMillis = postgresEpochMicrosToMillis(c.commitTimeMicros());
       for (MaintainedView v : txnTouched) {
         batchApplied.put(v, commitMillis);
       }
     }
+    openTxnDirty.clear(); // complete now: its views are dirty until the batch commits, like any others
     txnTouched.clear();
     txnChanges = null;
     txnReloads = null;
@@ -670,22 +1244,30 @@ public final class ApplyLoop implements Runnable {
   }
 
   /**
-   * Commits the target transaction with the batch's last end LSN, then confirms the slot and advances the
-   * position. Only callable while no open source transaction has written into the target transaction.
+   * Commits the target transaction with the batch's last end LSN (and the status of views failed meanwhile),
+   * then confirms the slot and advances the position. Only callable while no open source transaction has
+   * written into the target transaction.
    */
   private void commitBatch() throws SQLException {
     if (batchTxns == 0) {
+      commitStatuses();
       return;
     }
     if (chunkWritten) {
       throw new IllegalStateException("Deltaview internal error: batch commit inside a chunked source transaction");
     }
-    writePending();
-    if (targetWritten) {
+    writePending(false);
+    if (targetWritten || !failedStatuses.isEmpty()) {
+      recordStatuses();
       target.recordApplied(batchEnd);
       target.commit();
       targetWritten = false;
     }
+    written.clear();
+    replayable = true;
+    // Views fed only complete transactions now match their tables; those fed chunks of the open one do not.
+    dirty.clear();
+    dirty.addAll(openTxnDirty);
     long now = System.currentTimeMillis();
     for (Map.Entry<MaintainedView, Long> e : batchApplied.entrySet()) {
       e.getKey().markApplied(batchEnd, Math.max(0, now - e.getValue()));
@@ -695,8 +1277,25 @@ public final class ApplyLoop implements Runnable {
     batchTxns = 0;
     batchRows = 0;
     batchEnd = null;
+    safePosition = Math.max(safePosition, end.asLong());
     feed.confirm(end);
     advance(end.asLong());
+  }
+
+  /** Commits the status of views failed while no batch is open (e.g. during an activation). */
+  private void commitStatuses() throws SQLException {
+    if (failedStatuses.isEmpty() || targetWritten || chunkWritten) {
+      return;
+    }
+    recordStatuses();
+    target.commit();
+  }
+
+  private void recordStatuses() throws SQLException {
+    for (Map.Entry<MaintainedView, ViewFailure> e : failedStatuses.entrySet()) {
+      target.markFailed(e.getKey(), e.getValue());
+    }
+    failedStatuses.clear();
   }
 
   private static long postgresEpochMicrosToMillis(long micros) {
@@ -707,7 +1306,7 @@ public final class ApplyLoop implements Runnable {
   private static Map<Integer, ZSet> deltasFor(MaintainedView v, Map<String, ZSet> changes) {
     Map<Integer, ZSet> deltas = new HashMap<>();
     for (Map.Entry<String, ZSet> e : changes.entrySet()) {
-      int[] indexes = v.sourceIndexes(e.getKey());
+      int[] indexes = v.sourceIndexesByLayout(e.getKey());
       if (indexes != null && !e.getValue().isEmpty()) {
         for (int index : indexes) {
           deltas.put(index, e.getValue());

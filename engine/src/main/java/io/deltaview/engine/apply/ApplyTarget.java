@@ -2,7 +2,10 @@ package io.deltaview.engine.apply;
 
 import io.deltaview.engine.operator.ZSet;
 import io.deltaview.engine.view.MaintainedView;
+import io.deltaview.engine.view.TableShape;
+import io.deltaview.engine.view.ViewFailure;
 import java.sql.SQLException;
+import java.util.List;
 import org.postgresql.replication.LogSequenceNumber;
 
 /**
@@ -15,8 +18,26 @@ interface ApplyTarget extends AutoCloseable {
   /** Called once on the loop thread before anything else. */
   void open() throws SQLException;
 
-  /** Writes a view's output delta in the open target transaction (one keyed-sink apply call). */
+  /**
+   * Writes a view's output delta in the open target transaction (one keyed-sink apply call). If it fails,
+   * PostgreSQL may have aborted the whole transaction: the caller rolls back.
+   */
   void write(MaintainedView view, ZSet delta) throws SQLException;
+
+  /**
+   * As {@link #write}, under a savepoint of its own: if it fails, the write is undone and the rest of the open
+   * target transaction stays usable.
+   */
+  void writeIsolated(MaintainedView view, ZSet delta) throws SQLException;
+
+  /** Records in the catalog, in the open target transaction, that a view failed and why. */
+  void markFailed(MaintainedView view, ViewFailure why) throws SQLException;
+
+  /**
+   * The columns of relation {@code oid} as the catalog has them now (numbers, names, types), or null if there
+   * is no such relation any more.
+   */
+  List<TableShape.Column> columnsOf(long oid) throws SQLException;
 
   /** Marks a view ready in the catalog in the open target transaction. */
   void markReady(MaintainedView view) throws SQLException;

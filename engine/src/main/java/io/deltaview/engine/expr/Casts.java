@@ -68,16 +68,16 @@ final class Casts {
       case SMALLINT:
       case INTEGER:
       case BIGINT:
-        return checkRange(toLong(x), t);
+        return checkRange(toLong(x, t), t);
       case DECIMAL: {
         if (x instanceof Boolean) {
           return failCast(x, t);
         }
-        BigDecimal d = x instanceof String s ? new BigDecimal(s.trim()) : PgValues.toBigDecimal(x);
+        BigDecimal d = x instanceof String s ? parseNumeric(s) : PgValues.toBigDecimal(x);
         if (hasTypmod(target, typeSystem)) {
           d = d.setScale(target.getScale(), RoundingMode.HALF_UP);
           if (d.precision() - d.scale() > target.getPrecision() - target.getScale() && d.signum() != 0) {
-            throw new ArithmeticException("numeric field overflow");
+            throw EvaluationException.outOfRange("numeric field overflow");
           }
         } else if (d.scale() < 0) {
           d = d.setScale(0);
@@ -109,7 +109,7 @@ final class Casts {
           return LocalDate.ofInstant(i, ZoneOffset.UTC);
         }
         if (x instanceof String s) {
-          return LocalDate.parse(s.trim());
+          return parseDateTime(s, "date", () -> LocalDate.parse(s.trim()));
         }
         return failCast(x, t);
       case TIME:
@@ -120,7 +120,7 @@ final class Casts {
           return ts.toLocalTime();
         }
         if (x instanceof String s) {
-          return LocalTime.parse(s.trim());
+          return parseDateTime(s, "time without time zone", () -> LocalTime.parse(s.trim()));
         }
         return failCast(x, t);
       case TIMESTAMP:
@@ -135,7 +135,8 @@ final class Casts {
         }
         if (x instanceof String s) {
           String v = s.trim().replace('T', ' ');
-          return v.length() == 10 ? LocalDate.parse(v).atStartOfDay() : Values.parse(v, SqlTypeName.TIMESTAMP);
+          return parseDateTime(s, "timestamp without time zone",
+              () -> v.length() == 10 ? LocalDate.parse(v).atStartOfDay() : Values.parse(v, SqlTypeName.TIMESTAMP));
         }
         return failCast(x, t);
       case TIMESTAMP_WITH_LOCAL_TIME_ZONE:
@@ -149,7 +150,8 @@ final class Casts {
           return d.atStartOfDay().toInstant(ZoneOffset.UTC);
         }
         if (x instanceof String s) {
-          return Values.parse(s.trim(), SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE);
+          return parseDateTime(s, "timestamp with time zone",
+              () -> Values.parse(s.trim(), SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE));
         }
         return failCast(x, t);
       default:
@@ -171,24 +173,37 @@ final class Casts {
     throw new IllegalArgumentException("cannot cast " + x.getClass().getSimpleName() + " to " + t);
   }
 
-  private static long toLong(Object x) {
+  private static long toLong(Object x, SqlTypeName t) {
     if (x instanceof Long l) {
       return l;
     }
     if (x instanceof BigDecimal d) {
-      return d.setScale(0, RoundingMode.HALF_UP).longValueExact();
+      BigDecimal rounded = d.setScale(0, RoundingMode.HALF_UP);
+      if (rounded.unscaledValue().bitLength() > 63) {
+        throw EvaluationException.outOfRange(rangeMessage(t));
+      }
+      return rounded.longValue();
     }
     if (x instanceof Double d) {
-      if (d.isNaN() || d.isInfinite()) {
-        throw new ArithmeticException("bigint out of range");
+      double r = Math.rint(d);
+      // PostgreSQL's dtoi8 accepts exactly the doubles in [-2^63, 2^63); NaN and infinities are out of range.
+      if (Double.isNaN(r) || r < -0x1p63 || r >= 0x1p63) {
+        throw EvaluationException.outOfRange(rangeMessage(t));
       }
-      return (long) Math.rint(d);
+      return (long) r;
     }
     if (x instanceof Boolean b) {
       return b ? 1L : 0L;
     }
     if (x instanceof String s) {
-      return Long.parseLong(s.trim());
+      try {
+        return Long.parseLong(s.trim());
+      } catch (NumberFormatException e) {
+        if (s.trim().matches("[+-]?[0-9]+")) {
+          throw EvaluationException.outOfRange("value \"" + s + "\" is out of range for type " + pgName(t));
+        }
+        throw EvaluationException.invalidInput(pgName(t), s);
+      }
     }
     throw new IllegalArgumentException("cannot cast " + x.getClass().getSimpleName() + " to an integer");
   }
@@ -207,9 +222,41 @@ final class Casts {
         ok = true;
     }
     if (!ok) {
-      throw new ArithmeticException(t == SqlTypeName.INTEGER ? "integer out of range" : "smallint out of range");
+      throw EvaluationException.outOfRange(rangeMessage(t));
     }
     return v;
+  }
+
+  /** PostgreSQL's name of an integer type, as its error messages print it. */
+  private static String pgName(SqlTypeName t) {
+    return switch (t) {
+      case TINYINT, SMALLINT -> "smallint";
+      case INTEGER -> "integer";
+      default -> "bigint";
+    };
+  }
+
+  private static String rangeMessage(SqlTypeName t) {
+    return pgName(t) + " out of range";
+  }
+
+  /** numeric_in: surrounding blanks, NaN and the infinities aside, a decimal literal. */
+  private static BigDecimal parseNumeric(String s) {
+    try {
+      return new BigDecimal(s.trim());
+    } catch (NumberFormatException e) {
+      throw EvaluationException.invalidInput("numeric", s);
+    }
+  }
+
+  /** Parses date/time text, failing like PostgreSQL's input functions (22007) on text they would refuse. */
+  private static Object parseDateTime(String s, String pgType, java.util.function.Supplier<Object> parse) {
+    try {
+      return parse.get();
+    } catch (java.time.DateTimeException e) {
+      throw new EvaluationException(EvaluationException.INVALID_DATETIME_FORMAT,
+          "invalid input syntax for type " + pgType + ": \"" + s + "\"");
+    }
   }
 
   private static double toDouble(Object x) {
@@ -225,7 +272,11 @@ final class Casts {
         case "-infinity":
           return Double.NEGATIVE_INFINITY;
         default:
-          return Double.parseDouble(s.trim());
+          try {
+            return Double.parseDouble(s.trim());
+          } catch (NumberFormatException e) {
+            throw EvaluationException.invalidInput("double precision", s);
+          }
       }
     }
     throw new IllegalArgumentException("cannot cast " + x.getClass().getSimpleName() + " to double precision");
@@ -248,7 +299,7 @@ final class Casts {
       case "0":
         return false;
       default:
-        throw new IllegalArgumentException("invalid input syntax for type boolean: \"" + s + "\"");
+        throw EvaluationException.invalidInput("boolean", s);
     }
   }
 

@@ -118,9 +118,21 @@ public final class PgValues {
 
   // ---- arithmetic ------------------------------------------------------------------------------------
 
+  /**
+   * Integers of every width are held as {@code long}, so an overflow is PostgreSQL's bigint one (a narrower
+   * result column that cannot hold the value fails when written, with PostgreSQL's own message).
+   */
+  private static EvaluationException bigintOutOfRange() {
+    return EvaluationException.outOfRange("bigint out of range");
+  }
+
   public static Object add(Object a, Object b) {
     if (a instanceof Long x && b instanceof Long y) {
-      return Math.addExact(x, y);
+      try {
+        return Math.addExact(x, y);
+      } catch (ArithmeticException overflow) {
+        throw bigintOutOfRange();
+      }
     }
     if (a instanceof Double || b instanceof Double) {
       return ((Number) a).doubleValue() + ((Number) b).doubleValue();
@@ -130,7 +142,11 @@ public final class PgValues {
 
   public static Object subtract(Object a, Object b) {
     if (a instanceof Long x && b instanceof Long y) {
-      return Math.subtractExact(x, y);
+      try {
+        return Math.subtractExact(x, y);
+      } catch (ArithmeticException overflow) {
+        throw bigintOutOfRange();
+      }
     }
     if (a instanceof Double || b instanceof Double) {
       return ((Number) a).doubleValue() - ((Number) b).doubleValue();
@@ -141,7 +157,11 @@ public final class PgValues {
   /** Numeric product keeps the sum of the operand scales, as PostgreSQL's numeric_mul does. */
   public static Object multiply(Object a, Object b) {
     if (a instanceof Long x && b instanceof Long y) {
-      return Math.multiplyExact(x, y);
+      try {
+        return Math.multiplyExact(x, y);
+      } catch (ArithmeticException overflow) {
+        throw bigintOutOfRange();
+      }
     }
     if (a instanceof Double || b instanceof Double) {
       return ((Number) a).doubleValue() * ((Number) b).doubleValue();
@@ -153,17 +173,17 @@ public final class PgValues {
   public static Object divide(Object a, Object b) {
     if (a instanceof Long x && b instanceof Long y) {
       if (y == 0) {
-        throw new ArithmeticException("division by zero");
+        throw EvaluationException.divisionByZero();
       }
       if (x == Long.MIN_VALUE && y == -1) {
-        throw new ArithmeticException("bigint out of range");
+        throw bigintOutOfRange();
       }
       return x / y;
     }
     if (a instanceof Double || b instanceof Double) {
       double y = ((Number) b).doubleValue();
       if (y == 0.0) {
-        throw new ArithmeticException("division by zero");
+        throw EvaluationException.divisionByZero();
       }
       return ((Number) a).doubleValue() / y;
     }
@@ -173,7 +193,7 @@ public final class PgValues {
   public static Object mod(Object a, Object b) {
     if (a instanceof Long x && b instanceof Long y) {
       if (y == 0) {
-        throw new ArithmeticException("division by zero");
+        throw EvaluationException.divisionByZero();
       }
       return y == -1 ? 0L : x % y; // Java's % takes the dividend's sign, like PostgreSQL
     }
@@ -183,14 +203,17 @@ public final class PgValues {
     BigDecimal x = toBigDecimal(a);
     BigDecimal y = toBigDecimal(b);
     if (y.signum() == 0) {
-      throw new ArithmeticException("division by zero");
+      throw EvaluationException.divisionByZero();
     }
     return x.remainder(y).setScale(Math.max(Math.max(x.scale(), y.scale()), 0), RoundingMode.UNNECESSARY);
   }
 
   public static Object negate(Object a) {
     if (a instanceof Long x) {
-      return Math.negateExact(x);
+      if (x == Long.MIN_VALUE) {
+        throw bigintOutOfRange();
+      }
+      return -x;
     }
     if (a instanceof Double d) {
       return -d;
@@ -205,7 +228,7 @@ public final class PgValues {
    */
   public static BigDecimal divideNumeric(BigDecimal x, BigDecimal y) {
     if (y.signum() == 0) {
-      throw new ArithmeticException("division by zero");
+      throw EvaluationException.divisionByZero();
     }
     int rscale = selectDivScale(x, y);
     return x.divide(y, rscale, RoundingMode.HALF_UP);

@@ -498,7 +498,7 @@ public final class ScalarCompiler {
       if (o.length > 2) {
         long count = ((Number) ct).longValue();
         if (count < 0) {
-          throw new IllegalArgumentException("negative substring length not allowed");
+          throw new EvaluationException(EvaluationException.SUBSTRING_ERROR, "negative substring length not allowed");
         }
         end = start + count;
       } else {

@@ -1,5 +1,6 @@
 package io.deltaview.engine.operator;
 
+import io.deltaview.engine.expr.EvaluationException;
 import io.deltaview.engine.expr.PgValues;
 import io.deltaview.engine.row.Row;
 import java.math.BigDecimal;
@@ -330,7 +331,11 @@ public final class AggregateOperator {
 
     @Override
     void addValue(Object v, long weight) {
-      sum = Math.addExact(sum, Math.multiplyExact((Long) v, weight));
+      try {
+        sum = Math.addExact(sum, Math.multiplyExact((Long) v, weight));
+      } catch (ArithmeticException overflow) {
+        throw EvaluationException.outOfRange("bigint out of range"); // PostgreSQL's int4/int2 sums are bigint
+      }
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.io.StringReader;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,6 +28,9 @@ import org.postgresql.PGConnection;
  */
 public final class ResultTableSink {
 
+  /** undefined_function: e.g. "could not identify an equality operator for type json". */
+  private static final String UNDEFINED_FUNCTION = "42883";
+
   private final String table;
   private final List<ResultColumn> columns;
   private final int[] key;
@@ -34,7 +38,8 @@ public final class ResultTableSink {
   private final String insertSql;
   private final String upsertSql;
   private final String deleteByKeySql;
-  private final String deleteCopiesSql;
+  /** Built on first use ({@link #deleteCopiesSql(Connection)}); only the apply loop's thread writes views. */
+  private volatile String deleteCopiesSql;
 
   /**
    * @param schema result table schema
@@ -97,15 +102,67 @@ public final class ResultTableSink {
     } else {
       this.deleteByKeySql = null;
     }
-    StringBuilder all = new StringBuilder();
-    for (int i = 0; i < columns.size(); i++) {
-      if (i > 0) {
-        all.append(" AND ");
+  }
+
+  /**
+   * The statement deleting {@code n} copies of a row: every column compared with IS NOT DISTINCT FROM, except
+   * columns of a type without an equality operator (json, xml, point, box, arrays of them…: PostgreSQL is asked
+   * which, on first use), compared by their text form, cast through the column type on both sides so that
+   * the stored value and the bound one print alike.
+   */
+  private String deleteCopiesSql(Connection tx) throws SQLException {
+    String sql = deleteCopiesSql;
+    if (sql == null) {
+      boolean[] byText = withoutEquality(tx);
+      StringBuilder all = new StringBuilder();
+      for (int i = 0; i < columns.size(); i++) {
+        if (i > 0) {
+          all.append(" AND ");
+        }
+        String column = SqlIdentifiers.quote(columns.get(i).name());
+        if (byText[i]) {
+          all.append(column).append("::text IS NOT DISTINCT FROM (").append(param(i)).append(")::text");
+        } else {
+          all.append(column).append(" IS NOT DISTINCT FROM ").append(param(i));
+        }
       }
-      all.append(SqlIdentifiers.quote(columns.get(i).name())).append(" IS NOT DISTINCT FROM ").append(param(i));
+      sql = "DELETE FROM " + table + " WHERE ctid = ANY (ARRAY(SELECT ctid FROM " + table
+          + " WHERE " + all + " LIMIT ?))";
+      deleteCopiesSql = sql;
     }
-    this.deleteCopiesSql = "DELETE FROM " + table + " WHERE ctid = ANY (ARRAY(SELECT ctid FROM " + table
-        + " WHERE " + all + " LIMIT ?))";
+    return sql;
+  }
+
+  /**
+   * Per column, whether its type has no equality PostgreSQL would group by. Each distinct type is tried in a
+   * savepoint with {@code GROUP BY}, which needs exactly that (a default btree or hash operator class, for
+   * arrays and composites also for their elements and fields); the answer is PostgreSQL's own, with no list
+   * of types to keep current. The type text is {@code format_type}'s, read from the catalog and quoted there.
+   */
+  private boolean[] withoutEquality(Connection tx) throws SQLException {
+    Map<String, Boolean> byType = new HashMap<>();
+    boolean[] out = new boolean[columns.size()];
+    for (int i = 0; i < columns.size(); i++) {
+      String type = columns.get(i).pgType();
+      Boolean lacks = byType.get(type);
+      if (lacks == null) {
+        Savepoint probe = tx.setSavepoint();
+        try (Statement s = tx.createStatement()) {
+          s.execute("SELECT 1 FROM (SELECT NULL::" + type + " AS v) t GROUP BY v");
+          lacks = false;
+          tx.releaseSavepoint(probe);
+        } catch (SQLException e) {
+          if (!UNDEFINED_FUNCTION.equals(e.getSQLState())) {
+            throw e;
+          }
+          tx.rollback(probe);
+          lacks = true;
+        }
+        byType.put(type, lacks);
+      }
+      out[i] = lacks;
+    }
+    return out;
   }
 
   private String param(int column) {
@@ -185,7 +242,7 @@ public final class ResultTableSink {
     Map<Row, Long> additions = new HashMap<>();
     delta.forEach((row, weight) -> (weight < 0 ? removals : additions).put(row, Math.abs(weight)));
     if (!removals.isEmpty()) {
-      try (PreparedStatement ps = tx.prepareStatement(deleteCopiesSql)) {
+      try (PreparedStatement ps = tx.prepareStatement(deleteCopiesSql(tx))) {
         for (Map.Entry<Row, Long> e : removals.entrySet()) {
           bindRow(ps, e.getKey());
           ps.setLong(columns.size() + 1, e.getValue());

@@ -17,7 +17,10 @@ import org.postgresql.replication.LogSequenceNumber;
  *
  * <p>Life cycle: {@code PENDING} (a snapshot is loading; the apply loop buffers its changes) →
  * {@code ACTIVE} (the apply loop maintains it) → back to {@code PENDING} when it must be reloaded (TRUNCATE of a
- * base table, or the apply loop stopped and is being restarted). Pipeline, buffer and activeFrom are touched only by the apply loop thread once registered.
+ * base table, or the apply loop stopped with operator state ahead of the result table). Any state →
+ * {@code FAILED} when computing or writing this view failed ({@link #fail(ViewFailure)}): only this view stops;
+ * a retryable failure goes back to {@code PENDING} when the engine rebuilds it. Pipeline, buffer and
+ * activeFrom are touched only by the apply loop thread once registered.
  */
 public final class MaintainedView {
 
@@ -29,9 +32,13 @@ public final class MaintainedView {
   private final ResultTableSink sink;
   private final Supplier<ViewPipeline> pipelineFactory;
   private final Map<String, int[]> sourceIndexesByTable = new HashMap<>();
+  private final Map<String, int[]> sourceIndexesByLayout = new HashMap<>();
 
   private volatile State state = State.PENDING;
   private volatile String lastError;
+  private volatile ViewFailure failure;
+  /** Failures since the view was last activated, for the engine's retry backoff. */
+  private volatile int consecutiveFailures;
   private volatile long lastLagMs;
   private volatile LogSequenceNumber appliedLsn = LogSequenceNumber.INVALID_LSN;
   /** Counts the times the view went back to loading; a load started before the last one must not activate it. */
@@ -52,10 +59,9 @@ public final class MaintainedView {
     this.sink = sink;
     this.pipelineFactory = pipelineFactory;
     for (int i = 0; i < this.sources.size(); i++) {
-      String table = this.sources.get(i).qualifiedName();
-      int[] prev = sourceIndexesByTable.get(table);
-      int[] next = prev == null ? new int[] {i} : append(prev, i);
-      sourceIndexesByTable.put(table, next);
+      int source = i;
+      sourceIndexesByTable.merge(this.sources.get(i).qualifiedName(), new int[] {i}, (a, b) -> append(a, source));
+      sourceIndexesByLayout.merge(this.sources.get(i).layoutKey(), new int[] {i}, (a, b) -> append(a, source));
     }
   }
 
@@ -91,12 +97,37 @@ public final class MaintainedView {
     return sourceIndexesByTable.get(qualifiedTable);
   }
 
+  /**
+   * Pipeline source indexes fed rows in layout {@code layoutKey} ({@link TableShape#layoutKey()}); null if
+   * the view reads no table in that layout.
+   */
+  public int[] sourceIndexesByLayout(String layoutKey) {
+    return sourceIndexesByLayout.get(layoutKey);
+  }
+
   public State state() {
     return state;
   }
 
+  /** The error shown in SHOW INCREMENTAL VIEWS: why it failed, or why it is being reloaded; null when fine. */
   public String lastError() {
     return lastError;
+  }
+
+  /** PostgreSQL's SQLState of the failure in {@link #lastError()}, if it failed; else null. */
+  public String lastErrorSqlState() {
+    ViewFailure f = failure;
+    return f == null ? null : f.sqlState();
+  }
+
+  /** Why the view failed (null unless it failed and has not been active since). */
+  public ViewFailure failure() {
+    return failure;
+  }
+
+  /** Failures since the view was last active (0 while it is fine). */
+  public int consecutiveFailures() {
+    return consecutiveFailures;
   }
 
   /**
@@ -135,6 +166,8 @@ public final class MaintainedView {
     this.activeFrom = from;
     this.state = State.ACTIVE;
     this.lastError = null;
+    this.failure = null;
+    this.consecutiveFailures = 0;
   }
 
   /** Back to loading: operator state is discarded, changes are buffered until the next activation. */
@@ -161,11 +194,23 @@ public final class MaintainedView {
     this.state = State.PENDING;
   }
 
-  public void fail(String error) {
+  /**
+   * Stops maintaining this view (only this one) because of {@code why}: its operator state and buffer are
+   * discarded, so it can only come back through a rebuild from a fresh snapshot ({@link #reset()}).
+   */
+  public void fail(ViewFailure why) {
+    this.generation++; // a load under way must not activate it
     this.pipeline = null;
     this.buffer.clear();
-    this.lastError = error;
+    this.failure = why;
+    this.lastError = why.message();
+    this.consecutiveFailures++;
     this.state = State.FAILED;
+  }
+
+  /** {@link #fail(ViewFailure)} with a retryable failure carrying PostgreSQL's {@code sqlState} and message. */
+  public void fail(String sqlState, String message) {
+    fail(ViewFailure.retryable(sqlState, message));
   }
 
   public void markApplied(LogSequenceNumber lsn, long lagMs) {

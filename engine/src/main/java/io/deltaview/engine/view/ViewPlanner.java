@@ -9,6 +9,8 @@ import io.deltaview.rewriter.schema.ColumnInfo;
 import io.deltaview.rewriter.schema.TableInfo;
 import io.deltaview.rewriter.sql.SqlFrontEnd;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -23,6 +25,42 @@ import org.apache.calcite.sql.type.SqlTypeName;
 public final class ViewPlanner {
 
   private ViewPlanner() {
+  }
+
+  /** A base table's OID and columns as the catalog has them while the view is planned. */
+  private record PlannedTable(long oid, List<TableShape.Column> columns) {
+  }
+
+  /**
+   * The OID and columns (number, type OID and modifier) of a base table, which the stream's Relation messages
+   * are later compared with; the column names must be the ones just planned with, or the table changed under
+   * the planning (a concurrent ALTER) and the plan is not trusted.
+   */
+  private static PlannedTable plannedTable(Connection connection, String schema, String table, List<String> names)
+      throws SQLException {
+    long oid = 0;
+    List<TableShape.Column> columns = new ArrayList<>();
+    try (PreparedStatement ps = connection.prepareStatement("SELECT c.oid, a.attname, a.attnum, a.atttypid,"
+        + " a.atttypmod, format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_class c"
+        + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+        + " JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped"
+        + " WHERE n.nspname = ? AND c.relname = ? ORDER BY a.attnum")) {
+      ps.setString(1, schema);
+      ps.setString(2, table);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          oid = rs.getLong(1);
+          columns.add(new TableShape.Column(rs.getString(2), rs.getInt(3), rs.getInt(4), rs.getInt(5),
+              rs.getString(6)));
+        }
+      }
+    }
+    List<String> found = columns.stream().map(TableShape.Column::name).toList();
+    if (!found.equals(names)) {
+      throw new SQLException("table " + schema + "." + table + " changed while the view was planned (columns "
+          + names + ", now " + found + "); try again", SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
+    }
+    return new PlannedTable(oid, columns);
   }
 
   /**
@@ -61,7 +99,8 @@ public final class ViewPlanner {
         names.add(column.name());
         types.add(column.type().calciteType());
       }
-      sources.add(new TableShape(schemaName, tableName, names, types, read));
+      PlannedTable planned = plannedTable(connection, schemaName, tableName, names);
+      sources.add(new TableShape(schemaName, tableName, names, types, read, planned.oid(), planned.columns()));
     }
     int[] key = first.uniqueKey();
     boolean keyNotNull = key != null;

@@ -61,9 +61,13 @@ class ApplyLoopTest {
   /** End LSN of each scripted source transaction → the base table right after it. */
   private final Map<Long, ZSet> tableAt = new HashMap<>();
   private long lsn = 1000;
+  /** The relation id the scripted changes name. */
+  private int relationId = RELATION;
   private ApplyLoop loop;
   private Thread thread;
   private final List<MaintainedView> views = new ArrayList<>();
+  /** Views the loop reported failed, in order. */
+  private final List<MaintainedView> failed = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   @AfterEach
   void stopLoop() throws InterruptedException {
@@ -74,19 +78,28 @@ class ApplyLoopTest {
   }
 
   ApplyLoopTest() {
-    feed.add(new Relation(RELATION, "public", "order_lines", 'f', List.of(new Column(0, "id", 23, -1),
-        new Column(0, "order_id", 23, -1), new Column(0, "qty", 23, -1), new Column(0, "price", 1700, -1))));
+    feed.add(new Relation(RELATION, "public", "order_lines", 'f', List.of(new Column(1, "id", 23, -1),
+        new Column(0, "order_id", 23, -1), new Column(0, "qty", 23, -1), new Column(0, "price", 1700, 655366))));
   }
 
+  /** The columns of order_lines as the catalog has them when the views are planned. */
+  private static final List<TableShape.Column> PLANNED = List.of(new TableShape.Column("id", 1, 23, -1, "integer"),
+      new TableShape.Column("order_id", 2, 23, -1, "integer"), new TableShape.Column("qty", 3, 23, -1, "integer"),
+      new TableShape.Column("price", 4, 1700, 655366, "numeric(10,2)"));
+
   private void start(ApplyLoop.Limits limits) {
-    loop = new ApplyLoop(feed, target, LogSequenceNumber.INVALID_LSN, v -> { }, limits);
-    for (String sql : List.of(GROUPED, FILTERED)) {
+    start(limits, GROUPED, FILTERED);
+  }
+
+  private void start(ApplyLoop.Limits limits, String... sqls) {
+    loop = new ApplyLoop(feed, target, LogSequenceNumber.INVALID_LSN, v -> { }, failed::add, limits);
+    for (String sql : sqls) {
       ViewPipeline compiled = ViewCompiler.compile(SqlFixture.plan(sql));
       MaintainedView v = new MaintainedView(new ViewRecord("public", "v" + views.size(), sql,
           List.of("public.order_lines"), "sql", "snapshotting", null, "public", null),
           // as the engine does: only the columns the view reads are parsed (neither view reads price)
           List.of(new TableShape(LINES.schema(), LINES.name(), LINES.columnNames(), LINES.columnTypes(),
-              compiled.readColumns(0))), null,
+              compiled.readColumns(0), RELATION, PLANNED)), null,
           () -> ViewCompiler.compile(SqlFixture.plan(sql)));
       views.add(v);
       loop.submit(() -> {
@@ -113,7 +126,7 @@ class ApplyLoopTest {
     for (int i = 0; i < inserts; i++) {
       Row row = row(nextId + i, (nextId + i) % 7, (nextId + i) % 5, "1.50");
       table.put(nextId + i, row);
-      feed.add(new Insert(RELATION, tuple(row)));
+      feed.add(new Insert(relationId, tuple(row)));
     }
     List<Integer> ids = new ArrayList<>(table.keySet());
     for (int i = 0; i < updates && i < ids.size(); i++) {
@@ -121,12 +134,12 @@ class ApplyLoopTest {
       Row next = row(ids.get(i), (((Number) old.get(1)).intValue() + 1) % 7,
           (((Number) old.get(2)).intValue() + 2) % 6, old.get(3).toString());
       table.put(ids.get(i), next);
-      feed.add(new Update(RELATION, 'O', tuple(old), tuple(next)));
+      feed.add(new Update(relationId, 'O', tuple(old), tuple(next)));
     }
     for (int i = 0; i < deletes && i < ids.size(); i++) {
       Row old = table.remove(ids.get(ids.size() - 1 - i));
       if (old != null) {
-        feed.add(new Delete(RELATION, 'O', tuple(old)));
+        feed.add(new Delete(relationId, 'O', tuple(old)));
       }
     }
     feed.add(new Commit(0, LogSequenceNumber.valueOf(commitLsn), LogSequenceNumber.valueOf(end), 0));
@@ -146,12 +159,37 @@ class ApplyLoopTest {
     return Row.wrap(values);
   }
 
-  private static TupleData tuple(Row row) {
-    TupleData.Builder b = TupleData.builder(row.size());
-    for (int i = 0; i < row.size(); i++) {
-      b.text(Values.toPgText(row.get(i)));
+  /**
+   * A tuple as the stream sends it after the latest Relation message: per streamed column, the base row's
+   * column it carries (by index into {@link #LINES}), or -1 for a column the test's rows lack (sent as text).
+   */
+  private int[] streamedFrom = {0, 1, 2, 3};
+
+  private TupleData tuple(Row row) {
+    TupleData.Builder b = TupleData.builder(streamedFrom.length);
+    for (int from : streamedFrom) {
+      b.text(from < 0 ? "extra" : Values.toPgText(row.get(from)));
     }
     return b.build();
+  }
+
+  /** A Relation message for order_lines (relation {@code relationId}) with {@code columns}. */
+  private void relation(int relationId, char identity, int[] from, Column... columns) {
+    streamedFrom = from;
+    feed.add(new Relation(relationId, "public", "order_lines", identity, List.of(columns)));
+  }
+
+  private static Column column(String name, int typeOid) {
+    return new Column(name.equals("id") ? 1 : 0, name, typeOid, typeOid == 1700 ? 655366 : -1);
+  }
+
+  /** Begins a source transaction of {@code inserts} new rows that does not commit (yet). */
+  private void openTransaction(int inserts) {
+    feed.add(new Begin(LogSequenceNumber.valueOf(lsn + 100_000), 0, lsn));
+    int nextId = table.keySet().stream().mapToInt(Integer::intValue).max().orElse(0) + 1;
+    for (int i = 0; i < inserts; i++) {
+      feed.add(new Insert(RELATION, tuple(row(nextId + i, (nextId + i) % 7, (nextId + i) % 5, "1.50"))));
+    }
   }
 
   /** Each commit's result tables equal the views recomputed from the base table at the recorded LSN. */
@@ -164,6 +202,9 @@ class ApplyLoopTest {
       ZSet base = tableAt.get(c.lsn.asLong());
       assertNotNull(base, "recorded LSN " + c.lsn + " is not the end of a source transaction");
       for (MaintainedView v : views) {
+        if (v.state() == MaintainedView.State.FAILED) {
+          continue; // its table is replaced when it is rebuilt
+        }
         ViewPipeline fresh = v.newPipeline();
         ZSet expected = fresh.onChanges(Map.of(0, base));
         assertEquals(expected, c.tables.getOrDefault(v, new ZSet()), v.record().definition() + " at " + c.lsn);
@@ -238,7 +279,7 @@ class ApplyLoopTest {
 
   @Test
   void theChunksOfALoadingViewAreBufferedAndReplayedWhenItIsActivated() throws Exception {
-    loop = new ApplyLoop(feed, target, LogSequenceNumber.INVALID_LSN, v -> { },
+    loop = new ApplyLoop(feed, target, LogSequenceNumber.INVALID_LSN, v -> { }, failed::add,
         new ApplyLoop.Limits(10, 100, 50_000, Duration.ofSeconds(10)));
     MaintainedView v = new MaintainedView(new ViewRecord("public", "loading", GROUPED, List.of("public.order_lines"),
         "sql", "snapshotting", null, "public", null), List.of(LINES), null,
@@ -266,6 +307,275 @@ class ApplyLoopTest {
     assertTrue(v.buffer().isEmpty());
   }
 
+  // ---------------------------------------------------------------- a view is the unit of failure
+
+  private static final String DIVIDING = "SELECT id, 60 / (qty - 3) AS r FROM order_lines";
+  private static final String ORDER_COUNTS = "SELECT order_id, count(*) AS n FROM order_lines GROUP BY order_id";
+  private static final String TOTALS = "SELECT count(*) AS n, sum(qty) AS s, min(qty) AS m FROM order_lines";
+
+  private void awaitAll(long end) throws InterruptedException {
+    await("transactions up to " + end, () -> feed.confirmed() >= end);
+  }
+
+  @Test
+  void aViewThatCannotBeComputedFailsAloneWithPostgresqlsSqlState() throws Exception {
+    start(new ApplyLoop.Limits(50_000, 100, 50_000, Duration.ofSeconds(10)), GROUPED, FILTERED, DIVIDING);
+    long end = 0;
+    for (int t = 0; t < 20; t++) {
+      end = transaction(3, t % 3, t % 2); // qty = id % 5: id 3 has qty 3, and 60 / (3 - 3) fails
+    }
+    awaitAll(end);
+    MaintainedView dividing = views.get(2);
+    assertEquals(MaintainedView.State.FAILED, dividing.state());
+    assertEquals("22012", dividing.lastErrorSqlState());
+    assertEquals("division by zero", dividing.lastError());
+    assertTrue(dividing.failure().retryable(), "the bad row may be fixed");
+    assertEquals(List.of(dividing), failed);
+    assertTrue(target.markedFailed.contains("v2 22012"), target.markedFailed.toString());
+    assertEquals(MaintainedView.State.ACTIVE, views.get(0).state());
+    assertEquals(MaintainedView.State.ACTIVE, views.get(1).state());
+    assertEquals(end, target.commits.get(target.commits.size() - 1).lsn.asLong());
+    assertEveryCommitIsARealCommitPoint();
+    assertTrue(loop.isRunning());
+  }
+
+  @Test
+  void aViewWhoseWriteFailsFailsAloneAndTheOthersAreWrittenAgain() throws Exception {
+    long first = transaction(5, 0, 0);
+    start(new ApplyLoop.Limits(50_000, 100, 50_000, Duration.ofSeconds(10)));
+    awaitAll(first);
+    // Rejected: the view written first in each batch, so that the other view's writes follow its failure.
+    MaintainedView other = views.get(0);
+    MaintainedView survivor = views.get(1);
+    target.rejecting.put(other, "23514");
+    long end = 0;
+    for (int t = 0; t < 30; t++) {
+      end = transaction(3, 1, 1);
+    }
+    awaitAll(end);
+    assertEquals(MaintainedView.State.FAILED, other.state());
+    assertEquals("23514", other.lastErrorSqlState());
+    assertEquals(MaintainedView.State.ACTIVE, survivor.state());
+    assertTrue(target.rollbacks > 0, "the aborted target transaction was rolled back");
+    assertEquals(0, target.isolatedWrites, "no savepoints for batches of whole transactions");
+    assertEquals(end, target.commits.get(target.commits.size() - 1).lsn.asLong());
+    assertEveryCommitIsARealCommitPoint();
+    assertEquals(List.of(other), failed);
+    assertTrue(loop.isRunning());
+  }
+
+  @Test
+  void afterAChunkIsWrittenEachViewWritesUnderASavepoint() throws Exception {
+    long first = transaction(5, 0, 0);
+    start(new ApplyLoop.Limits(10, 100, 50_000, Duration.ofSeconds(10)));
+    awaitAll(first);
+    MaintainedView other = views.get(0);
+    target.rejecting.put(other, "23505");
+    long big = transaction(95, 20, 10);
+    awaitAll(big);
+    assertEquals(MaintainedView.State.FAILED, other.state());
+    assertEquals("23505", other.lastErrorSqlState());
+    assertTrue(target.isolatedWrites > 0, "chunk writes are isolated");
+    assertEquals(MaintainedView.State.ACTIVE, views.get(1).state());
+    assertEquals(big, target.commits.get(target.commits.size() - 1).lsn.asLong());
+    assertEveryCommitIsARealCommitPoint();
+  }
+
+  @Test
+  void columnsAddedDroppedOrRenamedThatNoViewReadsChangeNothing() throws Exception {
+    start(new ApplyLoop.Limits(50_000, 100, 50_000, Duration.ofSeconds(10)));
+    long before = transaction(10, 2, 1);
+    awaitAll(before);
+    // price (read by no view) renamed, a column added: the catalog agrees with the stream.
+    target.catalog = List.of(PLANNED.get(0), PLANNED.get(1), PLANNED.get(2),
+        new TableShape.Column("unit_price", 4, 1700, 655366, "numeric(10,2)"),
+        new TableShape.Column("note", 5, 25, -1, "text"));
+    relation(RELATION, 'f', new int[] {0, 1, 2, 3, -1}, column("id", 23), column("order_id", 23),
+        column("qty", 23), column("unit_price", 1700), column("note", 25));
+    long end = 0;
+    for (int t = 0; t < 10; t++) {
+      end = transaction(3, 2, 1);
+    }
+    awaitAll(end);
+    assertTrue(failed.isEmpty(), "no view failed: " + failed);
+    assertEveryCommitIsARealCommitPoint();
+    // and then price is dropped: still nothing any view reads
+    target.catalog = List.of(PLANNED.get(0), PLANNED.get(1), PLANNED.get(2),
+        new TableShape.Column("note", 5, 25, -1, "text"));
+    relation(RELATION, 'f', new int[] {0, 1, 2, -1}, column("id", 23), column("order_id", 23),
+        column("qty", 23), column("note", 25));
+    long last = transaction(4, 2, 2);
+    awaitAll(last);
+    assertTrue(failed.isEmpty(), "no view failed: " + failed);
+    assertEveryCommitIsARealCommitPoint();
+  }
+
+  @Test
+  void aTypeChangeOfAReadColumnFailsExactlyTheViewsReadingIt() throws Exception {
+    start(new ApplyLoop.Limits(50_000, 100, 50_000, Duration.ofSeconds(10)), GROUPED, FILTERED, ORDER_COUNTS);
+    long before = transaction(10, 0, 0);
+    awaitAll(before);
+    target.catalog = List.of(PLANNED.get(0), PLANNED.get(1), new TableShape.Column("qty", 3, 1700, -1, "numeric"),
+        PLANNED.get(3));
+    relation(RELATION, 'f', new int[] {0, 1, 2, 3}, column("id", 23), column("order_id", 23),
+        new Column(0, "qty", 1700, -1), column("price", 1700));
+    long end = transaction(5, 3, 1);
+    awaitAll(end);
+    for (MaintainedView v : List.of(views.get(0), views.get(1))) {
+      assertEquals(MaintainedView.State.FAILED, v.state(), v.record().definition());
+      assertEquals("42804", v.lastErrorSqlState());
+      assertEquals("column qty of public.order_lines changed type from integer to numeric; re-create the view",
+          v.lastError());
+      assertFalse(v.failure().retryable(), "rebuilding with the old plan cannot help");
+    }
+    assertEquals(MaintainedView.State.ACTIVE, views.get(2).state(), "the view not reading qty goes on");
+    assertEquals(2, failed.size());
+    assertEveryCommitIsARealCommitPoint();
+  }
+
+  @Test
+  void aReadColumnRenamedOrReplacedFailsItsViews() throws Exception {
+    start(new ApplyLoop.Limits(50_000, 100, 50_000, Duration.ofSeconds(10)), GROUPED, ORDER_COUNTS);
+    awaitAll(transaction(5, 0, 0));
+    // qty renamed away and another integer column renamed to qty: same name and type in the stream, but not
+    // the column the view was planned with (its number differs), so the view must not read it.
+    target.catalog = List.of(PLANNED.get(0), PLANNED.get(1), new TableShape.Column("qty_old", 3, 23, -1, "integer"),
+        PLANNED.get(3), new TableShape.Column("qty", 5, 23, -1, "integer"));
+    relation(RELATION, 'f', new int[] {0, 1, 2, 3, 2}, column("id", 23), column("order_id", 23),
+        column("qty_old", 23), column("price", 1700), column("qty", 23));
+    awaitAll(transaction(3, 1, 0));
+    assertEquals(MaintainedView.State.FAILED, views.get(0).state());
+    assertEquals("0A000", views.get(0).lastErrorSqlState());
+    assertEquals("column qty of public.order_lines was renamed to qty_old; re-create the view",
+        views.get(0).lastError());
+    assertEquals(MaintainedView.State.ACTIVE, views.get(1).state());
+    assertEveryCommitIsARealCommitPoint();
+  }
+
+  @Test
+  void aTableDroppedAndCreatedAgainFailsItsViews() throws Exception {
+    start(new ApplyLoop.Limits(50_000, 100, 50_000, Duration.ofSeconds(10)));
+    awaitAll(transaction(5, 0, 0));
+    relation(RELATION + 1, 'f', new int[] {0, 1, 2, 3}, column("id", 23), column("order_id", 23),
+        column("qty", 23), column("price", 1700));
+    table.clear();
+    relationId = RELATION + 1;
+    awaitAll(transaction(3, 0, 0));
+    for (MaintainedView v : views) {
+      assertEquals(MaintainedView.State.FAILED, v.state());
+      assertEquals("0A000", v.lastErrorSqlState());
+      assertTrue(v.lastError().contains("dropped and created again"), v.lastError());
+    }
+  }
+
+  @Test
+  void replicaIdentityNoLongerFullFailsTheViewsWithARetryableError() throws Exception {
+    start(new ApplyLoop.Limits(50_000, 100, 50_000, Duration.ofSeconds(10)));
+    awaitAll(transaction(5, 0, 0));
+    relation(RELATION, 'd', new int[] {0, 1, 2, 3}, column("id", 23), column("order_id", 23),
+        column("qty", 23), column("price", 1700));
+    awaitAll(transaction(3, 1, 0));
+    for (MaintainedView v : views) {
+      assertEquals(MaintainedView.State.FAILED, v.state());
+      assertEquals("55000", v.lastErrorSqlState());
+      assertTrue(v.lastError().contains("REPLICA IDENTITY FULL"), v.lastError());
+      assertTrue(v.failure().retryable());
+    }
+  }
+
+  @Test
+  void aDeleteWithoutTheWholeOldRowFailsOnlyTheViewsThatCannotRetractIt() throws Exception {
+    start(new ApplyLoop.Limits(50_000, 100, 50_000, Duration.ofSeconds(10)), GROUPED, TOTALS,
+        "SELECT id FROM order_lines");
+    awaitAll(transaction(8, 0, 0));
+    // A delete carrying only the key (id): a view reading only id can retract it, one summing qty cannot.
+    long commitLsn = lsn + 20;
+    feed.add(new Begin(LogSequenceNumber.valueOf(commitLsn), 0, lsn));
+    Row gone = table.remove(8);
+    TupleData.Builder key = TupleData.builder(4);
+    key.text(Values.toPgText(gone.get(0))).nul().nul().nul();
+    feed.add(new Delete(RELATION, 'K', key.build()));
+    feed.add(new Commit(0, LogSequenceNumber.valueOf(commitLsn), LogSequenceNumber.valueOf(commitLsn + 1), 0));
+    ZSet contents = new ZSet();
+    table.values().forEach(r -> contents.add(r, 1));
+    tableAt.put(commitLsn + 1, contents);
+    lsn = commitLsn + 10;
+    awaitAll(commitLsn + 1);
+    assertEquals(MaintainedView.State.FAILED, views.get(0).state());
+    assertEquals(MaintainedView.State.FAILED, views.get(1).state());
+    assertTrue(views.get(1).lastError().contains("REPLICA IDENTITY FULL"), views.get(1).lastError());
+    assertEquals(MaintainedView.State.ACTIVE, views.get(2).state(), views.get(2).lastError());
+    assertEveryCommitIsARealCommitPoint();
+  }
+
+  @Test
+  void aWholeTableAggregateLoadedFromEmptyTablesGetsItsRowOnActivation() throws Exception {
+    loop = new ApplyLoop(feed, target, LogSequenceNumber.INVALID_LSN, v -> { }, failed::add,
+        new ApplyLoop.Limits(10, 100, 50_000, Duration.ofSeconds(10)));
+    MaintainedView v = new MaintainedView(new ViewRecord("public", "totals", TOTALS, List.of("public.order_lines"),
+        "sql", "snapshotting", null, "public", null), List.of(LINES), null,
+        () -> ViewCompiler.compile(SqlFixture.plan(TOTALS)));
+    views.add(v);
+    java.util.concurrent.CompletableFuture<Void> activated = new java.util.concurrent.CompletableFuture<>();
+    loop.submit(() -> {
+      loop.addView(v);
+      try {
+        loop.activate(v, v.newPipeline(), LogSequenceNumber.valueOf(1)); // as loaded from empty tables
+        activated.complete(null);
+      } catch (Exception e) {
+        activated.completeExceptionally(e);
+      }
+    });
+    thread = new Thread(loop, "apply-loop-test");
+    thread.start();
+    activated.get(20, TimeUnit.SECONDS);
+    assertEquals(ZSet.of(Row.of(0L, null, null), 1L), target.committed.get(v));
+  }
+
+  // ---------------------------------------------------------------- positions and resuming
+
+  @Test
+  void anIdleStreamConfirmsItsPositionOnceNothingIsPending() throws Exception {
+    start(new ApplyLoop.Limits(50_000, 100, 50_000, Duration.ofSeconds(10)));
+    long end = transaction(5, 0, 0);
+    awaitAll(end);
+    long idle = end + 5000;
+    feed.add(new ReplicationEvent.Idle(LogSequenceNumber.valueOf(idle)));
+    await("idle position confirmed", () -> feed.confirmed() == idle);
+    assertEquals(idle, loop.position());
+    assertEquals(idle, loop.safePosition().asLong());
+    assertTrue(feed.confirmOrderOk);
+  }
+
+  @Test
+  void aLoopWhoseStreamFailsCommitsWhatItCanAndVouchesForTheViewsItKept() throws Exception {
+    start(new ApplyLoop.Limits(50_000, 100, 50_000, Duration.ofSeconds(30)));
+    long first = transaction(5, 0, 0);
+    awaitAll(first);
+    long second = transaction(3, 1, 0);
+    long third = transaction(2, 0, 1);
+    feed.add(new ReplicationEvent.Failed(new java.io.IOException("walsender terminated")));
+    await("loop to stop", () -> !loop.isRunning());
+    assertEquals(third, target.commits.get(target.commits.size() - 1).lsn.asLong(), "batch committed first");
+    assertEquals(third, loop.safePosition().asLong());
+    assertEquals(java.util.Set.copyOf(views), loop.resumableViews());
+    assertTrue(second < third);
+    assertEveryCommitIsARealCommitPoint();
+  }
+
+  @Test
+  void viewsFedChunksOfAnUnfinishedTransactionAreNotResumable() throws Exception {
+    start(new ApplyLoop.Limits(10, 100, 50_000, Duration.ofSeconds(30)), GROUPED, FILTERED);
+    long first = transaction(5, 0, 0);
+    awaitAll(first);
+    openTransaction(35); // three chunks pushed through the pipelines, no Commit
+    feed.add(new ReplicationEvent.Failed(new java.io.IOException("walsender terminated")));
+    await("loop to stop", () -> !loop.isRunning());
+    assertEquals(first, loop.safePosition().asLong());
+    assertTrue(loop.resumableViews().isEmpty(), "their state is ahead: " + loop.resumableViews());
+    assertEquals(first, target.commits.get(target.commits.size() - 1).lsn.asLong());
+  }
+
   /** A scripted feed that checks every confirmation against the target's commits. */
   private final class FakeFeed implements ChangeFeed {
     private final LinkedBlockingQueue<ReplicationEvent> events = new LinkedBlockingQueue<>();
@@ -274,6 +584,10 @@ class ApplyLoopTest {
 
     void add(PgOutputMessage m) {
       events.add(new ReplicationEvent.Change(LogSequenceNumber.valueOf(lsn), m));
+    }
+
+    void add(ReplicationEvent e) {
+      events.add(e);
     }
 
     long confirmed() {
@@ -302,7 +616,10 @@ class ApplyLoopTest {
     }
   }
 
-  /** Result tables as Z-sets: writes go to a pending copy, commit publishes it. */
+  /**
+   * Result tables as Z-sets: writes go to a pending copy, commit publishes it. Like PostgreSQL, a failed write
+   * aborts the transaction (every later statement fails until rollback) unless it ran under a savepoint.
+   */
   private static final class FakeTarget implements ApplyTarget {
     record CommitRecord(LogSequenceNumber lsn, Map<MaintainedView, ZSet> tables) {
     }
@@ -310,9 +627,17 @@ class ApplyLoopTest {
     final List<CommitRecord> commits = new ArrayList<>();
     final Map<MaintainedView, ZSet> committed = new HashMap<>();
     final Map<MaintainedView, ZSet> pending = new HashMap<>();
+    /** Views whose writes fail with the given SQLState (a constraint of their result table, say). */
+    final Map<MaintainedView, String> rejecting = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Failures recorded in the catalog, committed or not. */
+    final List<String> markedFailed = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The catalog's columns of order_lines, as {@link #columnsOf} reports them. */
+    volatile List<TableShape.Column> catalog = PLANNED;
     volatile int writes;
+    volatile int isolatedWrites;
     volatile int rollbacks;
     volatile int failAfterWrites = Integer.MAX_VALUE;
+    private boolean aborted;
     private LogSequenceNumber recorded;
 
     @Override
@@ -321,8 +646,16 @@ class ApplyLoopTest {
 
     @Override
     public synchronized void write(MaintainedView view, ZSet delta) throws SQLException {
+      if (aborted) {
+        throw new SQLException("current transaction is aborted", "25P02");
+      }
       if (writes >= failAfterWrites) {
         throw new SQLException("injected failure", "08006");
+      }
+      String rejected = rejecting.get(view);
+      if (rejected != null) {
+        aborted = true;
+        throw new SQLException("new row violates check constraint", rejected);
       }
       writes++;
       if (view.record().definition().contains("GROUP BY")) {
@@ -337,6 +670,33 @@ class ApplyLoopTest {
     }
 
     @Override
+    public synchronized void writeIsolated(MaintainedView view, ZSet delta) throws SQLException {
+      isolatedWrites++;
+      Map<MaintainedView, ZSet> before = new HashMap<>();
+      pending.forEach((v, z) -> before.put(v, z.copy()));
+      try {
+        write(view, delta);
+      } catch (SQLException e) {
+        if (!e.getSQLState().startsWith("08")) { // ROLLBACK TO SAVEPOINT
+          pending.clear();
+          pending.putAll(before);
+          aborted = false;
+        }
+        throw e;
+      }
+    }
+
+    @Override
+    public void markFailed(MaintainedView view, io.deltaview.engine.view.ViewFailure why) {
+      markedFailed.add(view.record().name() + " " + why.sqlState());
+    }
+
+    @Override
+    public List<TableShape.Column> columnsOf(long oid) {
+      return oid == RELATION ? catalog : null;
+    }
+
+    @Override
     public void markReady(MaintainedView view) {
     }
 
@@ -346,7 +706,10 @@ class ApplyLoopTest {
     }
 
     @Override
-    public synchronized void commit() {
+    public synchronized void commit() throws SQLException {
+      if (aborted) {
+        throw new SQLException("current transaction is aborted", "25P02");
+      }
       committed.putAll(pending);
       pending.clear();
       Map<MaintainedView, ZSet> copy = new HashMap<>();
@@ -359,6 +722,7 @@ class ApplyLoopTest {
     public synchronized void rollback() {
       pending.clear();
       recorded = null;
+      aborted = false;
       rollbacks++;
     }
 

@@ -43,7 +43,34 @@ class ScalarCompilerTest {
     assertEquals(dec("0.09000000000000000000"), eval("n3 / n"));
     assertEquals(-7L, eval("-i"));
     assertNull(evalNull("i + 1"));
-    assertThrows(ArithmeticException.class, () -> eval("i / (i - 7)"));
+    EvaluationException e = assertThrows(EvaluationException.class, () -> eval("i / (i - 7)"));
+    assertEquals("22012", e.sqlState());
+    assertEquals("division by zero", e.getMessage());
+  }
+
+  /** The errors PostgreSQL raises for the same expressions over the sample row, SQLState and message. */
+  @Test
+  void dataExceptionsCarryPostgresqlsSqlStateAndMessage() {
+    String[][] cases = {
+        {"i / (i - 7)", "22012", "division by zero"},
+        {"n / (i - 7)", "22012", "division by zero"},
+        {"d / (i - 7)", "22012", "division by zero"},
+        {"mod(i, i - 7)", "22012", "division by zero"},
+        {"b * 1000000000000000000", "22003", "bigint out of range"},
+        {"CAST(n * 1000 AS numeric(4, 1))", "22003", "numeric field overflow"},
+        {"CAST(b * 1000000000 AS integer)", "22003", "integer out of range"},
+        {"CAST(s AS integer)", "22P02", "invalid input syntax for type integer: \"Hello\""},
+        {"CAST(s AS numeric(10, 2))", "22P02", "invalid input syntax for type numeric: \"Hello\""},
+        {"CAST(s AS double precision)", "22P02", "invalid input syntax for type double precision: \"Hello\""},
+        {"CAST(s AS boolean)", "22P02", "invalid input syntax for type boolean: \"Hello\""},
+        {"CAST(s AS date)", "22007", "invalid input syntax for type date: \"Hello\""},
+        {"substring(s from 1 for i - 8)", "22011", "negative substring length not allowed"},
+    };
+    for (String[] c : cases) {
+      EvaluationException e = assertThrows(EvaluationException.class, () -> eval(c[0]), c[0]);
+      assertEquals(c[1], e.sqlState(), c[0]);
+      assertEquals(c[2], e.getMessage(), c[0]);
+    }
   }
 
   @Test

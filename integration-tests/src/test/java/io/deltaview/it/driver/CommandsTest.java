@@ -99,7 +99,7 @@ class CommandsTest {
           labels.add(md.getColumnLabel(i));
         }
         assertEquals(List.of("name", "status", "result_table", "row_count", "lag_ms", "applied_lsn", "hits",
-            "definition", "last_error", "origin"), labels);
+            "definition", "last_error", "origin", "last_error_sqlstate"), labels);
         assertEquals(Types.BIGINT, md.getColumnType(4));
         assertEquals(Types.BIGINT, md.getColumnType(5));
         assertEquals(Types.BIGINT, md.getColumnType(7));
@@ -116,6 +116,7 @@ class CommandsTest {
         assertEquals(VIEW, rs.getString("definition"));
         assertNull(rs.getString("last_error"));
         assertEquals("sql", rs.getString("origin"));
+        assertNull(rs.getString("last_error_sqlstate"));
         assertTrue(!rs.next(), "one view, one row");
       }
     }

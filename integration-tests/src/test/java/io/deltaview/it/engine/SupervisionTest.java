@@ -17,9 +17,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Kills the engine's walsender ({@code pg_terminate_backend}), twice, and then its result-table connection,
- * while random transactions keep coming: the
- * engine must notice, show {@code last_error} in SHOW INCREMENTAL VIEWS, restart streaming and reload its
- * views by itself, and the views must become exact again without anything restarted by the test.
+ * while random transactions keep coming: the engine must notice and restart streaming by itself (a new
+ * walsender), views whose state is ahead of their tables are reloaded, and every view must become exact again
+ * without anything restarted by the test.
  */
 class SupervisionTest {
 
@@ -66,22 +66,23 @@ class SupervisionTest {
           int before = committed.get();
           DeltaviewDatabase.await("some transactions before the kill", Duration.ofSeconds(60),
               () -> committed.get() >= before + 20 ? null : committed.get() - before + " transactions");
+          int killed;
           if (round < 3) {
-            int killed = terminateWalsender(admin);
-            DeltaviewDatabase.await("last_error in SHOW INCREMENTAL VIEWS after the kill", Duration.ofSeconds(60),
-                () -> showsError(s) ? null : "no last_error shown");
-            DeltaviewDatabase.await("a new walsender", Duration.ofSeconds(90), () -> {
-              Integer pid = walsenderPid(admin);
-              return pid != null && pid != killed ? null : "walsender pid " + pid;
-            });
+            killed = terminateWalsender(admin);
           } else {
             // The other way to die: the result-table (sink) connection goes away under the maintaining loop.
             DeltaviewDatabase.await("every view ready before the sink is killed", Duration.ofSeconds(90),
                 () -> allReady(s));
+            Integer streaming = walsenderPid(admin);
+            killed = streaming == null ? -1 : streaming;
             terminateEngineClients(admin);
-            DeltaviewDatabase.await("last_error in SHOW INCREMENTAL VIEWS after the sink was killed",
-                Duration.ofSeconds(60), () -> showsError(s) ? null : "no last_error shown");
           }
+          // Streaming restarts from the slot, on a walsender of its own (with views kept, shown as ready, or
+          // reloaded, shown with last_error meanwhile).
+          DeltaviewDatabase.await("a new walsender", Duration.ofSeconds(90), () -> {
+            Integer pid = walsenderPid(admin);
+            return pid != null && pid != killed ? null : "walsender pid " + pid;
+          });
           int after = committed.get();
           DeltaviewDatabase.await("transactions after the restart", Duration.ofSeconds(60),
               () -> committed.get() >= after + 20 ? null : committed.get() - after + " transactions");
@@ -160,16 +161,5 @@ class SupervisionTest {
       }
     }
     return null;
-  }
-
-  private static boolean showsError(Statement s) throws SQLException {
-    try (ResultSet rs = s.executeQuery("SHOW INCREMENTAL VIEWS")) {
-      while (rs.next()) {
-        if (rs.getString("last_error") != null) {
-          return true;
-        }
-      }
-    }
-    return false;
   }
 }

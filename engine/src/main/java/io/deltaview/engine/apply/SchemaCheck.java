@@ -1,0 +1,111 @@
+package io.deltaview.engine.apply;
+
+import io.deltaview.engine.cdc.PgOutputMessage;
+import io.deltaview.engine.cdc.PgOutputMessage.Relation;
+import io.deltaview.engine.view.TableShape;
+import io.deltaview.engine.view.ViewFailure;
+import java.sql.SQLException;
+import java.util.List;
+
+/**
+ * Compares what a view was planned against (a base table's OID and columns, {@link TableShape}) with the table
+ * as a Relation message of the stream describes it now: a change the view does not read passes, one it cannot
+ * absorb is a {@link ViewFailure} saying what changed and what to do.
+ */
+final class SchemaCheck {
+
+  /** PostgreSQL's OID of {@code character varying}: a changed length limit leaves its values as they were. */
+  private static final int VARCHAR_OID = 1043;
+
+  /** The table's columns as the catalog has them now (null if it is gone); asked only when needed. */
+  @FunctionalInterface
+  interface CatalogColumns {
+    List<TableShape.Column> get() throws SQLException;
+  }
+
+  private SchemaCheck() {
+  }
+
+  /**
+   * Why a view planned against {@code planned} cannot be maintained from a table now shaped as {@code r}
+   * (named {@code relationName}, OID {@code relationOid}), or null if it can: same table (OID), same name,
+   * REPLICA IDENTITY FULL, and every column the view reads still there with its name and type. Which attribute
+   * a column name now denotes is looked up in the catalog by the column's planned number, so a column dropped
+   * and added back (or another one renamed to its name) is not taken for it.
+   */
+  static ViewFailure mismatch(TableShape planned, Relation r, String relationName, long relationOid,
+      CatalogColumns catalogColumns) throws SQLException {
+    String table = planned.qualifiedName();
+    if (planned.oid() != 0 && planned.oid() != relationOid) {
+      return ViewFailure.permanent(ViewFailure.FEATURE_NOT_SUPPORTED, "base table " + table
+          + " was dropped and created again (it is another table now); re-create the view");
+    }
+    if (!relationName.equals(table)) {
+      return ViewFailure.permanent(ViewFailure.FEATURE_NOT_SUPPORTED, "base table " + table + " was renamed to "
+          + relationName + "; re-create the view");
+    }
+    if (r.replicaIdentity() != 'f') {
+      return ViewFailure.retryable(ViewFailure.OBJECT_NOT_IN_PREREQUISITE_STATE, "base table " + table
+          + " no longer has REPLICA IDENTITY FULL (it is " + identityName(r.replicaIdentity()) + "), so updates"
+          + " and deletes cannot be retracted exactly; run ALTER TABLE " + table + " REPLICA IDENTITY FULL"
+          + " and the view is rebuilt");
+    }
+    boolean plannedColumnsKnown = !planned.columns().isEmpty();
+    for (int i = 0; i < planned.columnNames().size(); i++) {
+      if (!planned.reads(i)) {
+        continue;
+      }
+      String name = planned.columnNames().get(i);
+      PgOutputMessage.Column streamed = null;
+      for (PgOutputMessage.Column c : r.columns()) {
+        if (c.name().equals(name)) {
+          streamed = c;
+          break;
+        }
+      }
+      if (!plannedColumnsKnown) {
+        if (streamed == null) {
+          return ViewFailure.permanent(ViewFailure.FEATURE_NOT_SUPPORTED, "column " + name + " of " + table
+              + " is no longer in the replication stream (dropped or renamed); re-create the view");
+        }
+        continue;
+      }
+      TableShape.Column was = planned.columns().get(i);
+      List<TableShape.Column> catalog = catalogColumns.get();
+      if (catalog == null) {
+        return ViewFailure.permanent(ViewFailure.FEATURE_NOT_SUPPORTED, "base table " + table
+            + " was dropped; re-create the view");
+      }
+      TableShape.Column now = null;
+      for (TableShape.Column c : catalog) {
+        if (c.attnum() == was.attnum()) {
+          now = c;
+        }
+      }
+      if (now == null || streamed == null || !now.name().equals(name)) {
+        String what = now == null ? "was dropped" : !now.name().equals(name) ? "was renamed to " + now.name()
+            : "was dropped or renamed";
+        return ViewFailure.permanent(ViewFailure.FEATURE_NOT_SUPPORTED, "column " + name + " of " + table + " "
+            + what + "; re-create the view");
+      }
+      boolean typmodMatters = was.typeOid() != VARCHAR_OID;
+      if (streamed.typeOid() != was.typeOid() || now.typeOid() != was.typeOid()
+          || typmodMatters && (streamed.typmod() != was.typmod() || now.typmod() != was.typmod())) {
+        String nowType = now.typeOid() != was.typeOid() || now.typmod() != was.typmod() ? now.typeName()
+            : "type " + streamed.typeOid() + "(" + streamed.typmod() + ")";
+        return ViewFailure.permanent(ViewFailure.DATATYPE_MISMATCH, "column " + name + " of " + table
+            + " changed type from " + was.typeName() + " to " + nowType + "; re-create the view");
+      }
+    }
+    return null;
+  }
+
+  private static String identityName(char identity) {
+    return switch (identity) {
+      case 'd' -> "DEFAULT";
+      case 'n' -> "NOTHING";
+      case 'i' -> "USING INDEX";
+      default -> "'" + identity + "'";
+    };
+  }
+}
