@@ -8,6 +8,7 @@ import io.deltaview.engine.catalog.ViewRecord;
 import io.deltaview.engine.cdc.ExportedSnapshot;
 import io.deltaview.engine.cdc.ReplicationSlotReader;
 import io.deltaview.engine.cdc.SlotManager;
+import io.deltaview.engine.compile.ViewPipeline;
 import io.deltaview.engine.sink.ResultColumn;
 import io.deltaview.engine.sink.ResultTableSink;
 import io.deltaview.engine.sink.SqlIdentifiers;
@@ -73,6 +74,16 @@ public final class Engine implements AutoCloseable {
   private java.util.concurrent.ScheduledExecutorService supervisor;
   private int consecutiveFailures;
   private long loopStartedNanos;
+
+  // Slot hygiene (see replaceLostSlot and checkRetainedWal).
+  /** Views being rebuilt because the slot was lost: qualified name → why (their last_error meanwhile). */
+  private final Map<String, String> rebuilding = new ConcurrentHashMap<>();
+  /** Whether the listener that prunes {@link #rebuilding} is registered; guarded by "this". */
+  private boolean rebuildingPruned;
+  /** Watches the WAL the slot retains when there is a limit; null until streaming starts. Guarded by "this". */
+  private java.util.concurrent.ScheduledExecutorService slotWatch;
+  /** Used only by the slot-watch thread. */
+  private Connection slotWatchConnection;
 
   private Engine(EngineConfig config, Connection leaderConnection) {
     this.config = config;
@@ -243,6 +254,10 @@ public final class Engine implements AutoCloseable {
   /**
    * Starts the reader and the apply loop unless there is a current loop. A current loop that has died is left
    * to the supervisor, which carries its views over; DDL against it fails until the restart.
+   *
+   * <p>A slot that PostgreSQL invalidated is replaced first ({@link #replaceLostSlot}); the new loop then
+   * streams from the new slot's start, and every view must be loaded from a fresh snapshot taken after it,
+   * which both callers (engine start and the supervisor's restart) do for every view they add.
    */
   private synchronized void startStreaming() throws SQLException {
     if (loop != null) {
@@ -250,16 +265,14 @@ public final class Engine implements AutoCloseable {
     }
     LogSequenceNumber applied;
     try (Connection c = connect(config)) {
+      replaceLostSlot(c);
       SlotManager.createSlotIfAbsent(c, config.slotName());
       applied = Catalog.appliedLsn(c, config.slotName());
     }
     Connection sink = connect(config);
     ChangeFeed stream;
     try {
-      // No start position: the reader resumes at the slot's confirmed position, which the loop confirmed only
-      // after committing; everything later arrives again and is skipped or replayed by the snapshot rules.
-      stream = ReplicationSlotReader.start(config.pgUrl(), config.properties(),
-          ReplicationSlotReader.Options.of(config.slotName(), config.publicationName()));
+      stream = startReader();
     } catch (SQLException | RuntimeException e) {
       closeQuietly(sink);
       throw e;
@@ -276,6 +289,173 @@ public final class Engine implements AutoCloseable {
     }, "deltaview-apply-" + config.database());
     loopThread.setDaemon(true);
     loopThread.start();
+    startSlotWatch();
+  }
+
+  // ---------------------------------------------------------------- slot hygiene
+
+  /**
+   * Starts reading the slot. No start position: the reader resumes at the slot's confirmed position, which the
+   * loop confirmed only after committing; everything later arrives again and is skipped or replayed by the
+   * snapshot rules. If PostgreSQL invalidated the slot after {@link #replaceLostSlot} looked at it,
+   * {@code START_REPLICATION} fails (with 55000): then the slot is replaced and the start tried once more.
+   */
+  private ChangeFeed startReader() throws SQLException {
+    ReplicationSlotReader.Options options = ReplicationSlotReader.Options.of(config.slotName(),
+        config.publicationName());
+    try {
+      return ReplicationSlotReader.start(config.pgUrl(), config.properties(), options);
+    } catch (SQLException e) {
+      try (Connection c = connect(config)) {
+        if (!replaceLostSlot(c)) {
+          throw e;
+        }
+      } catch (SQLException check) {
+        if (check != e) {
+          e.addSuppressed(check);
+        }
+        throw e;
+      }
+      // The applied position read before is older than the new slot's start, so it skips nothing.
+      return ReplicationSlotReader.start(config.pgUrl(), config.properties(), options);
+    }
+  }
+
+  /**
+   * Replaces the slot if PostgreSQL invalidated it ({@code wal_status = 'lost'}: it retained more WAL than
+   * {@code max_slot_wal_keep_size} and the WAL it still needed was removed). Such a slot can never be read again,
+   * and the changes committed since its confirmed position are in no stream: it is dropped and created anew at
+   * the current WAL position, the recorded applied position is forgotten, and every view that is not failed is
+   * marked {@code rebuilding} (here and in the catalog, for other processes) until a fresh snapshot has
+   * reloaded it.
+   *
+   * @return whether the slot was lost and has been replaced
+   * @throws SQLException {@link SqlStates#REPLICATION_SLOT_LOST} if it was lost and could not be replaced
+   */
+  private boolean replaceLostSlot(Connection c) throws SQLException {
+    String slot = config.slotName();
+    SlotManager.SlotState state = SlotManager.state(c, slot);
+    if (state == null || !state.lost()) {
+      return false;
+    }
+    String why = "replication slot " + slot + " was lost: PostgreSQL invalidated it because it retained more WAL"
+        + " than max_slot_wal_keep_size, and removed WAL it still needed; the slot was recreated and the view is"
+        + " being rebuilt from a fresh snapshot";
+    LOG.log(System.Logger.Level.WARNING, "Deltaview, database " + config.database() + ": " + why);
+    try {
+      SlotManager.dropSlotIfExists(c, slot);
+      SlotManager.createSlotIfAbsent(c, slot);
+    } catch (SQLException e) {
+      throw new SQLException("Deltaview: replication slot " + slot + " of database " + config.database()
+          + " was lost (invalidated by PostgreSQL) and could not be recreated: " + e.getMessage(),
+          SqlStates.REPLICATION_SLOT_LOST, e);
+    }
+    if (!Catalog.exists(c)) {
+      return true;
+    }
+    Catalog.deleteProgress(c, slot);
+    for (ViewRecord r : Catalog.loadViews(c)) {
+      if (!"failed".equals(r.status())) {
+        rebuilding.put(r.qualifiedName(), why);
+        Catalog.updateStatus(c, r.schema(), r.name(), "rebuilding", why);
+      }
+    }
+    if (!rebuildingPruned) {
+      rebuildingPruned = true;
+      viewListeners.add(this::pruneRebuilding);
+    }
+    return true;
+  }
+
+  /** Forgets the "rebuilding" mark of views that are active (or failed) again. */
+  private void pruneRebuilding() {
+    ApplyLoop l = loop;
+    if (l == null || rebuilding.isEmpty()) {
+      return;
+    }
+    for (MaintainedView v : l.views()) {
+      if (v.state() != MaintainedView.State.PENDING) {
+        rebuilding.remove(v.qualifiedName());
+      }
+    }
+  }
+
+  /** Checks the WAL the slot retains every {@code deltaview.slotCheckMillis} (1 s), when there is a limit. */
+  private synchronized void startSlotWatch() {
+    if (slotWatch != null || closed || config.maxRetainedWalBytes() == EngineConfig.UNLIMITED) {
+      return;
+    }
+    long every = Long.getLong("deltaview.slotCheckMillis", 1000);
+    slotWatch = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "deltaview-slot-watch-" + config.database());
+      t.setDaemon(true);
+      return t;
+    });
+    slotWatch.scheduleWithFixedDelay(this::checkRetainedWal, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * One look at the slot, off the apply path (its own thread and connection): past
+   * {@link EngineConfig#maxRetainedWalBytes} the supervisor stops maintenance ({@link #stopForRetainedWal}).
+   */
+  private void checkRetainedWal() {
+    try {
+      if (loop == null || closed) {
+        return;
+      }
+      if (slotWatchConnection == null || slotWatchConnection.isClosed()) {
+        slotWatchConnection = connect(config);
+      }
+      SlotManager.SlotState state = SlotManager.state(slotWatchConnection, config.slotName());
+      if (state != null && state.retainedBytes() != null && state.retainedBytes() > config.maxRetainedWalBytes()) {
+        long retained = state.retainedBytes();
+        // On the supervisor's thread: it never runs while the supervisor is restarting the loop.
+        scheduler().execute(() -> stopForRetainedWal(retained));
+      }
+    } catch (Exception | OutOfMemoryError e) {
+      LOG.log(System.Logger.Level.DEBUG, () -> "checking the WAL retained by " + config.slotName() + " failed: " + e);
+      closeQuietly(slotWatchConnection);
+      slotWatchConnection = null;
+    }
+  }
+
+  /**
+   * The slot retains more WAL than allowed: rather than let it fill the server's disk, stops the apply loop,
+   * fails every view (with {@link SqlStates#CONFIGURATION_LIMIT_EXCEEDED} in the message) and drops the slot
+   * so that PostgreSQL can recycle the WAL. Nothing restarts by itself: a new CREATE starts streaming again
+   * with a new slot, and the failed views are rebuilt by re-creating them or by restarting the process.
+   */
+  private void stopForRetainedWal(long retained) {
+    String error = "stopped (SQLSTATE " + SqlStates.CONFIGURATION_LIMIT_EXCEEDED + "): replication slot "
+        + config.slotName() + " retained " + retained + " bytes of WAL, more than deltaview.maxRetainedWal="
+        + config.maxRetainedWalBytes() + "; Deltaview stopped maintaining the views of database "
+        + config.database() + " and dropped the slot so that PostgreSQL can free that WAL. Restart the"
+        + " maintaining process, or DROP and CREATE the view, to rebuild it";
+    synchronized (this) {
+      ApplyLoop stopping = loop;
+      if (stopping == null || closed) {
+        return;
+      }
+      LOG.log(System.Logger.Level.ERROR, "Deltaview: " + error);
+      stopStreaming();
+      for (MaintainedView v : stopping.views()) {
+        v.fail(error);
+      }
+      rebuilding.clear();
+      try (Connection c = connect(config)) {
+        SlotManager.dropSlotIfExists(c, config.slotName());
+        if (Catalog.exists(c)) {
+          Catalog.deleteProgress(c, config.slotName());
+          for (ViewRecord r : Catalog.loadViews(c)) {
+            Catalog.updateStatus(c, r.schema(), r.name(), "failed", error);
+          }
+        }
+      } catch (SQLException e) {
+        LOG.log(System.Logger.Level.ERROR, "Deltaview: dropping replication slot " + config.slotName()
+            + " after it exceeded deltaview.maxRetainedWal failed: " + e.getMessage(), e);
+      }
+    }
+    fireViewsChanged();
   }
 
   // ---------------------------------------------------------------- supervision
@@ -481,7 +661,10 @@ public final class Engine implements AutoCloseable {
     ApplyLoop target = loop;
     try {
       loadAndActivateOrThrow(views);
-    } catch (Exception e) {
+    } catch (Exception | OutOfMemoryError failure) {
+      // The heap can run out outside any one view's pipeline too (e.g. reading rows): fail the views, say so.
+      Exception e = failure instanceof Exception ex ? ex : new SQLException("out of memory loading views " + views
+          + ": " + failure.getMessage(), SqlStates.OUT_OF_MEMORY, failure);
       if (target == null || loop != target || !target.isRunning()) {
         // The loop died under the load: the supervisor reloads every view on the next loop, so this
         // load's failure says nothing about the views.
@@ -535,12 +718,18 @@ public final class Engine implements AutoCloseable {
     }
   }
 
-  private void loadAndActivateOrThrow(List<MaintainedView> views) throws SQLException {
+  /**
+   * Loads and activates the pending ones of {@code views}. A view whose own load failed is marked failed (and
+   * logged) while the others go on; those failures are returned.
+   *
+   * @throws SQLException a failure of the whole load (nothing was loaded)
+   */
+  private Map<MaintainedView, SQLException> loadAndActivateOrThrow(List<MaintainedView> views) throws SQLException {
     // Only loading views: a view loaded meanwhile by another request (loads run one at a time) must not have
     // its maintained table replaced by an older snapshot.
     views = views.stream().filter(v -> v.state() == MaintainedView.State.PENDING).toList();
     if (views.isEmpty()) {
-      return;
+      return Map.of();
     }
     Map<MaintainedView, Integer> generations = new java.util.HashMap<>();
     for (MaintainedView v : views) {
@@ -553,21 +742,23 @@ public final class Engine implements AutoCloseable {
       throw new SQLException("Deltaview: the apply loop is not running", SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
     }
     String tempSlot = "deltaview_load_" + Long.toHexString(System.nanoTime());
-    Map<MaintainedView, SnapshotLoader.Loaded> loaded;
+    SnapshotLoader.Outcome outcome;
     LogSequenceNumber point;
     try (ExportedSnapshot snapshot = SlotManager.exportSnapshot(config.pgUrl(), config.properties(), tempSlot);
-         Connection reader = connect(config)) {
+         Connection reader = connect(config);
+         Connection writer = connect(config)) {
       point = snapshot.consistentPoint();
-      loaded = SnapshotLoader.load(reader, snapshot.snapshotName(), views);
-    }
-    try (Connection writer = connect(config)) {
       writer.setAutoCommit(false);
-      for (Map.Entry<MaintainedView, SnapshotLoader.Loaded> e : loaded.entrySet()) {
-        e.getKey().sink().replaceAll(writer, e.getValue().contents());
-      }
+      // Result tables are written as the snapshot is read (in the writer's transaction), not held in memory.
+      outcome = SnapshotLoader.load(reader, writer, snapshot.snapshotName(), views);
       writer.commit();
     }
-    for (Map.Entry<MaintainedView, SnapshotLoader.Loaded> e : loaded.entrySet()) {
+    for (Map.Entry<MaintainedView, SQLException> f : outcome.failed().entrySet()) {
+      LOG.log(System.Logger.Level.ERROR, "Deltaview: loading view " + f.getKey().qualifiedName() + " failed: "
+          + f.getValue().getMessage(), f.getValue());
+      markFailed(f.getKey(), f.getValue());
+    }
+    for (Map.Entry<MaintainedView, ViewPipeline> e : outcome.loaded().entrySet()) {
       MaintainedView v = e.getKey();
       if (loop != target) {
         throw new SQLException("Deltaview: the apply loop was restarted during the load", SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
@@ -577,11 +768,12 @@ public final class Engine implements AutoCloseable {
         // Reset again since this load began (a second TRUNCATE): its buffer lost changes after our snapshot,
         // and the load queued by that reset will activate it.
         if (v.generation() == generation && v.state() == MaintainedView.State.PENDING) {
-          target.activate(v, e.getValue().pipeline(), point);
+          target.activate(v, e.getValue(), point);
         }
       });
     }
     fireViewsChanged();
+    return outcome.failed();
   }
 
   // ---------------------------------------------------------------- DDL
@@ -617,14 +809,17 @@ public final class Engine implements AutoCloseable {
       try {
         startStreaming();
         runOnLoop(() -> loop.addView(registered));
-        CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
+        CompletableFuture<Map<MaintainedView, SQLException>> done = CompletableFuture.supplyAsync(() -> {
           try {
-            loadAndActivateOrThrow(List.of(registered));
+            return loadAndActivateOrThrow(List.of(registered));
           } catch (SQLException e) {
             throw new java.util.concurrent.CompletionException(e);
           }
         }, loader);
-        done.join();
+        SQLException loadFailure = done.join().get(registered);
+        if (loadFailure != null) {
+          throw loadFailure;
+        }
       } catch (Exception e) {
         SQLException failure = e instanceof SQLException s ? s
             : e.getCause() instanceof SQLException s2 ? s2
@@ -873,11 +1068,16 @@ public final class Engine implements AutoCloseable {
 
   // ---------------------------------------------------------------- status & consistency
 
-  /** One entry per registered view, for {@code SHOW INCREMENTAL VIEWS}. */
+  /**
+   * One entry per registered view, for {@code SHOW INCREMENTAL VIEWS}. A view being reloaded after its slot
+   * was lost is {@code rebuilding}, with why as its last error; the slot's {@code wal_status} and retained WAL
+   * are the same for every view of the database (one slot), null while there is no slot.
+   */
   public List<ViewStatus> status() throws SQLException {
     List<ViewStatus> out = new ArrayList<>();
     ApplyLoop l = loop;
     try (Connection c = connect(config)) {
+      SlotManager.SlotState slot = SlotManager.state(c, config.slotName());
       for (ViewRecord r : Catalog.loadViews(c)) {
         MaintainedView live = null;
         if (l != null) {
@@ -893,17 +1093,25 @@ public final class Engine implements AutoCloseable {
           rs.next();
           rows = rs.getLong(1);
         }
+        String rebuildingBecause = rebuilding.get(r.qualifiedName());
+        if (live != null && live.state() != MaintainedView.State.PENDING && rebuildingBecause != null) {
+          rebuilding.remove(r.qualifiedName());
+          rebuildingBecause = null;
+        }
         String status = live == null ? r.status()
             : switch (live.state()) {
               case ACTIVE -> "ready";
-              case PENDING -> "snapshotting";
+              case PENDING -> rebuildingBecause != null ? "rebuilding" : "snapshotting";
               case FAILED -> "failed";
             };
+        String lastError = live == null ? r.lastError()
+            : rebuildingBecause != null ? rebuildingBecause
+            : live.lastError() != null ? live.lastError() : r.lastError();
         out.add(new ViewStatus(r.qualifiedName(), status, SqlIdentifiers.quote(r.schema(), r.name()), rows,
             live == null ? 0 : live.lastLagMs(),
             live == null || live.appliedLsn() == LogSequenceNumber.INVALID_LSN ? null : live.appliedLsn().asString(),
-            hitCount(r.qualifiedName()), r.definition(),
-            live != null && live.lastError() != null ? live.lastError() : r.lastError(), r.origin()));
+            hitCount(r.qualifiedName()), r.definition(), lastError, r.origin(),
+            slot == null ? null : slot.walStatus(), slot == null ? null : slot.retainedBytes()));
       }
     }
     return out;
@@ -1016,6 +1224,18 @@ public final class Engine implements AutoCloseable {
     synchronized (this) {
       if (supervisor != null) {
         supervisor.shutdownNow();
+      }
+      if (slotWatch != null) {
+        slotWatch.shutdownNow();
+      }
+    }
+    if (slotWatch != null) {
+      try {
+        if (slotWatch.awaitTermination(10, TimeUnit.SECONDS)) {
+          closeQuietly(slotWatchConnection); // its thread has stopped using it
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     }
     loader.shutdownNow();

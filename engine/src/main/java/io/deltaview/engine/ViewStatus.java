@@ -1,6 +1,12 @@
 package io.deltaview.engine;
 
-/** One row of {@code SHOW INCREMENTAL VIEWS}. */
+/**
+ * One row of {@code SHOW INCREMENTAL VIEWS}.
+ *
+ * @param walStatus {@code pg_replication_slots.wal_status} of the database's slot; null while there is none
+ * @param retainedWalBytes WAL the slot holds back ({@code pg_current_wal_lsn() - restart_lsn}); null while
+ *     there is no slot or PostgreSQL has invalidated it
+ */
 public record ViewStatus(
     String name,
     String status,
@@ -11,5 +17,7 @@ public record ViewStatus(
     long hits,
     String definition,
     String lastError,
-    String origin) {
+    String origin,
+    String walStatus,
+    Long retainedWalBytes) {
 }
