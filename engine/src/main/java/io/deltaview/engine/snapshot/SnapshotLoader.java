@@ -139,6 +139,7 @@ public final class SnapshotLoader {
       } catch (SQLException ex) {
         throw viewFailed(v, ex);
       } catch (OutOfMemoryError ex) {
+        abandon(pipelines, consolidated);
         throw viewFailed(v, ex);
       }
       e.setValue(null); // the consolidated result is written: let it go before the next one is encoded
@@ -209,9 +210,14 @@ public final class SnapshotLoader {
       // PostgreSQL refused to read the table (dropped, no privilege, a value it cannot output): the views that
       // read it fail, the others do not.
       throw new ViewFailure(readers(table, pipelines), failure("table " + table.qualifiedName(), e));
-    } catch (RuntimeException | OutOfMemoryError e) {
-      // Parsing a value, or the heap, failed while reading rows every view of this table shares.
+    } catch (RuntimeException e) {
+      // Parsing a value failed while reading rows every view of this table shares.
       throw new ViewFailure(readers(table, pipelines), failure("table " + table.qualifiedName(), e));
+    } catch (OutOfMemoryError e) {
+      // The heap ran out while reading rows: the views of this table fail (their state filled it).
+      List<MaintainedView> failing = readers(table, pipelines);
+      abandon(pipelines, consolidated);
+      throw new ViewFailure(failing, failure("table " + table.qualifiedName(), e));
     }
     LOG.log(System.Logger.Level.INFO, "snapshot of " + table.qualifiedName() + " done: " + rows + " rows");
   }
@@ -252,10 +258,24 @@ public final class SnapshotLoader {
         }
       } catch (ResultTableSink.RowCopy.Failed f) {
         throw viewFailed(v, f.getCause());
-      } catch (SQLException | RuntimeException | OutOfMemoryError ex) {
+      } catch (SQLException | RuntimeException ex) {
         throw viewFailed(v, ex);
+      } catch (OutOfMemoryError oom) {
+        // This attempt is over: let go of its operator state before allocating anything (the error, a log line).
+        result = null;
+        abandon(pipelines, consolidated);
+        throw viewFailed(v, oom);
       }
     }
+  }
+
+  /**
+   * Drops every reference an abandoned attempt holds to operator state and consolidated results, so that after
+   * an {@link OutOfMemoryError} the heap is free again before the failure is reported.
+   */
+  private static void abandon(Map<MaintainedView, ViewPipeline> pipelines, Map<MaintainedView, ZSet> consolidated) {
+    pipelines.replaceAll((v, p) -> null);
+    consolidated.replaceAll((v, z) -> null);
   }
 
   /**
