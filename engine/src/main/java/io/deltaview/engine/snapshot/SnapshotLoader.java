@@ -291,7 +291,8 @@ public final class SnapshotLoader {
 
   /**
    * The error a load failed with: PostgreSQL's own exception as it is; an {@link OutOfMemoryError} as
-   * {@code 53200} saying so; anything else thrown by a pipeline as an internal error naming it.
+   * {@code 53200} saying so; an arithmetic error in the view's expressions with PostgreSQL's SQLState for it;
+   * anything else thrown by a pipeline as an internal error naming it.
    *
    * @param what "view x" or "table t": what was being loaded
    */
@@ -302,6 +303,13 @@ public final class SnapshotLoader {
     if (cause instanceof OutOfMemoryError) {
       return new SQLException("out of memory loading " + what + " (" + cause.getMessage() + "): the views' operator"
           + " state does not fit in the engine JVM's heap (-Xmx)", SqlStates.OUT_OF_MEMORY, cause);
+    }
+    if (cause instanceof ArithmeticException) {
+      // The view's expressions failed on a row, as PostgreSQL would running the query (e.g. division by zero).
+      String message = String.valueOf(cause.getMessage());
+      String state = message.contains("division by zero") ? "22012"
+          : message.contains("out of range") ? "22003" : "22000";
+      return new SQLException(message + " (loading " + what + ")", state, cause);
     }
     return new SQLException("Deltaview internal error loading " + what + ": " + cause, SqlStates.INTERNAL_ERROR,
         cause);

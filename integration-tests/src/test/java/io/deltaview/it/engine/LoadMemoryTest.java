@@ -15,6 +15,7 @@ import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,10 +23,11 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The initial load in a small heap: a million-row join result loads in a JVM with a 48 MB heap (its result is
- * streamed to COPY, never held: the load used to need more than 160 MB for it), and a view whose operator state
- * cannot fit fails alone, with {@code 53200} and one log line naming it, while the other views load and stay
- * maintained, and the loader goes on loading.
+ * The initial load in a small heap, and failures during it: a million-row join result loads in a JVM with a
+ * 48 MB heap (its result is streamed to COPY, never held: the load used to need more than 160 MB for it); a view
+ * whose operator state cannot fit fails alone, with {@code 53200} and one log line naming it, while the other
+ * views load and stay maintained, and the loader goes on loading; a view whose query fails on a row (division by
+ * zero) fails alone too.
  */
 class LoadMemoryTest {
 
@@ -86,6 +88,43 @@ class LoadMemoryTest {
       assertEquals(0, DeltaviewDatabase.scalarLong(c, "SELECT count(*) FROM deltaview.views"
           + " WHERE view_name = 'lm_big_v2'"), "a failed CREATE leaves nothing behind");
       assertEquals(0, DeltaviewDatabase.scalarLong(c, "SELECT count(*) FROM pg_class WHERE relname = 'lm_big_v2'"));
+    }
+  }
+
+  @Test
+  void aViewWhoseLoadFailsFailsAloneAndTheOthersGoOn() throws Exception {
+    DeltaviewDatabase db = new DeltaviewDatabase("load_fail");
+    String ratios = "SELECT id, 100 / v AS r FROM lf_t";
+    String wide = "SELECT id, w FROM lf_u WHERE w > 3";
+    try (Connection c = db.plain()) {
+      DeltaviewDatabase.exec(c, "CREATE TABLE lf_t (id int PRIMARY KEY, v int NOT NULL)");
+      DeltaviewDatabase.exec(c, "CREATE TABLE lf_u (id int PRIMARY KEY, w int NOT NULL)");
+      DeltaviewDatabase.exec(c, "INSERT INTO lf_t SELECT g, g FROM generate_series(1, 100) g");
+      DeltaviewDatabase.exec(c, "INSERT INTO lf_u SELECT g, g % 10 FROM generate_series(1, 100) g");
+    }
+    try (EngineChild first = new EngineChild(db)) {
+      first.execute("CREATE INCREMENTAL VIEW lf_ratios AS " + ratios);
+      first.execute("CREATE INCREMENTAL VIEW lf_wide AS " + wide);
+    }
+    try (Connection c = db.plain()) {
+      // While no engine runs: PostgreSQL itself would now fail the first view's query.
+      DeltaviewDatabase.exec(c, "UPDATE lf_t SET v = 0 WHERE id = 5");
+      DeltaviewDatabase.exec(c, "INSERT INTO lf_u SELECT g, g % 10 FROM generate_series(101, 200) g");
+    }
+    try (Connection dv = db.deltaview(); Statement s = dv.createStatement(); Connection c = db.plain()) {
+      DeltaviewDatabase.await("lf_ratios failed, lf_wide ready", Duration.ofSeconds(90), () -> {
+        String ratiosStatus = DeltaviewDatabase.showColumn(dv, "public.lf_ratios", "status");
+        String wideStatus = DeltaviewDatabase.showColumn(dv, "public.lf_wide", "status");
+        return "failed".equals(ratiosStatus) && "ready".equals(wideStatus) ? null : ratiosStatus + ", " + wideStatus;
+      });
+      String error = DeltaviewDatabase.showColumn(dv, "public.lf_ratios", "last_error");
+      assertTrue(error.contains("division by zero") && error.contains("lf_ratios"), error);
+      assertNull(DeltaviewDatabase.difference(c, "lf_wide", wide));
+      DeltaviewDatabase.exec(c, "UPDATE lf_u SET w = w + 3 WHERE id % 3 = 0");
+      DeltaviewDatabase.await("lf_wide maintained", Duration.ofSeconds(60),
+          () -> DeltaviewDatabase.difference(c, "lf_wide", wide));
+      s.execute("DROP INCREMENTAL VIEW lf_ratios");
+      s.execute("DROP INCREMENTAL VIEW lf_wide");
     }
   }
 
