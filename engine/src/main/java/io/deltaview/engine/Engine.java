@@ -306,14 +306,18 @@ public final class Engine implements AutoCloseable {
     try {
       return ReplicationSlotReader.start(config.pgUrl(), config.properties(), options);
     } catch (SQLException e) {
+      boolean replaced;
       try (Connection c = connect(config)) {
-        if (!replaceLostSlot(c)) {
-          throw e;
-        }
+        replaced = replaceLostSlot(c);
       } catch (SQLException check) {
-        if (check != e) {
-          e.addSuppressed(check);
+        if (SqlStates.REPLICATION_SLOT_LOST.equals(check.getSQLState())) {
+          check.addSuppressed(e);
+          throw check;
         }
+        e.addSuppressed(check);
+        throw e;
+      }
+      if (!replaced) {
         throw e;
       }
       // The applied position read before is older than the new slot's start, so it skips nothing.

@@ -4,13 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.deltaview.engine.Engine;
 import io.deltaview.engine.EngineRegistry;
 import io.deltaview.it.DeltaviewDatabase;
 import io.deltaview.it.EngineChild;
+import io.deltaview.rewriter.sql.SqlStates;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
@@ -20,6 +23,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -194,6 +198,47 @@ class SlotHygieneTest {
       });
       assertEquals("ready", DeltaviewDatabase.showColumn(dv, "public.sh_totals", "status"));
       s.execute("DROP INCREMENTAL VIEW sh_totals");
+    }
+  }
+
+  @Test
+  void aLostSlotThatCannotBeReplacedFailsTheStartWithItsOwnSqlState() throws Exception {
+    DeltaviewDatabase db = database("slot_lost_denied");
+    try (EngineChild child = new EngineChild(db)) {
+      child.execute("CREATE INCREMENTAL VIEW sh_totals AS " + VIEWS.get("sh_totals"));
+    }
+    String role = "sh_norepl_" + ProcessHandle.current().pid();
+    try (Connection plain = db.plain()) {
+      invalidateSlot(plain, db);
+      DeltaviewDatabase.exec(plain, "DROP ROLE IF EXISTS " + role);
+      // May read the catalog and take the maintainer lock, but has no REPLICATION: cannot drop or create slots.
+      DeltaviewDatabase.exec(plain, "CREATE ROLE " + role + " LOGIN PASSWORD 'sh-secret'");
+      DeltaviewDatabase.exec(plain, "GRANT USAGE ON SCHEMA deltaview TO " + role);
+      DeltaviewDatabase.exec(plain, "GRANT SELECT ON ALL TABLES IN SCHEMA deltaview TO " + role);
+      try {
+        Properties p = new Properties();
+        p.setProperty("user", role);
+        p.setProperty("password", "sh-secret");
+        // The URL's parameters may name a user, which would win over the properties.
+        String url = db.deltaviewUrl.contains("?") ? db.deltaviewUrl.substring(0, db.deltaviewUrl.indexOf('?'))
+            : db.deltaviewUrl;
+        try (Connection dv = DriverManager.getConnection(url, p); Statement s = dv.createStatement()) {
+          assertEquals(role, DeltaviewDatabase.rows(dv, "SELECT current_user").get(0).get(0));
+          SQLException e = assertThrows(SQLException.class, () -> s.executeQuery("SHOW INCREMENTAL VIEWS"));
+          assertEquals(SqlStates.REPLICATION_SLOT_LOST, e.getSQLState(), e.getMessage());
+          assertTrue(e.getMessage().contains("was lost") && e.getMessage().contains("could not be recreated"),
+              e.getMessage());
+        }
+        assertEquals("lost", walStatus(plain), "nothing changed");
+        // A role that may replicate replaces it.
+        try (Connection dv = db.deltaview(); Statement s = dv.createStatement()) {
+          awaitReadyAndExact(db, dv);
+          s.execute("DROP INCREMENTAL VIEW sh_totals");
+        }
+      } finally {
+        DeltaviewDatabase.exec(plain, "DROP OWNED BY " + role);
+        DeltaviewDatabase.exec(plain, "DROP ROLE " + role);
+      }
     }
   }
 
