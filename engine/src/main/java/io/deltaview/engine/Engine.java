@@ -404,7 +404,8 @@ public final class Engine implements AutoCloseable {
    */
   private void checkRetainedWal() {
     try {
-      if (loop == null || closed) {
+      ApplyLoop observed = loop;
+      if (observed == null || closed) {
         return;
       }
       if (slotWatchConnection == null || slotWatchConnection.isClosed()) {
@@ -414,7 +415,7 @@ public final class Engine implements AutoCloseable {
       if (state != null && state.retainedBytes() != null && state.retainedBytes() > config.maxRetainedWalBytes()) {
         long retained = state.retainedBytes();
         // On the supervisor's thread: it never runs while the supervisor is restarting the loop.
-        scheduler().execute(() -> stopForRetainedWal(retained));
+        scheduler().execute(() -> stopForRetainedWal(observed, retained));
       }
     } catch (Exception | OutOfMemoryError e) {
       LOG.log(System.Logger.Level.DEBUG, () -> "checking the WAL retained by " + config.slotName() + " failed: " + e);
@@ -424,12 +425,13 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
-   * The slot retains more WAL than allowed: rather than let it fill the server's disk, stops the apply loop,
+   * The slot retains more WAL than allowed (seen while {@code observed} was the loop): rather than let it fill
+   * the server's disk, stops the apply loop,
    * fails every view (with {@link SqlStates#CONFIGURATION_LIMIT_EXCEEDED} in the message) and drops the slot
    * so that PostgreSQL can recycle the WAL. Nothing restarts by itself: a new CREATE starts streaming again
    * with a new slot, and the failed views are rebuilt by re-creating them or by restarting the process.
    */
-  private void stopForRetainedWal(long retained) {
+  private void stopForRetainedWal(ApplyLoop observed, long retained) {
     String error = "stopped (SQLSTATE " + SqlStates.CONFIGURATION_LIMIT_EXCEEDED + "): replication slot "
         + config.slotName() + " retained " + retained + " bytes of WAL, more than deltaview.maxRetainedWal="
         + config.maxRetainedWalBytes() + "; Deltaview stopped maintaining the views of database "
@@ -437,8 +439,8 @@ public final class Engine implements AutoCloseable {
         + " maintaining process, or DROP and CREATE the view, to rebuild it";
     synchronized (this) {
       ApplyLoop stopping = loop;
-      if (stopping == null || closed) {
-        return;
+      if (stopping == null || stopping != observed || closed) {
+        return; // already stopped, or streaming started over (with a new slot) since that look
       }
       LOG.log(System.Logger.Level.ERROR, "Deltaview: " + error);
       stopStreaming();
