@@ -99,7 +99,7 @@ class CommandsTest {
           labels.add(md.getColumnLabel(i));
         }
         assertEquals(List.of("name", "status", "result_table", "row_count", "lag_ms", "applied_lsn", "hits",
-            "definition", "last_error", "origin"), labels);
+            "definition", "last_error", "origin", "wal_status", "retained_wal_bytes"), labels);
         assertEquals(Types.BIGINT, md.getColumnType(4));
         assertEquals(Types.BIGINT, md.getColumnType(5));
         assertEquals(Types.BIGINT, md.getColumnType(7));
@@ -116,6 +116,9 @@ class CommandsTest {
         assertEquals(VIEW, rs.getString("definition"));
         assertNull(rs.getString("last_error"));
         assertEquals("sql", rs.getString("origin"));
+        assertTrue(List.of("reserved", "extended").contains(rs.getString("wal_status")), rs.getString("wal_status"));
+        assertEquals(Types.BIGINT, md.getColumnType(12));
+        assertTrue(rs.getLong("retained_wal_bytes") >= 0 && !rs.wasNull(), "retained_wal_bytes");
         assertTrue(!rs.next(), "one view, one row");
       }
     }
