@@ -78,6 +78,8 @@ public final class Engine implements AutoCloseable {
   // Slot hygiene (see replaceLostSlot and checkRetainedWal).
   /** Views being rebuilt because the slot was lost: qualified name → why (their last_error meanwhile). */
   private final Map<String, String> rebuilding = new ConcurrentHashMap<>();
+  /** How many times a lost slot was replaced; guarded by "this". */
+  private int slotReplacements;
   /** Whether the listener that prunes {@link #rebuilding} is registered; guarded by "this". */
   private boolean rebuildingPruned;
   /** Watches the WAL the slot retains when there is a limit; null until streaming starts. Guarded by "this". */
@@ -258,11 +260,15 @@ public final class Engine implements AutoCloseable {
    * <p>A slot that PostgreSQL invalidated is replaced first ({@link #replaceLostSlot}); the new loop then
    * streams from the new slot's start, and every view must be loaded from a fresh snapshot taken after it,
    * which both callers (engine start and the supervisor's restart) do for every view they add.
+   *
+   * @return whether a lost slot was replaced: then no view's operator state or result table may be carried
+   *     over, whatever else allows resuming without a reload
    */
-  private synchronized void startStreaming() throws SQLException {
+  private synchronized boolean startStreaming() throws SQLException {
     if (loop != null) {
-      return;
+      return false;
     }
+    int replacedBefore = slotReplacements;
     LogSequenceNumber applied;
     try (Connection c = connect(config)) {
       replaceLostSlot(c);
@@ -290,6 +296,7 @@ public final class Engine implements AutoCloseable {
     loopThread.setDaemon(true);
     loopThread.start();
     startSlotWatch();
+    return slotReplacements != replacedBefore;
   }
 
   // ---------------------------------------------------------------- slot hygiene
@@ -354,6 +361,7 @@ public final class Engine implements AutoCloseable {
           + " was lost (invalidated by PostgreSQL) and could not be recreated: " + e.getMessage(),
           SqlStates.REPLICATION_SLOT_LOST, e);
     }
+    slotReplacements++;
     if (!Catalog.exists(c)) {
       return true;
     }
