@@ -32,9 +32,11 @@ import org.apache.calcite.sql.type.SqlTypeName;
  * never held, neither as rows nor as text; a view with an aggregate must consolidate its result first (a group's
  * row changes as rows arrive), which takes at most one row per group, as its aggregate state does anyway.
  *
- * <p>Failures are per view: when one view's pipeline throws (an evaluation error, {@link OutOfMemoryError}) or
- * PostgreSQL refuses its rows or its base table, that view is reported failed and the others are loaded again
- * from the same snapshot without it (its partial writes are rolled back with the writer's transaction).
+ * <p>Failures are per view: when one view's pipeline throws (an evaluation error, {@link OutOfMemoryError}),
+ * its state leaves the heap nearly full of live data ({@link HeapGuard}: it is stopped before the JVM runs out,
+ * since an {@link OutOfMemoryError} could strike any thread), or PostgreSQL refuses its rows or its base table,
+ * that view is reported failed and the others are loaded again from the same snapshot without it (its partial
+ * writes are rolled back with the writer's transaction).
  */
 public final class SnapshotLoader {
 
@@ -265,6 +267,16 @@ public final class SnapshotLoader {
         result = null;
         abandon(pipelines, consolidated);
         throw viewFailed(v, oom);
+      }
+      String full = HeapGuard.nearlyFull();
+      if (full != null) {
+        // Stop before the JVM runs out: its OutOfMemoryError could strike any thread.
+        result = null;
+        abandon(pipelines, consolidated);
+        throw new ViewFailure(List.of(v), new SQLException("out of memory loading view " + v.qualifiedName()
+            + ": live data filled " + full + " of the heap's old generation (the limit is "
+            + Math.round(HeapGuard.LIMIT * 100) + "%); the views' operator state does not fit in the engine JVM's"
+            + " heap (-Xmx)", SqlStates.OUT_OF_MEMORY));
       }
     }
   }
