@@ -72,12 +72,17 @@ class CommandsTest {
   void showIncrementalViewsHasTheDocumentedColumnsAndSensibleValues() throws Exception {
     try (Connection dv = db.deltaview(); Connection plain = db.plain()) {
       rows(dv, VIEW); // one hit at least
+      // The position is read inside the inserting transaction, so it is before its commit: read after the commit,
+      // it may include WAL written since (e.g. by the engine applying the insert), which no view change follows.
+      plain.setAutoCommit(false);
       exec(plain, "INSERT INTO orders VALUES (4000001, 1, now()::timestamp, 'shown', 3)");
       String writtenAt;
       try (Statement s = plain.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
         rs.next();
         writtenAt = rs.getString(1);
       }
+      plain.commit();
+      plain.setAutoCommit(true);
       await("the insert to be applied", Duration.ofSeconds(30), () -> {
         String applied = showColumn(dv, "public.cmd_status", "applied_lsn");
         if (applied == null) {
