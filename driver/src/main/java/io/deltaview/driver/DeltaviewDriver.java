@@ -176,6 +176,9 @@ public final class DeltaviewDriver implements Driver {
         "Whether a marked query that no view answers gets a view created for it in the background"));
     out.add(option(split, DeltaviewOptions.AUTO_CREATE_MAX, Long.toString(d.autoCreateMax()), null,
         "At most this many automatically created views per database"));
+    out.add(option(split, DeltaviewOptions.MAX_RETAINED_WAL, "unlimited", null,
+        "The most WAL the replication slot may retain (e.g. 10GB) before the engine stops maintaining the views"
+            + " and drops the slot rather than fill the disk"));
     for (DriverPropertyInfo p : postgres.getPropertyInfo(split.pgUrl, split.pgProps)) {
       out.add(p);
     }

@@ -6,6 +6,8 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -22,6 +24,11 @@ public final class DeltaviewOptions {
   public static final String ENGINE = PREFIX + "engine";
   public static final String AUTO_CREATE = PREFIX + "autoCreate";
   public static final String AUTO_CREATE_MAX = PREFIX + "autoCreate.max";
+  public static final String MAX_RETAINED_WAL = PREFIX + "maxRetainedWal";
+  /** {@link #maxRetainedWal()} when there is no limit. */
+  public static final long UNLIMITED = -1;
+  /** A size: digits, then an optional unit (see {@link #size}). */
+  private static final Pattern SIZE = Pattern.compile("(\\d{1,19})\\s*(|B|KB|MB|GB|TB)", Pattern.CASE_INSENSITIVE);
 
   /**
    * Which queries Deltaview routes: {@code all} of them, only those marked {@code opt-in} (a
@@ -37,7 +44,7 @@ public final class DeltaviewOptions {
   public enum Engine { EMBEDDED, NONE }
 
   public static final DeltaviewOptions DEFAULTS =
-      new DeltaviewOptions(Mode.ALL, Consistency.EVENTUAL, 5000, Engine.EMBEDDED, true, 50);
+      new DeltaviewOptions(Mode.ALL, Consistency.EVENTUAL, 5000, Engine.EMBEDDED, true, 50, UNLIMITED);
 
   private final Mode mode;
   private final Consistency consistency;
@@ -45,15 +52,17 @@ public final class DeltaviewOptions {
   private final Engine engine;
   private final boolean autoCreate;
   private final long autoCreateMax;
+  private final long maxRetainedWal;
 
   private DeltaviewOptions(Mode mode, Consistency consistency, long strongTimeoutMs, Engine engine,
-      boolean autoCreate, long autoCreateMax) {
+      boolean autoCreate, long autoCreateMax, long maxRetainedWal) {
     this.mode = mode;
     this.consistency = consistency;
     this.strongTimeoutMs = strongTimeoutMs;
     this.engine = engine;
     this.autoCreate = autoCreate;
     this.autoCreateMax = autoCreateMax;
+    this.maxRetainedWal = maxRetainedWal;
   }
 
   /** Whether {@code key} is in Deltaview's namespace (and so is never passed to pgjdbc). */
@@ -73,6 +82,7 @@ public final class DeltaviewOptions {
     Engine engine = DEFAULTS.engine;
     boolean autoCreate = DEFAULTS.autoCreate;
     long autoCreateMax = DEFAULTS.autoCreateMax;
+    long maxRetainedWal = DEFAULTS.maxRetainedWal;
     for (Map.Entry<String, String> e : options.entrySet()) {
       String key = e.getKey();
       String value = e.getValue() == null ? "" : e.getValue().trim();
@@ -83,12 +93,14 @@ public final class DeltaviewOptions {
         case STRONG_TIMEOUT_MS -> strongTimeoutMs = nonNegative(key, value, "a whole number of milliseconds");
         case AUTO_CREATE -> autoCreate = bool(key, value);
         case AUTO_CREATE_MAX -> autoCreateMax = nonNegative(key, value, "a whole number of views");
+        case MAX_RETAINED_WAL -> maxRetainedWal = size(key, value);
         default -> throw new SQLException("Unknown Deltaview option " + key + "; known options are "
-            + String.join(", ", MODE, CONSISTENCY, STRONG_TIMEOUT_MS, ENGINE, AUTO_CREATE, AUTO_CREATE_MAX),
-            SqlStates.UNDEFINED_OBJECT);
+            + String.join(", ", MODE, CONSISTENCY, STRONG_TIMEOUT_MS, ENGINE, AUTO_CREATE, AUTO_CREATE_MAX,
+                MAX_RETAINED_WAL), SqlStates.UNDEFINED_OBJECT);
       }
     }
-    return new DeltaviewOptions(mode, consistency, strongTimeoutMs, engine, autoCreate, autoCreateMax);
+    return new DeltaviewOptions(mode, consistency, strongTimeoutMs, engine, autoCreate, autoCreateMax,
+        maxRetainedWal);
   }
 
   /** The allowed values of an enum-valued option, for messages and property info: {@code OPT_IN} is opt-in. */
@@ -133,6 +145,38 @@ public final class DeltaviewOptions {
         + "; allowed: " + what + " >= 0", SqlStates.INVALID_PARAMETER_VALUE);
   }
 
+  /**
+   * A number of bytes as PostgreSQL writes memory settings: a whole number with an optional unit {@code B},
+   * {@code kB}, {@code MB}, {@code GB} or {@code TB} (powers of 1024, any case, a space allowed before it), or
+   * {@code unlimited} / {@code -1}.
+   */
+  private static long size(String key, String value) throws SQLException {
+    if (value.equalsIgnoreCase("unlimited") || value.equals("-1")) {
+      return UNLIMITED;
+    }
+    Matcher m = SIZE.matcher(value);
+    if (m.matches()) {
+      String unit = m.group(2).toUpperCase(Locale.ROOT);
+      int shift = switch (unit) {
+        case "", "B" -> 0;
+        case "KB" -> 10;
+        case "MB" -> 20;
+        case "GB" -> 30;
+        default -> 40; // TB
+      };
+      try {
+        long n = Long.parseLong(m.group(1));
+        if (n > 0 && n <= (Long.MAX_VALUE >> shift)) {
+          return n << shift;
+        }
+      } catch (NumberFormatException ignored) {
+        // too long: reported below
+      }
+    }
+    throw new SQLException("Invalid value '" + value + "' for " + key + "; allowed: a size in bytes > 0 with an"
+        + " optional unit B, kB, MB, GB or TB (e.g. 10GB), or unlimited", SqlStates.INVALID_PARAMETER_VALUE);
+  }
+
   public Mode mode() {
     return mode;
   }
@@ -160,22 +204,31 @@ public final class DeltaviewOptions {
     return autoCreateMax;
   }
 
+  /**
+   * The most WAL (bytes) the database's slot may retain before the engine stops maintaining its views and drops
+   * the slot; {@link #UNLIMITED} for no limit. The engine takes it from the connection that starts it.
+   */
+  public long maxRetainedWal() {
+    return maxRetainedWal;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof DeltaviewOptions other && mode == other.mode && consistency == other.consistency
         && strongTimeoutMs == other.strongTimeoutMs && engine == other.engine && autoCreate == other.autoCreate
-        && autoCreateMax == other.autoCreateMax;
+        && autoCreateMax == other.autoCreateMax && maxRetainedWal == other.maxRetainedWal;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(mode, consistency, strongTimeoutMs, engine, autoCreate, autoCreateMax);
+    return Objects.hash(mode, consistency, strongTimeoutMs, engine, autoCreate, autoCreateMax, maxRetainedWal);
   }
 
   @Override
   public String toString() {
     return MODE + "=" + spelling(mode) + ", " + CONSISTENCY + "=" + spelling(consistency) + ", "
         + STRONG_TIMEOUT_MS + "=" + strongTimeoutMs + ", " + ENGINE + "=" + spelling(engine) + ", " + AUTO_CREATE
-        + "=" + autoCreate + ", " + AUTO_CREATE_MAX + "=" + autoCreateMax;
+        + "=" + autoCreate + ", " + AUTO_CREATE_MAX + "=" + autoCreateMax + ", " + MAX_RETAINED_WAL + "="
+        + (maxRetainedWal == UNLIMITED ? "unlimited" : Long.toString(maxRetainedWal));
   }
 }

@@ -27,7 +27,7 @@ class DeltaviewOptionsTest {
     DeltaviewOptions o = DeltaviewOptions.parse(Map.of("deltaview.mode", "OFF", "deltaview.consistency",
         "strong",
         "deltaview.strongTimeoutMs", " 250 ", "deltaview.engine", "none", "deltaview.autoCreate", "FALSE",
-        "deltaview.autoCreate.max", "7"));
+        "deltaview.autoCreate.max", "7", "deltaview.maxRetainedWal", "10GB"));
     assertEquals(DeltaviewOptions.Mode.OFF, o.mode());
     assertEquals(DeltaviewOptions.Consistency.STRONG, o.consistency());
     assertEquals(250, o.strongTimeoutMs());
@@ -35,7 +35,8 @@ class DeltaviewOptionsTest {
     assertFalse(o.autoCreate());
     assertEquals(7, o.autoCreateMax());
     assertEquals("deltaview.mode=off, deltaview.consistency=strong, deltaview.strongTimeoutMs=250, "
-        + "deltaview.engine=none, deltaview.autoCreate=false, deltaview.autoCreate.max=7", o.toString());
+        + "deltaview.engine=none, deltaview.autoCreate=false, deltaview.autoCreate.max=7,"
+        + " deltaview.maxRetainedWal=10737418240", o.toString());
     assertEquals(DeltaviewOptions.Mode.OPT_IN, DeltaviewOptions.parse(Map.of("deltaview.mode", "Opt-In")).mode());
   }
 
@@ -60,6 +61,25 @@ class DeltaviewOptionsTest {
         "yes")));
     assertTrue(b.getMessage().contains("deltaview.autoCreate") && b.getMessage().contains("true | false"),
         b.getMessage());
+  }
+
+  @Test
+  void maxRetainedWalTakesSizesLikePostgresql() throws SQLException {
+    assertEquals(DeltaviewOptions.UNLIMITED, DeltaviewOptions.DEFAULTS.maxRetainedWal());
+    String[][] cases = {{"1048576", "1048576"}, {"512B", "512"}, {"64kB", "65536"}, {"64 KB", "65536"},
+        {"100MB", "104857600"}, {"1gb", "1073741824"}, {"2TB", "2199023255552"}, {"unlimited", "-1"},
+        {"-1", "-1"}, {" 1GB ", "1073741824"}};
+    for (String[] c : cases) {
+      assertEquals(Long.parseLong(c[1]), DeltaviewOptions.parse(Map.of("deltaview.maxRetainedWal", c[0]))
+          .maxRetainedWal(), c[0]);
+    }
+    for (String bad : new String[] {"0", "-2", "1PB", "10 G", "GB", "", "1.5GB", "99999999999999999999",
+        "9000000TB"}) {
+      SQLException e = assertThrows(SQLException.class,
+          () -> DeltaviewOptions.parse(Map.of("deltaview.maxRetainedWal", bad)), bad);
+      assertEquals(SqlStates.INVALID_PARAMETER_VALUE, e.getSQLState(), bad);
+      assertTrue(e.getMessage().contains("deltaview.maxRetainedWal"), e.getMessage());
+    }
   }
 
   @Test

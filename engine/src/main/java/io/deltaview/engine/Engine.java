@@ -12,10 +12,12 @@ import io.deltaview.engine.ddl.BaseTables;
 import io.deltaview.engine.ddl.Requester;
 import io.deltaview.engine.ddl.ResultTables;
 import io.deltaview.rewriter.sql.DefinitionSql;
+import io.deltaview.engine.compile.ViewPipeline;
 import io.deltaview.engine.sink.ResultColumn;
 import io.deltaview.engine.sink.ResultTableSink;
 import io.deltaview.engine.sink.SqlIdentifiers;
 import io.deltaview.engine.snapshot.SnapshotLoader;
+import io.deltaview.engine.view.BaseTableDrift;
 import io.deltaview.engine.view.MaintainedView;
 import io.deltaview.engine.view.PlannedView;
 import io.deltaview.engine.view.TableShape;
@@ -98,6 +100,18 @@ public final class Engine implements AutoCloseable {
   private final Set<MaintainedView> retriesScheduled = ConcurrentHashMap.newKeySet();
   private final LongAdder snapshotLoads = new LongAdder();
   private final LongAdder viewFailures = new LongAdder();
+
+  // Slot hygiene (see replaceLostSlot and checkRetainedWal).
+  /** Views being rebuilt because the slot was lost: qualified name → why (their last_error meanwhile). */
+  private final Map<String, String> rebuilding = new ConcurrentHashMap<>();
+  /** How many times a lost slot was replaced; guarded by "this". */
+  private int slotReplacements;
+  /** Whether the listener that prunes {@link #rebuilding} is registered; guarded by "this". */
+  private boolean rebuildingPruned;
+  /** Watches the base tables and the WAL the slot retains; null until streaming starts. Guarded by "this". */
+  private java.util.concurrent.ScheduledExecutorService watch;
+  /** Used only by the watch thread. */
+  private Connection watchConnection;
 
   private Engine(EngineConfig config, Connection leaderConnection, Connection watermarkConnection) {
     this.config = config;
@@ -323,34 +337,41 @@ public final class Engine implements AutoCloseable {
   /**
    * Starts the reader and the apply loop unless there is a current loop. A current loop that has died is left
    * to the supervisor, which carries its views over; DDL against it fails until the restart.
+   *
+   * <p>A slot that PostgreSQL invalidated is replaced first ({@link #replaceLostSlot}); the new loop then
+   * streams from the new slot's start, and every view must be loaded from a fresh snapshot taken after it,
+   * which both callers (engine start and the supervisor's restart) do for every view they add.
+   *
+   * @return whether a lost slot was replaced: then no view's operator state or result table may be carried
+   *     over, whatever else allows resuming without a reload
    */
-  private synchronized void startStreaming() throws SQLException {
-    startStreaming(null);
+  private synchronized boolean startStreaming() throws SQLException {
+    return startStreaming(null);
   }
 
   /**
    * As {@link #startStreaming()}; transactions committed before {@code resumeAfter} (if later than the
    * recorded applied position) are skipped: the views carried over from a stopped loop reflect them already.
    */
-  private synchronized void startStreaming(LogSequenceNumber resumeAfter) throws SQLException {
+  private synchronized boolean startStreaming(LogSequenceNumber resumeAfter) throws SQLException {
     if (loop != null) {
-      return;
+      return false;
     }
+    int replacedBefore = slotReplacements;
     LogSequenceNumber applied;
+    boolean replaced;
     try (Connection c = connect(config)) {
+      replaced = replaceLostSlot(c);
       SlotManager.createSlotIfAbsent(c, config.slotName());
       applied = Catalog.appliedLsn(c, config.slotName());
     }
-    if (resumeAfter != null && (applied == null || resumeAfter.asLong() > applied.asLong())) {
+    if (!replaced && resumeAfter != null && (applied == null || resumeAfter.asLong() > applied.asLong())) {
       applied = resumeAfter;
     }
     Connection sink = connect(config);
     ChangeFeed stream;
     try {
-      // No start position: the reader resumes at the slot's confirmed position, which the loop confirmed only
-      // after committing; everything later arrives again and is skipped or replayed by the snapshot rules.
-      stream = ReplicationSlotReader.start(config.pgUrl(), config.properties(),
-          ReplicationSlotReader.Options.of(config.slotName(), config.publicationName()));
+      stream = startReader();
     } catch (SQLException | RuntimeException e) {
       closeQuietly(sink);
       throw e;
@@ -367,6 +388,238 @@ public final class Engine implements AutoCloseable {
     }, "deltaview-apply-" + config.database());
     loopThread.setDaemon(true);
     loopThread.start();
+    startWatch();
+    return slotReplacements != replacedBefore;
+  }
+
+  // ---------------------------------------------------------------- slot hygiene
+
+  /**
+   * Starts reading the slot. No start position: the reader resumes at the slot's confirmed position, which the
+   * loop confirmed only after committing; everything later arrives again and is skipped or replayed by the
+   * snapshot rules. If PostgreSQL invalidated the slot after {@link #replaceLostSlot} looked at it,
+   * {@code START_REPLICATION} fails (with 55000): then the slot is replaced and the start tried once more.
+   */
+  private ChangeFeed startReader() throws SQLException {
+    ReplicationSlotReader.Options options = ReplicationSlotReader.Options.of(config.slotName(),
+        config.publicationName());
+    try {
+      return ReplicationSlotReader.start(config.pgUrl(), config.properties(), options);
+    } catch (SQLException e) {
+      boolean replaced;
+      try (Connection c = connect(config)) {
+        replaced = replaceLostSlot(c);
+      } catch (SQLException check) {
+        if (SqlStates.REPLICATION_SLOT_LOST.equals(check.getSQLState())) {
+          check.addSuppressed(e);
+          throw check;
+        }
+        e.addSuppressed(check);
+        throw e;
+      }
+      if (!replaced) {
+        throw e;
+      }
+      // The applied position read before is older than the new slot's start, so it skips nothing.
+      return ReplicationSlotReader.start(config.pgUrl(), config.properties(), options);
+    }
+  }
+
+  /**
+   * Replaces the slot if PostgreSQL invalidated it ({@code wal_status = 'lost'}: it retained more WAL than
+   * {@code max_slot_wal_keep_size} and the WAL it still needed was removed). Such a slot can never be read again,
+   * and the changes committed since its confirmed position are in no stream: it is dropped and created anew at
+   * the current WAL position, the recorded applied position is forgotten, and every view that is not failed is
+   * marked {@code rebuilding} (here and in the catalog, for other processes) until a fresh snapshot has
+   * reloaded it.
+   *
+   * @return whether the slot was lost and has been replaced
+   * @throws SQLException {@link SqlStates#REPLICATION_SLOT_LOST} if it was lost and could not be replaced
+   */
+  private boolean replaceLostSlot(Connection c) throws SQLException {
+    String slot = config.slotName();
+    SlotManager.SlotState state = SlotManager.state(c, slot);
+    if (state == null || !state.lost()) {
+      return false;
+    }
+    String why = "replication slot " + slot + " was lost: PostgreSQL invalidated it because it retained more WAL"
+        + " than max_slot_wal_keep_size, and removed WAL it still needed; the slot was recreated and the view is"
+        + " being rebuilt from a fresh snapshot";
+    LOG.log(System.Logger.Level.WARNING, "Deltaview, database " + config.database() + ": " + why);
+    try {
+      SlotManager.dropSlotIfExists(c, slot);
+      SlotManager.createSlotIfAbsent(c, slot);
+    } catch (SQLException e) {
+      throw new SQLException("Deltaview: replication slot " + slot + " of database " + config.database()
+          + " was lost (invalidated by PostgreSQL) and could not be recreated: " + e.getMessage(),
+          SqlStates.REPLICATION_SLOT_LOST, e);
+    }
+    slotReplacements++;
+    if (!Catalog.exists(c)) {
+      return true;
+    }
+    Catalog.deleteProgress(c, slot);
+    for (ViewRecord r : Catalog.loadViews(c)) {
+      if (!"failed".equals(r.status())) {
+        rebuilding.put(r.qualifiedName(), why);
+        Catalog.updateStatus(c, r.schema(), r.name(), "rebuilding", why);
+      }
+    }
+    if (!rebuildingPruned) {
+      rebuildingPruned = true;
+      viewListeners.add(this::pruneRebuilding);
+    }
+    return true;
+  }
+
+  /** Forgets the "rebuilding" mark of views that are active (or failed) again. */
+  private void pruneRebuilding() {
+    ApplyLoop l = loop;
+    if (l == null || rebuilding.isEmpty()) {
+      return;
+    }
+    for (MaintainedView v : l.views()) {
+      if (v.state() != MaintainedView.State.PENDING) {
+        rebuilding.remove(v.qualifiedName());
+      }
+    }
+  }
+
+  /**
+   * Starts the watch thread (its own connection, off the apply path): the base tables of the views every
+   * {@code deltaview.tableCheckMillis} (1 s, {@link #checkBaseTables}) and, when there is a limit, the WAL the
+   * slot retains every {@code deltaview.slotCheckMillis} (1 s, {@link #checkRetainedWal}).
+   */
+  private synchronized void startWatch() {
+    if (watch != null || closed) {
+      return;
+    }
+    watch = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "deltaview-watch-" + config.database());
+      t.setDaemon(true);
+      return t;
+    });
+    long tables = Long.getLong("deltaview.tableCheckMillis", 1000);
+    watch.scheduleWithFixedDelay(this::checkBaseTables, tables, tables, TimeUnit.MILLISECONDS);
+    if (config.maxRetainedWalBytes() != EngineConfig.UNLIMITED) {
+      long every = Long.getLong("deltaview.slotCheckMillis", 1000);
+      watch.scheduleWithFixedDelay(this::checkRetainedWal, every, every, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** The watch thread's connection, opened again if it was lost. Watch thread only. */
+  private Connection watchConnection() throws SQLException {
+    if (watchConnection == null || watchConnection.isClosed()) {
+      watchConnection = connect(config);
+    }
+    return watchConnection;
+  }
+
+  /**
+   * One look at the base tables of the views being maintained or loaded ({@link BaseTableDrift}): a view over
+   * a table whose changes would no longer reach it complete fails (alone) instead of being served as ready
+   * with an old answer. The stream cannot tell: a table taken out of the publication, or an inheritance child
+   * added, just stops sending changes.
+   */
+  private void checkBaseTables() {
+    try {
+      ApplyLoop observed = loop;
+      if (observed == null || closed || !leading) {
+        return;
+      }
+      List<MaintainedView> live = observed.views().stream()
+          .filter(v -> v.state() != MaintainedView.State.FAILED).toList();
+      Map<TableShape, ViewFailure> problems = BaseTableDrift.check(watchConnection(), config.publicationName(),
+          BaseTableDrift.sourcesOf(live));
+      for (MaintainedView v : live) {
+        ViewFailure why = firstProblem(v, problems);
+        if (why != null) {
+          runOnLoop(observed, () -> {
+            if (observed.views().contains(v) && v.state() != MaintainedView.State.FAILED) {
+              observed.fail(v, why);
+            }
+          });
+        }
+      }
+    } catch (Exception | OutOfMemoryError e) {
+      LOG.log(System.Logger.Level.DEBUG, () -> "checking the base tables of " + config.database() + " failed: " + e);
+      closeQuietly(watchConnection);
+      watchConnection = null;
+    }
+  }
+
+  /** The failure of the first of {@code v}'s base tables that has a problem; null if none has. */
+  private static ViewFailure firstProblem(MaintainedView v, Map<TableShape, ViewFailure> problems) {
+    for (TableShape t : v.sources()) {
+      ViewFailure why = problems.get(t);
+      if (why != null) {
+        return why;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * One look at the slot, off the apply path (its own thread and connection): past
+   * {@link EngineConfig#maxRetainedWalBytes} the supervisor stops maintenance ({@link #stopForRetainedWal}).
+   */
+  private void checkRetainedWal() {
+    try {
+      ApplyLoop observed = loop;
+      if (observed == null || closed) {
+        return;
+      }
+      SlotManager.SlotState state = SlotManager.state(watchConnection(), config.slotName());
+      if (state != null && state.retainedBytes() != null && state.retainedBytes() > config.maxRetainedWalBytes()) {
+        long retained = state.retainedBytes();
+        // On the supervisor's thread: it never runs while the supervisor is restarting the loop.
+        scheduler().execute(() -> stopForRetainedWal(observed, retained));
+      }
+    } catch (Exception | OutOfMemoryError e) {
+      LOG.log(System.Logger.Level.DEBUG, () -> "checking the WAL retained by " + config.slotName() + " failed: " + e);
+      closeQuietly(watchConnection);
+      watchConnection = null;
+    }
+  }
+
+  /**
+   * The slot retains more WAL than allowed (seen while {@code observed} was the loop): rather than let it fill
+   * the server's disk, stops the apply loop,
+   * fails every view (with {@link SqlStates#CONFIGURATION_LIMIT_EXCEEDED} in the message) and drops the slot
+   * so that PostgreSQL can recycle the WAL. Nothing restarts by itself: a new CREATE starts streaming again
+   * with a new slot, and the failed views are rebuilt by re-creating them or by restarting the process.
+   */
+  private void stopForRetainedWal(ApplyLoop observed, long retained) {
+    String error = "stopped (SQLSTATE " + SqlStates.CONFIGURATION_LIMIT_EXCEEDED + "): replication slot "
+        + config.slotName() + " retained " + retained + " bytes of WAL, more than deltaview.maxRetainedWal="
+        + config.maxRetainedWalBytes() + "; Deltaview stopped maintaining the views of database "
+        + config.database() + " and dropped the slot so that PostgreSQL can free that WAL. Restart the"
+        + " maintaining process, or DROP and CREATE the view, to rebuild it";
+    synchronized (this) {
+      ApplyLoop stopping = loop;
+      if (stopping == null || stopping != observed || closed) {
+        return; // already stopped, or streaming started over (with a new slot) since that look
+      }
+      LOG.log(System.Logger.Level.ERROR, "Deltaview: " + error);
+      stopStreaming();
+      for (MaintainedView v : stopping.views()) {
+        v.fail(ViewFailure.permanent(SqlStates.CONFIGURATION_LIMIT_EXCEEDED, error));
+      }
+      rebuilding.clear();
+      try (Connection c = connect(config)) {
+        SlotManager.dropSlotIfExists(c, config.slotName());
+        if (Catalog.exists(c)) {
+          Catalog.deleteProgress(c, config.slotName());
+          for (ViewRecord r : Catalog.loadViews(c)) {
+            Catalog.updateStatus(c, r.schema(), r.name(), "failed", error);
+          }
+        }
+      } catch (SQLException e) {
+        LOG.log(System.Logger.Level.ERROR, "Deltaview: dropping replication slot " + config.slotName()
+            + " after it exceeded deltaview.maxRetainedWal failed: " + e.getMessage(), e);
+      }
+    }
+    fireViewsChanged();
   }
 
   // ---------------------------------------------------------------- leadership
@@ -555,6 +808,7 @@ public final class Engine implements AutoCloseable {
       leadershipLost("the connection holding the maintainer lock was lost");
       return; // the lock is taken again first; that resumes everything
     }
+    boolean unserved = false;
     synchronized (ddlLock) {
       List<MaintainedView> views = new ArrayList<>();
       ApplyLoop fresh;
@@ -599,7 +853,16 @@ public final class Engine implements AutoCloseable {
             consecutiveFailures = 0;
             return;
           }
-          startStreaming(dead.safePosition());
+          if (startStreaming(dead.safePosition())) {
+            // The slot was lost and replaced: changes since the dead loop's position are in no stream, so no
+            // view's state carried over is current any more.
+            for (MaintainedView v : views) {
+              if (v.state() == MaintainedView.State.ACTIVE) {
+                v.interrupt("the replication slot was lost and replaced; rebuilding from a fresh snapshot");
+                unserved = true;
+              }
+            }
+          }
           fresh = loop;
         }
         runOnLoop(fresh, () -> {
@@ -633,6 +896,9 @@ public final class Engine implements AutoCloseable {
       if (!reload.isEmpty()) {
         loader.submit(() -> loadAndActivate(reload));
       }
+    }
+    if (unserved) {
+      fireViewsChanged(); // views that were served until the slot turned out lost are not any more
     }
   }
 
@@ -775,7 +1041,10 @@ public final class Engine implements AutoCloseable {
     ApplyLoop target = loop;
     try {
       loadAndActivateOrThrow(views);
-    } catch (Exception e) {
+    } catch (Exception | OutOfMemoryError failure) {
+      // The heap can run out outside any one view's pipeline too (e.g. reading rows): fail the views, say so.
+      Exception e = failure instanceof Exception ex ? ex : new SQLException("out of memory loading views " + views
+          + ": " + failure.getMessage(), SqlStates.OUT_OF_MEMORY, failure);
       if (target == null || loop != target || !target.isRunning()) {
         // The loop died under the load: the supervisor reloads these views on the next loop, so this
         // load's failure says nothing about them.
@@ -807,7 +1076,9 @@ public final class Engine implements AutoCloseable {
         return;
       }
       for (MaintainedView v : stillLoading) {
-        markFailed(v, e);
+        ViewFailure why = ViewFailure.of(e);
+        LOG.log(System.Logger.Level.ERROR, "Deltaview: loading view " + v.qualifiedName() + " failed: " + why, e);
+        markFailed(v, why);
       }
     }
   }
@@ -826,10 +1097,11 @@ public final class Engine implements AutoCloseable {
     return false;
   }
 
-  /** A load of {@code v} failed for its own sake: the loop fails it (which schedules its rebuild). */
-  private void markFailed(MaintainedView v, Exception e) {
-    ViewFailure why = ViewFailure.of(e);
-    LOG.log(System.Logger.Level.WARNING, "loading view " + v.qualifiedName() + " failed: " + why);
+  /**
+   * A load of {@code v} failed for its own sake (the caller logged it): the loop fails it (which schedules its
+   * rebuild if {@code why} is retryable).
+   */
+  private void markFailed(MaintainedView v, ViewFailure why) {
     ApplyLoop l = loop;
     try {
       if (l == null) {
@@ -850,12 +1122,18 @@ public final class Engine implements AutoCloseable {
     }
   }
 
-  private void loadAndActivateOrThrow(List<MaintainedView> views) throws SQLException {
+  /**
+   * Loads and activates the pending ones of {@code views}. A view whose own load failed is marked failed (and
+   * logged) while the others go on; those failures are returned.
+   *
+   * @throws SQLException a failure of the whole load (nothing was loaded)
+   */
+  private Map<MaintainedView, SQLException> loadAndActivateOrThrow(List<MaintainedView> views) throws SQLException {
     // Only loading views: a view loaded meanwhile by another request (loads run one at a time) must not have
     // its maintained table replaced by an older snapshot.
     views = views.stream().filter(v -> v.state() == MaintainedView.State.PENDING).toList();
     if (views.isEmpty()) {
-      return;
+      return Map.of();
     }
     List<MaintainedView> together = sameLayouts(views);
     if (together.size() < views.size()) {
@@ -876,28 +1154,40 @@ public final class Engine implements AutoCloseable {
       throw new SQLException("Deltaview: the apply loop is not running", SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
     }
     String tempSlot = "deltaview_load_" + Long.toHexString(System.nanoTime());
-    Map<MaintainedView, SnapshotLoader.Loaded> loaded;
+    SnapshotLoader.Outcome outcome;
+    Map<TableShape, ViewFailure> drift;
     LogSequenceNumber point;
     try (ExportedSnapshot snapshot = SlotManager.exportSnapshot(config.pgUrl(), config.properties(), tempSlot);
-         Connection reader = connect(config)) {
+         Connection reader = connect(config);
+         Connection writer = connect(config)) {
       point = snapshot.consistentPoint();
-      try {
-        loaded = SnapshotLoader.load(reader, snapshot.snapshotName(), views);
-      } catch (RuntimeException e) {
-        // Computing a view over the snapshot failed as PostgreSQL would fail its query (division by zero…):
-        // the caller sees PostgreSQL's SQLState, not a Java exception.
-        throw ViewFailure.of(e).toSqlException();
-      }
-    }
-    try (Connection writer = connect(config)) {
       writer.setAutoCommit(false);
-      for (Map.Entry<MaintainedView, SnapshotLoader.Loaded> e : loaded.entrySet()) {
-        e.getKey().sink().replaceAll(writer, e.getValue().contents());
-      }
+      // Result tables are written as the snapshot is read (in the writer's transaction), not held in memory.
+      outcome = SnapshotLoader.load(reader, writer, snapshot.snapshotName(), views);
+      writer.commit();
+      // A base table that changed under the load (taken out of the publication…) would leave the view stale.
+      drift = BaseTableDrift.check(writer, config.publicationName(),
+          BaseTableDrift.sourcesOf(List.copyOf(outcome.loaded().keySet())));
       writer.commit();
     }
-    for (Map.Entry<MaintainedView, SnapshotLoader.Loaded> e : loaded.entrySet()) {
+    Map<MaintainedView, SQLException> failed = new java.util.LinkedHashMap<>(outcome.failed());
+    for (Map.Entry<MaintainedView, SQLException> f : outcome.failed().entrySet()) {
+      LOG.log(System.Logger.Level.ERROR, "Deltaview: loading view " + f.getKey().qualifiedName() + " failed: "
+          + f.getValue().getMessage(), f.getValue());
+      markFailed(f.getKey(), ViewFailure.of(f.getValue()));
+    }
+    for (MaintainedView v : outcome.loaded().keySet()) {
+      ViewFailure why = firstProblem(v, drift);
+      if (why != null) {
+        failed.put(v, why.toSqlException());
+        markFailed(v, why);
+      }
+    }
+    for (Map.Entry<MaintainedView, ViewPipeline> e : outcome.loaded().entrySet()) {
       MaintainedView v = e.getKey();
+      if (failed.containsKey(v)) {
+        continue;
+      }
       if (loop != target) {
         throw new SQLException("Deltaview: the apply loop was restarted during the load", SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
       }
@@ -906,12 +1196,13 @@ public final class Engine implements AutoCloseable {
         // Reset again since this load began (a second TRUNCATE): its buffer lost changes after our snapshot,
         // and the load queued by that reset will activate it.
         if (v.generation() == generation && v.state() == MaintainedView.State.PENDING) {
-          target.activate(v, e.getValue().pipeline(), point);
+          target.activate(v, e.getValue(), point);
           snapshotLoads.increment();
         }
       });
     }
     fireViewsChanged();
+    return failed;
   }
 
   /**
@@ -981,14 +1272,17 @@ public final class Engine implements AutoCloseable {
       try {
         startStreaming();
         runOnLoop(() -> loop.addView(registered));
-        CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
+        CompletableFuture<Map<MaintainedView, SQLException>> done = CompletableFuture.supplyAsync(() -> {
           try {
-            loadAndActivateOrThrow(List.of(registered));
+            return loadAndActivateOrThrow(List.of(registered));
           } catch (SQLException e) {
             throw new java.util.concurrent.CompletionException(e);
           }
         }, loader);
-        done.join();
+        SQLException loadFailure = done.join().get(registered);
+        if (loadFailure != null) {
+          throw loadFailure;
+        }
       } catch (Exception e) {
         SQLException failure = e instanceof SQLException s ? s
             : e.getCause() instanceof SQLException s2 ? s2
@@ -1156,11 +1450,16 @@ public final class Engine implements AutoCloseable {
 
   // ---------------------------------------------------------------- status & consistency
 
-  /** One entry per registered view, for {@code SHOW INCREMENTAL VIEWS}. */
+  /**
+   * One entry per registered view, for {@code SHOW INCREMENTAL VIEWS}. A view being reloaded after its slot
+   * was lost is {@code rebuilding}, with why as its last error; the slot's {@code wal_status} and retained WAL
+   * are the same for every view of the database (one slot), null while there is no slot.
+   */
   public List<ViewStatus> status() throws SQLException {
     List<ViewStatus> out = new ArrayList<>();
     ApplyLoop l = loop;
     try (Connection c = connect(config)) {
+      SlotManager.SlotState slot = SlotManager.state(c, config.slotName());
       for (ViewRecord r : Catalog.loadViews(c)) {
         MaintainedView live = null;
         if (l != null) {
@@ -1176,18 +1475,26 @@ public final class Engine implements AutoCloseable {
           rs.next();
           rows = rs.getLong(1);
         }
+        String rebuildingBecause = rebuilding.get(r.qualifiedName());
+        if (live != null && live.state() != MaintainedView.State.PENDING && rebuildingBecause != null) {
+          rebuilding.remove(r.qualifiedName());
+          rebuildingBecause = null;
+        }
         String status = live == null ? r.status()
             : switch (live.state()) {
               case ACTIVE -> "ready";
-              case PENDING -> "snapshotting";
+              case PENDING -> rebuildingBecause != null ? "rebuilding" : "snapshotting";
               case FAILED -> "failed";
             };
+        String lastError = live == null ? r.lastError()
+            : rebuildingBecause != null ? rebuildingBecause
+            : live.lastError() != null ? live.lastError() : r.lastError();
         out.add(new ViewStatus(r.qualifiedName(), status, SqlIdentifiers.quote(r.schema(), r.name()), rows,
             live == null ? 0 : live.lastLagMs(),
             live == null || live.appliedLsn() == LogSequenceNumber.INVALID_LSN ? null : live.appliedLsn().asString(),
-            hitCount(r.qualifiedName()), r.definition(),
-            live != null && live.lastError() != null ? live.lastError() : r.lastError(), r.origin(),
-            live == null ? null : live.lastErrorSqlState()));
+            hitCount(r.qualifiedName()), r.definition(), lastError, r.origin(),
+            live == null || rebuildingBecause != null ? null : live.lastErrorSqlState(),
+            slot == null ? null : slot.walStatus(), slot == null ? null : slot.retainedBytes()));
       }
     }
     return out;
@@ -1312,6 +1619,18 @@ public final class Engine implements AutoCloseable {
     synchronized (this) {
       if (supervisor != null) {
         supervisor.shutdownNow();
+      }
+      if (watch != null) {
+        watch.shutdownNow();
+      }
+    }
+    if (watch != null) {
+      try {
+        if (watch.awaitTermination(10, TimeUnit.SECONDS)) {
+          closeQuietly(watchConnection); // its thread has stopped using it
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     }
     loader.shutdownNow();

@@ -13,6 +13,7 @@ import io.deltaview.driver.route.StatementClassifier;
 import io.deltaview.engine.Engine;
 import io.deltaview.engine.ViewStatus;
 import io.deltaview.engine.catalog.Catalog;
+import io.deltaview.engine.cdc.SlotManager;
 import io.deltaview.engine.catalog.ViewRecord;
 import io.deltaview.engine.ddl.Requester;
 import io.deltaview.engine.sink.SqlIdentifiers;
@@ -36,9 +37,10 @@ final class DeltaviewRouter implements QueryRouter {
 
   private static final System.Logger LOG = System.getLogger(DeltaviewRouter.class.getName());
   private static final List<String> SHOW_COLUMNS = List.of("name", "status", "result_table", "row_count", "lag_ms",
-      "applied_lsn", "hits", "definition", "last_error", "origin", "last_error_sqlstate");
+      "applied_lsn", "hits", "definition", "last_error", "origin", "last_error_sqlstate", "wal_status",
+      "retained_wal_bytes");
   private static final List<String> SHOW_TYPES = List.of("text", "text", "text", "bigint", "bigint", "pg_lsn",
-      "bigint", "text", "text", "text", "text");
+      "bigint", "text", "text", "text", "text", "text", "bigint");
   private static final List<String> EXPLAIN_COLUMNS = List.of("rewritten", "view", "sql", "reason");
   private static final List<String> EXPLAIN_TYPES = List.of("boolean", "text", "text", "text");
 
@@ -249,15 +251,18 @@ final class DeltaviewRouter implements QueryRouter {
     if (engine != null) {
       for (ViewStatus v : engine.status()) {
         rows.add(new Object[] {v.name(), v.status(), v.resultTable(), v.rowCount(), v.lagMs(), v.appliedLsn(),
-            v.hits(), v.definition(), v.lastError(), v.origin(), v.lastErrorSqlState()});
+            v.hits(), v.definition(), v.lastError(), v.origin(), v.lastErrorSqlState(), v.walStatus(),
+            v.retainedWalBytes()});
       }
     } else {
       // No engine here: what the catalog and the result tables say; lag and hits live in the maintainer.
       LogSequenceNumber applied = Catalog.appliedLsn(raw, runtime.config().slotName());
+      SlotManager.SlotState slot = SlotManager.state(raw, runtime.config().slotName());
       for (ViewRecord r : Catalog.loadViews(raw)) {
         String table = SqlIdentifiers.quote(r.schema(), r.name());
         rows.add(new Object[] {r.qualifiedName(), r.status(), table, null, null,
-            applied == null ? null : applied.asString(), null, r.definition(), r.lastError(), r.origin(), null});
+            applied == null ? null : applied.asString(), null, r.definition(), r.lastError(), r.origin(), null,
+            slot == null ? null : slot.walStatus(), slot == null ? null : slot.retainedBytes()});
       }
     }
     return ResultSets.values(raw, SHOW_COLUMNS, SHOW_TYPES, visibleTo(raw, rows));

@@ -14,7 +14,8 @@ public final class DeltaviewRouterFactory implements RouterFactory {
   @Override
   public QueryRouter open(String pgUrl, Properties pgProps, DeltaviewOptions options, Connection raw)
       throws SQLException {
-    EngineConfig config = new EngineConfig(pgUrl, pgProps, raw.getCatalog());
+    EngineConfig config = new EngineConfig(pgUrl, pgProps, raw.getCatalog(),
+        options.maxRetainedWal() == DeltaviewOptions.UNLIMITED ? EngineConfig.UNLIMITED : options.maxRetainedWal());
     boolean embedded = options.engine() == DeltaviewOptions.Engine.EMBEDDED;
     return new DeltaviewRouter(DatabaseRuntime.forDatabase(config, embedded), options);
   }

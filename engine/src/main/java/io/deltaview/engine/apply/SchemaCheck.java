@@ -2,6 +2,7 @@ package io.deltaview.engine.apply;
 
 import io.deltaview.engine.cdc.PgOutputMessage;
 import io.deltaview.engine.cdc.PgOutputMessage.Relation;
+import io.deltaview.engine.view.BaseTableDrift;
 import io.deltaview.engine.view.TableShape;
 import io.deltaview.engine.view.ViewFailure;
 import java.sql.SQLException;
@@ -37,18 +38,13 @@ final class SchemaCheck {
       CatalogColumns catalogColumns) throws SQLException {
     String table = planned.qualifiedName();
     if (planned.oid() != 0 && planned.oid() != relationOid) {
-      return ViewFailure.permanent(ViewFailure.FEATURE_NOT_SUPPORTED, "base table " + table
-          + " was dropped and created again (it is another table now); re-create the view");
+      return BaseTableDrift.recreated(table);
     }
     if (!relationName.equals(table)) {
-      return ViewFailure.permanent(ViewFailure.FEATURE_NOT_SUPPORTED, "base table " + table + " was renamed to "
-          + relationName + "; re-create the view");
+      return BaseTableDrift.renamed(table, relationName);
     }
     if (r.replicaIdentity() != 'f') {
-      return ViewFailure.retryable(ViewFailure.OBJECT_NOT_IN_PREREQUISITE_STATE, "base table " + table
-          + " no longer has REPLICA IDENTITY FULL (it is " + identityName(r.replicaIdentity()) + "), so updates"
-          + " and deletes cannot be retracted exactly; run ALTER TABLE " + table + " REPLICA IDENTITY FULL"
-          + " and the view is rebuilt");
+      return BaseTableDrift.notFull(table, r.replicaIdentity());
     }
     boolean plannedColumnsKnown = !planned.columns().isEmpty();
     for (int i = 0; i < planned.columnNames().size(); i++) {
@@ -73,8 +69,7 @@ final class SchemaCheck {
       TableShape.Column was = planned.columns().get(i);
       List<TableShape.Column> catalog = catalogColumns.get();
       if (catalog == null) {
-        return ViewFailure.permanent(ViewFailure.FEATURE_NOT_SUPPORTED, "base table " + table
-            + " was dropped; re-create the view");
+        return BaseTableDrift.dropped(table);
       }
       TableShape.Column now = null;
       for (TableShape.Column c : catalog) {
@@ -98,14 +93,5 @@ final class SchemaCheck {
       }
     }
     return null;
-  }
-
-  private static String identityName(char identity) {
-    return switch (identity) {
-      case 'd' -> "DEFAULT";
-      case 'n' -> "NOTHING";
-      case 'i' -> "USING INDEX";
-      default -> "'" + identity + "'";
-    };
   }
 }

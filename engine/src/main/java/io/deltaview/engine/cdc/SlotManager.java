@@ -89,6 +89,44 @@ public final class SlotManager {
     });
   }
 
+  /**
+   * What PostgreSQL says about a slot's hold on WAL (from {@code pg_replication_slots}, readable by every role).
+   *
+   * @param walStatus {@code reserved}, {@code extended}, {@code unreserved} or {@code lost} (see
+   *     PostgreSQL's documentation of {@code pg_replication_slots.wal_status}); null on servers that lack it
+   * @param retainedBytes WAL kept for the slot: {@code pg_current_wal_lsn() - restart_lsn}, null once it
+   *     is lost (PostgreSQL then clears {@code restart_lsn})
+   * @param active whether a walsender streams it now
+   */
+  public record SlotState(String walStatus, Long retainedBytes, boolean active) {
+
+    /**
+     * Whether PostgreSQL invalidated the slot ({@code max_slot_wal_keep_size} exceeded): WAL it needed was
+     * removed, so it can never be read again and changes committed since its position are gone for good.
+     */
+    public boolean lost() {
+      return "lost".equals(walStatus);
+    }
+  }
+
+  /** The state of {@code slotName}, or null if there is no such slot. */
+  public static SlotState state(Connection connection, String slotName) throws SQLException {
+    try (PreparedStatement ps = connection.prepareStatement("SELECT wal_status,"
+        // pg_current_wal_lsn() fails on a standby (logical slots exist there from PostgreSQL 16 on).
+        + " pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()"
+        + " ELSE pg_current_wal_lsn() END, restart_lsn)::bigint, active"
+        + " FROM pg_replication_slots WHERE slot_name = ?")) {
+      ps.setString(1, slotName);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return null;
+        }
+        long retained = rs.getLong(2);
+        return new SlotState(rs.getString(1), rs.wasNull() ? null : retained, rs.getBoolean(3));
+      }
+    }
+  }
+
   /** The slot's confirmed flush LSN: where a new reader without a start position resumes. {@code null} if absent. */
   public static LogSequenceNumber confirmedFlushLsn(Connection connection, String slotName) throws SQLException {
     try (PreparedStatement ps = connection.prepareStatement(

@@ -1,9 +1,11 @@
 package io.deltaview.engine.compile;
 
 import io.deltaview.engine.operator.ZSet;
+import io.deltaview.engine.row.Row;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ObjLongConsumer;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.sql.type.SqlTypeName;
 
@@ -56,6 +58,17 @@ public final class ViewPipeline {
    * sources did not change) and returns the view's change. The input Z-sets are not modified.
    */
   public ZSet onChanges(Map<Integer, ZSet> deltas) {
+    ZSet out = new ZSet();
+    onChanges(deltas, out::add);
+    return out;
+  }
+
+  /**
+   * As {@link #onChanges(Map)}, but pushes the view's change entry by entry into {@code out}, unconsolidated
+   * (a row may come several times, and with weights that cancel out), so that it need not be held at once: an
+   * initial load of an {@link #insertOnly} view can stream its result straight to the result table.
+   */
+  public void onChanges(Map<Integer, ZSet> deltas, ObjLongConsumer<Row> out) {
     ZSet[] bySource = new ZSet[sourceTables.size()];
     ZSet empty = new ZSet(0);
     for (int i = 0; i < bySource.length; i++) {
@@ -67,9 +80,38 @@ public final class ViewPipeline {
         throw new IllegalArgumentException("no source " + k + "; sources are " + sourceTables);
       }
     }
-    ZSet out = new ZSet();
-    root.step(bySource, out::add);
-    return out;
+    root.step(bySource, out);
+  }
+
+  /**
+   * Whether rows only ever come out with positive weights while only rows with positive weights go in: true
+   * when the plan has no aggregate (filters, projections and joins map insertions to insertions), false when an
+   * aggregate may retract a group's old row as new rows arrive. An initial load of an insert-only view is its
+   * output stream itself; any other view's must be consolidated first.
+   */
+  public boolean insertOnly() {
+    return insertOnly(root);
+  }
+
+  private static boolean insertOnly(Node node) {
+    if (node instanceof Node.Source) {
+      return true;
+    }
+    if (node instanceof Node.Linear l) {
+      return insertOnly(l.input);
+    }
+    if (node instanceof Node.Join j) {
+      return insertOnly(j.left) && insertOnly(j.right);
+    }
+    if (node instanceof Node.MultiJoin m) {
+      for (Node input : m.inputs) {
+        if (!insertOnly(input)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    return false; // an aggregate, or a node kind this method does not know: not known to be insert-only
   }
 
   /**

@@ -4,8 +4,7 @@ import io.deltaview.rewriter.sql.SqlStates;
 import io.deltaview.engine.operator.ZSet;
 import io.deltaview.engine.row.Row;
 import io.deltaview.engine.row.Values;
-import java.io.IOException;
-import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -16,7 +15,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ObjLongConsumer;
 import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
 
 /**
  * Applies a view's output delta (a Z-set of result rows) to its result table inside the caller's open
@@ -272,39 +273,130 @@ public final class ResultTableSink {
 
   /**
    * Replaces the whole content of the result table with {@code contents} (all weights positive) inside
-   * {@code tx}'s open transaction: {@code DELETE} (MVCC-safe for concurrent readers, unlike TRUNCATE) then COPY.
+   * {@code tx}'s open transaction: {@link #deleteAll} then a streamed {@link #copy}.
    */
   public void replaceAll(Connection tx, ZSet contents) throws SQLException {
+    deleteAll(tx);
+    try (RowCopy copy = copy(tx)) {
+      try {
+        contents.forEach(copy);
+      } catch (RowCopy.Failed e) {
+        throw e.getCause();
+      }
+      copy.finish();
+    }
+  }
+
+  /**
+   * Empties the result table inside {@code tx}'s open transaction with {@code DELETE} (MVCC-safe for concurrent
+   * readers, who keep seeing the old rows until the commit, unlike TRUNCATE).
+   */
+  public void deleteAll(Connection tx) throws SQLException {
     try (Statement s = tx.createStatement()) {
       s.executeUpdate("DELETE FROM " + table);
     }
-    if (contents.isEmpty()) {
-      return;
+  }
+
+  /**
+   * A {@code COPY … FROM STDIN} into the result table inside {@code tx}'s open transaction, fed row by row, so
+   * that a large result is never held as text: rows are encoded into a buffer that is sent whenever it holds
+   * {@value RowCopy#FLUSH_CHARS} characters. The COPY starts with the first row (an empty one sends nothing).
+   * Use it as the consumer of a pipeline's output; {@link RowCopy#finish} ends it, {@code close} without
+   * finishing cancels it (the transaction is then aborted).
+   */
+  public RowCopy copy(Connection tx) {
+    return new RowCopy(tx);
+  }
+
+  /**
+   * One streamed COPY into this sink's result table; see {@link #copy}. Not thread-safe. A row with a weight
+   * below 1 is an internal error (a full result has no retractions); errors while streaming surface from
+   * {@link #accept} as {@link Failed}, carrying the {@link SQLException}.
+   */
+  public final class RowCopy implements ObjLongConsumer<Row>, AutoCloseable {
+
+    /** About 128 KB of UTF-16 text per write: large enough for few round trips, small against any heap. */
+    static final int FLUSH_CHARS = 64 * 1024;
+
+    /** A failure inside {@link #accept}, where a checked exception cannot be thrown. */
+    public static final class Failed extends RuntimeException {
+      Failed(SQLException cause) {
+        super(cause.getMessage(), cause);
+      }
+
+      @Override
+      public synchronized SQLException getCause() {
+        return (SQLException) super.getCause();
+      }
     }
-    StringBuilder copy = new StringBuilder();
-    List<String> problems = new ArrayList<>();
-    contents.forEach((row, weight) -> {
+
+    private final Connection tx;
+    private final StringBuilder buffer = new StringBuilder(FLUSH_CHARS + 1024);
+    private CopyIn copy;
+    private long rows;
+    private boolean done;
+
+    private RowCopy(Connection tx) {
+      this.tx = tx;
+    }
+
+    /** Appends {@code weight} copies of {@code row}. */
+    @Override
+    public void accept(Row row, long weight) {
       if (weight <= 0) {
-        problems.add(row + " x" + weight);
-        return;
+        throw new Failed(new SQLException("Deltaview internal error: a retraction (" + row + " x" + weight
+            + ") in the full result of " + table, SqlStates.INTERNAL_ERROR));
       }
       for (long n = 0; n < weight; n++) {
-        appendCopyLine(copy, row);
+        appendCopyLine(buffer, row);
       }
-    });
-    if (!problems.isEmpty()) {
-      throw new SQLException("Deltaview internal error: negative rows in the full result of " + table + ": "
-          + problems, SqlStates.INTERNAL_ERROR);
+      rows += weight;
+      if (buffer.length() >= FLUSH_CHARS) {
+        try {
+          flush();
+        } catch (SQLException e) {
+          throw new Failed(e);
+        }
+      }
     }
-    StringBuilder cols = new StringBuilder();
-    for (int i = 0; i < columns.size(); i++) {
-      cols.append(i == 0 ? "" : ", ").append(SqlIdentifiers.quote(columns.get(i).name()));
+
+    /** Rows appended so far. */
+    public long rows() {
+      return rows;
     }
-    try {
-      tx.unwrap(PGConnection.class).getCopyAPI()
-          .copyIn("COPY " + table + " (" + cols + ") FROM STDIN", new StringReader(copy.toString()));
-    } catch (IOException e) {
-      throw new SQLException("COPY into " + table + " failed: " + e.getMessage(), SqlStates.INTERNAL_ERROR, e);
+
+    private void flush() throws SQLException {
+      if (buffer.length() == 0) {
+        return;
+      }
+      if (copy == null) {
+        StringBuilder cols = new StringBuilder();
+        for (int i = 0; i < columns.size(); i++) {
+          cols.append(i == 0 ? "" : ", ").append(SqlIdentifiers.quote(columns.get(i).name()));
+        }
+        copy = tx.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + table + " (" + cols + ") FROM STDIN");
+      }
+      byte[] bytes = buffer.toString().getBytes(StandardCharsets.UTF_8);
+      buffer.setLength(0);
+      copy.writeToCopy(bytes, 0, bytes.length);
+    }
+
+    /** Sends what is buffered and ends the COPY; PostgreSQL's error (e.g. a constraint) is thrown as is. */
+    public void finish() throws SQLException {
+      flush();
+      done = true;
+      if (copy != null) {
+        copy.endCopy();
+      }
+    }
+
+    /** Cancels the COPY unless {@link #finish} ended it. */
+    @Override
+    public void close() throws SQLException {
+      if (!done && copy != null && copy.isActive()) {
+        done = true;
+        copy.cancelCopy();
+      }
     }
   }
 

@@ -58,8 +58,10 @@ public record ViewFailure(String sqlState, String message, boolean retryable) {
       return retryable(ev.sqlState(), ev.getMessage());
     }
     if (e instanceof SQLException s) {
-      String state = s.getSQLState();
-      return retryable(state != null && state.length() == 5 ? state : INTERNAL_ERROR, serverMessage(s));
+      String state = s.getSQLState() != null && s.getSQLState().length() == 5 ? s.getSQLState() : INTERNAL_ERROR;
+      // A view whose state does not fit in the heap would only fill it again at every rebuild, pressing on the
+      // other views and the application in the same JVM: it waits for more heap and a restart, or re-creation.
+      return new ViewFailure(state, serverMessage(s), !OUT_OF_MEMORY.equals(state));
     }
     if (e instanceof ArithmeticException a) {
       String m = String.valueOf(a.getMessage());
@@ -74,7 +76,7 @@ public record ViewFailure(String sqlState, String message, boolean retryable) {
       return retryable(EvaluationException.INVALID_DATETIME_FORMAT, "invalid date/time: " + d.getMessage());
     }
     if (e instanceof OutOfMemoryError) {
-      return retryable(OUT_OF_MEMORY, "out of memory maintaining the view");
+      return permanent(OUT_OF_MEMORY, "out of memory maintaining the view");
     }
     return retryable(INTERNAL_ERROR, "Deltaview internal error maintaining the view: " + e);
   }

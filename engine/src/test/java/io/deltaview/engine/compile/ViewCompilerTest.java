@@ -4,6 +4,7 @@ import static io.deltaview.engine.compile.View.r;
 import static io.deltaview.engine.compile.View.z;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -207,6 +208,30 @@ class ViewCompilerTest {
         + " on a.status is not distinct from b.status and a.id < b.id");
     assertEquals(z(r(1L, 2L), 1), v.tx("orders", z(r(1L, 1L, JAN, null), 1, r(2L, 1L, JAN, null), 1,
         r(3L, 1L, JAN, "x"), 1)));
+  }
+
+  @Test
+  void onlyViewsWithoutAnAggregateAreInsertOnly() {
+    assertTrue(ViewCompiler.compile(SqlFixture.plan("select o.id, c.region from orders o"
+        + " join customers c on o.customer_id = c.id where o.status = 'new'")).insertOnly());
+    assertFalse(ViewCompiler.compile(SqlFixture.plan("select status, count(*) from orders group by status"))
+        .insertOnly());
+    assertFalse(ViewCompiler.compile(SqlFixture.plan("select distinct status from orders")).insertOnly());
+    // A group's key projected away still retracts the group's old row as rows arrive.
+    assertFalse(ViewCompiler.compile(SqlFixture.plan("select count(*) as n from orders group by status"))
+        .insertOnly());
+  }
+
+  @Test
+  void theStreamedChangeSumsToTheConsolidatedOne() {
+    ViewPipeline consolidated = ViewCompiler.compile(SqlFixture.plan("select a.id, b.id as other from orders a"
+        + " join orders b on a.customer_id = b.customer_id"));
+    ViewPipeline streamed = ViewCompiler.compile(SqlFixture.plan("select a.id, b.id as other from orders a"
+        + " join orders b on a.customer_id = b.customer_id"));
+    ZSet rows = z(r(1L, 1L, JAN, "a"), 1, r(2L, 1L, JAN, "b"), 1, r(3L, 2L, FEB, "c"), 1);
+    ZSet sum = new ZSet();
+    streamed.onChanges(Map.of(0, rows), sum::add);
+    assertEquals(consolidated.onChanges(Map.of(0, rows)), sum);
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.deltaview.engine.view;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.deltaview.engine.expr.EvaluationException;
@@ -36,5 +37,15 @@ class ViewFailureTest {
     assertTrue(f.message().startsWith("Deltaview internal error"), f.message());
     assertTrue(f.message().contains("negative row count"), f.message());
     assertTrue(f.retryable(), "a rebuild from a snapshot starts from fresh operator state");
+  }
+
+  @Test
+  void runningOutOfHeapIsNotRetried() {
+    ViewFailure oom = ViewFailure.of(new OutOfMemoryError("Java heap space"));
+    assertEquals("53200", oom.sqlState());
+    assertFalse(oom.retryable(), "a rebuild would fill the heap again");
+    ViewFailure load = ViewFailure.of(new java.sql.SQLException("out of memory loading view v", "53200"));
+    assertFalse(load.retryable());
+    assertTrue(ViewFailure.of(new java.sql.SQLException("division by zero", "22012")).retryable());
   }
 }

@@ -72,12 +72,17 @@ class CommandsTest {
   void showIncrementalViewsHasTheDocumentedColumnsAndSensibleValues() throws Exception {
     try (Connection dv = db.deltaview(); Connection plain = db.plain()) {
       rows(dv, VIEW); // one hit at least
+      // The position is read inside the inserting transaction, so it is before its commit: read after the commit,
+      // it may include WAL written since (e.g. by the engine applying the insert), which no view change follows.
+      plain.setAutoCommit(false);
       exec(plain, "INSERT INTO orders VALUES (4000001, 1, now()::timestamp, 'shown', 3)");
       String writtenAt;
       try (Statement s = plain.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
         rs.next();
         writtenAt = rs.getString(1);
       }
+      plain.commit();
+      plain.setAutoCommit(true);
       await("the insert to be applied", Duration.ofSeconds(30), () -> {
         String applied = showColumn(dv, "public.cmd_status", "applied_lsn");
         if (applied == null) {
@@ -99,7 +104,8 @@ class CommandsTest {
           labels.add(md.getColumnLabel(i));
         }
         assertEquals(List.of("name", "status", "result_table", "row_count", "lag_ms", "applied_lsn", "hits",
-            "definition", "last_error", "origin", "last_error_sqlstate"), labels);
+            "definition", "last_error", "origin", "last_error_sqlstate", "wal_status", "retained_wal_bytes"),
+            labels);
         assertEquals(Types.BIGINT, md.getColumnType(4));
         assertEquals(Types.BIGINT, md.getColumnType(5));
         assertEquals(Types.BIGINT, md.getColumnType(7));
@@ -117,6 +123,9 @@ class CommandsTest {
         assertNull(rs.getString("last_error"));
         assertEquals("sql", rs.getString("origin"));
         assertNull(rs.getString("last_error_sqlstate"));
+        assertTrue(List.of("reserved", "extended").contains(rs.getString("wal_status")), rs.getString("wal_status"));
+        assertEquals(Types.BIGINT, md.getColumnType(13));
+        assertTrue(rs.getLong("retained_wal_bytes") >= 0 && !rs.wasNull(), "retained_wal_bytes");
         assertTrue(!rs.next(), "one view, one row");
       }
     }

@@ -39,6 +39,17 @@ public final class SqlStates {
   public static final String QUERY_CANCELED = "57014";
   public static final String DEADLOCK_DETECTED = "40P01";
   public static final String CONNECTION_FAILURE = "08006";
+  /**
+   * Deltaview's own code (class 55, object not in prerequisite state, with a subclass PostgreSQL does not use):
+   * PostgreSQL invalidated the replication slot ({@code max_slot_wal_keep_size}), so the engine dropped and
+   * recreated it and rebuilds every view from a fresh snapshot. Deliberately not {@code 55000}, which the driver
+   * reads as "another process maintains the views".
+   */
+  public static final String REPLICATION_SLOT_LOST = "55V01";
+  /** The slot retained more WAL than {@code deltaview.maxRetainedWal}: maintenance stopped, the slot dropped. */
+  public static final String CONFIGURATION_LIMIT_EXCEEDED = "53400";
+  /** The engine's JVM ran out of heap, e.g. loading a view's initial result. */
+  public static final String OUT_OF_MEMORY = "53200";
   /** Deltaview itself is wrong (a bug), never the user's SQL. */
   public static final String INTERNAL_ERROR = "XX000";
 

@@ -1,0 +1,182 @@
+package io.deltaview.engine.view;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Whether the base tables of maintained views are still what the views were planned against and still reach
+ * Deltaview complete, asked of PostgreSQL's catalog by OID: the table was not dropped (or dropped and created
+ * again under its name), renamed or moved, given inheritance children, set to a replica identity other than
+ * FULL, or taken out of the publication (or put under a row filter or column list there, or the publication
+ * stopped publishing some kind of change).
+ *
+ * <p>Some of these the stream reveals by itself, at the next change of the table (its Relation message, see the
+ * apply loop's schema check); others it never reveals: the changes of a table that left the publication, or
+ * of an inheritance child, simply stop arriving, and the view would keep being served as {@code ready} with an
+ * old answer. So the engine asks the catalog about once a second, and before a view is activated.
+ *
+ * <p>The failure messages are the ones the stream's check uses too, so a view fails the same way whichever
+ * notices first.
+ */
+public final class BaseTableDrift {
+
+  private BaseTableDrift() {
+  }
+
+  /**
+   * The problems of {@code tables} (those with a planned OID; others are not checked), keyed by table; an
+   * empty map when all is well. One round trip.
+   *
+   * @param publication the publication the engine streams
+   */
+  public static Map<TableShape, ViewFailure> check(Connection c, String publication, Set<TableShape> tables)
+      throws SQLException {
+    List<TableShape> planned = new ArrayList<>();
+    for (TableShape t : tables) {
+      if (t.oid() != 0) {
+        planned.add(t);
+      }
+    }
+    Map<TableShape, ViewFailure> problems = new LinkedHashMap<>();
+    if (planned.isEmpty()) {
+      return problems;
+    }
+    Long[] oids = new Long[planned.size()];
+    String[] schemas = new String[planned.size()];
+    String[] names = new String[planned.size()];
+    for (int i = 0; i < planned.size(); i++) {
+      oids[i] = planned.get(i).oid();
+      schemas[i] = planned.get(i).schema();
+      names[i] = planned.get(i).name();
+    }
+    // Row filters and column lists on a publication's tables exist from PostgreSQL 15 on.
+    boolean filters = c.getMetaData().getDatabaseMajorVersion() >= 15;
+    String sql = "SELECT t.ord, c.oid IS NOT NULL, n.nspname, c.relname, c.relreplident,"
+        + " (SELECT string_agg(i.inhrelid::regclass::text, ', ' ORDER BY i.inhrelid) FROM pg_inherits i"
+        + "   WHERE i.inhparent = c.oid),"
+        + " (SELECT " + (filters ? "r.prqual IS NULL AND r.prattrs IS NULL" : "true")
+        + "   FROM pg_publication_rel r WHERE r.prpubid = p.oid AND r.prrelid = c.oid),"
+        + " p.oid IS NOT NULL, p.pubinsert AND p.pubupdate AND p.pubdelete AND p.pubtruncate,"
+        + " (SELECT c2.oid FROM pg_class c2 JOIN pg_namespace n2 ON n2.oid = c2.relnamespace"
+        + "   WHERE n2.nspname = t.schema AND c2.relname = t.name)"
+        + " FROM unnest(?::oid[], ?::text[], ?::text[]) WITH ORDINALITY AS t(oid, schema, name, ord)"
+        + " LEFT JOIN pg_class c ON c.oid = t.oid"
+        + " LEFT JOIN pg_namespace n ON n.oid = c.relnamespace"
+        + " LEFT JOIN pg_publication p ON p.pubname = ?";
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      Array oidArray = c.createArrayOf("bigint", oids);
+      ps.setArray(1, oidArray);
+      ps.setArray(2, c.createArrayOf("text", schemas));
+      ps.setArray(3, c.createArrayOf("text", names));
+      ps.setString(4, publication);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          TableShape t = planned.get(rs.getInt(1) - 1);
+          ViewFailure why = problem(t, publication, rs);
+          if (why != null) {
+            problems.put(t, why);
+          }
+        }
+      }
+    }
+    return problems;
+  }
+
+  private static ViewFailure problem(TableShape t, String publication, ResultSet rs) throws SQLException {
+    String table = t.qualifiedName();
+    if (!rs.getBoolean(2)) {
+      rs.getLong(10);
+      return rs.wasNull() ? dropped(table) : recreated(table);
+    }
+    if (!rs.getString(3).equals(t.schema()) || !rs.getString(4).equals(t.name())) {
+      return renamed(table, rs.getString(3) + "." + rs.getString(4));
+    }
+    String identity = rs.getString(5);
+    if (!"f".equals(identity)) {
+      return notFull(table, identity.charAt(0));
+    }
+    String children = rs.getString(6);
+    if (children != null) {
+      return ViewFailure.permanent(ViewFailure.FEATURE_NOT_SUPPORTED, "base table " + table + " has inheritance"
+          + " children now (" + children + "): a query over it reads their rows, but their changes do not"
+          + " reach the view; re-create the view over each table instead");
+    }
+    if (!rs.getBoolean(8)) {
+      return unpublished(table, "publication " + publication + " was dropped", "");
+    }
+    boolean whole = rs.getBoolean(7);
+    if (rs.wasNull()) {
+      return unpublished(table, "it was taken out of publication " + publication,
+          "ALTER PUBLICATION " + publication + " ADD TABLE " + table);
+    }
+    if (!whole) {
+      return unpublished(table, "publication " + publication + " publishes it with a row filter or column list",
+          "ALTER PUBLICATION " + publication + " SET TABLE … without them");
+    }
+    if (!rs.getBoolean(9)) {
+      return unpublished(table, "publication " + publication + " no longer publishes every kind of change"
+          + " (insert, update, delete, truncate)", "ALTER PUBLICATION " + publication
+          + " SET (publish = 'insert, update, delete, truncate')");
+    }
+    return null;
+  }
+
+  private static ViewFailure unpublished(String table, String what, String cure) {
+    return ViewFailure.retryable(ViewFailure.OBJECT_NOT_IN_PREREQUISITE_STATE, "changes of base table " + table
+        + " no longer reach Deltaview: " + what + (cure.isEmpty() ? "; re-create the view"
+        : "; run " + cure + " and the view is rebuilt, or re-create the view"));
+  }
+
+  /** The table the view was planned against is gone. */
+  public static ViewFailure dropped(String table) {
+    return ViewFailure.permanent(ViewFailure.FEATURE_NOT_SUPPORTED, "base table " + table
+        + " was dropped; re-create the view");
+  }
+
+  /** The table the view was planned against is gone, another one has its name. */
+  public static ViewFailure recreated(String table) {
+    return ViewFailure.permanent(ViewFailure.FEATURE_NOT_SUPPORTED, "base table " + table
+        + " was dropped and created again (it is another table now); re-create the view");
+  }
+
+  /** The table the view was planned against has another name (or schema) now. */
+  public static ViewFailure renamed(String table, String now) {
+    return ViewFailure.permanent(ViewFailure.FEATURE_NOT_SUPPORTED, "base table " + table + " was renamed to "
+        + now + "; re-create the view");
+  }
+
+  /** The table's replica identity is not FULL: old rows of updates and deletes are incomplete in the stream. */
+  public static ViewFailure notFull(String table, char identity) {
+    return ViewFailure.retryable(ViewFailure.OBJECT_NOT_IN_PREREQUISITE_STATE, "base table " + table
+        + " no longer has REPLICA IDENTITY FULL (it is " + identityName(identity) + "), so updates"
+        + " and deletes cannot be retracted exactly; run ALTER TABLE " + table + " REPLICA IDENTITY FULL"
+        + " and the view is rebuilt");
+  }
+
+  private static String identityName(char identity) {
+    return switch (identity) {
+      case 'd' -> "DEFAULT";
+      case 'n' -> "NOTHING";
+      case 'i' -> "USING INDEX";
+      default -> "'" + identity + "'";
+    };
+  }
+
+  /** The distinct planned tables of {@code views}. */
+  public static Set<TableShape> sourcesOf(List<MaintainedView> views) {
+    Set<TableShape> out = new LinkedHashSet<>();
+    for (MaintainedView v : views) {
+      out.addAll(v.sources());
+    }
+    return out;
+  }
+}
