@@ -745,7 +745,7 @@ public final class ApplyLoop implements Runnable {
       ToastResolver.Resolved r = ToastResolver.resolve(update, relation.relation);
       if (r.unresolved().length > 0) {
         failViewsReadingColumns(relation, r.unresolved(), ViewFailure.retryable(
-            ViewFailure.OBJECT_NOT_IN_PREREQUISITE_STATE, "update of " + relation.table + " carries an unchanged"
+            SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE, "update of " + relation.table + " carries an unchanged"
             + " TOAST value without the old row; the table needs REPLICA IDENTITY FULL"));
         if (relation.layouts.length == 0) {
           return;
@@ -847,7 +847,7 @@ public final class ApplyLoop implements Runnable {
     }
     int[] columns = missing.stream().mapToInt(Integer::intValue).toArray();
     String what = oldKind == 'K' ? "only its key columns" : "no old row";
-    failViewsReadingColumns(relation, columns, ViewFailure.retryable(ViewFailure.OBJECT_NOT_IN_PREREQUISITE_STATE,
+    failViewsReadingColumns(relation, columns, ViewFailure.retryable(SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE,
         "an update or delete of " + relation.table + " arrived with " + what + " (the table's REPLICA IDENTITY is"
         + " not FULL), so the old row cannot be retracted exactly; run ALTER TABLE " + relation.table
         + " REPLICA IDENTITY FULL and the view is rebuilt"));
@@ -924,7 +924,7 @@ public final class ApplyLoop implements Runnable {
       detail = "Deltaview internal error reading a change of " + relation.table + ": " + thrown;
     }
     failViewsReadingColumns(relation, bad.stream().mapToInt(Integer::intValue).toArray(),
-        ViewFailure.permanent(io.deltaview.engine.expr.EvaluationException.INVALID_TEXT_REPRESENTATION, detail));
+        ViewFailure.permanent(SqlStates.INVALID_TEXT_REPRESENTATION, detail));
   }
 
   /**

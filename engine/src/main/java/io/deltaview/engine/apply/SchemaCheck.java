@@ -1,5 +1,6 @@
 package io.deltaview.engine.apply;
 
+import io.deltaview.rewriter.sql.SqlStates;
 import io.deltaview.engine.cdc.PgOutputMessage;
 import io.deltaview.engine.cdc.PgOutputMessage.Relation;
 import io.deltaview.engine.view.BaseTableDrift;
@@ -61,7 +62,7 @@ final class SchemaCheck {
       }
       if (!plannedColumnsKnown) {
         if (streamed == null) {
-          return ViewFailure.permanent(ViewFailure.FEATURE_NOT_SUPPORTED, "column " + name + " of " + table
+          return ViewFailure.permanent(SqlStates.FEATURE_NOT_SUPPORTED, "column " + name + " of " + table
               + " is no longer in the replication stream (dropped or renamed); re-create the view");
         }
         continue;
@@ -80,7 +81,7 @@ final class SchemaCheck {
       if (now == null || streamed == null || !now.name().equals(name)) {
         String what = now == null ? "was dropped" : !now.name().equals(name) ? "was renamed to " + now.name()
             : "was dropped or renamed";
-        return ViewFailure.permanent(ViewFailure.FEATURE_NOT_SUPPORTED, "column " + name + " of " + table + " "
+        return ViewFailure.permanent(SqlStates.FEATURE_NOT_SUPPORTED, "column " + name + " of " + table + " "
             + what + "; re-create the view");
       }
       boolean typmodMatters = was.typeOid() != VARCHAR_OID;
@@ -88,7 +89,7 @@ final class SchemaCheck {
           || typmodMatters && (streamed.typmod() != was.typmod() || now.typmod() != was.typmod())) {
         String nowType = now.typeOid() != was.typeOid() || now.typmod() != was.typmod() ? now.typeName()
             : "type " + streamed.typeOid() + "(" + streamed.typmod() + ")";
-        return ViewFailure.permanent(ViewFailure.DATATYPE_MISMATCH, "column " + name + " of " + table
+        return ViewFailure.permanent(SqlStates.DATATYPE_MISMATCH, "column " + name + " of " + table
             + " changed type from " + was.typeName() + " to " + nowType + "; re-create the view");
       }
     }

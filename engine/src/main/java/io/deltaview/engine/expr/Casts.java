@@ -1,5 +1,6 @@
 package io.deltaview.engine.expr;
 
+import io.deltaview.rewriter.sql.SqlStates;
 import io.deltaview.engine.compile.UnsupportedConstructException;
 import io.deltaview.engine.row.Values;
 import java.math.BigDecimal;
@@ -254,7 +255,7 @@ final class Casts {
     try {
       return parse.get();
     } catch (java.time.DateTimeException e) {
-      throw new EvaluationException(EvaluationException.INVALID_DATETIME_FORMAT,
+      throw new EvaluationException(SqlStates.INVALID_DATETIME_FORMAT,
           "invalid input syntax for type " + pgType + ": \"" + s + "\"");
     }
   }

@@ -1,26 +1,13 @@
 package io.deltaview.engine.expr;
 
+import io.deltaview.rewriter.sql.SqlStates;
+
 /**
  * An error PostgreSQL would raise evaluating the same expression over the same row (a data exception such as
  * division by zero), with PostgreSQL's SQLState and message, so that a view failing on it reports what running
  * its query directly would. It is the view's data that is wrong, not Deltaview: the view fails, nothing else.
  */
 public final class EvaluationException extends RuntimeException {
-
-  /** division_by_zero. */
-  public static final String DIVISION_BY_ZERO = "22012";
-  /** numeric_value_out_of_range. */
-  public static final String NUMERIC_VALUE_OUT_OF_RANGE = "22003";
-  /** invalid_text_representation. */
-  public static final String INVALID_TEXT_REPRESENTATION = "22P02";
-  /** invalid_datetime_format. */
-  public static final String INVALID_DATETIME_FORMAT = "22007";
-  /** datetime_field_overflow. */
-  public static final String DATETIME_FIELD_OVERFLOW = "22008";
-  /** invalid_parameter_value. */
-  public static final String INVALID_PARAMETER_VALUE = "22023";
-  /** substring_error. */
-  public static final String SUBSTRING_ERROR = "22011";
 
   private final String sqlState;
 
@@ -36,17 +23,17 @@ public final class EvaluationException extends RuntimeException {
 
   /** {@code 22012 division by zero}. */
   public static EvaluationException divisionByZero() {
-    return new EvaluationException(DIVISION_BY_ZERO, "division by zero");
+    return new EvaluationException(SqlStates.DIVISION_BY_ZERO, "division by zero");
   }
 
   /** {@code 22003}, e.g. {@code "integer out of range"}, {@code "numeric field overflow"}. */
   public static EvaluationException outOfRange(String message) {
-    return new EvaluationException(NUMERIC_VALUE_OUT_OF_RANGE, message);
+    return new EvaluationException(SqlStates.NUMERIC_VALUE_OUT_OF_RANGE, message);
   }
 
   /** {@code 22P02 invalid input syntax for type <type>: "<text>"}, as PostgreSQL's input functions say it. */
   public static EvaluationException invalidInput(String pgType, String text) {
-    return new EvaluationException(INVALID_TEXT_REPRESENTATION,
+    return new EvaluationException(SqlStates.INVALID_TEXT_REPRESENTATION,
         "invalid input syntax for type " + pgType + ": \"" + text + "\"");
   }
 

@@ -1,5 +1,6 @@
 package io.deltaview.engine.expr;
 
+import io.deltaview.rewriter.sql.SqlStates;
 import io.deltaview.engine.compile.UnsupportedConstructException;
 import io.deltaview.engine.row.Row;
 import io.deltaview.engine.row.Values;
@@ -498,7 +499,7 @@ public final class ScalarCompiler {
       if (o.length > 2) {
         long count = ((Number) ct).longValue();
         if (count < 0) {
-          throw new EvaluationException(EvaluationException.SUBSTRING_ERROR, "negative substring length not allowed");
+          throw new EvaluationException(SqlStates.SUBSTRING_ERROR, "negative substring length not allowed");
         }
         end = start + count;
       } else {

@@ -1,5 +1,6 @@
 package io.deltaview.engine.view;
 
+import io.deltaview.rewriter.sql.SqlStates;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -106,7 +107,7 @@ public final class BaseTableDrift {
     }
     String children = rs.getString(6);
     if (children != null) {
-      return ViewFailure.permanent(ViewFailure.FEATURE_NOT_SUPPORTED, "base table " + table + " has inheritance"
+      return ViewFailure.permanent(SqlStates.FEATURE_NOT_SUPPORTED, "base table " + table + " has inheritance"
           + " children now (" + children + "): a query over it reads their rows, but their changes do not"
           + " reach the view; re-create the view over each table instead");
     }
@@ -131,32 +132,32 @@ public final class BaseTableDrift {
   }
 
   private static ViewFailure unpublished(String table, String what, String cure) {
-    return ViewFailure.retryable(ViewFailure.OBJECT_NOT_IN_PREREQUISITE_STATE, "changes of base table " + table
+    return ViewFailure.retryable(SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE, "changes of base table " + table
         + " no longer reach Deltaview: " + what + (cure.isEmpty() ? "; re-create the view"
         : "; run " + cure + " and the view is rebuilt, or re-create the view"));
   }
 
   /** The table the view was planned against is gone. */
   public static ViewFailure dropped(String table) {
-    return ViewFailure.permanent(ViewFailure.FEATURE_NOT_SUPPORTED, "base table " + table
+    return ViewFailure.permanent(SqlStates.FEATURE_NOT_SUPPORTED, "base table " + table
         + " was dropped; re-create the view");
   }
 
   /** The table the view was planned against is gone, another one has its name. */
   public static ViewFailure recreated(String table) {
-    return ViewFailure.permanent(ViewFailure.FEATURE_NOT_SUPPORTED, "base table " + table
+    return ViewFailure.permanent(SqlStates.FEATURE_NOT_SUPPORTED, "base table " + table
         + " was dropped and created again (it is another table now); re-create the view");
   }
 
   /** The table the view was planned against has another name (or schema) now. */
   public static ViewFailure renamed(String table, String now) {
-    return ViewFailure.permanent(ViewFailure.FEATURE_NOT_SUPPORTED, "base table " + table + " was renamed to "
+    return ViewFailure.permanent(SqlStates.FEATURE_NOT_SUPPORTED, "base table " + table + " was renamed to "
         + now + "; re-create the view");
   }
 
   /** The table's replica identity is not FULL: old rows of updates and deletes are incomplete in the stream. */
   public static ViewFailure notFull(String table, char identity) {
-    return ViewFailure.retryable(ViewFailure.OBJECT_NOT_IN_PREREQUISITE_STATE, "base table " + table
+    return ViewFailure.retryable(SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE, "base table " + table
         + " no longer has REPLICA IDENTITY FULL (it is " + identityName(identity) + "), so updates"
         + " and deletes cannot be retracted exactly; run ALTER TABLE " + table + " REPLICA IDENTITY FULL"
         + " and the view is rebuilt");

@@ -1,6 +1,7 @@
 package io.deltaview.engine.view;
 
 import io.deltaview.engine.expr.EvaluationException;
+import io.deltaview.rewriter.sql.SqlStates;
 import java.sql.SQLException;
 import java.time.DateTimeException;
 import java.util.concurrent.CompletionException;
@@ -15,17 +16,6 @@ import org.postgresql.util.ServerErrorMessage;
  * cannot be maintained by the plan the view has, however often it is rebuilt).
  */
 public record ViewFailure(String sqlState, String message, boolean retryable) {
-
-  /** internal_error: Deltaview itself failed; the message says so. */
-  public static final String INTERNAL_ERROR = "XX000";
-  /** object_not_in_prerequisite_state, e.g. a base table without REPLICA IDENTITY FULL. */
-  public static final String OBJECT_NOT_IN_PREREQUISITE_STATE = "55000";
-  /** feature_not_supported: e.g. a base table dropped and re-created, a read column renamed or dropped. */
-  public static final String FEATURE_NOT_SUPPORTED = "0A000";
-  /** datatype_mismatch: a column the view reads changed type. */
-  public static final String DATATYPE_MISMATCH = "42804";
-  /** out_of_memory. */
-  public static final String OUT_OF_MEMORY = "53200";
 
   public ViewFailure {
     if (sqlState == null || sqlState.length() != 5) {
@@ -58,27 +48,27 @@ public record ViewFailure(String sqlState, String message, boolean retryable) {
       return retryable(ev.sqlState(), ev.getMessage());
     }
     if (e instanceof SQLException s) {
-      String state = s.getSQLState() != null && s.getSQLState().length() == 5 ? s.getSQLState() : INTERNAL_ERROR;
+      String state = s.getSQLState() != null && s.getSQLState().length() == 5 ? s.getSQLState() : SqlStates.INTERNAL_ERROR;
       // A view whose state does not fit in the heap would only fill it again at every rebuild, pressing on the
       // other views and the application in the same JVM: it waits for more heap and a restart, or re-creation.
-      return new ViewFailure(state, serverMessage(s), !OUT_OF_MEMORY.equals(state));
+      return new ViewFailure(state, serverMessage(s), !SqlStates.OUT_OF_MEMORY.equals(state));
     }
     if (e instanceof ArithmeticException a) {
       String m = String.valueOf(a.getMessage());
       return m.toLowerCase(java.util.Locale.ROOT).contains("by zero")
-          ? retryable(EvaluationException.DIVISION_BY_ZERO, "division by zero")
-          : retryable(EvaluationException.NUMERIC_VALUE_OUT_OF_RANGE, "value out of range: " + m);
+          ? retryable(SqlStates.DIVISION_BY_ZERO, "division by zero")
+          : retryable(SqlStates.NUMERIC_VALUE_OUT_OF_RANGE, "value out of range: " + m);
     }
     if (e instanceof NumberFormatException n) {
-      return retryable(EvaluationException.INVALID_TEXT_REPRESENTATION, "invalid input syntax: " + n.getMessage());
+      return retryable(SqlStates.INVALID_TEXT_REPRESENTATION, "invalid input syntax: " + n.getMessage());
     }
     if (e instanceof DateTimeException d) {
-      return retryable(EvaluationException.INVALID_DATETIME_FORMAT, "invalid date/time: " + d.getMessage());
+      return retryable(SqlStates.INVALID_DATETIME_FORMAT, "invalid date/time: " + d.getMessage());
     }
     if (e instanceof OutOfMemoryError) {
-      return permanent(OUT_OF_MEMORY, "out of memory maintaining the view");
+      return permanent(SqlStates.OUT_OF_MEMORY, "out of memory maintaining the view");
     }
-    return retryable(INTERNAL_ERROR, "Deltaview internal error maintaining the view: " + e);
+    return retryable(SqlStates.INTERNAL_ERROR, "Deltaview internal error maintaining the view: " + e);
   }
 
   /** PostgreSQL's own message (without pgjdbc's "ERROR: " prefix and detail lines) when the server sent one. */

@@ -8,7 +8,6 @@ import io.deltaview.engine.EngineRegistry;
 import io.deltaview.it.DeltaviewDatabase;
 import io.deltaview.it.fixture.ShopWorkload;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
@@ -79,9 +78,9 @@ class StreamResumeTest {
           int before = committed.get();
           DeltaviewDatabase.await("transactions before the kill", Duration.ofSeconds(60),
               () -> committed.get() >= before + 30 ? null : committed.get() - before + " transactions");
-          int killed = terminateWalsender(admin);
+          int killed = Walsenders.terminate(admin);
           DeltaviewDatabase.await("a new walsender", Duration.ofSeconds(90), () -> {
-            Integer pid = walsenderPid(admin);
+            Integer pid = Walsenders.pid(admin);
             return pid != null && pid != killed ? null : "walsender pid " + pid;
           });
         }
@@ -105,26 +104,5 @@ class StreamResumeTest {
       assertNull(notReady.get(), "a view left ready while the stream was restarted");
       assertEquals(loads, engine.snapshotLoads(), "views were reloaded from a snapshot");
     }
-  }
-
-  private static Integer walsenderPid(Connection admin) throws Exception {
-    try (Statement s = admin.createStatement(); ResultSet rs = s.executeQuery("SELECT active_pid"
-        + " FROM pg_replication_slots WHERE database = current_database() AND NOT temporary"
-        + " AND slot_name LIKE 'deltaview%' AND active_pid IS NOT NULL")) {
-      return rs.next() ? rs.getInt(1) : null;
-    }
-  }
-
-  private static int terminateWalsender(Connection admin) throws Exception {
-    AtomicReference<Integer> pid = new AtomicReference<>();
-    DeltaviewDatabase.await("the engine's walsender", Duration.ofSeconds(60), () -> {
-      pid.set(walsenderPid(admin));
-      return pid.get() != null ? null : "no active walsender";
-    });
-    try (PreparedStatement ps = admin.prepareStatement("SELECT pg_terminate_backend(?)")) {
-      ps.setInt(1, pid.get());
-      ps.execute();
-    }
-    return pid.get();
   }
 }

@@ -3,7 +3,6 @@ package io.deltaview.it.engine;
 import io.deltaview.it.DeltaviewDatabase;
 import io.deltaview.it.fixture.ShopWorkload;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -68,19 +67,19 @@ class SupervisionTest {
               () -> committed.get() >= before + 20 ? null : committed.get() - before + " transactions");
           int killed;
           if (round < 3) {
-            killed = terminateWalsender(admin);
+            killed = Walsenders.terminate(admin);
           } else {
             // The other way to die: the result-table (sink) connection goes away under the maintaining loop.
             DeltaviewDatabase.await("every view ready before the sink is killed", Duration.ofSeconds(90),
                 () -> allReady(s));
-            Integer streaming = walsenderPid(admin);
+            Integer streaming = Walsenders.pid(admin);
             killed = streaming == null ? -1 : streaming;
             terminateEngineClients(admin);
           }
           // Streaming restarts from the slot, on a walsender of its own (with views kept, shown as ready, or
           // reloaded, shown with last_error meanwhile).
           DeltaviewDatabase.await("a new walsender", Duration.ofSeconds(90), () -> {
-            Integer pid = walsenderPid(admin);
+            Integer pid = Walsenders.pid(admin);
             return pid != null && pid != killed ? null : "walsender pid " + pid;
           });
           int after = committed.get();
@@ -109,27 +108,7 @@ class SupervisionTest {
     }
   }
 
-  /** The walsender streaming this database's permanent Deltaview slot, or null while none is attached. */
-  private static Integer walsenderPid(Connection admin) throws SQLException {
-    try (Statement s = admin.createStatement(); ResultSet rs = s.executeQuery("SELECT active_pid"
-        + " FROM pg_replication_slots WHERE database = current_database() AND NOT temporary"
-        + " AND slot_name LIKE 'deltaview%' AND active_pid IS NOT NULL")) {
-      return rs.next() ? rs.getInt(1) : null;
-    }
-  }
 
-  private static int terminateWalsender(Connection admin) throws Exception {
-    AtomicReference<Integer> pid = new AtomicReference<>();
-    DeltaviewDatabase.await("the engine's walsender", Duration.ofSeconds(60), () -> {
-      pid.set(walsenderPid(admin));
-      return pid.get() != null ? null : "no active walsender";
-    });
-    try (PreparedStatement ps = admin.prepareStatement("SELECT pg_terminate_backend(?)")) {
-      ps.setInt(1, pid.get());
-      ps.execute();
-    }
-    return pid.get();
-  }
 
   /**
    * Terminates the engine's ordinary connections except the maintainer-lock holder (the sink among them; the

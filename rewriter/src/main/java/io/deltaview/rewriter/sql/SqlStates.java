@@ -52,6 +52,16 @@ public final class SqlStates {
   public static final String OUT_OF_MEMORY = "53200";
   /** Deltaview itself is wrong (a bug), never the user's SQL. */
   public static final String INTERNAL_ERROR = "XX000";
+  /** A column a view reads changed type under it. */
+  public static final String DATATYPE_MISMATCH = "42804";
+
+  // Data exceptions (class 22), raised as PostgreSQL would evaluating a view's expressions over a row.
+  public static final String DIVISION_BY_ZERO = "22012";
+  public static final String NUMERIC_VALUE_OUT_OF_RANGE = "22003";
+  public static final String INVALID_TEXT_REPRESENTATION = "22P02";
+  public static final String INVALID_DATETIME_FORMAT = "22007";
+  public static final String DATETIME_FIELD_OVERFLOW = "22008";
+  public static final String SUBSTRING_ERROR = "22011";
 
   private SqlStates() {
   }
