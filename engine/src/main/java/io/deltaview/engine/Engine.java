@@ -99,6 +99,8 @@ public final class Engine implements AutoCloseable {
   /** Failed views with a rebuild scheduled (one at a time per view). */
   private final Set<MaintainedView> retriesScheduled = ConcurrentHashMap.newKeySet();
   private final LongAdder snapshotLoads = new LongAdder();
+  /** The current loop's views by qualified name, as of the last {@link #fireViewsChanged}; for {@link #serve}. */
+  private volatile Map<String, MaintainedView> known = Map.of();
   private final LongAdder viewFailures = new LongAdder();
 
   // Slot hygiene (see replaceLostSlot and checkRetainedWal).
@@ -240,6 +242,14 @@ public final class Engine implements AutoCloseable {
   }
 
   private void fireViewsChanged() {
+    ApplyLoop l = loop;
+    Map<String, MaintainedView> byName = new java.util.HashMap<>();
+    if (l != null) {
+      for (MaintainedView v : l.views()) {
+        byName.put(v.qualifiedName(), v);
+      }
+    }
+    known = Map.copyOf(byName);
     for (Runnable r : viewListeners) {
       try {
         r.run();
@@ -264,10 +274,20 @@ public final class Engine implements AutoCloseable {
     return out;
   }
 
-  /** Counts a query served from {@code view}. */
-  public void recordHit(String qualifiedView) {
-    // Per-query path: one map lookup, no allocation once the view has a counter (the lambda captures nothing).
+  /**
+   * Per query, just before it is served from {@code qualifiedView}: false if the view stopped being active
+   * since the listeners were last told (it failed, or is being reloaded, in the apply loop's last
+   * transaction: the listeners hear of it a moment later, on another thread); otherwise counts the hit. Asked
+   * after a strong read's wait, so a view that failed on a transaction the wait covered is never served.
+   */
+  public boolean serve(String qualifiedView) {
+    // Per-query path: two map lookups and a volatile read, no allocation once the view has a counter.
+    MaintainedView v = known.get(qualifiedView);
+    if (v != null && v.state() != MaintainedView.State.ACTIVE) {
+      return false;
+    }
     hits.computeIfAbsent(qualifiedView, name -> new LongAdder()).increment();
+    return true;
   }
 
   private long hitCount(String qualifiedView) {

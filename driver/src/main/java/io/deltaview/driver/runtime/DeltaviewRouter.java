@@ -125,10 +125,7 @@ final class DeltaviewRouter implements QueryRouter {
             || engine == null || !engine.awaitCurrent(options.strongTimeoutMs()))) {
       return false;
     }
-    if (engine != null) {
-      engine.recordHit(decision.view());
-    }
-    return true;
+    return engine == null || engine.serve(decision.view());
   }
 
   /**

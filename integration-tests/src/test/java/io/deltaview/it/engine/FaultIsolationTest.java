@@ -138,6 +138,31 @@ class FaultIsolationTest {
   }
 
   @Test
+  void aStrongReadIsNeverAnsweredByAViewThatFailedOnATransactionItWaitedFor() throws Exception {
+    DeltaviewDatabase db = new DeltaviewDatabase("strongfail");
+    try (Connection plain = db.plain(); Connection dv = db.deltaview();
+         Connection strong = db.deltaview("deltaview.consistency", "strong")) {
+      exec(plain, "CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL, grp int NOT NULL)");
+      exec(plain, "INSERT INTO t SELECT g, 1 + g % 7, g % 3 FROM generate_series(1, 50) g");
+      exec(dv, "CREATE INCREMENTAL VIEW ratios AS " + RATIOS);
+      for (int round = 0; round < 8; round++) {
+        DeltaviewDatabase.await("ratios served", WAIT, () -> "true".equals(explainRewritten(dv, RATIOS))
+            && "ready".equals(showColumn(dv, "public.ratios", "status")) ? null : "not yet");
+        // The listeners hear of the failure on another thread a moment after the apply loop committed past
+        // it; the strong read waits for that commit, and must then see what PostgreSQL sees: the error.
+        exec(plain, "UPDATE t SET v = 0 WHERE id = " + (1 + round));
+        SQLException e = assertThrows(SQLException.class, () -> DeltaviewDatabase.rows(strong, RATIOS),
+            "round " + round + ": answered from the failed view's table");
+        assertEquals("22012", e.getSQLState(), e.getMessage());
+        exec(plain, "UPDATE t SET v = 3 WHERE v = 0");
+      }
+      DeltaviewDatabase.await("ratios served", WAIT, () -> "ready".equals(showColumn(dv, "public.ratios", "status"))
+          ? null : "not yet");
+      assertExact(plain, "ratios", RATIOS);
+    }
+  }
+
+  @Test
   void evaluationErrorsAtCreateCarryPostgresqlsSqlStates() throws Exception {
     DeltaviewDatabase db = new DeltaviewDatabase("evalerrors");
     try (Connection plain = db.plain(); Connection dv = db.deltaview()) {
