@@ -5,12 +5,14 @@ import io.deltaview.engine.apply.ApplyLoop;
 import io.deltaview.engine.cdc.ChangeFeed;
 import io.deltaview.engine.catalog.Catalog;
 import io.deltaview.engine.catalog.ViewRecord;
+import io.deltaview.engine.catalog.ViewState;
 import io.deltaview.engine.cdc.ExportedSnapshot;
 import io.deltaview.engine.cdc.ReplicationSlotReader;
 import io.deltaview.engine.cdc.SlotManager;
 import io.deltaview.engine.ddl.BaseTables;
 import io.deltaview.engine.ddl.Requester;
 import io.deltaview.engine.ddl.ResultTables;
+import io.deltaview.engine.lead.MaintainerLock;
 import io.deltaview.rewriter.sql.DefinitionSql;
 import io.deltaview.engine.compile.ViewPipeline;
 import io.deltaview.engine.sink.ResultColumn;
@@ -23,6 +25,7 @@ import io.deltaview.engine.view.PlannedView;
 import io.deltaview.engine.view.TableShape;
 import io.deltaview.engine.view.ViewFailure;
 import io.deltaview.engine.view.ViewPlanner;
+import io.deltaview.engine.watch.EngineWatch;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -62,14 +65,11 @@ public final class Engine implements AutoCloseable {
   private final Map<String, LongAdder> hits = new ConcurrentHashMap<>();
   private final List<Runnable> viewListeners = new CopyOnWriteArrayList<>();
   private final ExecutorService loader;
-  /**
-   * Holds the maintainer lock in its open transaction; used for nothing else. Replaced when the lock is
-   * taken again after the connection was lost (see {@link #watchLeadership}).
-   */
-  private volatile Connection leaderConnection;
+  /** The maintainer lock this process holds; replaced when it is taken again (see {@link #watchLeadership}). */
+  private volatile MaintainerLock lock;
   /** Whether this process holds the maintainer lock now; while not, it maintains nothing. */
   private volatile boolean leading = true;
-  /** How often the leader connection is checked (and, after losing it, the lock is asked for again). */
+  /** How often the lock's connection is checked (and, after losing it, the lock is asked for again). */
   private static final long LEADERSHIP_CHECK_MS = 1_000;
   /** Writes the watermarks of {@link #awaitCurrent}, with synchronous_commit on; reopened when lost. */
   private Connection watermarkConnection;
@@ -111,13 +111,11 @@ public final class Engine implements AutoCloseable {
   /** Whether the listener that prunes {@link #rebuilding} is registered; guarded by "this". */
   private boolean rebuildingPruned;
   /** Watches the base tables and the WAL the slot retains; null until streaming starts. Guarded by "this". */
-  private java.util.concurrent.ScheduledExecutorService watch;
-  /** Used only by the watch thread. */
-  private Connection watchConnection;
+  private EngineWatch watch;
 
-  private Engine(EngineConfig config, Connection leaderConnection, Connection watermarkConnection) {
+  private Engine(EngineConfig config, MaintainerLock lock, Connection watermarkConnection) {
     this.config = config;
-    this.leaderConnection = leaderConnection;
+    this.lock = lock;
     this.watermarkConnection = watermarkConnection;
     this.loader = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "deltaview-loader-" + config.database());
@@ -135,7 +133,7 @@ public final class Engine implements AutoCloseable {
    *     still serve queries from views another process maintains
    */
   public static Engine start(EngineConfig config) throws SQLException {
-    Connection leader = takeMaintainerLock(config);
+    MaintainerLock leader = MaintainerLock.take(connect(config), config.database());
     Connection watermarks = null;
     try {
       watermarks = watermarkConnection(config);
@@ -151,7 +149,7 @@ public final class Engine implements AutoCloseable {
       return engine;
     } catch (SQLException | RuntimeException e) {
       closeQuietly(watermarks);
-      closeQuietly(leader);
+      leader.close();
       throw e;
     }
   }
@@ -165,65 +163,6 @@ public final class Engine implements AutoCloseable {
       throw e;
     }
     return c;
-  }
-
-  /**
-   * A new connection holding the maintainer lock in its open transaction (creating Deltaview's catalog first
-   * if needed).
-   */
-  private static Connection takeMaintainerLock(EngineConfig config) throws SQLException {
-    Connection leader = connect(config);
-    try {
-      try (Statement s = leader.createStatement()) {
-        // The lock lives in a transaction that stays open while this process maintains: no server-side
-        // timeout may end it. It never gets a transaction id or snapshot, so it holds back neither VACUUM nor
-        // the creation of replication slots.
-        s.execute("SET idle_in_transaction_session_timeout = 0");
-        s.execute("SET statement_timeout = 0");
-      }
-      leader.setAutoCommit(false);
-      try {
-        Catalog.ensureExists(leader);
-        leader.commit();
-      } catch (SQLException e) {
-        leader.rollback();
-        if (SqlStates.INSUFFICIENT_PRIVILEGE.equals(e.getSQLState())) {
-          throw new SQLException("Deltaview: this role may not create or update schema " + Catalog.SCHEMA
-              + " in database " + config.database() + ", so this process cannot maintain incremental views (it"
-              + " serves queries from views another process maintains): " + e.getMessage(),
-              SqlStates.INSUFFICIENT_PRIVILEGE, e);
-        }
-        throw e;
-      }
-      boolean locked;
-      try {
-        locked = Catalog.lockMaintainer(leader);
-      } catch (SQLException e) {
-        if (SqlStates.INSUFFICIENT_PRIVILEGE.equals(e.getSQLState())) {
-          throw new SQLException("Deltaview: this role may not take the maintainer lock of database "
-              + config.database() + " (" + e.getMessage() + "), so this process cannot maintain incremental views",
-              SqlStates.INSUFFICIENT_PRIVILEGE, e);
-        }
-        throw e;
-      }
-      if (!locked) {
-        throw new SQLException("Deltaview: another process maintains the incremental views of database "
-            + config.database() + "; start it with deltaview.engine=none here, or stop the other process",
-            SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
-      }
-      return leader;
-    } catch (SQLException | RuntimeException e) {
-      closeQuietly(leader);
-      throw e;
-    }
-  }
-
-  /**
-   * Whether some session, in any process, holds the maintainer lock of {@code config}'s database: a process
-   * that only rewrites uses it to tell views that are being maintained from views whose maintainer died.
-   */
-  public static boolean maintainerAlive(Connection c, EngineConfig config) throws SQLException {
-    return Catalog.maintainerAlive(c);
   }
 
   static Connection connect(EngineConfig config) throws SQLException {
@@ -313,7 +252,7 @@ public final class Engine implements AutoCloseable {
           views.add(compile(c, r));
         } catch (SQLException e) {
           LOG.log(System.Logger.Level.ERROR, "cannot maintain view " + r.qualifiedName() + ": " + e.getMessage());
-          Catalog.updateStatus(c, r.schema(), r.name(), "failed", e.getMessage());
+          Catalog.updateStatus(c, r.schema(), r.name(), ViewState.FAILED, e.getMessage());
         }
       }
     }
@@ -480,9 +419,9 @@ public final class Engine implements AutoCloseable {
     }
     Catalog.deleteProgress(c, slot);
     for (ViewRecord r : Catalog.loadViews(c)) {
-      if (!"failed".equals(r.status())) {
+      if (r.status() != ViewState.FAILED) {
         rebuilding.put(r.qualifiedName(), why);
-        Catalog.updateStatus(c, r.schema(), r.name(), "rebuilding", why);
+        Catalog.updateStatus(c, r.schema(), r.name(), ViewState.REBUILDING, why);
       }
     }
     if (!rebuildingPruned) {
@@ -506,100 +445,46 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
-   * Starts the watch thread (its own connection, off the apply path): the base tables of the views every
-   * {@code deltaview.tableCheckMillis} (1 s, {@link #checkBaseTables}) and, when there is a limit, the WAL the
-   * slot retains every {@code deltaview.slotCheckMillis} (1 s, {@link #checkRetainedWal}).
+   * Starts the watch ({@link EngineWatch}: base tables every {@code deltaview.tableCheckMillis}, the slot's
+   * retained WAL every {@code deltaview.slotCheckMillis}, 1 s each) once streaming has started.
    */
   private synchronized void startWatch() {
     if (watch != null || closed) {
       return;
     }
-    watch = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "deltaview-watch-" + config.database());
-      t.setDaemon(true);
-      return t;
-    });
-    long tables = Long.getLong("deltaview.tableCheckMillis", 1000);
-    watch.scheduleWithFixedDelay(this::checkBaseTables, tables, tables, TimeUnit.MILLISECONDS);
-    if (config.maxRetainedWalBytes() != EngineConfig.UNLIMITED) {
-      long every = Long.getLong("deltaview.slotCheckMillis", 1000);
-      watch.scheduleWithFixedDelay(this::checkRetainedWal, every, every, TimeUnit.MILLISECONDS);
-    }
-  }
+    long limit = config.maxRetainedWalBytes() == EngineConfig.UNLIMITED ? Long.MAX_VALUE : config.maxRetainedWalBytes();
+    watch = EngineWatch.start(new EngineWatch.Settings(config.database(), config.publicationName(),
+        config.slotName(), limit, Long.getLong("deltaview.tableCheckMillis", 1000),
+        Long.getLong("deltaview.slotCheckMillis", 1000)), new EngineWatch.Host() {
+          @Override
+          public ApplyLoop maintainedLoop() {
+            return closed || !leading ? null : loop;
+          }
 
-  /** The watch thread's connection, opened again if it was lost. Watch thread only. */
-  private Connection watchConnection() throws SQLException {
-    if (watchConnection == null || watchConnection.isClosed()) {
-      watchConnection = connect(config);
-    }
-    return watchConnection;
-  }
+          @Override
+          public Connection connect() throws SQLException {
+            return Engine.connect(config);
+          }
 
-  /**
-   * One look at the base tables of the views being maintained or loaded ({@link BaseTableDrift}): a view over
-   * a table whose changes would no longer reach it complete fails (alone) instead of being served as ready
-   * with an old answer. The stream cannot tell: a table taken out of the publication, or an inheritance child
-   * added, just stops sending changes.
-   */
-  private void checkBaseTables() {
-    try {
-      ApplyLoop observed = loop;
-      if (observed == null || closed || !leading) {
-        return;
-      }
-      List<MaintainedView> live = observed.views().stream()
-          .filter(v -> v.state() != MaintainedView.State.FAILED).toList();
-      Map<TableShape, ViewFailure> problems = BaseTableDrift.check(watchConnection(), config.publicationName(),
-          BaseTableDrift.sourcesOf(live));
-      for (MaintainedView v : live) {
-        ViewFailure why = firstProblem(v, problems);
-        if (why != null) {
-          runOnLoop(observed, () -> {
-            if (observed.views().contains(v) && v.state() != MaintainedView.State.FAILED) {
-              observed.fail(v, why);
-            }
-          });
-        }
-      }
-    } catch (Exception | OutOfMemoryError e) {
-      LOG.log(System.Logger.Level.DEBUG, () -> "checking the base tables of " + config.database() + " failed: " + e);
-      closeQuietly(watchConnection);
-      watchConnection = null;
-    }
-  }
+          @Override
+          public void baseTablesChanged(ApplyLoop observed, Map<MaintainedView, ViewFailure> failures)
+              throws SQLException {
+            runOnLoop(observed, () -> {
+              for (Map.Entry<MaintainedView, ViewFailure> f : failures.entrySet()) {
+                MaintainedView v = f.getKey();
+                if (observed.views().contains(v) && v.state() != MaintainedView.State.FAILED) {
+                  observed.fail(v, f.getValue());
+                }
+              }
+            });
+          }
 
-  /** The failure of the first of {@code v}'s base tables that has a problem; null if none has. */
-  private static ViewFailure firstProblem(MaintainedView v, Map<TableShape, ViewFailure> problems) {
-    for (TableShape t : v.sources()) {
-      ViewFailure why = problems.get(t);
-      if (why != null) {
-        return why;
-      }
-    }
-    return null;
-  }
-
-  /**
-   * One look at the slot, off the apply path (its own thread and connection): past
-   * {@link EngineConfig#maxRetainedWalBytes} the supervisor stops maintenance ({@link #stopForRetainedWal}).
-   */
-  private void checkRetainedWal() {
-    try {
-      ApplyLoop observed = loop;
-      if (observed == null || closed) {
-        return;
-      }
-      SlotManager.SlotState state = SlotManager.state(watchConnection(), config.slotName());
-      if (state != null && state.retainedBytes() != null && state.retainedBytes() > config.maxRetainedWalBytes()) {
-        long retained = state.retainedBytes();
-        // On the supervisor's thread: it never runs while the supervisor is restarting the loop.
-        scheduler().execute(() -> stopForRetainedWal(observed, retained));
-      }
-    } catch (Exception | OutOfMemoryError e) {
-      LOG.log(System.Logger.Level.DEBUG, () -> "checking the WAL retained by " + config.slotName() + " failed: " + e);
-      closeQuietly(watchConnection);
-      watchConnection = null;
-    }
+          @Override
+          public void retainedWalExceeded(ApplyLoop observed, long bytes) {
+            // On the supervisor's thread: it never runs while the supervisor is restarting the loop.
+            scheduler().execute(() -> stopForRetainedWal(observed, bytes));
+          }
+        });
   }
 
   /**
@@ -631,7 +516,7 @@ public final class Engine implements AutoCloseable {
         if (Catalog.exists(c)) {
           Catalog.deleteProgress(c, config.slotName());
           for (ViewRecord r : Catalog.loadViews(c)) {
-            Catalog.updateStatus(c, r.schema(), r.name(), "failed", error);
+            Catalog.updateStatus(c, r.schema(), r.name(), ViewState.FAILED, error);
           }
         }
       } catch (SQLException e) {
@@ -656,7 +541,7 @@ public final class Engine implements AutoCloseable {
         return;
       }
       if (leading) {
-        if (!leaderAlive()) {
+        if (!lock.alive()) {
           leadershipLost("the connection holding the maintainer lock was lost");
         }
       } else {
@@ -664,14 +549,6 @@ public final class Engine implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.WARNING, "checking the maintainer lock of " + config.database() + " failed: " + e, e);
-    }
-  }
-
-  private boolean leaderAlive() {
-    try {
-      return leaderConnection.isValid(5);
-    } catch (SQLException e) {
-      return false;
     }
   }
 
@@ -688,15 +565,15 @@ public final class Engine implements AutoCloseable {
       LOG.log(System.Logger.Level.WARNING, "Deltaview stopped maintaining the incremental views of database "
           + config.database() + ": " + why + "; taking the lock again");
       stopStreaming();
-      closeQuietly(leaderConnection);
+      lock.close();
     }
     fireViewsChanged();
   }
 
   private void tryToLeadAgain() {
-    Connection c;
+    MaintainerLock taken;
     try {
-      c = takeMaintainerLock(config);
+      taken = MaintainerLock.take(connect(config), config.database());
     } catch (SQLException e) {
       LOG.log(System.Logger.Level.DEBUG, () -> "taking the maintainer lock of " + config.database() + " again"
           + " failed: " + e.getMessage());
@@ -705,10 +582,10 @@ public final class Engine implements AutoCloseable {
     synchronized (ddlLock) {
       synchronized (this) {
         if (closed) {
-          closeQuietly(c);
+          taken.close();
           return;
         }
-        leaderConnection = c;
+        lock = taken;
         leading = true;
       }
       try {
@@ -824,7 +701,7 @@ public final class Engine implements AutoCloseable {
    * retried with backoff.
    */
   private void recover(ApplyLoop dead) {
-    if (!leaderAlive()) {
+    if (!lock.alive()) {
       leadershipLost("the connection holding the maintainer lock was lost");
       return; // the lock is taken again first; that resumes everything
     }
@@ -853,17 +730,17 @@ public final class Engine implements AutoCloseable {
                 try {
                   known = compile(c, r);
                 } catch (SQLException e) {
-                  Catalog.updateStatus(c, r.schema(), r.name(), "failed", e.getMessage());
+                  Catalog.updateStatus(c, r.schema(), r.name(), ViewState.FAILED, e.getMessage());
                   continue;
                 }
               }
               views.add(known);
               if (known.state() == MaintainedView.State.FAILED) {
                 // Recorded by the loop with its next commit, which a dying loop may not have reached.
-                Catalog.updateStatus(c, r.schema(), r.name(), "failed", known.lastError());
+                Catalog.updateStatus(c, r.schema(), r.name(), ViewState.FAILED, known.lastError());
               } else if (!keep.contains(known)) {
                 // Other processes read the catalog: they must not take these tables for current meanwhile.
-                Catalog.updateStatus(c, r.schema(), r.name(), "snapshotting", known.lastError());
+                Catalog.updateStatus(c, r.schema(), r.name(), ViewState.SNAPSHOTTING, known.lastError());
               }
             }
           }
@@ -1029,7 +906,7 @@ public final class Engine implements AutoCloseable {
       if (l.retry(view)) {
         loader.submit(() -> {
           try (Connection c = connect(config)) {
-            Catalog.updateStatus(c, view.record().schema(), view.record().name(), "snapshotting", view.lastError());
+            Catalog.updateStatus(c, view.record().schema(), view.record().name(), ViewState.SNAPSHOTTING, view.lastError());
           } catch (SQLException e) {
             LOG.log(System.Logger.Level.DEBUG, () -> "could not record the rebuild of " + view.qualifiedName()
                 + ": " + e);
@@ -1135,7 +1012,7 @@ public final class Engine implements AutoCloseable {
         viewFailed(v);
       }
       try (Connection c = connect(config)) {
-        Catalog.updateStatus(c, v.record().schema(), v.record().name(), "failed", why.message());
+        Catalog.updateStatus(c, v.record().schema(), v.record().name(), ViewState.FAILED, why.message());
       } catch (SQLException ex) {
         LOG.log(System.Logger.Level.WARNING, "could not record failure of " + v.qualifiedName() + ": " + ex);
       }
@@ -1197,7 +1074,7 @@ public final class Engine implements AutoCloseable {
       markFailed(f.getKey(), ViewFailure.of(f.getValue()));
     }
     for (MaintainedView v : outcome.loaded().keySet()) {
-      ViewFailure why = firstProblem(v, drift);
+      ViewFailure why = BaseTableDrift.firstProblem(v, drift);
       if (why != null) {
         failed.put(v, why.toSqlException());
         markFailed(v, why);
@@ -1346,7 +1223,7 @@ public final class Engine implements AutoCloseable {
         ResultTables.restrictToReading(c, table, requester.role());
         addKey(s, schema, name, c, plan);
         BaseTables.prepare(c, config.publicationName(), plan.sources());
-        ViewRecord record = new ViewRecord(schema, name, definition, plan.baseTables(), origin, "snapshotting",
+        ViewRecord record = new ViewRecord(schema, name, definition, plan.baseTables(), origin, ViewState.SNAPSHOTTING,
             null, requester.searchPath(), requester.role());
         Catalog.insertView(c, record);
         MaintainedView view = compile(c, record, plan);
@@ -1500,21 +1377,7 @@ public final class Engine implements AutoCloseable {
           rebuilding.remove(r.qualifiedName());
           rebuildingBecause = null;
         }
-        String status = live == null ? r.status()
-            : switch (live.state()) {
-              case ACTIVE -> "ready";
-              case PENDING -> rebuildingBecause != null ? "rebuilding" : "snapshotting";
-              case FAILED -> "failed";
-            };
-        String lastError = live == null ? r.lastError()
-            : rebuildingBecause != null ? rebuildingBecause
-            : live.lastError() != null ? live.lastError() : r.lastError();
-        out.add(new ViewStatus(r.qualifiedName(), status, SqlIdentifiers.quote(r.schema(), r.name()), rows,
-            live == null ? 0 : live.lastLagMs(),
-            live == null || live.appliedLsn() == LogSequenceNumber.INVALID_LSN ? null : live.appliedLsn().asString(),
-            hitCount(r.qualifiedName()), r.definition(), lastError, r.origin(),
-            live == null || rebuildingBecause != null ? null : live.lastErrorSqlState(),
-            slot == null ? null : slot.walStatus(), slot == null ? null : slot.retainedBytes()));
+        out.add(ViewStatus.of(r, live, rebuildingBecause, rows, hitCount(r.qualifiedName()), slot));
       }
     }
     return out;
@@ -1640,24 +1503,19 @@ public final class Engine implements AutoCloseable {
       if (supervisor != null) {
         supervisor.shutdownNow();
       }
-      if (watch != null) {
-        watch.shutdownNow();
-      }
     }
-    if (watch != null) {
-      try {
-        if (watch.awaitTermination(10, TimeUnit.SECONDS)) {
-          closeQuietly(watchConnection); // its thread has stopped using it
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+    EngineWatch stopping;
+    synchronized (this) {
+      stopping = watch; // no new one starts: closed is set
+    }
+    if (stopping != null) {
+      stopping.close();
     }
     loader.shutdownNow();
     synchronized (watermarkLock) {
       closeQuietly(watermarkConnection);
     }
-    closeQuietly(leaderConnection);
+    lock.close();
   }
 
   private static void closeQuietly(Connection c) {

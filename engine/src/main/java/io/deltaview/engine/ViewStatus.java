@@ -1,5 +1,12 @@
 package io.deltaview.engine;
 
+import io.deltaview.engine.catalog.ViewRecord;
+import io.deltaview.engine.catalog.ViewState;
+import io.deltaview.engine.cdc.SlotManager;
+import io.deltaview.engine.sink.SqlIdentifiers;
+import io.deltaview.engine.view.MaintainedView;
+import org.postgresql.replication.LogSequenceNumber;
+
 /**
  * One row of {@code SHOW INCREMENTAL VIEWS}.
  *
@@ -10,7 +17,7 @@ package io.deltaview.engine;
  */
 public record ViewStatus(
     String name,
-    String status,
+    ViewState status,
     String resultTable,
     long rowCount,
     long lagMs,
@@ -22,4 +29,30 @@ public record ViewStatus(
     String lastErrorSqlState,
     String walStatus,
     Long retainedWalBytes) {
+
+  /**
+   * The row of view {@code r} as the catalog has it, overlaid with what this process knows of it if it
+   * maintains it ({@code live}, null otherwise).
+   *
+   * @param rebuildingBecause why the view is being rebuilt after its slot was lost; null if it is not
+   * @param slot the database's slot; null while there is none
+   */
+  public static ViewStatus of(ViewRecord r, MaintainedView live, String rebuildingBecause, long rows, long hits,
+      SlotManager.SlotState slot) {
+    ViewState status = live == null ? r.status()
+        : switch (live.state()) {
+          case ACTIVE -> ViewState.READY;
+          case PENDING -> rebuildingBecause != null ? ViewState.REBUILDING : ViewState.SNAPSHOTTING;
+          case FAILED -> ViewState.FAILED;
+        };
+    String lastError = live == null ? r.lastError()
+        : rebuildingBecause != null ? rebuildingBecause
+        : live.lastError() != null ? live.lastError() : r.lastError();
+    return new ViewStatus(r.qualifiedName(), status, SqlIdentifiers.quote(r.schema(), r.name()), rows,
+        live == null ? 0 : live.lastLagMs(),
+        live == null || live.appliedLsn() == LogSequenceNumber.INVALID_LSN ? null : live.appliedLsn().asString(),
+        hits, r.definition(), lastError, r.origin(),
+        live == null || rebuildingBecause != null ? null : live.lastErrorSqlState(),
+        slot == null ? null : slot.walStatus(), slot == null ? null : slot.retainedBytes());
+  }
 }

@@ -6,6 +6,8 @@ import io.deltaview.engine.EngineConfig;
 import io.deltaview.engine.EngineRegistry;
 import io.deltaview.engine.catalog.Catalog;
 import io.deltaview.engine.catalog.ViewRecord;
+import io.deltaview.engine.catalog.ViewState;
+import io.deltaview.engine.lead.MaintainerLock;
 import io.deltaview.rewriter.QueryRewriter;
 import io.deltaview.rewriter.RewriteDecision;
 import io.deltaview.rewriter.ViewDefinition;
@@ -276,11 +278,11 @@ final class DatabaseRuntime {
         ready.addAll(e.readyViews());
       } else {
         List<ViewRecord> records = Catalog.loadViews(c);
-        boolean maintained = Engine.maintainerAlive(c, config);
+        boolean maintained = MaintainerLock.heldBySomeone(c);
         catalogSeen = fingerprint(records, maintained);
         if (maintained) {
           for (ViewRecord r : records) {
-            if ("ready".equals(r.status())) {
+            if (r.status() == ViewState.READY) {
               ready.add(r);
             }
           }
@@ -400,7 +402,7 @@ final class DatabaseRuntime {
     try {
       if (engine == null) {
         Connection c = watchConnection();
-        boolean maintained = Engine.maintainerAlive(c, config);
+        boolean maintained = MaintainerLock.heldBySomeone(c);
         if (embedded && !maintained && System.nanoTime() - takeOverAfterNanos >= 0 && !slotActive(c)
             && takeOver()) {
           return;

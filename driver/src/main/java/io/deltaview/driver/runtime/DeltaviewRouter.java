@@ -247,7 +247,7 @@ final class DeltaviewRouter implements QueryRouter {
     List<Object[]> rows = new ArrayList<>();
     if (engine != null) {
       for (ViewStatus v : engine.status()) {
-        rows.add(new Object[] {v.name(), v.status(), v.resultTable(), v.rowCount(), v.lagMs(), v.appliedLsn(),
+        rows.add(new Object[] {v.name(), v.status().label(), v.resultTable(), v.rowCount(), v.lagMs(), v.appliedLsn(),
             v.hits(), v.definition(), v.lastError(), v.origin(), v.lastErrorSqlState(), v.walStatus(),
             v.retainedWalBytes()});
       }
@@ -257,7 +257,7 @@ final class DeltaviewRouter implements QueryRouter {
       SlotManager.SlotState slot = SlotManager.state(raw, runtime.config().slotName());
       for (ViewRecord r : Catalog.loadViews(raw)) {
         String table = SqlIdentifiers.quote(r.schema(), r.name());
-        rows.add(new Object[] {r.qualifiedName(), r.status(), table, null, null,
+        rows.add(new Object[] {r.qualifiedName(), r.status().label(), table, null, null,
             applied == null ? null : applied.asString(), null, r.definition(), r.lastError(), r.origin(), null,
             slot == null ? null : slot.walStatus(), slot == null ? null : slot.retainedBytes()});
       }

@@ -1,6 +1,7 @@
 package io.deltaview.engine.apply;
 
 import io.deltaview.engine.catalog.Catalog;
+import io.deltaview.engine.catalog.ViewState;
 import io.deltaview.engine.operator.ZSet;
 import io.deltaview.engine.view.MaintainedView;
 import io.deltaview.engine.view.TableShape;
@@ -51,7 +52,7 @@ final class JdbcApplyTarget implements ApplyTarget {
 
   @Override
   public void markFailed(MaintainedView view, ViewFailure why) throws SQLException {
-    Catalog.updateStatus(connection, view.record().schema(), view.record().name(), "failed", why.message());
+    Catalog.updateStatus(connection, view.record().schema(), view.record().name(), ViewState.FAILED, why.message());
   }
 
   @Override
@@ -79,7 +80,7 @@ final class JdbcApplyTarget implements ApplyTarget {
 
   @Override
   public void markReady(MaintainedView view) throws SQLException {
-    Catalog.updateStatus(connection, view.record().schema(), view.record().name(), "ready", null);
+    Catalog.updateStatus(connection, view.record().schema(), view.record().name(), ViewState.READY, null);
   }
 
   @Override

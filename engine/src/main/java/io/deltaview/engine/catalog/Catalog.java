@@ -132,7 +132,7 @@ public final class Catalog {
       while (rs.next()) {
         Array bases = rs.getArray(4);
         out.add(new ViewRecord(rs.getString(1), rs.getString(2), rs.getString(3),
-            List.of((String[]) bases.getArray()), rs.getString(5), rs.getString(6), rs.getString(7),
+            List.of((String[]) bases.getArray()), rs.getString(5), ViewState.of(rs.getString(6)), rs.getString(7),
             rs.getString(8), rs.getString(9)));
       }
     }
@@ -160,7 +160,7 @@ public final class Catalog {
       ps.setString(3, v.definition());
       ps.setArray(4, c.createArrayOf("text", v.baseTables().toArray()));
       ps.setString(5, v.origin());
-      ps.setString(6, v.status());
+      ps.setString(6, v.status().label());
       ps.setString(7, v.lastError());
       ps.setString(8, v.searchPath());
       ps.setString(9, v.owner());
@@ -168,11 +168,11 @@ public final class Catalog {
     }
   }
 
-  public static void updateStatus(Connection c, String schema, String name, String status, String lastError)
+  public static void updateStatus(Connection c, String schema, String name, ViewState status, String lastError)
       throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("UPDATE " + SCHEMA + ".views SET status = ?, last_error = ?"
         + " WHERE schema_name = ? AND view_name = ?")) {
-      ps.setString(1, status);
+      ps.setString(1, status.label());
       ps.setString(2, lastError);
       ps.setString(3, schema);
       ps.setString(4, name);

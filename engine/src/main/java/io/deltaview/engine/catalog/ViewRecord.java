@@ -15,7 +15,7 @@ public record ViewRecord(
     String definition,
     List<String> baseTables,
     String origin,
-    String status,
+    ViewState status,
     String lastError,
     String searchPath,
     String owner) {

@@ -172,6 +172,17 @@ public final class BaseTableDrift {
     };
   }
 
+  /** The failure of the first of {@code v}'s base tables that has a problem; null if none has. */
+  public static ViewFailure firstProblem(MaintainedView v, Map<TableShape, ViewFailure> problems) {
+    for (TableShape t : v.sources()) {
+      ViewFailure why = problems.get(t);
+      if (why != null) {
+        return why;
+      }
+    }
+    return null;
+  }
+
   /** The distinct planned tables of {@code views}. */
   public static Set<TableShape> sourcesOf(List<MaintainedView> views) {
     Set<TableShape> out = new LinkedHashSet<>();

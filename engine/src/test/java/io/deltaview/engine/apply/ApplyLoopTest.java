@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.deltaview.engine.catalog.ViewRecord;
+import io.deltaview.engine.catalog.ViewState;
 import io.deltaview.engine.cdc.ChangeFeed;
 import io.deltaview.engine.cdc.PgOutputMessage;
 import io.deltaview.engine.cdc.PgOutputMessage.Begin;
@@ -96,7 +97,7 @@ class ApplyLoopTest {
     for (String sql : sqls) {
       ViewPipeline compiled = ViewCompiler.compile(SqlFixture.plan(sql));
       MaintainedView v = new MaintainedView(new ViewRecord("public", "v" + views.size(), sql,
-          List.of("public.order_lines"), "sql", "snapshotting", null, "public", null),
+          List.of("public.order_lines"), "sql", ViewState.SNAPSHOTTING, null, "public", null),
           // as the engine does: only the columns the view reads are parsed (neither view reads price)
           List.of(new TableShape(LINES.schema(), LINES.name(), LINES.columnNames(), LINES.columnTypes(),
               compiled.readColumns(0), RELATION, PLANNED)), null,
@@ -282,7 +283,7 @@ class ApplyLoopTest {
     loop = new ApplyLoop(feed, target, LogSequenceNumber.INVALID_LSN, v -> { }, failed::add,
         new ApplyLoop.Limits(10, 100, 50_000, Duration.ofSeconds(10)));
     MaintainedView v = new MaintainedView(new ViewRecord("public", "loading", GROUPED, List.of("public.order_lines"),
-        "sql", "snapshotting", null, "public", null), List.of(LINES), null,
+        "sql", ViewState.SNAPSHOTTING, null, "public", null), List.of(LINES), null,
         () -> ViewCompiler.compile(SqlFixture.plan(GROUPED)));
     views.add(v);
     loop.submit(() -> loop.addView(v));
@@ -513,7 +514,7 @@ class ApplyLoopTest {
     loop = new ApplyLoop(feed, target, LogSequenceNumber.INVALID_LSN, v -> { }, failed::add,
         new ApplyLoop.Limits(10, 100, 50_000, Duration.ofSeconds(10)));
     MaintainedView v = new MaintainedView(new ViewRecord("public", "totals", TOTALS, List.of("public.order_lines"),
-        "sql", "snapshotting", null, "public", null), List.of(LINES), null,
+        "sql", ViewState.SNAPSHOTTING, null, "public", null), List.of(LINES), null,
         () -> ViewCompiler.compile(SqlFixture.plan(TOTALS)));
     views.add(v);
     java.util.concurrent.CompletableFuture<Void> activated = new java.util.concurrent.CompletableFuture<>();
