@@ -9,31 +9,26 @@ import io.deltaview.engine.catalog.ViewState;
 import io.deltaview.engine.cdc.ExportedSnapshot;
 import io.deltaview.engine.cdc.ReplicationSlotReader;
 import io.deltaview.engine.cdc.SlotManager;
-import io.deltaview.engine.ddl.BaseTables;
 import io.deltaview.engine.ddl.Requester;
 import io.deltaview.engine.ddl.ResultTables;
+import io.deltaview.engine.ddl.ViewRegistration;
 import io.deltaview.engine.lead.MaintainerLock;
 import io.deltaview.rewriter.sql.DefinitionSql;
 import io.deltaview.engine.compile.ViewPipeline;
-import io.deltaview.engine.sink.ResultColumn;
-import io.deltaview.engine.sink.ResultTableSink;
 import io.deltaview.engine.sink.SqlIdentifiers;
 import io.deltaview.engine.snapshot.SnapshotLoader;
 import io.deltaview.engine.view.BaseTableDrift;
 import io.deltaview.engine.view.MaintainedView;
-import io.deltaview.engine.view.PlannedView;
 import io.deltaview.engine.view.TableShape;
 import io.deltaview.engine.view.ViewFailure;
-import io.deltaview.engine.view.ViewPlanner;
+import io.deltaview.engine.view.ViewCompilation;
 import io.deltaview.engine.watch.EngineWatch;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -249,7 +244,7 @@ public final class Engine implements AutoCloseable {
     try (Connection c = connect(config)) {
       for (ViewRecord r : records) {
         try {
-          views.add(compile(c, r));
+          views.add(ViewCompilation.fromCatalog(c, r));
         } catch (SQLException e) {
           LOG.log(System.Logger.Level.ERROR, "cannot maintain view " + r.qualifiedName() + ": " + e.getMessage());
           Catalog.updateStatus(c, r.schema(), r.name(), ViewState.FAILED, e.getMessage());
@@ -260,37 +255,6 @@ public final class Engine implements AutoCloseable {
       runOnLoop(() -> loop.addView(v));
     }
     loader.submit(() -> loadAndActivate(views));
-  }
-
-  /**
-   * Compiles a registered view with its creator's search_path. The stored definition is checked and
-   * rendered again ({@link DefinitionSql}), never used as it was stored.
-   */
-  private MaintainedView compile(Connection c, ViewRecord r) throws SQLException {
-    boolean autoCommit = c.getAutoCommit();
-    c.setAutoCommit(false);
-    try {
-      setSearchPath(c, r.searchPath());
-      ViewRecord checked = r.withDefinition(DefinitionSql.canonical(r.definition()));
-      return compile(c, checked, ViewPlanner.plan(c, checked.definition()));
-    } finally {
-      c.rollback();
-      c.setAutoCommit(autoCommit);
-    }
-  }
-
-  /** Sets {@code searchPath} for {@code c}'s open transaction, as a bound value (it came from a session). */
-  private static void setSearchPath(Connection c, String searchPath) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT set_config('search_path', ?, true)")) {
-      ps.setString(1, searchPath);
-      ps.execute();
-    }
-  }
-
-  private static MaintainedView compile(Connection c, ViewRecord r, PlannedView plan) throws SQLException {
-    List<ResultColumn> columns = Catalog.columnsOf(c, r.schema(), r.name());
-    ResultTableSink sink = new ResultTableSink(r.schema(), r.name(), columns, plan.uniqueKey(), plan.keyNotNull());
-    return new MaintainedView(r, plan.sources(), sink, plan.pipelineFactory());
   }
 
   /**
@@ -728,7 +692,7 @@ public final class Engine implements AutoCloseable {
               }
               if (known == null) {
                 try {
-                  known = compile(c, r);
+                  known = ViewCompilation.fromCatalog(c, r);
                 } catch (SQLException e) {
                   Catalog.updateStatus(c, r.schema(), r.name(), ViewState.FAILED, e.getMessage());
                   continue;
@@ -1151,7 +1115,10 @@ public final class Engine implements AutoCloseable {
       MaintainedView view = null;
       for (int attempt = 1; view == null; attempt++) {
         try {
-          view = register(requester, resolvedSchema, name, definition, ifNotExists, origin);
+          try (Connection c = connect(config)) {
+            view = ViewRegistration.register(c, requester, resolvedSchema, name, definition, ifNotExists, origin,
+                config.publicationName());
+          }
           if (view == null) {
             return; // IF NOT EXISTS and it exists
           }
@@ -1195,76 +1162,6 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
-   * The registration transaction of {@code CREATE INCREMENTAL VIEW}: result table, key, base tables in the
-   * publication, catalog row. Returns null when the view exists and {@code ifNotExists}; rolls back on failure.
-   */
-  private MaintainedView register(Requester requester, String schema, String name, String definition,
-      boolean ifNotExists, String origin) throws SQLException {
-    try (Connection c = connect(config)) {
-      c.setAutoCommit(false);
-      try (Statement s = c.createStatement()) {
-        setSearchPath(c, requester.searchPath());
-        s.execute("SET LOCAL lock_timeout = '30s'");
-        ViewRecord existing = findView(c, schema, name);
-        if (existing != null) {
-          c.rollback();
-          if (ifNotExists) {
-            return null;
-          }
-          throw new SQLException("incremental view \"" + schema + "." + name + "\" already exists",
-              SqlStates.DUPLICATE_TABLE);
-        }
-        PlannedView plan = ViewPlanner.plan(c, definition);
-        BaseTables.checkMaintainable(c, plan.sources());
-        requester.mayCreate(schema, definition, plan.sources(), !"sql".equals(origin));
-        Catalog.ensureExists(c);
-        String table = SqlIdentifiers.quote(schema, name);
-        s.execute("CREATE TABLE " + table + " AS " + definition + " WITH NO DATA");
-        ResultTables.restrictToReading(c, table, requester.role());
-        addKey(s, schema, name, c, plan);
-        BaseTables.prepare(c, config.publicationName(), plan.sources());
-        ViewRecord record = new ViewRecord(schema, name, definition, plan.baseTables(), origin, ViewState.SNAPSHOTTING,
-            null, requester.searchPath(), requester.role());
-        Catalog.insertView(c, record);
-        MaintainedView view = compile(c, record, plan);
-        c.commit();
-        return view;
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      }
-    }
-  }
-
-  private static ViewRecord findView(Connection c, String schema, String name) throws SQLException {
-    for (ViewRecord r : Catalog.loadViews(c)) {
-      if (r.schema().equals(schema) && r.name().equals(name)) {
-        return r;
-      }
-    }
-    return null;
-  }
-
-  private static void addKey(Statement s, String schema, String name, Connection c, PlannedView plan)
-      throws SQLException {
-    int[] key = plan.uniqueKey();
-    if (key == null || key.length == 0) {
-      return;
-    }
-    List<ResultColumn> columns = Catalog.columnsOf(c, schema, name);
-    StringBuilder cols = new StringBuilder();
-    for (int k : key) {
-      cols.append(cols.length() == 0 ? "" : ", ").append(SqlIdentifiers.quote(columns.get(k).name()));
-    }
-    String table = SqlIdentifiers.quote(schema, name);
-    if (plan.keyNotNull()) {
-      s.execute("ALTER TABLE " + table + " ADD PRIMARY KEY (" + cols + ")");
-    } else {
-      s.execute("CREATE INDEX ON " + table + " (" + cols + ")");
-    }
-  }
-
-  /**
    * {@code DROP INCREMENTAL VIEW}: stops maintenance and removes the result table and bookkeeping. The
    * requester must be a member of the view's owner role, as {@code DROP TABLE} would require.
    *
@@ -1277,7 +1174,7 @@ public final class Engine implements AutoCloseable {
       ViewRecord record;
       long resultOid;
       try (Connection c = connect(config)) {
-        record = Catalog.exists(c) ? findView(c, resolvedSchema, name) : null;
+        record = Catalog.exists(c) ? ViewRegistration.find(c, resolvedSchema, name) : null;
         resultOid = record == null ? 0 : ResultTables.oid(c, resolvedSchema, name);
       }
       if (record == null) {
@@ -1304,41 +1201,17 @@ public final class Engine implements AutoCloseable {
         }
       }
     }
-    boolean found;
-    List<ViewRecord> remaining;
+    ViewRegistration.Unregistered done;
     try (Connection c = connect(config)) {
-      c.setAutoCommit(false);
-      try (Statement s = c.createStatement()) {
-        if (!Catalog.exists(c)) {
-          c.rollback();
-          return false;
-        }
-        found = Catalog.deleteView(c, schema, name);
-        if (found) {
-          s.execute("DROP TABLE IF EXISTS " + SqlIdentifiers.quote(schema, name));
-        }
-        remaining = Catalog.loadViews(c);
-        Set<String> needed = new HashSet<>();
-        for (ViewRecord r : remaining) {
-          needed.addAll(r.baseTables());
-        }
-        BaseTables.release(c, config.publicationName(), needed);
-        c.commit();
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      }
+      done = ViewRegistration.unregister(c, schema, name, config.publicationName());
     }
-    if (remaining.isEmpty()) {
+    if (done.lastView()) {
       stopStreaming();
       try (Connection c = connect(config)) {
-        SlotManager.dropSlotIfExists(c, config.slotName());
-        c.setAutoCommit(false);
-        Catalog.deleteProgress(c, config.slotName());
-        BaseTables.dropPublication(c, config.publicationName());
-        c.commit();
+        ViewRegistration.dropStreaming(c, config.slotName(), config.publicationName());
       }
     }
+    boolean found = done.found();
     if (found) {
       fireViewsChanged();
     }
