@@ -431,13 +431,20 @@ public final class Engine implements AutoCloseable {
           }
 
           @Override
-          public void baseTablesChanged(ApplyLoop observed, Map<MaintainedView, ViewFailure> failures)
-              throws SQLException {
-            runOnLoop(observed, () -> {
+          public void baseTablesChanged(ApplyLoop observed, Map<MaintainedView, ViewFailure> failures) {
+            // Not waited for: the loop runs it between source transactions, which may take a while (a long
+            // transaction), and the watch goes on meanwhile (the retained-WAL check above all).
+            observed.submit(() -> {
               for (Map.Entry<MaintainedView, ViewFailure> f : failures.entrySet()) {
                 MaintainedView v = f.getKey();
-                if (observed.views().contains(v) && v.state() != MaintainedView.State.FAILED) {
-                  observed.fail(v, f.getValue());
+                if (v.state() != MaintainedView.State.FAILED) {
+                  try {
+                    observed.fail(v, f.getValue());
+                  } catch (SQLException e) {
+                    // Recording the status failed: the target connection is broken, and the loop stops at its
+                    // next write; its recovery meets the same base table again.
+                    LOG.log(System.Logger.Level.WARNING, "failing view " + v.qualifiedName() + " failed: " + e);
+                  }
                 }
               }
             });
@@ -669,7 +676,6 @@ public final class Engine implements AutoCloseable {
       leadershipLost("the connection holding the maintainer lock was lost");
       return; // the lock is taken again first; that resumes everything
     }
-    boolean unserved = false;
     synchronized (ddlLock) {
       List<MaintainedView> views = new ArrayList<>();
       ApplyLoop fresh;
@@ -720,7 +726,6 @@ public final class Engine implements AutoCloseable {
             for (MaintainedView v : views) {
               if (v.state() == MaintainedView.State.ACTIVE) {
                 v.interrupt("the replication slot was lost and replaced; rebuilding from a fresh snapshot");
-                unserved = true;
               }
             }
           }
@@ -742,8 +747,17 @@ public final class Engine implements AutoCloseable {
             long delay = backoffMs();
             consecutiveFailures++;
             scheduleRecovery(loop, delay);
+          } else {
+            // The new loop's own recovery starts from what it holds, which may be none of these views: those
+            // carried over would stay active without being maintained.
+            for (MaintainedView v : views) {
+              if (v.state() == MaintainedView.State.ACTIVE && (current == null || !current.views().contains(v))) {
+                v.interrupt("apply loop failed while restarting: " + e);
+              }
+            }
           }
         }
+        fireViewsChanged();
         return;
       }
       for (MaintainedView v : views) {
@@ -758,9 +772,8 @@ public final class Engine implements AutoCloseable {
         loader.submit(() -> loadAndActivate(reload));
       }
     }
-    if (unserved) {
-      fireViewsChanged(); // views that were served until the slot turned out lost are not any more
-    }
+    // The views are this loop's now (and some that were served may not be, e.g. after a lost slot).
+    fireViewsChanged();
   }
 
   /** Closes the current reader and sink connection (the loop has stopped or is about to be replaced). */
@@ -970,7 +983,12 @@ public final class Engine implements AutoCloseable {
       }
       runOnLoop(l, () -> l.fail(v, why));
     } catch (SQLException ignored) {
-      // No loop to record it: the view fails here, and its status is written below.
+      // No loop to record it: the view fails here, and its status is written below (unless a loop holds it
+      // now, whose thread alone may touch it; that loop reloads or fails it itself).
+      ApplyLoop now = loop;
+      if (now != null && now.views().contains(v)) {
+        return;
+      }
       if (v.state() != MaintainedView.State.FAILED) {
         v.fail(why);
         viewFailed(v);
@@ -1053,14 +1071,24 @@ public final class Engine implements AutoCloseable {
         throw new SQLException("Deltaview: the apply loop was restarted during the load", SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
       }
       int generation = generations.get(v);
-      runOnLoop(target, () -> {
-        // Reset again since this load began (a second TRUNCATE): its buffer lost changes after our snapshot,
-        // and the load queued by that reset will activate it.
-        if (v.generation() == generation && v.state() == MaintainedView.State.PENDING) {
-          target.activate(v, e.getValue(), point);
-          snapshotLoads.increment();
+      try {
+        runOnLoop(target, () -> {
+          // Reset again since this load began (a second TRUNCATE): its buffer lost changes after our snapshot,
+          // and the load queued by that reset will activate it. Dropped meanwhile: nothing to activate.
+          if (v.generation() == generation && v.state() == MaintainedView.State.PENDING
+              && target.views().contains(v)) {
+            target.activate(v, e.getValue(), point);
+            snapshotLoads.increment();
+          }
+        });
+      } catch (SQLException activation) {
+        if (!target.isRunning() || loop != target) {
+          throw activation; // the loop died: nothing here says anything about the views
         }
-      });
+        // This view's own failure (replaying its buffer, writing its table): the loop failed it and its
+        // rebuild is scheduled; the views loaded with it are activated all the same.
+        failed.put(v, activation);
+      }
     }
     fireViewsChanged();
     return failed;

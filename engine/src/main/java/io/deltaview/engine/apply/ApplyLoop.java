@@ -253,9 +253,10 @@ public final class ApplyLoop implements Runnable {
     rebuildShapes();
   }
 
-  /** Forgets a view. Loop thread only. */
+  /** Forgets a view; a load of it under way will not activate it. Loop thread only. */
   public void removeView(MaintainedView view) {
     views.remove(view);
+    view.reset(); // a new generation: activations planned before this see it changed
     dirty.remove(view);
     openTxnDirty.remove(view);
     failedStatuses.remove(view);
@@ -321,7 +322,7 @@ public final class ApplyLoop implements Runnable {
    */
   public void activate(MaintainedView view, ViewPipeline loaded, LogSequenceNumber snapshotPoint)
       throws SQLException {
-    ViewFailure mismatch = checkAgainstKnownRelations(view);
+    ViewFailure mismatch = checkAgainstKnownRelations(view, snapshotPoint.asLong());
     if (mismatch != null) {
       throw failOnActivation(view, mismatch);
     }
@@ -364,6 +365,9 @@ public final class ApplyLoop implements Runnable {
    * between transactions. Its status is recorded at once.
    */
   public void fail(MaintainedView view, ViewFailure why) throws SQLException {
+    if (!views.contains(view)) {
+      return; // dropped meanwhile (or never this loop's): its catalog row is not its any more
+    }
     failView(view, why);
     commitStatuses();
   }
@@ -600,7 +604,7 @@ public final class ApplyLoop implements Runnable {
    * cannot absorb the change fail, the others go on untouched. A table no view reads costs a map lookup.
    */
   private void relation(Relation r) throws SQLException {
-    RelationState state = new RelationState(r);
+    RelationState state = new RelationState(r, openTxn != null ? openTxn.finalLsn().asLong() : position);
     relations.put(r.relationId(), state);
     latestByName.put(state.table, state);
     lastRelation = null;
@@ -615,7 +619,9 @@ public final class ApplyLoop implements Runnable {
   private void checkViews(RelationState state) throws SQLException {
     boolean failed = false;
     for (MaintainedView v : views) {
-      if (v.state() == MaintainedView.State.FAILED) {
+      // A loading view is checked when it is activated; an active one only against descriptions of the table
+      // from its snapshot on (an older one may predate a column its plan reads).
+      if (v.state() != MaintainedView.State.ACTIVE || state.seenAt < v.activeFrom().asLong()) {
         continue;
       }
       for (TableShape shape : v.sources()) {
@@ -638,12 +644,16 @@ public final class ApplyLoop implements Runnable {
    * Whether a view's sources agree with the latest Relation messages of their tables (by name, and by planned
    * OID for a table renamed since) seen so far (null), else why not.
    */
-  private ViewFailure checkAgainstKnownRelations(MaintainedView view) throws SQLException {
+  private ViewFailure checkAgainstKnownRelations(MaintainedView view, long snapshotPoint) throws SQLException {
     for (TableShape shape : view.sources()) {
       RelationState byName = latestByName.get(shape.qualifiedName());
       RelationState byOid = shape.oid() == 0 ? null : relations.get((int) shape.oid());
       for (RelationState state : new RelationState[] {byName, byOid}) {
-        if (state != null && (state == byName || !state.table.equals(shape.qualifiedName()))) {
+        // Descriptions from before the snapshot may predate the version of the table the view was planned
+        // against (a column added since, with no write after it): the catalog check before activation
+        // compared the plan with the table as it is.
+        if (state != null && state.seenAt >= snapshotPoint
+            && (state == byName || !state.table.equals(shape.qualifiedName()))) {
           ViewFailure why = mismatch(shape, state);
           if (why != null) {
             return why;
@@ -678,9 +688,17 @@ public final class ApplyLoop implements Runnable {
     private List<TableShape.Column> catalog;
     private boolean catalogLoaded;
 
-    RelationState(Relation relation) {
+    /**
+     * Where in the stream this description of the table arrived (the commit position of the transaction it
+     * came in): it says what the table looked like from there on, not before, and a view snapshotted later
+     * may have been planned against a newer version of the table that the stream has not described yet.
+     */
+    final long seenAt;
+
+    RelationState(Relation relation, long seenAt) {
       this.relation = relation;
       this.table = relation.namespace() + "." + relation.name();
+      this.seenAt = seenAt;
     }
 
     long oid() {
@@ -962,8 +980,8 @@ public final class ApplyLoop implements Runnable {
 
   /**
    * For each column of the layout's shape, its index in the relation's tuples (matched by name); -1 for a
-   * column that no view reads and the stream does not carry. A read column the stream lacks fails its views
-   * at the Relation message already ({@link #mismatch}), so it is not met here.
+   * column the stream does not carry, which is then left NULL (see below). A read column dropped or renamed
+   * later fails its active views at the Relation message already ({@link #mismatch}).
    */
   private static int[] mapping(RelationState relation, Layout layout) throws SQLException {
     int[] mapping = layout.mapping;
@@ -983,12 +1001,11 @@ public final class ApplyLoop implements Runnable {
           break;
         }
       }
-      if (found < 0 && shape.reads(i)) {
-        throw new SQLException("Deltaview internal error: column " + name + " of " + relation.table + " is not in"
-            + " the replication stream", SqlStates.INTERNAL_ERROR);
-      }
       mapping[i] = found; // -1 for a column no view reads (e.g. a generated one): it is never looked at
-      readTypes[i] = shape.reads(i) ? shape.columnTypes().get(i) : null;
+      // A read column missing from this description of the table was added after it: only views snapshotted
+      // after the addition read it, so no change in this older layout is ever applied to them (it commits
+      // before their snapshot). Read as NULL rather than stop the loop for every view.
+      readTypes[i] = shape.reads(i) && found >= 0 ? shape.columnTypes().get(i) : null;
     }
     layout.readTypes = readTypes;
     layout.mapping = mapping;

@@ -1,6 +1,5 @@
 package io.deltaview.engine.apply;
 
-import io.deltaview.rewriter.sql.SqlStates;
 import io.deltaview.engine.cdc.PgOutputMessage;
 import io.deltaview.engine.cdc.PgOutputMessage.Relation;
 import io.deltaview.engine.view.BaseTableDrift;
@@ -15,9 +14,6 @@ import java.util.List;
  * absorb is a {@link ViewFailure} saying what changed and what to do.
  */
 final class SchemaCheck {
-
-  /** PostgreSQL's OID of {@code character varying}: a changed length limit leaves its values as they were. */
-  private static final int VARCHAR_OID = 1043;
 
   /** The table's columns as the catalog has them now (null if it is gone); asked only when needed. */
   @FunctionalInterface
@@ -62,8 +58,7 @@ final class SchemaCheck {
       }
       if (!plannedColumnsKnown) {
         if (streamed == null) {
-          return ViewFailure.permanent(SqlStates.FEATURE_NOT_SUPPORTED, "column " + name + " of " + table
-              + " is no longer in the replication stream (dropped or renamed); re-create the view");
+          return BaseTableDrift.columnGone(table, name, "is no longer in the replication stream (dropped or renamed)");
         }
         continue;
       }
@@ -81,16 +76,13 @@ final class SchemaCheck {
       if (now == null || streamed == null || !now.name().equals(name)) {
         String what = now == null ? "was dropped" : !now.name().equals(name) ? "was renamed to " + now.name()
             : "was dropped or renamed";
-        return ViewFailure.permanent(SqlStates.FEATURE_NOT_SUPPORTED, "column " + name + " of " + table + " "
-            + what + "; re-create the view");
+        return BaseTableDrift.columnGone(table, name, what);
       }
-      boolean typmodMatters = was.typeOid() != VARCHAR_OID;
-      if (streamed.typeOid() != was.typeOid() || now.typeOid() != was.typeOid()
-          || typmodMatters && (streamed.typmod() != was.typmod() || now.typmod() != was.typmod())) {
-        String nowType = now.typeOid() != was.typeOid() || now.typmod() != was.typmod() ? now.typeName()
+      if (BaseTableDrift.retyped(was, streamed.typeOid(), streamed.typmod())
+          || BaseTableDrift.retyped(was, now.typeOid(), now.typmod())) {
+        String nowType = BaseTableDrift.retyped(was, now.typeOid(), now.typmod()) ? now.typeName()
             : "type " + streamed.typeOid() + "(" + streamed.typmod() + ")";
-        return ViewFailure.permanent(SqlStates.DATATYPE_MISMATCH, "column " + name + " of " + table
-            + " changed type from " + was.typeName() + " to " + nowType + "; re-create the view");
+        return BaseTableDrift.retyped(table, was, nowType);
       }
     }
     return null;

@@ -7,6 +7,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -73,8 +74,8 @@ public final class BaseTableDrift {
         + " LEFT JOIN pg_class c ON c.oid = t.oid"
         + " LEFT JOIN pg_namespace n ON n.oid = c.relnamespace"
         + " LEFT JOIN pg_publication p ON p.pubname = ?";
+    Array oidArray = c.createArrayOf("bigint", oids);
     try (PreparedStatement ps = c.prepareStatement(sql)) {
-      Array oidArray = c.createArrayOf("bigint", oids);
       ps.setArray(1, oidArray);
       ps.setArray(2, c.createArrayOf("text", schemas));
       ps.setArray(3, c.createArrayOf("text", names));
@@ -89,7 +90,70 @@ public final class BaseTableDrift {
         }
       }
     }
+    checkColumns(c, oidArray, planned, problems);
     return problems;
+  }
+
+  /**
+   * The columns each table's views read, as planned ({@link TableShape#columns()}: number, name, type),
+   * against {@code pg_attribute} now: a column dropped, renamed or retyped fails the views reading it, whether
+   * or not a change of the table has been streamed since. Tables with a problem already are left out.
+   */
+  private static void checkColumns(Connection c, Array oids, List<TableShape> planned,
+      Map<TableShape, ViewFailure> problems) throws SQLException {
+    Map<Long, Map<Integer, TableShape.Column>> now = new HashMap<>();
+    try (PreparedStatement ps = c.prepareStatement("SELECT a.attrelid, a.attnum, a.attname, a.atttypid,"
+        + " a.atttypmod, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a"
+        + " WHERE a.attrelid = ANY (?::oid[]) AND a.attnum > 0 AND NOT a.attisdropped")) {
+      ps.setArray(1, oids);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          now.computeIfAbsent(rs.getLong(1), k -> new HashMap<>()).put(rs.getInt(2),
+              new TableShape.Column(rs.getString(3), rs.getInt(2), rs.getInt(4), rs.getInt(5), rs.getString(6)));
+        }
+      }
+    }
+    for (TableShape t : planned) {
+      if (problems.containsKey(t) || t.columns().isEmpty()) {
+        continue;
+      }
+      Map<Integer, TableShape.Column> columns = now.getOrDefault(t.oid(), Map.of());
+      for (int i = 0; i < t.columns().size(); i++) {
+        if (!t.reads(i)) {
+          continue;
+        }
+        TableShape.Column was = t.columns().get(i);
+        TableShape.Column is = columns.get(was.attnum());
+        ViewFailure why = is == null ? columnGone(t.qualifiedName(), was.name(), "was dropped")
+            : !is.name().equals(was.name()) ? columnGone(t.qualifiedName(), was.name(), "was renamed to " + is.name())
+            : retyped(was, is.typeOid(), is.typmod()) ? retyped(t.qualifiedName(), was, is.typeName())
+            : null;
+        if (why != null) {
+          problems.put(t, why);
+          break;
+        }
+      }
+    }
+  }
+
+  /** PostgreSQL's OID of {@code character varying}: a changed length limit leaves its values as they were. */
+  private static final int VARCHAR_OID = 1043;
+
+  /** Whether a column planned as {@code was} now has another type (a varchar's length limit aside). */
+  public static boolean retyped(TableShape.Column was, int typeOid, int typmod) {
+    return typeOid != was.typeOid() || was.typeOid() != VARCHAR_OID && typmod != was.typmod();
+  }
+
+  /** A column the view reads is gone: {@code what} is "was dropped", "was renamed to x", …. */
+  public static ViewFailure columnGone(String table, String column, String what) {
+    return ViewFailure.permanent(SqlStates.FEATURE_NOT_SUPPORTED, "column " + column + " of " + table + " " + what
+        + "; re-create the view");
+  }
+
+  /** A column the view reads has another type now. */
+  public static ViewFailure retyped(String table, TableShape.Column was, String nowType) {
+    return ViewFailure.permanent(SqlStates.DATATYPE_MISMATCH, "column " + was.name() + " of " + table
+        + " changed type from " + was.typeName() + " to " + nowType + "; re-create the view");
   }
 
   private static ViewFailure problem(TableShape t, String publication, ResultSet rs) throws SQLException {

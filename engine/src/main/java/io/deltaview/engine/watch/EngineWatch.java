@@ -33,8 +33,11 @@ public final class EngineWatch implements AutoCloseable {
     /** A new connection to the database, for the watch's own use. */
     Connection connect() throws SQLException;
 
-    /** {@code failures} of views of {@code loop} found by the base-table check: fail them (alone). */
-    void baseTablesChanged(ApplyLoop loop, Map<MaintainedView, ViewFailure> failures) throws SQLException;
+    /**
+     * {@code failures} of views of {@code loop} found by the base-table check: fail them (alone), without
+     * keeping the watch waiting.
+     */
+    void baseTablesChanged(ApplyLoop loop, Map<MaintainedView, ViewFailure> failures);
 
     /** The slot retained {@code bytes} of WAL, more than the limit, while {@code loop} maintained. */
     void retainedWalExceeded(ApplyLoop loop, long bytes);
