@@ -1,6 +1,6 @@
 package io.deltaview.driver;
 
-import io.deltaview.rewriter.sql.SqlStates;
+import io.deltaview.sql.SqlStates;
 import io.deltaview.driver.jdbc.JdbcWrappers;
 import io.deltaview.driver.route.PassThroughRouter;
 import io.deltaview.driver.route.QueryRouter;

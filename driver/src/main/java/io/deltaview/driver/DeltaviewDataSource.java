@@ -1,6 +1,6 @@
 package io.deltaview.driver;
 
-import io.deltaview.rewriter.sql.SqlStates;
+import io.deltaview.sql.SqlStates;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -1,6 +1,6 @@
 package io.deltaview.driver;
 
-import io.deltaview.rewriter.sql.SqlStates;
+import io.deltaview.sql.SqlStates;
 import io.deltaview.driver.route.RouterFactory;
 import io.deltaview.driver.runtime.DeltaviewRouterFactory;
 import java.net.URLDecoder;

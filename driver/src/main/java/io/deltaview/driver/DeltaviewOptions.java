@@ -1,6 +1,6 @@
 package io.deltaview.driver;
 
-import io.deltaview.rewriter.sql.SqlStates;
+import io.deltaview.sql.SqlStates;
 import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.Locale;

@@ -1,6 +1,6 @@
 package io.deltaview.engine;
 
-import io.deltaview.rewriter.sql.SqlStates;
+import io.deltaview.sql.SqlStates;
 import io.deltaview.engine.apply.ApplyLoop;
 import io.deltaview.engine.cdc.ChangeFeed;
 import io.deltaview.engine.catalog.Catalog;
@@ -15,7 +15,7 @@ import io.deltaview.engine.ddl.ViewRegistration;
 import io.deltaview.engine.lead.MaintainerLock;
 import io.deltaview.rewriter.sql.DefinitionSql;
 import io.deltaview.engine.compile.ViewPipeline;
-import io.deltaview.engine.sink.SqlIdentifiers;
+import io.deltaview.sql.SqlIdentifiers;
 import io.deltaview.engine.snapshot.SnapshotLoader;
 import io.deltaview.engine.view.BaseTableDrift;
 import io.deltaview.engine.view.MaintainedView;

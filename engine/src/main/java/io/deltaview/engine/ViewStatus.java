@@ -3,7 +3,7 @@ package io.deltaview.engine;
 import io.deltaview.engine.catalog.ViewRecord;
 import io.deltaview.engine.catalog.ViewState;
 import io.deltaview.engine.cdc.SlotManager;
-import io.deltaview.engine.sink.SqlIdentifiers;
+import io.deltaview.sql.SqlIdentifiers;
 import io.deltaview.engine.view.MaintainedView;
 import org.postgresql.replication.LogSequenceNumber;
 

@@ -1,6 +1,6 @@
 package io.deltaview.driver.command;
 
-import io.deltaview.rewriter.sql.SqlStates;
+import io.deltaview.sql.SqlStates;
 import io.deltaview.driver.command.IncrementalCommand.QualifiedName;
 import io.deltaview.rewriter.sql.PgLexer;
 import java.nio.charset.StandardCharsets;

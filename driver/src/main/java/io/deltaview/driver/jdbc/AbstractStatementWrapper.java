@@ -1,6 +1,6 @@
 package io.deltaview.driver.jdbc;
 
-import io.deltaview.rewriter.sql.SqlStates;
+import io.deltaview.sql.SqlStates;
 import io.deltaview.driver.route.Route;
 import java.sql.Connection;
 import java.sql.ResultSet;

@@ -5,7 +5,7 @@ import io.deltaview.engine.Engine;
 import io.deltaview.engine.catalog.Catalog;
 import io.deltaview.engine.catalog.ViewRecord;
 import io.deltaview.engine.ddl.Requester;
-import io.deltaview.engine.sink.SqlIdentifiers;
+import io.deltaview.sql.SqlIdentifiers;
 import io.deltaview.rewriter.RewriteDecision;
 import io.deltaview.rewriter.sql.SqlText;
 import io.deltaview.rewriter.lift.LiftedView;

@@ -1,6 +1,6 @@
 package io.deltaview.driver.runtime;
 
-import io.deltaview.rewriter.sql.SqlStates;
+import io.deltaview.sql.SqlStates;
 import io.deltaview.engine.Engine;
 import io.deltaview.engine.EngineConfig;
 import io.deltaview.engine.EngineRegistry;

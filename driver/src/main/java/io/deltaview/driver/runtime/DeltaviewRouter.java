@@ -1,7 +1,7 @@
 package io.deltaview.driver.runtime;
 
 import io.deltaview.Consistency;
-import io.deltaview.rewriter.sql.SqlStates;
+import io.deltaview.sql.SqlStates;
 import io.deltaview.driver.DeltaviewOptions;
 import io.deltaview.driver.command.IncrementalCommand;
 import io.deltaview.driver.command.IncrementalCommandParser;
@@ -16,7 +16,7 @@ import io.deltaview.engine.catalog.Catalog;
 import io.deltaview.engine.cdc.SlotManager;
 import io.deltaview.engine.catalog.ViewRecord;
 import io.deltaview.engine.ddl.Requester;
-import io.deltaview.engine.sink.SqlIdentifiers;
+import io.deltaview.sql.SqlIdentifiers;
 import io.deltaview.rewriter.RewriteDecision;
 import io.deltaview.rewriter.sql.SqlText;
 import java.sql.Connection;

@@ -1,6 +1,6 @@
 package io.deltaview.driver.jdbc;
 
-import io.deltaview.rewriter.sql.SqlStates;
+import io.deltaview.sql.SqlStates;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

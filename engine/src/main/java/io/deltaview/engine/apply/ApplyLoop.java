@@ -1,6 +1,6 @@
 package io.deltaview.engine.apply;
 
-import io.deltaview.rewriter.sql.SqlStates;
+import io.deltaview.sql.SqlStates;
 import io.deltaview.engine.cdc.ChangeFeed;
 import io.deltaview.engine.cdc.PgOutputMessage;
 import io.deltaview.engine.cdc.PgOutputMessage.Begin;

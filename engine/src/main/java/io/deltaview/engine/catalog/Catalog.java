@@ -1,7 +1,7 @@
 package io.deltaview.engine.catalog;
 
 import io.deltaview.engine.sink.ResultColumn;
-import io.deltaview.engine.sink.SqlIdentifiers;
+import io.deltaview.sql.SqlIdentifiers;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

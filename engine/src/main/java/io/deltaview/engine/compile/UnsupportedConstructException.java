@@ -1,6 +1,6 @@
 package io.deltaview.engine.compile;
 
-import io.deltaview.rewriter.sql.SqlStates;
+import io.deltaview.sql.SqlStates;
 /**
  * The view uses SQL that Deltaview cannot maintain incrementally. The message names the construct in SQL
  * terms ("LEFT JOIN", "function REGEXP_REPLACE"), so that it can be shown to the user as is (SQLSTATE

@@ -1,9 +1,9 @@
 package io.deltaview.engine.ddl;
 
 import io.deltaview.engine.catalog.Catalog;
-import io.deltaview.engine.sink.SqlIdentifiers;
+import io.deltaview.sql.SqlIdentifiers;
 import io.deltaview.engine.view.TableShape;
-import io.deltaview.rewriter.sql.SqlStates;
+import io.deltaview.sql.SqlStates;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,7 +1,7 @@
 package io.deltaview.engine.ddl;
 
 import io.deltaview.engine.view.TableShape;
-import io.deltaview.rewriter.sql.SqlStates;
+import io.deltaview.sql.SqlStates;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

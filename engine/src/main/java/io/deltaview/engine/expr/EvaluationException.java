@@ -1,6 +1,6 @@
 package io.deltaview.engine.expr;
 
-import io.deltaview.rewriter.sql.SqlStates;
+import io.deltaview.sql.SqlStates;
 
 /**
  * An error PostgreSQL would raise evaluating the same expression over the same row (a data exception such as

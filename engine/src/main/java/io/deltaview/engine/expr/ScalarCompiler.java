@@ -1,6 +1,6 @@
 package io.deltaview.engine.expr;
 
-import io.deltaview.rewriter.sql.SqlStates;
+import io.deltaview.sql.SqlStates;
 import io.deltaview.engine.compile.UnsupportedConstructException;
 import io.deltaview.engine.row.Row;
 import io.deltaview.engine.row.Values;

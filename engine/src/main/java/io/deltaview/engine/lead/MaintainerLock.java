@@ -1,7 +1,7 @@
 package io.deltaview.engine.lead;
 
 import io.deltaview.engine.catalog.Catalog;
-import io.deltaview.rewriter.sql.SqlStates;
+import io.deltaview.sql.SqlStates;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;

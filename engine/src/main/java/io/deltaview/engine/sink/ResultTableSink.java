@@ -1,6 +1,7 @@
 package io.deltaview.engine.sink;
 
-import io.deltaview.rewriter.sql.SqlStates;
+import io.deltaview.sql.SqlIdentifiers;
+import io.deltaview.sql.SqlStates;
 import io.deltaview.engine.operator.ZSet;
 import io.deltaview.engine.row.Row;
 import io.deltaview.engine.row.Values;

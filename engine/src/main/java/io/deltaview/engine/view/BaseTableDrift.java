@@ -1,6 +1,6 @@
 package io.deltaview.engine.view;
 
-import io.deltaview.rewriter.sql.SqlStates;
+import io.deltaview.sql.SqlStates;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,7 +1,7 @@
 package io.deltaview.engine.view;
 
 import io.deltaview.engine.expr.EvaluationException;
-import io.deltaview.rewriter.sql.SqlStates;
+import io.deltaview.sql.SqlStates;
 import java.sql.SQLException;
 import java.time.DateTimeException;
 import java.util.concurrent.CompletionException;

@@ -1,6 +1,6 @@
 package io.deltaview.engine.view;
 
-import io.deltaview.rewriter.sql.SqlStates;
+import io.deltaview.sql.SqlStates;
 import io.deltaview.engine.compile.UnsupportedConstructException;
 import io.deltaview.engine.compile.ViewCompiler;
 import io.deltaview.engine.compile.ViewPipeline;

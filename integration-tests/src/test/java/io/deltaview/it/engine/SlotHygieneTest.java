@@ -11,7 +11,7 @@ import io.deltaview.engine.Engine;
 import io.deltaview.engine.EngineRegistry;
 import io.deltaview.it.DeltaviewDatabase;
 import io.deltaview.it.EngineChild;
-import io.deltaview.rewriter.sql.SqlStates;
+import io.deltaview.sql.SqlStates;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;

@@ -3,7 +3,7 @@ package io.deltaview.rewriter.lift;
 import io.deltaview.rewriter.match.PgDialect;
 import io.deltaview.rewriter.match.SqlInspection;
 import io.deltaview.rewriter.sql.SqlFrontEnd;
-import io.deltaview.rewriter.sql.SqlStates;
+import io.deltaview.sql.SqlStates;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -1,5 +1,6 @@
 package io.deltaview.rewriter.match;
 
+import io.deltaview.sql.SqlIdentifiers;
 import io.deltaview.rewriter.ViewDefinition;
 import io.deltaview.rewriter.ViewReads;
 import io.deltaview.rewriter.schema.ColumnInfo;
@@ -107,17 +108,13 @@ public final class CompiledView {
     Decomposition d = Decomposition.of(rel).orElse(null);
     boolean upperOk = d != null && (d.upper().isEmpty()
         || (d.block().aggregate() && d.upper().size() == 1 && d.upper().get(0) instanceof Project));
-    RelNode scan = frontEnd.toRel("SELECT * FROM " + quote(definition.resultSchema()) + "."
-        + quote(definition.resultTable())).rel;
+    RelNode scan = frontEnd.toRel("SELECT * FROM "
+        + SqlIdentifiers.quote(definition.resultSchema(), definition.resultTable())).rel;
     while (!(scan instanceof TableScan)) {
       scan = scan.getInput(0);
     }
     ViewReads reads = new ViewReads(definition.qualifiedName(), table.schema(), table.name(), ReadColumns.of(rel));
     return new CompiledView(definition, PlanDigest.of(rel), upperOk ? d : null, table, scan.getTable(), reads);
-  }
-
-  private static String quote(String identifier) {
-    return "\"" + identifier.replace("\"", "\"\"") + "\"";
   }
 
   public ViewDefinition definition() {

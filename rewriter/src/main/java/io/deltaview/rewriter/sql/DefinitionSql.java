@@ -1,5 +1,7 @@
 package io.deltaview.rewriter.sql;
 
+import io.deltaview.sql.SqlIdentifiers;
+import io.deltaview.sql.SqlStates;
 import io.deltaview.rewriter.sql.PgLexer.Kind;
 import io.deltaview.rewriter.sql.PgLexer.Token;
 import java.sql.SQLException;
@@ -58,7 +60,7 @@ public final class DefinitionSql {
       appendSeparator(out, previous, t);
       switch (t.kind()) {
         case STRING -> appendString(out, t);
-        case QUOTED_IDENTIFIER -> out.append(quoteIdentifier(t.value()));
+        case QUOTED_IDENTIFIER -> out.append(SqlIdentifiers.quote(t.value()));
         default -> out.append(t.text());
       }
       previous = t;
@@ -93,10 +95,5 @@ public final class DefinitionSql {
     } else {
       out.append(national ? "N'" : "'").append(value.replace("'", "''")).append('\'');
     }
-  }
-
-  /** {@code name} as a quoted identifier. */
-  public static String quoteIdentifier(String name) {
-    return '"' + name.replace("\"", "\"\"") + '"';
   }
 }

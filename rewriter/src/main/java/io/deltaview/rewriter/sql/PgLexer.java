@@ -1,5 +1,6 @@
 package io.deltaview.rewriter.sql;
 
+import io.deltaview.sql.SqlStates;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,6 @@
 package io.deltaview.rewriter.sql;
 
+import io.deltaview.sql.SqlStates;
 import io.deltaview.rewriter.schema.CatalogSchema;
 import java.sql.SQLException;
 import java.util.ArrayList;

@@ -11,7 +11,7 @@ import io.deltaview.rewriter.TestCatalog;
 import io.deltaview.rewriter.ViewDefinition;
 import io.deltaview.rewriter.schema.CatalogSchema;
 import io.deltaview.rewriter.sql.SqlFrontEnd;
-import io.deltaview.rewriter.sql.SqlStates;
+import io.deltaview.sql.SqlStates;
 import java.sql.SQLException;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package io.deltaview.rewriter.sql;
 
+import io.deltaview.sql.SqlStates;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package io.deltaview.engine.sink;
+package io.deltaview.sql;
 
 /** Quoting of PostgreSQL identifiers for SQL that Deltaview generates. */
 public final class SqlIdentifiers {

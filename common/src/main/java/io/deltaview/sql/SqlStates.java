@@ -1,4 +1,4 @@
-package io.deltaview.rewriter.sql;
+package io.deltaview.sql;
 
 /**
  * The SQLStates Deltaview's own errors carry, for every module (errors from PostgreSQL keep theirs). Named after
