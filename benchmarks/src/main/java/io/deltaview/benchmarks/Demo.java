@@ -1,5 +1,6 @@
 package io.deltaview.benchmarks;
 
+import io.deltaview.engine.EngineRegistry;
 import io.deltaview.it.fixture.PostgresFixture;
 import io.deltaview.it.fixture.ShopWorkload;
 import java.sql.Connection;
@@ -99,6 +100,8 @@ public final class Demo {
         }
       }
     }
+    // Stops maintaining before the demo's server goes away (else the engine reports it lost the database).
+    EngineRegistry.stop(pgUrl);
   }
 
   /** Inserts a sale in a brand-new region and measures until the result table shows that region. */
