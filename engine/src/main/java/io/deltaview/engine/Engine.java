@@ -49,7 +49,7 @@ import org.postgresql.replication.LogSequenceNumber;
  * publication, the apply loop and the snapshot loads. One per database per JVM (see {@link EngineRegistry});
  * among JVMs, the one holding the database's maintainer lock maintains, the others only serve queries.
  */
-public final class Engine implements AutoCloseable {
+public final class Engine implements ViewService, AutoCloseable {
 
   private static final System.Logger LOG = System.getLogger(Engine.class.getName());
   private static final int MAX_REGISTRATION_ATTEMPTS = 5;
@@ -193,6 +193,27 @@ public final class Engine implements AutoCloseable {
     }
   }
 
+  @Override
+  public boolean maintains() {
+    return true;
+  }
+
+  @Override
+  public List<ViewRecord> readyViews(Connection c) {
+    return readyViews();
+  }
+
+  /** The engine's listeners are told of every change ({@link #addViewListener}). */
+  @Override
+  public boolean readinessChanged(Connection c) {
+    return false;
+  }
+
+  @Override
+  public List<ViewStatus> status(Connection caller) throws SQLException {
+    return status();
+  }
+
   /** Registered views that are ready to serve queries. */
   public List<ViewRecord> readyViews() {
     ApplyLoop l = loop;
@@ -214,6 +235,7 @@ public final class Engine implements AutoCloseable {
    * transaction: the listeners hear of it a moment later, on another thread); otherwise counts the hit. Asked
    * after a strong read's wait, so a view that failed on a transaction the wait covered is never served.
    */
+  @Override
   public boolean serve(String qualifiedView) {
     // Per-query path: two map lookups and a volatile read, no allocation once the view has a counter.
     MaintainedView v = known.get(qualifiedView);
@@ -1134,6 +1156,7 @@ public final class Engine implements AutoCloseable {
    * @param origin {@code sql} for a command, or the origin of a view Deltaview creates on its own in its own
    *     schema (then the requester needs no CREATE privilege there)
    */
+  @Override
   public void createView(Requester requester, String schema, String name, String sql, boolean ifNotExists,
       String origin) throws SQLException {
     String definition = DefinitionSql.canonical(sql);
@@ -1195,6 +1218,7 @@ public final class Engine implements AutoCloseable {
    *
    * @param schema the view's schema, or null for the requester's current schema
    */
+  @Override
   public void dropView(Requester requester, String schema, String name, boolean ifExists) throws SQLException {
     String resolvedSchema = schema != null ? schema : requester.currentSchema();
     synchronized (ddlLock) {
@@ -1288,6 +1312,7 @@ public final class Engine implements AutoCloseable {
    * Strong consistency: waits until every transaction committed before this call is reflected in the ready
    * views, by writing a WAL watermark and waiting for the apply loop to pass it. False on timeout.
    */
+  @Override
   public boolean awaitCurrent(long timeoutMs) throws SQLException {
     ApplyLoop l = loop;
     if (l == null || !l.isRunning()) {

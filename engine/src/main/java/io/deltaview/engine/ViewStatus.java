@@ -10,6 +10,9 @@ import org.postgresql.replication.LogSequenceNumber;
 /**
  * One row of {@code SHOW INCREMENTAL VIEWS}.
  *
+ * @param rowCount rows of the result table, as the maintaining process counted them; null elsewhere
+ * @param lagMs commit-to-applied latency of the last transaction applied; null where the view is not maintained
+ * @param hits queries served from the view since the maintaining engine started; null elsewhere
  * @param lastErrorSqlState PostgreSQL's SQLState of the error that failed the view; null unless it failed
  * @param walStatus {@code pg_replication_slots.wal_status} of the database's slot; null while there is none
  * @param retainedWalBytes WAL the slot holds back ({@code pg_current_wal_lsn() - restart_lsn}); null while
@@ -19,10 +22,10 @@ public record ViewStatus(
     String name,
     ViewState status,
     String resultTable,
-    long rowCount,
-    long lagMs,
+    Long rowCount,
+    Long lagMs,
     String appliedLsn,
-    long hits,
+    Long hits,
     String definition,
     String lastError,
     String origin,
@@ -49,7 +52,7 @@ public record ViewStatus(
         : rebuildingBecause != null ? rebuildingBecause
         : live.lastError() != null ? live.lastError() : r.lastError();
     return new ViewStatus(r.qualifiedName(), status, SqlIdentifiers.quote(r.schema(), r.name()), rows,
-        live == null ? 0 : live.lastLagMs(),
+        live == null ? 0L : live.lastLagMs(),
         live == null || live.appliedLsn() == LogSequenceNumber.INVALID_LSN ? null : live.appliedLsn().asString(),
         hits, r.definition(), lastError, r.origin(),
         live == null || rebuildingBecause != null ? null : live.lastErrorSqlState(),

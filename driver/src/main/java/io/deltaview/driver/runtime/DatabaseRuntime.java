@@ -1,12 +1,13 @@
 package io.deltaview.driver.runtime;
 
 import io.deltaview.sql.SqlStates;
+import io.deltaview.engine.CatalogViews;
 import io.deltaview.engine.Engine;
 import io.deltaview.engine.EngineConfig;
 import io.deltaview.engine.EngineRegistry;
+import io.deltaview.engine.ViewService;
 import io.deltaview.engine.catalog.Catalog;
 import io.deltaview.engine.catalog.ViewRecord;
-import io.deltaview.engine.catalog.ViewState;
 import io.deltaview.engine.lead.MaintainerLock;
 import io.deltaview.rewriter.QueryRewriter;
 import io.deltaview.rewriter.RewriteDecision;
@@ -82,8 +83,8 @@ final class DatabaseRuntime {
   private volatile Engine engine;
   private volatile QueryRewriter rewriter;
   private volatile boolean schemaStale;
-  /** What the catalog looked like at the last refresh without an engine; compared by the watcher. */
-  private volatile String catalogSeen = "";
+  /** The views as the catalog has them, for when this JVM does not maintain them; polled by the watcher. */
+  private final CatalogViews catalogViews;
   /** {@link RoleAccess#fingerprint} when the current refusals were decided; compared by the watcher. */
   private String accessSeen = "";
   private ScheduledFuture<?> watch;
@@ -94,6 +95,7 @@ final class DatabaseRuntime {
 
   private DatabaseRuntime(EngineConfig config, boolean embedded, Engine engine) {
     this.config = config;
+    this.catalogViews = new CatalogViews(config);
     this.embedded = embedded;
     this.engine = engine;
   }
@@ -228,6 +230,12 @@ final class DatabaseRuntime {
     return engine;
   }
 
+  /** The maintaining engine here, or the catalog's account of the views maintained elsewhere. */
+  ViewService views() {
+    Engine e = engine;
+    return e != null ? e : catalogViews;
+  }
+
   EngineConfig config() {
     return config;
   }
@@ -273,21 +281,7 @@ final class DatabaseRuntime {
     Engine e = engine;
     try (Connection c = connect()) {
       CatalogSchema schema = CatalogSchema.load(c);
-      List<ViewRecord> ready = new ArrayList<>();
-      if (e != null) {
-        ready.addAll(e.readyViews());
-      } else {
-        List<ViewRecord> records = Catalog.loadViews(c);
-        boolean maintained = MaintainerLock.heldBySomeone(c);
-        catalogSeen = fingerprint(records, maintained);
-        if (maintained) {
-          for (ViewRecord r : records) {
-            if (r.status() == ViewState.READY) {
-              ready.add(r);
-            }
-          }
-        }
-      }
+      List<ViewRecord> ready = (e != null ? e : catalogViews).readyViews(c);
       List<ViewDefinition> definitions = new ArrayList<>();
       for (ViewRecord r : ready) {
         if (!resolvesAlike(schema, r)) {
@@ -367,15 +361,6 @@ final class DatabaseRuntime {
     return true;
   }
 
-  /** What decides which views a runtime without an engine serves. */
-  private static String fingerprint(List<ViewRecord> records, boolean maintained) {
-    StringBuilder b = new StringBuilder(maintained ? "maintained" : "unmaintained");
-    for (ViewRecord r : records) {
-      b.append('\n').append(r.qualifiedName()).append(' ').append(r.status()).append(' ').append(r.definition());
-    }
-    return b.toString();
-  }
-
   // ---------------------------------------------------------------- watcher (privileges; catalog without an engine)
 
   private synchronized void startWatching() {
@@ -407,7 +392,7 @@ final class DatabaseRuntime {
             && takeOver()) {
           return;
         }
-        if (!fingerprint(Catalog.loadViews(c), maintained).equals(catalogSeen)) {
+        if (catalogViews.readinessChanged(c)) {
           refresh();
           return;
         }

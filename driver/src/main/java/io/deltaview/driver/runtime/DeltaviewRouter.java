@@ -10,13 +10,10 @@ import io.deltaview.driver.route.QueryRouter;
 import io.deltaview.driver.route.Route;
 import io.deltaview.driver.route.SessionState;
 import io.deltaview.driver.route.StatementClassifier;
-import io.deltaview.engine.Engine;
+import io.deltaview.engine.ViewService;
 import io.deltaview.engine.ViewStatus;
 import io.deltaview.engine.catalog.Catalog;
-import io.deltaview.engine.cdc.SlotManager;
-import io.deltaview.engine.catalog.ViewRecord;
 import io.deltaview.engine.ddl.Requester;
-import io.deltaview.sql.SqlIdentifiers;
 import io.deltaview.rewriter.RewriteDecision;
 import io.deltaview.rewriter.sql.SqlText;
 import java.sql.Connection;
@@ -26,7 +23,6 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * Deltaview's routing for one connection: Deltaview commands are executed here; queries that a ready view
@@ -119,13 +115,13 @@ final class DeltaviewRouter implements QueryRouter {
     if (wroteATableOf(decision, session)) {
       return false;
     }
-    Engine engine = runtime.engine();
+    ViewService views = runtime.views();
     if (consistency == DeltaviewOptions.Consistency.STRONG
         && ((session.inTransaction() && session.usesSnapshotIsolation())
-            || engine == null || !engine.awaitCurrent(options.strongTimeoutMs()))) {
+            || !views.awaitCurrent(options.strongTimeoutMs()))) {
       return false;
     }
-    return engine == null || engine.serve(decision.view());
+    return views.serve(decision.view());
   }
 
   /**
@@ -214,14 +210,13 @@ final class DeltaviewRouter implements QueryRouter {
     // Commands answer about (or change) the views this runtime serves: they wait for it to have started.
     runtime.awaitStarted(START_WAIT_MS);
     if (command instanceof IncrementalCommand.CreateView c) {
-      Engine engine = requireEngine("CREATE INCREMENTAL VIEW");
-      engine.createView(Requester.of(raw), c.name().schema(), c.name().name(), c.query(), c.ifNotExists(), "sql");
+      runtime.views().createView(Requester.of(raw), c.name().schema(), c.name().name(), c.query(), c.ifNotExists(),
+          "sql");
       runtime.refresh();
       return Route.CommandResult.count(0);
     }
     if (command instanceof IncrementalCommand.DropView d) {
-      Engine engine = requireEngine("DROP INCREMENTAL VIEW");
-      engine.dropView(Requester.of(raw), d.name().schema(), d.name().name(), d.ifExists());
+      runtime.views().dropView(Requester.of(raw), d.name().schema(), d.name().name(), d.ifExists());
       runtime.refresh();
       return Route.CommandResult.count(0);
     }
@@ -232,35 +227,12 @@ final class DeltaviewRouter implements QueryRouter {
     return Route.CommandResult.rows(explain(raw, e.query(), session));
   }
 
-  private Engine requireEngine(String command) throws SQLException {
-    Engine engine = runtime.engine();
-    if (engine == null) {
-      throw new SQLException(command + " needs the Deltaview engine, but this connection has none"
-          + " (deltaview.engine=none, or another process maintains this database's views): run it there",
-          SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
-    }
-    return engine;
-  }
-
   private ResultSet showViews(Connection raw) throws SQLException {
-    Engine engine = runtime.engine();
     List<Object[]> rows = new ArrayList<>();
-    if (engine != null) {
-      for (ViewStatus v : engine.status()) {
-        rows.add(new Object[] {v.name(), v.status().label(), v.resultTable(), v.rowCount(), v.lagMs(), v.appliedLsn(),
-            v.hits(), v.definition(), v.lastError(), v.origin(), v.lastErrorSqlState(), v.walStatus(),
-            v.retainedWalBytes()});
-      }
-    } else {
-      // No engine here: what the catalog and the result tables say; lag and hits live in the maintainer.
-      LogSequenceNumber applied = Catalog.appliedLsn(raw, runtime.config().slotName());
-      SlotManager.SlotState slot = SlotManager.state(raw, runtime.config().slotName());
-      for (ViewRecord r : Catalog.loadViews(raw)) {
-        String table = SqlIdentifiers.quote(r.schema(), r.name());
-        rows.add(new Object[] {r.qualifiedName(), r.status().label(), table, null, null,
-            applied == null ? null : applied.asString(), null, r.definition(), r.lastError(), r.origin(), null,
-            slot == null ? null : slot.walStatus(), slot == null ? null : slot.retainedBytes()});
-      }
+    for (ViewStatus v : runtime.views().status(raw)) {
+      rows.add(new Object[] {v.name(), v.status().label(), v.resultTable(), v.rowCount(), v.lagMs(), v.appliedLsn(),
+          v.hits(), v.definition(), v.lastError(), v.origin(), v.lastErrorSqlState(), v.walStatus(),
+          v.retainedWalBytes()});
     }
     return ResultSets.values(raw, SHOW_COLUMNS, SHOW_TYPES, visibleTo(raw, rows));
   }
