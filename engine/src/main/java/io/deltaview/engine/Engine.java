@@ -1071,11 +1071,21 @@ public final class Engine implements ViewService, AutoCloseable {
           BaseTableDrift.sourcesOf(List.copyOf(outcome.loaded().keySet())));
       writer.commit();
     }
-    Map<MaintainedView, SQLException> failed = new java.util.LinkedHashMap<>(outcome.failed());
+    Map<MaintainedView, SQLException> failed = new java.util.LinkedHashMap<>();
     for (Map.Entry<MaintainedView, SQLException> f : outcome.failed().entrySet()) {
-      LOG.log(System.Logger.Level.ERROR, "Deltaview: loading view " + f.getKey().qualifiedName() + " failed: "
+      MaintainedView v = f.getKey();
+      if (views.size() > 1 && SqlStates.OUT_OF_MEMORY.equals(f.getValue().getSQLState())) {
+        // The heap filled while several views loaded: the one being fed then is not necessarily the one that
+        // does not fit. Loaded alone, it is judged on its own state (and fails for good only then).
+        LOG.log(System.Logger.Level.INFO, "Deltaview: loading view " + v.qualifiedName() + " together with others"
+            + " ran out of heap; loading it alone");
+        loader.submit(() -> loadAndActivate(List.of(v)));
+        continue;
+      }
+      failed.put(v, f.getValue());
+      LOG.log(System.Logger.Level.ERROR, "Deltaview: loading view " + v.qualifiedName() + " failed: "
           + f.getValue().getMessage(), f.getValue());
-      markFailed(f.getKey(), ViewFailure.of(f.getValue()));
+      markFailed(v, ViewFailure.of(f.getValue()));
     }
     for (MaintainedView v : outcome.loaded().keySet()) {
       ViewFailure why = BaseTableDrift.firstProblem(v, drift);

@@ -1243,13 +1243,18 @@ public final class ApplyLoop implements Runnable {
     batchRows += txnRows;
     batchEnd = c.endLsn();
     if (!reloads.isEmpty()) {
-      // Commit first: the loader replaces these views' tables on another connection, which must not wait for
-      // (or be overwritten by) rows this loop wrote and has not committed yet.
-      commitBatch();
+      // Their tables may now hold part of this transaction (chunks written before the TRUNCATE): they stop
+      // being served here at once, and in other processes with the commit that makes that part visible.
       List<MaintainedView> toReload = new ArrayList<>(reloads);
       for (MaintainedView v : toReload) {
         v.reset();
+        pendingOutputs.remove(v);
+        target.markLoading(v);
       }
+      targetWritten = true;
+      // Commit first: the loader replaces these views' tables on another connection, which must not wait for
+      // (or be overwritten by) rows this loop wrote and has not committed yet.
+      commitBatch();
       reloadRequests.accept(toReload);
     } else if (batchTxns >= limits.batchTransactions() || batchRows >= limits.batchRows() || batchExpired()) {
       commitBatch();

@@ -42,6 +42,12 @@ interface ApplyTarget extends AutoCloseable {
   /** Marks a view ready in the catalog in the open target transaction. */
   void markReady(MaintainedView view) throws SQLException;
 
+  /**
+   * Marks a view as being reloaded in the catalog in the open target transaction, so that other processes stop
+   * serving it when the transaction commits.
+   */
+  void markLoading(MaintainedView view) throws SQLException;
+
   /** Records {@code lsn} as applied in the open target transaction. */
   void recordApplied(LogSequenceNumber lsn) throws SQLException;
 

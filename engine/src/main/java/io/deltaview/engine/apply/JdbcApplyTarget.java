@@ -84,6 +84,11 @@ final class JdbcApplyTarget implements ApplyTarget {
   }
 
   @Override
+  public void markLoading(MaintainedView view) throws SQLException {
+    Catalog.updateStatus(connection, view.record().schema(), view.record().name(), ViewState.SNAPSHOTTING, null);
+  }
+
+  @Override
   public void recordApplied(LogSequenceNumber lsn) throws SQLException {
     Catalog.recordApplied(recordApplied, slotName, lsn);
   }

@@ -240,6 +240,35 @@ class ApplyLoopTest {
   }
 
   @Test
+  void aTruncateAfterChunksStopsServingTheViewsInTheCommitThatShowsTheChunks() throws Exception {
+    long first = transaction(5, 0, 0);
+    start(new ApplyLoop.Limits(10, 100, 50_000, Duration.ofSeconds(10)));
+    await("first transaction", () -> feed.confirmed() >= first);
+    await("views active", () -> views.stream().allMatch(v -> v.state() == MaintainedView.State.ACTIVE));
+    int commitsBefore = target.commits.size();
+    int writesBefore = target.writes;
+    // One source transaction: 30 inserts (written in chunks of 10 before the commit), then a TRUNCATE.
+    long begin = lsn;
+    long commitLsn = begin + 400;
+    long end = commitLsn + 1;
+    lsn = end + 10;
+    feed.add(new Begin(LogSequenceNumber.valueOf(commitLsn), 0, begin));
+    for (int i = 0; i < 30; i++) {
+      feed.add(new Insert(relationId, tuple(row(1000 + i, i % 7, i % 5, "1.50"))));
+    }
+    feed.add(new PgOutputMessage.Truncate(0, new int[] {relationId}));
+    feed.add(new Commit(0, LogSequenceNumber.valueOf(commitLsn), LogSequenceNumber.valueOf(end), 0));
+    await("the transaction", () -> feed.confirmed() >= end);
+    assertTrue(target.writes - writesBefore >= 3, "chunks were written before the TRUNCATE arrived");
+    for (MaintainedView v : views) {
+      assertEquals(MaintainedView.State.PENDING, v.state(), v.qualifiedName() + " waits for its reload");
+      assertEquals(commitsBefore, target.markedLoading.get(v),
+          "marked loading in the target transaction that commits the chunks, not after it");
+    }
+    assertEquals(commitsBefore + 1, target.commits.size());
+  }
+
+  @Test
   void waitingTransactionsAreBatchedAndTheLastEndLsnIsRecorded() throws Exception {
     List<Long> ends = new ArrayList<>();
     for (int t = 0; t < 250; t++) {
@@ -699,6 +728,14 @@ class ApplyLoopTest {
 
     @Override
     public void markReady(MaintainedView view) {
+    }
+
+    /** Per view marked loading: how many commits there were when it was marked (in the open transaction). */
+    final Map<MaintainedView, Integer> markedLoading = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public synchronized void markLoading(MaintainedView view) {
+      markedLoading.put(view, commits.size());
     }
 
     @Override
