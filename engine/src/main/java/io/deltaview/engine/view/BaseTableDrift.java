@@ -36,7 +36,7 @@ public final class BaseTableDrift {
 
   /**
    * The problems of {@code tables} (those with a planned OID; others are not checked), keyed by table; an
-   * empty map when all is well. One round trip.
+   * empty map when all is well. Two queries, whatever the number of tables.
    *
    * @param publication the publication the engine streams
    */
