@@ -6,7 +6,8 @@ import io.deltaview.Deltaview;
 /**
  * Whether a query is marked for Deltaview, and with which consistency: by a hint comment
  * <code>/*+ incremental *&#47;</code> or <code>/*+ incremental(consistency=strong) *&#47;</code> at the start
- * of the SQL or right after its {@code SELECT}, or by an open opt-in scope on the executing thread
+ * of the SQL or right after its {@code SELECT}, by a plain comment at the start that says only that
+ * (<code>/* incremental *&#47;</code>, as ORMs write query comments), or by an open opt-in scope on the executing thread
  * ({@code @Incremental} methods under the agent, {@link Deltaview#optIn()}). A hint wins over the scope.
  *
  * <p>Looks at most at the first keyword and one comment, so an unmarked query costs a few character
@@ -15,6 +16,7 @@ import io.deltaview.Deltaview;
 public final class QueryMarks {
 
   private static final String HINT_START = "/*+";
+  private static final String COMMENT_START = "/*";
   private static final String WORD = "incremental";
 
   private QueryMarks() {
@@ -29,6 +31,10 @@ public final class QueryMarks {
   /** The consistency of {@code sql}'s {@code incremental} hint, or null when it has none. */
   public static Consistency hint(String sql) {
     int i = skipSpace(sql, 0);
+    if (sql.startsWith(COMMENT_START, i) && !sql.startsWith(HINT_START, i)) {
+      int end = sql.indexOf("*/", i + COMMENT_START.length());
+      return end < 0 ? null : commentMark(sql.substring(i + COMMENT_START.length(), end));
+    }
     if (!sql.startsWith(HINT_START, i)) {
       if (!sql.regionMatches(true, i, "select", 0, 6)) {
         return null;
@@ -73,6 +79,28 @@ public final class QueryMarks {
       }
     }
     return null;
+  }
+
+  /**
+   * A plain comment at the start of the SQL marks it when it says nothing but {@code incremental} or
+   * {@code incremental(consistency=…)}: what ORMs put there for a query comment (Hibernate's
+   * {@code Query.setComment("incremental")} or the {@code org.hibernate.comment} hint, with
+   * {@code hibernate.use_sql_comments=true}), for applications that cannot write a hint. Any other text in
+   * the comment leaves the query unmarked.
+   */
+  private static Consistency commentMark(String body) {
+    String b = body.strip();
+    if (!b.regionMatches(true, 0, WORD, 0, WORD.length())) {
+      return null;
+    }
+    String rest = b.substring(WORD.length()).strip();
+    if (rest.isEmpty()) {
+      return Consistency.DEFAULT;
+    }
+    if (rest.charAt(0) != '(' || rest.charAt(rest.length() - 1) != ')') {
+      return null;
+    }
+    return consistency(rest.substring(1, rest.length() - 1));
   }
 
   private static Consistency consistency(String args) {

@@ -26,9 +26,22 @@ class QueryMarksTest {
   }
 
   @Test
+  void aPlainCommentSayingOnlyIncrementalAtTheStartMarksTheQuery() {
+    // What Hibernate writes for Query.setComment("incremental") with hibernate.use_sql_comments=true.
+    assertEquals(Consistency.DEFAULT, QueryMarks.hint("/* incremental */ select o1_0.id from orders o1_0"));
+    assertEquals(Consistency.DEFAULT, QueryMarks.hint("/*INCREMENTAL*/SELECT 1"));
+    assertEquals(Consistency.STRONG, QueryMarks.hint("/* incremental(consistency=strong) */ SELECT 1"));
+    assertEquals(Consistency.EVENTUAL, QueryMarks.hint(" /* incremental ( consistency = eventual ) */ SELECT 1"));
+  }
+
+  @Test
   void notMarked() {
     assertNull(QueryMarks.hint("SELECT 1"));
-    assertNull(QueryMarks.hint("/* incremental */ SELECT 1"), "a plain comment is not a hint");
+    assertNull(QueryMarks.hint("/* load incremental data */ SELECT 1"), "a comment that says more is no mark");
+    assertNull(QueryMarks.hint("/* incremental rows */ SELECT 1"));
+    assertNull(QueryMarks.hint("SELECT /* incremental */ 1"), "a plain comment marks only at the start");
+    assertNull(QueryMarks.hint("/* incremental(consistency=sometimes) */ SELECT 1"));
+    assertNull(QueryMarks.hint("/* incremental"), "unterminated");
     assertNull(QueryMarks.hint("SELECT a /*+ incremental */ FROM t"), "only right after SELECT");
     assertNull(QueryMarks.hint("SELECT /*+ incrementalish */ 1"));
     assertNull(QueryMarks.hint("SELECT /*+ SeqScan(incremental) */ 1"));
