@@ -779,7 +779,7 @@ public final class Engine implements ViewService, AutoCloseable {
             }
           }
         }
-        fireViewsChanged();
+        scheduler().execute(this::fireViewsChanged); // once the DDL lock is released (this is its thread)
         return;
       }
       for (MaintainedView v : views) {
