@@ -11,7 +11,9 @@ import javax.sql.DataSource;
 
 /**
  * A {@link DataSource} over {@link DeltaviewDriver}, for pools and frameworks configured with a bean:
- * set a {@code jdbc:deltaview:postgresql:} URL and, optionally, user and password.
+ * set a {@code jdbc:deltaview:postgresql:} URL and, optionally, user and password. Both pgjdbc's property
+ * names ({@code URL}, {@code user}) and those pools and Spring bind by default ({@code url}, {@code username})
+ * work.
  */
 public class DeltaviewDataSource implements DataSource {
 
@@ -36,6 +38,26 @@ public class DeltaviewDataSource implements DataSource {
 
   public void setUser(String user) {
     this.user = user;
+  }
+
+  /** The same as {@link #getURL()}, under the bean name pools and Spring bind ({@code url}). */
+  public String getUrl() {
+    return url;
+  }
+
+  /** The same as {@link #setURL(String)}, under the bean name pools and Spring bind ({@code url}). */
+  public void setUrl(String url) {
+    this.url = url;
+  }
+
+  /** The same as {@link #getUser()}, under the bean name pools and Spring bind ({@code username}). */
+  public String getUsername() {
+    return user;
+  }
+
+  /** The same as {@link #setUser(String)}, under the bean name pools and Spring bind ({@code username}). */
+  public void setUsername(String username) {
+    this.user = username;
   }
 
   public String getPassword() {

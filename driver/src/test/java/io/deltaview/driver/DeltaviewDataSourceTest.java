@@ -33,6 +33,24 @@ class DeltaviewDataSourceTest {
   }
 
   @Test
+  void theBeanNamesPoolsAndSpringBindSetTheSameProperties() throws Exception {
+    DeltaviewDataSource ds = new DeltaviewDataSource();
+    // As a binder does: by property name, through the JavaBeans introspector.
+    java.beans.BeanInfo info = java.beans.Introspector.getBeanInfo(DeltaviewDataSource.class);
+    java.util.Map<String, java.beans.PropertyDescriptor> byName = new java.util.HashMap<>();
+    for (java.beans.PropertyDescriptor d : info.getPropertyDescriptors()) {
+      byName.put(d.getName(), d);
+    }
+    byName.get("url").getWriteMethod().invoke(ds, "jdbc:deltaview:postgresql://h/db");
+    byName.get("username").getWriteMethod().invoke(ds, "app");
+    byName.get("password").getWriteMethod().invoke(ds, "secret");
+    assertEquals("jdbc:deltaview:postgresql://h/db", ds.getURL());
+    assertEquals("app", ds.getUser());
+    assertEquals("app", byName.get("username").getReadMethod().invoke(ds));
+    assertEquals("jdbc:deltaview:postgresql://h/db", byName.get("url").getReadMethod().invoke(ds));
+  }
+
+  @Test
   void aUrlThatIsNotDeltaviewIsRejected() {
     DeltaviewDataSource ds = new DeltaviewDataSource();
     ds.setURL("jdbc:postgresql://h/db");

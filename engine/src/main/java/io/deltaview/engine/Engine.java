@@ -103,6 +103,16 @@ public final class Engine implements ViewService, AutoCloseable {
   private final Map<String, String> rebuilding = new ConcurrentHashMap<>();
   /** How many times a lost slot was replaced; guarded by "this". */
   private int slotReplacements;
+  /**
+   * {@link #slotReplacements} as of the last loop started, whose starter was told (see
+   * {@link #startStreaming(LogSequenceNumber)}); guarded by "this".
+   */
+  private int slotReplacementsHandled;
+  /**
+   * The WAL position before the last slot replacement: a view marked {@code rebuilding} is rebuilt once it is
+   * active from a snapshot after it (a view still active from before, carried by a loop that died, is not).
+   */
+  private volatile long rebuildingFrom;
   /** Whether the listener that prunes {@link #rebuilding} is registered; guarded by "this". */
   private boolean rebuildingPruned;
   /** Watches the base tables and the WAL the slot retains; null until streaming starts. Guarded by "this". */
@@ -302,14 +312,14 @@ public final class Engine implements ViewService, AutoCloseable {
     if (loop != null) {
       return false;
     }
-    int replacedBefore = slotReplacements;
     LogSequenceNumber applied;
-    boolean replaced;
     try (Connection c = connect(config)) {
-      replaced = replaceLostSlot(c);
+      replaceLostSlot(c);
       SlotManager.createSlotIfAbsent(c, config.slotName());
       applied = Catalog.appliedLsn(c, config.slotName());
     }
+    // Replaced now, or by an earlier attempt that failed after replacing it: nothing may be carried over.
+    boolean replaced = slotReplacements != slotReplacementsHandled;
     if (!replaced && resumeAfter != null && (applied == null || resumeAfter.asLong() > applied.asLong())) {
       applied = resumeAfter;
     }
@@ -334,7 +344,10 @@ public final class Engine implements ViewService, AutoCloseable {
     loopThread.setDaemon(true);
     loopThread.start();
     startWatch();
-    return slotReplacements != replacedBefore;
+    // Told to the caller once: it discards what it would have carried over (a later start needs not).
+    replaced = slotReplacements != slotReplacementsHandled;
+    slotReplacementsHandled = slotReplacements;
+    return replaced;
   }
 
   // ---------------------------------------------------------------- slot hygiene
@@ -391,6 +404,10 @@ public final class Engine implements ViewService, AutoCloseable {
         + " than max_slot_wal_keep_size, and removed WAL it still needed; the slot was recreated and the view is"
         + " being rebuilt from a fresh snapshot";
     LOG.log(System.Logger.Level.WARNING, "Deltaview, database " + config.database() + ": " + why);
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+      rs.next();
+      rebuildingFrom = LogSequenceNumber.valueOf(rs.getString(1)).asLong();
+    }
     try {
       SlotManager.dropSlotIfExists(c, slot);
       SlotManager.createSlotIfAbsent(c, slot);
@@ -417,17 +434,23 @@ public final class Engine implements ViewService, AutoCloseable {
     return true;
   }
 
-  /** Forgets the "rebuilding" mark of views that are active (or failed) again. */
+  /** Forgets the "rebuilding" mark of views that are rebuilt (or failed) since. */
   private void pruneRebuilding() {
     ApplyLoop l = loop;
     if (l == null || rebuilding.isEmpty()) {
       return;
     }
     for (MaintainedView v : l.views()) {
-      if (v.state() != MaintainedView.State.PENDING) {
+      if (rebuilt(v)) {
         rebuilding.remove(v.qualifiedName());
       }
     }
+  }
+
+  /** Whether {@code v} no longer waits for a rebuild after the slot was replaced: active from after it, or failed. */
+  private boolean rebuilt(MaintainedView v) {
+    return v.state() == MaintainedView.State.FAILED
+        || v.state() == MaintainedView.State.ACTIVE && v.activeFrom().asLong() >= rebuildingFrom;
   }
 
   /**
@@ -769,6 +792,15 @@ public final class Engine implements ViewService, AutoCloseable {
             long delay = backoffMs();
             consecutiveFailures++;
             scheduleRecovery(loop, delay);
+            if (slotReplacements != slotReplacementsHandled) {
+              // The slot was replaced before the attempt failed: what the dead loop vouched for is gone.
+              for (MaintainedView v : views) {
+                if (v.state() == MaintainedView.State.ACTIVE) {
+                  v.interrupt("the replication slot was lost and replaced; rebuilding from a fresh snapshot");
+                }
+              }
+              scheduler().execute(this::fireViewsChanged);
+            }
           } else {
             // The new loop's own recovery starts from what it holds, which may be none of these views: those
             // carried over would stay active without being maintained.
@@ -777,9 +809,9 @@ public final class Engine implements ViewService, AutoCloseable {
                 v.interrupt("apply loop failed while restarting: " + e);
               }
             }
+            scheduler().execute(this::fireViewsChanged); // once the DDL lock is released (this is its thread)
           }
         }
-        scheduler().execute(this::fireViewsChanged); // once the DDL lock is released (this is its thread)
         return;
       }
       for (MaintainedView v : views) {
@@ -1308,7 +1340,7 @@ public final class Engine implements ViewService, AutoCloseable {
           rows = rs.getLong(1);
         }
         String rebuildingBecause = rebuilding.get(r.qualifiedName());
-        if (live != null && live.state() != MaintainedView.State.PENDING && rebuildingBecause != null) {
+        if (live != null && rebuildingBecause != null && rebuilt(live)) {
           rebuilding.remove(r.qualifiedName());
           rebuildingBecause = null;
         }
