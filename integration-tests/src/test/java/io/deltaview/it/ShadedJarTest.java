@@ -118,6 +118,8 @@ class ShadedJarTest {
         "java.sql.Driver services must register exactly Deltaview and pgjdbc");
     assertTrue(manifest.contains("Multi-Release: true") || !hasVersionedEntries(),
         "META-INF/versions entries are present but the manifest is not Multi-Release");
+    assertTrue(manifest.contains("Automatic-Module-Name: io.deltaview.driver"),
+        "a stable module name for the module path: " + manifest);
   }
 
   private static boolean hasVersionedEntries() throws IOException {
