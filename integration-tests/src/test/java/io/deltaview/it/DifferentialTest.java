@@ -52,6 +52,19 @@ class DifferentialTest {
         + " WHERE status <> 'cancelled'");
     VIEWS.put("discounts", "SELECT product, sum(discount) AS d, avg(discount) AS ad FROM order_lines GROUP BY product");
     VIEWS.put("status_means", "SELECT status, sum(amount) / count(*) AS mean FROM orders GROUP BY status");
+    VIEWS.put("customer_orders", "SELECT c.id, c.name, o.id AS order_id, o.amount FROM customers c"
+        + " LEFT JOIN orders o ON o.customer_id = c.id AND o.status <> 'cancelled'");
+    VIEWS.put("order_line_counts", "SELECT o.id, o.status, count(l.id) AS lines, sum(l.qty) AS qty FROM orders o"
+        + " LEFT JOIN order_lines l ON l.order_id = o.id GROUP BY o.id, o.status");
+    VIEWS.put("tier_orders", "SELECT c.tier, o.status, o.amount FROM customers c"
+        + " FULL JOIN orders o ON o.customer_id = c.id AND o.amount > c.tier");
+    VIEWS.put("lines_without_order", "SELECT l.id, l.product, o.status FROM orders o"
+        + " RIGHT JOIN order_lines l ON l.order_id = o.id AND o.status = 'paid'");
+    VIEWS.put("all_names", "SELECT name AS label FROM customers UNION ALL SELECT product FROM order_lines");
+    VIEWS.put("distinct_labels", "SELECT region AS label FROM customers UNION SELECT status FROM orders");
+    VIEWS.put("idle_customers", "SELECT id FROM customers EXCEPT SELECT customer_id FROM orders");
+    VIEWS.put("busy_customers", "SELECT customer_id FROM orders INTERSECT ALL SELECT o.customer_id FROM orders o"
+        + " JOIN order_lines l ON l.order_id = o.id");
   }
 
   static DeltaviewDatabase db;

@@ -4,6 +4,8 @@ import io.deltaview.engine.operator.AggregateOperator;
 import io.deltaview.engine.operator.JoinOperator;
 import io.deltaview.engine.operator.LinearOperator;
 import io.deltaview.engine.operator.MultiJoinOperator;
+import io.deltaview.engine.operator.OuterJoinOperator;
+import io.deltaview.engine.operator.SetOperator;
 import io.deltaview.engine.operator.RowBatch;
 import io.deltaview.engine.operator.WeightedRows;
 import io.deltaview.engine.operator.ZSet;
@@ -118,6 +120,60 @@ abstract class Node {
     void step(ZSet[] sourceDeltas, ObjLongConsumer<Row> out) {
       input.step(sourceDeltas, operator::add);
       operator.finish(out);
+    }
+  }
+
+  /** A LEFT, RIGHT or FULL join; both inputs are stepped before the join so that it sees the simultaneous deltas. */
+  static final class OuterJoin extends Node {
+    final Node left;
+    final Node right;
+    final OuterJoinOperator operator;
+
+    OuterJoin(Node left, Node right, OuterJoinOperator operator) {
+      this.left = left;
+      this.right = right;
+      this.operator = operator;
+    }
+
+    @Override
+    void step(ZSet[] sourceDeltas, ObjLongConsumer<Row> out) {
+      operator.apply(left.collect(sourceDeltas), right.collect(sourceDeltas), out);
+    }
+  }
+
+  /** UNION ALL: each input's output, pushed through as is. */
+  static final class UnionAll extends Node {
+    final Node[] inputs;
+
+    UnionAll(Node[] inputs) {
+      this.inputs = inputs;
+    }
+
+    @Override
+    void step(ZSet[] sourceDeltas, ObjLongConsumer<Row> out) {
+      for (Node input : inputs) {
+        input.step(sourceDeltas, out);
+      }
+    }
+  }
+
+  /** UNION, INTERSECT [ALL], EXCEPT [ALL] ({@link SetOperator}); every input is stepped first. */
+  static final class SetOperation extends Node {
+    final Node[] inputs;
+    final SetOperator operator;
+
+    SetOperation(Node[] inputs, SetOperator operator) {
+      this.inputs = inputs;
+      this.operator = operator;
+    }
+
+    @Override
+    void step(ZSet[] sourceDeltas, ObjLongConsumer<Row> out) {
+      WeightedRows[] deltas = new WeightedRows[inputs.length];
+      for (int i = 0; i < inputs.length; i++) {
+        deltas[i] = inputs[i].collect(sourceDeltas);
+      }
+      operator.apply(deltas, out);
     }
   }
 }

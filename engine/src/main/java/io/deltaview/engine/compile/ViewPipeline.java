@@ -1,5 +1,6 @@
 package io.deltaview.engine.compile;
 
+import io.deltaview.engine.dataflow.Dataflow;
 import io.deltaview.engine.operator.ZSet;
 import io.deltaview.engine.row.Row;
 import java.util.BitSet;
@@ -23,12 +24,14 @@ public final class ViewPipeline {
   private final List<List<String>> sourceTables;
   private final List<BitSet> readColumns;
   private final Node root;
+  private final Dataflow dataflow;
   private final int[] uniqueKey;
   private final List<String> columnNames;
   private final List<RelDataType> columnTypes;
 
-  ViewPipeline(List<List<String>> sourceTables, List<BitSet> readColumns, Node root, int[] uniqueKey,
-      List<String> columnNames, List<RelDataType> columnTypes) {
+  ViewPipeline(List<List<String>> sourceTables, List<BitSet> readColumns, Node root, Dataflow dataflow,
+      int[] uniqueKey, List<String> columnNames, List<RelDataType> columnTypes) {
+    this.dataflow = dataflow;
     this.sourceTables = List.copyOf(sourceTables);
     this.readColumns = List.copyOf(readColumns);
     this.root = root;
@@ -103,6 +106,14 @@ public final class ViewPipeline {
     if (node instanceof Node.Join j) {
       return insertOnly(j.left) && insertOnly(j.right);
     }
+    if (node instanceof Node.UnionAll u) {
+      for (Node input : u.inputs) {
+        if (!insertOnly(input)) {
+          return false;
+        }
+      }
+      return true;
+    }
     if (node instanceof Node.MultiJoin m) {
       for (Node input : m.inputs) {
         if (!insertOnly(input)) {
@@ -111,7 +122,9 @@ public final class ViewPipeline {
       }
       return true;
     }
-    return false; // an aggregate, or a node kind this method does not know: not known to be insert-only
+    // An aggregate, an outer join (a NULL-extended row is retracted when its first match arrives), a set
+    // operation (EXCEPT retracts), or a node kind this method does not know: not known to be insert-only.
+    return false;
   }
 
   /**
@@ -120,6 +133,11 @@ public final class ViewPipeline {
    */
   public int[] uniqueKey() {
     return uniqueKey == null ? null : uniqueKey.clone();
+  }
+
+  /** The dataflow this pipeline runs, as optimised (what EXPLAIN INCREMENTAL VIEW prints). */
+  public Dataflow dataflow() {
+    return dataflow;
   }
 
   /** The dataflow's root, for tests of what the compiler chose. */

@@ -72,6 +72,32 @@ class DifferentialTest {
       // aggregate of an expression, grouped by a date_trunc-like expression
       "select floor(created_at to month) as m, sum(customer_id * 10) as s, count(*) as n from orders"
           + " group by floor(created_at to month)",
+      // outer joins: rows flip between matched and NULL-extended as keys and residuals change
+      "select c.id, c.name, o.id as oid, o.status from customers c left join orders o on o.customer_id = c.id",
+      "select c.id, o.id as oid from customers c left join orders o on o.customer_id = c.id and o.status = 'paid'"
+          + " and c.region is not null",
+      "select o.id, c.name from customers c right join orders o on o.customer_id = c.id and c.name <> o.status",
+      "select c.name, o.status, o.id as oid from customers c full join orders o on o.customer_id = c.id",
+      "select a.id, b.id as other from orders a full join orders b on a.status = b.status and a.id < b.id",
+      "select c.region, count(*) as n, count(o.id) as orders, sum(ol.qty) as q, max(ol.price) as m"
+          + " from customers c left join orders o on o.customer_id = c.id"
+          + " left join order_lines ol on ol.order_id = o.id group by c.region",
+      "select c.name, o.id, ol.qty from customers c join orders o on o.customer_id = c.id"
+          + " left join order_lines ol on ol.order_id = o.id and ol.qty > 2"
+          + " join customers c2 on c2.id = o.customer_id",
+      "select c.id, o.id as oid from customers c left join orders o on true",
+      // outer join whose inner side is an aggregate
+      "select c.id, x.n from customers c left join (select customer_id, count(*) as n from orders"
+          + " group by customer_id) x on x.customer_id = c.id",
+      // set operations with bag and set semantics
+      "select customer_id from orders union all select id from customers",
+      "select region as x from customers union select status from orders",
+      "select customer_id from orders intersect select id from customers",
+      "select customer_id from orders intersect all select order_id from order_lines",
+      "select customer_id from orders except select id from customers where region = 'eu'",
+      "select customer_id from orders except all select order_id from order_lines",
+      "select status, count(*) as n from (select status from orders union all select region from customers) u"
+          + " group by status",
   })
   void incrementalEqualsRecomputation(String sql) {
     long seed = BASE_SEED ^ sql.hashCode();

@@ -15,7 +15,11 @@ import org.apache.calcite.rel.core.AggregateCall;
 import org.apache.calcite.rel.core.TableScan;
 import org.apache.calcite.rel.logical.LogicalAggregate;
 import org.apache.calcite.rel.logical.LogicalFilter;
+import org.apache.calcite.rel.core.JoinRelType;
+import org.apache.calcite.rel.core.SetOp;
+import org.apache.calcite.rel.logical.LogicalIntersect;
 import org.apache.calcite.rel.logical.LogicalJoin;
+import org.apache.calcite.rel.logical.LogicalUnion;
 import org.apache.calcite.rel.logical.LogicalProject;
 import org.apache.calcite.sql.type.SqlTypeName;
 
@@ -73,13 +77,72 @@ final class NaiveEvaluator {
       Scalar c = scalars.compile(j.getCondition());
       List<Row> left = eval(j.getLeft());
       List<Row> right = eval(j.getRight());
+      Row leftNulls = Row.wrap(new Object[j.getLeft().getRowType().getFieldCount()]);
+      Row rightNulls = Row.wrap(new Object[j.getRight().getRowType().getFieldCount()]);
+      JoinRelType type = j.getJoinType();
+      boolean[] rightMatched = new boolean[right.size()];
       List<Row> out = new ArrayList<>();
       for (Row l : left) {
-        for (Row r : right) {
-          Row joined = l.concat(r);
+        boolean matched = false;
+        for (int i = 0; i < right.size(); i++) {
+          Row joined = l.concat(right.get(i));
           if (Boolean.TRUE.equals(c.eval(joined))) {
             out.add(joined);
+            matched = true;
+            rightMatched[i] = true;
           }
+        }
+        if (!matched && (type == JoinRelType.LEFT || type == JoinRelType.FULL)) {
+          out.add(l.concat(rightNulls));
+        }
+      }
+      if (type == JoinRelType.RIGHT || type == JoinRelType.FULL) {
+        for (int i = 0; i < right.size(); i++) {
+          if (!rightMatched[i]) {
+            out.add(leftNulls.concat(right.get(i)));
+          }
+        }
+      }
+      return out;
+    }
+    if (rel instanceof SetOp setOp) {
+      List<Map<Row, Long>> counts = new ArrayList<>();
+      for (RelNode input : setOp.getInputs()) {
+        Map<Row, Long> c = new LinkedHashMap<>();
+        for (Row r : eval(input)) {
+          c.merge(r, 1L, Long::sum);
+        }
+        counts.add(c);
+      }
+      List<Row> out = new ArrayList<>();
+      if (setOp instanceof LogicalUnion && setOp.all) {
+        for (RelNode input : setOp.getInputs()) {
+          out.addAll(eval(input));
+        }
+        return out;
+      }
+      java.util.Set<Row> all = new java.util.LinkedHashSet<>();
+      counts.forEach(c -> all.addAll(c.keySet()));
+      for (Row r : all) {
+        long[] n = new long[counts.size()];
+        for (int i = 0; i < n.length; i++) {
+          n[i] = counts.get(i).getOrDefault(r, 0L);
+        }
+        long m;
+        if (setOp instanceof LogicalUnion) {
+          m = 1;
+        } else if (setOp instanceof LogicalIntersect) {
+          m = java.util.Arrays.stream(n).min().getAsLong();
+          m = setOp.all ? m : Math.min(m, 1);
+        } else {
+          m = n[0];
+          for (int i = 1; i < n.length; i++) {
+            m = setOp.all ? m - n[i] : (n[i] > 0 ? 0 : m);
+          }
+          m = setOp.all ? Math.max(m, 0) : Math.min(m, 1);
+        }
+        for (long k = 0; k < m; k++) {
+          out.add(r);
         }
       }
       return out;

@@ -1,0 +1,132 @@
+package io.deltaview.engine.dataflow;
+
+import io.deltaview.engine.operator.AggregateSpec;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.calcite.rel.type.RelDataType;
+import org.apache.calcite.rex.RexNode;
+
+/**
+ * A {@link Dataflow} as text, one operator per line, inputs indented below it, each with what it keeps between
+ * transactions: what {@code EXPLAIN INCREMENTAL VIEW} shows. Expressions are Calcite's ({@code $n} is the n-th
+ * column of the operator's input; for a join, of the left columns followed by the right ones).
+ */
+public final class DataflowPrinter {
+
+  private DataflowPrinter() {
+  }
+
+  /** The lines of {@code root}'s plan. */
+  public static List<String> lines(Dataflow root) {
+    List<String> lines = new ArrayList<>();
+    print(root, 0, lines);
+    return lines;
+  }
+
+  public static String print(Dataflow root) {
+    return String.join("\n", lines(root));
+  }
+
+  private static void print(Dataflow node, int depth, List<String> lines) {
+    StringBuilder b = new StringBuilder("  ".repeat(depth)).append(describe(node));
+    if (!node.state().equals("none")) {
+      b.append("  [state: ").append(node.state()).append(']');
+    }
+    lines.add(b.toString());
+    for (Dataflow in : node.inputs()) {
+      print(in, depth + 1, lines);
+    }
+  }
+
+  private static String describe(Dataflow node) {
+    if (node instanceof Dataflow.Scan s) {
+      return "Scan " + String.join(".", s.table()) + " " + s.rowType().getFieldNames();
+    }
+    if (node instanceof Dataflow.Filter f) {
+      return "Filter " + f.condition();
+    }
+    if (node instanceof Dataflow.Project p) {
+      return "Project " + named(p.expressions(), p.rowType());
+    }
+    if (node instanceof Dataflow.Join j) {
+      StringBuilder b = new StringBuilder(joinName(j.kind())).append(" on ");
+      List<String> conditions = new ArrayList<>();
+      List<String> leftNames = j.left().rowType().getFieldNames();
+      List<String> rightNames = j.right().rowType().getFieldNames();
+      for (int k = 0; k < j.leftKeys().length; k++) {
+        conditions.add("left." + leftNames.get(j.leftKeys()[k]) + (j.nullSafe()[k] ? " IS NOT DISTINCT FROM " : " = ")
+            + "right." + rightNames.get(j.rightKeys()[k]));
+      }
+      if (j.residual() != null) {
+        conditions.add(j.residual().toString());
+      }
+      b.append(conditions.isEmpty() ? "true" : String.join(" AND ", conditions));
+      if (j.output() != null) {
+        b.append(" output ").append(named(j.output(), j.rowType()));
+      }
+      return b.toString();
+    }
+    if (node instanceof Dataflow.DeltaJoin d) {
+      StringBuilder b = new StringBuilder("DeltaJoin on ");
+      List<String> conditions = new ArrayList<>();
+      for (Dataflow.Equality e : d.equalities()) {
+        conditions.add("$" + e.left() + (e.nullSafe() ? " IS NOT DISTINCT FROM $" : " = $") + e.right());
+      }
+      if (d.residual() != null) {
+        conditions.add(d.residual().toString());
+      }
+      b.append(String.join(" AND ", conditions));
+      if (d.output() != null) {
+        b.append(" output ").append(named(d.output(), d.rowType()));
+      }
+      return b.toString();
+    }
+    if (node instanceof Dataflow.Aggregate a) {
+      List<String> names = a.rowType().getFieldNames();
+      List<String> keys = new ArrayList<>();
+      List<String> inputNames = a.input().rowType().getFieldNames();
+      for (int k : a.groupKeys()) {
+        keys.add(inputNames.get(k));
+      }
+      List<String> calls = new ArrayList<>();
+      for (int i = 0; i < a.calls().size(); i++) {
+        AggregateSpec c = a.calls().get(i);
+        String arg = c.argument() < 0 ? "*" : inputNames.get(c.argument());
+        String fn = c.function() == AggregateSpec.Function.COUNT_STAR ? "COUNT" : c.function().name();
+        calls.add(names.get(a.groupKeys().length + i) + "=" + fn + "(" + arg + ")");
+      }
+      return "Aggregate group by " + keys + " " + calls;
+    }
+    if (node instanceof Dataflow.UnionAll) {
+      return "UnionAll";
+    }
+    if (node instanceof Dataflow.SetOperation s) {
+      return switch (s.kind()) {
+        case UNION -> "Union";
+        case INTERSECT -> "Intersect";
+        case INTERSECT_ALL -> "IntersectAll";
+        case EXCEPT -> "Except";
+        case EXCEPT_ALL -> "ExceptAll";
+      };
+    }
+    return node.getClass().getSimpleName();
+  }
+
+  private static String joinName(Dataflow.JoinKind kind) {
+    return switch (kind) {
+      case INNER -> "Join";
+      case LEFT -> "LeftJoin";
+      case RIGHT -> "RightJoin";
+      case FULL -> "FullJoin";
+    };
+  }
+
+  private static String named(List<RexNode> expressions, RelDataType rowType) {
+    List<String> names = rowType.getFieldNames();
+    List<String> parts = new ArrayList<>();
+    for (int i = 0; i < expressions.size(); i++) {
+      parts.add(names.get(i) + "=" + expressions.get(i));
+    }
+    return parts.toString();
+  }
+}

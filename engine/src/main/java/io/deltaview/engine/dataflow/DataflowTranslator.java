@@ -1,0 +1,266 @@
+package io.deltaview.engine.dataflow;
+
+import io.deltaview.engine.compile.UnsupportedConstructException;
+import io.deltaview.engine.operator.AggregateSpec;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.calcite.plan.RelOptUtil;
+import org.apache.calcite.rel.RelNode;
+import org.apache.calcite.rel.core.AggregateCall;
+import org.apache.calcite.rel.core.Correlate;
+import org.apache.calcite.rel.core.Intersect;
+import org.apache.calcite.rel.core.Join;
+import org.apache.calcite.rel.core.Minus;
+import org.apache.calcite.rel.core.Sort;
+import org.apache.calcite.rel.core.TableFunctionScan;
+import org.apache.calcite.rel.core.TableScan;
+import org.apache.calcite.rel.core.Union;
+import org.apache.calcite.rel.core.Values;
+import org.apache.calcite.rel.core.Window;
+import org.apache.calcite.rel.logical.LogicalAggregate;
+import org.apache.calcite.rel.logical.LogicalFilter;
+import org.apache.calcite.rel.logical.LogicalIntersect;
+import org.apache.calcite.rel.logical.LogicalJoin;
+import org.apache.calcite.rel.logical.LogicalMinus;
+import org.apache.calcite.rel.logical.LogicalProject;
+import org.apache.calcite.rel.logical.LogicalUnion;
+import org.apache.calcite.rel.type.RelDataType;
+import org.apache.calcite.rex.RexBuilder;
+import org.apache.calcite.rex.RexNode;
+import org.apache.calcite.rex.RexUtil;
+import org.apache.calcite.sql.SqlKind;
+
+/**
+ * Calcite logical plan → {@link Dataflow}, one node per relational operator, naming in SQL terms (an {@link
+ * UnsupportedConstructException}) anything that has no incremental node yet. Base tables become sources
+ * numbered in order of first appearance, left to right; a table read twice is one source.
+ */
+public final class DataflowTranslator {
+
+  private final Map<List<String>, Integer> sources = new LinkedHashMap<>();
+  private final RexBuilder rexBuilder;
+
+  private DataflowTranslator(RexBuilder rexBuilder) {
+    this.rexBuilder = rexBuilder;
+  }
+
+  /** The dataflow of {@code plan} and the qualified names of its sources, by source index. */
+  public record Translation(Dataflow root, List<List<String>> sources) {
+    public Translation {
+      sources = List.copyOf(sources);
+    }
+  }
+
+  public static Translation translate(RelNode plan) {
+    DataflowTranslator t = new DataflowTranslator(plan.getCluster().getRexBuilder());
+    Dataflow root = t.node(plan);
+    return new Translation(root, new ArrayList<>(t.sources.keySet()));
+  }
+
+  private Dataflow node(RelNode rel) {
+    if (rel instanceof TableScan scan) {
+      List<String> name = List.copyOf(scan.getTable().getQualifiedName());
+      int idx = sources.computeIfAbsent(name, k -> sources.size());
+      return new Dataflow.Scan(idx, name, scan.getRowType());
+    }
+    if (rel instanceof LogicalFilter f) {
+      if (RexUtil.SubQueryFinder.find(f.getCondition()) != null) {
+        throw new UnsupportedConstructException("subquery in WHERE");
+      }
+      return new Dataflow.Filter(node(f.getInput()), f.getCondition());
+    }
+    if (rel instanceof LogicalProject p) {
+      if (RexUtil.SubQueryFinder.find(p.getProjects()) != null) {
+        throw new UnsupportedConstructException("subquery in SELECT");
+      }
+      return new Dataflow.Project(node(p.getInput()), p.getProjects(), p.getRowType());
+    }
+    if (rel instanceof LogicalJoin j) {
+      return join(j);
+    }
+    if (rel instanceof LogicalAggregate a) {
+      return aggregate(a);
+    }
+    if (rel instanceof LogicalUnion u) {
+      List<Dataflow> inputs = inputs(u);
+      return u.all ? new Dataflow.UnionAll(inputs, u.getRowType())
+          : new Dataflow.SetOperation(Dataflow.SetKind.UNION, inputs, u.getRowType());
+    }
+    if (rel instanceof LogicalIntersect i) {
+      return new Dataflow.SetOperation(i.all ? Dataflow.SetKind.INTERSECT_ALL : Dataflow.SetKind.INTERSECT,
+          inputs(i), i.getRowType());
+    }
+    if (rel instanceof LogicalMinus m) {
+      return new Dataflow.SetOperation(m.all ? Dataflow.SetKind.EXCEPT_ALL : Dataflow.SetKind.EXCEPT, inputs(m),
+          m.getRowType());
+    }
+    throw unsupported(rel);
+  }
+
+  private List<Dataflow> inputs(RelNode rel) {
+    List<Dataflow> inputs = new ArrayList<>();
+    for (RelNode input : rel.getInputs()) {
+      inputs.add(node(input));
+    }
+    return inputs;
+  }
+
+  private Dataflow join(LogicalJoin j) {
+    Dataflow.JoinKind kind;
+    switch (j.getJoinType()) {
+      case INNER:
+        kind = Dataflow.JoinKind.INNER;
+        break;
+      case LEFT:
+        kind = Dataflow.JoinKind.LEFT;
+        break;
+      case RIGHT:
+        kind = Dataflow.JoinKind.RIGHT;
+        break;
+      case FULL:
+        kind = Dataflow.JoinKind.FULL;
+        break;
+      default:
+        throw new UnsupportedConstructException("subquery (" + j.getJoinType() + " join)");
+    }
+    if (RexUtil.SubQueryFinder.find(j.getCondition()) != null) {
+      throw new UnsupportedConstructException("subquery in a join condition");
+    }
+    List<Integer> leftKeys = new ArrayList<>();
+    List<Integer> rightKeys = new ArrayList<>();
+    List<Boolean> filterNulls = new ArrayList<>();
+    List<RexNode> nonEqui = new ArrayList<>();
+    RelOptUtil.splitJoinCondition(j.getLeft(), j.getRight(), j.getCondition(), leftKeys, rightKeys, filterNulls,
+        nonEqui);
+    boolean[] nullSafe = new boolean[leftKeys.size()];
+    for (int i = 0; i < nullSafe.length; i++) {
+      nullSafe[i] = i < filterNulls.size() && !filterNulls.get(i);
+    }
+    RexNode residual = RexUtil.composeConjunction(rexBuilder, nonEqui);
+    Dataflow left = node(j.getLeft());
+    Dataflow right = node(j.getRight());
+    return new Dataflow.Join(kind, left, right, toArray(leftKeys), toArray(rightKeys), nullSafe,
+        residual.isAlwaysTrue() ? null : residual, null, j.getRowType());
+  }
+
+  private Dataflow aggregate(LogicalAggregate a) {
+    if (a.getGroupType() != org.apache.calcite.rel.core.Aggregate.Group.SIMPLE) {
+      throw new UnsupportedConstructException("GROUPING SETS/ROLLUP/CUBE");
+    }
+    RelDataType inputType = a.getInput().getRowType();
+    List<AggregateSpec> calls = new ArrayList<>();
+    for (AggregateCall c : a.getAggCallList()) {
+      String name = c.getAggregation().getName();
+      if (c.isDistinct()) {
+        throw new UnsupportedConstructException("DISTINCT aggregate " + name + "(DISTINCT ...)");
+      }
+      if (c.hasFilter()) {
+        throw new UnsupportedConstructException("FILTER clause on aggregate " + name);
+      }
+      if (!c.getCollation().getFieldCollations().isEmpty()) {
+        throw new UnsupportedConstructException("ordered aggregate " + name + "(... ORDER BY ...)");
+      }
+      List<Integer> args = c.getArgList();
+      SqlKind kind = c.getAggregation().getKind();
+      AggregateSpec.Function f;
+      switch (kind) {
+        case COUNT:
+          if (args.size() > 1) {
+            throw new UnsupportedConstructException("COUNT with several arguments");
+          }
+          f = args.isEmpty() ? AggregateSpec.Function.COUNT_STAR : AggregateSpec.Function.COUNT;
+          break;
+        case SUM:
+          f = AggregateSpec.Function.SUM;
+          break;
+        case AVG:
+          f = AggregateSpec.Function.AVG;
+          break;
+        case MIN:
+          f = AggregateSpec.Function.MIN;
+          break;
+        case MAX:
+          f = AggregateSpec.Function.MAX;
+          break;
+        default:
+          throw new UnsupportedConstructException("aggregate function " + name);
+      }
+      if (f == AggregateSpec.Function.COUNT_STAR) {
+        calls.add(AggregateSpec.countStar());
+        continue;
+      }
+      int arg = args.get(0);
+      RelDataType argType = inputType.getFieldList().get(arg).getType();
+      AggregateSpec.ArgType family = argType(argType);
+      if ((f == AggregateSpec.Function.SUM || f == AggregateSpec.Function.AVG)
+          && family == AggregateSpec.ArgType.OTHER) {
+        throw new UnsupportedConstructException(name + " of type " + argType.getSqlTypeName());
+      }
+      calls.add(new AggregateSpec(f, arg, family));
+    }
+    Dataflow in = node(a.getInput());
+    return new Dataflow.Aggregate(in, a.getGroupSet().toArray(), calls, a.getRowType());
+  }
+
+  private static AggregateSpec.ArgType argType(RelDataType t) {
+    switch (t.getSqlTypeName()) {
+      case TINYINT:
+      case SMALLINT:
+      case INTEGER:
+        return AggregateSpec.ArgType.INT;
+      case BIGINT:
+        return AggregateSpec.ArgType.BIGINT;
+      case DECIMAL:
+        return AggregateSpec.ArgType.NUMERIC;
+      case REAL:
+      case FLOAT:
+      case DOUBLE:
+        return AggregateSpec.ArgType.DOUBLE;
+      default:
+        return AggregateSpec.ArgType.OTHER;
+    }
+  }
+
+  private static UnsupportedConstructException unsupported(RelNode rel) {
+    if (rel instanceof Sort) {
+      return new UnsupportedConstructException("ORDER BY/LIMIT in a view");
+    }
+    if (rel instanceof Union u) {
+      return new UnsupportedConstructException(u.all ? "UNION ALL" : "UNION");
+    }
+    if (rel instanceof Intersect) {
+      return new UnsupportedConstructException("INTERSECT");
+    }
+    if (rel instanceof Minus) {
+      return new UnsupportedConstructException("EXCEPT");
+    }
+    if (rel instanceof Values) {
+      return new UnsupportedConstructException("VALUES");
+    }
+    if (rel instanceof Window w) {
+      String fn = w.groups.isEmpty() || w.groups.get(0).aggCalls.isEmpty() ? ""
+          : " " + w.groups.get(0).aggCalls.get(0).getOperator().getName();
+      return new UnsupportedConstructException("window function" + fn);
+    }
+    if (rel instanceof Correlate) {
+      return new UnsupportedConstructException("correlated subquery that cannot be decorrelated");
+    }
+    if (rel instanceof TableFunctionScan) {
+      return new UnsupportedConstructException("table function");
+    }
+    if (rel instanceof Join) {
+      return new UnsupportedConstructException("join of kind " + rel.getRelTypeName());
+    }
+    return new UnsupportedConstructException("relational operator " + rel.getRelTypeName());
+  }
+
+  private static int[] toArray(List<Integer> list) {
+    int[] a = new int[list.size()];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = list.get(i);
+    }
+    return a;
+  }
+}

@@ -1,0 +1,93 @@
+package io.deltaview.engine.operator;
+
+import io.deltaview.engine.row.Row;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.ObjLongConsumer;
+import java.util.function.ToLongFunction;
+
+/**
+ * UNION, INTERSECT [ALL] and EXCEPT [ALL] over n inputs: a row's multiplicity in the result is a function of its
+ * multiplicity in each input (e.g. EXCEPT ALL: {@code max(c0 − c1 − …, 0)}). The state is each distinct row's
+ * count per input; a step updates the counts of the rows its deltas touch and emits, for each, the new
+ * multiplicity minus the old. Cost is proportional to the change.
+ */
+public final class SetOperator {
+
+  private final int inputs;
+  private final ToLongFunction<long[]> multiplicity;
+  private final Map<Row, Counts> rows = new HashMap<>();
+  private final List<Counts> touched = new ArrayList<>();
+
+  private static final class Counts {
+    final Row row;
+    final long[] perInput;
+    long before;
+    boolean touched;
+
+    Counts(Row row, int inputs) {
+      this.row = row;
+      this.perInput = new long[inputs];
+    }
+  }
+
+  /** @param multiplicity the output multiplicity for the per-input counts (each ≥ 0 between steps) */
+  public SetOperator(int inputs, ToLongFunction<long[]> multiplicity) {
+    this.inputs = inputs;
+    this.multiplicity = multiplicity;
+  }
+
+  /** One step over the simultaneous deltas of every input, pushing the output delta into {@code out}. */
+  public void apply(WeightedRows[] deltas, ObjLongConsumer<Row> out) {
+    for (int i = 0; i < deltas.length; i++) {
+      int input = i;
+      deltas[i].forEach((row, weight) -> add(input, row, weight));
+    }
+    for (Counts c : touched) {
+      c.touched = false;
+      for (long n : c.perInput) {
+        if (n < 0) {
+          throw new IllegalStateException("negative count of " + c.row + ": delete of a missing row");
+        }
+      }
+      long after = multiplicity.applyAsLong(c.perInput);
+      if (after != c.before) {
+        out.accept(c.row, after - c.before);
+      }
+      if (isZero(c.perInput)) {
+        rows.remove(c.row);
+      }
+    }
+    touched.clear();
+  }
+
+  private void add(int input, Row row, long weight) {
+    Counts c = rows.get(row);
+    if (c == null) {
+      c = new Counts(row, inputs);
+      rows.put(row, c);
+    }
+    if (!c.touched) {
+      c.touched = true;
+      c.before = multiplicity.applyAsLong(c.perInput);
+      touched.add(c);
+    }
+    c.perInput[input] += weight;
+  }
+
+  private static boolean isZero(long[] counts) {
+    for (long n : counts) {
+      if (n != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Number of distinct rows held (for tests and metrics). */
+  public int stateSize() {
+    return rows.size();
+  }
+}

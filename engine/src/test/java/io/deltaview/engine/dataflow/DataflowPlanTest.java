@@ -1,0 +1,69 @@
+package io.deltaview.engine.dataflow;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.deltaview.engine.compile.SqlFixture;
+import io.deltaview.engine.compile.ViewCompiler;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** SQL in, dataflow out: what the translator and the passes make of each shape, as EXPLAIN prints it. */
+class DataflowPlanTest {
+
+  private static List<String> plan(String sql) {
+    List<String> lines = DataflowPrinter.lines(ViewCompiler.compile(SqlFixture.plan(sql)).dataflow());
+    System.out.println(sql + "\n  " + String.join("\n  ", lines));
+    return lines;
+  }
+
+  @Test
+  void threeInnerJoinsBecomeOneDeltaJoinWithTheProjectionFused() {
+    List<String> lines = plan("select c.name, ol.qty from customers c join orders o on o.customer_id = c.id"
+        + " join order_lines ol on ol.order_id = o.id");
+    // customers (id, name) are $0, $1; orders (id, customer_id) $2, $3; order_lines (order_id, qty) $4, $5
+    assertEquals("DeltaJoin on $2 = $4 AND $0 = $3 output [name=$1, qty=$5]"
+        + "  [state: each input's rows by the columns other inputs probe it with]", lines.get(0));
+    // the field trimmer keeps only the columns used, in a projection right above each scan
+    assertEquals("  Project [id=$0, name=$2]", lines.get(1));
+    assertEquals("    Scan public.customers [id, region, name]", lines.get(2));
+    assertEquals(7, lines.size(), String.join("\n", lines));
+  }
+
+  @Test
+  void aLeftJoinKeepsMatchCountsOnItsPreservedSideOnly() {
+    List<String> lines = plan("select c.name, o.status from customers c left join orders o"
+        + " on o.customer_id = c.id and o.status <> c.name");
+    assertEquals("LeftJoin on left.id = right.customer_id AND <>($3, $1) output [name=$1, status=$3]"
+        + "  [state: left rows by [0] with match counts, right rows by [0]]", lines.get(0));
+  }
+
+  @Test
+  void aFullJoinKeepsMatchCountsOnBothSides() {
+    List<String> lines = plan("select c.name, o.status from customers c full join orders o on o.customer_id = c.id");
+    assertEquals(true, lines.get(0).startsWith("FullJoin on left.id = right.customer_id"), lines.get(0));
+    assertEquals(true, lines.get(0).endsWith(
+        "[state: left rows by [0] with match counts, right rows by [0] with match counts]"), lines.get(0));
+  }
+
+  @Test
+  void anOuterJoinIsNeverPartOfADeltaJoin() {
+    List<String> lines = plan("select c.name, ol.qty from customers c left join orders o on o.customer_id = c.id"
+        + " join order_lines ol on ol.order_id = o.id");
+    assertEquals(true, lines.get(0).startsWith("Join on "), lines.get(0));
+    assertEquals(true, lines.get(1).startsWith("  LeftJoin on "), lines.get(1));
+  }
+
+  @Test
+  void setOperationsCountRowsPerInput() {
+    assertEquals("Except  [state: each distinct row's count in each input]",
+        plan("select customer_id from orders except select id from customers").get(0));
+    assertEquals("UnionAll", plan("select customer_id from orders union all select id from customers").get(0));
+  }
+
+  @Test
+  void anAggregateShowsItsGroupsAndCalls() {
+    assertEquals("Aggregate group by [order_id] [n=COUNT(*), hi=MAX(price)]"
+        + "  [state: groups by [0]: row count, sums, sorted values for MIN/MAX]",
+        plan("select order_id, count(*) as n, max(price) as hi from order_lines group by order_id").get(0));
+  }
+}
