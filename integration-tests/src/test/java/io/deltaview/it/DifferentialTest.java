@@ -63,6 +63,19 @@ class DifferentialTest {
     VIEWS.put("all_names", "SELECT name AS label FROM customers UNION ALL SELECT product FROM order_lines");
     VIEWS.put("distinct_labels", "SELECT region AS label FROM customers UNION SELECT status FROM orders");
     VIEWS.put("idle_customers", "SELECT id FROM customers EXCEPT SELECT customer_id FROM orders");
+    VIEWS.put("paying_customers", "SELECT c.id, c.name FROM customers c WHERE EXISTS (SELECT 1 FROM orders o"
+        + " WHERE o.customer_id = c.id AND o.status = 'paid')");
+    VIEWS.put("customers_without_orders", "SELECT c.id FROM customers c WHERE NOT EXISTS (SELECT 1 FROM orders o"
+        + " WHERE o.customer_id = c.id AND o.amount > 50)");
+    VIEWS.put("orders_in_big_tiers", "SELECT id, amount FROM orders WHERE customer_id IN (SELECT id FROM customers"
+        + " WHERE tier > 1)");
+    VIEWS.put("customers_not_in_tiers", "SELECT id, name FROM customers WHERE id NOT IN (SELECT tier FROM customers"
+        + " WHERE region = 'eu')");
+    VIEWS.put("customer_order_counts", "SELECT c.id, (SELECT count(*) FROM orders o WHERE o.customer_id = c.id) AS n,"
+        + " (SELECT max(o.amount) FROM orders o WHERE o.customer_id = c.id) AS top FROM customers c");
+    VIEWS.put("customers_above_rank", "SELECT c.id, c.tier FROM customers c WHERE c.tier >= (SELECT count(*)"
+        + " FROM orders o WHERE o.customer_id < c.id AND o.status = 'new')");
+    VIEWS.put("lines_above_average", "SELECT id, qty FROM order_lines WHERE qty > (SELECT avg(qty) FROM order_lines)");
     VIEWS.put("busy_customers", "SELECT customer_id FROM orders INTERSECT ALL SELECT o.customer_id FROM orders o"
         + " JOIN order_lines l ON l.order_id = o.id");
   }

@@ -3,6 +3,7 @@ package io.deltaview.engine.compile;
 import io.deltaview.engine.dataflow.Dataflow;
 import io.deltaview.engine.dataflow.DataflowPasses;
 import io.deltaview.engine.dataflow.DataflowTranslator;
+import io.deltaview.engine.dataflow.PlanNormalizer;
 import io.deltaview.engine.expr.Scalar;
 import io.deltaview.engine.expr.ScalarCompiler;
 import io.deltaview.engine.operator.AggregateOperator;
@@ -56,6 +57,7 @@ public final class ViewCompiler {
 
   /** Compiles a logical plan. Columns not needed above a scan are pruned before state is built. */
   public static ViewPipeline compile(RelNode plan) {
+    plan = PlanNormalizer.normalize(plan);
     // First on the plan as written: it decides what is supported, so that the user's construct is named.
     DataflowTranslator.translate(plan);
     RelNode trimmed = trim(plan);

@@ -151,8 +151,16 @@ public final class DataflowTranslator {
     }
     RelDataType inputType = a.getInput().getRowType();
     List<AggregateSpec> calls = new ArrayList<>();
+    // LITERAL_AGG(x) (what decorrelated NOT IN/EXISTS subqueries mark matched groups with) is x in every group:
+    // computed by a projection above the aggregate, not by the aggregate.
+    List<RexNode> literals = new ArrayList<>();
     for (AggregateCall c : a.getAggCallList()) {
       String name = c.getAggregation().getName();
+      if (c.getAggregation().getKind() == SqlKind.LITERAL_AGG && c.rexList.size() == 1) {
+        literals.add(c.rexList.get(0));
+        continue;
+      }
+      literals.add(null);
       if (c.isDistinct()) {
         throw new UnsupportedConstructException("DISTINCT aggregate " + name + "(DISTINCT ...)");
       }
@@ -184,6 +192,9 @@ public final class DataflowTranslator {
         case MAX:
           f = AggregateSpec.Function.MAX;
           break;
+        case SINGLE_VALUE:
+          throw new UnsupportedConstructException("scalar subquery that is not an aggregate (it may return more"
+              + " than one row)");
         default:
           throw new UnsupportedConstructException("aggregate function " + name);
       }
@@ -201,7 +212,43 @@ public final class DataflowTranslator {
       calls.add(new AggregateSpec(f, arg, family));
     }
     Dataflow in = node(a.getInput());
-    return new Dataflow.Aggregate(in, a.getGroupSet().toArray(), calls, a.getRowType());
+    int groups = a.getGroupCount();
+    if (calls.size() == a.getAggCallList().size()) {
+      return new Dataflow.Aggregate(in, a.getGroupSet().toArray(), calls, a.getRowType());
+    }
+    RelDataType computedType = a.getCluster().getTypeFactory().builder()
+        .addAll(a.getRowType().getFieldList().subList(0, groups))
+        .addAll(computedCalls(a, literals))
+        .build();
+    Dataflow aggregate = new Dataflow.Aggregate(in, a.getGroupSet().toArray(), calls, computedType);
+    List<RexNode> projection = new ArrayList<>();
+    for (int i = 0; i < groups; i++) {
+      projection.add(rexBuilder.makeInputRef(computedType.getFieldList().get(i).getType(), i));
+    }
+    int next = groups;
+    for (int i = 0; i < literals.size(); i++) {
+      RexNode literal = literals.get(i);
+      if (literal != null) {
+        RelDataType type = a.getRowType().getFieldList().get(groups + i).getType();
+        projection.add(rexBuilder.makeCast(type, literal, true, false));
+      } else {
+        projection.add(rexBuilder.makeInputRef(computedType.getFieldList().get(next).getType(), next));
+        next++;
+      }
+    }
+    return new Dataflow.Project(aggregate, projection, a.getRowType());
+  }
+
+  /** The output fields of the calls the aggregate computes itself (all but the LITERAL_AGGs). */
+  private static List<org.apache.calcite.rel.type.RelDataTypeField> computedCalls(LogicalAggregate a,
+      List<RexNode> literals) {
+    List<org.apache.calcite.rel.type.RelDataTypeField> fields = new ArrayList<>();
+    for (int i = 0; i < literals.size(); i++) {
+      if (literals.get(i) == null) {
+        fields.add(a.getRowType().getFieldList().get(a.getGroupCount() + i));
+      }
+    }
+    return fields;
   }
 
   private static AggregateSpec.ArgType argType(RelDataType t) {

@@ -176,6 +176,9 @@ final class NaiveEvaluator {
   }
 
   private static Object aggregate(AggregateCall call, SqlTypeName argType, List<Row> rows) {
+    if (call.getAggregation().getKind() == org.apache.calcite.sql.SqlKind.LITERAL_AGG) {
+      return ((org.apache.calcite.rex.RexLiteral) call.rexList.get(0)).getValueAs(Boolean.class);
+    }
     if (call.getArgList().isEmpty()) {
       return (long) rows.size();
     }
