@@ -1,15 +1,21 @@
 package io.deltaview.engine;
 
+import io.deltaview.engine.catalog.Catalog;
 import io.deltaview.engine.catalog.ViewRecord;
 import io.deltaview.engine.ddl.Requester;
+import io.deltaview.engine.view.ViewExplanation;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Everything a process that answers queries needs from the side that maintains the views: which views may
  * answer now, whether one still may at the moment a query is served, freshness waits for strong reads,
- * {@code CREATE}/{@code DROP}, and {@code SHOW}. Two kinds: the {@link Engine} of the process that maintains,
+ * {@code CREATE}/{@code DROP}, {@code SHOW} and {@code EXPLAIN INCREMENTAL VIEW}. Two kinds: the {@link Engine} of the process that maintains,
  * and a {@link CatalogViews} reader in processes that do not (another process maintains, or none does yet).
  */
 public interface ViewService {
@@ -47,4 +53,41 @@ public interface ViewService {
    * {@code caller} is the asking connection.
    */
   List<ViewStatus> status(Connection caller) throws SQLException;
+
+  /**
+   * The registered view {@code schema.name} ({@code schema} null: the first schema of the caller's search_path
+   * that has one), before the caller's visibility is applied; empty when there is none.
+   */
+  default Optional<ViewRecord> view(Connection caller, String schema, String name) throws SQLException {
+    List<ViewRecord> views = Catalog.loadViews(caller);
+    List<String> schemas = new ArrayList<>();
+    if (schema != null) {
+      schemas.add(schema);
+    } else {
+      try (Statement s = caller.createStatement();
+           ResultSet rs = s.executeQuery("SELECT unnest(current_schemas(false))")) {
+        while (rs.next()) {
+          schemas.add(rs.getString(1));
+        }
+      }
+    }
+    for (String candidate : schemas) {
+      for (ViewRecord v : views) {
+        if (v.schema().equals(candidate) && v.name().equals(name)) {
+          return Optional.of(v);
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** {@code EXPLAIN INCREMENTAL VIEW name}: the dataflow maintaining {@code view}, one line per operator. */
+  default List<String> explain(Connection caller, ViewRecord view) throws SQLException {
+    return ViewExplanation.ofView(caller, view);
+  }
+
+  /** {@code EXPLAIN INCREMENTAL VIEW AS select}: the dataflow that would maintain {@code sql}. */
+  default List<String> explainDefinition(Connection caller, String sql) throws SQLException {
+    return ViewExplanation.ofDefinition(caller, sql);
+  }
 }

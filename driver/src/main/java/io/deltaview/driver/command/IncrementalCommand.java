@@ -19,6 +19,14 @@ public sealed interface IncrementalCommand {
   record Explain(String query) implements IncrementalCommand {
   }
 
+  /** {@code EXPLAIN INCREMENTAL VIEW [schema.]name}: the dataflow maintaining a view. */
+  record ExplainView(QualifiedName name) implements IncrementalCommand {
+  }
+
+  /** {@code EXPLAIN INCREMENTAL VIEW AS <select>}: the dataflow that would maintain a definition. */
+  record ExplainDefinition(String query) implements IncrementalCommand {
+  }
+
   /** A possibly schema-qualified name; {@code schema} is null when unqualified. Unquoted parts are lower-cased. */
   record QualifiedName(String schema, String name) {
     @Override

@@ -89,6 +89,16 @@ public final class IncrementalCommandParser {
         expectEnd();
         return new IncrementalCommand.ShowViews();
       case "EXPLAIN":
+        if (peekKeyword("VIEW")) {
+          expectKeyword("VIEW");
+          if (peekKeyword("AS")) {
+            expectKeyword("AS");
+            return new IncrementalCommand.ExplainDefinition(rest("a SELECT after EXPLAIN INCREMENTAL VIEW AS"));
+          }
+          QualifiedName name = qualifiedName();
+          expectEnd();
+          return new IncrementalCommand.ExplainView(name);
+        }
         return new IncrementalCommand.Explain(rest("a SELECT after EXPLAIN INCREMENTAL"));
       default:
         throw syntax("unexpected " + verb);

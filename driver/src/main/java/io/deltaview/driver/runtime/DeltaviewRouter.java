@@ -13,6 +13,7 @@ import io.deltaview.driver.route.StatementClassifier;
 import io.deltaview.engine.ViewService;
 import io.deltaview.engine.ViewStatus;
 import io.deltaview.engine.catalog.Catalog;
+import io.deltaview.engine.catalog.ViewRecord;
 import io.deltaview.engine.ddl.Requester;
 import io.deltaview.rewriter.RewriteDecision;
 import io.deltaview.rewriter.sql.SqlText;
@@ -39,6 +40,9 @@ final class DeltaviewRouter implements QueryRouter {
       "bigint", "text", "text", "text", "text", "text", "bigint");
   private static final List<String> EXPLAIN_COLUMNS = List.of("rewritten", "view", "sql", "reason");
   private static final List<String> EXPLAIN_TYPES = List.of("boolean", "text", "text", "text");
+  /** EXPLAIN INCREMENTAL VIEW: one row per line of the dataflow, in PostgreSQL EXPLAIN's column. */
+  private static final List<String> PLAN_COLUMNS = List.of("QUERY PLAN");
+  private static final List<String> PLAN_TYPES = List.of("text");
 
   /** How long a command waits for a new runtime to start (engine, catalog, rewriter) before it fails. */
   private static final long START_WAIT_MS = 120_000;
@@ -223,8 +227,41 @@ final class DeltaviewRouter implements QueryRouter {
     if (command instanceof IncrementalCommand.ShowViews) {
       return Route.CommandResult.rows(showViews(raw));
     }
+    if (command instanceof IncrementalCommand.ExplainView v) {
+      return Route.CommandResult.rows(explainView(raw, v.name()));
+    }
+    if (command instanceof IncrementalCommand.ExplainDefinition d) {
+      return Route.CommandResult.rows(planLines(raw, runtime.views().explainDefinition(raw, d.query())));
+    }
     IncrementalCommand.Explain e = (IncrementalCommand.Explain) command;
     return Route.CommandResult.rows(explain(raw, e.query(), session));
+  }
+
+  /**
+   * The dataflow of a view the caller may see (SELECT on its result table, as for SHOW); any other name is
+   * answered as PostgreSQL answers a relation that does not exist.
+   */
+  private ResultSet explainView(Connection raw, IncrementalCommand.QualifiedName name) throws SQLException {
+    ViewRecord view = runtime.views().view(raw, name.schema(), name.name()).orElse(null);
+    if (view != null) {
+      RoleAccess.TableAccess a = RoleAccess.tableAccess(raw,
+          List.<String[]>of(new String[] {view.schema(), view.name()})).get(0);
+      if (!a.exists() || !a.schemaUsable() || !a.tableSelect()) {
+        view = null;
+      }
+    }
+    if (view == null) {
+      throw new SQLException("incremental view " + name + " does not exist", SqlStates.UNDEFINED_TABLE);
+    }
+    return planLines(raw, runtime.views().explain(raw, view));
+  }
+
+  private static ResultSet planLines(Connection raw, List<String> lines) throws SQLException {
+    List<Object[]> rows = new ArrayList<>();
+    for (String line : lines) {
+      rows.add(new Object[] {line});
+    }
+    return ResultSets.values(raw, PLAN_COLUMNS, PLAN_TYPES, rows);
   }
 
   private ResultSet showViews(Connection raw) throws SQLException {

@@ -4,6 +4,7 @@ import io.deltaview.sql.SqlStates;
 import io.deltaview.engine.compile.UnsupportedConstructException;
 import io.deltaview.engine.compile.ViewCompiler;
 import io.deltaview.engine.compile.ViewPipeline;
+import io.deltaview.engine.dataflow.Dataflow;
 import io.deltaview.rewriter.schema.CatalogSchema;
 import io.deltaview.rewriter.schema.ColumnInfo;
 import io.deltaview.rewriter.schema.TableInfo;
@@ -70,13 +71,7 @@ public final class ViewPlanner {
   public static PlannedView plan(Connection connection, String sql) throws SQLException {
     CatalogSchema schema = CatalogSchema.load(connection);
     RelRoot root = new SqlFrontEnd(schema).toRel(sql);
-    ViewPipeline first;
-    try {
-      first = ViewCompiler.compile(root);
-    } catch (UnsupportedConstructException e) {
-      throw new SQLException("Deltaview cannot maintain this view yet: " + e.getMessage(),
-          UnsupportedConstructException.SQL_STATE, e);
-    }
+    ViewPipeline first = compile(root);
     List<TableShape> sources = new ArrayList<>();
     for (int source = 0; source < first.sourceTables().size(); source++) {
       List<String> qualified = first.sourceTables().get(source);
@@ -120,5 +115,23 @@ public final class ViewPlanner {
       }
       return ViewCompiler.compile(root);
     }, sources, key, keyNotNull);
+  }
+
+  /**
+   * The dataflow that would maintain {@code sql}, planned against the schema as {@code connection} sees it (its
+   * search_path resolves the names): what EXPLAIN INCREMENTAL VIEW prints. Unsupported SQL fails with
+   * {@code 0A000} as {@link #plan} does.
+   */
+  public static Dataflow dataflow(Connection connection, String sql) throws SQLException {
+    return compile(new SqlFrontEnd(CatalogSchema.load(connection)).toRel(sql)).dataflow();
+  }
+
+  private static ViewPipeline compile(RelRoot root) throws SQLException {
+    try {
+      return ViewCompiler.compile(root);
+    } catch (UnsupportedConstructException e) {
+      throw new SQLException("Deltaview cannot maintain this view yet: " + e.getMessage(),
+          UnsupportedConstructException.SQL_STATE, e);
+    }
   }
 }

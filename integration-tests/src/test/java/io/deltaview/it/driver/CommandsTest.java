@@ -69,6 +69,51 @@ class CommandsTest {
   }
 
   @Test
+  void explainIncrementalViewPrintsTheDataflowOfAViewOrOfADefinition() throws Exception {
+    try (Connection dv = db.deltaview(); Connection plain = db.plain()) {
+      List<String> plan = planLines(dv, "EXPLAIN INCREMENTAL VIEW public.cmd_status");
+      assertTrue(plan.get(0).startsWith("Aggregate group by [status]"), String.join("\n", plan));
+      assertTrue(plan.get(0).contains("[state: groups by"), plan.get(0));
+      assertTrue(plan.stream().anyMatch(l -> l.contains("Scan public.orders")), String.join("\n", plan));
+      assertEquals(plan, planLines(dv, "explain incremental view cmd_status"), "unqualified, via the search_path");
+
+      // before creating: a LEFT JOIN shows which side keeps match counts
+      List<String> left = planLines(dv, "EXPLAIN INCREMENTAL VIEW AS SELECT c.name, o.amount FROM customers c"
+          + " LEFT JOIN orders o ON o.customer_id = c.id");
+      assertTrue(left.get(0).startsWith("LeftJoin on left.id = right.customer_id"), String.join("\n", left));
+      assertTrue(left.get(0).contains("left rows by [0] with match counts, right rows by [0]]"), left.get(0));
+
+      SQLException refused = assertThrows(SQLException.class, () -> planLines(dv,
+          "EXPLAIN INCREMENTAL VIEW AS SELECT id, rank() OVER (ORDER BY amount) FROM orders"));
+      assertEquals("0A000", refused.getSQLState(), refused.getMessage());
+      SQLException missing = assertThrows(SQLException.class, () -> planLines(dv,
+          "EXPLAIN INCREMENTAL VIEW no_such_view"));
+      assertEquals("42P01", missing.getSQLState(), missing.getMessage());
+      // the caller's transaction and search_path are left as they were
+      dv.setAutoCommit(false);
+      exec(dv, "SET LOCAL search_path = pg_catalog");
+      assertEquals(plan, planLines(dv, "EXPLAIN INCREMENTAL VIEW public.cmd_status"));
+      try (Statement s = dv.createStatement(); ResultSet rs = s.executeQuery("SHOW search_path")) {
+        rs.next();
+        assertEquals("pg_catalog", rs.getString(1));
+      }
+      dv.rollback();
+      dv.setAutoCommit(true);
+    }
+  }
+
+  private static List<String> planLines(Connection c, String command) throws SQLException {
+    List<String> lines = new ArrayList<>();
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(command)) {
+      assertEquals("QUERY PLAN", rs.getMetaData().getColumnLabel(1));
+      while (rs.next()) {
+        lines.add(rs.getString(1));
+      }
+    }
+    return lines;
+  }
+
+  @Test
   void showIncrementalViewsHasTheDocumentedColumnsAndSensibleValues() throws Exception {
     try (Connection dv = db.deltaview(); Connection plain = db.plain()) {
       rows(dv, VIEW); // one hit at least
