@@ -1,6 +1,7 @@
 package io.deltaview.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -76,9 +77,23 @@ class DifferentialTest {
     VIEWS.put("customers_above_rank", "SELECT c.id, c.tier FROM customers c WHERE c.tier >= (SELECT count(*)"
         + " FROM orders o WHERE o.customer_id < c.id AND o.status = 'new')");
     VIEWS.put("lines_above_average", "SELECT id, qty FROM order_lines WHERE qty > (SELECT avg(qty) FROM order_lines)");
+    VIEWS.put("status_filters", "SELECT status, count(*) FILTER (WHERE amount > 50) AS big,"
+        + " sum(amount) FILTER (WHERE customer_id % 2 = 0) AS even_total, max(created_at) FILTER (WHERE amount < 20)"
+        + " AS last_small FROM orders GROUP BY status");
+    VIEWS.put("distinct_counts", "SELECT status, count(DISTINCT customer_id) AS customers, count(*) AS n,"
+        + " sum(amount) AS total FROM orders GROUP BY status");
+    VIEWS.put("distinct_totals", "SELECT count(DISTINCT product) AS products, sum(DISTINCT qty) AS qtys,"
+        + " avg(DISTINCT price) AS prices FROM order_lines");
+    VIEWS.put("region_rollup", "SELECT region, tier, count(*) AS n, grouping(region, tier) AS g FROM customers"
+        + " GROUP BY ROLLUP (region, tier)");
+    VIEWS.put("status_cube", "SELECT o.status, c.region, sum(o.amount) AS total, count(*) AS n FROM orders o"
+        + " JOIN customers c ON c.id = o.customer_id GROUP BY CUBE (o.status, c.region)");
     VIEWS.put("busy_customers", "SELECT customer_id FROM orders INTERSECT ALL SELECT o.customer_id FROM orders o"
         + " JOIN order_lines l ON l.order_id = o.id");
   }
+
+  /** Views whose own query the rewriter does not match yet (GROUPING()): checked to pass through. */
+  static final java.util.Set<String> PASSED_THROUGH = java.util.Set.of("region_rollup");
 
   static DeltaviewDatabase db;
   static ShopWorkload workload;
@@ -143,8 +158,13 @@ class DifferentialTest {
         String query = v.getValue();
         try (Statement s = dv.createStatement(); ResultSet rs = s.executeQuery("EXPLAIN INCREMENTAL " + query)) {
           assertTrue(rs.next());
-          assertTrue(rs.getBoolean("rewritten"), "not rewritten: " + query + " because " + rs.getString("reason"));
-          assertEquals("public." + v.getKey(), rs.getString("view"));
+          if (PASSED_THROUGH.contains(v.getKey())) {
+            // Maintained, but the rewriter cannot yet match the query shape: it reaches PostgreSQL.
+            assertFalse(rs.getBoolean("rewritten"), "now rewritten (move it out of PASSED_THROUGH): " + query);
+          } else {
+            assertTrue(rs.getBoolean("rewritten"), "not rewritten: " + query + " because " + rs.getString("reason"));
+            assertEquals("public." + v.getKey(), rs.getString("view"));
+          }
         }
         Rows direct = Rows.query(plain, query);
         Rows served = Rows.query(dv, query);

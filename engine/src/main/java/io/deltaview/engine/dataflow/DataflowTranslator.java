@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.calcite.plan.RelOptUtil;
 import org.apache.calcite.rel.RelNode;
 import org.apache.calcite.rel.core.AggregateCall;
@@ -27,10 +28,13 @@ import org.apache.calcite.rel.logical.LogicalMinus;
 import org.apache.calcite.rel.logical.LogicalProject;
 import org.apache.calcite.rel.logical.LogicalUnion;
 import org.apache.calcite.rel.type.RelDataType;
+import org.apache.calcite.rel.type.RelDataTypeFactory;
 import org.apache.calcite.rex.RexBuilder;
 import org.apache.calcite.rex.RexNode;
 import org.apache.calcite.rex.RexUtil;
 import org.apache.calcite.sql.SqlKind;
+import org.apache.calcite.sql.fun.SqlStdOperatorTable;
+import org.apache.calcite.sql.type.SqlTypeName;
 
 /**
  * Calcite logical plan → {@link Dataflow}, one node per relational operator, naming in SQL terms (an {@link
@@ -145,110 +149,138 @@ public final class DataflowTranslator {
         residual.isAlwaysTrue() ? null : residual, null, j.getRowType());
   }
 
+  /**
+   * An aggregate call as the aggregate operator computes it ({@code spec}, producing {@code computedType}), and
+   * how the output column is made from that value ({@code finish} of a reference to it), or a constant with no
+   * computation at all ({@code spec} null).
+   */
+  private record CallPlan(AggregateSpec spec, RelDataType computedType, Function<RexNode, RexNode> finish) {
+  }
+
   private Dataflow aggregate(LogicalAggregate a) {
     if (a.getGroupType() != org.apache.calcite.rel.core.Aggregate.Group.SIMPLE) {
       throw new UnsupportedConstructException("GROUPING SETS/ROLLUP/CUBE");
     }
-    RelDataType inputType = a.getInput().getRowType();
-    List<AggregateSpec> calls = new ArrayList<>();
-    // LITERAL_AGG(x) (what decorrelated NOT IN/EXISTS subqueries mark matched groups with) is x in every group:
-    // computed by a projection above the aggregate, not by the aggregate.
-    List<RexNode> literals = new ArrayList<>();
-    for (AggregateCall c : a.getAggCallList()) {
-      String name = c.getAggregation().getName();
-      if (c.getAggregation().getKind() == SqlKind.LITERAL_AGG && c.rexList.size() == 1) {
-        literals.add(c.rexList.get(0));
-        continue;
-      }
-      literals.add(null);
-      if (c.isDistinct()) {
-        throw new UnsupportedConstructException("DISTINCT aggregate " + name + "(DISTINCT ...)");
-      }
-      if (c.hasFilter()) {
-        throw new UnsupportedConstructException("FILTER clause on aggregate " + name);
-      }
-      if (!c.getCollation().getFieldCollations().isEmpty()) {
-        throw new UnsupportedConstructException("ordered aggregate " + name + "(... ORDER BY ...)");
-      }
-      List<Integer> args = c.getArgList();
-      SqlKind kind = c.getAggregation().getKind();
-      AggregateSpec.Function f;
-      switch (kind) {
-        case COUNT:
-          if (args.size() > 1) {
-            throw new UnsupportedConstructException("COUNT with several arguments");
-          }
-          f = args.isEmpty() ? AggregateSpec.Function.COUNT_STAR : AggregateSpec.Function.COUNT;
-          break;
-        case SUM:
-          f = AggregateSpec.Function.SUM;
-          break;
-        case AVG:
-          f = AggregateSpec.Function.AVG;
-          break;
-        case MIN:
-          f = AggregateSpec.Function.MIN;
-          break;
-        case MAX:
-          f = AggregateSpec.Function.MAX;
-          break;
-        case SINGLE_VALUE:
-          throw new UnsupportedConstructException("scalar subquery that is not an aggregate (it may return more"
-              + " than one row)");
-        default:
-          throw new UnsupportedConstructException("aggregate function " + name);
-      }
-      if (f == AggregateSpec.Function.COUNT_STAR) {
-        calls.add(AggregateSpec.countStar());
-        continue;
-      }
-      int arg = args.get(0);
-      RelDataType argType = inputType.getFieldList().get(arg).getType();
-      AggregateSpec.ArgType family = argType(argType);
-      if ((f == AggregateSpec.Function.SUM || f == AggregateSpec.Function.AVG)
-          && family == AggregateSpec.ArgType.OTHER) {
-        throw new UnsupportedConstructException(name + " of type " + argType.getSqlTypeName());
-      }
-      calls.add(new AggregateSpec(f, arg, family));
+    int groups = a.getGroupCount();
+    List<CallPlan> plans = new ArrayList<>();
+    boolean plain = true;
+    for (int i = 0; i < a.getAggCallList().size(); i++) {
+      CallPlan p = callPlan(a, a.getAggCallList().get(i), a.getRowType().getFieldList().get(groups + i).getType());
+      plain &= p.finish() == null;
+      plans.add(p);
     }
     Dataflow in = node(a.getInput());
-    int groups = a.getGroupCount();
-    if (calls.size() == a.getAggCallList().size()) {
-      return new Dataflow.Aggregate(in, a.getGroupSet().toArray(), calls, a.getRowType());
+    List<AggregateSpec> specs = new ArrayList<>();
+    for (CallPlan p : plans) {
+      if (p.spec() != null) {
+        specs.add(p.spec());
+      }
     }
-    RelDataType computedType = a.getCluster().getTypeFactory().builder()
-        .addAll(a.getRowType().getFieldList().subList(0, groups))
-        .addAll(computedCalls(a, literals))
-        .build();
-    Dataflow aggregate = new Dataflow.Aggregate(in, a.getGroupSet().toArray(), calls, computedType);
+    if (plain) {
+      return new Dataflow.Aggregate(in, a.getGroupSet().toArray(), specs, a.getRowType());
+    }
+    RelDataTypeFactory.Builder computed = a.getCluster().getTypeFactory().builder()
+        .addAll(a.getRowType().getFieldList().subList(0, groups));
+    for (int i = 0; i < plans.size(); i++) {
+      if (plans.get(i).spec() != null) {
+        computed.add(a.getRowType().getFieldList().get(groups + i).getName(), plans.get(i).computedType());
+      }
+    }
+    RelDataType computedType = computed.build();
+    Dataflow aggregate = new Dataflow.Aggregate(in, a.getGroupSet().toArray(), specs, computedType);
     List<RexNode> projection = new ArrayList<>();
     for (int i = 0; i < groups; i++) {
       projection.add(rexBuilder.makeInputRef(computedType.getFieldList().get(i).getType(), i));
     }
     int next = groups;
-    for (int i = 0; i < literals.size(); i++) {
-      RexNode literal = literals.get(i);
-      if (literal != null) {
-        RelDataType type = a.getRowType().getFieldList().get(groups + i).getType();
-        projection.add(rexBuilder.makeCast(type, literal, true, false));
-      } else {
-        projection.add(rexBuilder.makeInputRef(computedType.getFieldList().get(next).getType(), next));
+    for (CallPlan p : plans) {
+      RexNode value = null;
+      if (p.spec() != null) {
+        value = rexBuilder.makeInputRef(computedType.getFieldList().get(next).getType(), next);
         next++;
       }
+      projection.add(p.finish() == null ? value : p.finish().apply(value));
     }
     return new Dataflow.Project(aggregate, projection, a.getRowType());
   }
 
-  /** The output fields of the calls the aggregate computes itself (all but the LITERAL_AGGs). */
-  private static List<org.apache.calcite.rel.type.RelDataTypeField> computedCalls(LogicalAggregate a,
-      List<RexNode> literals) {
-    List<org.apache.calcite.rel.type.RelDataTypeField> fields = new ArrayList<>();
-    for (int i = 0; i < literals.size(); i++) {
-      if (literals.get(i) == null) {
-        fields.add(a.getRowType().getFieldList().get(a.getGroupCount() + i));
-      }
+  private CallPlan callPlan(LogicalAggregate a, AggregateCall c, RelDataType outputType) {
+    String name = c.getAggregation().getName();
+    SqlKind kind = c.getAggregation().getKind();
+    if (kind == SqlKind.LITERAL_AGG && c.rexList.size() == 1) {
+      // What decorrelated NOT IN/EXISTS subqueries mark matched groups with: the literal, in every group.
+      RexNode literal = rexBuilder.makeCast(outputType, c.rexList.get(0), true, false);
+      return new CallPlan(null, null, ignored -> literal);
     }
-    return fields;
+    if (c.isDistinct()) {
+      throw new UnsupportedConstructException("DISTINCT aggregate " + name + "(DISTINCT ...)");
+    }
+    if (c.hasFilter()) {
+      throw new UnsupportedConstructException("FILTER clause on aggregate " + name);
+    }
+    if (!c.getCollation().getFieldCollations().isEmpty()) {
+      throw new UnsupportedConstructException("ordered aggregate " + name + "(... ORDER BY ...)");
+    }
+    List<Integer> args = c.getArgList();
+    AggregateSpec.Function f;
+    switch (kind) {
+      case COUNT:
+        if (args.size() > 1) {
+          throw new UnsupportedConstructException("COUNT with several arguments");
+        }
+        if (args.isEmpty()) {
+          return new CallPlan(AggregateSpec.countStar(), outputType, null);
+        }
+        f = AggregateSpec.Function.COUNT;
+        break;
+      case SUM:
+      case SUM0:
+        f = AggregateSpec.Function.SUM;
+        break;
+      case AVG:
+        f = AggregateSpec.Function.AVG;
+        break;
+      case MIN:
+        f = AggregateSpec.Function.MIN;
+        break;
+      case MAX:
+        f = AggregateSpec.Function.MAX;
+        break;
+      case SINGLE_VALUE:
+        throw new UnsupportedConstructException("scalar subquery that is not an aggregate (it may return more"
+            + " than one row)");
+      default:
+        throw new UnsupportedConstructException("aggregate function " + name);
+    }
+    int arg = args.get(0);
+    RelDataType argType = a.getInput().getRowType().getFieldList().get(arg).getType();
+    AggregateSpec.ArgType family = argType(argType);
+    if ((f == AggregateSpec.Function.SUM || f == AggregateSpec.Function.AVG) && family == AggregateSpec.ArgType.OTHER) {
+      throw new UnsupportedConstructException(name + " of type " + argType.getSqlTypeName());
+    }
+    AggregateSpec spec = new AggregateSpec(f, arg, family);
+    // The operator sums bigints as numeric (PostgreSQL's SUM(bigint)). A sum the planner introduced over partial
+    // sums or counts (splitting a DISTINCT aggregate) is declared with the original integer type: cast back.
+    // (Under a type system that itself types SUM(bigint) as bigint, as Calcite's default does, the declared type
+    // says nothing about who wrote the sum, and values stay PostgreSQL's numeric.)
+    RelDataTypeFactory types = a.getCluster().getTypeFactory();
+    boolean integerSumOfBigints = f == AggregateSpec.Function.SUM && family == AggregateSpec.ArgType.BIGINT
+        && SqlTypeName.INT_TYPES.contains(outputType.getSqlTypeName())
+        && !SqlTypeName.INT_TYPES.contains(types.getTypeSystem()
+            .deriveSumType(types, types.createSqlType(SqlTypeName.BIGINT)).getSqlTypeName());
+    if (kind == SqlKind.SUM0 || integerSumOfBigints) {
+      RelDataType computedType = integerSumOfBigints
+          ? types.createTypeWithNullability(types.createSqlType(SqlTypeName.DECIMAL,
+              types.getTypeSystem().getMaxNumericPrecision(), 0), true)
+          : types.createTypeWithNullability(outputType, true);
+      boolean zeroIfEmpty = kind == SqlKind.SUM0; // $SUM0: 0, not NULL, over no rows
+      return new CallPlan(spec, computedType, value -> {
+        RexNode v = zeroIfEmpty ? rexBuilder.makeCall(SqlStdOperatorTable.COALESCE, value,
+            rexBuilder.makeZeroLiteral(value.getType())) : value;
+        return rexBuilder.makeCast(outputType, v, true, false);
+      });
+    }
+    return new CallPlan(spec, outputType, null);
   }
 
   private static AggregateSpec.ArgType argType(RelDataType t) {

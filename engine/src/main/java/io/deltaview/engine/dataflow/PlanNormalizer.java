@@ -1,19 +1,44 @@
 package io.deltaview.engine.dataflow;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.calcite.plan.hep.HepPlanner;
 import org.apache.calcite.plan.hep.HepProgram;
 import org.apache.calcite.plan.hep.HepProgramBuilder;
+import org.apache.calcite.rel.RelHomogeneousShuttle;
 import org.apache.calcite.rel.RelNode;
+import org.apache.calcite.rel.core.Aggregate;
+import org.apache.calcite.rel.core.AggregateCall;
+import org.apache.calcite.rel.core.Filter;
+import org.apache.calcite.rel.core.Join;
+import org.apache.calcite.rel.core.Project;
 import org.apache.calcite.rel.core.RelFactories;
+import org.apache.calcite.rel.logical.LogicalAggregate;
 import org.apache.calcite.rel.rules.CoreRules;
+import org.apache.calcite.rel.type.RelDataType;
+import org.apache.calcite.rel.type.RelDataTypeField;
+import org.apache.calcite.rex.RexBuilder;
+import org.apache.calcite.rex.RexNode;
 import org.apache.calcite.rex.RexUtil;
+import org.apache.calcite.sql.SqlKind;
+import org.apache.calcite.sql.fun.SqlStdOperatorTable;
 import org.apache.calcite.sql2rel.RelDecorrelator;
 import org.apache.calcite.tools.RelBuilder;
+import org.apache.calcite.util.ImmutableBitSet;
 
 /**
- * Brings a logical plan to the shapes {@link DataflowTranslator} knows before translation: subqueries (IN,
- * EXISTS, scalar subqueries, correlated or not) become joins and aggregates, and correlation variables are
- * removed. What cannot be decorrelated stays a Correlate, which the translator refuses by name.
+ * Brings a logical plan to the shapes {@link DataflowTranslator} knows, each step an equivalent plan:
+ * <ol>
+ *   <li>subqueries (IN, EXISTS, scalar subqueries, correlated or not) become joins and aggregates, and
+ *       correlation variables are removed; what cannot be decorrelated stays a Correlate, which the translator
+ *       refuses by name;</li>
+ *   <li>GROUPING SETS, ROLLUP and CUBE become a UNION ALL of one plain aggregate per grouping set, the keys
+ *       outside the set NULL and {@code GROUPING(…)} a constant per branch;</li>
+ *   <li>{@code agg(x) FILTER (WHERE f)} becomes {@code agg(CASE WHEN f THEN x END)} (every supported aggregate
+ *       ignores NULLs; {@code COUNT(*)} counts a non-NULL constant);</li>
+ *   <li>DISTINCT aggregates become an aggregate over the distinct values, joined back on the group keys
+ *       (Calcite's expansion to joins).</li>
+ * </ol>
  */
 public final class PlanNormalizer {
 
@@ -23,33 +48,162 @@ public final class PlanNormalizer {
       .addRuleInstance(CoreRules.JOIN_SUB_QUERY_TO_CORRELATE)
       .build();
 
+  private static final HepProgram DISTINCT_AGGREGATES = new HepProgramBuilder()
+      .addRuleInstance(CoreRules.AGGREGATE_EXPAND_DISTINCT_AGGREGATES_TO_JOIN)
+      .build();
+
   private PlanNormalizer() {
   }
 
   public static RelNode normalize(RelNode plan) {
-    if (!hasSubQuery(plan)) {
-      return plan;
-    }
-    HepPlanner planner = new HepPlanner(SUB_QUERIES);
-    planner.setRoot(plan);
-    RelNode removed = planner.findBestExp();
     RelBuilder builder = RelFactories.LOGICAL_BUILDER.create(plan.getCluster(), null);
-    return RelDecorrelator.decorrelateQuery(removed, builder);
+    RelNode rel = plan;
+    if (hasSubQuery(rel)) {
+      rel = RelDecorrelator.decorrelateQuery(run(SUB_QUERIES, rel), builder);
+    }
+    rel = rel.accept(new AggregateRewriter(builder));
+    if (hasDistinctAggregate(rel)) {
+      rel = run(DISTINCT_AGGREGATES, rel);
+    }
+    return rel;
+  }
+
+  private static RelNode run(HepProgram program, RelNode rel) {
+    HepPlanner planner = new HepPlanner(program);
+    planner.setRoot(rel);
+    return planner.findBestExp();
   }
 
   private static boolean hasSubQuery(RelNode rel) {
+    return any(rel, r -> r instanceof Filter f && RexUtil.SubQueryFinder.find(f.getCondition()) != null
+        || r instanceof Project p && RexUtil.SubQueryFinder.find(p.getProjects()) != null
+        || r instanceof Join j && RexUtil.SubQueryFinder.find(j.getCondition()) != null);
+  }
+
+  private static boolean hasDistinctAggregate(RelNode rel) {
+    return any(rel, r -> r instanceof Aggregate a && a.getAggCallList().stream().anyMatch(AggregateCall::isDistinct));
+  }
+
+  private static boolean any(RelNode rel, java.util.function.Predicate<RelNode> test) {
     boolean[] found = {false};
-    rel.accept(new org.apache.calcite.rel.RelHomogeneousShuttle() {
+    rel.accept(new RelHomogeneousShuttle() {
       @Override
       public RelNode visit(RelNode other) {
-        if (other instanceof org.apache.calcite.rel.core.Filter f && RexUtil.SubQueryFinder.find(f.getCondition()) != null
-            || other instanceof org.apache.calcite.rel.core.Project p && RexUtil.SubQueryFinder.find(p.getProjects()) != null
-            || other instanceof org.apache.calcite.rel.core.Join j && RexUtil.SubQueryFinder.find(j.getCondition()) != null) {
-          found[0] = true;
-        }
+        found[0] |= test.test(other);
         return super.visit(other);
       }
     });
     return found[0];
+  }
+
+  /** Rewrites grouping sets and FILTER clauses, bottom up. */
+  private static final class AggregateRewriter extends RelHomogeneousShuttle {
+    private final RelBuilder builder;
+    private final RexBuilder rex;
+
+    AggregateRewriter(RelBuilder builder) {
+      this.builder = builder;
+      this.rex = builder.getRexBuilder();
+    }
+
+    @Override
+    public RelNode visit(RelNode other) {
+      RelNode visited = super.visit(other);
+      if (!(visited instanceof LogicalAggregate a)) {
+        return visited;
+      }
+      if (a.getGroupType() != Aggregate.Group.SIMPLE && !hasUnsupportedGroupingCall(a)) {
+        return groupingSets(a);
+      }
+      if (a.getAggCallList().stream().anyMatch(AggregateCall::hasFilter)) {
+        return filters(a);
+      }
+      return visited;
+    }
+
+    /** GROUPING and GROUP_ID only as constants per branch; anything else of the kind is left to be refused. */
+    private static boolean hasUnsupportedGroupingCall(Aggregate a) {
+      return a.getAggCallList().stream().anyMatch(c -> c.getAggregation().getKind() == SqlKind.GROUP_ID
+          || c.getAggregation().getKind() == SqlKind.GROUPING_ID);
+    }
+
+    private RelNode groupingSets(Aggregate a) {
+      List<RelDataTypeField> out = a.getRowType().getFieldList();
+      List<Integer> fullKeys = a.getGroupSet().asList();
+      List<AggregateCall> computed = new ArrayList<>();
+      for (AggregateCall c : a.getAggCallList()) {
+        if (c.getAggregation().getKind() != SqlKind.GROUPING) {
+          computed.add(c);
+        }
+      }
+      for (ImmutableBitSet set : a.getGroupSets()) {
+        // A branch's calls have the types a plain aggregate infers (SUM of a NOT NULL column grouped by keys is
+        // NOT NULL there); the union's type is the least restrictive of the branches'. No cast: a cast to
+        // Calcite's DECIMAL(p, s) of a SUM would change the value's scale, which PostgreSQL's numeric keeps.
+        List<AggregateCall> calls = new ArrayList<>();
+        for (AggregateCall c : computed) {
+          calls.add(AggregateCall.create(c.getParserPosition(), c.getAggregation(), c.isDistinct(),
+              c.isApproximate(), c.ignoreNulls(), c.rexList, c.getArgList(), c.filterArg, c.distinctKeys,
+              c.getCollation(), set.cardinality(), a.getInput(), null, c.getName()));
+        }
+        Aggregate branch = a.copy(a.getTraitSet(), a.getInput(), set, null, calls);
+        builder.push(visit(branch)); // the branch may still have FILTER clauses
+        List<RexNode> projection = new ArrayList<>();
+        int pos = 0;
+        for (int i = 0; i < fullKeys.size(); i++) {
+          RelDataType type = out.get(i).getType();
+          if (set.get(fullKeys.get(i))) {
+            projection.add(builder.field(pos++));
+          } else {
+            projection.add(rex.makeNullLiteral(type));
+          }
+        }
+        int computedIndex = set.cardinality();
+        for (int i = 0; i < a.getAggCallList().size(); i++) {
+          AggregateCall c = a.getAggCallList().get(i);
+          RelDataType type = out.get(fullKeys.size() + i).getType();
+          if (c.getAggregation().getKind() == SqlKind.GROUPING) {
+            long bits = 0;
+            for (int arg : c.getArgList()) {
+              bits = (bits << 1) | (set.get(arg) ? 0 : 1);
+            }
+            projection.add(rex.makeExactLiteral(java.math.BigDecimal.valueOf(bits), type));
+          } else {
+            projection.add(builder.field(computedIndex++));
+          }
+        }
+        builder.project(projection, a.getRowType().getFieldNames(), true);
+      }
+      return builder.union(true, a.getGroupSets().size()).build();
+    }
+
+    private RelNode filters(Aggregate a) {
+      RelNode input = a.getInput();
+      builder.push(input);
+      List<RexNode> columns = new ArrayList<>(builder.fields());
+      List<AggregateCall> calls = new ArrayList<>();
+      for (AggregateCall c : a.getAggCallList()) {
+        if (!c.hasFilter()) {
+          calls.add(c);
+          continue;
+        }
+        RexNode condition = builder.field(c.filterArg);
+        RexNode value = c.getArgList().isEmpty() ? rex.makeExactLiteral(java.math.BigDecimal.ONE)
+            : builder.field(c.getArgList().get(0));
+        if (c.getArgList().size() > 1) {
+          return a; // left to be refused
+        }
+        RelDataType type = rex.getTypeFactory().createTypeWithNullability(value.getType(), true);
+        columns.add(rex.makeCall(SqlStdOperatorTable.CASE, condition, value, rex.makeNullLiteral(type)));
+        int column = columns.size() - 1;
+        // COUNT(*) FILTER (…) becomes COUNT(column): same name and type, one argument, no filter.
+        calls.add(AggregateCall.create(c.getParserPosition(), c.getAggregation(), c.isDistinct(), c.isApproximate(),
+            c.ignoreNulls(), c.rexList, List.of(column), -1, c.distinctKeys, c.getCollation(), c.getType(),
+            c.getName()));
+      }
+      builder.project(columns);
+      RelNode projected = builder.build();
+      return a.copy(a.getTraitSet(), projected, a.getGroupSet(), a.getGroupSets(), calls);
+    }
   }
 }

@@ -108,6 +108,16 @@ class DifferentialTest {
       "select c.id, (select count(*) from orders o where o.customer_id = c.id) as n from customers c",
       "select c.id, (select max(o.created_at) from orders o where o.customer_id = c.id) as last from customers c",
       "select id, qty from order_lines where price > (select avg(price) from order_lines)",
+      // FILTER, DISTINCT aggregates, grouping sets
+      "select status, count(*) filter (where customer_id > 3) as n, sum(customer_id) filter (where status <> 'new')"
+          + " as s, max(created_at) filter (where customer_id < 5) as m from orders group by status",
+      "select status, count(distinct customer_id) as n, count(*) as c, sum(customer_id) as s from orders"
+          + " group by status",
+      "select count(distinct status) as n, sum(distinct customer_id) as s, avg(distinct qty) as a"
+          + " from orders o join order_lines ol on ol.order_id = o.id",
+      "select region, name, count(*) as n, grouping(region, name) as g from customers group by rollup(region, name)",
+      "select status, customer_id, count(*) as n, sum(id) as s from orders group by cube(status, customer_id)",
+      "select status, count(*) as n from orders group by grouping sets ((status), ()) having count(*) > 1",
   })
   void incrementalEqualsRecomputation(String sql) {
     long seed = BASE_SEED ^ sql.hashCode();

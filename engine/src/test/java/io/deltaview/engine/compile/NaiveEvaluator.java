@@ -166,7 +166,11 @@ final class NaiveEvaluator {
           AggregateCall call = a.getAggCallList().get(i);
           SqlTypeName argType = call.getArgList().isEmpty() ? null
               : a.getInput().getRowType().getFieldList().get(call.getArgList().get(0)).getType().getSqlTypeName();
-          v[keys.length + i] = aggregate(call, argType, g.getValue());
+          Object value = aggregate(call, argType, g.getValue());
+          if (value instanceof BigDecimal d && SqlTypeName.INT_TYPES.contains(call.getType().getSqlTypeName())) {
+            value = d.longValueExact(); // a sum the planner declared as an integer (a sum of partial counts)
+          }
+          v[keys.length + i] = value;
         }
         out.add(Row.wrap(v));
       }
@@ -203,10 +207,11 @@ final class NaiveEvaluator {
         }
         return best;
       }
+      case SUM0:
       case SUM:
       case AVG: {
         if (values.isEmpty()) {
-          return null;
+          return call.getAggregation().getKind() == org.apache.calcite.sql.SqlKind.SUM0 ? 0L : null;
         }
         boolean avg = call.getAggregation().getKind() == org.apache.calcite.sql.SqlKind.AVG;
         if (argType == SqlTypeName.DOUBLE || argType == SqlTypeName.REAL || argType == SqlTypeName.FLOAT) {
