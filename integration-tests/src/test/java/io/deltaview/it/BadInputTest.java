@@ -93,7 +93,8 @@ class BadInputTest {
   void unsupportedConstructsAre0A000NamingTheConstruct() throws Exception {
     String[][] cases = {
         {"SELECT id, row_number() OVER (ORDER BY id) AS r FROM orders", "ROW_NUMBER"},
-        {"SELECT id FROM orders ORDER BY id LIMIT 5", "LIMIT"},
+        {"SELECT id, amount FROM orders ORDER BY amount LIMIT 5", "NOT TOTAL"},
+        {"SELECT id, status FROM orders ORDER BY status, id LIMIT 5", "COLLATION"},
         {"SELECT region, string_agg(name, ',' ORDER BY name) AS names FROM customers GROUP BY region", "ORDERED AGGREGATE"},
         {"SELECT status, stddev_pop(amount) AS sd FROM orders GROUP BY status", "STDDEV_POP"},
         {"SELECT c.id, x.status FROM customers c, LATERAL (SELECT o.status FROM orders o"

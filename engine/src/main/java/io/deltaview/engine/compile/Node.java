@@ -6,6 +6,7 @@ import io.deltaview.engine.operator.LinearOperator;
 import io.deltaview.engine.operator.MultiJoinOperator;
 import io.deltaview.engine.operator.OuterJoinOperator;
 import io.deltaview.engine.operator.SetOperator;
+import io.deltaview.engine.operator.TopKOperator;
 import io.deltaview.engine.operator.RowBatch;
 import io.deltaview.engine.operator.WeightedRows;
 import io.deltaview.engine.operator.ZSet;
@@ -174,6 +175,22 @@ abstract class Node {
         deltas[i] = inputs[i].collect(sourceDeltas);
       }
       operator.apply(deltas, out);
+    }
+  }
+
+  /** ORDER BY … LIMIT ({@link TopKOperator}). */
+  static final class TopK extends Node {
+    final Node input;
+    final TopKOperator operator;
+
+    TopK(Node input, TopKOperator operator) {
+      this.input = input;
+      this.operator = operator;
+    }
+
+    @Override
+    void step(ZSet[] sourceDeltas, ObjLongConsumer<Row> out) {
+      operator.apply(input.collect(sourceDeltas), out);
     }
   }
 }

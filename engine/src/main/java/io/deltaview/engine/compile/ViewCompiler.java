@@ -13,6 +13,7 @@ import io.deltaview.engine.operator.MapOperator;
 import io.deltaview.engine.operator.MultiJoinOperator;
 import io.deltaview.engine.operator.OuterJoinOperator;
 import io.deltaview.engine.operator.SetOperator;
+import io.deltaview.engine.operator.TopKOperator;
 import io.deltaview.engine.row.Row;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -49,9 +50,6 @@ public final class ViewCompiler {
 
   /** Compiles {@code root}, projected to its output fields. */
   public static ViewPipeline compile(RelRoot root) {
-    if (!root.collation.getFieldCollations().isEmpty()) {
-      throw new UnsupportedConstructException("ORDER BY/LIMIT in a view");
-    }
     return compile(root.project());
   }
 
@@ -203,6 +201,9 @@ public final class ViewCompiler {
       }
       if (node instanceof Dataflow.Aggregate a) {
         return new Node.Aggregate(node(a.input()), new AggregateOperator(a.groupKeys(), a.calls()));
+      }
+      if (node instanceof Dataflow.TopK t) {
+        return new Node.TopK(node(t.input()), new TopKOperator(t.keys(), t.offset(), t.limit()));
       }
       if (node instanceof Dataflow.UnionAll u) {
         return new Node.UnionAll(nodes(u.inputs()));

@@ -1,6 +1,7 @@
 package io.deltaview.engine.dataflow;
 
 import io.deltaview.engine.operator.AggregateSpec;
+import io.deltaview.engine.operator.SortKey;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -206,6 +207,31 @@ public sealed interface Dataflow {
     @Override
     public int hashCode() {
       return System.identityHashCode(this);
+    }
+  }
+
+  /**
+   * {@code ORDER BY keys LIMIT limit OFFSET offset} ({@code limit} negative: none): the rows at those positions
+   * of the input, the keys ordering the rows totally.
+   */
+  record TopK(Dataflow input, List<SortKey> keys, long offset, long limit) implements Dataflow {
+    public TopK {
+      keys = List.copyOf(keys);
+    }
+
+    @Override
+    public RelDataType rowType() {
+      return input.rowType();
+    }
+
+    @Override
+    public List<Dataflow> inputs() {
+      return List.of(input);
+    }
+
+    @Override
+    public String state() {
+      return "the input's rows in key order";
     }
   }
 

@@ -1,6 +1,7 @@
 package io.deltaview.engine.dataflow;
 
 import io.deltaview.engine.operator.AggregateSpec;
+import io.deltaview.engine.operator.SortKey;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.calcite.rel.type.RelDataType;
@@ -96,6 +97,15 @@ public final class DataflowPrinter {
         calls.add(names.get(a.groupKeys().length + i) + "=" + fn + "(" + arg + ")");
       }
       return "Aggregate group by " + keys + " " + calls;
+    }
+    if (node instanceof Dataflow.TopK t) {
+      List<String> names = t.rowType().getFieldNames();
+      List<String> keys = new ArrayList<>();
+      for (SortKey k : t.keys()) {
+        keys.add(names.get(k.column()) + (k.descending() ? " DESC" : "") + (k.nullsFirst() ? " NULLS FIRST" : " NULLS LAST"));
+      }
+      return "TopK order by " + String.join(", ", keys) + (t.limit() >= 0 ? " limit " + t.limit() : "")
+          + (t.offset() > 0 ? " offset " + t.offset() : "");
     }
     if (node instanceof Dataflow.UnionAll) {
       return "UnionAll";

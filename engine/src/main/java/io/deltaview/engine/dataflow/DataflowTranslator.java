@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.apache.calcite.plan.RelOptUtil;
+import io.deltaview.engine.operator.SortKey;
+import org.apache.calcite.rel.RelFieldCollation;
 import org.apache.calcite.rel.RelNode;
 import org.apache.calcite.rel.core.AggregateCall;
 import org.apache.calcite.rel.core.Correlate;
@@ -30,11 +32,13 @@ import org.apache.calcite.rel.logical.LogicalUnion;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rel.type.RelDataTypeFactory;
 import org.apache.calcite.rex.RexBuilder;
+import org.apache.calcite.rex.RexLiteral;
 import org.apache.calcite.rex.RexNode;
 import org.apache.calcite.rex.RexUtil;
 import org.apache.calcite.sql.SqlKind;
 import org.apache.calcite.sql.fun.SqlStdOperatorTable;
 import org.apache.calcite.sql.type.SqlTypeName;
+import org.apache.calcite.util.ImmutableBitSet;
 
 /**
  * Calcite logical plan → {@link Dataflow}, one node per relational operator, naming in SQL terms (an {@link
@@ -87,6 +91,9 @@ public final class DataflowTranslator {
     if (rel instanceof LogicalAggregate a) {
       return aggregate(a);
     }
+    if (rel instanceof Sort sort) {
+      return topK(sort);
+    }
     if (rel instanceof LogicalUnion u) {
       List<Dataflow> inputs = inputs(u);
       return u.all ? new Dataflow.UnionAll(inputs, u.getRowType())
@@ -101,6 +108,47 @@ public final class DataflowTranslator {
           m.getRowType());
     }
     throw unsupported(rel);
+  }
+
+  /**
+   * ORDER BY without LIMIT/OFFSET orders nothing a table keeps: the input itself. With them, a top-K, if the
+   * order is total: otherwise PostgreSQL picks arbitrarily among rows tied at the boundary, and no maintained
+   * result could be its answer.
+   */
+  private Dataflow topK(Sort sort) {
+    if (sort.fetch == null && sort.offset == null) {
+      return node(sort.getInput());
+    }
+    long limit = sort.fetch == null ? -1 : constant(sort.fetch, "LIMIT");
+    long offset = sort.offset == null ? 0 : constant(sort.offset, "OFFSET");
+    RelNode input = sort.getInput();
+    List<SortKey> keys = new ArrayList<>();
+    List<Integer> columns = new ArrayList<>();
+    for (RelFieldCollation c : sort.getCollation().getFieldCollations()) {
+      RelDataType type = input.getRowType().getFieldList().get(c.getFieldIndex()).getType();
+      if (SqlTypeName.CHAR_TYPES.contains(type.getSqlTypeName())) {
+        throw new UnsupportedConstructException("ORDER BY text column "
+            + input.getRowType().getFieldNames().get(c.getFieldIndex()) + " with LIMIT (text ordering follows the"
+            + " column's collation, which incremental views do not reproduce yet)");
+      }
+      keys.add(new SortKey(c.getFieldIndex(), c.direction.isDescending(),
+          c.nullDirection == RelFieldCollation.NullDirection.FIRST));
+      columns.add(c.getFieldIndex());
+    }
+    boolean coversRow = ImmutableBitSet.of(columns).cardinality() == input.getRowType().getFieldCount();
+    if (!coversRow && !Boolean.TRUE.equals(sort.getCluster().getMetadataQuery()
+        .areColumnsUnique(input, ImmutableBitSet.of(columns)))) {
+      throw new UnsupportedConstructException("ORDER BY … LIMIT whose order is not total (PostgreSQL picks"
+          + " arbitrarily among rows with equal sort keys; end the ORDER BY with a unique key such as the primary key)");
+    }
+    return new Dataflow.TopK(node(input), keys, offset, limit);
+  }
+
+  private static long constant(RexNode value, String clause) {
+    if (value instanceof RexLiteral literal && literal.getValueAs(Long.class) != null) {
+      return literal.getValueAs(Long.class);
+    }
+    throw new UnsupportedConstructException(clause + " that is not a constant");
   }
 
   private List<Dataflow> inputs(RelNode rel) {
@@ -303,9 +351,6 @@ public final class DataflowTranslator {
   }
 
   private static UnsupportedConstructException unsupported(RelNode rel) {
-    if (rel instanceof Sort) {
-      return new UnsupportedConstructException("ORDER BY/LIMIT in a view");
-    }
     if (rel instanceof Union u) {
       return new UnsupportedConstructException(u.all ? "UNION ALL" : "UNION");
     }

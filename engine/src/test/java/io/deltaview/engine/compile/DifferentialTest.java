@@ -118,6 +118,14 @@ class DifferentialTest {
       "select region, name, count(*) as n, grouping(region, name) as g from customers group by rollup(region, name)",
       "select status, customer_id, count(*) as n, sum(id) as s from orders group by cube(status, customer_id)",
       "select status, count(*) as n from orders group by grouping sets ((status), ()) having count(*) > 1",
+      // top-K
+      "select id, customer_id from orders order by customer_id desc, id limit 5",
+      "select id, qty, price from order_lines order by price nulls first, id limit 7 offset 3",
+      "select customer_id, count(*) as n from orders group by customer_id order by n desc, customer_id limit 3",
+      "select qty from order_lines order by qty limit 4",
+      "select id, status from orders order by id",
+      "select c.id, x.n from customers c join (select customer_id, count(*) as n from orders group by customer_id"
+          + " order by n desc, customer_id limit 2) x on x.customer_id = c.id",
   })
   void incrementalEqualsRecomputation(String sql) {
     long seed = BASE_SEED ^ sql.hashCode();

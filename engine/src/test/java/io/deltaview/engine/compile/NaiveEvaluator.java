@@ -16,7 +16,9 @@ import org.apache.calcite.rel.core.TableScan;
 import org.apache.calcite.rel.logical.LogicalAggregate;
 import org.apache.calcite.rel.logical.LogicalFilter;
 import org.apache.calcite.rel.core.JoinRelType;
+import org.apache.calcite.rel.RelFieldCollation;
 import org.apache.calcite.rel.core.SetOp;
+import org.apache.calcite.rel.core.Sort;
 import org.apache.calcite.rel.logical.LogicalIntersect;
 import org.apache.calcite.rel.logical.LogicalJoin;
 import org.apache.calcite.rel.logical.LogicalUnion;
@@ -104,6 +106,29 @@ final class NaiveEvaluator {
         }
       }
       return out;
+    }
+    if (rel instanceof Sort sort) {
+      List<Row> rows = new ArrayList<>(eval(sort.getInput()));
+      rows.sort((a, b) -> {
+        for (RelFieldCollation c : sort.getCollation().getFieldCollations()) {
+          Object x = a.get(c.getFieldIndex());
+          Object y = b.get(c.getFieldIndex());
+          int r;
+          if (x == null || y == null) {
+            r = x == y ? 0 : (x == null) == (c.nullDirection == RelFieldCollation.NullDirection.FIRST) ? -1 : 1;
+          } else {
+            r = PgValues.compare(x, y) * (c.direction.isDescending() ? -1 : 1);
+          }
+          if (r != 0) {
+            return r;
+          }
+        }
+        return 0;
+      });
+      int from = sort.offset == null ? 0 : ((org.apache.calcite.rex.RexLiteral) sort.offset).getValueAs(Integer.class);
+      int n = sort.fetch == null ? Integer.MAX_VALUE
+          : ((org.apache.calcite.rex.RexLiteral) sort.fetch).getValueAs(Integer.class);
+      return new ArrayList<>(rows.subList(Math.min(from, rows.size()), (int) Math.min((long) from + n, rows.size())));
     }
     if (rel instanceof SetOp setOp) {
       List<Map<Row, Long>> counts = new ArrayList<>();

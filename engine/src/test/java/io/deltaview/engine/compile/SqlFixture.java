@@ -41,12 +41,24 @@ public final class SqlFixture {
   private SqlFixture() {
   }
 
-  /** A table whose row type is built from the type factory. */
+  /** A table whose row type is built from the type factory; its first column is its key, as id is. */
   private static final class Table extends AbstractTable {
     private final Function<RelDataTypeFactory, RelDataType> rowType;
+    private final boolean keyed;
 
     Table(Function<RelDataTypeFactory, RelDataType> rowType) {
+      this(rowType, true);
+    }
+
+    Table(Function<RelDataTypeFactory, RelDataType> rowType, boolean keyed) {
       this.rowType = rowType;
+      this.keyed = keyed;
+    }
+
+    @Override
+    public org.apache.calcite.schema.Statistic getStatistic() {
+      return keyed ? org.apache.calcite.schema.Statistics.of(100d,
+          List.of(org.apache.calcite.util.ImmutableBitSet.of(0))) : org.apache.calcite.schema.Statistics.UNKNOWN;
     }
 
     @Override

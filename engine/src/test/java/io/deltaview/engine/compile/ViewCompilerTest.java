@@ -275,7 +275,8 @@ class ViewCompilerTest {
 
   @Test
   void unsupportedConstructsAreNamed() {
-    assertUnsupported("select id from customers order by id limit 3", "ORDER BY/LIMIT");
+    assertUnsupported("select id, region from customers order by region limit 3", "text column region");
+    assertUnsupported("select id, customer_id from orders order by customer_id limit 3", "not total");
     assertUnsupported("select id, row_number() over (order by id) from customers", "window function");
     assertUnsupported("select region, stddev_pop(id) from customers group by region", "STDDEV_POP");
     assertUnsupported("select id, (select status from orders o where o.customer_id = c.id) from customers c",

@@ -4,15 +4,20 @@ import io.deltaview.rewriter.schema.CatalogSchema;
 import io.deltaview.rewriter.schema.ColumnInfo;
 import io.deltaview.rewriter.schema.PgType;
 import io.deltaview.rewriter.schema.TableInfo;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.calcite.jdbc.CalciteSchema;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rel.type.RelDataTypeFactory;
+import org.apache.calcite.schema.Statistic;
+import org.apache.calcite.schema.Statistics;
 import org.apache.calcite.schema.Table;
 import org.apache.calcite.schema.impl.AbstractSchema;
 import org.apache.calcite.schema.impl.AbstractTable;
 import org.apache.calcite.sql.type.SqlTypeName;
+import org.apache.calcite.util.ImmutableBitSet;
 
 /** Adapts a {@link CatalogSchema} to a Calcite root schema with one sub-schema per PostgreSQL schema. */
 final class CatalogCalciteSchema {
@@ -66,6 +71,27 @@ final class CatalogCalciteSchema {
         b.add(c.name(), typeOf(typeFactory, c.type(), c.nullable()));
       }
       return b.build();
+    }
+
+    /**
+     * The primary key as Calcite's unique key (row count unknown), so that metadata can tell, e.g., that an
+     * ORDER BY ending in the key orders every row deterministically.
+     */
+    @Override
+    public Statistic getStatistic() {
+      if (info.primaryKey().isEmpty()) {
+        return Statistics.UNKNOWN;
+      }
+      List<String> names = info.columns().stream().map(ColumnInfo::name).toList();
+      List<Integer> key = new ArrayList<>();
+      for (String column : info.primaryKey()) {
+        int index = names.indexOf(column);
+        if (index < 0) {
+          return Statistics.UNKNOWN;
+        }
+        key.add(index);
+      }
+      return Statistics.of(null, List.of(ImmutableBitSet.of(key)), null, null);
     }
   }
 }
