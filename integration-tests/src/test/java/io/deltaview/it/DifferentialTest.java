@@ -93,13 +93,31 @@ class DifferentialTest {
         + " ORDER BY total DESC NULLS LAST, customer_id LIMIT 5 OFFSET 2");
     VIEWS.put("recent_lines", "SELECT l.id, l.qty, o.created_at FROM order_lines l JOIN orders o ON o.id = l.order_id"
         + " ORDER BY o.created_at DESC, l.id LIMIT 8");
+    VIEWS.put("order_ranks", "SELECT id, customer_id, row_number() OVER (PARTITION BY customer_id ORDER BY created_at,"
+        + " id) AS rn, rank() OVER (PARTITION BY customer_id ORDER BY amount DESC) AS r,"
+        + " dense_rank() OVER (ORDER BY customer_id) AS dr, percent_rank() OVER (ORDER BY amount) AS pr,"
+        + " cume_dist() OVER (PARTITION BY status ORDER BY amount) AS cd FROM orders");
+    VIEWS.put("running_totals", "SELECT id, order_id, sum(qty) OVER (PARTITION BY order_id ORDER BY id) AS run_qty,"
+        + " avg(price) OVER (PARTITION BY order_id) AS avg_price, count(*) OVER (PARTITION BY product) AS n,"
+        + " sum(price) OVER (ORDER BY id ROWS BETWEEN 2 PRECEDING AND 1 FOLLOWING) AS moving,"
+        + " min(discount) OVER (PARTITION BY product ORDER BY qty, id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
+        + " AS lo FROM order_lines");
+    VIEWS.put("neighbours", "SELECT id, lag(amount) OVER (PARTITION BY customer_id ORDER BY id) AS prev,"
+        + " lead(amount, 2, 0) OVER (PARTITION BY customer_id ORDER BY id) AS next2,"
+        + " first_value(created_at) OVER (PARTITION BY status ORDER BY created_at, id) AS first_at,"
+        + " last_value(id) OVER (PARTITION BY status ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED"
+        + " FOLLOWING) AS last_id FROM orders");
+    VIEWS.put("top2_per_customer", "SELECT * FROM (SELECT id, customer_id, amount, row_number() OVER"
+        + " (PARTITION BY customer_id ORDER BY amount DESC NULLS LAST, id) AS rn FROM orders) x WHERE rn <= 2");
+    VIEWS.put("first_order_status", "SELECT c.id, x.status FROM customers c, LATERAL (SELECT o.status FROM orders o"
+        + " WHERE o.customer_id = c.id ORDER BY o.id LIMIT 1) x");
     VIEWS.put("busy_customers", "SELECT customer_id FROM orders INTERSECT ALL SELECT o.customer_id FROM orders o"
         + " JOIN order_lines l ON l.order_id = o.id");
   }
 
-  /** Views the rewriter does not match with their own query yet (GROUPING(), top-K). */
+  /** Views the rewriter does not match with their own query yet (GROUPING(), top-K, window functions). */
   static final java.util.Set<String> NOT_MATCHED = java.util.Set.of("region_rollup", "top_orders", "top_customers",
-      "recent_lines");
+      "recent_lines", "order_ranks", "running_totals", "neighbours", "top2_per_customer", "first_order_status");
 
   static DeltaviewDatabase db;
   static ShopWorkload workload;

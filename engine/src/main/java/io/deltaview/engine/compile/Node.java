@@ -7,6 +7,7 @@ import io.deltaview.engine.operator.MultiJoinOperator;
 import io.deltaview.engine.operator.OuterJoinOperator;
 import io.deltaview.engine.operator.SetOperator;
 import io.deltaview.engine.operator.TopKOperator;
+import io.deltaview.engine.operator.WindowOperator;
 import io.deltaview.engine.operator.RowBatch;
 import io.deltaview.engine.operator.WeightedRows;
 import io.deltaview.engine.operator.ZSet;
@@ -184,6 +185,22 @@ abstract class Node {
     final TopKOperator operator;
 
     TopK(Node input, TopKOperator operator) {
+      this.input = input;
+      this.operator = operator;
+    }
+
+    @Override
+    void step(ZSet[] sourceDeltas, ObjLongConsumer<Row> out) {
+      operator.apply(input.collect(sourceDeltas), out);
+    }
+  }
+
+  /** Window functions of one window ({@link WindowOperator}). */
+  static final class Window extends Node {
+    final Node input;
+    final WindowOperator operator;
+
+    Window(Node input, WindowOperator operator) {
       this.input = input;
       this.operator = operator;
     }

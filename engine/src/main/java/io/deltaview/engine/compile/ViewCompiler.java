@@ -14,6 +14,7 @@ import io.deltaview.engine.operator.MultiJoinOperator;
 import io.deltaview.engine.operator.OuterJoinOperator;
 import io.deltaview.engine.operator.SetOperator;
 import io.deltaview.engine.operator.TopKOperator;
+import io.deltaview.engine.operator.WindowOperator;
 import io.deltaview.engine.row.Row;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -202,6 +203,18 @@ public final class ViewCompiler {
       if (node instanceof Dataflow.Aggregate a) {
         return new Node.Aggregate(node(a.input()), new AggregateOperator(a.groupKeys(), a.calls()));
       }
+      if (node instanceof Dataflow.Window w) {
+        List<WindowOperator.Call> calls = new ArrayList<>();
+        for (Dataflow.WindowCall c : w.calls()) {
+          Object defaultValue = c.defaultValue() == null ? null : scalars.compile(c.defaultValue()).eval(Row.EMPTY);
+          if (defaultValue != null && c.type().getSqlTypeName() == org.apache.calcite.sql.type.SqlTypeName.DECIMAL) {
+            defaultValue = io.deltaview.engine.expr.PgValues.toBigDecimal(defaultValue);
+          }
+          calls.add(new WindowOperator.Call(c.kind(), c.argument(), c.offset(), defaultValue, c.aggregate(),
+              c.zeroIfEmpty() ? zero(c.type()) : null));
+        }
+        return new Node.Window(node(w.input()), new WindowOperator(w.partitionKeys(), w.order(), calls, w.frame()));
+      }
       if (node instanceof Dataflow.TopK t) {
         return new Node.TopK(node(t.input()), new TopKOperator(t.keys(), t.offset(), t.limit()));
       }
@@ -213,6 +226,23 @@ public final class ViewCompiler {
         return new Node.SetOperation(nodes(s.inputs()), new SetOperator(s.inputs().size(), kind::multiplicity));
       }
       throw new IllegalStateException("no runtime operator for " + node.getClass().getSimpleName());
+    }
+
+    /** Zero in the canonical value class of {@code type}. */
+    private static Object zero(RelDataType type) {
+      switch (type.getSqlTypeName()) {
+        case TINYINT:
+        case SMALLINT:
+        case INTEGER:
+        case BIGINT:
+          return 0L;
+        case REAL:
+        case FLOAT:
+        case DOUBLE:
+          return 0.0;
+        default:
+          return java.math.BigDecimal.ZERO;
+      }
     }
 
     private Node[] nodes(List<Dataflow> dataflows) {

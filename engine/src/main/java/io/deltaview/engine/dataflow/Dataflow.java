@@ -2,6 +2,7 @@ package io.deltaview.engine.dataflow;
 
 import io.deltaview.engine.operator.AggregateSpec;
 import io.deltaview.engine.operator.SortKey;
+import io.deltaview.engine.operator.WindowOperator;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -233,6 +234,49 @@ public sealed interface Dataflow {
     public String state() {
       return "the input's rows in key order";
     }
+  }
+
+  /**
+   * Window functions over one window: each input row followed by {@code calls}' values for it, computed per
+   * partition in {@code order} over {@code frame}.
+   */
+  record Window(Dataflow input, int[] partitionKeys, List<SortKey> order, List<WindowCall> calls,
+      WindowOperator.Frame frame, RelDataType rowType) implements Dataflow {
+    public Window {
+      partitionKeys = partitionKeys.clone();
+      order = List.copyOf(order);
+      calls = List.copyOf(calls);
+    }
+
+    @Override
+    public List<Dataflow> inputs() {
+      return List.of(input);
+    }
+
+    @Override
+    public String state() {
+      return "each partition's rows in order" + (partitionKeys.length == 0 ? " (one partition)"
+          : ", partitions by " + Arrays.toString(partitionKeys));
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return this == o;
+    }
+
+    @Override
+    public int hashCode() {
+      return System.identityHashCode(this);
+    }
+  }
+
+  /**
+   * One window function: its kind, the input column it reads, LAG/LEAD's offset and default (a constant
+   * expression, or null), the aggregate an AGGREGATE computes, and whether an empty frame gives 0 rather than
+   * NULL (Calcite's {@code $SUM0}); {@code type} is its output type.
+   */
+  record WindowCall(WindowOperator.Kind kind, int argument, long offset, RexNode defaultValue,
+      AggregateSpec aggregate, boolean zeroIfEmpty, RelDataType type) {
   }
 
   /** UNION ALL: the sum of its inputs' changes. */

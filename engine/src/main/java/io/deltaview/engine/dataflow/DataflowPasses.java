@@ -56,6 +56,9 @@ public final class DataflowPasses {
     if (node instanceof Dataflow.Aggregate n) {
       return new Dataflow.Aggregate(mapped.get(0), n.groupKeys(), n.calls(), n.rowType());
     }
+    if (node instanceof Dataflow.Window n) {
+      return new Dataflow.Window(mapped.get(0), n.partitionKeys(), n.order(), n.calls(), n.frame(), n.rowType());
+    }
     if (node instanceof Dataflow.TopK n) {
       return new Dataflow.TopK(mapped.get(0), n.keys(), n.offset(), n.limit());
     }

@@ -2,6 +2,7 @@ package io.deltaview.engine.dataflow;
 
 import io.deltaview.engine.operator.AggregateSpec;
 import io.deltaview.engine.operator.SortKey;
+import io.deltaview.engine.operator.WindowOperator;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.calcite.rel.type.RelDataType;
@@ -98,13 +99,32 @@ public final class DataflowPrinter {
       }
       return "Aggregate group by " + keys + " " + calls;
     }
-    if (node instanceof Dataflow.TopK t) {
-      List<String> names = t.rowType().getFieldNames();
+    if (node instanceof Dataflow.Window w) {
+      List<String> in = w.input().rowType().getFieldNames();
+      List<String> out = w.rowType().getFieldNames();
       List<String> keys = new ArrayList<>();
-      for (SortKey k : t.keys()) {
-        keys.add(names.get(k.column()) + (k.descending() ? " DESC" : "") + (k.nullsFirst() ? " NULLS FIRST" : " NULLS LAST"));
+      for (int k : w.partitionKeys()) {
+        keys.add(in.get(k));
       }
-      return "TopK order by " + String.join(", ", keys) + (t.limit() >= 0 ? " limit " + t.limit() : "")
+      List<String> calls = new ArrayList<>();
+      int first = w.input().width();
+      for (int i = 0; i < w.calls().size(); i++) {
+        Dataflow.WindowCall c = w.calls().get(i);
+        String arg = c.argument() < 0 ? "" : in.get(c.argument());
+        String fn = c.kind() == WindowOperator.Kind.AGGREGATE
+            ? (c.aggregate().function() == AggregateSpec.Function.COUNT_STAR ? "COUNT(*)"
+                : c.aggregate().function() + "(" + in.get(c.aggregate().argument()) + ")")
+            : c.kind() + "(" + arg + (c.offset() != 0 ? ", " + c.offset() : "") + ")";
+        calls.add(out.get(first + i) + "=" + fn);
+      }
+      WindowOperator.Frame f = w.frame();
+      return "Window partition by " + keys + " order by " + orderKeys(w.order(), in) + " "
+          + (f.rows() ? "ROWS" : "RANGE") + " between " + bound(f.lower(), true) + " and " + bound(f.upper(), false)
+          + " " + calls;
+    }
+    if (node instanceof Dataflow.TopK t) {
+      return "TopK order by " + orderKeys(t.keys(), t.rowType().getFieldNames())
+          + (t.limit() >= 0 ? " limit " + t.limit() : "")
           + (t.offset() > 0 ? " offset " + t.offset() : "");
     }
     if (node instanceof Dataflow.UnionAll) {
@@ -120,6 +140,24 @@ public final class DataflowPrinter {
       };
     }
     return node.getClass().getSimpleName();
+  }
+
+  private static String orderKeys(List<SortKey> order, List<String> names) {
+    List<String> keys = new ArrayList<>();
+    for (SortKey k : order) {
+      keys.add(names.get(k.column()) + (k.descending() ? " DESC" : "") + (k.nullsFirst() ? " NULLS FIRST" : " NULLS LAST"));
+    }
+    return keys.toString();
+  }
+
+  private static String bound(WindowOperator.Bound b, boolean lower) {
+    if (b.unbounded()) {
+      return lower ? "UNBOUNDED PRECEDING" : "UNBOUNDED FOLLOWING";
+    }
+    if (b.offset() == 0) {
+      return "CURRENT ROW";
+    }
+    return Math.abs(b.offset()) + (b.offset() < 0 ? " PRECEDING" : " FOLLOWING");
   }
 
   private static String joinName(Dataflow.JoinKind kind) {

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.function.Function;
 import org.apache.calcite.plan.RelOptUtil;
 import io.deltaview.engine.operator.SortKey;
+import io.deltaview.engine.operator.WindowOperator;
 import org.apache.calcite.rel.RelFieldCollation;
 import org.apache.calcite.rel.RelNode;
 import org.apache.calcite.rel.core.AggregateCall;
@@ -29,12 +30,16 @@ import org.apache.calcite.rel.logical.LogicalJoin;
 import org.apache.calcite.rel.logical.LogicalMinus;
 import org.apache.calcite.rel.logical.LogicalProject;
 import org.apache.calcite.rel.logical.LogicalUnion;
+import org.apache.calcite.rel.logical.LogicalWindow;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rel.type.RelDataTypeFactory;
 import org.apache.calcite.rex.RexBuilder;
+import org.apache.calcite.rex.RexInputRef;
 import org.apache.calcite.rex.RexLiteral;
 import org.apache.calcite.rex.RexNode;
 import org.apache.calcite.rex.RexUtil;
+import org.apache.calcite.rex.RexWindowBound;
+import org.apache.calcite.rex.RexWindowExclusion;
 import org.apache.calcite.sql.SqlKind;
 import org.apache.calcite.sql.fun.SqlStdOperatorTable;
 import org.apache.calcite.sql.type.SqlTypeName;
@@ -94,6 +99,9 @@ public final class DataflowTranslator {
     if (rel instanceof Sort sort) {
       return topK(sort);
     }
+    if (rel instanceof LogicalWindow w) {
+      return window(w);
+    }
     if (rel instanceof LogicalUnion u) {
       List<Dataflow> inputs = inputs(u);
       return u.all ? new Dataflow.UnionAll(inputs, u.getRowType())
@@ -142,6 +150,167 @@ public final class DataflowTranslator {
           + " arbitrarily among rows with equal sort keys; end the ORDER BY with a unique key such as the primary key)");
     }
     return new Dataflow.TopK(node(input), keys, offset, limit);
+  }
+
+  /** One {@link Dataflow.Window} per window of the plan, each appending its calls' columns, in the plan's order. */
+  private Dataflow window(LogicalWindow w) {
+    RelNode input = w.getInput();
+    int inputWidth = input.getRowType().getFieldCount();
+    Dataflow current = node(input);
+    int width = inputWidth;
+    for (org.apache.calcite.rel.core.Window.Group g : w.groups) {
+      if (g.exclude != RexWindowExclusion.EXCLUDE_NO_OTHER) {
+        throw new UnsupportedConstructException("window frame EXCLUDE");
+      }
+      List<SortKey> order = new ArrayList<>();
+      List<Integer> ordered = new ArrayList<>(g.keys.asList());
+      for (RelFieldCollation c : g.orderKeys.getFieldCollations()) {
+        RelDataType type = input.getRowType().getFieldList().get(c.getFieldIndex()).getType();
+        if (SqlTypeName.CHAR_TYPES.contains(type.getSqlTypeName())) {
+          throw new UnsupportedConstructException("window ORDER BY text column "
+              + input.getRowType().getFieldNames().get(c.getFieldIndex()) + " (text ordering follows the column's"
+              + " collation, which incremental views do not reproduce yet)");
+        }
+        order.add(new SortKey(c.getFieldIndex(), c.direction.isDescending(),
+            c.nullDirection == RelFieldCollation.NullDirection.FIRST));
+        ordered.add(c.getFieldIndex());
+      }
+      WindowOperator.Frame frame = new WindowOperator.Frame(g.isRows, bound(w, g.lowerBound, g.isRows, "lower"),
+          bound(w, g.upperBound, g.isRows, "upper"));
+      List<Dataflow.WindowCall> calls = new ArrayList<>();
+      boolean needsTotalOrder = false;
+      for (org.apache.calcite.rel.core.Window.RexWinAggCall call : g.aggCalls) {
+        Dataflow.WindowCall c = windowCall(w, call, inputWidth);
+        calls.add(c);
+        needsTotalOrder |= switch (c.kind()) {
+          case ROW_NUMBER, LAG, LEAD, FIRST_VALUE, LAST_VALUE -> true;
+          case AGGREGATE -> g.isRows && c.aggregate().function() != AggregateSpec.Function.COUNT_STAR;
+          default -> false;
+        };
+      }
+      if (needsTotalOrder) {
+        ImmutableBitSet columns = ImmutableBitSet.of(ordered);
+        if (columns.cardinality() != inputWidth && !Boolean.TRUE.equals(
+            w.getCluster().getMetadataQuery().areColumnsUnique(input, columns))) {
+          throw new UnsupportedConstructException("window function " + g.aggCalls.get(0).getOperator().getName()
+              + " over an order that is not total (PostgreSQL orders rows with equal PARTITION BY and ORDER BY keys"
+              + " arbitrarily; end the ORDER BY with a unique key such as the primary key)");
+        }
+      }
+      RelDataTypeFactory.Builder type = w.getCluster().getTypeFactory().builder();
+      List<org.apache.calcite.rel.type.RelDataTypeField> fields = w.getRowType().getFieldList();
+      for (int i = 0; i < width + g.aggCalls.size(); i++) {
+        type.add(fields.get(i));
+      }
+      current = new Dataflow.Window(current, g.keys.toArray(), order, calls, frame, type.build());
+      width += g.aggCalls.size();
+    }
+    return current;
+  }
+
+  private Dataflow.WindowCall windowCall(LogicalWindow w, org.apache.calcite.rel.core.Window.RexWinAggCall call,
+      int inputWidth) {
+    String name = call.getOperator().getName();
+    if (call.distinct) {
+      throw new UnsupportedConstructException("window function " + name + "(DISTINCT ...)");
+    }
+    List<RexNode> operands = call.getOperands();
+    WindowOperator.Kind kind;
+    switch (call.getKind()) {
+      case ROW_NUMBER -> kind = WindowOperator.Kind.ROW_NUMBER;
+      case RANK -> kind = WindowOperator.Kind.RANK;
+      case DENSE_RANK -> kind = WindowOperator.Kind.DENSE_RANK;
+      case PERCENT_RANK -> kind = WindowOperator.Kind.PERCENT_RANK;
+      case CUME_DIST -> kind = WindowOperator.Kind.CUME_DIST;
+      case LAG -> kind = WindowOperator.Kind.LAG;
+      case LEAD -> kind = WindowOperator.Kind.LEAD;
+      case FIRST_VALUE -> kind = WindowOperator.Kind.FIRST_VALUE;
+      case LAST_VALUE -> kind = WindowOperator.Kind.LAST_VALUE;
+      case COUNT, SUM, SUM0, MIN, MAX, AVG -> kind = WindowOperator.Kind.AGGREGATE;
+      default -> throw new UnsupportedConstructException("window function " + name);
+    }
+    if (kind == WindowOperator.Kind.AGGREGATE) {
+      AggregateSpec.Function f = switch (call.getKind()) {
+        case COUNT -> operands.isEmpty() ? AggregateSpec.Function.COUNT_STAR : AggregateSpec.Function.COUNT;
+        case SUM, SUM0 -> AggregateSpec.Function.SUM;
+        case AVG -> AggregateSpec.Function.AVG;
+        case MIN -> AggregateSpec.Function.MIN;
+        default -> AggregateSpec.Function.MAX;
+      };
+      if (f == AggregateSpec.Function.COUNT_STAR) {
+        return new Dataflow.WindowCall(kind, -1, 0, null, AggregateSpec.countStar(), false, call.getType());
+      }
+      if (operands.size() != 1) {
+        throw new UnsupportedConstructException("window function " + name + " with several arguments");
+      }
+      int arg = column(operands.get(0), inputWidth, name);
+      RelDataType argType = w.getInput().getRowType().getFieldList().get(arg).getType();
+      AggregateSpec.ArgType family = argType(argType);
+      if ((f == AggregateSpec.Function.SUM || f == AggregateSpec.Function.AVG) && family == AggregateSpec.ArgType.OTHER) {
+        throw new UnsupportedConstructException(name + " of type " + argType.getSqlTypeName());
+      }
+      return new Dataflow.WindowCall(kind, arg, 0, null, new AggregateSpec(f, arg, family),
+          call.getKind() == SqlKind.SUM0, call.getType());
+    }
+    if (kind == WindowOperator.Kind.LAG || kind == WindowOperator.Kind.LEAD) {
+      int arg = column(operands.get(0), inputWidth, name);
+      long offset = operands.size() > 1 ? constant(constantOf(w, operands.get(1), inputWidth), name + " offset") : 1;
+      RexNode defaultValue = operands.size() > 2 ? constantOf(w, operands.get(2), inputWidth) : null;
+      if (defaultValue != null && !(defaultValue instanceof RexLiteral)) {
+        throw new UnsupportedConstructException(name + " with a default that is not a constant");
+      }
+      if (defaultValue != null && call.getType().getSqlTypeName() != SqlTypeName.DECIMAL) {
+        // (a numeric default keeps its own scale: the compiler converts its value, as a cast to a typmod would
+        // round it and the widest DECIMAL would pad it when Calcite folds the cast into the literal)
+        defaultValue = rexBuilder.makeCast(typeWithoutModifier(call.getType()), defaultValue, true, false);
+      }
+      return new Dataflow.WindowCall(kind, arg, offset, defaultValue, null, false, call.getType());
+    }
+    int arg = operands.isEmpty() ? -1 : column(operands.get(0), inputWidth, name);
+    return new Dataflow.WindowCall(kind, arg, 0, null, null, false, call.getType());
+  }
+
+  /**
+   * {@code type} without its length or precision and scale: PostgreSQL coerces LAG/LEAD's default to the
+   * argument's type without its modifier ({@code lead(amount, 1, 0)} of a numeric(10,2) column is {@code 0}).
+   */
+  private RelDataType typeWithoutModifier(RelDataType type) {
+    RelDataTypeFactory types = rexBuilder.getTypeFactory();
+    RelDataType plain = switch (type.getSqlTypeName()) {
+      case CHAR, VARCHAR -> types.createSqlType(SqlTypeName.VARCHAR);
+      default -> type;
+    };
+    return types.createTypeWithNullability(plain, true);
+  }
+
+  /** An operand that must be an input column. */
+  private static int column(RexNode operand, int inputWidth, String function) {
+    if (operand instanceof RexInputRef ref && ref.getIndex() < inputWidth) {
+      return ref.getIndex();
+    }
+    throw new UnsupportedConstructException("window function " + function + " of an expression");
+  }
+
+  /** A window's constant: a literal, or a reference past the input columns into the window's constants. */
+  private static RexNode constantOf(LogicalWindow w, RexNode operand, int inputWidth) {
+    if (operand instanceof RexInputRef ref && ref.getIndex() >= inputWidth) {
+      return w.constants.get(ref.getIndex() - inputWidth);
+    }
+    return operand;
+  }
+
+  private static WindowOperator.Bound bound(LogicalWindow w, RexWindowBound b, boolean rows, String which) {
+    if (b.isUnbounded()) {
+      return WindowOperator.Bound.UNBOUNDED;
+    }
+    if (b.isCurrentRow()) {
+      return WindowOperator.Bound.CURRENT_ROW;
+    }
+    if (!rows) {
+      throw new UnsupportedConstructException("RANGE window frame with an offset");
+    }
+    long n = constant(constantOf(w, b.getOffset(), w.getInput().getRowType().getFieldCount()), "window frame offset");
+    return new WindowOperator.Bound(false, b.isPreceding() ? -n : n);
   }
 
   private static long constant(RexNode value, String clause) {

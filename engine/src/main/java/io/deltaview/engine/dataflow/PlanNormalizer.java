@@ -36,6 +36,7 @@ import org.apache.calcite.util.ImmutableBitSet;
  *       outside the set NULL and {@code GROUPING(…)} a constant per branch;</li>
  *   <li>{@code agg(x) FILTER (WHERE f)} becomes {@code agg(CASE WHEN f THEN x END)} (every supported aggregate
  *       ignores NULLs; {@code COUNT(*)} counts a non-NULL constant);</li>
+ *   <li>window functions in a projection become a Window operator below it;</li>
  *   <li>DISTINCT aggregates become an aggregate over the distinct values, joined back on the group keys
  *       (Calcite's expansion to joins).</li>
  * </ol>
@@ -46,6 +47,10 @@ public final class PlanNormalizer {
       .addRuleInstance(CoreRules.FILTER_SUB_QUERY_TO_CORRELATE)
       .addRuleInstance(CoreRules.PROJECT_SUB_QUERY_TO_CORRELATE)
       .addRuleInstance(CoreRules.JOIN_SUB_QUERY_TO_CORRELATE)
+      .build();
+
+  private static final HepProgram WINDOWS = new HepProgramBuilder()
+      .addRuleInstance(CoreRules.PROJECT_TO_LOGICAL_PROJECT_AND_WINDOW)
       .build();
 
   private static final HepProgram DISTINCT_AGGREGATES = new HepProgramBuilder()
@@ -60,6 +65,9 @@ public final class PlanNormalizer {
     RelNode rel = plan;
     if (hasSubQuery(rel)) {
       rel = RelDecorrelator.decorrelateQuery(run(SUB_QUERIES, rel), builder);
+    }
+    if (any(rel, r -> r instanceof Project p && org.apache.calcite.rex.RexOver.containsOver(p.getProjects(), null))) {
+      rel = run(WINDOWS, rel);
     }
     rel = rel.accept(new AggregateRewriter(builder));
     if (hasDistinctAggregate(rel)) {

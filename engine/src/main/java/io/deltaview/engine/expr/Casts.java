@@ -11,6 +11,7 @@ import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.ZoneOffset;
 import java.util.Locale;
+import io.deltaview.rewriter.schema.PgType;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rel.type.RelDataTypeSystem;
 import org.apache.calcite.sql.type.SqlTypeName;
@@ -162,11 +163,17 @@ final class Casts {
 
   /**
    * Whether a DECIMAL type carries a PostgreSQL typmod. Calcite gives {@code numeric} without precision the
-   * type system's default DECIMAL(p, 0); that one is read as PostgreSQL's unconstrained numeric.
+   * type system's default DECIMAL(p, 0); that one is read as PostgreSQL's unconstrained numeric. So is the type
+   * PostgreSQL's type system gives numeric SUM and AVG results ({@link PgType#UNCONSTRAINED_NUMERIC_SCALE}),
+   * which Calcite also casts to when it expands AVG(x) OVER (…) into SUM/COUNT.
    */
   static boolean hasTypmod(RelDataType t, RelDataTypeSystem typeSystem) {
     int defaultPrecision = typeSystem.getDefaultPrecision(SqlTypeName.DECIMAL);
     int maxPrecision = typeSystem.getMaxPrecision(SqlTypeName.DECIMAL);
+    if (t.getPrecision() == PgType.UNCONSTRAINED_NUMERIC_PRECISION
+        && t.getScale() == PgType.UNCONSTRAINED_NUMERIC_SCALE) {
+      return false;
+    }
     return !(t.getScale() == 0 && (t.getPrecision() == defaultPrecision || t.getPrecision() >= maxPrecision));
   }
 

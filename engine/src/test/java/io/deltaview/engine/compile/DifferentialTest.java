@@ -126,6 +126,25 @@ class DifferentialTest {
       "select id, status from orders order by id",
       "select c.id, x.n from customers c join (select customer_id, count(*) as n from orders group by customer_id"
           + " order by n desc, customer_id limit 2) x on x.customer_id = c.id",
+      // window functions
+      "select id, customer_id, row_number() over (partition by customer_id order by created_at, id) as rn,"
+          + " rank() over (partition by customer_id order by created_at) as r,"
+          + " dense_rank() over (order by customer_id nulls first) as dr from orders",
+      "select id, sum(qty) over (partition by order_id order by id) as run_sum,"
+          + " count(*) over (partition by order_id) as n, avg(price) over (partition by order_id) as a,"
+          + " max(price) over (order by qty, id rows between 2 preceding and 1 following) as m from order_lines",
+      "select id, lag(qty, 2, -1) over (order by id) as l, lead(price) over (partition by qty order by id) as ld,"
+          + " first_value(price) over (partition by order_id order by id) as f,"
+          + " last_value(qty) over (partition by order_id order by id rows between unbounded preceding"
+          + " and unbounded following) as lv from order_lines",
+      "select id, percent_rank() over (order by customer_id) as pr, cume_dist() over (order by customer_id) as cd,"
+          + " sum(customer_id) over (order by created_at range between unbounded preceding and current row) as s"
+          + " from orders",
+      // top-K per group
+      "select * from (select id, customer_id, row_number() over (partition by customer_id order by id desc) as rn"
+          + " from orders) x where rn <= 2",
+      "select status, n from (select status, count(*) as n, rank() over (order by count(*) desc) as r from orders"
+          + " group by status) x where r = 1",
   })
   void incrementalEqualsRecomputation(String sql) {
     long seed = BASE_SEED ^ sql.hashCode();

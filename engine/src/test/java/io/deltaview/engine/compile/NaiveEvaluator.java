@@ -107,6 +107,9 @@ final class NaiveEvaluator {
       }
       return out;
     }
+    if (rel instanceof org.apache.calcite.rel.logical.LogicalWindow w) {
+      return window(w);
+    }
     if (rel instanceof Sort sort) {
       List<Row> rows = new ArrayList<>(eval(sort.getInput()));
       rows.sort((a, b) -> {
@@ -202,6 +205,135 @@ final class NaiveEvaluator {
       return out;
     }
     throw new IllegalArgumentException("naive evaluator does not handle " + rel.getRelTypeName());
+  }
+
+  /** Window functions by brute force: every row's value computed from its sorted partition. */
+  private List<Row> window(org.apache.calcite.rel.logical.LogicalWindow w) {
+    List<Row> rows = eval(w.getInput());
+    int inputWidth = w.getInput().getRowType().getFieldCount();
+    for (org.apache.calcite.rel.core.Window.Group g : w.groups) {
+      java.util.Comparator<Row> order = (a, b) -> {
+        for (RelFieldCollation c : g.orderKeys.getFieldCollations()) {
+          int r = compareKey(c, a.get(c.getFieldIndex()), b.get(c.getFieldIndex()));
+          if (r != 0) {
+            return r;
+          }
+        }
+        return 0;
+      };
+      int[] keys = g.keys.toArray();
+      Map<Row, List<Row>> partitions = new LinkedHashMap<>();
+      for (Row r : rows) {
+        partitions.computeIfAbsent(r.project(keys), k -> new ArrayList<>()).add(r);
+      }
+      List<Row> out = new ArrayList<>();
+      for (List<Row> p : partitions.values()) {
+        // ties are broken by the whole row (the compiler admits only orders that are total, or functions of peers)
+        p.sort(order.thenComparing(Row::toString));
+        int n = p.size();
+        for (int i = 0; i < n; i++) {
+          Row row = p.get(i);
+          Object[] values = new Object[g.aggCalls.size()];
+          int peersBefore = 0;
+          int peersUpTo = 0;
+          java.util.Set<Row> distinctBefore = new java.util.HashSet<>();
+          for (int j = 0; j < n; j++) {
+            int c = order.compare(p.get(j), row);
+            if (c < 0) {
+              peersBefore++;
+              distinctBefore.add(orderKey(g, p.get(j)));
+            }
+            if (c <= 0) {
+              peersUpTo++;
+            }
+          }
+          for (int k = 0; k < values.length; k++) {
+            org.apache.calcite.rel.core.Window.RexWinAggCall call = g.aggCalls.get(k);
+            List<org.apache.calcite.rex.RexNode> ops = call.getOperands();
+            switch (call.getKind()) {
+              case ROW_NUMBER -> values[k] = (long) i + 1;
+              case RANK -> values[k] = (long) peersBefore + 1;
+              case DENSE_RANK -> values[k] = (long) distinctBefore.size() + 1;
+              case PERCENT_RANK -> values[k] = n > 1 ? (double) peersBefore / (n - 1) : 0.0;
+              case CUME_DIST -> values[k] = (double) peersUpTo / n;
+              case LAG, LEAD -> {
+                long offset = ops.size() > 1 ? constant(w, ops.get(1), inputWidth).getValueAs(Long.class) : 1;
+                long j = call.getKind() == org.apache.calcite.sql.SqlKind.LAG ? i - offset : i + offset;
+                int arg = ((org.apache.calcite.rex.RexInputRef) ops.get(0)).getIndex();
+                values[k] = j >= 0 && j < n ? p.get((int) j).get(arg)
+                    : ops.size() > 2 ? scalars.compile(rexBuilder(w).makeCast(call.getType(),
+                        constant(w, ops.get(2), inputWidth), true, false)).eval(Row.EMPTY) : null;
+              }
+              default -> {
+                List<Row> frame = new ArrayList<>();
+                for (int j = 0; j < n; j++) {
+                  if (inFrame(w, g, p, i, j, order, inputWidth)) {
+                    frame.add(p.get(j));
+                  }
+                }
+                switch (call.getKind()) {
+                  case FIRST_VALUE -> values[k] = frame.isEmpty() ? null
+                      : frame.get(0).get(((org.apache.calcite.rex.RexInputRef) ops.get(0)).getIndex());
+                  case LAST_VALUE -> values[k] = frame.isEmpty() ? null
+                      : frame.get(frame.size() - 1).get(((org.apache.calcite.rex.RexInputRef) ops.get(0)).getIndex());
+                  default -> {
+                    AggregateCall agg = AggregateCall.create(org.apache.calcite.sql.parser.SqlParserPos.ZERO,
+                        (org.apache.calcite.sql.SqlAggFunction) call.getOperator(), false, false, false, List.of(),
+                        ops.isEmpty() ? List.of() : List.of(((org.apache.calcite.rex.RexInputRef) ops.get(0)).getIndex()),
+                        -1, null, org.apache.calcite.rel.RelCollations.EMPTY, call.getType(), null);
+                    SqlTypeName argType = ops.isEmpty() ? null : ops.get(0).getType().getSqlTypeName();
+                    values[k] = aggregate(agg, argType, frame);
+                  }
+                }
+              }
+            }
+          }
+          out.add(row.concat(Row.wrap(values)));
+        }
+      }
+      rows = out;
+    }
+    return rows;
+  }
+
+  private static org.apache.calcite.rex.RexBuilder rexBuilder(RelNode rel) {
+    return rel.getCluster().getRexBuilder();
+  }
+
+  private static Row orderKey(org.apache.calcite.rel.core.Window.Group g, Row r) {
+    return r.project(g.orderKeys.getFieldCollations().stream().mapToInt(RelFieldCollation::getFieldIndex).toArray());
+  }
+
+  private static org.apache.calcite.rex.RexLiteral constant(org.apache.calcite.rel.logical.LogicalWindow w,
+      org.apache.calcite.rex.RexNode operand, int inputWidth) {
+    if (operand instanceof org.apache.calcite.rex.RexInputRef ref && ref.getIndex() >= inputWidth) {
+      return w.constants.get(ref.getIndex() - inputWidth);
+    }
+    return (org.apache.calcite.rex.RexLiteral) operand;
+  }
+
+  /** Whether row j of the partition is in row i's frame, straight from the frame's definition. */
+  private static boolean inFrame(org.apache.calcite.rel.logical.LogicalWindow w,
+      org.apache.calcite.rel.core.Window.Group g, List<Row> p, int i, int j, java.util.Comparator<Row> order,
+      int inputWidth) {
+    if (g.isRows) {
+      long lo = g.lowerBound.isUnbounded() ? Long.MIN_VALUE : g.lowerBound.isCurrentRow() ? i
+          : i + (g.lowerBound.isPreceding() ? -1 : 1) * constant(w, g.lowerBound.getOffset(), inputWidth).getValueAs(Long.class);
+      long hi = g.upperBound.isUnbounded() ? Long.MAX_VALUE : g.upperBound.isCurrentRow() ? i
+          : i + (g.upperBound.isPreceding() ? -1 : 1) * constant(w, g.upperBound.getOffset(), inputWidth).getValueAs(Long.class);
+      return j >= lo && j <= hi;
+    }
+    int c = order.compare(p.get(j), p.get(i));
+    boolean afterStart = g.lowerBound.isUnbounded() || c >= 0;
+    boolean beforeEnd = g.upperBound.isUnbounded() || c <= 0;
+    return afterStart && beforeEnd;
+  }
+
+  private static int compareKey(RelFieldCollation c, Object x, Object y) {
+    if (x == null || y == null) {
+      return x == y ? 0 : (x == null) == (c.nullDirection == RelFieldCollation.NullDirection.FIRST) ? -1 : 1;
+    }
+    return PgValues.compare(x, y) * (c.direction.isDescending() ? -1 : 1);
   }
 
   private static Object aggregate(AggregateCall call, SqlTypeName argType, List<Row> rows) {

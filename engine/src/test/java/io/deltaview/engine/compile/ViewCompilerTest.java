@@ -277,7 +277,9 @@ class ViewCompilerTest {
   void unsupportedConstructsAreNamed() {
     assertUnsupported("select id, region from customers order by region limit 3", "text column region");
     assertUnsupported("select id, customer_id from orders order by customer_id limit 3", "not total");
-    assertUnsupported("select id, row_number() over (order by id) from customers", "window function");
+    assertUnsupported("select id, row_number() over (order by region) from customers", "text column region");
+    assertUnsupported("select id, row_number() over (partition by region) from customers", "not total");
+    assertUnsupported("select id, ntile(2) over (order by id) from customers", "window function NTILE");
     assertUnsupported("select region, stddev_pop(id) from customers group by region", "STDDEV_POP");
     assertUnsupported("select id, (select status from orders o where o.customer_id = c.id) from customers c",
         "scalar subquery that is not an aggregate");

@@ -1,0 +1,250 @@
+package io.deltaview.engine.operator;
+
+import io.deltaview.engine.row.Row;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.function.ObjLongConsumer;
+
+/**
+ * Window functions of one window ({@code OVER (PARTITION BY … ORDER BY … frame)}): each output row is an input
+ * row followed by the value of every call for it. The state is each partition's rows, sorted; a step re-evaluates
+ * only the partitions its delta touches, before and after applying it, and emits the difference, so a change
+ * costs the size of its partitions, not of the input.
+ *
+ * <p>Aggregates over a frame use an {@link AggregateOperator} as an invertible accumulator that slides along the
+ * partition (the frame's start and end only move forward), so their values are exactly the aggregates'
+ * PostgreSQL values and a partition costs O(n) (O(n log n) for MIN/MAX).
+ */
+public final class WindowOperator {
+
+  /** The supported window functions. */
+  public enum Kind { ROW_NUMBER, RANK, DENSE_RANK, PERCENT_RANK, CUME_DIST, LAG, LEAD, FIRST_VALUE, LAST_VALUE,
+    AGGREGATE }
+
+  /**
+   * One call: LAG/LEAD read {@code argument} {@code offset} rows away, else {@code defaultValue}; FIRST_VALUE and
+   * LAST_VALUE read {@code argument} at the frame's ends; AGGREGATE computes {@code aggregate} over the frame, and
+   * {@code emptyValue} instead of NULL when the frame holds no value (Calcite's {@code $SUM0} is 0 there).
+   */
+  public record Call(Kind kind, int argument, long offset, Object defaultValue, AggregateSpec aggregate,
+      Object emptyValue) {
+    public Call {
+      Objects.requireNonNull(kind);
+      if (kind == Kind.AGGREGATE) {
+        Objects.requireNonNull(aggregate);
+      }
+    }
+
+    public static Call of(Kind kind) {
+      return new Call(kind, -1, 0, null, null, null);
+    }
+  }
+
+  /**
+   * A frame bound: {@code UNBOUNDED} (PRECEDING for a lower bound, FOLLOWING for an upper one), or {@code offset}
+   * rows from the current one (negative: preceding, 0: CURRENT ROW). In a RANGE frame only UNBOUNDED and
+   * CURRENT ROW (the row's last or first peer) occur.
+   */
+  public record Bound(boolean unbounded, long offset) {
+    public static final Bound UNBOUNDED = new Bound(true, 0);
+    public static final Bound CURRENT_ROW = new Bound(false, 0);
+  }
+
+  /** {@code ROWS} or {@code RANGE BETWEEN lower AND upper}. */
+  public record Frame(boolean rows, Bound lower, Bound upper) {
+  }
+
+  private final int[] partitionKeys;
+  private final Comparator<Row> peers;
+  private final Comparator<Row> total;
+  private final Call[] calls;
+  private final Frame frame;
+  private final Map<Row, TreeMap<Row, long[]>> partitions = new HashMap<>();
+
+  public WindowOperator(int[] partitionKeys, List<SortKey> order, List<Call> calls, Frame frame) {
+    this.partitionKeys = partitionKeys.clone();
+    this.peers = SortKey.order(order);
+    this.total = SortKey.total(peers);
+    this.calls = calls.toArray(new Call[0]);
+    this.frame = frame;
+  }
+
+  public void apply(WeightedRows delta, ObjLongConsumer<Row> out) {
+    if (delta.isEmpty()) {
+      return;
+    }
+    Map<Row, List<Object[]>> byPartition = new HashMap<>();
+    delta.forEach((row, weight) -> byPartition.computeIfAbsent(row.project(partitionKeys), k -> new ArrayList<>())
+        .add(new Object[] {row, weight}));
+    for (Map.Entry<Row, List<Object[]>> e : byPartition.entrySet()) {
+      TreeMap<Row, long[]> rows = partitions.get(e.getKey());
+      Map<Row, Long> before = rows == null ? Map.of() : evaluate(rows);
+      if (rows == null) {
+        rows = new TreeMap<>(total);
+        partitions.put(e.getKey(), rows);
+      }
+      for (Object[] change : e.getValue()) {
+        Row row = (Row) change[0];
+        long[] count = rows.computeIfAbsent(row, r -> new long[1]);
+        count[0] += (Long) change[1];
+        if (count[0] == 0) {
+          rows.remove(row);
+        }
+      }
+      Map<Row, Long> after;
+      if (rows.isEmpty()) {
+        partitions.remove(e.getKey());
+        after = Map.of();
+      } else {
+        after = evaluate(rows);
+      }
+      before.forEach((row, n) -> {
+        long now = after.getOrDefault(row, 0L);
+        if (now != n) {
+          out.accept(row, now - n);
+        }
+      });
+      after.forEach((row, n) -> {
+        if (!before.containsKey(row)) {
+          out.accept(row, n);
+        }
+      });
+    }
+  }
+
+  /** Number of partitions held (for tests and metrics). */
+  public int partitionCount() {
+    return partitions.size();
+  }
+
+  /** The output rows of one partition, each with its multiplicity. */
+  private Map<Row, Long> evaluate(TreeMap<Row, long[]> sorted) {
+    List<Row> list = new ArrayList<>();
+    for (Map.Entry<Row, long[]> e : sorted.entrySet()) {
+      long n = e.getValue()[0];
+      if (n < 0) {
+        throw new IllegalStateException("negative count of " + e.getKey() + ": delete of a missing row");
+      }
+      for (long k = 0; k < n; k++) {
+        list.add(e.getKey());
+      }
+    }
+    Row[] rows = list.toArray(new Row[0]);
+    int n = rows.length;
+    int[] peerStart = new int[n];
+    int[] peerEnd = new int[n];
+    int[] denseRank = new int[n];
+    for (int i = 0; i < n; i++) {
+      boolean newPeerGroup = i == 0 || peers.compare(rows[i - 1], rows[i]) != 0;
+      peerStart[i] = newPeerGroup ? i : peerStart[i - 1];
+      denseRank[i] = i == 0 ? 1 : denseRank[i - 1] + (newPeerGroup ? 1 : 0);
+    }
+    for (int i = n - 1; i >= 0; i--) {
+      peerEnd[i] = i == n - 1 || peerStart[i + 1] != peerStart[i] ? i + 1 : peerEnd[i + 1];
+    }
+    Object[][] values = new Object[n][calls.length];
+    for (int c = 0; c < calls.length; c++) {
+      Call call = calls[c];
+      switch (call.kind()) {
+        case AGGREGATE:
+          aggregate(call, rows, peerStart, peerEnd, values, c);
+          break;
+        default:
+          for (int i = 0; i < n; i++) {
+            values[i][c] = value(call, rows, i, peerStart, peerEnd, denseRank);
+          }
+      }
+    }
+    Map<Row, Long> out = new HashMap<>();
+    for (int i = 0; i < n; i++) {
+      out.merge(rows[i].concat(Row.wrap(values[i])), 1L, Long::sum);
+    }
+    return out;
+  }
+
+  private Object value(Call call, Row[] rows, int i, int[] peerStart, int[] peerEnd, int[] denseRank) {
+    int n = rows.length;
+    switch (call.kind()) {
+      case ROW_NUMBER:
+        return (long) i + 1;
+      case RANK:
+        return (long) peerStart[i] + 1;
+      case DENSE_RANK:
+        return (long) denseRank[i];
+      case PERCENT_RANK:
+        return n > 1 ? (double) peerStart[i] / (n - 1) : 0.0;
+      case CUME_DIST:
+        return (double) peerEnd[i] / n;
+      case LAG:
+      case LEAD: {
+        long j = call.kind() == Kind.LAG ? i - call.offset() : i + call.offset();
+        return j >= 0 && j < n ? rows[(int) j].get(call.argument()) : call.defaultValue();
+      }
+      case FIRST_VALUE: {
+        int s = frameStart(i, n, peerStart);
+        int e = frameEnd(i, n, peerEnd);
+        return s < e ? rows[s].get(call.argument()) : null;
+      }
+      case LAST_VALUE: {
+        int s = frameStart(i, n, peerStart);
+        int e = frameEnd(i, n, peerEnd);
+        return s < e ? rows[e - 1].get(call.argument()) : null;
+      }
+      default:
+        throw new IllegalStateException(call.kind().toString());
+    }
+  }
+
+  /** Slides an accumulator along the partition: frames only move forward, so each row is added and removed once. */
+  private void aggregate(Call call, Row[] rows, int[] peerStart, int[] peerEnd, Object[][] values, int c) {
+    AggregateOperator accumulator = new AggregateOperator(new int[0], List.of(call.aggregate()));
+    Object[] current = new Object[1];
+    ObjLongConsumer<Row> capture = (row, weight) -> {
+      if (weight > 0) {
+        current[0] = row.get(0);
+      }
+    };
+    int n = rows.length;
+    int added = 0;
+    int removed = 0;
+    for (int i = 0; i < n; i++) {
+      int s = frameStart(i, n, peerStart);
+      int e = Math.max(frameEnd(i, n, peerEnd), s);
+      for (; added < e; added++) {
+        accumulator.add(rows[added], 1);
+      }
+      for (; removed < s; removed++) {
+        accumulator.add(rows[removed], -1);
+      }
+      accumulator.finish(capture);
+      values[i][c] = current[0] == null ? call.emptyValue() : current[0];
+    }
+  }
+
+  private int frameStart(int i, int n, int[] peerStart) {
+    Bound b = frame.lower();
+    if (b.unbounded()) {
+      return 0;
+    }
+    if (!frame.rows()) {
+      return peerStart[i];
+    }
+    return (int) Math.max(0, Math.min(n, i + b.offset()));
+  }
+
+  private int frameEnd(int i, int n, int[] peerEnd) {
+    Bound b = frame.upper();
+    if (b.unbounded()) {
+      return n;
+    }
+    if (!frame.rows()) {
+      return peerEnd[i];
+    }
+    return (int) Math.max(0, Math.min(n, i + b.offset() + 1));
+  }
+}
