@@ -37,6 +37,9 @@ import org.apache.calcite.util.ImmutableBitSet;
  *   <li>{@code agg(x) FILTER (WHERE f)} becomes {@code agg(CASE WHEN f THEN x END)} (every supported aggregate
  *       ignores NULLs; {@code COUNT(*)} counts a non-NULL constant);</li>
  *   <li>window functions in a projection become a Window operator below it;</li>
+ *   <li>conditions in a WHERE above a join move into it (a comma join's equalities become join keys instead of
+ *       a filter over a cross product), common factors pulled out of ORs first so that an equality every branch
+ *       repeats (TPC-H Q19) becomes one too;</li>
  *   <li>DISTINCT aggregates become an aggregate over the distinct values, joined back on the group keys
  *       (Calcite's expansion to joins).</li>
  * </ol>
@@ -53,6 +56,13 @@ public final class PlanNormalizer {
       .addRuleInstance(CoreRules.PROJECT_TO_LOGICAL_PROJECT_AND_WINDOW)
       .build();
 
+  /** Join conditions written in WHERE (comma joins, and what decorrelation leaves above a join) move into it. */
+  private static final HepProgram JOIN_CONDITIONS = new HepProgramBuilder()
+      .addRuleInstance(CoreRules.FILTER_PROJECT_TRANSPOSE)
+      .addRuleInstance(CoreRules.FILTER_INTO_JOIN)
+      .addRuleInstance(CoreRules.JOIN_CONDITION_PUSH)
+      .build();
+
   private static final HepProgram DISTINCT_AGGREGATES = new HepProgramBuilder()
       .addRuleInstance(CoreRules.AGGREGATE_EXPAND_DISTINCT_AGGREGATES_TO_JOIN)
       .build();
@@ -64,12 +74,16 @@ public final class PlanNormalizer {
     RelBuilder builder = RelFactories.LOGICAL_BUILDER.create(plan.getCluster(), null);
     RelNode rel = plan;
     if (hasSubQuery(rel)) {
+      // Joins first: the decorrelator builds each subquery's outer values from the plan below it, which must be
+      // the filtered joins, not the cross product of a comma join's tables.
+      rel = run(JOIN_CONDITIONS, rel.accept(new FactorPuller(builder.getRexBuilder())));
       rel = RelDecorrelator.decorrelateQuery(run(SUB_QUERIES, rel), builder);
     }
     if (any(rel, r -> r instanceof Project p && org.apache.calcite.rex.RexOver.containsOver(p.getProjects(), null))) {
       rel = run(WINDOWS, rel);
     }
     rel = rel.accept(new AggregateRewriter(builder));
+    rel = run(JOIN_CONDITIONS, rel.accept(new FactorPuller(builder.getRexBuilder())));
     if (hasDistinctAggregate(rel)) {
       rel = run(DISTINCT_AGGREGATES, rel);
     }
@@ -102,6 +116,27 @@ public final class PlanNormalizer {
       }
     });
     return found[0];
+  }
+
+  /** {@code (a AND b) OR (a AND c)} → {@code a AND (b OR c)} in every filter. */
+  private static final class FactorPuller extends RelHomogeneousShuttle {
+    private final RexBuilder rex;
+
+    FactorPuller(RexBuilder rex) {
+      this.rex = rex;
+    }
+
+    @Override
+    public RelNode visit(RelNode other) {
+      RelNode visited = super.visit(other);
+      if (visited instanceof org.apache.calcite.rel.logical.LogicalFilter f) {
+        RexNode pulled = RexUtil.pullFactors(rex, f.getCondition());
+        if (!pulled.equals(f.getCondition())) {
+          return f.copy(f.getTraitSet(), f.getInput(), pulled);
+        }
+      }
+      return visited;
+    }
   }
 
   /** Rewrites grouping sets and FILTER clauses, bottom up. */

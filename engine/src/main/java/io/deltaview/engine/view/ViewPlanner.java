@@ -70,8 +70,9 @@ public final class ViewPlanner {
    */
   public static PlannedView plan(Connection connection, String sql) throws SQLException {
     CatalogSchema schema = CatalogSchema.load(connection);
-    RelRoot root = new SqlFrontEnd(schema).toRel(sql);
-    ViewPipeline first = compile(root);
+    Compiled compiled = compile(new SqlFrontEnd(schema), sql);
+    RelRoot root = compiled.root();
+    ViewPipeline first = compiled.pipeline();
     List<TableShape> sources = new ArrayList<>();
     for (int source = 0; source < first.sourceTables().size(); source++) {
       List<String> qualified = first.sourceTables().get(source);
@@ -123,15 +124,31 @@ public final class ViewPlanner {
    * {@code 0A000} as {@link #plan} does.
    */
   public static Dataflow dataflow(Connection connection, String sql) throws SQLException {
-    return compile(new SqlFrontEnd(CatalogSchema.load(connection)).toRel(sql)).dataflow();
+    return compile(new SqlFrontEnd(CatalogSchema.load(connection)), sql).pipeline().dataflow();
   }
 
-  private static ViewPipeline compile(RelRoot root) throws SQLException {
+  /** A plan and its pipeline. */
+  private record Compiled(RelRoot root, ViewPipeline pipeline) {
+  }
+
+  /**
+   * Compiles the plan with its subqueries left for the dataflow's normaliser (which decorrelates them after
+   * moving WHERE conditions into joins), or, when that leaves something it cannot maintain, the plan Calcite
+   * decorrelated while converting: two equivalent plans, and some correlations only one of the two
+   * decorrelations removes. The first plan's refusal is the one reported.
+   */
+  private static Compiled compile(SqlFrontEnd frontEnd, String sql) throws SQLException {
+    RelRoot root = frontEnd.toRelWithSubQueries(sql);
     try {
-      return ViewCompiler.compile(root);
+      return new Compiled(root, ViewCompiler.compile(root));
     } catch (UnsupportedConstructException e) {
-      throw new SQLException("Deltaview cannot maintain this view yet: " + e.getMessage(),
-          UnsupportedConstructException.SQL_STATE, e);
+      RelRoot expanded = frontEnd.toRel(sql);
+      try {
+        return new Compiled(expanded, ViewCompiler.compile(expanded));
+      } catch (UnsupportedConstructException ignored) {
+        throw new SQLException("Deltaview cannot maintain this view yet: " + e.getMessage(),
+            UnsupportedConstructException.SQL_STATE, e);
+      }
     }
   }
 }

@@ -66,4 +66,13 @@ class DataflowPlanTest {
         + "  [state: groups by [0]: row count, sums, sorted values for MIN/MAX]",
         plan("select order_id, count(*) as n, max(price) as hi from order_lines group by order_id").get(0));
   }
+
+  @Test
+  void aCommaJoinsConditionsBecomeJoinKeysNotAFilterOverACrossProduct() {
+    List<String> lines = plan("select c.name, o.status from customers c, orders o, order_lines ol"
+        + " where o.customer_id = c.id and ol.order_id = o.id and (ol.qty > 1 and o.id = ol.order_id or"
+        + " ol.qty < 0 and ol.order_id = o.id)");
+    assertEquals(true, lines.get(0).startsWith("DeltaJoin on "), String.join("\n", lines));
+    assertEquals(false, String.join("\n", lines).contains("Join on true"), String.join("\n", lines));
+  }
 }

@@ -141,8 +141,10 @@ class AutoCreateTest {
   void ineligibleQueriesAreReportedOnceKeepWorkingAndGetNoView() throws Exception {
     // query -> what the reason must name
     Map<String, String> ineligible = new LinkedHashMap<>();
+    // Maintainable, but the rewriter does not match a LEFT JOIN with a lifted parameter: created, checked, dropped.
     ineligible.put("/*+ incremental */ SELECT c.id, count(o.id) AS n FROM customers c LEFT JOIN orders o"
-        + " ON o.customer_id = c.id WHERE c.region = ? GROUP BY c.id ORDER BY c.id", "LEFT JOIN");
+        + " ON o.customer_id = c.id WHERE c.region = ? GROUP BY c.id ORDER BY c.id",
+        "the view created for it does not answer it");
     ineligible.put("/*+ incremental */ SELECT o.id, rank() OVER (ORDER BY o.amount, o.id) AS r FROM orders o"
         + " WHERE o.customer_id = ? ORDER BY o.id", "window functions");
     ineligible.put("/*+ incremental */ SELECT o.id, ? AS tag FROM orders o WHERE o.status = 'paid' ORDER BY o.id",

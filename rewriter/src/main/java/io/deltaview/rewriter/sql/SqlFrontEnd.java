@@ -111,6 +111,20 @@ public final class SqlFrontEnd {
    * sort, union, values). Unknown tables give 42P01, unknown columns 42703, anything else 42000.
    */
   public RelRoot toRel(SqlNode parsed) throws SQLException {
+    return toRel(parsed, true);
+  }
+
+  /**
+   * Parses, validates and converts a query leaving its subqueries in the plan (as {@code RexSubQuery}) for a
+   * consumer that decorrelates them itself, after moving WHERE conditions into the joins below them: Calcite's
+   * decorrelation at conversion time builds the outer rows' value generator from the FROM list before WHERE
+   * applies, a cross product of every table of a comma join (TPC-H Q21).
+   */
+  public RelRoot toRelWithSubQueries(String sql) throws SQLException {
+    return toRel(parse(sql), false);
+  }
+
+  private RelRoot toRel(SqlNode parsed, boolean expandSubQueries) throws SQLException {
     if (!parsed.isA(SqlKind.QUERY)) {
       throw new SQLException("not a query: " + parsed.getKind(), SqlStates.FEATURE_NOT_SUPPORTED);
     }
@@ -132,11 +146,11 @@ public final class SqlFrontEnd {
             throw new UnsupportedOperationException("views are not expanded");
           },
           validator, newCatalogReader(), cluster, StandardConvertletTable.INSTANCE,
-          SqlToRelConverter.config().withExpand(true).withTrimUnusedFields(false)
+          SqlToRelConverter.config().withExpand(expandSubQueries).withTrimUnusedFields(false)
               // Keep IN lists as predicates; the default turns 20+ values into a join with VALUES.
               .withInSubQueryThreshold(Integer.MAX_VALUE));
       RelRoot relRoot = converter.convertQuery(validated, false, true);
-      return relRoot.withRel(converter.decorrelate(validated, relRoot.rel));
+      return expandSubQueries ? relRoot.withRel(converter.decorrelate(validated, relRoot.rel)) : relRoot;
     } catch (RuntimeException e) {
       throw new SQLException("cannot convert query: " + firstLine(String.valueOf(e.getMessage())),
           SqlStates.SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION, e);
