@@ -99,6 +99,13 @@ class BadInputTest {
         {"SELECT id, status FROM orders ORDER BY status, id LIMIT 5", "COLLATION"},
         {"SELECT region, string_agg(name, ',' ORDER BY name) AS names FROM customers GROUP BY region", "ORDERED AGGREGATE"},
         {"SELECT status, stddev_pop(amount) AS sd FROM orders GROUP BY status", "STDDEV_POP"},
+        {"SELECT status, string_agg(status, ',') AS s FROM orders GROUP BY status", "STRING_AGG"},
+        {"WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 5) SELECT n FROM t",
+            "WITH RECURSIVE"},
+        // PostgreSQL syntax that cannot be maintained is named, not reported as a syntax error
+        {"SELECT id FROM orders FOR UPDATE", "FOR UPDATE"},
+        {"WITH d AS (DELETE FROM orders WHERE false RETURNING id) SELECT id FROM d", "DATA-MODIFYING"},
+        {"SELECT DISTINCT ON (customer_id) customer_id, id FROM orders ORDER BY customer_id, id", "DISTINCT ON"},
         {"SELECT c.id, (SELECT o.status FROM orders o WHERE o.customer_id = c.id) AS s FROM customers c",
             "SUBQUERY"},
     };

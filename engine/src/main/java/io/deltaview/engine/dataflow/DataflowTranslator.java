@@ -467,7 +467,7 @@ public final class DataflowTranslator {
         throw new UnsupportedConstructException("scalar subquery that is not an aggregate (it may return more"
             + " than one row)");
       default:
-        throw new UnsupportedConstructException("aggregate function " + name);
+        throw new UnsupportedConstructException("aggregate function " + sqlName(c.getAggregation()));
     }
     int arg = args.get(0);
     RelDataType argType = a.getInput().getRowType().getFieldList().get(arg).getType();
@@ -498,6 +498,11 @@ public final class DataflowTranslator {
       });
     }
     return new CallPlan(spec, outputType, null);
+  }
+
+  /** An aggregate function's name as PostgreSQL users write it (Calcite calls string_agg LISTAGG). */
+  private static String sqlName(org.apache.calcite.sql.SqlAggFunction f) {
+    return f.getKind() == SqlKind.LISTAGG ? "STRING_AGG" : f.getName();
   }
 
   private static AggregateSpec.ArgType argType(RelDataType t) {
@@ -531,6 +536,9 @@ public final class DataflowTranslator {
     }
     if (rel instanceof Values) {
       return new UnsupportedConstructException("VALUES");
+    }
+    if (rel instanceof org.apache.calcite.rel.core.RepeatUnion || rel instanceof org.apache.calcite.rel.core.Spool) {
+      return new UnsupportedConstructException("WITH RECURSIVE (a recursive query is not maintained yet)");
     }
     if (rel instanceof Window w) {
       String fn = w.groups.isEmpty() || w.groups.get(0).aggCalls.isEmpty() ? ""

@@ -45,6 +45,7 @@ public final class DefinitionSql {
       throw new SQLException("syntax error: a view definition is a query (SELECT, WITH, VALUES or TABLE), not \""
           + first.text() + "\"", SqlStates.SYNTAX_ERROR);
     }
+    refuseUnmaintainableSyntax(tokens, end);
     StringBuilder out = new StringBuilder(sql.length());
     Token previous = null;
     for (int i = 0; i < end; i++) {
@@ -66,6 +67,40 @@ public final class DefinitionSql {
       previous = t;
     }
     return out.toString();
+  }
+
+  /**
+   * PostgreSQL syntax a view definition may not use, refused with {@code 0A000} by name before Calcite's parser
+   * would call it a syntax error: row locks ({@code FOR UPDATE}, {@code FOR SHARE}, …), data-modifying
+   * statements in a WITH or subquery, and {@code SELECT DISTINCT ON} and {@code SELECT} without columns, which
+   * are not maintained yet.
+   */
+  private static void refuseUnmaintainableSyntax(List<Token> tokens, int end) throws SQLException {
+    for (int i = 0; i + 1 < end; i++) {
+      Token t = tokens.get(i);
+      Token next = tokens.get(i + 1);
+      if (t.isWord("FOR") && (next.isWord("UPDATE") || next.isWord("SHARE") || next.isWord("NO")
+          || next.isWord("KEY"))) {
+        throw unsupported("FOR " + next.text().toUpperCase(java.util.Locale.ROOT) + " (a maintained view's rows"
+            + " cannot be locked)");
+      }
+      if (t.isPunctuation('(') && (next.isWord("INSERT") || next.isWord("UPDATE") || next.isWord("DELETE")
+          || next.isWord("MERGE"))) {
+        throw unsupported("data-modifying statement " + next.text().toUpperCase(java.util.Locale.ROOT)
+            + " in WITH or a subquery");
+      }
+      if (t.isWord("DISTINCT") && next.isWord("ON")) {
+        throw unsupported("SELECT DISTINCT ON");
+      }
+      if (t.isWord("SELECT") && next.isWord("FROM")) {
+        throw unsupported("SELECT without columns");
+      }
+    }
+  }
+
+  private static SQLException unsupported(String construct) {
+    return new SQLException("Deltaview cannot maintain this view yet: incremental views do not support " + construct,
+        SqlStates.FEATURE_NOT_SUPPORTED);
   }
 
   private static void appendSeparator(StringBuilder out, Token previous, Token t) {
