@@ -15,6 +15,21 @@ import org.apache.calcite.sql.type.SqlTypeFamily;
 import org.apache.calcite.sql.type.SqlTypeName;
 import org.apache.calcite.sql.util.SqlOperatorTables;
 import org.apache.calcite.sql.util.SqlShuttle;
+import org.apache.calcite.sql.SqlBinaryOperator;
+import org.apache.calcite.sql.SqlIdentifier;
+import org.apache.calcite.sql.SqlOperator;
+import org.apache.calcite.sql.SqlSyntax;
+import org.apache.calcite.sql.fun.SqlLibrary;
+import org.apache.calcite.sql.fun.SqlLibraryOperatorTableFactory;
+import org.apache.calcite.sql.fun.SqlMonotonicBinaryOperator;
+import org.apache.calcite.sql.fun.SqlStdOperatorTable;
+import org.apache.calcite.sql.type.InferTypes;
+import org.apache.calcite.sql.type.ReturnTypes;
+import org.apache.calcite.sql.type.SqlOperandTypeChecker;
+import org.apache.calcite.sql.validate.SqlNameMatcher;
+import org.apache.calcite.sql.validate.SqlNameMatchers;
+import org.apache.calcite.sql2rel.SqlRexConvertletTable;
+import org.apache.calcite.sql2rel.StandardConvertletTable;
 
 /** PostgreSQL functions whose Calcite counterparts have a different signature. */
 final class PgFunctions {
@@ -50,9 +65,124 @@ final class PgFunctions {
       volatileFunction("transaction_timestamp", SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE),
       volatileFunction("random", SqlTypeName.DOUBLE));
 
+  /** PostgreSQL's {@code make_date(year int, month int, day int)}. */
+  static final SqlFunction MAKE_DATE = new SqlFunction("make_date", SqlKind.OTHER_FUNCTION,
+      ReturnTypes.DATE_NULLABLE, null,
+      OperandTypes.family(SqlTypeFamily.INTEGER, SqlTypeFamily.INTEGER, SqlTypeFamily.INTEGER),
+      SqlFunctionCategory.TIMEDATE);
+
+  /**
+   * PostgreSQL's {@code trunc(numeric [, int])} and {@code trunc(double precision)} (Calcite's own is
+   * {@code TRUNCATE}); typed as its first argument, the evaluator returns PostgreSQL's value type.
+   */
+  static final SqlFunction TRUNC = new SqlFunction("trunc", SqlKind.OTHER_FUNCTION,
+      ReturnTypes.ARG0_NULLABLE, null,
+      OperandTypes.or(OperandTypes.NUMERIC, OperandTypes.NUMERIC_INTEGER),
+      SqlFunctionCategory.NUMERIC);
+
+  /**
+   * PostgreSQL's {@code regexp_match(text, text [, text])}, declared so that a view using it is refused as
+   * returning an array (which result rows cannot hold) rather than as an unknown function.
+   */
+  static final SqlFunction REGEXP_MATCH = new SqlFunction("regexp_match", SqlKind.OTHER_FUNCTION,
+      opBinding -> opBinding.getTypeFactory().createTypeWithNullability(
+          opBinding.getTypeFactory().createArrayType(
+              opBinding.getTypeFactory().createSqlType(SqlTypeName.VARCHAR), -1), true),
+      null,
+      OperandTypes.or(OperandTypes.STRING_STRING, OperandTypes.STRING_STRING_STRING),
+      SqlFunctionCategory.STRING);
+
+  /**
+   * Calcite's PostgreSQL function library ({@code left}, {@code split_part}, {@code greatest}, {@code to_char},
+   * …), looked up case-insensitively: the library registers upper-case names, while PostgreSQL's parser folds
+   * unquoted names to lower case and the validator matches names case-sensitively.
+   */
+  static final SqlOperatorTable POSTGRESQL_LIBRARY = caseInsensitive(
+      SqlLibraryOperatorTableFactory.INSTANCE.getOperatorTable(SqlLibrary.POSTGRESQL));
+
+  private static SqlOperatorTable caseInsensitive(SqlOperatorTable table) {
+    return new SqlOperatorTable() {
+      @Override
+      public void lookupOperatorOverloads(SqlIdentifier opName, SqlFunctionCategory category, SqlSyntax syntax,
+          List<SqlOperator> operatorList, SqlNameMatcher nameMatcher) {
+        table.lookupOperatorOverloads(opName, category, syntax, operatorList, SqlNameMatchers.withCaseSensitive(false));
+      }
+
+      @Override
+      public List<SqlOperator> getOperatorList() {
+        return table.getOperatorList();
+      }
+    };
+  }
+
+  /**
+   * PostgreSQL's {@code +} and {@code -}: Calcite's, plus {@code date + integer}, {@code integer + date} and
+   * {@code date - integer} (a date) and {@code date - date} (an integer, the days between). Listed first in
+   * the operator table, they are what the validator resolves {@code +} and {@code -} to; {@link #CONVERTLETS} turns them back into Calcite's own operators for every
+   * other operand type, so plans only hold these operators for the date arithmetic Calcite lacks.
+   */
+  static final SqlBinaryOperator PLUS = pgArithmetic(SqlStdOperatorTable.PLUS,
+      OperandTypes.or(SqlStdOperatorTable.PLUS.getOperandTypeChecker(),
+          OperandTypes.family(SqlTypeFamily.DATE, SqlTypeFamily.INTEGER),
+          OperandTypes.family(SqlTypeFamily.INTEGER, SqlTypeFamily.DATE)));
+
+  static final SqlBinaryOperator MINUS = pgArithmetic(SqlStdOperatorTable.MINUS,
+      OperandTypes.or(SqlStdOperatorTable.MINUS.getOperandTypeChecker(),
+          OperandTypes.family(SqlTypeFamily.DATE, SqlTypeFamily.INTEGER),
+          OperandTypes.family(SqlTypeFamily.DATE, SqlTypeFamily.DATE)));
+
+  private static SqlBinaryOperator pgArithmetic(SqlBinaryOperator std, SqlOperandTypeChecker checker) {
+    return new SqlMonotonicBinaryOperator(std.getName(), std.getKind(), std.getLeftPrec(), true,
+        opBinding -> {
+          RelDataTypeFactory f = opBinding.getTypeFactory();
+          SqlTypeName result = dateArithmeticType(opBinding.getOperandType(0), opBinding.getOperandType(1));
+          if (result == null) {
+            return std.getReturnTypeInference().inferReturnType(opBinding);
+          }
+          return f.createTypeWithNullability(f.createSqlType(result),
+              opBinding.getOperandType(0).isNullable() || opBinding.getOperandType(1).isNullable());
+        },
+        InferTypes.FIRST_KNOWN, checker);
+  }
+
+  /** DATE for date ± integer, INTEGER for date - date, null when Calcite's own arithmetic applies. */
+  static SqlTypeName dateArithmeticType(RelDataType a, RelDataType b) {
+    boolean aDate = a.getSqlTypeName() == SqlTypeName.DATE;
+    boolean bDate = b.getSqlTypeName() == SqlTypeName.DATE;
+    if (aDate && bDate) {
+      return SqlTypeName.INTEGER;
+    }
+    if (aDate && SqlTypeFamily.INTEGER.contains(b) || bDate && SqlTypeFamily.INTEGER.contains(a)) {
+      return SqlTypeName.DATE;
+    }
+    return null;
+  }
+
+  /**
+   * Calcite's convertlets, except that {@link #PLUS} and {@link #MINUS} become Calcite's {@code +} and
+   * {@code -} again (with their datetime/interval handling) unless they do date arithmetic Calcite lacks.
+   */
+  static final SqlRexConvertletTable CONVERTLETS = call -> {
+    if (call.getOperator() != PLUS && call.getOperator() != MINUS) {
+      return StandardConvertletTable.INSTANCE.get(call);
+    }
+    return (cx, c) -> {
+      RelDataType a = cx.getValidator().getValidatedNodeType(c.operand(0));
+      RelDataType b = cx.getValidator().getValidatedNodeType(c.operand(1));
+      if (dateArithmeticType(a, b) != null) {
+        return cx.getRexBuilder().makeCall(cx.getValidator().getValidatedNodeType(c), c.getOperator(),
+            List.of(cx.convertExpression(c.operand(0)), cx.convertExpression(c.operand(1))));
+      }
+      // The validated node, typed by the validator, now carries Calcite's operator; nothing reuses it.
+      ((SqlBasicCall) c).setOperator(c.getOperator() == PLUS ? SqlStdOperatorTable.PLUS : SqlStdOperatorTable.MINUS);
+      return StandardConvertletTable.INSTANCE.get(c).convertCall(cx, c);
+    };
+  };
+
+  /** The functions and operators above, ahead of Calcite's in the validator's operator table. */
   static final SqlOperatorTable TABLE = SqlOperatorTables.of(
-      java.util.stream.Stream.concat(java.util.stream.Stream.of(DATE_TRUNC), VOLATILE_FUNCTIONS.stream())
-          .toList());
+      java.util.stream.Stream.concat(java.util.stream.Stream.of(DATE_TRUNC, MAKE_DATE, TRUNC, REGEXP_MATCH, PLUS,
+          MINUS), VOLATILE_FUNCTIONS.stream()).toList());
 
   private static SqlFunction volatileFunction(String name, SqlTypeName returnType) {
     return new SqlFunction(name, SqlKind.OTHER_FUNCTION,
@@ -100,6 +230,7 @@ final class PgFunctions {
       if (visited instanceof SqlCall c && c.getKind() == SqlKind.DATE_TRUNC && c.operandCount() == 2) {
         return new SqlBasicCall(DATE_TRUNC, c.getOperandList(), c.getParserPosition());
       }
+
       return visited;
     }
   }

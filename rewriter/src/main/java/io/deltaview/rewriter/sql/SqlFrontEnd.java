@@ -26,8 +26,6 @@ import org.apache.calcite.runtime.CalciteContextException;
 import org.apache.calcite.sql.SqlKind;
 import org.apache.calcite.sql.SqlNode;
 import org.apache.calcite.sql.SqlOperatorTable;
-import org.apache.calcite.sql.fun.SqlLibrary;
-import org.apache.calcite.sql.fun.SqlLibraryOperatorTableFactory;
 import org.apache.calcite.sql.fun.SqlStdOperatorTable;
 import org.apache.calcite.sql.parser.SqlParseException;
 import org.apache.calcite.sql.parser.SqlParser;
@@ -38,7 +36,6 @@ import org.apache.calcite.sql.validate.SqlNameMatchers;
 import org.apache.calcite.sql.validate.SqlValidator;
 import org.apache.calcite.sql.validate.SqlValidatorUtil;
 import org.apache.calcite.sql2rel.SqlToRelConverter;
-import org.apache.calcite.sql2rel.StandardConvertletTable;
 
 /**
  * Parses PostgreSQL-flavoured SQL with Calcite's Babel parser, validates it against a {@link CatalogSchema}
@@ -62,7 +59,7 @@ public final class SqlFrontEnd {
   private static final SqlOperatorTable OPERATORS = SqlOperatorTables.chain(
       PgFunctions.TABLE,
       SqlStdOperatorTable.instance(),
-      SqlLibraryOperatorTableFactory.INSTANCE.getOperatorTable(SqlLibrary.POSTGRESQL));
+      PgFunctions.POSTGRESQL_LIBRARY);
 
   private static final CalciteConnectionConfig CONNECTION_CONFIG = connectionConfig();
 
@@ -131,7 +128,7 @@ public final class SqlFrontEnd {
           (rowType, queryString, schemaPath, viewPath) -> {
             throw new UnsupportedOperationException("views are not expanded");
           },
-          validator, newCatalogReader(), cluster, StandardConvertletTable.INSTANCE,
+          validator, newCatalogReader(), cluster, PgFunctions.CONVERTLETS,
           SqlToRelConverter.config().withExpand(true).withTrimUnusedFields(false)
               // Keep IN lists as predicates; the default turns 20+ values into a join with VALUES.
               .withInSubQueryThreshold(Integer.MAX_VALUE));
