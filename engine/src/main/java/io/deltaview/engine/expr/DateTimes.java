@@ -105,6 +105,83 @@ final class DateTimes {
     }
   }
 
+  /**
+   * The field a {@code date_part} text names, as PostgreSQL's units table spells it (singular, plural and
+   * abbreviated forms), or null when this engine does not know it.
+   */
+  static String datePartField(String text) {
+    return switch (text.toLowerCase(java.util.Locale.ROOT).trim()) {
+      case "year", "years", "y", "yr", "yrs" -> "YEAR";
+      case "quarter", "qtr" -> "QUARTER";
+      case "month", "months", "mon", "mons" -> "MONTH";
+      case "week", "weeks", "w" -> "WEEK";
+      case "day", "days", "d" -> "DAY";
+      case "hour", "hours", "h", "hr", "hrs" -> "HOUR";
+      case "minute", "minutes", "m", "min", "mins" -> "MINUTE";
+      case "second", "seconds", "s", "sec", "secs" -> "SECOND";
+      case "millisecond", "milliseconds", "ms", "msec", "msecs", "millisecon" -> "MILLISECOND";
+      case "microsecond", "microseconds", "us", "usec", "usecs" -> "MICROSECOND";
+      case "dow" -> "DOW";
+      case "isodow" -> "ISODOW";
+      case "doy" -> "DOY";
+      case "isoyear" -> "ISOYEAR";
+      case "epoch" -> "EPOCH";
+      case "decade", "decades", "dec", "decs" -> "DECADE";
+      case "century", "centuries", "c", "cent" -> "CENTURY";
+      case "millennium", "millennia", "millenniums", "mil", "mils" -> "MILLENNIUM";
+      case "julian", "j" -> "JULIAN";
+      default -> null;
+    };
+  }
+
+  /**
+   * PostgreSQL's {@code date_part(text, ...)}: a double precision computed as PostgreSQL 14 does in floating
+   * point (a date is first made a timestamp, so its time fields are 0).
+   */
+  static double datePart(String field, Object x) {
+    Object t = x instanceof LocalDate d ? d.atStartOfDay() : x;
+    LocalDateTime ts = t instanceof Instant i ? LocalDateTime.ofInstant(i, ZoneOffset.UTC) : (LocalDateTime) t;
+    long fsec = ts.getNano() / 1000; // microseconds
+    switch (field) {
+      case "SECOND":
+        return ts.getSecond() + fsec / 1000000.0;
+      case "MILLISECOND":
+        return ts.getSecond() * 1000.0 + fsec / 1000.0;
+      case "EPOCH": {
+        long micros = Math.addExact(Math.multiplyExact(ts.toEpochSecond(ZoneOffset.UTC), 1_000_000L), fsec);
+        return micros / 1000000.0;
+      }
+      case "JULIAN": {
+        double julian = ts.toLocalDate().getLong(java.time.temporal.JulianFields.JULIAN_DAY);
+        return julian + ((ts.getHour() * 60 + ts.getMinute()) * 60 + ts.getSecond() + fsec / 1000000.0) / 86400.0;
+      }
+      default:
+        return extract(TimeUnitRange.valueOf(field), ts).doubleValue();
+    }
+  }
+
+  /** {@code date ± integer} (either order for +): the date that many days later or earlier. */
+  static LocalDate plusDays(Object x, Object y, boolean minus) {
+    LocalDate d = x instanceof LocalDate a ? a : (LocalDate) y;
+    long days = ((Number) (x instanceof LocalDate ? y : x)).longValue();
+    return d.plusDays(minus ? -days : days);
+  }
+
+  /** make_date(year, month, day); a negative year is BC, as in PostgreSQL. */
+  static LocalDate makeDate(long year, long month, long day) {
+    try {
+      if (year == 0) {
+        throw new java.time.DateTimeException("year 0");
+      }
+      return LocalDate.of(Math.toIntExact(year < 0 ? year + 1 : year), Math.toIntExact(month),
+          Math.toIntExact(day));
+    } catch (java.time.DateTimeException | ArithmeticException e) {
+      throw new io.deltaview.engine.expr.EvaluationException(io.deltaview.sql.SqlStates.DATETIME_FIELD_OVERFLOW,
+          "date field value out of range: " + year + "-" + (month < 10 && month >= 0 ? "0" : "") + month + "-"
+              + (day < 10 && day >= 0 ? "0" : "") + day);
+    }
+  }
+
   static void checkTrunc(String unit) {
     switch (unit) {
       case "YEAR":

@@ -320,18 +320,100 @@ public final class ScalarCompiler {
       }
       case "CONCAT": {
         // PostgreSQL's concat(): NULL arguments are ignored
+        refuseBooleanText(call);
         Scalar[] o = operands(call);
         return row -> {
           StringBuilder sb = new StringBuilder();
           for (Scalar s : o) {
             Object v = s.eval(row);
             if (v != null) {
-              sb.append(Casts.toText(v));
+              sb.append(outputText(v));
             }
           }
           return sb.toString();
         };
       }
+      case "CONCAT_WS": {
+        refuseBooleanText(call);
+        Scalar[] o = operands(call);
+        return row -> {
+          Object sep = o[0].eval(row);
+          if (sep == null) {
+            return null;
+          }
+          Object[] values = new Object[o.length - 1];
+          for (int i = 1; i < o.length; i++) {
+            Object v = o[i].eval(row);
+            values[i - 1] = v == null ? null : outputText(v);
+          }
+          return TextFunctions.concatWs((String) sep, values);
+        };
+      }
+      case "LEFT": {
+        Scalar[] o = operands(call);
+        return strict2(o[0], o[1], (x, n) -> TextFunctions.left((String) x, ((Number) n).longValue()));
+      }
+      case "RIGHT": {
+        Scalar[] o = operands(call);
+        return strict2(o[0], o[1], (x, n) -> TextFunctions.right((String) x, ((Number) n).longValue()));
+      }
+      case "STRPOS": {
+        Scalar[] o = operands(call);
+        return strict2(o[0], o[1], (x, sub) -> TextFunctions.strpos((String) x, (String) sub));
+      }
+      case "SPLIT_PART": {
+        Scalar[] o = operands(call);
+        return row -> {
+          Object x = o[0].eval(row);
+          Object d = o[1].eval(row);
+          Object n = o[2].eval(row);
+          return x == null || d == null || n == null ? null
+              : TextFunctions.splitPart((String) x, (String) d, ((Number) n).longValue());
+        };
+      }
+      case "LTRIM":
+      case "RTRIM": {
+        if (call.getOperands().size() != 1) {
+          break;
+        }
+        boolean leading = name.equals("LTRIM");
+        return strict1(compile(call.getOperands().get(0)), x -> TextFunctions.trimBlanks((String) x, leading));
+      }
+      case "SUBSTR":
+        return substring(operands(call));
+      case "SIGN":
+        return strict1(compile(call.getOperands().get(0)), MathFunctions::sign);
+      case "TRUNC": {
+        Scalar[] o = operands(call);
+        if (o.length == 1) {
+          return strict1(o[0], x -> MathFunctions.trunc(x, null));
+        }
+        return strict2(o[0], o[1], MathFunctions::trunc);
+      }
+      case "POWER": {
+        MathFunctions.checkPower(call.getOperands().get(0), call.getOperands().get(1));
+        Scalar[] o = operands(call);
+        return strict2(o[0], o[1], MathFunctions::power);
+      }
+      case "SQRT":
+        return strict1(compile(call.getOperands().get(0)), MathFunctions::sqrt);
+      case "MAKE_DATE": {
+        Scalar[] o = operands(call);
+        return row -> {
+          Object y = o[0].eval(row);
+          Object m = o[1].eval(row);
+          Object d = o[2].eval(row);
+          return y == null || m == null || d == null ? null
+              : DateTimes.makeDate(((Number) y).longValue(), ((Number) m).longValue(), ((Number) d).longValue());
+        };
+      }
+      case "POSIX REGEX CASE SENSITIVE":
+      case "POSIX REGEX CASE INSENSITIVE":
+      case "NEGATED POSIX REGEX CASE SENSITIVE":
+      case "NEGATED POSIX REGEX CASE INSENSITIVE":
+        return regexMatch(call, name.startsWith("NEGATED"), name.endsWith("INSENSITIVE"));
+      case "REGEXP_REPLACE":
+        return regexpReplace(call);
       case "UPPER":
         return strict1(compile(call.getOperands().get(0)), x -> ((String) x).toUpperCase(Locale.ROOT));
       case "LOWER":
@@ -367,10 +449,64 @@ public final class ScalarCompiler {
       throw new UnsupportedConstructException("aggregate function " + name + " in this position");
     }
     if (!call.getOperator().isDeterministic() || call.getOperator().isDynamicFunction()) {
-      throw new UnsupportedConstructException("non-deterministic function " + name);
+      throw new UnsupportedConstructException("non-deterministic function " + name.toLowerCase(Locale.ROOT)
+          + " (its value changes with the time or from call to call, so no maintained result could stay equal"
+          + " to running the view's query)");
     }
     throw new UnsupportedConstructException(
         call.getOperator() instanceof org.apache.calcite.sql.SqlFunction ? "function " + name : "operator " + name);
+  }
+
+  /**
+   * Refuses a boolean argument of concat/concat_ws: PostgreSQL writes it with boolean's output function
+   * ({@code t}), but the validator hands it over cast to text, which PostgreSQL writes {@code true}.
+   */
+  private static void refuseBooleanText(RexCall call) {
+    for (RexNode o : call.getOperands()) {
+      if (o.getType().getSqlTypeName() == SqlTypeName.BOOLEAN
+          || o.isA(SqlKind.CAST) && ((RexCall) o).getOperands().get(0).getType().getSqlTypeName() == SqlTypeName.BOOLEAN
+          || o instanceof RexLiteral l && !l.isNull() && SqlTypeFamily.CHARACTER.contains(l.getType())
+              && ("TRUE".equals(literalValue(l)) || "FALSE".equals(literalValue(l)))) {
+        throw new UnsupportedConstructException(call.getOperator().getName().toLowerCase(Locale.ROOT)
+            + " of a boolean (cast it to text)");
+      }
+    }
+  }
+
+  /** A value's text as PostgreSQL's output function writes it (booleans are {@code t}/{@code f}). */
+  private static String outputText(Object v) {
+    return v instanceof Boolean b ? (b ? "t" : "f") : Casts.toText(v);
+  }
+
+  /** The value of a constant text operand, or a refusal naming what needs it constant. */
+  private static String constantText(RexNode node, String what) {
+    if (node instanceof RexLiteral lit && !lit.isNull() && literalValue(lit) instanceof String s) {
+      return s;
+    }
+    throw new UnsupportedConstructException(what + " that is not a constant");
+  }
+
+  /** {@code s ~ p}, {@code ~*}, {@code !~}, {@code !~*} with a constant pattern. */
+  private Scalar regexMatch(RexCall call, boolean negated, boolean caseInsensitive) {
+    java.util.regex.Pattern p = RegexFunctions.compile(
+        constantText(call.getOperands().get(1), "a regular expression"), caseInsensitive, false);
+    Scalar a = compile(call.getOperands().get(0));
+    return strict1(a, x -> p.matcher((String) x).find() != negated);
+  }
+
+  /** regexp_replace(s, pattern, replacement [, flags]) with a constant pattern and flags. */
+  private Scalar regexpReplace(RexCall call) {
+    List<RexNode> ops = call.getOperands();
+    if (ops.size() > 4) {
+      throw new UnsupportedConstructException("regexp_replace with a start position");
+    }
+    boolean[] flags = ops.size() == 4
+        ? RegexFunctions.flags(constantText(ops.get(3), "a regexp_replace flag")) : new boolean[2];
+    java.util.regex.Pattern p = RegexFunctions.compile(constantText(ops.get(1), "a regular expression"),
+        flags[1], true);
+    Scalar s = compile(ops.get(0));
+    Scalar replacement = compile(ops.get(2));
+    return strict2(s, replacement, (x, r) -> RegexFunctions.replace(p, (String) x, (String) r, flags[0]));
   }
 
   // ---- logic ------------------------------------------------------------------------------------------
@@ -452,6 +588,9 @@ public final class ScalarCompiler {
       if (minus && x instanceof java.time.LocalDate a && y instanceof java.time.LocalDate b) {
         return b.until(a, java.time.temporal.ChronoUnit.DAYS); // date - date = integer days
       }
+      if (x instanceof java.time.LocalDate || y instanceof java.time.LocalDate) {
+        return DateTimes.plusDays(x, y, minus); // date ± integer = date
+      }
       if (!(x instanceof Number) || !(y instanceof Number)) {
         throw new UnsupportedConstructException("operator " + (minus ? "-" : "+") + " on "
             + x.getClass().getSimpleName() + " and " + y.getClass().getSimpleName());
@@ -473,8 +612,11 @@ public final class ScalarCompiler {
         return o.length > 1 ? PgValues.toBigDecimal(d).setScale(scale, RoundingMode.HALF_UP).doubleValue()
             : Math.rint(d);
       }
+      if (x instanceof Long l && o.length == 1) {
+        return l.doubleValue(); // round(integer) resolves to round(double precision)
+      }
       if (x instanceof Long l && scale >= 0) {
-        return o.length > 1 ? BigDecimal.valueOf(l).setScale(scale) : l;
+        return BigDecimal.valueOf(l).setScale(scale);
       }
       BigDecimal r = PgValues.toBigDecimal(x).setScale(scale, RoundingMode.HALF_UP);
       return r.scale() < 0 ? r.setScale(0) : r;
@@ -588,9 +730,30 @@ public final class ScalarCompiler {
 
   // ---- date/time --------------------------------------------------------------------------------------
 
+  /** EXTRACT(field FROM x), a numeric; or date_part('field', x), a double precision. */
   private Scalar extract(RexCall call) {
-    TimeUnitRange unit = ((RexLiteral) call.getOperands().get(0)).getValueAs(TimeUnitRange.class);
-    Scalar a = compile(call.getOperands().get(1));
+    RexLiteral fieldNode = (RexLiteral) call.getOperands().get(0);
+    RexNode arg = call.getOperands().get(1);
+    Scalar a = compile(arg);
+    boolean zoned = arg.getType().getSqlTypeName() == SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE;
+    if (literalValue(fieldNode) instanceof String text) {
+      String field = DateTimes.datePartField(text);
+      if (field == null) {
+        throw new UnsupportedConstructException("date_part('" + text + "', …)");
+      }
+      if (!SqlTypeFamily.DATETIME.contains(arg.getType()) || arg.getType().getSqlTypeName() == SqlTypeName.TIME) {
+        throw new UnsupportedConstructException("date_part of a " + arg.getType().getSqlTypeName());
+      }
+      if (zoned && !field.equals("EPOCH")) {
+        throw new UnsupportedConstructException("date_part('" + text + "', …) of a timestamp with time zone"
+            + " (its value depends on the session's TimeZone)");
+      }
+      if (!field.equals("JULIAN")) {
+        DateTimes.checkExtract(TimeUnitRange.valueOf(field));
+      }
+      return strict1(a, x -> DateTimes.datePart(field, x));
+    }
+    TimeUnitRange unit = fieldNode.getValueAs(TimeUnitRange.class);
     DateTimes.checkExtract(unit);
     return strict1(a, x -> DateTimes.extract(unit, x));
   }
@@ -603,8 +766,8 @@ public final class ScalarCompiler {
         throw new UnsupportedConstructException("function " + call.getOperator().getName());
       }
       return strict1(a, x -> {
-        if (x instanceof Long) {
-          return x;
+        if (x instanceof Long l) {
+          return l.doubleValue(); // floor/ceil(integer) resolve to the double precision overloads
         }
         if (x instanceof Double d) {
           return floor ? Math.floor(d) : Math.ceil(d);

@@ -159,10 +159,14 @@ final class PgFunctions {
   }
 
   /**
-   * Calcite's convertlets, except that {@link #PLUS} and {@link #MINUS} become Calcite's {@code +} and
+   * Calcite's convertlets, except that {@code sqrt} stays itself and {@link #PLUS} and {@link #MINUS} become Calcite's {@code +} and
    * {@code -} again (with their datetime/interval handling) unless they do date arithmetic Calcite lacks.
    */
   static final SqlRexConvertletTable CONVERTLETS = call -> {
+    if (call.getOperator() == SqlStdOperatorTable.SQRT) {
+      // kept as sqrt: Calcite would write power(x, 0.5), which differs in PostgreSQL for numeric arguments
+      return StandardConvertletTable.INSTANCE::convertCall;
+    }
     if (call.getOperator() != PLUS && call.getOperator() != MINUS) {
       return StandardConvertletTable.INSTANCE.get(call);
     }
