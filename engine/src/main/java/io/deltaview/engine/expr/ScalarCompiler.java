@@ -414,6 +414,8 @@ public final class ScalarCompiler {
         return regexMatch(call, name.startsWith("NEGATED"), name.endsWith("INSENSITIVE"));
       case "REGEXP_REPLACE":
         return regexpReplace(call);
+      case "TO_CHAR":
+        return toChar(call);
       case "UPPER":
         return strict1(compile(call.getOperands().get(0)), x -> ((String) x).toUpperCase(Locale.ROOT));
       case "LOWER":
@@ -492,6 +494,32 @@ public final class ScalarCompiler {
         constantText(call.getOperands().get(1), "a regular expression"), caseInsensitive, false);
     Scalar a = compile(call.getOperands().get(0));
     return strict1(a, x -> p.matcher((String) x).find() != negated);
+  }
+
+  /** to_char(date/timestamp or number, constant format). */
+  private Scalar toChar(RexCall call) {
+    RexNode arg = call.getOperands().get(0);
+    String format = constantText(call.getOperands().get(1), "a to_char format");
+    Scalar a = compile(arg);
+    SqlTypeName t = arg.getType().getSqlTypeName();
+    switch (t) {
+      case DATE:
+      case TIMESTAMP: {
+        java.util.function.Function<java.time.LocalDateTime, String> f = ToChar.compileDateTime(format);
+        return strict1(a, x -> f.apply(x instanceof java.time.LocalDate d ? d.atStartOfDay()
+            : (java.time.LocalDateTime) x));
+      }
+      case TIMESTAMP_WITH_LOCAL_TIME_ZONE:
+        throw new UnsupportedConstructException("to_char of a timestamp with time zone (its text depends on the"
+            + " session's TimeZone)");
+      default:
+        if (!SqlTypeFamily.NUMERIC.contains(arg.getType())) {
+          throw new UnsupportedConstructException("to_char of a " + t);
+        }
+        java.util.function.Function<Object, String> n = ToCharNumber.compile(format,
+            t == SqlTypeName.REAL ? 6 : t == SqlTypeName.DOUBLE || t == SqlTypeName.FLOAT ? 15 : 0);
+        return strict1(a, n::apply);
+    }
   }
 
   /** regexp_replace(s, pattern, replacement [, flags]) with a constant pattern and flags. */

@@ -183,10 +183,17 @@ final class PgFunctions {
     };
   };
 
+  /** PostgreSQL's {@code to_char} of a date/time or a number (Calcite's takes only timestamps). */
+  static final SqlFunction TO_CHAR = new SqlFunction("to_char", SqlKind.OTHER_FUNCTION,
+      ReturnTypes.VARCHAR_NULLABLE, null,
+      OperandTypes.or(OperandTypes.family(SqlTypeFamily.DATETIME, SqlTypeFamily.CHARACTER),
+          OperandTypes.family(SqlTypeFamily.NUMERIC, SqlTypeFamily.CHARACTER)),
+      SqlFunctionCategory.STRING);
+
   /** The functions and operators above, ahead of Calcite's in the validator's operator table. */
   static final SqlOperatorTable TABLE = SqlOperatorTables.of(
-      java.util.stream.Stream.concat(java.util.stream.Stream.of(DATE_TRUNC, MAKE_DATE, TRUNC, REGEXP_MATCH, PLUS,
-          MINUS), VOLATILE_FUNCTIONS.stream()).toList());
+      java.util.stream.Stream.concat(java.util.stream.Stream.of(DATE_TRUNC, MAKE_DATE, TRUNC, REGEXP_MATCH, TO_CHAR,
+          PLUS, MINUS), VOLATILE_FUNCTIONS.stream()).toList());
 
   private static SqlFunction volatileFunction(String name, SqlTypeName returnType) {
     return new SqlFunction(name, SqlKind.OTHER_FUNCTION,
