@@ -182,6 +182,127 @@ final class DateTimes {
     }
   }
 
+  /**
+   * PostgreSQL's {@code age(a, b)}: the symbolic difference of the two timestamps' fields (years, months,
+   * days, time), negative fields borrowed from the next larger one, a month borrowing the length of the month
+   * of the earlier argument, exactly as timestamp_age does.
+   */
+  static Interval age(Object a, Object b) {
+    LocalDateTime t1 = a instanceof LocalDate d ? d.atStartOfDay() : (LocalDateTime) a;
+    LocalDateTime t2 = b instanceof LocalDate d ? d.atStartOfDay() : (LocalDateTime) b;
+    boolean flip = t1.isBefore(t2);
+    long fsec = t1.getNano() / 1000 - t2.getNano() / 1000;
+    long sec = t1.getSecond() - t2.getSecond();
+    long min = t1.getMinute() - t2.getMinute();
+    long hour = t1.getHour() - t2.getHour();
+    long mday = t1.getDayOfMonth() - t2.getDayOfMonth();
+    long mon = t1.getMonthValue() - t2.getMonthValue();
+    long year = (long) t1.getYear() - t2.getYear();
+    if (flip) {
+      fsec = -fsec;
+      sec = -sec;
+      min = -min;
+      hour = -hour;
+      mday = -mday;
+      mon = -mon;
+      year = -year;
+    }
+    while (fsec < 0) {
+      fsec += 1_000_000;
+      sec--;
+    }
+    while (sec < 0) {
+      sec += 60;
+      min--;
+    }
+    while (min < 0) {
+      min += 60;
+      hour--;
+    }
+    while (hour < 0) {
+      hour += 24;
+      mday--;
+    }
+    LocalDateTime borrowFrom = flip ? t1 : t2;
+    while (mday < 0) {
+      mday += borrowFrom.toLocalDate().lengthOfMonth();
+      mon--;
+    }
+    while (mon < 0) {
+      mon += 12;
+      year--;
+    }
+    if (flip) {
+      fsec = -fsec;
+      sec = -sec;
+      min = -min;
+      hour = -hour;
+      mday = -mday;
+      mon = -mon;
+      year = -year;
+    }
+    long micros = ((hour * 60 + min) * 60 + sec) * 1_000_000L + fsec;
+    return new Interval(year * 12 + mon, mday, java.time.Duration.ofNanos(Math.multiplyExact(micros, 1000L)));
+  }
+
+  /** Refuses interval fields PostgreSQL does not define (dow, doy, week, …) or this engine does not take. */
+  static void checkIntervalField(String field) {
+    switch (field) {
+      case "EPOCH", "MICROSECOND", "MILLISECOND", "SECOND", "MINUTE", "HOUR", "DAY", "MONTH", "QUARTER", "YEAR",
+          "DECADE", "CENTURY", "MILLENNIUM" -> {
+      }
+      default -> throw new UnsupportedConstructException("EXTRACT(" + field + ") of an interval");
+    }
+  }
+
+  /** EXTRACT(field FROM interval) as PostgreSQL 14's interval_part (numeric). */
+  static BigDecimal extractInterval(String field, Interval i) {
+    long time = i.micros();
+    long hour = time / 3_600_000_000L;
+    long rest = time - hour * 3_600_000_000L;
+    long min = rest / 60_000_000L;
+    long secMicros = rest - min * 60_000_000L; // seconds and microseconds, sign of the time part
+    long year = i.months() / 12;
+    long mon = i.months() % 12;
+    return switch (field) {
+      case "EPOCH" -> {
+        long secsFromDayMonth = 31_557_600L * (i.months() / 12) + 2_592_000L * (i.months() % 12) + 86_400L * i.days();
+        yield BigDecimal.valueOf(secsFromDayMonth).add(BigDecimal.valueOf(time, 6));
+      }
+      case "MICROSECOND" -> BigDecimal.valueOf(secMicros);
+      case "MILLISECOND" -> BigDecimal.valueOf(secMicros, 3);
+      case "SECOND" -> BigDecimal.valueOf(secMicros, 6);
+      case "MINUTE" -> BigDecimal.valueOf(min);
+      case "HOUR" -> BigDecimal.valueOf(hour);
+      case "DAY" -> BigDecimal.valueOf(i.days());
+      case "MONTH" -> BigDecimal.valueOf(mon);
+      case "QUARTER" -> BigDecimal.valueOf(mon / 3 + 1);
+      case "YEAR" -> BigDecimal.valueOf(year);
+      case "DECADE" -> BigDecimal.valueOf(year / 10);
+      case "CENTURY" -> BigDecimal.valueOf(year / 100);
+      case "MILLENNIUM" -> BigDecimal.valueOf(year / 1000);
+      default -> throw new UnsupportedConstructException("EXTRACT(" + field + ") of an interval");
+    };
+  }
+
+  /** date_part(field, interval) as PostgreSQL 14 computes it in double precision. */
+  static double datePartInterval(String field, Interval i) {
+    long time = i.micros();
+    return switch (field) {
+      case "EPOCH" -> time / 1000000.0 + (365.25 * 86400) * (i.months() / 12) + (30.0 * 86400) * (i.months() % 12)
+          + 86400.0 * i.days();
+      case "SECOND" -> {
+        long rest = time % 60_000_000L;
+        yield (rest / 1_000_000L) + (rest % 1_000_000L) / 1000000.0;
+      }
+      case "MILLISECOND" -> {
+        long rest = time % 60_000_000L;
+        yield (rest / 1_000_000L) * 1000.0 + (rest % 1_000_000L) / 1000.0;
+      }
+      default -> extractInterval(field, i).doubleValue();
+    };
+  }
+
   static void checkTrunc(String unit) {
     switch (unit) {
       case "YEAR":

@@ -117,7 +117,12 @@ public final class ScalarCompiler {
           return new Interval(lit.getValueAs(Long.class), Duration.ZERO);
         }
         if (SqlTypeName.DAY_INTERVAL_TYPES.contains(t)) {
-          return new Interval(0, Duration.ofMillis(lit.getValueAs(Long.class)));
+          long millis = lit.getValueAs(Long.class);
+          if (t.getStartUnit() == org.apache.calcite.avatica.util.TimeUnit.DAY) {
+            // PostgreSQL keeps the days of '1 12:00' DAY TO HOUR apart from its time
+            return new Interval(0, millis / 86_400_000L, Duration.ofMillis(millis % 86_400_000L));
+          }
+          return new Interval(0, Duration.ofMillis(millis));
         }
         if (lit.getValue() instanceof NlsString s) {
           return s.getValue();
@@ -277,8 +282,15 @@ public final class ScalarCompiler {
         };
       }
       case CAST: {
-        Scalar a = compile(call.getOperands().get(0));
         RelDataType target = call.getType();
+        if (SqlTypeFamily.DATETIME_INTERVAL.contains(target)) {
+          // PostgreSQL has one interval type: a cast between Calcite's interval types changes nothing
+          if (!SqlTypeFamily.DATETIME_INTERVAL.contains(call.getOperands().get(0).getType())) {
+            throw new UnsupportedConstructException("CAST to interval");
+          }
+          return compile(call.getOperands().get(0));
+        }
+        Scalar a = compile(call.getOperands().get(0));
         Casts.checkSupported(target);
         org.apache.calcite.rel.type.RelDataTypeSystem ts = rexBuilder.getTypeFactory().getTypeSystem();
         return strict1(a, x -> Casts.cast(x, target, ts));
@@ -416,6 +428,21 @@ public final class ScalarCompiler {
         return regexpReplace(call);
       case "TO_CHAR":
         return toChar(call);
+      case "AGE": {
+        if (call.getOperands().size() != 2) {
+          throw new UnsupportedConstructException("age() with one argument (it counts from current_date, which"
+              + " changes every day, so no maintained result could stay equal to running the view's query)");
+        }
+        for (RexNode o : call.getOperands()) {
+          SqlTypeName t = o.getType().getSqlTypeName();
+          if (t != SqlTypeName.TIMESTAMP && t != SqlTypeName.DATE) {
+            throw new UnsupportedConstructException("age() of a " + (t == SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE
+                ? "timestamp with time zone (its fields depend on the session's TimeZone)" : t.toString()));
+          }
+        }
+        Scalar[] o = operands(call);
+        return strict2(o[0], o[1], DateTimes::age);
+      }
       case "UPPER":
         return strict1(compile(call.getOperands().get(0)), x -> ((String) x).toUpperCase(Locale.ROOT));
       case "LOWER":
@@ -473,6 +500,12 @@ public final class ScalarCompiler {
             + " of a boolean (cast it to text)");
       }
     }
+  }
+
+  /** Whether {@code node} evaluates to an {@link Interval}: an interval type, or age() (typed ANY). */
+  private static boolean isInterval(RexNode node) {
+    return SqlTypeFamily.DATETIME_INTERVAL.contains(node.getType())
+        || node instanceof RexCall c && c.getOperator().getName().equalsIgnoreCase("age");
   }
 
   /** A value's text as PostgreSQL's output function writes it (booleans are {@code t}/{@code f}). */
@@ -764,6 +797,18 @@ public final class ScalarCompiler {
     RexNode arg = call.getOperands().get(1);
     Scalar a = compile(arg);
     boolean zoned = arg.getType().getSqlTypeName() == SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE;
+    boolean interval = isInterval(arg);
+    if (interval) {
+      boolean datePart = literalValue(fieldNode) instanceof String;
+      String field = datePart ? DateTimes.datePartField((String) literalValue(fieldNode))
+          : fieldNode.getValueAs(TimeUnitRange.class).name();
+      if (field == null) {
+        throw new UnsupportedConstructException("date_part('" + literalValue(fieldNode) + "', …)");
+      }
+      DateTimes.checkIntervalField(field);
+      return datePart ? strict1(a, x -> DateTimes.datePartInterval(field, (Interval) x))
+          : strict1(a, x -> DateTimes.extractInterval(field, (Interval) x));
+    }
     if (literalValue(fieldNode) instanceof String text) {
       String field = DateTimes.datePartField(text);
       if (field == null) {
@@ -839,6 +884,10 @@ public final class ScalarCompiler {
     int[] refs = new int[exprs.size()];
     for (int i = 0; i < exprs.size(); i++) {
       RexNode e = exprs.get(i);
+      if (isInterval(e)) {
+        throw new UnsupportedConstructException("a column of type interval (such as age(…) or a difference of"
+            + " timestamps) in a view's rows; extract a field of it instead, e.g. extract(year from age(a, b))");
+      }
       list.add(compile(e));
       if (e instanceof RexInputRef r) {
         refs[i] = r.getIndex();

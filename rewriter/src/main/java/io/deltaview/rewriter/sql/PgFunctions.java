@@ -190,10 +190,59 @@ final class PgFunctions {
           OperandTypes.family(SqlTypeFamily.NUMERIC, SqlTypeFamily.CHARACTER)),
       SqlFunctionCategory.STRING);
 
+  /**
+   * PostgreSQL's {@code age(timestamp [, timestamp])}, an interval (Calcite's is typed as text). Typed ANY:
+   * none of Calcite's interval types holds years and seconds at once, and each would refuse to
+   * {@code extract} half of PostgreSQL's fields from it.
+   */
+  static final SqlFunction AGE = new SqlFunction("age", SqlKind.OTHER_FUNCTION,
+      opBinding -> {
+        RelDataTypeFactory f = opBinding.getTypeFactory();
+        boolean nullable = false;
+        for (int i = 0; i < opBinding.getOperandCount(); i++) {
+          nullable |= opBinding.getOperandType(i).isNullable();
+        }
+        return f.createTypeWithNullability(f.createSqlType(SqlTypeName.ANY), nullable);
+      },
+      null,
+      OperandTypes.or(OperandTypes.DATETIME, OperandTypes.family(SqlTypeFamily.DATETIME, SqlTypeFamily.DATETIME)),
+      SqlFunctionCategory.TIMEDATE);
+
+  /**
+   * {@code EXTRACT} and {@code date_part} that also take the value of {@link #AGE} (typed ANY), from which
+   * PostgreSQL extracts any of its interval fields; otherwise Calcite's.
+   */
+  static final SqlFunction EXTRACT = extractOf("EXTRACT", false);
+  static final SqlFunction DATE_PART = extractOf("DATE_PART", true);
+
+  private static SqlFunction extractOf(String name, boolean datePart) {
+    return new org.apache.calcite.sql.fun.SqlExtractFunction(name, datePart) {
+      @Override
+      public boolean checkOperandTypes(org.apache.calcite.sql.SqlCallBinding binding, boolean throwOnFailure) {
+        return binding.getOperandType(1).getSqlTypeName() == SqlTypeName.ANY
+            || super.checkOperandTypes(binding, throwOnFailure);
+      }
+
+      @Override
+      public void validateCall(SqlCall call, org.apache.calcite.sql.validate.SqlValidator validator,
+          org.apache.calcite.sql.validate.SqlValidatorScope scope,
+          org.apache.calcite.sql.validate.SqlValidatorScope operandScope) {
+        SqlNode value = call.operand(1);
+        if (value instanceof SqlCall c && c.getOperator() == AGE) {
+          for (SqlNode operand : call.getOperandList()) {
+            operand.validateExpr(validator, operandScope);
+          }
+          return;
+        }
+        super.validateCall(call, validator, scope, operandScope);
+      }
+    };
+  }
+
   /** The functions and operators above, ahead of Calcite's in the validator's operator table. */
   static final SqlOperatorTable TABLE = SqlOperatorTables.of(
       java.util.stream.Stream.concat(java.util.stream.Stream.of(DATE_TRUNC, MAKE_DATE, TRUNC, REGEXP_MATCH, TO_CHAR,
-          PLUS, MINUS), VOLATILE_FUNCTIONS.stream()).toList());
+          AGE, EXTRACT, DATE_PART, PLUS, MINUS), VOLATILE_FUNCTIONS.stream()).toList());
 
   private static SqlFunction volatileFunction(String name, SqlTypeName returnType) {
     return new SqlFunction(name, SqlKind.OTHER_FUNCTION,
