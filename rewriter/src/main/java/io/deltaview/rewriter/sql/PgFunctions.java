@@ -236,6 +236,16 @@ final class PgFunctions {
         }
         super.validateCall(call, validator, scope, operandScope);
       }
+
+      @Override
+      public void unparse(org.apache.calcite.sql.SqlWriter writer, SqlCall call, int leftPrec, int rightPrec) {
+        if (datePart) {
+          // date_part('year', x), as PostgreSQL spells it (Calcite's writes date_part('year' FROM x))
+          org.apache.calcite.sql.SqlUtil.unparseFunctionSyntax(this, writer, call, false);
+        } else {
+          super.unparse(writer, call, leftPrec, rightPrec);
+        }
+      }
     };
   }
 
