@@ -383,13 +383,14 @@ public final class ScalarCompiler {
               : TextFunctions.splitPart((String) x, (String) d, ((Number) n).longValue());
         };
       }
+      case "BTRIM":
       case "LTRIM":
       case "RTRIM": {
-        if (call.getOperands().size() != 1) {
-          break;
-        }
-        boolean leading = name.equals("LTRIM");
-        return strict1(compile(call.getOperands().get(0)), x -> TextFunctions.trimBlanks((String) x, leading));
+        Scalar[] o = operands(call);
+        boolean leading = !name.equals("RTRIM");
+        boolean trailing = !name.equals("LTRIM");
+        Scalar chars = o.length > 1 ? o[1] : row -> " ";
+        return strict2(o[0], chars, (x, c) -> TextFunctions.trim((String) x, (String) c, leading, trailing));
       }
       case "SUBSTR":
         return substring(operands(call));
@@ -428,6 +429,9 @@ public final class ScalarCompiler {
         return regexpReplace(call);
       case "TO_CHAR":
         return toChar(call);
+      case "GREATEST":
+      case "LEAST":
+        return greatestLeast(call, name.equals("GREATEST"));
       case "AGE": {
         if (call.getOperands().size() != 2) {
           throw new UnsupportedConstructException("age() with one argument (it counts from current_date, which"
@@ -527,6 +531,40 @@ public final class ScalarCompiler {
         constantText(call.getOperands().get(1), "a regular expression"), caseInsensitive, false);
     Scalar a = compile(call.getOperands().get(0));
     return strict1(a, x -> p.matcher((String) x).find() != negated);
+  }
+
+  /**
+   * PostgreSQL's greatest/least: NULLs are ignored (NULL only when all are), values compared in the common
+   * type, which carries no typmod unless all arguments share it. Calcite casts the arguments to its common
+   * DECIMAL(p, s), which would round or pad them; here a numeric cast only changes the value's class.
+   */
+  private Scalar greatestLeast(RexCall call, boolean greatest) {
+    List<RexNode> ops = call.getOperands();
+    Scalar[] o = new Scalar[ops.size()];
+    for (int i = 0; i < o.length; i++) {
+      RexNode op = ops.get(i);
+      if (op.isA(SqlKind.CAST) && SqlTypeFamily.NUMERIC.contains(op.getType())
+          && SqlTypeFamily.NUMERIC.contains(((RexCall) op).getOperands().get(0).getType())) {
+        Scalar inner = compile(((RexCall) op).getOperands().get(0));
+        boolean toDouble = op.getType().getSqlTypeName() == SqlTypeName.DOUBLE
+            || op.getType().getSqlTypeName() == SqlTypeName.FLOAT || op.getType().getSqlTypeName() == SqlTypeName.REAL;
+        boolean toNumeric = op.getType().getSqlTypeName() == SqlTypeName.DECIMAL;
+        o[i] = strict1(inner, x -> toDouble ? (Object) ((Number) x).doubleValue()
+            : toNumeric ? PgValues.toBigDecimal(x) : x);
+      } else {
+        o[i] = compile(op);
+      }
+    }
+    return row -> {
+      Object best = null;
+      for (Scalar s : o) {
+        Object v = s.eval(row);
+        if (v != null && (best == null || (PgValues.compare(v, best) > 0) == greatest && PgValues.compare(v, best) != 0)) {
+          best = v;
+        }
+      }
+      return best;
+    };
   }
 
   /** to_char(date/timestamp or number, constant format). */
@@ -726,19 +764,7 @@ public final class ScalarCompiler {
     Scalar source = compile(ops.get(2));
     boolean leading = flag != SqlTrimFunction.Flag.TRAILING;
     boolean trailing = flag != SqlTrimFunction.Flag.LEADING;
-    return strict2(chars, source, (c, s) -> {
-      String set = (String) c;
-      String str = (String) s;
-      int b = 0;
-      int e = str.length();
-      while (leading && b < e && set.indexOf(str.charAt(b)) >= 0) {
-        b++;
-      }
-      while (trailing && e > b && set.indexOf(str.charAt(e - 1)) >= 0) {
-        e--;
-      }
-      return str.substring(b, e);
-    });
+    return strict2(chars, source, (c, s) -> TextFunctions.trim((String) s, (String) c, leading, trailing));
   }
 
   /** LIKE with PostgreSQL's default escape character, backslash, unless ESCAPE gives another. */

@@ -5,7 +5,7 @@ import io.deltaview.sql.SqlStates;
 /**
  * PostgreSQL's text functions that count in characters (code points, as PostgreSQL does in a UTF-8
  * database): {@code left}, {@code right}, {@code split_part}, {@code strpos}, {@code concat_ws}, and the
- * one-argument {@code ltrim}/{@code rtrim}. Arguments are non-null unless said otherwise.
+ * trim family. Arguments are non-null unless said otherwise.
  */
 final class TextFunctions {
 
@@ -65,18 +65,15 @@ final class TextFunctions {
     return i < 0 ? 0L : (long) s.codePointCount(0, i) + 1;
   }
 
-  /** ltrim(s)/rtrim(s): blanks (spaces only) removed from the start or the end. */
-  static String trimBlanks(String s, boolean leading) {
+  /** trim/btrim/ltrim/rtrim: the characters of {@code set} removed from the start and/or the end. */
+  static String trim(String s, String set, boolean leading, boolean trailing) {
     int b = 0;
     int e = s.length();
-    if (leading) {
-      while (b < e && s.charAt(b) == ' ') {
-        b++;
-      }
-    } else {
-      while (e > b && s.charAt(e - 1) == ' ') {
-        e--;
-      }
+    while (leading && b < e && set.indexOf(s.codePointAt(b)) >= 0) {
+      b += Character.charCount(s.codePointAt(b));
+    }
+    while (trailing && e > b && set.indexOf(s.codePointBefore(e)) >= 0) {
+      e -= Character.charCount(s.codePointBefore(e));
     }
     return s.substring(b, e);
   }

@@ -163,8 +163,15 @@ final class PgFunctions {
    * {@code -} again (with their datetime/interval handling) unless they do date arithmetic Calcite lacks.
    */
   static final SqlRexConvertletTable CONVERTLETS = call -> {
-    if (call.getOperator() == SqlStdOperatorTable.SQRT) {
-      // kept as sqrt: Calcite would write power(x, 0.5), which differs in PostgreSQL for numeric arguments
+    if (call.getOperator() == PgFunctions.DATE_PART && call.operand(0) instanceof org.apache.calcite.sql.SqlCharStringLiteral) {
+      // date_part('field', x) stays a call with its text field, which the evaluator reads
+      return StandardConvertletTable.INSTANCE::convertCall;
+    }
+    if (call.getOperator() == SqlStdOperatorTable.SQRT
+        || call.getOperator() == org.apache.calcite.sql.fun.SqlLibraryOperators.GREATEST_PG
+        || call.getOperator() == org.apache.calcite.sql.fun.SqlLibraryOperators.LEAST_PG) {
+      // kept as calls: Calcite would write sqrt as power(x, 0.5), which differs in PostgreSQL for numeric
+      // arguments, and greatest/least as CASE over casts to its common DECIMAL(p, s), which rounds
       return StandardConvertletTable.INSTANCE::convertCall;
     }
     if (call.getOperator() != PLUS && call.getOperator() != MINUS) {
@@ -228,13 +235,23 @@ final class PgFunctions {
           org.apache.calcite.sql.validate.SqlValidatorScope scope,
           org.apache.calcite.sql.validate.SqlValidatorScope operandScope) {
         SqlNode value = call.operand(1);
-        if (value instanceof SqlCall c && c.getOperator() == AGE) {
+        // date_part's field is text: PostgreSQL's names ('milliseconds', 'julian', …) are not Calcite's time
+        // frames; the evaluator maps them and refuses what it does not know
+        if (value instanceof SqlCall c && c.getOperator() == AGE
+            || datePart && call.operand(0) instanceof org.apache.calcite.sql.SqlCharStringLiteral) {
           for (SqlNode operand : call.getOperandList()) {
             operand.validateExpr(validator, operandScope);
           }
           return;
         }
         super.validateCall(call, validator, scope, operandScope);
+      }
+
+      @Override
+      public org.apache.calcite.sql.validate.SqlMonotonicity getMonotonicity(
+          org.apache.calcite.sql.SqlOperatorBinding call) {
+        // Calcite's would parse date_part's text field as one of its own units
+        return datePart ? org.apache.calcite.sql.validate.SqlMonotonicity.NOT_MONOTONIC : super.getMonotonicity(call);
       }
 
       @Override
@@ -249,10 +266,17 @@ final class PgFunctions {
     };
   }
 
+  /** PostgreSQL's {@code btrim}, {@code ltrim}, {@code rtrim} with an optional set of characters. */
+  static final List<SqlFunction> TRIMS = java.util.stream.Stream.of("btrim", "ltrim", "rtrim")
+      .map(name -> new SqlFunction(name, SqlKind.OTHER_FUNCTION, ReturnTypes.ARG0_NULLABLE_VARYING, null,
+          OperandTypes.or(OperandTypes.STRING, OperandTypes.STRING_STRING), SqlFunctionCategory.STRING))
+      .toList();
+
   /** The functions and operators above, ahead of Calcite's in the validator's operator table. */
   static final SqlOperatorTable TABLE = SqlOperatorTables.of(
       java.util.stream.Stream.concat(java.util.stream.Stream.of(DATE_TRUNC, MAKE_DATE, TRUNC, REGEXP_MATCH, TO_CHAR,
-          AGE, EXTRACT, DATE_PART, PLUS, MINUS), VOLATILE_FUNCTIONS.stream()).toList());
+          AGE, EXTRACT, DATE_PART, PLUS, MINUS), java.util.stream.Stream.concat(TRIMS.stream(),
+          VOLATILE_FUNCTIONS.stream())).toList());
 
   private static SqlFunction volatileFunction(String name, SqlTypeName returnType) {
     return new SqlFunction(name, SqlKind.OTHER_FUNCTION,

@@ -70,7 +70,17 @@ public final class SqlFrontEnd {
   public SqlFrontEnd(CatalogSchema catalog) {
     this.catalog = catalog;
     this.root = CatalogCalciteSchema.rootOf(catalog);
-    this.typeFactory = new JavaTypeFactoryImpl(PgTypeSystem.INSTANCE);
+    this.typeFactory = new JavaTypeFactoryImpl(PgTypeSystem.INSTANCE) {
+      /**
+       * Text is Unicode, as in a UTF-8 database: with Calcite's default ISO-8859-1, a literal holding other
+       * characters could not be converted, and an escape string ({@code E'…'}, which stored definitions use
+       * for literals with a backslash) parsed as UTF-16 could not be compared with a text column.
+       */
+      @Override
+      public java.nio.charset.Charset getDefaultCharset() {
+        return java.nio.charset.StandardCharsets.UTF_16LE;
+      }
+    };
   }
 
   public CatalogSchema catalog() {
@@ -167,6 +177,8 @@ public final class SqlFrontEnd {
 
   private static final Pattern OBJECT_NOT_FOUND =
       Pattern.compile("^(Object|Table) '([^']*)' not found.*");
+  private static final Pattern FUNCTION_NOT_FOUND =
+      Pattern.compile("^No match found for function signature (.*)$");
   private static final Pattern COLUMN_NOT_FOUND =
       Pattern.compile("^Column '([^']*)' not found.*|^Unknown identifier '([^']*)'.*");
 
@@ -177,6 +189,14 @@ public final class SqlFrontEnd {
     if (table.matches()) {
       return new SQLException("relation \"" + table.group(2) + "\" does not exist" + where,
           SqlStates.UNDEFINED_TABLE, e);
+    }
+    Matcher function = FUNCTION_NOT_FOUND.matcher(message);
+    if (function.matches()) {
+      // A user-defined function (possibly volatile) or a built-in one Deltaview does not evaluate: either way
+      // Deltaview cannot compute it, so a view over it cannot be kept equal to its query.
+      return new SQLException("function " + function.group(1) + " is not supported: Deltaview evaluates view"
+          + " expressions itself and knows only PostgreSQL's built-in deterministic functions" + where,
+          SqlStates.FEATURE_NOT_SUPPORTED, e);
     }
     Matcher column = COLUMN_NOT_FOUND.matcher(message);
     if (column.matches()) {
