@@ -263,6 +263,8 @@ class ScalarFunctionsTest {
         {"SELECT id, regexp_replace(s, 'a|ab', 'x') AS m FROM vals", "regular expression"},
         {"SELECT id, s ~ '\\w+' AS m FROM vals", "regular expression"},
         {"SELECT id, age(ts, dt) AS a FROM vals", "interval"},
+        {"SELECT id, s::jsonb AS j FROM vals", "jsonb"},
+        {"SELECT id, s::uuid AS u FROM vals", "uuid"},
     };
     try (Connection c = db.deltaview(); Statement s = c.createStatement()) {
       for (String[] refused : cases) {

@@ -429,6 +429,9 @@ public final class ScalarCompiler {
         return regexpReplace(call);
       case "TO_CHAR":
         return toChar(call);
+      case "REGEXP_MATCH":
+        throw new UnsupportedConstructException("regexp_match (it returns an array, which a view's rows cannot"
+            + " hold; regexp_replace or the ~ operators may serve instead)");
       case "GREATEST":
       case "LEAST":
         return greatestLeast(call, name.equals("GREATEST"));

@@ -302,6 +302,13 @@ final class PgFunctions {
       java.util.Map.entry("bool", SqlTypeName.BOOLEAN), java.util.Map.entry("numeric", SqlTypeName.DECIMAL),
       java.util.Map.entry("timestamptz", SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE));
 
+  /** A cast to a PostgreSQL type the front end has no Calcite type for. */
+  static final class UnsupportedTypeException extends RuntimeException {
+    UnsupportedTypeException(String typeName) {
+      super("CAST to type " + typeName + " is not supported", null, false, false);
+    }
+  }
+
   /** Replaces parser-resolved operators and type names by their PostgreSQL versions. */
   static final class PgCallShuttle extends SqlShuttle {
     @Override
@@ -314,6 +321,9 @@ final class PgFunctions {
               new org.apache.calcite.sql.SqlBasicTypeNameSpec(mapped, type.getParserPosition()),
               type.getParserPosition());
         }
+        // json, jsonb, bytea, inet, money, a domain, …: no Calcite type stands for it (the validator would
+        // otherwise read the name as a column)
+        throw new UnsupportedTypeException(u.getTypeName().getSimple());
       }
       return type;
     }

@@ -103,6 +103,8 @@ public final class SqlFrontEnd {
       return node.accept(new PgFunctions.PgCallShuttle());
     } catch (SqlParseException e) {
       throw new SQLException("syntax error: " + firstLine(e.getMessage()), SqlStates.SYNTAX_ERROR, e);
+    } catch (PgFunctions.UnsupportedTypeException e) {
+      throw new SQLException(e.getMessage(), SqlStates.FEATURE_NOT_SUPPORTED, e);
     }
   }
 
