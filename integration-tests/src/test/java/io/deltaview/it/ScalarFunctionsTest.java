@@ -39,7 +39,8 @@ class ScalarFunctionsTest {
       "100.000000"};
   static final String[] DOUBLES = {null, "0", "1.5", "-2.5", "2.675", "1e-5", "123456.789", "-0.125", "1e15",
       "3.14159265358979"};
-  static final String[] TEXTS = {null, "", "a,b,,c", "héllo wörld", "日本語,テキスト", "Hello World", "abc123def",
+  static final String[] TEXTS = {null, "", "a,b,,c", "héllo wörld", "日本語,テキスト", "Hello World",
+      "abc123def",
       "  padded  ", "x", "ABCabc", "hhh", "l", "2024,leap,day"};
   static final String[] DATES = {null, "0001-01-08", "2000-02-29", "2024-02-29", "2020-12-31", "2021-01-03",
       "1999-12-31", "2024-03-05", "1970-01-01", "2027-01-01", "2016-01-01", "2100-03-01"};
@@ -100,8 +101,8 @@ class ScalarFunctionsTest {
         + " extract(day from age(ts, dt)) AS ad, extract(hour from age(ts, dt)) AS ah,"
         + " extract(epoch from age(dt, ts)) AS ae, date_part('day', age(ts, TIMESTAMP '2000-02-29 12:00:00')) AS dd,"
         + " extract(second from age(TIMESTAMP '2024-01-01 00:00:00', ts)) AS asec FROM vals");
-    VIEWS.put("v_filter", "SELECT id, s, dt FROM vals WHERE s ~* 'o' AND left(s, 1) <> 'x' AND dt + 30 > DATE '2000-01-01'"
-        + " AND greatest(i, 0) < 100 AND age(ts, dt) > INTERVAL '1' DAY");
+    VIEWS.put("v_filter", "SELECT id, s, dt FROM vals WHERE s ~* 'o' AND left(s, 1) <> 'x'"
+        + " AND dt + 30 > DATE '2000-01-01' AND greatest(i, 0) < 100 AND age(ts, dt) > INTERVAL '1' DAY");
     VIEWS.put("v_casts", "SELECT id, i::text AS t1, n::int AS t2, s::varchar(3) AS t3, dt::timestamp AS t4,"
         + " ts::date AS t5, d::numeric(20,4) AS t6, i::float8 AS t7, n::real AS t8, b::int8 AS t9,"
         + " (i > 0)::text AS t10, i::bool AS t11, n::text AS t12, CAST(d AS text) AS t13, dt::text AS t14"

@@ -49,7 +49,8 @@ class ScalarFunctionRewriteTest {
   @Test
   void dateArithmetic() {
     String sql = rewrite(PAID + "make_date(2024, 1, customer_id) + id > DATE '2024-01-05'"
-        + " AND make_date(2024, 3, 1) - make_date(2024, 1, customer_id) > 30 AND 1 + make_date(2024, 1, 1) - 1 < DATE '2025-01-01'");
+        + " AND make_date(2024, 3, 1) - make_date(2024, 1, customer_id) > 30"
+        + " AND 1 + make_date(2024, 1, 1) - 1 < DATE '2025-01-01'");
     assertTrue(sql.contains("MAKE_DATE(2024, 1, \"customer_id\") + \"id\""), sql);
   }
 

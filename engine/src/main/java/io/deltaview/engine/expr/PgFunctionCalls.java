@@ -218,7 +218,11 @@ final class PgFunctionCalls {
       Object best = null;
       for (Scalar s : o) {
         Object v = s.eval(row);
-        if (v != null && (best == null || (PgValues.compare(v, best) > 0) == greatest && PgValues.compare(v, best) != 0)) {
+        if (v == null) {
+          continue;
+        }
+        int c = best == null ? 0 : PgValues.compare(v, best);
+        if (best == null || (greatest ? c > 0 : c < 0)) {
           best = v;
         }
       }

@@ -105,6 +105,7 @@ final class RegexFunctions {
             out.append('?');
             i++;
           }
+          refuseStackedQuantifier(p, i + 1);
           break;
         case '{': {
           int close = p.indexOf('}', i);
@@ -120,6 +121,7 @@ final class RegexFunctions {
             out.append('?');
             i++;
           }
+          refuseStackedQuantifier(p, i + 1);
           break;
         }
         default:
@@ -131,6 +133,16 @@ final class RegexFunctions {
       throw unsupported(p, "unbalanced parentheses");
     }
     return out.toString();
+  }
+
+  /**
+   * A quantifier right after a quantifier ({@code a*+}, {@code a?*}) is an error to PostgreSQL but a
+   * possessive or nested quantifier to Java.
+   */
+  private static void refuseStackedQuantifier(String p, int next) {
+    if (next < p.length() && "*+?{".indexOf(p.charAt(next)) >= 0) {
+      throw unsupported(p, "a quantifier after a quantifier");
+    }
   }
 
   /** The Java form of PostgreSQL's escape {@code \x}. */

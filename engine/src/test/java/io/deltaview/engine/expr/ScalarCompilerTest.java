@@ -320,7 +320,7 @@ class ScalarCompilerTest {
     assertEquals("-a--c-", PgExprSupport.eval("regexp_replace('abc', 'b*', '-', 'g')"));
     for (String refused : new String[] {"s ~ '\\w'", "s ~ '[[:alpha:]]'", "s ~ s",
         "regexp_replace(s, 'a|ab', 'x')", "regexp_replace(s, '(ab)+', 'x')", "regexp_replace(s, 'a', 'x', 'n')",
-        "regexp_match(s, 'a')"}) {
+        "regexp_match(s, 'a')", "s ~ 'a*+'", "s ~ 'a{2}?*'"}) {
       assertThrows(UnsupportedConstructException.class, () -> PgExprSupport.compile(refused), refused);
     }
   }

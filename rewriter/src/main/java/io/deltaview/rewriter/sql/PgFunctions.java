@@ -1,37 +1,34 @@
 package io.deltaview.rewriter.sql;
 
 import java.util.List;
+import java.util.stream.Stream;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rel.type.RelDataTypeFactory;
 import org.apache.calcite.sql.SqlBasicCall;
 import org.apache.calcite.sql.SqlCall;
 import org.apache.calcite.sql.SqlFunction;
 import org.apache.calcite.sql.SqlFunctionCategory;
+import org.apache.calcite.sql.SqlIdentifier;
 import org.apache.calcite.sql.SqlKind;
 import org.apache.calcite.sql.SqlNode;
+import org.apache.calcite.sql.SqlOperator;
 import org.apache.calcite.sql.SqlOperatorTable;
+import org.apache.calcite.sql.SqlSyntax;
+import org.apache.calcite.sql.fun.SqlLibrary;
+import org.apache.calcite.sql.fun.SqlLibraryOperatorTableFactory;
 import org.apache.calcite.sql.type.OperandTypes;
+import org.apache.calcite.sql.type.ReturnTypes;
 import org.apache.calcite.sql.type.SqlTypeFamily;
 import org.apache.calcite.sql.type.SqlTypeName;
 import org.apache.calcite.sql.util.SqlOperatorTables;
 import org.apache.calcite.sql.util.SqlShuttle;
-import org.apache.calcite.sql.SqlBinaryOperator;
-import org.apache.calcite.sql.SqlIdentifier;
-import org.apache.calcite.sql.SqlOperator;
-import org.apache.calcite.sql.SqlSyntax;
-import org.apache.calcite.sql.fun.SqlLibrary;
-import org.apache.calcite.sql.fun.SqlLibraryOperatorTableFactory;
-import org.apache.calcite.sql.fun.SqlMonotonicBinaryOperator;
-import org.apache.calcite.sql.fun.SqlStdOperatorTable;
-import org.apache.calcite.sql.type.InferTypes;
-import org.apache.calcite.sql.type.ReturnTypes;
-import org.apache.calcite.sql.type.SqlOperandTypeChecker;
 import org.apache.calcite.sql.validate.SqlNameMatcher;
 import org.apache.calcite.sql.validate.SqlNameMatchers;
-import org.apache.calcite.sql2rel.SqlRexConvertletTable;
-import org.apache.calcite.sql2rel.StandardConvertletTable;
 
-/** PostgreSQL functions whose Calcite counterparts have a different signature. */
+/**
+ * PostgreSQL functions whose Calcite counterparts are missing or have a different signature, and Calcite's
+ * PostgreSQL function library made visible to PostgreSQL's lower-case names.
+ */
 final class PgFunctions {
   private PgFunctions() {}
 
@@ -105,7 +102,8 @@ final class PgFunctions {
       @Override
       public void lookupOperatorOverloads(SqlIdentifier opName, SqlFunctionCategory category, SqlSyntax syntax,
           List<SqlOperator> operatorList, SqlNameMatcher nameMatcher) {
-        table.lookupOperatorOverloads(opName, category, syntax, operatorList, SqlNameMatchers.withCaseSensitive(false));
+        table.lookupOperatorOverloads(opName, category, syntax, operatorList,
+            SqlNameMatchers.withCaseSensitive(false));
       }
 
       @Override
@@ -114,81 +112,6 @@ final class PgFunctions {
       }
     };
   }
-
-  /**
-   * PostgreSQL's {@code +} and {@code -}: Calcite's, plus {@code date + integer}, {@code integer + date} and
-   * {@code date - integer} (a date) and {@code date - date} (an integer, the days between). Listed first in
-   * the operator table, they are what the validator resolves {@code +} and {@code -} to; {@link #CONVERTLETS} turns them back into Calcite's own operators for every
-   * other operand type, so plans only hold these operators for the date arithmetic Calcite lacks.
-   */
-  static final SqlBinaryOperator PLUS = pgArithmetic(SqlStdOperatorTable.PLUS,
-      OperandTypes.or(SqlStdOperatorTable.PLUS.getOperandTypeChecker(),
-          OperandTypes.family(SqlTypeFamily.DATE, SqlTypeFamily.INTEGER),
-          OperandTypes.family(SqlTypeFamily.INTEGER, SqlTypeFamily.DATE)));
-
-  static final SqlBinaryOperator MINUS = pgArithmetic(SqlStdOperatorTable.MINUS,
-      OperandTypes.or(SqlStdOperatorTable.MINUS.getOperandTypeChecker(),
-          OperandTypes.family(SqlTypeFamily.DATE, SqlTypeFamily.INTEGER),
-          OperandTypes.family(SqlTypeFamily.DATE, SqlTypeFamily.DATE)));
-
-  private static SqlBinaryOperator pgArithmetic(SqlBinaryOperator std, SqlOperandTypeChecker checker) {
-    return new SqlMonotonicBinaryOperator(std.getName(), std.getKind(), std.getLeftPrec(), true,
-        opBinding -> {
-          RelDataTypeFactory f = opBinding.getTypeFactory();
-          SqlTypeName result = dateArithmeticType(opBinding.getOperandType(0), opBinding.getOperandType(1));
-          if (result == null) {
-            return std.getReturnTypeInference().inferReturnType(opBinding);
-          }
-          return f.createTypeWithNullability(f.createSqlType(result),
-              opBinding.getOperandType(0).isNullable() || opBinding.getOperandType(1).isNullable());
-        },
-        InferTypes.FIRST_KNOWN, checker);
-  }
-
-  /** DATE for date ± integer, INTEGER for date - date, null when Calcite's own arithmetic applies. */
-  static SqlTypeName dateArithmeticType(RelDataType a, RelDataType b) {
-    boolean aDate = a.getSqlTypeName() == SqlTypeName.DATE;
-    boolean bDate = b.getSqlTypeName() == SqlTypeName.DATE;
-    if (aDate && bDate) {
-      return SqlTypeName.INTEGER;
-    }
-    if (aDate && SqlTypeFamily.INTEGER.contains(b) || bDate && SqlTypeFamily.INTEGER.contains(a)) {
-      return SqlTypeName.DATE;
-    }
-    return null;
-  }
-
-  /**
-   * Calcite's convertlets, except that {@code sqrt} stays itself and {@link #PLUS} and {@link #MINUS} become Calcite's {@code +} and
-   * {@code -} again (with their datetime/interval handling) unless they do date arithmetic Calcite lacks.
-   */
-  static final SqlRexConvertletTable CONVERTLETS = call -> {
-    if (call.getOperator() == PgFunctions.DATE_PART && call.operand(0) instanceof org.apache.calcite.sql.SqlCharStringLiteral) {
-      // date_part('field', x) stays a call with its text field, which the evaluator reads
-      return StandardConvertletTable.INSTANCE::convertCall;
-    }
-    if (call.getOperator() == SqlStdOperatorTable.SQRT
-        || call.getOperator() == org.apache.calcite.sql.fun.SqlLibraryOperators.GREATEST_PG
-        || call.getOperator() == org.apache.calcite.sql.fun.SqlLibraryOperators.LEAST_PG) {
-      // kept as calls: Calcite would write sqrt as power(x, 0.5), which differs in PostgreSQL for numeric
-      // arguments, and greatest/least as CASE over casts to its common DECIMAL(p, s), which rounds
-      return StandardConvertletTable.INSTANCE::convertCall;
-    }
-    if (call.getOperator() != PLUS && call.getOperator() != MINUS) {
-      return StandardConvertletTable.INSTANCE.get(call);
-    }
-    return (cx, c) -> {
-      RelDataType a = cx.getValidator().getValidatedNodeType(c.operand(0));
-      RelDataType b = cx.getValidator().getValidatedNodeType(c.operand(1));
-      if (dateArithmeticType(a, b) != null) {
-        return cx.getRexBuilder().makeCall(cx.getValidator().getValidatedNodeType(c), c.getOperator(),
-            List.of(cx.convertExpression(c.operand(0)), cx.convertExpression(c.operand(1))));
-      }
-      // The validated node, typed by the validator, now carries Calcite's operator; nothing reuses it.
-      ((SqlBasicCall) c).setOperator(c.getOperator() == PLUS ? SqlStdOperatorTable.PLUS : SqlStdOperatorTable.MINUS);
-      return StandardConvertletTable.INSTANCE.get(c).convertCall(cx, c);
-    };
-  };
 
   /** PostgreSQL's {@code to_char} of a date/time or a number (Calcite's takes only timestamps). */
   static final SqlFunction TO_CHAR = new SqlFunction("to_char", SqlKind.OTHER_FUNCTION,
@@ -267,16 +190,17 @@ final class PgFunctions {
   }
 
   /** PostgreSQL's {@code btrim}, {@code ltrim}, {@code rtrim} with an optional set of characters. */
-  static final List<SqlFunction> TRIMS = java.util.stream.Stream.of("btrim", "ltrim", "rtrim")
+  static final List<SqlFunction> TRIMS = Stream.of("btrim", "ltrim", "rtrim")
       .map(name -> new SqlFunction(name, SqlKind.OTHER_FUNCTION, ReturnTypes.ARG0_NULLABLE_VARYING, null,
           OperandTypes.or(OperandTypes.STRING, OperandTypes.STRING_STRING), SqlFunctionCategory.STRING))
       .toList();
 
   /** The functions and operators above, ahead of Calcite's in the validator's operator table. */
-  static final SqlOperatorTable TABLE = SqlOperatorTables.of(
-      java.util.stream.Stream.concat(java.util.stream.Stream.of(DATE_TRUNC, MAKE_DATE, TRUNC, REGEXP_MATCH, TO_CHAR,
-          AGE, EXTRACT, DATE_PART, PLUS, MINUS), java.util.stream.Stream.concat(TRIMS.stream(),
-          VOLATILE_FUNCTIONS.stream())).toList());
+  static final SqlOperatorTable TABLE = SqlOperatorTables.of(Stream.of(
+          Stream.of(DATE_TRUNC, MAKE_DATE, TRUNC, REGEXP_MATCH, TO_CHAR, AGE, EXTRACT, DATE_PART,
+              PgArithmetic.PLUS, PgArithmetic.MINUS),
+          TRIMS.stream(), VOLATILE_FUNCTIONS.stream())
+      .flatMap(s -> s).toList());
 
   private static SqlFunction volatileFunction(String name, SqlTypeName returnType) {
     return new SqlFunction(name, SqlKind.OTHER_FUNCTION,

@@ -140,7 +140,7 @@ public final class SqlFrontEnd {
           (rowType, queryString, schemaPath, viewPath) -> {
             throw new UnsupportedOperationException("views are not expanded");
           },
-          validator, newCatalogReader(), cluster, PgFunctions.CONVERTLETS,
+          validator, newCatalogReader(), cluster, PgArithmetic.CONVERTLETS,
           SqlToRelConverter.config().withExpand(true).withTrimUnusedFields(false)
               // Keep IN lists as predicates; the default turns 20+ values into a join with VALUES.
               .withInSubQueryThreshold(Integer.MAX_VALUE));
