@@ -62,6 +62,10 @@ public final class SqlStates {
   public static final String INVALID_DATETIME_FORMAT = "22007";
   public static final String DATETIME_FIELD_OVERFLOW = "22008";
   public static final String SUBSTRING_ERROR = "22011";
+  /** {@code 2201F}: e.g. the square root of a negative number, zero raised to a negative power. */
+  public static final String INVALID_ARGUMENT_FOR_POWER_FUNCTION = "2201F";
+  /** {@code 2201B}: a regular expression PostgreSQL cannot compile. */
+  public static final String INVALID_REGULAR_EXPRESSION = "2201B";
 
   private SqlStates() {
   }

@@ -52,6 +52,9 @@ public final class PgValues {
     if (a instanceof LocalDateTime x && b instanceof Instant y) {
       return x.toInstant(ZoneOffset.UTC).compareTo(y);
     }
+    if (a instanceof Interval x && b instanceof Interval y) {
+      return x.compareTo(y);
+    }
     if (a.getClass() == b.getClass() && a instanceof Comparable) {
       @SuppressWarnings("unchecked")
       Comparable<Object> c = (Comparable<Object>) a;

@@ -43,6 +43,7 @@ import org.apache.calcite.util.TimestampString;
 public final class ScalarCompiler {
 
   private final RexBuilder rexBuilder;
+  private final PgFunctionCalls functions = new PgFunctionCalls(this);
 
   public ScalarCompiler(RexBuilder rexBuilder) {
     this.rexBuilder = Objects.requireNonNull(rexBuilder);
@@ -117,7 +118,12 @@ public final class ScalarCompiler {
           return new Interval(lit.getValueAs(Long.class), Duration.ZERO);
         }
         if (SqlTypeName.DAY_INTERVAL_TYPES.contains(t)) {
-          return new Interval(0, Duration.ofMillis(lit.getValueAs(Long.class)));
+          long millis = lit.getValueAs(Long.class);
+          if (t.getStartUnit() == org.apache.calcite.avatica.util.TimeUnit.DAY) {
+            // PostgreSQL keeps the days of '1 12:00' DAY TO HOUR apart from its time
+            return new Interval(0, millis / 86_400_000L, Duration.ofMillis(millis % 86_400_000L));
+          }
+          return new Interval(0, Duration.ofMillis(millis));
         }
         if (lit.getValue() instanceof NlsString s) {
           return s.getValue();
@@ -144,7 +150,7 @@ public final class ScalarCompiler {
     };
   }
 
-  private Scalar[] operands(RexCall call) {
+  Scalar[] operands(RexCall call) {
     List<RexNode> ops = call.getOperands();
     Scalar[] out = new Scalar[ops.size()];
     for (int i = 0; i < out.length; i++) {
@@ -154,7 +160,7 @@ public final class ScalarCompiler {
   }
 
   /** A NULL-propagating unary function. */
-  private static Scalar strict1(Scalar a, java.util.function.Function<Object, Object> f) {
+  static Scalar strict1(Scalar a, java.util.function.Function<Object, Object> f) {
     return row -> {
       Object x = a.eval(row);
       return x == null ? null : f.apply(x);
@@ -162,7 +168,7 @@ public final class ScalarCompiler {
   }
 
   /** A NULL-propagating binary function. */
-  private static Scalar strict2(Scalar a, Scalar b, java.util.function.BinaryOperator<Object> f) {
+  static Scalar strict2(Scalar a, Scalar b, java.util.function.BinaryOperator<Object> f) {
     return row -> {
       Object x = a.eval(row);
       if (x == null) {
@@ -277,8 +283,15 @@ public final class ScalarCompiler {
         };
       }
       case CAST: {
-        Scalar a = compile(call.getOperands().get(0));
         RelDataType target = call.getType();
+        if (SqlTypeFamily.DATETIME_INTERVAL.contains(target)) {
+          // PostgreSQL has one interval type: a cast between Calcite's interval types changes nothing
+          if (!SqlTypeFamily.DATETIME_INTERVAL.contains(call.getOperands().get(0).getType())) {
+            throw new UnsupportedConstructException("CAST to interval");
+          }
+          return compile(call.getOperands().get(0));
+        }
+        Scalar a = compile(call.getOperands().get(0));
         Casts.checkSupported(target);
         org.apache.calcite.rel.type.RelDataTypeSystem ts = rexBuilder.getTypeFactory().getTypeSystem();
         return strict1(a, x -> Casts.cast(x, target, ts));
@@ -313,24 +326,14 @@ public final class ScalarCompiler {
 
   private Scalar byName(RexCall call) {
     String name = call.getOperator().getName().toUpperCase(Locale.ROOT);
+    Scalar pg = functions.compile(call, name);
+    if (pg != null) {
+      return pg;
+    }
     switch (name) {
       case "||": {
         Scalar[] o = operands(call);
         return strict2(o[0], o[1], (x, y) -> Casts.toText(x) + Casts.toText(y));
-      }
-      case "CONCAT": {
-        // PostgreSQL's concat(): NULL arguments are ignored
-        Scalar[] o = operands(call);
-        return row -> {
-          StringBuilder sb = new StringBuilder();
-          for (Scalar s : o) {
-            Object v = s.eval(row);
-            if (v != null) {
-              sb.append(Casts.toText(v));
-            }
-          }
-          return sb.toString();
-        };
       }
       case "UPPER":
         return strict1(compile(call.getOperands().get(0)), x -> ((String) x).toUpperCase(Locale.ROOT));
@@ -342,6 +345,7 @@ public final class ScalarCompiler {
         return strict1(compile(call.getOperands().get(0)),
             x -> (long) ((String) x).codePointCount(0, ((String) x).length()));
       case "SUBSTRING":
+      case "SUBSTR":
         return substring(operands(call));
       case "ABS":
         return strict1(compile(call.getOperands().get(0)),
@@ -367,10 +371,18 @@ public final class ScalarCompiler {
       throw new UnsupportedConstructException("aggregate function " + name + " in this position");
     }
     if (!call.getOperator().isDeterministic() || call.getOperator().isDynamicFunction()) {
-      throw new UnsupportedConstructException("non-deterministic function " + name);
+      throw new UnsupportedConstructException("non-deterministic function " + name.toLowerCase(Locale.ROOT)
+          + " (its value changes with the time or from call to call, so no maintained result could stay equal"
+          + " to running the view's query)");
     }
     throw new UnsupportedConstructException(
         call.getOperator() instanceof org.apache.calcite.sql.SqlFunction ? "function " + name : "operator " + name);
+  }
+
+  /** Whether {@code node} evaluates to an {@link Interval}: an interval type, or age() (typed ANY). */
+  private static boolean isInterval(RexNode node) {
+    return SqlTypeFamily.DATETIME_INTERVAL.contains(node.getType())
+        || node instanceof RexCall c && c.getOperator().getName().equalsIgnoreCase("age");
   }
 
   // ---- logic ------------------------------------------------------------------------------------------
@@ -452,6 +464,9 @@ public final class ScalarCompiler {
       if (minus && x instanceof java.time.LocalDate a && y instanceof java.time.LocalDate b) {
         return b.until(a, java.time.temporal.ChronoUnit.DAYS); // date - date = integer days
       }
+      if (x instanceof java.time.LocalDate || y instanceof java.time.LocalDate) {
+        return DateTimes.plusDays(x, y, minus); // date ± integer = date
+      }
       if (!(x instanceof Number) || !(y instanceof Number)) {
         throw new UnsupportedConstructException("operator " + (minus ? "-" : "+") + " on "
             + x.getClass().getSimpleName() + " and " + y.getClass().getSimpleName());
@@ -473,8 +488,11 @@ public final class ScalarCompiler {
         return o.length > 1 ? PgValues.toBigDecimal(d).setScale(scale, RoundingMode.HALF_UP).doubleValue()
             : Math.rint(d);
       }
+      if (x instanceof Long l && o.length == 1) {
+        return l.doubleValue(); // round(integer) resolves to round(double precision)
+      }
       if (x instanceof Long l && scale >= 0) {
-        return o.length > 1 ? BigDecimal.valueOf(l).setScale(scale) : l;
+        return BigDecimal.valueOf(l).setScale(scale);
       }
       BigDecimal r = PgValues.toBigDecimal(x).setScale(scale, RoundingMode.HALF_UP);
       return r.scale() < 0 ? r.setScale(0) : r;
@@ -523,19 +541,7 @@ public final class ScalarCompiler {
     Scalar source = compile(ops.get(2));
     boolean leading = flag != SqlTrimFunction.Flag.TRAILING;
     boolean trailing = flag != SqlTrimFunction.Flag.LEADING;
-    return strict2(chars, source, (c, s) -> {
-      String set = (String) c;
-      String str = (String) s;
-      int b = 0;
-      int e = str.length();
-      while (leading && b < e && set.indexOf(str.charAt(b)) >= 0) {
-        b++;
-      }
-      while (trailing && e > b && set.indexOf(str.charAt(e - 1)) >= 0) {
-        e--;
-      }
-      return str.substring(b, e);
-    });
+    return strict2(chars, source, (c, s) -> TextFunctions.trim((String) s, (String) c, leading, trailing));
   }
 
   /** LIKE with PostgreSQL's default escape character, backslash, unless ESCAPE gives another. */
@@ -588,9 +594,42 @@ public final class ScalarCompiler {
 
   // ---- date/time --------------------------------------------------------------------------------------
 
+  /** EXTRACT(field FROM x), a numeric; or date_part('field', x), a double precision. */
   private Scalar extract(RexCall call) {
-    TimeUnitRange unit = ((RexLiteral) call.getOperands().get(0)).getValueAs(TimeUnitRange.class);
-    Scalar a = compile(call.getOperands().get(1));
+    RexLiteral fieldNode = (RexLiteral) call.getOperands().get(0);
+    RexNode arg = call.getOperands().get(1);
+    Scalar a = compile(arg);
+    boolean zoned = arg.getType().getSqlTypeName() == SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE;
+    boolean interval = isInterval(arg);
+    if (interval) {
+      boolean datePart = literalValue(fieldNode) instanceof String;
+      String field = datePart ? DateTimes.datePartField((String) literalValue(fieldNode))
+          : fieldNode.getValueAs(TimeUnitRange.class).name();
+      if (field == null) {
+        throw new UnsupportedConstructException("date_part('" + literalValue(fieldNode) + "', …)");
+      }
+      DateTimes.checkIntervalField(field);
+      return datePart ? strict1(a, x -> DateTimes.datePartInterval(field, (Interval) x))
+          : strict1(a, x -> DateTimes.extractInterval(field, (Interval) x));
+    }
+    if (literalValue(fieldNode) instanceof String text) {
+      String field = DateTimes.datePartField(text);
+      if (field == null) {
+        throw new UnsupportedConstructException("date_part('" + text + "', …)");
+      }
+      if (!SqlTypeFamily.DATETIME.contains(arg.getType()) || arg.getType().getSqlTypeName() == SqlTypeName.TIME) {
+        throw new UnsupportedConstructException("date_part of a " + arg.getType().getSqlTypeName());
+      }
+      if (zoned && !field.equals("EPOCH")) {
+        throw new UnsupportedConstructException("date_part('" + text + "', …) of a timestamp with time zone"
+            + " (its value depends on the session's TimeZone)");
+      }
+      if (!field.equals("JULIAN")) {
+        DateTimes.checkExtract(TimeUnitRange.valueOf(field));
+      }
+      return strict1(a, x -> DateTimes.datePart(field, x));
+    }
+    TimeUnitRange unit = fieldNode.getValueAs(TimeUnitRange.class);
     DateTimes.checkExtract(unit);
     return strict1(a, x -> DateTimes.extract(unit, x));
   }
@@ -603,8 +642,8 @@ public final class ScalarCompiler {
         throw new UnsupportedConstructException("function " + call.getOperator().getName());
       }
       return strict1(a, x -> {
-        if (x instanceof Long) {
-          return x;
+        if (x instanceof Long l) {
+          return l.doubleValue(); // floor/ceil(integer) resolve to the double precision overloads
         }
         if (x instanceof Double d) {
           return floor ? Math.floor(d) : Math.ceil(d);
@@ -648,6 +687,10 @@ public final class ScalarCompiler {
     int[] refs = new int[exprs.size()];
     for (int i = 0; i < exprs.size(); i++) {
       RexNode e = exprs.get(i);
+      if (isInterval(e)) {
+        throw new UnsupportedConstructException("a column of type interval (such as age(…) or a difference of"
+            + " timestamps) in a view's rows; extract a field of it instead, e.g. extract(year from age(a, b))");
+      }
       list.add(compile(e));
       if (e instanceof RexInputRef r) {
         refs[i] = r.getIndex();

@@ -29,6 +29,21 @@ public final class PgDialect extends PostgresqlSqlDialect {
         .withQuoteAllIdentifiers(true));
   }
 
+  /**
+   * A text literal as PostgreSQL reads it whatever {@code standard_conforming_strings} says: no charset
+   * introducer (PostgreSQL has none; Calcite's text is UTF-16), characters as they are, and {@code E'…'} with
+   * doubled backslashes when it holds a backslash.
+   */
+  @Override
+  public void quoteStringLiteral(StringBuilder buf, String charsetName, String val) {
+    String quoted = val.replace("'", "''");
+    if (val.indexOf('\\') >= 0) {
+      buf.append("E'").append(quoted.replace("\\", "\\\\")).append('\'');
+    } else {
+      buf.append('\'').append(quoted).append('\'');
+    }
+  }
+
   @Override
   public void unparseOffsetFetch(SqlWriter writer, SqlNode offset, SqlNode fetch) {
     unparseFetchUsingLimit(writer, offset, fetch);

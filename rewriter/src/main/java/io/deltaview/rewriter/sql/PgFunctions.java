@@ -1,22 +1,34 @@
 package io.deltaview.rewriter.sql;
 
 import java.util.List;
+import java.util.stream.Stream;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rel.type.RelDataTypeFactory;
 import org.apache.calcite.sql.SqlBasicCall;
 import org.apache.calcite.sql.SqlCall;
 import org.apache.calcite.sql.SqlFunction;
 import org.apache.calcite.sql.SqlFunctionCategory;
+import org.apache.calcite.sql.SqlIdentifier;
 import org.apache.calcite.sql.SqlKind;
 import org.apache.calcite.sql.SqlNode;
+import org.apache.calcite.sql.SqlOperator;
 import org.apache.calcite.sql.SqlOperatorTable;
+import org.apache.calcite.sql.SqlSyntax;
+import org.apache.calcite.sql.fun.SqlLibrary;
+import org.apache.calcite.sql.fun.SqlLibraryOperatorTableFactory;
 import org.apache.calcite.sql.type.OperandTypes;
+import org.apache.calcite.sql.type.ReturnTypes;
 import org.apache.calcite.sql.type.SqlTypeFamily;
 import org.apache.calcite.sql.type.SqlTypeName;
 import org.apache.calcite.sql.util.SqlOperatorTables;
 import org.apache.calcite.sql.util.SqlShuttle;
+import org.apache.calcite.sql.validate.SqlNameMatcher;
+import org.apache.calcite.sql.validate.SqlNameMatchers;
 
-/** PostgreSQL functions whose Calcite counterparts have a different signature. */
+/**
+ * PostgreSQL functions whose Calcite counterparts are missing or have a different signature, and Calcite's
+ * PostgreSQL function library made visible to PostgreSQL's lower-case names.
+ */
 final class PgFunctions {
   private PgFunctions() {}
 
@@ -50,9 +62,145 @@ final class PgFunctions {
       volatileFunction("transaction_timestamp", SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE),
       volatileFunction("random", SqlTypeName.DOUBLE));
 
-  static final SqlOperatorTable TABLE = SqlOperatorTables.of(
-      java.util.stream.Stream.concat(java.util.stream.Stream.of(DATE_TRUNC), VOLATILE_FUNCTIONS.stream())
-          .toList());
+  /** PostgreSQL's {@code make_date(year int, month int, day int)}. */
+  static final SqlFunction MAKE_DATE = new SqlFunction("make_date", SqlKind.OTHER_FUNCTION,
+      ReturnTypes.DATE_NULLABLE, null,
+      OperandTypes.family(SqlTypeFamily.INTEGER, SqlTypeFamily.INTEGER, SqlTypeFamily.INTEGER),
+      SqlFunctionCategory.TIMEDATE);
+
+  /**
+   * PostgreSQL's {@code trunc(numeric [, int])} and {@code trunc(double precision)} (Calcite's own is
+   * {@code TRUNCATE}); typed as its first argument, the evaluator returns PostgreSQL's value type.
+   */
+  static final SqlFunction TRUNC = new SqlFunction("trunc", SqlKind.OTHER_FUNCTION,
+      ReturnTypes.ARG0_NULLABLE, null,
+      OperandTypes.or(OperandTypes.NUMERIC, OperandTypes.NUMERIC_INTEGER),
+      SqlFunctionCategory.NUMERIC);
+
+  /**
+   * PostgreSQL's {@code regexp_match(text, text [, text])}, declared so that a view using it is refused as
+   * returning an array (which result rows cannot hold) rather than as an unknown function.
+   */
+  static final SqlFunction REGEXP_MATCH = new SqlFunction("regexp_match", SqlKind.OTHER_FUNCTION,
+      opBinding -> opBinding.getTypeFactory().createTypeWithNullability(
+          opBinding.getTypeFactory().createArrayType(
+              opBinding.getTypeFactory().createSqlType(SqlTypeName.VARCHAR), -1), true),
+      null,
+      OperandTypes.or(OperandTypes.STRING_STRING, OperandTypes.STRING_STRING_STRING),
+      SqlFunctionCategory.STRING);
+
+  /**
+   * Calcite's PostgreSQL function library ({@code left}, {@code split_part}, {@code greatest}, {@code to_char},
+   * …), looked up case-insensitively: the library registers upper-case names, while PostgreSQL's parser folds
+   * unquoted names to lower case and the validator matches names case-sensitively.
+   */
+  static final SqlOperatorTable POSTGRESQL_LIBRARY = caseInsensitive(
+      SqlLibraryOperatorTableFactory.INSTANCE.getOperatorTable(SqlLibrary.POSTGRESQL));
+
+  private static SqlOperatorTable caseInsensitive(SqlOperatorTable table) {
+    return new SqlOperatorTable() {
+      @Override
+      public void lookupOperatorOverloads(SqlIdentifier opName, SqlFunctionCategory category, SqlSyntax syntax,
+          List<SqlOperator> operatorList, SqlNameMatcher nameMatcher) {
+        table.lookupOperatorOverloads(opName, category, syntax, operatorList,
+            SqlNameMatchers.withCaseSensitive(false));
+      }
+
+      @Override
+      public List<SqlOperator> getOperatorList() {
+        return table.getOperatorList();
+      }
+    };
+  }
+
+  /** PostgreSQL's {@code to_char} of a date/time or a number (Calcite's takes only timestamps). */
+  static final SqlFunction TO_CHAR = new SqlFunction("to_char", SqlKind.OTHER_FUNCTION,
+      ReturnTypes.VARCHAR_NULLABLE, null,
+      OperandTypes.or(OperandTypes.family(SqlTypeFamily.DATETIME, SqlTypeFamily.CHARACTER),
+          OperandTypes.family(SqlTypeFamily.NUMERIC, SqlTypeFamily.CHARACTER)),
+      SqlFunctionCategory.STRING);
+
+  /**
+   * PostgreSQL's {@code age(timestamp [, timestamp])}, an interval (Calcite's is typed as text). Typed ANY:
+   * none of Calcite's interval types holds years and seconds at once, and each would refuse to
+   * {@code extract} half of PostgreSQL's fields from it.
+   */
+  static final SqlFunction AGE = new SqlFunction("age", SqlKind.OTHER_FUNCTION,
+      opBinding -> {
+        RelDataTypeFactory f = opBinding.getTypeFactory();
+        boolean nullable = false;
+        for (int i = 0; i < opBinding.getOperandCount(); i++) {
+          nullable |= opBinding.getOperandType(i).isNullable();
+        }
+        return f.createTypeWithNullability(f.createSqlType(SqlTypeName.ANY), nullable);
+      },
+      null,
+      OperandTypes.or(OperandTypes.DATETIME, OperandTypes.family(SqlTypeFamily.DATETIME, SqlTypeFamily.DATETIME)),
+      SqlFunctionCategory.TIMEDATE);
+
+  /**
+   * {@code EXTRACT} and {@code date_part} that also take the value of {@link #AGE} (typed ANY), from which
+   * PostgreSQL extracts any of its interval fields; otherwise Calcite's.
+   */
+  static final SqlFunction EXTRACT = extractOf("EXTRACT", false);
+  static final SqlFunction DATE_PART = extractOf("DATE_PART", true);
+
+  private static SqlFunction extractOf(String name, boolean datePart) {
+    return new org.apache.calcite.sql.fun.SqlExtractFunction(name, datePart) {
+      @Override
+      public boolean checkOperandTypes(org.apache.calcite.sql.SqlCallBinding binding, boolean throwOnFailure) {
+        return binding.getOperandType(1).getSqlTypeName() == SqlTypeName.ANY
+            || super.checkOperandTypes(binding, throwOnFailure);
+      }
+
+      @Override
+      public void validateCall(SqlCall call, org.apache.calcite.sql.validate.SqlValidator validator,
+          org.apache.calcite.sql.validate.SqlValidatorScope scope,
+          org.apache.calcite.sql.validate.SqlValidatorScope operandScope) {
+        SqlNode value = call.operand(1);
+        // date_part's field is text: PostgreSQL's names ('milliseconds', 'julian', …) are not Calcite's time
+        // frames; the evaluator maps them and refuses what it does not know
+        if (value instanceof SqlCall c && c.getOperator() == AGE
+            || datePart && call.operand(0) instanceof org.apache.calcite.sql.SqlCharStringLiteral) {
+          for (SqlNode operand : call.getOperandList()) {
+            operand.validateExpr(validator, operandScope);
+          }
+          return;
+        }
+        super.validateCall(call, validator, scope, operandScope);
+      }
+
+      @Override
+      public org.apache.calcite.sql.validate.SqlMonotonicity getMonotonicity(
+          org.apache.calcite.sql.SqlOperatorBinding call) {
+        // Calcite's would parse date_part's text field as one of its own units
+        return datePart ? org.apache.calcite.sql.validate.SqlMonotonicity.NOT_MONOTONIC : super.getMonotonicity(call);
+      }
+
+      @Override
+      public void unparse(org.apache.calcite.sql.SqlWriter writer, SqlCall call, int leftPrec, int rightPrec) {
+        if (datePart) {
+          // date_part('year', x), as PostgreSQL spells it (Calcite's writes date_part('year' FROM x))
+          org.apache.calcite.sql.SqlUtil.unparseFunctionSyntax(this, writer, call, false);
+        } else {
+          super.unparse(writer, call, leftPrec, rightPrec);
+        }
+      }
+    };
+  }
+
+  /** PostgreSQL's {@code btrim}, {@code ltrim}, {@code rtrim} with an optional set of characters. */
+  static final List<SqlFunction> TRIMS = Stream.of("btrim", "ltrim", "rtrim")
+      .map(name -> new SqlFunction(name, SqlKind.OTHER_FUNCTION, ReturnTypes.ARG0_NULLABLE_VARYING, null,
+          OperandTypes.or(OperandTypes.STRING, OperandTypes.STRING_STRING), SqlFunctionCategory.STRING))
+      .toList();
+
+  /** The functions and operators above, ahead of Calcite's in the validator's operator table. */
+  static final SqlOperatorTable TABLE = SqlOperatorTables.of(Stream.of(
+          Stream.of(DATE_TRUNC, MAKE_DATE, TRUNC, REGEXP_MATCH, TO_CHAR, AGE, EXTRACT, DATE_PART,
+              PgArithmetic.PLUS, PgArithmetic.MINUS),
+          TRIMS.stream(), VOLATILE_FUNCTIONS.stream())
+      .flatMap(s -> s).toList());
 
   private static SqlFunction volatileFunction(String name, SqlTypeName returnType) {
     return new SqlFunction(name, SqlKind.OTHER_FUNCTION,
@@ -78,6 +226,13 @@ final class PgFunctions {
       java.util.Map.entry("bool", SqlTypeName.BOOLEAN), java.util.Map.entry("numeric", SqlTypeName.DECIMAL),
       java.util.Map.entry("timestamptz", SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE));
 
+  /** A cast to a PostgreSQL type the front end has no Calcite type for. */
+  static final class UnsupportedTypeException extends RuntimeException {
+    UnsupportedTypeException(String typeName) {
+      super("CAST to type " + typeName + " is not supported", null, false, false);
+    }
+  }
+
   /** Replaces parser-resolved operators and type names by their PostgreSQL versions. */
   static final class PgCallShuttle extends SqlShuttle {
     @Override
@@ -90,6 +245,9 @@ final class PgFunctions {
               new org.apache.calcite.sql.SqlBasicTypeNameSpec(mapped, type.getParserPosition()),
               type.getParserPosition());
         }
+        // json, jsonb, bytea, inet, money, a domain, …: no Calcite type stands for it (the validator would
+        // otherwise read the name as a column)
+        throw new UnsupportedTypeException(u.getTypeName().getSimple());
       }
       return type;
     }
@@ -100,6 +258,7 @@ final class PgFunctions {
       if (visited instanceof SqlCall c && c.getKind() == SqlKind.DATE_TRUNC && c.operandCount() == 2) {
         return new SqlBasicCall(DATE_TRUNC, c.getOperandList(), c.getParserPosition());
       }
+
       return visited;
     }
   }

@@ -26,8 +26,6 @@ import org.apache.calcite.runtime.CalciteContextException;
 import org.apache.calcite.sql.SqlKind;
 import org.apache.calcite.sql.SqlNode;
 import org.apache.calcite.sql.SqlOperatorTable;
-import org.apache.calcite.sql.fun.SqlLibrary;
-import org.apache.calcite.sql.fun.SqlLibraryOperatorTableFactory;
 import org.apache.calcite.sql.fun.SqlStdOperatorTable;
 import org.apache.calcite.sql.parser.SqlParseException;
 import org.apache.calcite.sql.parser.SqlParser;
@@ -38,7 +36,6 @@ import org.apache.calcite.sql.validate.SqlNameMatchers;
 import org.apache.calcite.sql.validate.SqlValidator;
 import org.apache.calcite.sql.validate.SqlValidatorUtil;
 import org.apache.calcite.sql2rel.SqlToRelConverter;
-import org.apache.calcite.sql2rel.StandardConvertletTable;
 
 /**
  * Parses PostgreSQL-flavoured SQL with Calcite's Babel parser, validates it against a {@link CatalogSchema}
@@ -62,7 +59,7 @@ public final class SqlFrontEnd {
   private static final SqlOperatorTable OPERATORS = SqlOperatorTables.chain(
       PgFunctions.TABLE,
       SqlStdOperatorTable.instance(),
-      SqlLibraryOperatorTableFactory.INSTANCE.getOperatorTable(SqlLibrary.POSTGRESQL));
+      PgFunctions.POSTGRESQL_LIBRARY);
 
   private static final CalciteConnectionConfig CONNECTION_CONFIG = connectionConfig();
 
@@ -73,7 +70,17 @@ public final class SqlFrontEnd {
   public SqlFrontEnd(CatalogSchema catalog) {
     this.catalog = catalog;
     this.root = CatalogCalciteSchema.rootOf(catalog);
-    this.typeFactory = new JavaTypeFactoryImpl(PgTypeSystem.INSTANCE);
+    this.typeFactory = new JavaTypeFactoryImpl(PgTypeSystem.INSTANCE) {
+      /**
+       * Text is Unicode, as in a UTF-8 database: with Calcite's default ISO-8859-1, a literal holding other
+       * characters could not be converted, and an escape string ({@code E'…'}, which stored definitions use
+       * for literals with a backslash) parsed as UTF-16 could not be compared with a text column.
+       */
+      @Override
+      public java.nio.charset.Charset getDefaultCharset() {
+        return java.nio.charset.StandardCharsets.UTF_16LE;
+      }
+    };
   }
 
   public CatalogSchema catalog() {
@@ -96,6 +103,8 @@ public final class SqlFrontEnd {
       return node.accept(new PgFunctions.PgCallShuttle());
     } catch (SqlParseException e) {
       throw new SQLException("syntax error: " + firstLine(e.getMessage()), SqlStates.SYNTAX_ERROR, e);
+    } catch (PgFunctions.UnsupportedTypeException e) {
+      throw new SQLException(e.getMessage(), SqlStates.FEATURE_NOT_SUPPORTED, e);
     }
   }
 
@@ -145,7 +154,7 @@ public final class SqlFrontEnd {
           (rowType, queryString, schemaPath, viewPath) -> {
             throw new UnsupportedOperationException("views are not expanded");
           },
-          validator, newCatalogReader(), cluster, StandardConvertletTable.INSTANCE,
+          validator, newCatalogReader(), cluster, PgArithmetic.CONVERTLETS,
           SqlToRelConverter.config().withExpand(expandSubQueries).withTrimUnusedFields(false)
               // Keep IN lists as predicates; the default turns 20+ values into a join with VALUES.
               .withInSubQueryThreshold(Integer.MAX_VALUE));
@@ -184,6 +193,8 @@ public final class SqlFrontEnd {
 
   private static final Pattern OBJECT_NOT_FOUND =
       Pattern.compile("^(Object|Table) '([^']*)' not found.*");
+  private static final Pattern FUNCTION_NOT_FOUND =
+      Pattern.compile("^No match found for function signature (.*)$");
   private static final Pattern COLUMN_NOT_FOUND =
       Pattern.compile("^Column '([^']*)' not found.*|^Unknown identifier '([^']*)'.*");
 
@@ -194,6 +205,14 @@ public final class SqlFrontEnd {
     if (table.matches()) {
       return new SQLException("relation \"" + table.group(2) + "\" does not exist" + where,
           SqlStates.UNDEFINED_TABLE, e);
+    }
+    Matcher function = FUNCTION_NOT_FOUND.matcher(message);
+    if (function.matches()) {
+      // A user-defined function (possibly volatile) or a built-in one Deltaview does not evaluate: either way
+      // Deltaview cannot compute it, so a view over it cannot be kept equal to its query.
+      return new SQLException("function " + function.group(1) + " is not supported: Deltaview evaluates view"
+          + " expressions itself and knows only PostgreSQL's built-in deterministic functions" + where,
+          SqlStates.FEATURE_NOT_SUPPORTED, e);
     }
     Matcher column = COLUMN_NOT_FOUND.matcher(message);
     if (column.matches()) {
