@@ -17,6 +17,24 @@ public final class EngineProcess {
   private EngineProcess() {
   }
 
+  /**
+   * {@code STATS} and what this JVM's engine did since it started, as {@code key=value} words: snapshot loads
+   * started (each reads base tables), views resumed from checkpoints, checkpoints written; {@code STATS none}
+   * while this JVM maintains nothing.
+   */
+  static String stats(String deltaviewUrl) {
+    io.deltaview.engine.Engine engine = io.deltaview.engine.EngineRegistry.existing(
+        "jdbc:" + deltaviewUrl.substring("jdbc:deltaview:".length()));
+    if (engine == null) {
+      return "STATS none";
+    }
+    io.deltaview.engine.state.Checkpointer.Stats c = engine.checkpointStats();
+    return "STATS snapshotReads=" + engine.snapshotReads() + " checkpointResumes=" + engine.checkpointResumes()
+        + " checkpointsWritten=" + c.written() + " checkpointBytes=" + c.bytesWritten() + " lastCheckpointBytes="
+        + c.lastBytes() + " maxSerializeMicros=" + c.maxSerializeMicros() + " lastWriteMicros=" + c.lastWriteMicros()
+        + " checkpointFailures=" + c.failures();
+  }
+
   public static void main(String[] args) throws Exception {
     Properties p = new Properties();
     p.setProperty("user", args[1]);
@@ -36,6 +54,11 @@ public final class EngineProcess {
       while ((line = in.readLine()) != null) {
         if (line.equals("EXIT")) {
           break;
+        }
+        if (line.equals("STATS")) {
+          System.out.println(stats(args[0]));
+          System.out.flush();
+          continue;
         }
         try (Statement s = c.createStatement()) {
           s.execute(line);

@@ -18,6 +18,7 @@ import io.deltaview.engine.compile.ViewPipeline;
 import io.deltaview.engine.operator.ZSet;
 import io.deltaview.engine.row.Row;
 import io.deltaview.engine.row.Values;
+import io.deltaview.engine.state.Checkpoints;
 import io.deltaview.engine.view.MaintainedView;
 import io.deltaview.engine.view.MaintainedView.BufferedTransaction;
 import io.deltaview.engine.view.TableShape;
@@ -136,6 +137,7 @@ public final class ApplyLoop implements Runnable {
   private final Consumer<List<MaintainedView>> reloadRequests;
   private final Consumer<MaintainedView> viewFailures;
   private final Limits limits;
+  private final Checkpoints checkpoints;
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final List<MaintainedView> views = new CopyOnWriteArrayList<>();
   /** Per base table some live view reads, the layouts its views were planned with (usually one). */
@@ -223,8 +225,26 @@ public final class ApplyLoop implements Runnable {
     this(feed, sink, slotName, alreadyApplied, reloadRequests, viewFailures, Limits.fromSystemProperties());
   }
 
+  /**
+   * As above, taking checkpoints of the views' operator state between source transactions; the slot is never
+   * confirmed past {@link Checkpoints#retainFrom()}. {@code alreadyApplied} may then be older than the result
+   * tables' position: views restored from a checkpoint replay the stream from their checkpoint on.
+   */
+  public ApplyLoop(ChangeFeed feed, Connection sink, String slotName, LogSequenceNumber alreadyApplied,
+      Consumer<List<MaintainedView>> reloadRequests, Consumer<MaintainedView> viewFailures, Checkpoints checkpoints) {
+    this(feed, new JdbcApplyTarget(sink, slotName), alreadyApplied, reloadRequests, viewFailures,
+        Limits.fromSystemProperties(), checkpoints);
+  }
+
   ApplyLoop(ChangeFeed feed, ApplyTarget target, LogSequenceNumber alreadyApplied,
       Consumer<List<MaintainedView>> reloadRequests, Consumer<MaintainedView> viewFailures, Limits limits) {
+    this(feed, target, alreadyApplied, reloadRequests, viewFailures, limits, Checkpoints.NONE);
+  }
+
+  ApplyLoop(ChangeFeed feed, ApplyTarget target, LogSequenceNumber alreadyApplied,
+      Consumer<List<MaintainedView>> reloadRequests, Consumer<MaintainedView> viewFailures, Limits limits,
+      Checkpoints checkpoints) {
+    this.checkpoints = checkpoints;
     this.feed = feed;
     this.target = target;
     this.alreadyApplied = alreadyApplied == null ? LogSequenceNumber.INVALID_LSN : alreadyApplied;
@@ -322,6 +342,19 @@ public final class ApplyLoop implements Runnable {
    */
   public void activate(MaintainedView view, ViewPipeline loaded, LogSequenceNumber snapshotPoint)
       throws SQLException {
+    activate(view, loaded, snapshotPoint, snapshotPoint);
+  }
+
+  /**
+   * As {@link #activate(MaintainedView, ViewPipeline, LogSequenceNumber)} for operator state as of
+   * {@code statePoint} (a checkpoint's position) whose result table already holds the transactions committed
+   * before {@code outputFrom}: the buffered transactions from {@code statePoint} on go through the operators,
+   * and only the output of those from {@code outputFrom} on is written; later transactions likewise, until
+   * the stream passes {@code outputFrom}.
+   */
+  public void activate(MaintainedView view, ViewPipeline loaded, LogSequenceNumber statePoint,
+      LogSequenceNumber outputFrom) throws SQLException {
+    LogSequenceNumber snapshotPoint = statePoint;
     ViewFailure mismatch = checkAgainstKnownRelations(view, snapshotPoint.asLong());
     if (mismatch != null) {
       throw failOnActivation(view, mismatch);
@@ -333,7 +366,10 @@ public final class ApplyLoop implements Runnable {
       out.addAll(loaded.onChanges(Map.of()));
       for (BufferedTransaction t : view.buffer()) {
         if (t.commitLsn().asLong() >= snapshotPoint.asLong()) {
-          out.addAll(loaded.onChanges(t.deltas()));
+          ZSet step = loaded.onChanges(t.deltas());
+          if (t.commitLsn().asLong() >= outputFrom.asLong()) {
+            out.addAll(step);
+          }
         }
       }
     } catch (RuntimeException e) {
@@ -356,7 +392,7 @@ public final class ApplyLoop implements Runnable {
       }
       throw failOnActivation(view, ViewFailure.of(e));
     }
-    view.activate(loaded, snapshotPoint);
+    view.activate(loaded, snapshotPoint, outputFrom);
     view.markApplied(LogSequenceNumber.valueOf(Math.max(position, snapshotPoint.asLong())), 0);
   }
 
@@ -472,6 +508,9 @@ public final class ApplyLoop implements Runnable {
           commitBatch(); // tasks write and commit on the same connection, and may change which views exist
           runTasks();
         }
+        if (openTxn == null && batchTxns == 0 && checkpoints.atBoundary(views, safePosition)) {
+          confirm(safePosition); // a checkpoint that became durable lets the slot follow
+        }
         // With a batch open, only take what is already waiting; when nothing is, commit the batch.
         boolean canCommit = batchTxns > 0 && !chunkWritten;
         ReplicationEvent event = feed.poll(canCommit ? Duration.ZERO : POLL_INTERVAL);
@@ -561,7 +600,7 @@ public final class ApplyLoop implements Runnable {
     commitBatch();
     if (lsn.asLong() > safePosition) {
       safePosition = lsn.asLong();
-      feed.confirm(lsn);
+      confirm(lsn.asLong());
     }
     advance(lsn.asLong());
   }
@@ -1072,6 +1111,7 @@ public final class ApplyLoop implements Runnable {
           fed.add(v);
         }
         dirty.add(v);
+        v.markStateChanged();
         ZSet out;
         try {
           out = v.pipeline().onChanges(deltas);
@@ -1081,7 +1121,8 @@ public final class ApplyLoop implements Runnable {
           failView(v, ViewFailure.of(e));
           continue;
         }
-        if (!out.isEmpty()) {
+        if (!out.isEmpty() && commitLsn.asLong() >= v.outputFrom().asLong()) {
+          // (Before outputFrom, the view's state is catching up from a checkpoint with what its table holds.)
           // onChanges returns a Z-set of its own, so the first one can be kept and summed into.
           pendingOutputs.merge(v, out, (sum, next) -> {
             sum.addAll(next);
@@ -1300,7 +1341,7 @@ public final class ApplyLoop implements Runnable {
     batchRows = 0;
     batchEnd = null;
     safePosition = Math.max(safePosition, end.asLong());
-    feed.confirm(end);
+    confirm(end.asLong());
     advance(end.asLong());
   }
 
@@ -1343,6 +1384,17 @@ public final class ApplyLoop implements Runnable {
       target.rollback();
     } catch (SQLException e) {
       LOG.log(System.Logger.Level.WARNING, "rollback of the target transaction failed: " + e);
+    }
+  }
+
+  /**
+   * Lets the slot advance to {@code lsn}, but not past the oldest checkpoint position still needed: a restart
+   * resumes the stream from there.
+   */
+  private void confirm(long lsn) {
+    long upTo = Math.min(lsn, checkpoints.retainFrom());
+    if (upTo > 0) {
+      feed.confirm(LogSequenceNumber.valueOf(upTo));
     }
   }
 
