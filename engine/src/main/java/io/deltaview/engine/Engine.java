@@ -294,39 +294,82 @@ public final class Engine implements ViewService, AutoCloseable {
       }
     }
     CheckpointRestore.Plan plan = planRestore(views);
-    // Held before the stream starts: the loop must not confirm the slot past a checkpoint being resumed from.
-    for (Map.Entry<MaintainedView, CheckpointRestore.Restored> e : plan.restored().entrySet()) {
-      checkpointer.restored(e.getKey(), e.getValue().fingerprint(), e.getValue().lsn());
-    }
     Map<MaintainedView, CheckpointRestore.Restored> restored = new java.util.LinkedHashMap<>(plan.restored());
-    if (startStreaming(null, plan.replayFrom())) {
-      for (MaintainedView v : restored.keySet()) {
-        checkpointer.forget(v);
-        v.noteRebuildReason("the replication slot was lost and replaced");
-      }
-      restored.clear();
+    Map<MaintainedView, String> reasons = new java.util.LinkedHashMap<>(plan.rebuilt());
+    dropDrifted(restored, reasons);
+    // Restored views are active from the first event on: they take the stream from their checkpoint's position
+    // (what came before is in their state) and write what their tables do not hold yet, transaction by
+    // transaction with every other view. The slot is held back for them before the stream starts.
+    LogSequenceNumber tablesAt = plan.tablesAt() == null ? LogSequenceNumber.INVALID_LSN : plan.tablesAt();
+    LogSequenceNumber replayFrom = null;
+    for (Map.Entry<MaintainedView, CheckpointRestore.Restored> e : restored.entrySet()) {
+      MaintainedView v = e.getKey();
+      CheckpointRestore.Restored r = e.getValue();
+      v.activate(r.pipeline(), r.lsn(), tablesAt);
+      v.markApplied(r.lsn().asLong() > tablesAt.asLong() ? r.lsn() : tablesAt, 0);
+      v.markStateSource("checkpoint");
+      checkpointer.restored(v, r.fingerprint(), r.lsn());
+      replayFrom = replayFrom == null || r.lsn().asLong() < replayFrom.asLong() ? r.lsn() : replayFrom;
     }
-    for (MaintainedView v : views) {
-      runOnLoop(() -> loop.addView(v));
+    startStreaming(null, replayFrom, List.copyOf(restored.keySet()));
+    for (MaintainedView v : restored.keySet()) {
+      if (v.state() == MaintainedView.State.ACTIVE) {
+        checkpointResumes.increment();
+        CheckpointRestore.Restored r = restored.get(v);
+        LOG.log(System.Logger.Level.INFO, "Deltaview view " + v.qualifiedName() + " resumed from its checkpoint at "
+            + r.lsn() + " (" + r.bytes() + " bytes read in " + r.readMillis() + " ms), without reading its base"
+            + " tables; the stream since then is replayed into its state");
+      } else {
+        reasons.put(v, "the replication slot was lost and replaced"); // startStreaming put it back to loading
+      }
     }
     List<MaintainedView> rebuilt = new ArrayList<>();
     for (MaintainedView v : views) {
-      if (!restored.containsKey(v)) {
-        String why = plan.rebuilt().get(v);
-        if (why != null && v.record().status() != ViewState.FAILED) {
-          v.noteRebuildReason(why);
-          LOG.log(System.Logger.Level.INFO, "Deltaview view " + v.qualifiedName() + " is rebuilt from a snapshot of"
-              + " its base tables: " + why);
-        }
-        rebuilt.add(v);
+      if (v.state() == MaintainedView.State.ACTIVE) {
+        continue; // added to the loop before it started
       }
+      if (!restored.containsKey(v)) {
+        runOnLoop(() -> loop.addView(v));
+      }
+      String why = reasons.get(v);
+      if (why != null && v.record().status() != ViewState.FAILED) {
+        v.noteRebuildReason(why);
+        LOG.log(System.Logger.Level.INFO, "Deltaview view " + v.qualifiedName() + " is rebuilt from a snapshot of"
+            + " its base tables: " + why);
+      }
+      rebuilt.add(v);
     }
     if (!restored.isEmpty()) {
-      LogSequenceNumber tablesAt = plan.tablesAt();
-      loader.submit(() -> activateRestored(restored, tablesAt));
+      fireViewsChanged();
     }
     if (!rebuilt.isEmpty()) {
       loader.submit(() -> loadAndActivate(rebuilt));
+    }
+  }
+
+  /**
+   * Moves the restored views whose base tables no longer match their plan (as a snapshot load checks them) to
+   * the rebuilt ones: their load then fails them, or rebuilds them, as it would without a checkpoint.
+   */
+  private void dropDrifted(Map<MaintainedView, CheckpointRestore.Restored> restored, Map<MaintainedView, String> reasons) {
+    if (restored.isEmpty()) {
+      return;
+    }
+    try (Connection c = connect(config)) {
+      Map<TableShape, ViewFailure> drift = BaseTableDrift.check(c, config.publicationName(),
+          BaseTableDrift.sourcesOf(List.copyOf(restored.keySet())));
+      for (MaintainedView v : List.copyOf(restored.keySet())) {
+        ViewFailure why = BaseTableDrift.firstProblem(v, drift);
+        if (why != null) {
+          restored.remove(v);
+          reasons.put(v, "its base tables changed: " + why.message());
+        }
+      }
+    } catch (SQLException e) {
+      for (MaintainedView v : restored.keySet()) {
+        reasons.put(v, "checking its base tables failed: " + e.getMessage());
+      }
+      restored.clear();
     }
   }
 
@@ -351,75 +394,6 @@ public final class Engine implements ViewService, AutoCloseable {
   }
 
   /**
-   * Activates views whose operator state was read from their checkpoints: after the same check of their base
-   * tables a snapshot load makes, each is activated on the loop from its checkpoint's position, its result
-   * table holding the stream up to {@code tablesAt}. A view that cannot be resumed so is rebuilt from a
-   * snapshot instead (or fails, as a snapshot load would have).
-   */
-  private void activateRestored(Map<MaintainedView, CheckpointRestore.Restored> restored, LogSequenceNumber tablesAt) {
-    ApplyLoop target = loop;
-    if (target == null) {
-      return;
-    }
-    List<MaintainedView> fallback = new ArrayList<>();
-    try {
-      Map<TableShape, ViewFailure> drift;
-      try (Connection c = connect(config)) {
-        drift = BaseTableDrift.check(c, config.publicationName(),
-            BaseTableDrift.sourcesOf(List.copyOf(restored.keySet())));
-      }
-      for (Map.Entry<MaintainedView, CheckpointRestore.Restored> e : restored.entrySet()) {
-        MaintainedView v = e.getKey();
-        CheckpointRestore.Restored r = e.getValue();
-        ViewFailure why = BaseTableDrift.firstProblem(v, drift);
-        if (why != null) {
-          checkpointer.forget(v);
-          markFailed(v, why); // deletes its checkpoint with the failure
-          continue;
-        }
-        int generation = v.generation();
-        boolean[] activated = {false};
-        try {
-          runOnLoop(target, () -> {
-            if (v.generation() == generation && v.state() == MaintainedView.State.PENDING
-                && target.views().contains(v)) {
-              target.activate(v, r.pipeline(), r.lsn(), tablesAt);
-              v.markStateSource("checkpoint");
-              checkpointResumes.increment();
-              activated[0] = true;
-            }
-          });
-        } catch (SQLException activation) {
-          if (!target.isRunning() || loop != target) {
-            return; // the loop died: the supervisor reloads its views
-          }
-          continue; // this view's own failure: the loop failed it and schedules its rebuild
-        }
-        if (activated[0]) {
-          LOG.log(System.Logger.Level.INFO, "Deltaview view " + v.qualifiedName() + " resumed from its checkpoint at "
-              + r.lsn() + " (" + r.bytes() + " bytes read in " + r.readMillis() + " ms); the stream since then is"
-              + " replayed into its state, and written from " + tablesAt + " on");
-        }
-      }
-    } catch (SQLException | RuntimeException e) {
-      LOG.log(System.Logger.Level.WARNING, "Deltaview: resuming views from their checkpoints failed; rebuilding"
-          + " them from a snapshot: " + e);
-      for (MaintainedView v : restored.keySet()) {
-        if (v.state() == MaintainedView.State.PENDING) {
-          checkpointer.forget(v);
-          v.noteRebuildReason("resuming from its checkpoint failed: " + e.getMessage());
-          fallback.add(v);
-        }
-      }
-    } finally {
-      fireViewsChanged();
-    }
-    if (!fallback.isEmpty()) {
-      loadAndActivate(fallback);
-    }
-  }
-
-  /**
    * Starts the reader and the apply loop unless there is a current loop. A current loop that has died is left
    * to the supervisor, which carries its views over; DDL against it fails until the restart.
    *
@@ -439,15 +413,17 @@ public final class Engine implements ViewService, AutoCloseable {
    * recorded applied position) are skipped: the views carried over from a stopped loop reflect them already.
    */
   private synchronized boolean startStreaming(LogSequenceNumber resumeAfter) throws SQLException {
-    return startStreaming(resumeAfter, null);
+    return startStreaming(resumeAfter, null, List.of());
   }
 
   /**
-   * As {@link #startStreaming(LogSequenceNumber)}; transactions are replayed from {@code replayFrom} on (if
-   * earlier than the recorded applied position): views restored from checkpoints at that position need them.
+   * As {@link #startStreaming(LogSequenceNumber)}, with {@code restored} (active views restored from
+   * checkpoints) in the loop from its first event on; transactions are replayed from {@code replayFrom} on (if
+   * earlier than the recorded applied position), as the oldest of those checkpoints needs. If the slot has to
+   * be replaced, the restored views go back to loading (they are added all the same) and must be loaded.
    */
-  private synchronized boolean startStreaming(LogSequenceNumber resumeAfter, LogSequenceNumber replayFrom)
-      throws SQLException {
+  private synchronized boolean startStreaming(LogSequenceNumber resumeAfter, LogSequenceNumber replayFrom,
+      List<MaintainedView> restored) throws SQLException {
     if (loop != null) {
       return false;
     }
@@ -477,6 +453,13 @@ public final class Engine implements ViewService, AutoCloseable {
     feed = stream;
     ApplyLoop started = new ApplyLoop(stream, sink, config.slotName(), applied,
         views -> loader.submit(() -> loadAndActivate(views)), this::viewFailed, checkpointer);
+    for (MaintainedView v : restored) {
+      if (slotReplacements != slotReplacementsHandled) {
+        checkpointer.forget(v);
+        v.interrupt("the replication slot was lost and replaced; rebuilding from a fresh snapshot");
+      }
+      started.addView(v); // before its thread starts: no event may pass the view by
+    }
     loop = started;
     loopStartedNanos = System.nanoTime();
     loopThread = new Thread(() -> {

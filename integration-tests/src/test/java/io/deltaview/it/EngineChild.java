@@ -77,6 +77,27 @@ public final class EngineChild implements AutoCloseable {
     return stats;
   }
 
+  /** The rows of a query run in the child through its Deltaview connection (NULL as null). */
+  public List<List<String>> rows(String sql) throws Exception {
+    in.write("ROWS " + sql.replace('\n', ' ') + "\n");
+    in.flush();
+    List<List<String>> rows = new ArrayList<>();
+    for (String line; (line = out.readLine()) != null; ) {
+      if (line.equals("OK")) {
+        return rows;
+      }
+      if (!line.startsWith("ROW ")) {
+        throw new AssertionError("engine child answered " + line + " to " + sql);
+      }
+      List<String> row = new ArrayList<>();
+      for (String v : line.substring(4).split("\\|", -1)) {
+        row.add(v.equals("\\N") ? null : v);
+      }
+      rows.add(row);
+    }
+    throw new AssertionError("engine child ended while answering " + sql);
+  }
+
   /** Whether the child JVM is still running. */
   public boolean alive() {
     return process.isAlive();

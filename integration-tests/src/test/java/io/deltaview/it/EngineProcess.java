@@ -55,6 +55,25 @@ public final class EngineProcess {
         if (line.equals("EXIT")) {
           break;
         }
+        if (line.startsWith("ROWS ")) {
+          // A query's rows, one "ROW a|b|c" line each (NULL as \N), then OK or ERR.
+          try (Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery(line.substring(5))) {
+            int n = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+              StringBuilder row = new StringBuilder("ROW ");
+              for (int i = 1; i <= n; i++) {
+                String v = rs.getString(i);
+                row.append(i > 1 ? "|" : "").append(v == null ? "\\N" : v.replace('\n', ' ').replace('|', '/'));
+              }
+              System.out.println(row);
+            }
+            System.out.println("OK");
+          } catch (Exception e) {
+            System.out.println("ERR " + String.valueOf(e.getMessage()).replace('\n', ' '));
+          }
+          System.out.flush();
+          continue;
+        }
         if (line.equals("STATS")) {
           System.out.println(stats(args[0]));
           System.out.flush();

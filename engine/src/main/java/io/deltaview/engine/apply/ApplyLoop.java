@@ -265,7 +265,9 @@ public final class ApplyLoop implements Runnable {
   }
 
   /**
-   * Registers a view, loading or (carried over from a stopped loop, see {@link #resumableViews()}) active:
+   * Registers a view, loading or active (carried over from a stopped loop, see {@link #resumableViews()}, or
+   * restored from a checkpoint, see {@link MaintainedView#activate(ViewPipeline, LogSequenceNumber,
+   * LogSequenceNumber)}, added before the loop runs):
    * from the next transaction on, its changes are buffered or applied. Loop thread only.
    */
   public void addView(MaintainedView view) {
@@ -342,19 +344,6 @@ public final class ApplyLoop implements Runnable {
    */
   public void activate(MaintainedView view, ViewPipeline loaded, LogSequenceNumber snapshotPoint)
       throws SQLException {
-    activate(view, loaded, snapshotPoint, snapshotPoint);
-  }
-
-  /**
-   * As {@link #activate(MaintainedView, ViewPipeline, LogSequenceNumber)} for operator state as of
-   * {@code statePoint} (a checkpoint's position) whose result table already holds the transactions committed
-   * before {@code outputFrom}: the buffered transactions from {@code statePoint} on go through the operators,
-   * and only the output of those from {@code outputFrom} on is written; later transactions likewise, until
-   * the stream passes {@code outputFrom}.
-   */
-  public void activate(MaintainedView view, ViewPipeline loaded, LogSequenceNumber statePoint,
-      LogSequenceNumber outputFrom) throws SQLException {
-    LogSequenceNumber snapshotPoint = statePoint;
     ViewFailure mismatch = checkAgainstKnownRelations(view, snapshotPoint.asLong());
     if (mismatch != null) {
       throw failOnActivation(view, mismatch);
@@ -366,10 +355,7 @@ public final class ApplyLoop implements Runnable {
       out.addAll(loaded.onChanges(Map.of()));
       for (BufferedTransaction t : view.buffer()) {
         if (t.commitLsn().asLong() >= snapshotPoint.asLong()) {
-          ZSet step = loaded.onChanges(t.deltas());
-          if (t.commitLsn().asLong() >= outputFrom.asLong()) {
-            out.addAll(step);
-          }
+          out.addAll(loaded.onChanges(t.deltas()));
         }
       }
     } catch (RuntimeException e) {
@@ -392,7 +378,7 @@ public final class ApplyLoop implements Runnable {
       }
       throw failOnActivation(view, ViewFailure.of(e));
     }
-    view.activate(loaded, snapshotPoint, outputFrom);
+    view.activate(loaded, snapshotPoint);
     view.markApplied(LogSequenceNumber.valueOf(Math.max(position, snapshotPoint.asLong())), 0);
   }
 

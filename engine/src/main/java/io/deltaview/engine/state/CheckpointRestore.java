@@ -16,7 +16,7 @@ import org.postgresql.replication.LogSequenceNumber;
  * Decides, when an engine starts maintaining a database, which views resume from their checkpoint and which
  * are rebuilt from a snapshot (and why), and reads the usable checkpoints into fresh pipelines. A checkpoint
  * at position L is usable when the view was {@code ready} (its result table holds the stream up to the
- * recorded applied position), the slot still holds the WAL since L (it exists, is not lost, and was not
+ * recorded applied position, or up to L if that is later), the slot still holds the WAL since L (it exists, is not lost, and was not
  * confirmed past L), and its format, fingerprint and checksum match. Unusable checkpoints are deleted.
  */
 public final class CheckpointRestore {
@@ -33,7 +33,9 @@ public final class CheckpointRestore {
    *
    * @param restored the views resuming from a checkpoint
    * @param rebuilt the others, with why they are rebuilt from a snapshot
-   * @param tablesAt the position the result tables hold (deltaview.progress), null if none is recorded
+   * @param tablesAt the position the result tables hold (deltaview.progress), null if none is recorded (no
+   *     transaction wrote a result table since the views were loaded: each table is then at least as current as
+   *     its view's checkpoint)
    */
   public record Plan(Map<MaintainedView, Restored> restored, Map<MaintainedView, String> rebuilt,
       LogSequenceNumber tablesAt) {
@@ -88,8 +90,6 @@ public final class CheckpointRestore {
     String why = null;
     if (v.record().status() != ViewState.READY) {
       why = "it was " + v.record().status().label() + ", not ready, when maintenance stopped";
-    } else if (applied == null) {
-      why = "no applied position is recorded for its result table";
     } else if (slot == null || slot.lost() || confirmed == null) {
       why = "the replication slot that held the WAL since its checkpoint is " + (slot == null ? "gone" : "lost");
     } else if (cp.lsn().asLong() < confirmed.asLong()) {
