@@ -207,6 +207,34 @@ class CheckpointRestartTest {
     }
   }
 
+  @Test
+  void onlyTheEngineRoleMayReadCheckpointsEvenWithDefaultPrivileges() throws Exception {
+    DeltaviewDatabase db = new DeltaviewDatabase("ckptacl");
+    String reader = "ckpt_reader_" + Long.toHexString(System.nanoTime());
+    try (Connection plain = db.plain()) {
+      DeltaviewDatabase.exec(plain, "CREATE ROLE " + reader);
+      try {
+        // Set up the way result tables often are: every table the engine role creates is readable by the app.
+        DeltaviewDatabase.exec(plain, "ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO " + reader);
+        DeltaviewDatabase.exec(plain, "CREATE TABLE t (id int PRIMARY KEY, v int)");
+        DeltaviewDatabase.exec(plain, "INSERT INTO t VALUES (1, 10), (2, 20)");
+        try (Connection dv = db.deltaview()) {
+          DeltaviewDatabase.exec(dv, "CREATE INCREMENTAL VIEW t_sum AS SELECT sum(v) AS s FROM t");
+        }
+        assertEquals(List.of(List.of("f", "f", "t", "t")), DeltaviewDatabase.rows(plain, "SELECT"
+            + " has_table_privilege('" + reader + "', 'deltaview.checkpoints', 'SELECT'),"
+            + " has_table_privilege('public', 'deltaview.checkpoints', 'SELECT'),"
+            + " has_table_privilege('" + reader + "', 'deltaview.views', 'SELECT'),"
+            + " has_table_privilege('" + reader + "', 'public.t_sum', 'SELECT')"));
+      } finally {
+        io.deltaview.engine.EngineRegistry.stop(db.pgUrl);
+        DeltaviewDatabase.exec(plain, "ALTER DEFAULT PRIVILEGES REVOKE SELECT ON TABLES FROM " + reader);
+        DeltaviewDatabase.exec(plain, "DROP OWNED BY " + reader);
+        DeltaviewDatabase.exec(plain, "DROP ROLE " + reader);
+      }
+    }
+  }
+
   /**
    * Holds the rows of a view's checkpoint locked so that the next checkpoint of it (or the move of this one)
    * blocks inside its transaction, changes the view so that one is due, and kills the engine while that
