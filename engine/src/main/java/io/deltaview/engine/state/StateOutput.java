@@ -131,22 +131,39 @@ public final class StateOutput {
   public void writeString(String s) {
     int n = s.length();
     writeCount(n);
+    if (3L * n > PART_SIZE) {
+      for (int i = 0; i < n; i++) {
+        ensure(3);
+        position = encode(s.charAt(i), buffer, position);
+      }
+      return;
+    }
+    ensure(3 * n); // at most three bytes a unit: one check for the whole string
+    byte[] b = buffer;
+    int p = position;
     for (int i = 0; i < n; i++) {
       char c = s.charAt(i);
       if (c < 0x80) {
-        ensure(1);
-        buffer[position++] = (byte) c;
-      } else if (c < 0x800) {
-        ensure(2);
-        buffer[position++] = (byte) (0xC0 | (c >> 6));
-        buffer[position++] = (byte) (0x80 | (c & 0x3F));
+        b[p++] = (byte) c;
       } else {
-        ensure(3);
-        buffer[position++] = (byte) (0xE0 | (c >> 12));
-        buffer[position++] = (byte) (0x80 | ((c >> 6) & 0x3F));
-        buffer[position++] = (byte) (0x80 | (c & 0x3F));
+        p = encode(c, b, p);
       }
     }
+    position = p;
+  }
+
+  private static int encode(char c, byte[] b, int p) {
+    if (c < 0x80) {
+      b[p++] = (byte) c;
+    } else if (c < 0x800) {
+      b[p++] = (byte) (0xC0 | (c >> 6));
+      b[p++] = (byte) (0x80 | (c & 0x3F));
+    } else {
+      b[p++] = (byte) (0xE0 | (c >> 12));
+      b[p++] = (byte) (0x80 | ((c >> 6) & 0x3F));
+      b[p++] = (byte) (0x80 | (c & 0x3F));
+    }
+    return p;
   }
 
   public void writeIntArray(int[] values) {
