@@ -153,6 +153,8 @@ public final class ApplyLoop implements Runnable {
   private final Object positionMonitor = new Object();
 
   private volatile boolean running = true;
+  /** Whether the last poll of the stream found nothing waiting. */
+  private boolean idle;
   private volatile Throwable failure;
   private volatile long position = POSITION_UNKNOWN;
   /**
@@ -494,12 +496,13 @@ public final class ApplyLoop implements Runnable {
           commitBatch(); // tasks write and commit on the same connection, and may change which views exist
           runTasks();
         }
-        if (openTxn == null && batchTxns == 0 && checkpoints.atBoundary(views, safePosition)) {
+        if (openTxn == null && batchTxns == 0 && checkpoints.atBoundary(views, safePosition, idle)) {
           confirm(safePosition); // a checkpoint that became durable lets the slot follow
         }
         // With a batch open, only take what is already waiting; when nothing is, commit the batch.
         boolean canCommit = batchTxns > 0 && !chunkWritten;
         ReplicationEvent event = feed.poll(canCommit ? Duration.ZERO : POLL_INTERVAL);
+        idle = event == null;
         if (event == null) {
           if (canCommit) {
             commitBatch();

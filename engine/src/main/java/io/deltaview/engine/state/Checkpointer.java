@@ -15,7 +15,8 @@ import org.postgresql.replication.LogSequenceNumber;
 /**
  * Takes the checkpoints of one engine's views. On the apply thread, between source transactions, at most one
  * view per {@link Settings#tickMillis()} is serialized when its state changed and its last checkpoint is
- * {@link Settings#intervalMillis()} old (the apply loop pauses for that, and only for that); a view whose state
+ * {@link Settings#intervalMillis()} old and the stream has nothing waiting, or twice that old in any case (the
+ * apply loop pauses for the serialization, and only for that); a view whose state
  * did not change since its checkpoint only has the checkpoint's position moved forward (a one-row-per-part
  * UPDATE), which lets the slot follow the WAL on a quiet database. Writing happens on a thread of its own with
  * a connection of its own: a new checkpoint is inserted and the older one deleted in one transaction, so a view
@@ -177,7 +178,7 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
   }
 
   @Override
-  public boolean atBoundary(List<MaintainedView> views, long position) {
+  public boolean atBoundary(List<MaintainedView> views, long position, boolean idle) {
     if (!settings.enabled()) {
       return false;
     }
@@ -198,7 +199,8 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
     });
     MaintainedView due = null;
     Tracked dueTracked = null;
-    long intervalNanos = settings.intervalMillis() * 1_000_000;
+    // Due after the interval at a quiet moment (nothing waiting in the stream), at the latest after twice it.
+    long intervalNanos = settings.intervalMillis() * 1_000_000 * (idle ? 1 : 2);
     for (MaintainedView v : views) {
       if (v.state() != MaintainedView.State.ACTIVE || v.pipeline() == null) {
         continue;

@@ -86,11 +86,25 @@ public final class StateInput {
   }
 
   private long readVarLong() {
+    byte[] b = current;
+    int p = position;
+    if (b.length - p >= 10) { // the common case: the whole number is in this part, read without bounds checks
+      long v = 0;
+      for (int shift = 0; shift < 64; shift += 7) {
+        int x = b[p++];
+        v |= (long) (x & 0x7F) << shift;
+        if (x >= 0) {
+          position = p;
+          return v;
+        }
+      }
+      throw new StateFormatException("bad variable-length number");
+    }
     long v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
-      int b = readByte();
-      v |= (long) (b & 0x7F) << shift;
-      if ((b & 0x80) == 0) {
+      int x = readByte();
+      v |= (long) (x & 0x7F) << shift;
+      if ((x & 0x80) == 0) {
         return v;
       }
     }
@@ -116,18 +130,30 @@ public final class StateInput {
 
   public String readString() {
     int n = readCount();
+    byte[] b = current;
+    int p = position;
+    if (b.length - p >= n) { // ASCII text within this part: one byte a unit, copied straight
+      boolean ascii = true;
+      for (int i = p; i < p + n && ascii; i++) {
+        ascii = b[i] >= 0;
+      }
+      if (ascii) {
+        position = p + n;
+        return new String(b, p, n, java.nio.charset.StandardCharsets.ISO_8859_1);
+      }
+    }
     char[] chars = new char[n];
     for (int i = 0; i < n; i++) {
-      int b = readByte();
-      if (b < 0x80) {
-        chars[i] = (char) b;
-      } else if ((b & 0xE0) == 0xC0) {
-        chars[i] = (char) (((b & 0x1F) << 6) | continuation());
-      } else if ((b & 0xF0) == 0xE0) {
+      int x = readByte();
+      if (x < 0x80) {
+        chars[i] = (char) x;
+      } else if ((x & 0xE0) == 0xC0) {
+        chars[i] = (char) (((x & 0x1F) << 6) | continuation());
+      } else if ((x & 0xF0) == 0xE0) {
         int mid = continuation();
-        chars[i] = (char) (((b & 0x0F) << 12) | (mid << 6) | continuation());
+        chars[i] = (char) (((x & 0x0F) << 12) | (mid << 6) | continuation());
       } else {
-        throw new StateFormatException("bad string byte " + b);
+        throw new StateFormatException("bad string byte " + x);
       }
     }
     return new String(chars);

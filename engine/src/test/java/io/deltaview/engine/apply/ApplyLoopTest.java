@@ -248,7 +248,7 @@ class ApplyLoopTest {
         this.tableAt.get(tableAt))));
     io.deltaview.engine.state.Checkpoints retaining = new io.deltaview.engine.state.Checkpoints() {
       @Override
-      public boolean atBoundary(List<MaintainedView> all, long position) {
+      public boolean atBoundary(List<MaintainedView> all, long position, boolean idle) {
         return false;
       }
 
