@@ -312,7 +312,19 @@ public final class Engine implements ViewService, AutoCloseable {
       replayFrom = replayFrom == null || r.lsn().asLong() < replayFrom.asLong() ? r.lsn() : replayFrom;
     }
     startStreaming(null, replayFrom, List.copyOf(restored.keySet()));
+    ApplyLoop current = loop;
     for (MaintainedView v : restored.keySet()) {
+      if (v.state() == MaintainedView.State.ACTIVE && (current == null || !current.views().contains(v))) {
+        // A loop was running already (it cannot be, when maintenance starts): the view is loaded as any other
+        // (added here; those restored are not added below).
+        checkpointer.forget(v);
+        v.interrupt("restarting maintenance");
+        reasons.put(v, "the apply loop was running already");
+        if (current != null) {
+          runOnLoop(() -> loop.addView(v));
+        }
+        continue;
+      }
       if (v.state() == MaintainedView.State.ACTIVE) {
         checkpointResumes.increment();
         CheckpointRestore.Restored r = restored.get(v);
