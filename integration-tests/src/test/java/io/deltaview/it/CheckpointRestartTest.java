@@ -208,6 +208,52 @@ class CheckpointRestartTest {
   }
 
   @Test
+  void aCheckpointThatCannotBeWrittenIsTriedAgainAndNothingElseStops() throws Exception {
+    DeltaviewDatabase db = new DeltaviewDatabase("ckptfail");
+    ShopWorkload workload = new ShopWorkload(SEED + 3);
+    try (Connection writer = db.plain()) {
+      ShopWorkload.createSchema(writer);
+      workload.load(writer, 40, 300, 1500, n -> { });
+      EngineChild child = new EngineChild(db, OPTIONS);
+      try {
+        for (Map.Entry<String, String> v : VIEWS.entrySet()) {
+          child.execute("CREATE INCREMENTAL VIEW " + v.getKey() + " AS " + v.getValue());
+        }
+        DeltaviewDatabase.await("a checkpoint of every view", WAIT,
+            () -> viewsWithCheckpoints(writer) == VIEWS.size() ? null : viewsWithCheckpoints(writer) + " views");
+        // Every write of a checkpoint fails from now on, as on a full disk.
+        DeltaviewDatabase.exec(writer, "ALTER TABLE deltaview.checkpoints ADD CONSTRAINT refuse_all"
+            + " CHECK (state_bytes < 0) NOT VALID");
+        for (int t = 0; t < 20; t++) {
+          workload.randomTransaction(writer, 4);
+        }
+        EngineChild running = child;
+        DeltaviewDatabase.await("checkpoint writes to fail", WAIT,
+            () -> running.stats().get("checkpointFailures") > 0 ? null : "none failed yet");
+        awaitExact(db, "while checkpoints cannot be written");
+        long written = child.stats().get("checkpointsWritten");
+        DeltaviewDatabase.exec(writer, "ALTER TABLE deltaview.checkpoints DROP CONSTRAINT refuse_all");
+        for (int t = 0; t < 10; t++) {
+          workload.randomTransaction(writer, 4);
+        }
+        DeltaviewDatabase.await("checkpoints written again", WAIT,
+            () -> running.stats().get("checkpointsWritten") >= written + VIEWS.size() ? null : "not yet");
+        awaitExact(db, "after checkpoints could be written again");
+        child.kill();
+        for (int t = 0; t < 10; t++) {
+          workload.randomTransaction(writer, 4);
+        }
+        child = new EngineChild(db, OPTIONS);
+        awaitExact(db, "after a restart");
+        Map<String, Long> stats = awaitStats(child);
+        assertEquals(0L, stats.get("snapshotReads"), stats.toString());
+      } finally {
+        child.close();
+      }
+    }
+  }
+
+  @Test
   void onlyTheEngineRoleMayReadCheckpointsEvenWithDefaultPrivileges() throws Exception {
     DeltaviewDatabase db = new DeltaviewDatabase("ckptacl");
     String reader = "ckpt_reader_" + Long.toHexString(System.nanoTime());

@@ -66,9 +66,11 @@ public final class CheckpointRestore {
       String why;
       try {
         why = stored ? restore(c, v, applied, slot, confirmed, restored) : "it has no checkpoint";
-      } catch (StateFormatException | OutOfMemoryError e) {
+      } catch (StateFormatException e) {
         why = "its checkpoint cannot be read: " + e.getMessage();
         CheckpointStore.deleteView(c, v.record().schema(), v.record().name());
+      } catch (OutOfMemoryError e) {
+        why = "its checkpoint does not fit in the heap (" + e.getMessage() + ")"; // kept: it is not at fault
       }
       if (why != null) {
         rebuilt.put(v, why);
