@@ -201,13 +201,15 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
     Tracked dueTracked = null;
     // Due after the interval at a quiet moment (nothing waiting in the stream), at the latest after twice it.
     long intervalNanos = settings.intervalMillis() * 1_000_000 * (idle ? 1 : 2);
+    long firstDue = settings.intervalMillis() * 1_000_000;
     for (MaintainedView v : views) {
       if (v.state() != MaintainedView.State.ACTIVE || v.pipeline() == null) {
         continue;
       }
       Tracked t = tracked.get(v);
       if (t == null) {
-        t = new Tracked(v.generation(), CheckpointFingerprint.of(v, v.pipeline()), now);
+        // A view without a checkpoint gets its first at the next quiet moment: until then a restart rebuilds it.
+        t = new Tracked(v.generation(), CheckpointFingerprint.of(v, v.pipeline()), now - firstDue);
         tracked.put(v, t);
       }
       if (t.uncheckpointable) {
@@ -215,7 +217,8 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
       }
       long label = Math.max(position, v.activeFrom().asLong());
       if (t.needsFull || v.stateChangedSinceCheckpoint()) {
-        if (now - t.lastFullNanos >= intervalNanos && (dueTracked == null || t.lastFullNanos < dueTracked.lastFullNanos)) {
+        // Of the views due, one without a checkpoint first, then the one whose checkpoint is oldest.
+        if (now - t.lastFullNanos >= intervalNanos && (dueTracked == null || before(t, dueTracked))) {
           due = v;
           dueTracked = t;
         }
@@ -230,6 +233,13 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
       serialize(due, dueTracked, Math.max(position, due.activeFrom().asLong()), now);
     }
     return true;
+  }
+
+  /** Whether {@code a} is more urgent than {@code b}: a view without a checkpoint first, then the oldest. */
+  private static boolean before(Tracked a, Tracked b) {
+    boolean aNone = a.durable < 0;
+    boolean bNone = b.durable < 0;
+    return aNone != bNone ? aNone : a.lastFullNanos < b.lastFullNanos;
   }
 
   /** Serializes one view's state on the apply thread and hands the bytes to the writer. */
