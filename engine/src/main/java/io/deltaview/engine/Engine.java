@@ -17,6 +17,9 @@ import io.deltaview.rewriter.sql.DefinitionSql;
 import io.deltaview.engine.compile.ViewPipeline;
 import io.deltaview.sql.SqlIdentifiers;
 import io.deltaview.engine.snapshot.SnapshotLoader;
+import io.deltaview.engine.state.CheckpointRestore;
+import io.deltaview.engine.state.CheckpointStore;
+import io.deltaview.engine.state.Checkpointer;
 import io.deltaview.engine.view.BaseTableDrift;
 import io.deltaview.engine.view.MaintainedView;
 import io.deltaview.engine.view.TableShape;
@@ -94,6 +97,12 @@ public final class Engine implements ViewService, AutoCloseable {
   /** Failed views with a rebuild scheduled (one at a time per view). */
   private final Set<MaintainedView> retriesScheduled = ConcurrentHashMap.newKeySet();
   private final LongAdder snapshotLoads = new LongAdder();
+  /** Snapshot loads started (each one reads base tables), for tests and monitoring. */
+  private final LongAdder snapshotReads = new LongAdder();
+  /** Views resumed from a checkpoint since this engine started. */
+  private final LongAdder checkpointResumes = new LongAdder();
+  /** Takes the views' checkpoints and holds the slot back to the oldest one still needed. */
+  private final Checkpointer checkpointer;
   /** The current loop's views by qualified name, as of the last {@link #fireViewsChanged}; for {@link #serve}. */
   private volatile Map<String, MaintainedView> known = Map.of();
   private final LongAdder viewFailures = new LongAdder();
@@ -122,6 +131,8 @@ public final class Engine implements ViewService, AutoCloseable {
     this.config = config;
     this.lock = lock;
     this.watermarkConnection = watermarkConnection;
+    this.checkpointer = new Checkpointer(config.database(), Checkpointer.Settings.fromSystemProperties(),
+        () -> connect(config));
     this.loader = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "deltaview-loader-" + config.database());
       t.setDaemon(true);
@@ -271,7 +282,6 @@ public final class Engine implements ViewService, AutoCloseable {
     if (records.isEmpty()) {
       return;
     }
-    startStreaming();
     List<MaintainedView> views = new ArrayList<>();
     try (Connection c = connect(config)) {
       for (ViewRecord r : records) {
@@ -283,10 +293,116 @@ public final class Engine implements ViewService, AutoCloseable {
         }
       }
     }
-    for (MaintainedView v : views) {
-      runOnLoop(() -> loop.addView(v));
+    CheckpointRestore.Plan plan = planRestore(views);
+    Map<MaintainedView, CheckpointRestore.Restored> restored = new java.util.LinkedHashMap<>(plan.restored());
+    Map<MaintainedView, String> reasons = new java.util.LinkedHashMap<>(plan.rebuilt());
+    dropDrifted(restored, reasons);
+    // Restored views are active from the first event on: they take the stream from their checkpoint's position
+    // (what came before is in their state) and write what their tables do not hold yet, transaction by
+    // transaction with every other view. The slot is held back for them before the stream starts.
+    LogSequenceNumber tablesAt = plan.tablesAt() == null ? LogSequenceNumber.INVALID_LSN : plan.tablesAt();
+    LogSequenceNumber replayFrom = null;
+    for (Map.Entry<MaintainedView, CheckpointRestore.Restored> e : restored.entrySet()) {
+      MaintainedView v = e.getKey();
+      CheckpointRestore.Restored r = e.getValue();
+      v.activate(r.pipeline(), r.lsn(), tablesAt);
+      v.markApplied(r.lsn().asLong() > tablesAt.asLong() ? r.lsn() : tablesAt, 0);
+      v.markStateSource("checkpoint");
+      checkpointer.restored(v, r.fingerprint(), r.lsn());
+      replayFrom = replayFrom == null || r.lsn().asLong() < replayFrom.asLong() ? r.lsn() : replayFrom;
     }
-    loader.submit(() -> loadAndActivate(views));
+    startStreaming(null, replayFrom, List.copyOf(restored.keySet()));
+    ApplyLoop current = loop;
+    for (MaintainedView v : restored.keySet()) {
+      if (v.state() == MaintainedView.State.ACTIVE && (current == null || !current.views().contains(v))) {
+        // A loop was running already (it cannot be, when maintenance starts): the view is loaded as any other
+        // (added here; those restored are not added below).
+        checkpointer.forget(v);
+        v.interrupt("restarting maintenance");
+        reasons.put(v, "the apply loop was running already");
+        if (current != null) {
+          runOnLoop(() -> loop.addView(v));
+        }
+        continue;
+      }
+      if (v.state() == MaintainedView.State.ACTIVE) {
+        checkpointResumes.increment();
+        CheckpointRestore.Restored r = restored.get(v);
+        LOG.log(System.Logger.Level.INFO, "Deltaview view " + v.qualifiedName() + " resumed from its checkpoint at "
+            + r.lsn() + " (" + r.bytes() + " bytes read in " + r.readMillis() + " ms), without reading its base"
+            + " tables; the stream since then is replayed into its state");
+      } else {
+        reasons.put(v, "the replication slot was lost and replaced"); // startStreaming put it back to loading
+      }
+    }
+    List<MaintainedView> rebuilt = new ArrayList<>();
+    for (MaintainedView v : views) {
+      if (v.state() == MaintainedView.State.ACTIVE) {
+        continue; // added to the loop before it started
+      }
+      if (!restored.containsKey(v)) {
+        runOnLoop(() -> loop.addView(v));
+      }
+      String why = reasons.get(v);
+      if (why != null && v.record().status() != ViewState.FAILED) {
+        v.noteRebuildReason(why);
+        LOG.log(System.Logger.Level.INFO, "Deltaview view " + v.qualifiedName() + " is rebuilt from a snapshot of"
+            + " its base tables: " + why);
+      }
+      rebuilt.add(v);
+    }
+    if (!restored.isEmpty()) {
+      fireViewsChanged();
+    }
+    if (!rebuilt.isEmpty()) {
+      loader.submit(() -> loadAndActivate(rebuilt));
+    }
+  }
+
+  /**
+   * Moves the restored views whose base tables no longer match their plan (as a snapshot load checks them) to
+   * the rebuilt ones: their load then fails them, or rebuilds them, as it would without a checkpoint.
+   */
+  private void dropDrifted(Map<MaintainedView, CheckpointRestore.Restored> restored, Map<MaintainedView, String> reasons) {
+    if (restored.isEmpty()) {
+      return;
+    }
+    try (Connection c = connect(config)) {
+      Map<TableShape, ViewFailure> drift = BaseTableDrift.check(c, config.publicationName(),
+          BaseTableDrift.sourcesOf(List.copyOf(restored.keySet())));
+      for (MaintainedView v : List.copyOf(restored.keySet())) {
+        ViewFailure why = BaseTableDrift.firstProblem(v, drift);
+        if (why != null) {
+          restored.remove(v);
+          reasons.put(v, "its base tables changed: " + why.message());
+        }
+      }
+    } catch (SQLException e) {
+      for (MaintainedView v : restored.keySet()) {
+        reasons.put(v, "checking its base tables failed: " + e.getMessage());
+      }
+      restored.clear();
+    }
+  }
+
+  /**
+   * Which views resume from their checkpoint (read into fresh pipelines) and which are rebuilt, and why; with
+   * checkpoints off, or if reading them fails, every view is rebuilt from a snapshot.
+   */
+  private CheckpointRestore.Plan planRestore(List<MaintainedView> views) {
+    Map<MaintainedView, String> all = new java.util.LinkedHashMap<>();
+    if (!checkpointer.settings().enabled()) {
+      views.forEach(v -> all.put(v, "checkpoints are off (deltaview.checkpointMillis)"));
+      return new CheckpointRestore.Plan(Map.of(), all, null);
+    }
+    try (Connection c = connect(config)) {
+      return CheckpointRestore.plan(c, views, config.slotName());
+    } catch (SQLException | RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "Deltaview: reading the checkpoints of database " + config.database()
+          + " failed; every view is rebuilt from a snapshot: " + e);
+      views.forEach(v -> all.put(v, "reading its checkpoint failed: " + e.getMessage()));
+      return new CheckpointRestore.Plan(Map.of(), all, null);
+    }
   }
 
   /**
@@ -309,6 +425,17 @@ public final class Engine implements ViewService, AutoCloseable {
    * recorded applied position) are skipped: the views carried over from a stopped loop reflect them already.
    */
   private synchronized boolean startStreaming(LogSequenceNumber resumeAfter) throws SQLException {
+    return startStreaming(resumeAfter, null, List.of());
+  }
+
+  /**
+   * As {@link #startStreaming(LogSequenceNumber)}, with {@code restored} (active views restored from
+   * checkpoints) in the loop from its first event on; transactions are replayed from {@code replayFrom} on (if
+   * earlier than the recorded applied position), as the oldest of those checkpoints needs. If the slot has to
+   * be replaced, the restored views go back to loading (they are added all the same) and must be loaded.
+   */
+  private synchronized boolean startStreaming(LogSequenceNumber resumeAfter, LogSequenceNumber replayFrom,
+      List<MaintainedView> restored) throws SQLException {
     if (loop != null) {
       return false;
     }
@@ -323,6 +450,9 @@ public final class Engine implements ViewService, AutoCloseable {
     if (!replaced && resumeAfter != null && (applied == null || resumeAfter.asLong() > applied.asLong())) {
       applied = resumeAfter;
     }
+    if (!replaced && replayFrom != null && applied != null && replayFrom.asLong() < applied.asLong()) {
+      applied = replayFrom;
+    }
     Connection sink = connect(config);
     ChangeFeed stream;
     try {
@@ -334,7 +464,14 @@ public final class Engine implements ViewService, AutoCloseable {
     sinkConnection = sink;
     feed = stream;
     ApplyLoop started = new ApplyLoop(stream, sink, config.slotName(), applied,
-        views -> loader.submit(() -> loadAndActivate(views)), this::viewFailed);
+        views -> loader.submit(() -> loadAndActivate(views)), this::viewFailed, checkpointer);
+    for (MaintainedView v : restored) {
+      if (slotReplacements != slotReplacementsHandled) {
+        checkpointer.forget(v);
+        v.interrupt("the replication slot was lost and replaced; rebuilding from a fresh snapshot");
+      }
+      started.addView(v); // before its thread starts: no event may pass the view by
+    }
     loop = started;
     loopStartedNanos = System.nanoTime();
     loopThread = new Thread(() -> {
@@ -421,6 +558,9 @@ public final class Engine implements ViewService, AutoCloseable {
       return true;
     }
     Catalog.deleteProgress(c, slot);
+    // They resume a stream that is gone.
+    CheckpointStore.deleteAll(c);
+    checkpointer.forgetAll();
     for (ViewRecord r : Catalog.loadViews(c)) {
       if (r.status() != ViewState.FAILED) {
         rebuilding.put(r.qualifiedName(), why);
@@ -531,6 +671,7 @@ public final class Engine implements ViewService, AutoCloseable {
         SlotManager.dropSlotIfExists(c, config.slotName());
         if (Catalog.exists(c)) {
           Catalog.deleteProgress(c, config.slotName());
+          CheckpointStore.deleteAll(c);
           for (ViewRecord r : Catalog.loadViews(c)) {
             Catalog.updateStatus(c, r.schema(), r.name(), ViewState.FAILED, error);
           }
@@ -581,6 +722,7 @@ public final class Engine implements ViewService, AutoCloseable {
       LOG.log(System.Logger.Level.WARNING, "Deltaview stopped maintaining the incremental views of database "
           + config.database() + ": " + why + "; taking the lock again");
       stopStreaming();
+      checkpointer.forgetAll();
       lock.close();
     }
     fireViewsChanged();
@@ -953,6 +1095,21 @@ public final class Engine implements ViewService, AutoCloseable {
     return snapshotLoads.sum();
   }
 
+  /** How many snapshot loads (each reading base tables) this engine started; 0 if every view resumed from a checkpoint. */
+  public long snapshotReads() {
+    return snapshotReads.sum();
+  }
+
+  /** How many times a view resumed from its checkpoint since this engine started. */
+  public long checkpointResumes() {
+    return checkpointResumes.sum();
+  }
+
+  /** What the checkpoints written by this engine cost so far. */
+  public Checkpointer.Stats checkpointStats() {
+    return checkpointer.stats();
+  }
+
   /** How many times a view failed since this engine started, first failures and failed rebuilds alike. */
   public long viewFailures() {
     return viewFailures.sum();
@@ -1087,6 +1244,7 @@ public final class Engine implements ViewService, AutoCloseable {
       throw new SQLException("Deltaview: the apply loop is not running", SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
     }
     String tempSlot = "deltaview_load_" + Long.toHexString(System.nanoTime());
+    snapshotReads.increment();
     SnapshotLoader.Outcome outcome;
     Map<TableShape, ViewFailure> drift;
     LogSequenceNumber point;
@@ -1097,6 +1255,11 @@ public final class Engine implements ViewService, AutoCloseable {
       writer.setAutoCommit(false);
       // Result tables are written as the snapshot is read (in the writer's transaction), not held in memory.
       outcome = SnapshotLoader.load(reader, writer, snapshot.snapshotName(), views);
+      // With the tables replaced, in the same transaction: an older checkpoint never pairs with the new table.
+      for (MaintainedView v : outcome.loaded().keySet()) {
+        checkpointer.forget(v);
+        CheckpointStore.deleteView(writer, v.record().schema(), v.record().name());
+      }
       writer.commit();
       // A base table that changed under the load (taken out of the publication…) would leave the view stale.
       drift = BaseTableDrift.check(writer, config.publicationName(),
@@ -1142,6 +1305,8 @@ public final class Engine implements ViewService, AutoCloseable {
           if (v.generation() == generation && v.state() == MaintainedView.State.PENDING
               && target.views().contains(v)) {
             target.activate(v, e.getValue(), point);
+            String why = v.takeRebuildReason();
+            v.markStateSource(why == null ? "snapshot" : "snapshot: " + why);
             snapshotLoads.increment();
           }
         });
@@ -1299,10 +1464,17 @@ public final class Engine implements ViewService, AutoCloseable {
     try (Connection c = connect(config)) {
       done = ViewRegistration.unregister(c, schema, name, config.publicationName());
     }
+    if (done.found()) {
+      try (Connection c = connect(config)) {
+        CheckpointStore.deleteView(c, schema, name);
+      }
+    }
     if (done.lastView()) {
       stopStreaming();
       try (Connection c = connect(config)) {
         ViewRegistration.dropStreaming(c, config.slotName(), config.publicationName());
+        c.setAutoCommit(true);
+        CheckpointStore.deleteAll(c);
       }
     }
     boolean found = done.found();
@@ -1480,6 +1652,7 @@ public final class Engine implements ViewService, AutoCloseable {
       stopping.close();
     }
     loader.shutdownNow();
+    checkpointer.close();
     synchronized (watermarkLock) {
       closeQuietly(watermarkConnection);
     }

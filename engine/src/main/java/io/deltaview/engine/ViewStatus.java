@@ -17,6 +17,10 @@ import org.postgresql.replication.LogSequenceNumber;
  * @param walStatus {@code pg_replication_slots.wal_status} of the database's slot; null while there is none
  * @param retainedWalBytes WAL the slot holds back ({@code pg_current_wal_lsn() - restart_lsn}); null while
  *     there is no slot or PostgreSQL has invalidated it
+ * @param stateSource where the maintaining process got the view's operator state when it last activated it:
+ *     {@code checkpoint}, or {@code snapshot} followed by why it was rebuilt when that needs saying
+ *     ({@code snapshot: its checkpoint at 0/1A2B3C is corrupt (checksum mismatch)}); null elsewhere or before
+ * @param checkpointLsn the position of the view's newest durable checkpoint; null if none (or elsewhere)
  */
 public record ViewStatus(
     String name,
@@ -31,7 +35,9 @@ public record ViewStatus(
     String origin,
     String lastErrorSqlState,
     String walStatus,
-    Long retainedWalBytes) {
+    Long retainedWalBytes,
+    String stateSource,
+    String checkpointLsn) {
 
   /**
    * The row of view {@code r} as the catalog has it, overlaid with what this process knows of it if it
@@ -56,6 +62,8 @@ public record ViewStatus(
         live == null || live.appliedLsn() == LogSequenceNumber.INVALID_LSN ? null : live.appliedLsn().asString(),
         hits, r.definition(), lastError, r.origin(),
         live == null || rebuildingBecause != null ? null : live.lastErrorSqlState(),
-        slot == null ? null : slot.walStatus(), slot == null ? null : slot.retainedBytes());
+        slot == null ? null : slot.walStatus(), slot == null ? null : slot.retainedBytes(),
+        live == null ? null : live.stateSource(),
+        live == null || live.checkpointLsn() == LogSequenceNumber.INVALID_LSN ? null : live.checkpointLsn().asString());
   }
 }

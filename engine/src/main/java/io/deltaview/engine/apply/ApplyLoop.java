@@ -18,6 +18,7 @@ import io.deltaview.engine.compile.ViewPipeline;
 import io.deltaview.engine.operator.ZSet;
 import io.deltaview.engine.row.Row;
 import io.deltaview.engine.row.Values;
+import io.deltaview.engine.state.Checkpoints;
 import io.deltaview.engine.view.MaintainedView;
 import io.deltaview.engine.view.MaintainedView.BufferedTransaction;
 import io.deltaview.engine.view.TableShape;
@@ -136,6 +137,7 @@ public final class ApplyLoop implements Runnable {
   private final Consumer<List<MaintainedView>> reloadRequests;
   private final Consumer<MaintainedView> viewFailures;
   private final Limits limits;
+  private final Checkpoints checkpoints;
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final List<MaintainedView> views = new CopyOnWriteArrayList<>();
   /** Per base table some live view reads, the layouts its views were planned with (usually one). */
@@ -151,6 +153,8 @@ public final class ApplyLoop implements Runnable {
   private final Object positionMonitor = new Object();
 
   private volatile boolean running = true;
+  /** Whether the last poll of the stream found nothing waiting. */
+  private boolean idle;
   private volatile Throwable failure;
   private volatile long position = POSITION_UNKNOWN;
   /**
@@ -223,8 +227,26 @@ public final class ApplyLoop implements Runnable {
     this(feed, sink, slotName, alreadyApplied, reloadRequests, viewFailures, Limits.fromSystemProperties());
   }
 
+  /**
+   * As above, taking checkpoints of the views' operator state between source transactions; the slot is never
+   * confirmed past {@link Checkpoints#retainFrom()}. {@code alreadyApplied} may then be older than the result
+   * tables' position: views restored from a checkpoint replay the stream from their checkpoint on.
+   */
+  public ApplyLoop(ChangeFeed feed, Connection sink, String slotName, LogSequenceNumber alreadyApplied,
+      Consumer<List<MaintainedView>> reloadRequests, Consumer<MaintainedView> viewFailures, Checkpoints checkpoints) {
+    this(feed, new JdbcApplyTarget(sink, slotName), alreadyApplied, reloadRequests, viewFailures,
+        Limits.fromSystemProperties(), checkpoints);
+  }
+
   ApplyLoop(ChangeFeed feed, ApplyTarget target, LogSequenceNumber alreadyApplied,
       Consumer<List<MaintainedView>> reloadRequests, Consumer<MaintainedView> viewFailures, Limits limits) {
+    this(feed, target, alreadyApplied, reloadRequests, viewFailures, limits, Checkpoints.NONE);
+  }
+
+  ApplyLoop(ChangeFeed feed, ApplyTarget target, LogSequenceNumber alreadyApplied,
+      Consumer<List<MaintainedView>> reloadRequests, Consumer<MaintainedView> viewFailures, Limits limits,
+      Checkpoints checkpoints) {
+    this.checkpoints = checkpoints;
     this.feed = feed;
     this.target = target;
     this.alreadyApplied = alreadyApplied == null ? LogSequenceNumber.INVALID_LSN : alreadyApplied;
@@ -245,7 +267,9 @@ public final class ApplyLoop implements Runnable {
   }
 
   /**
-   * Registers a view, loading or (carried over from a stopped loop, see {@link #resumableViews()}) active:
+   * Registers a view, loading or active (carried over from a stopped loop, see {@link #resumableViews()}, or
+   * restored from a checkpoint, see {@link MaintainedView#activate(ViewPipeline, LogSequenceNumber,
+   * LogSequenceNumber)}, added before the loop runs):
    * from the next transaction on, its changes are buffered or applied. Loop thread only.
    */
   public void addView(MaintainedView view) {
@@ -472,9 +496,13 @@ public final class ApplyLoop implements Runnable {
           commitBatch(); // tasks write and commit on the same connection, and may change which views exist
           runTasks();
         }
+        if (openTxn == null && batchTxns == 0 && checkpoints.atBoundary(views, safePosition, idle)) {
+          confirm(safePosition); // a checkpoint that became durable lets the slot follow
+        }
         // With a batch open, only take what is already waiting; when nothing is, commit the batch.
         boolean canCommit = batchTxns > 0 && !chunkWritten;
         ReplicationEvent event = feed.poll(canCommit ? Duration.ZERO : POLL_INTERVAL);
+        idle = event == null;
         if (event == null) {
           if (canCommit) {
             commitBatch();
@@ -561,7 +589,7 @@ public final class ApplyLoop implements Runnable {
     commitBatch();
     if (lsn.asLong() > safePosition) {
       safePosition = lsn.asLong();
-      feed.confirm(lsn);
+      confirm(lsn.asLong());
     }
     advance(lsn.asLong());
   }
@@ -1072,6 +1100,7 @@ public final class ApplyLoop implements Runnable {
           fed.add(v);
         }
         dirty.add(v);
+        v.markStateChanged();
         ZSet out;
         try {
           out = v.pipeline().onChanges(deltas);
@@ -1081,7 +1110,8 @@ public final class ApplyLoop implements Runnable {
           failView(v, ViewFailure.of(e));
           continue;
         }
-        if (!out.isEmpty()) {
+        if (!out.isEmpty() && commitLsn.asLong() >= v.outputFrom().asLong()) {
+          // (Before outputFrom, the view's state is catching up from a checkpoint with what its table holds.)
           // onChanges returns a Z-set of its own, so the first one can be kept and summed into.
           pendingOutputs.merge(v, out, (sum, next) -> {
             sum.addAll(next);
@@ -1300,7 +1330,7 @@ public final class ApplyLoop implements Runnable {
     batchRows = 0;
     batchEnd = null;
     safePosition = Math.max(safePosition, end.asLong());
-    feed.confirm(end);
+    confirm(end.asLong());
     advance(end.asLong());
   }
 
@@ -1343,6 +1373,17 @@ public final class ApplyLoop implements Runnable {
       target.rollback();
     } catch (SQLException e) {
       LOG.log(System.Logger.Level.WARNING, "rollback of the target transaction failed: " + e);
+    }
+  }
+
+  /**
+   * Lets the slot advance to {@code lsn}, but not past the oldest checkpoint position still needed: a restart
+   * resumes the stream from there.
+   */
+  private void confirm(long lsn) {
+    long upTo = Math.min(lsn, checkpoints.retainFrom());
+    if (upTo > 0) {
+      feed.confirm(LogSequenceNumber.valueOf(upTo));
     }
   }
 

@@ -3,6 +3,7 @@ package io.deltaview.engine.apply;
 import io.deltaview.engine.catalog.Catalog;
 import io.deltaview.engine.catalog.ViewState;
 import io.deltaview.engine.operator.ZSet;
+import io.deltaview.engine.state.CheckpointStore;
 import io.deltaview.engine.view.MaintainedView;
 import io.deltaview.engine.view.TableShape;
 import io.deltaview.engine.view.ViewFailure;
@@ -53,6 +54,9 @@ final class JdbcApplyTarget implements ApplyTarget {
   @Override
   public void markFailed(MaintainedView view, ViewFailure why) throws SQLException {
     Catalog.updateStatus(connection, view.record().schema(), view.record().name(), ViewState.FAILED, why.message());
+    // Its table stops following the stream: no checkpoint may pair with it any more (after the status update,
+    // which waits for a checkpoint being written for this view, so that this sees and deletes it too).
+    CheckpointStore.deleteView(connection, view.record().schema(), view.record().name());
   }
 
   @Override
@@ -86,6 +90,7 @@ final class JdbcApplyTarget implements ApplyTarget {
   @Override
   public void markLoading(MaintainedView view) throws SQLException {
     Catalog.updateStatus(connection, view.record().schema(), view.record().name(), ViewState.SNAPSHOTTING, null);
+    CheckpointStore.deleteView(connection, view.record().schema(), view.record().name());
   }
 
   @Override

@@ -30,7 +30,9 @@ public final class Catalog {
    * Creates the bookkeeping schema and tables if absent, and brings an older catalog up to date (in the
    * caller's transaction). The schema and its tables belong to the role that created them (the engine's);
    * every role may read them (as every role may read {@code pg_views}: definitions are not data) and none
-   * may write them. {@code maintainer} exists only to be locked: see {@link #lockMaintainer}.
+   * may write them. {@code maintainer} exists only to be locked: see {@link #lockMaintainer}. Checkpoints
+   * ({@code checkpoints}, see {@link io.deltaview.engine.state.CheckpointStore}) hold base-table rows: only the
+   * engine role reads them.
    */
   public static void ensureExists(Connection c) throws SQLException {
     if (isCurrent(c)) {
@@ -62,6 +64,7 @@ public final class Catalog {
           + " original_replica_identity \"char\" NOT NULL,"
           + " replica_index oid)");
       s.execute("CREATE TABLE IF NOT EXISTS " + SCHEMA + ".maintainer ()");
+      io.deltaview.engine.state.CheckpointStore.ensureExists(s);
       s.execute("REVOKE ALL ON SCHEMA " + SCHEMA + " FROM PUBLIC");
       s.execute("GRANT USAGE ON SCHEMA " + SCHEMA + " TO PUBLIC");
       for (String table : new String[] {"views", "progress", "base_tables", "maintainer"}) {
@@ -74,7 +77,8 @@ public final class Catalog {
   /** Whether the catalog exists in its current form (the last table {@link #ensureExists} adds is there). */
   private static boolean isCurrent(Connection c) throws SQLException {
     try (Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery("SELECT to_regclass('" + SCHEMA + ".maintainer') IS NOT NULL")) {
+         ResultSet rs = s.executeQuery("SELECT to_regclass('" + io.deltaview.engine.state.CheckpointStore.TABLE
+             + "') IS NOT NULL")) {
       rs.next();
       return rs.getBoolean(1);
     }

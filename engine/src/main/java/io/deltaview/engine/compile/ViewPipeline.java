@@ -1,8 +1,11 @@
 package io.deltaview.engine.compile;
 
 import io.deltaview.engine.dataflow.Dataflow;
+import io.deltaview.engine.dataflow.DataflowPrinter;
 import io.deltaview.engine.operator.ZSet;
 import io.deltaview.engine.row.Row;
+import io.deltaview.engine.state.Checkpointable;
+import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
@@ -124,6 +127,66 @@ public final class ViewPipeline {
     }
     // An aggregate, an outer join (a NULL-extended row is retracted when its first match arrives), a set
     // operation (EXCEPT retracts), or a node kind this method does not know: not known to be insert-only.
+    return false;
+  }
+
+  /**
+   * The operators of this plan that hold state, in plan order (depth first, inputs in order, each node after
+   * its inputs: the same order for every pipeline compiled from the same plan), for a checkpoint of the view;
+   * null when the plan has a node kind this walk does not know or a stateful operator that is not
+   * {@link Checkpointable}: such a view gets no checkpoint and is rebuilt from a snapshot after a restart.
+   */
+  public List<Checkpointable> checkpointableState() {
+    List<Checkpointable> out = new ArrayList<>();
+    return walkState(root, out, new StringBuilder()) ? out : null;
+  }
+
+  /**
+   * The plan's shape as text: node kinds and operator classes in the order of {@link #checkpointableState()},
+   * and the output column types. Part of a checkpoint's fingerprint, so that a state is never read into a
+   * pipeline planned differently.
+   */
+  public String planSignature() {
+    StringBuilder sig = new StringBuilder();
+    walkState(root, new ArrayList<>(), sig);
+    // the dataflow as printed: join keys, expressions and the columns each operator keeps
+    sig.append(" dataflow ").append(DataflowPrinter.print(dataflow));
+    sig.append(" -> ").append(columnTypes);
+    return sig.toString();
+  }
+
+  private static boolean walkState(Node node, List<Checkpointable> out, StringBuilder sig) {
+    sig.append(node.getClass().getSimpleName()).append('(');
+    boolean known;
+    if (node instanceof Node.Source s) {
+      sig.append(s.source);
+      known = true;
+    } else if (node instanceof Node.Linear l) {
+      known = walkState(l.input, out, sig);
+      sig.append(' ').append(l.operator.getClass().getSimpleName());
+    } else if (node instanceof Node.Join j) {
+      known = walkState(j.left, out, sig) & walkState(j.right, out, sig) & stateful(j.operator, out, sig);
+    } else if (node instanceof Node.MultiJoin m) {
+      known = true;
+      for (Node input : m.inputs) {
+        known &= walkState(input, out, sig);
+      }
+      known &= stateful(m.operator, out, sig);
+    } else if (node instanceof Node.Aggregate a) {
+      known = walkState(a.input, out, sig) & stateful(a.operator, out, sig);
+    } else {
+      known = false; // a node kind added later: not known to be checkpointable
+    }
+    sig.append(')');
+    return known;
+  }
+
+  private static boolean stateful(Object operator, List<Checkpointable> out, StringBuilder sig) {
+    sig.append(' ').append(operator.getClass().getSimpleName());
+    if (operator instanceof Checkpointable c) {
+      out.add(c);
+      return true;
+    }
     return false;
   }
 

@@ -3,6 +3,10 @@ package io.deltaview.engine.operator;
 import io.deltaview.engine.expr.EvaluationException;
 import io.deltaview.engine.expr.PgValues;
 import io.deltaview.engine.row.Row;
+import io.deltaview.engine.state.Checkpointable;
+import io.deltaview.engine.state.StateFormatException;
+import io.deltaview.engine.state.StateInput;
+import io.deltaview.engine.state.StateOutput;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
@@ -22,7 +26,7 @@ import java.util.function.ObjLongConsumer;
  * with COUNT = 0 and the other aggregates NULL over no rows. State per group is invertible: counts, exact
  * sums, and for MIN/MAX a sorted multiset of the values, so deletes are exact.
  */
-public final class AggregateOperator {
+public final class AggregateOperator implements Checkpointable {
 
   private static final Row WHOLE_TABLE = Row.EMPTY;
 
@@ -129,6 +133,61 @@ public final class AggregateOperator {
     return whole != null ? 1 : groups.size;
   }
 
+  /**
+   * The group keys and aggregate calls, whether the first step has ended, then every group: its key, row
+   * count and accumulators. Only between steps (no group touched).
+   */
+  @Override
+  public void writeState(StateOutput out) {
+    if (!touched.isEmpty()) {
+      throw new IllegalStateException("aggregate state written in the middle of a step");
+    }
+    out.writeIntArray(groupKeys);
+    out.writeCount(calls.length);
+    for (AggregateSpec c : calls) {
+      out.writeCount(c.function().ordinal());
+      out.writeLong(c.argument());
+      out.writeCount(c.argType().ordinal());
+    }
+    out.writeBoolean(started);
+    if (whole != null) {
+      whole.write(out);
+      return;
+    }
+    out.writeCount(groups.size);
+    groups.forEach(g -> {
+      out.writeRow(g.key);
+      g.write(out);
+    });
+  }
+
+  @Override
+  public void readState(StateInput in) {
+    boolean same = java.util.Arrays.equals(in.readIntArray(), groupKeys) && in.readCount() == calls.length;
+    for (int i = 0; same && i < calls.length; i++) {
+      same = in.readCount() == calls[i].function().ordinal() && in.readLong() == calls[i].argument()
+          && in.readCount() == calls[i].argType().ordinal();
+    }
+    if (!same) {
+      throw new StateFormatException("the checkpoint's aggregate differs from the plan's");
+    }
+    started = in.readBoolean();
+    if (whole != null) {
+      whole.read(in);
+      return;
+    }
+    int n = in.readCount();
+    for (int i = 0; i < n; i++) {
+      Row key = in.readRow();
+      if (key.size() != groupKeys.length) {
+        throw new StateFormatException("a group key of " + key.size() + " columns, not " + groupKeys.length);
+      }
+      Group g = new Group(key, key.hashCode(), calls); // a key row hashes as hashOf(groupKeys) of its input rows
+      g.read(in);
+      groups.insert(g);
+    }
+  }
+
   /** Per-group state: the row count and one accumulator per call. */
   private static final class Group {
     final Row key;
@@ -157,6 +216,22 @@ public final class AggregateOperator {
       count += weight;
       for (Accumulator a : accumulators) {
         a.add(row, weight);
+      }
+    }
+
+    void write(StateOutput out) {
+      out.writeLong(count);
+      for (Accumulator a : accumulators) {
+        out.writeLong(a.nonNull);
+        a.write(out);
+      }
+    }
+
+    void read(StateInput in) {
+      count = in.readLong();
+      for (Accumulator a : accumulators) {
+        a.nonNull = in.readLong();
+        a.read(in);
       }
     }
 
@@ -189,6 +264,14 @@ public final class AggregateOperator {
         }
       }
       return null;
+    }
+
+    void forEach(java.util.function.Consumer<Group> action) {
+      for (Group g : slots) {
+        if (g != null) {
+          action.accept(g);
+        }
+      }
     }
 
     void insert(Group g) {
@@ -289,6 +372,14 @@ public final class AggregateOperator {
     abstract void addValue(Object v, long weight);
 
     abstract Object result(long rowCount);
+
+    /** Writes what this accumulator holds besides {@link #nonNull}. */
+    void write(StateOutput out) {
+    }
+
+    /** Reads what {@link #write} wrote. */
+    void read(StateInput in) {
+    }
   }
 
   private static final class CountStar extends Accumulator {
@@ -327,6 +418,16 @@ public final class AggregateOperator {
 
     IntSum(int arg) {
       super(arg);
+    }
+
+    @Override
+    void write(StateOutput out) {
+      out.writeLong(sum);
+    }
+
+    @Override
+    void read(StateInput in) {
+      sum = in.readLong();
     }
 
     @Override
@@ -374,6 +475,44 @@ public final class AggregateOperator {
       super(arg);
       this.avg = avg;
       this.scales = trackScales ? new TreeMap<>() : null;
+    }
+
+    @Override
+    void write(StateOutput out) {
+      out.writeBoolean(big != null);
+      if (big != null) {
+        out.writeValue(big);
+      } else {
+        out.writeLong(unscaled);
+        out.writeLong(scale);
+      }
+      if (scales != null) {
+        out.writeCount(scales.size());
+        for (java.util.Map.Entry<Integer, long[]> e : scales.entrySet()) {
+          out.writeLong(e.getKey());
+          out.writeLong(e.getValue()[0]);
+        }
+      }
+    }
+
+    @Override
+    void read(StateInput in) {
+      if (in.readBoolean()) {
+        if (!(in.readValue() instanceof BigDecimal d)) {
+          throw new StateFormatException("a numeric sum that is not a number");
+        }
+        big = d;
+      } else {
+        unscaled = in.readLong();
+        scale = in.readInt();
+      }
+      if (scales != null) {
+        int n = in.readCount();
+        for (int i = 0; i < n; i++) {
+          int s = in.readInt();
+          scales.put(s, new long[] {in.readLong()});
+        }
+      }
     }
 
     @Override
@@ -453,6 +592,25 @@ public final class AggregateOperator {
     }
 
     @Override
+    void write(StateOutput out) {
+      out.writeValue(finite);
+      out.writeLong(nan);
+      out.writeLong(posInf);
+      out.writeLong(negInf);
+    }
+
+    @Override
+    void read(StateInput in) {
+      if (!(in.readValue() instanceof BigDecimal d)) {
+        throw new StateFormatException("a double sum that is not a number");
+      }
+      finite = d;
+      nan = in.readLong();
+      posInf = in.readLong();
+      negInf = in.readLong();
+    }
+
+    @Override
     void addValue(Object v, long weight) {
       double d = ((Number) v).doubleValue();
       if (Double.isNaN(d)) {
@@ -493,6 +651,27 @@ public final class AggregateOperator {
     MinMax(int arg, boolean max) {
       super(arg);
       this.max = max;
+    }
+
+    @Override
+    void write(StateOutput out) {
+      out.writeCount(values.size());
+      for (java.util.Map.Entry<Object, long[]> e : values.entrySet()) {
+        out.writeValue(e.getKey());
+        out.writeLong(e.getValue()[0]);
+      }
+    }
+
+    @Override
+    void read(StateInput in) {
+      int n = in.readCount();
+      for (int i = 0; i < n; i++) {
+        Object v = in.readValue();
+        if (v == null) {
+          throw new StateFormatException("a NULL in a MIN/MAX multiset");
+        }
+        values.put(v, new long[] {in.readLong()});
+      }
     }
 
     @Override

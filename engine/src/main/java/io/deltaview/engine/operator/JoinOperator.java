@@ -1,6 +1,11 @@
 package io.deltaview.engine.operator;
 
 import io.deltaview.engine.row.Row;
+import io.deltaview.engine.state.Checkpointable;
+import io.deltaview.engine.state.StateFormatException;
+import io.deltaview.engine.state.StateInput;
+import io.deltaview.engine.state.StateOutput;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Function;
@@ -15,7 +20,7 @@ import java.util.function.Predicate;
  * that key column is declared null-safe, as for IS NOT DISTINCT FROM) and so are never indexed. An optional
  * residual predicate is evaluated on each joined row.
  */
-public final class JoinOperator {
+public final class JoinOperator implements Checkpointable {
 
   private final int[] leftKeys;
   private final int[] rightKeys;
@@ -166,5 +171,25 @@ public final class JoinOperator {
         state.add(e.getKey(), rs.rows[i], rs.weights[i]);
       }
     }
+  }
+
+  /** The key columns, then both sides' rows. */
+  @Override
+  public void writeState(StateOutput out) {
+    out.writeIntArray(leftKeys);
+    out.writeIntArray(rightKeys);
+    out.writeBooleanArray(nullSafe);
+    leftState.writeState(out);
+    rightState.writeState(out);
+  }
+
+  @Override
+  public void readState(StateInput in) {
+    if (!Arrays.equals(in.readIntArray(), leftKeys) || !Arrays.equals(in.readIntArray(), rightKeys)
+        || !Arrays.equals(in.readBooleanArray(), nullSafe)) {
+      throw new StateFormatException("the checkpoint's join keys differ from the plan's");
+    }
+    leftState.readState(in, leftKeys, nullSafe);
+    rightState.readState(in, rightKeys, nullSafe);
   }
 }

@@ -1,6 +1,9 @@
 package io.deltaview.engine.operator;
 
 import io.deltaview.engine.row.Row;
+import io.deltaview.engine.state.StateFormatException;
+import io.deltaview.engine.state.StateInput;
+import io.deltaview.engine.state.StateOutput;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -85,5 +88,49 @@ final class JoinState {
       n[0] += b instanceof RowList list ? list.consolidate() : 1;
     }
     return n[0];
+  }
+
+  /**
+   * Writes every (row, weight) entry held, as they are (a bucket's entries unconsolidated): adding them again
+   * to an empty state gives an equal multiset under every key. The keys are not written; they follow from
+   * the rows.
+   */
+  void writeState(StateOutput out) {
+    long[] entries = {0};
+    longKeys.forEachValue(b -> entries[0] += b instanceof RowList list ? list.size() : 1);
+    for (Object b : otherKeys.values()) {
+      entries[0] += b instanceof RowList list ? list.size() : 1;
+    }
+    out.writeLong(entries[0]);
+    longKeys.forEachValue(b -> writeBucket(b, out));
+    for (Object b : otherKeys.values()) {
+      writeBucket(b, out);
+    }
+  }
+
+  private static void writeBucket(Object bucket, StateOutput out) {
+    if (bucket instanceof Row row) {
+      out.writeRow(row);
+      out.writeLong(1);
+    } else {
+      ((RowList) bucket).forEach((row, weight) -> {
+        out.writeRow(row);
+        out.writeLong(weight);
+      });
+    }
+  }
+
+  /** Adds the entries {@link #writeState} wrote, keyed by {@code columns} as the owning operator keys them. */
+  void readState(StateInput in, int[] columns, boolean[] nullSafe) {
+    long entries = in.readLong();
+    for (long i = 0; i < entries; i++) {
+      Row row = in.readRow();
+      long weight = in.readLong();
+      Object key = JoinKey.of(row, columns, nullSafe);
+      if (key == null) {
+        throw new StateFormatException("a join state row without a key: " + row);
+      }
+      add(key, row, weight);
+    }
   }
 }

@@ -1,6 +1,10 @@
 package io.deltaview.engine.operator;
 
 import io.deltaview.engine.row.Row;
+import io.deltaview.engine.state.Checkpointable;
+import io.deltaview.engine.state.StateFormatException;
+import io.deltaview.engine.state.StateInput;
+import io.deltaview.engine.state.StateOutput;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -27,7 +31,7 @@ import java.util.function.Predicate;
  * conditions that are not equalities between two inputs' columns go into the residual predicate, evaluated on
  * each complete joined row.
  */
-public final class MultiJoinOperator {
+public final class MultiJoinOperator implements Checkpointable {
 
   /**
    * An equality between two columns of the joined row (indexes into the concatenated input columns), each in a
@@ -339,6 +343,39 @@ public final class MultiJoinOperator {
     Row joined = Row.wrap(binding);
     if (residual == null || residual.test(joined)) {
       out.accept(outputMap == null ? joined : outputMap.apply(joined), weight);
+    }
+  }
+
+  /** The input widths, then per input its arrangements: their key columns and rows. */
+  @Override
+  public void writeState(StateOutput out) {
+    out.writeIntArray(offsets);
+    out.writeCount(arrangements.length);
+    for (Arrangement[] as : arrangements) {
+      out.writeCount(as.length);
+      for (Arrangement a : as) {
+        out.writeIntArray(a.columns);
+        out.writeBooleanArray(a.nullSafe);
+        a.state.writeState(out);
+      }
+    }
+  }
+
+  @Override
+  public void readState(StateInput in) {
+    if (!Arrays.equals(in.readIntArray(), offsets) || in.readCount() != arrangements.length) {
+      throw new StateFormatException("the checkpoint's join inputs differ from the plan's");
+    }
+    for (Arrangement[] as : arrangements) {
+      if (in.readCount() != as.length) {
+        throw new StateFormatException("the checkpoint's join arrangements differ from the plan's");
+      }
+      for (Arrangement a : as) {
+        if (!Arrays.equals(in.readIntArray(), a.columns) || !Arrays.equals(in.readBooleanArray(), a.nullSafe)) {
+          throw new StateFormatException("the checkpoint's join arrangement keys differ from the plan's");
+        }
+        a.state.readState(in, a.columns, a.nullSafe);
+      }
     }
   }
 }

@@ -46,6 +46,16 @@ public final class MaintainedView {
 
   private ViewPipeline pipeline;
   private LogSequenceNumber activeFrom = LogSequenceNumber.INVALID_LSN;
+  /** The result table holds the effects of the transactions committed before this: theirs are not written. */
+  private LogSequenceNumber outputFrom = LogSequenceNumber.INVALID_LSN;
+  /** Whether the operator state took input since it was last written to a checkpoint. */
+  private boolean stateChanged;
+  /** Where the operator state came from when the view was last activated, for SHOW INCREMENTAL VIEWS. */
+  private volatile String stateSource;
+  /** Why the next load is a rebuild from a snapshot, if that needs saying (e.g. its checkpoint was unusable). */
+  private volatile String rebuildReason;
+  /** The position of the view's newest durable checkpoint, INVALID if none. */
+  private volatile LogSequenceNumber checkpointLsn = LogSequenceNumber.INVALID_LSN;
   private final List<BufferedTransaction> buffer = new ArrayList<>();
 
   /** A source transaction seen while the view was loading, kept until the view is activated. */
@@ -162,8 +172,19 @@ public final class MaintainedView {
 
   /** Becomes active with operator state loaded at snapshot point {@code from}. */
   public void activate(ViewPipeline loaded, LogSequenceNumber from) {
+    activate(loaded, from, from);
+  }
+
+  /**
+   * Becomes active with operator state as of {@code from} (transactions committed before it are in the state)
+   * whose result table already holds the transactions committed before {@code outputFrom} (at or after
+   * {@code from}): their output is computed into the state but not written again.
+   */
+  public void activate(ViewPipeline loaded, LogSequenceNumber from, LogSequenceNumber outputFrom) {
     this.pipeline = loaded;
     this.activeFrom = from;
+    this.outputFrom = outputFrom;
+    this.stateChanged = false;
     this.state = State.ACTIVE;
     this.lastError = null;
     this.failure = null;
@@ -173,6 +194,7 @@ public final class MaintainedView {
   /** Back to loading: operator state is discarded, changes are buffered until the next activation. */
   public void reset() {
     this.generation++;
+    this.checkpointLsn = LogSequenceNumber.INVALID_LSN;
     this.pipeline = null;
     this.buffer.clear();
     this.state = State.PENDING;
@@ -188,6 +210,7 @@ public final class MaintainedView {
       return;
     }
     this.generation++;
+    this.checkpointLsn = LogSequenceNumber.INVALID_LSN;
     this.pipeline = null;
     this.buffer.clear();
     this.lastError = error;
@@ -200,6 +223,7 @@ public final class MaintainedView {
    */
   public void fail(ViewFailure why) {
     this.generation++; // a load under way must not activate it
+    this.checkpointLsn = LogSequenceNumber.INVALID_LSN;
     this.pipeline = null;
     this.buffer.clear();
     this.failure = why;
@@ -211,6 +235,56 @@ public final class MaintainedView {
   /** {@link #fail(ViewFailure)} with a retryable failure carrying PostgreSQL's {@code sqlState} and message. */
   public void fail(String sqlState, String message) {
     fail(ViewFailure.retryable(sqlState, message));
+  }
+
+  /** Transactions committed before this are in the result table already (see {@link #activate(ViewPipeline,
+   * LogSequenceNumber, LogSequenceNumber)}). */
+  public LogSequenceNumber outputFrom() {
+    return outputFrom;
+  }
+
+  /** The apply loop fed the operator state. */
+  public void markStateChanged() {
+    stateChanged = true;
+  }
+
+  /** Whether the operator state took input since {@link #clearStateChanged()} (or activation). */
+  public boolean stateChangedSinceCheckpoint() {
+    return stateChanged;
+  }
+
+  /** The operator state was just written to a checkpoint. */
+  public void clearStateChanged() {
+    stateChanged = false;
+  }
+
+  /** {@code checkpoint} or {@code snapshot[: why]}: where the state of the current activation came from; null before. */
+  public String stateSource() {
+    return stateSource;
+  }
+
+  public void markStateSource(String source) {
+    this.stateSource = source;
+  }
+
+  /** Why the next snapshot load rebuilds this view (taken once), or null. */
+  public String takeRebuildReason() {
+    String r = rebuildReason;
+    rebuildReason = null;
+    return r;
+  }
+
+  public void noteRebuildReason(String why) {
+    this.rebuildReason = why;
+  }
+
+  /** The position of the view's newest durable checkpoint; INVALID if none is known. */
+  public LogSequenceNumber checkpointLsn() {
+    return checkpointLsn;
+  }
+
+  public void markCheckpoint(LogSequenceNumber lsn) {
+    this.checkpointLsn = lsn;
   }
 
   public void markApplied(LogSequenceNumber lsn, long lagMs) {

@@ -223,6 +223,55 @@ class ApplyLoopTest {
     }
   }
 
+  /**
+   * A view restored from a checkpoint at L whose result table holds the stream up to P (later than L): the
+   * transactions between L and P go through its operators without being written again, the later ones are
+   * written, every commit shows the view at a real commit point, and the slot is never confirmed past what the
+   * checkpoints retain.
+   */
+  @Test
+  void aViewRestoredFromACheckpointCatchesUpWithoutWritingWhatItsTableHolds() throws Exception {
+    List<Long> ends = new ArrayList<>();
+    for (int t = 0; t < 6; t++) {
+      ends.add(transaction(4, t % 3, t % 2));
+    }
+    long checkpointAt = ends.get(1);
+    long tableAt = ends.get(3);
+    ViewPipeline restored = ViewCompiler.compile(SqlFixture.plan(GROUPED));
+    restored.onChanges(Map.of(0, this.tableAt.get(checkpointAt)));
+    MaintainedView v = new MaintainedView(new ViewRecord("public", "restored", GROUPED,
+        List.of("public.order_lines"), "sql", ViewState.READY, null, "public", null),
+        List.of(new TableShape(LINES.schema(), LINES.name(), LINES.columnNames(), LINES.columnTypes(),
+            restored.readColumns(0), RELATION, PLANNED)), null, () -> ViewCompiler.compile(SqlFixture.plan(GROUPED)));
+    views.add(v);
+    target.committed.put(v, ViewCompiler.compile(SqlFixture.plan(GROUPED)).onChanges(Map.of(0,
+        this.tableAt.get(tableAt))));
+    io.deltaview.engine.state.Checkpoints retaining = new io.deltaview.engine.state.Checkpoints() {
+      @Override
+      public boolean atBoundary(List<MaintainedView> all, long position, boolean idle) {
+        return false;
+      }
+
+      @Override
+      public long retainFrom() {
+        return checkpointAt;
+      }
+    };
+    loop = new ApplyLoop(feed, target, LogSequenceNumber.valueOf(checkpointAt), x -> { }, failed::add,
+        new ApplyLoop.Limits(50_000, 1, 50_000, Duration.ofSeconds(10)), retaining);
+    v.activate(restored, LogSequenceNumber.valueOf(checkpointAt), LogSequenceNumber.valueOf(tableAt));
+    loop.addView(v);
+    thread = new Thread(loop, "apply-loop-test");
+    thread.start();
+    long last = ends.get(ends.size() - 1);
+    await("all transactions", () -> loop.position() >= last);
+    List<Long> recorded = target.commits.stream().filter(c -> c.lsn != null).map(c -> c.lsn.asLong()).toList();
+    assertEquals(ends.subList(4, 6), recorded, "only the transactions after the table's position are written");
+    assertEveryCommitIsARealCommitPoint();
+    assertEquals(checkpointAt, feed.confirmed(), "the slot keeps the WAL since the checkpoint");
+    assertTrue(v.stateChangedSinceCheckpoint(), "the state moved on since its checkpoint");
+  }
+
   @Test
   void aLargeTransactionIsWrittenInChunksButCommittedOnce() throws Exception {
     long first = transaction(30, 0, 0);

@@ -156,10 +156,54 @@ class DifferentialTest {
     }
   }
 
+  /**
+   * The same, with the pipeline's state written to a checkpoint and read back into a freshly compiled pipeline
+   * every few transactions: the restored pipeline must go on exactly as the original would have, step after
+   * step, and equal a recomputation at the end of every transaction.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "select c.name, c.region, o.id, o.status from customers c join orders o on o.customer_id = c.id"
+          + " where o.status <> 'cancelled'",
+      "select c.name, c2.name as other, ol.qty from customers c join orders o on o.customer_id = c.id"
+          + " join order_lines ol on ol.order_id = o.id"
+          + " join customers c2 on c2.region is not distinct from c.region and c2.id <> c.id",
+      "select o.status, count(*) as n, sum(ol.qty) as q, max(x.k) as k from orders o"
+          + " join order_lines ol on ol.order_id = o.id"
+          + " join (select customer_id, count(*) as k from orders group by customer_id) x on x.customer_id = o.customer_id"
+          + " group by o.status",
+      "select order_id, count(*) as n, count(qty) as nq, sum(qty) as sq, sum(price) as sp, avg(qty) as aq,"
+          + " avg(price) as ap, min(price) as lo, max(price) as hi, min(qty) as lq, max(qty) as hq"
+          + " from order_lines group by order_id",
+      "select region, min(name) as lo, max(name) as hi, count(name) as n from customers group by region",
+      "select status, min(created_at) as first, max(created_at) as last from orders group by status",
+      "select count(*) as n, sum(qty) as s, avg(price) as a, min(price) as lo, max(qty) as hi"
+          + " from order_lines where qty > 3",
+      "select c.region, o.status, count(*) as n, sum(ol.qty) as q, avg(ol.price) as p, max(ol.price) as m"
+          + " from customers c join orders o on o.customer_id = c.id join order_lines ol on ol.order_id = o.id"
+          + " group by c.region, o.status",
+      "select customer_id, sum(id * 1.5) as s, sum(cast(id as double)) as d from orders group by customer_id",
+  })
+  void restoredFromCheckpointsEqualsRecomputation(String sql) {
+    long seed = BASE_SEED ^ sql.hashCode() ^ 0x5eed;
+    try {
+      run(sql, seed, 7);
+    } catch (AssertionError | RuntimeException e) {
+      throw new AssertionError("seed " + seed + " (set -Ddeltaview.seed=" + BASE_SEED + "), view: " + sql
+          + ": " + e.getMessage(), e);
+    }
+  }
+
   private static void run(String sql, long seed) {
+    run(sql, seed, 0);
+  }
+
+  /** {@code checkpointEvery}: 0 for never, else restore a copy from a checkpoint every that many transactions. */
+  private static void run(String sql, long seed, int checkpointEvery) {
     Random random = new Random(seed);
     RelNode plan = io.deltaview.engine.dataflow.PlanNormalizer.normalize(SqlFixture.plan(sql));
     ViewPipeline pipeline = ViewCompiler.compile(plan);
+    ViewPipeline original = checkpointEvery > 0 ? ViewCompiler.compile(plan) : null;
     Map<String, Map<Long, Row>> tables = new LinkedHashMap<>();
     for (String t : List.of("customers", "orders", "order_lines")) {
       tables.put(t, new LinkedHashMap<>());
@@ -205,7 +249,19 @@ class DifferentialTest {
           bySource.put(s, d);
         }
       }
-      accumulated.addAll(pipeline.onChanges(bySource));
+      ZSet step = pipeline.onChanges(bySource);
+      accumulated.addAll(step);
+      if (original != null) {
+        assertEquals(original.onChanges(bySource), step, "restored vs original output, transaction " + tx);
+        if (tx % checkpointEvery == checkpointEvery - 1) {
+          io.deltaview.engine.state.StateOutput out = io.deltaview.engine.state.PipelineState.write(pipeline);
+          assertTrue(out != null, "not checkpointable");
+          List<byte[]> parts = out.finish();
+          ViewPipeline restored = ViewCompiler.compile(plan);
+          io.deltaview.engine.state.PipelineState.read(restored, parts);
+          pipeline = restored;
+        }
+      }
 
       Map<String, List<Row>> current = new HashMap<>();
       tables.forEach((t, rows) -> current.put(t, new ArrayList<>(rows.values())));

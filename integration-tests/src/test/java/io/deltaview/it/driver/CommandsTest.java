@@ -149,8 +149,8 @@ class CommandsTest {
           labels.add(md.getColumnLabel(i));
         }
         assertEquals(List.of("name", "status", "result_table", "row_count", "lag_ms", "applied_lsn", "hits",
-            "definition", "last_error", "origin", "last_error_sqlstate", "wal_status", "retained_wal_bytes"),
-            labels);
+            "definition", "last_error", "origin", "last_error_sqlstate", "wal_status", "retained_wal_bytes",
+            "state_source", "checkpoint_lsn"), labels);
         assertEquals(Types.BIGINT, md.getColumnType(4));
         assertEquals(Types.BIGINT, md.getColumnType(5));
         assertEquals(Types.BIGINT, md.getColumnType(7));

@@ -1,0 +1,138 @@
+package io.deltaview.benchmarks;
+
+import io.deltaview.engine.Engine;
+import io.deltaview.engine.EngineConfig;
+import io.deltaview.engine.EngineRegistry;
+import io.deltaview.engine.state.Checkpointer;
+import io.deltaview.it.fixture.PostgresFixture;
+import io.deltaview.it.fixture.ShopWorkload;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Locale;
+
+/**
+ * What checkpoints cost and save, on the demo data ({@code -Ddeltaview.bench.lines}, default 1,000,000 order
+ * lines): the demo view is created, its first checkpoint is taken (size, the apply thread's serialization
+ * pause, the write, the table's size and the WAL it wrote), then the engine is stopped, changes are committed
+ * while it is down, and it is started again twice — once resuming from the checkpoint, once with checkpoints
+ * off (a rebuild from a snapshot, as before checkpoints) — timing each until the view is ready and exact.
+ */
+public final class CheckpointCost {
+
+  private static final String VIEW = "revenue_by_region_month";
+
+  private CheckpointCost() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    int lines = Integer.getInteger("deltaview.bench.lines", 1_000_000);
+    try {
+      run(lines);
+    } finally {
+      PostgresFixture.stopIfStarted();
+    }
+    System.exit(0);
+  }
+
+  static void run(int lineCount) throws Exception {
+    System.setProperty("deltaview.checkpointMillis", "1000");
+    PostgresFixture server = PostgresFixture.get();
+    String pgUrl = server.createDatabase("ckptcost");
+    String dvUrl = "jdbc:deltaview:" + pgUrl.substring("jdbc:".length());
+    int orderCount = lineCount / 5;
+    ShopWorkload workload = new ShopWorkload(42);
+    try (Connection plain = server.connect(pgUrl)) {
+      ShopWorkload.createSchema(plain);
+      workload.load(plain, 20_000, orderCount, lineCount, n -> { });
+      System.out.printf(Locale.ROOT, "Data: 20,000 customers, %,d orders, %,d order lines; max heap %d MB%n",
+          orderCount, lineCount, Runtime.getRuntime().maxMemory() >> 20);
+      long t0 = System.nanoTime();
+      try (Connection dv = DriverManager.getConnection(dvUrl, server.credentials()); Statement s = dv.createStatement()) {
+        s.execute("CREATE INCREMENTAL VIEW " + VIEW + " AS " + Demo.QUERY);
+      }
+      double created = seconds(t0);
+      System.out.printf(Locale.ROOT, "CREATE INCREMENTAL VIEW (snapshot of the 3 tables): %.1f s%n", created);
+      Engine engine = EngineRegistry.existing(pgUrl);
+      String walBefore = walLsn(plain);
+      long deadline = System.nanoTime() + 120_000_000_000L;
+      while (engine.checkpointStats().written() < 1) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("no checkpoint within 120 s");
+        }
+        Thread.onSpinWait();
+      }
+      Checkpointer.Stats c = engine.checkpointStats();
+      long wal = walDiff(plain, walBefore);
+      System.out.printf(Locale.ROOT, "First checkpoint: %,d bytes; serialized on the apply thread in %.0f ms;"
+          + " written in %.0f ms; deltaview.checkpoints now %,d bytes on disk; WAL written meanwhile %,d bytes%n",
+          c.lastBytes(), c.lastSerializeMicros() / 1000.0, c.lastWriteMicros() / 1000.0,
+          scalar(plain, "SELECT pg_total_relation_size('deltaview.checkpoints')"), wal);
+
+      // A second one, with the JIT warm and the state changed by 200 transactions.
+      for (int t = 0; t < 200; t++) {
+        workload.randomTransaction(plain, 5);
+      }
+      while (engine.checkpointStats().written() < 2) {
+        if (System.nanoTime() > deadline + 60_000_000_000L) {
+          throw new IllegalStateException("no second checkpoint");
+        }
+        Thread.onSpinWait();
+      }
+      c = engine.checkpointStats();
+      System.out.printf(Locale.ROOT, "Second checkpoint: %,d bytes; serialized on the apply thread in %.0f ms;"
+          + " written in %.0f ms%n", c.lastBytes(), c.lastSerializeMicros() / 1000.0, c.lastWriteMicros() / 1000.0);
+
+      for (boolean fromCheckpoint : new boolean[] {true, false}) {
+        EngineRegistry.stop(pgUrl);
+        for (int t = 0; t < 200; t++) {
+          workload.randomTransaction(plain, 5);
+        }
+        System.setProperty("deltaview.checkpointMillis", fromCheckpoint ? "1000" : "0");
+        String database = pgUrl.substring(pgUrl.lastIndexOf('/') + 1).replaceAll("\\?.*", "");
+        long r0 = System.nanoTime();
+        Engine restarted = EngineRegistry.engineFor(new EngineConfig(pgUrl, server.credentials(), database));
+        while (restarted.readyViews().isEmpty()) {
+          Thread.onSpinWait();
+        }
+        double ready = seconds(r0);
+        if (!restarted.awaitCurrent(120_000)) {
+          throw new IllegalStateException("the engine did not catch up");
+        }
+        long differing = scalar(plain, "SELECT (SELECT count(*) FROM (SELECT * FROM " + VIEW + " EXCEPT ALL ("
+            + Demo.QUERY + ")) a) + (SELECT count(*) FROM ((" + Demo.QUERY + ") EXCEPT ALL SELECT * FROM " + VIEW
+            + ") b)");
+        System.out.printf(Locale.ROOT, "Restart %s: view ready in %.2f s (%.2fx the creation time), snapshot"
+            + " loads %d, checkpoint resumes %d, exact after 200 changes made while down: %s%n",
+            fromCheckpoint ? "from the checkpoint" : "without checkpoints (rebuild from a snapshot)", ready,
+            ready / created, restarted.snapshotReads(), restarted.checkpointResumes(),
+            differing == 0 ? "yes" : differing + " rows differ");
+      }
+      EngineRegistry.stop(pgUrl);
+    }
+  }
+
+  private static String walLsn(Connection c) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
+  private static long walDiff(Connection c, String from) throws SQLException {
+    return scalar(c, "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '" + from + "')::bigint");
+  }
+
+  private static long scalar(Connection c, String sql) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private static double seconds(long startNanos) {
+    return (System.nanoTime() - startNanos) / 1e9;
+  }
+}

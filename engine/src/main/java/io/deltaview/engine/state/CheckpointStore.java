@@ -1,0 +1,216 @@
+package io.deltaview.engine.state;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.postgresql.replication.LogSequenceNumber;
+
+/**
+ * Checkpoints in table {@code deltaview.checkpoints}: per view, the state of its operators as of a stream
+ * position, in parts of at most {@link StateOutput#PART_SIZE} bytes (one row each), with the format version,
+ * the fingerprint of what the state belongs to and a CRC-32C of all parts. Every engine process of the
+ * database can read them, so a process taking over maintenance resumes from them too. Only the engine role
+ * (the owner) may read or write the table: the state holds base-table rows.
+ *
+ * <p>Every method works inside the caller's transaction.
+ */
+public final class CheckpointStore {
+
+  public static final String TABLE = "deltaview.checkpoints";
+
+  /** One stored checkpoint of a view. */
+  public record Stored(LogSequenceNumber lsn, int formatVersion, String fingerprint, long checksum, long stateBytes,
+      List<byte[]> parts, String problem) {
+  }
+
+  private CheckpointStore() {
+  }
+
+  /** Creates the table (with the rest of the catalog, in the caller's transaction); readable by its owner only. */
+  public static void ensureExists(Statement s) throws SQLException {
+    s.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " ("
+        + " schema_name text NOT NULL,"
+        + " view_name text NOT NULL,"
+        + " checkpoint_lsn pg_lsn NOT NULL,"
+        + " part integer NOT NULL,"
+        + " parts integer NOT NULL,"
+        + " format_version integer NOT NULL,"
+        + " fingerprint text NOT NULL,"
+        + " checksum bigint NOT NULL,"
+        + " state_bytes bigint NOT NULL,"
+        + " state bytea NOT NULL,"
+        + " created_at timestamptz NOT NULL DEFAULT now(),"
+        + " PRIMARY KEY (schema_name, view_name, checkpoint_lsn, part))");
+    // The codec is compact already: storing the parts uncompressed spares the server pglz's CPU time.
+    s.execute("ALTER TABLE " + TABLE + " ALTER COLUMN state SET STORAGE EXTERNAL");
+    // Default privileges (ALTER DEFAULT PRIVILEGES … GRANT SELECT ON TABLES TO app, as the result tables are
+    // often set up) must not hand the base-table rows in the state to anyone: every grant is taken back.
+    List<String> grantees = new ArrayList<>();
+    try (ResultSet rs = s.executeQuery("SELECT DISTINCT CASE WHEN a.grantee = 0 THEN NULL"
+        + " ELSE pg_get_userbyid(a.grantee) END FROM pg_class c,"
+        + " aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a"
+        + " WHERE c.oid = '" + TABLE + "'::regclass AND a.grantee <> c.relowner")) {
+      while (rs.next()) {
+        grantees.add(rs.getString(1));
+      }
+    }
+    s.execute("REVOKE ALL ON " + TABLE + " FROM PUBLIC");
+    for (String role : grantees) {
+      if (role != null) {
+        s.execute("REVOKE ALL ON " + TABLE + " FROM " + io.deltaview.sql.SqlIdentifiers.quote(role));
+      }
+    }
+  }
+
+  /** Whether the table exists. */
+  public static boolean exists(Connection c) throws SQLException {
+    try (Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT to_regclass('" + TABLE + "') IS NOT NULL")) {
+      rs.next();
+      return rs.getBoolean(1);
+    }
+  }
+
+  /**
+   * Locks the view's catalog row against status changes until the transaction ends, and tells whether it is
+   * {@code ready}: a checkpoint is written only for a view whose result table the apply loop keeps current. A
+   * status change that fails or reloads the view (and deletes its checkpoints) waits for this transaction, or
+   * this one sees it.
+   */
+  public static boolean lockReadyView(Connection c, String schema, String name) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT status FROM deltaview.views"
+        + " WHERE schema_name = ? AND view_name = ? FOR SHARE")) {
+      ps.setString(1, schema);
+      ps.setString(2, name);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() && "ready".equals(rs.getString(1));
+      }
+    }
+  }
+
+  /** Inserts a checkpoint, part by part, as bound bytea values. */
+  public static void insert(Connection c, String schema, String name, LogSequenceNumber lsn, String fingerprint,
+      long checksum, long stateBytes, List<byte[]> parts) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + TABLE + " (schema_name, view_name,"
+        + " checkpoint_lsn, part, parts, format_version, fingerprint, checksum, state_bytes, state)"
+        + " VALUES (?, ?, ?::pg_lsn, ?, ?, ?, ?, ?, ?, ?)")) {
+      for (int i = 0; i < parts.size(); i++) {
+        ps.setString(1, schema);
+        ps.setString(2, name);
+        ps.setString(3, lsn.asString());
+        ps.setInt(4, i);
+        ps.setInt(5, parts.size());
+        ps.setInt(6, PipelineState.FORMAT_VERSION);
+        ps.setString(7, fingerprint);
+        ps.setLong(8, checksum);
+        ps.setLong(9, stateBytes);
+        ps.setBytes(10, parts.get(i));
+        ps.executeUpdate(); // one part at a time: never more than one part's bytes in flight
+      }
+    }
+  }
+
+  /** Deletes the view's checkpoints older than {@code lsn} (after a newer one was written). */
+  public static void deleteOlder(Connection c, String schema, String name, LogSequenceNumber lsn) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + TABLE
+        + " WHERE schema_name = ? AND view_name = ? AND checkpoint_lsn < ?::pg_lsn")) {
+      ps.setString(1, schema);
+      ps.setString(2, name);
+      ps.setString(3, lsn.asString());
+      ps.executeUpdate();
+    }
+  }
+
+  /**
+   * Moves the view's checkpoint at {@code from} to {@code to}: its state is also the state at {@code to} when no
+   * change the view reads committed in between. Returns the parts moved (0: the checkpoint is gone).
+   */
+  public static int relabel(Connection c, String schema, String name, LogSequenceNumber from, LogSequenceNumber to)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("UPDATE " + TABLE + " SET checkpoint_lsn = ?::pg_lsn"
+        + " WHERE schema_name = ? AND view_name = ? AND checkpoint_lsn = ?::pg_lsn")) {
+      ps.setString(1, to.asString());
+      ps.setString(2, schema);
+      ps.setString(3, name);
+      ps.setString(4, from.asString());
+      return ps.executeUpdate();
+    }
+  }
+
+  /** Deletes every checkpoint of a view (it failed, is reloaded from a snapshot, or was dropped). */
+  public static void deleteView(Connection c, String schema, String name) throws SQLException {
+    if (!exists(c)) {
+      return;
+    }
+    try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + TABLE
+        + " WHERE schema_name = ? AND view_name = ?")) {
+      ps.setString(1, schema);
+      ps.setString(2, name);
+      ps.executeUpdate();
+    }
+  }
+
+  /** Deletes every checkpoint: the slot they resume was lost, replaced or dropped. */
+  public static void deleteAll(Connection c) throws SQLException {
+    if (!exists(c)) {
+      return;
+    }
+    try (Statement s = c.createStatement()) {
+      s.executeUpdate("DELETE FROM " + TABLE);
+    }
+  }
+
+  /**
+   * The newest checkpoint of a view, or null if it has none; {@code problem} says what is wrong with its rows
+   * (parts missing or not agreeing), null if nothing.
+   */
+  public static Stored newest(Connection c, String schema, String name) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT checkpoint_lsn::text, part, parts, format_version,"
+        + " fingerprint, checksum, state_bytes, state FROM " + TABLE + " WHERE schema_name = ? AND view_name = ?"
+        + " AND checkpoint_lsn = (SELECT max(checkpoint_lsn) FROM " + TABLE
+        + " WHERE schema_name = ? AND view_name = ?) ORDER BY part")) {
+      ps.setString(1, schema);
+      ps.setString(2, name);
+      ps.setString(3, schema);
+      ps.setString(4, name);
+      try (ResultSet rs = ps.executeQuery()) {
+        LogSequenceNumber lsn = null;
+        int expectedParts = -1;
+        int format = 0;
+        String fingerprint = null;
+        long checksum = 0;
+        long bytes = 0;
+        String problem = null;
+        List<byte[]> parts = new ArrayList<>();
+        while (rs.next()) {
+          if (lsn == null) {
+            lsn = LogSequenceNumber.valueOf(rs.getString(1));
+            expectedParts = rs.getInt(3);
+            format = rs.getInt(4);
+            fingerprint = rs.getString(5);
+            checksum = rs.getLong(6);
+            bytes = rs.getLong(7);
+          } else if (rs.getInt(3) != expectedParts || rs.getInt(4) != format || !rs.getString(5).equals(fingerprint)
+              || rs.getLong(6) != checksum || rs.getLong(7) != bytes) {
+            problem = "its parts do not agree";
+          }
+          if (rs.getInt(2) != parts.size()) {
+            problem = "part " + parts.size() + " is missing";
+          }
+          parts.add(rs.getBytes(8));
+        }
+        if (lsn == null) {
+          return null;
+        }
+        if (problem == null && parts.size() != expectedParts) {
+          problem = parts.size() + " of its " + expectedParts + " parts are there";
+        }
+        return new Stored(lsn, format, fingerprint, checksum, bytes, parts, problem);
+      }
+    }
+  }
+}

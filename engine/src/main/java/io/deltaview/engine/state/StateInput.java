@@ -1,0 +1,237 @@
+package io.deltaview.engine.state;
+
+import io.deltaview.engine.row.Row;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/** Reads what {@link StateOutput} wrote, from its parts in order; any inconsistency is a {@link StateFormatException}. */
+public final class StateInput {
+
+  private final List<byte[]> parts;
+  private int part;
+  private byte[] current;
+  private int position;
+
+  public StateInput(List<byte[]> parts) {
+    this.parts = List.copyOf(parts);
+    this.current = this.parts.isEmpty() ? new byte[0] : this.parts.get(0);
+  }
+
+  /** CRC-32C of all bytes of {@code parts}, as {@link StateOutput#checksum()} computed it. */
+  public static long checksum(List<byte[]> parts) {
+    CRC32C crc = new CRC32C();
+    for (byte[] p : parts) {
+      crc.update(p, 0, p.length);
+    }
+    return crc.getValue();
+  }
+
+  public int readByte() {
+    while (position == current.length) {
+      if (part + 1 >= parts.size()) {
+        throw new StateFormatException("checkpoint state ends early");
+      }
+      current = parts.get(++part);
+      position = 0;
+    }
+    return current[position++] & 0xFF;
+  }
+
+  /** Whether every byte has been read. */
+  public boolean atEnd() {
+    if (position < current.length) {
+      return false;
+    }
+    for (int p = part + 1; p < parts.size(); p++) {
+      if (parts.get(p).length > 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  public boolean readBoolean() {
+    int b = readByte();
+    if (b > 1) {
+      throw new StateFormatException("bad boolean " + b);
+    }
+    return b == 1;
+  }
+
+  public int readCount() {
+    long n = readVarLong();
+    if (n < 0 || n > Integer.MAX_VALUE) {
+      throw new StateFormatException("bad count " + n);
+    }
+    return (int) n;
+  }
+
+  public long readLong() {
+    long v = readVarLong();
+    return (v >>> 1) ^ -(v & 1);
+  }
+
+  public int readInt() {
+    long v = readLong();
+    if (v != (int) v) {
+      throw new StateFormatException("bad int " + v);
+    }
+    return (int) v;
+  }
+
+  private long readVarLong() {
+    byte[] b = current;
+    int p = position;
+    if (b.length - p >= 10) { // the common case: the whole number is in this part, read without bounds checks
+      long v = 0;
+      for (int shift = 0; shift < 64; shift += 7) {
+        int x = b[p++];
+        v |= (long) (x & 0x7F) << shift;
+        if (x >= 0) {
+          position = p;
+          return v;
+        }
+      }
+      throw new StateFormatException("bad variable-length number");
+    }
+    long v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      int x = readByte();
+      v |= (long) (x & 0x7F) << shift;
+      if ((x & 0x80) == 0) {
+        return v;
+      }
+    }
+    throw new StateFormatException("bad variable-length number");
+  }
+
+  public long readFixedLong() {
+    long v = 0;
+    for (int i = 0; i < 8; i++) {
+      v = (v << 8) | readByte();
+    }
+    return v;
+  }
+
+  public byte[] readBytes() {
+    int n = readCount();
+    byte[] out = new byte[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = (byte) readByte();
+    }
+    return out;
+  }
+
+  public String readString() {
+    int n = readCount();
+    byte[] b = current;
+    int p = position;
+    if (b.length - p >= n) { // ASCII text within this part: one byte a unit, copied straight
+      boolean ascii = true;
+      for (int i = p; i < p + n && ascii; i++) {
+        ascii = b[i] >= 0;
+      }
+      if (ascii) {
+        position = p + n;
+        return new String(b, p, n, java.nio.charset.StandardCharsets.ISO_8859_1);
+      }
+    }
+    char[] chars = new char[n];
+    for (int i = 0; i < n; i++) {
+      int x = readByte();
+      if (x < 0x80) {
+        chars[i] = (char) x;
+      } else if ((x & 0xE0) == 0xC0) {
+        chars[i] = (char) (((x & 0x1F) << 6) | continuation());
+      } else if ((x & 0xF0) == 0xE0) {
+        int mid = continuation();
+        chars[i] = (char) (((x & 0x0F) << 12) | (mid << 6) | continuation());
+      } else {
+        throw new StateFormatException("bad string byte " + x);
+      }
+    }
+    return new String(chars);
+  }
+
+  private int continuation() {
+    int b = readByte();
+    if ((b & 0xC0) != 0x80) {
+      throw new StateFormatException("bad string continuation byte " + b);
+    }
+    return b & 0x3F;
+  }
+
+  public int[] readIntArray() {
+    int[] out = new int[readCount()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = readInt();
+    }
+    return out;
+  }
+
+  public boolean[] readBooleanArray() {
+    boolean[] out = new boolean[readCount()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = readBoolean();
+    }
+    return out;
+  }
+
+  public Object readValue() {
+    int tag = readByte();
+    switch (tag) {
+      case StateOutput.NULL:
+        return null;
+      case StateOutput.LONG:
+        return readLong();
+      case StateOutput.STRING:
+        return readString();
+      case StateOutput.DECIMAL: {
+        int scale = readInt();
+        return BigDecimal.valueOf(readLong(), scale);
+      }
+      case StateOutput.BIG_DECIMAL: {
+        int scale = readInt();
+        return new BigDecimal(new BigInteger(readBytes()), scale);
+      }
+      case StateOutput.DOUBLE:
+        return Double.longBitsToDouble(readFixedLong());
+      case StateOutput.TRUE:
+        return Boolean.TRUE;
+      case StateOutput.FALSE:
+        return Boolean.FALSE;
+      case StateOutput.DATE:
+        return LocalDate.ofEpochDay(readLong());
+      case StateOutput.TIME:
+        return LocalTime.ofNanoOfDay(readLong());
+      case StateOutput.TIMESTAMP: {
+        LocalDate day = LocalDate.ofEpochDay(readLong());
+        return LocalDateTime.of(day, LocalTime.ofNanoOfDay(readLong()));
+      }
+      case StateOutput.INSTANT: {
+        long seconds = readLong();
+        return Instant.ofEpochSecond(seconds, readLong());
+      }
+      case StateOutput.INTEGER:
+        return readInt();
+      case StateOutput.BYTES:
+        return readBytes();
+      default:
+        throw new StateFormatException("unknown value tag " + tag);
+    }
+  }
+
+  public Row readRow() {
+    Object[] values = new Object[readCount()];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = readValue();
+    }
+    return Row.wrap(values);
+  }
+}
