@@ -29,23 +29,30 @@ import org.postgresql.replication.LogSequenceNumber;
 public final class Checkpointer implements Checkpoints, AutoCloseable {
 
   private static final System.Logger LOG = System.getLogger(Checkpointer.class.getName());
+  /**
+   * An unchanged view's checkpoint is moved at once when the stream has gone this far past it (a WAL segment,
+   * which is what the slot's retention is counted in), else every {@link Settings#relabelMillis()}: each move
+   * writes a little WAL itself, which must not keep an idle database busy.
+   */
+  private static final long RELABEL_BYTES = 16L << 20;
 
   /**
    * How often checkpoints are taken.
    *
    * @param intervalMillis a view whose state changed gets a new checkpoint this long after its last one
-   * @param relabelMillis at most this often, an unchanged view's checkpoint is moved to the current position
+   * @param relabelMillis this often (or once the stream is 16 MB past it), an unchanged view's checkpoint is
+   *     moved to the current position
    * @param tickMillis how often the apply thread looks at all (and at most one view is serialized per look)
    */
   public record Settings(long intervalMillis, long relabelMillis, long tickMillis) {
 
     /**
      * {@code deltaview.checkpointMillis} (default 60000; 0 or less: no checkpoints),
-     * {@code deltaview.checkpointRelabelMillis} (1000), {@code deltaview.checkpointTickMillis} (100).
+     * {@code deltaview.checkpointRelabelMillis} (10000), {@code deltaview.checkpointTickMillis} (100).
      */
     public static Settings fromSystemProperties() {
       return new Settings(Long.getLong("deltaview.checkpointMillis", 60_000),
-          Long.getLong("deltaview.checkpointRelabelMillis", 1_000), Long.getLong("deltaview.checkpointTickMillis", 100));
+          Long.getLong("deltaview.checkpointRelabelMillis", 10_000), Long.getLong("deltaview.checkpointTickMillis", 100));
     }
 
     public boolean enabled() {
@@ -223,7 +230,7 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
           dueTracked = t;
         }
       } else if (t.durable >= 0 && t.durable < label && t.pending.get() < 0 && !pending.containsKey(v)
-          && now - t.lastRelabelNanos >= settings.relabelMillis() * 1_000_000) {
+          && (now - t.lastRelabelNanos >= settings.relabelMillis() * 1_000_000 || label - t.durable >= RELABEL_BYTES)) {
         t.lastRelabelNanos = now;
         t.pending.set(label);
         submit(v, new Relabel(v, t, t.durable, label));
