@@ -111,6 +111,8 @@ class DifferentialTest {
         + " (PARTITION BY customer_id ORDER BY amount DESC NULLS LAST, id) AS rn FROM orders) x WHERE rn <= 2");
     VIEWS.put("first_order_status", "SELECT c.id, x.status FROM customers c, LATERAL (SELECT o.status FROM orders o"
         + " WHERE o.customer_id = c.id ORDER BY o.id LIMIT 1) x");
+    VIEWS.put("status_flags", "SELECT status, bool_and(amount > 10) AS all_big, bool_or(amount > 90) AS any_huge,"
+        + " every(customer_id > 2) AS all_late FROM orders GROUP BY status");
     VIEWS.put("busy_customers", "SELECT customer_id FROM orders INTERSECT ALL SELECT o.customer_id FROM orders o"
         + " JOIN order_lines l ON l.order_id = o.id");
   }
