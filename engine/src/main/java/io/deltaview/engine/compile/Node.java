@@ -35,6 +35,15 @@ abstract class Node {
     return batch;
   }
 
+  /** Every input's output delta, in order, for an operator that sees all its inputs' deltas at once. */
+  static WeightedRows[] collectAll(Node[] inputs, ZSet[] sourceDeltas) {
+    WeightedRows[] deltas = new WeightedRows[inputs.length];
+    for (int i = 0; i < inputs.length; i++) {
+      deltas[i] = inputs[i].collect(sourceDeltas);
+    }
+    return deltas;
+  }
+
   /** A base table scan: its delta is the source delta (shared, read-only, when a table is scanned twice). */
   static final class Source extends Node {
     final int source;
@@ -100,11 +109,7 @@ abstract class Node {
 
     @Override
     void step(ZSet[] sourceDeltas, ObjLongConsumer<Row> out) {
-      WeightedRows[] deltas = new WeightedRows[inputs.length];
-      for (int i = 0; i < inputs.length; i++) {
-        deltas[i] = inputs[i].collect(sourceDeltas);
-      }
-      operator.apply(deltas, out);
+      operator.apply(collectAll(inputs, sourceDeltas), out);
     }
   }
 
@@ -171,11 +176,7 @@ abstract class Node {
 
     @Override
     void step(ZSet[] sourceDeltas, ObjLongConsumer<Row> out) {
-      WeightedRows[] deltas = new WeightedRows[inputs.length];
-      for (int i = 0; i < inputs.length; i++) {
-        deltas[i] = inputs[i].collect(sourceDeltas);
-      }
-      operator.apply(deltas, out);
+      operator.apply(collectAll(inputs, sourceDeltas), out);
     }
   }
 

@@ -31,7 +31,7 @@ public final class AggregateOperator implements Checkpointable {
   private static final Row WHOLE_TABLE = Row.EMPTY;
 
   /** Orders values like SQL, then by BigDecimal scale so that 1.0 and 1.00 stay distinct entries. */
-  private static final Comparator<Object> VALUE_ORDER = (a, b) -> {
+  static final Comparator<Object> VALUE_ORDER = (a, b) -> {
     int c = PgValues.compare(a, b);
     if (c == 0 && a instanceof BigDecimal x && b instanceof BigDecimal y) {
       return Integer.compare(x.scale(), y.scale());

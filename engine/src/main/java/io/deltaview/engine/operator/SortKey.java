@@ -2,7 +2,6 @@ package io.deltaview.engine.operator;
 
 import io.deltaview.engine.expr.PgValues;
 import io.deltaview.engine.row.Row;
-import java.math.BigDecimal;
 import java.util.Comparator;
 import java.util.List;
 
@@ -57,13 +56,6 @@ public record SortKey(int column, boolean descending, boolean nullsFirst) {
     if (a == null || b == null) {
       return a == b ? 0 : a == null ? -1 : 1;
     }
-    int c = PgValues.compare(a, b);
-    if (c == 0 && a instanceof BigDecimal x && b instanceof BigDecimal y) {
-      return Integer.compare(x.scale(), y.scale());
-    }
-    if (c == 0 && a.getClass() != b.getClass()) {
-      return a.getClass().getName().compareTo(b.getClass().getName());
-    }
-    return c;
+    return AggregateOperator.VALUE_ORDER.compare(a, b);
   }
 }

@@ -40,17 +40,7 @@ public final class TopKOperator {
       }
     });
     Map<Row, Long> after = window();
-    before.forEach((row, n) -> {
-      long now = after.getOrDefault(row, 0L);
-      if (now != n) {
-        out.accept(row, now - n);
-      }
-    });
-    after.forEach((row, n) -> {
-      if (!before.containsKey(row)) {
-        out.accept(row, n);
-      }
-    });
+    Multiplicities.emitDifference(before, after, out);
   }
 
   /** The rows in the window and how many copies of each. */

@@ -103,17 +103,7 @@ public final class WindowOperator {
       } else {
         after = evaluate(rows);
       }
-      before.forEach((row, n) -> {
-        long now = after.getOrDefault(row, 0L);
-        if (now != n) {
-          out.accept(row, now - n);
-        }
-      });
-      after.forEach((row, n) -> {
-        if (!before.containsKey(row)) {
-          out.accept(row, n);
-        }
-      });
+      Multiplicities.emitDifference(before, after, out);
     }
   }
 
