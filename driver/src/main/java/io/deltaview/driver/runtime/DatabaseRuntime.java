@@ -22,6 +22,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -87,6 +88,18 @@ final class DatabaseRuntime {
   private final CatalogViews catalogViews;
   /** {@link RoleAccess#fingerprint} when the current refusals were decided; compared by the watcher. */
   private String accessSeen = "";
+  /**
+   * Views refused after a {@code 42501} that the watcher's next look decides again from the catalog. A REVOKE and
+   * a GRANT can both land between two looks and leave the fingerprint as it was: a refusal kept "until the
+   * fingerprint changes" would then outlive the GRANT for good.
+   */
+  private final Set<String> refusedSinceLook = new HashSet<>();
+  /**
+   * Views decided again after a {@code 42501}, with the fingerprint they were decided under: a second
+   * {@code 42501} under the same fingerprint means the catalog check does not model what PostgreSQL refuses,
+   * and that refusal then stays until the fingerprint changes (no failed rewrite every second).
+   */
+  private final Map<String, String> redecidedUnder = new HashMap<>();
   private ScheduledFuture<?> watch;
   /** Used only by the watcher thread. */
   private Connection watchConnection;
@@ -330,6 +343,9 @@ final class DatabaseRuntime {
     Map<String, String> refusals = new HashMap<>(r.refusals());
     refusals.put(view, reason);
     rewriter = r.withRefusals(refusals);
+    if (!accessSeen.equals(redecidedUnder.get(view))) {
+      refusedSinceLook.add(view);
+    }
   }
 
   /** Decides the refusals again if the privileges they depend on have changed since they were decided. */
@@ -339,8 +355,15 @@ final class DatabaseRuntime {
       return;
     }
     List<ViewReads> reads = r.reads();
-    if (!reads.isEmpty() && !RoleAccess.fingerprint(c, reads).equals(accessSeen)) {
+    if (reads.isEmpty()) {
+      return;
+    }
+    if (!refusedSinceLook.isEmpty() || !RoleAccess.fingerprint(c, reads).equals(accessSeen)) {
       rewriter = withAccessDecided(c, r); // replaces every refusal, those after a 42501 too
+      for (String view : refusedSinceLook) {
+        redecidedUnder.put(view, accessSeen);
+      }
+      refusedSinceLook.clear();
     }
   }
 
