@@ -16,12 +16,12 @@ import org.postgresql.replication.LogSequenceNumber;
  * Takes the checkpoints of one engine's views. On the apply thread, between source transactions, at most one
  * view per {@link Settings#tickMillis()} is serialized when its state changed and its last checkpoint is
  * {@link Settings#intervalMillis()} old and the stream has nothing waiting, or twice that old in any case (the
- * apply loop pauses for the serialization, and only for that); a view whose state
- * did not change since its checkpoint only has the checkpoint's position moved forward (a one-row-per-part
- * UPDATE), which lets the slot follow the WAL on a quiet database. Writing happens on a thread of its own with
- * a connection of its own: a new checkpoint is inserted and the older one deleted in one transaction, so a view
- * always has a usable checkpoint once it had one. A write that fails is logged and retried at the next
- * interval; it never stops the apply loop or touches other views.
+ * apply loop pauses for the serialization, and only for that); a view whose state did not change since its
+ * checkpoint only has the checkpoint's position moved forward (a one-row-per-part UPDATE), which lets the slot
+ * follow the WAL on a quiet database. Writing happens on a thread of its own with a connection of its own,
+ * open only while there is something to write: a new checkpoint is inserted and the older one deleted in one
+ * transaction, so a view always has a usable checkpoint once it had one. A write that fails is logged and
+ * retried at the next interval; it never stops the apply loop or touches other views.
  *
  * <p>The slot is held back to the oldest position a durable (or, for a view without one, pending) checkpoint
  * resumes from ({@link #retainFrom()}).
@@ -47,12 +47,12 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
   public record Settings(long intervalMillis, long relabelMillis, long tickMillis) {
 
     /**
-     * {@code deltaview.checkpointMillis} (default 0: no checkpoints, until they are proven quiet on a server
-     * with many engines; 60000 is the interval they were measured with),
+     * {@code deltaview.checkpointMillis} (default 60000, the interval they were measured with; 0 turns
+     * checkpoints off),
      * {@code deltaview.checkpointRelabelMillis} (10000), {@code deltaview.checkpointTickMillis} (100).
      */
     public static Settings fromSystemProperties() {
-      return new Settings(Long.getLong("deltaview.checkpointMillis", 0),
+      return new Settings(Long.getLong("deltaview.checkpointMillis", 60_000),
           Long.getLong("deltaview.checkpointRelabelMillis", 10_000), Long.getLong("deltaview.checkpointTickMillis", 100));
     }
 
@@ -340,6 +340,11 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
       closeConnection();
     } finally {
       t.pending.compareAndSet(job.label(), -1);
+      if (pending.isEmpty()) {
+        // Held only while there is something to write: a checkpoint is due every interval at most, a position
+        // move every ten seconds, and an engine should not keep a backend for that in between.
+        closeConnection();
+      }
     }
   }
 
