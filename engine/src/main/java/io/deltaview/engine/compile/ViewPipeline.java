@@ -174,6 +174,23 @@ public final class ViewPipeline {
       known &= stateful(m.operator, out, sig);
     } else if (node instanceof Node.Aggregate a) {
       known = walkState(a.input, out, sig) & stateful(a.operator, out, sig);
+    } else if (node instanceof Node.OuterJoin j) {
+      known = walkState(j.left, out, sig) & walkState(j.right, out, sig) & stateful(j.operator, out, sig);
+    } else if (node instanceof Node.UnionAll u) {
+      known = true;
+      for (Node input : u.inputs) {
+        known &= walkState(input, out, sig);
+      }
+    } else if (node instanceof Node.SetOperation s) {
+      known = true;
+      for (Node input : s.inputs) {
+        known &= walkState(input, out, sig);
+      }
+      known &= stateful(s.operator, out, sig);
+    } else if (node instanceof Node.TopK t) {
+      known = walkState(t.input, out, sig) & stateful(t.operator, out, sig);
+    } else if (node instanceof Node.Window w) {
+      known = walkState(w.input, out, sig) & stateful(w.operator, out, sig);
     } else {
       known = false; // a node kind added later: not known to be checkpointable
     }

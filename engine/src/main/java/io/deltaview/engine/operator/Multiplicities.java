@@ -1,10 +1,16 @@
 package io.deltaview.engine.operator;
 
 import io.deltaview.engine.row.Row;
+import io.deltaview.engine.state.StateFormatException;
+import io.deltaview.engine.state.StateInput;
+import io.deltaview.engine.state.StateOutput;
 import java.util.Map;
 import java.util.function.ObjLongConsumer;
 
-/** Operators that recompute part of their output (a top-K window, a window partition) and emit the change. */
+/**
+ * Operators that keep their input as rows with counts and recompute part of their output from them (a top-K
+ * window, a window partition): the emitted change, and the counts in a checkpoint.
+ */
 final class Multiplicities {
 
   private Multiplicities() {
@@ -23,5 +29,26 @@ final class Multiplicities {
         out.accept(row, n);
       }
     });
+  }
+
+  /** Writes each row of {@code counts} with its count, in the map's order. */
+  static void writeCounts(StateOutput out, Map<Row, long[]> counts) {
+    out.writeCount(counts.size());
+    counts.forEach((row, n) -> {
+      out.writeRow(row);
+      out.writeLong(n[0]);
+    });
+  }
+
+  /** Reads what {@link #writeCounts} wrote into {@code into}. */
+  static void readCounts(StateInput in, Map<Row, long[]> into) {
+    int n = in.readCount();
+    for (int i = 0; i < n; i++) {
+      Row row = in.readRow();
+      long count = in.readLong();
+      if (count <= 0 || into.put(row, new long[] {count}) != null) {
+        throw new StateFormatException("a row held twice or with a count of " + count);
+      }
+    }
   }
 }

@@ -1,6 +1,11 @@
 package io.deltaview.engine.operator;
 
 import io.deltaview.engine.row.Row;
+import io.deltaview.engine.state.Checkpointable;
+import io.deltaview.engine.state.StateFormatException;
+import io.deltaview.engine.state.StateInput;
+import io.deltaview.engine.state.StateOutput;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Function;
@@ -25,7 +30,7 @@ import java.util.function.Predicate;
  * <p>A row whose key holds a NULL (in a column that is not null-safe) never matches: it is never stored, and a
  * preserved one comes out NULL-extended at once.
  */
-public final class OuterJoinOperator {
+public final class OuterJoinOperator implements Checkpointable {
 
   private final int[] leftKeys;
   private final int[] rightKeys;
@@ -152,6 +157,61 @@ public final class OuterJoinOperator {
       bucket.remove(row);
       if (bucket.isEmpty()) {
         own.remove(key);
+      }
+    }
+  }
+
+  /** The keys, which sides are preserved, both sides' widths, then each side's rows with weight and match count. */
+  @Override
+  public void writeState(StateOutput out) {
+    out.writeIntArray(leftKeys);
+    out.writeIntArray(rightKeys);
+    out.writeBooleanArray(nullSafe);
+    out.writeBooleanArray(new boolean[] {preserveLeft, preserveRight});
+    out.writeIntArray(new int[] {leftNulls.size(), rightNulls.size()});
+    writeSide(out, leftState);
+    writeSide(out, rightState);
+  }
+
+  @Override
+  public void readState(StateInput in) {
+    if (!Arrays.equals(in.readIntArray(), leftKeys) || !Arrays.equals(in.readIntArray(), rightKeys)
+        || !Arrays.equals(in.readBooleanArray(), nullSafe)
+        || !Arrays.equals(in.readBooleanArray(), new boolean[] {preserveLeft, preserveRight})
+        || !Arrays.equals(in.readIntArray(), new int[] {leftNulls.size(), rightNulls.size()})) {
+      throw new StateFormatException("the checkpoint's outer join differs from the plan's");
+    }
+    readSide(in, leftState, leftKeys, leftNulls.size());
+    readSide(in, rightState, rightKeys, rightNulls.size());
+  }
+
+  private static void writeSide(StateOutput out, Map<Object, Map<Row, Entry>> side) {
+    int n = 0;
+    for (Map<Row, Entry> bucket : side.values()) {
+      n += bucket.size();
+    }
+    out.writeCount(n);
+    for (Map<Row, Entry> bucket : side.values()) {
+      bucket.forEach((row, e) -> {
+        out.writeRow(row);
+        out.writeLong(e.weight);
+        out.writeLong(e.matches);
+      });
+    }
+  }
+
+  private void readSide(StateInput in, Map<Object, Map<Row, Entry>> side, int[] keys, int width) {
+    int n = in.readCount();
+    for (int i = 0; i < n; i++) {
+      Row row = in.readRow();
+      Entry e = new Entry();
+      e.weight = in.readLong();
+      e.matches = in.readLong();
+      Object key = row.size() == width ? JoinKey.of(row, keys, nullSafe) : null;
+      if (key == null || e.weight == 0
+          || side.computeIfAbsent(key, k -> new HashMap<>(2)).put(row, e) != null) {
+        throw new StateFormatException("an outer join row of " + row.size() + " columns, weight " + e.weight
+            + ", or with a NULL key");
       }
     }
   }

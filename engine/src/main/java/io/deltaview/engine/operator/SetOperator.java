@@ -1,6 +1,10 @@
 package io.deltaview.engine.operator;
 
 import io.deltaview.engine.row.Row;
+import io.deltaview.engine.state.Checkpointable;
+import io.deltaview.engine.state.StateFormatException;
+import io.deltaview.engine.state.StateInput;
+import io.deltaview.engine.state.StateOutput;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -14,7 +18,7 @@ import java.util.function.ToLongFunction;
  * count per input; a step updates the counts of the rows its deltas touch and emits, for each, the new
  * multiplicity minus the old. Cost is proportional to the change.
  */
-public final class SetOperator {
+public final class SetOperator implements Checkpointable {
 
   private final int inputs;
   private final ToLongFunction<long[]> multiplicity;
@@ -84,6 +88,42 @@ public final class SetOperator {
       }
     }
     return true;
+  }
+
+  /** The number of inputs, then each distinct row with its count per input. Only between steps. */
+  @Override
+  public void writeState(StateOutput out) {
+    if (!touched.isEmpty()) {
+      throw new IllegalStateException("set operation state written in the middle of a step");
+    }
+    out.writeCount(inputs);
+    out.writeCount(rows.size());
+    rows.forEach((row, c) -> {
+      out.writeRow(row);
+      for (long n : c.perInput) {
+        out.writeLong(n);
+      }
+    });
+  }
+
+  @Override
+  public void readState(StateInput in) {
+    if (in.readCount() != inputs) {
+      throw new StateFormatException("the checkpoint's set operation has another number of inputs");
+    }
+    int n = in.readCount();
+    for (int i = 0; i < n; i++) {
+      Counts c = new Counts(in.readRow(), inputs);
+      for (int j = 0; j < inputs; j++) {
+        c.perInput[j] = in.readLong();
+        if (c.perInput[j] < 0) {
+          throw new StateFormatException("a negative count in a set operation's state");
+        }
+      }
+      if (isZero(c.perInput) || rows.put(c.row, c) != null) {
+        throw new StateFormatException("a set operation row held twice or with no count");
+      }
+    }
   }
 
   /** Number of distinct rows held (for tests and metrics). */

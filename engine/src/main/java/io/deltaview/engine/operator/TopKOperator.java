@@ -1,6 +1,10 @@
 package io.deltaview.engine.operator;
 
 import io.deltaview.engine.row.Row;
+import io.deltaview.engine.state.Checkpointable;
+import io.deltaview.engine.state.StateFormatException;
+import io.deltaview.engine.state.StateInput;
+import io.deltaview.engine.state.StateOutput;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +18,7 @@ import java.util.function.ObjLongConsumer;
  * state plus m+n, not the input's size. The keys must order the rows totally (the compiler checks it): rows equal
  * on the keys are then identical, and PostgreSQL's choice among them does not show.
  */
-public final class TopKOperator {
+public final class TopKOperator implements Checkpointable {
 
   private final TreeMap<Row, long[]> sorted;
   private final long offset;
@@ -65,6 +69,22 @@ public final class TopKOperator {
       }
     }
     return window;
+  }
+
+  /** The offset and limit, then the input's rows with their counts, in order. */
+  @Override
+  public void writeState(StateOutput out) {
+    out.writeLong(offset);
+    out.writeLong(limit);
+    Multiplicities.writeCounts(out, sorted);
+  }
+
+  @Override
+  public void readState(StateInput in) {
+    if (in.readLong() != offset || in.readLong() != limit) {
+      throw new StateFormatException("the checkpoint's LIMIT or OFFSET differs from the plan's");
+    }
+    Multiplicities.readCounts(in, sorted);
   }
 
   /** Number of distinct rows held (for tests and metrics). */

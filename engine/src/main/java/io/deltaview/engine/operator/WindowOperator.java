@@ -1,6 +1,11 @@
 package io.deltaview.engine.operator;
 
 import io.deltaview.engine.row.Row;
+import io.deltaview.engine.state.Checkpointable;
+import io.deltaview.engine.state.StateFormatException;
+import io.deltaview.engine.state.StateInput;
+import io.deltaview.engine.state.StateOutput;
+import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -20,7 +25,7 @@ import java.util.function.ObjLongConsumer;
  * partition (the frame's start and end only move forward), so their values are exactly the aggregates'
  * PostgreSQL values and a partition costs O(n) (O(n log n) for MIN/MAX).
  */
-public final class WindowOperator {
+public final class WindowOperator implements Checkpointable {
 
   /** The supported window functions. */
   public enum Kind { ROW_NUMBER, RANK, DENSE_RANK, PERCENT_RANK, CUME_DIST, LAG, LEAD, FIRST_VALUE, LAST_VALUE,
@@ -104,6 +109,32 @@ public final class WindowOperator {
         after = evaluate(rows);
       }
       Multiplicities.emitDifference(before, after, out);
+    }
+  }
+
+  /** The partition keys and the number of calls, then each partition's rows with their counts, in order. */
+  @Override
+  public void writeState(StateOutput out) {
+    out.writeIntArray(partitionKeys);
+    out.writeCount(calls.length);
+    out.writeCount(partitions.size());
+    for (TreeMap<Row, long[]> rows : partitions.values()) {
+      Multiplicities.writeCounts(out, rows);
+    }
+  }
+
+  @Override
+  public void readState(StateInput in) {
+    if (!Arrays.equals(in.readIntArray(), partitionKeys) || in.readCount() != calls.length) {
+      throw new StateFormatException("the checkpoint's window differs from the plan's");
+    }
+    int n = in.readCount();
+    for (int i = 0; i < n; i++) {
+      TreeMap<Row, long[]> rows = new TreeMap<>(total);
+      Multiplicities.readCounts(in, rows);
+      if (rows.isEmpty() || partitions.put(rows.firstKey().project(partitionKeys), rows) != null) {
+        throw new StateFormatException("a window partition that is empty or held twice");
+      }
     }
   }
 
