@@ -19,7 +19,8 @@ public final class EngineProcess {
 
   /**
    * {@code STATS} and what this JVM's engine did since it started, as {@code key=value} words: snapshot loads
-   * started (each reads base tables), views resumed from checkpoints, checkpoints written; {@code STATS none}
+   * started (each reads base tables), views resumed from checkpoints, checkpoints written, join states moved to
+   * disk (and their estimated heap bytes then), the maximum heap; {@code STATS none}
    * while this JVM maintains nothing.
    */
   static String stats(String deltaviewUrl) {
@@ -32,7 +33,9 @@ public final class EngineProcess {
     return "STATS snapshotReads=" + engine.snapshotReads() + " checkpointResumes=" + engine.checkpointResumes()
         + " checkpointsWritten=" + c.written() + " checkpointBytes=" + c.bytesWritten() + " lastCheckpointBytes="
         + c.lastBytes() + " maxSerializeMicros=" + c.maxSerializeMicros() + " lastWriteMicros=" + c.lastWriteMicros()
-        + " checkpointFailures=" + c.failures();
+        + " checkpointFailures=" + c.failures() + " spilledArrangements="
+        + io.deltaview.engine.spill.StateMemory.global().spilledArrangements() + " spilledBytes="
+        + io.deltaview.engine.spill.StateMemory.global().spilledBytes() + " heapMax=" + Runtime.getRuntime().maxMemory();
   }
 
   public static void main(String[] args) throws Exception {

@@ -10,7 +10,7 @@ import io.deltaview.engine.row.Row;
 final class JoinKey {
 
   /** The key of NULL in a single null-safe key column (null itself means "no key"). */
-  private static final Object NULL_KEY = new Object();
+  static final Object NULL_KEY = new Object();
 
   private JoinKey() {
   }

@@ -61,6 +61,21 @@ final class LongObjectMap<V> {
     }
   }
 
+  /** What {@link #forEach} gives each entry. */
+  @FunctionalInterface
+  interface EntryConsumer<V> {
+    void accept(long key, V value);
+  }
+
+  @SuppressWarnings("unchecked")
+  void forEach(EntryConsumer<? super V> action) {
+    for (int i = 0; i < values.length; i++) {
+      if (values[i] != null) {
+        action.accept(keys[i], (V) values[i]);
+      }
+    }
+  }
+
   @SuppressWarnings("unchecked")
   void forEachValue(Consumer<? super V> action) {
     for (Object v : values) {

@@ -91,12 +91,15 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
     }
 
     long hold() {
+      if (uncheckpointable) {
+        return -1; // its checkpoint, if any, is being deleted: nothing of it is worth keeping WAL for
+      }
       long d = durable;
       return d >= 0 ? d : pending.get();
     }
   }
 
-  private sealed interface Job permits Full, Relabel {
+  private sealed interface Job permits Full, Relabel, Drop {
     long label();
   }
 
@@ -105,6 +108,14 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
   }
 
   private record Relabel(MaintainedView view, Tracked tracked, long from, long label) implements Job {
+  }
+
+  /** The view can no longer be checkpointed: its older checkpoint would only hold the slot back. */
+  private record Drop(MaintainedView view, Tracked tracked) implements Job {
+    @Override
+    public long label() {
+      return -1;
+    }
   }
 
   private final String database;
@@ -258,15 +269,11 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
     try {
       out = PipelineState.write(v.pipeline());
     } catch (StateFormatException e) {
-      t.uncheckpointable = true;
-      LOG.log(System.Logger.Level.INFO, "Deltaview view " + v.qualifiedName() + " gets no checkpoint (" + e.getMessage()
-          + "): after a restart it is rebuilt from a snapshot");
+      uncheckpointable(v, t, e.getMessage());
       return;
     }
     if (out == null) {
-      t.uncheckpointable = true;
-      LOG.log(System.Logger.Level.INFO, "Deltaview view " + v.qualifiedName() + " gets no checkpoint (its plan has an"
-          + " operator whose state cannot be checkpointed): after a restart it is rebuilt from a snapshot");
+      uncheckpointable(v, t, "its plan has an operator whose state cannot be checkpointed");
       return;
     }
     List<byte[]> parts = out.finish();
@@ -277,6 +284,16 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
     t.needsFull = false;
     t.pending.set(label);
     submit(v, new Full(v, t, label, parts, out.checksum(), out.size()));
+  }
+
+  /** {@code v} gets no more checkpoints; one it had is deleted, so that the slot is not held for it. */
+  private void uncheckpointable(MaintainedView v, Tracked t, String why) {
+    t.uncheckpointable = true;
+    LOG.log(System.Logger.Level.INFO, "Deltaview view " + v.qualifiedName() + " gets no checkpoint (" + why
+        + "): after a restart it is rebuilt from a snapshot");
+    if (t.durable >= 0 || t.pending.get() >= 0) {
+      submit(v, new Drop(v, t));
+    }
   }
 
   private void submit(MaintainedView v, Job job) {
@@ -295,12 +312,13 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
     if (job == null || closed) {
       return;
     }
-    Tracked t = job instanceof Full f ? f.tracked() : ((Relabel) job).tracked();
+    Tracked t = job instanceof Full f ? f.tracked() : job instanceof Relabel r ? r.tracked() : ((Drop) job).tracked();
     if (tracked.get(v) != t || v.generation() != t.generation) {
       return; // the view went away or was reloaded since: this state belongs to nobody
     }
     long start = System.nanoTime();
-    String what = job instanceof Full ? "writing a checkpoint" : "moving the checkpoint";
+    String what = job instanceof Full ? "writing a checkpoint" : job instanceof Relabel ? "moving the checkpoint"
+        : "deleting the checkpoint";
     try {
       Connection c = connection();
       boolean ok;
@@ -311,7 +329,10 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
         rollbackQuietly(c);
         throw e;
       }
-      if (ok) {
+      if (ok && job instanceof Drop) {
+        t.durable = -1;
+        v.markCheckpoint(LogSequenceNumber.INVALID_LSN);
+      } else if (ok) {
         t.durable = Math.max(t.durable, job.label());
         v.markCheckpoint(LogSequenceNumber.valueOf(t.durable));
       }
@@ -355,6 +376,10 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
     if (!CheckpointStore.lockReadyView(c, schema, name) || v.generation() != t.generation
         || v.state() == MaintainedView.State.FAILED) {
       return false;
+    }
+    if (job instanceof Drop) {
+      CheckpointStore.deleteView(c, schema, name);
+      return true;
     }
     LogSequenceNumber label = LogSequenceNumber.valueOf(job.label());
     if (job instanceof Full f) {

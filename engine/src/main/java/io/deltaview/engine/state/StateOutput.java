@@ -257,6 +257,21 @@ public final class StateOutput {
     return List.copyOf(parts);
   }
 
+  /** Ends writing: everything written, in one array (for small values such as a spilled bucket or key). */
+  public byte[] toBytes() {
+    List<byte[]> all = finish();
+    if (all.size() == 1) {
+      return all.get(0);
+    }
+    byte[] bytes = new byte[(int) size()];
+    int at = 0;
+    for (byte[] part : all) {
+      System.arraycopy(part, 0, bytes, at, part.length);
+      at += part.length;
+    }
+    return bytes;
+  }
+
   /** CRC-32C of every byte, valid after {@link #finish}. */
   public long checksum() {
     return crc.getValue();

@@ -16,6 +16,9 @@ import java.util.Random;
 import org.apache.calcite.rel.RelNode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.io.TempDir;
+import io.deltaview.engine.spill.StateMemory;
+import java.nio.file.Path;
 
 /**
  * Randomised differential test: random inserts, updates and deletes over many transactions; after each,
@@ -177,6 +180,30 @@ class DifferentialTest {
     } catch (AssertionError | RuntimeException e) {
       throw new AssertionError("seed " + seed + " (set -Ddeltaview.seed=" + BASE_SEED + "), view: " + sql
           + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The same with every join's state moved to the disk store as soon as it holds a row (a memory budget of
+   * zero): reads and writes of spilled buckets must keep the view exact.
+   */
+  @ParameterizedTest
+  @MethodSource("views")
+  void spilledToDiskEqualsRecomputation(String sql, @TempDir Path dir) {
+    long seed = BASE_SEED ^ sql.hashCode() ^ 0xd15c;
+    StateMemory memory = new StateMemory(0, dir, 1);
+    StateMemory previous = StateMemory.install(memory);
+    try {
+      run(sql, seed);
+      if (sql.matches("(?s).* join .*") && !sql.matches("(?s).*(left|right|full) join.*")) {
+        assertTrue(memory.spilledArrangements() > 0, "an inner join's state was moved to disk");
+      }
+    } catch (AssertionError | RuntimeException e) {
+      throw new AssertionError("seed " + seed + " (set -Ddeltaview.seed=" + BASE_SEED + "), view: " + sql
+          + ": " + e.getMessage(), e);
+    } finally {
+      StateMemory.install(previous);
+      memory.close();
     }
   }
 
