@@ -79,7 +79,7 @@ class DataflowPlanTest {
   @Test
   void anOrderedAggregateShowsItsOrderSeparatorAndFilter() {
     assertEquals("Aggregate group by [order_id] [s=STRING_AGG($f1, '; ' ORDER BY [id DESC NULLS FIRST]),"
-        + " a=ARRAY_AGG(qty ORDER BY [qty NULLS LAST, id NULLS LAST]) FILTER ($f4)]"
+        + " a=ARRAY_AGG(qty ORDER BY [qty NULLS LAST, id NULLS LAST]) FILTER ($f5)]"
         + "  [state: groups by [0]: row count, sums, values in ORDER BY order]",
         plan("select order_id, string_agg(cast(qty as varchar), '; ' order by id desc) as s,"
             + " array_agg(qty order by qty, id) filter (where price > 5) as a from order_lines group by order_id")
