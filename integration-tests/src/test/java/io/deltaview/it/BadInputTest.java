@@ -97,9 +97,17 @@ class BadInputTest {
             "RANGE"},
         {"SELECT id, amount FROM orders ORDER BY amount LIMIT 5", "NOT TOTAL"},
         {"SELECT id, status FROM orders ORDER BY status, id LIMIT 5", "COLLATION"},
-        {"SELECT region, string_agg(name, ',' ORDER BY name) AS names FROM customers GROUP BY region", "ORDERED AGGREGATE"},
-        {"SELECT status, stddev_pop(amount) AS sd FROM orders GROUP BY status", "STDDEV_POP"},
-        {"SELECT status, string_agg(status, ',') AS s FROM orders GROUP BY status", "STRING_AGG"},
+        {"SELECT region, string_agg(name, ',' ORDER BY name) AS names FROM customers GROUP BY region", "COLLATION"},
+        {"SELECT status, string_agg(status, ',') AS s FROM orders GROUP BY status", "STRING_AGG WITHOUT ORDER BY"},
+        {"SELECT status, array_agg(amount) AS a FROM orders GROUP BY status", "ARRAY_AGG WITHOUT ORDER BY"},
+        // rows with equal ORDER BY keys are concatenated in any order
+        {"SELECT status, array_agg(amount ORDER BY customer_id) AS a FROM orders GROUP BY status", "NOT TOTAL"},
+        {"SELECT product, string_agg(product, ',' ORDER BY qty) AS a FROM order_lines GROUP BY product", "NOT TOTAL"},
+        {"SELECT status, string_agg(status, region ORDER BY o.id) AS s FROM orders o JOIN customers c"
+            + " ON c.id = o.customer_id GROUP BY status", "SEPARATOR"},
+        // a float variance depends on the order rows reach PostgreSQL
+        {"SELECT product, stddev_pop(discount) AS sd FROM order_lines GROUP BY product", "STDDEV_POP"},
+        {"SELECT product, variance(discount) AS v FROM order_lines GROUP BY product", "VARIANCE"},
         {"WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 5) SELECT n FROM t",
             "WITH RECURSIVE"},
         // PostgreSQL syntax that cannot be maintained is named, not reported as a syntax error

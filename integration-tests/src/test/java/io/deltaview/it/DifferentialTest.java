@@ -113,13 +113,41 @@ class DifferentialTest {
         + " WHERE o.customer_id = c.id ORDER BY o.id LIMIT 1) x");
     VIEWS.put("status_flags", "SELECT status, bool_and(amount > 10) AS all_big, bool_or(amount > 90) AS any_huge,"
         + " every(customer_id > 2) AS all_late FROM orders GROUP BY status");
+    VIEWS.put("order_products", "SELECT order_id, string_agg(product, ', ' ORDER BY id) AS products,"
+        + " string_agg(product, '/' ORDER BY qty DESC, id) FILTER (WHERE discount IS NULL) AS undiscounted,"
+        + " string_agg(CASE WHEN qty > 5 THEN product END, ';' ORDER BY price, id) AS big FROM order_lines"
+        + " GROUP BY order_id");
+    VIEWS.put("order_arrays", "SELECT order_id, array_agg(qty ORDER BY id) AS qtys, array_agg(discount ORDER BY id"
+        + " DESC) AS discounts, array_agg(price ORDER BY price, id) FILTER (WHERE qty > 3) AS prices,"
+        + " array_agg(DISTINCT qty ORDER BY qty DESC) AS distinct_qtys FROM order_lines GROUP BY order_id");
+    VIEWS.put("customer_histories", "SELECT customer_id, array_agg(amount ORDER BY amount NULLS FIRST, id) AS amounts,"
+        + " string_agg(status, ',' ORDER BY created_at, id) AS statuses, array_agg(created_at ORDER BY id) AS times"
+        + " FROM orders GROUP BY customer_id");
+    VIEWS.put("all_customers", "SELECT string_agg(name, ';' ORDER BY id) AS names, array_agg(tier ORDER BY id) AS tiers"
+        + " FROM customers WHERE tier IS NOT NULL OR region = 'north'");
+    VIEWS.put("line_spreads", "SELECT order_id, stddev(qty) AS sd, variance(qty) AS v, stddev_pop(qty::bigint) AS spb,"
+        + " var_pop(qty::bigint) AS vpb, var_samp(price) AS vs, stddev_samp(price::numeric(12,2)) AS ss12,"
+        + " stddev_pop(price * qty) AS sp_total FROM order_lines GROUP BY order_id");
+    VIEWS.put("status_spreads", "SELECT status, stddev(amount) AS sd, variance(amount) AS v, stddev_pop(amount) AS sp,"
+        + " var_pop(amount::numeric(12,2)) AS vp, var_samp(customer_id) AS vc FROM orders GROUP BY status");
+    VIEWS.put("order_spread", "SELECT stddev(amount) AS sd, var_pop(customer_id) AS vp,"
+        + " variance(amount) FILTER (WHERE status = 'paid') AS vpaid FROM orders");
+    VIEWS.put("order_buckets", "SELECT id, ntile(4) OVER (PARTITION BY customer_id ORDER BY id) AS q,"
+        + " ntile(3) OVER (ORDER BY amount NULLS FIRST, id) AS t, nth_value(amount, 2) OVER (PARTITION BY customer_id"
+        + " ORDER BY id) AS second, nth_value(id, 3) OVER (PARTITION BY status ORDER BY created_at, id ROWS BETWEEN"
+        + " 2 PRECEDING AND 2 FOLLOWING) AS third FROM orders");
     VIEWS.put("busy_customers", "SELECT customer_id FROM orders INTERSECT ALL SELECT o.customer_id FROM orders o"
         + " JOIN order_lines l ON l.order_id = o.id");
   }
 
-  /** Views the rewriter does not match with their own query yet (GROUPING(), top-K, window functions). */
+  /**
+   * Views the rewriter does not match with their own query yet (GROUPING(), top-K, window functions, a DISTINCT
+   * array_agg, which the planner expands into a join; every view with array_agg: the rewriter's catalog has no
+   * Calcite type for an array result column, which is the likely reason its own query is not matched).
+   */
   static final java.util.Set<String> NOT_MATCHED = java.util.Set.of("region_rollup", "top_orders", "top_customers",
-      "recent_lines", "order_ranks", "running_totals", "neighbours", "top2_per_customer", "first_order_status");
+      "recent_lines", "order_ranks", "running_totals", "neighbours", "top2_per_customer", "first_order_status",
+      "order_buckets", "order_arrays", "customer_histories", "all_customers");
 
   static DeltaviewDatabase db;
   static ShopWorkload workload;

@@ -119,7 +119,7 @@ public final class ShadedJarScenario {
           "expected east, north, south, west; got " + regions);
 
       step("errors and pass-through (Calcite's validator and parser error paths and their resources)");
-      expectError(dv, "CREATE INCREMENTAL VIEW bad_window AS SELECT o.id, ntile(3) OVER (ORDER BY o.id) AS t"
+      expectError(dv, "CREATE INCREMENTAL VIEW bad_window AS SELECT o.id, ntile(3) OVER (ORDER BY o.amount) AS t"
           + " FROM orders o", "0A000");
       expectError(dv, "CREATE INCREMENTAL VIEW bad_missing AS SELECT id FROM no_such_table", "42P01");
       expectError(dv, "CREATE INCREMENTAL VIEW bad_syntax AS SELEC id FROM orders", "42601");

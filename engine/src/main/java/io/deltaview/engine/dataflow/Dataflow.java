@@ -197,7 +197,9 @@ public sealed interface Dataflow {
       boolean sorted = calls.stream().anyMatch(c -> c.function() == AggregateSpec.Function.MIN
           || c.function() == AggregateSpec.Function.MAX);
       return (groupKeys.length == 0 ? "one group" : "groups by " + Arrays.toString(groupKeys))
-          + ": row count, sums" + (sorted ? ", sorted values for MIN/MAX" : "");
+          + ": row count, sums" + (sorted ? ", sorted values for MIN/MAX" : "")
+          + (calls.stream().anyMatch(c -> c.function().isStatistic()) ? ", sums of squares" : "")
+          + (calls.stream().anyMatch(c -> c.function().isOrdered()) ? ", values in ORDER BY order" : "");
     }
 
     @Override

@@ -95,7 +95,13 @@ public final class DataflowPrinter {
         AggregateSpec c = a.calls().get(i);
         String arg = c.argument() < 0 ? "*" : inputNames.get(c.argument());
         String fn = c.function() == AggregateSpec.Function.COUNT_STAR ? "COUNT" : c.function().name();
-        calls.add(names.get(a.groupKeys().length + i) + "=" + fn + "(" + arg + ")");
+        String extra = "";
+        if (c.function().isOrdered()) {
+          extra = (c.separator() == null ? "" : ", '" + c.separator().replace("'", "''") + "'")
+              + " ORDER BY " + orderKeys(c.order(), inputNames);
+        }
+        calls.add(names.get(a.groupKeys().length + i) + "=" + fn + "(" + arg + extra + ")"
+            + (c.filter() >= 0 ? " FILTER (" + inputNames.get(c.filter()) + ")" : ""));
       }
       return "Aggregate group by " + keys + " " + calls;
     }
@@ -114,7 +120,7 @@ public final class DataflowPrinter {
         String fn = c.kind() == WindowOperator.Kind.AGGREGATE
             ? (c.aggregate().function() == AggregateSpec.Function.COUNT_STAR ? "COUNT(*)"
                 : c.aggregate().function() + "(" + in.get(c.aggregate().argument()) + ")")
-            : c.kind() + "(" + arg + (c.offset() != 0 ? ", " + c.offset() : "") + ")";
+            : c.kind() + "(" + arg + (c.offset() != 0 ? (arg.isEmpty() ? "" : ", ") + c.offset() : "") + ")";
         calls.add(out.get(first + i) + "=" + fn);
       }
       WindowOperator.Frame f = w.frame();

@@ -183,7 +183,7 @@ public final class DataflowTranslator {
         Dataflow.WindowCall c = windowCall(w, call, inputWidth);
         calls.add(c);
         needsTotalOrder |= switch (c.kind()) {
-          case ROW_NUMBER, LAG, LEAD, FIRST_VALUE, LAST_VALUE -> true;
+          case ROW_NUMBER, LAG, LEAD, FIRST_VALUE, LAST_VALUE, NTILE, NTH_VALUE -> true;
           case AGGREGATE -> g.isRows && c.aggregate().function() != AggregateSpec.Function.COUNT_STAR;
           default -> false;
         };
@@ -226,6 +226,8 @@ public final class DataflowTranslator {
       case LEAD -> kind = WindowOperator.Kind.LEAD;
       case FIRST_VALUE -> kind = WindowOperator.Kind.FIRST_VALUE;
       case LAST_VALUE -> kind = WindowOperator.Kind.LAST_VALUE;
+      case NTILE -> kind = WindowOperator.Kind.NTILE;
+      case NTH_VALUE -> kind = WindowOperator.Kind.NTH_VALUE;
       case COUNT, SUM, SUM0, MIN, MAX, AVG -> kind = WindowOperator.Kind.AGGREGATE;
       default -> throw new UnsupportedConstructException("window function " + name);
     }
@@ -265,6 +267,19 @@ public final class DataflowTranslator {
         defaultValue = rexBuilder.makeCast(typeWithoutModifier(call.getType()), defaultValue, true, false);
       }
       return new Dataflow.WindowCall(kind, arg, offset, defaultValue, null, false, call.getType());
+    }
+    if (kind == WindowOperator.Kind.NTILE || kind == WindowOperator.Kind.NTH_VALUE) {
+      boolean ntile = kind == WindowOperator.Kind.NTILE;
+      if (call.ignoreNulls) {
+        throw new UnsupportedConstructException(name + " IGNORE NULLS");
+      }
+      long n = constant(constantOf(w, operands.get(ntile ? 0 : 1), inputWidth), name + "'s argument");
+      if (n <= 0) {
+        throw new UnsupportedConstructException(name + " of " + n + " (PostgreSQL fails: the argument must be"
+            + " greater than zero)");
+      }
+      int arg = ntile ? -1 : column(operands.get(0), inputWidth, name);
+      return new Dataflow.WindowCall(kind, arg, n, null, null, false, call.getType());
     }
     int arg = operands.isEmpty() ? -1 : column(operands.get(0), inputWidth, name);
     return new Dataflow.WindowCall(kind, arg, 0, null, null, false, call.getType());
@@ -430,7 +445,10 @@ public final class DataflowTranslator {
       return new CallPlan(null, null, ignored -> literal);
     }
     if (c.isDistinct()) {
-      throw new UnsupportedConstructException("DISTINCT aggregate " + name + "(DISTINCT ...)");
+      throw new UnsupportedConstructException("DISTINCT aggregate " + sqlName(c.getAggregation()) + "(DISTINCT ...)");
+    }
+    if (kind == SqlKind.LISTAGG || kind == SqlKind.ARRAY_AGG) {
+      return orderedCall(a, c, outputType);
     }
     if (c.hasFilter()) {
       throw new UnsupportedConstructException("FILTER clause on aggregate " + name);
@@ -441,6 +459,11 @@ public final class DataflowTranslator {
     List<Integer> args = c.getArgList();
     AggregateSpec.Function f;
     switch (kind) {
+      case VAR_POP:
+      case VAR_SAMP:
+      case STDDEV_POP:
+      case STDDEV_SAMP:
+        return statisticCall(a, c, outputType);
       case COUNT:
         if (args.size() > 1) {
           throw new UnsupportedConstructException("COUNT with several arguments");
@@ -498,6 +521,107 @@ public final class DataflowTranslator {
       });
     }
     return new CallPlan(spec, outputType, null);
+  }
+
+  /**
+   * VARIANCE, VAR_POP, VAR_SAMP, STDDEV, STDDEV_POP, STDDEV_SAMP of an integer or numeric argument, computed exactly
+   * as PostgreSQL's numeric result. Of a float argument they are refused: PostgreSQL computes them with the
+   * Youngs-Cramer algorithm in the order the rows happen to reach it, so the last bits depend on that order, and
+   * no maintained value could be bit-for-bit PostgreSQL's.
+   */
+  private CallPlan statisticCall(LogicalAggregate a, AggregateCall c, RelDataType outputType) {
+    String name = c.getAggregation().getName();
+    int arg = c.getArgList().get(0);
+    RelDataType argType = a.getInput().getRowType().getFieldList().get(arg).getType();
+    AggregateSpec.ArgType family = argType(argType);
+    if (family == AggregateSpec.ArgType.DOUBLE) {
+      throw new UnsupportedConstructException(name + " of a " + argType.getSqlTypeName() + " argument (PostgreSQL"
+          + " computes a floating-point variance in the order rows reach it, so its last digits are not"
+          + " reproducible; cast the argument to numeric)");
+    }
+    if (family == AggregateSpec.ArgType.OTHER) {
+      throw new UnsupportedConstructException(name + " of type " + argType.getSqlTypeName());
+    }
+    AggregateSpec.Function f = switch (c.getAggregation().getKind()) {
+      case VAR_POP -> AggregateSpec.Function.VAR_POP;
+      case VAR_SAMP -> AggregateSpec.Function.VAR_SAMP;
+      case STDDEV_POP -> AggregateSpec.Function.STDDEV_POP;
+      default -> AggregateSpec.Function.STDDEV_SAMP;
+    };
+    return new CallPlan(new AggregateSpec(f, arg, family), outputType, null);
+  }
+
+  /**
+   * STRING_AGG (with a constant separator) and ARRAY_AGG, with their FILTER, and an ORDER BY that fixes the
+   * result: without one PostgreSQL concatenates in whatever order rows reach it; by text, in the collation's
+   * order, which is not reproduced; and rows whose ORDER BY keys tie are concatenated in any order, so the keys
+   * (with the group keys) must be unique in the input, or include the aggregated value itself (then tied rows
+   * contribute equal values, of a type whose equal values print alike).
+   */
+  private CallPlan orderedCall(LogicalAggregate a, AggregateCall c, RelDataType outputType) {
+    boolean string = c.getAggregation().getKind() == SqlKind.LISTAGG;
+    String name = string ? "string_agg" : "array_agg";
+    RelNode input = a.getInput();
+    List<org.apache.calcite.rel.type.RelDataTypeField> fields = input.getRowType().getFieldList();
+    List<Integer> args = c.getArgList();
+    if (c.ignoreNulls() || args.size() != (string ? 2 : 1)) {
+      throw new UnsupportedConstructException(name + " with these arguments");
+    }
+    List<RelFieldCollation> collations = c.getCollation().getFieldCollations();
+    if (collations.isEmpty()) {
+      throw new UnsupportedConstructException(name + " without ORDER BY: PostgreSQL's order is not defined (order"
+          + " the values inside the aggregate, e.g. " + name + "(x" + (string ? ", ', '" : "") + " ORDER BY id))");
+    }
+    int value = args.get(0);
+    List<SortKey> order = new ArrayList<>();
+    List<Integer> columns = new ArrayList<>(a.getGroupSet().asList());
+    boolean orderedByValue = false;
+    for (RelFieldCollation fc : collations) {
+      RelDataType type = fields.get(fc.getFieldIndex()).getType();
+      if (SqlTypeName.CHAR_TYPES.contains(type.getSqlTypeName())) {
+        throw new UnsupportedConstructException(name + "(… ORDER BY text column " + fields.get(fc.getFieldIndex())
+            .getName() + ") (text ordering follows the column's collation, which incremental views do not reproduce"
+            + " yet)");
+      }
+      order.add(new SortKey(fc.getFieldIndex(), fc.direction.isDescending(),
+          fc.nullDirection == RelFieldCollation.NullDirection.FIRST));
+      columns.add(fc.getFieldIndex());
+      orderedByValue |= fc.getFieldIndex() == value && equalValuesPrintAlike(type);
+    }
+    org.apache.calcite.rel.metadata.RelMetadataQuery mq = a.getCluster().getMetadataQuery();
+    if (!orderedByValue && !Boolean.TRUE.equals(mq.areColumnsUnique(input, ImmutableBitSet.of(columns)))) {
+      throw new UnsupportedConstructException(name + "(… ORDER BY …) whose order is not total (PostgreSQL"
+          + " concatenates values with equal ORDER BY keys in any order; end the ORDER BY with a unique key such as"
+          + " the primary key, or order by the aggregated value itself)");
+    }
+    String separator = null;
+    if (string) {
+      RexNode constant = mq.getPulledUpPredicates(input).constantMap
+          .get(rexBuilder.makeInputRef(input, args.get(1)));
+      if (constant == null && input instanceof LogicalProject p) {
+        constant = p.getProjects().get(args.get(1));
+      }
+      constant = constant == null ? null : RexUtil.removeCast(constant);
+      if (!(constant instanceof RexLiteral literal)) {
+        throw new UnsupportedConstructException("string_agg with a separator that is not a constant");
+      }
+      String text = literal.getValueAs(String.class);
+      separator = text == null ? "" : text; // PostgreSQL appends nothing for a NULL separator
+    }
+    AggregateSpec.Function f = string ? AggregateSpec.Function.STRING_AGG : AggregateSpec.Function.ARRAY_AGG;
+    return new CallPlan(new AggregateSpec(f, value, argType(fields.get(value).getType()), order, separator,
+        c.filterArg), outputType, null);
+  }
+
+  /** Whether values of {@code type} that compare equal have the same text (not so for floats' 0 and -0). */
+  private static boolean equalValuesPrintAlike(RelDataType type) {
+    SqlTypeName t = type.getSqlTypeName();
+    if (t == SqlTypeName.DECIMAL) {
+      // a numeric of unconstrained scale holds 1.0 and 1.00, equal but printed apart
+      return type.getScale() < io.deltaview.rewriter.schema.PgType.UNCONSTRAINED_NUMERIC_SCALE;
+    }
+    return SqlTypeName.INT_TYPES.contains(t) || t == SqlTypeName.BOOLEAN || t == SqlTypeName.DATE
+        || t == SqlTypeName.TIME || t == SqlTypeName.TIMESTAMP;
   }
 
   /** An aggregate function's name as PostgreSQL users write it (Calcite calls string_agg LISTAGG). */

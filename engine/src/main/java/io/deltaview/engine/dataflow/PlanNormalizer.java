@@ -34,8 +34,9 @@ import org.apache.calcite.util.ImmutableBitSet;
  *       refuses by name;</li>
  *   <li>GROUPING SETS, ROLLUP and CUBE become a UNION ALL of one plain aggregate per grouping set, the keys
  *       outside the set NULL and {@code GROUPING(…)} a constant per branch;</li>
- *   <li>{@code agg(x) FILTER (WHERE f)} becomes {@code agg(CASE WHEN f THEN x END)} (every supported aggregate
- *       ignores NULLs; {@code COUNT(*)} counts a non-NULL constant);</li>
+ *   <li>{@code agg(x) FILTER (WHERE f)} becomes {@code agg(CASE WHEN f THEN x END)} (every such aggregate
+ *       ignores NULLs; {@code COUNT(*)} counts a non-NULL constant); STRING_AGG and ARRAY_AGG keep their FILTER,
+ *       which the aggregate operator applies;</li>
  *   <li>window functions in a projection become a Window operator below it;</li>
  *   <li>conditions in a WHERE above a join move into it (a comma join's equalities become join keys instead of
  *       a filter over a cross product), common factors pulled out of ORs first so that an equality every branch
@@ -158,10 +159,19 @@ public final class PlanNormalizer {
       if (a.getGroupType() != Aggregate.Group.SIMPLE && !hasUnsupportedGroupingCall(a)) {
         return groupingSets(a);
       }
-      if (a.getAggCallList().stream().anyMatch(AggregateCall::hasFilter)) {
+      if (a.getAggCallList().stream().anyMatch(c -> c.hasFilter() && !keepsFilter(c))) {
         return filters(a);
       }
       return visited;
+    }
+
+    /**
+     * STRING_AGG and ARRAY_AGG keep their FILTER column, which the aggregate operator reads: ARRAY_AGG keeps NULL
+     * elements, so a CASE yielding NULL would not drop a row, and STRING_AGG has a second argument.
+     */
+    private static boolean keepsFilter(AggregateCall c) {
+      SqlKind kind = c.getAggregation().getKind();
+      return kind == SqlKind.LISTAGG || kind == SqlKind.ARRAY_AGG;
     }
 
     /** GROUPING and GROUP_ID only as constants per branch; anything else of the kind is left to be refused. */
@@ -226,7 +236,7 @@ public final class PlanNormalizer {
       List<RexNode> columns = new ArrayList<>(builder.fields());
       List<AggregateCall> calls = new ArrayList<>();
       for (AggregateCall c : a.getAggCallList()) {
-        if (!c.hasFilter()) {
+        if (!c.hasFilter() || keepsFilter(c)) {
           calls.add(c);
           continue;
         }

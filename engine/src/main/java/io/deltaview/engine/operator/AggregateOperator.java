@@ -24,7 +24,8 @@ import java.util.function.ObjLongConsumer;
  * row after), and nothing when the two are equal. A group exists while its row count is positive. Without
  * group keys (whole-table aggregate) there is always exactly one output row, emitted on the first step,
  * with COUNT = 0 and the other aggregates NULL over no rows. State per group is invertible: counts, exact
- * sums, and for MIN/MAX a sorted multiset of the values, so deletes are exact.
+ * sums (of squares too, for variances), for MIN/MAX a sorted multiset of the values, and for STRING_AGG and
+ * ARRAY_AGG a multiset of the values sorted by their ORDER BY, so deletes are exact.
  */
 public final class AggregateOperator implements Checkpointable {
 
@@ -353,12 +354,20 @@ public final class AggregateOperator implements Checkpointable {
           return new MinMax(call.argument(), false);
         case MAX:
           return new MinMax(call.argument(), true);
+        case STRING_AGG:
+        case ARRAY_AGG:
+          return new Ordered(call);
+        case VAR_POP:
+        case VAR_SAMP:
+        case STDDEV_POP:
+        case STDDEV_SAMP:
+          return new Statistic(call.argument(), call.function());
         default:
           throw new IllegalArgumentException(call.toString());
       }
     }
 
-    final void add(Row row, long weight) {
+    void add(Row row, long weight) {
       if (arg < 0) {
         return;
       }
@@ -689,6 +698,211 @@ public final class AggregateOperator implements Checkpointable {
         return null;
       }
       return max ? values.lastKey() : values.firstKey();
+    }
+  }
+
+  /**
+   * STRING_AGG and ARRAY_AGG: a multiset of entries, each the row's ORDER BY keys followed by its value, sorted by
+   * the keys (entries equal on the keys by their values, which the compiler ensures cannot change the result), so
+   * that the result is the values in order and a delete removes exactly its entry. STRING_AGG skips NULL values,
+   * ARRAY_AGG keeps them; a FILTER column admits only the rows where it is true.
+   */
+  private static final class Ordered extends Accumulator {
+    final boolean array;
+    final String separator;
+    final int filter;
+    final int[] columns;
+    final TreeMap<Row, long[]> entries;
+
+    Ordered(AggregateSpec call) {
+      super(call.argument());
+      this.array = call.function() == AggregateSpec.Function.ARRAY_AGG;
+      this.separator = call.separator();
+      this.filter = call.filter();
+      List<SortKey> order = call.order();
+      columns = new int[order.size() + 1];
+      List<SortKey> keys = new ArrayList<>();
+      for (int i = 0; i < order.size(); i++) {
+        columns[i] = order.get(i).column();
+        keys.add(new SortKey(i, order.get(i).descending(), order.get(i).nullsFirst()));
+      }
+      columns[order.size()] = call.argument();
+      entries = new TreeMap<>(SortKey.total(SortKey.order(keys)));
+    }
+
+    @Override
+    void add(Row row, long weight) {
+      if (filter >= 0 && !Boolean.TRUE.equals(row.get(filter))) {
+        return;
+      }
+      if (!array && row.get(arg) == null) {
+        return;
+      }
+      nonNull += weight;
+      addValue(row.project(columns), weight);
+    }
+
+    @Override
+    void addValue(Object entry, long weight) {
+      Row e = (Row) entry;
+      long[] c = entries.computeIfAbsent(e, k -> new long[1]);
+      c[0] += weight;
+      if (c[0] == 0) {
+        entries.remove(e);
+      }
+    }
+
+    @Override
+    Object result(long rowCount) {
+      if (entries.isEmpty()) {
+        return null;
+      }
+      int value = columns.length - 1;
+      if (array) {
+        List<Object> elements = new ArrayList<>();
+        for (java.util.Map.Entry<Row, long[]> e : entries.entrySet()) {
+          for (long n = 0; n < e.getValue()[0]; n++) {
+            elements.add(e.getKey().get(value));
+          }
+        }
+        return io.deltaview.engine.row.PgArray.of(elements);
+      }
+      StringBuilder b = new StringBuilder();
+      boolean first = true;
+      for (java.util.Map.Entry<Row, long[]> e : entries.entrySet()) {
+        for (long n = 0; n < e.getValue()[0]; n++) {
+          if (!first) {
+            b.append(separator);
+          }
+          first = false;
+          b.append((String) e.getKey().get(value));
+        }
+      }
+      return b.toString();
+    }
+
+    @Override
+    void write(StateOutput out) {
+      out.writeCount(entries.size());
+      for (java.util.Map.Entry<Row, long[]> e : entries.entrySet()) {
+        out.writeRow(e.getKey());
+        out.writeLong(e.getValue()[0]);
+      }
+    }
+
+    @Override
+    void read(StateInput in) {
+      int n = in.readCount();
+      for (int i = 0; i < n; i++) {
+        Row entry = in.readRow();
+        if (entry.size() != columns.length) {
+          throw new StateFormatException("an ordered-aggregate entry of " + entry.size() + " columns, not "
+              + columns.length);
+        }
+        entries.put(entry, new long[] {in.readLong()});
+      }
+    }
+  }
+
+  /**
+   * VAR_POP, VAR_SAMP, STDDEV_POP, STDDEV_SAMP of integer and numeric inputs → numeric, as PostgreSQL's
+   * numeric_stddev_internal computes them: from N, the exact sum and the exact sum of squares, the numerator
+   * N·Σx² − (Σx)² at twice the largest input scale, divided by N·(N−1) (sample) or N·N (population) at
+   * select_div_scale's scale, rounded half away from zero; the standard deviation is the square root of that
+   * rounded variance at the same scale, rounded likewise. A numerator that is not positive gives 0. NaN inputs
+   * count as inputs and make the result NaN. The largest input scale is kept as a count per scale, so that it is
+   * known after deletes.
+   */
+  private static final class Statistic extends Accumulator {
+    final boolean sample;
+    final boolean root;
+    final TreeMap<Integer, long[]> scales = new TreeMap<>();
+    BigDecimal sum = BigDecimal.ZERO;
+    BigDecimal sumOfSquares = BigDecimal.ZERO;
+    long nan;
+
+    Statistic(int arg, AggregateSpec.Function function) {
+      super(arg);
+      this.sample = function == AggregateSpec.Function.VAR_SAMP || function == AggregateSpec.Function.STDDEV_SAMP;
+      this.root = function == AggregateSpec.Function.STDDEV_POP || function == AggregateSpec.Function.STDDEV_SAMP;
+    }
+
+    @Override
+    void addValue(Object v, long weight) {
+      if ("NaN".equals(v)) {
+        nan += weight;
+        return;
+      }
+      BigDecimal d = PgValues.toBigDecimal(v);
+      BigDecimal w = BigDecimal.valueOf(weight);
+      sum = sum.add(d.multiply(w));
+      sumOfSquares = sumOfSquares.add(d.multiply(d).multiply(w));
+      int s = Math.max(d.scale(), 0);
+      long[] c = scales.computeIfAbsent(s, k -> new long[1]);
+      c[0] += weight;
+      if (c[0] == 0) {
+        scales.remove(s);
+      }
+    }
+
+    @Override
+    Object result(long rowCount) {
+      if (nonNull == 0 || sample && nonNull <= 1) {
+        return null;
+      }
+      if (nan > 0) {
+        return "NaN";
+      }
+      int scale = scales.isEmpty() ? 0 : scales.lastKey();
+      BigDecimal sumX = sum.setScale(scale, RoundingMode.UNNECESSARY);
+      BigDecimal n = BigDecimal.valueOf(nonNull);
+      BigDecimal numerator = n.multiply(sumOfSquares.setScale(2 * scale, RoundingMode.UNNECESSARY))
+          .subtract(sumX.multiply(sumX));
+      if (numerator.signum() <= 0) {
+        return BigDecimal.ZERO; // PostgreSQL's guard against a negative numerator, for an exact zero too
+      }
+      BigDecimal variance = PgValues.divideNumeric(numerator,
+          sample ? n.multiply(BigDecimal.valueOf(nonNull - 1)) : n.multiply(n));
+      return root ? squareRoot(variance) : variance;
+    }
+
+    /**
+     * The square root of {@code v} (positive) rounded half up at {@code v}'s scale: the integer square root with
+     * one digit more is the root truncated there, and rounding that digit rounds the exact root.
+     */
+    static BigDecimal squareRoot(BigDecimal v) {
+      int scale = v.scale();
+      java.math.BigInteger tenths = v.unscaledValue().multiply(java.math.BigInteger.TEN.pow(scale + 2)).sqrt();
+      java.math.BigInteger[] qr = tenths.divideAndRemainder(java.math.BigInteger.TEN);
+      java.math.BigInteger rounded = qr[1].intValue() >= 5 ? qr[0].add(java.math.BigInteger.ONE) : qr[0];
+      return new BigDecimal(rounded, scale);
+    }
+
+    @Override
+    void write(StateOutput out) {
+      out.writeValue(sum);
+      out.writeValue(sumOfSquares);
+      out.writeLong(nan);
+      out.writeCount(scales.size());
+      for (java.util.Map.Entry<Integer, long[]> e : scales.entrySet()) {
+        out.writeLong(e.getKey());
+        out.writeLong(e.getValue()[0]);
+      }
+    }
+
+    @Override
+    void read(StateInput in) {
+      if (!(in.readValue() instanceof BigDecimal s) || !(in.readValue() instanceof BigDecimal s2)) {
+        throw new StateFormatException("a variance's sums that are not numbers");
+      }
+      sum = s;
+      sumOfSquares = s2;
+      nan = in.readLong();
+      int n = in.readCount();
+      for (int i = 0; i < n; i++) {
+        int scale = in.readInt();
+        scales.put(scale, new long[] {in.readLong()});
+      }
     }
   }
 }

@@ -29,11 +29,12 @@ public final class WindowOperator implements Checkpointable {
 
   /** The supported window functions. */
   public enum Kind { ROW_NUMBER, RANK, DENSE_RANK, PERCENT_RANK, CUME_DIST, LAG, LEAD, FIRST_VALUE, LAST_VALUE,
-    AGGREGATE }
+    AGGREGATE, NTILE, NTH_VALUE }
 
   /**
    * One call: LAG/LEAD read {@code argument} {@code offset} rows away, else {@code defaultValue}; FIRST_VALUE and
-   * LAST_VALUE read {@code argument} at the frame's ends; AGGREGATE computes {@code aggregate} over the frame, and
+   * LAST_VALUE read {@code argument} at the frame's ends, NTH_VALUE at the frame's {@code offset}-th row; NTILE
+   * numbers {@code offset} buckets; AGGREGATE computes {@code aggregate} over the frame, and
    * {@code emptyValue} instead of NULL when the frame holds no value (Calcite's {@code $SUM0} is 0 there).
    */
   public record Call(Kind kind, int argument, long offset, Object defaultValue, AggregateSpec aggregate,
@@ -216,9 +217,27 @@ public final class WindowOperator implements Checkpointable {
         int e = frameEnd(i, n, peerEnd);
         return s < e ? rows[e - 1].get(call.argument()) : null;
       }
+      case NTH_VALUE: {
+        long at = frameStart(i, n, peerStart) + call.offset() - 1;
+        return at < frameEnd(i, n, peerEnd) ? rows[(int) at].get(call.argument()) : null;
+      }
+      case NTILE:
+        return ntile(i, n, call.offset());
       default:
         throw new IllegalStateException(call.kind().toString());
     }
+  }
+
+  /**
+   * PostgreSQL's NTILE: {@code buckets} buckets numbered from 1 over the {@code n} rows, as equal in size as
+   * possible, the first {@code n % buckets} one row larger than the others (one row each when there are fewer
+   * rows than buckets).
+   */
+  static long ntile(int i, int n, long buckets) {
+    long size = n / buckets;
+    long larger = n % buckets;
+    long inLarger = larger * (size + 1);
+    return i < inLarger ? i / (size + 1) + 1 : larger + (i - inLarger) / size + 1;
   }
 
   /** Slides an accumulator along the partition: frames only move forward, so each row is added and removed once. */

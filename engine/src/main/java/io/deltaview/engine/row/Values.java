@@ -25,6 +25,7 @@ import org.apache.calcite.sql.type.SqlTypeName;
  *   <li>CHAR, VARCHAR → {@link String}</li>
  *   <li>DATE → {@link LocalDate}; TIME → {@link LocalTime}; TIMESTAMP → {@link LocalDateTime};
  *       TIMESTAMP_WITH_LOCAL_TIME_ZONE (timestamptz) → {@link Instant}</li>
+ *   <li>an array (only as an aggregate's result, {@code array_agg}) → {@link PgArray}</li>
  *   <li>anything else → PostgreSQL's text form as a {@link String}, usable only for equality and grouping</li>
  * </ul>
  * SQL NULL is Java {@code null}.
@@ -122,6 +123,9 @@ public final class Values {
     }
     if (value instanceof Instant i) {
       return PG_TIMESTAMP.format(LocalDateTime.ofInstant(i, ZoneOffset.UTC)) + "+00";
+    }
+    if (value instanceof PgArray a) {
+      return a.toPgText();
     }
     return value.toString();
   }

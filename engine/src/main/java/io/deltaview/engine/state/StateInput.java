@@ -1,5 +1,6 @@
 package io.deltaview.engine.state;
 
+import io.deltaview.engine.row.PgArray;
 import io.deltaview.engine.row.Row;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -222,6 +223,13 @@ public final class StateInput {
         return readInt();
       case StateOutput.BYTES:
         return readBytes();
+      case StateOutput.ARRAY: {
+        Object[] elements = new Object[readCount()];
+        for (int i = 0; i < elements.length; i++) {
+          elements[i] = readValue();
+        }
+        return PgArray.of(java.util.Arrays.asList(elements));
+      }
       default:
         throw new StateFormatException("unknown value tag " + tag);
     }

@@ -1,5 +1,6 @@
 package io.deltaview.engine.state;
 
+import io.deltaview.engine.row.PgArray;
 import io.deltaview.engine.row.Row;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -40,6 +41,7 @@ public final class StateOutput {
   static final int INSTANT = 11;
   static final int INTEGER = 12;
   static final int BYTES = 13;
+  static final int ARRAY = 14;
 
   private final List<byte[]> parts = new ArrayList<>();
   private final CRC32C crc = new CRC32C();
@@ -221,6 +223,12 @@ public final class StateOutput {
     } else if (v instanceof byte[] b) {
       writeByte(BYTES);
       writeBytes(b);
+    } else if (v instanceof PgArray a) {
+      writeByte(ARRAY);
+      writeCount(a.size());
+      for (Object element : a.elements()) {
+        writeValue(element);
+      }
     } else {
       throw new StateFormatException("cannot checkpoint a value of " + v.getClass().getName());
     }

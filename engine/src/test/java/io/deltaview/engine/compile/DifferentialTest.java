@@ -144,6 +144,24 @@ class DifferentialTest {
       "select id, percent_rank() over (order by customer_id) as pr, cume_dist() over (order by customer_id) as cd,"
           + " sum(customer_id) over (order by created_at range between unbounded preceding and current row) as s"
           + " from orders",
+      "select id, ntile(3) over (partition by order_id order by id) as t, ntile(4) over (order by qty, id) as t4,"
+          + " nth_value(price, 2) over (partition by order_id order by id) as n2,"
+          + " nth_value(qty, 3) over (order by id rows between 1 preceding and 2 following) as n3 from order_lines",
+      // string_agg and array_agg in an order that is total, with FILTER, NULLs, DISTINCT; groups emptied by deletes
+      "select order_id, string_agg(cast(qty as varchar), '; ' order by id desc) as s, array_agg(price order by id)"
+          + " as a, array_agg(qty order by qty nulls first, id) filter (where price > 50) as f from order_lines"
+          + " group by order_id",
+      "select customer_id, string_agg(status, ',' order by id) filter (where status <> 'new') as s,"
+          + " array_agg(created_at order by created_at, id) as t from orders group by customer_id",
+      "select status, array_agg(distinct customer_id order by customer_id desc) as c, array_agg(customer_id order by"
+          + " customer_id) as all_c from orders group by status",
+      "select string_agg(name, '|' order by id) as names, array_agg(region order by id) as regions from customers",
+      // variances and standard deviations of integer, bigint and numeric columns
+      "select order_id, stddev(qty) as sd, stddev_pop(qty) as sp, variance(price) as v, var_pop(price) as vp,"
+          + " var_samp(cast(qty as bigint)) as vs, stddev_samp(price) as ss, stddev_pop(price * 3) as sp3"
+          + " from order_lines group by order_id",
+      "select variance(qty) as v, stddev(price) as s, var_pop(cast(qty as bigint) * 1000000007) as big"
+          + " from order_lines where qty > 3",
       // top-K per group
       "select * from (select id, customer_id, row_number() over (partition by customer_id order by id desc) as rn"
           + " from orders) x where rn <= 2",

@@ -256,6 +256,7 @@ final class NaiveEvaluator {
               case DENSE_RANK -> values[k] = (long) distinctBefore.size() + 1;
               case PERCENT_RANK -> values[k] = n > 1 ? (double) peersBefore / (n - 1) : 0.0;
               case CUME_DIST -> values[k] = (double) peersUpTo / n;
+              case NTILE -> values[k] = ntile(constant(w, ops.get(0), inputWidth).getValueAs(Long.class), n, i);
               case LAG, LEAD -> {
                 long offset = ops.size() > 1 ? constant(w, ops.get(1), inputWidth).getValueAs(Long.class) : 1;
                 long j = call.getKind() == org.apache.calcite.sql.SqlKind.LAG ? i - offset : i + offset;
@@ -276,6 +277,11 @@ final class NaiveEvaluator {
                       : frame.get(0).get(((org.apache.calcite.rex.RexInputRef) ops.get(0)).getIndex());
                   case LAST_VALUE -> values[k] = frame.isEmpty() ? null
                       : frame.get(frame.size() - 1).get(((org.apache.calcite.rex.RexInputRef) ops.get(0)).getIndex());
+                  case NTH_VALUE -> {
+                    long nth = constant(w, ops.get(1), inputWidth).getValueAs(Long.class);
+                    values[k] = frame.size() < nth ? null
+                        : frame.get((int) nth - 1).get(((org.apache.calcite.rex.RexInputRef) ops.get(0)).getIndex());
+                  }
                   default -> {
                     AggregateCall agg = AggregateCall.create(org.apache.calcite.sql.parser.SqlParserPos.ZERO,
                         (org.apache.calcite.sql.SqlAggFunction) call.getOperator(), false, false, false, List.of(),
@@ -294,6 +300,34 @@ final class NaiveEvaluator {
       rows = out;
     }
     return rows;
+  }
+
+  /** The bucket of row {@code row} (from 0) of {@code n}, counted out the way PostgreSQL's ntile walks a partition. */
+  private static long ntile(long buckets, int n, int row) {
+    long bucket = 1;
+    long inBucket = 0;
+    long boundary = n / buckets;
+    long remainder = 0;
+    if (boundary <= 0) {
+      boundary = 1;
+    } else {
+      remainder = n % buckets;
+      if (remainder != 0) {
+        boundary++;
+      }
+    }
+    for (int i = 0; i <= row; i++) {
+      inBucket++;
+      if (boundary < inBucket) {
+        if (remainder != 0 && bucket == remainder) {
+          remainder = 0;
+          boundary--;
+        }
+        bucket++;
+        inBucket = 1;
+      }
+    }
+    return bucket;
   }
 
   private static org.apache.calcite.rex.RexBuilder rexBuilder(RelNode rel) {
@@ -340,10 +374,23 @@ final class NaiveEvaluator {
     if (call.getAggregation().getKind() == org.apache.calcite.sql.SqlKind.LITERAL_AGG) {
       return ((org.apache.calcite.rex.RexLiteral) call.rexList.get(0)).getValueAs(Boolean.class);
     }
+    if (call.filterArg >= 0) {
+      List<Row> kept = new ArrayList<>();
+      for (Row r : rows) {
+        if (Boolean.TRUE.equals(r.get(call.filterArg))) {
+          kept.add(r);
+        }
+      }
+      rows = kept;
+    }
     if (call.getArgList().isEmpty()) {
       return (long) rows.size();
     }
     int arg = call.getArgList().get(0);
+    org.apache.calcite.sql.SqlKind kind = call.getAggregation().getKind();
+    if (kind == org.apache.calcite.sql.SqlKind.LISTAGG || kind == org.apache.calcite.sql.SqlKind.ARRAY_AGG) {
+      return concatenation(call, rows);
+    }
     List<Object> values = new ArrayList<>();
     for (Row r : rows) {
       if (r.get(arg) != null) {
@@ -391,8 +438,78 @@ final class NaiveEvaluator {
         }
         return avg ? PgValues.divideNumeric(s, BigDecimal.valueOf(values.size())) : s;
       }
+      case VAR_POP:
+      case VAR_SAMP:
+      case STDDEV_POP:
+      case STDDEV_SAMP:
+        return statistic(kind, values);
       default:
         throw new IllegalArgumentException(call.toString());
     }
+  }
+
+  /** string_agg / array_agg: the rows sorted by the call's ORDER BY, their values joined (NULLs: see PostgreSQL). */
+  private static Object concatenation(AggregateCall call, List<Row> rows) {
+    List<Row> sorted = new ArrayList<>(rows);
+    sorted.sort((a, b) -> {
+      for (RelFieldCollation c : call.getCollation().getFieldCollations()) {
+        int r = compareKey(c, a.get(c.getFieldIndex()), b.get(c.getFieldIndex()));
+        if (r != 0) {
+          return r;
+        }
+      }
+      return 0;
+    });
+    int arg = call.getArgList().get(0);
+    if (call.getAggregation().getKind() == org.apache.calcite.sql.SqlKind.ARRAY_AGG) {
+      List<Object> elements = new ArrayList<>();
+      for (Row r : sorted) {
+        elements.add(r.get(arg));
+      }
+      return elements.isEmpty() ? null : io.deltaview.engine.row.PgArray.of(elements);
+    }
+    StringBuilder b = null;
+    for (Row r : sorted) {
+      if (r.get(arg) == null) {
+        continue;
+      }
+      Object separator = r.get(call.getArgList().get(1));
+      b = b == null ? new StringBuilder() : b.append(separator == null ? "" : separator);
+      b.append(r.get(arg));
+    }
+    return b == null ? null : b.toString();
+  }
+
+  /**
+   * Variances and standard deviations by their definition: the numerator N·Σ(x − mean)² as the sum of the squared
+   * differences of all pairs, then PostgreSQL's scales (twice the largest input scale for the numerator, its
+   * division scale for the quotient, a square root rounded half up at that scale).
+   */
+  private static Object statistic(org.apache.calcite.sql.SqlKind kind, List<Object> values) {
+    boolean sample = kind == org.apache.calcite.sql.SqlKind.VAR_SAMP || kind == org.apache.calcite.sql.SqlKind.STDDEV_SAMP;
+    int n = values.size();
+    if (n == 0 || sample && n == 1) {
+      return null;
+    }
+    BigDecimal numerator = BigDecimal.ZERO;
+    int scale = 0;
+    for (int i = 0; i < n; i++) {
+      BigDecimal x = PgValues.toBigDecimal(values.get(i));
+      scale = Math.max(scale, x.scale());
+      for (int j = i + 1; j < n; j++) {
+        BigDecimal d = x.subtract(PgValues.toBigDecimal(values.get(j)));
+        numerator = numerator.add(d.multiply(d));
+      }
+    }
+    if (numerator.signum() == 0) {
+      return BigDecimal.ZERO;
+    }
+    numerator = numerator.setScale(2 * scale, java.math.RoundingMode.UNNECESSARY);
+    BigDecimal variance = PgValues.divideNumeric(numerator, BigDecimal.valueOf((long) n * (sample ? n - 1 : n)));
+    if (kind == org.apache.calcite.sql.SqlKind.VAR_POP || kind == org.apache.calcite.sql.SqlKind.VAR_SAMP) {
+      return variance;
+    }
+    BigDecimal root = variance.sqrt(new java.math.MathContext(variance.precision() + 20, java.math.RoundingMode.HALF_EVEN));
+    return root.setScale(variance.scale(), java.math.RoundingMode.HALF_UP);
   }
 }

@@ -279,11 +279,23 @@ class ViewCompilerTest {
     assertUnsupported("select id, customer_id from orders order by customer_id limit 3", "not total");
     assertUnsupported("select id, row_number() over (order by region) from customers", "text column region");
     assertUnsupported("select id, row_number() over (partition by region) from customers", "not total");
-    assertUnsupported("select id, ntile(2) over (order by id) from customers", "window function NTILE");
-    assertUnsupported("select region, stddev_pop(id) from customers group by region", "STDDEV_POP");
+    assertUnsupported("select id, ntile(2) over (order by region) from customers", "text column region");
+    assertUnsupported("select order_id, ntile(2) over (order by qty) from order_lines", "not total");
+    assertUnsupported("select id, nth_value(qty, 0) over (order by id) from order_lines", "greater than zero");
+    assertUnsupported("select stddev_pop(d) from t", "STDDEV_POP of a DOUBLE argument");
+    assertUnsupported("select order_id, string_agg(cast(qty as varchar), ',') from order_lines group by order_id",
+        "string_agg without ORDER BY: PostgreSQL's order is not defined");
+    assertUnsupported("select order_id, array_agg(qty) from order_lines group by order_id",
+        "array_agg without ORDER BY");
+    assertUnsupported("select region, string_agg(name, ',' order by name) from customers group by region",
+        "ORDER BY text column name");
+    assertUnsupported("select order_id, array_agg(price order by qty) from order_lines group by order_id",
+        "not total");
+    assertUnsupported("select string_agg(status, region order by o.id) from orders o join customers c"
+        + " on c.id = o.customer_id", "separator that is not a constant");
     assertUnsupported("select id, (select status from orders o where o.customer_id = c.id) from customers c",
         "scalar subquery that is not an aggregate");
-    assertUnsupported("select stddev_pop(id) from customers", "");
+    assertUnsupported("select bit_and(id) from customers", "BIT_AND");
   }
 
   private static void assertUnsupported(String sql, String fragment) {

@@ -75,4 +75,31 @@ class DataflowPlanTest {
     assertEquals(true, lines.get(0).startsWith("DeltaJoin on "), String.join("\n", lines));
     assertEquals(false, String.join("\n", lines).contains("Join on true"), String.join("\n", lines));
   }
+
+  @Test
+  void anOrderedAggregateShowsItsOrderSeparatorAndFilter() {
+    assertEquals("Aggregate group by [order_id] [s=STRING_AGG($f1, '; ' ORDER BY [id DESC NULLS FIRST]),"
+        + " a=ARRAY_AGG(qty ORDER BY [qty NULLS LAST, id NULLS LAST]) FILTER ($f5)]"
+        + "  [state: groups by [0]: row count, sums, values in ORDER BY order]",
+        plan("select order_id, string_agg(cast(qty as varchar), '; ' order by id desc) as s,"
+            + " array_agg(qty order by qty, id) filter (where price > 5) as a from order_lines group by order_id")
+            .get(0));
+  }
+
+  @Test
+  void aVarianceKeepsSumsOfSquares() {
+    assertEquals("Aggregate group by [order_id] [sd=STDDEV_SAMP(qty), v=VAR_POP(price)]"
+        + "  [state: groups by [0]: row count, sums, sums of squares]",
+        plan("select order_id, stddev(qty) as sd, var_pop(price) as v from order_lines group by order_id").get(0));
+  }
+
+  @Test
+  void ntileAndNthValueAreWindowFunctionsOverTheirFrame() {
+    List<String> lines = plan("select id, ntile(3) over (partition by order_id order by id) as t,"
+        + " nth_value(price, 2) over (partition by order_id order by id) as n from order_lines");
+    String all = String.join("\n", lines);
+    assertEquals(true, all.contains("t=NTILE(3)"), all);
+    assertEquals(true, all.contains("n=NTH_VALUE(price, 2)"), all);
+    assertEquals(true, all.contains("RANGE between UNBOUNDED PRECEDING and CURRENT ROW"), all);
+  }
 }

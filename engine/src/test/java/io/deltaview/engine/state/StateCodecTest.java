@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.deltaview.engine.row.PgArray;
 import io.deltaview.engine.row.Row;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -30,7 +31,8 @@ class StateCodecTest {
       LocalTime.of(23, 59, 59, 999_999_999), LocalTime.MIDNIGHT,
       LocalDateTime.of(1999, 12, 31, 23, 59, 59, 123_456_000), LocalDateTime.MIN,
       Instant.ofEpochSecond(-1, 5), Instant.parse("2026-12-03T05:21:19.000001Z"),
-      42, Integer.MIN_VALUE);
+      42, Integer.MIN_VALUE,
+      PgArray.of(List.of()), PgArray.of(java.util.Arrays.asList(1L, null, new BigDecimal("2.50"), "a\"b")));
 
   @Test
   void everyValueRoundTripsExactly() {

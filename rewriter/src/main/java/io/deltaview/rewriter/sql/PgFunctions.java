@@ -11,6 +11,8 @@ import org.apache.calcite.sql.SqlFunctionCategory;
 import org.apache.calcite.sql.SqlIdentifier;
 import org.apache.calcite.sql.SqlKind;
 import org.apache.calcite.sql.SqlNode;
+import org.apache.calcite.sql.SqlNodeList;
+import org.apache.calcite.sql.parser.SqlParserPos;
 import org.apache.calcite.sql.SqlOperator;
 import org.apache.calcite.sql.SqlOperatorTable;
 import org.apache.calcite.sql.SqlSyntax;
@@ -233,6 +235,38 @@ final class PgFunctions {
     }
   }
 
+  /** A copy of an expression sharing no node with it (a node may appear once in what the validator sees). */
+  private static final class DeepCopy extends SqlShuttle {
+    @Override
+    public SqlNode visit(SqlCall call) {
+      List<SqlNode> operands = new java.util.ArrayList<>();
+      for (SqlNode operand : call.getOperandList()) {
+        operands.add(operand == null ? null : operand.accept(this));
+      }
+      return call.getOperator().createCall(call.getFunctionQuantifier(), call.getParserPosition(),
+          operands.toArray(new SqlNode[0]));
+    }
+
+    @Override
+    public SqlNode visit(SqlNodeList list) {
+      List<SqlNode> copies = new java.util.ArrayList<>();
+      for (SqlNode node : list) {
+        copies.add(node == null ? null : node.accept(this));
+      }
+      return new SqlNodeList(copies, list.getParserPosition());
+    }
+
+    @Override
+    public SqlNode visit(SqlIdentifier id) {
+      return id.clone(id.getParserPosition());
+    }
+
+    @Override
+    public SqlNode visit(org.apache.calcite.sql.SqlLiteral literal) {
+      return literal.clone(literal.getParserPosition());
+    }
+  }
+
   /** Replaces parser-resolved operators and type names by their PostgreSQL versions. */
   static final class PgCallShuttle extends SqlShuttle {
     @Override
@@ -258,7 +292,23 @@ final class PgFunctions {
       if (visited instanceof SqlCall c && c.getKind() == SqlKind.DATE_TRUNC && c.operandCount() == 2) {
         return new SqlBasicCall(DATE_TRUNC, c.getOperandList(), c.getParserPosition());
       }
-
+      if (visited instanceof SqlCall c && c.getKind() == SqlKind.FILTER
+          && c.operand(0) instanceof SqlCall aggregate && aggregate.operandCount() > 1
+          && aggregate.getOperandList().get(aggregate.operandCount() - 1) instanceof SqlNodeList) {
+        // string_agg(x, ',' ORDER BY y) FILTER (WHERE f): the parser leaves the ORDER BY as the aggregate's last
+        // operand, which Calcite's validator fails to type under a FILTER unless an earlier operand is nullable.
+        // x becomes CASE WHEN f THEN x END, nullable and, on every row the FILTER admits, x.
+        SqlParserPos pos = aggregate.getParserPosition();
+        SqlNode condition = c.operand(1);
+        SqlNode value = org.apache.calcite.sql.fun.SqlCase.createSwitched(pos, null,
+            SqlNodeList.of(condition.accept(new DeepCopy())), SqlNodeList.of(aggregate.operand(0)),
+            org.apache.calcite.sql.SqlLiteral.createNull(pos));
+        List<SqlNode> arguments = new java.util.ArrayList<>(aggregate.getOperandList());
+        arguments.set(0, value);
+        SqlCall guarded = aggregate.getOperator().createCall(aggregate.getFunctionQuantifier(), pos,
+            arguments.toArray(new SqlNode[0]));
+        return c.getOperator().createCall(c.getFunctionQuantifier(), c.getParserPosition(), guarded, condition);
+      }
       return visited;
     }
   }
