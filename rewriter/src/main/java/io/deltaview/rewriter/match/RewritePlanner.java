@@ -171,22 +171,35 @@ public final class RewritePlanner {
           + ViewRulesMatcher.MAX_CANDIDATES + " tried");
       return null;
     }
-    for (CompiledView view : candidates) {
-      MatchResult match = ViewRulesMatcher.match(rel, view);
-      if (!match.matched()) {
-        reasons.add(view.definition().qualifiedName() + ": " + match.reason());
+    // One planner run per attempt; a view whose rewrite is refused or fails verification is dropped and the
+    // rules run again with the others, so there are at most as many runs as candidates.
+    List<CompiledView> remaining = new ArrayList<>(candidates);
+    while (!remaining.isEmpty()) {
+      ViewRulesMatcher.Found found = ViewRulesMatcher.match(rel, remaining);
+      if (found == null) {
+        reasons.add("Calcite's view rules find no rewrite with " + names(remaining));
+        return null;
+      }
+      CompiledView view = found.view();
+      remaining.remove(view);
+      if (!found.match().matched()) {
+        reasons.add(view.definition().qualifiedName() + ": " + found.match().reason());
         continue;
       }
       if (refusedHere(view, refused)) {
         continue;
       }
-      Accepted a = accept(sql, match, view, rel, root, labels, baseTables, parameters, true);
+      Accepted a = accept(sql, found.match(), view, rel, root, labels, baseTables, parameters, true);
       if (a.decision() != null) {
         return a.decision();
       }
       reasons.add(view.definition().qualifiedName() + ": " + a.problem());
     }
     return null;
+  }
+
+  private static String names(List<CompiledView> views) {
+    return views.stream().map(v -> v.definition().qualifiedName()).collect(java.util.stream.Collectors.joining(", "));
   }
 
   /** Whether {@code view}, which matches, is refused to this planner's role; if so, its refusal joins {@code into}. */

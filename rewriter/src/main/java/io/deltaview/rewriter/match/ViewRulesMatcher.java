@@ -123,44 +123,65 @@ final class ViewRulesMatcher {
     return out;
   }
 
-  /** Runs the rules with {@code view} as the only materialization; the plan reads its result table. */
-  static MatchResult match(RelNode query, CompiledView view) {
+  /** A rewrite found by the rules: the view it reads and the plan, or why there is none. */
+  record Found(CompiledView view, MatchResult match) {}
+
+  /**
+   * Runs the rules once with every view of {@code candidates} as a materialization (the query's side of the
+   * matching, its table references and predicates, is then computed once); the first rewrite the planner keeps
+   * names the view it reads. Null when no view gives a rewrite.
+   */
+  static Found match(RelNode query, List<CompiledView> candidates) {
     RelOptCluster cluster = query.getCluster();
     RelDataTypeFactory typeFactory = cluster.getTypeFactory();
-    // The rules need a table typed exactly like the view's plan (or they cast every column): a stand-in with
-    // the result table's name and column names, replaced by the real result table when the plan is rebuilt.
-    RelDataType viewType = view.rulesPlan().getRowType();
-    RelDataType standInType = typeFactory.createStructType(
-        viewType.getFieldList().stream().map(RelDataTypeField::getType).toList(),
-        view.definition().columnNames());
-    RelOptTable standIn = RelOptTableImpl.create(null, standInType,
-        view.resultRelTable().getQualifiedName(), (org.apache.calcite.linq4j.tree.Expression) null);
     HepPlanner planner = new HepPlanner(PROGRAM);
-    planner.addMaterialization(new RelOptMaterialization(
-        LogicalTableScan.create(cluster, standIn, List.of()), view.rulesPlan(), null,
-        view.resultRelTable().getQualifiedName()));
+    java.util.Map<RelOptTable, CompiledView> standIns = new java.util.IdentityHashMap<>();
+    for (CompiledView view : candidates) {
+      // The rules need a table typed exactly like the view's plan (or they cast every column): a stand-in with
+      // the result table's name and column names, replaced by the real result table when the plan is rebuilt.
+      RelDataType viewType = view.rulesPlan().getRowType();
+      RelDataType standInType = typeFactory.createStructType(
+          viewType.getFieldList().stream().map(RelDataTypeField::getType).toList(),
+          view.definition().columnNames());
+      RelOptTable standIn = RelOptTableImpl.create(null, standInType,
+          view.resultRelTable().getQualifiedName(), (org.apache.calcite.linq4j.tree.Expression) null);
+      standIns.put(standIn, view);
+      planner.addMaterialization(new RelOptMaterialization(
+          LogicalTableScan.create(cluster, standIn, List.of()), view.rulesPlan(), null,
+          view.resultRelTable().getQualifiedName()));
+    }
     planner.setRoot(withNotNullConjuncts(query));
     RelNode best;
     try {
       best = planner.findBestExp();
     } catch (RuntimeException | AssertionError e) {
-      return MatchResult.fail("Calcite's view rules failed: " + e);
+      return new Found(candidates.get(0), MatchResult.fail("Calcite's view rules failed: " + e));
     }
-    if (!reads(best, standIn)) {
-      return MatchResult.fail("Calcite's view rules find no rewrite");
+    Set<RelOptTable> read = new HashSet<>();
+    for (RelOptTable t : RelOptUtil.findAllTables(best)) {
+      if (standIns.containsKey(t)) {
+        read.add(t);
+      }
     }
-    Rebuilder rebuilder = new Rebuilder(view, standIn, cluster.getRexBuilder());
+    if (read.isEmpty()) {
+      return null;
+    }
+    CompiledView view = standIns.get(read.iterator().next());
+    if (read.size() > 1) {
+      return new Found(view, MatchResult.fail("the rewrite reads several views"));
+    }
+    Rebuilder rebuilder = new Rebuilder(view, read.iterator().next(), cluster.getRexBuilder());
     RelNode rebuilt;
     try {
       rebuilt = rebuilder.rebuild(best).rel();
     } catch (Refusal r) {
-      return MatchResult.fail("rewrite by Calcite's view rules refused: " + r.getMessage());
+      return new Found(view, MatchResult.fail("rewrite by Calcite's view rules refused: " + r.getMessage()));
     }
     if (scalarAggregates(query) > scalarAggregates(rebuilt)) {
-      return MatchResult.fail("rewrite by Calcite's view rules refused: an aggregate without GROUP BY would"
-          + " read view rows directly (no row instead of one when nothing matches)");
+      return new Found(view, MatchResult.fail("rewrite by Calcite's view rules refused: an aggregate without"
+          + " GROUP BY would read view rows directly (no row instead of one when nothing matches)"));
     }
-    return MatchResult.of(rebuilt);
+    return new Found(view, MatchResult.of(rebuilt));
   }
 
   /**
@@ -221,20 +242,6 @@ final class ViewRulesMatcher {
       return ref;
     }
     return null;
-  }
-
-  private static boolean reads(RelNode plan, RelOptTable table) {
-    boolean[] found = {false};
-    new org.apache.calcite.rel.RelVisitor() {
-      @Override
-      public void visit(RelNode node, int ordinal, RelNode parent) {
-        if (node instanceof TableScan scan && scan.getTable() == table) {
-          found[0] = true;
-        }
-        super.visit(node, ordinal, parent);
-      }
-    }.go(plan);
-    return found[0];
   }
 
   /** Number of aggregates without GROUP BY keys: each returns one row even on no input. */
