@@ -150,7 +150,7 @@ final class ViewRulesMatcher {
           LogicalTableScan.create(cluster, standIn, List.of()), view.rulesPlan(), null,
           view.resultRelTable().getQualifiedName()));
     }
-    planner.setRoot(withNotNullConjuncts(query));
+    planner.setRoot(withNotNullConjuncts(trimmed(query)));
     RelNode best;
     try {
       best = planner.findBestExp();
@@ -182,6 +182,21 @@ final class ViewRulesMatcher {
           + " GROUP BY would read view rows directly (no row instead of one when nothing matches)"));
     }
     return new Found(view, MatchResult.of(rebuilt));
+  }
+
+  /**
+   * The query with a projection of only the columns used above each operator ({@code count(*)} over a filter
+   * reads no column): the rules must produce a node's whole row from the view, so unused columns the view does
+   * not keep would stop them. The query itself if trimming fails.
+   */
+  private static RelNode trimmed(RelNode query) {
+    try {
+      // Without simplification: a simplified range (SEARCH) would no longer get its IS NOT NULL conjunct.
+      return new org.apache.calcite.sql2rel.RelFieldTrimmer(null,
+          RelBuilder.proto(Contexts.of(BUILDER_CONFIG)).create(query.getCluster(), null)).trim(query);
+    } catch (RuntimeException | AssertionError e) {
+      return query;
+    }
   }
 
   /**
