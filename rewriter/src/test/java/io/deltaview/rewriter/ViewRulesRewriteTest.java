@@ -142,6 +142,15 @@ class ViewRulesRewriteTest {
     }
 
     @Test
+    void rollupWithUnlabelledAggregatesAndADateMin() {
+      assertRewrite(SALES_ONLY, "SELECT o.o_orderstatus, count(*), max(l.l_extendedprice), min(l.l_shipdate)"
+              + " FROM orders o, lineitem l WHERE l.l_orderkey = o.o_orderkey GROUP BY o.o_orderstatus",
+          "public.sales_by_customer_status", "SELECT \"o_orderstatus\", CAST(COALESCE(SUM(\"line_count\"), 0) AS BIGINT)"
+              + " AS \"count\", MAX(\"top_price\") AS \"max\", MIN(\"first_ship\") AS \"min\""
+              + " FROM \"public\".\"sales_by_customer_status\" GROUP BY \"o_orderstatus\"");
+    }
+
+    @Test
     void aScalarAggregateStaysOneRowWhenNoGroupMatches() {
       // Without GROUP BY the query returns one row (count 0, sum NULL) even when no view row has status 'X':
       // the rewrite must aggregate the view's rows again, not read them.
