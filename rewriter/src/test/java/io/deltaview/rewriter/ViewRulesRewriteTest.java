@@ -268,6 +268,24 @@ class ViewRulesRewriteTest {
   }
 
   @Nested
+  class Concurrency {
+    @Test
+    void concurrentMissesShareTheCompiledViewsSafely() {
+      QueryRewriter fresh = QueryRewriter.create(TpchViews.withResultTables(), TpchViews.all());
+      java.util.stream.IntStream.range(0, 64).parallel().forEach(i -> {
+        String sql = i % 2 == 0
+            ? "SELECT o.o_orderkey, l.l_quantity FROM lineitem l, orders o WHERE l.l_orderkey = o.o_orderkey"
+                + " AND l.l_quantity > " + i
+            : "SELECT n.n_name, count(*) AS n FROM customer c JOIN orders o ON o.o_custkey = c.c_custkey"
+                + " JOIN nation n ON n.n_nationkey = c.c_nationkey WHERE n.n_nationkey <> " + i + " GROUP BY n.n_name";
+        RewriteDecision d = fresh.rewrite(sql);
+        assertTrue(d.rewritten(), () -> sql + ": " + d.reason());
+        assertEquals(i % 2 == 0 ? "public.order_lines" : "public.orders_by_nation", d.view(), sql);
+      });
+    }
+  }
+
+  @Nested
   class Cost {
     /** Views over orders and lineitem that answer nothing the test asks, to make every query a full miss. */
     private static List<ViewDefinition> decoys(int n) {
