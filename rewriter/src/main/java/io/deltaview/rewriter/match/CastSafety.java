@@ -24,7 +24,8 @@ final class CastSafety {
     return PlanCalls.first(plan, call -> call.getKind() == SqlKind.CAST && !isSafe(call));
   }
 
-  private static boolean isSafe(RexCall cast) {
+  /** Whether this cast, printed as PostgreSQL SQL, means what it meant to Calcite. */
+  static boolean isSafe(RexCall cast) {
     RexNode operand = cast.getOperands().get(0);
     RelDataType from = operand.getType();
     RelDataType to = cast.getType();

@@ -10,6 +10,8 @@ import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.apache.calcite.plan.RelOptUtil;
 import org.apache.calcite.plan.RelOptTable;
 import org.apache.calcite.rel.RelNode;
 import org.apache.calcite.rel.core.Project;
@@ -39,11 +41,23 @@ public final class CompiledView {
   private final boolean allGroupKeysExposed;
   /** What answering from this view reads, for the per-role privilege check. */
   private final ViewReads reads;
+  /** The plan as Calcite's materialized-view rules see it ({@link ViewRulesMatcher#withNotNullConjuncts}). */
+  private final RelNode rulesPlan;
+  /** Qualified names of the base tables the view reads, each once. */
+  private final Set<List<String>> tables;
+  /** Whether a result row may stand for several base rows (the view aggregates or removes duplicates). */
+  private final boolean aggregates;
 
-  private CompiledView(ViewDefinition definition, String planDigest, Decomposition d, TableInfo resultTable,
+  private CompiledView(ViewDefinition definition, RelNode plan, Decomposition d, TableInfo resultTable,
                        RelOptTable resultRelTable, ViewReads reads) {
     this.definition = definition;
     this.reads = reads;
+    this.rulesPlan = ViewRulesMatcher.withNotNullConjuncts(plan);
+    // Computes every node's row type now, while the plan is not yet shared between threads.
+    RelOptUtil.toString(rulesPlan);
+    this.tables = Set.copyOf(RelOptUtil.findTables(plan).stream().map(RelOptTable::getQualifiedName).toList());
+    this.aggregates = containsAggregate(plan);
+    String planDigest = PlanDigest.of(plan);
     this.planDigest = planDigest;
     this.block = d == null ? null : d.block();
     this.resultTable = resultTable;
@@ -114,7 +128,7 @@ public final class CompiledView {
       scan = scan.getInput(0);
     }
     ViewReads reads = new ViewReads(definition.qualifiedName(), table.schema(), table.name(), ReadColumns.of(rel));
-    return new CompiledView(definition, PlanDigest.of(rel), upperOk ? d : null, table, scan.getTable(), reads);
+    return new CompiledView(definition, rel, upperOk ? d : null, table, scan.getTable(), reads);
   }
 
   public ViewDefinition definition() {
@@ -128,6 +142,33 @@ public final class CompiledView {
 
   String planDigest() {
     return planDigest;
+  }
+
+  /** The view's plan for Calcite's materialized-view rules (shared, never modified). */
+  RelNode rulesPlan() {
+    return rulesPlan;
+  }
+
+  /** Whether a result row may stand for several base rows: the view has an Aggregate (GROUP BY, DISTINCT). */
+  boolean aggregates() {
+    return aggregates;
+  }
+
+  private static boolean containsAggregate(RelNode rel) {
+    if (rel instanceof org.apache.calcite.rel.core.Aggregate) {
+      return true;
+    }
+    for (RelNode input : rel.getInputs()) {
+      if (containsAggregate(input)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Qualified names of the base tables the view reads. */
+  Set<List<String>> tables() {
+    return tables;
   }
 
   QueryBlock block() {

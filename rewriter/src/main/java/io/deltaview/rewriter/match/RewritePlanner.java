@@ -111,7 +111,7 @@ public final class RewritePlanner {
         if (refusedHere(view, refused)) {
           continue;
         }
-        Accepted a = accept(sql, exact, view, rel, root, finalLabels, baseTables, parameters);
+        Accepted a = accept(sql, exact, view, rel, root, finalLabels, baseTables, parameters, false);
         if (a.decision() != null) {
           return a.decision();
         }
@@ -137,14 +137,69 @@ public final class RewritePlanner {
       if (refusedHere(view, refused)) {
         continue;
       }
-      Accepted a = accept(sql, match, view, rel, root, finalLabels, baseTables, parameters);
+      Accepted a = accept(sql, match, view, rel, root, finalLabels, baseTables, parameters, false);
       if (a.decision() != null) {
         return a.decision();
       }
       reasons.add(view.definition().qualifiedName() + ": " + a.problem());
     }
-    return RewriteDecision.passThrough(sql, refusedOr(refused, "no view matches: " + String.join("; ", reasons)),
-        baseTables, parameters);
+    List<String> ruleReasons = new ArrayList<>();
+    RewriteDecision byRules = decideByViewRules(sql, rel, root, finalLabels, baseTables, parameters, refused,
+        ruleReasons);
+    if (byRules != null) {
+      return byRules;
+    }
+    return RewriteDecision.passThrough(sql, refusedOr(refused, "no view matches: " + String.join("; ", reasons)
+        + "; view rules: " + String.join("; ", ruleReasons)), baseTables, parameters);
+  }
+
+  /**
+   * The third path, after exact and block matching failed: Calcite's materialized-view rules, one candidate view
+   * at a time, each rewrite rendered and verified like the others. Returns the decision, or null with the
+   * reasons of each guard or view in {@code reasons}.
+   */
+  private RewriteDecision decideByViewRules(String sql, RelNode rel, RelRoot root, List<String> labels,
+                                            Set<String> baseTables, int parameters, Set<String> refused,
+                                            List<String> reasons) {
+    List<CompiledView> candidates = ViewRulesMatcher.candidates(rel, views);
+    if (candidates.isEmpty()) {
+      reasons.add("no view reads only tables the query reads");
+      return null;
+    }
+    if (candidates.size() > ViewRulesMatcher.MAX_CANDIDATES) {
+      reasons.add(candidates.size() + " views read only tables the query reads, more than the "
+          + ViewRulesMatcher.MAX_CANDIDATES + " tried");
+      return null;
+    }
+    // One planner run per attempt; a view whose rewrite is refused or fails verification is dropped and the
+    // rules run again with the others, so there are at most as many runs as candidates.
+    List<CompiledView> remaining = new ArrayList<>(candidates);
+    while (!remaining.isEmpty()) {
+      ViewRulesMatcher.Found found = ViewRulesMatcher.match(rel, remaining);
+      if (found == null) {
+        reasons.add("Calcite's view rules find no rewrite with " + names(remaining));
+        return null;
+      }
+      CompiledView view = found.view();
+      remaining.remove(view);
+      if (!found.match().matched()) {
+        reasons.add(view.definition().qualifiedName() + ": " + found.match().reason());
+        continue;
+      }
+      if (refusedHere(view, refused)) {
+        continue;
+      }
+      Accepted a = accept(sql, found.match(), view, rel, root, labels, baseTables, parameters, true);
+      if (a.decision() != null) {
+        return a.decision();
+      }
+      reasons.add(view.definition().qualifiedName() + ": " + a.problem());
+    }
+    return null;
+  }
+
+  private static String names(List<CompiledView> views) {
+    return views.stream().map(v -> v.definition().qualifiedName()).collect(java.util.stream.Collectors.joining(", "));
   }
 
   /** Whether {@code view}, which matches, is refused to this planner's role; if so, its refusal joins {@code into}. */
@@ -168,9 +223,12 @@ public final class RewritePlanner {
   /** A verified rewrite, or the problem that made us refuse it. */
   private record Accepted(RewriteDecision decision, String problem) {}
 
-  /** Renders and verifies a match. */
+  /**
+   * Renders and verifies a match. A problem is logged as a warning (the matcher built something it should not
+   * have) unless it is a known limitation or {@code fromRules}: the view rules' plans are checked here by design.
+   */
   private Accepted accept(String sql, MatchResult match, CompiledView view, RelNode rel, RelRoot root,
-                                 List<String> labels, Set<String> baseTables, int parameters) {
+                          List<String> labels, Set<String> baseTables, int parameters, boolean fromRules) {
     String problem;
     PostgresSqlRenderer.Rendered rendered = null;
     try {
@@ -181,7 +239,8 @@ public final class RewritePlanner {
     }
     if (problem != null) {
       // Known limitations are routine; anything else means the matcher built something it should not have.
-      boolean knownLimitation = problem.startsWith(PARAMETERS_REORDERED) || problem.startsWith(ORDER_NOT_TOP);
+      boolean knownLimitation = fromRules || problem.startsWith(PARAMETERS_REORDERED)
+          || problem.startsWith(ORDER_NOT_TOP);
       if (knownLimitation) {
         LOG.log(System.Logger.Level.DEBUG, "Not rewriting {0} with view {1}: {2}", sql,
             view.definition().qualifiedName(), problem);

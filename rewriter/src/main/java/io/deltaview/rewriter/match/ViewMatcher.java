@@ -33,10 +33,10 @@ import org.apache.calcite.util.ImmutableIntList;
 /**
  * Rewrites a decomposed query onto one view's result table, or explains why it cannot.
  *
- * <p>We use our own narrow matcher instead of Calcite's materialized-view rules because the output must be
- * PostgreSQL SQL with PostgreSQL's result types: each step here has a one-line correctness argument
- * (same tables, view filter implied by the query's, remaining work expressible over view columns), and
- * rollups cast back to the type PostgreSQL gives the original aggregate.
+ * <p>This narrow matcher comes before Calcite's materialized-view rules ({@link ViewRulesMatcher}) because its
+ * output is PostgreSQL SQL with PostgreSQL's result types by construction: each step here has a one-line
+ * correctness argument (same tables, view filter implied by the query's, remaining work expressible over view
+ * columns), and rollups cast back to the type PostgreSQL gives the original aggregate.
  */
 final class ViewMatcher {
   private static final RelBuilder.Config BUILDER_CONFIG = RelBuilder.Config.DEFAULT

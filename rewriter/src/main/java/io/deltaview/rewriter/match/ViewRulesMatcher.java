@@ -1,0 +1,495 @@
+package io.deltaview.rewriter.match;
+
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.calcite.plan.Contexts;
+import org.apache.calcite.plan.RelOptCluster;
+import org.apache.calcite.plan.RelOptMaterialization;
+import org.apache.calcite.plan.RelOptRule;
+import org.apache.calcite.plan.RelOptTable;
+import org.apache.calcite.plan.RelOptUtil;
+import org.apache.calcite.plan.hep.HepMatchOrder;
+import org.apache.calcite.plan.hep.HepPlanner;
+import org.apache.calcite.plan.hep.HepProgram;
+import org.apache.calcite.prepare.RelOptTableImpl;
+import org.apache.calcite.rel.RelNode;
+import org.apache.calcite.rel.core.Aggregate;
+import org.apache.calcite.rel.core.AggregateCall;
+import org.apache.calcite.rel.core.Filter;
+import org.apache.calcite.rel.core.Join;
+import org.apache.calcite.rel.core.JoinRelType;
+import org.apache.calcite.rel.core.Project;
+import org.apache.calcite.rel.core.Sort;
+import org.apache.calcite.rel.core.TableScan;
+import org.apache.calcite.rel.logical.LogicalFilter;
+import org.apache.calcite.rel.logical.LogicalJoin;
+import org.apache.calcite.rel.logical.LogicalProject;
+import org.apache.calcite.rel.logical.LogicalSort;
+import org.apache.calcite.rel.logical.LogicalTableScan;
+import org.apache.calcite.rel.rules.materialize.MaterializedViewOnlyAggregateRule;
+import org.apache.calcite.rel.rules.materialize.MaterializedViewOnlyFilterRule;
+import org.apache.calcite.rel.rules.materialize.MaterializedViewOnlyJoinRule;
+import org.apache.calcite.rel.rules.materialize.MaterializedViewProjectAggregateRule;
+import org.apache.calcite.rel.rules.materialize.MaterializedViewProjectFilterRule;
+import org.apache.calcite.rel.rules.materialize.MaterializedViewProjectJoinRule;
+import org.apache.calcite.rel.type.RelDataType;
+import org.apache.calcite.rel.type.RelDataTypeFactory;
+import org.apache.calcite.rel.type.RelDataTypeField;
+import org.apache.calcite.rex.RexBuilder;
+import org.apache.calcite.rex.RexCall;
+import org.apache.calcite.rex.RexInputRef;
+import org.apache.calcite.rex.RexLiteral;
+import org.apache.calcite.rex.RexNode;
+import org.apache.calcite.rex.RexShuttle;
+import org.apache.calcite.rex.RexUtil;
+import org.apache.calcite.sql.SqlKind;
+import org.apache.calcite.sql.fun.SqlStdOperatorTable;
+import org.apache.calcite.sql.type.SqlTypeName;
+import org.apache.calcite.sql.type.SqlTypeUtil;
+import org.apache.calcite.tools.RelBuilder;
+
+/**
+ * The third way a view answers a query, tried only when neither an exact nor a block match exists: Calcite's
+ * materialized-view rules (Goldstein and Larson's view matching), which reason over column lineage and
+ * predicates instead of comparing plans, so they accept joins written in another order or as a comma join,
+ * predicates the view's predicates imply (a range inside the view's range, an IN list inside the view's IN
+ * list), an extra table joined to a view, and rollups through joins.
+ *
+ * <p>The rules type their plan as Calcite would; PostgreSQL's types and Deltaview's result tables differ from
+ * that, so the rules' plan is not used as it is. It is <em>rebuilt</em> over the real result table, every
+ * expression re-typed, and refused unless every step keeps PostgreSQL's meaning: only inner joins, filters,
+ * projections, sorts and aggregates; aggregates over an aggregate view's rows only as rollups that compose
+ * exactly (SUM of exact numbers, COUNT as a SUM that is 0 on no rows, MIN, MAX); casts only where they cannot
+ * change a value or a printed type; and a query's aggregate without GROUP BY still an aggregate without GROUP
+ * BY (one row even when no view row qualifies). The caller then verifies the rendering like any other match.
+ *
+ * <p>Union rewritings (part from the view, the rest from the base tables) stay off: Calcite 1.42 computes some
+ * of them wrongly.
+ */
+final class ViewRulesMatcher {
+  /** More candidate views than this and the rules are not tried at all: a miss must stay cheap. */
+  static final int MAX_CANDIDATES = 12;
+
+  private static final List<RelOptRule> RULES = List.of(
+      ((MaterializedViewProjectAggregateRule.Config) MaterializedViewProjectAggregateRule.Config.DEFAULT
+          .withGenerateUnionRewriting(false)).toRule(),
+      ((MaterializedViewOnlyAggregateRule.Config) MaterializedViewOnlyAggregateRule.Config.DEFAULT
+          .withGenerateUnionRewriting(false)).toRule(),
+      ((MaterializedViewProjectJoinRule.Config) MaterializedViewProjectJoinRule.Config.DEFAULT
+          .withGenerateUnionRewriting(false).withFastBailOut(false)).toRule(),
+      ((MaterializedViewOnlyJoinRule.Config) MaterializedViewOnlyJoinRule.Config.DEFAULT
+          .withGenerateUnionRewriting(false).withFastBailOut(false)).toRule(),
+      ((MaterializedViewProjectFilterRule.Config) MaterializedViewProjectFilterRule.Config.DEFAULT
+          .withGenerateUnionRewriting(false).withFastBailOut(false)).toRule(),
+      ((MaterializedViewOnlyFilterRule.Config) MaterializedViewOnlyFilterRule.Config.DEFAULT
+          .withGenerateUnionRewriting(false).withFastBailOut(false)).toRule());
+
+  /**
+   * Top-down, so that the largest subtree (an aggregate over its joins) is rewritten before its inputs could be;
+   * bounded, so that a pathological plan cannot loop.
+   */
+  private static final HepProgram PROGRAM = HepProgram.builder()
+      .addMatchOrder(HepMatchOrder.TOP_DOWN)
+      .addMatchLimit(64)
+      .addRuleCollection(RULES)
+      .build();
+
+  private static final RelBuilder.Config BUILDER_CONFIG = RelBuilder.Config.DEFAULT
+      .withSimplify(false)
+      .withPruneInputOfAggregate(false)
+      .withDedupAggregateCalls(false)
+      .withAggregateUnique(true);
+
+  private ViewRulesMatcher() {}
+
+  /**
+   * The views that could answer {@code query} through the rules: those reading only tables the query reads
+   * (the rules add tables to a view by joining them, never take tables away), in registration order.
+   */
+  static List<CompiledView> candidates(RelNode query, List<CompiledView> views) {
+    Set<List<String>> queryTables = new HashSet<>();
+    for (RelOptTable t : RelOptUtil.findTables(query)) {
+      queryTables.add(t.getQualifiedName());
+    }
+    List<CompiledView> out = new ArrayList<>();
+    for (CompiledView v : views) {
+      if (!v.tables().isEmpty() && queryTables.containsAll(v.tables())) {
+        out.add(v);
+      }
+    }
+    return out;
+  }
+
+  /** A rewrite found by the rules: the view it reads and the plan, or why there is none. */
+  record Found(CompiledView view, MatchResult match) {}
+
+  /**
+   * Runs the rules once with every view of {@code candidates} as a materialization (the query's side of the
+   * matching, its table references and predicates, is then computed once); the first rewrite the planner keeps
+   * names the view it reads. Null when no view gives a rewrite.
+   */
+  static Found match(RelNode query, List<CompiledView> candidates) {
+    RelOptCluster cluster = query.getCluster();
+    RelDataTypeFactory typeFactory = cluster.getTypeFactory();
+    HepPlanner planner = new HepPlanner(PROGRAM);
+    java.util.Map<RelOptTable, CompiledView> standIns = new java.util.IdentityHashMap<>();
+    for (CompiledView view : candidates) {
+      // The rules need a table typed exactly like the view's plan (or they cast every column): a stand-in with
+      // the result table's name and column names, replaced by the real result table when the plan is rebuilt.
+      RelDataType viewType = view.rulesPlan().getRowType();
+      RelDataType standInType = typeFactory.createStructType(
+          viewType.getFieldList().stream().map(RelDataTypeField::getType).toList(),
+          view.definition().columnNames());
+      RelOptTable standIn = RelOptTableImpl.create(null, standInType,
+          view.resultRelTable().getQualifiedName(), (org.apache.calcite.linq4j.tree.Expression) null);
+      standIns.put(standIn, view);
+      planner.addMaterialization(new RelOptMaterialization(
+          LogicalTableScan.create(cluster, standIn, List.of()), view.rulesPlan(), null,
+          view.resultRelTable().getQualifiedName()));
+    }
+    planner.setRoot(withNotNullConjuncts(trimmed(query)));
+    RelNode best;
+    try {
+      best = planner.findBestExp();
+    } catch (RuntimeException | AssertionError e) {
+      return new Found(candidates.get(0), MatchResult.fail("Calcite's view rules failed: " + e));
+    }
+    Set<RelOptTable> read = new HashSet<>();
+    for (RelOptTable t : RelOptUtil.findAllTables(best)) {
+      if (standIns.containsKey(t)) {
+        read.add(t);
+      }
+    }
+    if (read.isEmpty()) {
+      return null;
+    }
+    CompiledView view = standIns.get(read.iterator().next());
+    if (read.size() > 1) {
+      return new Found(view, MatchResult.fail("the rewrite reads several views"));
+    }
+    Rebuilder rebuilder = new Rebuilder(view, read.iterator().next(), cluster.getRexBuilder());
+    RelNode rebuilt;
+    try {
+      rebuilt = rebuilder.rebuild(best).rel();
+    } catch (Refusal r) {
+      return new Found(view, MatchResult.fail("rewrite by Calcite's view rules refused: " + r.getMessage()));
+    }
+    if (scalarAggregates(query) > scalarAggregates(rebuilt)) {
+      return new Found(view, MatchResult.fail("rewrite by Calcite's view rules refused: an aggregate without"
+          + " GROUP BY would read view rows directly (no row instead of one when nothing matches)"));
+    }
+    return new Found(view, MatchResult.of(rebuilt));
+  }
+
+  /**
+   * The query with a projection of only the columns used above each operator ({@code count(*)} over a filter
+   * reads no column): the rules must produce a node's whole row from the view, so unused columns the view does
+   * not keep would stop them. The query itself if trimming fails.
+   */
+  private static RelNode trimmed(RelNode query) {
+    try {
+      // Without simplification: a simplified range (SEARCH) would no longer get its IS NOT NULL conjunct.
+      return new org.apache.calcite.sql2rel.RelFieldTrimmer(null,
+          RelBuilder.proto(Contexts.of(BUILDER_CONFIG)).create(query.getCluster(), null)).trim(query);
+    } catch (RuntimeException | AssertionError e) {
+      return query;
+    }
+  }
+
+  /**
+   * The plan with {@code x IS NOT NULL} added next to each filter conjunct that compares a nullable column with a
+   * constant ({@code x >= 5}, {@code x = ?}): no change in meaning, since such a comparison is never true for
+   * NULL, but Calcite's predicate implication (used by the rules) otherwise fails on nullable columns, simplifying
+   * the query's range and the view's range with different NULL treatments.
+   */
+  static RelNode withNotNullConjuncts(RelNode rel) {
+    List<RelNode> inputs = new ArrayList<>();
+    boolean changed = false;
+    for (RelNode input : rel.getInputs()) {
+      RelNode n = withNotNullConjuncts(input);
+      changed |= n != input;
+      inputs.add(n);
+    }
+    RelNode copy = changed ? rel.copy(rel.getTraitSet(), inputs) : rel;
+    if (!(copy instanceof Filter f)) {
+      return copy;
+    }
+    RexBuilder rexBuilder = f.getCluster().getRexBuilder();
+    List<RexNode> conjuncts = RelOptUtil.conjunctions(f.getCondition());
+    Set<String> present = new HashSet<>();
+    for (RexNode c : conjuncts) {
+      present.add(c.toString());
+    }
+    List<RexNode> added = new ArrayList<>();
+    for (RexNode c : conjuncts) {
+      RexInputRef ref = comparedColumn(c);
+      if (ref != null && ref.getType().isNullable()) {
+        RexNode notNull = rexBuilder.makeCall(SqlStdOperatorTable.IS_NOT_NULL, ref);
+        if (present.add(notNull.toString())) {
+          added.add(notNull);
+        }
+      }
+    }
+    if (added.isEmpty()) {
+      return copy;
+    }
+    List<RexNode> all = new ArrayList<>(conjuncts);
+    all.addAll(added);
+    return LogicalFilter.create(f.getInput(), RexUtil.composeConjunction(rexBuilder, all));
+  }
+
+  /** The column of {@code column op constant} or {@code constant op column} (op a comparison), else null. */
+  private static RexInputRef comparedColumn(RexNode c) {
+    if (!(c instanceof RexCall call) || call.getOperands().size() != 2
+        || !(c.isA(SqlKind.COMPARISON) && c.getKind() != SqlKind.IS_DISTINCT_FROM
+            && c.getKind() != SqlKind.IS_NOT_DISTINCT_FROM)) {
+      return null;
+    }
+    RexNode left = call.getOperands().get(0);
+    RexNode right = call.getOperands().get(1);
+    if (left instanceof RexInputRef ref && RexUtil.isConstant(right)) {
+      return ref;
+    }
+    if (right instanceof RexInputRef ref && RexUtil.isConstant(left)) {
+      return ref;
+    }
+    return null;
+  }
+
+  /** Number of aggregates without GROUP BY keys: each returns one row even on no input. */
+  private static int scalarAggregates(RelNode plan) {
+    int[] count = {0};
+    new org.apache.calcite.rel.RelVisitor() {
+      @Override
+      public void visit(RelNode node, int ordinal, RelNode parent) {
+        if (node instanceof Aggregate a && a.getGroupSet().isEmpty()) {
+          count[0]++;
+        }
+        super.visit(node, ordinal, parent);
+      }
+    }.go(plan);
+    return count[0];
+  }
+
+  /** Why a rules plan cannot be used; a checked exception so that every step must handle it. */
+  private static final class Refusal extends Exception {
+    Refusal(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /**
+   * A rebuilt node.
+   *
+   * @param fromAggregateView whether its rows are (derived from) an aggregate view's rows, which may only be
+   *     aggregated further by rollup
+   * @param rolledUpSums output fields holding a rolled-up SUM (a sum of exact numbers), which may be cast back to
+   *     the type PostgreSQL gives the original aggregate
+   */
+  private record Built(RelNode rel, boolean fromAggregateView, Set<Integer> rolledUpSums) {}
+
+  /** Rebuilds a rules plan bottom-up over the real result table, re-typing every expression. */
+  private static final class Rebuilder {
+    private final CompiledView view;
+    private final RelOptTable standIn;
+    private final RexBuilder rexBuilder;
+    private final RelDataTypeFactory typeFactory;
+
+    Rebuilder(CompiledView view, RelOptTable standIn, RexBuilder rexBuilder) {
+      this.view = view;
+      this.standIn = standIn;
+      this.rexBuilder = rexBuilder;
+      this.typeFactory = rexBuilder.getTypeFactory();
+    }
+
+    Built rebuild(RelNode rel) throws Refusal {
+      if (rel instanceof TableScan scan) {
+        if (scan.getTable() == standIn) {
+          return new Built(LogicalTableScan.create(rel.getCluster(), view.resultRelTable(), List.of()),
+              view.aggregates(), Set.of());
+        }
+        return new Built(rel, false, Set.of());
+      }
+      if (rel instanceof Filter f) {
+        Built in = rebuild(f.getInput());
+        RexNode condition = retype(f.getCondition(), in, List.of());
+        return new Built(LogicalFilter.create(in.rel(), condition), in.fromAggregateView(), in.rolledUpSums());
+      }
+      if (rel instanceof Project p) {
+        Built in = rebuild(p.getInput());
+        List<RexNode> projects = new ArrayList<>();
+        Set<Integer> sums = new HashSet<>();
+        for (RexNode e : p.getProjects()) {
+          RexNode r = retype(e, in, List.of());
+          if (r instanceof RexInputRef ref && in.rolledUpSums().contains(ref.getIndex())) {
+            sums.add(projects.size());
+          }
+          projects.add(r);
+        }
+        return new Built(LogicalProject.create(in.rel(), List.of(), projects, p.getRowType().getFieldNames(),
+            Set.of()), in.fromAggregateView(), sums);
+      }
+      if (rel instanceof Sort s) {
+        Built in = rebuild(s.getInput());
+        return new Built(LogicalSort.create(in.rel(), s.getCollation(), s.offset, s.fetch),
+            in.fromAggregateView(), in.rolledUpSums());
+      }
+      if (rel instanceof Join j) {
+        if (j.getJoinType() != JoinRelType.INNER || !j.getSystemFieldList().isEmpty()) {
+          throw new Refusal("the rewrite has a " + j.getJoinType() + " join");
+        }
+        Built left = rebuild(j.getLeft());
+        Built right = rebuild(j.getRight());
+        List<RelDataTypeField> fields = new ArrayList<>(left.rel().getRowType().getFieldList());
+        fields.addAll(right.rel().getRowType().getFieldList());
+        RexNode condition = retype(j.getCondition(), null, fields);
+        return new Built(LogicalJoin.create(left.rel(), right.rel(), List.of(), condition, Set.of(),
+            JoinRelType.INNER), left.fromAggregateView() || right.fromAggregateView(), Set.of());
+      }
+      if (rel instanceof Aggregate a) {
+        return aggregate(a, rebuild(a.getInput()));
+      }
+      throw new Refusal("the rewrite has a " + rel.getRelTypeName());
+    }
+
+    /**
+     * An aggregate, as the rules built it, over its rebuilt input. Over an aggregate view's rows only rollups
+     * that compose exactly are allowed; COUNT's rollup (Calcite's SUM0, which PostgreSQL lacks) becomes
+     * {@code COALESCE(SUM(n), 0)}.
+     */
+    private Built aggregate(Aggregate a, Built in) throws Refusal {
+      if (a.getGroupType() != Aggregate.Group.SIMPLE) {
+        throw new Refusal("the rewrite has grouping sets");
+      }
+      RelBuilder b = RelBuilder.proto(Contexts.of(BUILDER_CONFIG)).create(a.getCluster(), null);
+      b.push(in.rel());
+      List<RelBuilder.AggCall> calls = new ArrayList<>();
+      Set<Integer> sums = new HashSet<>();
+      List<Integer> zeroWhenEmpty = new ArrayList<>();
+      int groupCount = a.getGroupCount();
+      for (AggregateCall call : a.getAggCallList()) {
+        if (call.filterArg >= 0 || !call.collation.getFieldCollations().isEmpty() || call.isApproximate()
+            || !call.rexList.isEmpty()) {
+          throw new Refusal("the rewrite has " + call);
+        }
+        SqlKind kind = call.getAggregation().getKind();
+        List<RexNode> args = new ArrayList<>();
+        for (int arg : call.getArgList()) {
+          args.add(b.field(arg));
+        }
+        int position = groupCount + calls.size();
+        if (in.fromAggregateView()) {
+          if (call.isDistinct()) {
+            throw new Refusal("cannot roll up " + call + " from the view's rows");
+          }
+          switch (kind) {
+            case SUM, SUM0 -> {
+              RelDataType t = args.get(0).getType();
+              if (!SqlTypeUtil.isExactNumeric(t)) {
+                throw new Refusal("cannot roll up a sum of " + t + " exactly");
+              }
+              sums.add(position);
+              if (kind == SqlKind.SUM0) {
+                zeroWhenEmpty.add(position);
+              }
+              calls.add(b.aggregateCall(SqlStdOperatorTable.SUM, args).as(call.getName()));
+            }
+            case MIN, MAX -> calls.add(b.aggregateCall(call.getAggregation(), args).as(call.getName()));
+            default -> throw new Refusal("cannot roll up " + call + " from the view's rows");
+          }
+        } else {
+          if (kind == SqlKind.SUM0) {
+            throw new Refusal("the rewrite has " + call);
+          }
+          calls.add(b.aggregateCall(call.getAggregation(), args).distinct(call.isDistinct())
+              .as(call.getName()));
+        }
+      }
+      b.aggregate(b.groupKey(a.getGroupSet()), calls);
+      if (b.peek().getRowType().getFieldCount() != a.getRowType().getFieldCount()) {
+        throw new Refusal("the rebuilt aggregate has another shape: " + b.peek().getRowType());
+      }
+      if (!zeroWhenEmpty.isEmpty()) {
+        List<RexNode> out = new ArrayList<>(b.fields());
+        for (int position : zeroWhenEmpty) {
+          out.set(position, rexBuilder.makeCall(SqlStdOperatorTable.COALESCE, out.get(position),
+              rexBuilder.makeExactLiteral(BigDecimal.ZERO)));
+        }
+        b.project(out, a.getRowType().getFieldNames(), true);
+      }
+      return new Built(b.build(), false, sums);
+    }
+
+    /**
+     * {@code e} over the rebuilt input: input references take the input's real types, calls whose operand types
+     * changed are typed again, and casts the rules added only for Calcite's typing are dropped. A cast that
+     * remains must be safe in PostgreSQL, or be the cast of a rolled-up sum back to bigint (the sum of bigint
+     * counts or sums is numeric in PostgreSQL, the original COUNT or SUM of integers bigint).
+     */
+    private RexNode retype(RexNode e, Built input, List<RelDataTypeField> joinFields) throws Refusal {
+      List<RelDataTypeField> fields = input != null ? input.rel().getRowType().getFieldList() : joinFields;
+      Set<Integer> sums = input != null ? input.rolledUpSums() : Set.of();
+      String[] problem = {null};
+      RexNode out = e.accept(new RexShuttle() {
+        @Override
+        public RexNode visitInputRef(RexInputRef ref) {
+          return rexBuilder.makeInputRef(fields.get(ref.getIndex()).getType(), ref.getIndex());
+        }
+
+        @Override
+        public RexNode visitCall(RexCall call) {
+          List<RexNode> operands = new ArrayList<>();
+          boolean changed = false;
+          for (RexNode o : call.getOperands()) {
+            RexNode r = o.accept(this);
+            changed |= !r.getType().equals(o.getType());
+            operands.add(r);
+          }
+          if (call.getKind() == SqlKind.CAST) {
+            RexNode operand = operands.get(0);
+            RelDataType target = typeFactory.createTypeWithNullability(call.getType(),
+                operand.getType().isNullable());
+            if (SqlTypeUtil.equalSansNullability(typeFactory, operand.getType(), target)) {
+              return operand;
+            }
+            RexNode cast = rexBuilder.makeAbstractCast(target, operand, false);
+            if (!(cast instanceof RexCall c && (CastSafety.isSafe(c) || isRollupCast(c, sums)))) {
+              problem[0] = problem[0] != null ? problem[0] : "cast " + cast + " may not mean the same in PostgreSQL";
+            }
+            return cast;
+          }
+          if (!changed) {
+            return call.clone(call.getType(), operands);
+          }
+          try {
+            return rexBuilder.makeCall(call.getParserPosition(), call.getOperator(), operands);
+          } catch (RuntimeException ex) {
+            problem[0] = problem[0] != null ? problem[0] : "cannot type " + call + " over the view: " + ex;
+            return call;
+          }
+        }
+      });
+      if (problem[0] != null) {
+        throw new Refusal(problem[0]);
+      }
+      return out;
+    }
+
+    private static boolean isRollupCast(RexCall cast, Set<Integer> rolledUpSums) {
+      if (cast.getType().getSqlTypeName() != SqlTypeName.BIGINT) {
+        return false;
+      }
+      RexNode operand = cast.getOperands().get(0);
+      if (operand.getKind() == SqlKind.COALESCE && operand instanceof RexCall coalesce
+          && coalesce.getOperands().size() == 2 && coalesce.getOperands().get(1) instanceof RexLiteral zero
+          && zero.getValueAs(BigDecimal.class) != null
+          && zero.getValueAs(BigDecimal.class).signum() == 0) {
+        operand = coalesce.getOperands().get(0);
+      }
+      return operand instanceof RexInputRef ref && rolledUpSums.contains(ref.getIndex());
+    }
+  }
+}
