@@ -197,6 +197,25 @@ class ViewRulesRewriteTest {
     }
   }
 
+  /** A view joined to a table it does not read is served only with strong consistency; eventual passes through. */
+  @Test
+  void aRewriteThatAlsoReadsABaseTableIsServedOnlyWithStrongConsistency() throws Exception {
+    String query = "SELECT n.n_name, l.l_quantity, o.o_orderdate FROM customer c, orders o, lineitem l, nation n"
+        + " WHERE o.o_custkey = c.c_custkey AND l.l_orderkey = o.o_orderkey AND n.n_nationkey = c.c_nationkey";
+    try (Connection strong = db.deltaview(DeltaviewOptions.AUTO_CREATE, "false", DeltaviewOptions.CONSISTENCY,
+             "strong");
+         Connection eventual = db.deltaview(DeltaviewOptions.AUTO_CREATE, "false", DeltaviewOptions.CONSISTENCY,
+             "eventual")) {
+      assertEquals("t", explain(strong, query).get(0), explain(strong, query).toString());
+      List<String> plan = explain(eventual, query);
+      assertEquals("f", plan.get(0), plan.toString());
+      assertTrue(plan.get(3).contains("public.nation directly: served only with consistency=strong"), plan.get(3));
+      long before = hits(eventual, "public.order_lines");
+      Rows.query(eventual, query);
+      assertEquals(before, hits(eventual, "public.order_lines"), "not read from the view");
+    }
+  }
+
   private static void checkAll(String when) throws Exception {
     for (Map.Entry<String, String> v : VIEWS.entrySet()) {
       DeltaviewDatabase.await("result table " + v.getKey() + " to equal its query " + when, Duration.ofSeconds(60),

@@ -12,9 +12,11 @@ import java.util.Set;
  * @param reason why the query was not rewritten, null when it was
  * @param baseTables lower-case {@code schema.table} names the original query reads (empty if unknown)
  * @param parameterCount number of JDBC {@code ?} parameters; a rewrite keeps them in the same order
+ * @param directReads the base tables a rewrite reads beside the view's result table (a view joined to a
+ *     dimension table), lower-case {@code schema.table}; empty for a pass-through and for most rewrites
  */
 public record RewriteDecision(boolean rewritten, String sql, String view, String reason,
-                              Set<String> baseTables, int parameterCount) {
+                              Set<String> baseTables, int parameterCount, Set<String> directReads) {
 
   /** How the reason of a pass-through starts when a view answers the query but is refused to the role. */
   public static final String REFUSED = "not served to this role: ";
@@ -22,11 +24,13 @@ public record RewriteDecision(boolean rewritten, String sql, String view, String
   public RewriteDecision {
     Objects.requireNonNull(sql, "sql");
     baseTables = Set.copyOf(baseTables);
+    directReads = Set.copyOf(directReads);
   }
 
   public static RewriteDecision passThrough(String sql, String reason, Set<String> baseTables,
                                             int parameterCount) {
-    return new RewriteDecision(false, sql, null, Objects.requireNonNull(reason), baseTables, parameterCount);
+    return new RewriteDecision(false, sql, null, Objects.requireNonNull(reason), baseTables, parameterCount,
+        Set.of());
   }
 
   /**
@@ -38,6 +42,13 @@ public record RewriteDecision(boolean rewritten, String sql, String view, String
   }
 
   public static RewriteDecision rewrite(String sql, String view, Set<String> baseTables, int parameterCount) {
-    return new RewriteDecision(true, sql, Objects.requireNonNull(view), null, baseTables, parameterCount);
+    return rewrite(sql, view, baseTables, parameterCount, Set.of());
+  }
+
+  /** A rewrite that also reads {@code directReads} from the base tables themselves. */
+  public static RewriteDecision rewrite(String sql, String view, Set<String> baseTables, int parameterCount,
+                                        Set<String> directReads) {
+    return new RewriteDecision(true, sql, Objects.requireNonNull(view), null, baseTables, parameterCount,
+        directReads);
   }
 }

@@ -113,10 +113,17 @@ final class DeltaviewRouter implements QueryRouter {
     runtime.schemaChanged();
   }
 
-  /** Whether a rewrite may be used now: the transaction has not written its tables, and it is fresh enough. */
+  /**
+   * Whether a rewrite may be used now: the transaction has not written its tables, and it is fresh enough. A
+   * rewrite that also reads base tables directly (a view joined to a dimension table) is served only with
+   * strong consistency: a lagging view joined to a current table would give an answer PostgreSQL never gave.
+   */
   private boolean servable(RewriteDecision decision, SessionState session, DeltaviewOptions.Consistency consistency)
       throws SQLException {
     if (wroteATableOf(decision, session)) {
+      return false;
+    }
+    if (!decision.directReads().isEmpty() && consistency != DeltaviewOptions.Consistency.STRONG) {
       return false;
     }
     ViewService views = runtime.views();
@@ -345,6 +352,11 @@ final class DeltaviewRouter implements QueryRouter {
     }
     if (wroteATableOf(decision, session)) {
       return new Object[] {false, decision.view(), query, "the open transaction has written a table the query reads"};
+    }
+    if (!decision.directReads().isEmpty() && consistency(null) != DeltaviewOptions.Consistency.STRONG) {
+      return new Object[] {false, decision.view(), query, "the rewrite also reads " + String.join(", ",
+          decision.directReads()) + " directly: served only with consistency=strong (a lagging view joined to a"
+          + " current table would give an answer PostgreSQL never gave)"};
     }
     return new Object[] {true, decision.view(), decision.sql(), null};
   }

@@ -253,8 +253,12 @@ public final class RewritePlanner {
       }
       return new Accepted(null, problem);
     }
+    Set<String> direct = new java.util.TreeSet<>(baseTables);
+    for (List<String> table : view.tables()) {
+      direct.remove(String.join(".", table).toLowerCase(Locale.ROOT));
+    }
     return new Accepted(RewriteDecision.rewrite(rendered.sql(), view.definition().qualifiedName(), baseTables,
-        parameters), null);
+        parameters, direct), null);
   }
 
   /**
