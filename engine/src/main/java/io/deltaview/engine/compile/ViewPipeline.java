@@ -167,26 +167,15 @@ public final class ViewPipeline {
     } else if (node instanceof Node.Join j) {
       known = walkState(j.left, out, sig) & walkState(j.right, out, sig) & stateful(j.operator, out, sig);
     } else if (node instanceof Node.MultiJoin m) {
-      known = true;
-      for (Node input : m.inputs) {
-        known &= walkState(input, out, sig);
-      }
-      known &= stateful(m.operator, out, sig);
+      known = walkAll(m.inputs, out, sig) & stateful(m.operator, out, sig);
     } else if (node instanceof Node.Aggregate a) {
       known = walkState(a.input, out, sig) & stateful(a.operator, out, sig);
     } else if (node instanceof Node.OuterJoin j) {
       known = walkState(j.left, out, sig) & walkState(j.right, out, sig) & stateful(j.operator, out, sig);
     } else if (node instanceof Node.UnionAll u) {
-      known = true;
-      for (Node input : u.inputs) {
-        known &= walkState(input, out, sig);
-      }
+      known = walkAll(u.inputs, out, sig);
     } else if (node instanceof Node.SetOperation s) {
-      known = true;
-      for (Node input : s.inputs) {
-        known &= walkState(input, out, sig);
-      }
-      known &= stateful(s.operator, out, sig);
+      known = walkAll(s.inputs, out, sig) & stateful(s.operator, out, sig);
     } else if (node instanceof Node.TopK t) {
       known = walkState(t.input, out, sig) & stateful(t.operator, out, sig);
     } else if (node instanceof Node.Window w) {
@@ -195,6 +184,14 @@ public final class ViewPipeline {
       known = false; // a node kind added later: not known to be checkpointable
     }
     sig.append(')');
+    return known;
+  }
+
+  private static boolean walkAll(Node[] inputs, List<Checkpointable> out, StringBuilder sig) {
+    boolean known = true;
+    for (Node input : inputs) {
+      known &= walkState(input, out, sig);
+    }
     return known;
   }
 

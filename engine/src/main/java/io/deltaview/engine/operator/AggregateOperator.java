@@ -783,23 +783,17 @@ public final class AggregateOperator implements Checkpointable {
 
     @Override
     void write(StateOutput out) {
-      out.writeCount(entries.size());
-      for (java.util.Map.Entry<Row, long[]> e : entries.entrySet()) {
-        out.writeRow(e.getKey());
-        out.writeLong(e.getValue()[0]);
-      }
+      Multiplicities.writeCounts(out, entries);
     }
 
     @Override
     void read(StateInput in) {
-      int n = in.readCount();
-      for (int i = 0; i < n; i++) {
-        Row entry = in.readRow();
+      Multiplicities.readCounts(in, entries);
+      for (Row entry : entries.keySet()) {
         if (entry.size() != columns.length) {
           throw new StateFormatException("an ordered-aggregate entry of " + entry.size() + " columns, not "
               + columns.length);
         }
-        entries.put(entry, new long[] {in.readLong()});
       }
     }
   }

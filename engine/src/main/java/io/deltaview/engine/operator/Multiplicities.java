@@ -8,8 +8,8 @@ import java.util.Map;
 import java.util.function.ObjLongConsumer;
 
 /**
- * Operators that keep their input as rows with counts and recompute part of their output from them (a top-K
- * window, a window partition): the emitted change, and the counts in a checkpoint.
+ * Rows kept with their counts (a top-K's input, a window partition, an ordered aggregate's values): the change an
+ * operator emits after recomputing part of its output from them, and the counts in a checkpoint.
  */
 final class Multiplicities {
 
