@@ -1,6 +1,7 @@
 package io.deltaview.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +12,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /** Every kind of bad input gets PostgreSQL's SQLState, a message naming the construct, and leaves nothing behind. */
@@ -125,6 +127,49 @@ class BadInputTest {
       assertFalse(e.getMessage().matches("(?s).*(org\\.apache|Logical[A-Z]|\\$cor|cannot be cast).*"), e.getMessage());
       assertTrue(e.getMessage().toUpperCase().contains(c[1]), c[0] + " -> " + e.getMessage());
       assertNothingLeftBehind();
+    }
+  }
+
+  /**
+   * Text ordered under a collation that does not order by code point is refused naming the collation; under one
+   * that does (C), it is maintained. Needs a collation of the first kind on the server (ICU, or an installed
+   * libc locale); the C case runs everywhere.
+   */
+  @Test
+  void textOrderedUnderACollationThatIsNotCodePointOrderIs0A000NamingIt() throws Exception {
+    try (Connection c = db.plain(); Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE coll_names (id int PRIMARY KEY, name text COLLATE \"C\", label text)");
+      s.execute("INSERT INTO coll_names VALUES (1, 'ann', 'x'), (2, 'Eve', 'y'), (3, 'bob', NULL)");
+    }
+    try (Connection dv = db.deltaview(); Statement s = dv.createStatement(); Connection c = db.plain()) {
+      s.execute("CREATE INCREMENTAL VIEW coll_c AS SELECT min(name) AS lo, max(name) AS hi FROM coll_names"
+          + " WHERE name > 'B'");
+      assertNull(DeltaviewDatabase.difference(c, "coll_c", "SELECT min(name) AS lo, max(name) AS hi"
+          + " FROM coll_names WHERE name > 'B'"));
+      s.execute("DROP INCREMENTAL VIEW coll_c");
+    }
+    String other;
+    try (Connection c = db.plain(); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT collname FROM pg_collation WHERE collencoding IN (-1, 6)"
+             + " AND collname NOT IN ('default', 'C', 'POSIX', 'ucs_basic', 'pg_c_utf8')"
+             + " AND lower(collname) NOT IN ('c.utf8', 'c.utf-8') ORDER BY collprovider DESC, collname LIMIT 1")) {
+      other = rs.next() ? rs.getString(1) : null;
+    }
+    Assumptions.assumeTrue(other != null, "this server has no collation other than code-point ones");
+    try (Connection c = db.plain(); Statement s = c.createStatement()) {
+      s.execute("ALTER TABLE coll_names ALTER COLUMN label TYPE text COLLATE \"" + other + "\"");
+    }
+    for (String query : new String[] {"SELECT max(label) AS m FROM coll_names",
+        "SELECT id FROM coll_names WHERE label < 'm'"}) {
+      SQLException e = createFails(query);
+      assertEquals("0A000", e.getSQLState(), e.getMessage());
+      assertTrue(e.getMessage().contains("\"" + other + "\""), e.getMessage());
+      assertNothingLeftBehind();
+    }
+    try (Connection dv = db.deltaview(); Statement s = dv.createStatement()) {
+      // equality and grouping do not depend on a deterministic collation
+      s.execute("CREATE INCREMENTAL VIEW coll_eq AS SELECT label, count(*) AS n FROM coll_names GROUP BY label");
+      s.execute("DROP INCREMENTAL VIEW coll_eq");
     }
   }
 

@@ -37,8 +37,9 @@ public final class PgValues {
       return toBigDecimal(a).compareTo(toBigDecimal(b));
     }
     if (a instanceof String x && b instanceof String y) {
-      // Code-point order, i.e. the "C" collation; see the engine's notes on collations.
-      return x.compareTo(y);
+      // Code-point order: PostgreSQL's under the C, POSIX, C.UTF-8 and ucs_basic collations (the planner refuses
+      // views that order text under any other)
+      return compareCodePoints(x, y);
     }
     if (a instanceof LocalDate x && b instanceof LocalDateTime y) {
       return x.atStartOfDay().compareTo(y);
@@ -91,6 +92,25 @@ public final class PgValues {
       return 0.0d; // -0.0 equals 0.0 in SQL
     }
     return v;
+  }
+
+  /**
+   * Compares by Unicode code point, as UTF-8 bytes compare. {@link String#compareTo} compares UTF-16 units, which
+   * puts a character above U+FFFF (a surrogate pair, D800–DFFF) before U+E000–U+FFFF.
+   */
+  static int compareCodePoints(String x, String y) {
+    int n = Math.min(x.length(), y.length());
+    for (int i = 0; i < n; i++) {
+      char a = x.charAt(i);
+      char b = y.charAt(i);
+      if (a != b) {
+        if (Character.isSurrogate(a) != Character.isSurrogate(b)) {
+          return Character.isSurrogate(a) ? 1 : -1; // the surrogate is the start of a code point above U+FFFF
+        }
+        return a - b;
+      }
+    }
+    return x.length() - y.length();
   }
 
   public static BigDecimal toBigDecimal(Object v) {

@@ -98,6 +98,7 @@ public final class ViewPlanner {
       PlannedTable planned = plannedTable(connection, schemaName, tableName, names);
       sources.add(new TableShape(schemaName, tableName, names, types, read, planned.oid(), planned.columns()));
     }
+    TextCollations.check(connection, root.rel, sources);
     int[] key = first.uniqueKey();
     boolean keyNotNull = key != null;
     if (key != null) {
@@ -124,7 +125,7 @@ public final class ViewPlanner {
    * {@code 0A000} as {@link #plan} does.
    */
   public static Dataflow dataflow(Connection connection, String sql) throws SQLException {
-    return compile(new SqlFrontEnd(CatalogSchema.load(connection)), sql).pipeline().dataflow();
+    return plan(connection, sql).pipelineFactory().get().dataflow();
   }
 
   /** A plan and its pipeline. */
