@@ -133,12 +133,6 @@ public final class DataflowTranslator {
     List<SortKey> keys = new ArrayList<>();
     List<Integer> columns = new ArrayList<>();
     for (RelFieldCollation c : sort.getCollation().getFieldCollations()) {
-      RelDataType type = input.getRowType().getFieldList().get(c.getFieldIndex()).getType();
-      if (SqlTypeName.CHAR_TYPES.contains(type.getSqlTypeName())) {
-        throw new UnsupportedConstructException("ORDER BY text column "
-            + input.getRowType().getFieldNames().get(c.getFieldIndex()) + " with LIMIT (text ordering follows the"
-            + " column's collation, which incremental views do not reproduce yet)");
-      }
       keys.add(new SortKey(c.getFieldIndex(), c.direction.isDescending(),
           c.nullDirection == RelFieldCollation.NullDirection.FIRST));
       columns.add(c.getFieldIndex());
@@ -165,12 +159,6 @@ public final class DataflowTranslator {
       List<SortKey> order = new ArrayList<>();
       List<Integer> ordered = new ArrayList<>(g.keys.asList());
       for (RelFieldCollation c : g.orderKeys.getFieldCollations()) {
-        RelDataType type = input.getRowType().getFieldList().get(c.getFieldIndex()).getType();
-        if (SqlTypeName.CHAR_TYPES.contains(type.getSqlTypeName())) {
-          throw new UnsupportedConstructException("window ORDER BY text column "
-              + input.getRowType().getFieldNames().get(c.getFieldIndex()) + " (text ordering follows the column's"
-              + " collation, which incremental views do not reproduce yet)");
-        }
         order.add(new SortKey(c.getFieldIndex(), c.direction.isDescending(),
             c.nullDirection == RelFieldCollation.NullDirection.FIRST));
         ordered.add(c.getFieldIndex());
@@ -578,11 +566,6 @@ public final class DataflowTranslator {
     boolean orderedByValue = false;
     for (RelFieldCollation fc : collations) {
       RelDataType type = fields.get(fc.getFieldIndex()).getType();
-      if (SqlTypeName.CHAR_TYPES.contains(type.getSqlTypeName())) {
-        throw new UnsupportedConstructException(name + "(… ORDER BY text column " + fields.get(fc.getFieldIndex())
-            .getName() + ") (text ordering follows the column's collation, which incremental views do not reproduce"
-            + " yet)");
-      }
       order.add(new SortKey(fc.getFieldIndex(), fc.direction.isDescending(),
           fc.nullDirection == RelFieldCollation.NullDirection.FIRST));
       columns.add(fc.getFieldIndex());
@@ -620,8 +603,9 @@ public final class DataflowTranslator {
       // a numeric of unconstrained scale holds 1.0 and 1.00, equal but printed apart
       return type.getScale() < io.deltaview.rewriter.schema.PgType.UNCONSTRAINED_NUMERIC_SCALE;
     }
+    // equal text is the same text: the planner refuses columns with a nondeterministic collation
     return SqlTypeName.INT_TYPES.contains(t) || t == SqlTypeName.BOOLEAN || t == SqlTypeName.DATE
-        || t == SqlTypeName.TIME || t == SqlTypeName.TIMESTAMP;
+        || t == SqlTypeName.TIME || t == SqlTypeName.TIMESTAMP || SqlTypeName.CHAR_TYPES.contains(t);
   }
 
   /** An aggregate function's name as PostgreSQL users write it (Calcite calls string_agg LISTAGG). */

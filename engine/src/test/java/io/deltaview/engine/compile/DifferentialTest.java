@@ -167,6 +167,11 @@ class DifferentialTest {
           + " from orders) x where rn <= 2",
       "select status, n from (select status, count(*) as n, rank() over (order by count(*) desc) as r from orders"
           + " group by status) x where r = 1",
+      // text sort keys (code-point order; the planner refuses other collations)
+      "select id, name, region from customers order by name desc nulls last, id limit 3",
+      "select id, row_number() over (partition by region order by name nulls first, id) as rn,"
+          + " max(name) over (partition by region) as top from customers",
+      "select region, string_agg(name, ',' order by name) as names from customers group by region",
       // sums of a decimal product and of a double
       "select customer_id, sum(id * 1.5) as s, sum(cast(id as double)) as d from orders group by customer_id",
     };

@@ -275,11 +275,12 @@ class ViewCompilerTest {
 
   @Test
   void unsupportedConstructsAreNamed() {
-    assertUnsupported("select id, region from customers order by region limit 3", "text column region");
+    // text sort keys are compiled (the planner checks the collation orders by code point): these are not total
+    assertUnsupported("select id, region from customers order by region limit 3", "not total");
     assertUnsupported("select id, customer_id from orders order by customer_id limit 3", "not total");
-    assertUnsupported("select id, row_number() over (order by region) from customers", "text column region");
+    assertUnsupported("select id, row_number() over (order by region) from customers", "not total");
     assertUnsupported("select id, row_number() over (partition by region) from customers", "not total");
-    assertUnsupported("select id, ntile(2) over (order by region) from customers", "text column region");
+    assertUnsupported("select id, ntile(2) over (order by region) from customers", "not total");
     assertUnsupported("select order_id, ntile(2) over (order by qty) from order_lines", "not total");
     assertUnsupported("select id, nth_value(qty, 0) over (order by id) from order_lines", "greater than zero");
     assertUnsupported("select stddev_pop(d) from t", "STDDEV_POP of a DOUBLE argument");
@@ -287,8 +288,6 @@ class ViewCompilerTest {
         "string_agg without ORDER BY: PostgreSQL's order is not defined");
     assertUnsupported("select order_id, array_agg(qty) from order_lines group by order_id",
         "array_agg without ORDER BY");
-    assertUnsupported("select region, string_agg(name, ',' order by name) from customers group by region",
-        "ORDER BY text column name");
     assertUnsupported("select order_id, array_agg(price order by qty) from order_lines group by order_id",
         "not total");
     assertUnsupported("select string_agg(status, region order by o.id) from orders o join customers c"
