@@ -166,8 +166,9 @@ public final class EngineService implements AutoCloseable {
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      LOG.log(System.Logger.Level.INFO, "Deltaview engine service stopping");
+      System.err.println("deltaview-engine: stopping"); // not logged: see MaintainedDatabase#close
       service.close();
+      System.err.println("deltaview-engine: stopped");
       stopped.countDown();
     }, "deltaview-service-shutdown"));
     List<String> names = new ArrayList<>();

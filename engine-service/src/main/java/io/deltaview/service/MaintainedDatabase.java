@@ -209,7 +209,9 @@ final class MaintainedDatabase implements AutoCloseable {
     if (e != null) {
       EngineRegistry.stop(url);
       e.close();
-      LOG.log(System.Logger.Level.INFO, "Deltaview: stopped maintaining database " + e.config().database());
+      // Printed, not logged: java.util.logging's own shutdown hook may have closed its handlers by now.
+      System.err.println("deltaview-engine: stopped maintaining database " + e.config().database()
+          + " (a standby takes over)");
     }
   }
 }
