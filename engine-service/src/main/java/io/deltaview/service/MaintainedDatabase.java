@@ -58,10 +58,15 @@ final class MaintainedDatabase implements AutoCloseable {
     return q < 0 ? url : url.substring(0, q);
   }
 
-  /** The database's name once reached; the URL before. */
+  /** The database's name: as the server says once reached, from the URL's path before. */
   String name() {
     MaintainerCandidate c = candidate;
-    return c != null ? c.config().database() : displayUrl();
+    if (c != null) {
+      return c.config().database();
+    }
+    String u = displayUrl();
+    int slash = u.indexOf('/', "jdbc:postgresql://".length());
+    return slash < 0 || slash == u.length() - 1 ? u : u.substring(slash + 1);
   }
 
   /** The engine while this process maintains the views (it may have lost the lock meanwhile: {@link Engine#leading}). */
@@ -107,7 +112,7 @@ final class MaintainedDatabase implements AutoCloseable {
     }
     MaintainerCandidate c = candidate;
     if (c == null) {
-      return List.of();
+      throw new SQLException("not connected to database " + displayUrl() + " yet: " + lookFailure);
     }
     try (Connection conn = connect("deltaview-service")) {
       return new CatalogViews(c.config()).status(conn);

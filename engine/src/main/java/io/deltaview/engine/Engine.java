@@ -1652,10 +1652,13 @@ public final class Engine implements ViewService, AutoCloseable {
   /** Stops maintenance and releases every connection; the slot keeps the position for the next start. */
   @Override
   public void close() {
-    if (closed) {
-      return;
+    synchronized (this) {
+      // Once: two shutdown hooks (EngineRegistry's and an embedder's, such as the engine service) may both close it.
+      if (closed) {
+        return;
+      }
+      closed = true;
     }
-    closed = true;
     stopStreaming();
     synchronized (this) {
       if (supervisor != null) {
