@@ -82,11 +82,9 @@ public final class EngineService implements AutoCloseable {
     if (!db.connected()) {
       return "cannot reach the database: " + db.lookFailure();
     }
-    if (db.engine() != null && !db.maintaining()) {
-      return db.standbyReason();
-    }
     if (!db.maintaining()) {
-      return null; // a connected standby
+      // A connected standby; so is an engine that lost the maintainer lock (its connection) and asks for it again.
+      return null;
     }
     List<ViewStatus> views;
     try {
