@@ -136,7 +136,7 @@ final class MaintainedDatabase implements AutoCloseable {
           started(e, "");
         } else {
           LOG.log(System.Logger.Level.INFO, "Deltaview: standby for database " + database + ": "
-              + cand.standbyReason() + "; this process takes over when that one stops");
+              + cand.standbyReason() + "; this process takes over when it stops");
         }
         return;
       }

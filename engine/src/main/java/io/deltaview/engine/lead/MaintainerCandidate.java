@@ -85,7 +85,9 @@ public final class MaintainerCandidate {
   }
 
   private void refused(SQLException e) {
-    standbyReason = e.getMessage();
+    standbyReason = SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE.equals(e.getSQLState())
+        ? "another process maintains the incremental views of database " + config.database()
+        : e.getMessage();
     if (SqlStates.INSUFFICIENT_PRIVILEGE.equals(e.getSQLState())) {
       // This role may not maintain: asking again every second would only cost connections.
       notBeforeNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RETRY_AFTER_REFUSAL_MS);
