@@ -219,6 +219,14 @@ public final class Engine implements ViewService, AutoCloseable {
     return true;
   }
 
+  /**
+   * Whether this engine holds the maintainer lock now: false once closed, and while it has lost the lock (its
+   * connection to the database was lost) and is taking it again.
+   */
+  public boolean leading() {
+    return leading && !closed;
+  }
+
   @Override
   public List<ViewRecord> readyViews(Connection c) {
     return readyViews();
@@ -1492,6 +1500,14 @@ public final class Engine implements ViewService, AutoCloseable {
    * are the same for every view of the database (one slot), null while there is no slot.
    */
   public List<ViewStatus> status() throws SQLException {
+    return status(true);
+  }
+
+  /**
+   * As {@link #status()}; without {@code countRows}, the rows of the result tables are not counted (null), so
+   * that asking often (a health check, a metrics scrape) costs no scan of the result tables.
+   */
+  public List<ViewStatus> status(boolean countRows) throws SQLException {
     List<ViewStatus> out = new ArrayList<>();
     ApplyLoop l = loop;
     try (Connection c = connect(config)) {
@@ -1505,11 +1521,13 @@ public final class Engine implements ViewService, AutoCloseable {
             }
           }
         }
-        long rows;
-        try (Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT count(*) FROM " + SqlIdentifiers.quote(r.schema(), r.name()))) {
-          rs.next();
-          rows = rs.getLong(1);
+        Long rows = null;
+        if (countRows) {
+          try (Statement s = c.createStatement();
+               ResultSet rs = s.executeQuery("SELECT count(*) FROM " + SqlIdentifiers.quote(r.schema(), r.name()))) {
+            rs.next();
+            rows = rs.getLong(1);
+          }
         }
         String rebuildingBecause = rebuilding.get(r.qualifiedName());
         if (live != null && rebuildingBecause != null && rebuilt(live)) {
@@ -1634,10 +1652,13 @@ public final class Engine implements ViewService, AutoCloseable {
   /** Stops maintenance and releases every connection; the slot keeps the position for the next start. */
   @Override
   public void close() {
-    if (closed) {
-      return;
+    synchronized (this) {
+      // Once: two shutdown hooks (EngineRegistry's and an embedder's, such as the engine service) may both close it.
+      if (closed) {
+        return;
+      }
+      closed = true;
     }
-    closed = true;
     stopStreaming();
     synchronized (this) {
       if (supervisor != null) {

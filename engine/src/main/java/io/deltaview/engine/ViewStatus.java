@@ -44,9 +44,10 @@ public record ViewStatus(
    * maintains it ({@code live}, null otherwise).
    *
    * @param rebuildingBecause why the view is being rebuilt after its slot was lost; null if it is not
+   * @param rows rows of the result table; null where they were not counted
    * @param slot the database's slot; null while there is none
    */
-  public static ViewStatus of(ViewRecord r, MaintainedView live, String rebuildingBecause, long rows, long hits,
+  public static ViewStatus of(ViewRecord r, MaintainedView live, String rebuildingBecause, Long rows, long hits,
       SlotManager.SlotState slot) {
     ViewState status = live == null ? r.status()
         : switch (live.state()) {

@@ -8,7 +8,7 @@ import io.deltaview.engine.EngineRegistry;
 import io.deltaview.engine.ViewService;
 import io.deltaview.engine.catalog.Catalog;
 import io.deltaview.engine.catalog.ViewRecord;
-import io.deltaview.engine.lead.MaintainerLock;
+import io.deltaview.engine.lead.MaintainerCandidate;
 import io.deltaview.rewriter.QueryRewriter;
 import io.deltaview.rewriter.RewriteDecision;
 import io.deltaview.rewriter.ViewDefinition;
@@ -17,8 +17,6 @@ import io.deltaview.rewriter.schema.CatalogSchema;
 import io.deltaview.rewriter.schema.TableInfo;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -103,12 +101,13 @@ final class DatabaseRuntime {
   private ScheduledFuture<?> watch;
   /** Used only by the watcher thread. */
   private Connection watchConnection;
-  /** The watcher tries to take over maintenance only from this {@link System#nanoTime} on. */
-  private long takeOverAfterNanos = System.nanoTime();
+  /** Starts this JVM's engine, at first and when the maintaining process stops; used by the starter, then the watcher. */
+  private final MaintainerCandidate candidate;
 
   private DatabaseRuntime(EngineConfig config, boolean embedded, Engine engine) {
     this.config = config;
     this.catalogViews = new CatalogViews(config);
+    this.candidate = new MaintainerCandidate(config);
     this.embedded = embedded;
     this.engine = engine;
   }
@@ -146,18 +145,14 @@ final class DatabaseRuntime {
   private void start() {
     try {
       if (embedded) {
-        try {
-          Engine e = EngineRegistry.engineFor(config);
+        Engine e = candidate.start();
+        if (e != null) {
           engine = e;
           e.addViewListener(this::refreshQuietly);
-        } catch (SQLException e) {
+        } else {
           // Another process maintains (55000), or this role may not (42501): serve what that process maintains.
-          if (!SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE.equals(e.getSQLState())
-              && !SqlStates.INSUFFICIENT_PRIVILEGE.equals(e.getSQLState())) {
-            throw e;
-          }
-          LOG.log(System.Logger.Level.WARNING, e.getMessage() + "; this JVM will only rewrite queries, and"
-              + " take over maintenance if that process stops");
+          LOG.log(System.Logger.Level.WARNING, candidate.standbyReason() + "; this JVM will only rewrite queries,"
+              + " and take over maintenance if that process stops");
         }
       }
       refresh();
@@ -410,9 +405,7 @@ final class DatabaseRuntime {
     try {
       if (engine == null) {
         Connection c = watchConnection();
-        boolean maintained = MaintainerLock.heldBySomeone(c);
-        if (embedded && !maintained && System.nanoTime() - takeOverAfterNanos >= 0 && !slotActive(c)
-            && takeOver()) {
+        if (embedded && takeOver(c)) {
           return;
         }
         if (catalogViews.readinessChanged(c)) {
@@ -431,19 +424,12 @@ final class DatabaseRuntime {
   }
 
   /**
-   * Starts this JVM's engine now that no process holds the maintainer lock. Another JVM may win the race:
+   * Starts this JVM's engine if no process holds the maintainer lock any more. Another JVM may win the race:
    * then this one keeps only rewriting.
    */
-  private boolean takeOver() {
-    Engine e;
-    try {
-      e = EngineRegistry.engineFor(config);
-    } catch (SQLException ex) {
-      LOG.log(System.Logger.Level.DEBUG, "taking over maintenance of " + config.database() + " failed: " + ex);
-      if (SqlStates.INSUFFICIENT_PRIVILEGE.equals(ex.getSQLState())) {
-        // This role may not maintain: asking again every second would only cost connections.
-        takeOverAfterNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RETRY_AFTER_MS);
-      }
+  private boolean takeOver(Connection c) throws SQLException {
+    Engine e = candidate.tryTakeOver(c);
+    if (e == null) {
       return false;
     }
     engine = e;
@@ -452,17 +438,6 @@ final class DatabaseRuntime {
     LOG.log(System.Logger.Level.INFO, "Deltaview: this JVM now maintains the incremental views of database "
         + config.database() + " (the previous maintainer stopped)");
     return true;
-  }
-
-  /** The previous maintainer's replication connection still holds the slot: starting now would fail. */
-  private boolean slotActive(Connection c) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(
-        "SELECT active FROM pg_replication_slots WHERE slot_name = ?")) {
-      ps.setString(1, config.slotName());
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() && rs.getBoolean(1);
-      }
-    }
   }
 
   private Connection watchConnection() throws SQLException {
