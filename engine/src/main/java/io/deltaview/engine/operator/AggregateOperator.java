@@ -685,11 +685,7 @@ public final class AggregateOperator implements Checkpointable {
 
     @Override
     void addValue(Object v, long weight) {
-      long[] c = values.computeIfAbsent(v, k -> new long[1]);
-      c[0] += weight;
-      if (c[0] == 0) {
-        values.remove(v);
-      }
+      Multiplicities.add(values, v, weight);
     }
 
     @Override
@@ -744,12 +740,7 @@ public final class AggregateOperator implements Checkpointable {
 
     @Override
     void addValue(Object entry, long weight) {
-      Row e = (Row) entry;
-      long[] c = entries.computeIfAbsent(e, k -> new long[1]);
-      c[0] += weight;
-      if (c[0] == 0) {
-        entries.remove(e);
-      }
+      Multiplicities.add(entries, (Row) entry, weight);
     }
 
     @Override

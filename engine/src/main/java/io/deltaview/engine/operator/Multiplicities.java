@@ -31,6 +31,15 @@ final class Multiplicities {
     });
   }
 
+  /** Adds {@code weight} to the count of {@code key}, which leaves {@code counts} when its count reaches zero. */
+  static <K> void add(Map<K, long[]> counts, K key, long weight) {
+    long[] c = counts.computeIfAbsent(key, k -> new long[1]);
+    c[0] += weight;
+    if (c[0] == 0) {
+      counts.remove(key);
+    }
+  }
+
   /** Writes each row of {@code counts} with its count, in the map's order. */
   static void writeCounts(StateOutput out, Map<Row, long[]> counts) {
     out.writeCount(counts.size());

@@ -36,13 +36,7 @@ public final class TopKOperator implements Checkpointable {
       return;
     }
     Map<Row, Long> before = window();
-    delta.forEach((row, weight) -> {
-      long[] count = sorted.computeIfAbsent(row, r -> new long[1]);
-      count[0] += weight;
-      if (count[0] == 0) {
-        sorted.remove(row);
-      }
-    });
+    delta.forEach((row, weight) -> Multiplicities.add(sorted, row, weight));
     Map<Row, Long> after = window();
     Multiplicities.emitDifference(before, after, out);
   }

@@ -95,12 +95,7 @@ public final class WindowOperator implements Checkpointable {
         partitions.put(e.getKey(), rows);
       }
       for (Object[] change : e.getValue()) {
-        Row row = (Row) change[0];
-        long[] count = rows.computeIfAbsent(row, r -> new long[1]);
-        count[0] += (Long) change[1];
-        if (count[0] == 0) {
-          rows.remove(row);
-        }
+        Multiplicities.add(rows, (Row) change[0], (Long) change[1]);
       }
       Map<Row, Long> after;
       if (rows.isEmpty()) {
