@@ -111,6 +111,11 @@ public final class SpillStore implements AutoCloseable {
     try (Stream<Path> dirs = Files.list(parent)) {
       for (Path dir : dirs.filter(d -> d.getFileName().toString().startsWith("spill-")).toList()) {
         Path lockFile = dir.resolve(OWNER);
+        // A JVM that is opening its store has created the directory but may not hold the lock yet: a directory
+        // a minute old or younger is never taken for abandoned.
+        if (Files.getLastModifiedTime(dir).toMillis() > System.currentTimeMillis() - 60_000) {
+          continue;
+        }
         boolean abandoned;
         try (FileChannel c = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock lock = c.tryLock()) {

@@ -58,8 +58,13 @@ class SpillStoreTest {
   void anAbandonedStoreIsDeletedByTheNextOneButAStoreInUseIsNot() throws Exception {
     Path abandoned = Files.createDirectories(parent.resolve("spill-abandoned"));
     Files.writeString(abandoned.resolve("000001.sst"), "left by a JVM that was killed");
+    Path starting = Files.createDirectories(parent.resolve("spill-starting")); // another JVM opening its store
+    Files.setLastModifiedTime(abandoned, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()
+        - 3_600_000));
     try (SpillStore inUse = SpillStore.open(parent, 8 << 20); SpillStore next = SpillStore.open(parent, 8 << 20)) {
       assertFalse(Files.exists(abandoned));
+      assertTrue(Files.exists(starting), "a directory younger than a minute may be a store being opened");
+      Files.delete(starting);
       try (var dirs = Files.list(parent)) {
         assertEquals(2, dirs.count(), "both open stores keep their directories");
       }
