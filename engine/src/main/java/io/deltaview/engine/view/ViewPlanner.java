@@ -16,6 +16,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.calcite.rel.RelRoot;
 import org.apache.calcite.sql.type.SqlTypeName;
 
@@ -106,16 +107,13 @@ public final class ViewPlanner {
         keyNotNull &= !first.columnTypes().get(k).isNullable();
       }
     }
-    boolean[] firstUsed = {false};
+    // The pipeline compiled for validation is handed out once; later loads (restart, TRUNCATE, rebuild) compile
+    // afresh. The factory lets go of it when it hands it out: holding on would keep that first load's operator
+    // state alive for the view's lifetime, also after a failed load or a rebuild replaced it.
+    AtomicReference<ViewPipeline> unused = new AtomicReference<>(first);
     return new PlannedView(() -> {
-      // The pipeline compiled for validation is reused once; later loads (restart, TRUNCATE) compile afresh.
-      synchronized (firstUsed) {
-        if (!firstUsed[0]) {
-          firstUsed[0] = true;
-          return first;
-        }
-      }
-      return ViewCompiler.compile(root);
+      ViewPipeline p = unused.getAndSet(null);
+      return p != null ? p : ViewCompiler.compile(root);
     }, sources, key, keyNotNull);
   }
 

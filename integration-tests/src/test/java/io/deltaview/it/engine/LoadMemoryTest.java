@@ -71,10 +71,7 @@ class LoadMemoryTest {
       roomy.execute("CREATE INCREMENTAL VIEW lm_small_v AS " + SMALL_QUERY);
       roomy.execute("CREATE INCREMENTAL VIEW lm_big_v AS " + BIG_QUERY);
     }
-    // 96 MB: in a 64 MB heap the old generation (42 MB) still held 34 MB live after lm_big_v's failed load, over
-    // the 80% limit for the next load, when the engine ran from jars (from class directories it stayed under).
-    // What holds those 34 MB is not measured yet. lm_big_v's state needs well over 96 MB.
-    ChildJvms.Finished run = resumeInSmallHeap(db, "96m");
+    ChildJvms.Finished run = resumeInSmallHeap(db, "64m");
     String out = run.output();
     assertTrue(run.inTime() && run.exitCode() == 0, run.report());
     assertTrue(out.contains("VIEW public.lm_small_v ready null"), run.report());
