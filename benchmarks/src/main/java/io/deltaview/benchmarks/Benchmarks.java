@@ -293,8 +293,6 @@ public final class Benchmarks {
       throw new IllegalStateException("engine did not catch up within 60 s");
     }
     synchronousCommit(plain, true);
-    int inserts = CHANGES_PER_TXN / 2;
-    int updates = CHANGES_PER_TXN - inserts;
     try (Statement s = plain.createStatement()) {
       s.execute("SELECT pg_create_logical_replication_slot('" + RAW_SLOT + "', '" + SlotManager.PLUGIN + "')");
     }
@@ -305,28 +303,7 @@ public final class Benchmarks {
     String engineWalsenderCpu;
     try (AutoCloseable paused = engine.pauseApplying()) {
       long w0 = System.nanoTime();
-      plain.setAutoCommit(false);
-      try (PreparedStatement insert = plain.prepareStatement("INSERT INTO order_lines"
-              + " SELECT g, 1 + (g::bigint * 7919) % ?, 'kiwi', 1 + g % 9, 12.50, NULL FROM generate_series(?, ?) g");
-           PreparedStatement move = plain.prepareStatement("UPDATE order_lines"
-              + " SET order_id = 1 + (order_id * 31 + ?) % ?, qty = qty + 1 WHERE id BETWEEN ? AND ?")) {
-        for (int t = 0; t < txns; t++) {
-          int from = LOAD_ID_BASE + ((round - 1) * txns + t) * inserts + 1;
-          insert.setInt(1, orderCount);
-          insert.setInt(2, from);
-          insert.setInt(3, from + inserts - 1);
-          insert.executeUpdate();
-          int firstMoved = 1 + (int) ((long) (round * txns + t) * updates % Math.max(1, lineCount - updates));
-          move.setInt(1, t);
-          move.setInt(2, orderCount);
-          move.setInt(3, firstMoved);
-          move.setInt(4, firstMoved + updates - 1);
-          move.executeUpdate();
-          plain.commit();
-        }
-      } finally {
-        plain.setAutoCommit(true);
-      }
+      ChangeWriter.write(plain, txns, CHANGES_PER_TXN, LOAD_ID_BASE, round - 1, round, lineCount, orderCount);
       writeSeconds = seconds(w0);
       try (Statement s = plain.createStatement();
            ResultSet rs = s.executeQuery("SELECT pg_logical_emit_message(false, '" + END_MARKER + "', '')::text")) {

@@ -7,7 +7,6 @@ import io.deltaview.it.fixture.PostgresFixture;
 import io.deltaview.it.fixture.ShopWorkload;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,7 +75,8 @@ public final class DurabilityCost {
           }
           long written0 = engine.checkpointStats().written();
           long t0 = System.nanoTime();
-          write(plain, txns, phase++, lineCount, orderCount);
+          ChangeWriter.write(plain, txns, CHANGES_PER_TXN, ID_BASE, phase, phase, lineCount, orderCount);
+          phase++;
           double writeSeconds = (System.nanoTime() - t0) / 1e9;
           if (!engine.awaitCurrent(300_000)) {
             throw new IllegalStateException("the engine did not catch up with the phase");
@@ -102,34 +102,6 @@ public final class DurabilityCost {
       }
       System.out.printf(Locale.ROOT, "checkpoints every 1 s / off, median of %d pairs: source write throughput %.2f"
           + " (goal >= 0.95), maintenance throughput %.2f (goal >= 0.8)%n", pairs, median(write), median(visible));
-    }
-  }
-
-  /** The (c) benchmark's writer: per transaction 500 inserted order lines and 500 moved between orders. */
-  private static void write(Connection plain, int txns, int phase, int lineCount, int orderCount) throws Exception {
-    int inserts = CHANGES_PER_TXN / 2;
-    int updates = CHANGES_PER_TXN - inserts;
-    plain.setAutoCommit(false);
-    try (PreparedStatement insert = plain.prepareStatement("INSERT INTO order_lines"
-            + " SELECT g, 1 + (g::bigint * 7919) % ?, 'kiwi', 1 + g % 9, 12.50, NULL FROM generate_series(?, ?) g");
-         PreparedStatement move = plain.prepareStatement("UPDATE order_lines"
-            + " SET order_id = 1 + (order_id * 31 + ?) % ?, qty = qty + 1 WHERE id BETWEEN ? AND ?")) {
-      for (int t = 0; t < txns; t++) {
-        int from = ID_BASE + (phase * txns + t) * inserts + 1;
-        insert.setInt(1, orderCount);
-        insert.setInt(2, from);
-        insert.setInt(3, from + inserts - 1);
-        insert.executeUpdate();
-        int firstMoved = 1 + (int) ((long) (phase * txns + t) * updates % Math.max(1, lineCount - updates));
-        move.setInt(1, t);
-        move.setInt(2, orderCount);
-        move.setInt(3, firstMoved);
-        move.setInt(4, firstMoved + updates - 1);
-        move.executeUpdate();
-        plain.commit();
-      }
-    } finally {
-      plain.setAutoCommit(true);
     }
   }
 
