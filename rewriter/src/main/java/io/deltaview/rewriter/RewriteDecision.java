@@ -1,7 +1,9 @@
 package io.deltaview.rewriter;
 
+import java.util.Collections;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * What the driver should execute for one SQL string.
@@ -24,7 +26,8 @@ public record RewriteDecision(boolean rewritten, String sql, String view, String
   public RewriteDecision {
     Objects.requireNonNull(sql, "sql");
     baseTables = Set.copyOf(baseTables);
-    directReads = Set.copyOf(directReads);
+    // sorted: EXPLAIN names them, and its text should not change from one JVM to the next
+    directReads = Collections.unmodifiableSortedSet(new TreeSet<>(directReads));
   }
 
   public static RewriteDecision passThrough(String sql, String reason, Set<String> baseTables,
