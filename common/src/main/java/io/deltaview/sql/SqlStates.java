@@ -31,6 +31,7 @@ public final class SqlStates {
   public static final String WRONG_OBJECT_TYPE = "42809";
   /** A {@code deltaview.*} option with a value outside its allowed set. */
   public static final String INVALID_PARAMETER_VALUE = "22023";
+  public static final String NULL_VALUE_NOT_ALLOWED = "22004";
   /** {@code executeQuery} of something that returns no rows, as pgjdbc reports it. */
   public static final String NO_DATA = "02000";
   /** {@code executeUpdate} of something that returns rows, as pgjdbc reports it. */

@@ -5,6 +5,7 @@ import io.deltaview.engine.catalog.ViewRecord;
 import io.deltaview.engine.catalog.ViewState;
 import io.deltaview.engine.cdc.SlotManager;
 import io.deltaview.engine.ddl.Requester;
+import io.deltaview.engine.ddl.ViewRequests;
 import io.deltaview.engine.lead.MaintainerLock;
 import io.deltaview.sql.SqlIdentifiers;
 import io.deltaview.sql.SqlStates;
@@ -18,7 +19,7 @@ import org.postgresql.replication.LogSequenceNumber;
  * The views as a process that does not maintain them sees them, from Deltaview's catalog: a view answers
  * queries while its status is {@code ready} and some process holds the maintainer lock (whose engine keeps
  * the catalog current). Nothing here can tell how fresh a view is, so strong reads go to the base tables;
- * {@code CREATE}/{@code DROP} must run where the views are maintained.
+ * {@code CREATE}/{@code DROP} are asked of the maintaining process ({@link ViewRequests}).
  */
 public final class CatalogViews implements ViewService {
 
@@ -75,22 +76,87 @@ public final class CatalogViews implements ViewService {
     return false;
   }
 
+  /**
+   * Asks the maintaining process for the view ({@link ViewRequests}), as the caller's role, in the caller's
+   * transaction. Outside a transaction this waits until the maintainer carried it out and reports its failure
+   * as PostgreSQL's; inside one the request takes effect when the transaction commits (as
+   * {@code deltaview.create_view} in a migration does), and its outcome is in {@code deltaview.view_requests}.
+   */
   @Override
   public void createView(Requester requester, String schema, String name, String sql, boolean ifNotExists,
       String origin) throws SQLException {
-    throw notHere("CREATE INCREMENTAL VIEW");
+    Connection caller = requester.connection();
+    requireMaintainer(caller, "CREATE INCREMENTAL VIEW");
+    long id = ViewRequests.submitCreate(caller, qualified(schema, name), sql, ifNotExists);
+    awaitIfCommitted(caller, id, "CREATE INCREMENTAL VIEW");
   }
 
   @Override
   public void dropView(Requester requester, String schema, String name, boolean ifExists) throws SQLException {
-    throw notHere("DROP INCREMENTAL VIEW");
+    Connection caller = requester.connection();
+    requireMaintainer(caller, "DROP INCREMENTAL VIEW");
+    long id = ViewRequests.submitDrop(caller, qualified(schema, name), ifExists);
+    awaitIfCommitted(caller, id, "DROP INCREMENTAL VIEW");
   }
 
-  private SQLException notHere(String command) {
-    return new SQLException(command + " needs the Deltaview engine, but this connection has none"
-        + " (deltaview.engine=none, or another process maintains the views of database " + config.database()
-        + "): run it there", SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
+  private static String qualified(String schema, String name) {
+    return schema == null ? SqlIdentifiers.quote(name) : SqlIdentifiers.quote(schema, name);
   }
+
+  /**
+   * Refuses a request nobody would carry out now: with no maintainer it would wait, unseen, and take effect
+   * whenever one starts.
+   */
+  private void requireMaintainer(Connection caller, String command) throws SQLException {
+    if (!Catalog.exists(caller) || !MaintainerLock.heldBySomeone(caller)) {
+      throw new SQLException(command + " needs a process that maintains the incremental views of database "
+          + config.database() + ", and none does now (start the engine service, or a process with the embedded"
+          + " engine)", SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
+    }
+  }
+
+  /**
+   * Waits for request {@code id}'s outcome when it is committed already (the caller autocommits); a request in
+   * an open transaction is not visible to the maintainer before the commit.
+   */
+  private void awaitIfCommitted(Connection caller, long id, String command) throws SQLException {
+    if (!caller.getAutoCommit()) {
+      return;
+    }
+    long pollMs = 20;
+    long unmaintainedSince = 0;
+    while (true) {
+      ViewRequests.Outcome outcome = ViewRequests.outcome(caller, id);
+      if (outcome != null && !outcome.pending()) {
+        SQLException failure = outcome.failure();
+        if (failure != null) {
+          throw failure;
+        }
+        return;
+      }
+      // The request waits for whichever process maintains; after a failover the new maintainer carries it out.
+      if (MaintainerLock.heldBySomeone(caller)) {
+        unmaintainedSince = 0;
+      } else if (unmaintainedSince == 0) {
+        unmaintainedSince = System.nanoTime();
+      } else if (System.nanoTime() - unmaintainedSince > UNMAINTAINED_WAIT_NANOS) {
+        throw new SQLException(command + " was asked for (request " + id + " in " + ViewRequests.TABLE
+            + ") but no process maintains the views of database " + config.database() + " any more: it takes"
+            + " effect when one does", SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
+      }
+      try {
+        Thread.sleep(pollMs);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new SQLException(command + " was interrupted while request " + id + " waited for the maintainer",
+            SqlStates.QUERY_CANCELED, e);
+      }
+      pollMs = Math.min(pollMs * 2, 250);
+    }
+  }
+
+  /** How long a request waits for a new maintainer after the last one went away. */
+  private static final long UNMAINTAINED_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
 
   /** What the catalog and the slot say; row counts, lag and hits live in the maintaining process (null here). */
   @Override

@@ -63,6 +63,8 @@ public final class Engine implements ViewService, AutoCloseable {
   private final Map<String, LongAdder> hits = new ConcurrentHashMap<>();
   private final List<Runnable> viewListeners = new CopyOnWriteArrayList<>();
   private final ExecutorService loader;
+  /** Carries out the view requests made with SQL ({@code deltaview.create_view}) from any session. */
+  private final ViewRequestWorker viewRequests;
   /** The maintainer lock this process holds; replaced when it is taken again (see {@link #watchLeadership}). */
   private volatile MaintainerLock lock;
   /** Whether this process holds the maintainer lock now; while not, it maintains nothing. */
@@ -138,6 +140,7 @@ public final class Engine implements ViewService, AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    this.viewRequests = new ViewRequestWorker(this);
   }
 
   /**
@@ -158,6 +161,8 @@ public final class Engine implements ViewService, AutoCloseable {
         engine.resume();
         engine.scheduler().scheduleWithFixedDelay(engine::watchLeadership, LEADERSHIP_CHECK_MS,
             LEADERSHIP_CHECK_MS, TimeUnit.MILLISECONDS);
+        engine.scheduler().scheduleWithFixedDelay(engine::lookForViewRequests, 0, VIEW_REQUEST_LOOK_MS,
+            TimeUnit.MILLISECONDS);
       } catch (SQLException | RuntimeException e) {
         engine.close(); // a half-started apply loop must not keep the slot without the lock
         throw e;
@@ -714,6 +719,21 @@ public final class Engine implements ViewService, AutoCloseable {
       }
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.WARNING, "checking the maintainer lock of " + config.database() + " failed: " + e, e);
+    }
+  }
+
+  /** How often the maintainer looks for view requests made with SQL: the wait of a {@code create_view}. */
+  private static final long VIEW_REQUEST_LOOK_MS = 200;
+
+  /** Hands pending view requests ({@code deltaview.create_view} and kin) to their worker. */
+  private void lookForViewRequests() {
+    try {
+      MaintainerLock held = lock;
+      if (leading && !closed && held.viewRequestsPending()) {
+        viewRequests.wake();
+      }
+    } catch (RuntimeException e) { // a scheduled task that throws is never run again
+      LOG.log(System.Logger.Level.WARNING, "looking for view requests of " + config.database() + " failed: " + e, e);
     }
   }
 
@@ -1673,6 +1693,7 @@ public final class Engine implements ViewService, AutoCloseable {
       stopping.close();
     }
     loader.shutdownNow();
+    viewRequests.close();
     checkpointer.close();
     synchronized (watermarkLock) {
       closeQuietly(watermarkConnection);

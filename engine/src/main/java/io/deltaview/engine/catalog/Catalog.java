@@ -65,6 +65,8 @@ public final class Catalog {
           + " replica_index oid)");
       s.execute("CREATE TABLE IF NOT EXISTS " + SCHEMA + ".maintainer ()");
       io.deltaview.engine.state.CheckpointStore.ensureExists(s);
+      io.deltaview.engine.ddl.ViewRequests.ensureExists(s);
+      s.execute("COMMENT ON SCHEMA " + SCHEMA + " IS '" + VERSION + "'");
       s.execute("REVOKE ALL ON SCHEMA " + SCHEMA + " FROM PUBLIC");
       s.execute("GRANT USAGE ON SCHEMA " + SCHEMA + " TO PUBLIC");
       for (String table : new String[] {"views", "progress", "base_tables", "maintainer"}) {
@@ -74,11 +76,39 @@ public final class Catalog {
     }
   }
 
-  /** Whether the catalog exists in its current form (the last table {@link #ensureExists} adds is there). */
+  /**
+   * Takes back every privilege on Deltaview's table {@code table} from every role but its owner, including
+   * what default privileges ({@code ALTER DEFAULT PRIVILEGES … GRANT … ON TABLES}) granted when it was created.
+   */
+  public static void revokeEveryGrant(Statement s, String table) throws SQLException {
+    List<String> grantees = new ArrayList<>();
+    try (ResultSet rs = s.executeQuery("SELECT DISTINCT CASE WHEN a.grantee = 0 THEN NULL"
+        + " ELSE pg_get_userbyid(a.grantee) END FROM pg_class c,"
+        + " aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a"
+        + " WHERE c.oid = '" + table + "'::regclass AND a.grantee <> c.relowner")) {
+      while (rs.next()) {
+        grantees.add(rs.getString(1));
+      }
+    }
+    s.execute("REVOKE ALL ON " + table + " FROM PUBLIC");
+    for (String role : grantees) {
+      if (role != null) {
+        s.execute("REVOKE ALL ON " + table + " FROM " + SqlIdentifiers.quote(role));
+      }
+    }
+  }
+
+  /**
+   * The catalog's version, kept as the schema's comment: {@link #ensureExists} brings an older catalog up to date
+   * (new tables, new function bodies) once, and a current one costs a single catalog read.
+   */
+  private static final String VERSION = "Deltaview catalog, version 2";
+
+  /** Whether the catalog exists in its current form. */
   private static boolean isCurrent(Connection c) throws SQLException {
     try (Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery("SELECT to_regclass('" + io.deltaview.engine.state.CheckpointStore.TABLE
-             + "') IS NOT NULL")) {
+         ResultSet rs = s.executeQuery("SELECT obj_description(to_regnamespace('" + SCHEMA + "'), 'pg_namespace')"
+             + " IS NOT DISTINCT FROM '" + VERSION + "'")) {
       rs.next();
       return rs.getBoolean(1);
     }

@@ -2,7 +2,9 @@ package io.deltaview.engine.lead;
 
 import io.deltaview.engine.catalog.Catalog;
 import io.deltaview.sql.SqlStates;
+import io.deltaview.engine.ddl.ViewRequests;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 
@@ -92,6 +94,34 @@ public final class MaintainerLock implements AutoCloseable {
     try {
       return connection.isValid(5);
     } catch (SQLException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Whether a view request waits ({@link ViewRequests}), asked on the lock's own connection so that looking
+   * costs no connection of its own (the lock's session, inside its transaction, cannot receive notifications).
+   * The lock's transaction must survive any error, so the question runs under a savepoint, sent together with
+   * it in one round trip; false if it could not be answered (then {@link #alive} tells whether the lock is
+   * still held).
+   */
+  public boolean viewRequestsPending() {
+    try (Statement s = connection.createStatement()) {
+      s.execute("SAVEPOINT deltaview_look; " + ViewRequests.ANY_PENDING + "; RELEASE SAVEPOINT deltaview_look");
+      boolean pending = false;
+      do {
+        ResultSet rs = s.getResultSet();
+        if (rs != null && rs.next()) {
+          pending = rs.getBoolean(1);
+        }
+      } while (s.getMoreResults() || s.getUpdateCount() != -1);
+      return pending;
+    } catch (SQLException e) {
+      try (Statement s = connection.createStatement()) {
+        s.execute("ROLLBACK TO SAVEPOINT deltaview_look; RELEASE SAVEPOINT deltaview_look");
+      } catch (SQLException lost) {
+        // the connection is gone: alive() says so
+      }
       return false;
     }
   }

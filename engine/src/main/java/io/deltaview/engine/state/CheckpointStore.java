@@ -49,21 +49,7 @@ public final class CheckpointStore {
     s.execute("ALTER TABLE " + TABLE + " ALTER COLUMN state SET STORAGE EXTERNAL");
     // Default privileges (ALTER DEFAULT PRIVILEGES … GRANT SELECT ON TABLES TO app, as the result tables are
     // often set up) must not hand the base-table rows in the state to anyone: every grant is taken back.
-    List<String> grantees = new ArrayList<>();
-    try (ResultSet rs = s.executeQuery("SELECT DISTINCT CASE WHEN a.grantee = 0 THEN NULL"
-        + " ELSE pg_get_userbyid(a.grantee) END FROM pg_class c,"
-        + " aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a"
-        + " WHERE c.oid = '" + TABLE + "'::regclass AND a.grantee <> c.relowner")) {
-      while (rs.next()) {
-        grantees.add(rs.getString(1));
-      }
-    }
-    s.execute("REVOKE ALL ON " + TABLE + " FROM PUBLIC");
-    for (String role : grantees) {
-      if (role != null) {
-        s.execute("REVOKE ALL ON " + TABLE + " FROM " + io.deltaview.sql.SqlIdentifiers.quote(role));
-      }
-    }
+    io.deltaview.engine.catalog.Catalog.revokeEveryGrant(s, TABLE);
   }
 
   /** Whether the table exists. */

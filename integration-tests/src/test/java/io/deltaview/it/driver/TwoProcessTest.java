@@ -51,9 +51,16 @@ class TwoProcessTest {
           maintainer.execute("CREATE INCREMENTAL VIEW " + v.getKey() + " AS " + v.getValue());
         }
         assertNull(EngineRegistry.existing(db.pgUrl), "the child holds the lock: this JVM only rewrites");
+        // DDL here is carried out by the child, as this connection's role; it returns once done there.
+        exec(dv, "CREATE INCREMENTAL VIEW tp_other AS SELECT id, amount FROM orders WHERE amount > 5");
+        assertNull(DeltaviewDatabase.difference(writer, "tp_other",
+            "SELECT id, amount FROM orders WHERE amount > 5"), "created by the child, loaded before it returned");
         SQLException refused = assertThrows(SQLException.class,
-            () -> exec(dv, "CREATE INCREMENTAL VIEW tp_other AS SELECT id FROM orders WHERE amount > 5"));
-        assertEquals("55000", refused.getSQLState());
+            () -> exec(dv, "CREATE INCREMENTAL VIEW tp_bad AS SELECT id FROM orders_missing"));
+        assertEquals("42P01", refused.getSQLState(), "the child's refusal, reported here: " + refused.getMessage());
+        exec(dv, "DROP INCREMENTAL VIEW tp_other");
+        assertEquals(0L, DeltaviewDatabase.scalarLong(writer, "SELECT count(*) FROM pg_class WHERE relname IN"
+            + " ('tp_other', 'tp_bad')"), "no result table left");
         awaitRewritten(dv, "this JVM to see the child's views as ready");
         for (int t = 0; t < 30; t++) {
           workload.randomTransaction(writer, 4);

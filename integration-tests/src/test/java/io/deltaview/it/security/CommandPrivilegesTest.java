@@ -15,10 +15,13 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * CREATE, DROP and the maintainer lock with several roles, PostgreSQL deciding what each may do: the engine
@@ -78,59 +81,127 @@ class CommandPrivilegesTest {
     roles.close();
   }
 
-  @Test
-  void aRoleWithoutSelectCannotCreateAViewOverATable() throws Exception {
-    try (Connection c = roles.deltaview(app)) {
-      SQLException e = assertThrows(SQLException.class, () -> exec(c,
-          "CREATE INCREMENTAL VIEW " + app + ".leak AS SELECT id, payload FROM public.secret"));
-      assertEquals("42501", e.getSQLState(), e.getMessage());
+  /**
+   * The two ways a role asks for a view: the driver's command on its own connection, checked there, and the
+   * SQL functions from a plain session (as psql or a migration would), carried out by the maintaining engine,
+   * which checks the recorded role by name. Both must allow and refuse exactly the same.
+   */
+  enum Path {
+    COMMAND {
+      @Override
+      void create(String role, String view, String definition) throws Exception {
+        try (Connection c = roles.deltaview(role)) {
+          exec(c, "CREATE INCREMENTAL VIEW " + view + " AS " + definition);
+        }
+      }
+
+      @Override
+      void drop(String role, String view, boolean ifExists) throws Exception {
+        try (Connection c = roles.deltaview(role)) {
+          exec(c, "DROP INCREMENTAL VIEW " + (ifExists ? "IF EXISTS " : "") + view);
+        }
+      }
+    },
+    FUNCTION {
+      @Override
+      void create(String role, String view, String definition) throws Exception {
+        try (Connection c = roles.plain(role);
+             PreparedStatement ps = c.prepareStatement("SELECT deltaview.create_view(?, ?)")) {
+          ps.setString(1, view);
+          ps.setString(2, definition);
+          awaitOutcome(c, ps);
+        }
+      }
+
+      @Override
+      void drop(String role, String view, boolean ifExists) throws Exception {
+        try (Connection c = roles.plain(role);
+             PreparedStatement ps = c.prepareStatement("SELECT deltaview.drop_view(?, ?)")) {
+          ps.setString(1, view);
+          ps.setBoolean(2, ifExists);
+          awaitOutcome(c, ps);
+        }
+      }
+    };
+
+    abstract void create(String role, String view, String definition) throws Exception;
+
+    abstract void drop(String role, String view, boolean ifExists) throws Exception;
+
+    /** Runs the request and waits for the maintainer's outcome; a failure is thrown as recorded. */
+    private static void awaitOutcome(Connection c, PreparedStatement request) throws Exception {
+      long id;
+      try (ResultSet rs = request.executeQuery()) {
+        rs.next();
+        id = rs.getLong(1);
+      }
+      String[] outcome = new String[3];
+      DeltaviewDatabase.await("request " + id + " to be carried out", Duration.ofSeconds(60), () -> {
+        List<List<String>> r = rows(c, "SELECT state, error_sqlstate, error_message FROM deltaview.view_requests"
+            + " WHERE id = " + id);
+        r.get(0).toArray(outcome);
+        return List.of("pending", "running").contains(outcome[0]) ? "still " + outcome[0] : null;
+      });
+      if ("failed".equals(outcome[0])) {
+        throw new SQLException(outcome[2], outcome[1]);
+      }
+      assertEquals("done", outcome[0]);
     }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Path.class)
+  void aRoleWithoutSelectCannotCreateAViewOverATable(Path path) throws Exception {
+    SQLException e = assertThrows(SQLException.class,
+        () -> path.create(app, app + ".leak", "SELECT id, payload FROM public.secret"));
+    assertEquals("42501", e.getSQLState(), e.getMessage());
     assertNothingLeftOf(app + ".leak");
   }
 
-  @Test
-  void columnGrantsDecideColumnByColumn() throws Exception {
-    try (Connection c = roles.deltaview(columns)) {
-      SQLException e = assertThrows(SQLException.class, () -> exec(c,
-          "CREATE INCREMENTAL VIEW " + columns + ".pb AS SELECT id, b FROM public.pub"));
-      assertEquals("42501", e.getSQLState(), e.getMessage());
-      assertNothingLeftOf(columns + ".pb");
-      exec(c, "CREATE INCREMENTAL VIEW " + columns + ".pa AS SELECT id, a FROM public.pub WHERE a > 3");
+  @ParameterizedTest
+  @EnumSource(Path.class)
+  void columnGrantsDecideColumnByColumn(Path path) throws Exception {
+    SQLException e = assertThrows(SQLException.class,
+        () -> path.create(columns, columns + ".pb", "SELECT id, b FROM public.pub"));
+    assertEquals("42501", e.getSQLState(), e.getMessage());
+    assertNothingLeftOf(columns + ".pb");
+    // Filtering on a column is reading it, as in PostgreSQL.
+    e = assertThrows(SQLException.class,
+        () -> path.create(columns, columns + ".pf", "SELECT id FROM public.pub WHERE b < 0"));
+    assertEquals("42501", e.getSQLState(), e.getMessage());
+    assertNothingLeftOf(columns + ".pf");
+    path.create(columns, columns + ".pa", "SELECT id, a FROM public.pub WHERE a > 3");
+    try (Connection c = roles.plain(columns)) {
       assertEquals(7, scalarLong(c, "SELECT count(*) FROM " + columns + ".pa"));
-      exec(c, "DROP INCREMENTAL VIEW " + columns + ".pa");
     }
+    path.drop(columns, columns + ".pa", false);
+    assertNothingLeftOf(columns + ".pa");
   }
 
-  @Test
-  void rowLevelSecurityHidingRowsFromTheCreatorRefusesTheView() throws Exception {
-    try (Connection c = roles.deltaview(tenant)) {
-      SQLException e = assertThrows(SQLException.class, () -> exec(c,
-          "CREATE INCREMENTAL VIEW " + tenant + ".totals AS SELECT tenant, sum(amount) AS s FROM public.sales"
-              + " GROUP BY tenant"));
-      assertEquals("42501", e.getSQLState(), e.getMessage());
-      assertTrue(e.getMessage().contains("row-level security"), e.getMessage());
-    }
+  @ParameterizedTest
+  @EnumSource(Path.class)
+  void rowLevelSecurityHidingRowsFromTheCreatorRefusesTheView(Path path) throws Exception {
+    SQLException e = assertThrows(SQLException.class, () -> path.create(tenant, tenant + ".totals",
+        "SELECT tenant, sum(amount) AS s FROM public.sales GROUP BY tenant"));
+    assertEquals("42501", e.getSQLState(), e.getMessage());
+    assertTrue(e.getMessage().contains("row-level security"), e.getMessage());
     assertNothingLeftOf(tenant + ".totals");
   }
 
-  @Test
-  void creatingNeedsCreateOnTheSchema() throws Exception {
-    try (Connection c = roles.deltaview(app)) {
-      SQLException e = assertThrows(SQLException.class, () -> exec(c,
-          "CREATE INCREMENTAL VIEW public.app_totals AS SELECT customer, count(*) AS n FROM public.orders"
-              + " GROUP BY customer"));
-      assertEquals("42501", e.getSQLState(), e.getMessage());
-    }
+  @ParameterizedTest
+  @EnumSource(Path.class)
+  void creatingNeedsCreateOnTheSchema(Path path) throws Exception {
+    SQLException e = assertThrows(SQLException.class, () -> path.create(app, "public.app_totals",
+        "SELECT customer, count(*) AS n FROM public.orders GROUP BY customer"));
+    assertEquals("42501", e.getSQLState(), e.getMessage());
     assertNothingLeftOf("public.app_totals");
   }
 
-  @Test
-  void theCreatorReadsItsViewNobodyWritesItAndOnlyOwnersDropIt() throws Exception {
+  @ParameterizedTest
+  @EnumSource(Path.class)
+  void theCreatorReadsItsViewNobodyWritesItAndOnlyOwnersDropIt(Path path) throws Exception {
     String view = app + ".totals";
-    try (Connection c = roles.deltaview(app)) {
-      exec(c, "CREATE INCREMENTAL VIEW " + view + " AS SELECT customer, sum(amount) AS total FROM public.orders"
-          + " GROUP BY customer");
-    }
+    path.create(app, view, "SELECT customer, sum(amount) AS total FROM public.orders GROUP BY customer");
     try (Connection c = roles.plain(app)) {
       assertEquals(5, scalarLong(c, "SELECT count(*) FROM " + view));
       SQLException e = assertThrows(SQLException.class, () -> exec(c, "INSERT INTO " + view + " VALUES (99, 1)"));
@@ -140,32 +211,28 @@ class CommandPrivilegesTest {
     try (Connection c = db.plain()) {
       assertEquals(List.of(List.of(app)), rows(c, "SELECT owner FROM deltaview.views WHERE view_name = 'totals'"));
     }
-    try (Connection c = roles.deltaview(other)) {
-      SQLException e = assertThrows(SQLException.class, () -> exec(c, "DROP INCREMENTAL VIEW " + view));
-      assertEquals("42501", e.getSQLState(), e.getMessage());
-      assertEquals(5, scalarLong(engineConnection, "SELECT count(*) FROM " + view));
-    }
-    try (Connection c = roles.deltaview(app)) {
-      exec(c, "DROP INCREMENTAL VIEW " + view);
-    }
+    SQLException e = assertThrows(SQLException.class, () -> path.drop(other, view, false));
+    assertEquals("42501", e.getSQLState(), e.getMessage());
+    assertEquals(5, scalarLong(engineConnection, "SELECT count(*) FROM " + view));
+    path.drop(app, view, false);
     assertNothingLeftOf(view);
   }
 
-  @Test
-  void nobodyButTheOwnerDropsAnotherRolesView() throws Exception {
+  @ParameterizedTest
+  @EnumSource(Path.class)
+  void nobodyButTheOwnerDropsAnotherRolesView(Path path) throws Exception {
     exec(engineConnection, "CREATE INCREMENTAL VIEW public.owners AS SELECT customer, count(*) AS n FROM orders"
         + " GROUP BY customer");
-    try (Connection c = roles.deltaview(app)) {
-      SQLException e = assertThrows(SQLException.class, () -> exec(c, "DROP INCREMENTAL VIEW public.owners"));
-      assertEquals("42501", e.getSQLState(), e.getMessage());
-      assertThrows(SQLException.class, () -> exec(c, "DROP INCREMENTAL VIEW IF EXISTS public.owners"));
-    }
+    SQLException e = assertThrows(SQLException.class, () -> path.drop(app, "public.owners", false));
+    assertEquals("42501", e.getSQLState(), e.getMessage());
+    assertThrows(SQLException.class, () -> path.drop(app, "public.owners", true));
     assertEquals(5, scalarLong(engineConnection, "SELECT count(*) FROM public.owners"));
     exec(engineConnection, "DROP INCREMENTAL VIEW public.owners");
   }
 
-  @Test
-  void hostileDefinitionsNeverRunAnything() throws Exception {
+  @ParameterizedTest
+  @EnumSource(Path.class)
+  void hostileDefinitionsNeverRunAnything(Path path) throws Exception {
     List<String> hostile = List.of(
         "SELECT 1 AS a WITH NO DATA; COMMIT; GRANT SELECT ON public.secret TO " + app + "; --",
         "SELECT 1 AS a FROM public.orders; GRANT SELECT ON public.secret TO " + app,
@@ -176,21 +243,21 @@ class CommandPrivilegesTest {
         "GRANT SELECT ON public.secret TO " + app,
         "SELECT id FROM public.orders WITH NO DATA; CREATE TABLE public.pwned ()");
     long relations = userRelations();
-    try (Connection c = roles.deltaview(app)) {
-      for (String definition : hostile) {
-        SQLException e = assertThrows(SQLException.class,
-            () -> exec(c, "CREATE INCREMENTAL VIEW " + app + ".hostile AS " + definition), definition);
-        assertTrue(List.of("42601", "42P02", "42501", "0A000").contains(e.getSQLState()),
-            definition + " -> " + e.getSQLState() + " " + e.getMessage());
-      }
-      // Literals that look like statements stay literals: the view holds the text itself.
-      String literal = "SELECT id, E'\\'; GRANT SELECT ON public.secret TO " + app + "; --' AS note"
-          + " FROM public.orders WHERE id = 1";
-      exec(c, "CREATE INCREMENTAL VIEW " + app + ".literal AS " + literal);
+    for (String definition : hostile) {
+      SQLException e = assertThrows(SQLException.class, () -> path.create(app, app + ".hostile", definition),
+          definition);
+      assertTrue(List.of("42601", "42P02", "42501", "0A000").contains(e.getSQLState()),
+          definition + " -> " + e.getSQLState() + " " + e.getMessage());
+    }
+    // Literals that look like statements stay literals: the view holds the text itself.
+    String literal = "SELECT id, E'\\'; GRANT SELECT ON public.secret TO " + app + "; --' AS note"
+        + " FROM public.orders WHERE id = 1";
+    path.create(app, app + ".literal", literal);
+    try (Connection c = roles.plain(app)) {
       assertEquals(List.of(List.of("1", "'; GRANT SELECT ON public.secret TO " + app + "; --")),
           rows(c, "SELECT id, note FROM " + app + ".literal"));
-      exec(c, "DROP INCREMENTAL VIEW " + app + ".literal");
     }
+    path.drop(app, app + ".literal", false);
     try (Connection c = db.plain()) {
       assertFalse(hasSelect(c, app, "public.secret"));
     }
@@ -198,23 +265,25 @@ class CommandPrivilegesTest {
     assertEquals(relations, userRelations(), "relations outside the system schemas");
   }
 
-  @Test
-  void hostileNamesAreQuotedOrRefused() throws Exception {
-    try (Connection c = roles.deltaview(app)) {
-      String weird = app + ".\"a\"\"b; DROP TABLE public.orders; --\"";
-      exec(c, "CREATE INCREMENTAL VIEW " + weird + " AS SELECT customer, count(*) AS n FROM public.orders"
-          + " GROUP BY customer");
+  @ParameterizedTest
+  @EnumSource(Path.class)
+  void hostileNamesAreQuotedOrRefused(Path path) throws Exception {
+    String weird = app + ".\"a\"\"b; DROP TABLE public.orders; --\"";
+    path.create(app, weird, "SELECT customer, count(*) AS n FROM public.orders GROUP BY customer");
+    try (Connection c = roles.plain(app)) {
       assertEquals(5, scalarLong(c, "SELECT count(*) FROM " + weird));
-      exec(c, "DROP INCREMENTAL VIEW " + weird);
-      String unicode = app + ".\"vüé ✓\"";
-      exec(c, "CREATE INCREMENTAL VIEW " + unicode + " AS SELECT id FROM public.orders WHERE customer = 1");
-      assertEquals(10, scalarLong(c, "SELECT count(*) FROM " + unicode));
-      exec(c, "DROP INCREMENTAL VIEW " + unicode);
-      String tooLong = "v".repeat(60) + "ééé";
-      SQLException e = assertThrows(SQLException.class, () -> exec(c,
-          "CREATE INCREMENTAL VIEW " + app + "." + tooLong + " AS SELECT id FROM public.orders"));
-      assertEquals("42622", e.getSQLState(), e.getMessage());
     }
+    path.drop(app, weird, false);
+    String unicode = app + ".\"vüé ✓\"";
+    path.create(app, unicode, "SELECT id FROM public.orders WHERE customer = 1");
+    try (Connection c = roles.plain(app)) {
+      assertEquals(10, scalarLong(c, "SELECT count(*) FROM " + unicode));
+    }
+    path.drop(app, unicode, false);
+    String tooLong = "v".repeat(60) + "ééé";
+    SQLException e = assertThrows(SQLException.class,
+        () -> path.create(app, app + "." + tooLong, "SELECT id FROM public.orders"));
+    assertEquals("42622", e.getSQLState(), e.getMessage());
     try (Connection c = db.plain()) {
       assertEquals(50, scalarLong(c, "SELECT count(*) FROM orders"));
     }
