@@ -17,6 +17,7 @@ import io.deltaview.rewriter.sql.DefinitionSql;
 import io.deltaview.engine.compile.ViewPipeline;
 import io.deltaview.sql.SqlIdentifiers;
 import io.deltaview.engine.snapshot.SnapshotLoader;
+import io.deltaview.engine.snapshot.SnapshotProgress;
 import io.deltaview.engine.state.CheckpointRestore;
 import io.deltaview.engine.state.CheckpointStore;
 import io.deltaview.engine.state.Checkpointer;
@@ -108,6 +109,8 @@ public final class Engine implements ViewService, AutoCloseable {
   /** The current loop's views by qualified name, as of the last {@link #fireViewsChanged}; for {@link #serve}. */
   private volatile Map<String, MaintainedView> known = Map.of();
   private final LongAdder viewFailures = new LongAdder();
+  /** The snapshot loads under way (a CREATE's and the loader's may overlap), for SHOW and metrics. */
+  private final Set<SnapshotProgress> loads = ConcurrentHashMap.newKeySet();
 
   // Slot hygiene (see replaceLostSlot and checkRetainedWal).
   /** Views being rebuilt because the slot was lost: qualified name → why (their last_error meanwhile). */
@@ -1282,7 +1285,14 @@ public final class Engine implements ViewService, AutoCloseable {
       point = snapshot.consistentPoint();
       writer.setAutoCommit(false);
       // Result tables are written as the snapshot is read (in the writer's transaction), not held in memory.
-      outcome = SnapshotLoader.load(reader, writer, snapshot.snapshotName(), views);
+      SnapshotProgress progress = new SnapshotProgress(
+          views.stream().map(MaintainedView::qualifiedName).collect(java.util.stream.Collectors.toSet()));
+      loads.add(progress);
+      try {
+        outcome = SnapshotLoader.load(reader, writer, snapshot.snapshotName(), views, progress);
+      } finally {
+        loads.remove(progress);
+      }
       // With the tables replaced, in the same transaction: an older checkpoint never pairs with the new table.
       for (MaintainedView v : outcome.loaded().keySet()) {
         checkpointer.forget(v);
@@ -1394,6 +1404,11 @@ public final class Engine implements ViewService, AutoCloseable {
   @Override
   public void createView(Requester requester, String schema, String name, String sql, boolean ifNotExists,
       String origin) throws SQLException {
+    if (!leading && "sql".equals(origin)) {
+      // Another process may maintain meanwhile: ask it, as a process without an engine would.
+      new CatalogViews(config).createView(requester, schema, name, sql, ifNotExists, origin);
+      return;
+    }
     String definition = DefinitionSql.canonical(sql);
     String resolvedSchema = schema != null ? schema : requester.currentSchema();
     synchronized (ddlLock) {
@@ -1455,6 +1470,10 @@ public final class Engine implements ViewService, AutoCloseable {
    */
   @Override
   public void dropView(Requester requester, String schema, String name, boolean ifExists) throws SQLException {
+    if (!leading) {
+      new CatalogViews(config).dropView(requester, schema, name, ifExists);
+      return;
+    }
     String resolvedSchema = schema != null ? schema : requester.currentSchema();
     synchronized (ddlLock) {
       requireLeading();
@@ -1554,10 +1573,26 @@ public final class Engine implements ViewService, AutoCloseable {
           rebuilding.remove(r.qualifiedName());
           rebuildingBecause = null;
         }
-        out.add(ViewStatus.of(r, live, rebuildingBecause, rows, hitCount(r.qualifiedName()), slot));
+        out.add(ViewStatus.of(r, live, rebuildingBecause, rows, hitCount(r.qualifiedName()), slot,
+            loadOf(r.qualifiedName())));
       }
     }
     return out;
+  }
+
+  /** The snapshot load under way for view {@code qualifiedName}; null if none. */
+  private SnapshotProgress loadOf(String qualifiedName) {
+    for (SnapshotProgress p : loads) {
+      if (p.loads(qualifiedName)) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  /** The snapshot loads under way now (each reading base tables for some views). */
+  public List<SnapshotProgress> snapshotLoadsUnderWay() {
+    return List.copyOf(loads);
   }
 
   /**

@@ -4,6 +4,7 @@ import io.deltaview.engine.catalog.ViewRecord;
 import io.deltaview.engine.catalog.ViewState;
 import io.deltaview.engine.cdc.SlotManager;
 import io.deltaview.sql.SqlIdentifiers;
+import io.deltaview.engine.snapshot.SnapshotProgress;
 import io.deltaview.engine.view.MaintainedView;
 import org.postgresql.replication.LogSequenceNumber;
 
@@ -21,6 +22,8 @@ import org.postgresql.replication.LogSequenceNumber;
  *     {@code checkpoint}, or {@code snapshot} followed by why it was rebuilt when that needs saying
  *     ({@code snapshot: its checkpoint at 0/1A2B3C is corrupt (checksum mismatch)}); null elsewhere or before
  * @param checkpointLsn the position of the view's newest durable checkpoint; null if none (or elsewhere)
+ * @param progress how far the snapshot load of a {@code snapshotting} or {@code rebuilding} view is, with the
+ *     time left ({@link SnapshotProgress#describe}); null otherwise, and outside the maintaining process
  */
 public record ViewStatus(
     String name,
@@ -37,7 +40,8 @@ public record ViewStatus(
     String walStatus,
     Long retainedWalBytes,
     String stateSource,
-    String checkpointLsn) {
+    String checkpointLsn,
+    String progress) {
 
   /**
    * The row of view {@code r} as the catalog has it, overlaid with what this process knows of it if it
@@ -46,9 +50,10 @@ public record ViewStatus(
    * @param rebuildingBecause why the view is being rebuilt after its slot was lost; null if it is not
    * @param rows rows of the result table; null where they were not counted
    * @param slot the database's slot; null while there is none
+   * @param load the snapshot load under way for the view; null if none
    */
   public static ViewStatus of(ViewRecord r, MaintainedView live, String rebuildingBecause, Long rows, long hits,
-      SlotManager.SlotState slot) {
+      SlotManager.SlotState slot, SnapshotProgress load) {
     ViewState status = live == null ? r.status()
         : switch (live.state()) {
           case ACTIVE -> ViewState.READY;
@@ -65,6 +70,7 @@ public record ViewStatus(
         live == null || rebuildingBecause != null ? null : live.lastErrorSqlState(),
         slot == null ? null : slot.walStatus(), slot == null ? null : slot.retainedBytes(),
         live == null ? null : live.stateSource(),
-        live == null || live.checkpointLsn() == LogSequenceNumber.INVALID_LSN ? null : live.checkpointLsn().asString());
+        live == null || live.checkpointLsn() == LogSequenceNumber.INVALID_LSN ? null : live.checkpointLsn().asString(),
+        load == null || status == ViewState.READY || status == ViewState.FAILED ? null : load.describe());
   }
 }

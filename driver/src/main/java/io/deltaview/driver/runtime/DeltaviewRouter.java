@@ -35,9 +35,9 @@ final class DeltaviewRouter implements QueryRouter {
   private static final System.Logger LOG = System.getLogger(DeltaviewRouter.class.getName());
   private static final List<String> SHOW_COLUMNS = List.of("name", "status", "result_table", "row_count", "lag_ms",
       "applied_lsn", "hits", "definition", "last_error", "origin", "last_error_sqlstate", "wal_status",
-      "retained_wal_bytes", "state_source", "checkpoint_lsn");
+      "retained_wal_bytes", "state_source", "checkpoint_lsn", "progress");
   private static final List<String> SHOW_TYPES = List.of("text", "text", "text", "bigint", "bigint", "pg_lsn",
-      "bigint", "text", "text", "text", "text", "text", "bigint", "text", "pg_lsn");
+      "bigint", "text", "text", "text", "text", "text", "bigint", "text", "pg_lsn", "text");
   private static final List<String> EXPLAIN_COLUMNS = List.of("rewritten", "view", "sql", "reason");
   private static final List<String> EXPLAIN_TYPES = List.of("boolean", "text", "text", "text");
   /** EXPLAIN INCREMENTAL VIEW: one row per line of the dataflow, in PostgreSQL EXPLAIN's column. */
@@ -276,7 +276,7 @@ final class DeltaviewRouter implements QueryRouter {
     for (ViewStatus v : runtime.views().status(raw)) {
       rows.add(new Object[] {v.name(), v.status().label(), v.resultTable(), v.rowCount(), v.lagMs(), v.appliedLsn(),
           v.hits(), v.definition(), v.lastError(), v.origin(), v.lastErrorSqlState(), v.walStatus(),
-          v.retainedWalBytes(), v.stateSource(), v.checkpointLsn()});
+          v.retainedWalBytes(), v.stateSource(), v.checkpointLsn(), v.progress()});
     }
     return ResultSets.values(raw, SHOW_COLUMNS, SHOW_TYPES, visibleTo(raw, rows));
   }

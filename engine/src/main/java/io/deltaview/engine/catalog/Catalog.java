@@ -41,7 +41,10 @@ public final class Catalog {
     try (Statement s = c.createStatement()) {
       s.execute("SELECT pg_advisory_xact_lock(" + BOOTSTRAP_LOCK + ")");
       s.execute("CREATE SCHEMA IF NOT EXISTS " + SCHEMA);
-      s.execute("CREATE TABLE IF NOT EXISTS " + SCHEMA + ".views ("
+      // Before version 2 the registered views were the table deltaview.views, the name the SQL view now has.
+      s.execute("DO $$ BEGIN IF (SELECT relkind FROM pg_class WHERE oid = to_regclass('" + VIEWS_VIEW + "')) = 'r'"
+          + " THEN ALTER TABLE " + VIEWS_VIEW + " RENAME TO view_catalog; END IF; END $$");
+      s.execute("CREATE TABLE IF NOT EXISTS " + VIEW_TABLE + " ("
           + " schema_name text NOT NULL,"
           + " view_name text NOT NULL,"
           + " definition text NOT NULL,"
@@ -54,7 +57,7 @@ public final class Catalog {
           + " owner text,"
           + " PRIMARY KEY (schema_name, view_name))");
       // Catalogs from before views had owners; their views are owned by their result table's owner.
-      s.execute("ALTER TABLE " + SCHEMA + ".views ADD COLUMN IF NOT EXISTS owner text");
+      s.execute("ALTER TABLE " + VIEW_TABLE + " ADD COLUMN IF NOT EXISTS owner text");
       s.execute("CREATE TABLE IF NOT EXISTS " + SCHEMA + ".progress ("
           + " slot_name text PRIMARY KEY,"
           + " applied_lsn pg_lsn NOT NULL,"
@@ -66,14 +69,53 @@ public final class Catalog {
       s.execute("CREATE TABLE IF NOT EXISTS " + SCHEMA + ".maintainer ()");
       io.deltaview.engine.state.CheckpointStore.ensureExists(s);
       io.deltaview.engine.ddl.ViewRequests.ensureExists(s);
-      s.execute("COMMENT ON SCHEMA " + SCHEMA + " IS '" + VERSION + "'");
       s.execute("REVOKE ALL ON SCHEMA " + SCHEMA + " FROM PUBLIC");
       s.execute("GRANT USAGE ON SCHEMA " + SCHEMA + " TO PUBLIC");
-      for (String table : new String[] {"views", "progress", "base_tables", "maintainer"}) {
+      for (String table : new String[] {"view_catalog", "progress", "base_tables", "maintainer"}) {
         s.execute("REVOKE ALL ON " + SCHEMA + "." + table + " FROM PUBLIC");
       }
-      s.execute("GRANT SELECT ON " + SCHEMA + ".views, " + SCHEMA + ".progress, " + SCHEMA + ".base_tables TO PUBLIC");
+      s.execute("GRANT SELECT ON " + VIEW_TABLE + ", " + SCHEMA + ".progress, " + SCHEMA + ".base_tables TO PUBLIC");
+      createViewsView(s);
+      s.execute("COMMENT ON SCHEMA " + SCHEMA + " IS '" + VERSION + "'");
     }
+  }
+
+  /**
+   * {@code deltaview.views}: the registered views with the columns of {@code SHOW INCREMENTAL VIEWS}, in the same
+   * order, for psql, dashboards and migrations, then {@code schema_name}, {@code view_name}, {@code owner} and
+   * {@code created_at}. Like {@code SHOW}, each role sees the views whose result table it may read (and whose
+   * schema it may use). What only the maintaining process knows (row count, lag, queries served, how the state
+   * was loaded, the SQLState of a failure, snapshot progress) is NULL here; the status is the one the
+   * maintainer recorded.
+   */
+  private static void createViewsView(Statement s) throws SQLException {
+    s.execute("DROP VIEW IF EXISTS " + VIEWS_VIEW); // its columns may have changed
+    s.execute("CREATE VIEW " + VIEWS_VIEW + " AS"
+        + " SELECT v.schema_name || '.' || v.view_name AS name, v.status,"
+        // Quoted always, as SHOW quotes it (quote_ident quotes only where needed).
+        + "  '\"' || replace(v.schema_name, '\"', '\"\"') || '\".\"' || replace(v.view_name, '\"', '\"\"')"
+        + "   || '\"' AS result_table,"
+        + "  NULL::bigint AS row_count, NULL::bigint AS lag_ms, p.applied_lsn,"
+        + "  NULL::bigint AS hits, v.definition, v.last_error, v.origin, NULL::text AS last_error_sqlstate,"
+        + "  r.wal_status::text AS wal_status,"
+        + "  pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn()"
+        + "   END, r.restart_lsn)::bigint AS retained_wal_bytes,"
+        + "  NULL::text AS state_source,"
+        + "  (SELECT k.checkpoint_lsn FROM " + io.deltaview.engine.state.CheckpointStore.TABLE + " k"
+        + "   WHERE k.schema_name = v.schema_name AND k.view_name = v.view_name"
+        + "   ORDER BY k.checkpoint_lsn DESC LIMIT 1) AS checkpoint_lsn,"
+        + "  NULL::text AS progress,"
+        + "  v.schema_name, v.view_name, v.owner, v.created_at"
+        + " FROM " + VIEW_TABLE + " v"
+        + " JOIN pg_namespace n ON n.nspname = v.schema_name"
+        + " JOIN pg_class t ON t.relnamespace = n.oid AND t.relname = v.view_name"
+        // One slot per database: its progress row is the newest one.
+        + " LEFT JOIN LATERAL (SELECT slot_name, applied_lsn FROM " + SCHEMA + ".progress"
+        + "  ORDER BY applied_at DESC LIMIT 1) p ON true"
+        + " LEFT JOIN pg_replication_slots r ON r.slot_name = p.slot_name"
+        + " WHERE has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(t.oid, 'SELECT')");
+    s.execute("REVOKE ALL ON " + VIEWS_VIEW + " FROM PUBLIC");
+    s.execute("GRANT SELECT ON " + VIEWS_VIEW + " TO PUBLIC");
   }
 
   /**
@@ -103,6 +145,11 @@ public final class Catalog {
    * (new tables, new function bodies) once, and a current one costs a single catalog read.
    */
   private static final String VERSION = "Deltaview catalog, version 2";
+
+  /** The registered views, one row each: the engine's own bookkeeping. */
+  public static final String VIEW_TABLE = SCHEMA + ".view_catalog";
+  /** The views as {@code SHOW INCREMENTAL VIEWS} lists them, for any SQL client: see {@link #createViewsView}. */
+  public static final String VIEWS_VIEW = SCHEMA + ".views";
 
   /** Whether the catalog exists in its current form. */
   private static boolean isCurrent(Connection c) throws SQLException {
@@ -148,7 +195,7 @@ public final class Catalog {
   /** Whether the bookkeeping tables exist (without creating them). */
   public static boolean exists(Connection c) throws SQLException {
     try (Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery("SELECT to_regclass('" + SCHEMA + ".views') IS NOT NULL")) {
+         ResultSet rs = s.executeQuery("SELECT to_regclass('" + VIEW_TABLE + "') IS NOT NULL")) {
       rs.next();
       return rs.getBoolean(1);
     }
@@ -161,7 +208,7 @@ public final class Catalog {
     }
     try (Statement s = c.createStatement();
          ResultSet rs = s.executeQuery("SELECT schema_name, view_name, definition, base_tables, origin, status,"
-             + " last_error, search_path, " + ownerColumn(c) + " FROM " + SCHEMA + ".views"
+             + " last_error, search_path, " + ownerColumn(c) + " FROM " + VIEW_TABLE
              + " ORDER BY created_at, schema_name, view_name")) {
       while (rs.next()) {
         Array bases = rs.getArray(4);
@@ -179,14 +226,14 @@ public final class Catalog {
    */
   private static String ownerColumn(Connection c) throws SQLException {
     try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT EXISTS (SELECT 1 FROM pg_attribute"
-        + " WHERE attrelid = to_regclass('" + SCHEMA + ".views') AND attname = 'owner' AND NOT attisdropped)")) {
+        + " WHERE attrelid = to_regclass('" + VIEW_TABLE + "') AND attname = 'owner' AND NOT attisdropped)")) {
       rs.next();
       return rs.getBoolean(1) ? "owner" : "NULL::text";
     }
   }
 
   public static void insertView(Connection c, ViewRecord v) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + SCHEMA + ".views"
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + VIEW_TABLE
         + " (schema_name, view_name, definition, base_tables, origin, status, last_error, search_path, owner)"
         + " VALUES (?,?,?,?,?,?,?,?,?)")) {
       ps.setString(1, v.schema());
@@ -204,7 +251,7 @@ public final class Catalog {
 
   public static void updateStatus(Connection c, String schema, String name, ViewState status, String lastError)
       throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("UPDATE " + SCHEMA + ".views SET status = ?, last_error = ?"
+    try (PreparedStatement ps = c.prepareStatement("UPDATE " + VIEW_TABLE + " SET status = ?, last_error = ?"
         + " WHERE schema_name = ? AND view_name = ?")) {
       ps.setString(1, status.label());
       ps.setString(2, lastError);
@@ -215,7 +262,7 @@ public final class Catalog {
   }
 
   public static boolean deleteView(Connection c, String schema, String name) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + SCHEMA + ".views"
+    try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + VIEW_TABLE
         + " WHERE schema_name = ? AND view_name = ?")) {
       ps.setString(1, schema);
       ps.setString(2, name);

@@ -3,7 +3,7 @@ package io.deltaview.engine.catalog;
 import java.util.List;
 
 /**
- * One registered view as stored in {@code deltaview.views}: the durable part of a view, from which the
+ * One registered view as stored in {@code deltaview.view_catalog}: the durable part of a view, from which the
  * engine rebuilds everything else after a restart. {@code definition} is canonical SQL
  * ({@code DefinitionSql}); {@code searchPath} is the creator's search_path, which resolves the definition's
  * unqualified table names the same way every time; {@code owner} is the role that created the view (who may

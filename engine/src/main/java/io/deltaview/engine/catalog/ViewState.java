@@ -3,7 +3,7 @@ package io.deltaview.engine.catalog;
 import java.util.Locale;
 
 /**
- * Where a view stands, as {@code SHOW INCREMENTAL VIEWS} and the catalog ({@code deltaview.views.status}) say
+ * Where a view stands, as {@code SHOW INCREMENTAL VIEWS} and the catalog ({@code deltaview.view_catalog.status}) say
  * it. Only {@link #READY} views answer queries.
  */
 public enum ViewState {

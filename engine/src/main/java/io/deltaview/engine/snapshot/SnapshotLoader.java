@@ -64,16 +64,18 @@ public final class SnapshotLoader {
    * snapshot named {@code snapshotName} must stay exported (its replication connection open and idle) until
    * this returns.
    *
+   * @param progress told the estimated rows and every row read
    * @throws SQLException a failure that is not one view's (e.g. the connection was lost): nothing is loaded,
    *     and the writer's transaction is rolled back
    */
-  public static Outcome load(Connection reader, Connection writer, String snapshotName, List<MaintainedView> views)
-      throws SQLException {
+  public static Outcome load(Connection reader, Connection writer, String snapshotName, List<MaintainedView> views,
+      SnapshotProgress progress) throws SQLException {
     List<MaintainedView> remaining = new ArrayList<>(views);
     Map<MaintainedView, SQLException> failed = new LinkedHashMap<>();
     while (!remaining.isEmpty()) {
       try {
-        return new Outcome(attempt(reader, writer, snapshotName, remaining), failed);
+        progress.restart();
+        return new Outcome(attempt(reader, writer, snapshotName, remaining, progress), failed);
       } catch (LoadFailure f) {
         writer.rollback();
         for (MaintainedView v : f.views) {
@@ -91,7 +93,7 @@ public final class SnapshotLoader {
 
   /** One pass over the base tables for {@code views}; a {@link LoadFailure} names the views to leave out. */
   private static Map<MaintainedView, ViewPipeline> attempt(Connection reader, Connection writer, String snapshotName,
-      List<MaintainedView> views) throws SQLException, LoadFailure {
+      List<MaintainedView> views, SnapshotProgress progress) throws SQLException, LoadFailure {
     Map<MaintainedView, ViewPipeline> pipelines = new LinkedHashMap<>();
     Map<MaintainedView, ZSet> consolidated = new HashMap<>();
     Map<String, TableShape> tables = new LinkedHashMap<>();
@@ -122,8 +124,10 @@ public final class SnapshotLoader {
     try (Statement s = reader.createStatement()) {
       s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
       s.execute("SET TRANSACTION SNAPSHOT " + SqlIdentifiers.literal(snapshotName));
-      for (TableShape table : smallestFirst(reader, tables.values())) {
-        loadTable(reader, writer, table, pipelines, consolidated);
+      List<TableShape> ordered = smallestFirst(reader, tables.values());
+      progress.estimate(estimatedRows(reader, ordered));
+      for (TableShape table : ordered) {
+        loadTable(reader, writer, table, pipelines, consolidated, progress);
       }
       reader.commit();
     } catch (SQLException | RuntimeException | Error | LoadFailure e) {
@@ -170,8 +174,30 @@ public final class SnapshotLoader {
     return ordered;
   }
 
+  /**
+   * PostgreSQL's estimate of the rows of {@code tables} ({@code reltuples}, kept by VACUUM and ANALYZE); -1 if
+   * one of them was never analyzed.
+   */
+  private static long estimatedRows(Connection reader, List<TableShape> tables) throws SQLException {
+    long total = 0;
+    try (PreparedStatement ps = reader.prepareStatement(
+        "SELECT reltuples::bigint FROM pg_class WHERE oid = ?::regclass")) {
+      for (TableShape t : tables) {
+        ps.setString(1, SqlIdentifiers.quote(t.schema(), t.name()));
+        try (ResultSet rs = ps.executeQuery()) {
+          long rows = rs.next() ? rs.getLong(1) : -1;
+          if (rows < 0) {
+            return -1;
+          }
+          total += rows;
+        }
+      }
+    }
+    return total;
+  }
+
   private static void loadTable(Connection reader, Connection writer, TableShape table,
-      Map<MaintainedView, ViewPipeline> pipelines, Map<MaintainedView, ZSet> consolidated)
+      Map<MaintainedView, ViewPipeline> pipelines, Map<MaintainedView, ZSet> consolidated, SnapshotProgress progress)
       throws SQLException, LoadFailure {
     // Only the columns some view reads; the others stay NULL in the rows, as in the stream (see TableShape).
     int[] read = table.read().stream().toArray();
@@ -196,12 +222,14 @@ public final class SnapshotLoader {
           }
           chunk.add(Row.wrap(values), 1);
           rows++;
+          progress.rowRead();
           if (chunk.size() >= CHUNK_ROWS) {
             feed(writer, table, chunk, pipelines, consolidated);
             chunk = new ZSet(CHUNK_ROWS);
           }
           if (rows % PROGRESS_EVERY == 0) {
-            LOG.log(System.Logger.Level.INFO, "snapshot of " + table.qualifiedName() + ": " + rows + " rows");
+            LOG.log(System.Logger.Level.INFO, "snapshot of " + table.qualifiedName() + ": " + rows + " rows; the"
+                + " load: " + progress.describe());
           }
         }
         feed(writer, table, chunk, pipelines, consolidated);
@@ -222,6 +250,7 @@ public final class SnapshotLoader {
       abandon(pipelines, consolidated);
       throw new LoadFailure(failing, failure("table " + table.qualifiedName(), e));
     }
+    progress.tableDone();
     LOG.log(System.Logger.Level.INFO, "snapshot of " + table.qualifiedName() + " done: " + rows + " rows");
   }
 

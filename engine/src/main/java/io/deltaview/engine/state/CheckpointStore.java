@@ -68,7 +68,7 @@ public final class CheckpointStore {
    * this one sees it.
    */
   public static boolean lockReadyView(Connection c, String schema, String name) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT status FROM deltaview.views"
+    try (PreparedStatement ps = c.prepareStatement("SELECT status FROM " + io.deltaview.engine.catalog.Catalog.VIEW_TABLE
         + " WHERE schema_name = ? AND view_name = ? FOR SHARE")) {
       ps.setString(1, schema);
       ps.setString(2, name);

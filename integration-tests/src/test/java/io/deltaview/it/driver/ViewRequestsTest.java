@@ -192,6 +192,61 @@ class ViewRequestsTest {
 
   @Test
   @Order(5)
+  void deltaviewViewsHasTheColumnsOfShowAndShowsEachRoleWhatItMayRead() throws Exception {
+    exec(maintainer, "CREATE INCREMENTAL VIEW vv_totals AS " + TOTALS);
+    try (Connection plain = db.plain();
+         java.sql.Statement show = maintainer.createStatement();
+         ResultSet shown = show.executeQuery("SHOW INCREMENTAL VIEWS");
+         java.sql.Statement sql = plain.createStatement();
+         ResultSet listed = sql.executeQuery("SELECT * FROM deltaview.views WHERE view_name = 'vv_totals'")) {
+      java.sql.ResultSetMetaData showMeta = shown.getMetaData();
+      java.sql.ResultSetMetaData viewMeta = listed.getMetaData();
+      for (int i = 1; i <= showMeta.getColumnCount(); i++) {
+        assertEquals(showMeta.getColumnLabel(i) + " " + showMeta.getColumnTypeName(i),
+            viewMeta.getColumnLabel(i) + " " + viewMeta.getColumnTypeName(i), "column " + i);
+      }
+      List<String> compared = List.of("name", "status", "result_table", "definition", "last_error", "origin");
+      java.util.Map<String, List<String>> byName = new java.util.HashMap<>();
+      while (shown.next()) {
+        List<String> values = new java.util.ArrayList<>();
+        for (String column : compared) {
+          values.add(shown.getString(column));
+        }
+        byName.put(shown.getString("name"), values);
+      }
+      assertTrue(listed.next(), "vv_totals is listed");
+      List<String> values = new java.util.ArrayList<>();
+      for (String column : compared) {
+        values.add(listed.getString(column));
+      }
+      assertEquals(byName.get("public.vv_totals"), values);
+      assertEquals(null, listed.getObject("row_count"), "the SQL view never counts result tables");
+      exec(plain, "UPDATE orders SET amount = amount + 1 WHERE id = (SELECT min(id) FROM orders)");
+      await("the applied position, as the catalog records it", Duration.ofSeconds(30), () -> scalarLong(plain,
+          "SELECT count(*) FROM deltaview.views WHERE view_name = 'vv_totals' AND applied_lsn IS NOT NULL") == 1
+          ? null : "none yet");
+    }
+    try (Connection c = db.plain()) {
+      String reader = "reader_" + db.pgUrl.substring(db.pgUrl.lastIndexOf('/') + 1).replaceAll("[^a-z0-9_]", "");
+      exec(c, "CREATE ROLE " + reader);
+      c.setAutoCommit(false);
+      exec(c, "SET LOCAL ROLE " + reader);
+      assertEquals(0, scalarLong(c, "SELECT count(*) FROM deltaview.views WHERE view_name = 'vv_totals'"),
+          "a role that may not read the result table does not see the view");
+      c.rollback();
+      exec(c, "GRANT SELECT ON vv_totals TO " + reader);
+      exec(c, "SET LOCAL ROLE " + reader);
+      assertEquals(1, scalarLong(c, "SELECT count(*) FROM deltaview.views WHERE view_name = 'vv_totals'"));
+      c.rollback();
+      c.setAutoCommit(true);
+      exec(c, "DROP OWNED BY " + reader);
+      exec(c, "DROP ROLE " + reader);
+    }
+    exec(maintainer, "DROP INCREMENTAL VIEW vv_totals");
+  }
+
+  @Test
+  @Order(6)
   void withNoMaintainerADriverWithoutEngineIsRefusedAtOnce() throws Exception {
     maintainer.close();
     maintainer = null;
