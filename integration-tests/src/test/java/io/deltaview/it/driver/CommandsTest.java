@@ -150,13 +150,14 @@ class CommandsTest {
         }
         assertEquals(List.of("name", "status", "result_table", "row_count", "lag_ms", "applied_lsn", "hits",
             "definition", "last_error", "origin", "last_error_sqlstate", "wal_status", "retained_wal_bytes",
-            "state_source", "checkpoint_lsn"), labels);
+            "state_source", "checkpoint_lsn", "progress"), labels);
         assertEquals(Types.BIGINT, md.getColumnType(4));
         assertEquals(Types.BIGINT, md.getColumnType(5));
         assertEquals(Types.BIGINT, md.getColumnType(7));
         assertTrue(rs.next());
         assertEquals("public.cmd_status", rs.getString("name"));
         assertEquals("ready", rs.getString("status"));
+        assertEquals(null, rs.getString("progress"), "no snapshot load under way");
         String table = rs.getString("result_table");
         assertEquals(scalarLong(plain, "SELECT count(*) FROM (" + VIEW + ") q"), rs.getLong("row_count"));
         assertEquals(scalarLong(plain, "SELECT count(*) FROM " + table), rs.getLong("row_count"),
