@@ -64,7 +64,7 @@ public final class StateFootprint {
     String dvUrl = "jdbc:deltaview:" + pgUrl.substring("jdbc:".length());
     try (Connection plain = server.connect(pgUrl); Statement s = plain.createStatement()) {
       s.execute("CREATE TABLE t (id int PRIMARY KEY, g int NOT NULL, v int NOT NULL, s text NOT NULL)");
-      s.execute("INSERT INTO t SELECT i, i % 1000, (i * 7919) % 100003, md5(i::text)::varchar(16)"
+      s.execute("INSERT INTO t SELECT i, i % 1000, (i::bigint * 7919 % 100003)::int, md5(i::text)::varchar(16)"
           + " FROM generate_series(1, " + rows + ") i");
       s.execute("CREATE TABLE u (id int PRIMARY KEY, tid int NOT NULL, w int NOT NULL)");
       s.execute("INSERT INTO u SELECT i, (i * 31) % " + rows + " + 1, i % 1000 FROM generate_series(1, " + rows

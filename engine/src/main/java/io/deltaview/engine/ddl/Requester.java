@@ -70,7 +70,8 @@ public abstract sealed class Requester permits Requester.Session, Requester.Reco
    * @throws SQLException {@code 55000} for a recorded request
    */
   public Connection connection() throws SQLException {
-    throw new SQLException("the request of role " + role + " has no session", SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
+    throw new SQLException("the request of role " + role + " has no session",
+        SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
   }
 
   /** The schema an unqualified new object would be created in: PostgreSQL's {@code current_schema()}. */
@@ -242,8 +243,7 @@ public abstract sealed class Requester permits Requester.Session, Requester.Reco
     public void mayCreate(String schema, String canonicalDefinition, List<TableShape> baseTables,
         boolean inOwnSchema) throws SQLException {
       String role = role();
-      try (PreparedStatement ps = engine.prepareStatement("SELECT rolsuper, rolbypassrls FROM pg_roles"
-          + " WHERE rolname = ?")) {
+      try (PreparedStatement ps = engine.prepareStatement("SELECT 1 FROM pg_roles WHERE rolname = ?")) {
         ps.setString(1, role);
         try (ResultSet rs = ps.executeQuery()) {
           if (!rs.next()) {

@@ -92,7 +92,8 @@ public final class ViewRequests {
         + " error_sqlstate text,"
         + " error_message text,"
         + " finished_at timestamptz)");
-    s.execute("CREATE INDEX IF NOT EXISTS view_requests_pending ON " + TABLE + " (id) WHERE state IN ('pending', 'running')");
+    s.execute("CREATE INDEX IF NOT EXISTS view_requests_pending ON " + TABLE
+        + " (id) WHERE state IN ('pending', 'running')");
     Catalog.revokeEveryGrant(s, TABLE);
     s.execute("GRANT SELECT ON " + TABLE + " TO PUBLIC");
     s.execute("GRANT INSERT (kind, schema_name, view_name, definition, if_flag, search_path, default_schema) ON "

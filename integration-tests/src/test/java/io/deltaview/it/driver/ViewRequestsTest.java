@@ -79,7 +79,8 @@ class ViewRequestsTest {
           "SELECT v, count(*) AS n FROM migrated GROUP BY v"));
       exec(psql, "UPDATE migrated SET v = v + 1 WHERE id <= 40");
       await("the view created by the migration to be maintained", Duration.ofSeconds(30),
-          () -> DeltaviewDatabase.difference(psql, "migrated_sums", "SELECT v, count(*) AS n FROM migrated GROUP BY v"));
+          () -> DeltaviewDatabase.difference(psql, "migrated_sums",
+              "SELECT v, count(*) AS n FROM migrated GROUP BY v"));
       assertEquals(0, scalarLong(psql, "SELECT count(*) FROM pg_class WHERE relname = 'rolled_back'"));
       assertEquals("ready", rows(psql, "SELECT status FROM deltaview.views WHERE view_name = 'migrated_sums'")
           .get(0).get(0));
