@@ -1700,6 +1700,11 @@ public final class Engine implements ViewService, AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+      // Whoever starts streaming next loads the views afresh: their current state no longer counts against
+      // the memory budget, whenever the garbage collector gets to it.
+      for (MaintainedView v : stopping.views()) {
+        v.releaseBudget();
+      }
     }
     releaseStreaming();
   }
@@ -1715,6 +1720,9 @@ public final class Engine implements ViewService, AutoCloseable {
       closed = true;
     }
     stopStreaming();
+    // The views (and their operator state, possibly gigabytes) must not outlive the engine in whatever still
+    // holds this object, such as an embedder's reference or a JVM-wide registry.
+    known = Map.of();
     synchronized (this) {
       if (supervisor != null) {
         supervisor.shutdownNow();

@@ -4,6 +4,7 @@ import io.deltaview.engine.dataflow.Dataflow;
 import io.deltaview.engine.dataflow.DataflowPrinter;
 import io.deltaview.engine.operator.ZSet;
 import io.deltaview.engine.row.Row;
+import io.deltaview.engine.spill.BudgetedState;
 import io.deltaview.engine.state.Checkpointable;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -128,6 +129,18 @@ public final class ViewPipeline {
     // An aggregate, an outer join (a NULL-extended row is retracted when its first match arrives), a set
     // operation (EXCEPT retracts), or a node kind this method does not know: not known to be insert-only.
     return false;
+  }
+
+  /**
+   * Gives back the memory budget's share of this pipeline's state at once: it is being discarded (see
+   * {@link BudgetedState}).
+   */
+  public void releaseBudget() {
+    for (Checkpointable c : checkpointableState()) {
+      if (c instanceof BudgetedState b) {
+        b.releaseBudget();
+      }
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.deltaview.engine.operator;
 
 import io.deltaview.engine.row.Row;
+import io.deltaview.engine.spill.BudgetedState;
 import io.deltaview.engine.state.Checkpointable;
 import io.deltaview.engine.state.StateFormatException;
 import io.deltaview.engine.state.StateInput;
@@ -20,7 +21,7 @@ import java.util.function.Predicate;
  * that key column is declared null-safe, as for IS NOT DISTINCT FROM) and so are never indexed. An optional
  * residual predicate is evaluated on each joined row.
  */
-public final class JoinOperator implements Checkpointable {
+public final class JoinOperator implements Checkpointable, BudgetedState {
 
   private final int[] leftKeys;
   private final int[] rightKeys;
@@ -191,5 +192,11 @@ public final class JoinOperator implements Checkpointable {
     }
     leftState.readState(in, leftKeys, nullSafe);
     rightState.readState(in, rightKeys, nullSafe);
+  }
+
+  @Override
+  public void releaseBudget() {
+    leftState.releaseBudget();
+    rightState.releaseBudget();
   }
 }

@@ -181,6 +181,11 @@ final class JoinState {
     account.release();
   }
 
+  /** Gives back this index's share of the memory budget (its pipeline is being discarded). */
+  void releaseBudget() {
+    account.release();
+  }
+
   /** Whether this index moved to disk (for tests and metrics). */
   boolean onDisk() {
     return disk != null;

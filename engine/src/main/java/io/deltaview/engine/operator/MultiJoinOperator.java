@@ -1,6 +1,7 @@
 package io.deltaview.engine.operator;
 
 import io.deltaview.engine.row.Row;
+import io.deltaview.engine.spill.BudgetedState;
 import io.deltaview.engine.state.Checkpointable;
 import io.deltaview.engine.state.StateFormatException;
 import io.deltaview.engine.state.StateInput;
@@ -31,7 +32,7 @@ import java.util.function.Predicate;
  * conditions that are not equalities between two inputs' columns go into the residual predicate, evaluated on
  * each complete joined row.
  */
-public final class MultiJoinOperator implements Checkpointable {
+public final class MultiJoinOperator implements Checkpointable, BudgetedState {
 
   /**
    * An equality between two columns of the joined row (indexes into the concatenated input columns), each in a
@@ -375,6 +376,15 @@ public final class MultiJoinOperator implements Checkpointable {
           throw new StateFormatException("the checkpoint's join arrangement keys differ from the plan's");
         }
         a.state.readState(in, a.columns, a.nullSafe);
+      }
+    }
+  }
+
+  @Override
+  public void releaseBudget() {
+    for (Arrangement[] input : arrangements) {
+      for (Arrangement a : input) {
+        a.state.releaseBudget();
       }
     }
   }

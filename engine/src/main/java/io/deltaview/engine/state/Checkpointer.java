@@ -431,6 +431,7 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
   public void close() {
     closed = true;
     pending.clear();
+    tracked.clear(); // the views and their state must not outlive their engine
     try {
       writer.execute(this::closeConnection);
     } catch (java.util.concurrent.RejectedExecutionException alreadyClosed) {

@@ -181,6 +181,7 @@ public final class MaintainedView {
    * {@code from}): their output is computed into the state but not written again.
    */
   public void activate(ViewPipeline loaded, LogSequenceNumber from, LogSequenceNumber outputFrom) {
+    discard(loaded);
     this.pipeline = loaded;
     this.activeFrom = from;
     this.outputFrom = outputFrom;
@@ -191,10 +192,27 @@ public final class MaintainedView {
     this.consecutiveFailures = 0;
   }
 
+  /** Its state is about to be dropped with the apply loop that kept it: its share of the budget goes now. */
+  public void releaseBudget() {
+    ViewPipeline current = pipeline;
+    if (current != null) {
+      current.releaseBudget();
+    }
+  }
+
+  /** The current pipeline is replaced by {@code next} (or dropped): its share of the memory budget goes now. */
+  private void discard(ViewPipeline next) {
+    ViewPipeline current = pipeline;
+    if (current != null && current != next) {
+      current.releaseBudget();
+    }
+  }
+
   /** Back to loading: operator state is discarded, changes are buffered until the next activation. */
   public void reset() {
     this.generation++;
     this.checkpointLsn = LogSequenceNumber.INVALID_LSN;
+    discard(null);
     this.pipeline = null;
     this.buffer.clear();
     this.state = State.PENDING;
@@ -211,6 +229,7 @@ public final class MaintainedView {
     }
     this.generation++;
     this.checkpointLsn = LogSequenceNumber.INVALID_LSN;
+    discard(null);
     this.pipeline = null;
     this.buffer.clear();
     this.lastError = error;
@@ -224,6 +243,7 @@ public final class MaintainedView {
   public void fail(ViewFailure why) {
     this.generation++; // a load under way must not activate it
     this.checkpointLsn = LogSequenceNumber.INVALID_LSN;
+    discard(null);
     this.pipeline = null;
     this.buffer.clear();
     this.failure = why;

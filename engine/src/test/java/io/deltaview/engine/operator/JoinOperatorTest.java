@@ -1,15 +1,39 @@
 package io.deltaview.engine.operator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.deltaview.engine.row.Row;
+import io.deltaview.engine.spill.StateMemory;
 import java.math.BigDecimal;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 class JoinOperatorTest {
 
   private static ZSet empty() {
     return new ZSet();
+  }
+
+  @Test
+  void aDiscardedJoinGivesItsShareOfTheMemoryBudgetBackAtOnce() {
+    StateMemory memory = new StateMemory(1L << 40, Path.of("unused"), 1);
+    StateMemory previous = StateMemory.install(memory);
+    try {
+      JoinOperator j = new JoinOperator(new int[] {0}, new int[] {0}, null);
+      ZSet rows = new ZSet();
+      for (long i = 0; i < 100; i++) {
+        rows.add(Row.of(i, "r" + i), 1);
+      }
+      j.apply(rows, rows);
+      assertTrue(memory.used() > 0, "both arrangements reported");
+      j.releaseBudget();
+      assertEquals(0, memory.used(), "without waiting for the garbage collector");
+      j.apply(ZSet.of(Row.of(500L, "again"), 1), empty());
+      assertTrue(memory.used() > 0, "state still in use reports again");
+    } finally {
+      StateMemory.install(previous);
+    }
   }
 
   @Test
