@@ -276,7 +276,9 @@ public final class Engine implements ViewService, AutoCloseable {
   public boolean serve(String qualifiedView) {
     // Per-query path: two map lookups and a volatile read, no allocation once the view has a counter.
     MaintainedView v = known.get(qualifiedView);
-    if (v != null && v.state() != MaintainedView.State.ACTIVE) {
+    // Unknown is not servable: between a loop stopping and its views being loaded again (a lost slot, a lost
+    // lock) the rewriter may still list a view whose result table is no longer kept current.
+    if (v == null || v.state() != MaintainedView.State.ACTIVE) {
       return false;
     }
     hits.computeIfAbsent(qualifiedView, name -> new LongAdder()).increment();
