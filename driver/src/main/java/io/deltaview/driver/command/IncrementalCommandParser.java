@@ -1,9 +1,9 @@
 package io.deltaview.driver.command;
 
+import io.deltaview.sql.SqlIdentifiers;
 import io.deltaview.sql.SqlStates;
 import io.deltaview.driver.command.IncrementalCommand.QualifiedName;
 import io.deltaview.rewriter.sql.PgLexer;
-import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.Locale;
 
@@ -15,7 +15,6 @@ public final class IncrementalCommandParser {
 
   private static final String SYNTAX_ERROR = SqlStates.SYNTAX_ERROR;
   /** PostgreSQL's longest name ({@code NAMEDATALEN - 1}). */
-  private static final int MAX_NAME_BYTES = 63;
 
   private final String sql;
   private int pos;
@@ -154,7 +153,7 @@ public final class IncrementalCommandParser {
           if (out.length() == 0) {
             throw syntax("zero-length delimited identifier");
           }
-          return checkedLength(out.toString());
+          return SqlIdentifiers.checkedLength(out.toString());
         }
         out.append(c);
         i++;
@@ -167,7 +166,7 @@ public final class IncrementalCommandParser {
     }
     String id = lowerAscii(sql.substring(pos, end));
     pos = end;
-    return checkedLength(id);
+    return SqlIdentifiers.checkedLength(id);
   }
 
   /** PostgreSQL folds unquoted names to lower case in ASCII only (in UTF-8 databases). */
@@ -179,19 +178,6 @@ public final class IncrementalCommandParser {
       }
     }
     return new String(chars);
-  }
-
-  /**
-   * PostgreSQL cuts longer names to 63 bytes (with a notice); a view whose name and result table name differ
-   * that way could be neither used nor dropped by either name, so such names are refused.
-   */
-  private static String checkedLength(String name) throws SQLException {
-    int bytes = name.getBytes(StandardCharsets.UTF_8).length;
-    if (bytes > MAX_NAME_BYTES) {
-      throw new SQLException("identifier \"" + name + "\" is too long for a view name: " + bytes + " bytes, at most "
-          + MAX_NAME_BYTES + " (PostgreSQL's limit)", SqlStates.NAME_TOO_LONG);
-    }
-    return name;
   }
 
   private String rest(String what) throws SQLException {

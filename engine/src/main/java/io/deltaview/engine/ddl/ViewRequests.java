@@ -1,6 +1,7 @@
 package io.deltaview.engine.ddl;
 
 import io.deltaview.engine.catalog.Catalog;
+import io.deltaview.sql.SqlIdentifiers;
 import io.deltaview.sql.SqlStates;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -168,15 +169,11 @@ public final class ViewRequests {
     if (r.name() == null || (r.kind() == Kind.CREATE && r.definition() == null)) {
       throw new SQLException("the view's name and definition may not be null", SqlStates.NULL_VALUE_NOT_ALLOWED);
     }
-    for (String part : new String[] {r.schema(), r.name()}) {
-      if (part != null && part.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_IDENTIFIER_BYTES) {
-        throw new SQLException("identifier too long: " + part, SqlStates.NAME_TOO_LONG);
-      }
+    if (r.schema() != null) {
+      SqlIdentifiers.checkedLength(r.schema());
     }
+    SqlIdentifiers.checkedLength(r.name());
   }
-
-  /** PostgreSQL's identifier length limit ({@code NAMEDATALEN - 1}). */
-  private static final int MAX_IDENTIFIER_BYTES = 63;
 
   /** Records that a maintainer starts carrying out request {@code id}. */
   public static void start(Connection c, long id) throws SQLException {
