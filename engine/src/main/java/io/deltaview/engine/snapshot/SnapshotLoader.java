@@ -124,9 +124,9 @@ public final class SnapshotLoader {
     try (Statement s = reader.createStatement()) {
       s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
       s.execute("SET TRANSACTION SNAPSHOT " + SqlIdentifiers.literal(snapshotName));
-      List<TableShape> ordered = smallestFirst(reader, tables.values());
-      progress.estimate(estimatedRows(reader, ordered));
-      for (TableShape table : ordered) {
+      ReadPlan plan = ReadPlan.of(reader, tables.values());
+      progress.estimate(plan.estimatedRows());
+      for (TableShape table : plan.ordered()) {
         loadTable(reader, writer, table, pipelines, consolidated, progress);
       }
       reader.commit();
@@ -155,45 +155,35 @@ public final class SnapshotLoader {
   }
 
   /**
-   * The tables in ascending order of size on disk. Which table's chunks come last decides how much output a
-   * chunk produces: a chunk of a small table loaded after a big one it joins matches all of the big one's rows
-   * at once, whereas a chunk of the big table loaded last matches a chunk's worth.
+   * The tables in the order to read them, and PostgreSQL's estimate of their rows, from one catalog read per table.
+   *
+   * @param ordered ascending order of size on disk. Which table's chunks come last decides how much output a
+   *     chunk produces: a chunk of a small table loaded after a big one it joins matches all of the big one's
+   *     rows at once, whereas a chunk of the big table loaded last matches a chunk's worth.
+   * @param estimatedRows the sum of their {@code reltuples} (kept by VACUUM and ANALYZE); -1 if one of them was
+   *     never analyzed
    */
-  private static List<TableShape> smallestFirst(Connection reader, Iterable<TableShape> tables) throws SQLException {
-    Map<TableShape, Long> sizes = new HashMap<>();
-    try (PreparedStatement ps = reader.prepareStatement("SELECT pg_relation_size(?::regclass)")) {
-      for (TableShape t : tables) {
-        ps.setString(1, SqlIdentifiers.quote(t.schema(), t.name()));
-        try (ResultSet rs = ps.executeQuery()) {
-          sizes.put(t, rs.next() ? rs.getLong(1) : 0L);
-        }
-      }
-    }
-    List<TableShape> ordered = new ArrayList<>(sizes.keySet());
-    ordered.sort(Comparator.comparingLong(sizes::get));
-    return ordered;
-  }
+  private record ReadPlan(List<TableShape> ordered, long estimatedRows) {
 
-  /**
-   * PostgreSQL's estimate of the rows of {@code tables} ({@code reltuples}, kept by VACUUM and ANALYZE); -1 if
-   * one of them was never analyzed.
-   */
-  private static long estimatedRows(Connection reader, List<TableShape> tables) throws SQLException {
-    long total = 0;
-    try (PreparedStatement ps = reader.prepareStatement(
-        "SELECT reltuples::bigint FROM pg_class WHERE oid = ?::regclass")) {
-      for (TableShape t : tables) {
-        ps.setString(1, SqlIdentifiers.quote(t.schema(), t.name()));
-        try (ResultSet rs = ps.executeQuery()) {
-          long rows = rs.next() ? rs.getLong(1) : -1;
-          if (rows < 0) {
-            return -1;
+    static ReadPlan of(Connection reader, Iterable<TableShape> tables) throws SQLException {
+      Map<TableShape, Long> sizes = new HashMap<>();
+      long rows = 0;
+      try (PreparedStatement ps = reader.prepareStatement(
+          "SELECT pg_relation_size(oid), reltuples::bigint FROM pg_class WHERE oid = ?::regclass")) {
+        for (TableShape t : tables) {
+          ps.setString(1, SqlIdentifiers.quote(t.schema(), t.name()));
+          try (ResultSet rs = ps.executeQuery()) {
+            boolean found = rs.next();
+            sizes.put(t, found ? rs.getLong(1) : 0L);
+            long estimate = found ? rs.getLong(2) : -1;
+            rows = rows < 0 || estimate < 0 ? -1 : rows + estimate;
           }
-          total += rows;
         }
       }
+      List<TableShape> ordered = new ArrayList<>(sizes.keySet());
+      ordered.sort(Comparator.comparingLong(sizes::get));
+      return new ReadPlan(ordered, rows);
     }
-    return total;
   }
 
   private static void loadTable(Connection reader, Connection writer, TableShape table,
