@@ -96,6 +96,34 @@ public abstract sealed class Requester permits Requester.Session, Requester.Reco
    */
   public abstract void mayDrop(String qualifiedView, String owner, long resultTableOid) throws SQLException;
 
+  /**
+   * CREATE on {@code schema} for this role, asked on {@code c} about the role by name (the same answer on the
+   * role's own session as on the engine's).
+   *
+   * @throws SQLException {@code 3F000} if the schema does not exist, {@code 42501} without the privilege
+   */
+  void mayCreateIn(Connection c, String schema) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT has_schema_privilege(?, n.oid, 'CREATE') FROM pg_namespace n WHERE n.nspname = ?")) {
+      ps.setString(1, role);
+      ps.setString(2, schema);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          throw new SQLException("schema \"" + schema + "\" does not exist", SqlStates.INVALID_SCHEMA_NAME);
+        }
+        if (!rs.getBoolean(1)) {
+          throw new SQLException("permission denied for schema " + schema + " (role " + role
+              + " may not create an incremental view there)", SqlStates.INSUFFICIENT_PRIVILEGE);
+        }
+      }
+    }
+  }
+
+  SQLException rowSecurityApplies(TableShape table) {
+    return new SQLException("row-level security applies to role " + role + " on table " + table.qualifiedName()
+        + ": an incremental view over it would hold rows the role cannot see", SqlStates.INSUFFICIENT_PRIVILEGE);
+  }
+
   static SQLException mayNotDrop(String qualifiedView) {
     return new SQLException("must be owner of incremental view " + qualifiedView, SqlStates.INSUFFICIENT_PRIVILEGE);
   }
@@ -140,19 +168,7 @@ public abstract sealed class Requester permits Requester.Session, Requester.Reco
         throws SQLException {
       check(() -> {
         if (!inOwnSchema) {
-          try (PreparedStatement ps = connection.prepareStatement(
-              "SELECT has_schema_privilege(n.oid, 'CREATE') FROM pg_namespace n WHERE n.nspname = ?")) {
-            ps.setString(1, schema);
-            try (ResultSet rs = ps.executeQuery()) {
-              if (!rs.next()) {
-                throw new SQLException("schema \"" + schema + "\" does not exist", SqlStates.INVALID_SCHEMA_NAME);
-              }
-              if (!rs.getBoolean(1)) {
-                throw new SQLException("permission denied for schema " + schema + " (role " + role()
-                    + " may not create an incremental view there)", SqlStates.INSUFFICIENT_PRIVILEGE);
-              }
-            }
-          }
+          mayCreateIn(connection, schema);
         }
         // The definition is canonical (one query, every literal quoted by Deltaview): safe to hand over whole.
         try (Statement s = connection.createStatement()) {
@@ -165,9 +181,7 @@ public abstract sealed class Requester permits Requester.Session, Requester.Reco
             ps.setString(2, table.name());
             try (ResultSet rs = ps.executeQuery()) {
               if (rs.next() && rs.getBoolean(1)) {
-                throw new SQLException("row-level security applies to role " + role() + " on table "
-                    + table.qualifiedName() + ": an incremental view over it would hold rows the role cannot see",
-                    SqlStates.INSUFFICIENT_PRIVILEGE);
+                throw rowSecurityApplies(table);
               }
             }
           }
@@ -252,20 +266,7 @@ public abstract sealed class Requester permits Requester.Session, Requester.Reco
         }
       }
       if (!inOwnSchema) {
-        try (PreparedStatement ps = engine.prepareStatement(
-            "SELECT has_schema_privilege(?, n.oid, 'CREATE') FROM pg_namespace n WHERE n.nspname = ?")) {
-          ps.setString(1, role);
-          ps.setString(2, schema);
-          try (ResultSet rs = ps.executeQuery()) {
-            if (!rs.next()) {
-              throw new SQLException("schema \"" + schema + "\" does not exist", SqlStates.INVALID_SCHEMA_NAME);
-            }
-            if (!rs.getBoolean(1)) {
-              throw new SQLException("permission denied for schema " + schema + " (role " + role
-                  + " may not create an incremental view there)", SqlStates.INSUFFICIENT_PRIVILEGE);
-            }
-          }
-        }
+        mayCreateIn(engine, schema);
       }
       for (TableShape table : baseTables) {
         mayRead(role, table);
@@ -304,9 +305,7 @@ public abstract sealed class Requester permits Requester.Session, Requester.Reco
                 SqlStates.INSUFFICIENT_PRIVILEGE);
           }
           if (rs.getBoolean(4)) {
-            throw new SQLException("row-level security applies to role " + role + " on table "
-                + table.qualifiedName() + ": an incremental view over it would hold rows the role cannot see",
-                SqlStates.INSUFFICIENT_PRIVILEGE);
+            throw rowSecurityApplies(table);
           }
           long oid = rs.getLong(1);
           mayReadColumns(role, table, oid);
