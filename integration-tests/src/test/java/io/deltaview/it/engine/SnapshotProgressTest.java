@@ -42,10 +42,14 @@ class SnapshotProgressTest {
       DeltaviewDatabase.await("SHOW to tell the progress of the load", Duration.ofSeconds(60), () -> {
         String progress = progressOf(watcher);
         if (progress != null) {
-          seen[0] = progress;
-          return null;
+          // The first reports come before the estimate is read and before the first row: wait for one with both.
+          Matcher started = PROGRESS.matcher(progress);
+          if (started.matches() && Long.parseLong(started.group(2)) > 0) {
+            seen[0] = progress;
+            return null;
+          }
         }
-        return create.isDone() ? "the load ended before SHOW told any progress" : "no progress yet";
+        return create.isDone() ? "the load ended before SHOW told any progress" : "no rows counted yet";
       });
       Matcher m = PROGRESS.matcher(seen[0]);
       assertTrue(m.matches(), seen[0]);
