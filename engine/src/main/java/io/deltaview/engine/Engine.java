@@ -347,7 +347,8 @@ public final class Engine implements ViewService, AutoCloseable {
         checkpointResumes.increment();
         CheckpointRestore.Restored r = restored.get(v);
         LOG.log(System.Logger.Level.INFO, "Deltaview view " + v.qualifiedName() + " resumed from its checkpoint at "
-            + r.lsn() + " (" + r.bytes() + " bytes read in " + r.readMillis() + " ms), without reading its base"
+            + r.lsn() + " (" + r.bytes() + " bytes fetched in " + r.fetchMillis() + " ms and read in " + r.readMillis()
+            + " ms), without reading its base"
             + " tables; the stream since then is replayed into its state");
       } else {
         reasons.put(v, "the replication slot was lost and replaced"); // startStreaming put it back to loading

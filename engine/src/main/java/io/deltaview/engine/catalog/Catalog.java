@@ -101,9 +101,7 @@ public final class Catalog {
         + "  pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn()"
         + "   END, r.restart_lsn)::bigint AS retained_wal_bytes,"
         + "  NULL::text AS state_source,"
-        + "  (SELECT k.checkpoint_lsn FROM " + io.deltaview.engine.state.CheckpointStore.TABLE + " k"
-        + "   WHERE k.schema_name = v.schema_name AND k.view_name = v.view_name"
-        + "   ORDER BY k.checkpoint_lsn DESC LIMIT 1) AS checkpoint_lsn,"
+        + "  " + io.deltaview.engine.state.CheckpointStore.NEWEST_LSN + "(v.schema_name, v.view_name) AS checkpoint_lsn,"
         + "  NULL::text AS progress,"
         + "  v.schema_name, v.view_name, v.owner, v.created_at"
         + " FROM " + VIEW_TABLE + " v"
@@ -144,7 +142,7 @@ public final class Catalog {
    * The catalog's version, kept as the schema's comment: {@link #ensureExists} brings an older catalog up to date
    * (new tables, new function bodies) once, and a current one costs a single catalog read.
    */
-  private static final String VERSION = "Deltaview catalog, version 2";
+  private static final String VERSION = "Deltaview catalog, version 3";
 
   /** The registered views, one row each: the engine's own bookkeeping. */
   public static final String VIEW_TABLE = SCHEMA + ".view_catalog";
