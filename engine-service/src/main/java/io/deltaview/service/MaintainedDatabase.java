@@ -108,7 +108,7 @@ final class MaintainedDatabase implements AutoCloseable {
   List<ViewStatus> views() throws SQLException {
     Engine e = engine;
     if (e != null && e.leading()) {
-      return e.status(false);
+      return e.status();
     }
     MaintainerCandidate c = candidate;
     if (c == null) {

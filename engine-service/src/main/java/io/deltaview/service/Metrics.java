@@ -73,6 +73,9 @@ final class Metrics {
     declare("deltaview_view_status", "gauge", "1 for the state the view is in (label state), 0 for the others");
     declare("deltaview_view_lag_seconds", "gauge",
         "Commit-to-applied latency of the last transaction applied to the view (maintaining process only)");
+    declare("deltaview_view_staleness_seconds", "gauge", "How stale a ready view is now: it reflects every source"
+        + " transaction committed longer ago than this (maintaining process only, to the heartbeat interval)");
+    declare("deltaview_view_rows", "gauge", "Rows of the view's result table (maintaining process only)");
     List<ViewStatus> views = null;
     try {
       views = db.views();
@@ -91,6 +94,12 @@ final class Metrics {
         }
         if (maintaining && v.lagMs() != null) {
           add("deltaview_view_lag_seconds", "gauge", "", labels, v.lagMs() / 1000.0);
+        }
+        if (maintaining && v.stalenessMs() != null) {
+          add("deltaview_view_staleness_seconds", "gauge", "", labels, v.stalenessMs() / 1000.0);
+        }
+        if (maintaining && v.rowCount() != null) {
+          add("deltaview_view_rows", "gauge", "", labels, v.rowCount());
         }
         if (v.retainedWalBytes() != null) {
           retained = v.retainedWalBytes();
@@ -111,6 +120,11 @@ final class Metrics {
           "Views resumed from their checkpoint by this process's engine", d, e.checkpointResumes());
       add("deltaview_view_failures_total", "counter",
           "View failures (first failures and failed rebuilds) in this process's engine", d, e.viewFailures());
+      for (io.deltaview.engine.view.MaintainedView v : e.maintainedViews()) {
+        add("deltaview_view_changes_applied_total", "counter", "Row changes (rows inserted plus rows deleted) written"
+            + " to the view's result table by this process", d + ",view=\"" + escape(v.qualifiedName()) + "\"",
+            v.activity().changesApplied());
+      }
       Checkpointer.Stats c = e.checkpointStats();
       add("deltaview_checkpoints_written_total", "counter", "Checkpoints written", d, c.written());
       add("deltaview_checkpoint_written_bytes_total", "counter", "Bytes of checkpoints written", d,

@@ -167,7 +167,7 @@ public final class CatalogViews implements ViewService {
     for (ViewRecord r : Catalog.loadViews(caller)) {
       out.add(new ViewStatus(r.qualifiedName(), r.status(), SqlIdentifiers.quote(r.schema(), r.name()), null,
           null, applied == null ? null : applied.asString(), null, r.definition(), r.lastError(), r.origin(), null,
-          slot == null ? null : slot.walStatus(), slot == null ? null : slot.retainedBytes(), null, null, null));
+          slot == null ? null : slot.walStatus(), slot == null ? null : slot.retainedBytes(), null, null, null, null));
     }
     return out;
   }

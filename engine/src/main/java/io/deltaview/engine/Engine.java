@@ -7,6 +7,7 @@ import io.deltaview.engine.catalog.Catalog;
 import io.deltaview.engine.catalog.ViewRecord;
 import io.deltaview.engine.catalog.ViewState;
 import io.deltaview.engine.cdc.ExportedSnapshot;
+import io.deltaview.engine.cdc.Heartbeat;
 import io.deltaview.engine.cdc.ReplicationSlotReader;
 import io.deltaview.engine.cdc.SlotManager;
 import io.deltaview.engine.ddl.Requester;
@@ -76,6 +77,8 @@ public final class Engine implements ViewService, AutoCloseable {
   private Connection watermarkConnection;
   private final Object watermarkLock = new Object();
   private volatile boolean closed;
+  /** Lets the apply loop tell how current the views are; null when heartbeats are off. */
+  private volatile Heartbeat heartbeat;
 
   private ChangeFeed feed;
   /** The current apply loop; replaced (never mutated) when the supervisor restarts streaming. */
@@ -130,7 +133,7 @@ public final class Engine implements ViewService, AutoCloseable {
   /** Whether the listener that prunes {@link #rebuilding} is registered; guarded by "this". */
   private boolean rebuildingPruned;
   /** Watches the base tables and the WAL the slot retains; null until streaming starts. Guarded by "this". */
-  private EngineWatch watch;
+  private volatile EngineWatch watch;
 
   private Engine(EngineConfig config, MaintainerLock lock, Connection watermarkConnection) {
     this.config = config;
@@ -161,6 +164,7 @@ public final class Engine implements ViewService, AutoCloseable {
       watermarks = watermarkConnection(config);
       Engine engine = new Engine(config, leader, watermarks);
       try {
+        engine.heartbeat = Heartbeat.start(() -> connect(config), () -> engine.loop != null, config.database());
         engine.resume();
         engine.scheduler().scheduleWithFixedDelay(engine::watchLeadership, LEADERSHIP_CHECK_MS,
             LEADERSHIP_CHECK_MS, TimeUnit.MILLISECONDS);
@@ -326,6 +330,7 @@ public final class Engine implements ViewService, AutoCloseable {
       v.activate(r.pipeline(), r.lsn(), tablesAt);
       v.markApplied(r.lsn().asLong() > tablesAt.asLong() ? r.lsn() : tablesAt, 0);
       v.markStateSource("checkpoint");
+      v.activity().rowsAre(r.resultRows());
       checkpointer.restored(v, r.fingerprint(), r.lsn());
       replayFrom = replayFrom == null || r.lsn().asLong() < replayFrom.asLong() ? r.lsn() : replayFrom;
     }
@@ -1297,11 +1302,15 @@ public final class Engine implements ViewService, AutoCloseable {
         loads.remove(progress);
       }
       // With the tables replaced, in the same transaction: an older checkpoint never pairs with the new table.
+      Map<MaintainedView, Long> loadedRows = new java.util.HashMap<>();
       for (MaintainedView v : outcome.loaded().keySet()) {
         checkpointer.forget(v);
         CheckpointStore.deleteView(writer, v.record().schema(), v.record().name());
+        loadedRows.put(v, v.sink().countRows(writer));
       }
       writer.commit();
+      // Pending views are not written by the loop: their tables hold these rows until their activation.
+      loadedRows.forEach((v, rows) -> v.activity().rowsAre(rows));
       // A base table that changed under the load (taken out of the publication…) would leave the view stale.
       drift = BaseTableDrift.check(writer, config.publicationName(),
           BaseTableDrift.sourcesOf(List.copyOf(outcome.loaded().keySet())));
@@ -1539,19 +1548,13 @@ public final class Engine implements ViewService, AutoCloseable {
   /**
    * One entry per registered view, for {@code SHOW INCREMENTAL VIEWS}. A view being reloaded after its slot
    * was lost is {@code rebuilding}, with why as its last error; the slot's {@code wal_status} and retained WAL
-   * are the same for every view of the database (one slot), null while there is no slot.
+   * are the same for every view of the database (one slot), null while there is no slot. Costs two catalog
+   * reads and no scan of any result table (row counts are kept in memory), so it may be asked often.
    */
   public List<ViewStatus> status() throws SQLException {
-    return status(true);
-  }
-
-  /**
-   * As {@link #status()}; without {@code countRows}, the rows of the result tables are not counted (null), so
-   * that asking often (a health check, a metrics scrape) costs no scan of the result tables.
-   */
-  public List<ViewStatus> status(boolean countRows) throws SQLException {
     List<ViewStatus> out = new ArrayList<>();
     ApplyLoop l = loop;
+    Long staleness = stalenessMs();
     try (Connection c = connect(config)) {
       SlotManager.SlotState slot = SlotManager.state(c, config.slotName());
       for (ViewRecord r : Catalog.loadViews(c)) {
@@ -1563,24 +1566,51 @@ public final class Engine implements ViewService, AutoCloseable {
             }
           }
         }
-        Long rows = null;
-        if (countRows) {
-          try (Statement s = c.createStatement();
-               ResultSet rs = s.executeQuery("SELECT count(*) FROM " + SqlIdentifiers.quote(r.schema(), r.name()))) {
-            rs.next();
-            rows = rs.getLong(1);
-          }
-        }
         String rebuildingBecause = rebuilding.get(r.qualifiedName());
         if (live != null && rebuildingBecause != null && rebuilt(live)) {
           rebuilding.remove(r.qualifiedName());
           rebuildingBecause = null;
         }
-        out.add(ViewStatus.of(r, live, rebuildingBecause, rows, hitCount(r.qualifiedName()), slot,
+        out.add(ViewStatus.of(r, live, rebuildingBecause, staleness, hitCount(r.qualifiedName()), slot,
             loadOf(r.qualifiedName())));
       }
     }
     return out;
+  }
+
+  /**
+   * How stale the views this process keeps current are now, in milliseconds: they reflect every source
+   * transaction that committed before the last heartbeat the apply loop passed ({@link Heartbeat}), written
+   * this long ago. Null when that is not known: no apply loop runs, heartbeats are off, or none was passed
+   * yet.
+   */
+  public Long stalenessMs() {
+    ApplyLoop l = loop;
+    if (l == null || !l.isRunning()) {
+      return null;
+    }
+    long asOf = l.currentAsOfMillis();
+    return asOf == 0 ? null : Math.max(0, System.currentTimeMillis() - asOf);
+  }
+
+  /**
+   * The WAL the database's replication slot retained at the engine's last look (every few seconds), in bytes;
+   * -1 before the first look or while there is no slot.
+   */
+  public long retainedWalBytes() {
+    EngineWatch w = watch;
+    return w == null ? -1 : w.retainedWalBytes();
+  }
+
+  /** Queries served from view {@code qualifiedView} since this engine started. */
+  public long hits(String qualifiedView) {
+    return hitCount(qualifiedView);
+  }
+
+  /** The views this process maintains now (loading, ready or failed), as its apply loop holds them. */
+  public List<MaintainedView> maintainedViews() {
+    ApplyLoop l = loop;
+    return l == null ? List.of() : List.copyOf(l.views());
   }
 
   /** The snapshot load under way for view {@code qualifiedName}; null if none. */
@@ -1739,6 +1769,10 @@ public final class Engine implements ViewService, AutoCloseable {
       stopping.close();
     }
     loader.shutdownNow();
+    Heartbeat beating = heartbeat;
+    if (beating != null) {
+      beating.close();
+    }
     viewRequests.close();
     checkpointer.close();
     synchronized (watermarkLock) {

@@ -43,6 +43,11 @@ public final class EngineRegistry {
     return ENGINES.get(key(pgUrl));
   }
 
+  /** The engines running in this JVM, by {@code host:port/database}. */
+  public static Map<String, Engine> all() {
+    return Map.copyOf(ENGINES);
+  }
+
   /** Stops and forgets the engine of this URL's database (tests simulate a process restart with it). */
   public static void stop(String pgUrl) {
     Engine engine = ENGINES.remove(key(pgUrl));

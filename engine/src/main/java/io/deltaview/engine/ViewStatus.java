@@ -11,7 +11,9 @@ import org.postgresql.replication.LogSequenceNumber;
 /**
  * One row of {@code SHOW INCREMENTAL VIEWS}.
  *
- * @param rowCount rows of the result table, as the maintaining process counted them; null elsewhere
+ * @param rowCount rows of the result table, as the maintaining process knows them (counted once when a load
+ *     replaced the table or a restart resumed it, then kept from what it writes); null elsewhere, and while
+ *     unknown (a failed view)
  * @param lagMs commit-to-applied latency of the last transaction applied; null where the view is not maintained
  * @param hits queries served from the view since the maintaining engine started; null elsewhere
  * @param lastErrorSqlState PostgreSQL's SQLState of the error that failed the view; null unless it failed
@@ -24,6 +26,10 @@ import org.postgresql.replication.LogSequenceNumber;
  * @param checkpointLsn the position of the view's newest durable checkpoint; null if none (or elsewhere)
  * @param progress how far the snapshot load of a {@code snapshotting} or {@code rebuilding} view is, with the
  *     time left ({@link SnapshotProgress#describe}); null otherwise, and outside the maintaining process
+ * @param stalenessMs how stale a {@code ready} view is now: the view reflects every source transaction that
+ *     committed more than this long ago (by the last heartbeat its apply loop passed, see
+ *     {@link io.deltaview.engine.cdc.Heartbeat}); null if not ready, outside the maintaining process, or not
+ *     known yet
  */
 public record ViewStatus(
     String name,
@@ -41,19 +47,20 @@ public record ViewStatus(
     Long retainedWalBytes,
     String stateSource,
     String checkpointLsn,
-    String progress) {
+    String progress,
+    Long stalenessMs) {
 
   /**
    * The row of view {@code r} as the catalog has it, overlaid with what this process knows of it if it
    * maintains it ({@code live}, null otherwise).
    *
    * @param rebuildingBecause why the view is being rebuilt after its slot was lost; null if it is not
-   * @param rows rows of the result table; null where they were not counted
+   * @param stalenessMs the staleness of the views the maintaining apply loop keeps current; null if unknown
    * @param slot the database's slot; null while there is none
    * @param load the snapshot load under way for the view; null if none
    */
-  public static ViewStatus of(ViewRecord r, MaintainedView live, String rebuildingBecause, Long rows, long hits,
-      SlotManager.SlotState slot, SnapshotProgress load) {
+  public static ViewStatus of(ViewRecord r, MaintainedView live, String rebuildingBecause, Long stalenessMs,
+      long hits, SlotManager.SlotState slot, SnapshotProgress load) {
     ViewState status = live == null ? r.status()
         : switch (live.state()) {
           case ACTIVE -> ViewState.READY;
@@ -63,7 +70,8 @@ public record ViewStatus(
     String lastError = live == null ? r.lastError()
         : rebuildingBecause != null ? rebuildingBecause
         : live.lastError() != null ? live.lastError() : r.lastError();
-    return new ViewStatus(r.qualifiedName(), status, SqlIdentifiers.quote(r.schema(), r.name()), rows,
+    long rows = live == null ? -1 : live.activity().rows();
+    return new ViewStatus(r.qualifiedName(), status, SqlIdentifiers.quote(r.schema(), r.name()), rows < 0 ? null : rows,
         live == null ? 0L : live.lastLagMs(),
         live == null || live.appliedLsn() == LogSequenceNumber.INVALID_LSN ? null : live.appliedLsn().asString(),
         hits, r.definition(), lastError, r.origin(),
@@ -71,6 +79,7 @@ public record ViewStatus(
         slot == null ? null : slot.walStatus(), slot == null ? null : slot.retainedBytes(),
         live == null ? null : live.stateSource(),
         live == null || live.checkpointLsn() == LogSequenceNumber.INVALID_LSN ? null : live.checkpointLsn().asString(),
-        load == null || status == ViewState.READY || status == ViewState.FAILED ? null : load.describe());
+        load == null || status == ViewState.READY || status == ViewState.FAILED ? null : load.describe(),
+        status == ViewState.READY ? stalenessMs : null);
   }
 }

@@ -22,6 +22,12 @@ public record RewriteDecision(boolean rewritten, String sql, String view, String
 
   /** How the reason of a pass-through starts when a view answers the query but is refused to the role. */
   public static final String REFUSED = "not served to this role: ";
+  /** How the reason starts when the statement is not a query. */
+  public static final String NOT_A_QUERY = "not a query: ";
+  /** How the reason starts when no registered view answers the query. */
+  public static final String NO_VIEW_MATCHES = "no view matches: ";
+  /** The reason when no view is registered at all. */
+  public static final String NO_VIEWS = "no incremental views registered";
 
   public RewriteDecision {
     Objects.requireNonNull(sql, "sql");
@@ -42,6 +48,16 @@ public record RewriteDecision(boolean rewritten, String sql, String view, String
    */
   public boolean refused() {
     return !rewritten && reason.startsWith(REFUSED);
+  }
+
+  /** A pass-through of a statement that is not a query. */
+  public boolean notAQuery() {
+    return !rewritten && reason.startsWith(NOT_A_QUERY);
+  }
+
+  /** A pass-through because no view answers the query (or none is registered). */
+  public boolean noViewMatches() {
+    return !rewritten && (reason.startsWith(NO_VIEW_MATCHES) || reason.equals(NO_VIEWS));
   }
 
   public static RewriteDecision rewrite(String sql, String view, Set<String> baseTables, int parameterCount) {

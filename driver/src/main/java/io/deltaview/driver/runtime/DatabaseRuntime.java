@@ -1,6 +1,8 @@
 package io.deltaview.driver.runtime;
 
 import io.deltaview.sql.SqlStates;
+import io.deltaview.driver.metrics.GlobalMeters;
+import io.deltaview.driver.metrics.RouteStats;
 import io.deltaview.engine.CatalogViews;
 import io.deltaview.engine.Engine;
 import io.deltaview.engine.EngineConfig;
@@ -74,6 +76,8 @@ final class DatabaseRuntime {
 
   private final EngineConfig config;
   private final boolean embedded;
+  /** Served and passed-through queries of this database, shared with the other roles' runtimes of this JVM. */
+  private final RouteStats routeStats;
   private final AutoViews autoViews = new AutoViews(this);
   /** When the start failed ({@link System#nanoTime}), 0 while it has not. */
   private volatile long failedAtNanos;
@@ -106,10 +110,17 @@ final class DatabaseRuntime {
 
   private DatabaseRuntime(EngineConfig config, boolean embedded, Engine engine) {
     this.config = config;
+    String url = config.pgUrl();
+    this.routeStats = RouteStats.of(url.indexOf('?') < 0 ? url : url.substring(0, url.indexOf('?')), config.database());
     this.catalogViews = new CatalogViews(config);
     this.candidate = new MaintainerCandidate(config);
     this.embedded = embedded;
     this.engine = engine;
+  }
+
+  /** What the driver did with this database's queries (every role's connections of this JVM). */
+  RouteStats routeStats() {
+    return routeStats;
   }
 
   /**
@@ -132,6 +143,7 @@ final class DatabaseRuntime {
       if (runtime == null || runtime.retryDue()) {
         DatabaseRuntime created = new DatabaseRuntime(config, embedded, null);
         RUNTIMES.put(key, created);
+        GlobalMeters.bindIfPresent();
         Thread starter = new Thread(created::start, "deltaview-start-" + config.database());
         starter.setDaemon(true);
         starter.start();

@@ -2,6 +2,7 @@ package io.deltaview.driver.runtime;
 
 import io.deltaview.Consistency;
 import io.deltaview.sql.SqlStates;
+import io.deltaview.driver.metrics.RouteStats;
 import io.deltaview.driver.DeltaviewOptions;
 import io.deltaview.driver.command.IncrementalCommand;
 import io.deltaview.driver.command.IncrementalCommandParser;
@@ -35,9 +36,9 @@ final class DeltaviewRouter implements QueryRouter {
   private static final System.Logger LOG = System.getLogger(DeltaviewRouter.class.getName());
   private static final List<String> SHOW_COLUMNS = List.of("name", "status", "result_table", "row_count", "lag_ms",
       "applied_lsn", "hits", "definition", "last_error", "origin", "last_error_sqlstate", "wal_status",
-      "retained_wal_bytes", "state_source", "checkpoint_lsn", "progress");
+      "retained_wal_bytes", "state_source", "checkpoint_lsn", "progress", "staleness_ms");
   private static final List<String> SHOW_TYPES = List.of("text", "text", "text", "bigint", "bigint", "pg_lsn",
-      "bigint", "text", "text", "text", "text", "text", "bigint", "text", "pg_lsn", "text");
+      "bigint", "text", "text", "text", "text", "text", "bigint", "text", "pg_lsn", "text", "bigint");
   private static final List<String> EXPLAIN_COLUMNS = List.of("rewritten", "view", "sql", "reason");
   private static final List<String> EXPLAIN_TYPES = List.of("boolean", "text", "text", "text");
   /** EXPLAIN INCREMENTAL VIEW: one row per line of the dataflow, in PostgreSQL EXPLAIN's column. */
@@ -61,12 +62,19 @@ final class DeltaviewRouter implements QueryRouter {
       IncrementalCommand command = IncrementalCommandParser.parse(sql);
       return new Route.Command(command.getClass().getSimpleName(), raw -> execute(command, raw, session));
     }
+    RouteStats stats = runtime.routeStats();
     if (noteSessionChanges(sql, session)) {
       // DDL, GRANT, REVOKE: not a query, and deciding (which reloads a stale runtime) must wait until it has run
+      stats.passedThrough(RouteStats.PassThrough.SESSION_CHANGED);
       return new Route.PassThrough(sql);
     }
     Consistency mark = QueryMarks.of(sql);
-    if ((mark == null && options.mode() == DeltaviewOptions.Mode.OPT_IN) || session.hasNameResolutionChanged()) {
+    if (mark == null && options.mode() == DeltaviewOptions.Mode.OPT_IN) {
+      stats.passedThrough(RouteStats.PassThrough.NOT_MARKED);
+      return new Route.PassThrough(sql);
+    }
+    if (session.hasNameResolutionChanged()) {
+      stats.passedThrough(RouteStats.PassThrough.SESSION_CHANGED);
       return new Route.PassThrough(sql);
     }
     RewriteDecision decision = runtime.rewrite(sql);
@@ -74,11 +82,18 @@ final class DeltaviewRouter implements QueryRouter {
       if (mark != null && options.autoCreate() && !decision.refused()) {
         runtime.autoViews().wanted(sql, decision, options);
       }
+      stats.passedThrough(decision.notAQuery() ? RouteStats.PassThrough.NOT_A_QUERY
+          : decision.refused() ? RouteStats.PassThrough.REFUSED
+          : decision.noViewMatches() ? RouteStats.PassThrough.NO_VIEW_MATCHES
+          : RouteStats.PassThrough.NOT_REWRITABLE);
       return new Route.PassThrough(sql);
     }
-    if (!servable(decision, session, consistency(mark))) {
+    RouteStats.PassThrough notServed = whyNotServable(decision, session, consistency(mark), stats);
+    if (notServed != null) {
+      stats.passedThrough(notServed);
       return new Route.PassThrough(sql);
     }
+    stats.served();
     return new Route.PassThrough(decision.sql());
   }
 
@@ -114,25 +129,32 @@ final class DeltaviewRouter implements QueryRouter {
   }
 
   /**
-   * Whether a rewrite may be used now: the transaction has not written its tables, and it is fresh enough. A
+   * Why a rewrite may not be used now, or null if it may: the transaction has not written its tables, and it is
+   * fresh enough (a strong read's wait is counted in {@code stats}). A
    * rewrite that also reads base tables directly (a view joined to a dimension table) is served only with
    * strong consistency: a lagging view joined to a current table would give an answer PostgreSQL never gave.
    */
-  private boolean servable(RewriteDecision decision, SessionState session, DeltaviewOptions.Consistency consistency)
-      throws SQLException {
+  private RouteStats.PassThrough whyNotServable(RewriteDecision decision, SessionState session,
+      DeltaviewOptions.Consistency consistency, RouteStats stats) throws SQLException {
     if (wroteATableOf(decision, session)) {
-      return false;
+      return RouteStats.PassThrough.TRANSACTION_WROTE;
     }
     if (!decision.directReads().isEmpty() && consistency != DeltaviewOptions.Consistency.STRONG) {
-      return false;
+      return RouteStats.PassThrough.NEEDS_STRONG;
     }
     ViewService views = runtime.views();
-    if (consistency == DeltaviewOptions.Consistency.STRONG
-        && ((session.inTransaction() && session.usesSnapshotIsolation())
-            || !views.awaitCurrent(options.strongTimeoutMs()))) {
-      return false;
+    if (consistency == DeltaviewOptions.Consistency.STRONG) {
+      if (session.inTransaction() && session.usesSnapshotIsolation()) {
+        return RouteStats.PassThrough.SNAPSHOT_ISOLATION;
+      }
+      long start = System.nanoTime();
+      boolean current = views.awaitCurrent(options.strongTimeoutMs());
+      stats.strongWait(System.nanoTime() - start);
+      if (!current) {
+        return RouteStats.PassThrough.STRONG_TIMEOUT;
+      }
     }
-    return views.serve(decision.view());
+    return views.serve(decision.view()) ? null : RouteStats.PassThrough.VIEW_NOT_READY;
   }
 
   /**
@@ -276,7 +298,7 @@ final class DeltaviewRouter implements QueryRouter {
     for (ViewStatus v : runtime.views().status(raw)) {
       rows.add(new Object[] {v.name(), v.status().label(), v.resultTable(), v.rowCount(), v.lagMs(), v.appliedLsn(),
           v.hits(), v.definition(), v.lastError(), v.origin(), v.lastErrorSqlState(), v.walStatus(),
-          v.retainedWalBytes(), v.stateSource(), v.checkpointLsn(), v.progress()});
+          v.retainedWalBytes(), v.stateSource(), v.checkpointLsn(), v.progress(), v.stalenessMs()});
     }
     return ResultSets.values(raw, SHOW_COLUMNS, SHOW_TYPES, visibleTo(raw, rows));
   }
@@ -284,13 +306,12 @@ final class DeltaviewRouter implements QueryRouter {
   /**
    * The rows of {@code SHOW INCREMENTAL VIEWS} the caller may see: views whose result table the caller's
    * current role (asked on its own connection) may SELECT, with the schema's USAGE. The row count is the
-   * engine's when the role could count the whole table itself; when row-level security filters the result
-   * table for it, or there is no engine count, the table is counted on the caller's connection, so the number
-   * is always one PostgreSQL would have given the caller.
+   * engine's, kept in memory; where row-level security filters the result table for the caller it is left
+   * out (null), since the whole table's count is not a number PostgreSQL would give that role. No result table
+   * is scanned.
    */
   private static List<Object[]> visibleTo(Connection raw, List<Object[]> rows) throws SQLException {
     int name = SHOW_COLUMNS.indexOf("name");
-    int resultTable = SHOW_COLUMNS.indexOf("result_table");
     int rowCount = SHOW_COLUMNS.indexOf("row_count");
     List<String[]> tables = new ArrayList<>(rows.size());
     for (Object[] row : rows) {
@@ -304,19 +325,12 @@ final class DeltaviewRouter implements QueryRouter {
         continue;
       }
       Object[] row = rows.get(k).clone();
-      if (a.rowSecurity() || row[rowCount] == null) {
-        row[rowCount] = rowCount(raw, (String) row[resultTable]);
+      if (a.rowSecurity()) {
+        row[rowCount] = null;
       }
       visible.add(row);
     }
     return visible;
-  }
-
-  private static long rowCount(Connection raw, String table) throws SQLException {
-    try (Statement s = raw.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table)) {
-      rs.next();
-      return rs.getLong(1);
-    }
   }
 
   private ResultSet explain(Connection raw, String query, SessionState session) throws SQLException {

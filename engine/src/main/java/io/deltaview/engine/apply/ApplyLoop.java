@@ -2,6 +2,7 @@ package io.deltaview.engine.apply;
 
 import io.deltaview.sql.SqlStates;
 import io.deltaview.engine.cdc.ChangeFeed;
+import io.deltaview.engine.cdc.Heartbeat;
 import io.deltaview.engine.cdc.PgOutputMessage;
 import io.deltaview.engine.cdc.PgOutputMessage.Begin;
 import io.deltaview.engine.cdc.PgOutputMessage.Commit;
@@ -166,6 +167,13 @@ public final class ApplyLoop implements Runnable {
   private final Set<MaintainedView> dirty = new HashSet<>();
   /** Views fed chunks of the open source transaction: they stay dirty through a batch commit before its end. */
   private final Set<MaintainedView> openTxnDirty = new HashSet<>();
+  /** Rows inserted and deleted per view by the open target transaction; published once it commits. */
+  private final Map<MaintainedView, long[]> uncommittedRows = new HashMap<>();
+  /**
+   * The views in this loop reflect every source transaction that committed before this time (milliseconds,
+   * this JVM's clock): the write time of the last {@link Heartbeat} passed. 0 until one was.
+   */
+  private volatile long currentAsOfMillis;
   /** Views failed since the last target commit, whose status the next commit records. */
   private final Map<MaintainedView, ViewFailure> failedStatuses = new LinkedHashMap<>();
 
@@ -366,8 +374,9 @@ public final class ApplyLoop implements Runnable {
     view.buffer().clear();
     try {
       target.write(view, out);
+      noteWritten(view, out);
       target.markReady(view);
-      target.commit();
+      commitTarget();
       targetWritten = false;
     } catch (SQLException | RuntimeException e) {
       rollbackQuietly();
@@ -469,6 +478,14 @@ public final class ApplyLoop implements Runnable {
    * Waits until the loop has applied everything up to {@code lsn} to all active views.
    * Returns false on timeout or if the loop died.
    */
+  /**
+   * The views this loop keeps current reflect every source transaction committed before this time
+   * (milliseconds since the epoch, this JVM's clock); 0 until the loop passed its first heartbeat.
+   */
+  public long currentAsOfMillis() {
+    return currentAsOfMillis;
+  }
+
   public boolean awaitPosition(long lsn, long timeoutMs) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
     synchronized (positionMonitor) {
@@ -574,6 +591,10 @@ public final class ApplyLoop implements Runnable {
     } else if (message instanceof LogicalMessage m) {
       if (!m.transactional() && openTxn == null) {
         idleAt(m.lsn()); // a watermark is passed only once everything before it is visible
+        long writtenAt = Heartbeat.PREFIX.equals(m.prefix()) ? Heartbeat.writtenAt(m.content()) : -1;
+        if (writtenAt > currentAsOfMillis) {
+          currentAsOfMillis = writtenAt;
+        }
       }
     }
   }
@@ -1152,6 +1173,7 @@ public final class ApplyLoop implements Runnable {
     if (!replayable) {
       try {
         target.writeIsolated(view, delta);
+        noteWritten(view, delta);
         return true;
       } catch (SQLException | RuntimeException e) {
         if (isFatal(e)) {
@@ -1163,6 +1185,7 @@ public final class ApplyLoop implements Runnable {
     }
     try {
       target.write(view, delta);
+      noteWritten(view, delta);
       written.add(new Written(view, delta));
       return true;
     } catch (SQLException | RuntimeException e) {
@@ -1184,12 +1207,14 @@ public final class ApplyLoop implements Runnable {
     while (again) {
       again = false;
       target.rollback();
+      uncommittedRows.clear();
       for (Written w : written) {
         if (w.view().state() == MaintainedView.State.FAILED) {
           continue;
         }
         try {
           target.write(w.view(), w.delta());
+          noteWritten(w.view(), w.delta());
         } catch (SQLException | RuntimeException e) {
           if (isFatal(e)) {
             throw e;
@@ -1312,7 +1337,7 @@ public final class ApplyLoop implements Runnable {
     if (targetWritten || !failedStatuses.isEmpty()) {
       recordStatuses();
       target.recordApplied(batchEnd);
-      target.commit();
+      commitTarget();
       targetWritten = false;
     }
     written.clear();
@@ -1340,7 +1365,7 @@ public final class ApplyLoop implements Runnable {
       return;
     }
     recordStatuses();
-    target.commit();
+    commitTarget();
   }
 
   private void recordStatuses() throws SQLException {
@@ -1368,7 +1393,23 @@ public final class ApplyLoop implements Runnable {
     return deltas;
   }
 
+  /** Commits the target transaction and publishes the rows it wrote to each view's activity. */
+  private void commitTarget() throws SQLException {
+    target.commit();
+    for (Map.Entry<MaintainedView, long[]> e : uncommittedRows.entrySet()) {
+      e.getKey().activity().committed(e.getValue()[0], e.getValue()[1]);
+    }
+    uncommittedRows.clear();
+  }
+
+  /** Counts what a write of {@code delta} to the view's result table inserted and deleted (+n: n copies). */
+  private void noteWritten(MaintainedView view, ZSet delta) {
+    long[] counts = uncommittedRows.computeIfAbsent(view, v -> new long[2]);
+    delta.forEach((row, weight) -> counts[weight > 0 ? 0 : 1] += Math.abs(weight));
+  }
+
   private void rollbackQuietly() {
+    uncommittedRows.clear();
     try {
       target.rollback();
     } catch (SQLException e) {

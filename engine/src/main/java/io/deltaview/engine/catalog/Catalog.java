@@ -102,7 +102,7 @@ public final class Catalog {
         + "   END, r.restart_lsn)::bigint AS retained_wal_bytes,"
         + "  NULL::text AS state_source,"
         + "  " + io.deltaview.engine.state.CheckpointStore.NEWEST_LSN + "(v.schema_name, v.view_name) AS checkpoint_lsn,"
-        + "  NULL::text AS progress,"
+        + "  NULL::text AS progress, NULL::bigint AS staleness_ms,"
         + "  v.schema_name, v.view_name, v.owner, v.created_at"
         + " FROM " + VIEW_TABLE + " v"
         + " JOIN pg_namespace n ON n.nspname = v.schema_name"

@@ -299,6 +299,17 @@ public final class ResultTableSink {
   }
 
   /**
+   * Counts the result table's rows (in {@code c}'s transaction, if one is open): once when a load replaced it or
+   * a restart resumed it, after which the apply loop keeps the count from what it writes.
+   */
+  public long countRows(Connection c) throws SQLException {
+    try (Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  /**
    * A {@code COPY … FROM STDIN} into the result table inside {@code tx}'s open transaction, fed row by row, so
    * that a large result is never held as text: rows are encoded into a buffer that is sent whenever it holds
    * {@value RowCopy#FLUSH_CHARS} characters. The COPY starts with the first row (an empty one sends nothing).

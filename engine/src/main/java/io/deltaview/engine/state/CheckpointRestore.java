@@ -25,10 +25,11 @@ public final class CheckpointRestore {
 
   /**
    * A view's state read from its checkpoint at {@code lsn}: {@code fetchMillis} to fetch its parts from the
-   * database, {@code readMillis} to read them into the pipeline's operators.
+   * database, {@code readMillis} to read them into the pipeline's operators; {@code resultRows}, the rows its
+   * result table holds now.
    */
   public record Restored(ViewPipeline pipeline, LogSequenceNumber lsn, String fingerprint, long bytes,
-      long fetchMillis, long readMillis) {
+      long fetchMillis, long readMillis, long resultRows) {
   }
 
   /**
@@ -125,7 +126,8 @@ public final class CheckpointRestore {
     long start = System.nanoTime();
     PipelineState.read(pipeline, cp.parts());
     long millis = (System.nanoTime() - start) / 1_000_000;
-    restored.put(v, new Restored(pipeline, cp.lsn(), fingerprint, cp.stateBytes(), fetchMillis, millis));
+    restored.put(v, new Restored(pipeline, cp.lsn(), fingerprint, cp.stateBytes(), fetchMillis, millis,
+        v.sink().countRows(c)));
     return null;
   }
 }

@@ -57,6 +57,7 @@ public final class MaintainedView {
   /** The position of the view's newest durable checkpoint, INVALID if none. */
   private volatile LogSequenceNumber checkpointLsn = LogSequenceNumber.INVALID_LSN;
   private final List<BufferedTransaction> buffer = new ArrayList<>();
+  private final ViewActivity activity = new ViewActivity();
 
   /** A source transaction seen while the view was loading, kept until the view is activated. */
   public record BufferedTransaction(LogSequenceNumber commitLsn, Map<Integer, ZSet> deltas) {
@@ -146,6 +147,11 @@ public final class MaintainedView {
    */
   public int generation() {
     return generation;
+  }
+
+  /** Its result table's rows and the changes written to it, as this process knows them. */
+  public ViewActivity activity() {
+    return activity;
   }
 
   public long lastLagMs() {
@@ -248,6 +254,7 @@ public final class MaintainedView {
     this.buffer.clear();
     this.failure = why;
     this.lastError = why.message();
+    this.activity.rowsAre(-1); // what its last writes left in the table is not known
     this.consecutiveFailures++;
     this.state = State.FAILED;
   }

@@ -58,6 +58,10 @@ public final class EngineWatch implements AutoCloseable {
   /** Used only by the watch thread. */
   private Connection connection;
 
+  /** How often the slot is looked at when no retained-WAL limit is set (for the meters only). */
+  private static final long UNLIMITED_SLOT_CHECK_MS = 5_000;
+  private volatile long retainedWalBytes = -1;
+
   private EngineWatch(Settings settings, Host host) {
     this.settings = settings;
     this.host = host;
@@ -73,10 +77,11 @@ public final class EngineWatch implements AutoCloseable {
     EngineWatch watch = new EngineWatch(settings, host);
     watch.thread.scheduleWithFixedDelay(watch::checkBaseTables, settings.tableCheckMillis(),
         settings.tableCheckMillis(), TimeUnit.MILLISECONDS);
-    if (settings.maxRetainedWalBytes() != Long.MAX_VALUE) {
-      watch.thread.scheduleWithFixedDelay(watch::checkRetainedWal, settings.slotCheckMillis(),
-          settings.slotCheckMillis(), TimeUnit.MILLISECONDS);
-    }
+    // Without a limit to enforce the slot is only looked at for the meters, less often.
+    long slotCheck = settings.maxRetainedWalBytes() != Long.MAX_VALUE ? settings.slotCheckMillis()
+        : Math.max(settings.slotCheckMillis(), UNLIMITED_SLOT_CHECK_MS);
+    watch.thread.scheduleWithFixedDelay(watch::checkRetainedWal, settings.slotCheckMillis(), slotCheck,
+        TimeUnit.MILLISECONDS);
     return watch;
   }
 
@@ -121,6 +126,11 @@ public final class EngineWatch implements AutoCloseable {
     }
   }
 
+  /** The WAL the slot retained at the last look, in bytes; -1 before the first or while there is no slot. */
+  public long retainedWalBytes() {
+    return retainedWalBytes;
+  }
+
   /** One look at the WAL the slot retains. */
   private void checkRetainedWal() {
     try {
@@ -129,6 +139,7 @@ public final class EngineWatch implements AutoCloseable {
         return;
       }
       SlotManager.SlotState state = SlotManager.state(connection(), settings.slot());
+      retainedWalBytes = state == null || state.retainedBytes() == null ? -1 : state.retainedBytes();
       if (state != null && state.retainedBytes() != null && state.retainedBytes() > settings.maxRetainedWalBytes()) {
         host.retainedWalExceeded(observed, state.retainedBytes());
       }

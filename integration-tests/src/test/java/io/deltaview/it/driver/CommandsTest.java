@@ -150,10 +150,11 @@ class CommandsTest {
         }
         assertEquals(List.of("name", "status", "result_table", "row_count", "lag_ms", "applied_lsn", "hits",
             "definition", "last_error", "origin", "last_error_sqlstate", "wal_status", "retained_wal_bytes",
-            "state_source", "checkpoint_lsn", "progress"), labels);
+            "state_source", "checkpoint_lsn", "progress", "staleness_ms"), labels);
         assertEquals(Types.BIGINT, md.getColumnType(4));
         assertEquals(Types.BIGINT, md.getColumnType(5));
         assertEquals(Types.BIGINT, md.getColumnType(7));
+        assertEquals(Types.BIGINT, md.getColumnType(17));
         assertTrue(rs.next());
         assertEquals("public.cmd_status", rs.getString("name"));
         assertEquals("ready", rs.getString("status"));

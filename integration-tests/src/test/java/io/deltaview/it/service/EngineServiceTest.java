@@ -84,6 +84,12 @@ class EngineServiceTest {
       assertTrue(metrics.contains("deltaview_view_status{" + view + ",state=\"ready\"} 1\n"), metrics);
       assertTrue(metrics.contains("deltaview_view_status{" + view + ",state=\"failed\"} 0\n"), metrics);
       assertTrue(metrics.contains("deltaview_view_lag_seconds{" + view + "} "), metrics);
+      // Kept in memory from what the engine wrote: exactly the table's rows, without counting them.
+      assertTrue(metrics.contains("deltaview_view_rows{" + view + "} "
+          + DeltaviewDatabase.scalarLong(writer, "SELECT count(*) FROM " + VIEW) + "\n"), metrics);
+      assertTrue(metrics.contains("# TYPE deltaview_view_changes_applied_total counter\n"), metrics);
+      await("a staleness for the view", TIMEOUT, () -> first.get("/metrics").body()
+          .contains("deltaview_view_staleness_seconds{" + view + "} ") ? null : "none yet");
       assertTrue(metrics.contains("# TYPE deltaview_checkpoints_written_total counter\n"), metrics);
       assertTrue(metrics.contains("deltaview_snapshot_reads_total{database=\"" + database + "\"} "), metrics);
       assertTrue(metrics.contains("deltaview_state_memory_limit_bytes "), metrics);

@@ -69,7 +69,7 @@ public final class RewritePlanner {
     }
     int parameters = SqlInspection.parameterCount(parsed);
     if (!parsed.isA(SqlKind.QUERY)) {
-      return RewriteDecision.passThrough(sql, "not a query: " + parsed.getKind(), Set.of(), parameters);
+      return RewriteDecision.passThrough(sql, RewriteDecision.NOT_A_QUERY + parsed.getKind(), Set.of(), parameters);
     }
     String volatileFunction = SqlInspection.volatileFunction(parsed);
     PgColumnLabels.Labels labels = PgColumnLabels.of(parsed); // before validation rewrites the tree
@@ -92,7 +92,7 @@ public final class RewritePlanner {
           parameters);
     }
     if (views.isEmpty()) {
-      return RewriteDecision.passThrough(sql, "no incremental views registered", baseTables, parameters);
+      return RewriteDecision.passThrough(sql, RewriteDecision.NO_VIEWS, baseTables, parameters);
     }
     if (labels.unknownReason() != null) {
       return RewriteDecision.passThrough(sql, "unsure of column labels: " + labels.unknownReason(),
@@ -149,7 +149,7 @@ public final class RewritePlanner {
     if (byRules != null) {
       return byRules;
     }
-    return RewriteDecision.passThrough(sql, refusedOr(refused, "no view matches: " + String.join("; ", reasons)
+    return RewriteDecision.passThrough(sql, refusedOr(refused, RewriteDecision.NO_VIEW_MATCHES + String.join("; ", reasons)
         + "; view rules: " + String.join("; ", ruleReasons)), baseTables, parameters);
   }
 
