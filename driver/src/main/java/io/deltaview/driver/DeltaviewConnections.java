@@ -48,6 +48,7 @@ public final class DeltaviewConnections {
    */
   public static Connection wrap(Connection raw, String pgUrl, Properties pgProps,
       Map<String, String> deltaviewOptions) throws SQLException {
+    PgjdbcVersion.check();
     Properties props = new Properties();
     if (pgProps != null) {
       props.putAll(pgProps);

@@ -74,6 +74,7 @@ public final class DeltaviewDriver implements Driver {
     if (!acceptsURL(url)) {
       return null;
     }
+    PgjdbcVersion.check();
     Split split = split(url, info);
     DeltaviewOptions options = DeltaviewOptions.parse(split.deltaview);
     DeltaviewConnections.markInternal(split.pgProps);
