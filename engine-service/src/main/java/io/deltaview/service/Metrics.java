@@ -121,9 +121,13 @@ final class Metrics {
       add("deltaview_view_failures_total", "counter",
           "View failures (first failures and failed rebuilds) in this process's engine", d, e.viewFailures());
       for (io.deltaview.engine.view.MaintainedView v : e.maintainedViews()) {
+        String labels = d + ",view=\"" + escape(v.qualifiedName()) + "\"";
         add("deltaview_view_changes_applied_total", "counter", "Row changes (rows inserted plus rows deleted) written"
-            + " to the view's result table by this process", d + ",view=\"" + escape(v.qualifiedName()) + "\"",
-            v.activity().changesApplied());
+            + " to the view's result table by this process", labels, v.activity().changesApplied());
+        if (v.activity().stateBytes() >= 0) {
+          add("deltaview_view_state_bytes", "gauge", "The view's operator state as its last checkpoint serialized it",
+              labels, v.activity().stateBytes());
+        }
       }
       Checkpointer.Stats c = e.checkpointStats();
       add("deltaview_checkpoints_written_total", "counter", "Checkpoints written", d, c.written());

@@ -331,6 +331,7 @@ public final class Engine implements ViewService, AutoCloseable {
       v.markApplied(r.lsn().asLong() > tablesAt.asLong() ? r.lsn() : tablesAt, 0);
       v.markStateSource("checkpoint");
       v.activity().rowsAre(r.resultRows());
+      v.activity().stateBytes(r.bytes());
       checkpointer.restored(v, r.fingerprint(), r.lsn());
       replayFrom = replayFrom == null || r.lsn().asLong() < replayFrom.asLong() ? r.lsn() : replayFrom;
     }

@@ -39,6 +39,7 @@ import java.util.function.Supplier;
  * <ul>
  *   <li>per view (tags {@code database}, {@code view}): {@code deltaview.view.staleness}
  *       ({@code deltaview_view_staleness_seconds}; NaN unless ready), {@code deltaview.view.rows},
+ *       {@code deltaview.view.state.size} (bytes, as its last checkpoint serialized it),
  *       {@code deltaview.view.changes.applied} (counter: rows inserted plus deleted in its result table),
  *       {@code deltaview.view.queries.served} (counter), {@code deltaview.view.ready} (1 or 0);</li>
  *   <li>per database maintained here: {@code deltaview.staleness}, {@code deltaview.slot.retained.wal} (bytes),
@@ -210,6 +211,9 @@ public final class DeltaviewMeters implements MeterBinder, AutoCloseable {
             .register(registry),
         Gauge.builder("deltaview.view.rows", view, v -> orNaN(v.activity().rows())).tags(tags).baseUnit("rows")
             .description("Rows of the view's result table").register(registry),
+        Gauge.builder("deltaview.view.state.size", view, v -> orNaN(v.activity().stateBytes())).tags(tags)
+            .baseUnit("bytes").description("The view's operator state as its last checkpoint serialized it (NaN"
+                + " before the first)").register(registry),
         Gauge.builder("deltaview.view.ready", view, v -> v.state() == MaintainedView.State.ACTIVE ? 1 : 0)
             .tags(tags).description("1 while the view is ready (maintained and servable), else 0").register(registry),
         counter("deltaview.view.changes.applied", view, v -> v.activity().changesApplied(), tags,

@@ -342,6 +342,7 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
           written.increment();
           bytesWritten.add(f.bytes());
           lastBytes = f.bytes();
+          v.activity().stateBytes(f.bytes());
           if (written.sum() == 1 || LOG.isLoggable(System.Logger.Level.DEBUG)) {
             LOG.log(System.Logger.Level.INFO, "Deltaview checkpoint of " + v.qualifiedName() + " at "
                 + LogSequenceNumber.valueOf(f.label()) + ": " + f.bytes() + " bytes in " + f.parts().size()

@@ -10,6 +10,7 @@ public final class ViewActivity {
 
   private volatile long rows = -1;
   private volatile long changesApplied;
+  private volatile long stateBytes = -1;
 
   /** Rows of the result table; -1 while unknown (before the view's first load or restore in this process). */
   public long rows() {
@@ -19,6 +20,18 @@ public final class ViewActivity {
   /** Row changes (inserted plus deleted rows) written to the result table since this process maintains the view. */
   public long changesApplied() {
     return changesApplied;
+  }
+
+  /**
+   * The size of the view's operator state as its last checkpoint serialized it (restored or written), in bytes;
+   * -1 before the first. A measure of the state that is comparable across operator kinds, unlike heap estimates.
+   */
+  public long stateBytes() {
+    return stateBytes;
+  }
+
+  public void stateBytes(long bytes) {
+    stateBytes = bytes;
   }
 
   /** The result table was counted, or replaced with {@code n} rows. */

@@ -90,6 +90,8 @@ class EngineServiceTest {
       assertTrue(metrics.contains("# TYPE deltaview_view_changes_applied_total counter\n"), metrics);
       await("a staleness for the view", TIMEOUT, () -> first.get("/metrics").body()
           .contains("deltaview_view_staleness_seconds{" + view + "} ") ? null : "none yet");
+      await("the view's state size from its first checkpoint", TIMEOUT, () -> first.get("/metrics").body()
+          .contains("deltaview_view_state_bytes{" + view + "} ") ? null : "none yet");
       assertTrue(metrics.contains("# TYPE deltaview_checkpoints_written_total counter\n"), metrics);
       assertTrue(metrics.contains("deltaview_snapshot_reads_total{database=\"" + database + "\"} "), metrics);
       assertTrue(metrics.contains("deltaview_state_memory_limit_bytes "), metrics);
