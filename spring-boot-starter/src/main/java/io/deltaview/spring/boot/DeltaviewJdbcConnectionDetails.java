@@ -44,7 +44,15 @@ final class DeltaviewJdbcConnectionDetails implements JdbcConnectionDetails {
    */
   static JdbcConnectionDetails apply(JdbcConnectionDetails details, DeltaviewProperties properties) {
     Boolean enabled = properties.getEnabled();
-    String url = details.getJdbcUrl();
+    String url;
+    try {
+      url = details.getJdbcUrl();
+    } catch (RuntimeException e) {
+      if (!Boolean.TRUE.equals(enabled)) {
+        return details; // no URL to decide on: Spring Boot reports it, where it needs one
+      }
+      throw e;
+    }
     if (Boolean.FALSE.equals(enabled)) {
       return DeltaviewUrls.isDeltaview(url)
           ? new DeltaviewJdbcConnectionDetails(details, DeltaviewUrls.toPostgres(url), false)

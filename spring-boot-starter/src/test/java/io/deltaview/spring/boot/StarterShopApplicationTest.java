@@ -40,6 +40,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -74,6 +75,8 @@ class StarterShopApplicationTest {
   private Flyway flyway;
   @Autowired
   private TestRestTemplate http;
+  @Autowired
+  private ConfigurableApplicationContext context;
 
   private final ObjectMapper json = new ObjectMapper();
 
@@ -102,6 +105,9 @@ class StarterShopApplicationTest {
     try (Connection c = migrations.getConnection()) {
       assertFalse(c.isWrapperFor(DeltaviewWrapper.class), "Flyway's connection is plain pgjdbc: " + c);
     }
+    // ... after Deltaview had started: Flyway's beans depend on the start-up check, so create_view existed.
+    assertTrue(List.of(context.getBeanFactory().getBeanDefinition("flyway").getDependsOn())
+        .contains("deltaviewStartup"), "flyway depends on deltaviewStartup");
     List<String> applied = new ArrayList<>();
     for (MigrationInfo m : flyway.info().applied()) {
       applied.add(m.getVersion() + " " + m.getState());
