@@ -475,10 +475,6 @@ public final class ApplyLoop implements Runnable {
   }
 
   /**
-   * Waits until the loop has applied everything up to {@code lsn} to all active views.
-   * Returns false on timeout or if the loop died.
-   */
-  /**
    * The views this loop keeps current reflect every source transaction committed before this time
    * (milliseconds since the epoch, this JVM's clock); 0 until the loop passed its first heartbeat.
    */
@@ -486,6 +482,10 @@ public final class ApplyLoop implements Runnable {
     return currentAsOfMillis;
   }
 
+  /**
+   * Waits until the loop has applied everything up to {@code lsn} to all active views.
+   * Returns false on timeout or if the loop died.
+   */
   public boolean awaitPosition(long lsn, long timeoutMs) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
     synchronized (positionMonitor) {
