@@ -130,6 +130,14 @@ public final class MaintainerLock implements AutoCloseable {
   @Override
   public void close() {
     try {
+      // Ends the transaction that holds the lock, so that it is released when this returns. A closed socket alone
+      // releases it only once the server's backend has noticed and exited: a process asking right after the stop
+      // would still see a maintainer, and queue a request nobody carries out.
+      connection.rollback();
+    } catch (SQLException ignored) {
+      // a broken connection: the lock goes with it
+    }
+    try {
       connection.close();
     } catch (SQLException ignored) {
       // the lock goes with the connection either way

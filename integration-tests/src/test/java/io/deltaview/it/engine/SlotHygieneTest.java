@@ -151,7 +151,7 @@ class SlotHygieneTest {
       awaitReadyAndExact(db, dv);
       try (ResultSet rs = s.executeQuery("SHOW INCREMENTAL VIEWS")) {
         ResultSetMetaData md = rs.getMetaData();
-        int n = md.getColumnCount() - 3; // state_source, checkpoint_lsn and progress follow
+        int n = md.getColumnCount() - 4; // state_source, checkpoint_lsn, progress and staleness_ms follow
         assertEquals("wal_status", md.getColumnLabel(n - 1));
         assertEquals("retained_wal_bytes", md.getColumnLabel(n));
         assertEquals("text", md.getColumnTypeName(n - 1));
