@@ -143,7 +143,6 @@ final class DatabaseRuntime {
       if (runtime == null || runtime.retryDue()) {
         DatabaseRuntime created = new DatabaseRuntime(config, embedded, null);
         RUNTIMES.put(key, created);
-        GlobalMeters.bindIfPresent();
         Thread starter = new Thread(created::start, "deltaview-start-" + config.database());
         starter.setDaemon(true);
         starter.start();
@@ -155,6 +154,8 @@ final class DatabaseRuntime {
 
   /** Starts the engine (if embedded and nobody else maintains) and builds the first rewriter. */
   private void start() {
+    // Here, off the caller's thread: loading Micrometer's classes must not delay opening a connection.
+    GlobalMeters.bindIfPresent();
     try {
       if (embedded) {
         Engine e = candidate.start();
