@@ -3,7 +3,6 @@ package io.deltaview.service;
 import io.deltaview.engine.Engine;
 import io.deltaview.engine.ViewStatus;
 import io.deltaview.engine.catalog.ViewState;
-import io.deltaview.engine.snapshot.SnapshotProgress;
 import io.deltaview.engine.spill.StateMemory;
 import io.deltaview.engine.state.Checkpointer;
 import java.sql.SQLException;
@@ -142,15 +141,10 @@ final class Metrics {
           c.lastWriteMicros() / 1e6);
       add("deltaview_checkpoint_failures_total", "counter", "Checkpoints that could not be written", d,
           c.failures());
-      long read = 0;
-      long estimated = 0;
-      for (SnapshotProgress p : e.snapshotLoadsUnderWay()) {
-        read += p.rowsRead();
-        estimated = estimated < 0 || p.estimatedRows() < 0 ? -1 : estimated + p.estimatedRows();
-      }
-      add("deltaview_snapshot_rows_read", "gauge", "Base-table rows read by the snapshot loads under way", d, read);
+      add("deltaview_snapshot_rows_read", "gauge", "Base-table rows read by the snapshot loads under way", d,
+          e.snapshotRowsRead());
       add("deltaview_snapshot_rows_estimated", "gauge", "PostgreSQL's estimate of the rows the snapshot loads under"
-          + " way read in all (-1: a table was never analyzed; 0: no load)", d, estimated);
+          + " way read in all (-1: a table was never analyzed; 0: no load)", d, e.snapshotRowsEstimated());
     }
   }
 

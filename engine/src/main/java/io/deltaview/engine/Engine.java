@@ -1629,6 +1629,30 @@ public final class Engine implements ViewService, AutoCloseable {
     return List.copyOf(loads);
   }
 
+  /** Base-table rows read so far by the snapshot loads under way (0 when none is). */
+  public long snapshotRowsRead() {
+    long read = 0;
+    for (SnapshotProgress p : loads) {
+      read += p.rowsRead();
+    }
+    return read;
+  }
+
+  /**
+   * PostgreSQL's estimate of the rows the snapshot loads under way read in all: 0 when none is, -1 when a table
+   * they read was never analyzed.
+   */
+  public long snapshotRowsEstimated() {
+    long estimated = 0;
+    for (SnapshotProgress p : loads) {
+      if (p.estimatedRows() < 0) {
+        return -1;
+      }
+      estimated += p.estimatedRows();
+    }
+    return estimated;
+  }
+
   /**
    * Strong consistency: waits until every transaction committed before this call is reflected in the ready
    * views, by writing a WAL watermark and waiting for the apply loop to pass it. False on timeout.

@@ -57,7 +57,7 @@ public final class EngineRegistry {
   }
 
   /** {@code host:port/database} of a {@code jdbc:postgresql://} URL, ignoring parameters. */
-  static String key(String pgUrl) {
+  public static String key(String pgUrl) {
     int query = pgUrl.indexOf('?');
     return query < 0 ? pgUrl : pgUrl.substring(0, query);
   }

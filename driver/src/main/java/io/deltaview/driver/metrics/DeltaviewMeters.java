@@ -2,7 +2,6 @@ package io.deltaview.driver.metrics;
 
 import io.deltaview.engine.Engine;
 import io.deltaview.engine.EngineRegistry;
-import io.deltaview.engine.snapshot.SnapshotProgress;
 import io.deltaview.engine.spill.StateMemory;
 import io.deltaview.engine.view.MaintainedView;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -185,10 +184,9 @@ public final class DeltaviewMeters implements MeterBinder, AutoCloseable {
         .register(registry));
     m.add(Gauge.builder("deltaview.slot.retained.wal", engine, e -> orNaN(e.retainedWalBytes())).baseUnit("bytes")
         .tags(tags).description("WAL the database's replication slot holds back").register(registry));
-    m.add(Gauge.builder("deltaview.snapshot.rows.read", engine, e -> e.snapshotLoadsUnderWay().stream()
-        .mapToLong(SnapshotProgress::rowsRead).sum()).tags(tags).baseUnit("rows")
+    m.add(Gauge.builder("deltaview.snapshot.rows.read", engine, Engine::snapshotRowsRead).tags(tags).baseUnit("rows")
         .description("Base-table rows read by the snapshot loads under way").register(registry));
-    m.add(Gauge.builder("deltaview.snapshot.rows.estimated", engine, DeltaviewMeters::estimatedRows).tags(tags)
+    m.add(Gauge.builder("deltaview.snapshot.rows.estimated", engine, e -> orNaN(e.snapshotRowsEstimated())).tags(tags)
         .baseUnit("rows").description("PostgreSQL's estimate of the rows the loads under way read in all (NaN:"
             + " a table was never analyzed)").register(registry));
     m.add(counter("deltaview.snapshot.loads", engine, Engine::snapshotLoads, tags, "Views loaded from a snapshot"));
@@ -245,17 +243,6 @@ public final class DeltaviewMeters implements MeterBinder, AutoCloseable {
   private static double stalenessMs(Engine engine) {
     Long ms = engine.stalenessMs();
     return ms == null ? Double.NaN : ms;
-  }
-
-  private static double estimatedRows(Engine engine) {
-    long total = 0;
-    for (SnapshotProgress p : engine.snapshotLoadsUnderWay()) {
-      if (p.estimatedRows() < 0) {
-        return Double.NaN;
-      }
-      total += p.estimatedRows();
-    }
-    return total;
   }
 
   private static double orNaN(long value) {

@@ -110,8 +110,7 @@ final class DatabaseRuntime {
 
   private DatabaseRuntime(EngineConfig config, boolean embedded, Engine engine) {
     this.config = config;
-    String url = config.pgUrl();
-    this.routeStats = RouteStats.of(url.indexOf('?') < 0 ? url : url.substring(0, url.indexOf('?')), config.database());
+    this.routeStats = RouteStats.of(EngineRegistry.key(config.pgUrl()), config.database());
     this.catalogViews = new CatalogViews(config);
     this.candidate = new MaintainerCandidate(config);
     this.embedded = embedded;
