@@ -1,0 +1,184 @@
+package io.deltaview.engine;
+
+import io.deltaview.engine.apply.ApplyLoop;
+import io.deltaview.engine.catalog.Catalog;
+import io.deltaview.engine.catalog.ViewRecord;
+import io.deltaview.engine.ddl.Requester;
+import io.deltaview.engine.ddl.ResultTables;
+import io.deltaview.engine.ddl.ViewRegistration;
+import io.deltaview.engine.state.CheckpointStore;
+import io.deltaview.engine.view.MaintainedView;
+import io.deltaview.rewriter.sql.DefinitionSql;
+import io.deltaview.sql.SqlStates;
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/**
+ * {@code CREATE} and {@code DROP INCREMENTAL VIEW} in the process that maintains: one at a time (the DDL
+ * lock), and only while this process holds the maintainer lock; otherwise the request goes to whichever
+ * process maintains, through the catalog ({@link CatalogViews}).
+ */
+final class ViewDdl {
+
+  private static final System.Logger LOG = System.getLogger(ViewDdl.class.getName());
+  private static final int MAX_REGISTRATION_ATTEMPTS = 5;
+
+  private final EngineConfig config;
+  private final Object ddlLock;
+  private final Leadership leadership;
+  private final Streaming streaming;
+  private final ViewLoading loading;
+  private final Runnable viewsChanged;
+
+  ViewDdl(EngineConfig config, Object ddlLock, Leadership leadership, Streaming streaming, ViewLoading loading,
+      Runnable viewsChanged) {
+    this.config = config;
+    this.ddlLock = ddlLock;
+    this.leadership = leadership;
+    this.streaming = streaming;
+    this.loading = loading;
+    this.viewsChanged = viewsChanged;
+  }
+
+  /**
+   * {@code CREATE INCREMENTAL VIEW}: validates, creates the result table, snapshots and activates; returns when
+   * the view is ready. On any failure nothing of the view remains.
+   *
+   * <p>The definition is checked and rendered first ({@link DefinitionSql}); only the rendered text is ever
+   * executed. The requester must be allowed what {@code CREATE TABLE … AS} would need of it, and no
+   * row-level security may hide rows of the base tables from it ({@link Requester#mayCreate}); the engine's
+   * role then creates the result table, owns it, and grants the requester SELECT on it (with grant option).
+   * Nobody else gets more than SELECT on it.
+   *
+   * @param requester who asked, on its own connection; its search_path resolves the definition's names
+   * @param schema the view's schema, or null for the requester's current schema
+   * @param origin {@code sql} for a command, or the origin of a view Deltaview creates on its own in its own
+   *     schema (then the requester needs no CREATE privilege there)
+   */
+  void create(Requester requester, String schema, String name, String sql, boolean ifNotExists, String origin)
+      throws SQLException {
+    if (!leadership.holdsLock() && "sql".equals(origin)) {
+      // Another process may maintain meanwhile: ask it, as a process without an engine would.
+      new CatalogViews(config).createView(requester, schema, name, sql, ifNotExists, origin);
+      return;
+    }
+    String definition = DefinitionSql.canonical(sql);
+    String resolvedSchema = schema != null ? schema : requester.currentSchema();
+    synchronized (ddlLock) {
+      leadership.require();
+      MaintainedView view = null;
+      for (int attempt = 1; view == null; attempt++) {
+        try {
+          try (Connection c = Engine.connect(config)) {
+            view = ViewRegistration.register(c, requester, resolvedSchema, name, definition, ifNotExists, origin,
+                config.publicationName());
+          }
+          if (view == null) {
+            return; // IF NOT EXISTS and it exists
+          }
+        } catch (SQLException e) {
+          // Taking the base tables' locks can deadlock with writers that lock them in another order; PostgreSQL
+          // then aborts one side. The registration transaction left nothing behind, so try it again.
+          if (!SqlStates.DEADLOCK_DETECTED.equals(e.getSQLState()) || attempt >= MAX_REGISTRATION_ATTEMPTS) {
+            throw e;
+          }
+          LOG.log(System.Logger.Level.INFO, "registering view " + name + " hit a deadlock with writers; retrying");
+        }
+      }
+      ViewRecord record = view.record();
+      MaintainedView registered = view;
+      try {
+        streaming.start();
+        streaming.runOnLoop(() -> streaming.loop().addView(registered));
+        SQLException loadFailure = loading.loadNow(registered);
+        if (loadFailure != null) {
+          throw loadFailure;
+        }
+      } catch (Exception e) {
+        SQLException failure = e instanceof SQLException s ? s
+            : e.getCause() instanceof SQLException cause ? cause
+            : new SQLException("Deltaview: creating view " + record.qualifiedName() + " failed: " + e,
+                SqlStates.INTERNAL_ERROR, e);
+        try {
+          dropRegistered(record.schema(), record.name());
+        } catch (SQLException cleanup) {
+          failure.addSuppressed(cleanup);
+        }
+        throw failure;
+      }
+    }
+  }
+
+  /**
+   * {@code DROP INCREMENTAL VIEW}: stops maintenance and removes the result table and bookkeeping. The
+   * requester must be a member of the view's owner role, as {@code DROP TABLE} would require.
+   *
+   * @param schema the view's schema, or null for the requester's current schema
+   */
+  void drop(Requester requester, String schema, String name, boolean ifExists) throws SQLException {
+    if (!leadership.holdsLock()) {
+      new CatalogViews(config).dropView(requester, schema, name, ifExists);
+      return;
+    }
+    String resolvedSchema = schema != null ? schema : requester.currentSchema();
+    synchronized (ddlLock) {
+      leadership.require();
+      ViewRecord record;
+      long resultOid;
+      try (Connection c = Engine.connect(config)) {
+        record = Catalog.exists(c) ? ViewRegistration.find(c, resolvedSchema, name) : null;
+        resultOid = record == null ? 0 : ResultTables.oid(c, resolvedSchema, name);
+      }
+      if (record == null) {
+        if (ifExists) {
+          return;
+        }
+        throw new SQLException("incremental view \"" + resolvedSchema + "." + name + "\" does not exist",
+            SqlStates.UNDEFINED_TABLE);
+      }
+      requester.mayDrop(record.qualifiedName(), record.owner(), resultOid);
+      if (!dropRegistered(resolvedSchema, name) && !ifExists) {
+        throw new SQLException("incremental view \"" + resolvedSchema + "." + name + "\" does not exist",
+            SqlStates.UNDEFINED_TABLE);
+      }
+    }
+  }
+
+  /**
+   * Takes view {@code schema.name} out of the loop and unregisters it, with its result table and checkpoint;
+   * the last view takes the slot and publication with it. Called holding the DDL lock.
+   *
+   * @return whether it was registered
+   */
+  private boolean dropRegistered(String schema, String name) throws SQLException {
+    ApplyLoop l = streaming.loop();
+    if (l != null && l.isRunning()) {
+      for (MaintainedView v : l.views()) {
+        if (v.record().schema().equals(schema) && v.record().name().equals(name)) {
+          Streaming.runOnLoop(l, () -> l.removeView(v));
+        }
+      }
+    }
+    ViewRegistration.Unregistered done;
+    try (Connection c = Engine.connect(config)) {
+      done = ViewRegistration.unregister(c, schema, name, config.publicationName());
+    }
+    if (done.found()) {
+      try (Connection c = Engine.connect(config)) {
+        CheckpointStore.deleteView(c, schema, name);
+      }
+    }
+    if (done.lastView()) {
+      streaming.stop();
+      try (Connection c = Engine.connect(config)) {
+        ViewRegistration.dropStreaming(c, config.slotName(), config.publicationName());
+        c.setAutoCommit(true);
+        CheckpointStore.deleteAll(c);
+      }
+    }
+    if (done.found()) {
+      viewsChanged.run();
+    }
+    return done.found();
+  }
+}
