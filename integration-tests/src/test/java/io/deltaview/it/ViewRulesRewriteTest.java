@@ -8,17 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.deltaview.driver.DeltaviewOptions;
 import java.math.BigDecimal;
+import io.deltaview.it.fixture.TpchLikeData;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -153,16 +152,15 @@ class ViewRulesRewriteTest {
       + " WHERE o_orderpriority IN ('1-URGENT', '2-HIGH') AND o_totalprice > ? ORDER BY o_orderkey LIMIT ? OFFSET ?";
 
   static DeltaviewDatabase db;
-  static Random random;
-  static int nextOrderKey;
+  static TpchLikeData data;
 
   @BeforeAll
   static void setUp() throws Exception {
     db = new DeltaviewDatabase("viewrules");
-    random = new Random(SEED);
+    data = new TpchLikeData(SEED);
     try (Connection c = db.plain()) {
-      createSchema(c);
-      load(c);
+      data.createSchema(c);
+      data.load(c);
     }
     try (Connection dv = db.deltaview()) {
       for (Map.Entry<String, String> v : VIEWS.entrySet()) {
@@ -190,7 +188,7 @@ class ViewRulesRewriteTest {
     try (Connection writer = db.plain()) {
       for (int round = 1; round <= 3; round++) {
         for (int i = 0; i < 25; i++) {
-          randomChange(writer);
+          data.randomChange(writer);
         }
         checkAll("after change round " + round + " (seed " + SEED + ")");
       }
@@ -286,108 +284,5 @@ class ViewRulesRewriteTest {
     ps.setBigDecimal(1, new BigDecimal("500.00"));
     ps.setInt(2, 15);
     ps.setInt(3, 3);
-  }
-
-  // ---- schema, data and changes -------------------------------------------------------------------------------
-
-  static final String[] PRIORITIES = {"1-URGENT", "2-HIGH", "3-MEDIUM", "4-NOT SPECIFIED", "5-LOW"};
-  static final String[] SEGMENTS = {"AUTOMOBILE", "BUILDING", "FURNITURE", "HOUSEHOLD", "MACHINERY"};
-  static final String[] STATUSES = {"F", "O", "P"};
-  static final int CUSTOMERS = 150;
-
-  private static void createSchema(Connection c) throws SQLException {
-    exec(c, "CREATE TABLE region (r_regionkey int PRIMARY KEY, r_name text NOT NULL)");
-    exec(c, "CREATE TABLE nation (n_nationkey int PRIMARY KEY, n_name text NOT NULL,"
-        + " n_regionkey int NOT NULL REFERENCES region)");
-    exec(c, "CREATE TABLE customer (c_custkey int PRIMARY KEY, c_name varchar(25) NOT NULL,"
-        + " c_nationkey int NOT NULL REFERENCES nation, c_mktsegment text, c_acctbal numeric(12,2))");
-    exec(c, "CREATE TABLE orders (o_orderkey int PRIMARY KEY, o_custkey int NOT NULL REFERENCES customer,"
-        + " o_orderstatus text NOT NULL, o_totalprice numeric(12,2), o_orderdate date, o_orderpriority text)");
-    exec(c, "CREATE TABLE lineitem (l_orderkey int NOT NULL REFERENCES orders ON DELETE CASCADE,"
-        + " l_linenumber int NOT NULL, l_quantity int, l_extendedprice numeric(12,2), l_shipdate date,"
-        + " l_tax float8, PRIMARY KEY (l_orderkey, l_linenumber))");
-    exec(c, "CREATE TABLE \"Suppliers\" (\"SuppKey\" int PRIMARY KEY, \"Nation\" int REFERENCES nation,"
-        + " \"Balance\" numeric(12,2))");
-  }
-
-  private static void load(Connection c) throws SQLException {
-    for (int r = 0; r < 5; r++) {
-      exec(c, "INSERT INTO region VALUES (" + r + ", 'REGION" + r + "')");
-    }
-    for (int n = 0; n < 25; n++) {
-      exec(c, "INSERT INTO nation VALUES (" + n + ", 'NATION" + n + "', " + (n % 5) + ")");
-    }
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO customer VALUES (?, ?, ?, ?, ?)")) {
-      for (int k = 1; k <= CUSTOMERS; k++) {
-        ps.setInt(1, k);
-        ps.setString(2, "Customer#" + k);
-        ps.setInt(3, random.nextInt(25));
-        ps.setString(4, random.nextInt(20) == 0 ? null : SEGMENTS[random.nextInt(SEGMENTS.length)]);
-        ps.setBigDecimal(5, money(10_000));
-        ps.addBatch();
-      }
-      ps.executeBatch();
-    }
-    for (int s = 1; s <= 60; s++) {
-      exec(c, "INSERT INTO \"Suppliers\" VALUES (" + s + ", " + (random.nextInt(12) == 0 ? "NULL"
-          : Integer.toString(random.nextInt(25))) + ", " + money(5_000) + ")");
-    }
-    for (int o = 0; o < 700; o++) {
-      insertOrder(c);
-    }
-  }
-
-  private static void insertOrder(Connection c) throws SQLException {
-    int key = ++nextOrderKey;
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?)")) {
-      ps.setInt(1, key);
-      ps.setInt(2, 1 + random.nextInt(CUSTOMERS));
-      ps.setString(3, STATUSES[random.nextInt(STATUSES.length)]);
-      ps.setBigDecimal(4, random.nextInt(25) == 0 ? null : money(3_000));
-      ps.setObject(5, randomDate());
-      ps.setString(6, random.nextInt(20) == 0 ? null : PRIORITIES[random.nextInt(PRIORITIES.length)]);
-      ps.executeUpdate();
-    }
-    int lines = random.nextInt(6);
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO lineitem VALUES (?, ?, ?, ?, ?, ?)")) {
-      for (int l = 1; l <= lines; l++) {
-        ps.setInt(1, key);
-        ps.setInt(2, l);
-        ps.setObject(3, random.nextInt(30) == 0 ? null : 1 + random.nextInt(50));
-        ps.setBigDecimal(4, money(2_000));
-        ps.setObject(5, randomDate());
-        ps.setDouble(6, random.nextInt(9) / 100.0);
-        ps.addBatch();
-      }
-      ps.executeBatch();
-    }
-  }
-
-  private static void randomChange(Connection c) throws SQLException {
-    int order = 1 + random.nextInt(nextOrderKey);
-    switch (random.nextInt(9)) {
-      case 0, 1 -> insertOrder(c);
-      case 2 -> exec(c, "DELETE FROM orders WHERE o_orderkey = " + order);
-      case 3 -> exec(c, "DELETE FROM lineitem WHERE l_orderkey = " + order + " AND l_linenumber = 1");
-      case 4 -> exec(c, "UPDATE orders SET o_orderpriority = " + (random.nextInt(6) == 0 ? "NULL"
-          : "'" + PRIORITIES[random.nextInt(PRIORITIES.length)] + "'") + ", o_orderstatus = '"
-          + STATUSES[random.nextInt(STATUSES.length)] + "' WHERE o_orderkey = " + order);
-      case 5 -> exec(c, "UPDATE orders SET o_orderdate = " + (random.nextInt(8) == 0 ? "NULL"
-          : "DATE '" + randomDate() + "'") + ", o_totalprice = " + money(3_000) + " WHERE o_orderkey = " + order);
-      case 6 -> exec(c, "UPDATE lineitem SET l_quantity = " + (1 + random.nextInt(50)) + ", l_extendedprice = "
-          + money(2_000) + " WHERE l_orderkey = " + order);
-      case 7 -> exec(c, "UPDATE customer SET c_nationkey = " + random.nextInt(25) + " WHERE c_custkey = "
-          + (1 + random.nextInt(CUSTOMERS)));
-      default -> exec(c, "UPDATE \"Suppliers\" SET \"Balance\" = " + money(5_000) + ", \"Nation\" = "
-          + random.nextInt(25) + " WHERE \"SuppKey\" = " + (1 + random.nextInt(60)));
-    }
-  }
-
-  private static BigDecimal money(int max) {
-    return BigDecimal.valueOf(random.nextInt(max * 100), 2);
-  }
-
-  private static LocalDate randomDate() {
-    return random.nextInt(20) == 0 ? null : LocalDate.of(1993, 1, 1).plusDays(random.nextInt(6 * 365));
   }
 }

@@ -340,6 +340,20 @@ class QueryRewriterTest {
           "SELECT id FROM orders WHERE status = 'paid' AND created_at > now()", "volatile function now()");
       assertEquals(Set.of("public.orders"), d.baseTables());
       assertPassThrough("SELECT random()", "volatile function random()");
+      // Keywords the parser reads as identifiers, in any case; a quoted one would be a column.
+      assertPassThrough("SELECT id FROM orders WHERE status = 'paid' AND created_at > current_date - 7",
+          "volatile function current_date()");
+      assertPassThrough("SELECT id FROM orders WHERE status = 'paid' AND created_at > CURRENT_DATE - 7",
+          "volatile function current_date()");
+    }
+
+    @Test
+    void sampledTable() {
+      // A sample's rows depend on how the table is stored: a view holding every row answers differently.
+      assertPassThrough("SELECT status, count(*) AS order_count FROM orders TABLESAMPLE SYSTEM (50) GROUP BY status",
+          "samples a table (TABLESAMPLE)");
+      assertPassThrough("SELECT status, count(*) AS order_count FROM orders TABLESAMPLE BERNOULLI (10)"
+          + " REPEATABLE (7) GROUP BY status", "samples a table (TABLESAMPLE)");
     }
 
     @Test

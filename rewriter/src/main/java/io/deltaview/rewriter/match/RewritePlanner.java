@@ -71,6 +71,9 @@ public final class RewritePlanner {
     if (!parsed.isA(SqlKind.QUERY)) {
       return RewriteDecision.passThrough(sql, RewriteDecision.NOT_A_QUERY + parsed.getKind(), Set.of(), parameters);
     }
+    if (SqlInspection.samplesATable(parsed)) {
+      return RewriteDecision.passThrough(sql, "samples a table (TABLESAMPLE)", Set.of(), parameters);
+    }
     String volatileFunction = SqlInspection.volatileFunction(parsed);
     PgColumnLabels.Labels labels = PgColumnLabels.of(parsed); // before validation rewrites the tree
     RelRoot root;

@@ -5,11 +5,15 @@ import java.util.Set;
 import org.apache.calcite.sql.SqlCall;
 import org.apache.calcite.sql.SqlDynamicParam;
 import org.apache.calcite.sql.SqlIdentifier;
+import org.apache.calcite.sql.SqlKind;
 import org.apache.calcite.sql.SqlNode;
 import org.apache.calcite.sql.SqlOperator;
 import org.apache.calcite.sql.util.SqlBasicVisitor;
 
-/** Facts read off a parse tree before validation: JDBC parameter count and the first volatile function. */
+/**
+ * Facts read off a parse tree before validation: JDBC parameter count, the first volatile function, sampled
+ * tables.
+ */
 public final class SqlInspection {
   private SqlInspection() {}
 
@@ -35,6 +39,22 @@ public final class SqlInspection {
     return count[0];
   }
 
+  /**
+   * Whether a table is sampled ({@code TABLESAMPLE}): which rows a sample holds depends on how the table is
+   * stored, so no result table can answer it.
+   */
+  static boolean samplesATable(SqlNode node) {
+    boolean[] found = {false};
+    node.accept(new SqlBasicVisitor<Void>() {
+      @Override
+      public Void visit(SqlCall call) {
+        found[0] |= call.getKind() == SqlKind.TABLESAMPLE;
+        return super.visit(call);
+      }
+    });
+    return found[0];
+  }
+
   /** Name of the first volatile or non-deterministic function used, or null. */
   static String volatileFunction(SqlNode node) {
     String[] found = {null};
@@ -51,9 +71,10 @@ public final class SqlInspection {
 
       @Override
       public Void visit(SqlIdentifier id) {
-        // The Babel parser reads CURRENT_TIMESTAMP and friends as identifiers.
+        // The Babel parser reads CURRENT_TIMESTAMP and friends as identifiers, in whatever case they were
+        // written; a quoted one ("current_date") is a column.
         if (found[0] == null && id.isSimple() && VOLATILE.contains(id.getSimple().toLowerCase(Locale.ROOT))
-            && id.getSimple().equals(id.getSimple().toUpperCase(Locale.ROOT))) {
+            && !id.isComponentQuoted(0)) {
           found[0] = id.getSimple().toLowerCase(Locale.ROOT);
         }
         return null;

@@ -1,0 +1,245 @@
+package io.deltaview.it;
+
+import static io.deltaview.it.DeltaviewDatabase.exec;
+import static io.deltaview.it.DeltaviewDatabase.explain;
+import static io.deltaview.it.DeltaviewDatabase.hits;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.deltaview.driver.DeltaviewOptions;
+import io.deltaview.it.fixture.HrData;
+import io.deltaview.it.fixture.TpchLikeData;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The rewrite suite: (view, query) pairs on a TPC-H-shaped schema and on Calcite's "hr" schema, read from
+ * {@code rewrite-pairs.txt}, each recording whether a view serves the query (or, for a known gap, that none does
+ * yet). Whatever the expectation, the query's answer through Deltaview must equal PostgreSQL's own, with the
+ * same labels and column types (or fail with the same SQLState), after the initial snapshot and again after
+ * rounds of random changes.
+ */
+class RewritePairsTest {
+
+  static final long SEED = Long.getLong("deltaview.seed", 20261203L);
+  private static final int ROUNDS = 1;
+  private static final int CHANGES_PER_ROUND = 40;
+
+  /** A database's views and queries, in file order. */
+  record Section(String database, Map<String, String> views, List<Pair> pairs) {}
+
+  /** One query and what is expected of it: {@code served}, {@code served:VIEW}, {@code pass} or {@code miss}. */
+  record Pair(String expect, String query, int line) {
+
+    boolean mustBeServed() {
+      return expect.startsWith("served");
+    }
+
+    /** The view that must serve it, qualified; null if any may. */
+    String view() {
+      return expect.startsWith("served:") ? "public." + expect.substring("served:".length()) : null;
+    }
+  }
+
+  /** Test data of one database. */
+  interface Data {
+    void createSchema(Connection c) throws SQLException;
+
+    void load(Connection c) throws SQLException;
+
+    void randomChange(Connection c) throws SQLException;
+  }
+
+  @Test
+  void everyPairIsServedAsRecordedAndAnswersExactlyAsPostgres() throws Exception {
+    List<Section> sections = read();
+    int pairs = sections.stream().mapToInt(s -> s.pairs().size()).sum();
+    assertTrue(pairs >= 200, "pairs: " + pairs);
+    List<String> failures = new ArrayList<>();
+    Map<String, Integer> tally = new LinkedHashMap<>();
+    for (Section section : sections) {
+      DeltaviewDatabase db = new DeltaviewDatabase("pairs_" + section.database());
+      Data data = data(section.database());
+      try (Connection plain = db.plain()) {
+        data.createSchema(plain);
+        data.load(plain);
+        exec(plain, "ANALYZE");
+      }
+      try (Connection dv = db.deltaview()) {
+        for (Map.Entry<String, String> v : section.views().entrySet()) {
+          exec(dv, "CREATE INCREMENTAL VIEW " + v.getKey() + " AS " + v.getValue());
+        }
+      }
+      check(db, section, "after the initial snapshot", failures, tally);
+      try (Connection writer = db.plain()) {
+        for (int round = 1; round <= ROUNDS; round++) {
+          for (int i = 0; i < CHANGES_PER_ROUND; i++) {
+            data.randomChange(writer);
+          }
+          check(db, section, "after change round " + round + " (seed " + SEED + ")", failures, tally);
+        }
+      }
+      try (Connection dv = db.deltaview()) {
+        for (String view : section.views().keySet()) {
+          exec(dv, "DROP INCREMENTAL VIEW " + view);
+        }
+      }
+    }
+    System.out.println("rewrite pairs: " + pairs + ", outcomes per check: " + tally);
+    assertEquals(List.of(), failures, failures.size() + " failures");
+  }
+
+  private static Data data(String database) {
+    return switch (database) {
+      case "tpch" -> new Data() {
+        final TpchLikeData d = new TpchLikeData(SEED);
+
+        @Override
+        public void createSchema(Connection c) throws SQLException {
+          d.createSchema(c);
+        }
+
+        @Override
+        public void load(Connection c) throws SQLException {
+          d.load(c);
+        }
+
+        @Override
+        public void randomChange(Connection c) throws SQLException {
+          d.randomChange(c);
+        }
+      };
+      case "hr" -> new Data() {
+        final HrData d = new HrData(SEED);
+
+        @Override
+        public void createSchema(Connection c) throws SQLException {
+          d.createSchema(c);
+        }
+
+        @Override
+        public void load(Connection c) throws SQLException {
+          d.load(c);
+        }
+
+        @Override
+        public void randomChange(Connection c) throws SQLException {
+          d.randomChange(c);
+        }
+      };
+      default -> throw new IllegalArgumentException("no data for database " + database);
+    };
+  }
+
+  private static void check(DeltaviewDatabase db, Section section, String when, List<String> failures,
+      Map<String, Integer> tally) throws Exception {
+    for (Map.Entry<String, String> v : section.views().entrySet()) {
+      DeltaviewDatabase.await("result table " + v.getKey() + " to equal its query " + when, Duration.ofSeconds(60),
+          () -> {
+            try (Connection c = db.plain()) {
+              return Rows.query(c, "SELECT * FROM " + v.getKey()).difference(Rows.query(c, v.getValue()), false);
+            }
+          });
+    }
+    try (Connection plain = db.plain();
+         Connection dv = db.deltaview(DeltaviewOptions.AUTO_CREATE, "false", DeltaviewOptions.CONSISTENCY, "strong",
+             DeltaviewOptions.STRONG_TIMEOUT_MS, "30000")) {
+      for (Pair pair : section.pairs()) {
+        String where = "line " + pair.line() + " (" + when + "): " + pair.query();
+        Rows direct;
+        String directError = null;
+        try {
+          direct = Rows.query(plain, pair.query());
+        } catch (SQLException e) {
+          direct = null;
+          directError = e.getSQLState();
+        }
+        if (direct == null) {
+          // PostgreSQL refuses it: Deltaview must refuse it the same way, served or not.
+          try {
+            Rows.query(dv, pair.query());
+            failures.add("PostgreSQL fails with " + directError + " but Deltaview answered, " + where);
+          } catch (SQLException e) {
+            if (!Objects.equals(directError, e.getSQLState())) {
+              failures.add("PostgreSQL fails with " + directError + ", Deltaview with " + e.getSQLState() + " ("
+                  + e.getMessage() + "), " + where);
+            }
+          }
+          tally.merge("refused by PostgreSQL", 1, Integer::sum);
+          continue;
+        }
+        List<String> plan = explain(dv, pair.query());
+        boolean rewritten = "t".equals(plan.get(0));
+        tally.merge(rewritten ? "served" : "passed through", 1, Integer::sum);
+        if (pair.mustBeServed() && !rewritten) {
+          failures.add("not served (" + plan.get(3) + "), " + where);
+        } else if (!pair.mustBeServed() && rewritten) {
+          failures.add((pair.expect().equals("miss") ? "now served (mark it served), by " : "served by ")
+              + plan.get(1) + " → " + plan.get(2) + ", " + where);
+        } else if (pair.view() != null && !pair.view().equals(plan.get(1))) {
+          failures.add("served by " + plan.get(1) + " instead of " + pair.view() + ", " + where);
+        }
+        long before = rewritten ? hits(dv, plan.get(1)) : 0;
+        Rows served = Rows.query(dv, pair.query());
+        if (rewritten && hits(dv, plan.get(1)) <= before) {
+          failures.add("EXPLAIN says served by " + plan.get(1) + " but executing did not read it, " + where);
+        }
+        String difference = served.difference(direct, true);
+        if (difference != null) {
+          failures.add("WRONG ANSWER " + difference + ", " + where + (rewritten ? " → " + plan.get(2) : ""));
+        }
+      }
+    }
+  }
+
+  /** Reads the pairs file into its sections. */
+  static List<Section> read() throws IOException {
+    List<Section> sections = new ArrayList<>();
+    Section current = null;
+    try (InputStream in = RewritePairsTest.class.getResourceAsStream("/rewrite-pairs.txt");
+         BufferedReader r = new BufferedReader(new InputStreamReader(Objects.requireNonNull(in,
+             "rewrite-pairs.txt"), StandardCharsets.UTF_8))) {
+      int lineNo = 0;
+      for (String line = r.readLine(); line != null; line = r.readLine()) {
+        lineNo++;
+        String text = line.strip();
+        if (text.isEmpty() || text.startsWith("#")) {
+          continue;
+        }
+        int space = text.indexOf(' ');
+        String keyword = space < 0 ? text : text.substring(0, space);
+        String rest = space < 0 ? "" : text.substring(space + 1).strip();
+        if (keyword.equals("database")) {
+          current = new Section(rest, new LinkedHashMap<>(), new ArrayList<>());
+          sections.add(current);
+          continue;
+        }
+        if (current == null) {
+          throw new IllegalStateException("line " + lineNo + ": no database yet");
+        }
+        if (keyword.equals("view")) {
+          int colon = rest.indexOf(':');
+          current.views().put(rest.substring(0, colon).strip(), rest.substring(colon + 1).strip());
+        } else if (keyword.equals("served") || keyword.startsWith("served:") || keyword.equals("pass")
+            || keyword.equals("miss")) {
+          current.pairs().add(new Pair(keyword, rest, lineNo));
+        } else {
+          throw new IllegalStateException("line " + lineNo + ": unknown keyword " + keyword);
+        }
+      }
+    }
+    return sections;
+  }
+}
