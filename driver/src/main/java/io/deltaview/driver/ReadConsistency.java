@@ -22,13 +22,22 @@ public final class ReadConsistency {
   public static final String BOUNDED_SPELLING = "bounded(<ms>)";
   /** More digits than this could overflow a {@code long}; no useful bound needs them. */
   private static final int MAX_BOUND_DIGITS = 18;
+  private static final ReadConsistency[] UNBOUNDED = {EVENTUAL, STRONG, READ_YOUR_WRITES};
 
   private final DeltaviewOptions.Consistency kind;
   private final long boundMs;
+  /** How it is written, made once. */
+  private final String spelling;
 
   private ReadConsistency(DeltaviewOptions.Consistency kind, long boundMs) {
     this.kind = kind;
     this.boundMs = boundMs;
+    if (kind == null) {
+      spelling = "default";
+    } else {
+      String name = kind.name().toLowerCase(Locale.ROOT).replace('_', '-');
+      spelling = kind == DeltaviewOptions.Consistency.BOUNDED ? name + "(" + boundMs + ")" : name;
+    }
   }
 
   /** {@code bounded(boundMs)}: served only while the views are at most {@code boundMs} behind the source. */
@@ -45,8 +54,8 @@ public final class ReadConsistency {
    */
   public static ReadConsistency parse(String value) {
     String v = value.strip();
-    for (ReadConsistency c : new ReadConsistency[] {EVENTUAL, STRONG, READ_YOUR_WRITES}) {
-      if (c.toString().equalsIgnoreCase(v)) {
+    for (ReadConsistency c : UNBOUNDED) {
+      if (c.spelling.equalsIgnoreCase(v)) {
         return c;
       }
     }
@@ -93,10 +102,6 @@ public final class ReadConsistency {
   /** As it is written in an option or hint: {@code strong}, {@code bounded(500)}; {@code default}. */
   @Override
   public String toString() {
-    if (kind == null) {
-      return "default";
-    }
-    String name = kind.name().toLowerCase(Locale.ROOT).replace('_', '-');
-    return kind == DeltaviewOptions.Consistency.BOUNDED ? name + "(" + boundMs + ")" : name;
+    return spelling;
   }
 }
