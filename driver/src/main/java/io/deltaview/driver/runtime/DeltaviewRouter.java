@@ -134,8 +134,10 @@ final class DeltaviewRouter implements QueryRouter {
   }
 
   /**
-   * Why a rewrite may not be used now, or null if it may: the transaction has not written its tables, and it is
-   * fresh enough (a strong read's wait is counted in {@code stats}). A
+   * Why a rewrite may not be used now, or null if it may: the transaction has not written its tables (under
+   * read-your-writes: any table), and it is fresh enough for the read's consistency: strong waits until the views
+   * reflect every earlier commit (the wait is counted in {@code stats}), bounded only checks the staleness the
+   * engine measured (never waits), read-your-writes waits only when the session owes a committed write. A
    * rewrite that also reads base tables directly (a view joined to a dimension table) is served only with
    * strong consistency: a lagging view joined to a current table would give an answer PostgreSQL never gave.
    */
