@@ -164,11 +164,14 @@ public final class DeltaviewDriver implements Driver {
         DeltaviewOptions.allowed(DeltaviewOptions.Mode.class),
         "all: route every query through Deltaview; opt-in: only queries marked with /*+ incremental */ or"
             + " @Incremental; off: behave exactly like pgjdbc"));
-    out.add(option(split, DeltaviewOptions.CONSISTENCY, DeltaviewOptions.spelling(d.consistency()),
-        DeltaviewOptions.allowed(DeltaviewOptions.Consistency.class),
-        "eventual: rewritten queries may read slightly stale views; strong: they wait for the view"));
+    out.add(option(split, DeltaviewOptions.CONSISTENCY, d.readConsistency().toString(),
+        DeltaviewOptions.consistencies(),
+        "eventual: rewritten queries may read slightly stale views; strong: they wait for the view; bounded(<ms>):"
+            + " served only while the views lag by at most that many milliseconds; read-your-writes: they wait for"
+            + " the view to hold the connection's own committed writes"));
     out.add(option(split, DeltaviewOptions.STRONG_TIMEOUT_MS, Long.toString(d.strongTimeoutMs()), null,
-        "With strong consistency, how long a query waits for its view before passing through"));
+        "With strong or read-your-writes consistency, how long a query waits for its view before passing"
+            + " through"));
     out.add(option(split, DeltaviewOptions.ENGINE, DeltaviewOptions.spelling(d.engine()),
         DeltaviewOptions.allowed(DeltaviewOptions.Engine.class),
         "embedded: maintain views in this JVM; none: views are maintained elsewhere"));

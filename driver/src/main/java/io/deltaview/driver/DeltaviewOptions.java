@@ -37,24 +37,29 @@ public final class DeltaviewOptions {
    */
   public enum Mode { ALL, OPT_IN, OFF }
 
-  /** Whether a rewritten query may read a result table that lags the base tables. */
-  public enum Consistency { EVENTUAL, STRONG }
+  /**
+   * Whether a rewritten query may read a result table that lags the base tables: {@code eventual} whatever it
+   * holds, {@code strong} only once it reflects every commit before the query, {@code bounded(<ms>)} only while
+   * it lags by at most that much, {@code read-your-writes} only once it reflects this connection's own commits
+   * (see {@link ReadConsistency}); otherwise the query goes to the base tables.
+   */
+  public enum Consistency { EVENTUAL, STRONG, BOUNDED, READ_YOUR_WRITES }
 
   /** Where view maintenance runs: inside this JVM, or nowhere (another process maintains the views). */
   public enum Engine { EMBEDDED, NONE }
 
   public static final DeltaviewOptions DEFAULTS =
-      new DeltaviewOptions(Mode.ALL, Consistency.EVENTUAL, 5000, Engine.EMBEDDED, true, 50, UNLIMITED);
+      new DeltaviewOptions(Mode.ALL, ReadConsistency.EVENTUAL, 5000, Engine.EMBEDDED, true, 50, UNLIMITED);
 
   private final Mode mode;
-  private final Consistency consistency;
+  private final ReadConsistency consistency;
   private final long strongTimeoutMs;
   private final Engine engine;
   private final boolean autoCreate;
   private final long autoCreateMax;
   private final long maxRetainedWal;
 
-  private DeltaviewOptions(Mode mode, Consistency consistency, long strongTimeoutMs, Engine engine,
+  private DeltaviewOptions(Mode mode, ReadConsistency consistency, long strongTimeoutMs, Engine engine,
       boolean autoCreate, long autoCreateMax, long maxRetainedWal) {
     this.mode = mode;
     this.consistency = consistency;
@@ -77,7 +82,7 @@ public final class DeltaviewOptions {
    */
   public static DeltaviewOptions parse(Map<String, String> options) throws SQLException {
     Mode mode = DEFAULTS.mode;
-    Consistency consistency = DEFAULTS.consistency;
+    ReadConsistency consistency = DEFAULTS.consistency;
     long strongTimeoutMs = DEFAULTS.strongTimeoutMs;
     Engine engine = DEFAULTS.engine;
     boolean autoCreate = DEFAULTS.autoCreate;
@@ -88,7 +93,7 @@ public final class DeltaviewOptions {
       String value = e.getValue() == null ? "" : e.getValue().trim();
       switch (key) {
         case MODE -> mode = choice(key, value, Mode.class);
-        case CONSISTENCY -> consistency = choice(key, value, Consistency.class);
+        case CONSISTENCY -> consistency = consistency(key, value);
         case ENGINE -> engine = choice(key, value, Engine.class);
         case STRONG_TIMEOUT_MS -> strongTimeoutMs = nonNegative(key, value, "a whole number of milliseconds");
         case AUTO_CREATE -> autoCreate = bool(key, value);
@@ -111,6 +116,22 @@ public final class DeltaviewOptions {
   /** How an option value is written: lower case, {@code -} for {@code _}. */
   static String spelling(Enum<?> value) {
     return value.name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+
+  /** The values {@code deltaview.consistency} takes, as they are written. */
+  static String[] consistencies() {
+    return new String[] {ReadConsistency.EVENTUAL.toString(), ReadConsistency.STRONG.toString(),
+        ReadConsistency.BOUNDED_SPELLING, ReadConsistency.READ_YOUR_WRITES.toString()};
+  }
+
+  private static ReadConsistency consistency(String key, String value) throws SQLException {
+    ReadConsistency c = ReadConsistency.parse(value);
+    if (c == null) {
+      throw new SQLException("Invalid value '" + value + "' for " + key + "; allowed: "
+          + String.join(" | ", consistencies()) + " (a whole number of milliseconds, e.g. bounded(500))",
+          SqlStates.INVALID_PARAMETER_VALUE);
+    }
+    return c;
   }
 
   private static <E extends Enum<E>> E choice(String key, String value, Class<E> type) throws SQLException {
@@ -181,11 +202,20 @@ public final class DeltaviewOptions {
     return mode;
   }
 
+  /** The kind of the connection's consistency; {@link #readConsistency()} has its bound too. */
   public Consistency consistency() {
+    return consistency.kind();
+  }
+
+  /** The consistency of the connection's reads, unless a query's mark names another. */
+  public ReadConsistency readConsistency() {
     return consistency;
   }
 
-  /** How long a strong-consistency read waits for its view to catch up before it passes through. */
+  /**
+   * How long a strong-consistency read waits for its view to catch up before it passes through; also how long
+   * a read-your-writes read waits for the engine to apply the connection's last write.
+   */
   public long strongTimeoutMs() {
     return strongTimeoutMs;
   }
@@ -214,7 +244,7 @@ public final class DeltaviewOptions {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof DeltaviewOptions other && mode == other.mode && consistency == other.consistency
+    return o instanceof DeltaviewOptions other && mode == other.mode && consistency.equals(other.consistency)
         && strongTimeoutMs == other.strongTimeoutMs && engine == other.engine && autoCreate == other.autoCreate
         && autoCreateMax == other.autoCreateMax && maxRetainedWal == other.maxRetainedWal;
   }
@@ -226,7 +256,7 @@ public final class DeltaviewOptions {
 
   @Override
   public String toString() {
-    return MODE + "=" + spelling(mode) + ", " + CONSISTENCY + "=" + spelling(consistency) + ", "
+    return MODE + "=" + spelling(mode) + ", " + CONSISTENCY + "=" + consistency + ", "
         + STRONG_TIMEOUT_MS + "=" + strongTimeoutMs + ", " + ENGINE + "=" + spelling(engine) + ", " + AUTO_CREATE
         + "=" + autoCreate + ", " + AUTO_CREATE_MAX + "=" + autoCreateMax + ", " + MAX_RETAINED_WAL + "="
         + (maxRetainedWal == UNLIMITED ? "unlimited" : Long.toString(maxRetainedWal));

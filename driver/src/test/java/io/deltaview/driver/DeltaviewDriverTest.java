@@ -109,6 +109,10 @@ class DeltaviewDriverTest {
     SQLException e = assertThrows(SQLException.class,
         () -> driver.connect("jdbc:deltaview:postgresql://h/db?deltaview.mode=maybe", null));
     assertEquals(SqlStates.INVALID_PARAMETER_VALUE, e.getSQLState());
+    SQLException c = assertThrows(SQLException.class,
+        () -> driver.connect("jdbc:deltaview:postgresql://h/db?deltaview.consistency=bounded(soon)", null));
+    assertEquals(SqlStates.INVALID_PARAMETER_VALUE, c.getSQLState());
+    assertTrue(c.getMessage().contains("bounded(<ms>)"), c.getMessage());
     Properties info = new Properties();
     info.setProperty("deltaview.moed", "off");
     SQLException u = assertThrows(SQLException.class, () -> driver.connect("jdbc:deltaview:postgresql://h/db",

@@ -64,6 +64,33 @@ class DeltaviewOptionsTest {
   }
 
   @Test
+  void consistencyTakesAStalenessBoundOrReadYourWrites() throws SQLException {
+    DeltaviewOptions b = DeltaviewOptions.parse(Map.of("deltaview.consistency", " Bounded( 500 ) "));
+    assertEquals(DeltaviewOptions.Consistency.BOUNDED, b.consistency());
+    assertEquals(ReadConsistency.bounded(500), b.readConsistency());
+    assertEquals(500, b.readConsistency().boundMs());
+    assertTrue(b.toString().contains("deltaview.consistency=bounded(500),"), b.toString());
+    assertFalse(b.equals(DeltaviewOptions.parse(Map.of("deltaview.consistency", "bounded(501)"))),
+        "connections with different bounds do not share options");
+    DeltaviewOptions ryw = DeltaviewOptions.parse(Map.of("deltaview.consistency", "read-your-writes"));
+    assertEquals(DeltaviewOptions.Consistency.READ_YOUR_WRITES, ryw.consistency());
+    assertTrue(ryw.toString().contains("deltaview.consistency=read-your-writes,"), ryw.toString());
+  }
+
+  @Test
+  void badConsistenciesAreRefusedWithTheAllowedSpellings() {
+    for (String bad : new String[] {"bounded", "bounded()", "bounded(-5)", "bounded(5s)", "bounded(500",
+        "bounded((500))", "bounded(500))", "bounded(1.5)", "bounded(99999999999999999999)", "read_your_writes",
+        "default", "strong,bounded(5)", ""}) {
+      SQLException e = assertThrows(SQLException.class,
+          () -> DeltaviewOptions.parse(Map.of("deltaview.consistency", bad)), bad);
+      assertEquals(SqlStates.INVALID_PARAMETER_VALUE, e.getSQLState(), bad);
+      assertTrue(e.getMessage().contains("deltaview.consistency")
+          && e.getMessage().contains("eventual | strong | bounded(<ms>) | read-your-writes"), e.getMessage());
+    }
+  }
+
+  @Test
   void maxRetainedWalTakesSizesLikePostgresql() throws SQLException {
     assertEquals(DeltaviewOptions.UNLIMITED, DeltaviewOptions.DEFAULTS.maxRetainedWal());
     String[][] cases = {{"1048576", "1048576"}, {"512B", "512"}, {"64kB", "65536"}, {"64 KB", "65536"},

@@ -18,7 +18,8 @@ import org.postgresql.replication.LogSequenceNumber;
 /**
  * The views as a process that does not maintain them sees them, from Deltaview's catalog: a view answers
  * queries while its status is {@code ready} and some process holds the maintainer lock (whose engine keeps
- * the catalog current). Nothing here can tell how fresh a view is, so strong reads go to the base tables;
+ * the catalog current). Nothing here can tell how fresh a view is, so strong, bounded and read-your-writes
+ * reads that would need to know go to the base tables;
  * {@code CREATE}/{@code DROP} are asked of the maintaining process ({@link ViewRequests}).
  */
 public final class CatalogViews implements ViewService {
@@ -73,6 +74,18 @@ public final class CatalogViews implements ViewService {
 
   @Override
   public boolean awaitCurrent(long timeoutMs) {
+    return false;
+  }
+
+  /** Only the maintaining process passes the heartbeats that measure staleness: unknown here. */
+  @Override
+  public Long stalenessMs() {
+    return null;
+  }
+
+  /** Only the maintaining process knows how far it has applied the stream: never known here. */
+  @Override
+  public boolean awaitApplied(LogSequenceNumber lsn, long timeoutMs) {
     return false;
   }
 

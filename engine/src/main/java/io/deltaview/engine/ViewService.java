@@ -11,12 +11,14 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * Everything a process that answers queries needs from the side that maintains the views: which views may
- * answer now, whether one still may at the moment a query is served, freshness waits for strong reads,
- * {@code CREATE}/{@code DROP}, {@code SHOW} and {@code EXPLAIN INCREMENTAL VIEW}. Two kinds: the {@link Engine} of the process that maintains,
- * and a {@link CatalogViews} reader in processes that do not (another process maintains, or none does yet).
+ * answer now, whether one still may at the moment a query is served, how stale they are, freshness waits for
+ * strong and read-your-writes reads, {@code CREATE}/{@code DROP}, {@code SHOW} and
+ * {@code EXPLAIN INCREMENTAL VIEW}. Two kinds: the {@link Engine} of the process that maintains, and a
+ * {@link CatalogViews} reader in processes that do not (another process maintains, or none does yet).
  */
 public interface ViewService {
 
@@ -40,6 +42,19 @@ public interface ViewService {
    * timeout, or where nothing can tell (then a strong read goes to the base tables).
    */
   boolean awaitCurrent(long timeoutMs) throws SQLException;
+
+  /**
+   * How stale the ready views are now, in milliseconds: they reflect every source transaction that committed
+   * at least this long ago. Null where that is not known (nothing measures it, or another process maintains):
+   * then a read with a staleness bound goes to the base tables. Cheap: asked per bounded read.
+   */
+  Long stalenessMs();
+
+  /**
+   * Waits until the ready views reflect the WAL up to {@code lsn} (a position the caller read after its own
+   * commit); false on timeout, or where nothing can tell (then a read-your-writes read goes to the base tables).
+   */
+  boolean awaitApplied(LogSequenceNumber lsn, long timeoutMs);
 
   /** {@code CREATE INCREMENTAL VIEW}, as {@code requester}. */
   void createView(Requester requester, String schema, String name, String sql, boolean ifNotExists, String origin)

@@ -125,6 +125,10 @@ class QueryRewriterTest {
           "public.paid_orders", expected);
       assertRewrite(" SELECT /*+ incremental(consistency=strong) */ id, customer_id, amount FROM orders"
           + " WHERE status = 'paid'", "public.paid_orders", expected);
+      assertRewrite("SELECT\n/*+ incremental(consistency=bounded(500)) */ id, customer_id, amount FROM orders"
+          + " WHERE status = 'paid'", "public.paid_orders", expected);
+      assertRewrite("/*+ incremental */ select/*+ SeqScan(o) Leading((o)) */ id, customer_id, amount FROM orders"
+          + " WHERE status = 'paid'", "public.paid_orders", expected);
     }
 
     @Test

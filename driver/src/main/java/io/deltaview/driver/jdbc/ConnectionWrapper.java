@@ -36,6 +36,9 @@ final class ConnectionWrapper implements Connection, DeltaviewWrapper {
     this.raw = raw;
     SessionState session = new SessionState();
     session.setAutoCommit(raw.getAutoCommit());
+    if (router.tracksCommittedWrites()) {
+      session.trackCommittedWrites(() -> WalPositions.current(raw));
+    }
     this.routing = new Routing(router, session, raw);
   }
 
@@ -135,7 +138,7 @@ final class ConnectionWrapper implements Connection, DeltaviewWrapper {
   @Override
   public void commit() throws SQLException {
     raw.commit();
-    routing.session().endTransaction();
+    routing.session().commitTransaction();
   }
 
   @Override

@@ -85,10 +85,12 @@ final class Routing {
 
   /**
    * Updates the session for {@code sql}. Outside a transaction only a {@code BEGIN} can matter, so the
-   * common autocommit case costs a look at the first keyword (plus a {@code ;} scan for scripts).
+   * common autocommit case costs a look at the first keyword (plus a {@code ;} scan for scripts); a session
+   * that tracks its committed writes (read-your-writes) classifies every statement, since one outside a
+   * transaction commits its writes at once.
    */
   void record(String sql) {
-    if (!session.inTransaction()) {
+    if (!session.inTransaction() && !session.tracksCommittedWrites()) {
       if (!StatementClassifier.startsWithKeyword(sql, "begin")
           && !StatementClassifier.startsWithKeyword(sql, "start") && sql.indexOf(';') < 0) {
         return;
@@ -97,7 +99,8 @@ final class Routing {
     for (Classification c : StatementClassifier.classify(sql)) {
       switch (c.kind()) {
         case BEGIN -> session.beginTransactionBlock();
-        case END -> session.endTransaction();
+        case END -> session.commitTransaction();
+        case ROLLBACK -> session.endTransaction();
         case WRITE -> c.tables().forEach(session::recordWrite);
         case UNKNOWN_WRITE -> session.recordUnknownWrite();
         case READ, NEUTRAL -> {

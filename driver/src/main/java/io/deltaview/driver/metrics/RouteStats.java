@@ -35,6 +35,18 @@ public final class RouteStats {
     SNAPSHOT_ISOLATION,
     /** A strong read whose wait for the view to be current timed out. */
     STRONG_TIMEOUT,
+    /** A {@code bounded(<ms>)} read while the views lagged by more than its bound. */
+    TOO_STALE,
+    /**
+     * A {@code bounded(<ms>)} read where this process cannot tell how stale the views are (another process
+     * maintains them, heartbeats are off, or none was applied yet).
+     */
+    STALENESS_UNKNOWN,
+    /**
+     * A read-your-writes read on a connection whose last committed write the engine had not applied within
+     * {@code deltaview.strongTimeoutMs}, or where this process cannot tell (another process maintains).
+     */
+    WRITE_NOT_APPLIED,
     /** The view matched but is not ready now (loading, failed, or not maintained by anyone). */
     VIEW_NOT_READY;
 

@@ -23,6 +23,14 @@ public interface QueryRouter {
   default void rewriteFailed(String sql, SQLException failure) {
   }
 
+  /**
+   * Whether the connection's sessions must remember their committed writes and where in the WAL they end
+   * ({@link SessionState#trackCommittedWrites}), for read-your-writes reads; asked once per connection.
+   */
+  default boolean tracksCommittedWrites() {
+    return false;
+  }
+
   /** Called once when the owning connection closes. */
   default void connectionClosed(SessionState session) {
   }

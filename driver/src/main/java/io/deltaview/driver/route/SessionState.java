@@ -1,5 +1,6 @@
 package io.deltaview.driver.route;
 
+import java.sql.SQLException;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.Locale;
@@ -16,8 +17,19 @@ import java.util.Set;
  * <p>A transaction is open when autocommit is off, or when the application ran {@code BEGIN} itself under
  * autocommit (PostgreSQL then holds a transaction block that JDBC does not know about). Writes are only
  * recorded while a transaction is open; outside one, each statement commits on its own.
+ *
+ * <p>For read-your-writes ({@link #trackCommittedWrites}) it also remembers that a write may have committed
+ * (a write outside a transaction, or a commit of a transaction that wrote; a rollback forgets them), and then,
+ * read once when a query needs it, the WAL position past that commit, until the views are known to reflect it.
+ * A session that does not track pays nothing for it.
  */
 public final class SessionState {
+
+  /** Reads the connection's current WAL position (past every commit it made), as a {@code pg_lsn} number. */
+  @FunctionalInterface
+  public interface WalPosition {
+    long read() throws SQLException;
+  }
 
   private boolean autoCommit = true;
   private boolean explicitBlock;
@@ -25,6 +37,12 @@ public final class SessionState {
   private boolean nameResolutionChanged;
   private boolean snapshotIsolation;
   private final Set<String> writtenTables = new HashSet<>();
+  /** Non-null when read-your-writes is tracked. */
+  private WalPosition walPosition;
+  /** A write may have committed since {@link #walPosition} was last read. */
+  private boolean commitUnread;
+  /** The views must reflect the WAL up to here before they serve this session; 0 when nothing is owed. */
+  private long writtenUpTo;
 
   public boolean autoCommit() {
     return autoCommit;
@@ -33,7 +51,7 @@ public final class SessionState {
   /** Switching autocommit on commits the open transaction, as JDBC specifies. */
   public void setAutoCommit(boolean on) {
     if (on && !autoCommit) {
-      endTransaction();
+      commitTransaction();
     }
     autoCommit = on;
   }
@@ -50,24 +68,73 @@ public final class SessionState {
     }
   }
 
-  /** Commit or rollback: the transaction's writes are now visible (or gone). */
+  /**
+   * Commit (or the end of a transaction the caller cannot tell committed): its writes are now visible, and for
+   * read-your-writes they are owed to this session's later reads.
+   */
+  public void commitTransaction() {
+    if (walPosition != null && hasWrites()) {
+      commitUnread = true;
+    }
+    endTransaction();
+  }
+
+  /** Rollback: the transaction's writes are gone. */
   public void endTransaction() {
     explicitBlock = false;
     wroteUnknown = false;
     writtenTables.clear();
   }
 
-  /** Records a write to {@code table} by the open transaction; a no-op outside a transaction. */
+  /**
+   * Records a write to {@code table} by the open transaction; outside a transaction the statement commits on its
+   * own, which only read-your-writes remembers.
+   */
   public void recordWrite(String table) {
     if (inTransaction()) {
       writtenTables.add(table.toLowerCase(Locale.ROOT));
+    } else if (walPosition != null) {
+      commitUnread = true;
     }
   }
 
-  /** Records a write whose targets are unknown; a no-op outside a transaction. */
+  /** Records a write whose targets are unknown; outside a transaction as {@link #recordWrite}. */
   public void recordUnknownWrite() {
     if (inTransaction()) {
       wroteUnknown = true;
+    } else if (walPosition != null) {
+      commitUnread = true;
+    }
+  }
+
+  /** Read-your-writes: from now on, committed writes are remembered and {@code position} tells where they end. */
+  public void trackCommittedWrites(WalPosition position) {
+    this.walPosition = position;
+  }
+
+  /** Whether this session remembers its committed writes (read-your-writes). */
+  public boolean tracksCommittedWrites() {
+    return walPosition != null;
+  }
+
+  /**
+   * The WAL position the views must have applied before they may serve this session its own committed writes;
+   * 0 when nothing is owed. After a commit, the first call reads the position on the connection (a position read
+   * after the commit returned is past it); a failed read is tried again by the next call.
+   */
+  public long writtenUpTo() throws SQLException {
+    if (commitUnread) {
+      long read = walPosition.read();
+      commitUnread = false;
+      writtenUpTo = Math.max(writtenUpTo, read);
+    }
+    return writtenUpTo;
+  }
+
+  /** The views have applied the WAL up to {@code position}: what {@link #writtenUpTo} owed up to it is paid. */
+  public void writesApplied(long position) {
+    if (writtenUpTo <= position) {
+      writtenUpTo = 0;
     }
   }
 

@@ -23,12 +23,17 @@ public final class StatementClassifier {
     READ,
     /** Writes exactly {@link Classification#tables()}. */
     WRITE,
-    /** May write any table (DDL, {@code CALL}, {@code COPY}, {@code SELECT ... FOR UPDATE}, ...). */
+    /**
+     * May write any table (DDL, {@code CALL}, {@code COPY}, {@code SELECT ... FOR UPDATE}, ...), or makes writes
+     * visible ({@code COMMIT PREPARED}).
+     */
     UNKNOWN_WRITE,
     /** {@code BEGIN} / {@code START TRANSACTION}: opens a transaction block even under autocommit. */
     BEGIN,
-    /** {@code COMMIT}, {@code ROLLBACK}, {@code END}, {@code ABORT}, {@code PREPARE TRANSACTION}. */
+    /** {@code COMMIT}, {@code END}, {@code PREPARE TRANSACTION}: the transaction ends, its writes kept. */
     END,
+    /** {@code ROLLBACK}, {@code ABORT}: the transaction ends and its writes are gone. */
+    ROLLBACK,
     /** Writes nothing and leaves the transaction as it is ({@code SET}, {@code SAVEPOINT}, ...). */
     NEUTRAL
   }
@@ -147,13 +152,16 @@ public final class StatementClassifier {
       case "start":
         return Classification.of(Kind.BEGIN);
       case "commit":
+        // COMMIT PREPARED leaves this session's transaction alone but makes a prepared one's writes visible.
+        return word(t, i + 1, "prepared") ? UNKNOWN_WRITE : Classification.of(Kind.END);
       case "end":
+        return Classification.of(Kind.END);
       case "abort":
-        return word(t, i + 1, "prepared") ? NEUTRAL : Classification.of(Kind.END);
+        return Classification.of(Kind.ROLLBACK);
       case "rollback":
         // ROLLBACK [WORK|TRANSACTION] TO [SAVEPOINT] s keeps the transaction and (conservatively) its writes.
         int j = word(t, i + 1, "work") || word(t, i + 1, "transaction") ? i + 2 : i + 1;
-        return word(t, j, "to") || word(t, j, "prepared") ? NEUTRAL : Classification.of(Kind.END);
+        return word(t, j, "to") || word(t, j, "prepared") ? NEUTRAL : Classification.of(Kind.ROLLBACK);
       case "prepare":
         return word(t, i + 1, "transaction") ? Classification.of(Kind.END) : NEUTRAL;
       case "declare":

@@ -1,6 +1,6 @@
 package io.deltaview.driver.runtime;
 
-import io.deltaview.Consistency;
+import io.deltaview.driver.ReadConsistency;
 import io.deltaview.sql.SqlStates;
 import io.deltaview.driver.metrics.RouteStats;
 import io.deltaview.driver.DeltaviewOptions;
@@ -25,11 +25,13 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * Deltaview's routing for one connection: Deltaview commands are executed here; queries that a ready view
  * can answer are rewritten to read its result table unless the open transaction wrote one of the query's
- * tables, or strong consistency cannot be met in time; everything else passes through unchanged.
+ * tables, or the query's consistency cannot be met (strong or read-your-writes in time, bounded now); everything
+ * else passes through unchanged.
  */
 final class DeltaviewRouter implements QueryRouter {
 
@@ -68,7 +70,7 @@ final class DeltaviewRouter implements QueryRouter {
       stats.passedThrough(RouteStats.PassThrough.SESSION_CHANGED);
       return new Route.PassThrough(sql);
     }
-    Consistency mark = QueryMarks.of(sql);
+    ReadConsistency mark = QueryMarks.of(sql);
     if (mark == null && options.mode() == DeltaviewOptions.Mode.OPT_IN) {
       stats.passedThrough(RouteStats.PassThrough.NOT_MARKED);
       return new Route.PassThrough(sql);
@@ -98,11 +100,14 @@ final class DeltaviewRouter implements QueryRouter {
   }
 
   /** The consistency a query gets: its mark's, or the connection's when unmarked or marked without one. */
-  private DeltaviewOptions.Consistency consistency(Consistency mark) {
-    if (mark == Consistency.STRONG) {
-      return DeltaviewOptions.Consistency.STRONG;
-    }
-    return mark == Consistency.EVENTUAL ? DeltaviewOptions.Consistency.EVENTUAL : options.consistency();
+  private ReadConsistency consistency(ReadConsistency mark) {
+    return mark == null || mark.kind() == null ? options.readConsistency() : mark;
+  }
+
+  /** Read-your-writes sessions remember their committed writes; the others pay nothing for it. */
+  @Override
+  public boolean tracksCommittedWrites() {
+    return options.consistency() == DeltaviewOptions.Consistency.READ_YOUR_WRITES;
   }
 
   /**
@@ -129,21 +134,26 @@ final class DeltaviewRouter implements QueryRouter {
   }
 
   /**
-   * Why a rewrite may not be used now, or null if it may: the transaction has not written its tables, and it is
-   * fresh enough (a strong read's wait is counted in {@code stats}). A
+   * Why a rewrite may not be used now, or null if it may: the transaction has not written its tables (under
+   * read-your-writes: any table), and it is fresh enough for the read's consistency: strong waits until the views
+   * reflect every earlier commit (the wait is counted in {@code stats}), bounded only checks the staleness the
+   * engine measured (never waits), read-your-writes waits only when the session owes a committed write. A
    * rewrite that also reads base tables directly (a view joined to a dimension table) is served only with
    * strong consistency: a lagging view joined to a current table would give an answer PostgreSQL never gave.
    */
   private RouteStats.PassThrough whyNotServable(RewriteDecision decision, SessionState session,
-      DeltaviewOptions.Consistency consistency, RouteStats stats) throws SQLException {
-    if (wroteATableOf(decision, session)) {
+      ReadConsistency consistency, RouteStats stats) throws SQLException {
+    DeltaviewOptions.Consistency kind = effectiveKind(consistency, session);
+    if (wroteATableOf(decision, session)
+        || (kind == DeltaviewOptions.Consistency.READ_YOUR_WRITES && session.hasWrites())) {
+      // A view never holds the open transaction's writes; read-your-writes owes them all (triggers included).
       return RouteStats.PassThrough.TRANSACTION_WROTE;
     }
-    if (!decision.directReads().isEmpty() && consistency != DeltaviewOptions.Consistency.STRONG) {
+    if (!decision.directReads().isEmpty() && kind != DeltaviewOptions.Consistency.STRONG) {
       return RouteStats.PassThrough.NEEDS_STRONG;
     }
     ViewService views = runtime.views();
-    if (consistency == DeltaviewOptions.Consistency.STRONG) {
+    if (kind == DeltaviewOptions.Consistency.STRONG) {
       if (session.inTransaction() && session.usesSnapshotIsolation()) {
         return RouteStats.PassThrough.SNAPSHOT_ISOLATION;
       }
@@ -153,8 +163,63 @@ final class DeltaviewRouter implements QueryRouter {
       if (!current) {
         return RouteStats.PassThrough.STRONG_TIMEOUT;
       }
+    } else if (kind == DeltaviewOptions.Consistency.BOUNDED) {
+      RouteStats.PassThrough stale = tooStale(views.stalenessMs(), consistency.boundMs());
+      if (stale != null) {
+        return stale;
+      }
+    } else if (kind == DeltaviewOptions.Consistency.READ_YOUR_WRITES) {
+      if (session.inTransaction() && session.usesSnapshotIsolation()) {
+        return RouteStats.PassThrough.SNAPSHOT_ISOLATION;
+      }
+      if (!ownWritesApplied(session, views)) {
+        return RouteStats.PassThrough.WRITE_NOT_APPLIED;
+      }
     }
     return views.serve(decision.view()) ? null : RouteStats.PassThrough.VIEW_NOT_READY;
+  }
+
+  /**
+   * The kind of consistency a read is served with: its own, except read-your-writes on a connection that does not
+   * remember its writes (a hint on a connection of another consistency), which is served as strong: that
+   * reflects them too.
+   */
+  private static DeltaviewOptions.Consistency effectiveKind(ReadConsistency consistency, SessionState session) {
+    DeltaviewOptions.Consistency kind = consistency.kind();
+    return kind == DeltaviewOptions.Consistency.READ_YOUR_WRITES && !session.tracksCommittedWrites()
+        ? DeltaviewOptions.Consistency.STRONG : kind;
+  }
+
+  /** Why views {@code stalenessMs} behind (null: not known) may not serve a read bounded by {@code boundMs}. */
+  private static RouteStats.PassThrough tooStale(Long stalenessMs, long boundMs) {
+    if (stalenessMs == null) {
+      return RouteStats.PassThrough.STALENESS_UNKNOWN;
+    }
+    return stalenessMs > boundMs ? RouteStats.PassThrough.TOO_STALE : null;
+  }
+
+  /**
+   * Read-your-writes: whether the views reflect every write this session committed, waiting up to
+   * {@code deltaview.strongTimeoutMs} for the engine to apply past it. A session that committed nothing (or
+   * whose writes are known applied) neither waits nor asks the database anything.
+   */
+  private boolean ownWritesApplied(SessionState session, ViewService views) {
+    long upTo;
+    try {
+      upTo = session.writtenUpTo();
+    } catch (SQLException e) {
+      LOG.log(System.Logger.Level.DEBUG, () -> "reading the WAL position after this connection's write failed"
+          + " (the query passes through): " + e);
+      return false;
+    }
+    if (upTo == 0) {
+      return true;
+    }
+    if (!views.awaitApplied(LogSequenceNumber.valueOf(upTo), options.strongTimeoutMs())) {
+      return false;
+    }
+    session.writesApplied(upTo);
+    return true;
   }
 
   /**
@@ -364,13 +429,32 @@ final class DeltaviewRouter implements QueryRouter {
     if (session.hasNameResolutionChanged()) {
       return new Object[] {false, null, query, "this connection changed its search_path or role"};
     }
+    ReadConsistency consistency = consistency(QueryMarks.of(query));
+    DeltaviewOptions.Consistency kind = effectiveKind(consistency, session);
     if (wroteATableOf(decision, session)) {
       return new Object[] {false, decision.view(), query, "the open transaction has written a table the query reads"};
     }
-    if (!decision.directReads().isEmpty() && consistency(null) != DeltaviewOptions.Consistency.STRONG) {
+    if (kind == DeltaviewOptions.Consistency.READ_YOUR_WRITES && session.hasWrites()) {
+      return new Object[] {false, decision.view(), query, "consistency=read-your-writes and the open transaction"
+          + " has written: a view never holds a transaction's uncommitted writes"};
+    }
+    if (!decision.directReads().isEmpty() && kind != DeltaviewOptions.Consistency.STRONG) {
       return new Object[] {false, decision.view(), query, "the rewrite also reads " + String.join(", ",
           decision.directReads()) + " directly: served only with consistency=strong (a lagging view joined to a"
           + " current table would give an answer PostgreSQL never gave)"};
+    }
+    if (kind == DeltaviewOptions.Consistency.BOUNDED) {
+      Long staleness = runtime.views().stalenessMs();
+      RouteStats.PassThrough stale = tooStale(staleness, consistency.boundMs());
+      if (stale == RouteStats.PassThrough.STALENESS_UNKNOWN) {
+        return new Object[] {false, decision.view(), query, "consistency=" + consistency + " and how stale the"
+            + " views are is not known in this process (another process maintains them, heartbeats are off, or"
+            + " none was applied yet)"};
+      }
+      if (stale == RouteStats.PassThrough.TOO_STALE) {
+        return new Object[] {false, decision.view(), query, "consistency=" + consistency + " and the views lag"
+            + " by " + staleness + " ms"};
+      }
     }
     return new Object[] {true, decision.view(), decision.sql(), null};
   }

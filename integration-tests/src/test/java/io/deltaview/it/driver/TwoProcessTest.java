@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.deltaview.driver.DeltaviewOptions;
+import io.deltaview.driver.metrics.RouteStats;
 import io.deltaview.engine.EngineRegistry;
 import io.deltaview.it.fixture.ShopWorkload;
 import java.sql.Connection;
@@ -139,6 +140,42 @@ class TwoProcessTest {
       exec(plain, "INSERT INTO orders VALUES (5000001, 1, now()::timestamp, 'after_death', 1)");
       assertEquals(rows(plain, query), rows(none, query), "no stale answers from an unmaintained view");
       assertTrue(rows(none, query).stream().anyMatch(r -> r.get(0).equals("after_death")));
+    }
+  }
+
+  @Test
+  void whereAnotherProcessMaintainsBoundedReadsAndReadsAfterOwnWritesGoToTheBaseTables() throws Exception {
+    DeltaviewDatabase db = new DeltaviewDatabase("enginenonefresh").withShop(10);
+    String view = VIEWS.get("tp_status");
+    String query = view + " ORDER BY status";
+    try (EngineChild maintainer = new EngineChild(db); Connection none = db.deltaview(DeltaviewOptions.ENGINE, "none");
+         Connection ryw = db.deltaview(DeltaviewOptions.ENGINE, "none", DeltaviewOptions.CONSISTENCY,
+             "read-your-writes");
+         Connection plain = db.plain()) {
+      maintainer.execute("CREATE INCREMENTAL VIEW tp_status AS " + view);
+      await("the engine=none connections to use the view", Duration.ofSeconds(10),
+          () -> explain(none, view).get(0).equals("t") && explain(ryw, view).get(0).equals("t") ? null
+              : "not rewritten");
+      RouteStats stats = RouteStats.all().get(EngineRegistry.key(db.pgUrl));
+
+      String bounded = "/*+ incremental(consistency=bounded(3600000)) */ " + query;
+      long unknown = stats.passedThroughCount(RouteStats.PassThrough.STALENESS_UNKNOWN);
+      assertEquals(rows(plain, query), rows(none, bounded));
+      assertEquals(unknown + 1, stats.passedThroughCount(RouteStats.PassThrough.STALENESS_UNKNOWN),
+          "only the maintainer knows how stale the views are: even a loose bound is not taken for met");
+      List<String> plan = explain(none, bounded);
+      assertEquals("f", plan.get(0), "EXPLAIN: " + plan);
+      assertTrue(plan.get(3).contains("not known"), plan.get(3));
+
+      long served = stats.servedCount();
+      assertEquals(rows(plain, query), rows(ryw, query));
+      assertEquals(served + 1, stats.servedCount(), "read-your-writes with nothing written: served");
+      exec(ryw, "INSERT INTO customers VALUES (9000001, 'north', 'fresh', 1)");
+      long notApplied = stats.passedThroughCount(RouteStats.PassThrough.WRITE_NOT_APPLIED);
+      assertEquals(rows(plain, query), rows(ryw, query));
+      assertEquals(notApplied + 1, stats.passedThroughCount(RouteStats.PassThrough.WRITE_NOT_APPLIED),
+          "after a write, nothing in this process can tell when the maintainer has applied it");
+      assertEquals(served + 1, stats.servedCount());
     }
   }
 

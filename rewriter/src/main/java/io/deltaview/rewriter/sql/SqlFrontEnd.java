@@ -225,18 +225,37 @@ public final class SqlFrontEnd {
 
   /**
    * A hint comment before the statement ({@code /*+ incremental *&#47; SELECT ...}, Deltaview's opt-in mark)
-   * is a plain comment to PostgreSQL, but Calcite accepts hints only after {@code SELECT}: blank it out.
+   * is a plain comment to PostgreSQL, but Calcite accepts hints only after {@code SELECT}: blank it out. One
+   * right after the first {@code SELECT} is blanked out too: Calcite's hint grammar has no nested arguments
+   * ({@code incremental(consistency=bounded(500))}), and nothing here reads hints. Blanks keep error positions.
    */
   private static String withoutLeadingHint(String sql) {
-    int i = 0;
-    while (i < sql.length() && Character.isWhitespace(sql.charAt(i))) {
+    int i = skipSpace(sql, 0);
+    String s = sql;
+    if (s.startsWith("/*+", i)) {
+      int end = s.indexOf("*/", i + 3);
+      if (end < 0) {
+        return s;
+      }
+      s = " ".repeat(end + 2) + s.substring(end + 2);
+      i = skipSpace(s, end + 2);
+    }
+    if (!s.regionMatches(true, i, "select", 0, 6)) {
+      return s;
+    }
+    int hint = skipSpace(s, i + 6);
+    if (!s.startsWith("/*+", hint)) {
+      return s;
+    }
+    int end = s.indexOf("*/", hint + 3);
+    return end < 0 ? s : s.substring(0, hint) + " ".repeat(end + 2 - hint) + s.substring(end + 2);
+  }
+
+  private static int skipSpace(String s, int i) {
+    while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
       i++;
     }
-    if (!sql.startsWith("/*+", i)) {
-      return sql;
-    }
-    int end = sql.indexOf("*/", i + 3);
-    return end < 0 ? sql : " ".repeat(end + 2) + sql.substring(end + 2);
+    return i;
   }
 
   /** One statement may end in {@code ;}, as psql users tend to write it. */

@@ -47,8 +47,10 @@ public class DeltaviewProperties {
   private DeltaviewOptions.Mode mode;
 
   /**
-   * "eventual" (the driver's default: serve what the result table holds) or "strong" (a served query
-   * reflects every transaction committed before it was issued, or goes to the base tables).
+   * "eventual" (the driver's default: serve what the result table holds), "strong" (a served query
+   * reflects every transaction committed before it was issued, or goes to the base tables) or "read-your-writes"
+   * (a served query reflects the connection's own committed writes). The driver's "bounded(&lt;ms&gt;)" takes a
+   * bound this enum cannot hold: give it in the URL or a query hint.
    */
   private DeltaviewOptions.Consistency consistency;
 
