@@ -303,6 +303,7 @@ public final class Engine implements ViewService, AutoCloseable {
   }
 
   /** How stale the views this process keeps current are now, in milliseconds; see {@link EngineStatus#stalenessMs}. */
+  @Override
   public Long stalenessMs() {
     return status.stalenessMs();
   }
@@ -392,10 +393,10 @@ public final class Engine implements ViewService, AutoCloseable {
   }
 
   /**
-   * Waits until the apply loop has applied the stream up to {@code lsn} (e.g. a position the caller read after
-   * its own writes). False on timeout or if no loop runs. For benchmarks and tests; queries use
-   * {@link #awaitCurrent}.
+   * Waits until the apply loop has applied the stream up to {@code lsn} (a position the caller read after its
+   * own commit: read-your-writes reads, benchmarks and tests). False on timeout or if no loop runs.
    */
+  @Override
   public boolean awaitApplied(LogSequenceNumber lsn, long timeoutMs) {
     ApplyLoop l = streaming.loop();
     if (l == null || !l.isRunning()) {
