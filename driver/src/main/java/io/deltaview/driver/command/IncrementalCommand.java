@@ -15,6 +15,10 @@ public sealed interface IncrementalCommand {
   record ShowViews() implements IncrementalCommand {
   }
 
+  /** {@code SHOW INCREMENTAL QUERIES}: the query shapes this role's connections ran recently, and how they were routed. */
+  record ShowQueries() implements IncrementalCommand {
+  }
+
   /** {@code EXPLAIN INCREMENTAL <select>}. */
   record Explain(String query) implements IncrementalCommand {
   }

@@ -84,6 +84,11 @@ public final class IncrementalCommandParser {
         return new IncrementalCommand.DropView(name, ifExists);
       }
       case "SHOW":
+        if (peekKeyword("QUERIES")) {
+          expectKeyword("QUERIES");
+          expectEnd();
+          return new IncrementalCommand.ShowQueries();
+        }
         expectKeyword("VIEWS");
         expectEnd();
         return new IncrementalCommand.ShowViews();

@@ -191,20 +191,24 @@ class PreparedStatementWrapper extends AbstractStatementWrapper<PreparedStatemen
   private Object run(Expect expect, RawCall<PreparedStatement> call) throws SQLException {
     checkOpen();
     beginExecution();
+    long start = System.nanoTime();
     Route route = connection.routing().route(sql);
     if (route instanceof Route.PassThrough passThrough) {
       PreparedStatement target = rawFor(passThrough.sql());
       bindTo(target);
+      Object result;
       try {
-        return call.run(target, passThrough.sql());
+        result = call.run(target, passThrough.sql());
       } catch (SQLException e) {
         if (!connection.routing().mayRunOriginalInstead(sql, passThrough.sql(), e)) {
           throw e;
         }
         PreparedStatement original = rawFor(sql);
         bindTo(original);
-        return call.run(original, sql);
+        result = call.run(original, sql);
       }
+      connection.routing().executed(start);
+      return result;
     }
     return runCommand((Route.Command) route, expect);
   }

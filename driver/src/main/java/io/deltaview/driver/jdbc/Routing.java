@@ -55,6 +55,11 @@ final class Routing {
     return route;
   }
 
+  /** The statement just routed ran to completion; it was about to be routed at {@code startNanos}. */
+  void executed(long startNanos) {
+    router.executed(System.nanoTime() - startNanos);
+  }
+
   /**
    * A rewritten statement failed. When PostgreSQL said the result table does not exist ({@code 42P01}: the view
    * was dropped by another process before this JVM noticed) or that this role may not read it ({@code 42501}:

@@ -33,16 +33,20 @@ final class StatementWrapper extends AbstractStatementWrapper<Statement> {
   /** The routing helper of every single-statement execute path. */
   private Object run(String sql, Expect expect, RawCall<Statement> call) throws SQLException {
     beginExecution();
+    long start = System.nanoTime();
     Route route = connection.routing().route(sql);
     if (route instanceof Route.PassThrough passThrough) {
+      Object result;
       try {
-        return call.run(raw, passThrough.sql());
+        result = call.run(raw, passThrough.sql());
       } catch (SQLException e) {
         if (!connection.routing().mayRunOriginalInstead(sql, passThrough.sql(), e)) {
           throw e;
         }
-        return call.run(raw, sql);
+        result = call.run(raw, sql);
       }
+      connection.routing().executed(start);
+      return result;
     }
     return runCommand((Route.Command) route, expect);
   }

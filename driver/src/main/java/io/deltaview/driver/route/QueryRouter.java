@@ -20,6 +20,13 @@ public interface QueryRouter {
    * view was dropped elsewhere) or may not be read by this role ({@code 42501}): the router should stop using
    * that view (for this role).
    */
+  /**
+   * The statement last routed on this connection ran to completion in {@code elapsedNanos}, routing included:
+   * for the statistics of its query's shape. Not called for commands, nor for statements that failed.
+   */
+  default void executed(long elapsedNanos) {
+  }
+
   default void rewriteFailed(String sql, SQLException failure) {
   }
 

@@ -78,6 +78,7 @@ final class DatabaseRuntime {
   private final boolean embedded;
   /** Served and passed-through queries of this database, shared with the other roles' runtimes of this JVM. */
   private final RouteStats routeStats;
+  private final QueryShapes queryShapes;
   private final AutoViews autoViews = new AutoViews(this);
   /** When the start failed ({@link System#nanoTime}), 0 while it has not. */
   private volatile long failedAtNanos;
@@ -111,6 +112,7 @@ final class DatabaseRuntime {
   private DatabaseRuntime(EngineConfig config, boolean embedded, Engine engine) {
     this.config = config;
     this.routeStats = RouteStats.of(EngineRegistry.key(config.pgUrl()), config.database());
+    this.queryShapes = new QueryShapes();
     this.catalogViews = new CatalogViews(config);
     this.candidate = new MaintainerCandidate(config);
     this.embedded = embedded;
@@ -120,6 +122,11 @@ final class DatabaseRuntime {
   /** What the driver did with this database's queries (every role's connections of this JVM). */
   RouteStats routeStats() {
     return routeStats;
+  }
+
+  /** The query shapes this runtime routed recently ({@code SHOW INCREMENTAL QUERIES}). */
+  QueryShapes queryShapes() {
+    return queryShapes;
   }
 
   /**

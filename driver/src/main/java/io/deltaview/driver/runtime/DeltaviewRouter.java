@@ -41,6 +41,10 @@ final class DeltaviewRouter implements QueryRouter {
       "retained_wal_bytes", "state_source", "checkpoint_lsn", "progress", "staleness_ms");
   private static final List<String> SHOW_TYPES = List.of("text", "text", "text", "bigint", "bigint", "pg_lsn",
       "bigint", "text", "text", "text", "text", "text", "bigint", "text", "pg_lsn", "text", "bigint");
+  private static final List<String> QUERIES_COLUMNS = List.of("query", "executions", "served", "view",
+      "pass_reason", "mean_ms");
+  private static final List<String> QUERIES_TYPES = List.of("text", "bigint", "bigint", "text", "text",
+      "double precision");
   private static final List<String> EXPLAIN_COLUMNS = List.of("rewritten", "view", "sql", "reason");
   private static final List<String> EXPLAIN_TYPES = List.of("boolean", "text", "text", "text");
   /** EXPLAIN INCREMENTAL VIEW: one row per line of the dataflow, in PostgreSQL EXPLAIN's column. */
@@ -52,6 +56,8 @@ final class DeltaviewRouter implements QueryRouter {
 
   private final DatabaseRuntime runtime;
   private final DeltaviewOptions options;
+  /** The shape of the query this connection routed last, until its execution time is told; else null. */
+  private QueryShapes.Shape routedShape;
 
   DeltaviewRouter(DatabaseRuntime runtime, DeltaviewOptions options) {
     this.runtime = runtime;
@@ -60,6 +66,7 @@ final class DeltaviewRouter implements QueryRouter {
 
   @Override
   public Route route(String sql, SessionState session) throws SQLException {
+    routedShape = null;
     if (IncrementalCommandParser.isCandidate(sql)) {
       IncrementalCommand command = IncrementalCommandParser.parse(sql);
       return new Route.Command(command.getClass().getSimpleName(), raw -> execute(command, raw, session));
@@ -80,6 +87,8 @@ final class DeltaviewRouter implements QueryRouter {
       return new Route.PassThrough(sql);
     }
     RewriteDecision decision = runtime.rewrite(sql);
+    QueryShapes.Shape shape = decision.notAQuery() ? null : runtime.queryShapes().of(sql);
+    routedShape = shape;
     if (!decision.rewritten()) {
       if (mark != null && options.autoCreate() && !decision.refused()) {
         runtime.autoViews().wanted(sql, decision, options);
@@ -88,20 +97,34 @@ final class DeltaviewRouter implements QueryRouter {
           : decision.refused() ? RouteStats.PassThrough.REFUSED
           : decision.noViewMatches() ? RouteStats.PassThrough.NO_VIEW_MATCHES
           : RouteStats.PassThrough.NOT_REWRITABLE);
+      if (shape != null) {
+        shape.passedThrough(decision.reason());
+      }
       return new Route.PassThrough(sql);
     }
     RouteStats.PassThrough notServed = whyNotServable(decision, session, consistency(mark), stats);
     if (notServed != null) {
       stats.passedThrough(notServed);
+      shape.passedThrough(notServed.tag());
       return new Route.PassThrough(sql);
     }
     stats.served();
+    shape.served(decision.view());
     return new Route.PassThrough(decision.sql());
   }
 
   /** The consistency a query gets: its mark's, or the connection's when unmarked or marked without one. */
   private ReadConsistency consistency(ReadConsistency mark) {
     return mark == null || mark.kind() == null ? options.readConsistency() : mark;
+  }
+
+  @Override
+  public void executed(long elapsedNanos) {
+    QueryShapes.Shape shape = routedShape;
+    if (shape != null) {
+      shape.took(elapsedNanos);
+      routedShape = null;
+    }
   }
 
   /** Read-your-writes sessions remember their committed writes; the others pay nothing for it. */
@@ -321,6 +344,9 @@ final class DeltaviewRouter implements QueryRouter {
     if (command instanceof IncrementalCommand.ShowViews) {
       return Route.CommandResult.rows(showViews(raw));
     }
+    if (command instanceof IncrementalCommand.ShowQueries) {
+      return Route.CommandResult.rows(showQueries(raw));
+    }
     if (command instanceof IncrementalCommand.ExplainView v) {
       return Route.CommandResult.rows(explainView(raw, v.name()));
     }
@@ -356,6 +382,19 @@ final class DeltaviewRouter implements QueryRouter {
       rows.add(new Object[] {line});
     }
     return ResultSets.values(raw, PLAN_COLUMNS, PLAN_TYPES, rows);
+  }
+
+  /**
+   * {@code SHOW INCREMENTAL QUERIES}: the query shapes this runtime (this database, as this connection's user)
+   * routed recently, the most executed first. Shapes hold no literal values, and another user's connections
+   * run on another runtime: nobody sees another role's queries.
+   */
+  private ResultSet showQueries(Connection raw) throws SQLException {
+    List<Object[]> rows = new ArrayList<>();
+    for (QueryShapes.Shape q : runtime.queryShapes().seen()) {
+      rows.add(new Object[] {q.text(), q.executions(), q.servedCount(), q.view(), q.passReason(), q.meanMillis()});
+    }
+    return ResultSets.values(raw, QUERIES_COLUMNS, QUERIES_TYPES, rows);
   }
 
   private ResultSet showViews(Connection raw) throws SQLException {
