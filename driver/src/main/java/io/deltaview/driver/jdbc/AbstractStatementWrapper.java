@@ -6,6 +6,8 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLWarning;
+import io.deltaview.driver.DeltaviewStatement;
+import io.deltaview.driver.route.QueryRouter;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +18,8 @@ import java.util.List;
  * that ran last (or would run next); settings go through {@link #configure} so that a wrapper holding
  * several raw statements applies them to all.
  */
-abstract class AbstractStatementWrapper<S extends Statement> implements Statement, DeltaviewWrapper {
+abstract class AbstractStatementWrapper<S extends Statement> implements Statement, DeltaviewWrapper,
+    DeltaviewStatement {
 
   /** What an execute path returns, which decides how a command's result is checked and reported. */
   enum Expect { EXECUTE, QUERY, UPDATE, LARGE_UPDATE }
@@ -37,6 +40,9 @@ abstract class AbstractStatementWrapper<S extends Statement> implements Statemen
   private static final Route.CommandResult NO_MORE_RESULTS = Route.CommandResult.count(-1);
 
   final ConnectionWrapper connection;
+  /** How the last execution was routed; see {@link DeltaviewStatement}. */
+  private String servedBy;
+  private String passReason;
   /** Non-null while the current result is a command's rather than the raw statement's. */
   private Route.CommandResult commandResult;
   private String commandDescription;
@@ -54,6 +60,27 @@ abstract class AbstractStatementWrapper<S extends Statement> implements Statemen
 
   /** Applies {@code setting} to every raw statement this wrapper owns now or later. */
   abstract void configure(Setting setting) throws SQLException;
+
+  /** Routes {@code sql} for an execution of this statement, and remembers how ({@link DeltaviewStatement}). */
+  final Route route(String sql) throws SQLException {
+    servedBy = null;
+    passReason = null;
+    Route route = connection.routing().route(sql);
+    QueryRouter router = connection.routing().router();
+    servedBy = router.lastServedBy();
+    passReason = router.lastPassReason();
+    return route;
+  }
+
+  @Override
+  public String servedBy() {
+    return servedBy;
+  }
+
+  @Override
+  public String passReason() {
+    return passReason;
+  }
 
   /** Starts an execution: a previous command's result is closed, as JDBC closes the current result set. */
   final void beginExecution() throws SQLException {

@@ -192,7 +192,7 @@ class PreparedStatementWrapper extends AbstractStatementWrapper<PreparedStatemen
     checkOpen();
     beginExecution();
     long start = System.nanoTime();
-    Route route = connection.routing().route(sql);
+    Route route = route(sql);
     if (route instanceof Route.PassThrough passThrough) {
       PreparedStatement target = rawFor(passThrough.sql());
       bindTo(target);
@@ -263,7 +263,7 @@ class PreparedStatementWrapper extends AbstractStatementWrapper<PreparedStatemen
   private void routeBatch() throws SQLException {
     checkOpen();
     beginExecution();
-    Route route = connection.routing().route(sql);
+    Route route = route(sql);
     if (route instanceof Route.Command command) {
       original.clearBatch();
       throw new SQLException("The Deltaview command " + command.description()

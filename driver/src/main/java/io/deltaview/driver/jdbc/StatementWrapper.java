@@ -34,7 +34,7 @@ final class StatementWrapper extends AbstractStatementWrapper<Statement> {
   private Object run(String sql, Expect expect, RawCall<Statement> call) throws SQLException {
     beginExecution();
     long start = System.nanoTime();
-    Route route = connection.routing().route(sql);
+    Route route = route(sql);
     if (route instanceof Route.PassThrough passThrough) {
       Object result;
       try {
@@ -156,7 +156,7 @@ final class StatementWrapper extends AbstractStatementWrapper<Statement> {
     List<String> queued = batch == null ? List.of() : batch;
     batch = null;
     for (String sql : queued) {
-      Route route = connection.routing().route(sql);
+      Route route = route(sql);
       if (route instanceof Route.Command command) {
         raw.clearBatch();
         throw new SQLException("The Deltaview command " + command.description()

@@ -20,6 +20,16 @@ public interface QueryRouter {
    * view was dropped elsewhere) or may not be read by this role ({@code 42501}): the router should stop using
    * that view (for this role).
    */
+  /** The view that answers the statement this router routed last; null if it passes through or is a command. */
+  default String lastServedBy() {
+    return null;
+  }
+
+  /** Why the query this router routed last passes through; null if it is served, or is not a query. */
+  default String lastPassReason() {
+    return null;
+  }
+
   /**
    * The statement last routed on this connection ran to completion in {@code elapsedNanos}, routing included:
    * for the statistics of its query's shape. Not called for commands, nor for statements that failed.

@@ -58,6 +58,9 @@ final class DeltaviewRouter implements QueryRouter {
   private final DeltaviewOptions options;
   /** The shape of the query this connection routed last, until its execution time is told; else null. */
   private QueryShapes.Shape routedShape;
+  /** How the statement routed last went: the view serving it, or why a query passed through. */
+  private String lastServedBy;
+  private String lastPassReason;
 
   DeltaviewRouter(DatabaseRuntime runtime, DeltaviewOptions options) {
     this.runtime = runtime;
@@ -67,6 +70,8 @@ final class DeltaviewRouter implements QueryRouter {
   @Override
   public Route route(String sql, SessionState session) throws SQLException {
     routedShape = null;
+    lastServedBy = null;
+    lastPassReason = null;
     if (IncrementalCommandParser.isCandidate(sql)) {
       IncrementalCommand command = IncrementalCommandParser.parse(sql);
       return new Route.Command(command.getClass().getSimpleName(), raw -> execute(command, raw, session));
@@ -99,6 +104,7 @@ final class DeltaviewRouter implements QueryRouter {
           : RouteStats.PassThrough.NOT_REWRITABLE);
       if (shape != null) {
         shape.passedThrough(decision.reason());
+        lastPassReason = decision.reason();
       }
       return new Route.PassThrough(sql);
     }
@@ -106,16 +112,28 @@ final class DeltaviewRouter implements QueryRouter {
     if (notServed != null) {
       stats.passedThrough(notServed);
       shape.passedThrough(notServed.tag());
+      lastPassReason = notServed.tag();
       return new Route.PassThrough(sql);
     }
     stats.served();
     shape.served(decision.view());
+    lastServedBy = decision.view();
     return new Route.PassThrough(decision.sql());
   }
 
   /** The consistency a query gets: its mark's, or the connection's when unmarked or marked without one. */
   private ReadConsistency consistency(ReadConsistency mark) {
     return mark == null || mark.kind() == null ? options.readConsistency() : mark;
+  }
+
+  @Override
+  public String lastServedBy() {
+    return lastServedBy;
+  }
+
+  @Override
+  public String lastPassReason() {
+    return lastPassReason;
   }
 
   @Override

@@ -8,12 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.deltaview.driver.DeltaviewStatement;
 import io.deltaview.engine.EngineRegistry;
 import io.deltaview.it.DeltaviewDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -21,7 +23,7 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code SHOW INCREMENTAL QUERIES}: per query shape (literals lifted), how often it ran, how often a view
  * served it and which, why it passed through, and its mean time; a user sees only the queries run as that
- * user, and never a literal value.
+ * user, and never a literal value. Per statement, {@link DeltaviewStatement} tells the same of its last execution.
  */
 class ShowQueriesTest {
 
@@ -49,17 +51,39 @@ class ShowQueriesTest {
       }
       exec(dv, "UPDATE accounts SET balance = balance + 1 WHERE id = 424242");
 
+      // The same, per statement: unwrap DeltaviewStatement.
+      try (Statement s = dv.createStatement()) {
+        DeltaviewStatement routed = s.unwrap(DeltaviewStatement.class);
+        assertNull(routed.servedBy(), "nothing ran yet");
+        s.executeQuery("SELECT owner, sum(balance) AS total FROM accounts WHERE owner = 'owner 3' GROUP BY owner")
+            .close();
+        assertEquals("public.balances", routed.servedBy());
+        assertNull(routed.passReason());
+        s.executeQuery("SELECT owner, balance FROM accounts LIMIT 1").close();
+        assertNull(routed.servedBy());
+        assertTrue(routed.passReason().startsWith("no view matches"), routed.passReason());
+        s.executeUpdate("UPDATE accounts SET balance = balance WHERE id = -1");
+        assertNull(routed.servedBy());
+        assertNull(routed.passReason(), "a write is not a query Deltaview looks at");
+      }
+      try (PreparedStatement ps = dv.prepareStatement("SELECT owner, sum(balance) AS total FROM accounts"
+          + " WHERE owner = ? GROUP BY owner")) {
+        ps.setString(1, "owner 4");
+        ps.executeQuery().close();
+        assertEquals("public.balances", ps.unwrap(DeltaviewStatement.class).servedBy());
+      }
+
       List<List<String>> shown = show(dv);
       String served = "SELECT owner, sum(balance) AS total FROM accounts WHERE owner = ? GROUP BY owner";
       List<String> servedRow = row(shown, served);
-      assertEquals("4", servedRow.get(1), shown.toString());
-      assertEquals("4", servedRow.get(2), "each execution served: " + shown);
+      assertEquals("6", servedRow.get(1), shown.toString());
+      assertEquals("6", servedRow.get(2), "each execution served: " + shown);
       assertEquals("public.balances", servedRow.get(3));
       assertNull(servedRow.get(4), "never passed through");
       assertTrue(Double.parseDouble(servedRow.get(5)) > 0, servedRow.toString());
 
       List<String> scan = row(shown, "SELECT owner, balance FROM accounts LIMIT ?");
-      assertEquals("3", scan.get(1));
+      assertEquals("4", scan.get(1));
       assertEquals("0", scan.get(2));
       assertNull(scan.get(3));
       assertNotNull(scan.get(4), "why it passed through");
