@@ -1,6 +1,8 @@
 package io.deltaview.driver.route;
 
+import io.deltaview.rewriter.sql.PgLexer;
 import io.deltaview.rewriter.sql.SqlText;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -319,10 +321,13 @@ public final class StatementClassifier {
     }
   }
 
-  /** Splits SQL into statements of tokens, skipping comments, string bodies and dollar-quoted bodies. */
+  /**
+   * Splits SQL into statements of the classifier's tokens, with PostgreSQL's lexical rules ({@link PgLexer}:
+   * comments, every string form, quoted identifiers, dollar quotes). Operators become one symbol per
+   * character, numbers words, as the classifier reads them.
+   */
   private static final class Lexer {
     private final String s;
-    private int i;
 
     Lexer(String s) {
       this.s = s;
@@ -332,112 +337,52 @@ public final class StatementClassifier {
       return statements(null);
     }
 
-    /** The statements' tokens; when {@code starts} is given, each statement's start index is added to it. */
+    /**
+     * The statements' tokens; when {@code starts} is given, each statement's start index is added to it. SQL
+     * that PostgreSQL's lexer cannot split (an unterminated string or comment) is one statement that can only
+     * be an unknown write: PostgreSQL rejects it, and nothing about it may be taken for a plain read.
+     */
     List<List<Token>> statements(List<Integer> starts) {
       List<List<Token>> out = new ArrayList<>(1);
-      List<Token> current = new ArrayList<>();
-      int n = s.length();
-      i = SqlText.skipSpaceAndComments(s, i);
       if (starts != null) {
-        starts.add(i);
+        starts.add(SqlText.skipSpaceAndComments(s, 0));
       }
-      while (i < n) {
-        char c = s.charAt(i);
-        char next = i + 1 < n ? s.charAt(i + 1) : '\0';
-        if (Character.isWhitespace(c) || (c == '-' && next == '-') || (c == '/' && next == '*')) {
-          i = SqlText.skipSpaceAndComments(s, i);
-        } else if (c == ';') {
-          out.add(current);
-          current = new ArrayList<>();
-          i = SqlText.skipSpaceAndComments(s, i + 1);
-          if (starts != null) {
-            starts.add(i);
+      List<PgLexer.Token> tokens;
+      try {
+        tokens = PgLexer.tokens(s);
+      } catch (SQLException e) {
+        out.add(List.of(new Token(Token.LITERAL, s))); // no verb first: an unknown write
+        return out;
+      }
+      List<Token> current = new ArrayList<>();
+      for (PgLexer.Token t : tokens) {
+        switch (t.kind()) {
+          case WORD -> current.add(new Token(Token.WORD, t.text().toLowerCase(Locale.ROOT)));
+          case NUMBER -> current.add(new Token(Token.WORD, t.text()));
+          case QUOTED_IDENTIFIER -> current.add(new Token(Token.QUOTED, t.value()));
+          case STRING, BIT_STRING -> current.add(new Token(Token.LITERAL, t.value()));
+          case PARAMETER -> current.add(new Token(Token.SYMBOL, t.text()));
+          case OPERATOR -> {
+            for (int k = 0; k < t.text().length(); k++) {
+              current.add(new Token(Token.SYMBOL, String.valueOf(t.text().charAt(k))));
+            }
           }
-        } else if (c == '\'') {
-          current.add(string(false));
-        } else if (c == '"') {
-          current.add(quoted());
-        } else if (c == '$' && dollarTag() != null) {
-          current.add(dollarString(dollarTag()));
-        } else if (Character.isLetterOrDigit(c) || c == '_') {
-          int start = i;
-          while (i < n && isWordChar(s.charAt(i))) {
-            i++;
+          case PUNCTUATION -> {
+            if (t.isPunctuation(';')) {
+              out.add(current);
+              current = new ArrayList<>();
+              if (starts != null) {
+                starts.add(SqlText.skipSpaceAndComments(s, t.start() + 1));
+              }
+            } else {
+              current.add(new Token(Token.SYMBOL, t.text()));
+            }
           }
-          String w = s.substring(start, i);
-          if (i < n && s.charAt(i) == '\'' && w.equalsIgnoreCase("e")) {
-            current.add(string(true)); // E'...' takes backslash escapes
-          } else {
-            current.add(new Token(Token.WORD, w.toLowerCase(Locale.ROOT)));
-          }
-        } else {
-          current.add(new Token(Token.SYMBOL, String.valueOf(c)));
-          i++;
+          default -> throw new IllegalStateException("token kind " + t.kind());
         }
       }
       out.add(current);
       return out;
-    }
-
-    private static boolean isWordChar(char c) {
-      return Character.isLetterOrDigit(c) || c == '_' || c == '$';
-    }
-
-    private Token string(boolean backslashEscapes) {
-      int start = ++i;
-      while (i < s.length()) {
-        char c = s.charAt(i);
-        if (backslashEscapes && c == '\\') {
-          i += 2;
-        } else if (c == '\'') {
-          if (i + 1 < s.length() && s.charAt(i + 1) == '\'') {
-            i += 2;
-          } else {
-            i++;
-            return new Token(Token.LITERAL, s.substring(start, i - 1));
-          }
-        } else {
-          i++;
-        }
-      }
-      return new Token(Token.LITERAL, s.substring(Math.min(start, s.length())));
-    }
-
-    private Token quoted() {
-      StringBuilder b = new StringBuilder();
-      i++;
-      while (i < s.length()) {
-        char c = s.charAt(i++);
-        if (c == '"') {
-          if (i < s.length() && s.charAt(i) == '"') {
-            b.append('"');
-            i++;
-          } else {
-            break;
-          }
-        } else {
-          b.append(c);
-        }
-      }
-      return new Token(Token.QUOTED, b.toString());
-    }
-
-    /** The {@code $tag$} starting at {@code i}, or null if {@code $} starts something else ({@code $1}). */
-    private String dollarTag() {
-      int j = i + 1;
-      while (j < s.length() && (Character.isLetter(s.charAt(j)) || s.charAt(j) == '_'
-          || (j > i + 1 && Character.isDigit(s.charAt(j))))) {
-        j++;
-      }
-      return j < s.length() && s.charAt(j) == '$' ? s.substring(i, j + 1) : null;
-    }
-
-    private Token dollarString(String tag) {
-      int end = s.indexOf(tag, i + tag.length());
-      int stop = end < 0 ? s.length() : end;
-      Token tok = new Token(Token.LITERAL, s.substring(i + tag.length(), stop));
-      i = end < 0 ? s.length() : end + tag.length();
-      return tok;
     }
   }
 }

@@ -147,11 +147,19 @@ class StatementClassifierTest {
   }
 
   @Test
-  void unterminatedQuotesDoNotThrow() {
-    assertEquals(Kind.READ, one("select 'abc").kind());
-    assertEquals(Kind.READ, one("select $$abc").kind());
-    assertEquals(Kind.WRITE, one("insert into \"abc").kind());
-    assertEquals(Kind.READ, one("select 1 /* open").kind());
+  void unterminatedQuotesDoNotThrowAndAreNeverTakenForReads() {
+    // PostgreSQL rejects them; until it has, nothing about them may count as a plain read.
+    assertEquals(Kind.UNKNOWN_WRITE, one("select 'abc").kind());
+    assertEquals(Kind.UNKNOWN_WRITE, one("select $$abc").kind());
+    assertEquals(Kind.UNKNOWN_WRITE, one("insert into \"abc").kind());
+    assertEquals(Kind.UNKNOWN_WRITE, one("select 1 /* open").kind());
+  }
+
+  @Test
+  void everyStringFormIsOneTokenWhateverItHolds() {
+    assertEquals(Kind.READ, one("select 'a; delete from t', B'1010', X'1F', E'it\\'s; drop'").kind());
+    assertEquals(1, StatementClassifier.classify("select $fn$ ; insert into t $fn$").size());
+    assertEquals(List.of("public.t"), one("/* nested /* comment; */ still */ update public.t set a = 1").tables());
   }
 
   @Test
