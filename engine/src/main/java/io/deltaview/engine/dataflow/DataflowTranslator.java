@@ -30,6 +30,7 @@ import org.apache.calcite.rel.logical.LogicalJoin;
 import org.apache.calcite.rel.logical.LogicalMinus;
 import org.apache.calcite.rel.logical.LogicalProject;
 import org.apache.calcite.rel.logical.LogicalUnion;
+import org.apache.calcite.rel.logical.LogicalValues;
 import org.apache.calcite.rel.logical.LogicalWindow;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rel.type.RelDataTypeFactory;
@@ -78,6 +79,9 @@ public final class DataflowTranslator {
       int idx = sources.computeIfAbsent(name, k -> sources.size());
       return new Dataflow.Scan(idx, name, scan.getRowType());
     }
+    if (rel instanceof LogicalValues v) {
+      return constant(v);
+    }
     if (rel instanceof LogicalFilter f) {
       if (RexUtil.SubQueryFinder.find(f.getCondition()) != null) {
         throw new UnsupportedConstructException("subquery in WHERE");
@@ -116,6 +120,20 @@ public final class DataflowTranslator {
           m.getRowType());
     }
     throw unsupported(rel);
+  }
+
+  /**
+   * A VALUES list (also what Calcite makes of a SELECT without FROM): constant rows, inserted once at load. Its
+   * columns hold values of the types a row can carry; an interval column (PostgreSQL's {@code VALUES (interval
+   * '1 day')}) cannot be one.
+   */
+  private Dataflow constant(LogicalValues v) {
+    for (org.apache.calcite.rel.type.RelDataTypeField f : v.getRowType().getFieldList()) {
+      if (SqlTypeName.INTERVAL_TYPES.contains(f.getType().getSqlTypeName())) {
+        throw new UnsupportedConstructException("VALUES column " + f.getName() + " of type interval");
+      }
+    }
+    return new Dataflow.Constant(new ArrayList<>(v.getTuples()), v.getRowType());
   }
 
   /**

@@ -172,6 +172,14 @@ class DifferentialTest {
       "select id, row_number() over (partition by region order by name nulls first, id) as rn,"
           + " max(name) over (partition by region) as top from customers",
       "select region, string_agg(name, ',' order by name) as names from customers group by region",
+      // VALUES lists: constant relations joined, outer-joined under an aggregate, in a union and a CTE
+      "select o.id, v.label from orders o join (values (1, 'one'), (2, 'two'), (3, 'three')) as v(k, label)"
+          + " on v.k = o.customer_id",
+      "select v.label, count(ol.id) as n, sum(ol.qty) as q from (values (0, 'none'), (1, 'one'), (5, 'five'),"
+          + " (7, 'seven')) as v(q, label) left join order_lines ol on ol.qty = v.q group by v.label",
+      "select customer_id from orders union all select * from (values (100), (200), (cast(null as integer))) as v(c)",
+      "with tiers(lo, hi, name) as (values (0, 3, 'low'), (4, 10, 'high')) select o.id, t.name, t.lo * 1.5 as w"
+          + " from orders o join tiers t on o.customer_id between t.lo and t.hi",
       // sums of a decimal product and of a double
       "select customer_id, sum(id * 1.5) as s, sum(cast(id as double)) as d from orders group by customer_id",
     };

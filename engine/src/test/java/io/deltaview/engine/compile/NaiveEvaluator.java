@@ -53,6 +53,13 @@ final class NaiveEvaluator {
       List<String> name = scan.getTable().getQualifiedName();
       return tables.getOrDefault(name.get(name.size() - 1), List.of());
     }
+    if (rel instanceof org.apache.calcite.rel.logical.LogicalValues v) {
+      List<Row> out = new ArrayList<>();
+      for (List<org.apache.calcite.rex.RexLiteral> tuple : v.getTuples()) {
+        out.add(Row.wrap(tuple.stream().map(l -> scalars.compile(l).eval(Row.EMPTY)).toArray()));
+      }
+      return out;
+    }
     if (rel instanceof LogicalFilter f) {
       Scalar p = scalars.compile(f.getCondition());
       List<Row> out = new ArrayList<>();

@@ -102,4 +102,13 @@ class DataflowPlanTest {
     assertEquals(true, all.contains("n=NTH_VALUE(price, 2)"), all);
     assertEquals(true, all.contains("RANGE between UNBOUNDED PRECEDING and CURRENT ROW"), all);
   }
+
+  @Test
+  void aValuesListIsAConstantInputInsertedOnce() {
+    List<String> lines = plan("select o.id, v.label from orders o join (values (1, 'one'), (2, 'two')) as v(k, label)"
+        + " on v.k = o.customer_id");
+    assertEquals(true, lines.get(0).startsWith("Join on left.customer_id = right.k"), String.join("\n", lines));
+    assertEquals("  Values [k, label] (1, 'one'), (2, 'two')  [state: whether its rows were inserted]",
+        lines.get(lines.size() - 1));
+  }
 }

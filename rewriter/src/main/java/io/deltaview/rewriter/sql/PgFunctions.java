@@ -228,11 +228,55 @@ final class PgFunctions {
       java.util.Map.entry("bool", SqlTypeName.BOOLEAN), java.util.Map.entry("numeric", SqlTypeName.DECIMAL),
       java.util.Map.entry("timestamptz", SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE));
 
-  /** A cast to a PostgreSQL type the front end has no Calcite type for. */
+  /**
+   * A cast to a PostgreSQL type the front end has no Calcite type for, or values whose PostgreSQL type Calcite
+   * would not reproduce.
+   */
   static final class UnsupportedTypeException extends RuntimeException {
     UnsupportedTypeException(String typeName) {
-      super("CAST to type " + typeName + " is not supported", null, false, false);
+      this("CAST to type " + typeName + " is not supported", false);
     }
+
+    UnsupportedTypeException(String message, boolean ignored) {
+      super(message, null, false, false);
+    }
+  }
+
+  /**
+   * Refuses a VALUES list whose numbers Calcite would change: it gives a column of literals of different scales
+   * the widest scale ({@code VALUES (1), (2.5)} would hold 1.0) and folds a cast inside a row to its own numeric
+   * type ({@code CAST(2.5 AS numeric)} would become 2), while PostgreSQL types such a column as numeric and keeps
+   * each value as written.
+   */
+  static void checkValuesNumbers(SqlCall values) {
+    java.util.Map<Integer, java.util.Set<Integer>> scales = new java.util.HashMap<>();
+    for (SqlNode row : values.getOperandList()) {
+      if (!(row instanceof SqlCall r) || r.getKind() != SqlKind.ROW) {
+        continue;
+      }
+      for (int i = 0; i < r.operandCount(); i++) {
+        SqlNode item = r.operand(i);
+        if (item instanceof SqlCall minus && minus.getKind() == SqlKind.MINUS_PREFIX) {
+          item = minus.operand(0);
+        }
+        if (item instanceof org.apache.calcite.sql.SqlNumericLiteral n && n.isExact()) {
+          scales.computeIfAbsent(i, k -> new java.util.HashSet<>()).add(n.getScale() == null ? 0 : n.getScale());
+        } else if (item instanceof SqlCall cast && cast.getKind() == SqlKind.CAST
+            && cast.operand(1) instanceof org.apache.calcite.sql.SqlDataTypeSpec type
+            && type.getTypeNameSpec() instanceof org.apache.calcite.sql.SqlBasicTypeNameSpec basic
+            && basic.getTypeName().getSimple().equalsIgnoreCase("DECIMAL")) {
+          throw new UnsupportedTypeException("a cast to numeric inside VALUES (Calcite folds it to a value"
+              + " PostgreSQL does not give; write the number itself)", false);
+        }
+      }
+    }
+    scales.forEach((column, s) -> {
+      if (s.size() > 1) {
+        throw new UnsupportedTypeException("VALUES column " + (column + 1) + " of numbers written with different"
+            + " numbers of decimal places (PostgreSQL keeps each as written; write them alike, e.g. 1.0 and 2.5)",
+            false);
+      }
+    });
   }
 
   /** A copy of an expression sharing no node with it (a node may appear once in what the validator sees). */
@@ -289,6 +333,9 @@ final class PgFunctions {
     @Override
     public SqlNode visit(SqlCall call) {
       SqlNode visited = super.visit(call);
+      if (visited instanceof SqlCall c && c.getKind() == SqlKind.VALUES) {
+        checkValuesNumbers(c);
+      }
       if (visited instanceof SqlCall c && c.getKind() == SqlKind.DATE_TRUNC && c.operandCount() == 2) {
         return new SqlBasicCall(DATE_TRUNC, c.getOperandList(), c.getParserPosition());
       }
