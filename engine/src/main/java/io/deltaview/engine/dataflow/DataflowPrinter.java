@@ -175,6 +175,9 @@ public final class DataflowPrinter {
     if (b.offset() == 0) {
       return "CURRENT ROW";
     }
+    if (b.range() != null) {
+      return io.deltaview.engine.expr.RangeOffsets.describe(b.range()) + (b.offset() < 0 ? " PRECEDING" : " FOLLOWING");
+    }
     return Math.abs(b.offset()) + (b.offset() < 0 ? " PRECEDING" : " FOLLOWING");
   }
 

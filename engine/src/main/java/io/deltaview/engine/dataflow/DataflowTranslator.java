@@ -181,8 +181,8 @@ public final class DataflowTranslator {
             c.nullDirection == RelFieldCollation.NullDirection.FIRST));
         ordered.add(c.getFieldIndex());
       }
-      WindowOperator.Frame frame = new WindowOperator.Frame(g.isRows, bound(w, g.lowerBound, g.isRows, "lower"),
-          bound(w, g.upperBound, g.isRows, "upper"));
+      WindowOperator.Frame frame = new WindowOperator.Frame(g.isRows, bound(w, g, g.lowerBound),
+          bound(w, g, g.upperBound));
       List<Dataflow.WindowCall> calls = new ArrayList<>();
       boolean needsTotalOrder = false;
       for (org.apache.calcite.rel.core.Window.RexWinAggCall call : g.aggCalls) {
@@ -320,18 +320,63 @@ public final class DataflowTranslator {
     return operand;
   }
 
-  private static WindowOperator.Bound bound(LogicalWindow w, RexWindowBound b, boolean rows, String which) {
+  private WindowOperator.Bound bound(LogicalWindow w, org.apache.calcite.rel.core.Window.Group g, RexWindowBound b) {
     if (b.isUnbounded()) {
       return WindowOperator.Bound.UNBOUNDED;
     }
     if (b.isCurrentRow()) {
       return WindowOperator.Bound.CURRENT_ROW;
     }
-    if (!rows) {
-      throw new UnsupportedConstructException("RANGE window frame with an offset");
+    RexNode offset = constantOf(w, b.getOffset(), w.getInput().getRowType().getFieldCount());
+    if (!g.isRows) {
+      return rangeBound(w, g, offset, b.isPreceding());
     }
-    long n = constant(constantOf(w, b.getOffset(), w.getInput().getRowType().getFieldCount()), "window frame offset");
+    long n = constant(offset, "window frame offset");
     return new WindowOperator.Bound(false, b.isPreceding() ? -n : n);
+  }
+
+  /**
+   * {@code RANGE BETWEEN <offset> PRECEDING|FOLLOWING …}: an offset in the values of the window's one ORDER BY
+   * column, of the types PostgreSQL's in_range functions take: an integer offset over an integer key, a number
+   * over a numeric key, an interval over a date or timestamp (over a timestamptz only a fixed length: a day or
+   * a month there is as long as the session's time zone makes it). A negative offset fails, as in PostgreSQL.
+   */
+  private WindowOperator.Bound rangeBound(LogicalWindow w, org.apache.calcite.rel.core.Window.Group g,
+      RexNode offset, boolean preceding) {
+    if (g.orderKeys.getFieldCollations().size() != 1) {
+      throw new UnsupportedConstructException("RANGE with offset PRECEDING/FOLLOWING over "
+          + g.orderKeys.getFieldCollations().size() + " ORDER BY columns (PostgreSQL requires exactly one)");
+    }
+    if (!(RexUtil.removeCast(offset) instanceof RexLiteral)) {
+      throw new UnsupportedConstructException("RANGE frame offset that is not a constant");
+    }
+    RelDataType keyType = w.getInput().getRowType().getFieldList()
+        .get(g.orderKeys.getFieldCollations().get(0).getFieldIndex()).getType();
+    SqlTypeName key = keyType.getSqlTypeName();
+    SqlTypeName by = offset.getType().getSqlTypeName();
+    boolean interval = SqlTypeName.INTERVAL_TYPES.contains(by);
+    boolean supported = SqlTypeName.INT_TYPES.contains(key) ? SqlTypeName.INT_TYPES.contains(by)
+        : key == SqlTypeName.DECIMAL ? SqlTypeName.INT_TYPES.contains(by) || by == SqlTypeName.DECIMAL
+        : key == SqlTypeName.DATE || key == SqlTypeName.TIMESTAMP
+            || key == SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE ? interval : false;
+    if (!supported) {
+      throw new UnsupportedConstructException("RANGE with offset PRECEDING/FOLLOWING for column type " + key
+          + " and offset type " + by);
+    }
+    Object value = new io.deltaview.engine.expr.ScalarCompiler(rexBuilder).compile(offset)
+        .eval(io.deltaview.engine.row.Row.EMPTY);
+    if (value == null || io.deltaview.engine.expr.RangeOffsets.negative(value)) {
+      throw new io.deltaview.engine.expr.EvaluationException(io.deltaview.sql.SqlStates.INVALID_PRECEDING_OR_FOLLOWING_SIZE,
+          "invalid preceding or following size in window function");
+    }
+    if (key == SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE && io.deltaview.engine.expr.RangeOffsets.hasCalendarPart(value)) {
+      throw new UnsupportedConstructException("RANGE frame offset of days or months over a timestamptz (their"
+          + " length depends on the session's time zone; use hours)");
+    }
+    if (!interval && key == SqlTypeName.DECIMAL) {
+      value = io.deltaview.engine.expr.PgValues.toBigDecimal(value);
+    }
+    return WindowOperator.Bound.range(value, preceding);
   }
 
   private static long constant(RexNode value, String clause) {

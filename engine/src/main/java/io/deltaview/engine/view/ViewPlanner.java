@@ -140,6 +140,9 @@ public final class ViewPlanner {
     RelRoot root = frontEnd.toRelWithSubQueries(sql);
     try {
       return new Compiled(root, ViewCompiler.compile(root));
+    } catch (io.deltaview.engine.expr.EvaluationException e) {
+      // what PostgreSQL fails the query with whatever the rows (a negative window frame offset)
+      throw new SQLException(e.getMessage(), e.sqlState(), e);
     } catch (UnsupportedConstructException e) {
       RelRoot expanded = frontEnd.toRel(sql);
       try {

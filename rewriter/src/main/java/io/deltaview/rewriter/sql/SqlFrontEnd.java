@@ -93,12 +93,13 @@ public final class SqlFrontEnd {
 
   /**
    * Parses one statement of any kind; syntax errors become SQLState 42601. PostgreSQL's {@code ::} casts
-   * are turned into {@code CAST} first, because Babel gives {@code ::} the wrong precedence.
+   * are turned into {@code CAST} first, because Babel gives {@code ::} the wrong precedence, and its interval
+   * literals ({@code INTERVAL '1 day'}) into the standard form ({@link PgIntervalLiterals}).
    */
   public SqlNode parse(String sql) throws SQLException {
     try {
-      SqlNode node = SqlParser.create(InfixCasts.rewrite(withoutLeadingHint(withoutTrailingSemicolon(sql))),
-              PARSER_CONFIG)
+      SqlNode node = SqlParser.create(InfixCasts.rewrite(PgIntervalLiterals.rewrite(
+              withoutLeadingHint(withoutTrailingSemicolon(sql)))), PARSER_CONFIG)
           .parseStmt();
       return node.accept(new PgFunctions.PgCallShuttle());
     } catch (SqlParseException e) {
