@@ -94,12 +94,13 @@ public final class SqlFrontEnd {
   /**
    * Parses one statement of any kind; syntax errors become SQLState 42601. PostgreSQL's {@code ::} casts
    * are turned into {@code CAST} first, because Babel gives {@code ::} the wrong precedence, and its interval
-   * literals ({@code INTERVAL '1 day'}) into the standard form ({@link PgIntervalLiterals}).
+   * literals ({@code INTERVAL '1 day'}) into the standard form ({@link PgIntervalLiterals}), and {@code SELECT
+   * DISTINCT ON (…)} into columns that {@link #toRel} makes a window of ({@link DistinctOn}).
    */
   public SqlNode parse(String sql) throws SQLException {
     try {
-      SqlNode node = SqlParser.create(InfixCasts.rewrite(PgIntervalLiterals.rewrite(
-              withoutLeadingHint(withoutTrailingSemicolon(sql)))), PARSER_CONFIG)
+      SqlNode node = SqlParser.create(InfixCasts.rewrite(PgIntervalLiterals.rewrite(DistinctOn.rewrite(
+              withoutLeadingHint(withoutTrailingSemicolon(sql))))), PARSER_CONFIG)
           .parseStmt();
       return node.accept(new PgFunctions.PgCallShuttle());
     } catch (SqlParseException e) {
@@ -160,7 +161,8 @@ public final class SqlFrontEnd {
               // Keep IN lists as predicates; the default turns 20+ values into a join with VALUES.
               .withInSubQueryThreshold(Integer.MAX_VALUE));
       RelRoot relRoot = converter.convertQuery(validated, false, true);
-      return expandSubQueries ? relRoot.withRel(converter.decorrelate(validated, relRoot.rel)) : relRoot;
+      relRoot = expandSubQueries ? relRoot.withRel(converter.decorrelate(validated, relRoot.rel)) : relRoot;
+      return DistinctOn.plan(relRoot);
     } catch (RuntimeException e) {
       throw new SQLException("cannot convert query: " + firstLine(String.valueOf(e.getMessage())),
           SqlStates.SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION, e);
