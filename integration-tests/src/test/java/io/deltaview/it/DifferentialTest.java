@@ -153,8 +153,9 @@ class DifferentialTest {
     VIEWS.put("label_totals", "SELECT v.label, count(o.id) AS n, sum(o.amount) AS total FROM (VALUES ('new', 'open'),"
         + " ('paid', 'done'), ('refunded', 'back')) AS v(status, label) LEFT JOIN orders o ON o.status = v.status"
         + " GROUP BY v.label");
-    VIEWS.put("amount_bands", "WITH bands(lo, hi, band) AS (VALUES (0, 20.0, 'small'), (20, 60.0, 'medium'),"
-        + " (60, 100000.0, 'large')) SELECT o.id, b.band, b.hi FROM orders o JOIN bands b ON o.amount >= b.lo"
+    // (numeric columns of numbers written with different scales: PostgreSQL keeps each as written)
+    VIEWS.put("amount_bands", "WITH bands(lo, hi, band) AS (VALUES (0, 20, 'small'), (20, 60.5, 'medium'),"
+        + " (60.5, 100000, 'large')) SELECT o.id, b.band, b.lo, b.hi FROM orders o JOIN bands b ON o.amount >= b.lo"
         + " AND o.amount < b.hi");
     // RANGE frames with numeric, integer and interval offsets, one under a top-K
     VIEWS.put("nearby_amounts", "SELECT id, sum(amount) OVER (ORDER BY amount RANGE BETWEEN 10 PRECEDING AND CURRENT"

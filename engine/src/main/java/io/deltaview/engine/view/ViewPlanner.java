@@ -71,7 +71,7 @@ public final class ViewPlanner {
    */
   public static PlannedView plan(Connection connection, String sql) throws SQLException {
     CatalogSchema schema = CatalogSchema.load(connection);
-    Compiled compiled = compile(new SqlFrontEnd(schema), sql);
+    Compiled compiled = compile(SqlFrontEnd.forViews(schema), sql);
     RelRoot root = compiled.root();
     ViewPipeline first = compiled.pipeline();
     List<TableShape> sources = new ArrayList<>();

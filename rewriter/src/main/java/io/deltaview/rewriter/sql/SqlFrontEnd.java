@@ -66,8 +66,24 @@ public final class SqlFrontEnd {
   private final CatalogSchema catalog;
   private final CalciteSchema root;
   private final RelDataTypeFactory typeFactory;
+  private final boolean forViews;
 
   public SqlFrontEnd(CatalogSchema catalog) {
+    this(catalog, false);
+  }
+
+  /**
+   * The front end the view compiler plans definitions with. It differs in one way: a VALUES column of numbers
+   * written with different scales ({@code VALUES (1), (2.5)}), which PostgreSQL types as numeric keeping each value
+   * as written, is planned as expressions that keep them so, where the other front end refuses it: only the
+   * compiler evaluates them, while plans of the other front end may be rendered back to PostgreSQL.
+   */
+  public static SqlFrontEnd forViews(CatalogSchema catalog) {
+    return new SqlFrontEnd(catalog, true);
+  }
+
+  private SqlFrontEnd(CatalogSchema catalog, boolean forViews) {
+    this.forViews = forViews;
     this.catalog = catalog;
     this.root = CatalogCalciteSchema.rootOf(catalog);
     this.typeFactory = new JavaTypeFactoryImpl(PgTypeSystem.INSTANCE) {
@@ -102,7 +118,7 @@ public final class SqlFrontEnd {
       SqlNode node = SqlParser.create(InfixCasts.rewrite(PgIntervalLiterals.rewrite(DistinctOn.rewrite(
               withoutLeadingHint(withoutTrailingSemicolon(sql))))), PARSER_CONFIG)
           .parseStmt();
-      return node.accept(new PgFunctions.PgCallShuttle());
+      return node.accept(new PgFunctions.PgCallShuttle(forViews));
     } catch (SqlParseException e) {
       throw new SQLException("syntax error: " + firstLine(e.getMessage()), SqlStates.SYNTAX_ERROR, e);
     } catch (PgFunctions.UnsupportedTypeException e) {
