@@ -89,4 +89,21 @@ class DistinctOnTest {
         + " FROM orders ORDER BY id) x"));
     assertEquals("0A000", nested.getSQLState());
   }
+
+  @Test
+  void overAStarAndOverGroups() throws SQLException {
+    ViewPipeline star = compile("SELECT DISTINCT ON (customer_id) * FROM orders ORDER BY customer_id, id DESC");
+    assertEquals(java.util.List.of("id", "customer_id", "amount", "status"), star.columnNames());
+    assertEquals(ZSet.of(order(2, 7, "1.00", "b"), 1), star.onChanges(Map.of(0, ZSet.of(order(1, 7, "1.00", "a"), 1,
+        order(2, 7, "1.00", "b"), 1))));
+    // the status of each customer's most frequent status, ties to the first status in text order
+    ViewPipeline groups = compile("SELECT DISTINCT ON (customer_id) customer_id, status, count(*) AS n FROM orders"
+        + " GROUP BY customer_id, status ORDER BY customer_id, n DESC, status");
+    ZSet out = new ZSet();
+    out.addAll(groups.onChanges(Map.of(0, ZSet.of(order(1, 7, "1", "b"), 1, order(2, 7, "1", "a"), 1,
+        order(3, 7, "1", "b"), 1))));
+    assertEquals(ZSet.of(Row.of(7L, "b", 2L), 1), out);
+    out.addAll(groups.onChanges(Map.of(0, ZSet.of(order(3, 7, "1", "b"), -1))));
+    assertEquals(ZSet.of(Row.of(7L, "a", 1L), 1), out);
+  }
 }
