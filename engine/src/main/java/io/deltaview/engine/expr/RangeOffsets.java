@@ -61,10 +61,10 @@ public final class RangeOffsets {
     }
     StringBuilder b = new StringBuilder("'");
     if (i.months() != 0) {
-      b.append(i.months()).append(" mons ");
+      b.append(i.months()).append(Math.abs(i.months()) == 1 ? " mon " : " mons ");
     }
     if (i.days() != 0) {
-      b.append(i.days()).append(" days ");
+      b.append(i.days()).append(Math.abs(i.days()) == 1 ? " day " : " days ");
     }
     long micros = i.micros();
     if (micros != 0 || b.length() == 1) {

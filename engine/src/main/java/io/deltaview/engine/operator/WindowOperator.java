@@ -23,7 +23,9 @@ import java.util.function.ObjLongConsumer;
  *
  * <p>Aggregates over a frame use an {@link AggregateOperator} as an invertible accumulator that slides along the
  * partition (the frame's start and end only move forward), so their values are exactly the aggregates'
- * PostgreSQL values and a partition costs O(n) (O(n log n) for MIN/MAX).
+ * PostgreSQL values and a partition costs O(n) (O(n log n) for MIN/MAX). A RANGE frame with an offset finds each
+ * row's frame ends by binary search on the one ORDER BY key, with PostgreSQL's in_range arithmetic
+ * ({@link io.deltaview.engine.expr.RangeOffsets}).
  */
 public final class WindowOperator implements Checkpointable {
 
@@ -290,11 +292,23 @@ public final class WindowOperator implements Checkpointable {
     int n = rows.length;
     Bound b = start ? frame.lower() : frame.upper();
     int[] out = new int[n];
+    int nonNullStart = 0;
+    int nonNullEnd = n;
+    if (b.range() != null) { // the rows whose key is not NULL: after the NULLs, or before them
+      int column = rangeKey.column();
+      while (rangeKey.nullsFirst() && nonNullStart < n && rows[nonNullStart].get(column) == null) {
+        nonNullStart++;
+      }
+      nonNullEnd = nonNullStart;
+      while (nonNullEnd < n && rows[nonNullEnd].get(column) != null) {
+        nonNullEnd++;
+      }
+    }
     for (int i = 0; i < n; i++) {
       if (b.unbounded()) {
         out[i] = start ? 0 : n;
       } else if (b.range() != null) {
-        out[i] = rangeBound(rows, i, b, start);
+        out[i] = rangeBound(rows, i, b, start, nonNullStart, nonNullEnd);
       } else if (!frame.rows()) {
         out[i] = start ? peerStart[i] : peerEnd[i];
       } else {
@@ -308,20 +322,11 @@ public final class WindowOperator implements Checkpointable {
    * PostgreSQL's frame head (or tail) of row {@code i} for a bound {@code offset PRECEDING|FOLLOWING} in a RANGE
    * frame: the first row whose key is at or past {@code key ∓ offset} in the sort direction (the tail: the first
    * one beyond it). A row whose key is NULL has the NULL rows as its frame; NULL keys are never in another
-   * row's frame.
+   * row's frame. The rows with a non-NULL key are {@code nonNullStart} to {@code nonNullEnd} (exclusive).
    */
-  private int rangeBound(Row[] rows, int i, Bound b, boolean start) {
+  private int rangeBound(Row[] rows, int i, Bound b, boolean start, int nonNullStart, int nonNullEnd) {
     int column = rangeKey.column();
     int n = rows.length;
-    int nulls = 0;
-    while (rangeKey.nullsFirst() && nulls < n && rows[nulls].get(column) == null) {
-      nulls++;
-    }
-    int nonNullStart = rangeKey.nullsFirst() ? nulls : 0;
-    int nonNullEnd = nonNullStart;
-    while (nonNullEnd < n && rows[nonNullEnd].get(column) != null) {
-      nonNullEnd++;
-    }
     Object key = rows[i].get(column);
     if (key == null) {
       return rangeKey.nullsFirst() ? (start ? 0 : nonNullStart) : (start ? nonNullEnd : n);
