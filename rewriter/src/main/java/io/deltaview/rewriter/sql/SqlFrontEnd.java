@@ -126,6 +126,23 @@ public final class SqlFrontEnd {
     }
   }
 
+  /**
+   * Whether {@code parsed} (from {@link #parse}) is a {@code SELECT DISTINCT ON}: its DISTINCT ON expressions are
+   * select-list columns until {@link #toRel} plans them, so a consumer of the parse tree itself must know.
+   */
+  public static boolean isDistinctOn(SqlNode parsed) {
+    SqlNode query = parsed instanceof org.apache.calcite.sql.SqlOrderBy o ? o.query : parsed;
+    if (query instanceof org.apache.calcite.sql.SqlSelect select) {
+      for (SqlNode item : select.getSelectList()) {
+        if (item.getKind() == SqlKind.AS
+            && ((org.apache.calcite.sql.SqlCall) item).operand(1).toString().startsWith(DistinctOn.COLUMN)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   /** Parses, validates and converts a query. See {@link #toRel(SqlNode)}. */
   public RelRoot toRel(String sql) throws SQLException {
     return toRel(parse(sql));
