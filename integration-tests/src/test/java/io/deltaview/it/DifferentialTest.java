@@ -164,6 +164,8 @@ class DifferentialTest {
     VIEWS.put("qty_ranges", "SELECT id, sum(qty) OVER (PARTITION BY order_id ORDER BY qty DESC RANGE BETWEEN 2"
         + " PRECEDING AND 1 FOLLOWING) AS s, max(price) OVER (ORDER BY qty RANGE BETWEEN 1 FOLLOWING AND 3 FOLLOWING)"
         + " AS m FROM order_lines");
+    VIEWS.put("order_days", "SELECT id, count(*) OVER (ORDER BY created_at::date DESC RANGE BETWEEN INTERVAL '2 days'"
+        + " PRECEDING AND INTERVAL '1 week' FOLLOWING) AS n FROM orders");
     VIEWS.put("top_neighbourhoods", "SELECT id, near FROM (SELECT id, sum(amount) OVER (ORDER BY amount RANGE BETWEEN"
         + " 5.5 PRECEDING AND 5.5 FOLLOWING) AS near FROM orders) x ORDER BY near DESC NULLS LAST, id LIMIT 5");
   }
@@ -178,7 +180,7 @@ class DifferentialTest {
       "recent_lines", "order_ranks", "running_totals", "neighbours", "top2_per_customer", "first_order_status",
       "order_buckets", "order_arrays", "customer_histories", "all_customers", "latest_per_customer",
       "biggest_line_per_region", "status_labels", "label_totals", "amount_bands", "nearby_amounts", "qty_ranges",
-      "top_neighbourhoods");
+      "order_days", "top_neighbourhoods");
 
   static DeltaviewDatabase db;
   static ShopWorkload workload;

@@ -1,6 +1,12 @@
 package io.deltaview.engine.dataflow;
 
 import io.deltaview.engine.compile.UnsupportedConstructException;
+import io.deltaview.engine.expr.EvaluationException;
+import io.deltaview.engine.expr.PgValues;
+import io.deltaview.engine.expr.RangeOffsets;
+import io.deltaview.engine.expr.ScalarCompiler;
+import io.deltaview.engine.row.Row;
+import io.deltaview.sql.SqlStates;
 import io.deltaview.engine.operator.AggregateSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -363,18 +369,17 @@ public final class DataflowTranslator {
       throw new UnsupportedConstructException("RANGE with offset PRECEDING/FOLLOWING for column type " + key
           + " and offset type " + by);
     }
-    Object value = new io.deltaview.engine.expr.ScalarCompiler(rexBuilder).compile(offset)
-        .eval(io.deltaview.engine.row.Row.EMPTY);
-    if (value == null || io.deltaview.engine.expr.RangeOffsets.negative(value)) {
-      throw new io.deltaview.engine.expr.EvaluationException(io.deltaview.sql.SqlStates.INVALID_PRECEDING_OR_FOLLOWING_SIZE,
+    Object value = new ScalarCompiler(rexBuilder).compile(offset).eval(Row.EMPTY);
+    if (value == null || RangeOffsets.negative(value)) {
+      throw new EvaluationException(SqlStates.INVALID_PRECEDING_OR_FOLLOWING_SIZE,
           "invalid preceding or following size in window function");
     }
-    if (key == SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE && io.deltaview.engine.expr.RangeOffsets.hasCalendarPart(value)) {
+    if (key == SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE && RangeOffsets.hasCalendarPart(value)) {
       throw new UnsupportedConstructException("RANGE frame offset of days or months over a timestamptz (their"
           + " length depends on the session's time zone; use hours)");
     }
     if (!interval && key == SqlTypeName.DECIMAL) {
-      value = io.deltaview.engine.expr.PgValues.toBigDecimal(value);
+      value = PgValues.toBigDecimal(value);
     }
     return WindowOperator.Bound.range(value, preceding);
   }

@@ -1,5 +1,6 @@
 package io.deltaview.engine.operator;
 
+import io.deltaview.engine.expr.RangeOffsets;
 import io.deltaview.engine.row.Row;
 import io.deltaview.engine.state.Checkpointable;
 import io.deltaview.engine.state.StateFormatException;
@@ -25,7 +26,7 @@ import java.util.function.ObjLongConsumer;
  * partition (the frame's start and end only move forward), so their values are exactly the aggregates'
  * PostgreSQL values and a partition costs O(n) (O(n log n) for MIN/MAX). A RANGE frame with an offset finds each
  * row's frame ends by binary search on the one ORDER BY key, with PostgreSQL's in_range arithmetic
- * ({@link io.deltaview.engine.expr.RangeOffsets}).
+ * ({@link RangeOffsets}).
  */
 public final class WindowOperator implements Checkpointable {
 
@@ -335,12 +336,12 @@ public final class WindowOperator implements Checkpointable {
     // while keys are at or above it.
     boolean descending = rangeKey.descending();
     boolean subtract = (b.offset() < 0) != descending;
-    Object bound = io.deltaview.engine.expr.RangeOffsets.bound(key, b.range(), subtract);
+    Object bound = RangeOffsets.bound(key, b.range(), subtract);
     int lo = nonNullStart;
     int hi = nonNullEnd;
     while (lo < hi) { // the first position past the rows that come before the bound (head) / are within it (tail)
       int mid = (lo + hi) >>> 1;
-      int cmp = io.deltaview.engine.expr.RangeOffsets.compare(rows[mid].get(column), bound);
+      int cmp = RangeOffsets.compare(rows[mid].get(column), bound);
       if (descending) {
         cmp = -cmp;
       }

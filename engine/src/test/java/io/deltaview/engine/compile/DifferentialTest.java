@@ -191,6 +191,8 @@ class DifferentialTest {
           + " max(customer_id) over (partition by status order by created_at desc range between interval '36' hour"
           + " preceding and interval '1' day following) as m, sum(customer_id) over (order by created_at"
           + " range between interval '1' month preceding and interval '2' day preceding) as p from orders",
+      "select id, d, count(*) over (order by d desc range between interval '3' day preceding and interval '1' day"
+          + " following) as n from (select id, cast(created_at as date) as d from orders) x",
       "select id, s from (select id, sum(customer_id) over (order by created_at range between interval '10' day"
           + " preceding and current row) as s from orders) x order by s desc nulls last, id limit 5",
       // sums of a decimal product and of a double

@@ -114,8 +114,8 @@ class DataflowPlanTest {
 
   @Test
   void aRangeFrameWithOffsetsShowsThemInTheKeysUnits() {
-    assertEquals(true, plan("select id, sum(qty) over (order by price range between 10.5 preceding and 2 following) as s"
-        + " from order_lines").stream().anyMatch(l -> l.contains("RANGE between 10.5 PRECEDING and 2 FOLLOWING")));
+    assertEquals(true, plan("select id, sum(qty) over (order by price range between 10.5 preceding and 2 following)"
+        + " as s from order_lines").stream().anyMatch(l -> l.contains("RANGE between 10.5 PRECEDING and 2 FOLLOWING")));
     assertEquals(true, plan("select id, count(*) over (order by created_at range between interval '36' hour preceding"
         + " and current row) as n from orders").stream()
         .anyMatch(l -> l.contains("RANGE between '36:00:00' PRECEDING and CURRENT ROW")));

@@ -126,7 +126,8 @@ class SqlFrontEndTest {
         + " INTERVAL '2:30:00.000' HOUR(9) TO SECOND(3) FOLLOWING), INTERVAL '1 day' FROM orders",
         PgIntervalLiterals.rewrite("SELECT sum(id) OVER (ORDER BY created_at RANGE BETWEEN INTERVAL '1 day' PRECEDING"
             + " AND interval '2 hours 30 mins' FOLLOWING), INTERVAL '1 day' FROM orders"));
-    assertEquals("x INTERVAL '14' MONTH(9) PRECEDING", PgIntervalLiterals.rewrite("x INTERVAL '1 year 2 months' PRECEDING"));
+    assertEquals("x INTERVAL '14' MONTH(9) PRECEDING",
+        PgIntervalLiterals.rewrite("x INTERVAL '1 year 2 months' PRECEDING"));
     assertEquals("x INTERVAL '1' DAY PRECEDING", PgIntervalLiterals.rewrite("x INTERVAL '1' DAY PRECEDING"));
     String plan = plan("SELECT id, count(*) OVER (ORDER BY created_at RANGE BETWEEN INTERVAL '3 days' PRECEDING AND"
         + " CURRENT ROW) FROM orders");
