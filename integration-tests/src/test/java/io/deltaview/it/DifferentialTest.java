@@ -157,6 +157,8 @@ class DifferentialTest {
     VIEWS.put("amount_bands", "WITH bands(lo, hi, band) AS (VALUES (0, 20, 'small'), (20, 60.5, 'medium'),"
         + " (60.5, 100000, 'large')) SELECT o.id, b.band, b.lo, b.hi FROM orders o JOIN bands b ON o.amount >= b.lo"
         + " AND o.amount < b.hi");
+    // a view of constants only: no base table, its rows inserted when it is activated
+    VIEWS.put("constant_rows", "VALUES (1, 'one'), (2.5, 'two and a half')");
     // RANGE frames with numeric, integer and interval offsets, one under a top-K
     VIEWS.put("nearby_amounts", "SELECT id, sum(amount) OVER (ORDER BY amount RANGE BETWEEN 10 PRECEDING AND CURRENT"
         + " ROW) AS near, count(*) OVER (PARTITION BY status ORDER BY created_at RANGE BETWEEN INTERVAL '3 days'"
@@ -180,7 +182,7 @@ class DifferentialTest {
       "recent_lines", "order_ranks", "running_totals", "neighbours", "top2_per_customer", "first_order_status",
       "order_buckets", "order_arrays", "customer_histories", "all_customers", "latest_per_customer",
       "biggest_line_per_region", "status_labels", "label_totals", "amount_bands", "nearby_amounts", "qty_ranges",
-      "order_days", "top_neighbourhoods");
+      "order_days", "top_neighbourhoods", "constant_rows");
 
   static DeltaviewDatabase db;
   static ShopWorkload workload;
