@@ -287,13 +287,14 @@ final class DistinctOn {
         fields.add(Map.entry(kept.indexOf(f.getKey()), f.getValue()));
       }
     }
-    if (sort != null) {
+    org.apache.calcite.rel.RelCollation collation = root.collation;
+    if (sort != null) { // the ORDER BY, and its LIMIT and OFFSET, apply to the rows kept
       List<RelFieldCollation> moved = new ArrayList<>();
       for (RelFieldCollation c : order) {
         moved.add(c.withFieldIndex(kept.indexOf(c.getFieldIndex())));
       }
-      rel = sort.copy(sort.getTraitSet().replace(RelCollations.of(moved)), rel, RelCollations.of(moved), sort.offset,
-          sort.fetch);
+      collation = RelCollations.of(moved);
+      rel = sort.copy(sort.getTraitSet().replace(collation), rel, collation, sort.offset, sort.fetch);
     }
     List<RelDataTypeField> validated = new ArrayList<>();
     for (RelDataTypeField f : root.validatedRowType.getFieldList()) {
@@ -302,8 +303,7 @@ final class DistinctOn {
       }
     }
     return new RelRoot(rel, input.getCluster().getTypeFactory().createStructType(validated), root.kind, fields,
-        sort != null ? RelCollations.of(rel instanceof Sort s ? s.getCollation().getFieldCollations() : List.of())
-            : root.collation, root.hints);
+        collation, root.hints);
   }
 
   /** Column {@code i} of {@code input} as an expression of its input when it is a projection, to compare. */
