@@ -67,6 +67,10 @@ public final class SqlStates {
   public static final String INVALID_ARGUMENT_FOR_POWER_FUNCTION = "2201F";
   /** {@code 2201B}: a regular expression PostgreSQL cannot compile. */
   public static final String INVALID_REGULAR_EXPRESSION = "2201B";
+  /** {@code 22013}: a window frame offset below zero. */
+  public static final String INVALID_PRECEDING_OR_FOLLOWING_SIZE = "22013";
+  /** {@code 42P10}: e.g. SELECT DISTINCT ON expressions that do not match the initial ORDER BY expressions. */
+  public static final String INVALID_COLUMN_REFERENCE = "42P10";
 
   private SqlStates() {
   }

@@ -92,11 +92,25 @@ class BadInputTest {
   }
 
   @Test
+  void whatPostgreSqlRefusesFailsWithItsErrors() throws Exception {
+    SQLException negative = createFails("SELECT id, count(*) OVER (ORDER BY amount RANGE BETWEEN -1 PRECEDING AND"
+        + " CURRENT ROW) AS n FROM orders");
+    assertEquals("22013", negative.getSQLState(), negative.getMessage());
+    assertNothingLeftBehind();
+    SQLException distinctOn = createFails("SELECT DISTINCT ON (status) id, status FROM orders ORDER BY id");
+    assertEquals("42P10", distinctOn.getSQLState(), distinctOn.getMessage());
+    assertTrue(distinctOn.getMessage().contains("must match initial ORDER BY"), distinctOn.getMessage());
+    assertNothingLeftBehind();
+  }
+
+  @Test
   void unsupportedConstructsAre0A000NamingTheConstruct() throws Exception {
     String[][] cases = {
         {"SELECT id, row_number() OVER (ORDER BY amount) AS r FROM orders", "NOT TOTAL"},
-        {"SELECT id, sum(amount) OVER (ORDER BY amount RANGE BETWEEN 10 PRECEDING AND CURRENT ROW) AS s FROM orders",
-            "RANGE"},
+        // PostgreSQL has no in_range for an integer key and a numeric offset
+        {"SELECT id, sum(amount) OVER (ORDER BY customer_id RANGE BETWEEN 1.5 PRECEDING AND CURRENT ROW) AS s"
+            + " FROM orders", "RANGE WITH OFFSET"},
+        {"SELECT * FROM (VALUES (CAST(2.5 AS numeric)), (1.25)) AS t(x)", "CAST TO NUMERIC INSIDE VALUES"},
         {"SELECT id, amount FROM orders ORDER BY amount LIMIT 5", "NOT TOTAL"},
         {"SELECT status, string_agg(status, ',') AS s FROM orders GROUP BY status", "STRING_AGG WITHOUT ORDER BY"},
         {"SELECT status, array_agg(amount) AS a FROM orders GROUP BY status", "ARRAY_AGG WITHOUT ORDER BY"},
@@ -113,7 +127,8 @@ class BadInputTest {
         // PostgreSQL syntax that cannot be maintained is named, not reported as a syntax error
         {"SELECT id FROM orders FOR UPDATE", "FOR UPDATE"},
         {"WITH d AS (DELETE FROM orders WHERE false RETURNING id) SELECT id FROM d", "DATA-MODIFYING"},
-        {"SELECT DISTINCT ON (customer_id) customer_id, id FROM orders ORDER BY customer_id, id", "DISTINCT ON"},
+        // which of a customer's orders DISTINCT ON keeps is not decided by the ORDER BY
+        {"SELECT DISTINCT ON (customer_id) customer_id, amount FROM orders ORDER BY customer_id", "DISTINCT ON"},
         {"SELECT c.id, (SELECT o.status FROM orders o WHERE o.customer_id = c.id) AS s FROM customers c",
             "SUBQUERY"},
     };

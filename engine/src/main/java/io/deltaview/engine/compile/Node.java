@@ -1,6 +1,7 @@
 package io.deltaview.engine.compile;
 
 import io.deltaview.engine.operator.AggregateOperator;
+import io.deltaview.engine.operator.ConstantOperator;
 import io.deltaview.engine.operator.JoinOperator;
 import io.deltaview.engine.operator.LinearOperator;
 import io.deltaview.engine.operator.MultiJoinOperator;
@@ -60,6 +61,20 @@ abstract class Node {
     @Override
     WeightedRows collect(ZSet[] sourceDeltas) {
       return sourceDeltas[source];
+    }
+  }
+
+  /** A VALUES list ({@link ConstantOperator}): its rows on the first step, nothing afterwards. */
+  static final class Constant extends Node {
+    final ConstantOperator operator;
+
+    Constant(ConstantOperator operator) {
+      this.operator = operator;
+    }
+
+    @Override
+    void step(ZSet[] sourceDeltas, ObjLongConsumer<Row> out) {
+      operator.step(out);
     }
   }
 

@@ -172,6 +172,17 @@ public final class ViewCompiler {
       if (node instanceof Dataflow.Scan s) {
         return new Node.Source(s.source());
       }
+      if (node instanceof Dataflow.Constant c) {
+        List<Row> rows = new ArrayList<>();
+        for (List<org.apache.calcite.rex.RexLiteral> tuple : c.rows()) {
+          Object[] values = new Object[tuple.size()];
+          for (int i = 0; i < values.length; i++) {
+            values[i] = scalars.compile(tuple.get(i)).eval(Row.EMPTY);
+          }
+          rows.add(Row.wrap(values));
+        }
+        return new Node.Constant(new io.deltaview.engine.operator.ConstantOperator(rows));
+      }
       if (node instanceof Dataflow.Filter f) {
         Scalar p = scalars.compile(f.condition());
         return new Node.Linear(node(f.input()), new FilterOperator(p::test));

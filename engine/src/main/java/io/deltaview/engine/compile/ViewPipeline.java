@@ -101,7 +101,7 @@ public final class ViewPipeline {
   }
 
   private static boolean insertOnly(Node node) {
-    if (node instanceof Node.Source) {
+    if (node instanceof Node.Source || node instanceof Node.Constant) {
       return true;
     }
     if (node instanceof Node.Linear l) {
@@ -174,6 +174,8 @@ public final class ViewPipeline {
     if (node instanceof Node.Source s) {
       sig.append(s.source);
       known = true;
+    } else if (node instanceof Node.Constant c) {
+      known = stateful(c.operator, out, sig);
     } else if (node instanceof Node.Linear l) {
       known = walkState(l.input, out, sig);
       sig.append(' ').append(l.operator.getClass().getSimpleName());

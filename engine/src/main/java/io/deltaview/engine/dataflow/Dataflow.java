@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import org.apache.calcite.rel.type.RelDataType;
+import org.apache.calcite.rex.RexLiteral;
 import org.apache.calcite.rex.RexNode;
 
 /**
@@ -48,6 +49,26 @@ public sealed interface Dataflow {
     @Override
     public String state() {
       return "none";
+    }
+  }
+
+  /**
+   * A relation that never changes ({@code VALUES}): {@code rows} of constants, each of the column's PostgreSQL
+   * type, inserted once when the view is loaded.
+   */
+  record Constant(List<List<RexLiteral>> rows, RelDataType rowType) implements Dataflow {
+    public Constant {
+      rows = rows.stream().map(List::copyOf).toList();
+    }
+
+    @Override
+    public List<Dataflow> inputs() {
+      return List.of();
+    }
+
+    @Override
+    public String state() {
+      return "whether its rows were inserted";
     }
   }
 

@@ -44,6 +44,18 @@ public final class DataflowPrinter {
     if (node instanceof Dataflow.Scan s) {
       return "Scan " + String.join(".", s.table()) + " " + s.rowType().getFieldNames();
     }
+    if (node instanceof Dataflow.Constant c) {
+      List<String> rows = new ArrayList<>();
+      for (List<org.apache.calcite.rex.RexLiteral> row : c.rows()) {
+        List<String> values = new ArrayList<>();
+        for (org.apache.calcite.rex.RexLiteral v : row) {
+          values.add(v.isNull() ? "NULL" : org.apache.calcite.sql.type.SqlTypeName.CHAR_TYPES.contains(
+              v.getType().getSqlTypeName()) ? "'" + v.getValueAs(String.class).replace("'", "''") + "'" : v.toString());
+        }
+        rows.add("(" + String.join(", ", values) + ")");
+      }
+      return "Values " + c.rowType().getFieldNames() + " " + String.join(", ", rows);
+    }
     if (node instanceof Dataflow.Filter f) {
       return "Filter " + f.condition();
     }
@@ -162,6 +174,9 @@ public final class DataflowPrinter {
     }
     if (b.offset() == 0) {
       return "CURRENT ROW";
+    }
+    if (b.range() != null) {
+      return io.deltaview.engine.expr.RangeOffsets.describe(b.range()) + (b.offset() < 0 ? " PRECEDING" : " FOLLOWING");
     }
     return Math.abs(b.offset()) + (b.offset() < 0 ? " PRECEDING" : " FOLLOWING");
   }

@@ -1,6 +1,12 @@
 package io.deltaview.engine.dataflow;
 
 import io.deltaview.engine.compile.UnsupportedConstructException;
+import io.deltaview.engine.expr.EvaluationException;
+import io.deltaview.engine.expr.PgValues;
+import io.deltaview.engine.expr.RangeOffsets;
+import io.deltaview.engine.expr.ScalarCompiler;
+import io.deltaview.engine.row.Row;
+import io.deltaview.sql.SqlStates;
 import io.deltaview.engine.operator.AggregateSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,6 +36,7 @@ import org.apache.calcite.rel.logical.LogicalJoin;
 import org.apache.calcite.rel.logical.LogicalMinus;
 import org.apache.calcite.rel.logical.LogicalProject;
 import org.apache.calcite.rel.logical.LogicalUnion;
+import org.apache.calcite.rel.logical.LogicalValues;
 import org.apache.calcite.rel.logical.LogicalWindow;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rel.type.RelDataTypeFactory;
@@ -78,6 +85,9 @@ public final class DataflowTranslator {
       int idx = sources.computeIfAbsent(name, k -> sources.size());
       return new Dataflow.Scan(idx, name, scan.getRowType());
     }
+    if (rel instanceof LogicalValues v) {
+      return constant(v);
+    }
     if (rel instanceof LogicalFilter f) {
       if (RexUtil.SubQueryFinder.find(f.getCondition()) != null) {
         throw new UnsupportedConstructException("subquery in WHERE");
@@ -116,6 +126,20 @@ public final class DataflowTranslator {
           m.getRowType());
     }
     throw unsupported(rel);
+  }
+
+  /**
+   * A VALUES list (also what Calcite makes of a SELECT without FROM): constant rows, inserted once at load. Its
+   * columns hold values of the types a row can carry; an interval column (PostgreSQL's {@code VALUES (interval
+   * '1 day')}) cannot be one.
+   */
+  private Dataflow constant(LogicalValues v) {
+    for (org.apache.calcite.rel.type.RelDataTypeField f : v.getRowType().getFieldList()) {
+      if (SqlTypeName.INTERVAL_TYPES.contains(f.getType().getSqlTypeName())) {
+        throw new UnsupportedConstructException("VALUES column " + f.getName() + " of type interval");
+      }
+    }
+    return new Dataflow.Constant(new ArrayList<>(v.getTuples()), v.getRowType());
   }
 
   /**
@@ -163,8 +187,8 @@ public final class DataflowTranslator {
             c.nullDirection == RelFieldCollation.NullDirection.FIRST));
         ordered.add(c.getFieldIndex());
       }
-      WindowOperator.Frame frame = new WindowOperator.Frame(g.isRows, bound(w, g.lowerBound, g.isRows, "lower"),
-          bound(w, g.upperBound, g.isRows, "upper"));
+      WindowOperator.Frame frame = new WindowOperator.Frame(g.isRows, bound(w, g, g.lowerBound),
+          bound(w, g, g.upperBound));
       List<Dataflow.WindowCall> calls = new ArrayList<>();
       boolean needsTotalOrder = false;
       for (org.apache.calcite.rel.core.Window.RexWinAggCall call : g.aggCalls) {
@@ -302,18 +326,62 @@ public final class DataflowTranslator {
     return operand;
   }
 
-  private static WindowOperator.Bound bound(LogicalWindow w, RexWindowBound b, boolean rows, String which) {
+  private WindowOperator.Bound bound(LogicalWindow w, org.apache.calcite.rel.core.Window.Group g, RexWindowBound b) {
     if (b.isUnbounded()) {
       return WindowOperator.Bound.UNBOUNDED;
     }
     if (b.isCurrentRow()) {
       return WindowOperator.Bound.CURRENT_ROW;
     }
-    if (!rows) {
-      throw new UnsupportedConstructException("RANGE window frame with an offset");
+    RexNode offset = constantOf(w, b.getOffset(), w.getInput().getRowType().getFieldCount());
+    if (!g.isRows) {
+      return rangeBound(w, g, offset, b.isPreceding());
     }
-    long n = constant(constantOf(w, b.getOffset(), w.getInput().getRowType().getFieldCount()), "window frame offset");
+    long n = constant(offset, "window frame offset");
     return new WindowOperator.Bound(false, b.isPreceding() ? -n : n);
+  }
+
+  /**
+   * {@code RANGE BETWEEN <offset> PRECEDING|FOLLOWING …}: an offset in the values of the window's one ORDER BY
+   * column, of the types PostgreSQL's in_range functions take: an integer offset over an integer key, a number
+   * over a numeric key, an interval over a date or timestamp (over a timestamptz only a fixed length: a day or
+   * a month there is as long as the session's time zone makes it). A negative offset fails, as in PostgreSQL.
+   */
+  private WindowOperator.Bound rangeBound(LogicalWindow w, org.apache.calcite.rel.core.Window.Group g,
+      RexNode offset, boolean preceding) {
+    if (g.orderKeys.getFieldCollations().size() != 1) {
+      throw new UnsupportedConstructException("RANGE with offset PRECEDING/FOLLOWING over "
+          + g.orderKeys.getFieldCollations().size() + " ORDER BY columns (PostgreSQL requires exactly one)");
+    }
+    if (!(RexUtil.removeCast(offset) instanceof RexLiteral)) {
+      throw new UnsupportedConstructException("RANGE frame offset that is not a constant");
+    }
+    RelDataType keyType = w.getInput().getRowType().getFieldList()
+        .get(g.orderKeys.getFieldCollations().get(0).getFieldIndex()).getType();
+    SqlTypeName key = keyType.getSqlTypeName();
+    SqlTypeName by = offset.getType().getSqlTypeName();
+    boolean interval = SqlTypeName.INTERVAL_TYPES.contains(by);
+    boolean supported = SqlTypeName.INT_TYPES.contains(key) ? SqlTypeName.INT_TYPES.contains(by)
+        : key == SqlTypeName.DECIMAL ? SqlTypeName.INT_TYPES.contains(by) || by == SqlTypeName.DECIMAL
+        : key == SqlTypeName.DATE || key == SqlTypeName.TIMESTAMP
+            || key == SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE ? interval : false;
+    if (!supported) {
+      throw new UnsupportedConstructException("RANGE with offset PRECEDING/FOLLOWING for column type " + key
+          + " and offset type " + by);
+    }
+    Object value = new ScalarCompiler(rexBuilder).compile(offset).eval(Row.EMPTY);
+    if (value == null || RangeOffsets.negative(value)) {
+      throw new EvaluationException(SqlStates.INVALID_PRECEDING_OR_FOLLOWING_SIZE,
+          "invalid preceding or following size in window function");
+    }
+    if (key == SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE && RangeOffsets.hasCalendarPart(value)) {
+      throw new UnsupportedConstructException("RANGE frame offset of days or months over a timestamptz (their"
+          + " length depends on the session's time zone; use hours)");
+    }
+    if (!interval && key == SqlTypeName.DECIMAL) {
+      value = PgValues.toBigDecimal(value);
+    }
+    return WindowOperator.Bound.range(value, preceding);
   }
 
   private static long constant(RexNode value, String clause) {

@@ -1,5 +1,6 @@
 package io.deltaview.engine.operator;
 
+import io.deltaview.engine.expr.RangeOffsets;
 import io.deltaview.engine.row.Row;
 import io.deltaview.engine.state.Checkpointable;
 import io.deltaview.engine.state.StateFormatException;
@@ -23,7 +24,9 @@ import java.util.function.ObjLongConsumer;
  *
  * <p>Aggregates over a frame use an {@link AggregateOperator} as an invertible accumulator that slides along the
  * partition (the frame's start and end only move forward), so their values are exactly the aggregates'
- * PostgreSQL values and a partition costs O(n) (O(n log n) for MIN/MAX).
+ * PostgreSQL values and a partition costs O(n) (O(n log n) for MIN/MAX). A RANGE frame with an offset finds each
+ * row's frame ends by binary search on the one ORDER BY key, with PostgreSQL's in_range arithmetic
+ * ({@link RangeOffsets}).
  */
 public final class WindowOperator implements Checkpointable {
 
@@ -53,12 +56,23 @@ public final class WindowOperator implements Checkpointable {
 
   /**
    * A frame bound: {@code UNBOUNDED} (PRECEDING for a lower bound, FOLLOWING for an upper one), or {@code offset}
-   * rows from the current one (negative: preceding, 0: CURRENT ROW). In a RANGE frame only UNBOUNDED and
-   * CURRENT ROW (the row's last or first peer) occur.
+   * rows from the current one (negative: preceding, 0: CURRENT ROW). In a RANGE frame, CURRENT ROW is the row's
+   * first or last peer, and {@code range} (not null) is an offset in the order key's values, a non-negative
+   * number or interval: the rows whose key is within it of the current row's ({@code offset} -1: PRECEDING,
+   * 1: FOLLOWING).
    */
-  public record Bound(boolean unbounded, long offset) {
+  public record Bound(boolean unbounded, long offset, Object range) {
     public static final Bound UNBOUNDED = new Bound(true, 0);
     public static final Bound CURRENT_ROW = new Bound(false, 0);
+
+    public Bound(boolean unbounded, long offset) {
+      this(unbounded, offset, null);
+    }
+
+    /** {@code range PRECEDING} or {@code range FOLLOWING} of a RANGE frame. */
+    public static Bound range(Object range, boolean preceding) {
+      return new Bound(false, preceding ? -1 : 1, java.util.Objects.requireNonNull(range));
+    }
   }
 
   /** {@code ROWS} or {@code RANGE BETWEEN lower AND upper}. */
@@ -70,6 +84,8 @@ public final class WindowOperator implements Checkpointable {
   private final Comparator<Row> total;
   private final Call[] calls;
   private final Frame frame;
+  /** The one ORDER BY key a RANGE frame with an offset measures distances in (null for other frames). */
+  private final SortKey rangeKey;
   private final Map<Row, TreeMap<Row, long[]>> partitions = new HashMap<>();
 
   public WindowOperator(int[] partitionKeys, List<SortKey> order, List<Call> calls, Frame frame) {
@@ -78,6 +94,11 @@ public final class WindowOperator implements Checkpointable {
     this.total = SortKey.total(peers);
     this.calls = calls.toArray(new Call[0]);
     this.frame = frame;
+    boolean rangeOffset = frame.lower().range() != null || frame.upper().range() != null;
+    if (rangeOffset && (frame.rows() || order.size() != 1)) {
+      throw new IllegalArgumentException("a RANGE frame with an offset orders by exactly one column: " + order);
+    }
+    this.rangeKey = rangeOffset ? order.get(0) : null;
   }
 
   public void apply(WeightedRows delta, ObjLongConsumer<Row> out) {
@@ -164,16 +185,18 @@ public final class WindowOperator implements Checkpointable {
     for (int i = n - 1; i >= 0; i--) {
       peerEnd[i] = i == n - 1 || peerStart[i + 1] != peerStart[i] ? i + 1 : peerEnd[i + 1];
     }
+    int[] frameStarts = frameBounds(rows, peerStart, peerEnd, true);
+    int[] frameEnds = frameBounds(rows, peerStart, peerEnd, false);
     Object[][] values = new Object[n][calls.length];
     for (int c = 0; c < calls.length; c++) {
       Call call = calls[c];
       switch (call.kind()) {
         case AGGREGATE:
-          aggregate(call, rows, peerStart, peerEnd, values, c);
+          aggregate(call, rows, frameStarts, frameEnds, values, c);
           break;
         default:
           for (int i = 0; i < n; i++) {
-            values[i][c] = value(call, rows, i, peerStart, peerEnd, denseRank);
+            values[i][c] = value(call, rows, i, peerStart, peerEnd, denseRank, frameStarts, frameEnds);
           }
       }
     }
@@ -184,7 +207,8 @@ public final class WindowOperator implements Checkpointable {
     return out;
   }
 
-  private Object value(Call call, Row[] rows, int i, int[] peerStart, int[] peerEnd, int[] denseRank) {
+  private Object value(Call call, Row[] rows, int i, int[] peerStart, int[] peerEnd, int[] denseRank,
+      int[] frameStarts, int[] frameEnds) {
     int n = rows.length;
     switch (call.kind()) {
       case ROW_NUMBER:
@@ -203,18 +227,18 @@ public final class WindowOperator implements Checkpointable {
         return j >= 0 && j < n ? rows[(int) j].get(call.argument()) : call.defaultValue();
       }
       case FIRST_VALUE: {
-        int s = frameStart(i, n, peerStart);
-        int e = frameEnd(i, n, peerEnd);
+        int s = frameStarts[i];
+        int e = frameEnds[i];
         return s < e ? rows[s].get(call.argument()) : null;
       }
       case LAST_VALUE: {
-        int s = frameStart(i, n, peerStart);
-        int e = frameEnd(i, n, peerEnd);
+        int s = frameStarts[i];
+        int e = frameEnds[i];
         return s < e ? rows[e - 1].get(call.argument()) : null;
       }
       case NTH_VALUE: {
-        long at = frameStart(i, n, peerStart) + call.offset() - 1;
-        return at < frameEnd(i, n, peerEnd) ? rows[(int) at].get(call.argument()) : null;
+        long at = frameStarts[i] + call.offset() - 1;
+        return at < frameEnds[i] ? rows[(int) at].get(call.argument()) : null;
       }
       case NTILE:
         return ntile(i, n, call.offset());
@@ -236,7 +260,7 @@ public final class WindowOperator implements Checkpointable {
   }
 
   /** Slides an accumulator along the partition: frames only move forward, so each row is added and removed once. */
-  private void aggregate(Call call, Row[] rows, int[] peerStart, int[] peerEnd, Object[][] values, int c) {
+  private void aggregate(Call call, Row[] rows, int[] frameStarts, int[] frameEnds, Object[][] values, int c) {
     AggregateOperator accumulator = new AggregateOperator(new int[0], List.of(call.aggregate()));
     Object[] current = new Object[1];
     ObjLongConsumer<Row> capture = (row, weight) -> {
@@ -248,8 +272,8 @@ public final class WindowOperator implements Checkpointable {
     int added = 0;
     int removed = 0;
     for (int i = 0; i < n; i++) {
-      int s = frameStart(i, n, peerStart);
-      int e = Math.max(frameEnd(i, n, peerEnd), s);
+      int s = frameStarts[i];
+      int e = Math.max(frameEnds[i], s);
       for (; added < e; added++) {
         accumulator.add(rows[added], 1);
       }
@@ -261,25 +285,73 @@ public final class WindowOperator implements Checkpointable {
     }
   }
 
-  private int frameStart(int i, int n, int[] peerStart) {
-    Bound b = frame.lower();
-    if (b.unbounded()) {
-      return 0;
+  /**
+   * Each row's frame start (or end, exclusive), in the sorted partition. Both only move forward from row to
+   * row, which the sliding aggregate relies on.
+   */
+  private int[] frameBounds(Row[] rows, int[] peerStart, int[] peerEnd, boolean start) {
+    int n = rows.length;
+    Bound b = start ? frame.lower() : frame.upper();
+    int[] out = new int[n];
+    int nonNullStart = 0;
+    int nonNullEnd = n;
+    if (b.range() != null) { // the rows whose key is not NULL: after the NULLs, or before them
+      int column = rangeKey.column();
+      while (rangeKey.nullsFirst() && nonNullStart < n && rows[nonNullStart].get(column) == null) {
+        nonNullStart++;
+      }
+      nonNullEnd = nonNullStart;
+      while (nonNullEnd < n && rows[nonNullEnd].get(column) != null) {
+        nonNullEnd++;
+      }
     }
-    if (!frame.rows()) {
-      return peerStart[i];
+    for (int i = 0; i < n; i++) {
+      if (b.unbounded()) {
+        out[i] = start ? 0 : n;
+      } else if (b.range() != null) {
+        out[i] = rangeBound(rows, i, b, start, nonNullStart, nonNullEnd);
+      } else if (!frame.rows()) {
+        out[i] = start ? peerStart[i] : peerEnd[i];
+      } else {
+        out[i] = (int) Math.max(0, Math.min(n, i + b.offset() + (start ? 0 : 1)));
+      }
     }
-    return (int) Math.max(0, Math.min(n, i + b.offset()));
+    return out;
   }
 
-  private int frameEnd(int i, int n, int[] peerEnd) {
-    Bound b = frame.upper();
-    if (b.unbounded()) {
-      return n;
+  /**
+   * PostgreSQL's frame head (or tail) of row {@code i} for a bound {@code offset PRECEDING|FOLLOWING} in a RANGE
+   * frame: the first row whose key is at or past {@code key ∓ offset} in the sort direction (the tail: the first
+   * one beyond it). A row whose key is NULL has the NULL rows as its frame; NULL keys are never in another
+   * row's frame. The rows with a non-NULL key are {@code nonNullStart} to {@code nonNullEnd} (exclusive).
+   */
+  private int rangeBound(Row[] rows, int i, Bound b, boolean start, int nonNullStart, int nonNullEnd) {
+    int column = rangeKey.column();
+    int n = rows.length;
+    Object key = rows[i].get(column);
+    if (key == null) {
+      return rangeKey.nullsFirst() ? (start ? 0 : nonNullStart) : (start ? nonNullEnd : n);
     }
-    if (!frame.rows()) {
-      return peerEnd[i];
+    // In descending order, PRECEDING rows have larger keys: the bound is key + offset, and positions advance
+    // while keys are at or above it.
+    boolean descending = rangeKey.descending();
+    boolean subtract = (b.offset() < 0) != descending;
+    Object bound = RangeOffsets.bound(key, b.range(), subtract);
+    int lo = nonNullStart;
+    int hi = nonNullEnd;
+    while (lo < hi) { // the first position past the rows that come before the bound (head) / are within it (tail)
+      int mid = (lo + hi) >>> 1;
+      int cmp = RangeOffsets.compare(rows[mid].get(column), bound);
+      if (descending) {
+        cmp = -cmp;
+      }
+      boolean before = start ? cmp < 0 : cmp <= 0;
+      if (before) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
     }
-    return (int) Math.max(0, Math.min(n, i + b.offset() + 1));
+    return lo;
   }
 }

@@ -71,7 +71,7 @@ public final class ViewPlanner {
    */
   public static PlannedView plan(Connection connection, String sql) throws SQLException {
     CatalogSchema schema = CatalogSchema.load(connection);
-    Compiled compiled = compile(new SqlFrontEnd(schema), sql);
+    Compiled compiled = compile(SqlFrontEnd.forViews(schema), sql);
     RelRoot root = compiled.root();
     ViewPipeline first = compiled.pipeline();
     List<TableShape> sources = new ArrayList<>();
@@ -140,6 +140,9 @@ public final class ViewPlanner {
     RelRoot root = frontEnd.toRelWithSubQueries(sql);
     try {
       return new Compiled(root, ViewCompiler.compile(root));
+    } catch (io.deltaview.engine.expr.EvaluationException e) {
+      // what PostgreSQL fails the query with whatever the rows (a negative window frame offset)
+      throw new SQLException(e.getMessage(), e.sqlState(), e);
     } catch (UnsupportedConstructException e) {
       RelRoot expanded = frontEnd.toRel(sql);
       try {

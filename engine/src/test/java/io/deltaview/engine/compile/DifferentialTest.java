@@ -172,6 +172,29 @@ class DifferentialTest {
       "select id, row_number() over (partition by region order by name nulls first, id) as rn,"
           + " max(name) over (partition by region) as top from customers",
       "select region, string_agg(name, ',' order by name) as names from customers group by region",
+      // VALUES lists: constant relations joined, outer-joined under an aggregate, in a union and a CTE
+      "select o.id, v.label from orders o join (values (1, 'one'), (2, 'two'), (3, 'three')) as v(k, label)"
+          + " on v.k = o.customer_id",
+      "select v.label, count(ol.id) as n, sum(ol.qty) as q from (values (0, 'none'), (1, 'one'), (5, 'five'),"
+          + " (7, 'seven')) as v(q, label) left join order_lines ol on ol.qty = v.q group by v.label",
+      "select customer_id from orders union all select * from (values (100), (200), (cast(null as integer))) as v(c)",
+      "with tiers(lo, hi, name) as (values (0, 3, 'low'), (4, 10, 'high')) select o.id, t.name, t.lo * 1.5 as w"
+          + " from orders o join tiers t on o.customer_id between t.lo and t.hi",
+      // RANGE frames with offsets: integer, numeric and interval offsets, both directions, NULL keys, under a top-K
+      "select id, sum(qty) over (order by qty range between 1 preceding and current row) as s,"
+          + " count(*) over (order by qty desc nulls first range between 2 preceding and 1 following) as c,"
+          + " first_value(id) over (order by id range between 3 preceding and 2 following) as f from order_lines",
+      "select id, sum(price) over (partition by order_id order by price range between 10.5 preceding and 20 following)"
+          + " as s, min(qty) over (order by price nulls first range between 5 following and 50 following) as lo,"
+          + " avg(qty) over (order by price desc range between current row and 30 following) as a from order_lines",
+      "select id, count(*) over (order by created_at range between interval '7' day preceding and current row) as n,"
+          + " max(customer_id) over (partition by status order by created_at desc range between interval '36' hour"
+          + " preceding and interval '1' day following) as m, sum(customer_id) over (order by created_at"
+          + " range between interval '1' month preceding and interval '2' day preceding) as p from orders",
+      "select id, d, count(*) over (order by d desc range between interval '3' day preceding and interval '1' day"
+          + " following) as n from (select id, cast(created_at as date) as d from orders) x",
+      "select id, s from (select id, sum(customer_id) over (order by created_at range between interval '10' day"
+          + " preceding and current row) as s from orders) x order by s desc nulls last, id limit 5",
       // sums of a decimal product and of a double
       "select customer_id, sum(id * 1.5) as s, sum(cast(id as double)) as d from orders group by customer_id",
     };

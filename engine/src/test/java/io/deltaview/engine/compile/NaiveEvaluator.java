@@ -53,6 +53,13 @@ final class NaiveEvaluator {
       List<String> name = scan.getTable().getQualifiedName();
       return tables.getOrDefault(name.get(name.size() - 1), List.of());
     }
+    if (rel instanceof org.apache.calcite.rel.logical.LogicalValues v) {
+      List<Row> out = new ArrayList<>();
+      for (List<org.apache.calcite.rex.RexLiteral> tuple : v.getTuples()) {
+        out.add(Row.wrap(tuple.stream().map(l -> scalars.compile(l).eval(Row.EMPTY)).toArray()));
+      }
+      return out;
+    }
     if (rel instanceof LogicalFilter f) {
       Scalar p = scalars.compile(f.getCondition());
       List<Row> out = new ArrayList<>();
@@ -347,7 +354,7 @@ final class NaiveEvaluator {
   }
 
   /** Whether row j of the partition is in row i's frame, straight from the frame's definition. */
-  private static boolean inFrame(org.apache.calcite.rel.logical.LogicalWindow w,
+  private boolean inFrame(org.apache.calcite.rel.logical.LogicalWindow w,
       org.apache.calcite.rel.core.Window.Group g, List<Row> p, int i, int j, java.util.Comparator<Row> order,
       int inputWidth) {
     if (g.isRows) {
@@ -358,9 +365,41 @@ final class NaiveEvaluator {
       return j >= lo && j <= hi;
     }
     int c = order.compare(p.get(j), p.get(i));
-    boolean afterStart = g.lowerBound.isUnbounded() || c >= 0;
-    boolean beforeEnd = g.upperBound.isUnbounded() || c <= 0;
+    boolean afterStart = g.lowerBound.isUnbounded() || (isRangeOffset(g.lowerBound)
+        ? inRange(w, g, g.lowerBound, p.get(i), p.get(j), inputWidth, true) : c >= 0);
+    boolean beforeEnd = g.upperBound.isUnbounded() || (isRangeOffset(g.upperBound)
+        ? inRange(w, g, g.upperBound, p.get(i), p.get(j), inputWidth, false) : c <= 0);
     return afterStart && beforeEnd;
+  }
+
+  private static boolean isRangeOffset(org.apache.calcite.rex.RexWindowBound b) {
+    return !b.isUnbounded() && !b.isCurrentRow();
+  }
+
+  /**
+   * For a RANGE bound {@code offset PRECEDING|FOLLOWING}: whether row j is on the frame's side of row i's bound
+   * (at or after it for the start, at or before it for the end), PostgreSQL's definition: a NULL key's frame is
+   * the NULL keys, and NULL keys are in no other frame.
+   */
+  private boolean inRange(org.apache.calcite.rel.logical.LogicalWindow w, org.apache.calcite.rel.core.Window.Group g,
+      org.apache.calcite.rex.RexWindowBound b, Row current, Row other, int inputWidth, boolean start) {
+    RelFieldCollation key = g.orderKeys.getFieldCollations().get(0);
+    Object ki = current.get(key.getFieldIndex());
+    Object kj = other.get(key.getFieldIndex());
+    boolean nullsFirst = key.nullDirection == RelFieldCollation.NullDirection.FIRST;
+    if (ki == null || kj == null) {
+      if (ki == null && kj == null) {
+        return true;
+      }
+      // j is a NULL key (i not): it lies before every non-NULL key when NULLs sort first, after them otherwise
+      boolean jBefore = ki != null ? nullsFirst : !nullsFirst;
+      return start != jBefore;
+    }
+    Object offset = scalars.compile(constant(w, b.getOffset(), inputWidth)).eval(Row.EMPTY);
+    boolean descending = key.direction.isDescending();
+    Object bound = io.deltaview.engine.expr.RangeOffsets.bound(ki, offset, b.isPreceding() != descending);
+    int cmp = io.deltaview.engine.expr.RangeOffsets.compare(kj, bound) * (descending ? -1 : 1);
+    return start ? cmp >= 0 : cmp <= 0;
   }
 
   private static int compareKey(RelFieldCollation c, Object x, Object y) {

@@ -102,4 +102,31 @@ class DataflowPlanTest {
     assertEquals(true, all.contains("n=NTH_VALUE(price, 2)"), all);
     assertEquals(true, all.contains("RANGE between UNBOUNDED PRECEDING and CURRENT ROW"), all);
   }
+
+  @Test
+  void aValuesListIsAConstantInputInsertedOnce() {
+    List<String> lines = plan("select o.id, v.label from orders o join (values (1, 'one'), (2, 'two')) as v(k, label)"
+        + " on v.k = o.customer_id");
+    assertEquals(true, lines.get(0).startsWith("Join on left.customer_id = right.k"), String.join("\n", lines));
+    assertEquals("  Values [k, label] (1, 'one'), (2, 'two')  [state: whether its rows were inserted]",
+        lines.get(lines.size() - 1));
+  }
+
+  @Test
+  void aRangeFrameWithOffsetsShowsThemInTheKeysUnits() {
+    assertEquals(true, plan("select id, sum(qty) over (order by price range between 10.5 preceding and 2 following)"
+        + " as s from order_lines").stream().anyMatch(l -> l.contains("RANGE between 10.5 PRECEDING and 2 FOLLOWING")));
+    assertEquals(true, plan("select id, count(*) over (order by created_at range between interval '36' hour preceding"
+        + " and current row) as n from orders").stream()
+        .anyMatch(l -> l.contains("RANGE between '36:00:00' PRECEDING and CURRENT ROW")));
+  }
+
+  @Test
+  void aRangeFrameOffsetMustSuitTheOrderKey() {
+    io.deltaview.engine.compile.UnsupportedConstructException e = org.junit.jupiter.api.Assertions.assertThrows(
+        io.deltaview.engine.compile.UnsupportedConstructException.class, () -> plan("select id, count(*) over"
+            + " (order by qty range between 1.5 preceding and current row) as n from order_lines"));
+    assertEquals("RANGE with offset PRECEDING/FOLLOWING for column type INTEGER and offset type DECIMAL",
+        e.construct());
+  }
 }

@@ -83,6 +83,18 @@ class CommandsTest {
       assertTrue(left.get(0).startsWith("LeftJoin on left.id = right.customer_id"), String.join("\n", left));
       assertTrue(left.get(0).contains("left rows by [0] with match counts, right rows by [0]]"), left.get(0));
 
+      // DISTINCT ON as a first row per group, a VALUES list as a constant input, a RANGE frame with its offsets
+      String distinctOn = String.join("\n", planLines(dv, "EXPLAIN INCREMENTAL VIEW AS SELECT DISTINCT ON"
+          + " (customer_id) customer_id, id FROM orders ORDER BY customer_id, id DESC"));
+      assertTrue(distinctOn.contains("ROW_NUMBER()") && distinctOn.contains("partition by [customer_id]")
+          && distinctOn.contains("Filter =("), distinctOn);
+      String values = String.join("\n", planLines(dv, "EXPLAIN INCREMENTAL VIEW AS SELECT o.id, v.label FROM orders o"
+          + " JOIN (VALUES ('new', 'open'), ('paid', 'done')) AS v(status, label) ON v.status = o.status"));
+      assertTrue(values.contains("Values [status, label] ('new', 'open'), ('paid', 'done')"), values);
+      String range = String.join("\n", planLines(dv, "EXPLAIN INCREMENTAL VIEW AS SELECT id, count(*) OVER (ORDER BY"
+          + " created_at RANGE BETWEEN INTERVAL '1 day' PRECEDING AND INTERVAL '2 hours' FOLLOWING) AS n FROM orders"));
+      assertTrue(range.contains("RANGE between '1 day' PRECEDING and '02:00:00' FOLLOWING"), range);
+
       SQLException refused = assertThrows(SQLException.class, () -> planLines(dv,
           "EXPLAIN INCREMENTAL VIEW AS SELECT id, ntile(4) OVER (ORDER BY amount) FROM orders"));
       assertEquals("0A000", refused.getSQLState(), refused.getMessage());

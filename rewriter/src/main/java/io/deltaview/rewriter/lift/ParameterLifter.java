@@ -56,6 +56,9 @@ public final class ParameterLifter {
    */
   public static LiftedView lift(String sql, SqlFrontEnd frontEnd) throws SQLException {
     SqlNode parsed = frontEnd.parse(sql);
+    if (SqlFrontEnd.isDistinctOn(parsed)) {
+      throw notLiftable("SELECT DISTINCT ON (its ORDER BY decides the rows, and a view keeps no order)");
+    }
     SqlNode query = parsed instanceof SqlOrderBy orderBy ? orderBy.query : parsed;
     if (!(query instanceof SqlSelect select)) {
       throw notLiftable(query.isA(SqlKind.QUERY)

@@ -72,8 +72,7 @@ public final class DefinitionSql {
   /**
    * PostgreSQL syntax a view definition may not use, refused with {@code 0A000} by name before Calcite's parser
    * would call it a syntax error: row locks ({@code FOR UPDATE}, {@code FOR SHARE}, …), data-modifying
-   * statements in a WITH or subquery, and {@code SELECT DISTINCT ON} and {@code SELECT} without columns, which
-   * are not maintained yet.
+   * statements in a WITH or subquery, and {@code SELECT} without columns, which is not maintained yet.
    */
   private static void refuseUnmaintainableSyntax(List<Token> tokens, int end) throws SQLException {
     for (int i = 0; i + 1 < end; i++) {
@@ -88,9 +87,6 @@ public final class DefinitionSql {
           || next.isWord("MERGE"))) {
         throw unsupported("data-modifying statement " + next.text().toUpperCase(java.util.Locale.ROOT)
             + " in WITH or a subquery");
-      }
-      if (t.isWord("DISTINCT") && next.isWord("ON")) {
-        throw unsupported("SELECT DISTINCT ON");
       }
       if (t.isWord("SELECT") && next.isWord("FROM")) {
         throw unsupported("SELECT without columns");

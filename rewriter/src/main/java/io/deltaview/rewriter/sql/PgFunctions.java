@@ -228,11 +228,88 @@ final class PgFunctions {
       java.util.Map.entry("bool", SqlTypeName.BOOLEAN), java.util.Map.entry("numeric", SqlTypeName.DECIMAL),
       java.util.Map.entry("timestamptz", SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE));
 
-  /** A cast to a PostgreSQL type the front end has no Calcite type for. */
+  /**
+   * A cast to a PostgreSQL type the front end has no Calcite type for, or values whose PostgreSQL type Calcite
+   * would not reproduce.
+   */
   static final class UnsupportedTypeException extends RuntimeException {
     UnsupportedTypeException(String typeName) {
-      super("CAST to type " + typeName + " is not supported", null, false, false);
+      this("CAST to type " + typeName + " is not supported", false);
     }
+
+    UnsupportedTypeException(String message, boolean ignored) {
+      super(message, null, false, false);
+    }
+  }
+
+  /**
+   * A VALUES list whose numbers Calcite would change, made exact or refused. Calcite gives a column of literals
+   * of different scales the widest scale ({@code VALUES (1), (2.5)} would hold 1.0) and folds a cast inside a row
+   * to its own numeric type ({@code CAST(2.5 AS numeric)} would become 2), while PostgreSQL types such a column as
+   * numeric and keeps each value as written. With {@code exact}, each number of such a column becomes {@code
+   * CAST(x AS numeric) + 0}: not a literal, so Calcite does not fold it, and of unconstrained numeric, which keeps
+   * x's scale (only the view compiler evaluates this: PostgreSQL never sees it); without, the list is refused.
+   * A cast to numeric inside a row is refused either way.
+   */
+  static SqlCall valuesNumbers(SqlCall values, boolean exact) {
+    java.util.Map<Integer, java.util.Set<Integer>> scales = new java.util.HashMap<>();
+    for (SqlNode row : values.getOperandList()) {
+      if (!(row instanceof SqlCall r) || r.getKind() != SqlKind.ROW) {
+        continue;
+      }
+      for (int i = 0; i < r.operandCount(); i++) {
+        SqlNode item = r.operand(i);
+        if (exactNumber(item) instanceof org.apache.calcite.sql.SqlNumericLiteral n) {
+          scales.computeIfAbsent(i, k -> new java.util.HashSet<>()).add(n.getScale() == null ? 0 : n.getScale());
+        } else if (item instanceof SqlCall cast && cast.getKind() == SqlKind.CAST
+            && cast.operand(1) instanceof org.apache.calcite.sql.SqlDataTypeSpec type
+            && type.getTypeNameSpec() instanceof org.apache.calcite.sql.SqlBasicTypeNameSpec basic
+            && basic.getTypeName().getSimple().equalsIgnoreCase("DECIMAL")) {
+          throw new UnsupportedTypeException("Deltaview cannot maintain this view yet: a cast to numeric inside"
+              + " VALUES (Calcite folds it to a value PostgreSQL does not give; write the number itself)", false);
+        }
+      }
+    }
+    java.util.Set<Integer> mixed = new java.util.HashSet<>();
+    scales.forEach((column, s) -> {
+      if (s.size() > 1) {
+        mixed.add(column);
+      }
+    });
+    if (mixed.isEmpty()) {
+      return values;
+    }
+    if (!exact) {
+      throw new UnsupportedTypeException("VALUES column " + (mixed.iterator().next() + 1) + " of numbers written"
+          + " with different numbers of decimal places", false);
+    }
+    List<SqlNode> rows = new java.util.ArrayList<>();
+    for (SqlNode row : values.getOperandList()) {
+      if (!(row instanceof SqlCall r) || r.getKind() != SqlKind.ROW) {
+        rows.add(row);
+        continue;
+      }
+      List<SqlNode> items = new java.util.ArrayList<>(r.getOperandList());
+      for (int i : mixed) {
+        SqlNode item = items.get(i);
+        if (exactNumber(item) != null) {
+          SqlParserPos pos = item.getParserPosition();
+          SqlNode numeric = org.apache.calcite.sql.fun.SqlStdOperatorTable.CAST.createCall(pos, item,
+              new org.apache.calcite.sql.SqlDataTypeSpec(
+                  new org.apache.calcite.sql.SqlBasicTypeNameSpec(SqlTypeName.DECIMAL, pos), pos));
+          items.set(i, org.apache.calcite.sql.fun.SqlStdOperatorTable.PLUS.createCall(pos, numeric,
+              org.apache.calcite.sql.SqlLiteral.createExactNumeric("0", pos)));
+        }
+      }
+      rows.add(r.getOperator().createCall(r.getParserPosition(), items));
+    }
+    return values.getOperator().createCall(values.getParserPosition(), rows);
+  }
+
+  /** The exact numeric literal {@code item} is, possibly negated, or null. */
+  private static SqlNode exactNumber(SqlNode item) {
+    SqlNode n = item instanceof SqlCall minus && minus.getKind() == SqlKind.MINUS_PREFIX ? minus.operand(0) : item;
+    return n instanceof org.apache.calcite.sql.SqlNumericLiteral literal && literal.isExact() ? literal : null;
   }
 
   /** A copy of an expression sharing no node with it (a node may appear once in what the validator sees). */
@@ -269,6 +346,13 @@ final class PgFunctions {
 
   /** Replaces parser-resolved operators and type names by their PostgreSQL versions. */
   static final class PgCallShuttle extends SqlShuttle {
+    /** Whether VALUES numbers are made exact for the view compiler rather than refused (see valuesNumbers). */
+    private final boolean exactValues;
+
+    PgCallShuttle(boolean exactValues) {
+      this.exactValues = exactValues;
+    }
+
     @Override
     public SqlNode visit(org.apache.calcite.sql.SqlDataTypeSpec type) {
       if (type.getTypeNameSpec() instanceof org.apache.calcite.sql.SqlUserDefinedTypeNameSpec u
@@ -289,6 +373,9 @@ final class PgFunctions {
     @Override
     public SqlNode visit(SqlCall call) {
       SqlNode visited = super.visit(call);
+      if (visited instanceof SqlCall c && c.getKind() == SqlKind.VALUES) {
+        return valuesNumbers(c, exactValues);
+      }
       if (visited instanceof SqlCall c && c.getKind() == SqlKind.DATE_TRUNC && c.operandCount() == 2) {
         return new SqlBasicCall(DATE_TRUNC, c.getOperandList(), c.getParserPosition());
       }

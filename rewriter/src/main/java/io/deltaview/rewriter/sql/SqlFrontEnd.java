@@ -66,8 +66,24 @@ public final class SqlFrontEnd {
   private final CatalogSchema catalog;
   private final CalciteSchema root;
   private final RelDataTypeFactory typeFactory;
+  private final boolean forViews;
 
   public SqlFrontEnd(CatalogSchema catalog) {
+    this(catalog, false);
+  }
+
+  /**
+   * The front end the view compiler plans definitions with. It differs in one way: a VALUES column of numbers
+   * written with different scales ({@code VALUES (1), (2.5)}), which PostgreSQL types as numeric keeping each value
+   * as written, is planned as expressions that keep them so, where the other front end refuses it: only the
+   * compiler evaluates them, while plans of the other front end may be rendered back to PostgreSQL.
+   */
+  public static SqlFrontEnd forViews(CatalogSchema catalog) {
+    return new SqlFrontEnd(catalog, true);
+  }
+
+  private SqlFrontEnd(CatalogSchema catalog, boolean forViews) {
+    this.forViews = forViews;
     this.catalog = catalog;
     this.root = CatalogCalciteSchema.rootOf(catalog);
     this.typeFactory = new JavaTypeFactoryImpl(PgTypeSystem.INSTANCE) {
@@ -93,19 +109,38 @@ public final class SqlFrontEnd {
 
   /**
    * Parses one statement of any kind; syntax errors become SQLState 42601. PostgreSQL's {@code ::} casts
-   * are turned into {@code CAST} first, because Babel gives {@code ::} the wrong precedence.
+   * are turned into {@code CAST} first, because Babel gives {@code ::} the wrong precedence, and its interval
+   * literals ({@code INTERVAL '1 day'}) into the standard form ({@link PgIntervalLiterals}), and {@code SELECT
+   * DISTINCT ON (…)} into columns that {@link #toRel} makes a window of ({@link DistinctOn}).
    */
   public SqlNode parse(String sql) throws SQLException {
     try {
-      SqlNode node = SqlParser.create(InfixCasts.rewrite(withoutLeadingHint(withoutTrailingSemicolon(sql))),
-              PARSER_CONFIG)
+      SqlNode node = SqlParser.create(InfixCasts.rewrite(PgIntervalLiterals.rewrite(DistinctOn.rewrite(
+              withoutLeadingHint(withoutTrailingSemicolon(sql))))), PARSER_CONFIG)
           .parseStmt();
-      return node.accept(new PgFunctions.PgCallShuttle());
+      return node.accept(new PgFunctions.PgCallShuttle(forViews));
     } catch (SqlParseException e) {
       throw new SQLException("syntax error: " + firstLine(e.getMessage()), SqlStates.SYNTAX_ERROR, e);
     } catch (PgFunctions.UnsupportedTypeException e) {
       throw new SQLException(e.getMessage(), SqlStates.FEATURE_NOT_SUPPORTED, e);
     }
+  }
+
+  /**
+   * Whether {@code parsed} (from {@link #parse}) is a {@code SELECT DISTINCT ON}: its DISTINCT ON expressions are
+   * select-list columns until {@link #toRel} plans them, so a consumer of the parse tree itself must know.
+   */
+  public static boolean isDistinctOn(SqlNode parsed) {
+    SqlNode query = parsed instanceof org.apache.calcite.sql.SqlOrderBy o ? o.query : parsed;
+    if (query instanceof org.apache.calcite.sql.SqlSelect select) {
+      for (SqlNode item : select.getSelectList()) {
+        if (item.getKind() == SqlKind.AS
+            && ((org.apache.calcite.sql.SqlCall) item).operand(1).toString().startsWith(DistinctOn.COLUMN)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** Parses, validates and converts a query. See {@link #toRel(SqlNode)}. */
@@ -159,7 +194,8 @@ public final class SqlFrontEnd {
               // Keep IN lists as predicates; the default turns 20+ values into a join with VALUES.
               .withInSubQueryThreshold(Integer.MAX_VALUE));
       RelRoot relRoot = converter.convertQuery(validated, false, true);
-      return expandSubQueries ? relRoot.withRel(converter.decorrelate(validated, relRoot.rel)) : relRoot;
+      relRoot = expandSubQueries ? relRoot.withRel(converter.decorrelate(validated, relRoot.rel)) : relRoot;
+      return DistinctOn.plan(relRoot);
     } catch (RuntimeException e) {
       throw new SQLException("cannot convert query: " + firstLine(String.valueOf(e.getMessage())),
           SqlStates.SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION, e);

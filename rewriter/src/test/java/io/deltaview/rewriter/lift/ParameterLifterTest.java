@@ -123,6 +123,8 @@ class ParameterLifterTest {
   void shapesThatCannotBecomeAViewAreRefused() {
     assertNotLiftable("SELECT id, rank() OVER (ORDER BY amount) FROM orders WHERE customer_id = ?", "window");
     assertNotLiftable("SELECT id FROM orders UNION SELECT id FROM customers", "UNION");
+    assertNotLiftable("SELECT DISTINCT ON (customer_id, id) customer_id, id FROM orders WHERE status = ?"
+        + " ORDER BY customer_id, id", "DISTINCT ON");
     assertNotLiftable("SELECT status, count(*) FROM orders WHERE customer_id = ? GROUP BY status HAVING count(*) > 1",
         "HAVING");
   }

@@ -119,4 +119,48 @@ class SqlFrontEndTest {
     SQLException e = assertThrows(SQLException.class, () -> frontEnd.toRel("DELETE FROM orders"));
     assertEquals(SqlStates.FEATURE_NOT_SUPPORTED, e.getSQLState());
   }
+
+  @Test
+  void postgresIntervalLiteralsParseAsWindowFrameOffsets() throws SQLException {
+    assertEquals("SELECT sum(id) OVER (ORDER BY created_at RANGE BETWEEN INTERVAL '1' DAY(9) PRECEDING AND"
+        + " INTERVAL '2:30:00.000' HOUR(9) TO SECOND(3) FOLLOWING), INTERVAL '1 day' FROM orders",
+        PgIntervalLiterals.rewrite("SELECT sum(id) OVER (ORDER BY created_at RANGE BETWEEN INTERVAL '1 day' PRECEDING"
+            + " AND interval '2 hours 30 mins' FOLLOWING), INTERVAL '1 day' FROM orders"));
+    assertEquals("x INTERVAL '14' MONTH(9) PRECEDING",
+        PgIntervalLiterals.rewrite("x INTERVAL '1 year 2 months' PRECEDING"));
+    assertEquals("x INTERVAL '1' DAY PRECEDING", PgIntervalLiterals.rewrite("x INTERVAL '1' DAY PRECEDING"));
+    String plan = plan("SELECT id, count(*) OVER (ORDER BY created_at RANGE BETWEEN INTERVAL '3 days' PRECEDING AND"
+        + " CURRENT ROW) FROM orders");
+    assertTrue(plan.contains("RANGE 259200000:INTERVAL DAY(9) PRECEDING"), plan);
+    SQLException e = assertThrows(SQLException.class, () -> frontEnd.toRel("SELECT count(*) OVER (ORDER BY"
+        + " created_at RANGE BETWEEN INTERVAL '1 month 1 day' PRECEDING AND CURRENT ROW) FROM orders"));
+    assertEquals(SqlStates.FEATURE_NOT_SUPPORTED, e.getSQLState());
+  }
+
+  @Test
+  void distinctOnBecomesARowNumberFilterBelowTheSort() throws SQLException {
+    assertEquals("SELECT  customer_id AS c, id, (customer_id) AS \"$distinct_on_1\" FROM orders ORDER BY 1, id",
+        DistinctOn.rewrite("SELECT DISTINCT ON (c) customer_id AS c, id FROM orders ORDER BY 1, id"));
+    RelRoot root = frontEnd.toRel("SELECT DISTINCT ON (1) customer_id AS c, id FROM orders ORDER BY 1, id LIMIT 3");
+    assertEquals("[c, id]", root.validatedRowType.getFieldNames().toString());
+    String plan = RelOptUtil.toString(root.project());
+    assertTrue(plan.matches("(?s)LogicalSort.*fetch=\\[3].*LogicalFilter.*ROW_NUMBER\\(\\) OVER \\(PARTITION BY \\$0"
+        + " ORDER BY \\$0.*\\$1.*"), plan);
+    SQLException e = assertThrows(SQLException.class, () -> frontEnd.toRel("SELECT DISTINCT ON (status) id, status"
+        + " FROM orders ORDER BY id"));
+    assertEquals(SqlStates.INVALID_COLUMN_REFERENCE, e.getSQLState());
+    SQLException union = assertThrows(SQLException.class, () -> frontEnd.toRel("SELECT DISTINCT ON (id) id FROM"
+        + " orders UNION ALL SELECT id FROM customers"));
+    assertEquals(SqlStates.FEATURE_NOT_SUPPORTED, union.getSQLState());
+  }
+
+  @Test
+  void valuesColumnsWithNumbersOfDifferentScalesAreRefused() throws SQLException {
+    assertEquals(2, frontEnd.toRel("SELECT * FROM (VALUES (1.0, 'a'), (2.5, 'bc')) AS t(x, y)").rel.getRowType()
+        .getFieldCount());
+    SQLException e = assertThrows(SQLException.class, () -> frontEnd.toRel("SELECT * FROM (VALUES (1), (2.5)) AS"
+        + " t(x)"));
+    assertEquals(SqlStates.FEATURE_NOT_SUPPORTED, e.getSQLState());
+    assertTrue(e.getMessage().contains("VALUES column 1"), e.getMessage());
+  }
 }
