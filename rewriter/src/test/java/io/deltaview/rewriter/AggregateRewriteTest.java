@@ -138,4 +138,36 @@ class AggregateRewriteTest {
           "does not compute AVG DISTINCT");
     }
   }
+  @Nested
+  class CastsOnAggregates {
+    @Test
+    void aNumericTypmodOnTheViewsSumIsTheSameCoercion() {
+      assertRewrite(BOTH, "SELECT deptno, sum(salary)::numeric(14,2) AS total FROM emps GROUP BY deptno",
+          "public.by_dept", "SELECT \"deptno\", CAST(\"s\" AS DECIMAL(14, 2)) AS \"total\" FROM \"public\".\"by_dept\"");
+    }
+
+    @Test
+    void aNumericTypmodOnARolledUpSum() {
+      assertRewrite(FINE, "SELECT CAST(sum(salary) AS numeric(18, 1)) AS total FROM emps", "public.by_dept_commission",
+          "SELECT CAST(SUM(\"s\") AS DECIMAL(18, 1)) AS \"total\" FROM \"public\".\"by_dept_commission\"");
+    }
+
+    @Test
+    void aNumericTypmodOnAnAverage() {
+      assertRewrite(BOTH, "SELECT deptno, avg(salary)::numeric(12,3) AS a FROM emps GROUP BY deptno",
+          "public.by_dept",
+          "SELECT \"deptno\", CAST(\"s\" / \"c\" AS DECIMAL(12, 3)) AS \"a\" FROM \"public\".\"by_dept\"");
+    }
+
+    @Test
+    void castsThatMayNotMeanTheSamePassThrough() {
+      // text would print as varchar; a cast of a bigint sum or of a constrained numeric is not the query's typmod
+      assertPassThrough(BOTH, "SELECT deptno, sum(salary)::text AS t FROM emps GROUP BY deptno",
+          "may not mean the same");
+      assertPassThrough(FINE, "SELECT deptno, sum(grade)::numeric(5,1) AS g FROM emps GROUP BY deptno",
+          "may not mean the same");
+      assertPassThrough(BOTH, "SELECT deptno, max(salary)::numeric(8,1) AS m FROM emps GROUP BY deptno",
+          "may not mean the same");
+    }
+  }
 }
