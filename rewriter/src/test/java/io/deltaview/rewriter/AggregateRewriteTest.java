@@ -170,4 +170,36 @@ class AggregateRewriteTest {
           "may not mean the same");
     }
   }
+  @Nested
+  class CtesAndDerivedTables {
+    @Test
+    void aggregatesOverACteTheViewAnswers() {
+      assertRewrite(BOTH, "WITH d AS (SELECT deptno, sum(salary) AS s FROM emps GROUP BY deptno)"
+              + " SELECT max(s) AS biggest, min(s) AS smallest, count(*) AS n FROM d", "public.by_dept",
+          "SELECT MAX(\"s\") AS \"biggest\", MIN(\"s\") AS \"smallest\", COUNT(*) AS \"n\""
+              + " FROM \"public\".\"by_dept\"");
+    }
+
+    @Test
+    void aDerivedTableJoinedToADimension() {
+      assertRewrite(BOTH, "SELECT d.name, a.c FROM (SELECT deptno, count(*) AS c FROM emps GROUP BY deptno) a"
+              + " JOIN depts d ON d.deptno = a.deptno", "public.by_dept",
+          "SELECT \"depts\".\"name\", \"t\".\"c\" FROM (SELECT \"deptno\", \"c\" FROM \"public\".\"by_dept\")"
+              + " AS \"t\" INNER JOIN \"public\".\"depts\" ON \"t\".\"deptno\" = \"depts\".\"deptno\"");
+    }
+
+    @Test
+    void aStarOverADerivedTableKeepsItsLabels() {
+      assertRewrite(BOTH, "SELECT * FROM (SELECT deptno, count(*) FROM emps GROUP BY deptno) t", "public.by_dept",
+          "SELECT \"deptno\", \"c\" AS \"count\" FROM \"public\".\"by_dept\"");
+      assertPassThrough(BOTH, "SELECT * FROM (SELECT deptno, count(*) FROM emps GROUP BY deptno) t(a, b)",
+          "unsure of column labels");
+    }
+
+    @Test
+    void aCteNoViewAnswersPassesThrough() {
+      assertPassThrough(BOTH, "WITH d AS (SELECT name, sum(salary) AS s FROM emps GROUP BY name)"
+              + " SELECT max(s) FROM d", "answers no CTE or derived table");
+    }
+  }
 }

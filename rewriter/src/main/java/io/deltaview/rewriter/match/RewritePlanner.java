@@ -128,8 +128,15 @@ public final class RewritePlanner {
     }
     Decomposition query = Decomposition.of(rel).orElse(null);
     if (query == null) {
+      List<String> innerReasons = new ArrayList<>();
+      RewriteDecision inner = decideByInnerBlocks(sql, rel, root, finalLabels, baseTables, parameters, refused,
+          innerReasons);
+      if (inner != null) {
+        return inner;
+      }
       return RewriteDecision.passThrough(sql, refusedOr(refused,
-          "query shape not supported (needs inner joins, filters, optional GROUP BY)"), baseTables, parameters);
+          "query shape not supported (needs inner joins, filters, optional GROUP BY); CTEs and derived tables: "
+              + String.join("; ", innerReasons)), baseTables, parameters);
     }
     List<String> reasons = new ArrayList<>();
     for (CompiledView view : views) {
@@ -224,6 +231,32 @@ public final class RewritePlanner {
         continue;
       }
       Accepted a = accept(sql, found.match(), view, rel, root, labels, baseTables, parameters, true);
+      if (a.decision() != null) {
+        return a.decision();
+      }
+      reasons.add(view.definition().qualifiedName() + ": " + a.problem());
+    }
+    return null;
+  }
+
+  /**
+   * For a query that is not a block itself: the first view that answers some of its CTEs or derived tables
+   * ({@link InnerBlocks}), rendered and verified like the other paths. Returns the decision, or null with each
+   * view's reason in {@code reasons}.
+   */
+  private RewriteDecision decideByInnerBlocks(String sql, RelNode rel, RelRoot root, List<String> labels,
+                                              Set<String> baseTables, int parameters, Set<String> refused,
+                                              List<String> reasons) {
+    for (CompiledView view : views) {
+      MatchResult match = InnerBlocks.match(rel, view);
+      if (!match.matched()) {
+        reasons.add(view.definition().qualifiedName() + ": " + match.reason());
+        continue;
+      }
+      if (refusedHere(view, refused)) {
+        continue;
+      }
+      Accepted a = accept(sql, match, view, rel, root, labels, baseTables, parameters, true);
       if (a.decision() != null) {
         return a.decision();
       }
