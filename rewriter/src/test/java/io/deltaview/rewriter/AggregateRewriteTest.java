@@ -24,9 +24,9 @@ class AggregateRewriteTest {
   private static final ViewDefinition BY_DEPT_COMMISSION = new ViewDefinition("public.by_dept_commission",
       "public", "by_dept_commission", """
       SELECT deptno, commission, count(*) AS c, sum(salary) AS s, count(grade) AS graded, sum(grade) AS grades,
-             sum(bonus) AS bonuses, count(bonus) AS with_bonus
+             sum(bonus) AS bonuses, count(bonus) AS with_bonus, count(commission) AS with_commission
       FROM emps GROUP BY deptno, commission""",
-      List.of("deptno", "commission", "c", "s", "graded", "grades", "bonuses", "with_bonus"));
+      List.of("deptno", "commission", "c", "s", "graded", "grades", "bonuses", "with_bonus", "with_commission"));
 
   private static final CatalogSchema CATALOG = CatalogSchema.builder()
       .searchPath(List.of("public"))
@@ -42,7 +42,11 @@ class AggregateRewriteTest {
       .table("public", "by_dept_commission")
           .column("deptno", "integer").column("commission", "integer").column("c", "bigint")
           .column("s", "numeric").column("graded", "bigint").column("grades", "bigint")
-          .column("bonuses", "double precision").column("with_bonus", "bigint").done()
+          .column("bonuses", "double precision").column("with_bonus", "bigint").column("with_commission", "bigint")
+          .done()
+      .table("public", "graded_by_dept").column("deptno", "integer").column("graded", "bigint").done()
+      .table("public", "salaries_by_commission")
+          .column("deptno", "integer").column("commission", "integer").column("s", "numeric").done()
       .table("public", "grades_by_dept")
           .column("deptno", "integer").column("c", "bigint").column("s", "bigint").done()
       .build();
@@ -113,8 +117,10 @@ class AggregateRewriteTest {
 
     @Test
     void avgOfAColumnTheViewOnlyCountsPassesThrough() {
-      assertPassThrough(FINE, "SELECT deptno, avg(commission) FROM emps GROUP BY deptno",
-          "does not compute SUM");
+      assertPassThrough(QueryRewriter.create(CATALOG, List.of(new ViewDefinition("public.graded_by_dept", "public",
+              "graded_by_dept", "SELECT deptno, count(grade) AS graded FROM emps GROUP BY deptno",
+              List.of("deptno", "graded")))),
+          "SELECT avg(grade) FROM emps", "does not compute SUM");
     }
 
     @Test
@@ -200,6 +206,32 @@ class AggregateRewriteTest {
     void aCteNoViewAnswersPassesThrough() {
       assertPassThrough(BOTH, "WITH d AS (SELECT name, sum(salary) AS s FROM emps GROUP BY name)"
               + " SELECT max(s) FROM d", "answers no CTE or derived table");
+    }
+  }
+  @Nested
+  class SumsOfGroupKeys {
+    @Test
+    void aSumOfAGroupKeyWeighsEachViewRowByItsCount() {
+      assertRewrite(FINE, "SELECT deptno, sum(commission) AS total FROM emps GROUP BY deptno",
+          "public.by_dept_commission", "SELECT \"deptno\", CAST(SUM(\"commission\" * \"c\") AS BIGINT) AS \"total\""
+              + " FROM \"public\".\"by_dept_commission\" GROUP BY \"deptno\"");
+    }
+
+    @Test
+    void anAverageOfAGroupKeyDividesByItsNonNullCount() {
+      assertRewrite(FINE, "SELECT avg(commission) AS a FROM emps WHERE deptno IN (1, 2)", "public.by_dept_commission",
+          "SELECT CAST(CAST(SUM(\"commission\" * \"c\") AS BIGINT) AS DECIMAL(19, 0))"
+              + " / CAST(COALESCE(SUM(\"with_commission\"), 0) AS BIGINT) AS \"a\""
+              + " FROM \"public\".\"by_dept_commission\" WHERE \"deptno\" = 1 OR \"deptno\" = 2");
+    }
+
+    @Test
+    void withoutTheViewsRowCountASumOfAGroupKeyPassesThrough() {
+      assertPassThrough(QueryRewriter.create(CATALOG, List.of(new ViewDefinition("public.salaries_by_commission",
+              "public", "salaries_by_commission",
+              "SELECT deptno, commission, sum(salary) AS s FROM emps GROUP BY deptno, commission",
+              List.of("deptno", "commission", "s")))),
+          "SELECT deptno, sum(commission) FROM emps GROUP BY deptno", "does not compute SUM");
     }
   }
 }

@@ -100,6 +100,17 @@ class ViewRulesRewriteTest {
     }
 
     @Test
+    void inListOfDatesInsideTheViewsRange() {
+      assertRewrite(ALL, "SELECT o_orderkey FROM orders WHERE o_orderdate IN (DATE '1995-01-01', DATE '1996-12-31')",
+          "public.orders_1995_1996", "SELECT \"o_orderkey\" FROM \"public\".\"orders_1995_1996\""
+              + " WHERE \"o_orderdate\" IN (DATE '1995-01-01', DATE '1996-12-31')");
+      assertPassThrough(ALL, "SELECT o_orderkey FROM orders WHERE o_orderdate IN (DATE '1995-01-01', DATE '1997-01-01')",
+          "no view matches");
+      assertPassThrough(ALL, "SELECT o_orderkey FROM orders"
+          + " WHERE o_orderdate IN (DATE '1995-01-01', DATE '1996-12-31') OR o_orderdate IS NULL", "no view matches");
+    }
+
+    @Test
     void betweenInsideTheViewsRange() {
       assertRewrite(ALL, "SELECT o_orderkey, o_totalprice FROM orders"
               + " WHERE o_orderdate BETWEEN DATE '1995-03-01' AND DATE '1995-06-30'", "public.orders_1995_1996",

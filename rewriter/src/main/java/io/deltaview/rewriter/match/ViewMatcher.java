@@ -246,6 +246,15 @@ final class ViewMatcher {
       if (col == null && kind == SqlKind.SUM0) {
         col = view.exposedCalls().get(agg.key().replaceFirst("^SUM0", "SUM"));
       }
+      RexNode keyTimesCount = col == null && kind == SqlKind.SUM
+          ? keyTimesCount(agg, view, keyMapper, b, rexBuilder) : null;
+      if (keyTimesCount != null) {
+        boolean integer = keyTimesCount.getType().getSqlTypeName() != SqlTypeName.DECIMAL;
+        finishers.add(new Finisher(SqlStdOperatorTable.SUM, inputs.size(), integer ? SqlTypeName.BIGINT : null,
+            false, false));
+        inputs.add(keyTimesCount);
+        continue;
+      }
       if (col == null) {
         return MatchResult.fail("the view does not compute " + agg.key());
       }
@@ -292,6 +301,28 @@ final class ViewMatcher {
     }
     b.project(out, q.rowType().getFieldNames(), true);
     return MatchResult.of(b.build());
+  }
+
+  /**
+   * For {@code SUM(k)} of a group key expression {@code k} (smallint, integer or numeric) of a view that counts
+   * its rows: {@code k * count}, whose sum over the view rows is the sum over the base rows (each view row stands
+   * for {@code count} base rows with that value of {@code k}; a NULL {@code k} adds nothing either way). In
+   * PostgreSQL the product is bigint for integers (summed into numeric, cast back to bigint like any rolled-up
+   * integer sum) and numeric with {@code k}'s scale for numerics, so the sum has the original's scale. Null
+   * when the rule does not apply (bigint could overflow where PostgreSQL's numeric sum would not).
+   */
+  private static RexNode keyTimesCount(QueryBlock.Agg agg, CompiledView view, ExpressionMapper keyMapper,
+                                       RelBuilder b, RexBuilder rexBuilder) {
+    Integer count = view.exposedCalls().get("COUNT()");
+    List<RexNode> args = keyMapper.mapAll(agg.args());
+    if (count == null || args == null || args.size() != 1) {
+      return null;
+    }
+    SqlTypeName t = args.get(0).getType().getSqlTypeName();
+    if (t != SqlTypeName.SMALLINT && t != SqlTypeName.INTEGER && t != SqlTypeName.DECIMAL) {
+      return null;
+    }
+    return rexBuilder.makeCall(SqlStdOperatorTable.MULTIPLY, args.get(0), b.field(count));
   }
 
   /** How one rolled-up aggregate is computed from a view column (or group key expression) and finished. */

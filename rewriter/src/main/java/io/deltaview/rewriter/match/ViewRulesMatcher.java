@@ -187,9 +187,9 @@ final class ViewRulesMatcher {
 
   /**
    * The plan with {@code x IS NOT NULL} added next to each filter conjunct that compares a nullable column with a
-   * constant ({@code x >= 5}, {@code x = ?}): no change in meaning, since such a comparison is never true for
-   * NULL, but Calcite's predicate implication (used by the rules) otherwise fails on nullable columns, simplifying
-   * the query's range and the view's range with different NULL treatments.
+   * constant ({@code x >= 5}, {@code x = ?}, {@code x IN (1, 2)}): no change in meaning, since such a comparison is
+   * never true for NULL, but Calcite's predicate implication (used by the rules) otherwise fails on nullable
+   * columns, simplifying the query's range and the view's range with different NULL treatments.
    */
   static RelNode withNotNullConjuncts(RelNode rel) {
     List<RelNode> inputs = new ArrayList<>();
@@ -227,8 +227,22 @@ final class ViewRulesMatcher {
     return LogicalFilter.create(f.getInput(), RexUtil.composeConjunction(rexBuilder, all));
   }
 
-  /** The column of {@code column op constant} or {@code constant op column} (op a comparison), else null. */
+  /**
+   * The column of {@code column op constant} or {@code constant op column} (op a comparison), or of an OR of
+   * such comparisons all of the same column (an IN list: never true for NULL either), else null.
+   */
   private static RexInputRef comparedColumn(RexNode c) {
+    if (c.getKind() == SqlKind.OR) {
+      RexInputRef column = null;
+      for (RexNode disjunct : ((RexCall) c).getOperands()) {
+        RexInputRef ref = comparedColumn(disjunct);
+        if (ref == null || column != null && ref.getIndex() != column.getIndex()) {
+          return null;
+        }
+        column = ref;
+      }
+      return column;
+    }
     if (!(c instanceof RexCall call) || call.getOperands().size() != 2
         || !(c.isA(SqlKind.COMPARISON) && c.getKind() != SqlKind.IS_DISTINCT_FROM
             && c.getKind() != SqlKind.IS_NOT_DISTINCT_FROM)) {
