@@ -31,6 +31,7 @@ import org.apache.calcite.rel.type.RelDataTypeField;
 import org.apache.calcite.rex.RexBuilder;
 import org.apache.calcite.rex.RexCall;
 import org.apache.calcite.rex.RexInputRef;
+import org.apache.calcite.rex.RexLiteral;
 import org.apache.calcite.rex.RexNode;
 import org.apache.calcite.rex.RexUtil;
 import org.apache.calcite.sql.SqlKind;
@@ -136,7 +137,7 @@ final class ViewRulesMatcher {
           LogicalTableScan.create(cluster, standIn, List.of()), view.rulesPlan(), null,
           view.resultRelTable().getQualifiedName()));
     }
-    planner.setRoot(withNotNullConjuncts(trimmed(query)));
+    planner.setRoot(withNotNullConjuncts(IntegerRanges.asValueLists(trimmed(query))));
     RelNode best;
     try {
       best = planner.findBestExp();
@@ -204,7 +205,13 @@ final class ViewRulesMatcher {
       return copy;
     }
     RexBuilder rexBuilder = f.getCluster().getRexBuilder();
-    List<RexNode> conjuncts = RelOptUtil.conjunctions(f.getCondition());
+    List<RexNode> conjuncts = new ArrayList<>();
+    boolean uncast = false;
+    for (RexNode c : RelOptUtil.conjunctions(f.getCondition())) {
+      RexNode u = withoutWideningCast(c, rexBuilder);
+      uncast |= u != c;
+      conjuncts.add(u);
+    }
     Set<String> present = new HashSet<>();
     for (RexNode c : conjuncts) {
       present.add(c.toString());
@@ -219,12 +226,33 @@ final class ViewRulesMatcher {
         }
       }
     }
-    if (added.isEmpty()) {
+    if (added.isEmpty() && !uncast) {
       return copy;
     }
     List<RexNode> all = new ArrayList<>(conjuncts);
     all.addAll(added);
     return LogicalFilter.create(f.getInput(), RexUtil.composeConjunction(rexBuilder, all));
+  }
+
+  /**
+   * {@code CAST(column) op literal} as {@code column op literal} when the cast is a lossless widening
+   * ({@link CastSafety#isSafe}: integer to a wider integer or numeric, numeric to one with at least as many
+   * digits on each side of the point), which keeps values and their order: Calcite adds such casts to compare a
+   * {@code numeric(10,2)} column with {@code 5000} but not with {@code 5000.01}, and the rules compare the
+   * expressions as written. Anything else is returned as it is.
+   */
+  private static RexNode withoutWideningCast(RexNode c, RexBuilder rexBuilder) {
+    if (!(c instanceof RexCall call) || call.getOperands().size() != 2 || !c.isA(SqlKind.COMPARISON)
+        || c.getKind() == SqlKind.IS_DISTINCT_FROM || c.getKind() == SqlKind.IS_NOT_DISTINCT_FROM
+        || !(call.getOperands().get(0) instanceof RexCall cast) || cast.getKind() != SqlKind.CAST
+        || !(cast.getOperands().get(0) instanceof RexInputRef column)
+        || !(call.getOperands().get(1) instanceof RexLiteral literal) || literal.isNull()
+        || !org.apache.calcite.sql.type.SqlTypeUtil.isNumeric(column.getType())
+        || !org.apache.calcite.sql.type.SqlTypeUtil.isNumeric(cast.getType())
+        || !CastSafety.isSafe(cast)) {
+      return c;
+    }
+    return rexBuilder.makeCall(call.getOperator(), column, literal);
   }
 
   /**
