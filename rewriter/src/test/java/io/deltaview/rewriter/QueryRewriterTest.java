@@ -296,8 +296,21 @@ class QueryRewriterTest {
     }
 
     @Test
-    void distinctCountsAreNotRolledUp() {
-      assertPassThrough("SELECT count(DISTINCT status) FROM orders", "cannot roll up COUNT DISTINCT");
+    void distinctCountOfAGroupKeyCountsTheViewsKeys() {
+      assertRewrite("SELECT count(DISTINCT status) FROM orders", "public.orders_by_status",
+          "SELECT COUNT(DISTINCT \"status\") AS \"count\" FROM \"public\".\"orders_by_status\"");
+      assertRewrite("SELECT c.region, count(DISTINCT date_trunc('month', o.created_at)) AS months " + JOIN
+              + "WHERE c.region <> 'eu' GROUP BY c.region", "public.revenue_by_region_month",
+          "SELECT \"region\", COUNT(DISTINCT \"month\") AS \"months\" FROM \"public\".\"revenue_by_region_month\""
+              + " WHERE \"region\" <> 'eu' GROUP BY \"region\"");
+    }
+
+    @Test
+    void distinctCountsOfOtherColumnsAreNotRolledUp() {
+      assertPassThrough("SELECT count(DISTINCT amount) FROM orders", "cannot roll up COUNT DISTINCT");
+      assertPassThrough("SELECT status, count(DISTINCT customer_id) FROM orders GROUP BY status",
+          "does not compute COUNT DISTINCT");
+      assertPassThrough("SELECT sum(DISTINCT id) FROM orders", "cannot roll up SUM DISTINCT");
     }
 
     @Test

@@ -102,6 +102,10 @@ public final class TpchViews {
             .column("o_totalprice", "numeric(12,2)").column("o_orderstatus", "text").done()
         .table("public", "orders_by_nation")
             .column("c_nationkey", "integer").column("order_count", "bigint").column("total", "numeric").done()
+        .table("public", "big_orders") // views some tests define for themselves
+            .column("o_orderkey", "integer").column("o_totalprice", "numeric(12,2)").done()
+        .table("public", "first_lines")
+            .column("l_orderkey", "integer").column("l_linenumber", "integer").column("l_quantity", "integer").done()
         .table("public", "supplier_balance")
             .column("Nation", "integer").column("Count", "bigint").column("Total", "numeric").done()
         .build();

@@ -100,6 +100,45 @@ class ViewRulesRewriteTest {
     }
 
     @Test
+    void aShortIntegerRangeInsideTheViewsInList() {
+      QueryRewriter firstLines = QueryRewriter.create(TpchViews.withResultTables(), List.of(new ViewDefinition("public.first_lines", "public", "first_lines",
+              "SELECT l_orderkey, l_linenumber, l_quantity FROM lineitem WHERE l_linenumber IN (1, 2, 3, 4)",
+              List.of("l_orderkey", "l_linenumber", "l_quantity"))));
+      assertRewrite(firstLines, "SELECT l_orderkey FROM lineitem WHERE l_linenumber BETWEEN 2 AND 3",
+          "public.first_lines", "SELECT \"l_orderkey\" FROM \"public\".\"first_lines\" WHERE \"l_linenumber\" IN (2, 3)");
+      assertRewrite(firstLines, "SELECT l_orderkey FROM lineitem WHERE l_linenumber > 1 AND l_linenumber < 5"
+              + " AND l_quantity IS NULL", "public.first_lines", "SELECT \"l_orderkey\" FROM \"public\".\"first_lines\""
+              + " WHERE \"l_quantity\" IS NULL AND \"l_linenumber\" IN (2, 3, 4)");
+      assertPassThrough(firstLines, "SELECT l_orderkey FROM lineitem WHERE l_linenumber BETWEEN 2 AND 5",
+          "no view matches");
+      assertPassThrough(firstLines, "SELECT l_orderkey FROM lineitem WHERE l_linenumber >= 2", "no view matches");
+    }
+
+    @Test
+    void aRangeWithALiteralOfAnotherScaleInsideTheViewsRange() {
+      // Calcite compares numeric(12,2) with 5000 through a cast to numeric(14,2), with 5000.01 directly.
+      QueryRewriter big = QueryRewriter.create(TpchViews.withResultTables(), List.of(new ViewDefinition(
+          "public.big_orders", "public", "big_orders",
+          "SELECT o_orderkey, o_totalprice FROM orders WHERE o_totalprice > 5000",
+          List.of("o_orderkey", "o_totalprice"))));
+      assertRewrite(big, "SELECT o_orderkey FROM orders WHERE o_totalprice >= 5000.01", "public.big_orders",
+          "SELECT \"o_orderkey\" FROM \"public\".\"big_orders\" WHERE 5000.01 <= \"o_totalprice\"");
+      assertPassThrough(big, "SELECT o_orderkey FROM orders WHERE o_totalprice >= 5000", "no view matches");
+      assertPassThrough(big, "SELECT o_orderkey FROM orders WHERE o_totalprice > 4999.99", "no view matches");
+    }
+
+    @Test
+    void inListOfDatesInsideTheViewsRange() {
+      assertRewrite(ALL, "SELECT o_orderkey FROM orders WHERE o_orderdate IN (DATE '1995-01-01', DATE '1996-12-31')",
+          "public.orders_1995_1996", "SELECT \"o_orderkey\" FROM \"public\".\"orders_1995_1996\""
+              + " WHERE \"o_orderdate\" IN (DATE '1995-01-01', DATE '1996-12-31')");
+      assertPassThrough(ALL, "SELECT o_orderkey FROM orders WHERE o_orderdate IN (DATE '1995-01-01', DATE '1997-01-01')",
+          "no view matches");
+      assertPassThrough(ALL, "SELECT o_orderkey FROM orders"
+          + " WHERE o_orderdate IN (DATE '1995-01-01', DATE '1996-12-31') OR o_orderdate IS NULL", "no view matches");
+    }
+
+    @Test
     void betweenInsideTheViewsRange() {
       assertRewrite(ALL, "SELECT o_orderkey, o_totalprice FROM orders"
               + " WHERE o_orderdate BETWEEN DATE '1995-03-01' AND DATE '1995-06-30'", "public.orders_1995_1996",

@@ -19,9 +19,30 @@ import org.apache.calcite.sql.type.SqlTypeName;
 final class CastSafety {
   private CastSafety() {}
 
-  /** Description of the first unsafe cast in the plan, or null if all are safe. */
+  /**
+   * Description of the first unsafe cast in the query's plan, or null if all are safe: {@link #isSafe}, or a
+   * cast of an unconstrained numeric to {@code numeric(p, s)} ({@link #isNumericTypmod}).
+   */
   static String firstUnsafeCast(RelNode plan) {
-    return PlanCalls.first(plan, call -> call.getKind() == SqlKind.CAST && !isSafe(call));
+    return PlanCalls.first(plan, call -> call.getKind() == SqlKind.CAST && !isSafe(call)
+        && !isNumericTypmod(call));
+  }
+
+  /**
+   * Whether this cast of a query is the query's own {@code ::numeric(p, s)} (or {@code CAST(... AS
+   * numeric(p, s))}) of an unconstrained numeric, such as {@code sum(amount)::numeric(14, 2)}: rendered as
+   * {@code CAST(... AS DECIMAL(p, s))} it is the same typmod coercion in PostgreSQL (round to s digits, fail
+   * beyond p), applied to the same value. Calcite never inserts such a cast itself: its implicit casts go to a
+   * common type, which from an unconstrained numeric is unconstrained again. Only for the query as written;
+   * a plan from the view rules may hold casts that the rules added, so it is checked with {@link #isSafe}.
+   */
+  static boolean isNumericTypmod(RexCall cast) {
+    RelDataType from = cast.getOperands().get(0).getType();
+    RelDataType to = cast.getType();
+    return from.getSqlTypeName() == SqlTypeName.DECIMAL
+        && from.getPrecision() >= PgType.UNCONSTRAINED_NUMERIC_PRECISION
+        && to.getSqlTypeName() == SqlTypeName.DECIMAL
+        && to.getPrecision() < PgType.UNCONSTRAINED_NUMERIC_PRECISION;
   }
 
   /** Whether this cast, printed as PostgreSQL SQL, means what it meant to Calcite. */

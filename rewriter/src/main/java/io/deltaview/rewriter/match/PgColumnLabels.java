@@ -15,6 +15,7 @@ import org.apache.calcite.sql.SqlNode;
 import org.apache.calcite.sql.SqlOrderBy;
 import org.apache.calcite.sql.SqlSelect;
 import org.apache.calcite.sql.SqlSyntax;
+import org.apache.calcite.sql.SqlWith;
 
 /**
  * The column labels PostgreSQL gives a query's result, worked out from the parse tree the way PostgreSQL's
@@ -47,6 +48,12 @@ final class PgColumnLabels {
 
   static Labels of(SqlNode parsed) {
     SqlNode query = parsed instanceof SqlOrderBy orderBy ? orderBy.query : parsed;
+    boolean withClause = false;
+    if (query instanceof SqlWith with) {
+      // The labels are the body's; a star there would show the names Calcite gave the CTE's columns.
+      withClause = true;
+      query = with.body instanceof SqlOrderBy orderBy ? orderBy.query : with.body;
+    }
     while (query.getKind() == SqlKind.UNION || query.getKind() == SqlKind.INTERSECT
         || query.getKind() == SqlKind.EXCEPT) {
       query = ((SqlCall) query).operand(0); // PostgreSQL takes a set operation's labels from its first arm
@@ -59,9 +66,16 @@ final class PgColumnLabels {
     for (SqlNode item : items) {
       if (item instanceof SqlIdentifier id && id.isStar()) {
         // Only "SELECT * FROM one_table": then labels are the table's column names, in order.
-        if (items.size() != 1 || select.getFrom() == null || select.getFrom() instanceof SqlJoin
+        if (withClause || items.size() != 1 || select.getFrom() == null || select.getFrom() instanceof SqlJoin
             || !(select.getFrom() instanceof SqlIdentifier || select.getFrom().getKind() == SqlKind.AS)) {
           return unknown("* over several tables or mixed with other items");
+        }
+        SqlNode from = select.getFrom().getKind() == SqlKind.AS ? ((SqlCall) select.getFrom()).operand(0)
+            : select.getFrom();
+        if (from.isA(SqlKind.QUERY)) {
+          // "SELECT * FROM (subquery) t": the subquery's labels (Calcite names unlabelled columns EXPR$n).
+          return ((SqlCall) select.getFrom()).operandCount() == 2 ? of(from)
+              : unknown("* over a derived table with a column list");
         }
         return new Labels(List.of(), true, null);
       }

@@ -40,6 +40,7 @@ public final class RewritePlanner {
 
   private static final String PARAMETERS_REORDERED = "parameters would be reordered: ";
   private static final String ORDER_NOT_TOP = "ORDER BY would not be outermost";
+  private static final String AVERAGES = " (AVG as SUM / COUNT): ";
 
   private final SqlFrontEnd frontEnd;
   private final List<CompiledView> views;
@@ -127,8 +128,15 @@ public final class RewritePlanner {
     }
     Decomposition query = Decomposition.of(rel).orElse(null);
     if (query == null) {
+      List<String> innerReasons = new ArrayList<>();
+      RewriteDecision inner = decideByInnerBlocks(sql, rel, root, finalLabels, baseTables, parameters, refused,
+          innerReasons);
+      if (inner != null) {
+        return inner;
+      }
       return RewriteDecision.passThrough(sql, refusedOr(refused,
-          "query shape not supported (needs inner joins, filters, optional GROUP BY)"), baseTables, parameters);
+          "query shape not supported (needs inner joins, filters, optional GROUP BY); CTEs and derived tables: "
+              + String.join("; ", innerReasons)), baseTables, parameters);
     }
     List<String> reasons = new ArrayList<>();
     for (CompiledView view : views) {
@@ -146,9 +154,38 @@ public final class RewritePlanner {
       }
       reasons.add(view.definition().qualifiedName() + ": " + a.problem());
     }
+    // AVG as SUM / COUNT, for the views that keep a sum and a count: only now, so that every rewrite found
+    // before keeps its AVG (the cheaper and plainer SQL over a projection view).
+    RelNode averages = AverageSplit.split(rel);
+    Decomposition split = averages == null ? null : Decomposition.of(averages).orElse(null);
+    if (split != null) {
+      for (CompiledView view : views) {
+        if (view.block() == null || !view.block().aggregate()) {
+          continue;
+        }
+        MatchResult match = ViewMatcher.match(split, view, rel.getCluster());
+        if (!match.matched()) {
+          reasons.add(view.definition().qualifiedName() + AVERAGES + match.reason());
+          continue;
+        }
+        if (refusedHere(view, refused)) {
+          continue;
+        }
+        Accepted a = accept(sql, match, view, rel, root, finalLabels, baseTables, parameters, false);
+        if (a.decision() != null) {
+          return a.decision();
+        }
+        reasons.add(view.definition().qualifiedName() + AVERAGES + a.problem());
+      }
+    }
     List<String> ruleReasons = new ArrayList<>();
-    RewriteDecision byRules = decideByViewRules(sql, rel, root, finalLabels, baseTables, parameters, refused,
+    RewriteDecision byRules = decideByViewRules(sql, rel, rel, root, finalLabels, baseTables, parameters, refused,
         ruleReasons);
+    if (byRules == null && averages != null) {
+      ruleReasons.add("with AVG as SUM / COUNT");
+      byRules = decideByViewRules(sql, averages, rel, root, finalLabels, baseTables, parameters, refused,
+          ruleReasons);
+    }
     if (byRules != null) {
       return byRules;
     }
@@ -158,12 +195,13 @@ public final class RewritePlanner {
 
   /**
    * The third path, after exact and block matching failed: Calcite's materialized-view rules, one candidate view
-   * at a time, each rewrite rendered and verified like the others. Returns the decision, or null with the
-   * reasons of each guard or view in {@code reasons}.
+   * at a time, each rewrite rendered and verified like the others. The rules match {@code matched}, which is
+   * {@code rel} or {@code rel} with its averages split ({@link AverageSplit}); the rewrite is verified against
+   * {@code rel}. Returns the decision, or null with the reasons of each guard or view in {@code reasons}.
    */
-  private RewriteDecision decideByViewRules(String sql, RelNode rel, RelRoot root, List<String> labels,
-                                            Set<String> baseTables, int parameters, Set<String> refused,
-                                            List<String> reasons) {
+  private RewriteDecision decideByViewRules(String sql, RelNode matched, RelNode rel, RelRoot root,
+                                            List<String> labels, Set<String> baseTables, int parameters,
+                                            Set<String> refused, List<String> reasons) {
     List<CompiledView> candidates = ViewRulesMatcher.candidates(rel, views);
     if (candidates.isEmpty()) {
       reasons.add("no view reads only tables the query reads");
@@ -178,7 +216,7 @@ public final class RewritePlanner {
     // rules run again with the others, so there are at most as many runs as candidates.
     List<CompiledView> remaining = new ArrayList<>(candidates);
     while (!remaining.isEmpty()) {
-      ViewRulesMatcher.Found found = ViewRulesMatcher.match(rel, remaining);
+      ViewRulesMatcher.Found found = ViewRulesMatcher.match(matched, remaining);
       if (found == null) {
         reasons.add("Calcite's view rules find no rewrite with " + names(remaining));
         return null;
@@ -193,6 +231,32 @@ public final class RewritePlanner {
         continue;
       }
       Accepted a = accept(sql, found.match(), view, rel, root, labels, baseTables, parameters, true);
+      if (a.decision() != null) {
+        return a.decision();
+      }
+      reasons.add(view.definition().qualifiedName() + ": " + a.problem());
+    }
+    return null;
+  }
+
+  /**
+   * For a query that is not a block itself: the first view that answers some of its CTEs or derived tables
+   * ({@link InnerBlocks}), rendered and verified like the other paths. Returns the decision, or null with each
+   * view's reason in {@code reasons}.
+   */
+  private RewriteDecision decideByInnerBlocks(String sql, RelNode rel, RelRoot root, List<String> labels,
+                                              Set<String> baseTables, int parameters, Set<String> refused,
+                                              List<String> reasons) {
+    for (CompiledView view : views) {
+      MatchResult match = InnerBlocks.match(rel, view);
+      if (!match.matched()) {
+        reasons.add(view.definition().qualifiedName() + ": " + match.reason());
+        continue;
+      }
+      if (refusedHere(view, refused)) {
+        continue;
+      }
+      Accepted a = accept(sql, match, view, rel, root, labels, baseTables, parameters, true);
       if (a.decision() != null) {
         return a.decision();
       }
@@ -235,7 +299,7 @@ public final class RewritePlanner {
     String problem;
     PostgresSqlRenderer.Rendered rendered = null;
     try {
-      rendered = PostgresSqlRenderer.render(match.plan(), labels);
+      rendered = PostgresSqlRenderer.render(AverageSplit.lower(match.plan()), labels);
       problem = verify(rendered, rel, root.validatedRowType, labels, parameters);
     } catch (RuntimeException e) {
       problem = "internal error rendering the rewrite: " + e;

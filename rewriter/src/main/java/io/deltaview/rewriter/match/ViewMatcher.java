@@ -163,7 +163,7 @@ final class ViewMatcher {
       b.project(out, names, true);
       return MatchResult.of(b.build());
     }
-    return rollup(q, view, keys, b, rexBuilder);
+    return rollup(q, view, keys, keyMapper, b, rexBuilder);
   }
 
   /**
@@ -221,20 +221,39 @@ final class ViewMatcher {
    * Coarser grouping than the view's: re-aggregate view rows. SUM and COUNT add up (COUNT as a SUM that is
    * 0 on no rows, cast back to bigint); MIN/MAX compose. SUM of bigint is numeric in PostgreSQL, so a
    * rolled-up sum is cast to the view column's type. Floating-point sums and AVG are refused: re-adding
-   * partial float sums is not bit-identical, and AVG does not compose.
+   * partial float sums is not bit-identical, and AVG does not compose ({@link AverageSplit} turns it into a SUM
+   * and a COUNT first). {@code COUNT(DISTINCT e)} of an expression over the view's group keys counts the
+   * distinct values of {@code e} among the view rows the query keeps: each base row falls in exactly one view
+   * row with the same keys, and each view row has at least one base row, so the same values occur.
    */
-  private static MatchResult rollup(QueryBlock q, CompiledView view, List<RexNode> keys, RelBuilder b,
-                                    RexBuilder rexBuilder) {
+  private static MatchResult rollup(QueryBlock q, CompiledView view, List<RexNode> keys,
+                                    ExpressionMapper keyMapper, RelBuilder b, RexBuilder rexBuilder) {
     List<RexNode> inputs = new ArrayList<>(keys);
     List<Finisher> finishers = new ArrayList<>();
     for (QueryBlock.Agg agg : q.calls()) {
       if (agg.call().isDistinct()) {
-        return MatchResult.fail("cannot roll up " + agg.key());
+        List<RexNode> args = agg.call().getAggregation().getKind() == SqlKind.COUNT
+            ? keyMapper.mapAll(agg.args()) : null;
+        if (args == null || args.size() != 1) {
+          return MatchResult.fail("cannot roll up " + agg.key() + " (only COUNT DISTINCT of a group key)");
+        }
+        finishers.add(new Finisher(SqlStdOperatorTable.COUNT, inputs.size(), null, false, true));
+        inputs.add(args.get(0));
+        continue;
       }
       SqlKind kind = agg.call().getAggregation().getKind();
       Integer col = view.exposedCalls().get(agg.key());
       if (col == null && kind == SqlKind.SUM0) {
         col = view.exposedCalls().get(agg.key().replaceFirst("^SUM0", "SUM"));
+      }
+      RexNode keyTimesCount = col == null && kind == SqlKind.SUM
+          ? keyTimesCount(agg, view, keyMapper, b, rexBuilder) : null;
+      if (keyTimesCount != null) {
+        boolean integer = keyTimesCount.getType().getSqlTypeName() != SqlTypeName.DECIMAL;
+        finishers.add(new Finisher(SqlStdOperatorTable.SUM, inputs.size(), integer ? SqlTypeName.BIGINT : null,
+            false, false));
+        inputs.add(keyTimesCount);
+        continue;
       }
       if (col == null) {
         return MatchResult.fail("the view does not compute " + agg.key());
@@ -249,11 +268,12 @@ final class ViewMatcher {
             return MatchResult.fail("cannot roll up a " + type.sqlName() + " sum exactly");
           }
           finishers.add(new Finisher(SqlStdOperatorTable.SUM, position,
-              type.baseName().equals("int8") ? SqlTypeName.BIGINT : null, kind == SqlKind.SUM0));
+              type.baseName().equals("int8") ? SqlTypeName.BIGINT : null, kind == SqlKind.SUM0, false));
         }
-        case COUNT -> finishers.add(new Finisher(SqlStdOperatorTable.SUM, position, SqlTypeName.BIGINT, true));
-        case MIN -> finishers.add(new Finisher(SqlStdOperatorTable.MIN, position, null, false));
-        case MAX -> finishers.add(new Finisher(SqlStdOperatorTable.MAX, position, null, false));
+        case COUNT -> finishers.add(new Finisher(SqlStdOperatorTable.SUM, position, SqlTypeName.BIGINT, true,
+            false));
+        case MIN -> finishers.add(new Finisher(SqlStdOperatorTable.MIN, position, null, false, false));
+        case MAX -> finishers.add(new Finisher(SqlStdOperatorTable.MAX, position, null, false, false));
         default -> {
           return MatchResult.fail("cannot roll up " + agg.key());
         }
@@ -262,7 +282,7 @@ final class ViewMatcher {
     b.project(inputs);
     List<RelBuilder.AggCall> calls = new ArrayList<>();
     for (Finisher f : finishers) {
-      calls.add(b.aggregateCall(f.function(), b.field(f.position())));
+      calls.add(b.aggregateCall(f.function(), b.field(f.position())).distinct(f.distinct()));
     }
     b.aggregate(b.groupKey(b.fields(ImmutableIntList.range(0, keys.size()))), calls);
     List<RexNode> out = new ArrayList<>(b.fields(ImmutableIntList.range(0, keys.size())));
@@ -283,9 +303,31 @@ final class ViewMatcher {
     return MatchResult.of(b.build());
   }
 
-  /** How one rolled-up aggregate is computed from a view column and finished. */
+  /**
+   * For {@code SUM(k)} of a group key expression {@code k} (smallint, integer or numeric) of a view that counts
+   * its rows: {@code k * count}, whose sum over the view rows is the sum over the base rows (each view row stands
+   * for {@code count} base rows with that value of {@code k}; a NULL {@code k} adds nothing either way). In
+   * PostgreSQL the product is bigint for integers (summed into numeric, cast back to bigint like any rolled-up
+   * integer sum) and numeric with {@code k}'s scale for numerics, so the sum has the original's scale. Null
+   * when the rule does not apply (bigint could overflow where PostgreSQL's numeric sum would not).
+   */
+  private static RexNode keyTimesCount(QueryBlock.Agg agg, CompiledView view, ExpressionMapper keyMapper,
+                                       RelBuilder b, RexBuilder rexBuilder) {
+    Integer count = view.exposedCalls().get("COUNT()");
+    List<RexNode> args = keyMapper.mapAll(agg.args());
+    if (count == null || args == null || args.size() != 1) {
+      return null;
+    }
+    SqlTypeName t = args.get(0).getType().getSqlTypeName();
+    if (t != SqlTypeName.SMALLINT && t != SqlTypeName.INTEGER && t != SqlTypeName.DECIMAL) {
+      return null;
+    }
+    return rexBuilder.makeCall(SqlStdOperatorTable.MULTIPLY, args.get(0), b.field(count));
+  }
+
+  /** How one rolled-up aggregate is computed from a view column (or group key expression) and finished. */
   private record Finisher(org.apache.calcite.sql.SqlAggFunction function, int position, SqlTypeName castTo,
-                          boolean zeroWhenEmpty) {}
+                          boolean zeroWhenEmpty, boolean distinct) {}
 
   /**
    * Exact match: the query's plan, minus a top-level ORDER BY/LIMIT, is the view's plan up to names, so the

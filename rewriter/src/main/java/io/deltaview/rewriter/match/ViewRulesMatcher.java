@@ -1,6 +1,5 @@
 package io.deltaview.rewriter.match;
 
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -17,17 +16,8 @@ import org.apache.calcite.plan.hep.HepProgram;
 import org.apache.calcite.prepare.RelOptTableImpl;
 import org.apache.calcite.rel.RelNode;
 import org.apache.calcite.rel.core.Aggregate;
-import org.apache.calcite.rel.core.AggregateCall;
 import org.apache.calcite.rel.core.Filter;
-import org.apache.calcite.rel.core.Join;
-import org.apache.calcite.rel.core.JoinRelType;
-import org.apache.calcite.rel.core.Project;
-import org.apache.calcite.rel.core.Sort;
-import org.apache.calcite.rel.core.TableScan;
 import org.apache.calcite.rel.logical.LogicalFilter;
-import org.apache.calcite.rel.logical.LogicalJoin;
-import org.apache.calcite.rel.logical.LogicalProject;
-import org.apache.calcite.rel.logical.LogicalSort;
 import org.apache.calcite.rel.logical.LogicalTableScan;
 import org.apache.calcite.rel.rules.materialize.MaterializedViewOnlyAggregateRule;
 import org.apache.calcite.rel.rules.materialize.MaterializedViewOnlyFilterRule;
@@ -43,12 +33,9 @@ import org.apache.calcite.rex.RexCall;
 import org.apache.calcite.rex.RexInputRef;
 import org.apache.calcite.rex.RexLiteral;
 import org.apache.calcite.rex.RexNode;
-import org.apache.calcite.rex.RexShuttle;
 import org.apache.calcite.rex.RexUtil;
 import org.apache.calcite.sql.SqlKind;
 import org.apache.calcite.sql.fun.SqlStdOperatorTable;
-import org.apache.calcite.sql.type.SqlTypeName;
-import org.apache.calcite.sql.type.SqlTypeUtil;
 import org.apache.calcite.tools.RelBuilder;
 
 /**
@@ -150,7 +137,7 @@ final class ViewRulesMatcher {
           LogicalTableScan.create(cluster, standIn, List.of()), view.rulesPlan(), null,
           view.resultRelTable().getQualifiedName()));
     }
-    planner.setRoot(withNotNullConjuncts(trimmed(query)));
+    planner.setRoot(withNotNullConjuncts(IntegerRanges.asValueLists(trimmed(query))));
     RelNode best;
     try {
       best = planner.findBestExp();
@@ -170,11 +157,11 @@ final class ViewRulesMatcher {
     if (read.size() > 1) {
       return new Found(view, MatchResult.fail("the rewrite reads several views"));
     }
-    Rebuilder rebuilder = new Rebuilder(view, read.iterator().next(), cluster.getRexBuilder());
+    PlanRebuilder rebuilder = PlanRebuilder.overView(view, read.iterator().next(), cluster.getRexBuilder());
     RelNode rebuilt;
     try {
       rebuilt = rebuilder.rebuild(best).rel();
-    } catch (Refusal r) {
+    } catch (PlanRebuilder.Refusal r) {
       return new Found(view, MatchResult.fail("rewrite by Calcite's view rules refused: " + r.getMessage()));
     }
     if (scalarAggregates(query) > scalarAggregates(rebuilt)) {
@@ -201,9 +188,9 @@ final class ViewRulesMatcher {
 
   /**
    * The plan with {@code x IS NOT NULL} added next to each filter conjunct that compares a nullable column with a
-   * constant ({@code x >= 5}, {@code x = ?}): no change in meaning, since such a comparison is never true for
-   * NULL, but Calcite's predicate implication (used by the rules) otherwise fails on nullable columns, simplifying
-   * the query's range and the view's range with different NULL treatments.
+   * constant ({@code x >= 5}, {@code x = ?}, {@code x IN (1, 2)}): no change in meaning, since such a comparison is
+   * never true for NULL, but Calcite's predicate implication (used by the rules) otherwise fails on nullable
+   * columns, simplifying the query's range and the view's range with different NULL treatments.
    */
   static RelNode withNotNullConjuncts(RelNode rel) {
     List<RelNode> inputs = new ArrayList<>();
@@ -218,7 +205,13 @@ final class ViewRulesMatcher {
       return copy;
     }
     RexBuilder rexBuilder = f.getCluster().getRexBuilder();
-    List<RexNode> conjuncts = RelOptUtil.conjunctions(f.getCondition());
+    List<RexNode> conjuncts = new ArrayList<>();
+    boolean uncast = false;
+    for (RexNode c : RelOptUtil.conjunctions(f.getCondition())) {
+      RexNode u = withoutWideningCast(c, rexBuilder);
+      uncast |= u != c;
+      conjuncts.add(u);
+    }
     Set<String> present = new HashSet<>();
     for (RexNode c : conjuncts) {
       present.add(c.toString());
@@ -233,7 +226,7 @@ final class ViewRulesMatcher {
         }
       }
     }
-    if (added.isEmpty()) {
+    if (added.isEmpty() && !uncast) {
       return copy;
     }
     List<RexNode> all = new ArrayList<>(conjuncts);
@@ -241,8 +234,43 @@ final class ViewRulesMatcher {
     return LogicalFilter.create(f.getInput(), RexUtil.composeConjunction(rexBuilder, all));
   }
 
-  /** The column of {@code column op constant} or {@code constant op column} (op a comparison), else null. */
+  /**
+   * {@code CAST(column) op literal} as {@code column op literal} when the cast is a lossless widening
+   * ({@link CastSafety#isSafe}: integer to a wider integer or numeric, numeric to one with at least as many
+   * digits on each side of the point), which keeps values and their order: Calcite adds such casts to compare a
+   * {@code numeric(10,2)} column with {@code 5000} but not with {@code 5000.01}, and the rules compare the
+   * expressions as written. Anything else is returned as it is.
+   */
+  private static RexNode withoutWideningCast(RexNode c, RexBuilder rexBuilder) {
+    if (!(c instanceof RexCall call) || call.getOperands().size() != 2 || !c.isA(SqlKind.COMPARISON)
+        || c.getKind() == SqlKind.IS_DISTINCT_FROM || c.getKind() == SqlKind.IS_NOT_DISTINCT_FROM
+        || !(call.getOperands().get(0) instanceof RexCall cast) || cast.getKind() != SqlKind.CAST
+        || !(cast.getOperands().get(0) instanceof RexInputRef column)
+        || !(call.getOperands().get(1) instanceof RexLiteral literal) || literal.isNull()
+        || !org.apache.calcite.sql.type.SqlTypeUtil.isNumeric(column.getType())
+        || !org.apache.calcite.sql.type.SqlTypeUtil.isNumeric(cast.getType())
+        || !CastSafety.isSafe(cast)) {
+      return c;
+    }
+    return rexBuilder.makeCall(call.getOperator(), column, literal);
+  }
+
+  /**
+   * The column of {@code column op constant} or {@code constant op column} (op a comparison), or of an OR of
+   * such comparisons all of the same column (an IN list: never true for NULL either), else null.
+   */
   private static RexInputRef comparedColumn(RexNode c) {
+    if (c.getKind() == SqlKind.OR) {
+      RexInputRef column = null;
+      for (RexNode disjunct : ((RexCall) c).getOperands()) {
+        RexInputRef ref = comparedColumn(disjunct);
+        if (ref == null || column != null && ref.getIndex() != column.getIndex()) {
+          return null;
+        }
+        column = ref;
+      }
+      return column;
+    }
     if (!(c instanceof RexCall call) || call.getOperands().size() != 2
         || !(c.isA(SqlKind.COMPARISON) && c.getKind() != SqlKind.IS_DISTINCT_FROM
             && c.getKind() != SqlKind.IS_NOT_DISTINCT_FROM)) {
@@ -272,224 +300,5 @@ final class ViewRulesMatcher {
       }
     }.go(plan);
     return count[0];
-  }
-
-  /** Why a rules plan cannot be used; a checked exception so that every step must handle it. */
-  private static final class Refusal extends Exception {
-    Refusal(String message) {
-      super(message, null, false, false);
-    }
-  }
-
-  /**
-   * A rebuilt node.
-   *
-   * @param fromAggregateView whether its rows are (derived from) an aggregate view's rows, which may only be
-   *     aggregated further by rollup
-   * @param rolledUpSums output fields holding a rolled-up SUM (a sum of exact numbers), which may be cast back to
-   *     the type PostgreSQL gives the original aggregate
-   */
-  private record Built(RelNode rel, boolean fromAggregateView, Set<Integer> rolledUpSums) {}
-
-  /** Rebuilds a rules plan bottom-up over the real result table, re-typing every expression. */
-  private static final class Rebuilder {
-    private final CompiledView view;
-    private final RelOptTable standIn;
-    private final RexBuilder rexBuilder;
-    private final RelDataTypeFactory typeFactory;
-
-    Rebuilder(CompiledView view, RelOptTable standIn, RexBuilder rexBuilder) {
-      this.view = view;
-      this.standIn = standIn;
-      this.rexBuilder = rexBuilder;
-      this.typeFactory = rexBuilder.getTypeFactory();
-    }
-
-    Built rebuild(RelNode rel) throws Refusal {
-      if (rel instanceof TableScan scan) {
-        if (scan.getTable() == standIn) {
-          return new Built(LogicalTableScan.create(rel.getCluster(), view.resultRelTable(), List.of()),
-              view.aggregates(), Set.of());
-        }
-        return new Built(rel, false, Set.of());
-      }
-      if (rel instanceof Filter f) {
-        Built in = rebuild(f.getInput());
-        RexNode condition = retype(f.getCondition(), in, List.of());
-        return new Built(LogicalFilter.create(in.rel(), condition), in.fromAggregateView(), in.rolledUpSums());
-      }
-      if (rel instanceof Project p) {
-        Built in = rebuild(p.getInput());
-        List<RexNode> projects = new ArrayList<>();
-        Set<Integer> sums = new HashSet<>();
-        for (RexNode e : p.getProjects()) {
-          RexNode r = retype(e, in, List.of());
-          if (r instanceof RexInputRef ref && in.rolledUpSums().contains(ref.getIndex())) {
-            sums.add(projects.size());
-          }
-          projects.add(r);
-        }
-        return new Built(LogicalProject.create(in.rel(), List.of(), projects, p.getRowType().getFieldNames(),
-            Set.of()), in.fromAggregateView(), sums);
-      }
-      if (rel instanceof Sort s) {
-        Built in = rebuild(s.getInput());
-        return new Built(LogicalSort.create(in.rel(), s.getCollation(), s.offset, s.fetch),
-            in.fromAggregateView(), in.rolledUpSums());
-      }
-      if (rel instanceof Join j) {
-        if (j.getJoinType() != JoinRelType.INNER || !j.getSystemFieldList().isEmpty()) {
-          throw new Refusal("the rewrite has a " + j.getJoinType() + " join");
-        }
-        Built left = rebuild(j.getLeft());
-        Built right = rebuild(j.getRight());
-        List<RelDataTypeField> fields = new ArrayList<>(left.rel().getRowType().getFieldList());
-        fields.addAll(right.rel().getRowType().getFieldList());
-        RexNode condition = retype(j.getCondition(), null, fields);
-        return new Built(LogicalJoin.create(left.rel(), right.rel(), List.of(), condition, Set.of(),
-            JoinRelType.INNER), left.fromAggregateView() || right.fromAggregateView(), Set.of());
-      }
-      if (rel instanceof Aggregate a) {
-        return aggregate(a, rebuild(a.getInput()));
-      }
-      throw new Refusal("the rewrite has a " + rel.getRelTypeName());
-    }
-
-    /**
-     * An aggregate, as the rules built it, over its rebuilt input. Over an aggregate view's rows only rollups
-     * that compose exactly are allowed; COUNT's rollup (Calcite's SUM0, which PostgreSQL lacks) becomes
-     * {@code COALESCE(SUM(n), 0)}.
-     */
-    private Built aggregate(Aggregate a, Built in) throws Refusal {
-      if (a.getGroupType() != Aggregate.Group.SIMPLE) {
-        throw new Refusal("the rewrite has grouping sets");
-      }
-      RelBuilder b = RelBuilder.proto(Contexts.of(BUILDER_CONFIG)).create(a.getCluster(), null);
-      b.push(in.rel());
-      List<RelBuilder.AggCall> calls = new ArrayList<>();
-      Set<Integer> sums = new HashSet<>();
-      List<Integer> zeroWhenEmpty = new ArrayList<>();
-      int groupCount = a.getGroupCount();
-      for (AggregateCall call : a.getAggCallList()) {
-        if (call.filterArg >= 0 || !call.collation.getFieldCollations().isEmpty() || call.isApproximate()
-            || !call.rexList.isEmpty()) {
-          throw new Refusal("the rewrite has " + call);
-        }
-        SqlKind kind = call.getAggregation().getKind();
-        List<RexNode> args = new ArrayList<>();
-        for (int arg : call.getArgList()) {
-          args.add(b.field(arg));
-        }
-        int position = groupCount + calls.size();
-        if (in.fromAggregateView()) {
-          if (call.isDistinct()) {
-            throw new Refusal("cannot roll up " + call + " from the view's rows");
-          }
-          switch (kind) {
-            case SUM, SUM0 -> {
-              RelDataType t = args.get(0).getType();
-              if (!SqlTypeUtil.isExactNumeric(t)) {
-                throw new Refusal("cannot roll up a sum of " + t + " exactly");
-              }
-              sums.add(position);
-              if (kind == SqlKind.SUM0) {
-                zeroWhenEmpty.add(position);
-              }
-              calls.add(b.aggregateCall(SqlStdOperatorTable.SUM, args).as(call.getName()));
-            }
-            case MIN, MAX -> calls.add(b.aggregateCall(call.getAggregation(), args).as(call.getName()));
-            default -> throw new Refusal("cannot roll up " + call + " from the view's rows");
-          }
-        } else {
-          if (kind == SqlKind.SUM0) {
-            throw new Refusal("the rewrite has " + call);
-          }
-          calls.add(b.aggregateCall(call.getAggregation(), args).distinct(call.isDistinct())
-              .as(call.getName()));
-        }
-      }
-      b.aggregate(b.groupKey(a.getGroupSet()), calls);
-      if (b.peek().getRowType().getFieldCount() != a.getRowType().getFieldCount()) {
-        throw new Refusal("the rebuilt aggregate has another shape: " + b.peek().getRowType());
-      }
-      if (!zeroWhenEmpty.isEmpty()) {
-        List<RexNode> out = new ArrayList<>(b.fields());
-        for (int position : zeroWhenEmpty) {
-          out.set(position, rexBuilder.makeCall(SqlStdOperatorTable.COALESCE, out.get(position),
-              rexBuilder.makeExactLiteral(BigDecimal.ZERO)));
-        }
-        b.project(out, a.getRowType().getFieldNames(), true);
-      }
-      return new Built(b.build(), false, sums);
-    }
-
-    /**
-     * {@code e} over the rebuilt input: input references take the input's real types, calls whose operand types
-     * changed are typed again, and casts the rules added only for Calcite's typing are dropped. A cast that
-     * remains must be safe in PostgreSQL, or be the cast of a rolled-up sum back to bigint (the sum of bigint
-     * counts or sums is numeric in PostgreSQL, the original COUNT or SUM of integers bigint).
-     */
-    private RexNode retype(RexNode e, Built input, List<RelDataTypeField> joinFields) throws Refusal {
-      List<RelDataTypeField> fields = input != null ? input.rel().getRowType().getFieldList() : joinFields;
-      Set<Integer> sums = input != null ? input.rolledUpSums() : Set.of();
-      String[] problem = {null};
-      RexNode out = e.accept(new RexShuttle() {
-        @Override
-        public RexNode visitInputRef(RexInputRef ref) {
-          return rexBuilder.makeInputRef(fields.get(ref.getIndex()).getType(), ref.getIndex());
-        }
-
-        @Override
-        public RexNode visitCall(RexCall call) {
-          List<RexNode> operands = new ArrayList<>();
-          boolean changed = false;
-          for (RexNode o : call.getOperands()) {
-            RexNode r = o.accept(this);
-            changed |= !r.getType().equals(o.getType());
-            operands.add(r);
-          }
-          if (call.getKind() == SqlKind.CAST) {
-            RexNode operand = operands.get(0);
-            RelDataType target = typeFactory.createTypeWithNullability(call.getType(),
-                operand.getType().isNullable());
-            if (SqlTypeUtil.equalSansNullability(typeFactory, operand.getType(), target)) {
-              return operand;
-            }
-            RexNode cast = rexBuilder.makeAbstractCast(target, operand, false);
-            if (!(cast instanceof RexCall c && (CastSafety.isSafe(c) || isRollupCast(c, sums)))) {
-              problem[0] = problem[0] != null ? problem[0] : "cast " + cast + " may not mean the same in PostgreSQL";
-            }
-            return cast;
-          }
-          if (!changed) {
-            return call.clone(call.getType(), operands);
-          }
-          try {
-            return rexBuilder.makeCall(call.getParserPosition(), call.getOperator(), operands);
-          } catch (RuntimeException ex) {
-            problem[0] = problem[0] != null ? problem[0] : "cannot type " + call + " over the view: " + ex;
-            return call;
-          }
-        }
-      });
-      if (problem[0] != null) {
-        throw new Refusal(problem[0]);
-      }
-      return out;
-    }
-
-    private static boolean isRollupCast(RexCall cast, Set<Integer> rolledUpSums) {
-      if (cast.getType().getSqlTypeName() != SqlTypeName.BIGINT) {
-        return false;
-      }
-      RexNode operand = cast.getOperands().get(0);
-      if (operand.getKind() == SqlKind.COALESCE && operand instanceof RexCall coalesce
-          && coalesce.getOperands().size() == 2 && coalesce.getOperands().get(1) instanceof RexLiteral zero
-          && zero.getValueAs(BigDecimal.class) != null
-          && zero.getValueAs(BigDecimal.class).signum() == 0) {
-        operand = coalesce.getOperands().get(0);
-      }
-      return operand instanceof RexInputRef ref && rolledUpSums.contains(ref.getIndex());
-    }
   }
 }
