@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.deltaview.driver.DeltaviewOptions;
 import io.deltaview.it.fixture.HrData;
+import io.deltaview.it.fixture.RandomData;
 import io.deltaview.it.fixture.TpchLikeData;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -53,15 +54,6 @@ class RewritePairsTest {
     }
   }
 
-  /** Test data of one database. */
-  interface Data {
-    void createSchema(Connection c) throws SQLException;
-
-    void load(Connection c) throws SQLException;
-
-    void randomChange(Connection c) throws SQLException;
-  }
-
   @Test
   void everyPairIsServedAsRecordedAndAnswersExactlyAsPostgres() throws Exception {
     List<Section> sections = read();
@@ -71,7 +63,7 @@ class RewritePairsTest {
     Map<String, Integer> tally = new LinkedHashMap<>();
     for (Section section : sections) {
       DeltaviewDatabase db = new DeltaviewDatabase("pairs_" + section.database());
-      Data data = data(section.database());
+      RandomData data = data(section.database());
       try (Connection plain = db.plain()) {
         data.createSchema(plain);
         data.load(plain);
@@ -101,44 +93,10 @@ class RewritePairsTest {
     assertEquals(List.of(), failures, failures.size() + " failures");
   }
 
-  private static Data data(String database) {
+  private static RandomData data(String database) {
     return switch (database) {
-      case "tpch" -> new Data() {
-        final TpchLikeData d = new TpchLikeData(SEED);
-
-        @Override
-        public void createSchema(Connection c) throws SQLException {
-          d.createSchema(c);
-        }
-
-        @Override
-        public void load(Connection c) throws SQLException {
-          d.load(c);
-        }
-
-        @Override
-        public void randomChange(Connection c) throws SQLException {
-          d.randomChange(c);
-        }
-      };
-      case "hr" -> new Data() {
-        final HrData d = new HrData(SEED);
-
-        @Override
-        public void createSchema(Connection c) throws SQLException {
-          d.createSchema(c);
-        }
-
-        @Override
-        public void load(Connection c) throws SQLException {
-          d.load(c);
-        }
-
-        @Override
-        public void randomChange(Connection c) throws SQLException {
-          d.randomChange(c);
-        }
-      };
+      case "tpch" -> new TpchLikeData(SEED);
+      case "hr" -> new HrData(SEED);
       default -> throw new IllegalArgumentException("no data for database " + database);
     };
   }

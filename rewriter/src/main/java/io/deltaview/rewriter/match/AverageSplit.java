@@ -124,16 +124,8 @@ final class AverageSplit {
 
   /** {@code plan} with every {@link #AVG_OF} replaced by PostgreSQL's division, typed as the marker was. */
   static RelNode lower(RelNode plan) {
-    List<RelNode> inputs = new ArrayList<>();
-    boolean changed = false;
-    for (RelNode input : plan.getInputs()) {
-      RelNode lowered = lower(input);
-      changed |= lowered != input;
-      inputs.add(lowered);
-    }
-    RelNode copy = changed ? plan.copy(plan.getTraitSet(), inputs) : plan;
     RexBuilder rexBuilder = plan.getCluster().getRexBuilder();
-    return copy.accept(new RexShuttle() {
+    return PlanRewrites.bottomUp(plan, node -> node.accept(new RexShuttle() {
       @Override
       public RexNode visitCall(RexCall call) {
         RexNode visited = super.visitCall(call);
@@ -145,7 +137,7 @@ final class AverageSplit {
         return sum == null ? c : rexBuilder.makeCall(c.getType(), SqlStdOperatorTable.DIVIDE,
             List.of(sum, c.getOperands().get(1)));
       }
-    });
+    }));
   }
 
   /**

@@ -36,14 +36,10 @@ final class IntegerRanges {
 
   /** {@code rel} with the short integer ranges of its filters written as lists of values. */
   static RelNode asValueLists(RelNode rel) {
-    List<RelNode> inputs = new ArrayList<>();
-    boolean changed = false;
-    for (RelNode input : rel.getInputs()) {
-      RelNode n = asValueLists(input);
-      changed |= n != input;
-      inputs.add(n);
-    }
-    RelNode copy = changed ? rel.copy(rel.getTraitSet(), inputs) : rel;
+    return PlanRewrites.bottomUp(rel, IntegerRanges::filterAsValueLists);
+  }
+
+  private static RelNode filterAsValueLists(RelNode copy) {
     if (!(copy instanceof Filter f)) {
       return copy;
     }

@@ -193,14 +193,10 @@ final class ViewRulesMatcher {
    * columns, simplifying the query's range and the view's range with different NULL treatments.
    */
   static RelNode withNotNullConjuncts(RelNode rel) {
-    List<RelNode> inputs = new ArrayList<>();
-    boolean changed = false;
-    for (RelNode input : rel.getInputs()) {
-      RelNode n = withNotNullConjuncts(input);
-      changed |= n != input;
-      inputs.add(n);
-    }
-    RelNode copy = changed ? rel.copy(rel.getTraitSet(), inputs) : rel;
+    return PlanRewrites.bottomUp(rel, ViewRulesMatcher::filterWithNotNullConjuncts);
+  }
+
+  private static RelNode filterWithNotNullConjuncts(RelNode copy) {
     if (!(copy instanceof Filter f)) {
       return copy;
     }
