@@ -215,8 +215,10 @@ final class JoinState {
    */
   void writeState(StateOutput out) {
     if (disk != null) {
-      // The serialized state would be built in the heap that it outgrew: such a view is rebuilt after a restart.
-      throw new StateFormatException("its join state is on disk (over deltaview.engine.memory)");
+      // Serialized here, the state would be built in the heap that it outgrew: it is written later, off the
+      // apply thread, from a snapshot of the store taken now.
+      out.defer(disk.snapshot());
+      return;
     }
     long[] count = {0};
     forEachBucket(b -> count[0] += b instanceof RowList list ? list.size() : 1);
@@ -296,6 +298,34 @@ final class JoinState {
 
     void forEach(java.util.function.Consumer<Object> action) {
       store.forEach(prefix, (k, v) -> action.accept(decode(v)));
+    }
+
+    /**
+     * This index's entries as of now, to be written as {@link #writeState} writes them: the count of all
+     * entries, then each entry. A bucket's stored value is its count then its entries, in the checkpoint's
+     * format already, so the entries are copied without being decoded.
+     */
+    StateOutput.Deferred snapshot() {
+      SpillStore.View view = store.view();
+      return new StateOutput.Deferred() {
+        @Override
+        public void writeTo(StateOutput out) {
+          long[] count = {0};
+          view.forEach(prefix, (k, v) -> count[0] += new StateInput(List.of(v)).readCount());
+          out.writeLong(count[0]);
+          view.forEach(prefix, (k, v) -> {
+            StateInput in = new StateInput(List.of(v));
+            in.readCount();
+            int at = in.offsetInPart();
+            out.writeEncoded(v, at, v.length - at);
+          });
+        }
+
+        @Override
+        public void release() {
+          view.close();
+        }
+      };
     }
 
     void drop() {

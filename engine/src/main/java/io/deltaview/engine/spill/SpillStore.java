@@ -19,9 +19,11 @@ import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
+import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.Snapshot;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
@@ -228,6 +230,69 @@ public final class SpillStore implements AutoCloseable {
       throw failed("reading", e);
     } finally {
       lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * What the store holds now, unchanged by later writes and deletes: for writing a checkpoint of spilled state
+   * on another thread while the apply thread goes on. Cheap to take (no copy); the store keeps what it shows
+   * until it is closed, so close it as soon as it has been read.
+   */
+  public View view() {
+    open();
+    try {
+      return new View(db.getSnapshot());
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** The store as of one moment (a RocksDB snapshot); reading it from any thread is safe. */
+  public final class View implements AutoCloseable {
+    private Snapshot snapshot;
+
+    private View(Snapshot snapshot) {
+      this.snapshot = snapshot;
+    }
+
+    /** Every key and value whose key starts with {@code prefix} at that moment, in key order. */
+    public void forEach(byte[] prefix, BiConsumer<byte[], byte[]> action) {
+      open();
+      try {
+        Snapshot s = snapshot;
+        if (s == null) {
+          throw new IllegalStateException("this view of the spill store was closed");
+        }
+        try (ReadOptions read = new ReadOptions().setSnapshot(s).setFillCache(false);
+             RocksIterator it = db.newIterator(read)) {
+          for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
+            action.accept(it.key(), it.value());
+          }
+          it.status();
+        }
+      } catch (RocksDBException e) {
+        throw failed("reading", e);
+      } finally {
+        lock.readLock().unlock();
+      }
+    }
+
+    /** Lets the store drop what only this view still shows; idempotent, and harmless once the store is closed. */
+    @Override
+    public synchronized void close() {
+      Snapshot s = snapshot;
+      snapshot = null;
+      if (s == null) {
+        return;
+      }
+      lock.readLock().lock();
+      try {
+        if (!closed) {
+          db.releaseSnapshot(s); // a closed database has released its snapshots with it
+        }
+      } finally {
+        lock.readLock().unlock();
+      }
     }
   }
 

@@ -106,9 +106,6 @@ public final class CheckpointRestore {
       why = "its checkpoint at " + cp.lsn() + " is incomplete: " + cp.problem();
     } else if (cp.formatVersion() != PipelineState.FORMAT_VERSION) {
       why = "its checkpoint has format " + cp.formatVersion() + ", this engine writes " + PipelineState.FORMAT_VERSION;
-    } else if (StateInput.checksum(cp.parts()) != cp.checksum()
-        || cp.parts().stream().mapToLong(p -> p.length).sum() != cp.stateBytes()) {
-      why = "its checkpoint at " + cp.lsn() + " is corrupt (checksum mismatch)";
     }
     ViewPipeline pipeline = null;
     String fingerprint = null;
@@ -123,11 +120,33 @@ public final class CheckpointRestore {
       CheckpointStore.deleteView(c, schema, name);
       return why;
     }
+    // Read as it is fetched, part by part: a checkpoint of state that outgrew the heap (its join state spilled
+    // to disk) must not be held whole in it. The checksum is therefore known only at the end; a pipeline read
+    // from damaged bytes is then discarded before anything used it.
     long start = System.nanoTime();
-    PipelineState.read(pipeline, cp.parts());
-    long millis = (System.nanoTime() - start) / 1_000_000;
-    restored.put(v, new Restored(pipeline, cp.lsn(), fingerprint, cp.stateBytes(), fetchMillis, millis,
-        v.sink().countRows(c)));
+    long fetchNanos;
+    StateInput in;
+    try (CheckpointStore.PartReader parts = CheckpointStore.parts(c, schema, name, cp)) {
+      in = new StateInput(parts);
+      try {
+        PipelineState.read(pipeline, in);
+      } catch (CheckpointStore.PartFailed e) {
+        pipeline.releaseBudget();
+        throw e.sqlException();
+      } catch (StateFormatException | OutOfMemoryError e) {
+        pipeline.releaseBudget();
+        throw e;
+      }
+      fetchNanos = parts.fetchNanos();
+    }
+    if (in.checksum() != cp.checksum() || in.size() != cp.stateBytes()) {
+      pipeline.releaseBudget();
+      CheckpointStore.deleteView(c, schema, name);
+      return "its checkpoint at " + cp.lsn() + " is corrupt (checksum mismatch)";
+    }
+    long millis = (System.nanoTime() - start - fetchNanos) / 1_000_000;
+    restored.put(v, new Restored(pipeline, cp.lsn(), fingerprint, cp.stateBytes(),
+        fetchMillis + fetchNanos / 1_000_000, millis, v.sink().countRows(c)));
     return null;
   }
 }

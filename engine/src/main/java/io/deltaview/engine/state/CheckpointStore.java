@@ -24,9 +24,28 @@ public final class CheckpointStore {
   /** {@code deltaview.checkpoint_lsn(schema, view)}: the view's newest checkpoint position, NULL on a standby. */
   public static final String NEWEST_LSN = "deltaview.checkpoint_lsn";
 
-  /** One stored checkpoint of a view. */
+  /** One stored checkpoint of a view, as its rows describe it; its parts are read with {@link #parts}. */
   public record Stored(LogSequenceNumber lsn, int formatVersion, String fingerprint, long checksum, long stateBytes,
-      List<byte[]> parts, String problem) {
+      int parts, String problem) {
+  }
+
+  /** What writing a checkpoint wrote ({@link #NONE} for what writes no state: a move or a delete). */
+  public record Written(long bytes, long checksum, int parts) {
+    public static final Written NONE = new Written(0, 0, 0);
+  }
+
+  /**
+   * A statement that failed while a part was written or read from inside a state's serialization or reading: a
+   * database failure, not a damaged checkpoint (which must not be deleted for it).
+   */
+  static final class PartFailed extends RuntimeException {
+    PartFailed(SQLException cause) {
+      super(cause);
+    }
+
+    SQLException sqlException() {
+      return (SQLException) getCause();
+    }
   }
 
   private CheckpointStore() {
@@ -105,25 +124,49 @@ public final class CheckpointStore {
     }
   }
 
-  /** Inserts a checkpoint, part by part, as bound bytea values. */
-  public static void insert(Connection c, String schema, String name, LogSequenceNumber lsn, String fingerprint,
-      long checksum, long stateBytes, List<byte[]> parts) throws SQLException {
+  /**
+   * Inserts a checkpoint, streaming {@code image} into it part by part as bound bytea values: never more than
+   * one part's bytes in the heap beyond what the image holds already. Each row's count of parts, checksum and
+   * size are known only at the end, and set then, in the same transaction.
+   */
+  public static Written insert(Connection c, String schema, String name, LogSequenceNumber lsn, String fingerprint,
+      StateImage image) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + TABLE + " (schema_name, view_name,"
         + " checkpoint_lsn, part, parts, format_version, fingerprint, checksum, state_bytes, state)"
-        + " VALUES (?, ?, ?::pg_lsn, ?, ?, ?, ?, ?, ?, ?)")) {
-      for (int i = 0; i < parts.size(); i++) {
-        ps.setString(1, schema);
-        ps.setString(2, name);
-        ps.setString(3, lsn.asString());
-        ps.setInt(4, i);
-        ps.setInt(5, parts.size());
-        ps.setInt(6, PipelineState.FORMAT_VERSION);
-        ps.setString(7, fingerprint);
-        ps.setLong(8, checksum);
-        ps.setLong(9, stateBytes);
-        ps.setBytes(10, parts.get(i));
-        ps.executeUpdate(); // one part at a time: never more than one part's bytes in flight
+        + " VALUES (?, ?, ?::pg_lsn, ?, 0, ?, ?, 0, 0, ?)")) {
+      ps.setString(1, schema);
+      ps.setString(2, name);
+      ps.setString(3, lsn.asString());
+      ps.setInt(5, PipelineState.FORMAT_VERSION);
+      ps.setString(6, fingerprint);
+      int[] part = {0};
+      StateOutput out = new StateOutput(bytes -> {
+        try {
+          ps.setInt(4, part[0]++);
+          ps.setBytes(7, bytes);
+          ps.executeUpdate();
+        } catch (SQLException e) {
+          throw new PartFailed(e);
+        }
+      });
+      try {
+        image.writeTo(out);
+        out.close();
+      } catch (PartFailed e) {
+        throw e.sqlException();
       }
+      Written written = new Written(out.size(), out.checksum(), out.parts());
+      try (PreparedStatement done = c.prepareStatement("UPDATE " + TABLE + " SET parts = ?, checksum = ?,"
+          + " state_bytes = ? WHERE schema_name = ? AND view_name = ? AND checkpoint_lsn = ?::pg_lsn")) {
+        done.setInt(1, written.parts());
+        done.setLong(2, written.checksum());
+        done.setLong(3, written.bytes());
+        done.setString(4, schema);
+        done.setString(5, name);
+        done.setString(6, lsn.asString());
+        done.executeUpdate();
+      }
+      return written;
     }
   }
 
@@ -179,15 +222,13 @@ public final class CheckpointStore {
 
   /**
    * The newest checkpoint of a view, or null if it has none; {@code problem} says what is wrong with its rows
-   * (parts missing or not agreeing), null if nothing.
+   * (parts missing or not agreeing, or not adding up to its size), null if nothing. Reads no state.
    */
   public static Stored newest(Connection c, String schema, String name) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("SELECT checkpoint_lsn::text, part, parts, format_version,"
-        + " fingerprint, checksum, state_bytes, state FROM " + TABLE + " WHERE schema_name = ? AND view_name = ?"
-        + " AND checkpoint_lsn = (SELECT max(checkpoint_lsn) FROM " + TABLE
+        + " fingerprint, checksum, state_bytes, octet_length(state) FROM " + TABLE
+        + " WHERE schema_name = ? AND view_name = ? AND checkpoint_lsn = (SELECT max(checkpoint_lsn) FROM " + TABLE
         + " WHERE schema_name = ? AND view_name = ?) ORDER BY part")) {
-      // In binary, as the parts are: in text they would cross the wire twice as large, in hex, and be decoded.
-      ps.unwrap(org.postgresql.PGStatement.class).setPrepareThreshold(-1);
       ps.setString(1, schema);
       ps.setString(2, name);
       ps.setString(3, schema);
@@ -200,7 +241,8 @@ public final class CheckpointStore {
         long checksum = 0;
         long bytes = 0;
         String problem = null;
-        List<byte[]> parts = new ArrayList<>();
+        int parts = 0;
+        long sum = 0;
         while (rs.next()) {
           if (lsn == null) {
             lsn = LogSequenceNumber.valueOf(rs.getString(1));
@@ -213,19 +255,81 @@ public final class CheckpointStore {
               || rs.getLong(6) != checksum || rs.getLong(7) != bytes) {
             problem = "its parts do not agree";
           }
-          if (rs.getInt(2) != parts.size()) {
-            problem = "part " + parts.size() + " is missing";
+          if (rs.getInt(2) != parts && problem == null) {
+            problem = "part " + parts + " is missing";
           }
-          parts.add(rs.getBytes(8));
+          parts++;
+          sum += rs.getLong(8);
         }
         if (lsn == null) {
           return null;
         }
-        if (problem == null && parts.size() != expectedParts) {
-          problem = parts.size() + " of its " + expectedParts + " parts are there";
+        if (problem == null && parts != expectedParts) {
+          problem = parts + " of its " + expectedParts + " parts are there";
+        } else if (problem == null && sum != bytes) {
+          problem = "its parts hold " + sum + " bytes, not " + bytes;
         }
         return new Stored(lsn, format, fingerprint, checksum, bytes, parts, problem);
       }
+    }
+  }
+
+  /**
+   * The parts of {@code cp}, fetched one at a time as they are read (so that the heap holds one part, not the
+   * checkpoint). A part that is gone is a {@link StateFormatException}; a failing fetch a {@link PartFailed}.
+   */
+  static PartReader parts(Connection c, String schema, String name, Stored cp) throws SQLException {
+    return new PartReader(c, schema, name, cp);
+  }
+
+  /** Reads a checkpoint's parts in order, one statement execution per part; close it when done. */
+  static final class PartReader implements StateInput.PartSource, AutoCloseable {
+    private final PreparedStatement ps;
+    private final int parts;
+    private int next;
+    private long fetchNanos;
+
+    private PartReader(Connection c, String schema, String name, Stored cp) throws SQLException {
+      this.parts = cp.parts();
+      this.ps = c.prepareStatement("SELECT state FROM " + TABLE + " WHERE schema_name = ? AND view_name = ?"
+          + " AND checkpoint_lsn = ?::pg_lsn AND part = ?");
+      // In binary, as the parts are: in text they would cross the wire twice as large, in hex, and be decoded.
+      ps.unwrap(org.postgresql.PGStatement.class).setPrepareThreshold(-1);
+      ps.setString(1, schema);
+      ps.setString(2, name);
+      ps.setString(3, cp.lsn().asString());
+    }
+
+    @Override
+    public byte[] next() {
+      if (next >= parts) {
+        return null;
+      }
+      long start = System.nanoTime();
+      try {
+        ps.setInt(4, next);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            throw new StateFormatException("part " + next + " of the checkpoint disappeared while it was read");
+          }
+          next++;
+          return rs.getBytes(1);
+        }
+      } catch (SQLException e) {
+        throw new PartFailed(e);
+      } finally {
+        fetchNanos += System.nanoTime() - start;
+      }
+    }
+
+    /** Time spent fetching parts so far. */
+    long fetchNanos() {
+      return fetchNanos;
+    }
+
+    @Override
+    public void close() throws SQLException {
+      ps.close();
     }
   }
 }

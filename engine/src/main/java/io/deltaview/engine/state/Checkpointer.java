@@ -16,7 +16,8 @@ import org.postgresql.replication.LogSequenceNumber;
  * Takes the checkpoints of one engine's views. On the apply thread, between source transactions, at most one
  * view per {@link Settings#tickMillis()} is serialized when its state changed and its last checkpoint is
  * {@link Settings#intervalMillis()} old and the stream has nothing waiting, or twice that old in any case (the
- * apply loop pauses for the serialization, and only for that); a view whose state did not change since its
+ * apply loop pauses for the serialization, and only for that; state spilled to disk is not serialized then but
+ * snapshotted, and read from the snapshot by the writer, part by part); a view whose state did not change since its
  * checkpoint only has the checkpoint's position moved forward (a one-row-per-part UPDATE), which lets the slot
  * follow the WAL on a quiet database. Writing happens on a thread of its own with a connection of its own,
  * open only while there is something to write: a new checkpoint is inserted and the older one deleted in one
@@ -103,8 +104,8 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
     long label();
   }
 
-  private record Full(MaintainedView view, Tracked tracked, long label, List<byte[]> parts, long checksum,
-      long bytes) implements Job {
+  /** A view's state as of {@code label}, written by streaming {@code image} (and releasing it) exactly once. */
+  private record Full(MaintainedView view, Tracked tracked, long label, StateImage image) implements Job {
   }
 
   private record Relabel(MaintainedView view, Tracked tracked, long from, long label) implements Job {
@@ -235,13 +236,19 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
         continue;
       }
       long label = Math.max(position, v.activeFrom().asLong());
+      if (t.pending.get() >= 0) {
+        // One checkpoint of a view at a time: were a newer one taken while an older one is being written (a
+        // large state takes longer to write than the interval), the slot would follow the newer one's position
+        // before the older one became durable, and a restart in between could use neither.
+        continue;
+      }
       if (t.needsFull || v.stateChangedSinceCheckpoint()) {
         // Of the views due, one without a checkpoint first, then the one whose checkpoint is oldest.
         if (now - t.lastFullNanos >= intervalNanos && (dueTracked == null || before(t, dueTracked))) {
           due = v;
           dueTracked = t;
         }
-      } else if (t.durable >= 0 && t.durable < label && t.pending.get() < 0 && !pending.containsKey(v)
+      } else if (t.durable >= 0 && t.durable < label && !pending.containsKey(v)
           && (now - t.lastRelabelNanos >= settings.relabelMillis() * 1_000_000 || label - t.durable >= RELABEL_BYTES)) {
         t.lastRelabelNanos = now;
         t.pending.set(label);
@@ -276,14 +283,14 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
       uncheckpointable(v, t, "its plan has an operator whose state cannot be checkpointed");
       return;
     }
-    List<byte[]> parts = out.finish();
+    StateImage image = out.image();
     long micros = (System.nanoTime() - start) / 1_000;
     lastSerializeMicros = micros;
     maxSerializeMicros = Math.max(maxSerializeMicros, micros);
     v.clearStateChanged();
     t.needsFull = false;
     t.pending.set(label);
-    submit(v, new Full(v, t, label, parts, out.checksum(), out.size()));
+    submit(v, new Full(v, t, label, image));
   }
 
   /** {@code v} gets no more checkpoints; one it had is deleted, so that the slot is not held for it. */
@@ -297,11 +304,18 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
   }
 
   private void submit(MaintainedView v, Job job) {
-    pending.put(v, job); // a newer job replaces one not started yet
+    release(pending.put(v, job)); // a newer job replaces one not started yet
     try {
       writer.execute(() -> drain(v));
     } catch (java.util.concurrent.RejectedExecutionException closing) {
-      pending.remove(v);
+      release(pending.remove(v));
+    }
+  }
+
+  /** Frees what a job that will not be written holds (a spilled arrangement's snapshot). */
+  private static void release(Job job) {
+    if (job instanceof Full f) {
+      f.image().release();
     }
   }
 
@@ -310,10 +324,12 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
   private void drain(MaintainedView v) {
     Job job = pending.remove(v);
     if (job == null || closed) {
+      release(job);
       return;
     }
     Tracked t = job instanceof Full f ? f.tracked() : job instanceof Relabel r ? r.tracked() : ((Drop) job).tracked();
     if (tracked.get(v) != t || v.generation() != t.generation) {
+      release(job);
       return; // the view went away or was reloaded since: this state belongs to nobody
     }
     long start = System.nanoTime();
@@ -321,7 +337,7 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
         : "deleting the checkpoint";
     try {
       Connection c = connection();
-      boolean ok;
+      CheckpointStore.Written ok;
       try {
         ok = write(c, v, t, job);
         c.commit();
@@ -329,28 +345,28 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
         rollbackQuietly(c);
         throw e;
       }
-      if (ok && job instanceof Drop) {
+      if (ok != null && job instanceof Drop) {
         t.durable = -1;
         v.markCheckpoint(LogSequenceNumber.INVALID_LSN);
-      } else if (ok) {
+      } else if (ok != null) {
         t.durable = Math.max(t.durable, job.label());
         v.markCheckpoint(LogSequenceNumber.valueOf(t.durable));
       }
       if (job instanceof Full f) {
         lastWriteMicros = (System.nanoTime() - start) / 1_000;
-        if (ok) {
+        if (ok != null) {
           written.increment();
-          bytesWritten.add(f.bytes());
-          lastBytes = f.bytes();
-          v.activity().stateBytes(f.bytes());
+          bytesWritten.add(ok.bytes());
+          lastBytes = ok.bytes();
+          v.activity().stateBytes(ok.bytes());
           if (written.sum() == 1 || LOG.isLoggable(System.Logger.Level.DEBUG)) {
             LOG.log(System.Logger.Level.INFO, "Deltaview checkpoint of " + v.qualifiedName() + " at "
-                + LogSequenceNumber.valueOf(f.label()) + ": " + f.bytes() + " bytes in " + f.parts().size()
+                + LogSequenceNumber.valueOf(f.label()) + ": " + ok.bytes() + " bytes in " + ok.parts()
                 + " parts, serialized in " + lastSerializeMicros / 1000 + " ms on the apply thread, written in "
                 + lastWriteMicros / 1000 + " ms");
           }
         }
-      } else if (ok) {
+      } else if (ok != null) {
         relabels.increment();
       }
     } catch (SQLException | RuntimeException e) {
@@ -361,6 +377,7 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
           + " checkpoint is tried again later: " + e);
       closeConnection();
     } finally {
+      release(job); // written or not, a spilled arrangement's snapshot is not kept
       t.pending.compareAndSet(job.label(), -1);
       if (pending.isEmpty()) {
         // Held only while there is something to write: a checkpoint is due every interval at most, a position
@@ -370,23 +387,26 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
     }
   }
 
-  /** One job in the writer's open transaction; false if the view is no longer one a checkpoint may be written for. */
-  private boolean write(Connection c, MaintainedView v, Tracked t, Job job) throws SQLException {
+  /**
+   * One job in the writer's open transaction: what a full checkpoint wrote ({@link CheckpointStore.Written#NONE}
+   * for the other jobs), or null if the view is no longer one a checkpoint may be written for.
+   */
+  private CheckpointStore.Written write(Connection c, MaintainedView v, Tracked t, Job job) throws SQLException {
     String schema = v.record().schema();
     String name = v.record().name();
     if (!CheckpointStore.lockReadyView(c, schema, name) || v.generation() != t.generation
         || v.state() == MaintainedView.State.FAILED) {
-      return false;
+      return null;
     }
     if (job instanceof Drop) {
       CheckpointStore.deleteView(c, schema, name);
-      return true;
+      return CheckpointStore.Written.NONE;
     }
     LogSequenceNumber label = LogSequenceNumber.valueOf(job.label());
     if (job instanceof Full f) {
-      CheckpointStore.insert(c, schema, name, label, t.fingerprint, f.checksum(), f.bytes(), f.parts());
+      CheckpointStore.Written written = CheckpointStore.insert(c, schema, name, label, t.fingerprint, f.image());
       CheckpointStore.deleteOlder(c, schema, name, label);
-      return true;
+      return written;
     }
     Relabel r = (Relabel) job;
     if (CheckpointStore.relabel(c, schema, name, LogSequenceNumber.valueOf(r.from()), label) == 0) {
@@ -394,9 +414,9 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
       t.durable = -1;
       t.needsFull = true;
       v.markCheckpoint(LogSequenceNumber.INVALID_LSN);
-      return false;
+      return null;
     }
-    return true;
+    return CheckpointStore.Written.NONE;
   }
 
   private Connection connection() throws SQLException {
@@ -431,6 +451,7 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    pending.values().forEach(Checkpointer::release);
     pending.clear();
     tracked.clear(); // the views and their state must not outlive their engine
     try {

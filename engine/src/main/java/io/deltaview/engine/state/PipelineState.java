@@ -52,11 +52,15 @@ public final class PipelineState {
    * @throws StateFormatException if the bytes are damaged or belong to another plan
    */
   public static void read(ViewPipeline fresh, List<byte[]> parts) {
+    read(fresh, new StateInput(parts));
+  }
+
+  /** As {@link #read(ViewPipeline, List)}, from {@code in}, which it reads to its end. */
+  public static void read(ViewPipeline fresh, StateInput in) {
     List<Checkpointable> operators = fresh.checkpointableState();
     if (operators == null) {
       throw new StateFormatException("the view's plan cannot be checkpointed");
     }
-    StateInput in = new StateInput(parts);
     try {
       if (in.readLong() != MAGIC) {
         throw new StateFormatException("not a Deltaview checkpoint");
@@ -79,8 +83,8 @@ public final class PipelineState {
       if (in.readLong() != END || !in.atEnd()) {
         throw new StateFormatException("the checkpoint does not end where its operators' state does");
       }
-    } catch (StateFormatException e) {
-      throw e;
+    } catch (StateFormatException | CheckpointStore.PartFailed e) {
+      throw e; // a part the database failed to give is not damage to the checkpoint
     } catch (RuntimeException e) {
       throw new StateFormatException("the checkpoint cannot be read: " + e, e);
     }

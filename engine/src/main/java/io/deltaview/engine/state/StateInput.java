@@ -11,17 +11,50 @@ import java.time.LocalTime;
 import java.util.List;
 import java.util.zip.CRC32C;
 
-/** Reads what {@link StateOutput} wrote, from its parts in order; any inconsistency is a {@link StateFormatException}. */
+/**
+ * Reads what {@link StateOutput} wrote, from its parts in order; any inconsistency is a {@link StateFormatException}.
+ * The parts come from a list, or one at a time from a {@link PartSource} (a checkpoint read from the database part
+ * by part, so that the heap never holds it whole); a CRC-32C of the parts taken so far is kept either way.
+ */
 public final class StateInput {
 
-  private final List<byte[]> parts;
-  private int part;
+  /** The parts in order, fetched as they are needed; null once there are no more. */
+  @FunctionalInterface
+  public interface PartSource {
+    byte[] next();
+  }
+
+  /** The parts of a list input; null when they come from {@link #source}. */
+  private final byte[][] parts;
+  private int nextIndex;
+  private final PartSource source;
+  /** Of a {@link PartSource}'s parts only: a list input is checksummed by {@link #checksum(List)} if at all. */
+  private final CRC32C crc;
+  private long bytes;
+  private boolean exhausted;
   private byte[] current;
   private int position;
 
+  /** Reads {@code parts} (kept as they are, not copied; such as one spilled bucket, read per row). */
   public StateInput(List<byte[]> parts) {
-    this.parts = List.copyOf(parts);
-    this.current = this.parts.isEmpty() ? new byte[0] : this.parts.get(0);
+    this.parts = parts.toArray(new byte[0][]);
+    this.source = null;
+    this.crc = null;
+    if (this.parts.length > 0) {
+      current = this.parts[0];
+      bytes = current.length;
+      nextIndex = 1;
+    } else {
+      current = new byte[0];
+    }
+  }
+
+  /** Reads the parts {@code source} gives, taking each only once the one before has been read. */
+  public StateInput(PartSource source) {
+    this.parts = null;
+    this.source = source;
+    this.crc = new CRC32C();
+    this.current = new byte[0];
   }
 
   /** CRC-32C of all bytes of {@code parts}, as {@link StateOutput#checksum()} computed it. */
@@ -33,28 +66,65 @@ public final class StateInput {
     return crc.getValue();
   }
 
+  /** Takes the next part; false if there is none. */
+  private boolean nextPart() {
+    if (exhausted) {
+      return false;
+    }
+    byte[] next;
+    if (parts != null) {
+      next = nextIndex < parts.length ? parts[nextIndex++] : null;
+    } else {
+      next = source.next();
+      if (next != null) {
+        crc.update(next, 0, next.length);
+      }
+    }
+    if (next == null) {
+      exhausted = true;
+      return false;
+    }
+    bytes += next.length;
+    current = next;
+    position = 0;
+    return true;
+  }
+
   public int readByte() {
     while (position == current.length) {
-      if (part + 1 >= parts.size()) {
+      if (!nextPart()) {
         throw new StateFormatException("checkpoint state ends early");
       }
-      current = parts.get(++part);
-      position = 0;
     }
     return current[position++] & 0xFF;
   }
 
-  /** Whether every byte has been read. */
+  /** Whether every byte has been read (then every part has been taken). */
   public boolean atEnd() {
-    if (position < current.length) {
-      return false;
-    }
-    for (int p = part + 1; p < parts.size(); p++) {
-      if (parts.get(p).length > 0) {
-        return false;
+    while (position == current.length) {
+      if (!nextPart()) {
+        return true;
       }
     }
-    return true;
+    return false;
+  }
+
+  /** CRC-32C of the parts a {@link PartSource} gave so far: of them all once {@link #atEnd()} said so. */
+  public long checksum() {
+    if (crc == null) {
+      throw new IllegalStateException("a list input is checksummed with checksum(List)");
+    }
+    return crc.getValue();
+  }
+
+  /** Bytes of the parts taken so far: of them all once {@link #atEnd()} said so. */
+  public long size() {
+    return bytes;
+  }
+
+  /** How far into the part being read reading is: for a single-part input, the bytes read so far. */
+  public int offsetInPart() {
+    return position;
   }
 
   public boolean readBoolean() {

@@ -21,8 +21,31 @@ import java.util.zip.CRC32C;
  * <p>The bytes are kept in parts of at most {@link #PART_SIZE} bytes, never in one array, so that a state of
  * hundreds of megabytes needs no contiguous allocation; each part becomes one row of a checkpoint. A CRC-32C of
  * all bytes is computed as they are written.
+ *
+ * <p>State too large for the heap is not written here at all: its owner {@linkplain #defer defers} it, and the
+ * {@link StateImage} this output ends in writes it later, on another thread, into a {@linkplain
+ * #StateOutput(PartSink) streaming output} that hands each part on as soon as it is full.
  */
 public final class StateOutput {
+
+  /** Where a streaming output's parts go, in order, as soon as each is full. */
+  @FunctionalInterface
+  public interface PartSink {
+    void accept(byte[] part);
+  }
+
+  /**
+   * State written later, from a consistent copy taken when it was deferred (such as a snapshot of a spilled
+   * arrangement's store), by whoever streams the {@link StateImage}.
+   */
+  public interface Deferred {
+
+    /** Writes the state as it was when deferred. */
+    void writeTo(StateOutput out);
+
+    /** Frees the copy; called once, whether or not the state was written. */
+    void release();
+  }
 
   /** The largest part: a checkpoint row holds one part. */
   public static final int PART_SIZE = 4 << 20;
@@ -43,11 +66,28 @@ public final class StateOutput {
   static final int BYTES = 13;
   static final int ARRAY = 14;
 
-  private final List<byte[]> parts = new ArrayList<>();
+  /** The parts ({@code byte[]}) and the deferred state ({@link Deferred}) so far, in order; unused when streaming. */
+  private final List<Object> segments = new ArrayList<>();
+  private final PartSink sink;
   private final CRC32C crc = new CRC32C();
   private byte[] buffer = new byte[256];
   private int position;
   private long written;
+  private int partCount;
+  private boolean anyDeferred;
+
+  /** An output that keeps its parts, for {@link #finish} or {@link #image}. */
+  public StateOutput() {
+    this.sink = null;
+  }
+
+  /**
+   * An output that hands each part to {@code sink} once full (and the last at {@link #close}), keeping none: the
+   * heap holds one part at a time, however large the state. It cannot {@link #defer}.
+   */
+  public StateOutput(PartSink sink) {
+    this.sink = java.util.Objects.requireNonNull(sink, "sink");
+  }
 
   private void ensure(int bytes) {
     if (position + bytes <= buffer.length) {
@@ -69,10 +109,60 @@ public final class StateOutput {
 
   private void flushPart() {
     byte[] part = position == buffer.length ? buffer : java.util.Arrays.copyOf(buffer, position);
-    crc.update(part, 0, part.length);
-    parts.add(part);
-    written += part.length;
     position = 0;
+    if (part == buffer) {
+      buffer = new byte[256]; // the part is handed on or kept: never written into again
+    }
+    emit(part);
+  }
+
+  private void emit(byte[] part) {
+    crc.update(part, 0, part.length);
+    written += part.length;
+    partCount++;
+    if (sink != null) {
+      sink.accept(part);
+    } else {
+      segments.add(part);
+    }
+  }
+
+  /**
+   * Leaves {@code state} to be written later, in this place of the output: only on an output that keeps its
+   * parts, which then ends in an {@link #image}, never in {@link #finish}.
+   */
+  public void defer(Deferred state) {
+    if (sink != null) {
+      throw new IllegalStateException("a streaming output writes its state at once");
+    }
+    if (position > 0) {
+      flushPart();
+    }
+    segments.add(state);
+    anyDeferred = true;
+  }
+
+  /**
+   * {@code length} bytes of {@code bytes} from {@code offset}, already in this format (such as the entries of a
+   * spilled bucket, which the spill store keeps in it): copied as they are, without a length.
+   */
+  public void writeEncoded(byte[] bytes, int offset, int length) {
+    while (length > 0) {
+      ensure(Math.min(length, PART_SIZE));
+      int n = Math.min(length, buffer.length - position);
+      System.arraycopy(bytes, offset, buffer, position, n);
+      position += n;
+      offset += n;
+      length -= n;
+    }
+  }
+
+  /** A whole part written by another output, kept as its own part (no copy). */
+  void writePart(byte[] part) {
+    if (position > 0) {
+      flushPart();
+    }
+    emit(part);
   }
 
   public void writeByte(int b) {
@@ -258,11 +348,49 @@ public final class StateOutput {
 
   /** Ends writing: the parts, in order (the last one trimmed). Nothing may be written after. */
   public List<byte[]> finish() {
-    if (position > 0 || parts.isEmpty()) {
+    if (anyDeferred) {
+      throw new IllegalStateException("part of this state is deferred: it ends in an image");
+    }
+    if (sink != null) {
+      throw new IllegalStateException("a streaming output ends with close()");
+    }
+    if (position > 0 || segments.isEmpty()) {
       flushPart();
     }
     buffer = null;
-    return List.copyOf(parts);
+    List<byte[]> parts = new ArrayList<>(segments.size());
+    for (Object part : segments) {
+      parts.add((byte[]) part);
+    }
+    return parts;
+  }
+
+  /** Ends writing: the parts written and the state deferred, in order, to be streamed once. */
+  public StateImage image() {
+    if (sink != null) {
+      throw new IllegalStateException("a streaming output ends with close()");
+    }
+    if (position > 0) {
+      flushPart();
+    }
+    buffer = null;
+    return new StateImage(List.copyOf(segments));
+  }
+
+  /** Ends a streaming output: hands on the last part (if anything is left in it). */
+  public void close() {
+    if (sink == null) {
+      throw new IllegalStateException("an output that keeps its parts ends with finish() or image()");
+    }
+    if (position > 0 || partCount == 0) {
+      flushPart();
+    }
+    buffer = null;
+  }
+
+  /** The parts handed on or kept so far (all of them after the output ended). */
+  public int parts() {
+    return partCount;
   }
 
   /** Ends writing: everything written, in one array (for small values such as a spilled bucket or key). */

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * An engine JVM with a 256 MB heap maintains a join whose state needs several times that: the state moves to
- * disk past the memory budget, and the view stays exact through random transactions.
+ * disk past the memory budget, and the view stays exact through random transactions; after a kill -9 it resumes
+ * from a checkpoint of that state, in the same small heap.
  */
 class SpillTest {
 
@@ -25,16 +26,24 @@ class SpillTest {
   private static final String QUERY = "SELECT a.id % 100 AS g, count(*) AS n, sum(b.v) AS s FROM sp_big a"
       + " JOIN sp_big b ON b.id = a.id AND b.pad >= a.pad GROUP BY a.id % 100";
 
+  /** A checkpoint every 2 s, so that one of the spilled state is taken while the test runs. */
+  private static final List<String> OPTIONS = List.of("-Xmx256m", "-XX:+UseSerialGC", "-Ddeltaview.engine.memory=64m",
+      "-Ddeltaview.checkpointMillis=2000");
+
+  /**
+   * Then, the state on disk has checkpoints too, written from snapshots of the store: after a kill -9, a new
+   * engine JVM with the same small heap resumes from the checkpoint (read part by part, never whole in the
+   * heap) without reading the base table, and the view stays exact.
+   */
   @Test
-  void aJoinWhoseStateIsSeveralTimesTheHeapStaysExactOnDisk() throws Exception {
+  void aJoinWhoseStateIsSeveralTimesTheHeapStaysExactOnDiskAndResumesFromItsCheckpoint() throws Exception {
     DeltaviewDatabase db = new DeltaviewDatabase("spill");
     Random random = new Random(SEED);
     try (Connection c = db.plain()) {
       DeltaviewDatabase.exec(c, "CREATE TABLE sp_big (id int PRIMARY KEY, v int NOT NULL, pad text NOT NULL)");
       DeltaviewDatabase.exec(c, "INSERT INTO sp_big SELECT g, g % 1000, left(repeat(md5(g::text), 7), " + PAD + ")"
           + " FROM generate_series(1, " + ROWS + ") g");
-      try (EngineChild child = new EngineChild(db, List.of("-Xmx256m", "-XX:+UseSerialGC",
-          "-Ddeltaview.engine.memory=64m"))) {
+      try (EngineChild child = new EngineChild(db, OPTIONS)) {
         child.execute("CREATE INCREMENTAL VIEW sp_groups AS " + QUERY);
         DeltaviewDatabase.await("the view to equal its query after the load", Duration.ofSeconds(120),
             () -> DeltaviewDatabase.difference(c, "sp_groups", QUERY));
@@ -63,6 +72,25 @@ class SpillTest {
         assertEquals("ready", child.rows("SELECT status FROM deltaview.views WHERE view_name = 'sp_groups'")
             .get(0).get(0));
         assertTrue(child.alive(), "the engine JVM survived");
+
+        DeltaviewDatabase.await("a checkpoint of the spilled state", Duration.ofSeconds(120),
+            () -> child.stats().get("checkpointsWritten") >= 1 ? null : "none yet: " + child.stats());
+        child.kill();
+      }
+      DeltaviewDatabase.exec(c, "UPDATE sp_big SET v = v + 1 WHERE id % 97 = 0"); // while no engine runs
+      try (EngineChild child = new EngineChild(db, OPTIONS)) {
+        DeltaviewDatabase.await("the restarted engine to maintain the view", Duration.ofSeconds(120),
+            () -> child.stats().isEmpty() ? "no engine yet" : null);
+        DeltaviewDatabase.await("the view to equal its query after the restart", Duration.ofSeconds(120),
+            () -> DeltaviewDatabase.difference(c, "sp_groups", QUERY));
+        Map<String, Long> stats = child.stats();
+        assertEquals(0L, stats.get("snapshotReads"), "resumed without reading the base table: " + stats);
+        assertEquals(1L, stats.get("checkpointResumes"), stats.toString());
+        assertTrue(stats.get("spilledArrangements") >= 1, "the restored state moved to disk again: " + stats);
+        DeltaviewDatabase.exec(c, "DELETE FROM sp_big WHERE id % 89 = 0");
+        DeltaviewDatabase.await("the view to equal its query after a change", Duration.ofSeconds(120),
+            () -> DeltaviewDatabase.difference(c, "sp_groups", QUERY));
+        assertTrue(child.alive(), "the restarted engine JVM survived");
       }
     }
   }
