@@ -126,10 +126,20 @@ public final class CheckpointRestore {
     long start = System.nanoTime();
     long fetchNanos;
     StateInput in;
+    boolean intact;
     try (CheckpointStore.PartReader parts = CheckpointStore.parts(c, schema, name, cp)) {
       in = new StateInput(parts);
       try {
-        PipelineState.read(pipeline, in);
+        try {
+          PipelineState.read(pipeline, in);
+        } catch (StateFormatException e) {
+          // Damaged bytes usually stop the reading before the end: the rest decides whether they were.
+          in.skipToEnd();
+          if (in.checksum() == cp.checksum() && in.size() == cp.stateBytes()) {
+            throw e; // intact, yet unreadable: said as it is
+          }
+        }
+        intact = in.checksum() == cp.checksum() && in.size() == cp.stateBytes();
       } catch (CheckpointStore.PartFailed e) {
         pipeline.releaseBudget();
         throw e.sqlException();
@@ -139,7 +149,7 @@ public final class CheckpointRestore {
       }
       fetchNanos = parts.fetchNanos();
     }
-    if (in.checksum() != cp.checksum() || in.size() != cp.stateBytes()) {
+    if (!intact) {
       pipeline.releaseBudget();
       CheckpointStore.deleteView(c, schema, name);
       return "its checkpoint at " + cp.lsn() + " is corrupt (checksum mismatch)";

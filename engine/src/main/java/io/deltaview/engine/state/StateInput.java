@@ -109,6 +109,14 @@ public final class StateInput {
     return false;
   }
 
+  /** Takes every part left without reading it (so that {@link #checksum()} and {@link #size()} cover them all). */
+  public void skipToEnd() {
+    position = current.length;
+    while (nextPart()) {
+      position = current.length;
+    }
+  }
+
   /** CRC-32C of the parts a {@link PartSource} gave so far: of them all once {@link #atEnd()} said so. */
   public long checksum() {
     if (crc == null) {
