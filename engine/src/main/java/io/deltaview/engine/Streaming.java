@@ -429,13 +429,22 @@ final class Streaming {
 
   /** Stops the current loop (it exits unsupervised: it is no longer current) and releases its connections. */
   synchronized void stop() {
+    stop(false);
+  }
+
+  /** @param cleanly the engine is closing: the loop checkpoints every view where it stops (and is given the time) */
+  private synchronized void stop(boolean cleanly) {
     ApplyLoop stopping = loop;
     loop = null; // first: a loop that is no longer current exits without supervision
     if (stopping != null) {
-      stopping.stop();
+      if (cleanly) {
+        stopping.stopWithCheckpoints();
+      } else {
+        stopping.stop();
+      }
       try {
         if (loopThread != null) {
-          loopThread.join(10_000);
+          loopThread.join(10_000 + (cleanly ? checkpointer.settings().stopMillis() : 0));
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -462,7 +471,7 @@ final class Streaming {
       }
       closed = true;
     }
-    stop();
+    stop(true);
     EngineWatch stopping;
     synchronized (this) {
       stopping = watch; // no new one starts: closed is set

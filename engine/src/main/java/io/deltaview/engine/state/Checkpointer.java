@@ -44,17 +44,21 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
    * @param relabelMillis this often (or once the stream is 16 MB past it), an unchanged view's checkpoint is
    *     moved to the current position
    * @param tickMillis how often the apply thread looks at all (and at most one view is serialized per look)
+   * @param stopMillis how long a clean stop may take to bring every view's checkpoint to the stop's position
+   *     (0: it does not)
    */
-  public record Settings(long intervalMillis, long relabelMillis, long tickMillis) {
+  public record Settings(long intervalMillis, long relabelMillis, long tickMillis, long stopMillis) {
 
     /**
      * {@code deltaview.checkpointMillis} (default 60000, the interval they were measured with; 0 turns
      * checkpoints off),
-     * {@code deltaview.checkpointRelabelMillis} (10000), {@code deltaview.checkpointTickMillis} (100).
+     * {@code deltaview.checkpointRelabelMillis} (10000), {@code deltaview.checkpointTickMillis} (100),
+     * {@code deltaview.checkpointOnStopMillis} (30000; 0: none at a clean stop).
      */
     public static Settings fromSystemProperties() {
       return new Settings(Long.getLong("deltaview.checkpointMillis", 60_000),
-          Long.getLong("deltaview.checkpointRelabelMillis", 10_000), Long.getLong("deltaview.checkpointTickMillis", 100));
+          Long.getLong("deltaview.checkpointRelabelMillis", 10_000), Long.getLong("deltaview.checkpointTickMillis", 100),
+          Long.getLong("deltaview.checkpointOnStopMillis", 30_000));
     }
 
     public boolean enabled() {
@@ -259,6 +263,72 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
       serialize(due, dueTracked, Math.max(position, due.activeFrom().asLong()), now);
     }
     return true;
+  }
+
+  @Override
+  public boolean atStop(List<MaintainedView> views, long position) {
+    if (!settings.enabled() || settings.stopMillis() <= 0 || closed) {
+      return false;
+    }
+    long deadline = System.nanoTime() + settings.stopMillis() * 1_000_000;
+    // What is being written finishes first: a view has one checkpoint in flight at a time.
+    if (!writerIdleBy(deadline)) {
+      return false;
+    }
+    long now = System.nanoTime();
+    for (MaintainedView v : views) {
+      if (v.state() != MaintainedView.State.ACTIVE || v.pipeline() == null) {
+        continue;
+      }
+      Tracked t = tracked.get(v);
+      if (t == null || v.generation() != t.generation) {
+        t = new Tracked(v.generation(), CheckpointFingerprint.of(v, v.pipeline()), now);
+        tracked.put(v, t);
+      }
+      if (t.uncheckpointable) {
+        continue;
+      }
+      long label = Math.max(position, v.activeFrom().asLong());
+      if (t.needsFull || v.stateChangedSinceCheckpoint() || t.durable < 0) {
+        serialize(v, t, label, now);
+      } else if (t.durable < label) {
+        t.lastRelabelNanos = now;
+        t.pending.set(label);
+        submit(v, new Relabel(v, t, t.durable, label));
+      }
+    }
+    if (!writerIdleBy(deadline)) {
+      return false;
+    }
+    for (MaintainedView v : views) {
+      Tracked t = tracked.get(v);
+      if (t != null && !t.uncheckpointable && v.state() == MaintainedView.State.ACTIVE
+          && t.durable < Math.max(position, v.activeFrom().asLong())) {
+        return false; // its write failed: the slot stays where its older checkpoint needs it
+      }
+    }
+    return true;
+  }
+
+  /** Waits until the writer has run everything submitted so far (it runs them in order); false at the deadline. */
+  private boolean writerIdleBy(long deadlineNanos) {
+    java.util.concurrent.Future<?> marker;
+    try {
+      marker = writer.submit(() -> { });
+    } catch (java.util.concurrent.RejectedExecutionException closing) {
+      return false;
+    }
+    try {
+      marker.get(Math.max(0, deadlineNanos - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+      return true;
+    } catch (java.util.concurrent.TimeoutException e) {
+      return false;
+    } catch (java.util.concurrent.ExecutionException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   /** Whether {@code a} is more urgent than {@code b}: a view without a checkpoint first, then the oldest. */

@@ -36,4 +36,15 @@ public interface Checkpoints {
 
   /** The lowest stream position some checkpoint resumes from: the slot is not confirmed past it. */
   long retainFrom();
+
+  /**
+   * Apply thread only, once, when the engine stops cleanly at {@code position} (as in {@link #atBoundary}):
+   * brings every active view's checkpoint to {@code position} and waits, for a bounded time, until they are
+   * durable, so that the next start decodes only what was committed after the stop.
+   *
+   * @return whether they all became durable in time (then the loop confirms the slot again)
+   */
+  default boolean atStop(List<MaintainedView> views, long position) {
+    return false;
+  }
 }
