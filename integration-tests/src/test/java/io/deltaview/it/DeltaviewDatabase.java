@@ -124,10 +124,14 @@ public final class DeltaviewDatabase {
     throw new AssertionError("SHOW INCREMENTAL VIEWS has no row for " + qualifiedView);
   }
 
-  /** Backends connected to this database, other than the one asking. */
+  /**
+   * Client backends connected to this database, other than the one asking and the engine's (its checkpoint
+   * writes, catalog looks and replication stream come and go on the engine's own schedule).
+   */
   public long backends(Connection plain) throws SQLException {
     try (PreparedStatement ps = plain.prepareStatement("SELECT count(*) FROM pg_stat_activity"
-        + " WHERE datname = current_database() AND pid <> pg_backend_pid()")) {
+        + " WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+        + " AND application_name IS DISTINCT FROM 'deltaview-engine'")) {
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return rs.getLong(1);
