@@ -5,11 +5,12 @@ import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * A query's text as a <em>shape</em> and the literal values lifted out of it, so that texts that differ only
@@ -31,17 +32,24 @@ import java.util.Set;
 public final class QueryShape {
 
   /** Words after which a literal is an operand. */
-  static final Set<String> OPERAND_BEFORE = Set.of("select", "where", "and", "or", "not", "when", "then", "else",
+  static final Set<String> OPERAND_BEFORE = words("select", "where", "and", "or", "not", "when", "then", "else",
       "like", "ilike", "between", "having", "on");
   /** Words before which a literal is an operand. */
-  static final Set<String> OPERAND_AFTER = Set.of("and", "or", "then", "else", "end", "when", "from", "where",
+  static final Set<String> OPERAND_AFTER = words("and", "or", "then", "else", "end", "when", "from", "where",
       "group", "order", "having", "limit", "offset", "fetch", "union", "except", "intersect", "as", "is", "not",
       "like", "ilike", "between", "in");
   /** Clauses whose literals are never lifted: ordinals, row counts. */
-  private static final Set<String> UNLIFTED_CLAUSES = Set.of("limit", "offset", "fetch");
+  private static final Set<String> UNLIFTED_CLAUSES = words("limit", "offset", "fetch");
   /** Clauses that end one of those. */
-  private static final Set<String> CLAUSES = Set.of("select", "from", "where", "having", "window", "union",
+  private static final Set<String> CLAUSES = words("select", "from", "where", "having", "window", "union",
       "except", "intersect", "join", "on", "returning");
+
+  /** Keywords, matched in any case without allocating. */
+  private static Set<String> words(String... words) {
+    Set<String> set = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+    set.addAll(List.of(words));
+    return Collections.unmodifiableSet(set);
+  }
 
   /** Stands for a lifted literal in a key; PostgreSQL accepts no NUL in a query, so it cannot come from the text. */
   private static final char SLOT = '\0';
@@ -113,11 +121,11 @@ public final class QueryShape {
           }
         }
         case WORD -> {
-          String word = t.text().toLowerCase(Locale.ROOT);
-          if (word.equals("by") && before != null && (before.isWord("order") || before.isWord("group")
+          String word = t.text();
+          if (word.equalsIgnoreCase("by") && before != null && (before.isWord("order") || before.isWord("group")
               || before.isWord("partition"))) {
             here = true;
-          } else if (word.equals("on") && before != null && before.isWord("distinct")) {
+          } else if (word.equalsIgnoreCase("on") && before != null && before.isWord("distinct")) {
             here = true;
           } else if (UNLIFTED_CLAUSES.contains(word)) {
             here = true;
@@ -182,7 +190,7 @@ public final class QueryShape {
   private static boolean isOperandBoundary(PgLexer.Token t, Set<String> words) {
     return switch (t.kind()) {
       case OPERATOR, PUNCTUATION -> true;
-      case WORD -> words.contains(t.text().toLowerCase(Locale.ROOT));
+      case WORD -> words.contains(t.text());
       default -> false;
     };
   }
@@ -245,7 +253,19 @@ public final class QueryShape {
     return "n:" + (number.signum() == 0 ? "0" : number.stripTrailingZeros().toPlainString());
   }
 
+  /** The number {@code text} spells (as a numeric literal or a string cast to a number would), else null. */
   private static BigDecimal number(String text) {
+    boolean digit = false;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      digit |= c >= '0' && c <= '9';
+      if ((c < '0' || c > '9') && ".+-eE_ ".indexOf(c) < 0) {
+        return null; // most strings: decided without the cost of an exception
+      }
+    }
+    if (!digit) {
+      return null;
+    }
     try {
       return new BigDecimal(text.trim().replace("_", ""));
     } catch (NumberFormatException e) {
