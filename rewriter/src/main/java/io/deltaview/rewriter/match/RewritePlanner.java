@@ -40,6 +40,7 @@ public final class RewritePlanner {
 
   private static final String PARAMETERS_REORDERED = "parameters would be reordered: ";
   private static final String ORDER_NOT_TOP = "ORDER BY would not be outermost";
+  private static final String UNWRITABLE = "cannot be written for PostgreSQL: ";
   private static final String AVERAGES = " (AVG as SUM / COUNT): ";
 
   private final SqlFrontEnd frontEnd;
@@ -343,13 +344,15 @@ public final class RewritePlanner {
     try {
       rendered = PostgresSqlRenderer.render(AverageSplit.lower(match.plan()), labels);
       problem = verify(rendered, rel, root.validatedRowType, labels, parameters);
+    } catch (PostgresSqlRenderer.Unwritable e) {
+      problem = UNWRITABLE + e.getMessage();
     } catch (RuntimeException e) {
       problem = "internal error rendering the rewrite: " + e;
     }
     if (problem != null) {
       // Known limitations are routine; anything else means the matcher built something it should not have.
       boolean knownLimitation = fromRules || problem.startsWith(PARAMETERS_REORDERED)
-          || problem.startsWith(ORDER_NOT_TOP);
+          || problem.startsWith(ORDER_NOT_TOP) || problem.startsWith(UNWRITABLE);
       if (knownLimitation) {
         LOG.log(System.Logger.Level.DEBUG, "Not rewriting {0} with view {1}: {2}", sql,
             view.definition().qualifiedName(), problem);
