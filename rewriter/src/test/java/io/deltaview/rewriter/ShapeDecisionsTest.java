@@ -39,15 +39,7 @@ class ShapeDecisionsTest {
       TestViews.ORDERS_BY_STATUS, TestViews.PAID_ORDERS, FIRST_CUSTOMERS, BIG_LINES, LINES, BIG_ORDERS);
 
   private static CatalogSchema catalog() {
-    CatalogSchema.Builder b = TestCatalog.baseTables()
-        .table("public", "revenue_by_region_month")
-            .column("region", "text").column("month", "timestamp without time zone")
-            .column("revenue", "numeric").column("line_count", "bigint").done()
-        .table("public", "orders_by_status")
-            .column("status", "text").column("order_count", "bigint").column("total", "numeric")
-            .column("smallest", "numeric").column("largest", "numeric").done()
-        .table("public", "paid_orders")
-            .column("id", "integer").column("customer_id", "integer").column("amount", "numeric(10,2)").done()
+    return TestCatalog.withResultTablesBuilder()
         .table("public", "first_customers")
             .column("id", "integer").column("customer_id", "integer").column("status", "text")
             .column("amount", "numeric(10,2)").done()
@@ -58,8 +50,8 @@ class ShapeDecisionsTest {
             .column("id", "integer").column("customer_id", "integer").column("amount", "numeric(10,2)").done()
         .table("public", "lines")
             .column("id", "integer").column("order_id", "integer").column("product", "text")
-            .column("qty", "integer").column("price", "numeric(10,2)").done();
-    return b.build();
+            .column("qty", "integer").column("price", "numeric(10,2)").done()
+        .build();
   }
 
   /** A query with holes (the i-th text, from random values), and how its texts are shared once one is decided. */

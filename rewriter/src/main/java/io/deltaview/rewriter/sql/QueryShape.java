@@ -5,12 +5,11 @@ import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * A query's text as a <em>shape</em> and the literal values lifted out of it, so that texts that differ only
@@ -44,11 +43,20 @@ public final class QueryShape {
   private static final Set<String> CLAUSES = words("select", "from", "where", "having", "window", "union",
       "except", "intersect", "join", "on", "returning");
 
-  /** Keywords, matched in any case without allocating. */
+  /** Keywords, in lower case: see {@link #lower}. */
   private static Set<String> words(String... words) {
-    Set<String> set = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-    set.addAll(List.of(words));
-    return Collections.unmodifiableSet(set);
+    return Set.of(words);
+  }
+
+  /** A word in lower case; the same instance when it is already (most SQL is written in one case). */
+  private static String lower(String word) {
+    for (int i = 0; i < word.length(); i++) {
+      char c = word.charAt(i);
+      if (c >= 'A' && c <= 'Z') {
+        return word.toLowerCase(Locale.ROOT);
+      }
+    }
+    return word;
   }
 
   /** Stands for a lifted literal in a key; PostgreSQL accepts no NUL in a query, so it cannot come from the text. */
@@ -121,11 +129,11 @@ public final class QueryShape {
           }
         }
         case WORD -> {
-          String word = t.text();
-          if (word.equalsIgnoreCase("by") && before != null && (before.isWord("order") || before.isWord("group")
+          String word = lower(t.text());
+          if (word.equals("by") && before != null && (before.isWord("order") || before.isWord("group")
               || before.isWord("partition"))) {
             here = true;
-          } else if (word.equalsIgnoreCase("on") && before != null && before.isWord("distinct")) {
+          } else if (word.equals("on") && before != null && before.isWord("distinct")) {
             here = true;
           } else if (UNLIFTED_CLAUSES.contains(word)) {
             here = true;
@@ -190,7 +198,7 @@ public final class QueryShape {
   private static boolean isOperandBoundary(PgLexer.Token t, Set<String> words) {
     return switch (t.kind()) {
       case OPERATOR, PUNCTUATION -> true;
-      case WORD -> words.contains(t.text());
+      case WORD -> words.contains(lower(t.text()));
       default -> false;
     };
   }
