@@ -30,23 +30,19 @@ import java.util.Set;
  */
 public final class QueryShape {
 
+  // Keywords in lower case, looked up with lower(word).
   /** Words after which a literal is an operand. */
-  static final Set<String> OPERAND_BEFORE = words("select", "where", "and", "or", "not", "when", "then", "else",
+  static final Set<String> OPERAND_BEFORE = Set.of("select", "where", "and", "or", "not", "when", "then", "else",
       "like", "ilike", "between", "having", "on");
   /** Words before which a literal is an operand. */
-  static final Set<String> OPERAND_AFTER = words("and", "or", "then", "else", "end", "when", "from", "where",
+  static final Set<String> OPERAND_AFTER = Set.of("and", "or", "then", "else", "end", "when", "from", "where",
       "group", "order", "having", "limit", "offset", "fetch", "union", "except", "intersect", "as", "is", "not",
       "like", "ilike", "between", "in");
   /** Clauses whose literals are never lifted: ordinals, row counts. */
-  private static final Set<String> UNLIFTED_CLAUSES = words("limit", "offset", "fetch");
+  private static final Set<String> UNLIFTED_CLAUSES = Set.of("limit", "offset", "fetch");
   /** Clauses that end one of those. */
-  private static final Set<String> CLAUSES = words("select", "from", "where", "having", "window", "union",
+  private static final Set<String> CLAUSES = Set.of("select", "from", "where", "having", "window", "union",
       "except", "intersect", "join", "on", "returning");
-
-  /** Keywords, in lower case: see {@link #lower}. */
-  private static Set<String> words(String... words) {
-    return Set.of(words);
-  }
 
   /** A word in lower case; the same instance when it is already (most SQL is written in one case). */
   private static String lower(String word) {
@@ -103,9 +99,9 @@ public final class QueryShape {
     StringBuilder key = new StringBuilder(sql.length() + 16);
     int copied = 0;
     int parameters = 0;
-    // per parenthesis depth: whether literals there stay (ORDER BY, GROUP BY, LIMIT...)
-    Deque<Boolean> unlifted = new ArrayDeque<>();
-    boolean here = false;
+    // whether literals stay at this parenthesis depth (ORDER BY, GROUP BY, LIMIT...), and at the outer ones
+    boolean unlifted = false;
+    Deque<Boolean> outer = new ArrayDeque<>();
     for (int i = 0; i < tokens.size(); i++) {
       PgLexer.Token t = tokens.get(i);
       PgLexer.Token before = i > 0 ? tokens.get(i - 1) : null;
@@ -123,26 +119,26 @@ public final class QueryShape {
         }
         case PUNCTUATION -> {
           if (t.isPunctuation('(')) {
-            unlifted.push(here);
-          } else if (t.isPunctuation(')') && !unlifted.isEmpty()) {
-            here = unlifted.pop();
+            outer.push(unlifted);
+          } else if (t.isPunctuation(')') && !outer.isEmpty()) {
+            unlifted = outer.pop();
           }
         }
         case WORD -> {
           String word = lower(t.text());
           if (word.equals("by") && before != null && (before.isWord("order") || before.isWord("group")
               || before.isWord("partition"))) {
-            here = true;
+            unlifted = true;
           } else if (word.equals("on") && before != null && before.isWord("distinct")) {
-            here = true;
+            unlifted = true;
           } else if (UNLIFTED_CLAUSES.contains(word)) {
-            here = true;
+            unlifted = true;
           } else if (CLAUSES.contains(word)) {
-            here = false;
+            unlifted = false;
           }
         }
         case NUMBER, STRING -> {
-          String rendered = here ? null : liftable(t, before, i + 1 < tokens.size() ? tokens.get(i + 1) : null);
+          String rendered = unlifted ? null : liftable(t, before, i + 1 < tokens.size() ? tokens.get(i + 1) : null);
           if (rendered != null && !held(t, constants)) {
             key.append(sql, copied, t.start()).append(SLOT).append(typeClass(t, rendered)).append(SLOT);
             copied = t.start() + t.text().length();
