@@ -10,7 +10,6 @@ import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.sql.Connection;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.hibernate.Session;
 import org.hibernate.SessionFactory;
@@ -46,15 +45,7 @@ class HibernatePagingTest {
       DeltaviewDatabase.exec(dv, "CREATE INCREMENTAL VIEW order_rows AS SELECT id, customer_id, amount FROM paged_orders");
 
       List<String> prepared = new CopyOnWriteArrayList<>();
-      Properties credentials = db.server.credentials();
-      Configuration cfg = new Configuration().addAnnotatedClass(PagedOrder.class)
-          .setProperty("hibernate.connection.driver_class", "io.deltaview.driver.DeltaviewDriver")
-          .setProperty("hibernate.connection.url", db.deltaviewUrl + (db.deltaviewUrl.contains("?") ? "&" : "?")
-              + "deltaview.consistency=strong")
-          .setProperty("hibernate.connection.username", credentials.getProperty("user"))
-          .setProperty("hibernate.connection.password", credentials.getProperty("password", ""))
-          .setProperty("hibernate.dialect", "org.hibernate.dialect.PostgreSQLDialect")
-          .setProperty("hibernate.hbm2ddl.auto", "none")
+      Configuration cfg = HibernateConfigurations.overDeltaview(db, PagedOrder.class, "deltaview.consistency=strong")
           .setStatementInspector(sql -> {
             prepared.add(sql);
             return sql;
