@@ -10,6 +10,7 @@ import io.deltaview.driver.DeltaviewOptions;
 import io.deltaview.it.fixture.HrData;
 import io.deltaview.it.fixture.RandomData;
 import io.deltaview.it.fixture.TpchLikeData;
+import io.deltaview.rewriter.sql.QueryShape;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,7 +23,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -116,50 +119,96 @@ class RewritePairsTest {
              DeltaviewOptions.STRONG_TIMEOUT_MS, "30000")) {
       for (Pair pair : section.pairs()) {
         String where = "line " + pair.line() + " (" + when + "): " + pair.query();
-        Rows direct;
-        String directError = null;
-        try {
-          direct = Rows.query(plain, pair.query());
-        } catch (SQLException e) {
-          direct = null;
-          directError = e.getSQLState();
-        }
-        if (direct == null) {
-          // PostgreSQL refuses it: Deltaview must refuse it the same way, served or not.
-          try {
-            Rows.query(dv, pair.query());
-            failures.add("PostgreSQL fails with " + directError + " but Deltaview answered, " + where);
-          } catch (SQLException e) {
-            if (!Objects.equals(directError, e.getSQLState())) {
-              failures.add("PostgreSQL fails with " + directError + ", Deltaview with " + e.getSQLState() + " ("
-                  + e.getMessage() + "), " + where);
-            }
+        List<String> plan = answerAsPostgres(plain, dv, pair.query(), where, failures, tally, "");
+        if (plan != null) {
+          boolean rewritten = "t".equals(plan.get(0));
+          if (pair.mustBeServed() && !rewritten) {
+            failures.add("not served (" + plan.get(3) + "), " + where);
+          } else if (!pair.mustBeServed() && rewritten) {
+            failures.add((pair.expect().equals("miss") ? "now served (mark it served), by " : "served by ")
+                + plan.get(1) + " → " + plan.get(2) + ", " + where);
+          } else if (pair.view() != null && !pair.view().equals(plan.get(1))) {
+            failures.add("served by " + plan.get(1) + " instead of " + pair.view() + ", " + where);
           }
-          tally.merge("refused by PostgreSQL", 1, Integer::sum);
-          continue;
         }
-        List<String> plan = explain(dv, pair.query());
-        boolean rewritten = "t".equals(plan.get(0));
-        tally.merge(rewritten ? "served" : "passed through", 1, Integer::sum);
-        if (pair.mustBeServed() && !rewritten) {
-          failures.add("not served (" + plan.get(3) + "), " + where);
-        } else if (!pair.mustBeServed() && rewritten) {
-          failures.add((pair.expect().equals("miss") ? "now served (mark it served), by " : "served by ")
-              + plan.get(1) + " → " + plan.get(2) + ", " + where);
-        } else if (pair.view() != null && !pair.view().equals(plan.get(1))) {
-          failures.add("served by " + plan.get(1) + " instead of " + pair.view() + ", " + where);
-        }
-        long before = rewritten ? hits(dv, plan.get(1)) : 0;
-        Rows served = Rows.query(dv, pair.query());
-        if (rewritten && hits(dv, plan.get(1)) <= before) {
-          failures.add("EXPLAIN says served by " + plan.get(1) + " but executing did not read it, " + where);
-        }
-        String difference = served.difference(direct, true);
-        if (difference != null) {
-          failures.add("WRONG ANSWER " + difference + ", " + where + (rewritten ? " → " + plan.get(2) : ""));
+        // The same query with other literal values: a text the rewriter has not seen, of a shape it has, which
+        // it may decide from the shape's decision; whatever it decides, the answer must still be PostgreSQL's.
+        String variant = otherLiterals(pair.query());
+        if (variant != null) {
+          answerAsPostgres(plain, dv, variant, "other literals of " + where + ": " + variant, failures, tally,
+              "other literals ");
         }
       }
     }
+  }
+
+  /**
+   * Runs {@code query} on PostgreSQL and through Deltaview and records in {@code failures} any difference
+   * (rows, labels, types, or SQLState when PostgreSQL refuses it). Returns Deltaview's EXPLAIN of it (served,
+   * view, rewrite, reason), or null when PostgreSQL refuses the query.
+   */
+  private static List<String> answerAsPostgres(Connection plain, Connection dv, String query, String where,
+      List<String> failures, Map<String, Integer> tally, String tallyPrefix) throws SQLException {
+    Rows direct;
+    try {
+      direct = Rows.query(plain, query);
+    } catch (SQLException e) {
+      // PostgreSQL refuses it: Deltaview must refuse it the same way, served or not.
+      try {
+        Rows.query(dv, query);
+        failures.add("PostgreSQL fails with " + e.getSQLState() + " but Deltaview answered, " + where);
+      } catch (SQLException d) {
+        if (!Objects.equals(e.getSQLState(), d.getSQLState())) {
+          failures.add("PostgreSQL fails with " + e.getSQLState() + ", Deltaview with " + d.getSQLState() + " ("
+              + d.getMessage() + "), " + where);
+        }
+      }
+      tally.merge(tallyPrefix + "refused by PostgreSQL", 1, Integer::sum);
+      return null;
+    }
+    List<String> plan = explain(dv, query);
+    boolean rewritten = "t".equals(plan.get(0));
+    tally.merge(tallyPrefix + (rewritten ? "served" : "passed through"), 1, Integer::sum);
+    long before = rewritten ? hits(dv, plan.get(1)) : 0;
+    Rows served = Rows.query(dv, query);
+    if (rewritten && hits(dv, plan.get(1)) <= before) {
+      failures.add("EXPLAIN says served by " + plan.get(1) + " but executing did not read it, " + where);
+    }
+    String difference = served.difference(direct, true);
+    if (difference != null) {
+      failures.add("WRONG ANSWER " + difference + ", " + where + (rewritten ? " → " + plan.get(2) : ""));
+    }
+    return plan;
+  }
+
+  /**
+   * {@code sql} with every literal that {@link QueryShape} lifts given another value of its type (an integer
+   * one more, a decimal's last digit another, a string in the other case), or null when it has none.
+   */
+  static String otherLiterals(String sql) {
+    QueryShape shape = QueryShape.of(sql, Set.of());
+    if (shape == null) {
+      return null;
+    }
+    StringBuilder out = new StringBuilder();
+    int copied = 0;
+    for (QueryShape.Literal l : shape.literals()) {
+      out.append(sql, copied, l.start()).append(other(l.rendered()));
+      copied = l.end();
+    }
+    return out.append(sql, copied, sql.length()).toString();
+  }
+
+  private static String other(String literal) {
+    if (literal.startsWith("'")) {
+      String swapped = literal.toLowerCase(Locale.ROOT);
+      return swapped.equals(literal) ? literal.toUpperCase(Locale.ROOT) : swapped;
+    }
+    if (literal.indexOf('.') < 0) {
+      return String.valueOf(Long.parseLong(literal) + 1 > Integer.MAX_VALUE ? 0 : Long.parseLong(literal) + 1);
+    }
+    char last = literal.charAt(literal.length() - 1);
+    return literal.substring(0, literal.length() - 1) + (char) (last == '9' ? '1' : last + 1);
   }
 
   /** Reads the pairs file into its sections. */

@@ -419,9 +419,15 @@ class QueryRewriterTest {
     }
 
     @Test
-    void parametersThatWouldBeReordered() {
-      // PostgreSQL accepts OFFSET before LIMIT; the rewrite always writes LIMIT first.
-      assertPassThrough("SELECT id FROM orders WHERE status = 'paid' OFFSET ? LIMIT ?", "reordered");
+    void offsetParameterBeforeTheLimitsKeepsItsPlace() {
+      // Hibernate's pagination, and PostgreSQL's OFFSET before LIMIT: the standard form keeps the order.
+      assertRewrite("select o1_0.id from orders o1_0 where o1_0.status='paid' and o1_0.customer_id=?"
+              + " order by o1_0.id offset ? rows fetch first ? rows only",
+          "public.paid_orders",
+          "SELECT \"id\" FROM \"public\".\"paid_orders\" WHERE \"customer_id\" = ? ORDER BY \"id\""
+              + " OFFSET ? ROWS FETCH NEXT ? ROWS ONLY");
+      assertRewrite("SELECT id FROM orders WHERE status = 'paid' OFFSET ? LIMIT ?", "public.paid_orders",
+          "SELECT \"id\" FROM \"public\".\"paid_orders\" OFFSET ? ROWS FETCH NEXT ? ROWS ONLY");
     }
   }
 

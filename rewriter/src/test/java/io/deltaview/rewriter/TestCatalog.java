@@ -26,6 +26,11 @@ public final class TestCatalog {
 
   /** Base tables plus the result tables of the views in {@link TestViews}, typed as PostgreSQL types them. */
   public static CatalogSchema withResultTables() {
+    return withResultTablesBuilder().build();
+  }
+
+  /** {@link #withResultTables()}, to add more tables to. */
+  public static CatalogSchema.Builder withResultTablesBuilder() {
     return baseTables()
         .table("public", "revenue_by_region_month")
             .column("region", "text").column("month", "timestamp without time zone")
@@ -37,7 +42,6 @@ public final class TestCatalog {
             .column("id", "integer").column("customer_id", "integer").column("amount", "numeric(10,2)")
             .done()
         .table("public", "customer_order_counts")
-            .column("region", "text").column("name", "text").column("orders", "bigint").done()
-        .build();
+            .column("region", "text").column("name", "text").column("orders", "bigint").done();
   }
 }

@@ -289,8 +289,10 @@ class ViewRulesRewriteTest {
           "SELECT \"o_orderkey\" FROM \"public\".\"urgent_orders\" WHERE ? < \"o_totalprice\""
               + " AND \"o_orderpriority\" = '1-URGENT' ORDER BY \"o_orderkey\" LIMIT ? OFFSET ?");
       assertEquals(3, d.parameterCount());
-      assertPassThrough(ALL, "SELECT o_orderkey FROM orders WHERE o_orderpriority IN ('1-URGENT')"
-          + " ORDER BY o_orderkey OFFSET ? LIMIT ?", "parameters would be reordered");
+      assertRewrite(ALL, "SELECT o_orderkey FROM orders WHERE o_orderpriority IN ('1-URGENT')"
+          + " ORDER BY o_orderkey OFFSET ? LIMIT ?", "public.urgent_orders",
+          "SELECT \"o_orderkey\" FROM \"public\".\"urgent_orders\" WHERE \"o_orderpriority\" = '1-URGENT'"
+              + " ORDER BY \"o_orderkey\" OFFSET ? ROWS FETCH NEXT ? ROWS ONLY");
     }
 
     @Test

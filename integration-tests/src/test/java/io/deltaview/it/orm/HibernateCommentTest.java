@@ -12,7 +12,6 @@ import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import org.hibernate.Session;
 import org.hibernate.SessionFactory;
 import org.hibernate.cfg.Configuration;
@@ -55,15 +54,7 @@ class HibernateCommentTest {
       DeltaviewDatabase.await("hb_totals current", Duration.ofSeconds(60),
           () -> DeltaviewDatabase.difference(plain, "hb_totals", VIEW));
 
-      Properties credentials = db.server.credentials();
-      Configuration cfg = new Configuration().addAnnotatedClass(HbOrder.class)
-          .setProperty("hibernate.connection.driver_class", "io.deltaview.driver.DeltaviewDriver")
-          .setProperty("hibernate.connection.url", db.deltaviewUrl + (db.deltaviewUrl.contains("?") ? "&" : "?")
-              + "deltaview.mode=opt-in")
-          .setProperty("hibernate.connection.username", credentials.getProperty("user"))
-          .setProperty("hibernate.connection.password", credentials.getProperty("password", ""))
-          .setProperty("hibernate.dialect", "org.hibernate.dialect.PostgreSQLDialect")
-          .setProperty("hibernate.hbm2ddl.auto", "none")
+      Configuration cfg = HibernateConfigurations.overDeltaview(db, HbOrder.class, "deltaview.mode=opt-in")
           .setProperty("hibernate.use_sql_comments", "true");
       List<String> expected = sorted(DeltaviewDatabase.rows(plain,
           "SELECT customer_id, sum(amount), count(id) FROM hb_orders GROUP BY customer_id"));

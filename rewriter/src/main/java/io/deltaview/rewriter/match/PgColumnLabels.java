@@ -85,9 +85,6 @@ final class PgColumnLabels {
       }
       labels.add(label);
     }
-    if (labels.stream().distinct().count() != labels.size()) {
-      return unknown("duplicate column labels " + labels);
-    }
     return new Labels(List.copyOf(labels), false, null);
   }
 

@@ -1,5 +1,6 @@
 package io.deltaview.rewriter.match;
 
+import org.apache.calcite.sql.SqlDynamicParam;
 import org.apache.calcite.sql.SqlNode;
 import org.apache.calcite.sql.SqlWriter;
 import org.apache.calcite.sql.dialect.PostgresqlSqlDialect;
@@ -7,7 +8,8 @@ import org.apache.calcite.sql.util.SqlString;
 
 /**
  * Calcite's PostgreSQL dialect, writing {@code LIMIT n OFFSET m} instead of {@code OFFSET m ROWS FETCH NEXT
- * n ROWS ONLY}: the usual pagination {@code LIMIT ? OFFSET ?} then keeps its parameters in order.
+ * n ROWS ONLY}: the usual pagination {@code LIMIT ? OFFSET ?} then keeps its parameters in order (and the other
+ * order keeps them with the other form, see {@link #unparseOffsetFetch}).
  */
 public final class PgDialect extends PostgresqlSqlDialect {
   static final PgDialect INSTANCE = new PgDialect();
@@ -44,8 +46,17 @@ public final class PgDialect extends PostgresqlSqlDialect {
     }
   }
 
+  /**
+   * {@code LIMIT n OFFSET m}, unless both are parameters and the offset's comes first (Hibernate's {@code offset ?
+   * rows fetch first ? rows only}, {@code OFFSET ? LIMIT ?}): then {@code OFFSET ? ROWS FETCH NEXT ? ROWS ONLY},
+   * which PostgreSQL reads too, so that the parameters stay in their order.
+   */
   @Override
   public void unparseOffsetFetch(SqlWriter writer, SqlNode offset, SqlNode fetch) {
-    unparseFetchUsingLimit(writer, offset, fetch);
+    if (offset instanceof SqlDynamicParam o && fetch instanceof SqlDynamicParam f && o.getIndex() < f.getIndex()) {
+      unparseFetchUsingAnsi(writer, offset, fetch);
+    } else {
+      unparseFetchUsingLimit(writer, offset, fetch);
+    }
   }
 }

@@ -40,6 +40,7 @@ public final class RewritePlanner {
 
   private static final String PARAMETERS_REORDERED = "parameters would be reordered: ";
   private static final String ORDER_NOT_TOP = "ORDER BY would not be outermost";
+  private static final String UNWRITABLE = "cannot be written for PostgreSQL: ";
   private static final String AVERAGES = " (AVG as SUM / COUNT): ";
 
   private final SqlFrontEnd frontEnd;
@@ -59,21 +60,34 @@ public final class RewritePlanner {
   }
 
   public RewriteDecision decide(String sql) {
+    return plan(sql).decision();
+  }
+
+  /**
+   * A decision, and whether the values of the query's literals could have changed it (see {@link Planned}).
+   *
+   * @param sql the query as the application sent it
+   */
+  public Planned plan(String sql) {
     if (LOCKING.matcher(sql).find()) {
-      return RewriteDecision.passThrough(sql, "SELECT ... FOR UPDATE/SHARE locks rows", Set.of(), 0);
+      // the pattern could be inside a string literal
+      return Planned.valueDependent(RewriteDecision.passThrough(sql, "SELECT ... FOR UPDATE/SHARE locks rows",
+          Set.of(), 0));
     }
     SqlNode parsed;
     try {
       parsed = frontEnd.parse(sql);
     } catch (SQLException e) {
-      return RewriteDecision.passThrough(sql, "unparseable: " + e.getMessage(), Set.of(), 0);
+      return Planned.valueDependent(RewriteDecision.passThrough(sql, "unparseable: " + e.getMessage(), Set.of(), 0));
     }
     int parameters = SqlInspection.parameterCount(parsed);
     if (!parsed.isA(SqlKind.QUERY)) {
-      return RewriteDecision.passThrough(sql, RewriteDecision.NOT_A_QUERY + parsed.getKind(), Set.of(), parameters);
+      return Planned.valueDependent(RewriteDecision.passThrough(sql,
+          RewriteDecision.NOT_A_QUERY + parsed.getKind(), Set.of(), parameters));
     }
     if (SqlInspection.samplesATable(parsed)) {
-      return RewriteDecision.passThrough(sql, "samples a table (TABLESAMPLE)", Set.of(), parameters);
+      return Planned.valueDependent(RewriteDecision.passThrough(sql, "samples a table (TABLESAMPLE)", Set.of(),
+          parameters));
     }
     String volatileFunction = SqlInspection.volatileFunction(parsed);
     PgColumnLabels.Labels labels = PgColumnLabels.of(parsed); // before validation rewrites the tree
@@ -81,31 +95,33 @@ public final class RewritePlanner {
     try {
       root = frontEnd.toRel(parsed);
     } catch (SQLException e) {
-      return RewriteDecision.passThrough(sql, "invalid query (" + e.getSQLState() + "): " + e.getMessage(),
-          Set.of(), parameters);
+      // a literal's value can make a query invalid ('x' compared with a number)
+      return Planned.valueDependent(RewriteDecision.passThrough(sql, "invalid query (" + e.getSQLState() + "): "
+          + e.getMessage(), Set.of(), parameters));
     }
     RelNode rel = root.project();
     Set<String> baseTables = baseTables(rel);
+    // Up to the matching, what refuses a query is its functions, types and labels, never a literal's value.
     if (volatileFunction != null) {
-      return RewriteDecision.passThrough(sql, "uses volatile function " + volatileFunction + "()",
-          baseTables, parameters);
+      return Planned.valueFree(RewriteDecision.passThrough(sql, "uses volatile function " + volatileFunction + "()",
+          baseTables, parameters));
     }
     String zoned = TimeZoneSafety.firstZoneDependentExpression(rel);
     if (zoned != null) {
-      return RewriteDecision.passThrough(sql, "depends on the session time zone: " + zoned, baseTables,
-          parameters);
+      return Planned.valueFree(RewriteDecision.passThrough(sql, "depends on the session time zone: " + zoned,
+          baseTables, parameters));
     }
     if (views.isEmpty()) {
-      return RewriteDecision.passThrough(sql, RewriteDecision.NO_VIEWS, baseTables, parameters);
+      return Planned.valueFree(RewriteDecision.passThrough(sql, RewriteDecision.NO_VIEWS, baseTables, parameters));
     }
     if (labels.unknownReason() != null) {
-      return RewriteDecision.passThrough(sql, "unsure of column labels: " + labels.unknownReason(),
-          baseTables, parameters);
+      return Planned.valueFree(RewriteDecision.passThrough(sql, "unsure of column labels: " + labels.unknownReason(),
+          baseTables, parameters));
     }
     List<String> finalLabels = labels.resolve(root.validatedRowType);
     if (finalLabels.size() != rel.getRowType().getFieldCount()) {
-      return RewriteDecision.passThrough(sql, "unsure of column labels: count differs from the plan",
-          baseTables, parameters);
+      return Planned.valueFree(RewriteDecision.passThrough(sql,
+          "unsure of column labels: count differs from the plan", baseTables, parameters));
     }
     String exactDigest = ViewMatcher.exactMatchDigest(rel);
     Set<String> refused = new LinkedHashSet<>(); // views that match but may not answer this role
@@ -117,14 +133,14 @@ public final class RewritePlanner {
         }
         Accepted a = accept(sql, exact, view, rel, root, finalLabels, baseTables, parameters, false);
         if (a.decision() != null) {
-          return a.decision();
+          return Planned.valueFree(a.decision());
         }
       }
     }
     String unsafeCast = CastSafety.firstUnsafeCast(rel);
     if (unsafeCast != null) {
-      return RewriteDecision.passThrough(sql, refusedOr(refused, "cast " + unsafeCast
-          + " may not mean the same in PostgreSQL"), baseTables, parameters);
+      return passedOver(rel, RewriteDecision.passThrough(sql, refusedOr(refused, "cast " + unsafeCast
+          + " may not mean the same in PostgreSQL"), baseTables, parameters));
     }
     Decomposition query = Decomposition.of(rel).orElse(null);
     if (query == null) {
@@ -132,11 +148,11 @@ public final class RewritePlanner {
       RewriteDecision inner = decideByInnerBlocks(sql, rel, root, finalLabels, baseTables, parameters, refused,
           innerReasons);
       if (inner != null) {
-        return inner;
+        return Planned.valueFree(inner);
       }
-      return RewriteDecision.passThrough(sql, refusedOr(refused,
+      return passedOver(rel, RewriteDecision.passThrough(sql, refusedOr(refused,
           "query shape not supported (needs inner joins, filters, optional GROUP BY); CTEs and derived tables: "
-              + String.join("; ", innerReasons)), baseTables, parameters);
+              + String.join("; ", innerReasons)), baseTables, parameters));
     }
     List<String> reasons = new ArrayList<>();
     for (CompiledView view : views) {
@@ -150,7 +166,7 @@ public final class RewritePlanner {
       }
       Accepted a = accept(sql, match, view, rel, root, finalLabels, baseTables, parameters, false);
       if (a.decision() != null) {
-        return a.decision();
+        return Planned.valueFree(a.decision());
       }
       reasons.add(view.definition().qualifiedName() + ": " + a.problem());
     }
@@ -173,7 +189,7 @@ public final class RewritePlanner {
         }
         Accepted a = accept(sql, match, view, rel, root, finalLabels, baseTables, parameters, false);
         if (a.decision() != null) {
-          return a.decision();
+          return Planned.valueFree(a.decision());
         }
         reasons.add(view.definition().qualifiedName() + AVERAGES + a.problem());
       }
@@ -187,10 +203,37 @@ public final class RewritePlanner {
           ruleReasons);
     }
     if (byRules != null) {
-      return byRules;
+      // the rules reason about the values themselves: ranges, lists, implied predicates
+      return Planned.valueDependent(byRules);
     }
-    return RewriteDecision.passThrough(sql, refusedOr(refused, RewriteDecision.NO_VIEW_MATCHES + String.join("; ", reasons)
-        + "; view rules: " + String.join("; ", ruleReasons)), baseTables, parameters);
+    return passedOver(rel, RewriteDecision.passThrough(sql, refusedOr(refused, RewriteDecision.NO_VIEW_MATCHES
+        + String.join("; ", reasons) + "; view rules: " + String.join("; ", ruleReasons)), baseTables, parameters));
+  }
+
+  /**
+   * A decision for one query text, and whether the values of its literals could have changed it.
+   *
+   * <p>{@code literalsMatter} is false when the decision holds for any other values of the literals that no
+   * view's definition holds, written with the same types: a pass-through for a query's functions, types or
+   * labels, or because no view reads only tables the query reads (no view can answer it, whatever the
+   * values); a rewrite by exact or block matching, which compares a query's literals with a view's only for
+   * equality. It is true for what Calcite's view rules decided (they compare values: a range inside a range,
+   * a value in a list), for every other pass-through, and for queries that did not validate.
+   */
+  public record Planned(RewriteDecision decision, boolean literalsMatter) {
+    static Planned valueFree(RewriteDecision decision) {
+      return new Planned(decision, false);
+    }
+
+    static Planned valueDependent(RewriteDecision decision) {
+      return new Planned(decision, true);
+    }
+  }
+
+  /** A pass-through after matching: it holds for other literal values only if no view could answer the query. */
+  private Planned passedOver(RelNode rel, RewriteDecision decision) {
+    return new Planned(decision, decision.baseTables().isEmpty()
+        || !ViewRulesMatcher.candidates(rel, views).isEmpty());
   }
 
   /**
@@ -301,13 +344,15 @@ public final class RewritePlanner {
     try {
       rendered = PostgresSqlRenderer.render(AverageSplit.lower(match.plan()), labels);
       problem = verify(rendered, rel, root.validatedRowType, labels, parameters);
+    } catch (PostgresSqlRenderer.Unwritable e) {
+      problem = UNWRITABLE + e.getMessage();
     } catch (RuntimeException e) {
       problem = "internal error rendering the rewrite: " + e;
     }
     if (problem != null) {
       // Known limitations are routine; anything else means the matcher built something it should not have.
       boolean knownLimitation = fromRules || problem.startsWith(PARAMETERS_REORDERED)
-          || problem.startsWith(ORDER_NOT_TOP);
+          || problem.startsWith(ORDER_NOT_TOP) || problem.startsWith(UNWRITABLE);
       if (knownLimitation) {
         LOG.log(System.Logger.Level.DEBUG, "Not rewriting {0} with view {1}: {2}", sql,
             view.definition().qualifiedName(), problem);

@@ -110,13 +110,14 @@ public final class SqlFrontEnd {
   /**
    * Parses one statement of any kind; syntax errors become SQLState 42601. PostgreSQL's {@code ::} casts
    * are turned into {@code CAST} first, because Babel gives {@code ::} the wrong precedence, and its interval
-   * literals ({@code INTERVAL '1 day'}) into the standard form ({@link PgIntervalLiterals}), and {@code SELECT
-   * DISTINCT ON (…)} into columns that {@link #toRel} makes a window of ({@link DistinctOn}).
+   * literals ({@code INTERVAL '1 day'}) into the standard form ({@link PgIntervalLiterals}), {@code SELECT
+   * DISTINCT ON (…)} into columns that {@link #toRel} makes a window of ({@link DistinctOn}), and labels that are
+   * keywords to Calcite ({@code AS values}) into quoted identifiers ({@link KeywordLabels}).
    */
   public SqlNode parse(String sql) throws SQLException {
     try {
       SqlNode node = SqlParser.create(InfixCasts.rewrite(PgIntervalLiterals.rewrite(DistinctOn.rewrite(
-              withoutLeadingHint(withoutTrailingSemicolon(sql))))), PARSER_CONFIG)
+              KeywordLabels.rewrite(withoutLeadingHint(withoutTrailingSemicolon(sql)))))), PARSER_CONFIG)
           .parseStmt();
       return node.accept(new PgFunctions.PgCallShuttle(forViews));
     } catch (SqlParseException e) {

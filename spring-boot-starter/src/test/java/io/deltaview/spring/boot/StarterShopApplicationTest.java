@@ -38,6 +38,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
+import org.springframework.data.domain.Page;
+import org.springframework.data.domain.PageRequest;
+import org.springframework.data.domain.Sort;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -123,6 +126,65 @@ class StarterShopApplicationTest {
 
     assertServed(orders::totalsByCustomer);
     assertServed(orders::totalsByCustomerJpql);
+  }
+
+  @Test
+  void springDataPagesAndTheirCountsAreServed() throws SQLException {
+    String view = "public.order_rows";
+    try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+      s.execute("CREATE INCREMENTAL VIEW order_rows AS SELECT id, customer, amount FROM orders");
+    }
+    try {
+      long hitsBefore = hits(view);
+      SqlRecorder.clear();
+      PageRequest pageable = PageRequest.of(2, 5, Sort.by("id"));
+      Page<Order> page = orders.findByCustomer("customer-3", pageable);
+      List<String> prepared = SqlRecorder.recorded();
+      assertEquals(2, prepared.size(), "the page's query and the count query: " + prepared);
+      String pageSql = prepared.get(0);
+      String countSql = prepared.get(1);
+      assertTrue(pageSql.contains("offset ? rows fetch first ? rows only"), pageSql);
+      assertTrue(countSql.startsWith("select count("), countSql);
+      for (String sql : prepared) {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("EXPLAIN INCREMENTAL " + sql)) {
+          assertTrue(rs.next());
+          assertTrue(rs.getBoolean("rewritten"), "rewritten: " + sql + " -> " + rs.getString("reason"));
+          assertEquals(view, rs.getString("view"), sql);
+        }
+      }
+      assertTrue(hits(view) >= hitsBefore + 2, "both statements read the view");
+
+      // PostgreSQL's own answers to the same statements, with the values Hibernate bound.
+      List<Long> expectedIds = new ArrayList<>();
+      long expectedCount;
+      try (Connection plain = PostgresFixture.get().connect(PLAIN_URL)) {
+        try (PreparedStatement ps = plain.prepareStatement(pageSql)) {
+          ps.setString(1, "customer-3");
+          ps.setInt(2, (int) pageable.getOffset());
+          ps.setInt(3, pageable.getPageSize());
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              expectedIds.add(rs.getLong("id"));
+            }
+          }
+        }
+        try (PreparedStatement ps = plain.prepareStatement(countSql)) {
+          ps.setString(1, "customer-3");
+          try (ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            expectedCount = rs.getLong(1);
+          }
+        }
+      }
+      assertEquals(expectedIds, page.getContent().stream().map(Order::getId).toList());
+      assertEquals(expectedCount, page.getTotalElements());
+      assertTrue(expectedCount > 15 && expectedIds.size() == 5, expectedCount + " orders, page " + expectedIds);
+    } finally {
+      try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+        s.execute("DROP INCREMENTAL VIEW order_rows");
+      }
+    }
   }
 
   /**
@@ -257,8 +319,12 @@ class StarterShopApplicationTest {
   }
 
   private long hits() {
-    List<String> row = showRow(VIEW);
-    assertNotNull(row, VIEW + " in SHOW INCREMENTAL VIEWS");
+    return hits(VIEW);
+  }
+
+  private long hits(String view) {
+    List<String> row = showRow(view);
+    assertNotNull(row, view + " in SHOW INCREMENTAL VIEWS");
     return Long.parseLong(row.get(6));
   }
 

@@ -1,6 +1,8 @@
 package io.deltaview.spring.boot.shop;
 
 import java.util.List;
+import org.springframework.data.domain.Page;
+import org.springframework.data.domain.Pageable;
 import org.springframework.data.jpa.repository.JpaRepository;
 import org.springframework.data.jpa.repository.Query;
 
@@ -19,4 +21,10 @@ public interface OrderRepository extends JpaRepository<Order, Long> {
   @Query("select o.customer as customer, sum(o.amount) as total from ShopOrder o group by o.customer"
       + " order by o.customer")
   List<CustomerTotal> totalsByCustomerJpql();
+
+  /**
+   * A derived query with paging: Spring Data runs the page's query (Hibernate writes its limit and offset as
+   * parameters) and, unless the first page is not full, a count query of the same condition.
+   */
+  Page<Order> findByCustomer(String customer, Pageable pageable);
 }
