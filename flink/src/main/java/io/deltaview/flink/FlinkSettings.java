@@ -38,7 +38,7 @@ public record FlinkSettings(int parallelism, Duration checkpointInterval, String
     c.put("execution.checkpointing.interval", checkpointInterval.toMillis() + " ms");
     c.put("execution.checkpointing.mode", "EXACTLY_ONCE");
     c.put("state.backend.type", stateBackend);
-    c.put("state.checkpoints.dir", workDirectory.resolve("checkpoints").toUri().toString());
+    c.put("execution.checkpointing.dir", workDirectory.resolve("checkpoints").toUri().toString());
     c.put("restart-strategy.type", "fixed-delay");
     c.put("restart-strategy.fixed-delay.attempts", "10");
     c.put("restart-strategy.fixed-delay.delay", "2 s");

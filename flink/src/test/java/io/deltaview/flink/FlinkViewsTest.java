@@ -2,6 +2,7 @@ package io.deltaview.flink;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.deltaview.it.fixture.PostgresFixture;
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * result table equals the view's query run on PostgreSQL after the initial snapshot and after random transactions,
  * and equals, column types and key included, the result table the embedded engine keeps for the same view.
  */
-class FlinkViewsIT {
+class FlinkViewsTest {
 
   private static final String VIEW = "SELECT c.region, o.status, count(*) AS orders, sum(o.qty) AS qty,"
       + " sum(o.amount) AS amount, sum(o.points) AS points, min(o.placed) AS first_placed, max(o.amount) AS largest"
@@ -80,6 +81,58 @@ class FlinkViewsIT {
       assertEquals(List.of(), rows(c, "SELECT pubname FROM pg_publication WHERE pubname LIKE 'dvf%'"));
       assertEquals(List.of(), rows(c, "SELECT 1 FROM pg_class WHERE relname = 'by_region'"));
     }
+  }
+
+  @Test
+  void baseTablesFlinkCdcCannotReadAndViewsFlinkWouldComputeDifferentlyAreRefusedLeavingNothingBehind()
+      throws Exception {
+    PostgresFixture pg = PostgresFixture.get();
+    String url = pg.createDatabase("flink_refused");
+    FlinkDatabase db = FlinkDatabase.fromJdbcUrl(url, pg.user(), pg.password());
+    FlinkSettings settings = FlinkSettings.local(Path.of("target", "flink-refused").toAbsolutePath());
+    try (Connection c = pg.connect(url); Statement s = c.createStatement()) {
+      createTables(c);
+      s.execute("ALTER TABLE customers REPLICA IDENTITY DEFAULT");
+      SQLException identity = assertThrows(SQLException.class, () -> FlinkViews.create(c, "public", "v",
+          "SELECT region, count(*) AS n FROM customers GROUP BY region", db, settings));
+      assertEquals("55000", identity.getSQLState());
+      assertTrue(identity.getMessage().contains("REPLICA IDENTITY FULL"), identity.getMessage());
+
+      s.execute("CREATE TABLE keyless (id integer NOT NULL, v integer)");
+      s.execute("ALTER TABLE keyless REPLICA IDENTITY FULL");
+      SQLException keyless = assertThrows(SQLException.class, () -> FlinkViews.create(c, "public", "v",
+          "SELECT id, count(*) AS n FROM keyless GROUP BY id", db, settings));
+      assertEquals("55000", keyless.getSQLState());
+      assertTrue(keyless.getMessage().contains("no primary key"), keyless.getMessage());
+
+      SQLException average = assertThrows(SQLException.class, () -> FlinkViews.create(c, "public", "v",
+          "SELECT customer_id, avg(qty) AS q FROM orders GROUP BY customer_id", db, settings));
+      assertEquals("0A000", average.getSQLState());
+      assertTrue(average.getMessage().contains("AVG"), average.getMessage());
+
+      SQLException reserved = assertThrows(SQLException.class, () -> FlinkViews.create(c, "public", "v",
+          "SELECT customer_id AS \"order\", count(*) AS n FROM orders GROUP BY customer_id", db, settings));
+      assertEquals("0A000", reserved.getSQLState());
+      assertTrue(reserved.getMessage().contains("order"), reserved.getMessage());
+
+      SQLException unknown = assertThrows(SQLException.class, () -> FlinkViews.create(c, "public", "v",
+          "SELECT nope FROM orders", db, settings));
+      assertEquals("42703", unknown.getSQLState(), unknown.getMessage());
+
+      assertEquals(List.of(), rows(c, "SELECT 1 FROM pg_class WHERE relname = 'v'"));
+      assertEquals(List.of(), rows(c, "SELECT pubname FROM pg_publication"));
+      assertEquals(List.of(), rows(c, "SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE 'dvf%'"));
+    }
+  }
+
+  @Test
+  void flinkIsNotOnTheClassPathOfTheEngineSide() {
+    assertThrows(ClassNotFoundException.class, () -> Class.forName("org.apache.flink.table.api.TableEnvironment"));
+    assertThrows(ClassNotFoundException.class,
+        () -> Class.forName("org.apache.flink.cdc.connectors.postgres.table.PostgreSQLTableFactory"));
+    assertFalse(org.postgresql.Driver.getVersion().contains("42.7.4"), org.postgresql.Driver.getVersion());
+    assertTrue(LocalFlinkRunner.jobClassPath().stream().anyMatch(e -> e.endsWith("postgresql-42.7.4.jar")),
+        "the Flink JVM's class path has the job's own pgjdbc");
   }
 
   private static void createTables(Connection c) throws SQLException {
