@@ -95,6 +95,18 @@ class FlinkSqlTranslatorTest {
   }
 
   @Test
+  void inListsAndRangesAreExpandedIntoComparisons() throws SQLException {
+    JobSpec job = translate("SELECT customer_id, count(*) AS n FROM orders WHERE qty BETWEEN 2 AND 5"
+        + " AND status IN ('paid', 'new') AND placed >= DATE '2026-03-01' GROUP BY customer_id",
+        columns("customer_id", "integer", "n", "bigint"), 0);
+    String insert = job.insertSql();
+    assertTrue(insert.contains(">= (2)") && insert.contains("<= (5)"), insert);
+    assertTrue(insert.contains("= CAST('paid' AS STRING)") && insert.contains("= CAST('new' AS STRING)"), insert);
+    assertTrue(insert.contains("DATE '2026-03-01'"), insert);
+    assertFalse(insert.contains("SEARCH") || insert.contains("Sarg"), insert);
+  }
+
+  @Test
   void theJobTravelsWithItsPasswordWhichNeverShowsInItsDescription() throws Exception {
     JobSpec job = translate("SELECT customer_id, count(*) AS n FROM orders GROUP BY customer_id",
         columns("customer_id", "integer", "n", "bigint"), 0);

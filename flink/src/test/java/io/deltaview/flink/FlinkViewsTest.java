@@ -30,7 +30,8 @@ class FlinkViewsTest {
   private static final String VIEW = "SELECT c.region, o.status, count(*) AS orders, sum(o.qty) AS qty,"
       + " sum(o.amount) AS amount, sum(o.points) AS points, min(o.placed) AS first_placed, max(o.amount) AS largest"
       + " FROM orders o JOIN customers c ON c.id = o.customer_id"
-      + " WHERE c.active AND o.qty > 1"
+      + " WHERE c.active AND o.qty BETWEEN 2 AND 4 AND c.region IN ('north', 'south', 'east')"
+      + " AND (o.placed IS NULL OR o.placed >= DATE '2026-02-01')"
       + " GROUP BY c.region, o.status";
 
   private static final String[] REGIONS = {"north", "south", "east", "west"};
