@@ -39,6 +39,9 @@ public record FlinkSettings(int parallelism, Duration checkpointInterval, String
     c.put("execution.checkpointing.mode", "EXACTLY_ONCE");
     c.put("state.backend.type", stateBackend);
     c.put("execution.checkpointing.dir", workDirectory.resolve("checkpoints").toUri().toString());
+    // kept when the job is cancelled (or its JVM dies), so that FlinkViews.resume can go on from them
+    c.put("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
+    c.put("execution.checkpointing.num-retained", "2");
     c.put("restart-strategy.type", "fixed-delay");
     c.put("restart-strategy.fixed-delay.attempts", "10");
     c.put("restart-strategy.fixed-delay.delay", "2 s");

@@ -11,8 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A view whose result table a running Flink job keeps. {@link #close} stops the job and leaves the table and the
- * replication slots (a later job could resume from them); {@link #drop} removes everything the view made.
+ * A view whose result table a running Flink job keeps. {@link #close} stops the job and leaves the table, the
+ * replication slots and the checkpoints ({@link FlinkViews#resume} goes on from them); {@link #drop} removes
+ * everything the view made in the database.
  */
 public final class FlinkView implements AutoCloseable {
 

@@ -2,6 +2,7 @@ package io.deltaview.flink;
 
 import io.deltaview.engine.catalog.Catalog;
 import io.deltaview.engine.ddl.BaseTables;
+import io.deltaview.engine.ddl.ResultTables;
 import io.deltaview.engine.sink.ResultColumn;
 import io.deltaview.engine.view.PlannedView;
 import io.deltaview.engine.view.TableShape;
@@ -12,7 +13,12 @@ import io.deltaview.rewriter.sql.DefinitionSql;
 import io.deltaview.rewriter.sql.SqlFrontEnd;
 import io.deltaview.sql.SqlIdentifiers;
 import io.deltaview.sql.SqlStates;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Array;
@@ -23,10 +29,14 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.apache.calcite.rel.RelRoot;
 
 /**
@@ -54,11 +64,88 @@ public final class FlinkViews {
   public static FlinkView create(Connection c, String schema, String name, String definition, FlinkDatabase db,
       FlinkSettings settings) throws SQLException {
     SqlIdentifiers.checkedLength(name);
+    String replicationName = replicationName(db.database(), schema, name);
+    JobSpec job = prepare(c, schema, name, definition, db, settings, true);
+    return run(c, schema, name, replicationName, job, db, settings, true);
+  }
+
+  /**
+   * Starts the job of view {@code schema.name}, which {@link #create} made and whose job was stopped
+   * ({@link FlinkView#close}) or died with its JVM, from the newest checkpoint in {@code settings}' work directory:
+   * its sources go on from the positions that checkpoint holds in their replication slots, and the sink writes
+   * again what followed it (upserts by key, so the result table converges to the view again). Without a checkpoint
+   * the view is not resumed: drop and create it.
+   *
+   * @throws SQLException {@code 55000} if there is no completed checkpoint or no result table to resume
+   */
+  public static FlinkView resume(Connection c, String schema, String name, String definition, FlinkDatabase db,
+      FlinkSettings settings) throws SQLException {
+    String replicationName = replicationName(db.database(), schema, name);
+    Path checkpoint = newestCheckpoint(settings.workDirectory().resolve("checkpoints"));
+    if (checkpoint == null) {
+      throw new SQLException("view " + schema + "." + name + " has no completed Flink checkpoint under "
+          + settings.workDirectory() + " to resume from", SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
+    }
+    JobSpec prepared = prepare(c, schema, name, definition, db, settings, false);
+    Map<String, String> config = new LinkedHashMap<>(prepared.flinkConfig());
+    config.put("execution.state-recovery.path", checkpoint.toUri().toString());
+    JobSpec job = new JobSpec(prepared.jobName(), prepared.sources(), prepared.sink(), prepared.insertSql(), config);
+    return run(c, schema, name, replicationName, job, db, settings, false);
+  }
+
+  /** The newest {@code chk-N} directory with its {@code _metadata} (a completed checkpoint) under {@code root}. */
+  static Path newestCheckpoint(Path root) throws SQLException {
+    if (!Files.isDirectory(root)) {
+      return null;
+    }
+    try (Stream<Path> files = Files.walk(root, 3)) {
+      return files.filter(p -> p.getFileName().toString().equals("_metadata"))
+          .map(Path::getParent)
+          .filter(p -> p.getFileName().toString().startsWith("chk-"))
+          .max(Comparator.comparing(FlinkViews::modified))
+          .orElse(null);
+    } catch (IOException | UncheckedIOException e) {
+      throw new SQLException("cannot read the Flink checkpoints under " + root + ": " + e.getMessage(),
+          SqlStates.INTERNAL_ERROR, e);
+    }
+  }
+
+  private static FileTime modified(Path p) {
+    try {
+      return Files.getLastModifiedTime(p.resolve("_metadata"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static FlinkView run(Connection c, String schema, String name, String replicationName, JobSpec job,
+      FlinkDatabase db, FlinkSettings settings, boolean dropOnFailure) throws SQLException {
+    LocalFlinkRunner runner;
+    try {
+      runner = LocalFlinkRunner.start(job, db.password(), settings, START_TIMEOUT);
+    } catch (SQLException e) {
+      if (dropOnFailure) {
+        try {
+          FlinkView.dropReplicationAndTable(c, schema, name, replicationName);
+        } catch (SQLException cleanup) {
+          e.addSuppressed(cleanup);
+        }
+      }
+      throw e;
+    }
+    return new FlinkView(schema, name, replicationName, job, runner);
+  }
+
+  /**
+   * Plans and translates the view on {@code c}; with {@code create}, also creates its result table and publication
+   * (committed only if everything succeeds), else checks the result table is there.
+   */
+  private static JobSpec prepare(Connection c, String schema, String name, String definition, FlinkDatabase db,
+      FlinkSettings settings, boolean create) throws SQLException {
     String canonical = DefinitionSql.canonical(definition);
     String replicationName = replicationName(db.database(), schema, name);
     boolean autoCommit = c.getAutoCommit();
     c.setAutoCommit(false);
-    JobSpec job;
     try (Statement s = c.createStatement()) {
       PlannedView plan = ViewPlanner.plan(c, canonical);
       BaseTables.checkMaintainable(c, plan.sources());
@@ -70,48 +157,46 @@ public final class FlinkViews {
       CatalogSchema catalog = CatalogSchema.load(c);
       RelRoot root = SqlFrontEnd.forViews(catalog).toRel(canonical);
       String table = SqlIdentifiers.quote(schema, name);
-      s.execute("CREATE TABLE " + table + " AS " + canonical + " WITH NO DATA");
-      List<ResultColumn> columns = Catalog.columnsOf(c, schema, name);
-      StringBuilder key = new StringBuilder();
-      for (int k : plan.uniqueKey()) {
-        key.append(key.length() == 0 ? "" : ", ").append(SqlIdentifiers.quote(columns.get(k).name()));
+      if (create) {
+        s.execute("CREATE TABLE " + table + " AS " + canonical + " WITH NO DATA");
+      } else if (ResultTables.oid(c, schema, name) == 0) {
+        throw new SQLException("view " + schema + "." + name + " has no result table to resume",
+            SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
       }
-      s.execute("ALTER TABLE " + table + " ADD PRIMARY KEY (" + key + ")");
+      List<ResultColumn> columns = Catalog.columnsOf(c, schema, name);
+      if (create) {
+        StringBuilder key = new StringBuilder();
+        for (int k : plan.uniqueKey()) {
+          key.append(key.length() == 0 ? "" : ", ").append(SqlIdentifiers.quote(columns.get(k).name()));
+        }
+        s.execute("ALTER TABLE " + table + " ADD PRIMARY KEY (" + key + ")");
+      }
       List<String> names = new ArrayList<>();
       columns.forEach(col -> names.add(col.name()));
       names.add(schema);
       names.add(name);
       checkNotReserved(c, names);
-      job = FlinkSqlTranslator.translate(root, catalog,
+      JobSpec job = FlinkSqlTranslator.translate(root, catalog,
           new FlinkSqlTranslator.ResultTable(schema, name, columns, plan.uniqueKey()),
           new FlinkSqlTranslator.Target(db.host(), db.port(), db.database(), db.user(), replicationName,
               replicationName),
           settings.flinkConfiguration());
-      Set<String> tables = new LinkedHashSet<>();
-      for (TableShape t : plan.sources()) {
-        tables.add(SqlIdentifiers.quote(t.schema(), t.name()));
+      if (create) {
+        Set<String> tables = new LinkedHashSet<>();
+        for (TableShape t : plan.sources()) {
+          tables.add(SqlIdentifiers.quote(t.schema(), t.name()));
+        }
+        s.execute("CREATE PUBLICATION " + SqlIdentifiers.quote(replicationName) + " FOR TABLE "
+            + String.join(", ", tables));
       }
-      s.execute("CREATE PUBLICATION " + SqlIdentifiers.quote(replicationName) + " FOR TABLE "
-          + String.join(", ", tables));
       c.commit();
+      return job;
     } catch (SQLException | RuntimeException e) {
       c.rollback();
       throw e;
     } finally {
       c.setAutoCommit(autoCommit);
     }
-    LocalFlinkRunner runner;
-    try {
-      runner = LocalFlinkRunner.start(job, db.password(), settings, START_TIMEOUT);
-    } catch (SQLException e) {
-      try {
-        FlinkView.dropReplicationAndTable(c, schema, name, replicationName);
-      } catch (SQLException cleanup) {
-        e.addSuppressed(cleanup);
-      }
-      throw e;
-    }
-    return new FlinkView(schema, name, replicationName, job, runner);
   }
 
   /**

@@ -196,6 +196,12 @@ public final class LocalFlinkRunner implements AutoCloseable {
     return log;
   }
 
+  /** Ends the Flink JVM at once, as a crash would: the job's state is what its last checkpoint holds. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
   /** Cancels the job and waits (at most a minute) for its JVM to end; kills it past that. */
   @Override
   public void close() {

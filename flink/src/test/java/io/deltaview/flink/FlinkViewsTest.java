@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A view maintained by a Flink job on a local MiniCluster (its own JVM) against the project's test PostgreSQL: its
  * result table equals the view's query run on PostgreSQL after the initial snapshot and after random transactions,
- * and equals, column types and key included, the result table the embedded engine keeps for the same view.
+ * equals, column types and key included, the result table the embedded engine keeps for the same view, and is
+ * exact again after the job's JVM is killed mid-stream and the job resumes from its checkpoint.
  */
 class FlinkViewsTest {
 
@@ -51,8 +52,9 @@ class FlinkViewsTest {
       for (int i = 0; i < 200; i++) {
         insertOrder(c);
       }
-      FlinkView view = FlinkViews.create(c, "public", "by_region", VIEW,
-          FlinkDatabase.fromJdbcUrl(url, pg.user(), pg.password()), FlinkSettings.local(work));
+      FlinkDatabase db = FlinkDatabase.fromJdbcUrl(url, pg.user(), pg.password());
+      FlinkSettings settings = FlinkSettings.local(work);
+      FlinkView view = FlinkViews.create(c, "public", "by_region", VIEW, db, settings);
       try {
         awaitEqual(c, "by_region", Duration.ofMinutes(3), view);
         for (int t = 0; t < 60; t++) {
@@ -74,6 +76,19 @@ class FlinkViewsTest {
               rows(c, "SELECT * FROM by_region ORDER BY 1, 2"), "seed " + seed);
           s.execute("DROP INCREMENTAL VIEW by_region_engine");
         }
+
+        // The Flink JVM dies mid-stream: changes made meanwhile are applied once the job resumes from its last
+        // checkpoint and its replication slots.
+        for (int t = 0; t < 10; t++) {
+          randomTransaction(c);
+        }
+        view.runner().kill();
+        assertFalse(view.runner().isRunning());
+        for (int t = 0; t < 30; t++) {
+          randomTransaction(c);
+        }
+        view = FlinkViews.resume(c, "public", "by_region", VIEW, db, settings);
+        awaitEqual(c, "by_region", Duration.ofMinutes(2), view);
       } finally {
         view.drop(c);
       }
