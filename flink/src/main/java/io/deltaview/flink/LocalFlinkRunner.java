@@ -176,6 +176,11 @@ public final class LocalFlinkRunner implements AutoCloseable {
     return entries;
   }
 
+  /** The process id of the Flink JVM. */
+  public long pid() {
+    return process.pid();
+  }
+
   /** Flink's id of the job. */
   public String jobId() {
     return jobId;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.deltaview.it.fixture.PostgresFixture;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -52,10 +53,17 @@ class FlinkViewsTest {
       for (int i = 0; i < 200; i++) {
         insertOrder(c);
       }
-      FlinkDatabase db = FlinkDatabase.fromJdbcUrl(url, pg.user(), pg.password());
+      // the test server's own password, or (where it trusts local connections and has none) one it never checks
+      String password = pg.password().isEmpty() ? "never-shown-" + seed : pg.password();
+      FlinkDatabase db = FlinkDatabase.fromJdbcUrl(url, pg.user(), password);
       FlinkSettings settings = FlinkSettings.local(work);
       FlinkView view = FlinkViews.create(c, "public", "by_region", VIEW, db, settings);
       try {
+        String commandLine = Files.readString(Path.of("/proc", Long.toString(view.runner().pid()), "cmdline"))
+            .replace('\0', ' ');
+        assertTrue(commandLine.contains("io.deltaview.flink.job.FlinkJobMain"), commandLine);
+        assertFalse(commandLine.contains(password), "the password is not on the Flink JVM's command line");
+        assertFalse(view.describeJob().contains(password), view.describeJob());
         awaitEqual(c, "by_region", Duration.ofMinutes(3), view);
         for (int t = 0; t < 60; t++) {
           randomTransaction(c);
@@ -84,6 +92,7 @@ class FlinkViewsTest {
         }
         view.runner().kill();
         assertFalse(view.runner().isRunning());
+      assertFalse(Files.readString(view.runner().log()).contains(password), "the password is not in Flink's log");
         for (int t = 0; t < 30; t++) {
           randomTransaction(c);
         }
@@ -93,6 +102,7 @@ class FlinkViewsTest {
         view.drop(c);
       }
       assertFalse(view.runner().isRunning());
+      assertFalse(Files.readString(view.runner().log()).contains(password), "the password is not in Flink's log");
       assertEquals(List.of(), rows(c, "SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE 'dvf%'"));
       assertEquals(List.of(), rows(c, "SELECT pubname FROM pg_publication WHERE pubname LIKE 'dvf%'"));
       assertEquals(List.of(), rows(c, "SELECT 1 FROM pg_class WHERE relname = 'by_region'"));
