@@ -25,8 +25,9 @@ public record FlinkDatabase(String host, int port, String database, String user,
           SqlStates.INVALID_PARAMETER_VALUE);
     }
     URI uri = URI.create(url.substring("jdbc:".length()));
+    // the decoded path: the sink's URL is rebuilt from it with the name encoded again
     String path = uri.getPath() == null ? "" : uri.getPath().replaceFirst("^/", "");
-    if (uri.getHost() == null || path.isEmpty()) {
+    if (uri.getHost() == null || path.isEmpty() || path.contains("/")) {
       throw new SQLException("a Flink-maintained view needs the database URL's host and database name",
           SqlStates.INVALID_PARAMETER_VALUE);
     }

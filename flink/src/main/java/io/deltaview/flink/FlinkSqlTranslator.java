@@ -8,6 +8,8 @@ import io.deltaview.rewriter.schema.ColumnInfo;
 import io.deltaview.rewriter.schema.TableInfo;
 import io.deltaview.sql.SqlStates;
 import java.math.BigDecimal;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -112,7 +114,8 @@ final class FlinkSqlTranslator {
           + " only write a changing result by its primary key");
     }
     Map<String, String> sinkOptions = new LinkedHashMap<>();
-    sinkOptions.put("url", "jdbc:postgresql://" + target.host() + ":" + target.port() + "/" + target.database());
+    sinkOptions.put("url", "jdbc:postgresql://" + target.host() + ":" + target.port() + "/"
+        + URLEncoder.encode(target.database(), StandardCharsets.UTF_8).replace("+", "%20"));
     sinkOptions.put("table-name", result.schema() + "." + result.name());
     sinkOptions.put("username", target.user());
     sinkOptions.put("sink.buffer-flush.interval", "200ms");

@@ -76,7 +76,13 @@ public final class LocalFlinkRunner implements AutoCloseable {
     Path log = work.resolve("flink.log");
     Process process;
     try {
+      // checkpoints hold base-table rows: readable by this user only
       Files.createDirectories(work);
+      try {
+        Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+      } catch (UnsupportedOperationException e) {
+        // not a POSIX file system; the directory keeps its defaults
+      }
       List<String> command = new ArrayList<>();
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       command.add("-Xmx" + settings.heap());

@@ -28,6 +28,9 @@ public final class FlinkJobMain {
   /** How long a cancelled job may take to stop before this JVM exits anyway. */
   private static final long CANCEL_WAIT_SECONDS = 30;
 
+  /** Set once a stop was asked for: the job's cancellation that follows is not a failure. */
+  private static volatile boolean stopping;
+
   private FlinkJobMain() {
   }
 
@@ -62,6 +65,7 @@ public final class FlinkJobMain {
     while ((line = commands.readLine()) != null && !line.strip().equals("stop")) {
       // no other commands yet
     }
+    stopping = true;
     try {
       job.cancel().get(CANCEL_WAIT_SECONDS, TimeUnit.SECONDS);
     } catch (Exception e) {
@@ -75,6 +79,9 @@ public final class FlinkJobMain {
   private static void watch(JobClient job, PrintStream report) {
     try {
       JobStatus status = job.getJobExecutionResult().handle((r, e) -> {
+        if (stopping) {
+          return JobStatus.CANCELED;
+        }
         if (e != null) {
           e.printStackTrace();
           report.println("FAILED " + oneLine(rootCause(e)));
