@@ -248,7 +248,9 @@ public final class FlinkViews {
   static String replicationName(String database, String schema, String name) {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      byte[] digest = sha.digest((database + '\0' + schema + '\0' + name).getBytes(StandardCharsets.UTF_8));
+      // each part with its length, so no two (database, schema, view) triples hash the same text
+      String parts = database.length() + ":" + database + schema.length() + ":" + schema + name.length() + ":" + name;
+      byte[] digest = sha.digest(parts.getBytes(StandardCharsets.UTF_8));
       return "dvf_" + HexFormat.of().formatHex(digest, 0, 8);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
