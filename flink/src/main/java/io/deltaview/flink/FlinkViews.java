@@ -2,10 +2,12 @@ package io.deltaview.flink;
 
 import io.deltaview.engine.catalog.Catalog;
 import io.deltaview.engine.ddl.BaseTables;
+import io.deltaview.engine.ddl.Requester;
 import io.deltaview.engine.ddl.ResultTables;
 import io.deltaview.engine.sink.ResultColumn;
 import io.deltaview.engine.view.PlannedView;
 import io.deltaview.engine.view.TableShape;
+import io.deltaview.engine.view.ViewCompilation;
 import io.deltaview.engine.view.ViewPlanner;
 import io.deltaview.flink.job.JobSpec;
 import io.deltaview.rewriter.schema.CatalogSchema;
@@ -63,9 +65,20 @@ public final class FlinkViews {
    */
   public static FlinkView create(Connection c, String schema, String name, String definition, FlinkDatabase db,
       FlinkSettings settings) throws SQLException {
+    return create(c, schema, name, definition, db, settings, null);
+  }
+
+  /**
+   * {@link #create(Connection, String, String, String, FlinkDatabase, FlinkSettings)} on behalf of {@code
+   * requester} (null: {@code c}'s role itself), as the embedded engine creates a view for one: the definition's
+   * names resolve on the requester's search path, the requester must be allowed what {@code CREATE TABLE … AS}
+   * would need of it, and gets SELECT (with grant option) on the result table, which nobody else may write.
+   */
+  static FlinkView create(Connection c, String schema, String name, String definition, FlinkDatabase db,
+      FlinkSettings settings, Requester requester) throws SQLException {
     SqlIdentifiers.checkedLength(name);
     String replicationName = replicationName(db.database(), schema, name);
-    JobSpec job = prepare(c, schema, name, definition, db, settings, true);
+    JobSpec job = prepare(c, schema, name, definition, db, settings, true, requester);
     return run(c, schema, name, replicationName, job, db, settings, true);
   }
 
@@ -86,7 +99,7 @@ public final class FlinkViews {
       throw new SQLException("view " + schema + "." + name + " has no completed Flink checkpoint under "
           + settings.workDirectory() + " to resume from", SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
     }
-    JobSpec prepared = prepare(c, schema, name, definition, db, settings, false);
+    JobSpec prepared = prepare(c, schema, name, definition, db, settings, false, null);
     Map<String, String> config = new LinkedHashMap<>(prepared.flinkConfig());
     config.put("execution.state-recovery.path", checkpoint.toUri().toString());
     JobSpec job = new JobSpec(prepared.jobName(), prepared.sources(), prepared.sink(), prepared.insertSql(), config);
@@ -141,14 +154,20 @@ public final class FlinkViews {
    * (committed only if everything succeeds), else checks the result table is there.
    */
   private static JobSpec prepare(Connection c, String schema, String name, String definition, FlinkDatabase db,
-      FlinkSettings settings, boolean create) throws SQLException {
+      FlinkSettings settings, boolean create, Requester requester) throws SQLException {
     String canonical = DefinitionSql.canonical(definition);
     String replicationName = replicationName(db.database(), schema, name);
     boolean autoCommit = c.getAutoCommit();
     c.setAutoCommit(false);
     try (Statement s = c.createStatement()) {
+      if (requester != null) {
+        ViewCompilation.setSearchPath(c, requester.searchPath());
+      }
       PlannedView plan = ViewPlanner.plan(c, canonical);
       BaseTables.checkMaintainable(c, plan.sources());
+      if (requester != null) {
+        requester.mayCreate(schema, canonical, plan.sources(), false);
+      }
       checkSources(c, plan.sources());
       if (plan.uniqueKey() == null || plan.uniqueKey().length == 0 || !plan.keyNotNull()) {
         throw FlinkSqlTranslator.unsupported("a view without a key that cannot be NULL (a GROUP BY of columns"
@@ -159,6 +178,9 @@ public final class FlinkViews {
       String table = SqlIdentifiers.quote(schema, name);
       if (create) {
         s.execute("CREATE TABLE " + table + " AS " + canonical + " WITH NO DATA");
+        if (requester != null) {
+          ResultTables.restrictToReading(c, table, requester.role());
+        }
       } else if (ResultTables.oid(c, schema, name) == 0) {
         throw new SQLException("view " + schema + "." + name + " has no result table to resume",
             SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);

@@ -14,64 +14,80 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import java.util.Properties;
 import org.junit.jupiter.api.Test;
 
 /**
- * A view maintained by a Flink job on a local MiniCluster (its own JVM) against the project's test PostgreSQL: its
- * result table equals the view's query run on PostgreSQL after the initial snapshot and after random transactions,
+ * A view created with {@code CREATE INCREMENTAL VIEW … WITH (engine = 'flink')} through the driver, maintained by a
+ * Flink job on a local MiniCluster (its own JVM) against the project's test PostgreSQL: its result table equals
+ * the view's query run on PostgreSQL after the initial snapshot and after random transactions,
  * and equals, column types and key included, the result table the embedded engine keeps for the same view. Also
  * what is refused before anything is created, and that Flink stays off this side's class path.
  */
 class FlinkViewsTest {
 
   @Test
-  void theJobKeepsTheResultTableEqualToTheQueryAndToTheEmbeddedEnginesThroughRandomTransactions() throws Exception {
+  void aViewCreatedWithEngineFlinkKeepsItsResultTableEqualToTheQueryAndToTheEmbeddedEngines() throws Exception {
     ShopTables shop = new ShopTables();
     PostgresFixture pg = PostgresFixture.get();
     String url = pg.createDatabase("flink_view");
-    try (Connection c = pg.connect(url)) {
+    // The engine (and so the Flink job) runs with this connection's credentials: the test server's own password,
+    // or, where it trusts local connections and has none, one it never checks.
+    Properties credentials = pg.credentials();
+    String password = pg.password().isEmpty() ? "never-shown-" + shop.seed : pg.password();
+    credentials.setProperty("password", password);
+    System.setProperty("deltaview.flink.workDir", workDirectory(shop).toString());
+    try (Connection c = pg.connect(url);
+         Connection d = DriverManager.getConnection("jdbc:deltaview:" + url.substring("jdbc:".length()), credentials);
+         Statement s = d.createStatement()) {
       ShopTables.createTables(c);
       for (int i = 0; i < 200; i++) {
         shop.insertOrder(c);
       }
-      // the test server's own password, or (where it trusts local connections and has none) one it never checks
-      String password = pg.password().isEmpty() ? "never-shown-" + shop.seed : pg.password();
-      FlinkView view = FlinkViews.create(c, "public", "by_region", ShopTables.VIEW,
-          FlinkDatabase.fromJdbcUrl(url, pg.user(), password), FlinkSettings.local(workDirectory(shop)));
-      try {
-        String commandLine = Files.readString(Path.of("/proc", Long.toString(view.runner().pid()), "cmdline"))
-            .replace('\0', ' ');
-        assertTrue(commandLine.contains("io.deltaview.flink.job.FlinkJobMain"), commandLine);
-        assertFalse(commandLine.contains(password), "the password is not on the Flink JVM's command line");
-        assertFalse(view.describeJob().contains(password), view.describeJob());
+      assertEquals("22023", assertThrows(SQLException.class, () -> s.execute(
+          "CREATE INCREMENTAL VIEW v WITH (engine = 'spark') AS " + ShopTables.VIEW)).getSQLState());
+      assertEquals("0A000", assertThrows(SQLException.class, () -> s.execute("CREATE INCREMENTAL VIEW v"
+          + " WITH (engine = 'flink') AS SELECT status, avg(qty) AS q FROM orders GROUP BY status")).getSQLState());
 
-        shop.awaitEqual(c, "by_region", Duration.ofMinutes(3), view);
-        for (int t = 0; t < 60; t++) {
-          shop.randomTransaction(c);
-        }
-        shop.awaitEqual(c, "by_region", Duration.ofMinutes(2), view);
+      s.execute("CREATE INCREMENTAL VIEW by_region WITH (engine = 'flink') AS " + ShopTables.VIEW);
+      FlinkView view = FlinkViewBackend.running().stream().filter(v -> v.name().equals("by_region")).findFirst()
+          .orElseThrow();
+      String commandLine = Files.readString(Path.of("/proc", Long.toString(view.runner().pid()), "cmdline"))
+          .replace('\0', ' ');
+      assertTrue(commandLine.contains("io.deltaview.flink.job.FlinkJobMain"), commandLine);
+      assertFalse(commandLine.contains(password), "the password is not on the Flink JVM's command line");
+      assertFalse(view.describeJob().contains(password), view.describeJob());
 
-        String engineUrl = "jdbc:deltaview:" + url.substring("jdbc:".length());
-        try (Connection d = DriverManager.getConnection(engineUrl, pg.credentials());
-             Statement s = d.createStatement()) {
-          s.execute("CREATE INCREMENTAL VIEW by_region_engine AS " + ShopTables.VIEW);
-          for (int t = 0; t < 20; t++) {
-            shop.randomTransaction(c);
-          }
-          shop.awaitEqual(c, "by_region", Duration.ofMinutes(2), view);
-          shop.awaitEqual(c, "by_region_engine", Duration.ofMinutes(2), null);
-          assertEquals(ShopTables.shape(c, "by_region_engine"), ShopTables.shape(c, "by_region"),
-              "columns, types and key");
-          assertEquals(ShopTables.rows(c, "SELECT * FROM by_region_engine ORDER BY 1, 2"),
-              ShopTables.rows(c, "SELECT * FROM by_region ORDER BY 1, 2"), "seed " + shop.seed);
-          s.execute("DROP INCREMENTAL VIEW by_region_engine");
-        }
-      } finally {
-        view.drop(c);
+      shop.awaitEqual(c, "by_region", Duration.ofMinutes(3), view);
+      for (int t = 0; t < 60; t++) {
+        shop.randomTransaction(c);
       }
-      assertFalse(view.runner().isRunning());
+      shop.awaitEqual(c, "by_region", Duration.ofMinutes(2), view);
+
+      s.execute("CREATE INCREMENTAL VIEW by_region_engine AS " + ShopTables.VIEW);
+      for (int t = 0; t < 20; t++) {
+        shop.randomTransaction(c);
+      }
+      shop.awaitEqual(c, "by_region", Duration.ofMinutes(2), view);
+      shop.awaitEqual(c, "by_region_engine", Duration.ofMinutes(2), null);
+      assertEquals(ShopTables.shape(c, "by_region_engine"), ShopTables.shape(c, "by_region"),
+          "columns, types and key");
+      assertEquals(ShopTables.rows(c, "SELECT * FROM by_region_engine ORDER BY 1, 2"),
+          ShopTables.rows(c, "SELECT * FROM by_region ORDER BY 1, 2"), "seed " + shop.seed);
+      s.execute("DROP INCREMENTAL VIEW by_region_engine");
+
+      assertEquals("42P07", assertThrows(SQLException.class, () -> s.execute(
+          "CREATE INCREMENTAL VIEW by_region WITH (engine = 'flink') AS " + ShopTables.VIEW)).getSQLState());
+      s.execute("CREATE INCREMENTAL VIEW IF NOT EXISTS by_region WITH (engine = 'flink') AS " + ShopTables.VIEW);
+      s.execute("DROP INCREMENTAL VIEW by_region");
+      assertFalse(view.runner().isRunning(), "DROP stopped the job");
       assertFalse(Files.readString(view.runner().log()).contains(password), "the password is not in Flink's log");
       assertNothingLeft(c);
+      assertEquals(List.of(), ShopTables.rows(c, "SELECT * FROM deltaview.flink_views"));
+      assertEquals("42P01", assertThrows(SQLException.class, () -> s.execute("DROP INCREMENTAL VIEW by_region"))
+          .getSQLState());
+    } finally {
+      System.clearProperty("deltaview.flink.workDir");
     }
   }
 
