@@ -95,6 +95,22 @@ class FlinkSqlTranslatorTest {
   }
 
   @Test
+  void distinctHavingAndThreeWayJoinsTranslate() throws SQLException {
+    JobSpec distinct = translate("SELECT DISTINCT customer_id, status FROM orders",
+        columns("customer_id", "integer", "status", "text"), 0, 1);
+    assertTrue(distinct.insertSql().contains("GROUP BY t.c0, t.c1"), distinct.insertSql());
+    JobSpec having = translate("SELECT o.status, count(*) AS n FROM orders o JOIN customers c ON c.id = o.customer_id"
+            + " JOIN orders o2 ON o2.id = o.id GROUP BY o.status HAVING count(*) > 2 AND sum(o2.qty) >= 10",
+        columns("status", "text", "n", "bigint"), 0);
+    assertEquals(3, having.sources().size(), "one source per scan, each with its own slot");
+    assertEquals(3, having.sources().stream().map(t -> t.options().get("slot.name")).distinct().count());
+    assertTrue(having.insertSql().contains("> (2)"), having.insertSql());
+    SQLException countDistinct = refused("SELECT status, count(DISTINCT customer_id) AS n FROM orders GROUP BY status",
+        columns("status", "text", "n", "bigint"), 0);
+    assertEquals("0A000", countDistinct.getSQLState());
+  }
+
+  @Test
   void inListsAndRangesAreExpandedIntoComparisons() throws SQLException {
     JobSpec job = translate("SELECT customer_id, count(*) AS n FROM orders WHERE qty BETWEEN 2 AND 5"
         + " AND status IN ('paid', 'new') AND placed >= DATE '2026-03-01' GROUP BY customer_id",

@@ -26,7 +26,7 @@ final class ShopTables {
       + " FROM orders o JOIN customers c ON c.id = o.customer_id"
       + " WHERE c.active AND o.qty BETWEEN 2 AND 4 AND c.region IN ('north', 'south', 'east')"
       + " AND (o.placed IS NULL OR o.placed >= DATE '2026-02-01')"
-      + " GROUP BY c.region, o.status";
+      + " GROUP BY c.region, o.status HAVING count(*) > 5";
 
   private static final String[] REGIONS = {"north", "south", "east", "west"};
   private static final String[] STATUSES = {"new", "paid", "shipped"};
