@@ -24,6 +24,10 @@ public record FlinkDatabase(String host, int port, String database, String user,
       throw new SQLException("not a jdbc:postgresql:// URL with a host: " + url.replaceFirst("\\?.*", ""),
           SqlStates.INVALID_PARAMETER_VALUE);
     }
+    if (user == null || user.isEmpty()) {
+      throw new SQLException("a Flink-maintained view needs the database user as a connection property (user=…):"
+          + " the Flink job connects on its own", SqlStates.INVALID_PARAMETER_VALUE);
+    }
     URI uri = URI.create(url.substring("jdbc:".length()));
     // the decoded path: the sink's URL is rebuilt from it with the name encoded again
     String path = uri.getPath() == null ? "" : uri.getPath().replaceFirst("^/", "");

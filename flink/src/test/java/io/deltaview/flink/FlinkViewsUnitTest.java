@@ -29,6 +29,8 @@ class FlinkViewsUnitTest {
         () -> FlinkDatabase.fromJdbcUrl("jdbc:postgresql:shop", "app", "x")).getSQLState());
     assertEquals("22023", assertThrows(SQLException.class,
         () -> FlinkDatabase.fromJdbcUrl("jdbc:postgresql://db/", "app", "x")).getSQLState());
+    assertEquals("22023", assertThrows(SQLException.class,
+        () -> FlinkDatabase.fromJdbcUrl("jdbc:postgresql://db/shop", null, "x")).getSQLState());
   }
 
   @Test
