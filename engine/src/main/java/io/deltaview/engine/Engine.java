@@ -132,6 +132,9 @@ public final class Engine implements ViewService, AutoCloseable {
         engine.heartbeat = Heartbeat.start(() -> connect(config), () -> engine.streaming.loop() != null,
             config.database());
         engine.loading.resume();
+        for (ViewBackend backend : ViewBackends.all()) {
+          backend.resume(config);
+        }
         engine.supervisor.every(engine.leadership::check, Leadership.CHECK_MS, Leadership.CHECK_MS);
         engine.supervisor.every(engine::lookForViewRequests, 0, VIEW_REQUEST_LOOK_MS);
       } catch (SQLException | RuntimeException e) {

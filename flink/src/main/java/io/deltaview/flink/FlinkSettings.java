@@ -39,8 +39,6 @@ public record FlinkSettings(int parallelism, Duration checkpointInterval, String
     c.put("execution.checkpointing.mode", "EXACTLY_ONCE");
     c.put("state.backend.type", stateBackend);
     c.put("execution.checkpointing.dir", workDirectory.resolve("checkpoints").toUri().toString());
-    // RocksDB's working files (base-table rows) stay in the view's own directory, readable by this user only
-    c.put("io.tmp.dirs", workDirectory.resolve("tmp").toString());
     // kept when the job is cancelled (or its JVM dies), so that FlinkViews.resume can go on from them
     c.put("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
     c.put("execution.checkpointing.num-retained", "2");

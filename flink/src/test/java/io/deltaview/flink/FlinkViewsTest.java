@@ -95,9 +95,11 @@ class FlinkViewsTest {
     return Path.of("target", "flink-views", Long.toString(shop.seed)).toAbsolutePath();
   }
 
+  /** No slot (slots are per server: only this database's view's), publication or result table of view by_region. */
   static void assertNothingLeft(Connection c) throws SQLException {
+    String prefix = FlinkViews.replicationName(c.getCatalog(), "public", "by_region");
     assertEquals(List.of(), ShopTables.rows(c, "SELECT slot_name FROM pg_replication_slots"
-        + " WHERE slot_name LIKE 'dvf%'"));
+        + " WHERE slot_name LIKE '" + prefix + "%'"));
     assertEquals(List.of(), ShopTables.rows(c, "SELECT pubname FROM pg_publication WHERE pubname LIKE 'dvf%'"));
     assertEquals(List.of(), ShopTables.rows(c, "SELECT 1 FROM pg_class WHERE relname = 'by_region'"));
   }
@@ -140,7 +142,8 @@ class FlinkViewsTest {
 
       assertEquals(List.of(), ShopTables.rows(c, "SELECT 1 FROM pg_class WHERE relname = 'v'"));
       assertEquals(List.of(), ShopTables.rows(c, "SELECT pubname FROM pg_publication"));
-      assertEquals(List.of(), ShopTables.rows(c, "SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE 'dvf%'"));
+      assertEquals(List.of(), ShopTables.rows(c, "SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE '"
+          + FlinkViews.replicationName(c.getCatalog(), "public", "v") + "%'"));
     }
   }
 

@@ -35,6 +35,12 @@ public interface ViewBackend {
    */
   boolean drop(EngineConfig database, Requester requester, String schema, String name) throws SQLException;
 
+  /**
+   * Starts maintaining again, in the background, the views of this database this backend keeps (this process has
+   * just become the one that maintains them). Must return at once; failures are the backend's to report.
+   */
+  void resume(EngineConfig database);
+
   /** Stops maintaining this database's views in this process (the engine closes); they stay resumable. */
   void close(EngineConfig database);
 }
