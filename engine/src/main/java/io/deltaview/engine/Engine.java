@@ -1,6 +1,8 @@
 package io.deltaview.engine;
 
 import io.deltaview.engine.apply.ApplyLoop;
+import io.deltaview.engine.backend.ViewBackend;
+import io.deltaview.engine.backend.ViewBackends;
 import io.deltaview.engine.catalog.Catalog;
 import io.deltaview.engine.catalog.ViewRecord;
 import io.deltaview.engine.cdc.Heartbeat;
@@ -130,6 +132,9 @@ public final class Engine implements ViewService, AutoCloseable {
         engine.heartbeat = Heartbeat.start(() -> connect(config), () -> engine.streaming.loop() != null,
             config.database());
         engine.loading.resume();
+        for (ViewBackend backend : ViewBackends.all()) {
+          backend.resume(config);
+        }
         engine.supervisor.every(engine.leadership::check, Leadership.CHECK_MS, Leadership.CHECK_MS);
         engine.supervisor.every(engine::lookForViewRequests, 0, VIEW_REQUEST_LOOK_MS);
       } catch (SQLException | RuntimeException e) {
@@ -291,6 +296,17 @@ public final class Engine implements ViewService, AutoCloseable {
     ddl.create(requester, schema, name, sql, ifNotExists, origin);
   }
 
+  /** {@code CREATE INCREMENTAL VIEW … WITH (engine = '…')}; see {@link ViewDdl#createOnBackend}. */
+  @Override
+  public void createView(Requester requester, String schema, String name, String sql, boolean ifNotExists,
+      String origin, String engine) throws SQLException {
+    if (engine == null || engine.equals(ViewBackends.EMBEDDED)) {
+      createView(requester, schema, name, sql, ifNotExists, origin);
+    } else {
+      ddl.createOnBackend(requester, schema, name, sql, ifNotExists, engine);
+    }
+  }
+
   /** {@code DROP INCREMENTAL VIEW}; see {@link ViewDdl#drop}. */
   @Override
   public void dropView(Requester requester, String schema, String name, boolean ifExists) throws SQLException {
@@ -426,6 +442,9 @@ public final class Engine implements ViewService, AutoCloseable {
       beating.close();
     }
     viewRequests.close();
+    for (ViewBackend backend : ViewBackends.all()) {
+      backend.close(config);
+    }
     checkpointer.close();
     watermarks.close();
     leadership.close();

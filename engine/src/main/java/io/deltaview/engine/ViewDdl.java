@@ -1,6 +1,8 @@
 package io.deltaview.engine;
 
 import io.deltaview.engine.apply.ApplyLoop;
+import io.deltaview.engine.backend.ViewBackend;
+import io.deltaview.engine.backend.ViewBackends;
 import io.deltaview.engine.catalog.Catalog;
 import io.deltaview.engine.catalog.ViewRecord;
 import io.deltaview.engine.ddl.Requester;
@@ -110,6 +112,37 @@ final class ViewDdl {
   }
 
   /**
+   * {@code CREATE INCREMENTAL VIEW … WITH (engine = '…')} for an engine other than the embedded one: the
+   * {@link ViewBackend} of that name creates and maintains the view, here, where the views are maintained.
+   *
+   * @throws SQLException {@code 22023} for an engine there is none of; {@code 0A000} where another process
+   *     maintains (the request cannot travel to it yet); {@code 42P07} when an embedded view has the name
+   */
+  void createOnBackend(Requester requester, String schema, String name, String sql, boolean ifNotExists, String engine)
+      throws SQLException {
+    ViewBackend backend = ViewBackends.named(engine);
+    if (!leadership.holdsLock()) {
+      throw new SQLException("CREATE INCREMENTAL VIEW with engine \"" + engine + "\" runs only in the process that"
+          + " maintains the views, not through another one yet", SqlStates.FEATURE_NOT_SUPPORTED);
+    }
+    String definition = DefinitionSql.canonical(sql);
+    String resolvedSchema = schema != null ? schema : requester.currentSchema();
+    synchronized (ddlLock) {
+      leadership.require();
+      try (Connection c = Engine.connect(config)) {
+        if (Catalog.exists(c) && ViewRegistration.find(c, resolvedSchema, name) != null) {
+          if (ifNotExists) {
+            return;
+          }
+          throw new SQLException("incremental view \"" + resolvedSchema + "." + name + "\" already exists",
+              SqlStates.DUPLICATE_TABLE);
+        }
+      }
+      backend.create(config, requester, resolvedSchema, name, definition, ifNotExists);
+    }
+  }
+
+  /**
    * {@code DROP INCREMENTAL VIEW}: stops maintenance and removes the result table and bookkeeping. The
    * requester must be a member of the view's owner role, as {@code DROP TABLE} would require.
    *
@@ -130,6 +163,11 @@ final class ViewDdl {
         resultOid = record == null ? 0 : ResultTables.oid(c, resolvedSchema, name);
       }
       if (record == null) {
+        for (ViewBackend backend : ViewBackends.all()) {
+          if (backend.drop(config, requester, resolvedSchema, name)) {
+            return;
+          }
+        }
         if (ifExists) {
           return;
         }

@@ -60,6 +60,21 @@ public interface ViewService {
   void createView(Requester requester, String schema, String name, String sql, boolean ifNotExists, String origin)
       throws SQLException;
 
+  /**
+   * {@code CREATE INCREMENTAL VIEW … WITH (engine = '…')}: {@code engine} null or {@code embedded} is
+   * {@link #createView(Requester, String, String, String, boolean, String)}; another engine (a
+   * {@link io.deltaview.engine.backend.ViewBackend}) only where the views are maintained.
+   */
+  default void createView(Requester requester, String schema, String name, String sql, boolean ifNotExists,
+      String origin, String engine) throws SQLException {
+    if (engine == null || engine.equals(io.deltaview.engine.backend.ViewBackends.EMBEDDED)) {
+      createView(requester, schema, name, sql, ifNotExists, origin);
+      return;
+    }
+    throw new SQLException("CREATE INCREMENTAL VIEW with engine \"" + engine + "\" runs only in the process that"
+        + " maintains the views, not through another one yet", io.deltaview.sql.SqlStates.FEATURE_NOT_SUPPORTED);
+  }
+
   /** {@code DROP INCREMENTAL VIEW}, as {@code requester}. */
   void dropView(Requester requester, String schema, String name, boolean ifExists) throws SQLException;
 

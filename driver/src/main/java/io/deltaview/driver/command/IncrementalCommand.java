@@ -3,8 +3,11 @@ package io.deltaview.driver.command;
 /** A Deltaview SQL command, recognised by the driver and never sent to PostgreSQL as written. */
 public sealed interface IncrementalCommand {
 
-  /** {@code CREATE INCREMENTAL VIEW [IF NOT EXISTS] [schema.]name AS <select>}. */
-  record CreateView(QualifiedName name, boolean ifNotExists, String query) implements IncrementalCommand {
+  /**
+   * {@code CREATE INCREMENTAL VIEW [IF NOT EXISTS] [schema.]name [WITH (engine = '…')] AS <select>}; {@code engine}
+   * is null when not given (the embedded engine).
+   */
+  record CreateView(QualifiedName name, boolean ifNotExists, String query, String engine) implements IncrementalCommand {
   }
 
   /** {@code DROP INCREMENTAL VIEW [IF EXISTS] [schema.]name}. */

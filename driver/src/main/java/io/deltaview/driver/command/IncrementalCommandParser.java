@@ -67,9 +67,10 @@ public final class IncrementalCommandParser {
           ifNotExists = true;
         }
         QualifiedName name = qualifiedName();
+        String engine = peekKeyword("WITH") ? createOptions() : null;
         expectKeyword("AS");
         String query = rest("a SELECT after AS");
-        return new IncrementalCommand.CreateView(name, ifNotExists, query);
+        return new IncrementalCommand.CreateView(name, ifNotExists, query, engine);
       }
       case "DROP": {
         expectKeyword("VIEW");
@@ -107,6 +108,82 @@ public final class IncrementalCommandParser {
       default:
         throw syntax("unexpected " + verb);
     }
+  }
+
+  /**
+   * {@code WITH (engine = 'name')}, PostgreSQL's form of a relation's options (the value quoted or a bare word);
+   * returns the engine. {@code engine} is the one option.
+   */
+  private String createOptions() throws SQLException {
+    expectKeyword("WITH");
+    expectPunctuation('(');
+    String engine = null;
+    do {
+      int start = skipSpaceAndComments(sql, pos);
+      String key = word();
+      if (key.isEmpty()) {
+        throw syntax("expected an option name at position " + (start + 1));
+      }
+      if (!key.equals("ENGINE")) {
+        throw new SQLException("unrecognized option \"" + lowerAscii(sql.substring(start, pos)) + "\" of CREATE"
+            + " INCREMENTAL VIEW (the one option is engine)", SqlStates.INVALID_PARAMETER_VALUE);
+      }
+      if (engine != null) {
+        throw syntax("option engine given twice");
+      }
+      expectPunctuation('=');
+      engine = optionValue();
+    } while (acceptPunctuation(','));
+    expectPunctuation(')');
+    return engine;
+  }
+
+  /** A string literal ({@code 'flink'}, quotes doubled inside) or a bare word, lower-cased as PostgreSQL does. */
+  private String optionValue() throws SQLException {
+    pos = skipSpaceAndComments(sql, pos);
+    if (pos < sql.length() && sql.charAt(pos) == '\'') {
+      StringBuilder out = new StringBuilder();
+      int i = pos + 1;
+      while (i < sql.length()) {
+        char c = sql.charAt(i);
+        if (c == '\'') {
+          if (i + 1 < sql.length() && sql.charAt(i + 1) == '\'') {
+            out.append('\'');
+            i += 2;
+            continue;
+          }
+          pos = i + 1;
+          return out.toString();
+        }
+        out.append(c);
+        i++;
+      }
+      throw syntax("unterminated quoted string");
+    }
+    int end = wordEnd(sql, pos);
+    if (end == pos) {
+      throw syntax("expected a value at position " + (pos + 1));
+    }
+    String value = lowerAscii(sql.substring(pos, end));
+    pos = end;
+    return value;
+  }
+
+  private void expectPunctuation(char c) throws SQLException {
+    if (!acceptPunctuation(c)) {
+      int at = skipSpaceAndComments(sql, pos);
+      throw syntax("expected \"" + c + "\" at position " + (at + 1)
+          + (at < sql.length() ? " but found \"" + sql.charAt(at) + "\"" : " but the command ended"));
+    }
+  }
+
+  private boolean acceptPunctuation(char c) {
+    int at = skipSpaceAndComments(sql, pos);
+    if (at < sql.length() && sql.charAt(at) == c) {
+      pos = at + 1;
+      return true;
+    }
+    return false;
   }
 
   private String word() {

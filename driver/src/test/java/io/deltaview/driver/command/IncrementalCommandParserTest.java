@@ -29,4 +29,42 @@ class IncrementalCommandParserTest {
     assertEquals("42601", other.getSQLState());
     assertTrue(other.getMessage().contains("TABLES"), other.getMessage());
   }
+
+  @Test
+  void createTakesAnEngineOptionBetweenTheNameAndAs() throws SQLException {
+    IncrementalCommand.CreateView plain = (IncrementalCommand.CreateView) IncrementalCommandParser.parse(
+        "CREATE INCREMENTAL VIEW v AS WITH x AS (SELECT 1 AS a) SELECT a FROM x");
+    assertEquals(null, plain.engine());
+    assertEquals("WITH x AS (SELECT 1 AS a) SELECT a FROM x", plain.query());
+
+    IncrementalCommand.CreateView flink = (IncrementalCommand.CreateView) IncrementalCommandParser.parse(
+        "create incremental view if not exists s.\"V\" with ( engine = 'flink' ) as select 1");
+    assertEquals("flink", flink.engine());
+    assertEquals(new IncrementalCommand.QualifiedName("s", "V"), flink.name());
+    assertTrue(flink.ifNotExists());
+    assertEquals("select 1", flink.query());
+
+    assertEquals("embedded", ((IncrementalCommand.CreateView) IncrementalCommandParser.parse(
+        "CREATE INCREMENTAL VIEW v WITH (ENGINE = Embedded) AS SELECT 1")).engine());
+    assertEquals("it's", ((IncrementalCommand.CreateView) IncrementalCommandParser.parse(
+        "CREATE INCREMENTAL VIEW v WITH (engine = 'it''s') AS SELECT 1")).engine());
+  }
+
+  @Test
+  void unknownOrMalformedCreateOptionsAreRefused() {
+    SQLException unknown = assertThrows(SQLException.class,
+        () -> IncrementalCommandParser.parse("CREATE INCREMENTAL VIEW v WITH (fillfactor = 70) AS SELECT 1"));
+    assertEquals("22023", unknown.getSQLState());
+    assertTrue(unknown.getMessage().contains("fillfactor"), unknown.getMessage());
+    for (String sql : new String[] {
+        "CREATE INCREMENTAL VIEW v WITH engine = 'flink' AS SELECT 1",
+        "CREATE INCREMENTAL VIEW v WITH (engine 'flink') AS SELECT 1",
+        "CREATE INCREMENTAL VIEW v WITH (engine = 'flink' AS SELECT 1",
+        "CREATE INCREMENTAL VIEW v WITH (engine = 'flink', engine = 'embedded') AS SELECT 1",
+        "CREATE INCREMENTAL VIEW v WITH (engine = 'flink) AS SELECT 1",
+        "CREATE INCREMENTAL VIEW v WITH () AS SELECT 1"}) {
+      assertEquals("42601", assertThrows(SQLException.class, () -> IncrementalCommandParser.parse(sql)).getSQLState(),
+          sql);
+    }
+  }
 }

@@ -1,0 +1,138 @@
+package io.deltaview.flink.job;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.table.api.Schema;
+import org.apache.flink.table.api.TableDescriptor;
+import org.apache.flink.table.api.TableResult;
+import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
+
+/**
+ * The Flink JVM of one view in local mode: reads a {@link JobSpec} and the password from standard input, runs the
+ * job on a Flink MiniCluster inside this JVM, and reports on standard output, one line each: {@code RUNNING <job
+ * id>} once submitted, {@code FAILED <reason>} if it cannot be submitted or fails for good, {@code STOPPED} when it
+ * was cancelled. A line {@code stop} on standard input, or its end (the engine's JVM went away), cancels the job
+ * and ends this JVM; so no job outlives the process that started it.
+ */
+public final class FlinkJobMain {
+
+  /** How long a cancelled job may take to stop before this JVM exits anyway. */
+  private static final long CANCEL_WAIT_SECONDS = 30;
+
+  /** Set once a stop was asked for: the job's cancellation that follows is not a failure. */
+  private static volatile boolean stopping;
+
+  private FlinkJobMain() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    PrintStream report = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+    // Flink and its connectors log to standard error; standard output carries only this protocol.
+    System.setOut(System.err);
+    InputStream in = System.in;
+    JobSpec.Received received;
+    try {
+      received = JobSpec.read(in);
+    } catch (IOException | RuntimeException e) {
+      report.println("FAILED cannot read the job: " + oneLine(e));
+      System.exit(2);
+      return;
+    }
+    JobClient job;
+    try {
+      job = submit(received.spec(), received.password());
+    } catch (Exception e) {
+      e.printStackTrace();
+      report.println("FAILED " + oneLine(e));
+      System.exit(1);
+      return;
+    }
+    report.println("RUNNING " + job.getJobID());
+    Thread watcher = new Thread(() -> watch(job, report), "deltaview-flink-job-watch");
+    watcher.setDaemon(true);
+    watcher.start();
+    BufferedReader commands = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+    String line;
+    while ((line = commands.readLine()) != null && !line.strip().equals("stop")) {
+      // no other commands yet
+    }
+    stopping = true;
+    try {
+      job.cancel().get(CANCEL_WAIT_SECONDS, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      System.err.println("cancelling job " + job.getJobID() + " failed: " + e);
+    }
+    report.println("STOPPED");
+    System.exit(0);
+  }
+
+  /** Reports a job that ended by itself (failed past its restart strategy, or finished), then ends this JVM. */
+  private static void watch(JobClient job, PrintStream report) {
+    try {
+      JobStatus status = job.getJobExecutionResult().handle((r, e) -> {
+        if (stopping) {
+          return JobStatus.CANCELED;
+        }
+        if (e != null) {
+          e.printStackTrace();
+          report.println("FAILED " + oneLine(rootCause(e)));
+        } else {
+          report.println("FAILED the job finished, which a view's job never should");
+        }
+        return JobStatus.FAILED;
+      }).get();
+      if (status == JobStatus.FAILED) {
+        Runtime.getRuntime().halt(1);
+      }
+    } catch (Exception e) {
+      report.println("FAILED " + oneLine(e));
+      Runtime.getRuntime().halt(1);
+    }
+  }
+
+  static JobClient submit(JobSpec spec, String password) {
+    Configuration config = Configuration.fromMap(spec.flinkConfig());
+    config.setString("pipeline.name", spec.jobName());
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
+    StreamTableEnvironment tables = StreamTableEnvironment.create(env);
+    for (JobSpec.Table t : spec.sources()) {
+      tables.createTemporaryTable(t.name(), descriptor(t, password));
+    }
+    tables.createTemporaryTable(spec.sink().name(), descriptor(spec.sink(), password));
+    TableResult result = tables.executeSql(spec.insertSql());
+    return result.getJobClient().orElseThrow(() -> new IllegalStateException("the INSERT started no job"));
+  }
+
+  private static TableDescriptor descriptor(JobSpec.Table t, String password) {
+    Schema.Builder schema = Schema.newBuilder();
+    for (JobSpec.Column c : t.columns()) {
+      schema.column(c.name(), c.type());
+    }
+    schema.primaryKey(t.primaryKey());
+    TableDescriptor.Builder d = TableDescriptor.forConnector(t.connector()).schema(schema.build());
+    t.withPassword(password).forEach(d::option);
+    return d.build();
+  }
+
+  private static Throwable rootCause(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  private static String oneLine(Throwable e) {
+    String m = e.getClass().getName() + ": " + e.getMessage();
+    return m.replace('\n', ' ').replace('\r', ' ');
+  }
+}

@@ -1,0 +1,159 @@
+package io.deltaview.flink;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.deltaview.it.fixture.PostgresFixture;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A view created with {@code CREATE INCREMENTAL VIEW … WITH (engine = 'flink')} through the driver, maintained by a
+ * Flink job on a local MiniCluster (its own JVM) against the project's test PostgreSQL: its result table equals
+ * the view's query run on PostgreSQL after the initial snapshot and after random transactions,
+ * and equals, column types and key included, the result table the embedded engine keeps for the same view. Also
+ * what is refused before anything is created, and that Flink stays off this side's class path.
+ */
+class FlinkViewsTest {
+
+  @Test
+  void aViewCreatedWithEngineFlinkKeepsItsResultTableEqualToTheQueryAndToTheEmbeddedEngines() throws Exception {
+    ShopTables shop = new ShopTables();
+    PostgresFixture pg = PostgresFixture.get();
+    String url = pg.createDatabase("flink_view");
+    // The engine (and so the Flink job) runs with this connection's credentials: the test server's own password,
+    // or, where it trusts local connections and has none, one it never checks.
+    Properties credentials = pg.credentials();
+    String password = pg.password().isEmpty() ? "never-shown-" + shop.seed : pg.password();
+    credentials.setProperty("password", password);
+    System.setProperty("deltaview.flink.workDir", workDirectory(shop).toString());
+    try (Connection c = pg.connect(url);
+         Connection d = DriverManager.getConnection("jdbc:deltaview:" + url.substring("jdbc:".length()), credentials);
+         Statement s = d.createStatement()) {
+      ShopTables.createTables(c);
+      for (int i = 0; i < 200; i++) {
+        shop.insertOrder(c);
+      }
+      assertEquals("22023", assertThrows(SQLException.class, () -> s.execute(
+          "CREATE INCREMENTAL VIEW v WITH (engine = 'spark') AS " + ShopTables.VIEW)).getSQLState());
+      assertEquals("0A000", assertThrows(SQLException.class, () -> s.execute("CREATE INCREMENTAL VIEW v"
+          + " WITH (engine = 'flink') AS SELECT status, avg(qty) AS q FROM orders GROUP BY status")).getSQLState());
+
+      s.execute("CREATE INCREMENTAL VIEW by_region WITH (engine = 'flink') AS " + ShopTables.VIEW);
+      FlinkView view = FlinkViewBackend.running().stream().filter(v -> v.name().equals("by_region")).findFirst()
+          .orElseThrow();
+      String commandLine = Files.readString(Path.of("/proc", Long.toString(view.runner().pid()), "cmdline"))
+          .replace('\0', ' ');
+      assertTrue(commandLine.contains("io.deltaview.flink.job.FlinkJobMain"), commandLine);
+      assertFalse(commandLine.contains(password), "the password is not on the Flink JVM's command line");
+      assertFalse(view.describeJob().contains(password), view.describeJob());
+
+      shop.awaitEqual(c, "by_region", Duration.ofMinutes(3), view);
+      for (int t = 0; t < 60; t++) {
+        shop.randomTransaction(c);
+      }
+      shop.awaitEqual(c, "by_region", Duration.ofMinutes(2), view);
+
+      s.execute("CREATE INCREMENTAL VIEW by_region_engine AS " + ShopTables.VIEW);
+      for (int t = 0; t < 20; t++) {
+        shop.randomTransaction(c);
+      }
+      shop.awaitEqual(c, "by_region", Duration.ofMinutes(2), view);
+      shop.awaitEqual(c, "by_region_engine", Duration.ofMinutes(2), null);
+      assertEquals(ShopTables.shape(c, "by_region_engine"), ShopTables.shape(c, "by_region"),
+          "columns, types and key");
+      assertEquals(ShopTables.rows(c, "SELECT * FROM by_region_engine ORDER BY 1, 2"),
+          ShopTables.rows(c, "SELECT * FROM by_region ORDER BY 1, 2"), "seed " + shop.seed);
+      s.execute("DROP INCREMENTAL VIEW by_region_engine");
+
+      assertEquals("42P07", assertThrows(SQLException.class, () -> s.execute(
+          "CREATE INCREMENTAL VIEW by_region WITH (engine = 'flink') AS " + ShopTables.VIEW)).getSQLState());
+      s.execute("CREATE INCREMENTAL VIEW IF NOT EXISTS by_region WITH (engine = 'flink') AS " + ShopTables.VIEW);
+      s.execute("DROP INCREMENTAL VIEW by_region");
+      assertFalse(view.runner().isRunning(), "DROP stopped the job");
+      assertFalse(Files.readString(view.runner().log()).contains(password), "the password is not in Flink's log");
+      assertNothingLeft(c);
+      assertEquals(List.of(), ShopTables.rows(c, "SELECT * FROM deltaview.flink_views"));
+      assertEquals("42P01", assertThrows(SQLException.class, () -> s.execute("DROP INCREMENTAL VIEW by_region"))
+          .getSQLState());
+    } finally {
+      System.clearProperty("deltaview.flink.workDir");
+    }
+  }
+
+  static Path workDirectory(ShopTables shop) {
+    return Path.of("target", "flink-views", Long.toString(shop.seed)).toAbsolutePath();
+  }
+
+  /** No slot (slots are per server: only this database's view's), publication or result table of view by_region. */
+  static void assertNothingLeft(Connection c) throws SQLException {
+    String prefix = FlinkViews.replicationName(c.getCatalog(), "public", "by_region");
+    assertEquals(List.of(), ShopTables.rows(c, "SELECT slot_name FROM pg_replication_slots"
+        + " WHERE slot_name LIKE '" + prefix + "%'"));
+    assertEquals(List.of(), ShopTables.rows(c, "SELECT pubname FROM pg_publication WHERE pubname LIKE 'dvf%'"));
+    assertEquals(List.of(), ShopTables.rows(c, "SELECT 1 FROM pg_class WHERE relname = 'by_region'"));
+  }
+
+  @Test
+  void baseTablesFlinkCdcCannotReadAndViewsFlinkWouldComputeDifferentlyAreRefusedLeavingNothingBehind()
+      throws Exception {
+    PostgresFixture pg = PostgresFixture.get();
+    String url = pg.createDatabase("flink_refused");
+    FlinkDatabase db = FlinkDatabase.fromJdbcUrl(url, pg.user(), pg.password());
+    FlinkSettings settings = FlinkSettings.local(Path.of("target", "flink-refused").toAbsolutePath());
+    try (Connection c = pg.connect(url); Statement s = c.createStatement()) {
+      ShopTables.createTables(c);
+      s.execute("ALTER TABLE customers REPLICA IDENTITY DEFAULT");
+      SQLException identity = assertThrows(SQLException.class, () -> FlinkViews.create(c, "public", "v",
+          "SELECT region, count(*) AS n FROM customers GROUP BY region", db, settings));
+      assertEquals("55000", identity.getSQLState());
+      assertTrue(identity.getMessage().contains("REPLICA IDENTITY FULL"), identity.getMessage());
+
+      s.execute("CREATE TABLE keyless (id integer NOT NULL, v integer)");
+      s.execute("ALTER TABLE keyless REPLICA IDENTITY FULL");
+      SQLException keyless = assertThrows(SQLException.class, () -> FlinkViews.create(c, "public", "v",
+          "SELECT id, count(*) AS n FROM keyless GROUP BY id", db, settings));
+      assertEquals("55000", keyless.getSQLState());
+      assertTrue(keyless.getMessage().contains("no primary key"), keyless.getMessage());
+
+      SQLException average = assertThrows(SQLException.class, () -> FlinkViews.create(c, "public", "v",
+          "SELECT customer_id, avg(qty) AS q FROM orders GROUP BY customer_id", db, settings));
+      assertEquals("0A000", average.getSQLState());
+      assertTrue(average.getMessage().contains("AVG"), average.getMessage());
+
+      SQLException reserved = assertThrows(SQLException.class, () -> FlinkViews.create(c, "public", "v",
+          "SELECT customer_id AS \"order\", count(*) AS n FROM orders GROUP BY customer_id", db, settings));
+      assertEquals("0A000", reserved.getSQLState());
+      assertTrue(reserved.getMessage().contains("order"), reserved.getMessage());
+
+      SQLException unknown = assertThrows(SQLException.class, () -> FlinkViews.create(c, "public", "v",
+          "SELECT nope FROM orders", db, settings));
+      assertEquals("42703", unknown.getSQLState(), unknown.getMessage());
+
+      assertEquals(List.of(), ShopTables.rows(c, "SELECT 1 FROM pg_class WHERE relname = 'v'"));
+      assertEquals(List.of(), ShopTables.rows(c, "SELECT pubname FROM pg_publication"));
+      assertEquals(List.of(), ShopTables.rows(c, "SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE '"
+          + FlinkViews.replicationName(c.getCatalog(), "public", "v") + "%'"));
+    }
+  }
+
+  @Test
+  void flinkIsNotOnTheClassPathOfTheEngineSide() {
+    assertThrows(ClassNotFoundException.class, () -> Class.forName("org.apache.flink.table.api.TableEnvironment"));
+    assertThrows(ClassNotFoundException.class,
+        () -> Class.forName("org.apache.flink.cdc.connectors.postgres.table.PostgreSQLTableFactory"));
+    assertFalse(org.postgresql.Driver.getVersion().contains("42.7.4"), org.postgresql.Driver.getVersion());
+    assertTrue(LocalFlinkRunner.jobClassPath().stream().anyMatch(e -> e.endsWith("postgresql-42.7.4.jar")),
+        "the Flink JVM's class path has the job's own pgjdbc");
+  }
+}
