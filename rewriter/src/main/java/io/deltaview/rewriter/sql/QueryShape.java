@@ -38,11 +38,6 @@ public final class QueryShape {
   static final Set<String> OPERAND_AFTER = Set.of("and", "or", "then", "else", "end", "when", "from", "where",
       "group", "order", "having", "limit", "offset", "fetch", "union", "except", "intersect", "as", "is", "not",
       "like", "ilike", "between", "in");
-  /** Clauses whose literals are never lifted: ordinals, row counts. */
-  private static final Set<String> UNLIFTED_CLAUSES = Set.of("limit", "offset", "fetch");
-  /** Clauses that end one of those. */
-  private static final Set<String> CLAUSES = Set.of("select", "from", "where", "having", "window", "union",
-      "except", "intersect", "join", "on", "returning");
 
   /** A word in lower case; the same instance when it is already (most SQL is written in one case). */
   private static String lower(String word) {
@@ -99,7 +94,8 @@ public final class QueryShape {
     StringBuilder key = new StringBuilder(sql.length() + 16);
     int copied = 0;
     int parameters = 0;
-    // whether literals stay at this parenthesis depth (ORDER BY, GROUP BY, LIMIT...), and at the outer ones
+    // whether literals stay at this parenthesis depth, and at the outer ones: in ORDER BY, GROUP BY, PARTITION BY
+    // and DISTINCT ON (ordinals), LIMIT, OFFSET and FETCH (row counts), until another clause starts
     boolean unlifted = false;
     Deque<Boolean> outer = new ArrayDeque<>();
     for (int i = 0; i < tokens.size(); i++) {
@@ -125,16 +121,14 @@ public final class QueryShape {
           }
         }
         case WORD -> {
-          String word = lower(t.text());
-          if (word.equals("by") && before != null && (before.isWord("order") || before.isWord("group")
-              || before.isWord("partition"))) {
-            unlifted = true;
-          } else if (word.equals("on") && before != null && before.isWord("distinct")) {
-            unlifted = true;
-          } else if (UNLIFTED_CLAUSES.contains(word)) {
-            unlifted = true;
-          } else if (CLAUSES.contains(word)) {
-            unlifted = false;
+          switch (lower(t.text())) {
+            case "by" -> unlifted |= before != null && (before.isWord("order") || before.isWord("group")
+                || before.isWord("partition"));
+            case "on" -> unlifted = before != null && before.isWord("distinct");
+            case "limit", "offset", "fetch" -> unlifted = true;
+            case "select", "from", "where", "having", "window", "union", "except", "intersect", "join",
+                "returning" -> unlifted = false;
+            default -> { }
           }
         }
         case NUMBER, STRING -> {
@@ -167,14 +161,17 @@ public final class QueryShape {
     }
     if (t.kind() == PgLexer.Kind.STRING) {
       String value = t.value();
+      int quotes = 0;
       for (int k = 0; k < value.length(); k++) {
         char c = value.charAt(k);
         if (c < 0x20 || c > 0x7e || c == '\\') {
           return null;
         }
+        quotes += c == '\'' ? 1 : 0;
       }
-      String quoted = "'" + value.replace("'", "''") + "'";
-      return quoted.equals(t.text()) ? quoted : null; // not E'…', $$…$$, N'…', nor continued over lines
+      // written '…' with each quote doubled, nothing else: not E'…', $$…$$, N'…', nor continued over lines
+      String text = t.text();
+      return text.charAt(0) == '\'' && text.length() == value.length() + quotes + 2 ? text : null;
     }
     String n = t.text();
     int point = n.indexOf('.');
