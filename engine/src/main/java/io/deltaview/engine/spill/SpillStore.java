@@ -222,10 +222,7 @@ public final class SpillStore implements AutoCloseable {
   public void forEach(byte[] prefix, BiConsumer<byte[], byte[]> action) {
     open();
     try (RocksIterator it = db.newIterator()) {
-      for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
-        action.accept(it.key(), it.value());
-      }
-      it.status();
+      scan(it, prefix, action);
     } catch (RocksDBException e) {
       throw failed("reading", e);
     } finally {
@@ -265,10 +262,7 @@ public final class SpillStore implements AutoCloseable {
         }
         try (ReadOptions read = new ReadOptions().setSnapshot(s).setFillCache(false);
              RocksIterator it = db.newIterator(read)) {
-          for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
-            action.accept(it.key(), it.value());
-          }
-          it.status();
+          scan(it, prefix, action);
         }
       } catch (RocksDBException e) {
         throw failed("reading", e);
@@ -313,6 +307,15 @@ public final class SpillStore implements AutoCloseable {
     } finally {
       lock.readLock().unlock();
     }
+  }
+
+  /** Hands {@code action} every key and value of {@code it} that starts with {@code prefix}, in key order. */
+  private static void scan(RocksIterator it, byte[] prefix, BiConsumer<byte[], byte[]> action)
+      throws RocksDBException {
+    for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
+      action.accept(it.key(), it.value());
+    }
+    it.status();
   }
 
   private static boolean startsWith(byte[] key, byte[] prefix) {
