@@ -8,7 +8,8 @@ package io.deltaview.driver;
 public interface DeltaviewStatement {
 
   /**
-   * The view (schema-qualified) that answered the last execution; null if PostgreSQL ran the statement as
+   * The view (schema-qualified) that answered the last execution, or the views joined by {@code ", "} when one
+   * statement read several (a UNION ALL of two served branches); null if PostgreSQL ran the statement as
    * written, or nothing ran yet.
    */
   String servedBy();

@@ -34,8 +34,12 @@ public interface ViewService {
    */
   boolean readinessChanged(Connection c) throws SQLException;
 
-  /** Per query, just before it is served from {@code qualifiedView}: whether it still may be. */
-  boolean serve(String qualifiedView);
+  /**
+   * Per query, just before it is served from {@code qualifiedViews} (one view, or several read by one
+   * statement): whether it still may be. Several views may be read together only when they reflect one state of
+   * the source, so that the statement sees a state the database was in.
+   */
+  boolean serve(List<String> qualifiedViews);
 
   /**
    * Waits until every transaction committed before this call is reflected in the ready views; false on

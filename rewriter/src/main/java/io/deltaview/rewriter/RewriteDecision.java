@@ -1,6 +1,7 @@
 package io.deltaview.rewriter;
 
 import java.util.Collections;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
@@ -10,14 +11,16 @@ import java.util.TreeSet;
  *
  * @param rewritten whether {@code sql} reads a view's result table instead of the original tables
  * @param sql the SQL to send: the rewrite, or the original text unchanged
- * @param view qualified name of the view used, null when not rewritten
+ * @param views qualified names of the views the rewrite reads, in the order it names them: one for most
+ *     rewrites, several when the query combines what several views answer (a UNION ALL of two served branches,
+ *     two aggregates joined); empty when not rewritten
  * @param reason why the query was not rewritten, null when it was
  * @param baseTables lower-case {@code schema.table} names the original query reads (empty if unknown)
  * @param parameterCount number of JDBC {@code ?} parameters; a rewrite keeps them in the same order
  * @param directReads the base tables a rewrite reads beside the view's result table (a view joined to a
  *     dimension table), lower-case {@code schema.table}; empty for a pass-through and for most rewrites
  */
-public record RewriteDecision(boolean rewritten, String sql, String view, String reason,
+public record RewriteDecision(boolean rewritten, String sql, List<String> views, String reason,
                               Set<String> baseTables, int parameterCount, Set<String> directReads) {
 
   /** How the reason of a pass-through starts when a view answers the query but is refused to the role. */
@@ -31,6 +34,10 @@ public record RewriteDecision(boolean rewritten, String sql, String view, String
 
   public RewriteDecision {
     Objects.requireNonNull(sql, "sql");
+    views = List.copyOf(views);
+    if (rewritten == views.isEmpty()) {
+      throw new IllegalArgumentException("a rewrite reads at least one view, a pass-through none: " + views);
+    }
     baseTables = Set.copyOf(baseTables);
     // sorted: EXPLAIN names them, and its text should not change from one JVM to the next
     directReads = Collections.unmodifiableSortedSet(new TreeSet<>(directReads));
@@ -38,8 +45,16 @@ public record RewriteDecision(boolean rewritten, String sql, String view, String
 
   public static RewriteDecision passThrough(String sql, String reason, Set<String> baseTables,
                                             int parameterCount) {
-    return new RewriteDecision(false, sql, null, Objects.requireNonNull(reason), baseTables, parameterCount,
+    return new RewriteDecision(false, sql, List.of(), Objects.requireNonNull(reason), baseTables, parameterCount,
         Set.of());
+  }
+
+  /**
+   * The view that answers, for display and for one-view callers: its qualified name, or the names of several
+   * views joined by {@code ", "} (never a name to look up: use {@link #views()}); null when not rewritten.
+   */
+  public String view() {
+    return views.isEmpty() ? null : views.size() == 1 ? views.get(0) : String.join(", ", views);
   }
 
   /**
@@ -61,13 +76,15 @@ public record RewriteDecision(boolean rewritten, String sql, String view, String
   }
 
   public static RewriteDecision rewrite(String sql, String view, Set<String> baseTables, int parameterCount) {
-    return rewrite(sql, view, baseTables, parameterCount, Set.of());
+    return rewrite(sql, List.of(view), baseTables, parameterCount, Set.of());
   }
 
-  /** A rewrite that also reads {@code directReads} from the base tables themselves. */
-  public static RewriteDecision rewrite(String sql, String view, Set<String> baseTables, int parameterCount,
+  /**
+   * A rewrite reading {@code views} (at least one) that also reads {@code directReads} from the base tables
+   * themselves.
+   */
+  public static RewriteDecision rewrite(String sql, List<String> views, Set<String> baseTables, int parameterCount,
                                         Set<String> directReads) {
-    return new RewriteDecision(true, sql, Objects.requireNonNull(view), null, baseTables, parameterCount,
-        directReads);
+    return new RewriteDecision(true, sql, views, null, baseTables, parameterCount, directReads);
   }
 }

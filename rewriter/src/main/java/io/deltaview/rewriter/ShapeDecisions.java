@@ -90,7 +90,7 @@ final class ShapeDecisions {
     }
     RewritePlanner.Planned parameterized = plan(shape.parameterized());
     RewriteDecision p = parameterized.decision();
-    if (parameterized.literalsMatter() || !p.rewritten() || !p.view().equals(d.view())
+    if (parameterized.literalsMatter() || !p.rewritten() || !p.views().equals(d.views())
         || !p.baseTables().equals(d.baseTables()) || !p.directReads().equals(d.directReads())) {
       return PlanEach.INSTANCE;
     }
@@ -206,7 +206,7 @@ final class ShapeDecisions {
 
     @Override
     public RewriteDecision decisionFor(QueryShape shape) {
-      return RewriteDecision.rewrite(sql(shape), first.view(), first.baseTables(), first.parameterCount(),
+      return RewriteDecision.rewrite(sql(shape), first.views(), first.baseTables(), first.parameterCount(),
           first.directReads());
     }
 

@@ -14,13 +14,19 @@ import java.util.Locale;
 public final class IncrementalCommandParser {
 
   private static final String SYNTAX_ERROR = SqlStates.SYNTAX_ERROR;
-  /** PostgreSQL's longest name ({@code NAMEDATALEN - 1}). */
 
   private final String sql;
+  /** Reads the command's head token by token; the statement it carries is never lexed here. */
+  private final PgLexer lexer;
+  /** The next token, read ahead; null at the end. */
+  private PgLexer.Token ahead;
+  /** The offset just past the last token taken. */
   private int pos;
 
-  private IncrementalCommandParser(String sql) {
+  private IncrementalCommandParser(String sql) throws SQLException {
     this.sql = sql;
+    this.lexer = PgLexer.reading(sql);
+    this.ahead = lexer.next();
   }
 
   /**
@@ -60,14 +66,13 @@ public final class IncrementalCommandParser {
       case "CREATE": {
         expectKeyword("VIEW");
         boolean ifNotExists = false;
-        if (peekKeyword("IF")) {
-          expectKeyword("IF");
+        if (acceptKeyword("IF")) {
           expectKeyword("NOT");
           expectKeyword("EXISTS");
           ifNotExists = true;
         }
         QualifiedName name = qualifiedName();
-        String engine = peekKeyword("WITH") ? createOptions() : null;
+        String engine = acceptKeyword("WITH") ? createOptions() : null;
         expectKeyword("AS");
         String query = rest("a SELECT after AS");
         return new IncrementalCommand.CreateView(name, ifNotExists, query, engine);
@@ -75,8 +80,7 @@ public final class IncrementalCommandParser {
       case "DROP": {
         expectKeyword("VIEW");
         boolean ifExists = false;
-        if (peekKeyword("IF")) {
-          expectKeyword("IF");
+        if (acceptKeyword("IF")) {
           expectKeyword("EXISTS");
           ifExists = true;
         }
@@ -85,8 +89,7 @@ public final class IncrementalCommandParser {
         return new IncrementalCommand.DropView(name, ifExists);
       }
       case "SHOW":
-        if (peekKeyword("QUERIES")) {
-          expectKeyword("QUERIES");
+        if (acceptKeyword("QUERIES")) {
           expectEnd();
           return new IncrementalCommand.ShowQueries();
         }
@@ -94,10 +97,8 @@ public final class IncrementalCommandParser {
         expectEnd();
         return new IncrementalCommand.ShowViews();
       case "EXPLAIN":
-        if (peekKeyword("VIEW")) {
-          expectKeyword("VIEW");
-          if (peekKeyword("AS")) {
-            expectKeyword("AS");
+        if (acceptKeyword("VIEW")) {
+          if (acceptKeyword("AS")) {
             return new IncrementalCommand.ExplainDefinition(rest("a SELECT after EXPLAIN INCREMENTAL VIEW AS"));
           }
           QualifiedName name = qualifiedName();
@@ -111,144 +112,121 @@ public final class IncrementalCommandParser {
   }
 
   /**
-   * {@code WITH (engine = 'name')}, PostgreSQL's form of a relation's options (the value quoted or a bare word);
-   * returns the engine. {@code engine} is the one option.
+   * {@code (engine = 'name')} after {@code WITH}, PostgreSQL's form of a relation's options (the value a string
+   * or a bare word); returns the engine. {@code engine} is the one option.
    */
   private String createOptions() throws SQLException {
-    expectKeyword("WITH");
     expectPunctuation('(');
     String engine = null;
     do {
-      int start = skipSpaceAndComments(sql, pos);
-      String key = word();
-      if (key.isEmpty()) {
-        throw syntax("expected an option name at position " + (start + 1));
+      PgLexer.Token key = ahead;
+      if (key == null || key.kind() != PgLexer.Kind.WORD) {
+        throw syntax("expected an option name" + where(key));
       }
-      if (!key.equals("ENGINE")) {
-        throw new SQLException("unrecognized option \"" + lowerAscii(sql.substring(start, pos)) + "\" of CREATE"
+      take();
+      if (!key.isWord("ENGINE")) {
+        throw new SQLException("unrecognized option \"" + lowerAscii(key.text()) + "\" of CREATE"
             + " INCREMENTAL VIEW (the one option is engine)", SqlStates.INVALID_PARAMETER_VALUE);
       }
       if (engine != null) {
         throw syntax("option engine given twice");
       }
-      expectPunctuation('=');
+      expectOperator("=");
       engine = optionValue();
     } while (acceptPunctuation(','));
     expectPunctuation(')');
     return engine;
   }
 
-  /** A string literal ({@code 'flink'}, quotes doubled inside) or a bare word, lower-cased as PostgreSQL does. */
+  /** A string literal (any of PostgreSQL's forms) or a bare word, lower-cased as PostgreSQL does. */
   private String optionValue() throws SQLException {
-    pos = skipSpaceAndComments(sql, pos);
-    if (pos < sql.length() && sql.charAt(pos) == '\'') {
-      StringBuilder out = new StringBuilder();
-      int i = pos + 1;
-      while (i < sql.length()) {
-        char c = sql.charAt(i);
-        if (c == '\'') {
-          if (i + 1 < sql.length() && sql.charAt(i + 1) == '\'') {
-            out.append('\'');
-            i += 2;
-            continue;
-          }
-          pos = i + 1;
-          return out.toString();
-        }
-        out.append(c);
-        i++;
-      }
-      throw syntax("unterminated quoted string");
+    PgLexer.Token t = ahead;
+    if (t != null && t.kind() == PgLexer.Kind.STRING) {
+      take();
+      return t.value();
     }
-    int end = wordEnd(sql, pos);
-    if (end == pos) {
-      throw syntax("expected a value at position " + (pos + 1));
+    if (t == null || t.kind() != PgLexer.Kind.WORD) {
+      throw syntax("expected a value" + where(t));
     }
-    String value = lowerAscii(sql.substring(pos, end));
-    pos = end;
-    return value;
+    take();
+    return lowerAscii(t.text());
   }
 
-  private void expectPunctuation(char c) throws SQLException {
-    if (!acceptPunctuation(c)) {
-      int at = skipSpaceAndComments(sql, pos);
-      throw syntax("expected \"" + c + "\" at position " + (at + 1)
-          + (at < sql.length() ? " but found \"" + sql.charAt(at) + "\"" : " but the command ended"));
-    }
+  private void take() throws SQLException {
+    pos = lexer.position();
+    ahead = lexer.next();
   }
 
-  private boolean acceptPunctuation(char c) {
-    int at = skipSpaceAndComments(sql, pos);
-    if (at < sql.length() && sql.charAt(at) == c) {
-      pos = at + 1;
+  private boolean acceptPunctuation(char c) throws SQLException {
+    if (ahead != null && ahead.isPunctuation(c)) {
+      take();
       return true;
     }
     return false;
   }
 
-  private String word() {
-    pos = skipSpaceAndComments(sql, pos);
-    int end = wordEnd(sql, pos);
-    String w = sql.substring(pos, end).toUpperCase(Locale.ROOT);
-    pos = end;
+  private void expectPunctuation(char c) throws SQLException {
+    if (!acceptPunctuation(c)) {
+      throw syntax("expected \"" + c + "\"" + where(ahead));
+    }
+  }
+
+  private void expectOperator(String operator) throws SQLException {
+    if (ahead == null || ahead.kind() != PgLexer.Kind.OPERATOR || !ahead.text().equals(operator)) {
+      throw syntax("expected \"" + operator + "\"" + where(ahead));
+    }
+    take();
+  }
+
+  /** The next token as an upper-case keyword, or "" if it is not a word. */
+  private String word() throws SQLException {
+    if (ahead == null || ahead.kind() != PgLexer.Kind.WORD) {
+      return "";
+    }
+    String w = ahead.text().toUpperCase(Locale.ROOT);
+    take();
     return w;
   }
 
-  private boolean peekKeyword(String keyword) {
-    int i = skipSpaceAndComments(sql, pos);
-    return isWord(sql, i, wordEnd(sql, i), keyword);
+  private boolean acceptKeyword(String keyword) throws SQLException {
+    if (ahead != null && ahead.isWord(keyword)) {
+      take();
+      return true;
+    }
+    return false;
   }
 
   private void expectKeyword(String keyword) throws SQLException {
-    int start = skipSpaceAndComments(sql, pos);
-    String w = word();
-    if (!w.equals(keyword)) {
-      throw syntax("expected " + keyword + " at position " + (start + 1)
-          + (w.isEmpty() ? " but the command ended" : " but found \"" + sql.substring(start, pos) + "\""));
+    if (!acceptKeyword(keyword)) {
+      throw syntax("expected " + keyword + where(ahead));
     }
+  }
+
+  /** Where the parser stands, for a message: the token found there, or the end. */
+  private static String where(PgLexer.Token found) {
+    return found == null ? " but the command ended"
+        : " at position " + (found.start() + 1) + " but found \"" + found.text() + "\"";
   }
 
   private QualifiedName qualifiedName() throws SQLException {
     String first = identifier();
-    pos = skipSpaceAndComments(sql, pos);
-    if (pos < sql.length() && sql.charAt(pos) == '.') {
-      pos++;
+    if (acceptPunctuation('.')) {
       return new QualifiedName(first, identifier());
     }
     return new QualifiedName(null, first);
   }
 
   private String identifier() throws SQLException {
-    pos = skipSpaceAndComments(sql, pos);
-    if (pos < sql.length() && sql.charAt(pos) == '"') {
-      StringBuilder out = new StringBuilder();
-      int i = pos + 1;
-      while (i < sql.length()) {
-        char c = sql.charAt(i);
-        if (c == '"') {
-          if (i + 1 < sql.length() && sql.charAt(i + 1) == '"') {
-            out.append('"');
-            i += 2;
-            continue;
-          }
-          pos = i + 1;
-          if (out.length() == 0) {
-            throw syntax("zero-length delimited identifier");
-          }
-          return SqlIdentifiers.checkedLength(out.toString());
-        }
-        out.append(c);
-        i++;
-      }
-      throw syntax("unterminated quoted identifier");
+    PgLexer.Token t = ahead;
+    if (t != null && t.kind() == PgLexer.Kind.QUOTED_IDENTIFIER) {
+      take();
+      return SqlIdentifiers.checkedLength(t.value());
     }
-    int end = wordEnd(sql, pos);
-    if (end == pos || Character.isDigit(sql.charAt(pos))) {
-      throw syntax("expected a view name at position " + (pos + 1));
+    if (t == null || t.kind() != PgLexer.Kind.WORD) {
+      throw syntax("expected a view name" + where(t));
     }
-    String id = lowerAscii(sql.substring(pos, end));
-    pos = end;
-    return SqlIdentifiers.checkedLength(id);
+    take();
+    return SqlIdentifiers.checkedLength(lowerAscii(t.text()));
   }
 
   /** PostgreSQL folds unquoted names to lower case in ASCII only (in UTF-8 databases). */
@@ -262,6 +240,7 @@ public final class IncrementalCommandParser {
     return new String(chars);
   }
 
+  /** The text after the last token taken: the statement the command carries, without trailing semicolons. */
   private String rest(String what) throws SQLException {
     String rest = sql.substring(pos).trim();
     while (rest.endsWith(";")) {
@@ -274,12 +253,11 @@ public final class IncrementalCommandParser {
   }
 
   private void expectEnd() throws SQLException {
-    int i = skipSpaceAndComments(sql, pos);
-    while (i < sql.length() && sql.charAt(i) == ';') {
-      i = skipSpaceAndComments(sql, i + 1);
+    while (acceptPunctuation(';')) {
+      // trailing semicolons end the command
     }
-    if (i < sql.length()) {
-      throw syntax("unexpected \"" + sql.substring(i) + "\" at the end of the command");
+    if (ahead != null) {
+      throw syntax("unexpected \"" + sql.substring(ahead.start()) + "\" at the end of the command");
     }
   }
 
@@ -289,7 +267,7 @@ public final class IncrementalCommandParser {
 
   private static int wordEnd(String s, int i) {
     int j = i;
-    while (j < s.length() && (Character.isLetterOrDigit(s.charAt(j)) || s.charAt(j) == '_' || s.charAt(j) == '$')) {
+    while (j < s.length() && PgLexer.isIdentifierPart(s.charAt(j))) {
       j++;
     }
     return j;

@@ -48,7 +48,12 @@ public final class RouteStats {
      */
     WRITE_NOT_APPLIED,
     /** The view matched but is not ready now (loading, failed, or not maintained by anyone). */
-    VIEW_NOT_READY;
+    VIEW_NOT_READY,
+    /**
+     * The rewrite reads several views that may not reflect one state of the source now: one was just loaded
+     * ahead of the others, or this process does not maintain them and cannot tell.
+     */
+    VIEWS_NOT_ALIGNED;
 
     /** The tag value: the name in lower case. */
     public String tag() {

@@ -206,7 +206,7 @@ final class AutoViews {
     }
     runtime.refresh();
     RewriteDecision check = runtime.rewrite(sql);
-    if (!check.rewritten() || !qualified.equals(check.view())) {
+    if (!check.rewritten() || !check.views().contains(qualified)) {
       if (!exists) {
         drop(engine, requester, name); // never leave a view behind that serves nothing
       }

@@ -161,8 +161,10 @@ final class DeltaviewRouter implements QueryRouter {
     if (SqlStates.INSUFFICIENT_PRIVILEGE.equals(failure.getSQLState())) {
       RewriteDecision decision = runtime.rewrite(sql); // the cached decision that produced the failed rewrite
       if (decision.rewritten()) {
-        runtime.refuse(decision.view(), "a query rewritten to read it failed with 42501 (" + failure.getMessage()
-            + ")");
+        // which of several views was refused is not told: none of them is used for this role until then
+        for (String view : decision.views()) {
+          runtime.refuse(view, "a query rewritten to read it failed with 42501 (" + failure.getMessage() + ")");
+        }
         LOG.log(System.Logger.Level.INFO, "a rewritten query failed (" + failure.getMessage() + "); running the"
             + " original query, and view " + decision.view() + " is not used for this connection's role until"
             + " privileges change");
@@ -217,7 +219,11 @@ final class DeltaviewRouter implements QueryRouter {
         return RouteStats.PassThrough.WRITE_NOT_APPLIED;
       }
     }
-    return views.serve(decision.view()) ? null : RouteStats.PassThrough.VIEW_NOT_READY;
+    if (views.serve(decision.views())) {
+      return null;
+    }
+    return decision.views().size() == 1 ? RouteStats.PassThrough.VIEW_NOT_READY
+        : RouteStats.PassThrough.VIEWS_NOT_ALIGNED;
   }
 
   /**

@@ -67,4 +67,21 @@ class IncrementalCommandParserTest {
           sql);
     }
   }
+
+  @Test
+  void theHeadIsReadWithPostgresqlsLexicalRulesAndTheStatementAsWritten() throws SQLException {
+    IncrementalCommand.CreateView v = (IncrementalCommand.CreateView) IncrementalCommandParser.parse(
+        "CREATE /* a */ INCREMENTAL -- b\n VIEW \"My \"\"V\"\"\" WITH (engine = E'fl\\x69nk') AS"
+            + " SELECT U&'\\0041' AS a, $$it's$$ AS b;");
+    assertEquals(new IncrementalCommand.QualifiedName(null, "My \"V\""), v.name());
+    assertEquals("flink", v.engine());
+    // the statement is handed on as written, never lexed here (U&'' strings are refused only in definitions)
+    assertEquals("SELECT U&'\\0041' AS a, $$it's$$ AS b", v.query());
+    assertEquals(new IncrementalCommand.DropView(new IncrementalCommand.QualifiedName("a\"b", "c"), true),
+        IncrementalCommandParser.parse("DROP INCREMENTAL VIEW IF EXISTS \"a\"\"b\" . C ;;"));
+    assertEquals("42601", assertThrows(SQLException.class,
+        () -> IncrementalCommandParser.parse("DROP INCREMENTAL VIEW \"\"")).getSQLState());
+    assertEquals("42601", assertThrows(SQLException.class,
+        () -> IncrementalCommandParser.parse("DROP INCREMENTAL VIEW v /* unterminated")).getSQLState());
+  }
 }

@@ -162,6 +162,16 @@ public final class MaintainedView {
     return appliedLsn;
   }
 
+  /**
+   * Whether its result table holds source transactions past {@code position}, the apply loop's: it was loaded
+   * from a snapshot taken ahead of the stream, and the loop has not reached that point yet. Views applied past
+   * their load are never ahead: the loop writes every view's delta of a transaction in one target transaction.
+   * Any thread.
+   */
+  public boolean aheadOf(long position) {
+    return appliedLsn.asLong() > position;
+  }
+
   // ---- apply-loop-only state below ----
 
   public ViewPipeline pipeline() {

@@ -386,6 +386,39 @@ class ApplyLoopTest {
     assertTrue(v.buffer().isEmpty());
   }
 
+  @Test
+  void aViewLoadedFromASnapshotAheadOfTheStreamIsAheadUntilTheLoopPassesIt() throws Exception {
+    start(new ApplyLoop.Limits(50_000, 100, 50_000, Duration.ofSeconds(10)), GROUPED);
+    long first = transaction(5, 0, 0);
+    awaitAll(first);
+    assertFalse(views.get(0).aheadOf(loop.position()), "a view applied with the stream is never ahead");
+    MaintainedView late = new MaintainedView(new ViewRecord("public", "late", FILTERED, List.of("public.order_lines"),
+        "sql", ViewState.SNAPSHOTTING, null, "public", null), List.of(LINES), null,
+        () -> ViewCompiler.compile(SqlFixture.plan(FILTERED)));
+    // its snapshot saw the transactions up to second's end, which the loop has not read yet
+    long snapshotPoint = lsn + 100;
+    java.util.concurrent.CompletableFuture<Void> activated = new java.util.concurrent.CompletableFuture<>();
+    loop.submit(() -> {
+      try {
+        loop.addView(late);
+        loop.activate(late, late.newPipeline(), LogSequenceNumber.valueOf(snapshotPoint));
+        activated.complete(null);
+      } catch (Exception e) {
+        activated.completeExceptionally(e);
+      }
+    });
+    activated.get(20, TimeUnit.SECONDS);
+    assertTrue(late.aheadOf(loop.position()), "loaded past the loop's position " + loop.position());
+    assertFalse(views.get(0).aheadOf(loop.position()));
+    long second = 0;
+    while (second < snapshotPoint) {
+      second = transaction(2, 1, 0);
+    }
+    awaitAll(second);
+    assertFalse(late.aheadOf(loop.position()), "the loop passed its snapshot point");
+    assertFalse(views.get(0).aheadOf(loop.position()));
+  }
+
   // ---------------------------------------------------------------- a view is the unit of failure
 
   private static final String DIVIDING = "SELECT id, 60 / (qty - 3) AS r FROM order_lines";

@@ -1,6 +1,10 @@
 package io.deltaview.rewriter.match;
 
 import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
 import org.apache.calcite.rel.RelNode;
 import org.apache.calcite.rel.RelVisitor;
 import org.apache.calcite.rel.core.Correlate;
@@ -14,10 +18,11 @@ import org.apache.calcite.rex.RexSubQuery;
 import org.apache.calcite.sql.type.SqlTypeUtil;
 
 /**
- * Answers a query that is not a block itself but holds blocks a view answers: a CTE or derived table aggregated
- * again ({@code WITH d AS (SELECT k, sum(x) ...) SELECT max(s) FROM d}) or joined to other tables. Each topmost
- * subtree that {@link ViewMatcher} rewrites onto the view is replaced by that rewrite, and the plan above it is
- * rebuilt over the replacement ({@link PlanRebuilder}).
+ * Answers a query that is not a block itself but holds blocks views answer: a CTE or derived table aggregated
+ * again ({@code WITH d AS (SELECT k, sum(x) ...) SELECT max(s) FROM d}), joined to other tables or to another
+ * view's block, or the branches of a set operation. Each topmost subtree that {@link ViewMatcher} rewrites onto a
+ * view is replaced by that rewrite, and the plan above it is rebuilt over the replacements
+ * ({@link PlanRebuilder}).
  *
  * <p>Why this is sound: a block match computes exactly the subtree's rows, and it replaces the subtree only when
  * every column has the same type (precision and scale included), so the operators above see the same input. They
@@ -33,36 +38,62 @@ final class InnerBlocks {
     if (view.block() == null) {
       return MatchResult.fail("the view answers only its own query");
     }
+    return match(query, List.of(view), v -> true).match();
+  }
+
+  /**
+   * What answers a query from several views: the rebuilt plan and the views it reads, in the order they were
+   * found.
+   */
+  record Answer(MatchResult match, List<CompiledView> views) {}
+
+  /**
+   * {@code query} with every topmost subtree that one of {@code views} answers replaced by the first such view's
+   * rewrite, among the views {@code usable} accepts (asked only of a view that answers the subtree), or why
+   * there is none. Different subtrees may be answered by different views: a UNION ALL of two served branches,
+   * two aggregates joined. Each replacement has exactly its subtree's rows, so the combination is the query's
+   * answer as long as the views reflect one state of the source, which is the caller's to check when it serves.
+   */
+  static Answer match(RelNode query, List<CompiledView> views, Predicate<CompiledView> usable) {
     if (hasSubQueryCorrelationOrWindow(query)) {
-      return MatchResult.fail("subqueries in expressions, correlation or window functions");
+      return new Answer(MatchResult.fail("subqueries in expressions, correlation or window functions"), List.of());
     }
     IdentityHashMap<RelNode, RelNode> substitutes = new IdentityHashMap<>();
+    Set<CompiledView> used = new LinkedHashSet<>();
     for (RelNode input : query.getInputs()) {
-      collect(input, view, substitutes);
+      collect(input, views, usable, substitutes, used);
     }
     if (substitutes.isEmpty()) {
-      return MatchResult.fail("answers no CTE or derived table of the query");
+      return new Answer(MatchResult.fail("answers no CTE or derived table of the query"), List.of());
     }
     try {
-      return MatchResult.of(PlanRebuilder.overSubstitutes(substitutes, query.getCluster().getRexBuilder())
-          .rebuild(query).rel());
+      return new Answer(MatchResult.of(PlanRebuilder.overSubstitutes(substitutes,
+          query.getCluster().getRexBuilder()).rebuild(query).rel()), List.copyOf(used));
     } catch (PlanRebuilder.Refusal r) {
-      return MatchResult.fail("a CTE or derived table is answered, but the query around it is refused: "
-          + r.getMessage());
+      return new Answer(MatchResult.fail("a CTE or derived table is answered, but the query around it is refused: "
+          + r.getMessage()), List.of());
     }
   }
 
-  private static void collect(RelNode rel, CompiledView view, IdentityHashMap<RelNode, RelNode> into) {
+  private static void collect(RelNode rel, List<CompiledView> views, Predicate<CompiledView> usable,
+                              IdentityHashMap<RelNode, RelNode> into, Set<CompiledView> used) {
     Decomposition d = Decomposition.of(rel).orElse(null);
     if (d != null) {
-      MatchResult m = ViewMatcher.match(d, view, rel.getCluster());
-      if (m.matched() && sameTypes(m.plan().getRowType(), rel.getRowType(), rel.getCluster().getTypeFactory())) {
-        into.put(rel, m.plan());
-        return;
+      for (CompiledView view : views) {
+        if (view.block() == null) {
+          continue;
+        }
+        MatchResult m = ViewMatcher.match(d, view, rel.getCluster());
+        if (m.matched() && sameTypes(m.plan().getRowType(), rel.getRowType(), rel.getCluster().getTypeFactory())
+            && usable.test(view)) {
+          into.put(rel, m.plan());
+          used.add(view);
+          return;
+        }
       }
     }
     for (RelNode input : rel.getInputs()) {
-      collect(input, view, into);
+      collect(input, views, usable, into, used);
     }
   }
 

@@ -16,6 +16,7 @@ import org.apache.calcite.rel.core.Filter;
 import org.apache.calcite.rel.core.Join;
 import org.apache.calcite.rel.core.JoinRelType;
 import org.apache.calcite.rel.core.Project;
+import org.apache.calcite.rel.core.SetOp;
 import org.apache.calcite.rel.core.Sort;
 import org.apache.calcite.rel.core.TableScan;
 import org.apache.calcite.rel.logical.LogicalFilter;
@@ -42,8 +43,8 @@ import org.apache.calcite.tools.RelBuilder;
  * Rebuilds a plan bottom-up over new leaves, re-typing every expression: Calcite's view rules' plan over the
  * real result table (in place of the stand-in table the rules saw), or a query's plan with some of its subtrees
  * replaced by rewrites of them ({@link InnerBlocks}). Refuses anything but inner joins, filters, projections,
- * sorts and aggregates; over an aggregate view's rows, aggregates only as exact rollups; and casts that may not
- * mean the same in PostgreSQL.
+ * sorts, aggregates and set operations; over an aggregate view's rows, aggregates only as exact rollups; and casts
+ * that may not mean the same in PostgreSQL.
  */
 final class PlanRebuilder {
   private static final RelBuilder.Config BUILDER_CONFIG = RelBuilder.Config.DEFAULT
@@ -148,6 +149,17 @@ final class PlanRebuilder {
     }
     if (rel instanceof Aggregate a) {
       return aggregate(a, rebuild(a.getInput()));
+    }
+    if (rel instanceof SetOp setOp) {
+      // UNION, INTERSECT and EXCEPT, ALL or not, of inputs with the same rows and types give the same rows
+      List<RelNode> inputs = new ArrayList<>();
+      boolean fromAggregateView = false;
+      for (RelNode input : setOp.getInputs()) {
+        Built in = rebuild(input);
+        inputs.add(in.rel());
+        fromAggregateView |= in.fromAggregateView();
+      }
+      return new Built(setOp.copy(setOp.getTraitSet(), inputs, setOp.all), fromAggregateView, Set.of());
     }
     throw new Refusal("the rewrite has a " + rel.getRelTypeName());
   }

@@ -283,13 +283,23 @@ public final class RewritePlanner {
   }
 
   /**
-   * For a query that is not a block itself: the first view that answers some of its CTEs or derived tables
-   * ({@link InnerBlocks}), rendered and verified like the other paths. Returns the decision, or null with each
-   * view's reason in {@code reasons}.
+   * For a query that is not a block itself: its CTEs and derived tables answered by views ({@link InnerBlocks}),
+   * rendered and verified like the other paths. First each such block by the first view that answers it, so
+   * that blocks answered by different views combine into one rewrite; then, if that found fewer than two views
+   * or was refused, one view at a time. Returns the decision, or null with each view's reason in
+   * {@code reasons}.
    */
   private RewriteDecision decideByInnerBlocks(String sql, RelNode rel, RelRoot root, List<String> labels,
                                               Set<String> baseTables, int parameters, Set<String> refused,
                                               List<String> reasons) {
+    InnerBlocks.Answer several = InnerBlocks.match(rel, views, view -> !refusedHere(view, refused));
+    if (several.views().size() > 1) {
+      Accepted a = accept(sql, several.match(), several.views(), rel, root, labels, baseTables, parameters, true);
+      if (a.decision() != null) {
+        return a.decision();
+      }
+      reasons.add(names(several.views()) + " together: " + a.problem());
+    }
     for (CompiledView view : views) {
       MatchResult match = InnerBlocks.match(rel, view);
       if (!match.matched()) {
@@ -339,6 +349,16 @@ public final class RewritePlanner {
    */
   private Accepted accept(String sql, MatchResult match, CompiledView view, RelNode rel, RelRoot root,
                           List<String> labels, Set<String> baseTables, int parameters, boolean fromRules) {
+    return accept(sql, match, List.of(view), rel, root, labels, baseTables, parameters, fromRules);
+  }
+
+  /**
+   * As {@link #accept(String, MatchResult, CompiledView, RelNode, RelRoot, List, Set, int, boolean)}, for a
+   * rewrite that reads {@code used}: one view or several.
+   */
+  private Accepted accept(String sql, MatchResult match, List<CompiledView> used, RelNode rel, RelRoot root,
+                          List<String> labels, Set<String> baseTables, int parameters, boolean fromRules) {
+    String viewNames = names(used);
     String problem;
     PostgresSqlRenderer.Rendered rendered = null;
     try {
@@ -355,22 +375,25 @@ public final class RewritePlanner {
           || problem.startsWith(ORDER_NOT_TOP) || problem.startsWith(UNWRITABLE);
       if (knownLimitation) {
         LOG.log(System.Logger.Level.DEBUG, "Not rewriting {0} with view {1}: {2}", sql,
-            view.definition().qualifiedName(), problem);
+            viewNames, problem);
       } else {
         // The query's text (and a rendering of it) can be long and hold literals: quoted in short at WARNING.
         LOG.log(System.Logger.Level.WARNING, "Not rewriting {0} with view {1}: {2}", SqlText.abbreviate(sql),
-            view.definition().qualifiedName(), SqlText.abbreviate(problem));
+            viewNames, SqlText.abbreviate(problem));
         LOG.log(System.Logger.Level.DEBUG, "Not rewriting {0} with view {1}: {2}", sql,
-            view.definition().qualifiedName(), problem);
+            viewNames, problem);
       }
       return new Accepted(null, problem);
     }
-    Set<String> direct = new java.util.TreeSet<>(baseTables);
-    for (List<String> table : view.tables()) {
-      direct.remove(String.join(".", table).toLowerCase(Locale.ROOT));
+    // What the rewrite reads beside the views: every table it scans but their result tables. A view's own base
+    // table counts too when the query reads it again outside what the view answers.
+    Set<String> direct = baseTables(match.plan());
+    for (CompiledView view : used) {
+      direct.remove((view.definition().resultSchema() + "." + view.definition().resultTable())
+          .toLowerCase(Locale.ROOT));
     }
-    return new Accepted(RewriteDecision.rewrite(rendered.sql(), view.definition().qualifiedName(), baseTables,
-        parameters, direct), null);
+    return new Accepted(RewriteDecision.rewrite(rendered.sql(),
+        used.stream().map(v -> v.definition().qualifiedName()).toList(), baseTables, parameters, direct), null);
   }
 
   /**

@@ -136,17 +136,33 @@ public final class PgLexer {
     return new PgLexer(sql).all();
   }
 
+  /**
+   * A lexer that reads {@code sql} one token at a time ({@link #next}), for a parser that stops early: a
+   * command's head is read without lexing the statement it carries.
+   */
+  public static PgLexer reading(String sql) {
+    return new PgLexer(sql);
+  }
+
+  /** The next token, or null at the end; {@code 42601} for an unterminated string, identifier or comment. */
+  public Token next() throws SQLException {
+    int before = pos;
+    skipSeparator();
+    char space = separator(before, pos);
+    return pos >= sql.length() ? null : next(space);
+  }
+
+  /** The offset just past the last token {@link #next} returned (or the separator it skipped at the end). */
+  public int position() {
+    return pos;
+  }
+
   private List<Token> all() throws SQLException {
     List<Token> out = new ArrayList<>();
-    while (true) {
-      int before = pos;
-      skipSeparator();
-      char space = separator(before, pos);
-      if (pos >= sql.length()) {
-        return out;
-      }
-      out.add(next(space));
+    for (Token t = next(); t != null; t = next()) {
+      out.add(t);
     }
+    return out;
   }
 
   private void skipSeparator() throws SQLException {
