@@ -42,7 +42,8 @@ class CheckpointRestartTest {
   }
 
   private static final Duration WAIT = Duration.ofSeconds(60);
-  private static final int KILLS = 20;
+  /** Kills in the first test: 20 with {@code -Pfull}, fewer in the default suite (each costs a JVM start). */
+  private static final int KILLS = Integer.getInteger("deltaview.restart.kills", 20);
 
   @Test
   void killedAtVariedPointsTheEngineResumesFromCheckpointsWithoutReadingBaseTables() throws Exception {

@@ -125,13 +125,14 @@ public final class DeltaviewDatabase {
   }
 
   /**
-   * Client backends connected to this database, other than the one asking and the engine's (its checkpoint
-   * writes, catalog looks and replication stream come and go on the engine's own schedule).
+   * Client backends connected to this database, other than the one asking and Deltaview's own (named
+   * {@code deltaview-…}: the engine's checkpoint writes, catalog looks and replication stream, and the catalog
+   * watch of a runtime that does not maintain at that moment, come and go on their own schedule).
    */
   public long backends(Connection plain) throws SQLException {
     try (PreparedStatement ps = plain.prepareStatement("SELECT count(*) FROM pg_stat_activity"
         + " WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
-        + " AND application_name IS DISTINCT FROM 'deltaview-engine'")) {
+        + " AND coalesce(application_name, '') NOT LIKE 'deltaview-%'")) {
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return rs.getLong(1);

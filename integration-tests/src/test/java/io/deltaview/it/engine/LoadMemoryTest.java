@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -56,6 +57,7 @@ class LoadMemoryTest {
   }
 
   @Test
+  @Tag("full-scale") // minutes of loading: with -Pfull only
   void aViewThatDoesNotFitFailsAloneAndTheOthersGoOn() throws Exception {
     DeltaviewDatabase db = new DeltaviewDatabase("load_oom");
     try (Connection c = db.plain()) {

@@ -10,13 +10,15 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * An engine JVM with a 256 MB heap maintains a join whose state needs several times that: the state moves to
  * disk past the memory budget, and the view stays exact through random transactions; after a kill -9 it resumes
- * from a checkpoint of that state, in the same small heap.
+ * from a checkpoint of that state, in the same small heap. Minutes of loading: with {@code -Pfull} only.
  */
+@Tag("full-scale")
 class SpillTest {
 
   private static final long SEED = Long.getLong("deltaview.seed", 4242L);
