@@ -69,6 +69,8 @@ public final class SqlStates {
   public static final String INVALID_REGULAR_EXPRESSION = "2201B";
   /** {@code 22013}: a window frame offset below zero. */
   public static final String INVALID_PRECEDING_OR_FOLLOWING_SIZE = "22013";
+  /** {@code 42P20}: e.g. a RANGE frame with an offset over more than one ORDER BY column. */
+  public static final String WINDOWING_ERROR = "42P20";
   /** {@code 42P10}: e.g. SELECT DISTINCT ON expressions that do not match the initial ORDER BY expressions. */
   public static final String INVALID_COLUMN_REFERENCE = "42P10";
 

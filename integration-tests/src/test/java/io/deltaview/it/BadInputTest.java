@@ -97,6 +97,11 @@ class BadInputTest {
         + " CURRENT ROW) AS n FROM orders");
     assertEquals("22013", negative.getSQLState(), negative.getMessage());
     assertNothingLeftBehind();
+    SQLException twoKeys = createFails("SELECT id, count(*) OVER (ORDER BY customer_id, amount RANGE BETWEEN 1"
+        + " PRECEDING AND CURRENT ROW) AS n FROM orders");
+    assertEquals("42P20", twoKeys.getSQLState(), twoKeys.getMessage());
+    assertTrue(twoKeys.getMessage().contains("requires exactly one ORDER BY column"), twoKeys.getMessage());
+    assertNothingLeftBehind();
     SQLException distinctOn = createFails("SELECT DISTINCT ON (status) id, status FROM orders ORDER BY id");
     assertEquals("42P10", distinctOn.getSQLState(), distinctOn.getMessage());
     assertTrue(distinctOn.getMessage().contains("must match initial ORDER BY"), distinctOn.getMessage());

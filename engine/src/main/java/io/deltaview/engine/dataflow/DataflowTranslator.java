@@ -350,8 +350,9 @@ public final class DataflowTranslator {
   private WindowOperator.Bound rangeBound(LogicalWindow w, org.apache.calcite.rel.core.Window.Group g,
       RexNode offset, boolean preceding) {
     if (g.orderKeys.getFieldCollations().size() != 1) {
-      throw new UnsupportedConstructException("RANGE with offset PRECEDING/FOLLOWING over "
-          + g.orderKeys.getFieldCollations().size() + " ORDER BY columns (PostgreSQL requires exactly one)");
+      // PostgreSQL refuses it itself, with this error
+      throw new EvaluationException(SqlStates.WINDOWING_ERROR,
+          "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column");
     }
     if (!(RexUtil.removeCast(offset) instanceof RexLiteral)) {
       throw new UnsupportedConstructException("RANGE frame offset that is not a constant");

@@ -257,6 +257,11 @@ public final class SqlFrontEnd {
       return new SQLException("column \"" + name + "\" does not exist" + where,
           SqlStates.UNDEFINED_COLUMN, e);
     }
+    if (message.startsWith("RANGE clause cannot be used with compound ORDER BY clause")) {
+      // Calcite refuses it only with an offset, as PostgreSQL does
+      return new SQLException("RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column" + where,
+          SqlStates.WINDOWING_ERROR, e);
+    }
     return new SQLException(message + where, SqlStates.SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION, e);
   }
 

@@ -28,6 +28,18 @@ class SqlFrontEndTest {
   }
 
   @Test
+  void aRangeOffsetOverSeveralOrderByColumnsIsPostgresqlsWindowingError() throws SQLException {
+    SQLException e = assertThrows(SQLException.class, () -> frontEnd.toRel("SELECT id, count(*) OVER (ORDER BY"
+        + " customer_id, amount RANGE BETWEEN 1 PRECEDING AND CURRENT ROW) AS n FROM orders"));
+    assertEquals(SqlStates.WINDOWING_ERROR, e.getSQLState(), e.getMessage());
+    assertTrue(e.getMessage().startsWith("RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY"
+        + " column"), e.getMessage());
+    // without an offset PostgreSQL takes any number of ORDER BY columns
+    frontEnd.toRel("SELECT id, count(*) OVER (ORDER BY customer_id, amount RANGE BETWEEN UNBOUNDED PRECEDING"
+        + " AND CURRENT ROW) AS n FROM orders");
+  }
+
+  @Test
   void quotedIdentifiersKeepTheirCase() {
     SQLException e = assertThrows(SQLException.class, () -> frontEnd.toRel("SELECT \"ID\" FROM orders"));
     assertEquals(SqlStates.UNDEFINED_COLUMN, e.getSQLState());
