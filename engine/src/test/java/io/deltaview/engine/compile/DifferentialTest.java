@@ -207,13 +207,7 @@ class DifferentialTest {
   @ParameterizedTest
   @MethodSource("views")
   void incrementalEqualsRecomputation(String sql) {
-    long seed = BASE_SEED ^ sql.hashCode();
-    try {
-      run(sql, seed);
-    } catch (AssertionError | RuntimeException e) {
-      throw new AssertionError("seed " + seed + " (set -Ddeltaview.seed=" + BASE_SEED + "), view: " + sql
-          + ": " + e.getMessage(), e);
-    }
+    runReportingSeed(sql, 0, 0);
   }
 
   /**
@@ -224,13 +218,7 @@ class DifferentialTest {
   @ParameterizedTest
   @MethodSource("views")
   void restoredFromCheckpointsEqualsRecomputation(String sql) {
-    long seed = BASE_SEED ^ sql.hashCode() ^ 0x5eed;
-    try {
-      run(sql, seed, 7);
-    } catch (AssertionError | RuntimeException e) {
-      throw new AssertionError("seed " + seed + " (set -Ddeltaview.seed=" + BASE_SEED + "), view: " + sql
-          + ": " + e.getMessage(), e);
-    }
+    runReportingSeed(sql, 0x5eed, 7);
   }
 
   /**
@@ -240,21 +228,12 @@ class DifferentialTest {
   @ParameterizedTest
   @MethodSource("views")
   void spilledToDiskEqualsRecomputation(String sql, @TempDir Path dir) {
-    long seed = BASE_SEED ^ sql.hashCode() ^ 0xd15c;
-    StateMemory memory = new StateMemory(0, dir, 1);
-    StateMemory previous = StateMemory.install(memory);
-    try {
-      run(sql, seed);
+    withStateOnDisk(dir, memory -> {
+      runReportingSeed(sql, 0xd15c, 0);
       if (sql.matches("(?s).* join .*") && !sql.matches("(?s).*(left|right|full) join.*")) {
         assertTrue(memory.spilledArrangements() > 0, "an inner join's state was moved to disk");
       }
-    } catch (AssertionError | RuntimeException e) {
-      throw new AssertionError("seed " + seed + " (set -Ddeltaview.seed=" + BASE_SEED + "), view: " + sql
-          + ": " + e.getMessage(), e);
-    } finally {
-      StateMemory.install(previous);
-      memory.close();
-    }
+    });
   }
 
   /**
@@ -264,22 +243,30 @@ class DifferentialTest {
   @ParameterizedTest
   @MethodSource("views")
   void spilledAndRestoredFromCheckpointsEqualsRecomputation(String sql, @TempDir Path dir) {
-    long seed = BASE_SEED ^ sql.hashCode() ^ 0x5eedd15cL;
+    withStateOnDisk(dir, memory -> runReportingSeed(sql, 0x5eedd15cL, 5));
+  }
+
+  /** Runs {@code body} with a memory budget of zero, so every join's state lives in a disk store in {@code dir}. */
+  private static void withStateOnDisk(Path dir, java.util.function.Consumer<StateMemory> body) {
     StateMemory memory = new StateMemory(0, dir, 1);
     StateMemory previous = StateMemory.install(memory);
     try {
-      run(sql, seed, 5);
-    } catch (AssertionError | RuntimeException e) {
-      throw new AssertionError("seed " + seed + " (set -Ddeltaview.seed=" + BASE_SEED + "), view: " + sql
-          + ": " + e.getMessage(), e);
+      body.accept(memory);
     } finally {
       StateMemory.install(previous);
       memory.close();
     }
   }
 
-  private static void run(String sql, long seed) {
-    run(sql, seed, 0);
+  /** {@link #run} with this variant's seed ({@code salt}), named in any failure so that it can be replayed. */
+  private static void runReportingSeed(String sql, long salt, int checkpointEvery) {
+    long seed = BASE_SEED ^ sql.hashCode() ^ salt;
+    try {
+      run(sql, seed, checkpointEvery);
+    } catch (AssertionError | RuntimeException e) {
+      throw new AssertionError("seed " + seed + " (set -Ddeltaview.seed=" + BASE_SEED + "), view: " + sql
+          + ": " + e.getMessage(), e);
+    }
   }
 
   /** {@code checkpointEvery}: 0 for never, else restore a copy from a checkpoint every that many transactions. */
