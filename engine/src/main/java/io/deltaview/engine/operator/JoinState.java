@@ -211,7 +211,9 @@ final class JoinState {
   /**
    * Writes every (row, weight) entry held, as they are (a bucket's entries unconsolidated): adding them again
    * to an empty state gives an equal multiset under every key. The keys are not written; they follow from
-   * the rows.
+   * the rows. The format is a run per non-empty bucket, its entry count then its entries, and a count of 0 at
+   * the end: no count of the whole state up front, so a spilled state is read from its store once, each stored
+   * bucket (already a run) copied as it is.
    */
   void writeState(StateOutput out) {
     if (disk != null) {
@@ -220,35 +222,22 @@ final class JoinState {
       out.defer(disk.snapshot());
       return;
     }
-    long[] count = {0};
-    forEachBucket(b -> count[0] += b instanceof RowList list ? list.size() : 1);
-    out.writeLong(count[0]);
-    forEachBucket(b -> writeBucket(b, out));
-  }
-
-  private static void writeBucket(Object bucket, StateOutput out) {
-    if (bucket instanceof Row row) {
-      out.writeRow(row);
-      out.writeLong(1);
-    } else {
-      ((RowList) bucket).forEach((row, weight) -> {
-        out.writeRow(row);
-        out.writeLong(weight);
-      });
-    }
+    forEachBucket(b -> OnDisk.writeRun(b, out));
+    out.writeCount(0);
   }
 
   /** Adds the entries {@link #writeState} wrote, keyed by {@code columns} as the owning operator keys them. */
   void readState(StateInput in, int[] columns, boolean[] nullSafe) {
-    long count = in.readLong();
-    for (long i = 0; i < count; i++) {
-      Row row = in.readRow();
-      long weight = in.readLong();
-      Object key = JoinKey.of(row, columns, nullSafe);
-      if (key == null) {
-        throw new StateFormatException("a join state row without a key: " + row);
+    for (int run = in.readCount(); run != 0; run = in.readCount()) {
+      for (int i = 0; i < run; i++) {
+        Row row = in.readRow();
+        long weight = in.readLong();
+        Object key = JoinKey.of(row, columns, nullSafe);
+        if (key == null) {
+          throw new StateFormatException("a join state row without a key: " + row);
+        }
+        add(key, row, weight);
       }
-      add(key, row, weight);
     }
   }
 
@@ -301,24 +290,21 @@ final class JoinState {
     }
 
     /**
-     * This index's entries as of now, to be written as {@link #writeState} writes them: the count of all
-     * entries, then each entry. A bucket's stored value is its count then its entries, in the checkpoint's
-     * format already, so the entries are copied without being decoded.
+     * This index's entries as of now, to be written as {@link #writeState} writes them. A bucket's stored value
+     * is its count then its entries ({@link #encode}): a run of the checkpoint's format already, copied without
+     * being decoded, in one pass over the store.
      */
     StateOutput.Deferred snapshot() {
       SpillStore.View view = store.view();
       return new StateOutput.Deferred() {
         @Override
         public void writeTo(StateOutput out) {
-          long[] count = {0};
-          view.forEach(prefix, (k, v) -> count[0] += new StateInput(List.of(v)).readCount());
-          out.writeLong(count[0]);
           view.forEach(prefix, (k, v) -> {
-            StateInput in = new StateInput(List.of(v));
-            in.readCount();
-            int at = in.offsetInPart();
-            out.writeEncoded(v, at, v.length - at);
+            if (new StateInput(List.of(v)).readCount() != 0) { // an empty run would end the state early
+              out.writeEncoded(v, 0, v.length);
+            }
           });
+          out.writeCount(0);
         }
 
         @Override
@@ -338,19 +324,27 @@ final class JoinState {
 
     static byte[] encode(Object bucket) {
       StateOutput out = new StateOutput();
+      writeRun(bucket, out);
+      return out.toBytes();
+    }
+
+    /** A bucket as one run of {@link #writeState}'s format: its entry count, then its entries; nothing if empty. */
+    static void writeRun(Object bucket, StateOutput out) {
       if (bucket instanceof Row row) {
         out.writeCount(1);
         out.writeRow(row);
         out.writeLong(1);
-      } else {
-        RowList list = (RowList) bucket;
-        out.writeCount(list.size());
-        list.forEach((row, weight) -> {
-          out.writeRow(row);
-          out.writeLong(weight);
-        });
+        return;
       }
-      return out.toBytes();
+      RowList list = (RowList) bucket;
+      if (list.size() == 0) {
+        return;
+      }
+      out.writeCount(list.size());
+      list.forEach((row, weight) -> {
+        out.writeRow(row);
+        out.writeLong(weight);
+      });
     }
 
     static Object decode(byte[] bytes) {
