@@ -55,6 +55,19 @@ final class ShapeDecisions {
     return planned.decision();
   }
 
+  /**
+   * The decision for {@code sql} when a decision of its shape holds for it, without planning; else null (no
+   * shape, a shape not seen yet, or one whose texts are each planned: {@link #decide} then plans it).
+   */
+  RewriteDecision shared(String sql) {
+    QueryShape shape = QueryShape.of(sql, viewConstants);
+    if (shape == null) {
+      return null;
+    }
+    Shared shared = shapes.getIfPresent(shape.key());
+    return shared == null ? null : shared.decisionFor(shape);
+  }
+
   /** How the texts of {@code sql}'s shape are decided now; for tests. */
   Sharing sharing(String sql) {
     QueryShape shape = QueryShape.of(sql, viewConstants);
