@@ -70,7 +70,6 @@ public final class PgLexer {
     }
   }
 
-  private static final String OPERATOR_CHARS = "+-*/<>=~!@#%^&|`?";
   private static final Kind[] KINDS = Kind.values();
 
   private final String sql;
@@ -141,19 +140,6 @@ public final class PgLexer {
     /** Whether the token is the punctuation {@code c}. */
     public boolean isPunctuation(int token, char c) {
       return kind(token) == Kind.PUNCTUATION && sql.charAt(start(token)) == c;
-    }
-
-    /** Whether the token is one of {@code keywords} (in lower case), without allocating. */
-    public boolean isWordIn(int token, String[] keywords) {
-      if (kind(token) != Kind.WORD) {
-        return false;
-      }
-      for (String k : keywords) {
-        if (isWord(token, k)) {
-          return true;
-        }
-      }
-      return false;
     }
 
     /** Whether the token's text holds {@code c}. */
@@ -371,10 +357,10 @@ public final class PgLexer {
       pos++;
       return Kind.PARAMETER;
     }
-    if (OPERATOR_CHARS.indexOf(c) >= 0) {
+    if (isOperatorChar(c)) {
       int i = pos;
-      while (i < sql.length() && OPERATOR_CHARS.indexOf(sql.charAt(i)) >= 0
-          && !sql.startsWith("--", i) && !sql.startsWith("/*", i)) {
+      while (i < sql.length() && isOperatorChar(sql.charAt(i)) && !sql.startsWith("--", i)
+          && !sql.startsWith("/*", i)) {
         if (sql.charAt(i) == '?') {
           // pgjdbc: ?? is one ? character of an operator, a lone ? a parameter that ends the operator
           if (i + 1 < sql.length() && sql.charAt(i + 1) == '?') {
@@ -609,6 +595,14 @@ public final class PgLexer {
     }
     pos = i;
     return Kind.NUMBER;
+  }
+
+  /** One of PostgreSQL's operator characters {@code + - * / < > = ~ ! @ # % ^ & | ` ?}. */
+  private static boolean isOperatorChar(char c) {
+    return switch (c) {
+      case '+', '-', '*', '/', '<', '>', '=', '~', '!', '@', '#', '%', '^', '&', '|', '`', '?' -> true;
+      default -> false;
+    };
   }
 
   /** PostgreSQL's whitespace: space, tab, newline, carriage return, form feed, vertical tab. */

@@ -41,6 +41,77 @@ public final class QueryShape {
       "intersect", "join", "returning"};
   private static final String[] ROW_COUNTS = {"limit", "offset", "fetch"};
 
+  /**
+   * Every word the shape looks at, each standing for one bit: a word of the text is matched once, against the few
+   * of these with its length and first letter, instead of against each list in turn.
+   */
+  private static final List<String> KEYWORDS = keywords();
+  private static final long BEFORE_BITS = bits(OPERAND_BEFORE);
+  private static final long AFTER_BITS = bits(OPERAND_AFTER);
+  private static final long CLAUSE_BITS = bits(CLAUSES);
+  private static final long ROW_COUNT_BITS = bits(ROW_COUNTS);
+  private static final long BY = bits("by");
+  private static final long ON = bits("on");
+  private static final long ORDERING_BITS = bits("order", "group", "partition");
+  private static final long DISTINCT = bits("distinct");
+  private static final int LONGEST = 9;
+  /** Indexes into {@link #KEYWORDS} by {@code length * 26 + first letter}. */
+  private static final int[][] CANDIDATES = candidates();
+
+  private static List<String> keywords() {
+    java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>();
+    for (String[] list : List.of(OPERAND_BEFORE, OPERAND_AFTER, CLAUSES, ROW_COUNTS,
+        new String[] {"by", "on", "order", "group", "partition", "distinct"})) {
+      all.addAll(List.of(list));
+    }
+    if (all.size() > 64) {
+      throw new AssertionError("one bit per keyword");
+    }
+    return List.copyOf(all);
+  }
+
+  private static long bits(String... words) {
+    long bits = 0;
+    for (String w : words) {
+      bits |= 1L << KEYWORDS.indexOf(w);
+    }
+    return bits;
+  }
+
+  private static int[][] candidates() {
+    int[][] out = new int[(LONGEST + 1) * 26][];
+    for (int slot = 0; slot < out.length; slot++) {
+      List<Integer> matching = new ArrayList<>();
+      for (int k = 0; k < KEYWORDS.size(); k++) {
+        String w = KEYWORDS.get(k);
+        if (w.length() * 26 + (w.charAt(0) - 'a') == slot) {
+          matching.add(k);
+        }
+      }
+      out[slot] = matching.stream().mapToInt(Integer::intValue).toArray();
+    }
+    return out;
+  }
+
+  /** The bit of {@link #KEYWORDS} that token {@code i} is (any case), or 0 when it is none of them. */
+  private static long keyword(PgLexer.Spans tokens, int i) {
+    if (tokens.kind(i) != PgLexer.Kind.WORD) {
+      return 0;
+    }
+    int length = tokens.end(i) - tokens.start(i);
+    char first = tokens.sql().charAt(tokens.start(i));
+    first = first >= 'A' && first <= 'Z' ? (char) (first + ('a' - 'A')) : first;
+    if (length > LONGEST || first < 'a' || first > 'z') {
+      return 0;
+    }
+    for (int k : CANDIDATES[length * 26 + (first - 'a')]) {
+      if (tokens.isWord(i, KEYWORDS.get(k))) {
+        return 1L << k;
+      }
+    }
+    return 0;
+  }
+
   /** Stands for a lifted literal in a key; PostgreSQL accepts no NUL in a query, so it cannot come from the text. */
   private static final char SLOT = '\0';
 
@@ -123,14 +194,14 @@ public final class QueryShape {
           }
         }
         case WORD -> {
-          if (tokens.isWord(i, "by")) {
-            unlifted |= i > 0 && (tokens.isWord(i - 1, "order") || tokens.isWord(i - 1, "group")
-                || tokens.isWord(i - 1, "partition"));
-          } else if (tokens.isWord(i, "on")) {
-            unlifted = i > 0 && tokens.isWord(i - 1, "distinct");
-          } else if (tokens.isWordIn(i, ROW_COUNTS)) {
+          long word = keyword(tokens, i);
+          if (word == BY) {
+            unlifted |= i > 0 && (keyword(tokens, i - 1) & ORDERING_BITS) != 0;
+          } else if (word == ON) {
+            unlifted = i > 0 && keyword(tokens, i - 1) == DISTINCT;
+          } else if ((word & ROW_COUNT_BITS) != 0) {
             unlifted = true;
-          } else if (tokens.isWordIn(i, CLAUSES)) {
+          } else if ((word & CLAUSE_BITS) != 0) {
             unlifted = false;
           }
         }
@@ -160,13 +231,13 @@ public final class QueryShape {
 
   /** The literal {@code i} as it is lifted (see {@link Literal#rendered}), or null when it stays in the shape. */
   private static String liftable(PgLexer.Spans tokens, int i) {
-    if (i == 0 || !isOperandBoundary(tokens, i - 1, OPERAND_BEFORE)
+    if (i == 0 || !isOperandBoundary(tokens, i - 1, BEFORE_BITS)
         || (tokens.kind(i - 1) == PgLexer.Kind.PUNCTUATION && !tokens.isPunctuation(i - 1, '(')
             && !tokens.isPunctuation(i - 1, ','))) {
       return null;
     }
     int after = i + 1;
-    if (after < tokens.size() && (!isOperandBoundary(tokens, after, OPERAND_AFTER)
+    if (after < tokens.size() && (!isOperandBoundary(tokens, after, AFTER_BITS)
         || (tokens.kind(after) == PgLexer.Kind.PUNCTUATION && !tokens.isPunctuation(after, ')')
             && !tokens.isPunctuation(after, ',') && !tokens.isPunctuation(after, ';')))) {
       return null;
@@ -213,10 +284,10 @@ public final class QueryShape {
   }
 
   /** Whether token {@code i} may stand beside an operand: an operator, punctuation, or one of {@code words}. */
-  private static boolean isOperandBoundary(PgLexer.Spans tokens, int i, String[] words) {
+  private static boolean isOperandBoundary(PgLexer.Spans tokens, int i, long words) {
     return switch (tokens.kind(i)) {
       case OPERATOR, PUNCTUATION -> true;
-      case WORD -> tokens.isWordIn(i, words);
+      case WORD -> (keyword(tokens, i) & words) != 0;
       default -> false;
     };
   }

@@ -79,7 +79,7 @@ class PgLexerTest {
     assertEquals(true, s.isWord(0, "select"));
     assertEquals(true, s.isWord(1, "order"));
     assertEquals(false, s.isWord(2, "by"));
-    assertEquals(true, s.isWordIn(3, new String[] {"on", "by"}));
+    assertEquals(true, s.isWord(3, "by"));
     assertEquals(false, s.isWord(1, "orde"));
   }
 }
