@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -30,12 +31,12 @@ import java.util.Set;
 public final class QueryShape {
 
   /** Words after which a literal is an operand (in lower case: compared ignoring case). */
-  static final String[] OPERAND_BEFORE = {"select", "where", "and", "or", "not", "when", "then", "else", "like",
-      "ilike", "between", "having", "on"};
+  private static final String[] OPERAND_BEFORE = {"select", "where", "and", "or", "not", "when", "then", "else",
+      "like", "ilike", "between", "having", "on"};
   /** Words before which a literal is an operand. */
-  static final String[] OPERAND_AFTER = {"and", "or", "then", "else", "end", "when", "from", "where", "group",
-      "order", "having", "limit", "offset", "fetch", "union", "except", "intersect", "as", "is", "not", "like",
-      "ilike", "between", "in"};
+  private static final String[] OPERAND_AFTER = {"and", "or", "then", "else", "end", "when", "from", "where",
+      "group", "order", "having", "limit", "offset", "fetch", "union", "except", "intersect", "as", "is", "not",
+      "like", "ilike", "between", "in"};
   /** Words that start a clause whose literals are operands again. */
   private static final String[] CLAUSES = {"select", "from", "where", "having", "window", "union", "except",
       "intersect", "join", "returning"};
@@ -59,7 +60,7 @@ public final class QueryShape {
   private static final int[][] CANDIDATES = candidates();
 
   private static List<String> keywords() {
-    java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>();
+    LinkedHashSet<String> all = new LinkedHashSet<>();
     for (String[] list : List.of(OPERAND_BEFORE, OPERAND_AFTER, CLAUSES, ROW_COUNTS,
         new String[] {"by", "on", "order", "group", "partition", "distinct"})) {
       all.addAll(List.of(list));
@@ -280,7 +281,8 @@ public final class QueryShape {
       }
       return sql.substring(digits, end);
     }
-    return point < end - 1 ? new BigDecimal(sql.substring(start, end)).toPlainString() : null; // "5." reads back as an integer
+    // "5." would read back as an integer
+    return point < end - 1 ? new BigDecimal(sql.substring(start, end)).toPlainString() : null;
   }
 
   /** Whether token {@code i} may stand beside an operand: an operator, punctuation, or one of {@code words}. */

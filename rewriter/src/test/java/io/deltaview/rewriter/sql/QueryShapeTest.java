@@ -46,7 +46,8 @@ class QueryShapeTest {
     assertEquals(shape("select a from t where a = 5 order by 1").key(),
         shape("select a from t where a = 6 order by 1").key());
     assertNull(shape("SELECT a FROM t Order By 1 LiMiT 5"));
-    assertEquals("SELECT a FROM t WhErE a = ? aNd b = ?", shape("SELECT a FROM t WhErE a = 5 aNd b = 6").parameterized());
+    assertEquals("SELECT a FROM t WhErE a = ? aNd b = ?",
+        shape("SELECT a FROM t WhErE a = 5 aNd b = 6").parameterized());
   }
 
   @Test
