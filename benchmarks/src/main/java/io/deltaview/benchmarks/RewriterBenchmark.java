@@ -49,11 +49,15 @@ public class RewriterBenchmark {
 
   private QueryRewriter rewriter;
   private String repeated;
+  /** The text of {@link #sameShapeOtherLiteral} up to its varying literal, built once. */
+  private String otherLiteralPrefix;
   private long next;
 
   @Setup(Level.Trial)
   public void setUp() {
     rewriter = QueryRewriter.create(catalog(views), definitions(views));
+    otherLiteralPrefix = "SELECT status, sum(amount) AS total FROM orders WHERE customer_id = "
+        + lastGroupedCustomer(views) + " AND status = 'other ";
     // Served by the last view of its kind, so that a miss looks at every candidate first.
     repeated = "SELECT status, sum(amount) AS total FROM orders WHERE customer_id = " + lastGroupedCustomer(views)
         + " GROUP BY status";
@@ -78,9 +82,12 @@ public class RewriterBenchmark {
     return rewriter.rewrite(otherLiteral(next++));
   }
 
+  /**
+   * A new text each call (so the first level never has it), built from a precomputed prefix: the concatenation
+   * is part of what is measured (tens of nanoseconds), the loop over the views that names the customer is not.
+   */
   private String otherLiteral(long n) {
-    return "SELECT status, sum(amount) AS total FROM orders WHERE customer_id = " + lastGroupedCustomer(views)
-        + " AND status = 'other " + n + "' GROUP BY status";
+    return otherLiteralPrefix + n + "' GROUP BY status";
   }
 
   @Benchmark

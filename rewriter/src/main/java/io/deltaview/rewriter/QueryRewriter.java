@@ -1,7 +1,7 @@
 package io.deltaview.rewriter;
 
+import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.LoadingCache;
 import io.deltaview.rewriter.match.CompiledView;
 import io.deltaview.rewriter.match.RewritePlanner;
 import io.deltaview.rewriter.schema.CatalogSchema;
@@ -25,7 +25,9 @@ import java.util.Set;
  * return a new instance with an empty cache, so a stale decision can never be served; the driver keeps the
  * current instance in a volatile field. A repeated SQL string costs one cache lookup (strong keys: no
  * lookup-key allocation). A text not seen before is looked up by its shape, its literals lifted
- * ({@link ShapeDecisions}), and planned only when no decision for the shape holds for its values.
+ * ({@link ShapeDecisions}), and planned only when no decision for the shape holds for its values. A planned
+ * text's decision is cached by its text; one served by its shape only once the text comes again
+ * ({@link SeenTexts}).
  */
 public final class QueryRewriter {
   private static final System.Logger LOG = System.getLogger(QueryRewriter.class.getName());
@@ -40,7 +42,8 @@ public final class QueryRewriter {
   /** The values the views' definitions hold ({@link QueryShape#constants}). */
   private final Set<String> viewConstants;
   private final ShapeDecisions shapes;
-  private final LoadingCache<String, RewriteDecision> decisions;
+  private final Cache<String, RewriteDecision> decisions;
+  private final SeenTexts seen = new SeenTexts();
 
   private QueryRewriter(CatalogSchema schema, List<ViewDefinition> views) {
     this.schema = Objects.requireNonNull(schema, "schema");
@@ -64,7 +67,7 @@ public final class QueryRewriter {
     this.viewConstants = Set.copyOf(QueryShape.constants(
         this.views.stream().map(ViewDefinition::definitionSql).toList()));
     this.shapes = new ShapeDecisions(new RewritePlanner(frontEnd, compiled, refusals), viewConstants);
-    this.decisions = newCache(shapes);
+    this.decisions = newCache();
   }
 
   /** The same compiled views with other refusals: nothing is compiled again. */
@@ -77,17 +80,17 @@ public final class QueryRewriter {
     this.refusals = Map.copyOf(refusals);
     this.viewConstants = base.viewConstants;
     this.shapes = new ShapeDecisions(new RewritePlanner(frontEnd, compiled, this.refusals), viewConstants);
-    this.decisions = newCache(shapes);
+    this.decisions = newCache();
   }
 
-  private static LoadingCache<String, RewriteDecision> newCache(ShapeDecisions shapes) {
+  private static Cache<String, RewriteDecision> newCache() {
     // Maintenance (draining the read buffers, eviction) runs on the calling thread, a few entries at a time:
     // Caffeine's default hands it to ForkJoinPool.commonPool() every few reads, and that thread wake-up cost
     // the query path ~3% of a 60 µs query on 2 cores, which no CPU profile of this thread shows.
     return Caffeine.newBuilder()
         .maximumSize(DEFAULT_CACHE_SIZE)
         .executor(Runnable::run)
-        .build(shapes::decide);
+        .build();
   }
 
   /** A rewriter over {@code schema} with the given views (which may be empty). */
@@ -116,7 +119,24 @@ public final class QueryRewriter {
 
   /** Decides for one SQL string; never throws for bad SQL (the decision is then a pass-through). */
   public RewriteDecision rewrite(String sql) {
-    return decisions.get(sql);
+    RewriteDecision d = decisions.getIfPresent(sql);
+    if (d != null) {
+      return d;
+    }
+    d = shapes.shared(sql);
+    if (d == null) {
+      // planned (concurrent callers of one text wait for one planning), and cached by its text
+      return decisions.get(sql, shapes::decide);
+    }
+    if (seen.seenBefore(sql)) {
+      decisions.put(sql, d);
+    }
+    return d;
+  }
+
+  /** Whether the first level holds {@code sql}'s decision; for tests. */
+  boolean cachedByText(String sql) {
+    return decisions.getIfPresent(sql) != null;
   }
 
   /** How the texts of {@code sql}'s shape are decided now; for tests. */

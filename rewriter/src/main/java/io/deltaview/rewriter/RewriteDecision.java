@@ -32,6 +32,8 @@ public record RewriteDecision(boolean rewritten, String sql, List<String> views,
   /** The reason when no view is registered at all. */
   public static final String NO_VIEWS = "no incremental views registered";
 
+  private static final Set<String> NO_DIRECT_READS = Collections.unmodifiableSortedSet(new TreeSet<>());
+
   public RewriteDecision {
     Objects.requireNonNull(sql, "sql");
     views = List.copyOf(views);
@@ -39,8 +41,10 @@ public record RewriteDecision(boolean rewritten, String sql, List<String> views,
       throw new IllegalArgumentException("a rewrite reads at least one view, a pass-through none: " + views);
     }
     baseTables = Set.copyOf(baseTables);
-    // sorted: EXPLAIN names them, and its text should not change from one JVM to the next
-    directReads = Collections.unmodifiableSortedSet(new TreeSet<>(directReads));
+    // sorted: EXPLAIN names them, and its text should not change from one JVM to the next; most decisions have
+    // none, and they share one empty set (a rewrite served from a shape's template is built per text)
+    directReads = directReads.isEmpty() ? NO_DIRECT_READS
+        : Collections.unmodifiableSortedSet(new TreeSet<>(directReads));
   }
 
   public static RewriteDecision passThrough(String sql, String reason, Set<String> baseTables,

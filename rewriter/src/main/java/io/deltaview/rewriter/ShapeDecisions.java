@@ -55,6 +55,19 @@ final class ShapeDecisions {
     return planned.decision();
   }
 
+  /**
+   * The decision for {@code sql} when a decision of its shape holds for it, without planning; else null (no
+   * shape, a shape not seen yet, or one whose texts are each planned: {@link #decide} then plans it).
+   */
+  RewriteDecision shared(String sql) {
+    QueryShape shape = QueryShape.of(sql, viewConstants);
+    if (shape == null) {
+      return null;
+    }
+    Shared shared = shapes.getIfPresent(shape.key());
+    return shared == null ? null : shared.decisionFor(shape);
+  }
+
   /** How the texts of {@code sql}'s shape are decided now; for tests. */
   Sharing sharing(String sql) {
     QueryShape shape = QueryShape.of(sql, viewConstants);
@@ -149,13 +162,20 @@ final class ShapeDecisions {
     }
   }
 
-  /**
-   * A rewrite with a hole for each lifted literal.
-   *
-   * @param fragments the rewrite's text around the holes: one more than there are literals
-   * @param first the decision for the shape's first text (its view and tables)
-   */
-  private record Template(List<String> fragments, RewriteDecision first) implements Shared {
+  /** A rewrite with a hole for each lifted literal. */
+  private static final class Template implements Shared {
+    /** The rewrite's text around the holes: one more than there are literals. */
+    private final String[] fragments;
+    /** Their total length, so that a text is built in a buffer of the right size. */
+    private final int fragmentsLength;
+    /** The decision for the shape's first text (its view and tables). */
+    private final RewriteDecision first;
+
+    private Template(String[] fragments, int fragmentsLength, RewriteDecision first) {
+      this.fragments = fragments;
+      this.fragmentsLength = fragmentsLength;
+      this.first = first;
+    }
 
     /**
      * The template of {@code parameterized} (the rewrite of the shape's text with its literals as parameters),
@@ -192,16 +212,24 @@ final class ShapeDecisions {
         return null;
       }
       fragments.add(sql.substring(copied));
-      return new Template(List.copyOf(fragments), first);
+      int length = 0;
+      for (String f : fragments) {
+        length += f.length();
+      }
+      return new Template(fragments.toArray(String[]::new), length, first);
     }
 
     String sql(QueryShape shape) {
-      StringBuilder out = new StringBuilder(first.sql().length() + 16);
       List<QueryShape.Literal> literals = shape.literals();
+      int length = fragmentsLength;
       for (int i = 0; i < literals.size(); i++) {
-        out.append(fragments.get(i)).append(literals.get(i).rendered());
+        length += literals.get(i).rendered().length();
       }
-      return out.append(fragments.get(literals.size())).toString();
+      StringBuilder out = new StringBuilder(length);
+      for (int i = 0; i < literals.size(); i++) {
+        out.append(fragments[i]).append(literals.get(i).rendered());
+      }
+      return out.append(fragments[literals.size()]).toString();
     }
 
     @Override

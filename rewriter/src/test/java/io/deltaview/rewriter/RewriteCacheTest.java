@@ -1,5 +1,8 @@
 package io.deltaview.rewriter;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
@@ -25,5 +28,20 @@ class RewriteCacheTest {
     long allocated = threads.getThreadAllocatedBytes(id) - before;
     // Allow a little noise from the measurement itself; one object per hit would be >= 1.6 MB.
     assertTrue(allocated < 64 * 1024, "allocated " + allocated + " bytes for 100k hits");
+  }
+
+  @Test
+  void aTextOfAKnownShapeIsCachedByItsTextWhenItComesAgain() {
+    QueryRewriter rewriter = QueryRewriter.create(TestCatalog.withResultTables(), TestViews.all());
+    rewriter.rewrite("SELECT id, amount FROM orders WHERE status = 'paid' AND customer_id = 1");
+    String sql = "SELECT id, amount FROM orders WHERE status = 'paid' AND customer_id = 2";
+    assertSame(ShapeDecisions.Sharing.TEMPLATE, rewriter.sharing(sql));
+    RewriteDecision first = rewriter.rewrite(sql);
+    assertTrue(first.rewritten(), first.toString());
+    assertFalse(rewriter.cachedByText(sql), "served from its shape, not kept by its text at the first sighting");
+    RewriteDecision second = rewriter.rewrite(sql);
+    assertEquals(first, second);
+    assertTrue(rewriter.cachedByText(sql), "kept by its text at the second");
+    assertSame(second, rewriter.rewrite(sql));
   }
 }

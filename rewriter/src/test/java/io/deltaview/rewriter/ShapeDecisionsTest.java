@@ -71,6 +71,8 @@ class ShapeDecisionsTest {
   }
 
   private static final List<Case> CASES = List.of(
+      new Case("Hibernate's parameters beside a value", (r, i) -> "select o1_0.id,o1_0.amount from orders o1_0"
+          + " where o1_0.status='paid' and o1_0.customer_id=? and o1_0.amount<" + decimal(r), Sharing.TEMPLATE),
       new Case("a view's filter plus a key", (r, i) -> "SELECT id, amount FROM orders WHERE status = 'paid' AND customer_id = "
           + integer(r), Sharing.TEMPLATE),
       new Case("the key compared twice", (r, i) -> "SELECT id FROM orders WHERE status = 'paid' AND customer_id > "
@@ -132,6 +134,13 @@ class ShapeDecisionsTest {
         RewriteDecision planned = fresh.decide(sql);
         if (!got.equals(planned)) {
           mismatches.add(c.name() + " (" + before + "): " + sql + "\n  shared: " + got + "\n  fresh:  " + planned);
+        }
+        // asked again: from the shape, then (cached by its text from its second sighting) from the first level
+        for (int again = 0; again < 2; again++) {
+          RewriteDecision repeated = shared.rewrite(sql);
+          if (!repeated.equals(planned)) {
+            mismatches.add(c.name() + " repeated: " + sql + "\n  shared: " + repeated + "\n  fresh:  " + planned);
+          }
         }
         seen.merge(before, 1, Integer::sum);
         states.add(shared.sharing(sql));

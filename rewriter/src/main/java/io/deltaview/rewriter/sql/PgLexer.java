@@ -9,13 +9,20 @@ import java.util.List;
  * PostgreSQL's lexical rules, once: whitespace and comments ({@code --} to end of line, nested
  * {@code /* *}{@code /}), identifiers, quoted identifiers, the string forms ({@code '…'}, {@code E'…'},
  * {@code $tag$…$tag$}, {@code B'…'}, {@code X'…'}, {@code N'…'}, {@code U&'…'}), numbers, parameters and
- * operators. Two uses: the per-query path skips comments with {@link #skipSpaceAndComments} (no allocation),
- * and definitions that Deltaview stores and executes are split into {@link Token}s so that they can be
- * checked and re-rendered ({@link DefinitionSql}).
+ * operators. The per-query path skips comments with {@link #skipSpaceAndComments} (no allocation) and finds a
+ * query's literals with {@link #spans} (offsets only: no object or substring per token); definitions that
+ * Deltaview stores and executes are split into {@link Token}s so that they can be checked and re-rendered
+ * ({@link DefinitionSql}). Both read the text by the same rules.
  *
  * <p>Strings follow PostgreSQL with {@code standard_conforming_strings = on}: a backslash is an ordinary
  * character except inside {@code E'…'}; two literals separated only by whitespace that contains a newline
  * are one literal.
+ *
+ * <p>The text is JDBC text, which the driver hands to pgjdbc: as pgjdbc's parser does, every {@code ?} outside
+ * strings, quoted identifiers and comments is a parameter, also right after operator characters ({@code id=?}
+ * is {@code id}, {@code =}, a parameter, where PostgreSQL itself would read an operator {@code =?}), and
+ * {@code ??} is pgjdbc's escape for one {@code ?} character, so it belongs to an operator ({@code ??|} is sent as
+ * PostgreSQL's {@code ?|}; an unescaped {@code ?|} is a parameter and {@code |}).
  */
 public final class PgLexer {
 
@@ -33,7 +40,10 @@ public final class PgLexer {
     NUMBER,
     /** {@code $1}, or a JDBC {@code ?} outside strings and comments. */
     PARAMETER,
-    /** A run of operator characters, as PostgreSQL would read it. */
+    /**
+     * A run of operator characters; a {@code ?} in it is always written {@code ??} (pgjdbc's escape), as a lone
+     * {@code ?} is a parameter.
+     */
     OPERATOR,
     /** One of {@code ( ) [ ] , ; : .}. */
     PUNCTUATION
@@ -60,13 +70,85 @@ public final class PgLexer {
     }
   }
 
-  private static final String OPERATOR_CHARS = "+-*/<>=~!@#%^&|`?";
+  private static final Kind[] KINDS = Kind.values();
 
   private final String sql;
   private int pos;
+  /** The decoded value of the string or quoted identifier being read by {@link #next}; reused. */
+  private final StringBuilder value = new StringBuilder();
 
   private PgLexer(String sql) {
     this.sql = sql;
+  }
+
+  /**
+   * The tokens of a text as offsets: what {@link #tokens} finds, without a {@link Token} object, substring or
+   * decoded value per token, for the per-query path ({@link QueryShape}). Immutable.
+   */
+  public static final class Spans {
+    private final String sql;
+    /** Per token: its kind's ordinal, start and end offset. */
+    private final int[] data;
+    private final int size;
+
+    private Spans(String sql, int[] data, int size) {
+      this.sql = sql;
+      this.data = data;
+      this.size = size;
+    }
+
+    /** The text the spans are of. */
+    public String sql() {
+      return sql;
+    }
+
+    /** The number of tokens. */
+    public int size() {
+      return size;
+    }
+
+    public Kind kind(int token) {
+      return KINDS[data[3 * token]];
+    }
+
+    /** Offset of the token in the text. */
+    public int start(int token) {
+      return data[3 * token + 1];
+    }
+
+    /** Offset just after the token. */
+    public int end(int token) {
+      return data[3 * token + 2];
+    }
+
+    /**
+     * Whether the token is the word {@code keyword} (given in lower case) in any case, without allocating. Only
+     * ASCII letters are folded, as PostgreSQL folds keywords.
+     */
+    public boolean isWord(int token, String keyword) {
+      int start = start(token);
+      if (kind(token) != Kind.WORD || end(token) - start != keyword.length()) {
+        return false;
+      }
+      for (int k = 0; k < keyword.length(); k++) {
+        char c = sql.charAt(start + k);
+        if ((c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c) != keyword.charAt(k)) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /** Whether the token is the punctuation {@code c}. */
+    public boolean isPunctuation(int token, char c) {
+      return kind(token) == Kind.PUNCTUATION && sql.charAt(start(token)) == c;
+    }
+
+    /** Whether the token's text holds {@code c}. */
+    public boolean contains(int token, char c) {
+      int i = sql.indexOf(c, start(token));
+      return i >= 0 && i < end(token);
+    }
   }
 
   /**
@@ -149,12 +231,46 @@ public final class PgLexer {
     int before = pos;
     skipSeparator();
     char space = separator(before, pos);
-    return pos >= sql.length() ? null : next(space);
+    if (pos >= sql.length()) {
+      return null;
+    }
+    int start = pos;
+    value.setLength(0);
+    Kind kind = scan(value);
+    String text = sql.substring(start, pos);
+    String decoded = kind == Kind.STRING || kind == Kind.QUOTED_IDENTIFIER ? value.toString() : text;
+    return new Token(kind, text, decoded, start, space);
   }
 
   /** The offset just past the last token {@link #next} returned (or the separator it skipped at the end). */
   public int position() {
     return pos;
+  }
+
+  /**
+   * The tokens of {@code sql} as offsets ({@link Spans}); {@code 42601} or {@code 0A000} exactly when
+   * {@link #tokens} throws.
+   */
+  public static Spans spans(String sql) throws SQLException {
+    PgLexer lexer = new PgLexer(sql);
+    // about one token per five characters of typical SQL; grown when there are more
+    int[] data = new int[3 * Math.max(8, sql.length() / 5)];
+    int size = 0;
+    while (true) {
+      lexer.skipSeparator();
+      if (lexer.pos >= sql.length()) {
+        return new Spans(sql, data, size);
+      }
+      int start = lexer.pos;
+      Kind kind = lexer.scan(null);
+      if (3 * size + 3 > data.length) {
+        data = java.util.Arrays.copyOf(data, 2 * data.length);
+      }
+      data[3 * size] = kind.ordinal();
+      data[3 * size + 1] = start;
+      data[3 * size + 2] = lexer.pos;
+      size++;
+    }
   }
 
   private List<Token> all() throws SQLException {
@@ -206,18 +322,23 @@ public final class PgLexer {
     return ' ';
   }
 
-  private Token next(char space) throws SQLException {
+  /**
+   * Reads the token at {@link #pos} and moves past it. Strings and quoted identifiers are decoded into
+   * {@code value} when it is given; without it they are checked all the same (an invalid escape throws either
+   * way), so both ways of reading find the same tokens.
+   */
+  private Kind scan(StringBuilder value) throws SQLException {
     int start = pos;
     char c = sql.charAt(pos);
     char d = pos + 1 < sql.length() ? sql.charAt(pos + 1) : 0;
     if (c == '\'') {
-      return string(start, space, pos, false);
+      return string(start, pos, false, value);
     }
     if ((c == 'E' || c == 'e') && d == '\'') {
-      return string(start, space, pos + 1, true);
+      return string(start, pos + 1, true, value);
     }
     if ((c == 'N' || c == 'n') && d == '\'') {
-      return string(start, space, pos + 1, false);
+      return string(start, pos + 1, false, value);
     }
     if ((c == 'U' || c == 'u') && d == '&' && pos + 2 < sql.length()
         && (sql.charAt(pos + 2) == '\'' || sql.charAt(pos + 2) == '"')) {
@@ -225,10 +346,10 @@ public final class PgLexer {
           + (start + 1) + "): write the characters themselves", SqlStates.FEATURE_NOT_SUPPORTED);
     }
     if ((c == 'B' || c == 'b' || c == 'X' || c == 'x') && d == '\'') {
-      return bitString(start, space);
+      return bitString(start);
     }
     if (c == '"') {
-      return quotedIdentifier(start, space);
+      return quotedIdentifier(start, value);
     }
     if (c == '$') {
       if (d >= '0' && d <= '9') {
@@ -237,9 +358,9 @@ public final class PgLexer {
           i++;
         }
         pos = i;
-        return new Token(Kind.PARAMETER, sql.substring(start, i), sql.substring(start, i), start, space);
+        return Kind.PARAMETER;
       }
-      return dollarString(start, space);
+      return dollarString(start, value);
     }
     if (isIdentifierStart(c)) {
       int i = pos + 1;
@@ -247,37 +368,44 @@ public final class PgLexer {
         i++;
       }
       pos = i;
-      String word = sql.substring(start, i);
-      return new Token(Kind.WORD, word, word, start, space);
+      return Kind.WORD;
     }
     if (Character.isDigit(c) || (c == '.' && Character.isDigit(d))) {
-      return number(start, space);
+      return number();
     }
-    if (c == '?') {
+    if (c == '?' && d != '?') {
       pos++;
-      return new Token(Kind.PARAMETER, "?", "?", start, space);
+      return Kind.PARAMETER;
     }
-    if (OPERATOR_CHARS.indexOf(c) >= 0) {
+    if (isOperatorChar(c)) {
       int i = pos;
-      while (i < sql.length() && OPERATOR_CHARS.indexOf(sql.charAt(i)) >= 0
-          && !sql.startsWith("--", i) && !sql.startsWith("/*", i)) {
+      while (i < sql.length() && isOperatorChar(sql.charAt(i)) && !sql.startsWith("--", i)
+          && !sql.startsWith("/*", i)) {
+        if (sql.charAt(i) == '?') {
+          // pgjdbc: ?? is one ? character of an operator, a lone ? a parameter that ends the operator
+          if (i + 1 < sql.length() && sql.charAt(i + 1) == '?') {
+            i += 2;
+            continue;
+          }
+          break;
+        }
         i++;
       }
       pos = i;
-      String op = sql.substring(start, i);
-      return new Token(Kind.OPERATOR, op, op, start, space);
+      return Kind.OPERATOR;
     }
     if ("()[],;:.".indexOf(c) >= 0) {
       pos++;
-      String p = String.valueOf(c);
-      return new Token(Kind.PUNCTUATION, p, p, start, space);
+      return Kind.PUNCTUATION;
     }
     throw syntax("unexpected character '" + c + "'", start);
   }
 
-  /** A string starting with the quote at {@code quote}, with continuation lines as PostgreSQL joins them. */
-  private Token string(int start, char space, int quote, boolean escapes) throws SQLException {
-    StringBuilder value = new StringBuilder();
+  /**
+   * A string starting with the quote at {@code quote}, with continuation lines as PostgreSQL joins them;
+   * decoded into {@code value} when given.
+   */
+  private Kind string(int start, int quote, boolean escapes, StringBuilder value) throws SQLException {
     int i = quote + 1;
     int n = sql.length();
     while (true) {
@@ -287,7 +415,7 @@ public final class PgLexer {
       char c = sql.charAt(i);
       if (c == '\'') {
         if (i + 1 < n && sql.charAt(i + 1) == '\'') {
-          value.append('\'');
+          append(value, '\'');
           i += 2;
           continue;
         }
@@ -303,18 +431,27 @@ public final class PgLexer {
           continue;
         }
         pos = i + 1;
-        return new Token(Kind.STRING, sql.substring(start, pos), value.toString(), start, space);
+        return Kind.STRING;
       }
       if (c == '\\' && escapes) {
         i = escape(value, i, start);
         continue;
       }
-      value.append(c);
+      append(value, c);
       i++;
     }
   }
 
-  /** Decodes the backslash escape at {@code i} of an {@code E'…'} string; returns the offset after it. */
+  private static void append(StringBuilder value, char c) {
+    if (value != null) {
+      value.append(c);
+    }
+  }
+
+  /**
+   * Decodes the backslash escape at {@code i} of an {@code E'…'} string into {@code value} (when given);
+   * returns the offset after it.
+   */
   private int escape(StringBuilder value, int i, int start) throws SQLException {
     int n = sql.length();
     if (i + 1 >= n) {
@@ -322,11 +459,11 @@ public final class PgLexer {
     }
     char e = sql.charAt(i + 1);
     switch (e) {
-      case 'b' -> value.append('\b');
-      case 'f' -> value.append('\f');
-      case 'n' -> value.append('\n');
-      case 'r' -> value.append('\r');
-      case 't' -> value.append('\t');
+      case 'b' -> append(value, '\b');
+      case 'f' -> append(value, '\f');
+      case 'n' -> append(value, '\n');
+      case 'r' -> append(value, '\r');
+      case 't' -> append(value, '\t');
       case 'x' -> {
         int j = i + 2;
         int code = 0;
@@ -335,7 +472,7 @@ public final class PgLexer {
           j++;
         }
         if (j == i + 2) {
-          value.append('x'); // PostgreSQL: \x without hex digits is an x
+          append(value, 'x'); // PostgreSQL: \x without hex digits is an x
           return i + 2;
         }
         return byteEscape(value, code, j, start);
@@ -347,7 +484,7 @@ public final class PgLexer {
         }
         int code;
         try {
-          code = Integer.parseInt(sql.substring(i + 2, i + 2 + digits), 16);
+          code = Integer.parseInt(sql, i + 2, i + 2 + digits, 16);
         } catch (NumberFormatException ex) {
           throw syntax("invalid Unicode escape", i);
         }
@@ -355,7 +492,9 @@ public final class PgLexer {
           throw new SQLException("Deltaview does not accept this Unicode escape in a view definition (at position "
               + (i + 1) + ")", SqlStates.FEATURE_NOT_SUPPORTED);
         }
-        value.appendCodePoint(code);
+        if (value != null) {
+          value.appendCodePoint(code);
+        }
         return i + 2 + digits;
       }
       default -> {
@@ -368,7 +507,7 @@ public final class PgLexer {
           }
           return byteEscape(value, code, j, start);
         }
-        value.append(e); // \\ \' and any other character stand for themselves
+        append(value, e); // \\ \' and any other character stand for themselves
       }
     }
     return i + 2;
@@ -380,11 +519,11 @@ public final class PgLexer {
       throw new SQLException("Deltaview does not accept byte escapes outside ASCII (or \\0) in a view definition"
           + " (at position " + (start + 1) + "): write the characters themselves", SqlStates.FEATURE_NOT_SUPPORTED);
     }
-    value.append((char) code);
+    append(value, (char) code);
     return next;
   }
 
-  private Token bitString(int start, char space) throws SQLException {
+  private Kind bitString(int start) throws SQLException {
     boolean hex = Character.toUpperCase(sql.charAt(pos)) == 'X';
     int i = pos + 2;
     while (i < sql.length() && sql.charAt(i) != '\'') {
@@ -398,12 +537,10 @@ public final class PgLexer {
       throw syntax("unterminated bit string literal", start);
     }
     pos = i + 1;
-    String text = sql.substring(start, pos);
-    return new Token(Kind.BIT_STRING, text, text, start, space);
+    return Kind.BIT_STRING;
   }
 
-  private Token quotedIdentifier(int start, char space) throws SQLException {
-    StringBuilder name = new StringBuilder();
+  private Kind quotedIdentifier(int start, StringBuilder name) throws SQLException {
     int i = pos + 1;
     while (true) {
       if (i >= sql.length()) {
@@ -412,24 +549,24 @@ public final class PgLexer {
       char c = sql.charAt(i);
       if (c == '"') {
         if (i + 1 < sql.length() && sql.charAt(i + 1) == '"') {
-          name.append('"');
+          append(name, '"');
           i += 2;
           continue;
         }
         break;
       }
-      name.append(c);
+      append(name, c);
       i++;
     }
-    if (name.length() == 0) {
+    if (i == pos + 1) {
       throw syntax("zero-length delimited identifier", start);
     }
     pos = i + 1;
-    return new Token(Kind.QUOTED_IDENTIFIER, sql.substring(start, pos), name.toString(), start, space);
+    return Kind.QUOTED_IDENTIFIER;
   }
 
   /** {@code $tag$…$tag$}; a {@code $} that does not open one is an error, as in PostgreSQL. */
-  private Token dollarString(int start, char space) throws SQLException {
+  private Kind dollarString(int start, StringBuilder value) throws SQLException {
     int i = pos + 1;
     while (i < sql.length() && sql.charAt(i) != '$') {
       if (!isIdentifierPart(sql.charAt(i)) || sql.charAt(i) == '$') {
@@ -445,11 +582,14 @@ public final class PgLexer {
     if (end < 0) {
       throw syntax("unterminated dollar-quoted string", start);
     }
+    if (value != null) {
+      value.append(sql, i + 1, end);
+    }
     pos = end + tag.length();
-    return new Token(Kind.STRING, sql.substring(start, pos), sql.substring(i + 1, end), start, space);
+    return Kind.STRING;
   }
 
-  private Token number(int start, char space) {
+  private Kind number() {
     int i = pos;
     int n = sql.length();
     while (i < n && (Character.isDigit(sql.charAt(i)) || sql.charAt(i) == '_')) {
@@ -474,8 +614,15 @@ public final class PgLexer {
       }
     }
     pos = i;
-    String text = sql.substring(start, i);
-    return new Token(Kind.NUMBER, text, text, start, space);
+    return Kind.NUMBER;
+  }
+
+  /** One of PostgreSQL's operator characters {@code + - * / < > = ~ ! @ # % ^ & | ` ?}. */
+  private static boolean isOperatorChar(char c) {
+    return switch (c) {
+      case '+', '-', '*', '/', '<', '>', '=', '~', '!', '@', '#', '%', '^', '&', '|', '`', '?' -> true;
+      default -> false;
+    };
   }
 
   /** PostgreSQL's whitespace: space, tab, newline, carriage return, form feed, vertical tab. */

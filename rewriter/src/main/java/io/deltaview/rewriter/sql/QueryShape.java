@@ -7,8 +7,8 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -30,24 +30,87 @@ import java.util.Set;
  */
 public final class QueryShape {
 
-  // Keywords in lower case, looked up with lower(word).
-  /** Words after which a literal is an operand. */
-  static final Set<String> OPERAND_BEFORE = Set.of("select", "where", "and", "or", "not", "when", "then", "else",
-      "like", "ilike", "between", "having", "on");
+  /** Words after which a literal is an operand (in lower case: compared ignoring case). */
+  private static final String[] OPERAND_BEFORE = {"select", "where", "and", "or", "not", "when", "then", "else",
+      "like", "ilike", "between", "having", "on"};
   /** Words before which a literal is an operand. */
-  static final Set<String> OPERAND_AFTER = Set.of("and", "or", "then", "else", "end", "when", "from", "where",
+  private static final String[] OPERAND_AFTER = {"and", "or", "then", "else", "end", "when", "from", "where",
       "group", "order", "having", "limit", "offset", "fetch", "union", "except", "intersect", "as", "is", "not",
-      "like", "ilike", "between", "in");
+      "like", "ilike", "between", "in"};
+  /** Words that start a clause whose literals are operands again. */
+  private static final String[] CLAUSES = {"select", "from", "where", "having", "window", "union", "except",
+      "intersect", "join", "returning"};
+  private static final String[] ROW_COUNTS = {"limit", "offset", "fetch"};
 
-  /** A word in lower case; the same instance when it is already (most SQL is written in one case). */
-  private static String lower(String word) {
-    for (int i = 0; i < word.length(); i++) {
-      char c = word.charAt(i);
-      if (c >= 'A' && c <= 'Z') {
-        return word.toLowerCase(Locale.ROOT);
+  /**
+   * Every word the shape looks at, each standing for one bit: a word of the text is matched once, against the few
+   * of these with its length and first letter, instead of against each list in turn.
+   */
+  private static final List<String> KEYWORDS = keywords();
+  private static final long BEFORE_BITS = bits(OPERAND_BEFORE);
+  private static final long AFTER_BITS = bits(OPERAND_AFTER);
+  private static final long CLAUSE_BITS = bits(CLAUSES);
+  private static final long ROW_COUNT_BITS = bits(ROW_COUNTS);
+  private static final long BY = bits("by");
+  private static final long ON = bits("on");
+  private static final long ORDERING_BITS = bits("order", "group", "partition");
+  private static final long DISTINCT = bits("distinct");
+  private static final int LONGEST = 9;
+  /** Indexes into {@link #KEYWORDS} by {@code length * 26 + first letter}. */
+  private static final int[][] CANDIDATES = candidates();
+
+  private static List<String> keywords() {
+    LinkedHashSet<String> all = new LinkedHashSet<>();
+    for (String[] list : List.of(OPERAND_BEFORE, OPERAND_AFTER, CLAUSES, ROW_COUNTS,
+        new String[] {"by", "on", "order", "group", "partition", "distinct"})) {
+      all.addAll(List.of(list));
+    }
+    if (all.size() > 64) {
+      throw new AssertionError("one bit per keyword");
+    }
+    return List.copyOf(all);
+  }
+
+  private static long bits(String... words) {
+    long bits = 0;
+    for (String w : words) {
+      bits |= 1L << KEYWORDS.indexOf(w);
+    }
+    return bits;
+  }
+
+  private static int[][] candidates() {
+    int[][] out = new int[(LONGEST + 1) * 26][];
+    for (int slot = 0; slot < out.length; slot++) {
+      List<Integer> matching = new ArrayList<>();
+      for (int k = 0; k < KEYWORDS.size(); k++) {
+        String w = KEYWORDS.get(k);
+        if (w.length() * 26 + (w.charAt(0) - 'a') == slot) {
+          matching.add(k);
+        }
+      }
+      out[slot] = matching.stream().mapToInt(Integer::intValue).toArray();
+    }
+    return out;
+  }
+
+  /** The bit of {@link #KEYWORDS} that token {@code i} is (any case), or 0 when it is none of them. */
+  private static long keyword(PgLexer.Spans tokens, int i) {
+    if (tokens.kind(i) != PgLexer.Kind.WORD) {
+      return 0;
+    }
+    int length = tokens.end(i) - tokens.start(i);
+    char first = tokens.sql().charAt(tokens.start(i));
+    first = first >= 'A' && first <= 'Z' ? (char) (first + ('a' - 'A')) : first;
+    if (length > LONGEST || first < 'a' || first > 'z') {
+      return 0;
+    }
+    for (int k : CANDIDATES[length * 26 + (first - 'a')]) {
+      if (tokens.isWord(i, KEYWORDS.get(k))) {
+        return 1L << k;
       }
     }
-    return word;
+    return 0;
   }
 
   /** Stands for a lifted literal in a key; PostgreSQL accepts no NUL in a query, so it cannot come from the text. */
@@ -84,125 +147,163 @@ public final class QueryShape {
     if (sql.indexOf(SLOT) >= 0) {
       return null;
     }
-    List<PgLexer.Token> tokens;
+    // Offsets only: this runs for every text the first level has not seen, so no token objects or substrings
+    // beyond what a lifted literal needs.
+    PgLexer.Spans tokens;
     try {
-      tokens = PgLexer.tokens(sql);
+      tokens = PgLexer.spans(sql);
     } catch (SQLException e) {
       return null;
     }
-    List<Literal> lifted = new ArrayList<>();
-    StringBuilder key = new StringBuilder(sql.length() + 16);
+    List<Literal> lifted = new ArrayList<>(4);
+    StringBuilder key = null;
     int copied = 0;
     int parameters = 0;
     // whether literals stay at this parenthesis depth, and at the outer ones: in ORDER BY, GROUP BY, PARTITION BY
     // and DISTINCT ON (ordinals), LIMIT, OFFSET and FETCH (row counts), until another clause starts
     boolean unlifted = false;
-    Deque<Boolean> outer = new ArrayDeque<>();
+    long outer = 0; // a stack of those flags, one bit per open parenthesis
+    int depth = 0;
+    Deque<Boolean> deeper = null; // beyond 64 open parentheses
     for (int i = 0; i < tokens.size(); i++) {
-      PgLexer.Token t = tokens.get(i);
-      PgLexer.Token before = i > 0 ? tokens.get(i - 1) : null;
-      switch (t.kind()) {
+      switch (tokens.kind(i)) {
         case PARAMETER -> {
-          if (!t.text().equals("?")) {
+          if (sql.charAt(tokens.start(i)) != '?') {
             return null;
           }
           parameters++;
         }
         case OPERATOR -> {
-          if (t.text().indexOf('?') >= 0) {
-            return null; // a JDBC parameter the lexer ran into an operator (id=?): the count would be off
+          if (tokens.contains(i, '?')) {
+            return null; // pgjdbc's ?? escape: left to planning, as the planner reads the text as written
           }
         }
         case PUNCTUATION -> {
-          if (t.isPunctuation('(')) {
-            outer.push(unlifted);
-          } else if (t.isPunctuation(')') && !outer.isEmpty()) {
-            unlifted = outer.pop();
+          if (tokens.isPunctuation(i, '(')) {
+            if (depth < 64) {
+              outer = unlifted ? outer | (1L << depth) : outer & ~(1L << depth);
+            } else {
+              if (deeper == null) {
+                deeper = new ArrayDeque<>();
+              }
+              deeper.push(unlifted);
+            }
+            depth++;
+          } else if (tokens.isPunctuation(i, ')') && depth > 0) {
+            depth--;
+            unlifted = depth < 64 ? (outer & (1L << depth)) != 0 : deeper.pop();
           }
         }
         case WORD -> {
-          switch (lower(t.text())) {
-            case "by" -> unlifted |= before != null && (before.isWord("order") || before.isWord("group")
-                || before.isWord("partition"));
-            case "on" -> unlifted = before != null && before.isWord("distinct");
-            case "limit", "offset", "fetch" -> unlifted = true;
-            case "select", "from", "where", "having", "window", "union", "except", "intersect", "join",
-                "returning" -> unlifted = false;
-            default -> { }
+          long word = keyword(tokens, i);
+          if (word == BY) {
+            unlifted |= i > 0 && (keyword(tokens, i - 1) & ORDERING_BITS) != 0;
+          } else if (word == ON) {
+            unlifted = i > 0 && keyword(tokens, i - 1) == DISTINCT;
+          } else if ((word & ROW_COUNT_BITS) != 0) {
+            unlifted = true;
+          } else if ((word & CLAUSE_BITS) != 0) {
+            unlifted = false;
           }
         }
         case NUMBER, STRING -> {
-          String rendered = unlifted ? null : liftable(t, before, i + 1 < tokens.size() ? tokens.get(i + 1) : null);
-          if (rendered != null && !held(t, constants)) {
-            key.append(sql, copied, t.start()).append(SLOT).append(typeClass(t, rendered)).append(SLOT);
-            copied = t.start() + t.text().length();
-            lifted.add(new Literal(t.start(), copied, rendered, parameters++));
+          String rendered = unlifted ? null : liftable(tokens, i);
+          if (rendered != null && !held(tokens, i, rendered, constants)) {
+            int start = tokens.start(i);
+            if (key == null) {
+              key = new StringBuilder(sql.length() + 16);
+            }
+            key.append(sql, copied, start).append(SLOT);
+            appendTypeClass(key, tokens.kind(i), rendered);
+            key.append(SLOT);
+            copied = tokens.end(i);
+            lifted.add(new Literal(start, copied, rendered, parameters++));
           }
         }
         default -> { }
       }
     }
-    if (lifted.isEmpty()) {
+    if (key == null) {
       return null;
     }
     key.append(sql, copied, sql.length());
     return new QueryShape(sql, key.toString(), lifted);
   }
 
-  /** The literal as it is lifted (see {@link Literal#rendered}), or null when it stays in the shape. */
-  private static String liftable(PgLexer.Token t, PgLexer.Token before, PgLexer.Token after) {
-    if (before == null || !isOperandBoundary(before, OPERAND_BEFORE) || (before.kind() == PgLexer.Kind.PUNCTUATION
-        && !before.isPunctuation('(') && !before.isPunctuation(','))) {
+  /** The literal {@code i} as it is lifted (see {@link Literal#rendered}), or null when it stays in the shape. */
+  private static String liftable(PgLexer.Spans tokens, int i) {
+    if (i == 0 || !isOperandBoundary(tokens, i - 1, BEFORE_BITS)
+        || (tokens.kind(i - 1) == PgLexer.Kind.PUNCTUATION && !tokens.isPunctuation(i - 1, '(')
+            && !tokens.isPunctuation(i - 1, ','))) {
       return null;
     }
-    if (after != null && (!isOperandBoundary(after, OPERAND_AFTER) || (after.kind() == PgLexer.Kind.PUNCTUATION
-        && !after.isPunctuation(')') && !after.isPunctuation(',') && !after.isPunctuation(';')))) {
+    int after = i + 1;
+    if (after < tokens.size() && (!isOperandBoundary(tokens, after, AFTER_BITS)
+        || (tokens.kind(after) == PgLexer.Kind.PUNCTUATION && !tokens.isPunctuation(after, ')')
+            && !tokens.isPunctuation(after, ',') && !tokens.isPunctuation(after, ';')))) {
       return null;
     }
-    if (t.kind() == PgLexer.Kind.STRING) {
-      String value = t.value();
-      int quotes = 0;
-      for (int k = 0; k < value.length(); k++) {
-        char c = value.charAt(k);
+    String sql = tokens.sql();
+    int start = tokens.start(i);
+    int end = tokens.end(i);
+    if (tokens.kind(i) == PgLexer.Kind.STRING) {
+      // Written '…' with each quote doubled and nothing else (not E'…', $$…$$, N'…', nor continued over lines:
+      // a continuation holds a line break), its value printable ASCII without a backslash.
+      if (sql.charAt(start) != '\'') {
+        return null;
+      }
+      for (int k = start + 1; k < end - 1; k++) {
+        char c = sql.charAt(k);
         if (c < 0x20 || c > 0x7e || c == '\\') {
           return null;
         }
-        quotes += c == '\'' ? 1 : 0;
       }
-      // written '…' with each quote doubled, nothing else: not E'…', $$…$$, N'…', nor continued over lines
-      String text = t.text();
-      return text.charAt(0) == '\'' && text.length() == value.length() + quotes + 2 ? text : null;
+      return sql.substring(start, end);
     }
-    String n = t.text();
-    int point = n.indexOf('.');
-    for (int k = 0; k < n.length(); k++) {
-      if (k != point && !Character.isDigit(n.charAt(k))) {
+    int point = -1;
+    for (int k = start; k < end; k++) {
+      char c = sql.charAt(k);
+      if (c == '.' && point < 0) {
+        point = k;
+      } else if (c < '0' || c > '9') {
         return null; // an exponent or underscores
       }
     }
-    BigDecimal value = new BigDecimal(n);
     if (point < 0) {
-      return value.compareTo(BigDecimal.valueOf(Integer.MAX_VALUE)) <= 0 ? value.toPlainString() : null;
+      // an integer: its digits without leading zeros, if it is an int4
+      int digits = start;
+      while (digits < end - 1 && sql.charAt(digits) == '0') {
+        digits++;
+      }
+      int length = end - digits;
+      if (length > 10 || (length == 10 && sql.substring(digits, end).compareTo("2147483647") > 0)) {
+        return null;
+      }
+      return sql.substring(digits, end);
     }
-    return point < n.length() - 1 ? value.toPlainString() : null; // "5." would read back as an integer
+    // "5." would read back as an integer
+    return point < end - 1 ? new BigDecimal(sql.substring(start, end)).toPlainString() : null;
   }
 
-  /** Whether {@code t} may stand beside an operand: an operator, punctuation, or one of {@code words}. */
-  private static boolean isOperandBoundary(PgLexer.Token t, Set<String> words) {
-    return switch (t.kind()) {
+  /** Whether token {@code i} may stand beside an operand: an operator, punctuation, or one of {@code words}. */
+  private static boolean isOperandBoundary(PgLexer.Spans tokens, int i, long words) {
+    return switch (tokens.kind(i)) {
       case OPERATOR, PUNCTUATION -> true;
-      case WORD -> words.contains(lower(t.text()));
+      case WORD -> (keyword(tokens, i) & words) != 0;
       default -> false;
     };
   }
 
   /** The type PostgreSQL and Calcite give the literal, as a few characters of the key. */
-  private static String typeClass(PgLexer.Token t, String rendered) {
-    if (t.kind() == PgLexer.Kind.STRING) {
-      return "s";
+  private static void appendTypeClass(StringBuilder key, PgLexer.Kind kind, String rendered) {
+    if (kind == PgLexer.Kind.STRING) {
+      key.append('s');
+    } else if (rendered.indexOf('.') < 0) {
+      key.append('i');
+    } else {
+      BigDecimal value = new BigDecimal(rendered);
+      key.append('d').append(value.precision()).append(',').append(value.scale());
     }
-    BigDecimal value = new BigDecimal(rendered);
-    return rendered.indexOf('.') < 0 ? "i" : "d" + value.precision() + "," + value.scale();
   }
 
   /**
@@ -235,12 +336,18 @@ public final class QueryShape {
     return out;
   }
 
-  /** Whether a view's definition holds the literal's value, as a number or as a string. */
-  private static boolean held(PgLexer.Token t, Set<String> constants) {
-    if (constants.contains(constant(t))) {
+  /** Whether a view's definition holds the lifted literal's value, as a number or as a string. */
+  private static boolean held(PgLexer.Spans tokens, int i, String rendered, Set<String> constants) {
+    if (tokens.kind(i) == PgLexer.Kind.NUMBER) {
+      // rendered is the plain value, without leading zeros; numberConstant strips the trailing ones
+      return constants.contains(rendered.indexOf('.') < 0 ? "n:" + rendered
+          : numberConstant(new BigDecimal(rendered)));
+    }
+    String value = rendered.substring(1, rendered.length() - 1).replace("''", "'");
+    if (constants.contains("s:" + value)) {
       return true;
     }
-    BigDecimal number = t.kind() == PgLexer.Kind.STRING ? number(t.value()) : null;
+    BigDecimal number = number(value);
     return number != null && constants.contains(numberConstant(number));
   }
 

@@ -32,6 +32,49 @@ class QueryShapeTest {
   }
 
   @Test
+  void aParameterRightAfterAnOperatorIsAParameter() {
+    // Hibernate writes id=?: the ? is a JDBC parameter (as pgjdbc reads it), so b's literal is the second
+    QueryShape s = shape("SELECT a FROM t WHERE a=? AND b=5");
+    assertEquals("SELECT a FROM t WHERE a=? AND b=?", s.parameterized());
+    assertEquals(1, s.literals().get(0).parameter());
+    assertEquals(s.key(), shape("SELECT a FROM t WHERE a=? AND b=6").key());
+    assertEquals(1, shape("SELECT a FROM t WHERE a<>? AND b>=5").literals().get(0).parameter());
+  }
+
+  @Test
+  void keywordsAreReadInAnyCase() {
+    assertEquals(shape("select a from t where a = 5 order by 1").key(),
+        shape("select a from t where a = 6 order by 1").key());
+    assertNull(shape("SELECT a FROM t Order By 1 LiMiT 5"));
+    assertEquals("SELECT a FROM t WhErE a = ? aNd b = ?",
+        shape("SELECT a FROM t WhErE a = 5 aNd b = 6").parameterized());
+  }
+
+  @Test
+  void literalsInDeeplyNestedParenthesesFollowTheirClause() {
+    String open = "(".repeat(70);
+    String close = ")".repeat(70);
+    // ORDER BY's ordinal inside 70 parentheses stays, the WHERE literal after them is lifted
+    QueryShape s = shape("SELECT a FROM t WHERE a = " + open + "5" + close + " ORDER BY " + open + "1" + close);
+    assertEquals(1, s.literals().size());
+    assertEquals("5", s.literals().get(0).rendered());
+    // LIMIT's row count inside them stays; leaving them, AND's literal is an operand again
+    QueryShape after = shape("SELECT a FROM t WHERE a IN " + open + "SELECT b FROM u LIMIT 1" + close + " AND c = 5");
+    assertEquals(List.of("5"), after.literals().stream().map(QueryShape.Literal::rendered).toList());
+  }
+
+  @Test
+  void integersAreRenderedAsTheirValue() {
+    assertEquals("7", shape("SELECT a FROM t WHERE a = 007").literals().get(0).rendered());
+    assertEquals("0", shape("SELECT a FROM t WHERE a = 000").literals().get(0).rendered());
+    assertEquals("2147483647", shape("SELECT a FROM t WHERE a = 2147483647").literals().get(0).rendered());
+    assertEquals("2147483647", shape("SELECT a FROM t WHERE a = 002147483647").literals().get(0).rendered());
+    assertNull(shape("SELECT a FROM t WHERE a = 2147483648"));
+    assertEquals("0.50", shape("SELECT a FROM t WHERE a = 00.50").literals().get(0).rendered());
+    assertEquals("0.5", shape("SELECT a FROM t WHERE a = .5").literals().get(0).rendered());
+  }
+
+  @Test
   void typesSplitShapes() {
     assertNotEquals(shape("SELECT 1 FROM t WHERE a = 5").key(), shape("SELECT 1 FROM t WHERE a = 5.5").key());
     assertNotEquals(shape("SELECT 1 FROM t WHERE a = 1.5").key(), shape("SELECT 1 FROM t WHERE a = 1.50").key());
@@ -59,7 +102,7 @@ class QueryShapeTest {
         "SELECT a FROM t WHERE a = 1e5",
         "SELECT a FROM t WHERE a = 5.",
         "SELECT a FROM t WHERE a = $1 AND b = 5",
-        "SELECT a FROM t WHERE a=? AND b = 5",
+        "SELECT a FROM t WHERE a @?? '$.b' AND b = 5",
         "SELECT a FROM t WHERE b = 'x\u0000'",
         "SELECT a FROM t WHERE b = 'unterminated")) {
       assertNull(shape(sql), sql);
