@@ -13,6 +13,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.postgresql.replication.LogSequenceNumber;
 
 /**
@@ -27,6 +28,8 @@ public final class CatalogViews implements ViewService {
   private final EngineConfig config;
   /** What decided the last {@link #readyViews} answer. */
   private volatile String seen;
+  /** The ready views that read as one state of the source ({@link Catalog#alignedViews}), as last looked at. */
+  private volatile Set<String> aligned = Set.of();
 
   public CatalogViews(EngineConfig config) {
     this.config = config;
@@ -39,6 +42,7 @@ public final class CatalogViews implements ViewService {
 
   @Override
   public List<ViewRecord> readyViews(Connection c) throws SQLException {
+    aligned = Set.copyOf(Catalog.alignedViews(c));
     List<ViewRecord> records = Catalog.loadViews(c);
     boolean maintained = MaintainerLock.heldBySomeone(c);
     seen = fingerprint(records, maintained);
@@ -55,6 +59,8 @@ public final class CatalogViews implements ViewService {
 
   @Override
   public boolean readinessChanged(Connection c) throws SQLException {
+    // asked about once a second: the views the maintainer just loaded become readable with the others here
+    aligned = Set.copyOf(Catalog.alignedViews(c));
     return !fingerprint(Catalog.loadViews(c), MaintainerLock.heldBySomeone(c)).equals(seen);
   }
 
@@ -69,9 +75,18 @@ public final class CatalogViews implements ViewService {
   /** The ready set decided it already; nothing more is known here per query. */
   @Override
   public boolean serve(List<String> qualifiedViews) {
-    // Each result table is current as of the maintainer's last commit, but a view it has just loaded can be
-    // ahead of the others until its stream catches up, and nothing here can tell: several are not read together.
-    return qualifiedViews.size() == 1;
+    // Each result table is current as of the maintainer's last commit, but a view it has just loaded is ahead
+    // of the others until its stream catches up: several are read together only once the catalog says none is.
+    if (qualifiedViews.size() == 1) {
+      return true;
+    }
+    Set<String> now = aligned;
+    for (int i = 0; i < qualifiedViews.size(); i++) {
+      if (!now.contains(qualifiedViews.get(i))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override

@@ -51,7 +51,7 @@ public final class RouteStats {
     VIEW_NOT_READY,
     /**
      * The rewrite reads several views that may not reflect one state of the source now: one was just loaded
-     * ahead of the others, or this process does not maintain them and cannot tell.
+     * from a snapshot ahead of the stream, which has not passed that point yet.
      */
     VIEWS_NOT_ALIGNED;
 

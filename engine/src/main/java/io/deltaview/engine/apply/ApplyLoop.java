@@ -374,10 +374,12 @@ public final class ApplyLoop implements Runnable {
       throw failOnActivation(view, ViewFailure.of(e));
     }
     view.buffer().clear();
+    // the table holds the snapshot and what the loop buffered since: ahead of the loop if the snapshot was
+    LogSequenceNumber readyAt = LogSequenceNumber.valueOf(Math.max(position, snapshotPoint.asLong()));
     try {
       target.write(view, out);
       noteWritten(view, out);
-      target.markReady(view);
+      target.markReady(view, readyAt);
       commitTarget();
       targetWritten = false;
     } catch (SQLException | RuntimeException e) {
@@ -392,7 +394,7 @@ public final class ApplyLoop implements Runnable {
       throw failOnActivation(view, ViewFailure.of(e));
     }
     view.activate(loaded, snapshotPoint);
-    view.markApplied(LogSequenceNumber.valueOf(Math.max(position, snapshotPoint.asLong())), 0);
+    view.markApplied(readyAt, 0);
   }
 
   /**

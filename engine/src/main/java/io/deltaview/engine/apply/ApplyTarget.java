@@ -39,8 +39,11 @@ interface ApplyTarget extends AutoCloseable {
    */
   List<TableShape.Column> columnsOf(long oid) throws SQLException;
 
-  /** Marks a view ready in the catalog in the open target transaction. */
-  void markReady(MaintainedView view) throws SQLException;
+  /**
+   * Marks a view ready in the catalog in the open target transaction, its result table holding the source up to
+   * {@code readyLsn}.
+   */
+  void markReady(MaintainedView view, LogSequenceNumber readyLsn) throws SQLException;
 
   /**
    * Marks a view as being reloaded in the catalog in the open target transaction, so that other processes stop

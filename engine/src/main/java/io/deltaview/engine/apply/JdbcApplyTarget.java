@@ -83,8 +83,8 @@ final class JdbcApplyTarget implements ApplyTarget {
   }
 
   @Override
-  public void markReady(MaintainedView view) throws SQLException {
-    Catalog.updateStatus(connection, view.record().schema(), view.record().name(), ViewState.READY, null);
+  public void markReady(MaintainedView view, LogSequenceNumber readyLsn) throws SQLException {
+    Catalog.markReady(connection, view.record().schema(), view.record().name(), readyLsn);
   }
 
   @Override

@@ -58,6 +58,8 @@ public final class Catalog {
           + " PRIMARY KEY (schema_name, view_name))");
       // Catalogs from before views had owners; their views are owned by their result table's owner.
       s.execute("ALTER TABLE " + VIEW_TABLE + " ADD COLUMN IF NOT EXISTS owner text");
+      // The stream position a view's result table holds when it became ready (see readyAt): NULL until then.
+      s.execute("ALTER TABLE " + VIEW_TABLE + " ADD COLUMN IF NOT EXISTS ready_lsn pg_lsn");
       s.execute("CREATE TABLE IF NOT EXISTS " + SCHEMA + ".progress ("
           + " slot_name text PRIMARY KEY,"
           + " applied_lsn pg_lsn NOT NULL,"
@@ -142,7 +144,7 @@ public final class Catalog {
    * The catalog's version, kept as the schema's comment: {@link #ensureExists} brings an older catalog up to date
    * (new tables, new function bodies) once, and a current one costs a single catalog read.
    */
-  private static final String VERSION = "Deltaview catalog, version 3";
+  private static final String VERSION = "Deltaview catalog, version 4";
 
   /** The registered views, one row each: the engine's own bookkeeping. */
   public static final String VIEW_TABLE = SCHEMA + ".view_catalog";
@@ -257,6 +259,46 @@ public final class Catalog {
       ps.setString(4, name);
       ps.executeUpdate();
     }
+  }
+
+  /**
+   * Marks a view ready, its result table holding the source up to {@code readyLsn}: the stream position of its
+   * snapshot when that was ahead of the apply loop, else the loop's. Until {@code deltaview.progress} reaches it
+   * the table is ahead of the other views', so processes that do not maintain read it with no other view in one
+   * statement ({@link #alignedViews}).
+   */
+  public static void markReady(Connection c, String schema, String name, LogSequenceNumber readyLsn)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("UPDATE " + VIEW_TABLE + " SET status = ?, last_error = NULL,"
+        + " ready_lsn = ?::pg_lsn WHERE schema_name = ? AND view_name = ?")) {
+      ps.setString(1, ViewState.READY.label());
+      ps.setString(2, readyLsn.asString());
+      ps.setString(3, schema);
+      ps.setString(4, name);
+      ps.executeUpdate();
+    }
+  }
+
+  /**
+   * The ready views (qualified names) whose result tables reflect the same source position as every other such
+   * view: the applied position recorded with the result tables has reached the position each became ready at.
+   * The apply loop writes every view's delta of a source transaction in one transaction, so these read together
+   * as one state of the source.
+   */
+  public static java.util.Set<String> alignedViews(Connection c) throws SQLException {
+    java.util.Set<String> out = new java.util.HashSet<>();
+    if (!exists(c)) {
+      return out;
+    }
+    try (Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT v.schema_name, v.view_name FROM " + VIEW_TABLE + " v"
+             + " WHERE v.status = '" + ViewState.READY.label() + "' AND v.ready_lsn <= (SELECT max(applied_lsn)"
+             + " FROM " + SCHEMA + ".progress)")) {
+      while (rs.next()) {
+        out.add(rs.getString(1) + "." + rs.getString(2));
+      }
+    }
+    return out;
   }
 
   public static boolean deleteView(Connection c, String schema, String name) throws SQLException {

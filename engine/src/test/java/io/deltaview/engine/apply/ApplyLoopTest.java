@@ -809,7 +809,7 @@ class ApplyLoopTest {
     }
 
     @Override
-    public void markReady(MaintainedView view) {
+    public void markReady(MaintainedView view, LogSequenceNumber readyLsn) {
     }
 
     /** Per view marked loading: how many commits there were when it was marked (in the open transaction). */

@@ -144,6 +144,49 @@ class TwoProcessTest {
   }
 
   @Test
+  void engineNoneReadsSeveralViewsInOneStatementOnceTheCatalogSaysTheyReflectOneState() throws Exception {
+    DeltaviewDatabase db = new DeltaviewDatabase("enginenonetwo").withShop(11);
+    String paid = "SELECT id, customer_id, amount FROM orders WHERE status = 'paid'";
+    String shipped = "SELECT id, customer_id, amount FROM orders WHERE status = 'shipped'";
+    String query = paid + " UNION ALL " + shipped;
+    try (EngineChild maintainer = new EngineChild(db); Connection none = db.deltaview(DeltaviewOptions.ENGINE, "none");
+         Connection plain = db.plain();
+         java.sql.Statement statement = none.createStatement()) {
+      maintainer.execute("CREATE INCREMENTAL VIEW tp_paid AS " + paid);
+      maintainer.execute("CREATE INCREMENTAL VIEW tp_shipped AS " + shipped);
+      io.deltaview.driver.DeltaviewStatement routed = statement.unwrap(io.deltaview.driver.DeltaviewStatement.class);
+      // Ready views become readable together once the applied position recorded with the result tables has
+      // reached the position each was loaded at: a change to orders moves it.
+      exec(plain, "UPDATE orders SET amount = amount + 1 WHERE id = (SELECT min(id) FROM orders)");
+      await("the engine=none connection to read both views in one statement", Duration.ofSeconds(20), () -> {
+        try (java.sql.ResultSet rs = statement.executeQuery(query)) {
+          rows(rs);
+        }
+        return "public.tp_paid, public.tp_shipped".equals(routed.servedBy()) ? null
+            : "served by " + routed.servedBy() + ", passed through: " + routed.passReason();
+      });
+      for (int round = 0; round < 3; round++) {
+        exec(plain, "UPDATE orders SET status = CASE status WHEN 'paid' THEN 'shipped' WHEN 'shipped' THEN 'new'"
+            + " ELSE 'paid' END WHERE id % 7 = " + round);
+        await("the views to reflect round " + round, Duration.ofSeconds(20), () -> {
+          List<List<String>> want = sorted(rows(plain, query));
+          List<List<String>> got;
+          try (java.sql.ResultSet rs = statement.executeQuery(query)) {
+            got = sorted(rows(rs));
+          }
+          return want.equals(got) ? null : "not yet equal (served by " + routed.servedBy() + ")";
+        });
+      }
+    }
+  }
+
+  private static List<List<String>> sorted(List<List<String>> rows) {
+    List<List<String>> out = new java.util.ArrayList<>(rows);
+    out.sort(java.util.Comparator.comparing(Object::toString));
+    return out;
+  }
+
+  @Test
   void whereAnotherProcessMaintainsBoundedReadsAndReadsAfterOwnWritesGoToTheBaseTables() throws Exception {
     DeltaviewDatabase db = new DeltaviewDatabase("enginenonefresh").withShop(10);
     String view = VIEWS.get("tp_status");
