@@ -1,6 +1,8 @@
 package io.deltaview.engine;
 
 import io.deltaview.engine.apply.ApplyLoop;
+import io.deltaview.engine.backend.ViewBackend;
+import io.deltaview.engine.backend.ViewBackends;
 import io.deltaview.engine.catalog.Catalog;
 import io.deltaview.engine.catalog.ViewRecord;
 import io.deltaview.engine.cdc.SlotManager;
@@ -30,8 +32,8 @@ final class EngineStatus {
   }
 
   /**
-   * One entry per registered view. A view being reloaded after its slot was lost is {@code rebuilding}, with
-   * why as its last error; the slot's {@code wal_status} and retained WAL are the same for every view of the
+   * One entry per registered view, then the views other backends keep ({@link ViewBackend#status}). A view
+   * being reloaded after its slot was lost is {@code rebuilding}, with why as its last error; the slot's {@code wal_status} and retained WAL are the same for every view of the
    * database (one slot), null while there is no slot. Costs two catalog reads and no scan of any result table
    * (row counts are kept in memory), so it may be asked often.
    */
@@ -52,6 +54,9 @@ final class EngineStatus {
         }
         out.add(ViewStatus.of(r, live, streaming.rebuildingReason(r.qualifiedName(), live), staleness,
             hits.applyAsLong(r.qualifiedName()), slot, loading.loadOf(r.qualifiedName())));
+      }
+      for (ViewBackend backend : ViewBackends.all()) {
+        out.addAll(backend.status(config, c));
       }
     }
     return out;

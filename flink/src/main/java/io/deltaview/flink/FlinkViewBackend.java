@@ -1,10 +1,13 @@
 package io.deltaview.flink;
 
 import io.deltaview.engine.EngineConfig;
+import io.deltaview.engine.ViewStatus;
 import io.deltaview.engine.backend.ViewBackend;
 import io.deltaview.engine.catalog.Catalog;
+import io.deltaview.engine.catalog.ViewState;
 import io.deltaview.engine.ddl.Requester;
 import io.deltaview.engine.ddl.ResultTables;
+import io.deltaview.sql.SqlIdentifiers;
 import io.deltaview.sql.SqlStates;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -13,6 +16,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -22,8 +27,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code CREATE INCREMENTAL VIEW … WITH (engine = 'flink')}: views maintained by a Flink job, each in a Flink JVM
  * of its own started by the process that maintains the views ({@code deltaview.flink.rest=local}, the only mode
  * yet), with checkpoints under {@code deltaview.flink.workDir} (a system property; default a {@code deltaview-flink}
- * directory in the temporary directory). Its views are recorded in {@code deltaview.flink_views}; their jobs stop
- * with the engine, and the next engine to maintain the database resumes them from their checkpoints.
+ * directory in the temporary directory). Its views are recorded in {@code deltaview.flink_views} and listed by
+ * {@code SHOW INCREMENTAL VIEWS} in this process ({@link #status}); their jobs stop with the engine, and the next
+ * engine to maintain the database resumes them from their checkpoints.
  */
 public final class FlinkViewBackend implements ViewBackend {
 
@@ -185,6 +191,41 @@ public final class FlinkViewBackend implements ViewBackend {
         }
       }
     }
+  }
+
+  /**
+   * Each recorded view of {@code database} as this process runs it: {@code ready} while its Flink job runs (the
+   * job and its JVM in {@code progress}), else {@code failed} with why (Flink's reason, the JVM's end, or a view
+   * this process could not resume). Flink's JDBC sink is not transactional, so a ready view is eventually
+   * consistent; {@code state_source} is {@code flink}.
+   */
+  @Override
+  public List<ViewStatus> status(EngineConfig database, Connection c) throws SQLException {
+    if (!registryExists(c)) {
+      return List.of();
+    }
+    List<ViewStatus> out = new ArrayList<>();
+    try (Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT schema_name, view_name, definition FROM deltaview.flink_views"
+             + " ORDER BY created_at")) {
+      while (rs.next()) {
+        String schema = rs.getString(1);
+        String name = rs.getString(2);
+        FlinkView view = RUNNING.get(key(database, schema, name));
+        LocalFlinkRunner runner = view == null ? null : view.runner();
+        boolean running = runner != null && runner.isRunning();
+        String error = running ? null
+            : runner == null ? "its Flink job does not run in this process: it could not be resumed (see the log)"
+            : runner.failure() != null ? runner.failure()
+            : "its Flink JVM ended (its log: " + runner.log() + ")";
+        String progress = running ? "Flink job " + runner.jobId() + " in JVM " + runner.pid()
+            + " (eventually consistent)" : null;
+        out.add(new ViewStatus(schema + "." + name, running ? ViewState.READY : ViewState.FAILED,
+            SqlIdentifiers.quote(schema, name), null, null, null, null, rs.getString(3), error, "sql", null, null,
+            null, "flink", null, progress, null));
+      }
+    }
+    return out;
   }
 
   @Override

@@ -58,6 +58,10 @@ class FlinkViewsTest {
       assertFalse(commandLine.contains(password), "the password is not on the Flink JVM's command line");
       assertFalse(view.describeJob().contains(password), view.describeJob());
 
+      List<String> shown = shown(s, "public.by_region");
+      assertEquals(List.of("ready", "flink"), shown.subList(0, 2), "status and state_source: " + shown);
+      assertTrue(shown.get(2).startsWith("Flink job " + view.runner().jobId()), "progress: " + shown);
+
       shop.awaitEqual(c, "by_region", Duration.ofMinutes(3), view);
       for (int t = 0; t < 60; t++) {
         shop.randomTransaction(c);
@@ -84,11 +88,25 @@ class FlinkViewsTest {
       assertFalse(Files.readString(view.runner().log()).contains(password), "the password is not in Flink's log");
       assertNothingLeft(c);
       assertEquals(List.of(), ShopTables.rows(c, "SELECT * FROM deltaview.flink_views"));
+      assertEquals(null, shown(s, "public.by_region"), "SHOW after the drop");
       assertEquals("42P01", assertThrows(SQLException.class, () -> s.execute("DROP INCREMENTAL VIEW by_region"))
           .getSQLState());
     } finally {
       System.clearProperty("deltaview.flink.workDir");
     }
+  }
+
+  /** SHOW INCREMENTAL VIEWS' status, state_source and progress of view {@code name}, or null if it is not shown. */
+  private static List<String> shown(Statement s, String name) throws SQLException {
+    try (java.sql.ResultSet rs = s.executeQuery("SHOW INCREMENTAL VIEWS")) {
+      while (rs.next()) {
+        if (rs.getString("name").equals(name)) {
+          return java.util.Arrays.asList(rs.getString("status"), rs.getString("state_source"),
+              rs.getString("progress"));
+        }
+      }
+    }
+    return null;
   }
 
   static Path workDirectory(ShopTables shop) {

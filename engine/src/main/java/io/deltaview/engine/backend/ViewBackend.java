@@ -1,15 +1,19 @@
 package io.deltaview.engine.backend;
 
 import io.deltaview.engine.EngineConfig;
+import io.deltaview.engine.ViewStatus;
 import io.deltaview.engine.ddl.Requester;
+import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
 
 /**
  * Something other than the embedded engine that maintains a view's result table, chosen with {@code CREATE
  * INCREMENTAL VIEW … WITH (engine = '<name>')} and found with {@link java.util.ServiceLoader} on the class path of
  * the process that maintains the views (so the engine depends on no backend). A backend's views are not in the
- * engine's catalog: it keeps its own record of them, the rewriter does not serve them, and {@code SHOW} does not
- * list them yet. The engine calls it only in the process holding the maintainer lock, one DDL at a time.
+ * engine's catalog: it keeps its own record of them, the rewriter does not serve them, and {@code SHOW} lists them
+ * only in the process that maintains ({@link #status}). The engine calls it only in the process holding the
+ * maintainer lock, one DDL at a time.
  */
 public interface ViewBackend {
 
@@ -43,4 +47,12 @@ public interface ViewBackend {
 
   /** Stops maintaining this database's views in this process (the engine closes); they stay resumable. */
   void close(EngineConfig database);
+
+  /**
+   * The rows of {@code SHOW INCREMENTAL VIEWS} for this backend's views of {@code database}, read on {@code c} in
+   * the process that maintains them: how each runs here, as far as this process can tell. None by default.
+   */
+  default List<ViewStatus> status(EngineConfig database, Connection c) throws SQLException {
+    return List.of();
+  }
 }
