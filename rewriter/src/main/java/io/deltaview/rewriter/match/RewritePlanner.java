@@ -285,22 +285,27 @@ public final class RewritePlanner {
   /**
    * For a query that is not a block itself: its CTEs and derived tables answered by views ({@link InnerBlocks}),
    * rendered and verified like the other paths. First each such block by the first view that answers it, so
-   * that blocks answered by different views combine into one rewrite; then, if that found fewer than two views
-   * or was refused, one view at a time. Returns the decision, or null with each view's reason in
-   * {@code reasons}.
+   * that blocks answered by different views combine into one rewrite; if that is refused, one view at a time.
+   * When the first try read a single view, it was that view's own try (no earlier view answers any block), so
+   * it is not made again. Returns the decision, or null with each view's reason in {@code reasons}.
    */
   private RewriteDecision decideByInnerBlocks(String sql, RelNode rel, RelRoot root, List<String> labels,
                                               Set<String> baseTables, int parameters, Set<String> refused,
                                               List<String> reasons) {
-    InnerBlocks.Answer several = InnerBlocks.match(rel, views, view -> !refusedHere(view, refused));
-    if (several.views().size() > 1) {
-      Accepted a = accept(sql, several.match(), several.views(), rel, root, labels, baseTables, parameters, true);
+    InnerBlocks.Answer first = InnerBlocks.match(rel, views, view -> !refusedHere(view, refused));
+    CompiledView triedAlone = null;
+    if (first.match().matched()) {
+      Accepted a = accept(sql, first.match(), first.views(), rel, root, labels, baseTables, parameters, true);
       if (a.decision() != null) {
         return a.decision();
       }
-      reasons.add(names(several.views()) + " together: " + a.problem());
+      reasons.add(names(first.views()) + (first.views().size() > 1 ? " together: " : ": ") + a.problem());
+      triedAlone = first.views().size() == 1 ? first.views().get(0) : null;
     }
     for (CompiledView view : views) {
+      if (view == triedAlone) {
+        continue;
+      }
       MatchResult match = InnerBlocks.match(rel, view);
       if (!match.matched()) {
         reasons.add(view.definition().qualifiedName() + ": " + match.reason());
