@@ -42,7 +42,7 @@ public final class CatalogViews implements ViewService {
 
   @Override
   public List<ViewRecord> readyViews(Connection c) throws SQLException {
-    aligned = Set.copyOf(Catalog.alignedViews(c));
+    aligned = Catalog.alignedViews(c);
     List<ViewRecord> records = Catalog.loadViews(c);
     boolean maintained = MaintainerLock.heldBySomeone(c);
     seen = fingerprint(records, maintained);
@@ -60,7 +60,7 @@ public final class CatalogViews implements ViewService {
   @Override
   public boolean readinessChanged(Connection c) throws SQLException {
     // asked about once a second: the views the maintainer just loaded become readable with the others here
-    aligned = Set.copyOf(Catalog.alignedViews(c));
+    aligned = Catalog.alignedViews(c);
     return !fingerprint(Catalog.loadViews(c), MaintainerLock.heldBySomeone(c)).equals(seen);
   }
 

@@ -286,10 +286,10 @@ public final class Catalog {
    * as one state of the source.
    */
   public static java.util.Set<String> alignedViews(Connection c) throws SQLException {
-    java.util.Set<String> out = new java.util.HashSet<>();
     if (!exists(c)) {
-      return out;
+      return java.util.Set.of();
     }
+    List<String> out = new ArrayList<>();
     try (Statement s = c.createStatement();
          ResultSet rs = s.executeQuery("SELECT v.schema_name, v.view_name FROM " + VIEW_TABLE + " v"
              + " WHERE v.status = '" + ViewState.READY.label() + "' AND v.ready_lsn <= (SELECT max(applied_lsn)"
@@ -298,7 +298,7 @@ public final class Catalog {
         out.add(rs.getString(1) + "." + rs.getString(2));
       }
     }
-    return out;
+    return java.util.Set.copyOf(out);
   }
 
   public static boolean deleteView(Connection c, String schema, String name) throws SQLException {

@@ -222,8 +222,27 @@ final class JoinState {
       out.defer(disk.snapshot());
       return;
     }
-    forEachBucket(b -> OnDisk.writeRun(b, out));
+    forEachBucket(b -> writeRun(b, out));
     out.writeCount(0);
+  }
+
+  /** A bucket as one run of {@link #writeState}'s format: its entry count, then its entries; nothing if empty. */
+  private static void writeRun(Object bucket, StateOutput out) {
+    if (bucket instanceof Row row) {
+      out.writeCount(1);
+      out.writeRow(row);
+      out.writeLong(1);
+      return;
+    }
+    RowList list = (RowList) bucket;
+    if (list.size() == 0) {
+      return;
+    }
+    out.writeCount(list.size());
+    list.forEach((row, weight) -> {
+      out.writeRow(row);
+      out.writeLong(weight);
+    });
   }
 
   /** Adds the entries {@link #writeState} wrote, keyed by {@code columns} as the owning operator keys them. */
@@ -326,25 +345,6 @@ final class JoinState {
       StateOutput out = new StateOutput();
       writeRun(bucket, out);
       return out.toBytes();
-    }
-
-    /** A bucket as one run of {@link #writeState}'s format: its entry count, then its entries; nothing if empty. */
-    static void writeRun(Object bucket, StateOutput out) {
-      if (bucket instanceof Row row) {
-        out.writeCount(1);
-        out.writeRow(row);
-        out.writeLong(1);
-        return;
-      }
-      RowList list = (RowList) bucket;
-      if (list.size() == 0) {
-        return;
-      }
-      out.writeCount(list.size());
-      list.forEach((row, weight) -> {
-        out.writeRow(row);
-        out.writeLong(weight);
-      });
     }
 
     static Object decode(byte[] bytes) {
