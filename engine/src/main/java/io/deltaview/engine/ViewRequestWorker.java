@@ -76,7 +76,7 @@ final class ViewRequestWorker implements AutoCloseable {
   private SQLException carryOut(Connection c, ViewRequests.Request r) {
     try {
       ViewRequests.validate(r);
-      Requester who = Requester.recorded(c, r.role(), r.searchPath(), r.currentSchema());
+      Requester who = Requester.recorded(c, r.role(), r.searchPath(), r.currentSchema(), r.timeZone());
       switch (r.kind()) {
         case CREATE -> {
           if (!(r.started() && alreadyInPlace(c, who, r))) {

@@ -163,7 +163,8 @@ public final class FlinkViews {
       if (requester != null) {
         ViewCompilation.setSearchPath(c, requester.searchPath());
       }
-      PlannedView plan = ViewPlanner.plan(c, canonical);
+      // Flink evaluates the expressions; the engine's compilation only checks the definition is maintainable
+      PlannedView plan = ViewPlanner.plan(c, canonical, io.deltaview.engine.expr.SessionZone.UTC);
       BaseTables.checkMaintainable(c, plan.sources());
       if (requester != null) {
         requester.mayCreate(schema, canonical, plan.sources(), false);

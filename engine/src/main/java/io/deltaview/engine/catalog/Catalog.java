@@ -60,6 +60,8 @@ public final class Catalog {
       s.execute("ALTER TABLE " + VIEW_TABLE + " ADD COLUMN IF NOT EXISTS owner text");
       // The stream position a view's result table holds when it became ready (see readyAt): NULL until then.
       s.execute("ALTER TABLE " + VIEW_TABLE + " ADD COLUMN IF NOT EXISTS ready_lsn pg_lsn");
+      // The creator's TimeZone, in which the view's timestamptz conversions happen: NULL (UTC) before version 5.
+      s.execute("ALTER TABLE " + VIEW_TABLE + " ADD COLUMN IF NOT EXISTS time_zone text");
       s.execute("CREATE TABLE IF NOT EXISTS " + SCHEMA + ".progress ("
           + " slot_name text PRIMARY KEY,"
           + " applied_lsn pg_lsn NOT NULL,"
@@ -144,7 +146,7 @@ public final class Catalog {
    * The catalog's version, kept as the schema's comment: {@link #ensureExists} brings an older catalog up to date
    * (new tables, new function bodies) once, and a current one costs a single catalog read.
    */
-  private static final String VERSION = "Deltaview catalog, version 4";
+  private static final String VERSION = "Deltaview catalog, version 5";
 
   /** The registered views, one row each: the engine's own bookkeeping. */
   public static final String VIEW_TABLE = SCHEMA + ".view_catalog";
@@ -208,34 +210,36 @@ public final class Catalog {
     }
     try (Statement s = c.createStatement();
          ResultSet rs = s.executeQuery("SELECT schema_name, view_name, definition, base_tables, origin, status,"
-             + " last_error, search_path, " + ownerColumn(c) + " FROM " + VIEW_TABLE
+             + " last_error, search_path, " + laterColumns(c) + " FROM " + VIEW_TABLE
              + " ORDER BY created_at, schema_name, view_name")) {
       while (rs.next()) {
         Array bases = rs.getArray(4);
         out.add(new ViewRecord(rs.getString(1), rs.getString(2), rs.getString(3),
             List.of((String[]) bases.getArray()), rs.getString(5), ViewState.of(rs.getString(6)), rs.getString(7),
-            rs.getString(8), rs.getString(9)));
+            rs.getString(8), rs.getString(9), rs.getString(10)));
       }
     }
     return out;
   }
 
   /**
-   * The owner column, or NULL in a catalog from before owners that a process without the right to update it
-   * reads (it is added by the next engine that starts).
+   * The {@code owner} and {@code time_zone} columns, each NULL in a catalog from before it that a process
+   * without the right to update the catalog reads (the column is added by the next engine that starts).
    */
-  private static String ownerColumn(Connection c) throws SQLException {
-    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT EXISTS (SELECT 1 FROM pg_attribute"
-        + " WHERE attrelid = to_regclass('" + VIEW_TABLE + "') AND attname = 'owner' AND NOT attisdropped)")) {
+  private static String laterColumns(Connection c) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT"
+        + " bool_or(attname = 'owner'), bool_or(attname = 'time_zone') FROM pg_attribute"
+        + " WHERE attrelid = to_regclass('" + VIEW_TABLE + "') AND attname IN ('owner', 'time_zone')"
+        + " AND NOT attisdropped")) {
       rs.next();
-      return rs.getBoolean(1) ? "owner" : "NULL::text";
+      return (rs.getBoolean(1) ? "owner" : "NULL::text") + ", " + (rs.getBoolean(2) ? "time_zone" : "NULL::text");
     }
   }
 
   public static void insertView(Connection c, ViewRecord v) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + VIEW_TABLE
-        + " (schema_name, view_name, definition, base_tables, origin, status, last_error, search_path, owner)"
-        + " VALUES (?,?,?,?,?,?,?,?,?)")) {
+        + " (schema_name, view_name, definition, base_tables, origin, status, last_error, search_path, owner,"
+        + " time_zone) VALUES (?,?,?,?,?,?,?,?,?,?)")) {
       ps.setString(1, v.schema());
       ps.setString(2, v.name());
       ps.setString(3, v.definition());
@@ -245,6 +249,7 @@ public final class Catalog {
       ps.setString(7, v.lastError());
       ps.setString(8, v.searchPath());
       ps.setString(9, v.owner());
+      ps.setString(10, v.timeZone());
       ps.executeUpdate();
     }
   }

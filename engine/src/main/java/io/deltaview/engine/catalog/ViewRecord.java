@@ -1,5 +1,6 @@
 package io.deltaview.engine.catalog;
 
+import io.deltaview.engine.expr.SessionZone;
 import java.util.List;
 
 /**
@@ -7,7 +8,9 @@ import java.util.List;
  * engine rebuilds everything else after a restart. {@code definition} is canonical SQL
  * ({@code DefinitionSql}); {@code searchPath} is the creator's search_path, which resolves the definition's
  * unqualified table names the same way every time; {@code owner} is the role that created the view (who may
- * drop it), null for views from before owners were recorded.
+ * drop it), null for views from before owners were recorded; {@code timeZone} is the creator's
+ * {@code TimeZone} setting, in which the definition's timestamptz conversions are evaluated (null, UTC, for
+ * views from before it was recorded).
  */
 public record ViewRecord(
     String schema,
@@ -18,11 +21,24 @@ public record ViewRecord(
     ViewState status,
     String lastError,
     String searchPath,
-    String owner) {
+    String owner,
+    String timeZone) {
+
+  /** A record of a view defined in UTC. */
+  public ViewRecord(String schema, String name, String definition, List<String> baseTables, String origin,
+      ViewState status, String lastError, String searchPath, String owner) {
+    this(schema, name, definition, baseTables, origin, status, lastError, searchPath, owner, null);
+  }
 
   /** This record with another definition text. */
   public ViewRecord withDefinition(String newDefinition) {
-    return new ViewRecord(schema, name, newDefinition, baseTables, origin, status, lastError, searchPath, owner);
+    return new ViewRecord(schema, name, newDefinition, baseTables, origin, status, lastError, searchPath, owner,
+        timeZone);
+  }
+
+  /** The zone the definition's timestamptz conversions are evaluated in. */
+  public SessionZone zone() {
+    return SessionZone.of(timeZone);
   }
 
   /** {@code schema.name}, the key users refer to. */

@@ -6,6 +6,7 @@ import io.deltaview.engine.dataflow.DataflowTranslator;
 import io.deltaview.engine.dataflow.PlanNormalizer;
 import io.deltaview.engine.expr.Scalar;
 import io.deltaview.engine.expr.ScalarCompiler;
+import io.deltaview.engine.expr.SessionZone;
 import io.deltaview.engine.operator.AggregateOperator;
 import io.deltaview.engine.operator.FilterOperator;
 import io.deltaview.engine.operator.JoinOperator;
@@ -49,13 +50,26 @@ public final class ViewCompiler {
   private ViewCompiler() {
   }
 
-  /** Compiles {@code root}, projected to its output fields. */
+  /** Compiles {@code root}, projected to its output fields, for a view that converts no timestamptz. */
   public static ViewPipeline compile(RelRoot root) {
-    return compile(root.project());
+    return compile(root.project(), SessionZone.UTC);
   }
 
-  /** Compiles a logical plan. Columns not needed above a scan are pruned before state is built. */
+  /** Compiles a logical plan that converts no timestamptz. */
   public static ViewPipeline compile(RelNode plan) {
+    return compile(plan, SessionZone.UTC);
+  }
+
+  /** Compiles {@code root}, projected to its output fields, its expressions evaluated in {@code zone}. */
+  public static ViewPipeline compile(RelRoot root, SessionZone zone) {
+    return compile(root.project(), zone);
+  }
+
+  /**
+   * Compiles a logical plan whose timestamp with time zone conversions happen in {@code zone}. Columns not
+   * needed above a scan are pruned before state is built.
+   */
+  public static ViewPipeline compile(RelNode plan, SessionZone zone) {
     plan = PlanNormalizer.normalize(plan);
     // First on the plan as written: it decides what is supported, so that the user's construct is named.
     DataflowTranslator.translate(plan);
@@ -67,7 +81,7 @@ public final class ViewCompiler {
       translation = DataflowTranslator.translate(plan); // trimming introduced something odd
     }
     Dataflow dataflow = DataflowPasses.optimize(translation.root(), plan.getCluster().getRexBuilder());
-    Lowering lowering = new Lowering(plan.getCluster().getRexBuilder());
+    Lowering lowering = new Lowering(plan.getCluster().getRexBuilder(), zone);
     Node root = lowering.node(dataflow);
     List<String> names = new ArrayList<>();
     List<RelDataType> types = new ArrayList<>();
@@ -81,11 +95,6 @@ public final class ViewCompiler {
     }
     readColumns(dataflow, null, readBySource);
     return new ViewPipeline(translation.sources(), readBySource, root, dataflow, uniqueKey(plan), names, types);
-  }
-
-  /** The plan of {@code root} as the compiler would maintain it (for EXPLAIN), or the construct it refuses. */
-  public static Dataflow explain(RelRoot root) {
-    return compile(root).dataflow();
   }
 
   /**
@@ -164,8 +173,8 @@ public final class ViewCompiler {
   private static final class Lowering {
     final ScalarCompiler scalars;
 
-    Lowering(RexBuilder rexBuilder) {
-      this.scalars = new ScalarCompiler(rexBuilder);
+    Lowering(RexBuilder rexBuilder, SessionZone zone) {
+      this.scalars = new ScalarCompiler(rexBuilder, zone);
     }
 
     Node node(Dataflow node) {

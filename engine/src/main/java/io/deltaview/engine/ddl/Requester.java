@@ -29,18 +29,21 @@ public abstract sealed class Requester permits Requester.Session, Requester.Reco
 
   private final String role;
   private final String searchPath;
+  private final String timeZone;
 
-  private Requester(String role, String searchPath) {
+  private Requester(String role, String searchPath, String timeZone) {
     this.role = role;
     this.searchPath = searchPath;
+    this.timeZone = timeZone;
   }
 
-  /** The requester behind {@code connection}: its current role and search_path, read from it now. */
+  /** The requester behind {@code connection}: its current role, search_path and TimeZone, read from it now. */
   public static Requester of(Connection connection) throws SQLException {
     try (Statement s = connection.createStatement();
-         ResultSet rs = s.executeQuery("SELECT current_user, current_setting('search_path')")) {
+         ResultSet rs = s.executeQuery("SELECT current_user, current_setting('search_path'),"
+             + " current_setting('TimeZone')")) {
       rs.next();
-      return new Session(connection, rs.getString(1), rs.getString(2));
+      return new Session(connection, rs.getString(1), rs.getString(2), rs.getString(3));
     }
   }
 
@@ -49,9 +52,11 @@ public abstract sealed class Requester permits Requester.Session, Requester.Reco
    *
    * @param searchPath the schemas that resolved the request's names, as {@code set_config} takes them
    * @param currentSchema the role's {@code current_schema()} when it asked; null if it had none
+   * @param timeZone the role's {@code TimeZone} setting when it asked; null for UTC
    */
-  public static Requester recorded(Connection engine, String role, String searchPath, String currentSchema) {
-    return new Recorded(engine, role, searchPath, currentSchema);
+  public static Requester recorded(Connection engine, String role, String searchPath, String currentSchema,
+      String timeZone) {
+    return new Recorded(engine, role, searchPath, currentSchema, timeZone);
   }
 
   /** The role (PostgreSQL's {@code current_user}) the command runs as. */
@@ -62,6 +67,11 @@ public abstract sealed class Requester permits Requester.Session, Requester.Reco
   /** The search_path that resolves the command's unqualified names, as {@code current_setting} gives it. */
   public String searchPath() {
     return searchPath;
+  }
+
+  /** The TimeZone setting the command was given in (its views' timestamptz conversions happen there). */
+  public String timeZone() {
+    return timeZone;
   }
 
   /**
@@ -138,8 +148,8 @@ public abstract sealed class Requester permits Requester.Session, Requester.Reco
 
     private final Connection connection;
 
-    private Session(Connection connection, String role, String searchPath) {
-      super(role, searchPath);
+    private Session(Connection connection, String role, String searchPath, String timeZone) {
+      super(role, searchPath, timeZone);
       this.connection = connection;
     }
 
@@ -239,8 +249,8 @@ public abstract sealed class Requester permits Requester.Session, Requester.Reco
     private final Connection engine;
     private final String currentSchema;
 
-    private Recorded(Connection engine, String role, String searchPath, String currentSchema) {
-      super(role, searchPath);
+    private Recorded(Connection engine, String role, String searchPath, String currentSchema, String timeZone) {
+      super(role, searchPath, timeZone);
       this.engine = engine;
       this.currentSchema = currentSchema;
     }

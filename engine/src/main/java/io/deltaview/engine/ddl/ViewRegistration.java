@@ -4,6 +4,7 @@ import io.deltaview.engine.catalog.Catalog;
 import io.deltaview.engine.catalog.ViewRecord;
 import io.deltaview.engine.catalog.ViewState;
 import io.deltaview.engine.cdc.SlotManager;
+import io.deltaview.engine.expr.SessionZone;
 import io.deltaview.engine.sink.ResultColumn;
 import io.deltaview.sql.SqlIdentifiers;
 import io.deltaview.engine.view.MaintainedView;
@@ -50,7 +51,7 @@ public final class ViewRegistration {
         throw new SQLException("incremental view \"" + schema + "." + name + "\" already exists",
             SqlStates.DUPLICATE_TABLE);
       }
-      PlannedView plan = ViewPlanner.plan(c, definition);
+      PlannedView plan = ViewPlanner.plan(c, definition, SessionZone.of(requester.timeZone()));
       BaseTables.checkMaintainable(c, plan.sources());
       requester.mayCreate(schema, definition, plan.sources(), !"sql".equals(origin));
       Catalog.ensureExists(c);
@@ -60,7 +61,7 @@ public final class ViewRegistration {
       addKey(s, schema, name, c, plan);
       BaseTables.prepare(c, publication, plan.sources());
       ViewRecord record = new ViewRecord(schema, name, definition, plan.baseTables(), origin,
-          ViewState.SNAPSHOTTING, null, requester.searchPath(), requester.role());
+          ViewState.SNAPSHOTTING, null, requester.searchPath(), requester.role(), requester.timeZone());
       Catalog.insertView(c, record);
       MaintainedView view = ViewCompilation.of(c, record, plan);
       c.commit();

@@ -48,11 +48,12 @@ public final class ViewRequests {
    * @param role the requesting role ({@code current_user} when the request was made)
    * @param searchPath the schemas that resolved unqualified names for the requester, comma-separated, each quoted
    * @param currentSchema the requester's {@code current_schema()}; null if its search_path had none
+   * @param timeZone the requester's {@code TimeZone} setting; null (UTC) for requests from before it was recorded
    * @param started whether a maintainer started carrying it out (and may have died before recording how it
    *     ended)
    */
   public record Request(long id, Kind kind, String schema, String name, String definition, boolean ifFlag,
-      String role, String searchPath, String currentSchema, boolean started) {
+      String role, String searchPath, String currentSchema, String timeZone, boolean started) {
   }
 
   /** How a request ended, as the maintainer recorded it; {@code pending} or {@code running} until then. */
@@ -93,12 +94,13 @@ public final class ViewRequests {
         + " error_sqlstate text,"
         + " error_message text,"
         + " finished_at timestamptz)");
+    s.execute("ALTER TABLE " + TABLE + " ADD COLUMN IF NOT EXISTS time_zone text");
     s.execute("CREATE INDEX IF NOT EXISTS view_requests_pending ON " + TABLE
         + " (id) WHERE state IN ('pending', 'running')");
     Catalog.revokeEveryGrant(s, TABLE);
     s.execute("GRANT SELECT ON " + TABLE + " TO PUBLIC");
-    s.execute("GRANT INSERT (kind, schema_name, view_name, definition, if_flag, search_path, default_schema) ON "
-        + TABLE + " TO PUBLIC");
+    s.execute("GRANT INSERT (kind, schema_name, view_name, definition, if_flag, search_path, default_schema,"
+        + " time_zone) ON " + TABLE + " TO PUBLIC");
     // SECURITY INVOKER (the default): the row is inserted as the caller, so requested_by is the caller. No
     // SET search_path: the caller's own path is what the request records; every name inside is qualified.
     String body = "#variable_conflict use_variable\n"
@@ -117,12 +119,12 @@ public final class ViewRequests {
         + "    HINT = 'PostgreSQL would truncate it; use a name of at most 63 bytes';"
         + "  END IF;"
         + "  INSERT INTO " + TABLE + " (kind, schema_name, view_name, definition, if_flag, search_path,"
-        + "   default_schema)"
+        + "   default_schema, time_zone)"
         + "  VALUES (%1$s, CASE WHEN pg_catalog.array_length(parts, 1) = 2 THEN parts[1] END,"
         + "   parts[pg_catalog.array_length(parts, 1)], %2$s, COALESCE(%3$s, false),"
         + "   COALESCE((SELECT pg_catalog.string_agg(pg_catalog.quote_ident(p.s), ',' ORDER BY p.o)"
         + "    FROM pg_catalog.unnest(pg_catalog.current_schemas(false)) WITH ORDINALITY AS p(s, o)), ''),"
-        + "   pg_catalog.current_schema())"
+        + "   pg_catalog.current_schema(), pg_catalog.current_setting('TimeZone'))"
         + "  RETURNING id INTO request_id;"
         + "  PERFORM pg_catalog.pg_notify('" + CHANNEL + "', request_id::text);"
         + "  RETURN request_id;"
@@ -147,12 +149,13 @@ public final class ViewRequests {
   public static List<Request> pending(Connection c) throws SQLException {
     List<Request> out = new ArrayList<>();
     try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT id, kind, schema_name, view_name,"
-        + " definition, if_flag, requested_by, search_path, default_schema, state = 'running' FROM " + TABLE
+        + " definition, if_flag, requested_by, search_path, default_schema, time_zone, state = 'running' FROM "
+        + TABLE
         + " WHERE state IN ('pending', 'running') ORDER BY id")) {
       while (rs.next()) {
         out.add(new Request(rs.getLong(1), Kind.valueOf(rs.getString(2).toUpperCase(java.util.Locale.ROOT)),
             rs.getString(3), rs.getString(4), rs.getString(5), rs.getBoolean(6), rs.getString(7), rs.getString(8),
-            rs.getString(9), rs.getBoolean(10)));
+            rs.getString(9), rs.getString(10), rs.getBoolean(11)));
       }
     }
     return out;

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Locale;
 import io.deltaview.rewriter.schema.PgType;
@@ -19,7 +20,7 @@ import org.apache.calcite.sql.type.SqlTypeName;
 /**
  * CAST between canonical values with PostgreSQL's rules: numeric → integer and numeric(p,s) round half
  * away from zero, double → integer rounds half to even (rint), casts to varchar(n) truncate. Timestamps
- * with time zone are converted at UTC (the engine assumes the session time zone is UTC).
+ * with time zone convert to and from local values in the view's {@link SessionZone}.
  */
 final class Casts {
 
@@ -51,11 +52,14 @@ final class Casts {
 
   /** Casts a non-null canonical value (an {@link Interval} is rejected) to {@code target}. */
   static Object cast(Object x, RelDataType target) {
-    return cast(x, target, RelDataTypeSystem.DEFAULT);
+    return cast(x, target, RelDataTypeSystem.DEFAULT, ZoneOffset.UTC);
   }
 
-  /** Casts with {@code typeSystem} deciding which DECIMAL types mean an unconstrained numeric. */
-  static Object cast(Object x, RelDataType target, RelDataTypeSystem typeSystem) {
+  /**
+   * Casts with {@code typeSystem} deciding which DECIMAL types mean an unconstrained numeric, and {@code zone}
+   * the local time of a timestamp with time zone.
+   */
+  static Object cast(Object x, RelDataType target, RelDataTypeSystem typeSystem, ZoneId zone) {
     SqlTypeName t = target.getSqlTypeName();
     switch (t) {
       case BOOLEAN:
@@ -93,7 +97,7 @@ final class Casts {
         return toDouble(x);
       case CHAR:
       case VARCHAR: {
-        String s = toText(x);
+        String s = x instanceof Instant i ? text(i, zone) : toText(x);
         int n = target.getPrecision();
         if (n != RelDataType.PRECISION_NOT_SPECIFIED && n > 0 && s.codePointCount(0, s.length()) > n) {
           s = s.substring(0, s.offsetByCodePoints(0, n));
@@ -108,7 +112,7 @@ final class Casts {
           return ts.toLocalDate();
         }
         if (x instanceof Instant i) {
-          return LocalDate.ofInstant(i, ZoneOffset.UTC);
+          return LocalDate.ofInstant(i, zone);
         }
         if (x instanceof String s) {
           return parseDateTime(s, "date", () -> LocalDate.parse(s.trim()));
@@ -120,6 +124,9 @@ final class Casts {
         }
         if (x instanceof LocalDateTime ts) {
           return ts.toLocalTime();
+        }
+        if (x instanceof Instant i) {
+          return SessionZone.local(i, zone).toLocalTime();
         }
         if (x instanceof String s) {
           return parseDateTime(s, "time without time zone", () -> LocalTime.parse(s.trim()));
@@ -133,7 +140,7 @@ final class Casts {
           return d.atStartOfDay();
         }
         if (x instanceof Instant i) {
-          return LocalDateTime.ofInstant(i, ZoneOffset.UTC);
+          return SessionZone.local(i, zone);
         }
         if (x instanceof String s) {
           String v = s.trim().replace('T', ' ');
@@ -146,14 +153,13 @@ final class Casts {
           return x;
         }
         if (x instanceof LocalDateTime ts) {
-          return ts.toInstant(ZoneOffset.UTC);
+          return SessionZone.instant(ts, zone);
         }
         if (x instanceof LocalDate d) {
-          return d.atStartOfDay().toInstant(ZoneOffset.UTC);
+          return SessionZone.instant(d.atStartOfDay(), zone);
         }
         if (x instanceof String s) {
-          return parseDateTime(s, "timestamp with time zone",
-              () -> Values.parse(s.trim(), SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE));
+          return parseDateTime(s, "timestamp with time zone", () -> timestampTz(s.trim(), zone));
         }
         return failCast(x, t);
       default:
@@ -258,6 +264,28 @@ final class Casts {
   }
 
   /** Parses date/time text, failing like PostgreSQL's input functions (22007) on text they would refuse. */
+  /**
+   * Text to a timestamp with time zone: with an offset it names an instant; without one it is a local time (or a
+   * date's midnight) in {@code zone}, as PostgreSQL reads it in the session's TimeZone.
+   */
+  private static Object timestampTz(String s, ZoneId zone) {
+    String v = s.replace('T', ' ');
+    if (v.length() == 10) {
+      return SessionZone.instant(LocalDate.parse(v).atStartOfDay(), zone);
+    }
+    try {
+      return Values.parse(v, SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE);
+    } catch (java.time.DateTimeException noOffset) {
+      Object local = Values.parse(v, SqlTypeName.TIMESTAMP);
+      return local instanceof LocalDateTime t ? SessionZone.instant(t, zone) : local;
+    }
+  }
+
+  /** A timestamp with time zone as PostgreSQL prints it in {@code zone}: local time and that zone's offset. */
+  static String text(Instant i, ZoneId zone) {
+    return Values.toPgText(SessionZone.local(i, zone)) + SessionZone.offsetText(i, zone);
+  }
+
   private static Object parseDateTime(String s, String pgType, java.util.function.Supplier<Object> parse) {
     try {
       return parse.get();

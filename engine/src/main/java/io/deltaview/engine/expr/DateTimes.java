@@ -6,6 +6,7 @@ import java.time.DayOfWeek;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.time.temporal.IsoFields;
@@ -47,10 +48,14 @@ final class DateTimes {
     }
   }
 
-  static BigDecimal extract(TimeUnitRange unit, Object x) {
+  /** {@code extract(unit from x)}; a timestamp with time zone's fields are those of its local time in {@code zone}. */
+  static BigDecimal extract(TimeUnitRange unit, Object x, ZoneId zone) {
+    if (x instanceof Instant i && unit == TimeUnitRange.EPOCH) {
+      return BigDecimal.valueOf(i.getEpochSecond()).add(BigDecimal.valueOf(i.getNano() / 1000, 6));
+    }
     boolean isDate = x instanceof LocalDate;
     LocalDateTime t = x instanceof LocalDate d ? d.atStartOfDay()
-        : x instanceof Instant i ? LocalDateTime.ofInstant(i, ZoneOffset.UTC) : (LocalDateTime) x;
+        : x instanceof Instant i ? SessionZone.local(i, zone) : (LocalDateTime) x;
     int year = t.getYear();
     switch (unit) {
       case YEAR:
@@ -138,9 +143,12 @@ final class DateTimes {
    * PostgreSQL's {@code date_part(text, ...)}: a double precision computed as PostgreSQL 14 does in floating
    * point (a date is first made a timestamp, so its time fields are 0).
    */
-  static double datePart(String field, Object x) {
+  static double datePart(String field, Object x, ZoneId zone) {
+    if (x instanceof Instant i && field.equals("EPOCH")) {
+      return (i.getEpochSecond() * 1_000_000L + i.getNano() / 1000) / 1000000.0;
+    }
     Object t = x instanceof LocalDate d ? d.atStartOfDay() : x;
-    LocalDateTime ts = t instanceof Instant i ? LocalDateTime.ofInstant(i, ZoneOffset.UTC) : (LocalDateTime) t;
+    LocalDateTime ts = t instanceof Instant i ? SessionZone.local(i, zone) : (LocalDateTime) t;
     long fsec = ts.getNano() / 1000; // microseconds
     switch (field) {
       case "SECOND":
@@ -156,7 +164,7 @@ final class DateTimes {
         return julian + ((ts.getHour() * 60 + ts.getMinute()) * 60 + ts.getSecond() + fsec / 1000000.0) / 86400.0;
       }
       default:
-        return extract(TimeUnitRange.valueOf(field), ts).doubleValue();
+        return extract(TimeUnitRange.valueOf(field), ts, zone).doubleValue();
     }
   }
 
@@ -319,10 +327,20 @@ final class DateTimes {
     }
   }
 
-  /** Truncates a date/timestamp to {@code unit}; weeks start on Monday, as in PostgreSQL. */
-  static Object trunc(String unit, Object x) {
+  /**
+   * Truncates a date/timestamp to {@code unit}; weeks start on Monday, as in PostgreSQL. A timestamp with time
+   * zone is truncated in {@code zone}.
+   */
+  static Object trunc(String unit, Object x, ZoneId zone) {
     if (x instanceof Instant i) {
-      return ((LocalDateTime) trunc(unit, LocalDateTime.ofInstant(i, ZoneOffset.UTC))).toInstant(ZoneOffset.UTC);
+      // PostgreSQL truncates the local time in the session's zone; to a day or more it resolves the result there
+      // again, to an hour or less it keeps the offset the value had (01:30 of the second 1 a.m. stays there)
+      java.time.ZonedDateTime z = i.atZone(zone);
+      LocalDateTime t = (LocalDateTime) trunc(unit, z.toLocalDateTime(), zone);
+      return switch (unit) {
+        case "HOUR", "MINUTE", "SECOND" -> t.toInstant(z.getOffset());
+        default -> SessionZone.instant(t, zone);
+      };
     }
     LocalDateTime t = x instanceof LocalDate d ? d.atStartOfDay() : (LocalDateTime) x;
     switch (unit) {

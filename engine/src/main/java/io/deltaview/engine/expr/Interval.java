@@ -37,8 +37,12 @@ record Interval(long months, long days, Duration time) implements Comparable<Int
     return span().compareTo(o.span());
   }
 
-  /** {@code t + this} for a date, timestamp or timestamptz; a date becomes a timestamp, as in PostgreSQL. */
-  Object addTo(Object t) {
+  /**
+   * {@code t + this} for a date, timestamp or timestamptz; a date becomes a timestamp, as in PostgreSQL. A
+   * timestamptz moves as PostgreSQL's {@code timestamptz_pl_interval} does: months on its local time in
+   * {@code zone}, then days the same way, each resolved in the zone again, then the time part as elapsed time.
+   */
+  Object addTo(Object t, java.time.ZoneId zone) {
     if (t instanceof LocalDate d) {
       return d.atStartOfDay().plusMonths(months).plusDays(days).plus(time);
     }
@@ -46,7 +50,13 @@ record Interval(long months, long days, Duration time) implements Comparable<Int
       return ts.plusMonths(months).plusDays(days).plus(time);
     }
     if (t instanceof Instant i) {
-      return i.atOffset(java.time.ZoneOffset.UTC).plusMonths(months).plusDays(days).plus(time).toInstant();
+      if (months != 0) {
+        i = SessionZone.instant(SessionZone.local(i, zone).plusMonths(months), zone);
+      }
+      if (days != 0) {
+        i = SessionZone.instant(SessionZone.local(i, zone).plusDays(days), zone);
+      }
+      return i.plus(time);
     }
     throw new IllegalArgumentException("cannot add an interval to " + t);
   }

@@ -140,15 +140,21 @@ final class PgFunctionCalls {
           throw new UnsupportedConstructException("age() with one argument (it counts from current_date, which"
               + " changes every day, so no maintained result could stay equal to running the view's query)");
         }
+        boolean zoned = false;
         for (RexNode o : call.getOperands()) {
           SqlTypeName t = o.getType().getSqlTypeName();
-          if (t != SqlTypeName.TIMESTAMP && t != SqlTypeName.DATE) {
-            throw new UnsupportedConstructException("age() of a " + (t == SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE
-                ? "timestamp with time zone (its fields depend on the session's TimeZone)" : t.toString()));
+          zoned |= t == SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE;
+          if (t != SqlTypeName.TIMESTAMP && t != SqlTypeName.DATE && t != SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE) {
+            throw new UnsupportedConstructException("age() of a " + t);
           }
         }
         Scalar[] o = compiler.operands(call);
-        return strict2(o[0], o[1], DateTimes::age);
+        if (!zoned) {
+          return strict2(o[0], o[1], DateTimes::age);
+        }
+        // PostgreSQL's timestamptz age takes the fields of both local times in the session's zone
+        java.time.ZoneId z = compiler.zoneOf("age() of a timestamp with time zone");
+        return strict2(o[0], o[1], (x, y) -> DateTimes.age(local(x, z), local(y, z)));
       }
       default:
         return null;
@@ -230,6 +236,11 @@ final class PgFunctionCalls {
     };
   }
 
+  /** A date, timestamp or timestamptz as a timestamp; a timestamptz at its local time in {@code zone}. */
+  private static Object local(Object x, java.time.ZoneId zone) {
+    return x instanceof java.time.Instant i ? SessionZone.local(i, zone) : x;
+  }
+
   /** to_char(date/timestamp or number, constant format). */
   private Scalar toChar(RexCall call) {
     RexNode arg = call.getOperands().get(0);
@@ -243,9 +254,12 @@ final class PgFunctionCalls {
         return strict1(a, x -> f.apply(x instanceof java.time.LocalDate d ? d.atStartOfDay()
             : (java.time.LocalDateTime) x));
       }
-      case TIMESTAMP_WITH_LOCAL_TIME_ZONE:
-        throw new UnsupportedConstructException("to_char of a timestamp with time zone (its text depends on the"
-            + " session's TimeZone)");
+      case TIMESTAMP_WITH_LOCAL_TIME_ZONE: {
+        // the local time in the session's zone; the patterns that print the zone itself are refused by ToChar
+        java.util.function.Function<java.time.LocalDateTime, String> f = ToChar.compileDateTime(format);
+        java.time.ZoneId z = compiler.zoneOf("to_char of a timestamp with time zone");
+        return strict1(a, x -> f.apply(SessionZone.local((java.time.Instant) x, z)));
+      }
       default:
         if (!SqlTypeFamily.NUMERIC.contains(arg.getType())) {
           throw new UnsupportedConstructException("to_char of a " + t);

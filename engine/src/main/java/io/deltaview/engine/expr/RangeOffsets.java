@@ -22,7 +22,8 @@ public final class RangeOffsets {
       return null;
     }
     if (offset instanceof Interval i) {
-      return (subtract ? i.negate() : i).addTo(base);
+      // over a timestamptz only offsets of hours and smaller units are accepted, which need no zone
+      return (subtract ? i.negate() : i).addTo(base, java.time.ZoneOffset.UTC);
     }
     BigDecimal b = PgValues.toBigDecimal(base);
     BigDecimal o = PgValues.toBigDecimal(offset);

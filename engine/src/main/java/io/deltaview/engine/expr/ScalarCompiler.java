@@ -8,6 +8,8 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Duration;
 import java.time.LocalTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -15,6 +17,7 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 import org.apache.calcite.avatica.util.TimeUnitRange;
 import org.apache.calcite.rel.type.RelDataType;
+import org.apache.calcite.rel.type.RelDataTypeSystem;
 import org.apache.calcite.rex.RexBuilder;
 import org.apache.calcite.rex.RexCall;
 import org.apache.calcite.rex.RexCorrelVariable;
@@ -43,10 +46,36 @@ import org.apache.calcite.util.TimestampString;
 public final class ScalarCompiler {
 
   private final RexBuilder rexBuilder;
+  private final SessionZone zone;
   private final PgFunctionCalls functions = new PgFunctionCalls(this);
 
+  /** A compiler for constant expressions that convert no timestamp with time zone. */
   public ScalarCompiler(RexBuilder rexBuilder) {
+    this(rexBuilder, SessionZone.UTC);
+  }
+
+  /** A compiler whose timestamp with time zone conversions happen in {@code zone}, the view creator's. */
+  public ScalarCompiler(RexBuilder rexBuilder, SessionZone zone) {
     this.rexBuilder = Objects.requireNonNull(rexBuilder);
+    this.zone = Objects.requireNonNull(zone);
+  }
+
+  /**
+   * The zone that converts between {@code from} and {@code to} values in {@code construct}: the session's when
+   * exactly one of them is a timestamp with time zone (refused when the session's zone is not reproducible),
+   * else UTC, which then converts nothing.
+   */
+  ZoneId zoneBetween(String construct, RelDataType from, RelDataType to) {
+    return isZoned(from) != isZoned(to) ? zone.require(construct) : ZoneOffset.UTC;
+  }
+
+  /** The session's zone, for {@code construct} over a timestamp with time zone. */
+  ZoneId zoneOf(String construct) {
+    return zone.require(construct);
+  }
+
+  static boolean isZoned(RelDataType type) {
+    return type.getSqlTypeName() == SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE;
   }
 
   /** Compiles {@code node}, whose input references index the row passed to {@link Scalar#eval}. */
@@ -198,7 +227,7 @@ public final class ScalarCompiler {
       case LESS_THAN_OR_EQUAL:
       case GREATER_THAN:
       case GREATER_THAN_OR_EQUAL: {
-        Scalar[] o = operands(call);
+        Scalar[] o = comparedOperands(call);
         if (isChar(call.getOperands().get(0)) || isChar(call.getOperands().get(1))) {
           // bpchar semantics: trailing blanks are insignificant (Calcite pads CHAR literals, e.g. in IN lists)
           o = new Scalar[] {stripTrailingBlanks(o[0]), stripTrailingBlanks(o[1])};
@@ -231,7 +260,7 @@ public final class ScalarCompiler {
       }
       case IS_DISTINCT_FROM:
       case IS_NOT_DISTINCT_FROM: {
-        Scalar[] o = operands(call);
+        Scalar[] o = comparedOperands(call);
         boolean distinct = kind == SqlKind.IS_DISTINCT_FROM;
         return row -> {
           Object x = o[0].eval(row);
@@ -241,9 +270,9 @@ public final class ScalarCompiler {
         };
       }
       case PLUS:
-        return plusMinus(operands(call), false, call.getType());
+        return plusMinus(operands(call), false, call.getType(), intervalZone(call));
       case MINUS:
-        return plusMinus(operands(call), true, call.getType());
+        return plusMinus(operands(call), true, call.getType(), intervalZone(call));
       case TIMES: {
         Scalar[] o = operands(call);
         return strict2(o[0], o[1], PgValues::multiply);
@@ -291,10 +320,13 @@ public final class ScalarCompiler {
           }
           return compile(call.getOperands().get(0));
         }
-        Scalar a = compile(call.getOperands().get(0));
+        RexNode operand = call.getOperands().get(0);
+        Scalar a = compile(operand);
         Casts.checkSupported(target);
         org.apache.calcite.rel.type.RelDataTypeSystem ts = rexBuilder.getTypeFactory().getTypeSystem();
-        return strict1(a, x -> Casts.cast(x, target, ts));
+        ZoneId z = zoneBetween("CAST of " + operand.getType().getSqlTypeName() + " to " + target.getSqlTypeName(),
+            operand.getType(), target);
+        return strict1(a, x -> Casts.cast(x, target, ts, z));
       }
       case LIKE:
         return like(call);
@@ -451,7 +483,45 @@ public final class ScalarCompiler {
 
   // ---- arithmetic -------------------------------------------------------------------------------------
 
-  private static Scalar plusMinus(Scalar[] o, boolean minus, RelDataType type) {
+  /**
+   * Operands of a comparison. PostgreSQL compares a date or timestamp with a timestamp with time zone as the
+   * instant it is in the session's zone, so such an operand is converted first.
+   */
+  private Scalar[] comparedOperands(RexCall call) {
+    Scalar[] o = operands(call);
+    RelDataType t0 = call.getOperands().get(0).getType();
+    RelDataType t1 = call.getOperands().get(1).getType();
+    if (isZoned(t0) != isZoned(t1) && SqlTypeFamily.DATETIME.contains(t0) && SqlTypeFamily.DATETIME.contains(t1)) {
+      int local = isZoned(t0) ? 1 : 0;
+      RelDataType zoned = isZoned(t0) ? t0 : t1;
+      ZoneId z = zoneOf("comparing a " + call.getOperands().get(local).getType().getSqlTypeName()
+          + " with a timestamp with time zone");
+      RelDataTypeSystem ts = rexBuilder.getTypeFactory().getTypeSystem();
+      Scalar a = o[local];
+      o[local] = strict1(a, x -> Casts.cast(x, zoned, ts, z));
+    }
+    return o;
+  }
+
+  /**
+   * The zone a timestamp with time zone ± interval is computed in: PostgreSQL adds months and days to the local
+   * time in the session's zone (a day is 23 or 25 hours across a daylight-saving change). An interval literal of
+   * hours and smaller units is added to the instant and needs no zone.
+   */
+  private ZoneId intervalZone(RexCall call) {
+    if (!isZoned(call.getType())) {
+      return ZoneOffset.UTC;
+    }
+    for (RexNode o : call.getOperands()) {
+      if (o instanceof RexLiteral lit && isInterval(lit)
+          && literalValue(lit) instanceof Interval i && i.months() == 0 && i.days() == 0) {
+        return ZoneOffset.UTC;
+      }
+    }
+    return zoneOf("adding an interval of days or months to a timestamp with time zone");
+  }
+
+  private static Scalar plusMinus(Scalar[] o, boolean minus, RelDataType type, ZoneId zone) {
     return strict2(o[0], o[1], (x, y) -> {
       if (x instanceof Interval || y instanceof Interval) {
         if (minus && x instanceof Interval) {
@@ -459,7 +529,7 @@ public final class ScalarCompiler {
         }
         Object t = x instanceof Interval ? y : x;
         Interval i = x instanceof Interval ? (Interval) x : (Interval) y;
-        return Casts.cast((minus ? i.negate() : i).addTo(t), type);
+        return Casts.cast((minus ? i.negate() : i).addTo(t, zone), type);
       }
       if (minus && x instanceof java.time.LocalDate a && y instanceof java.time.LocalDate b) {
         return b.until(a, java.time.temporal.ChronoUnit.DAYS); // date - date = integer days
@@ -620,18 +690,18 @@ public final class ScalarCompiler {
       if (!SqlTypeFamily.DATETIME.contains(arg.getType()) || arg.getType().getSqlTypeName() == SqlTypeName.TIME) {
         throw new UnsupportedConstructException("date_part of a " + arg.getType().getSqlTypeName());
       }
-      if (zoned && !field.equals("EPOCH")) {
-        throw new UnsupportedConstructException("date_part('" + text + "', …) of a timestamp with time zone"
-            + " (its value depends on the session's TimeZone)");
-      }
       if (!field.equals("JULIAN")) {
         DateTimes.checkExtract(TimeUnitRange.valueOf(field));
       }
-      return strict1(a, x -> DateTimes.datePart(field, x));
+      ZoneId z = zoned && !field.equals("EPOCH") ? zoneOf("date_part('" + text + "', …) of a timestamp with time zone")
+          : ZoneOffset.UTC;
+      return strict1(a, x -> DateTimes.datePart(field, x, z));
     }
     TimeUnitRange unit = fieldNode.getValueAs(TimeUnitRange.class);
     DateTimes.checkExtract(unit);
-    return strict1(a, x -> DateTimes.extract(unit, x));
+    ZoneId z = zoned && unit != TimeUnitRange.EPOCH ? zoneOf("EXTRACT(" + unit + ") of a timestamp with time zone")
+        : ZoneOffset.UTC;
+    return strict1(a, x -> DateTimes.extract(unit, x, z));
   }
 
   private Scalar floorCeil(RexCall call, boolean floor) {
@@ -656,28 +726,38 @@ public final class ScalarCompiler {
     }
     TimeUnitRange unit = ((RexLiteral) ops.get(1)).getValueAs(TimeUnitRange.class);
     DateTimes.checkTrunc(unit.startUnit.name());
-    RelDataType type = call.getType();
-    return strict1(a, x -> Casts.cast(DateTimes.trunc(unit.startUnit.name(), x), type));
+    return truncation(unit.startUnit.name(), a, ops.get(0).getType(), call.getType());
+  }
+
+  /**
+   * Truncates {@code a}'s values, of type {@code argType}, to {@code unit}, giving {@code type}: a timestamp with
+   * time zone is truncated in the session's zone, and a date that PostgreSQL's {@code date_trunc} takes as one is
+   * midnight there.
+   */
+  private Scalar truncation(String unit, Scalar a, RelDataType argType, RelDataType type) {
+    RelDataTypeSystem ts = rexBuilder.getTypeFactory().getTypeSystem();
+    ZoneId z = isZoned(argType) || isZoned(type) ? zoneOf("date_trunc of a timestamp with time zone")
+        : ZoneOffset.UTC;
+    return strict1(a, x -> Casts.cast(DateTimes.trunc(unit, x, z), type, ts, z));
   }
 
   /** date_trunc('unit', t) (PostgreSQL) or DATE_TRUNC(t, UNIT) (Calcite library form). */
   private Scalar dateTrunc(RexCall call) {
     List<RexNode> ops = call.getOperands();
     String unit;
-    Scalar a;
+    RexNode arg;
     if (ops.get(0) instanceof RexLiteral l0 && literalValue(l0) instanceof String s) {
       unit = s.toUpperCase(Locale.ROOT);
-      a = compile(ops.get(1));
+      arg = ops.get(1);
     } else if (ops.get(1) instanceof RexLiteral l1) {
       Object v = literalValue(l1);
       unit = (v instanceof TimeUnitRange r ? r.startUnit.name() : String.valueOf(v)).toUpperCase(Locale.ROOT);
-      a = compile(ops.get(0));
+      arg = ops.get(0);
     } else {
       throw new UnsupportedConstructException("date_trunc with a non-constant unit");
     }
     DateTimes.checkTrunc(unit);
-    RelDataType type = call.getType();
-    return strict1(a, x -> Casts.cast(DateTimes.trunc(unit, x), type));
+    return truncation(unit, compile(arg), arg.getType(), call.getType());
   }
 
   /** Compiles several expressions into one row-producing function (a projection). */

@@ -19,7 +19,7 @@ import java.util.jar.JarFile;
 import java.util.stream.Stream;
 
 /**
- * What a checkpoint's state belongs to, as a SHA-256: the view's rendered definition and search_path, the
+ * What a checkpoint's state belongs to, as a SHA-256: the view's rendered definition, search_path and TimeZone, the
  * tables and columns it was planned against (OIDs, names, types), the compiled plan's shape, the checkpoint
  * format, and the code that compiles and runs plans. A checkpoint whose fingerprint differs from the view's as
  * planned now (the definition, a table or the engine changed) is never read: the view is rebuilt instead.
@@ -40,7 +40,7 @@ public final class CheckpointFingerprint {
   public static String of(MaintainedView view, ViewPipeline pipeline) {
     MessageDigest d = sha256();
     for (String part : new String[] {"format " + PipelineState.FORMAT_VERSION, code(), view.record().definition(),
-        view.record().searchPath(), view.sources().toString(), pipeline.planSignature()}) {
+        view.record().searchPath(), view.record().timeZone(), view.sources().toString(), pipeline.planSignature()}) {
       byte[] bytes = String.valueOf(part).getBytes(StandardCharsets.UTF_8);
       d.update(Integer.toString(bytes.length).getBytes(StandardCharsets.US_ASCII));
       d.update((byte) ':');

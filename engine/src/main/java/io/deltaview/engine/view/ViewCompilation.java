@@ -2,6 +2,7 @@ package io.deltaview.engine.view;
 
 import io.deltaview.engine.catalog.Catalog;
 import io.deltaview.engine.catalog.ViewRecord;
+import io.deltaview.engine.expr.SessionZone;
 import io.deltaview.engine.sink.ResultColumn;
 import io.deltaview.engine.sink.ResultTableSink;
 import io.deltaview.rewriter.sql.DefinitionSql;
@@ -30,7 +31,7 @@ public final class ViewCompilation {
     try {
       setSearchPath(c, r.searchPath());
       ViewRecord checked = r.withDefinition(DefinitionSql.canonical(r.definition()));
-      return of(c, checked, ViewPlanner.plan(c, checked.definition()));
+      return of(c, checked, ViewPlanner.plan(c, checked.definition(), checked.zone()));
     } finally {
       c.rollback();
       c.setAutoCommit(autoCommit);
@@ -42,6 +43,15 @@ public final class ViewCompilation {
     List<ResultColumn> columns = Catalog.columnsOf(c, r.schema(), r.name());
     ResultTableSink sink = new ResultTableSink(r.schema(), r.name(), columns, plan.uniqueKey(), plan.keyNotNull());
     return new MaintainedView(r, plan.sources(), sink, plan.pipelineFactory());
+  }
+
+  /** The TimeZone of {@code c}'s session: where a view it defined now would convert timestamptz values. */
+  public static SessionZone sessionZone(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT current_setting('TimeZone')");
+         java.sql.ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return SessionZone.of(rs.getString(1));
+    }
   }
 
   /** Sets {@code searchPath} for the rest of {@code c}'s transaction, as a bound value. */

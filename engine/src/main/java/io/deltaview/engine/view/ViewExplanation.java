@@ -20,7 +20,8 @@ public final class ViewExplanation {
 
   /** The plan of {@code sql} as the caller would create it: names resolved with the caller's search_path. */
   public static List<String> ofDefinition(Connection caller, String sql) throws SQLException {
-    return DataflowPrinter.lines(ViewPlanner.dataflow(caller, DefinitionSql.canonical(sql)));
+    return DataflowPrinter.lines(ViewPlanner.dataflow(caller, DefinitionSql.canonical(sql),
+        ViewCompilation.sessionZone(caller)));
   }
 
   /**
@@ -34,7 +35,7 @@ public final class ViewExplanation {
       caller.setAutoCommit(false);
       try {
         ViewCompilation.setSearchPath(caller, view.searchPath());
-        return DataflowPrinter.lines(ViewPlanner.dataflow(caller, definition));
+        return DataflowPrinter.lines(ViewPlanner.dataflow(caller, definition, view.zone()));
       } finally {
         caller.rollback();
         caller.setAutoCommit(true);
@@ -43,7 +44,7 @@ public final class ViewExplanation {
     Savepoint savepoint = caller.setSavepoint();
     try {
       ViewCompilation.setSearchPath(caller, view.searchPath());
-      return DataflowPrinter.lines(ViewPlanner.dataflow(caller, definition));
+      return DataflowPrinter.lines(ViewPlanner.dataflow(caller, definition, view.zone()));
     } finally {
       caller.rollback(savepoint);
     }

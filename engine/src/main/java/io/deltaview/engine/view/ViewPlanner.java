@@ -5,6 +5,7 @@ import io.deltaview.engine.compile.UnsupportedConstructException;
 import io.deltaview.engine.compile.ViewCompiler;
 import io.deltaview.engine.compile.ViewPipeline;
 import io.deltaview.engine.dataflow.Dataflow;
+import io.deltaview.engine.expr.SessionZone;
 import io.deltaview.rewriter.schema.CatalogSchema;
 import io.deltaview.rewriter.schema.ColumnInfo;
 import io.deltaview.rewriter.schema.TableInfo;
@@ -67,11 +68,12 @@ public final class ViewPlanner {
 
   /**
    * Plans {@code sql} against the schema as {@code connection} sees it; the caller has set the connection's
-   * search_path to the one the view was defined with. Unsupported SQL fails with {@code 0A000} naming the construct.
+   * search_path to the one the view was defined with, and {@code zone} is the TimeZone it was defined in.
+   * Unsupported SQL fails with {@code 0A000} naming the construct.
    */
-  public static PlannedView plan(Connection connection, String sql) throws SQLException {
+  public static PlannedView plan(Connection connection, String sql, SessionZone zone) throws SQLException {
     CatalogSchema schema = CatalogSchema.load(connection);
-    Compiled compiled = compile(SqlFrontEnd.forViews(schema), sql);
+    Compiled compiled = compile(SqlFrontEnd.forViews(schema), sql, zone);
     RelRoot root = compiled.root();
     ViewPipeline first = compiled.pipeline();
     List<TableShape> sources = new ArrayList<>();
@@ -113,7 +115,7 @@ public final class ViewPlanner {
     AtomicReference<ViewPipeline> unused = new AtomicReference<>(first);
     return new PlannedView(() -> {
       ViewPipeline p = unused.getAndSet(null);
-      return p != null ? p : ViewCompiler.compile(root);
+      return p != null ? p : ViewCompiler.compile(root, zone);
     }, sources, key, keyNotNull);
   }
 
@@ -122,8 +124,8 @@ public final class ViewPlanner {
    * search_path resolves the names): what EXPLAIN INCREMENTAL VIEW prints. Unsupported SQL fails with
    * {@code 0A000} as {@link #plan} does.
    */
-  public static Dataflow dataflow(Connection connection, String sql) throws SQLException {
-    return plan(connection, sql).pipelineFactory().get().dataflow();
+  public static Dataflow dataflow(Connection connection, String sql, SessionZone zone) throws SQLException {
+    return plan(connection, sql, zone).pipelineFactory().get().dataflow();
   }
 
   /** A plan and its pipeline. */
@@ -136,17 +138,17 @@ public final class ViewPlanner {
    * decorrelated while converting: two equivalent plans, and some correlations only one of the two
    * decorrelations removes. The first plan's refusal is the one reported.
    */
-  private static Compiled compile(SqlFrontEnd frontEnd, String sql) throws SQLException {
+  private static Compiled compile(SqlFrontEnd frontEnd, String sql, SessionZone zone) throws SQLException {
     RelRoot root = frontEnd.toRelWithSubQueries(sql);
     try {
-      return new Compiled(root, ViewCompiler.compile(root));
+      return new Compiled(root, ViewCompiler.compile(root, zone));
     } catch (io.deltaview.engine.expr.EvaluationException e) {
       // what PostgreSQL fails the query with whatever the rows (a negative window frame offset)
       throw new SQLException(e.getMessage(), e.sqlState(), e);
     } catch (UnsupportedConstructException e) {
       RelRoot expanded = frontEnd.toRel(sql);
       try {
-        return new Compiled(expanded, ViewCompiler.compile(expanded));
+        return new Compiled(expanded, ViewCompiler.compile(expanded, zone));
       } catch (UnsupportedConstructException ignored) {
         throw new SQLException("Deltaview cannot maintain this view yet: " + e.getMessage(),
             UnsupportedConstructException.SQL_STATE, e);

@@ -28,8 +28,13 @@ final class PgExprSupport {
   private PgExprSupport() {
   }
 
-  /** The compiled first select-list expression of {@code select <expr> from p}. */
+  /** The compiled first select-list expression of {@code select <expr> from p}, in a UTC session. */
   static Scalar compile(String expr) {
+    return compile(expr, SessionZone.UTC);
+  }
+
+  /** The compiled first select-list expression of {@code select <expr> from p}, in a session of {@code zone}. */
+  static Scalar compile(String expr, SessionZone zone) {
     RelNode rel;
     try {
       rel = FRONT_END.toRel("select " + expr + " from p").rel;
@@ -37,7 +42,7 @@ final class PgExprSupport {
       throw new IllegalArgumentException(e.getSQLState() + " " + e.getMessage(), e);
     }
     RexNode node = ((LogicalProject) rel).getProjects().get(0);
-    return new ScalarCompiler(rel.getCluster().getRexBuilder()).compile(node);
+    return new ScalarCompiler(rel.getCluster().getRexBuilder(), zone).compile(node);
   }
 
   /** The Calcite type of {@code expr}. */
@@ -49,5 +54,12 @@ final class PgExprSupport {
   /** Evaluates a constant expression (or one over an all-NULL row of p). */
   static Object eval(String expr) {
     return compile(expr).eval(Row.wrap(new Object[10]));
+  }
+
+  /** Evaluates {@code expr} in a session of {@code zone} over a row of p whose {@code tz} is {@code tz}. */
+  static Object evalAt(String expr, String zone, java.time.Instant tz) {
+    Object[] row = new Object[10];
+    row[8] = tz;
+    return compile(expr, SessionZone.of(zone)).eval(Row.wrap(row));
   }
 }

@@ -287,11 +287,49 @@ class ScalarCompilerTest {
         + " timestamp '2024-02-29 00:00:00'))"));
     assertEquals(dec("-34243200.000000"), PgExprSupport.eval("extract(epoch from age(timestamp '2023-01-31 10:00:00',"
         + " timestamp '2024-03-01 12:00:00'))"));
-    UnsupportedConstructException u = assertThrows(UnsupportedConstructException.class,
-        () -> PgExprSupport.compile("date_part('hour', tz)"));
-    assertTrue(u.getMessage().contains("TimeZone"), u.getMessage());
     assertThrows(UnsupportedConstructException.class, () -> PgExprSupport.compile("age(ts)"));
-    assertThrows(UnsupportedConstructException.class, () -> PgExprSupport.compile("age(tz, tz)"));
+  }
+
+  /**
+   * A timestamptz's fields are those of its local time in the creator's zone; across a fall-back change
+   * date_trunc to an hour keeps the value's own offset and to a day resolves midnight again, as PostgreSQL's
+   * timestamptz_trunc does. Values as PostgreSQL 15 gives them under {@code SET TimeZone}.
+   */
+  @Test
+  void timestamptzInTheSessionZone() {
+    java.time.Instant firstOneThirty = java.time.Instant.parse("2024-11-03T05:30:00Z"); // 01:30 EDT
+    java.time.Instant secondOneThirty = java.time.Instant.parse("2024-11-03T06:30:00Z"); // 01:30 EST
+    String ny = "America/New_York";
+    assertEquals(dec("1"), PgExprSupport.evalAt("extract(hour from tz)", ny, firstOneThirty));
+    assertEquals(dec("1"), PgExprSupport.evalAt("extract(hour from tz)", ny, secondOneThirty));
+    assertEquals(dec("5"), PgExprSupport.evalAt("extract(hour from tz)", "UTC", firstOneThirty));
+    assertEquals(java.time.Instant.parse("2024-11-03T05:00:00Z"),
+        PgExprSupport.evalAt("date_trunc('hour', tz)", ny, firstOneThirty));
+    assertEquals(java.time.Instant.parse("2024-11-03T06:00:00Z"),
+        PgExprSupport.evalAt("date_trunc('hour', tz)", ny, secondOneThirty));
+    assertEquals(java.time.Instant.parse("2024-11-03T04:00:00Z"),
+        PgExprSupport.evalAt("date_trunc('day', tz)", ny, secondOneThirty));
+    // a day later is 25 hours later across the change; 24 hours is an interval of hours
+    assertEquals(java.time.Instant.parse("2024-11-03T17:00:00Z"),
+        PgExprSupport.evalAt("tz + INTERVAL '1' DAY", ny, java.time.Instant.parse("2024-11-02T16:00:00Z")));
+    assertEquals(java.time.Instant.parse("2024-11-03T16:00:00Z"),
+        PgExprSupport.evalAt("tz + INTERVAL '24' HOUR", ny, java.time.Instant.parse("2024-11-02T16:00:00Z")));
+    assertEquals("2024-11-03 01:30:00-05", PgExprSupport.evalAt("CAST(tz AS text)", ny, secondOneThirty));
+    assertEquals("2024-11-03 11:00:00+05:30", PgExprSupport.evalAt("CAST(tz AS text)", "Asia/Kolkata",
+        firstOneThirty));
+    assertEquals("2024-11-03 01:30", PgExprSupport.evalAt("to_char(tz, 'YYYY-MM-DD HH24:MI')", ny, firstOneThirty));
+    // 02:30 does not exist that day in New York: PostgreSQL reads it with the offset before the jump, 03:30 EDT
+    assertEquals(java.time.Instant.parse("2024-03-10T07:30:00Z"),
+        PgExprSupport.evalAt("CAST('2024-03-10 02:30:00' AS timestamptz)", ny, null));
+    assertEquals(java.time.LocalDate.parse("2024-11-02"),
+        PgExprSupport.evalAt("CAST(tz AS date)", "America/Los_Angeles", firstOneThirty));
+    for (String zone : new String[] {"UTC+3", "<+03>-03"}) {
+      UnsupportedConstructException u = assertThrows(UnsupportedConstructException.class,
+          () -> PgExprSupport.compile("date_part('hour', tz)", SessionZone.of(zone)));
+      assertTrue(u.getMessage().contains("TimeZone") && u.getMessage().contains(zone), u.getMessage());
+    }
+    // what converts no timestamptz compiles in any zone
+    assertEquals(dec("1.000000"), PgExprSupport.evalAt("extract(epoch from tz)", "UTC+3", java.time.Instant.ofEpochSecond(1)));
   }
 
   @Test
@@ -304,7 +342,7 @@ class ScalarCompilerTest {
     assertEquals("12.", PgExprSupport.eval("to_char(12, 'FM999.99')"));
     assertEquals(" 12", PgExprSupport.eval("to_char(12, '99.')"));
     for (String refused : new String[] {"to_char(dt, 'RM')", "to_char(dt, 'TMMonth')", "to_char(n, 'S999')",
-        "to_char(tz, 'YYYY')", "to_char(dt, s)"}) {
+        "to_char(dt, s)"}) {
       assertThrows(UnsupportedConstructException.class, () -> PgExprSupport.compile(refused), refused);
     }
   }
