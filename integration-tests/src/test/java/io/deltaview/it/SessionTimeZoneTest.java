@@ -52,8 +52,9 @@ class SessionTimeZoneTest {
         + " extract(minute from tz) AS mi, extract(day from tz) AS dd, extract(epoch from tz) AS ep,"
         + " extract(isodow from tz) AS dw, date_part('hour', tz) AS ph, tz::date AS asdate, tz::timestamp AS asts,"
         + " tz::time AS astime FROM events");
-    VIEWS.put("tz_moves", "SELECT id, tz + INTERVAL '1' DAY AS next_day, tz - INTERVAL '1' MONTH AS last_month,"
-        + " tz + INTERVAL '3' HOUR AS later, ts::timestamptz AS ts_here, dt::timestamptz AS day_start,"
+    VIEWS.put("tz_moves", "SELECT id, tz + interval '1 day' AS next_day, tz - '1 month'::interval AS last_month,"
+        + " tz + INTERVAL '3' HOUR AS later, tz + interval '1 day 2 hours' AS day_and_two,"
+        + " tz - INTERVAL '2' DAY AS two_days_before, ts::timestamptz AS ts_here, dt::timestamptz AS day_start,"
         + " date_trunc('day', dt) AS dt_day, ts < tz AS before FROM events");
     VIEWS.put("tz_text", "SELECT id, tz::text AS t, to_char(tz, 'YYYY-MM-DD HH24:MI:SS') AS c,"
         + " 'at ' || tz AS concat, extract(day from age(tz, dt::timestamptz)) AS age_days FROM events");

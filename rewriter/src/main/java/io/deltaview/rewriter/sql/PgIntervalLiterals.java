@@ -17,8 +17,11 @@ import java.util.regex.Pattern;
  * SQL standard's form Calcite parses ({@code INTERVAL '1' DAY(9)}, {@code INTERVAL '2:30:00.000' HOUR(9) TO
  * SECOND(3)}, {@code INTERVAL '3' MONTH(9)}) before parsing, keeping PostgreSQL's fields apart as its interval
  * does: months, days, and a time part. A literal in the standard form (a unit after the string) is left as it
- * is, and so are literals elsewhere: their leading precisions are Calcite's syntax, not PostgreSQL's, and
- * queries the rewriter renders back to PostgreSQL hold no window frames.
+ * is. In view definitions every such literal is rewritten, also {@code '1 day'::interval} ({@code tz + interval
+ * '1 day'}): the engine plans from the rewritten text, while PostgreSQL runs the definition as written. In
+ * queries only frame offsets are: the leading precisions are Calcite's syntax, not PostgreSQL's, and queries the
+ * rewriter renders back to PostgreSQL hold no window frames (a query with another such literal does not parse
+ * and passes through).
  *
  * <p>Calcite's interval types hold either months or days and time: a literal with both (PostgreSQL's
  * {@code '1 month 2 days'}) is refused with {@code 0A000}; one that is not a list of numbers with units is left
@@ -51,7 +54,15 @@ final class PgIntervalLiterals {
 
   private static final Pattern PART = Pattern.compile("\\s*([+-]?\\d+(?:\\.\\d+)?)\\s*([a-zA-Z]+)\\s*");
 
-  static String rewrite(String sql) throws SQLException {
+  /** The units of a literal already in the standard form: {@code INTERVAL '1' DAY}. */
+  private static final java.util.Set<String> STANDARD_UNITS = java.util.Set.of("YEAR", "MONTH", "DAY", "HOUR",
+      "MINUTE", "SECOND");
+
+  /**
+   * Rewrites the interval literals of {@code sql}: every one when {@code everywhere} (a view definition), else
+   * frame offsets only.
+   */
+  static String rewrite(String sql, boolean everywhere) throws SQLException {
     if (!sql.toLowerCase(Locale.ROOT).contains("interval")) {
       return sql;
     }
@@ -60,33 +71,51 @@ final class PgIntervalLiterals {
     int copied = 0;
     for (int i = 0; i + 1 < tokens.size(); i++) {
       Token t = tokens.get(i);
-      Token literal = tokens.get(i + 1);
-      if (!t.isWord("INTERVAL") || literal.kind() != Kind.STRING) {
+      Token next = tokens.get(i + 1);
+      if (everywhere && t.kind() == Kind.STRING && i + 3 < tokens.size() && next.isPunctuation(':')
+          && tokens.get(i + 2).isPunctuation(':') && tokens.get(i + 3).isWord("INTERVAL")
+          && (i + 4 == tokens.size() || !tokens.get(i + 4).isPunctuation('('))) {
+        String standard = standardForm(t.value()); // '1 day'::interval
+        if (standard != null) {
+          Token type = tokens.get(i + 3);
+          out.append(sql, copied, t.start()).append('(').append(standard).append(')');
+          copied = type.start() + type.text().length();
+        }
+        continue;
+      }
+      if (!t.isWord("INTERVAL") || next.kind() != Kind.STRING) {
         continue;
       }
       Token after = i + 2 < tokens.size() ? tokens.get(i + 2) : null;
-      if (after == null || !(after.isWord("PRECEDING") || after.isWord("FOLLOWING"))) {
+      boolean frame = after != null && (after.isWord("PRECEDING") || after.isWord("FOLLOWING"));
+      boolean standardAlready = after != null && after.kind() == Kind.WORD
+          && STANDARD_UNITS.contains(after.text().toUpperCase(Locale.ROOT));
+      if (!(frame || everywhere && !standardAlready)) {
         continue;
       }
-      String standard = standardForm(literal.value());
+      String standard = standardForm(next.value());
       if (standard == null) {
         continue;
       }
       out.append(sql, copied, t.start()).append(standard);
-      copied = literal.start() + literal.text().length();
+      copied = next.start() + next.text().length();
     }
     return copied == 0 ? sql : out.append(sql.substring(copied)).toString();
   }
 
-  /** {@code INTERVAL '…' <unit>} for PostgreSQL's interval text, or null if it is not numbers with units. */
+  /**
+   * {@code INTERVAL '…' <unit>} for PostgreSQL's interval text, or null if it is not numbers with units. Days
+   * and time stay apart as PostgreSQL keeps them ({@code '1 day 2 hours'} is a day and two hours, not 26 hours,
+   * which differ across a daylight-saving change); a fraction of a day becomes time, as in PostgreSQL.
+   */
   private static String standardForm(String text) throws SQLException {
     Matcher m = PART.matcher(text);
     int at = 0;
     long months = 0;
+    BigDecimal days = BigDecimal.ZERO;
     BigDecimal micros = BigDecimal.ZERO;
     boolean any = false;
     boolean dayTime = false;
-    boolean timeUnits = false;
     while (at < text.length()) {
       if (!m.find(at) || m.start() != at) {
         return null;
@@ -101,10 +130,12 @@ final class PgIntervalLiterals {
           return null; // PostgreSQL spreads a fraction of a month over days: not representable here
         }
         months += n.longValueExact() * unit[0];
+      } else if (unit[1] >= DAY_MICROS) {
+        days = days.add(n.multiply(BigDecimal.valueOf(unit[1] / DAY_MICROS)));
+        dayTime = true;
       } else {
         micros = micros.add(n.multiply(BigDecimal.valueOf(unit[1])));
         dayTime = true;
-        timeUnits |= unit[1] < 86_400_000_000L;
       }
       any = true;
       at = m.end();
@@ -119,20 +150,32 @@ final class PgIntervalLiterals {
     if (!dayTime) {
       return "INTERVAL '" + months + "' MONTH(9)";
     }
+    BigDecimal wholeDays = days.setScale(0, java.math.RoundingMode.DOWN);
+    micros = micros.add(days.subtract(wholeDays).multiply(BigDecimal.valueOf(DAY_MICROS)));
     if (micros.stripTrailingZeros().scale() > 0 || micros.remainder(BigDecimal.valueOf(1000)).signum() != 0) {
       throw new SQLException("Deltaview cannot maintain this view yet: an interval literal finer than a millisecond"
           + " ('" + text + "')", SqlStates.FEATURE_NOT_SUPPORTED);
     }
-    long total = micros.longValueExact();
-    String sign = total < 0 ? "-" : "";
-    long abs = Math.abs(total);
-    long days = abs / 86_400_000_000L;
-    long rest = abs % 86_400_000_000L;
-    if (!timeUnits) {
-      return "INTERVAL '" + sign + days + "' DAY(9)";
+    long d = wholeDays.longValueExact();
+    long time = micros.longValueExact();
+    if (d != 0 && time != 0 && (Long.signum(d) != Long.signum(time) || Math.abs(time) >= DAY_MICROS)) {
+      // Calcite's DAY TO SECOND literal has one sign and less than a day of time
+      throw new SQLException("Deltaview cannot maintain this view yet: an interval literal with days and a time"
+          + " of another sign or of 24 hours or more ('" + text + "') has no Calcite value",
+          SqlStates.FEATURE_NOT_SUPPORTED);
     }
-    String time = String.format(Locale.ROOT, "%d:%02d:%02d.%03d", (days * 86_400_000_000L + rest) / 3_600_000_000L,
-        rest / 60_000_000L % 60, rest / 1_000_000L % 60, rest / 1000 % 1000);
-    return "INTERVAL '" + sign + time + "' HOUR(9) TO SECOND(3)";
+    String sign = d < 0 || time < 0 ? "-" : "";
+    long abs = Math.abs(time);
+    String clock = String.format(Locale.ROOT, "%d:%02d:%02d.%03d", abs / 3_600_000_000L, abs / 60_000_000L % 60,
+        abs / 1_000_000L % 60, abs / 1000 % 1000);
+    if (time == 0) {
+      return "INTERVAL '" + sign + Math.abs(d) + "' DAY(9)";
+    }
+    if (d == 0) {
+      return "INTERVAL '" + sign + clock + "' HOUR(9) TO SECOND(3)";
+    }
+    return "INTERVAL '" + sign + Math.abs(d) + " " + clock + "' DAY(9) TO SECOND(3)";
   }
+
+  private static final long DAY_MICROS = 86_400_000_000L;
 }

@@ -117,7 +117,7 @@ public final class SqlFrontEnd {
   public SqlNode parse(String sql) throws SQLException {
     try {
       SqlNode node = SqlParser.create(InfixCasts.rewrite(PgIntervalLiterals.rewrite(DistinctOn.rewrite(
-              KeywordLabels.rewrite(withoutLeadingHint(withoutTrailingSemicolon(sql)))))), PARSER_CONFIG)
+              KeywordLabels.rewrite(withoutLeadingHint(withoutTrailingSemicolon(sql)))), forViews)), PARSER_CONFIG)
           .parseStmt();
       return node.accept(new PgFunctions.PgCallShuttle(forViews));
     } catch (SqlParseException e) {

@@ -137,16 +137,33 @@ class SqlFrontEndTest {
     assertEquals("SELECT sum(id) OVER (ORDER BY created_at RANGE BETWEEN INTERVAL '1' DAY(9) PRECEDING AND"
         + " INTERVAL '2:30:00.000' HOUR(9) TO SECOND(3) FOLLOWING), INTERVAL '1 day' FROM orders",
         PgIntervalLiterals.rewrite("SELECT sum(id) OVER (ORDER BY created_at RANGE BETWEEN INTERVAL '1 day' PRECEDING"
-            + " AND interval '2 hours 30 mins' FOLLOWING), INTERVAL '1 day' FROM orders"));
+            + " AND interval '2 hours 30 mins' FOLLOWING), INTERVAL '1 day' FROM orders", false));
     assertEquals("x INTERVAL '14' MONTH(9) PRECEDING",
-        PgIntervalLiterals.rewrite("x INTERVAL '1 year 2 months' PRECEDING"));
-    assertEquals("x INTERVAL '1' DAY PRECEDING", PgIntervalLiterals.rewrite("x INTERVAL '1' DAY PRECEDING"));
+        PgIntervalLiterals.rewrite("x INTERVAL '1 year 2 months' PRECEDING", false));
+    assertEquals("x INTERVAL '1' DAY PRECEDING", PgIntervalLiterals.rewrite("x INTERVAL '1' DAY PRECEDING", false));
     String plan = plan("SELECT id, count(*) OVER (ORDER BY created_at RANGE BETWEEN INTERVAL '3 days' PRECEDING AND"
         + " CURRENT ROW) FROM orders");
     assertTrue(plan.contains("RANGE 259200000:INTERVAL DAY(9) PRECEDING"), plan);
     SQLException e = assertThrows(SQLException.class, () -> frontEnd.toRel("SELECT count(*) OVER (ORDER BY"
         + " created_at RANGE BETWEEN INTERVAL '1 month 1 day' PRECEDING AND CURRENT ROW) FROM orders"));
     assertEquals(SqlStates.FEATURE_NOT_SUPPORTED, e.getSQLState());
+  }
+
+  /** In a view definition every interval literal is rewritten: PostgreSQL runs the definition as written. */
+  @Test
+  void postgresIntervalLiteralsParseAnywhereInViewDefinitions() throws SQLException {
+    assertEquals("SELECT t + INTERVAL '1' DAY(9), t - (INTERVAL '3' MONTH(9)), INTERVAL '2' HOUR,"
+        + " '1 day'::interval(0) FROM x",
+        PgIntervalLiterals.rewrite("SELECT t + interval '1 day', t - '3 mons'::interval, INTERVAL '2' HOUR,"
+            + " '1 day'::interval(0) FROM x", true));
+    assertEquals("SELECT t + interval '1 day' FROM x",
+        PgIntervalLiterals.rewrite("SELECT t + interval '1 day' FROM x", false));
+    SqlFrontEnd views = SqlFrontEnd.forViews(frontEnd.catalog());
+    String plan = RelOptUtil.toString(views.toRel("SELECT id, created_at + interval '1 day 2 hours' AS later,"
+        + " created_at - '1 month'::interval AS earlier FROM orders").project());
+    assertTrue(plan.contains("93600000:INTERVAL DAY(9) TO SECOND(3)") && plan.contains("1:INTERVAL MONTH(9)"),
+        plan);
+    assertThrows(SQLException.class, () -> frontEnd.toRel("SELECT created_at + interval '1 day' FROM orders"));
   }
 
   @Test
