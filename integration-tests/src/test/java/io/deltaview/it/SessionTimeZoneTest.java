@@ -58,6 +58,9 @@ class SessionTimeZoneTest {
         + " date_trunc('day', dt) AS dt_day, ts < tz AS before FROM events");
     VIEWS.put("tz_text", "SELECT id, tz::text AS t, to_char(tz, 'YYYY-MM-DD HH24:MI:SS') AS c,"
         + " 'at ' || tz AS concat, extract(day from age(tz, dt::timestamptz)) AS age_days FROM events");
+    VIEWS.put("tz_window", "SELECT id, tz, count(*) OVER (ORDER BY tz RANGE BETWEEN interval '1 day' PRECEDING"
+        + " AND CURRENT ROW) AS last_day, max(id) OVER (ORDER BY tz RANGE BETWEEN CURRENT ROW AND"
+        + " INTERVAL '1 month' FOLLOWING) AS next_month FROM events");
     VIEWS.put("tz_days", "SELECT date_trunc('day', tz) AS day, count(*) AS n, max(tz) AS latest"
         + " FROM events WHERE tz >= '2024-03-10 02:30:00' GROUP BY date_trunc('day', tz)");
   }

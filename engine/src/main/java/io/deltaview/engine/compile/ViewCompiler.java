@@ -233,7 +233,10 @@ public final class ViewCompiler {
           calls.add(new WindowOperator.Call(c.kind(), c.argument(), c.offset(), defaultValue, c.aggregate(),
               c.zeroIfEmpty() ? zero(c.type()) : null));
         }
-        return new Node.Window(node(w.input()), new WindowOperator(w.partitionKeys(), w.order(), calls, w.frame()));
+        java.time.ZoneId zone = w.frame().lower().inZone() || w.frame().upper().inZone()
+            ? scalars.zoneOf("RANGE frame offset of days or months over a timestamptz") : java.time.ZoneOffset.UTC;
+        return new Node.Window(node(w.input()),
+            new WindowOperator(w.partitionKeys(), w.order(), calls, w.frame(), zone));
       }
       if (node instanceof Dataflow.TopK t) {
         return new Node.TopK(node(t.input()), new TopKOperator(t.keys(), t.offset(), t.limit()));

@@ -344,8 +344,9 @@ public final class DataflowTranslator {
   /**
    * {@code RANGE BETWEEN <offset> PRECEDING|FOLLOWING …}: an offset in the values of the window's one ORDER BY
    * column, of the types PostgreSQL's in_range functions take: an integer offset over an integer key, a number
-   * over a numeric key, an interval over a date or timestamp (over a timestamptz only a fixed length: a day or
-   * a month there is as long as the session's time zone makes it). A negative offset fails, as in PostgreSQL.
+   * over a numeric key, an interval over a date, timestamp or timestamptz (where a day or a month is as long as
+   * the session's time zone makes it: see {@link WindowOperator.Bound#inZone}). A negative offset fails, as in
+   * PostgreSQL.
    */
   private WindowOperator.Bound rangeBound(LogicalWindow w, org.apache.calcite.rel.core.Window.Group g,
       RexNode offset, boolean preceding) {
@@ -375,14 +376,11 @@ public final class DataflowTranslator {
       throw new EvaluationException(SqlStates.INVALID_PRECEDING_OR_FOLLOWING_SIZE,
           "invalid preceding or following size in window function");
     }
-    if (key == SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE && RangeOffsets.hasCalendarPart(value)) {
-      throw new UnsupportedConstructException("RANGE frame offset of days or months over a timestamptz (their"
-          + " length depends on the session's time zone; use hours)");
-    }
     if (!interval && key == SqlTypeName.DECIMAL) {
       value = PgValues.toBigDecimal(value);
     }
-    return WindowOperator.Bound.range(value, preceding);
+    return WindowOperator.Bound.range(value, preceding,
+        key == SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE && RangeOffsets.hasCalendarPart(value));
   }
 
   private static long constant(RexNode value, String clause) {

@@ -16,14 +16,16 @@ public final class RangeOffsets {
   private RangeOffsets() {
   }
 
-  /** {@code base + offset} ({@code base - offset} when {@code subtract}); null for a null base. */
-  public static Object bound(Object base, Object offset, boolean subtract) {
+  /**
+   * {@code base + offset} ({@code base - offset} when {@code subtract}); null for a null base. An interval moves a
+   * timestamptz as {@code +} does in a session of {@code zone}, as PostgreSQL's {@code in_range} does.
+   */
+  public static Object bound(Object base, Object offset, boolean subtract, java.time.ZoneId zone) {
     if (base == null) {
       return null;
     }
     if (offset instanceof Interval i) {
-      // over a timestamptz only offsets of hours and smaller units are accepted, which need no zone
-      return (subtract ? i.negate() : i).addTo(base, java.time.ZoneOffset.UTC);
+      return (subtract ? i.negate() : i).addTo(base, zone);
     }
     BigDecimal b = PgValues.toBigDecimal(base);
     BigDecimal o = PgValues.toBigDecimal(offset);

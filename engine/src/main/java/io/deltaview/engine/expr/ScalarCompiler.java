@@ -69,8 +69,12 @@ public final class ScalarCompiler {
     return isZoned(from) != isZoned(to) ? zone.require(construct) : ZoneOffset.UTC;
   }
 
-  /** The session's zone, for {@code construct} over a timestamp with time zone. */
-  ZoneId zoneOf(String construct) {
+  /**
+   * The session's zone, for {@code construct} over a timestamp with time zone.
+   *
+   * @throws UnsupportedConstructException when the session's TimeZone is not one Deltaview reproduces
+   */
+  public ZoneId zoneOf(String construct) {
     return zone.require(construct);
   }
 

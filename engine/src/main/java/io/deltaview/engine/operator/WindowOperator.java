@@ -61,17 +61,20 @@ public final class WindowOperator implements Checkpointable {
    * number or interval: the rows whose key is within it of the current row's ({@code offset} -1: PRECEDING,
    * 1: FOLLOWING).
    */
-  public record Bound(boolean unbounded, long offset, Object range) {
+  public record Bound(boolean unbounded, long offset, Object range, boolean inZone) {
     public static final Bound UNBOUNDED = new Bound(true, 0);
     public static final Bound CURRENT_ROW = new Bound(false, 0);
 
     public Bound(boolean unbounded, long offset) {
-      this(unbounded, offset, null);
+      this(unbounded, offset, null, false);
     }
 
-    /** {@code range PRECEDING} or {@code range FOLLOWING} of a RANGE frame. */
-    public static Bound range(Object range, boolean preceding) {
-      return new Bound(false, preceding ? -1 : 1, java.util.Objects.requireNonNull(range));
+    /**
+     * {@code range PRECEDING} or {@code range FOLLOWING} of a RANGE frame; {@code inZone} when it is an interval
+     * with days or months over a timestamptz, which moves the key's local time in the session's zone.
+     */
+    public static Bound range(Object range, boolean preceding, boolean inZone) {
+      return new Bound(false, preceding ? -1 : 1, java.util.Objects.requireNonNull(range), inZone);
     }
   }
 
@@ -87,8 +90,16 @@ public final class WindowOperator implements Checkpointable {
   /** The one ORDER BY key a RANGE frame with an offset measures distances in (null for other frames). */
   private final SortKey rangeKey;
   private final Map<Row, TreeMap<Row, long[]>> partitions = new HashMap<>();
+  private final java.time.ZoneId zone;
 
   public WindowOperator(int[] partitionKeys, List<SortKey> order, List<Call> calls, Frame frame) {
+    this(partitionKeys, order, calls, frame, java.time.ZoneOffset.UTC);
+  }
+
+  /** {@code zone} is the session's, where a RANGE offset of days or months moves a timestamptz key. */
+  public WindowOperator(int[] partitionKeys, List<SortKey> order, List<Call> calls, Frame frame,
+      java.time.ZoneId zone) {
+    this.zone = zone;
     this.partitionKeys = partitionKeys.clone();
     this.peers = SortKey.order(order);
     this.total = SortKey.total(peers);
@@ -336,7 +347,7 @@ public final class WindowOperator implements Checkpointable {
     // while keys are at or above it.
     boolean descending = rangeKey.descending();
     boolean subtract = (b.offset() < 0) != descending;
-    Object bound = RangeOffsets.bound(key, b.range(), subtract);
+    Object bound = RangeOffsets.bound(key, b.range(), subtract, zone);
     int lo = nonNullStart;
     int hi = nonNullEnd;
     while (lo < hi) { // the first position past the rows that come before the bound (head) / are within it (tail)

@@ -397,7 +397,8 @@ final class NaiveEvaluator {
     }
     Object offset = scalars.compile(constant(w, b.getOffset(), inputWidth)).eval(Row.EMPTY);
     boolean descending = key.direction.isDescending();
-    Object bound = io.deltaview.engine.expr.RangeOffsets.bound(ki, offset, b.isPreceding() != descending);
+    Object bound = io.deltaview.engine.expr.RangeOffsets.bound(ki, offset, b.isPreceding() != descending,
+        java.time.ZoneOffset.UTC);
     int cmp = io.deltaview.engine.expr.RangeOffsets.compare(kj, bound) * (descending ? -1 : 1);
     return start ? cmp >= 0 : cmp <= 0;
   }
