@@ -80,16 +80,23 @@ public final class AggregateOperator implements Checkpointable {
         touched.add(g);
       }
     } else {
-      int h = row.hashOf(groupKeys);
+      int h = row.sqlHashOf(groupKeys);
       g = groups.find(row, groupKeys, h);
       if (g == null) {
         g = new Group(row.project(groupKeys), h, calls);
         groups.insert(g);
         g.touch(null);
         touched.add(g);
-      } else if (!g.touched) {
-        g.touch(g.output());
-        touched.add(g);
+      } else {
+        if (!g.touched) {
+          g.touch(g.output());
+          touched.add(g);
+        }
+        if (groups.lastMatch == Row.KeyMatch.SPELLED_OTHERWISE) {
+          g.spell(row.project(groupKeys), weight);
+        } else if (g.spellings != null) {
+          g.spell(g.key, weight);
+        }
       }
     }
     g.add(row, weight);
@@ -115,6 +122,7 @@ public final class AggregateOperator implements Checkpointable {
       if (g.count == 0 && whole == null) {
         groups.remove(g);
       } else {
+        g.settleSpelling();
         after = g.output();
       }
       if (!Objects.equals(old, after)) {
@@ -159,6 +167,7 @@ public final class AggregateOperator implements Checkpointable {
     groups.forEach(g -> {
       out.writeRow(g.key);
       g.write(out);
+      g.writeSpellings(out);
     });
   }
 
@@ -183,16 +192,26 @@ public final class AggregateOperator implements Checkpointable {
       if (key.size() != groupKeys.length) {
         throw new StateFormatException("a group key of " + key.size() + " columns, not " + groupKeys.length);
       }
-      Group g = new Group(key, key.hashCode(), calls); // a key row hashes as hashOf(groupKeys) of its input rows
+      Group g = new Group(key, key.sqlHash(), calls); // a key row hashes as sqlHashOf(groupKeys) of its input rows
       g.read(in);
+      g.readSpellings(in);
       groups.insert(g);
     }
   }
 
   /** Per-group state: the row count and one accumulator per call. */
   private static final class Group {
-    final Row key;
+    /**
+     * The group's key as the output spells it: the spelling of some row in the group (PostgreSQL shows the group
+     * of 1.0 and 1.00 as whichever of its rows it met first, so any live spelling is an answer it could give).
+     */
+    Row key;
     final int hash;
+    /**
+     * While the group's rows spell its key in more than one way (1.0 and 1.00), the number of rows of each
+     * spelling, oldest first, so the key is always a spelling some row still has; null otherwise.
+     */
+    java.util.LinkedHashMap<Row, long[]> spellings;
     long count;
     final Accumulator[] accumulators;
     /** Whether the current step has touched this group, and if so its output row before the step (null if none). */
@@ -205,6 +224,50 @@ public final class AggregateOperator implements Checkpointable {
       accumulators = new Accumulator[calls.length];
       for (int i = 0; i < calls.length; i++) {
         accumulators[i] = Accumulator.create(calls[i]);
+      }
+    }
+
+    /** Counts {@code weight} rows spelling the key as {@code spelling} (called before {@link #add}). */
+    void spell(Row spelling, long weight) {
+      if (spellings == null) {
+        spellings = new java.util.LinkedHashMap<>();
+        spellings.put(key, new long[] {count}); // until now every row spelled it as the key
+      }
+      spellings.computeIfAbsent(spelling, k -> new long[1])[0] += weight;
+    }
+
+    /** At the end of a step: the key becomes a spelling that rows still have, and one spelling needs no counts. */
+    void settleSpelling() {
+      if (spellings == null) {
+        return;
+      }
+      spellings.values().removeIf(n -> n[0] <= 0);
+      long[] own = spellings.get(key);
+      if (own == null && !spellings.isEmpty()) {
+        key = spellings.keySet().iterator().next();
+      }
+      if (spellings.size() <= 1) {
+        spellings = null;
+      }
+    }
+
+    void writeSpellings(StateOutput out) {
+      out.writeCount(spellings == null ? 0 : spellings.size());
+      if (spellings != null) {
+        spellings.forEach((spelling, n) -> {
+          out.writeRow(spelling);
+          out.writeLong(n[0]);
+        });
+      }
+    }
+
+    void readSpellings(StateInput in) {
+      int n = in.readCount();
+      if (n > 0) {
+        spellings = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+          spellings.put(in.readRow(), new long[] {in.readLong()});
+        }
       }
     }
 
@@ -256,12 +319,20 @@ public final class AggregateOperator implements Checkpointable {
     private Group[] slots = new Group[16];
     private int size;
 
+    /** How the row of the last successful {@link #find} matched its group's key. */
+    Row.KeyMatch lastMatch;
+
+    /** The group whose key equals {@code row}'s key columns in SQL (1.0 = 1.00), or null. */
     Group find(Row row, int[] keyColumns, int hash) {
       int mask = slots.length - 1;
       for (int i = slot(hash, mask); slots[i] != null; i = (i + 1) & mask) {
         Group g = slots[i];
-        if (g.hash == hash && row.columnsEqual(keyColumns, g.key)) {
-          return g;
+        if (g.hash == hash) {
+          Row.KeyMatch m = row.matchSql(keyColumns, g.key);
+          if (m != Row.KeyMatch.DIFFERENT) {
+            lastMatch = m;
+            return g;
+          }
         }
       }
       return null;

@@ -117,7 +117,8 @@ public final class WindowOperator implements Checkpointable {
       return;
     }
     Map<Row, List<Object[]>> byPartition = new HashMap<>();
-    delta.forEach((row, weight) -> byPartition.computeIfAbsent(row.project(partitionKeys), k -> new ArrayList<>())
+    // partitions are SQL values: 1.0 and 1.00 are one partition, as in PostgreSQL
+    delta.forEach((row, weight) -> byPartition.computeIfAbsent(row.sqlKey(partitionKeys), k -> new ArrayList<>())
         .add(new Object[] {row, weight}));
     for (Map.Entry<Row, List<Object[]>> e : byPartition.entrySet()) {
       TreeMap<Row, long[]> rows = partitions.get(e.getKey());
@@ -160,7 +161,7 @@ public final class WindowOperator implements Checkpointable {
     for (int i = 0; i < n; i++) {
       TreeMap<Row, long[]> rows = new TreeMap<>(total);
       Multiplicities.readCounts(in, rows);
-      if (rows.isEmpty() || partitions.put(rows.firstKey().project(partitionKeys), rows) != null) {
+      if (rows.isEmpty() || partitions.put(rows.firstKey().sqlKey(partitionKeys), rows) != null) {
         throw new StateFormatException("a window partition that is empty or held twice");
       }
     }

@@ -37,7 +37,10 @@ public final class Row {
   }
 
   private static int mix(int h, Object v) {
-    int x = v == null ? 0 : v.hashCode();
+    return mixHash(h, v == null ? 0 : v.hashCode());
+  }
+
+  private static int mixHash(int h, int x) {
     x *= 0x9E3779B9; // golden-ratio multiply, then fold the high bits down (as HashMap's spread does)
     x ^= x >>> 15;
     h = Integer.rotateLeft(h, 5) ^ x;
@@ -59,6 +62,105 @@ public final class Row {
       h = mix(h, values[c]);
     }
     return finish(h);
+  }
+
+  /**
+   * The hash {@code project(columns)} has under SQL's equality, where numerics equal in value ({@code 1.0},
+   * {@code 1.00}) and the float zeros ({@code 0}, {@code -0}) are one value: what grouping, DISTINCT and window
+   * partitions compare keys by. Rows themselves stay exact: a Z-set keeps {@code 1.0} and {@code 1.00} apart, as
+   * PostgreSQL prints them apart.
+   */
+  public int sqlHashOf(int[] columns) {
+    int h = columns.length;
+    for (int c : columns) {
+      h = mixHash(h, sqlHashCode(values[c]));
+    }
+    return finish(h);
+  }
+
+  /** {@link #sqlHashOf} of all the columns. */
+  public int sqlHash() {
+    int h = values.length;
+    for (Object v : values) {
+      h = mixHash(h, sqlHashCode(v));
+    }
+    return finish(h);
+  }
+
+  /**
+   * A hash alike for SQL-equal values: a numeric hashes as its double value (equal numerics convert to the same
+   * double, so no scale is stripped), a float with -0 made 0 (-0.0 + 0.0 is 0.0).
+   */
+  private static int sqlHashCode(Object v) {
+    if (v instanceof java.math.BigDecimal d) {
+      return Double.hashCode(d.doubleValue() + 0.0);
+    }
+    if (v instanceof Double d) {
+      return Double.hashCode(d + 0.0);
+    }
+    return v == null ? 0 : v.hashCode();
+  }
+
+  /** How {@code project(columns)} compares with {@code projected} under SQL's equality: see {@link #sqlHashOf}. */
+  public enum KeyMatch {
+    /** Not equal. */
+    DIFFERENT,
+    /** Equal value for value, as stored. */
+    SAME,
+    /** Equal in SQL, but some value is spelled otherwise ({@code 1.0} against {@code 1.00}, {@code -0} against 0). */
+    SPELLED_OTHERWISE
+  }
+
+  /**
+   * {@code project(columns)} with every value in one spelling per SQL value (a numeric without trailing zeros, 0
+   * for -0): a map key under SQL's equality, for keys that are never output, such as window partitions.
+   */
+  public Row sqlKey(int[] columns) {
+    Object[] out = new Object[columns.length];
+    for (int i = 0; i < columns.length; i++) {
+      Object v = values[columns[i]];
+      if (v instanceof java.math.BigDecimal d) {
+        v = d.signum() == 0 ? java.math.BigDecimal.ZERO : d.stripTrailingZeros();
+      } else if (v instanceof Double d && d == 0.0) {
+        v = 0.0d;
+      }
+      out[i] = v;
+    }
+    return wrap(out);
+  }
+
+  /** {@link #sqlKey(int[])} of the whole row: this row itself when it holds no numeric or float value. */
+  public Row sqlKey() {
+    for (Object v : values) {
+      if (v instanceof java.math.BigDecimal || v instanceof Double) {
+        int[] all = new int[values.length];
+        java.util.Arrays.setAll(all, i -> i);
+        return sqlKey(all);
+      }
+    }
+    return this;
+  }
+
+  /** {@link KeyMatch} of {@code project(columns)} against {@code projected}, without building that row. */
+  public KeyMatch matchSql(int[] columns, Row projected) {
+    if (projected.values.length != columns.length) {
+      return KeyMatch.DIFFERENT;
+    }
+    KeyMatch match = KeyMatch.SAME;
+    for (int i = 0; i < columns.length; i++) {
+      Object a = values[columns[i]];
+      Object b = projected.values[i];
+      if (Objects.equals(a, b)) {
+        continue;
+      }
+      if (a instanceof java.math.BigDecimal x && b instanceof java.math.BigDecimal y && x.compareTo(y) == 0
+          || a instanceof Double x2 && b instanceof Double y2 && x2.doubleValue() == y2.doubleValue()) {
+        match = KeyMatch.SPELLED_OTHERWISE;
+      } else {
+        return KeyMatch.DIFFERENT;
+      }
+    }
+    return match;
   }
 
   /** Whether {@code project(columns)} equals {@code projected}, without building that row. */

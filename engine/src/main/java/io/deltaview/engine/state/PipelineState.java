@@ -13,7 +13,7 @@ public final class PipelineState {
    * The layout of checkpoint bytes; raise it whenever what any operator writes changes, so that older
    * checkpoints are recognised as incompatible (the view is then rebuilt from a snapshot).
    */
-  public static final int FORMAT_VERSION = 2;
+  public static final int FORMAT_VERSION = 3;
   private static final long MAGIC = 0x4456434bL; // "DVCK"
   private static final long END = 0x454e44L;
 
