@@ -211,6 +211,38 @@ class SessionTimeZoneTest {
   }
 
   /**
+   * A query that converts a timestamptz is answered from a view only on a connection in the view's zone; in
+   * another zone it passes through, and both answers are PostgreSQL's for that zone.
+   */
+  @Test
+  void aZoneDependentQueryIsServedOnlyInTheViewsZone() throws Exception {
+    String query = VIEWS.get("tz_days");
+    String first = viewName("tz_days", ZONES[0]); // the oldest of the views with this definition answers it
+    try (Connection plain = db.plain()) {
+      setZone(plain, ZONES[0]);
+      DeltaviewDatabase.await(first + " current", Duration.ofSeconds(60),
+          () -> DeltaviewDatabase.difference(plain, first, query));
+    }
+    for (String zone : new String[] {ZONES[0], "Europe/Paris", "UTC"}) {
+      try (Connection dv = db.deltaview(); Connection plain = db.plain(); Statement s = dv.createStatement()) {
+        // SET, not set_config: a connection that calls set_config is no longer rewritten at all
+        s.execute("SET TimeZone = '" + zone + "'");
+        setZone(plain, zone);
+        List<String> explained = DeltaviewDatabase.explain(dv, query);
+        boolean served = zone.equals(ZONES[0]);
+        assertEquals(served ? "t" : "f", explained.get(0), zone + ": " + explained);
+        if (served) {
+          assertEquals("public." + first, explained.get(1), explained.toString());
+        } else {
+          assertTrue(explained.get(3).contains("TimeZone"), explained.toString());
+        }
+        String difference = Rows.query(dv, query).difference(Rows.query(plain, query), true);
+        assertEquals(null, difference, zone);
+      }
+    }
+  }
+
+  /**
    * A POSIX-style zone means the opposite offset in PostgreSQL than in Java, so a view that needs it is refused
    * with 0A000 naming the setting; one that converts no timestamptz is created in that session all the same.
    */

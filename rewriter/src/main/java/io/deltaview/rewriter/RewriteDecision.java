@@ -19,9 +19,13 @@ import java.util.TreeSet;
  * @param parameterCount number of JDBC {@code ?} parameters; a rewrite keeps them in the same order
  * @param directReads the base tables a rewrite reads beside the view's result table (a view joined to a
  *     dimension table), lower-case {@code schema.table}; empty for a pass-through and for most rewrites
+ * @param timeZone the {@code TimeZone} a session must have for the rewrite to answer it, the one the views were
+ *     created in, when the query converts a timestamptz ({@code date_trunc('day', created_at)}); null when the
+ *     answer does not depend on the session's zone
  */
 public record RewriteDecision(boolean rewritten, String sql, List<String> views, String reason,
-                              Set<String> baseTables, int parameterCount, Set<String> directReads) {
+                              Set<String> baseTables, int parameterCount, Set<String> directReads,
+                              String timeZone) {
 
   /** How the reason of a pass-through starts when a view answers the query but is refused to the role. */
   public static final String REFUSED = "not served to this role: ";
@@ -50,7 +54,7 @@ public record RewriteDecision(boolean rewritten, String sql, List<String> views,
   public static RewriteDecision passThrough(String sql, String reason, Set<String> baseTables,
                                             int parameterCount) {
     return new RewriteDecision(false, sql, List.of(), Objects.requireNonNull(reason), baseTables, parameterCount,
-        Set.of());
+        Set.of(), null);
   }
 
   /**
@@ -89,6 +93,16 @@ public record RewriteDecision(boolean rewritten, String sql, List<String> views,
    */
   public static RewriteDecision rewrite(String sql, List<String> views, Set<String> baseTables, int parameterCount,
                                         Set<String> directReads) {
-    return new RewriteDecision(true, sql, views, null, baseTables, parameterCount, directReads);
+    return new RewriteDecision(true, sql, views, null, baseTables, parameterCount, directReads, null);
+  }
+
+  /** This rewrite, answering only sessions whose {@code TimeZone} is {@code zone}. */
+  public RewriteDecision inTimeZone(String zone) {
+    return new RewriteDecision(rewritten, sql, views, reason, baseTables, parameterCount, directReads, zone);
+  }
+
+  /** Whether a session whose {@code TimeZone} setting is {@code sessionZone} may be answered by this rewrite. */
+  public boolean answersZone(String sessionZone) {
+    return timeZone == null || timeZone.equalsIgnoreCase(sessionZone);
   }
 }

@@ -234,8 +234,9 @@ final class ShapeDecisions {
 
     @Override
     public RewriteDecision decisionFor(QueryShape shape) {
-      return RewriteDecision.rewrite(sql(shape), first.views(), first.baseTables(), first.parameterCount(),
-          first.directReads());
+      RewriteDecision d = RewriteDecision.rewrite(sql(shape), first.views(), first.baseTables(),
+          first.parameterCount(), first.directReads());
+      return first.timeZone() == null ? d : d.inTimeZone(first.timeZone());
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.deltaview.rewriter;
 
+import io.deltaview.rewriter.schema.CatalogSchema;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -373,10 +375,41 @@ class QueryRewriterTest {
           + " REPEATABLE (7) GROUP BY status", "samples a table (TABLESAMPLE)");
     }
 
+    /**
+     * A query that converts a timestamptz is answered only in the zone its view was evaluated in: the decision
+     * names that zone, and views of different zones never answer one query together.
+     */
     @Test
-    void timeZoneDependentExpressions() {
-      assertPassThrough("SELECT date_trunc('day', at) AS day, count(*) FROM events GROUP BY 1",
-          "depends on the session time zone");
+    void timeZoneDependentExpressionsAreBoundToTheViewsZone() {
+      String daily = "SELECT date_trunc('day', at) AS day, count(*) AS n FROM events GROUP BY 1";
+      assertPassThrough(daily, RewriteDecision.NO_VIEW_MATCHES);
+      java.util.function.BiFunction<String, String, ViewDefinition> view = (name, zone) -> new ViewDefinition(
+          "public." + name, "public", name, daily, List.of("day", "n"), zone);
+      CatalogSchema catalog = TestCatalog.baseTables()
+          .table("public", "daily_paris").column("day", "timestamptz").column("n", "int8").done()
+          .table("public", "daily_utc").column("day", "timestamptz").column("n", "int8").done().build();
+      RewriteDecision paris = QueryRewriter.create(catalog, List.of(view.apply("daily_paris", "Europe/Paris")))
+          .rewrite(daily);
+      assertTrue(paris.rewritten(), paris.reason());
+      assertEquals("Europe/Paris", paris.timeZone());
+      assertTrue(paris.answersZone("Europe/Paris") && !paris.answersZone("UTC") && !paris.answersZone(null));
+      // a legacy view (no zone recorded) was evaluated in UTC
+      RewriteDecision legacy = QueryRewriter.create(catalog, List.of(new ViewDefinition("public.daily_utc", "public",
+          "daily_utc", daily, List.of("day", "n")))).rewrite(daily);
+      assertEquals("UTC", legacy.timeZone());
+      // what converts no timestamptz answers any session
+      RewriteDecision plain = REWRITER.rewrite("SELECT id, customer_id, amount FROM orders WHERE status = 'paid'");
+      assertTrue(plain.rewritten() && plain.timeZone() == null && plain.answersZone("Asia/Tokyo"));
+      String hourly = daily.replace("'day'", "'hour'");
+      List<ViewDefinition> twoZones = List.of(view.apply("daily_paris", "Europe/Paris"), new ViewDefinition(
+          "public.daily_utc", "public", "daily_utc", hourly, List.of("day", "n"), "UTC"));
+      String union = daily + " UNION ALL " + hourly;
+      RewriteDecision sameZone = QueryRewriter.create(catalog, List.of(twoZones.get(0), new ViewDefinition(
+          "public.daily_utc", "public", "daily_utc", hourly, List.of("day", "n"), "Europe/Paris"))).rewrite(union);
+      assertEquals(List.of("public.daily_paris", "public.daily_utc"), sameZone.views(), sameZone.toString());
+      RewriteDecision both = QueryRewriter.create(catalog, twoZones).rewrite(union);
+      assertFalse(both.rewritten(), both.toString());
+      assertTrue(both.reason().contains("different time zones"), both.reason());
     }
 
     @Test

@@ -39,6 +39,10 @@ final class ConnectionWrapper implements Connection, DeltaviewWrapper {
     if (router.tracksCommittedWrites()) {
       session.trackCommittedWrites(() -> WalPositions.current(raw));
     }
+    if (raw.isWrapperFor(org.postgresql.PGConnection.class)) {
+      org.postgresql.PGConnection pg = raw.unwrap(org.postgresql.PGConnection.class);
+      session.readTimeZoneFrom(() -> pg.getParameterStatus("TimeZone"));
+    }
     this.routing = new Routing(router, session, raw);
   }
 

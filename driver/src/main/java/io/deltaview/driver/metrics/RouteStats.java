@@ -50,6 +50,11 @@ public final class RouteStats {
     /** The view matched but is not ready now (loading, failed, or not maintained by anyone). */
     VIEW_NOT_READY,
     /**
+     * The query converts a timestamptz, and the session's {@code TimeZone} is not the one the view was created
+     * (and is evaluated) in.
+     */
+    TIME_ZONE_DIFFERS,
+    /**
      * The rewrite reads several views that may not reflect one state of the source now: one was just loaded
      * from a snapshot ahead of the stream, which has not passed that point yet.
      */

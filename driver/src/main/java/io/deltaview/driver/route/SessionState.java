@@ -31,6 +31,8 @@ public final class SessionState {
     long read() throws SQLException;
   }
 
+  /** The session's {@code TimeZone} setting as the server last reported it; null when not known. */
+  private java.util.function.Supplier<String> timeZone = () -> null;
   private boolean autoCommit = true;
   private boolean explicitBlock;
   private boolean wroteUnknown;
@@ -105,6 +107,19 @@ public final class SessionState {
     } else if (walPosition != null) {
       commitUnread = true;
     }
+  }
+
+  /**
+   * Where the session's current {@code TimeZone} is read: pgjdbc keeps the value the server reports after every
+   * change ({@code SET TimeZone}), so reading it asks the server nothing.
+   */
+  public void readTimeZoneFrom(java.util.function.Supplier<String> reported) {
+    this.timeZone = reported;
+  }
+
+  /** The session's {@code TimeZone} setting now, or null when not known. */
+  public String timeZone() {
+    return timeZone.get();
   }
 
   /** Read-your-writes: from now on, committed writes are remembered and {@code position} tells where they end. */

@@ -317,7 +317,7 @@ final class DatabaseRuntime {
           continue;
         }
         definitions.add(new ViewDefinition(r.qualifiedName(), r.schema(), r.name(), r.definition(),
-            Catalog.columnsOf(c, r.schema(), r.name()).stream().map(col -> col.name()).toList()));
+            Catalog.columnsOf(c, r.schema(), r.name()).stream().map(col -> col.name()).toList(), r.timeZone()));
       }
       rewriter = withAccessDecided(c, QueryRewriter.create(schema, definitions));
     }

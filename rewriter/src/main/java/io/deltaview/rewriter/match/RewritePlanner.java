@@ -106,11 +106,8 @@ public final class RewritePlanner {
       return Planned.valueFree(RewriteDecision.passThrough(sql, "uses volatile function " + volatileFunction + "()",
           baseTables, parameters));
     }
+    // A query that converts a timestamptz is answered only in the zone its views were evaluated in (zoneBound).
     String zoned = TimeZoneSafety.firstZoneDependentExpression(rel);
-    if (zoned != null) {
-      return Planned.valueFree(RewriteDecision.passThrough(sql, "depends on the session time zone: " + zoned,
-          baseTables, parameters));
-    }
     if (views.isEmpty()) {
       return Planned.valueFree(RewriteDecision.passThrough(sql, RewriteDecision.NO_VIEWS, baseTables, parameters));
     }
@@ -133,7 +130,7 @@ public final class RewritePlanner {
         }
         Accepted a = accept(sql, exact, view, rel, root, finalLabels, baseTables, parameters, false);
         if (a.decision() != null) {
-          return Planned.valueFree(a.decision());
+          return zoneBound(Planned.valueFree(a.decision()), zoned);
         }
       }
     }
@@ -148,7 +145,7 @@ public final class RewritePlanner {
       RewriteDecision inner = decideByInnerBlocks(sql, rel, root, finalLabels, baseTables, parameters, refused,
           innerReasons);
       if (inner != null) {
-        return Planned.valueFree(inner);
+        return zoneBound(Planned.valueFree(inner), zoned);
       }
       return passedOver(rel, RewriteDecision.passThrough(sql, refusedOr(refused,
           "query shape not supported (needs inner joins, filters, optional GROUP BY); CTEs and derived tables: "
@@ -166,7 +163,7 @@ public final class RewritePlanner {
       }
       Accepted a = accept(sql, match, view, rel, root, finalLabels, baseTables, parameters, false);
       if (a.decision() != null) {
-        return Planned.valueFree(a.decision());
+        return zoneBound(Planned.valueFree(a.decision()), zoned);
       }
       reasons.add(view.definition().qualifiedName() + ": " + a.problem());
     }
@@ -189,7 +186,7 @@ public final class RewritePlanner {
         }
         Accepted a = accept(sql, match, view, rel, root, finalLabels, baseTables, parameters, false);
         if (a.decision() != null) {
-          return Planned.valueFree(a.decision());
+          return zoneBound(Planned.valueFree(a.decision()), zoned);
         }
         reasons.add(view.definition().qualifiedName() + AVERAGES + a.problem());
       }
@@ -204,7 +201,7 @@ public final class RewritePlanner {
     }
     if (byRules != null) {
       // the rules reason about the values themselves: ranges, lists, implied predicates
-      return Planned.valueDependent(byRules);
+      return zoneBound(Planned.valueDependent(byRules), zoned);
     }
     return passedOver(rel, RewriteDecision.passThrough(sql, refusedOr(refused, RewriteDecision.NO_VIEW_MATCHES
         + String.join("; ", reasons) + "; view rules: " + String.join("; ", ruleReasons)), baseTables, parameters));
@@ -228,6 +225,33 @@ public final class RewritePlanner {
     static Planned valueDependent(RewriteDecision decision) {
       return new Planned(decision, true);
     }
+  }
+
+  /**
+   * A rewrite of a query whose answer depends on the session's {@code TimeZone} ({@code zoned} names the first such
+   * expression; null: none), bound to the zone its views were evaluated in: the driver serves it only to sessions
+   * in that zone. Views evaluated in different zones cannot answer one such query together.
+   */
+  private Planned zoneBound(Planned planned, String zoned) {
+    RewriteDecision d = planned.decision();
+    if (zoned == null || !d.rewritten()) {
+      return planned;
+    }
+    String zone = null;
+    for (String name : d.views()) {
+      for (CompiledView view : views) {
+        if (view.definition().qualifiedName().equals(name)) {
+          String z = view.definition().timeZone();
+          if (zone != null && !zone.equalsIgnoreCase(z)) {
+            return new Planned(RewriteDecision.passThrough(d.sql(), "depends on the session time zone: " + zoned
+                + ", and its views were created in different time zones", d.baseTables(), d.parameterCount()),
+                planned.literalsMatter());
+          }
+          zone = z;
+        }
+      }
+    }
+    return new Planned(d.inTimeZone(zone), planned.literalsMatter());
   }
 
   /** A pass-through after matching: it holds for other literal values only if no view could answer the query. */
