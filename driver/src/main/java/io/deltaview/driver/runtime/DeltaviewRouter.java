@@ -186,7 +186,7 @@ final class DeltaviewRouter implements QueryRouter {
    */
   private RouteStats.PassThrough whyNotServable(RewriteDecision decision, SessionState session,
       ReadConsistency consistency, RouteStats stats) throws SQLException {
-    if (!decision.answersZone(session.timeZone())) {
+    if (decision.timeZone() != null && !decision.answersZone(session.timeZone())) {
       return RouteStats.PassThrough.TIME_ZONE_DIFFERS;
     }
     DeltaviewOptions.Consistency kind = effectiveKind(consistency, session);
@@ -495,7 +495,7 @@ final class DeltaviewRouter implements QueryRouter {
     if (session.hasNameResolutionChanged()) {
       return new Object[] {false, null, query, "this connection changed its search_path or role"};
     }
-    if (!decision.answersZone(session.timeZone())) {
+    if (decision.timeZone() != null && !decision.answersZone(session.timeZone())) {
       return new Object[] {false, decision.view(), query, "the query depends on the session's TimeZone, which is "
           + session.timeZone() + ", and the view was created in " + decision.timeZone()};
     }
