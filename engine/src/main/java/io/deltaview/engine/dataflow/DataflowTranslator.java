@@ -628,9 +628,16 @@ public final class DataflowTranslator {
           + " the values inside the aggregate, e.g. " + name + "(x" + (string ? ", ', '" : "") + " ORDER BY id))");
     }
     int value = args.get(0);
+    // DISTINCT, ordered by the value (see PlanNormalizer): each value once, so equal values must print alike
+    boolean distinct = c.distinctKeys != null && c.distinctKeys.equals(ImmutableBitSet.of(value));
+    if (distinct && !equalValuesPrintAlike(fields.get(value).getType())) {
+      throw new UnsupportedConstructException(name + "(DISTINCT …) of a " + fields.get(value).getType()
+          .getSqlTypeName() + " (values that compare equal may print differently, and PostgreSQL keeps whichever"
+          + " it met first)");
+    }
     List<SortKey> order = new ArrayList<>();
     List<Integer> columns = new ArrayList<>(a.getGroupSet().asList());
-    boolean orderedByValue = false;
+    boolean orderedByValue = distinct;
     for (RelFieldCollation fc : collations) {
       RelDataType type = fields.get(fc.getFieldIndex()).getType();
       order.add(new SortKey(fc.getFieldIndex(), fc.direction.isDescending(),
@@ -660,7 +667,7 @@ public final class DataflowTranslator {
     }
     AggregateSpec.Function f = string ? AggregateSpec.Function.STRING_AGG : AggregateSpec.Function.ARRAY_AGG;
     return new CallPlan(new AggregateSpec(f, value, argType(fields.get(value).getType()), order, separator,
-        c.filterArg), outputType, null);
+        c.filterArg, distinct), outputType, null);
   }
 
   /** Whether values of {@code type} that compare equal have the same text (not so for floats' 0 and -0). */

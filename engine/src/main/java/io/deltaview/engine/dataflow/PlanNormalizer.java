@@ -83,7 +83,7 @@ public final class PlanNormalizer {
     if (any(rel, r -> r instanceof Project p && org.apache.calcite.rex.RexOver.containsOver(p.getProjects(), null))) {
       rel = run(WINDOWS, rel);
     }
-    rel = rel.accept(new AggregateRewriter(builder));
+    rel = rel.accept(new AggregateRewriter(builder)).accept(new DistinctOrderedAggregates());
     rel = run(JOIN_CONDITIONS, rel.accept(new FactorPuller(builder.getRexBuilder())));
     if (hasDistinctAggregate(rel)) {
       rel = run(DISTINCT_AGGREGATES, rel);
@@ -117,6 +117,37 @@ public final class PlanNormalizer {
       }
     });
     return found[0];
+  }
+
+  /**
+   * {@code array_agg(DISTINCT x ORDER BY x)} and {@code string_agg(DISTINCT x, sep ORDER BY x)} are kept by the
+   * aggregate operator itself (its sorted entries, each counted once): they become calls that are not DISTINCT
+   * but distinct on their value ({@code WITHIN DISTINCT (x)}), which Calcite's expansion of DISTINCT aggregates
+   * into joins leaves alone. That expansion does not carry an ORDER BY across (it kept the original column
+   * numbers), so such a call next to other aggregates failed or was refused.
+   */
+  private static final class DistinctOrderedAggregates extends RelHomogeneousShuttle {
+    @Override
+    public RelNode visit(RelNode other) {
+      RelNode visited = super.visit(other);
+      if (!(visited instanceof LogicalAggregate a) || a.getAggCallList().stream().noneMatch(this::orderedByValue)) {
+        return visited;
+      }
+      List<AggregateCall> calls = new ArrayList<>();
+      for (AggregateCall c : a.getAggCallList()) {
+        calls.add(!orderedByValue(c) ? c : AggregateCall.create(c.getParserPosition(), c.getAggregation(), false,
+            c.isApproximate(), c.ignoreNulls(), c.rexList, c.getArgList(), c.filterArg,
+            ImmutableBitSet.of(c.getArgList().get(0)), c.getCollation(), c.getType(), c.getName()));
+      }
+      return a.copy(a.getTraitSet(), a.getInput(), a.getGroupSet(), a.getGroupSets(), calls);
+    }
+
+    private boolean orderedByValue(AggregateCall c) {
+      SqlKind kind = c.getAggregation().getKind();
+      return c.isDistinct() && (kind == SqlKind.ARRAY_AGG || kind == SqlKind.LISTAGG) && !c.getArgList().isEmpty()
+          && !c.getCollation().getFieldCollations().isEmpty()
+          && c.getCollation().getFieldCollations().stream().allMatch(f -> f.getFieldIndex() == c.getArgList().get(0));
+    }
   }
 
   /** {@code (a AND b) OR (a AND c)} → {@code a AND (b OR c)} in every filter. */

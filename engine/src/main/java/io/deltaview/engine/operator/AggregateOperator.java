@@ -772,10 +772,13 @@ public final class AggregateOperator implements Checkpointable {
    * STRING_AGG and ARRAY_AGG: a multiset of entries, each the row's ORDER BY keys followed by its value, sorted by
    * the keys (entries equal on the keys by their values, which the compiler ensures cannot change the result), so
    * that the result is the values in order and a delete removes exactly its entry. STRING_AGG skips NULL values,
-   * ARRAY_AGG keeps them; a FILTER column admits only the rows where it is true.
+   * ARRAY_AGG keeps them; a FILTER column admits only the rows where it is true. With DISTINCT (ordered by the
+   * value itself) each entry counts once.
    */
   private static final class Ordered extends Accumulator {
     final boolean array;
+    /** DISTINCT, ordered by the value itself: each entry once, whatever its count. */
+    final boolean distinct;
     final String separator;
     final int filter;
     final int[] columns;
@@ -784,6 +787,7 @@ public final class AggregateOperator implements Checkpointable {
     Ordered(AggregateSpec call) {
       super(call.argument());
       this.array = call.function() == AggregateSpec.Function.ARRAY_AGG;
+      this.distinct = call.distinct();
       this.separator = call.separator();
       this.filter = call.filter();
       List<SortKey> order = call.order();
@@ -823,7 +827,7 @@ public final class AggregateOperator implements Checkpointable {
       if (array) {
         List<Object> elements = new ArrayList<>();
         for (java.util.Map.Entry<Row, long[]> e : entries.entrySet()) {
-          for (long n = 0; n < e.getValue()[0]; n++) {
+          for (long n = distinct ? e.getValue()[0] - 1 : 0; n < e.getValue()[0]; n++) {
             elements.add(e.getKey().get(value));
           }
         }
@@ -832,7 +836,7 @@ public final class AggregateOperator implements Checkpointable {
       StringBuilder b = new StringBuilder();
       boolean first = true;
       for (java.util.Map.Entry<Row, long[]> e : entries.entrySet()) {
-        for (long n = 0; n < e.getValue()[0]; n++) {
+        for (long n = distinct ? e.getValue()[0] - 1 : 0; n < e.getValue()[0]; n++) {
           if (!first) {
             b.append(separator);
           }

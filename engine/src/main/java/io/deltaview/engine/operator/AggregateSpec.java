@@ -12,7 +12,7 @@ import java.util.Objects;
  * ARRAY_AGG keeps NULL elements, so a FILTER cannot become a CASE yielding NULL as it does for the others.
  */
 public record AggregateSpec(Function function, int argument, ArgType argType, List<SortKey> order, String separator,
-    int filter) {
+    int filter, boolean distinct) {
 
   /** The supported aggregate functions. */
   public enum Function { COUNT_STAR, COUNT, SUM, AVG, MIN, MAX, STRING_AGG, ARRAY_AGG, VAR_POP, VAR_SAMP, STDDEV_POP,
@@ -62,6 +62,18 @@ public record AggregateSpec(Function function, int argument, ArgType argType, Li
     if ((function == Function.STRING_AGG) != (separator != null)) {
       throw new IllegalArgumentException("STRING_AGG and only STRING_AGG has a separator");
     }
+    if (distinct && !function.isOrdered()) {
+      throw new IllegalArgumentException(function + " DISTINCT is planned as an aggregate over distinct values");
+    }
+  }
+
+  /**
+   * STRING_AGG or ARRAY_AGG: {@code order} the ORDER BY keys, {@code filter} the FILTER column or -1; not
+   * DISTINCT.
+   */
+  public AggregateSpec(Function function, int argument, ArgType argType, List<SortKey> order, String separator,
+      int filter) {
+    this(function, argument, argType, order, separator, filter, false);
   }
 
   public AggregateSpec(Function function, int argument, ArgType argType) {

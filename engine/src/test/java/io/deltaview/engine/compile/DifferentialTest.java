@@ -160,6 +160,13 @@ class DifferentialTest {
       "select status, array_agg(distinct customer_id order by customer_id desc) as c, array_agg(customer_id order by"
           + " customer_id) as all_c from orders group by status",
       "select string_agg(name, '|' order by id) as names, array_agg(region order by id) as regions from customers",
+      // DISTINCT ordered by the value, next to other ordered aggregates and to COUNT (kept by the operator itself)
+      "select order_id, array_agg(id order by id) as a, array_agg(qty order by id desc) as b,"
+          + " array_agg(price order by id) filter (where qty > 1) as f, array_agg(distinct qty order by qty) as p,"
+          + " string_agg(distinct cast(qty as varchar), ',' order by cast(qty as varchar)) as sq"
+          + " from order_lines group by order_id",
+      "select order_id, count(*) as n, array_agg(distinct qty order by qty nulls first) filter (where price > 20)"
+          + " as q, count(distinct qty) as dq from order_lines group by order_id",
       // variances and standard deviations of integer, bigint and numeric columns
       "select order_id, stddev(qty) as sd, stddev_pop(qty) as sp, variance(price) as v, var_pop(price) as vp,"
           + " var_samp(cast(qty as bigint)) as vs, stddev_samp(price) as ss, stddev_pop(price * 3) as sp3"

@@ -423,6 +423,22 @@ final class NaiveEvaluator {
       }
       rows = kept;
     }
+    if (call.isDistinct() || call.distinctKeys != null) {
+      // DISTINCT (or WITHIN DISTINCT): one row per distinct argument value
+      List<Integer> keys = call.distinctKeys != null ? call.distinctKeys.asList() : call.getArgList();
+      java.util.Set<List<Object>> seen = new java.util.HashSet<>();
+      List<Row> kept = new ArrayList<>();
+      for (Row r : rows) {
+        List<Object> key = new ArrayList<>();
+        for (int k : keys) {
+          key.add(r.get(k));
+        }
+        if (seen.add(key)) {
+          kept.add(r);
+        }
+      }
+      rows = kept;
+    }
     if (call.getArgList().isEmpty()) {
       return (long) rows.size();
     }
