@@ -12,6 +12,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.locks.LockSupport;
 
@@ -95,6 +96,24 @@ public final class DeltaviewDatabase {
       out.add(md.getColumnLabel(i) + ":" + md.getColumnType(i) + ":" + md.getColumnTypeName(i));
     }
     return out;
+  }
+
+  /** Creates incremental view name → definition for each entry of {@code views}, through the driver. */
+  public void createViews(Map<String, String> views) throws SQLException {
+    try (Connection c = deltaview(); Statement s = c.createStatement()) {
+      for (Map.Entry<String, String> v : views.entrySet()) {
+        s.execute("CREATE INCREMENTAL VIEW " + v.getKey() + " AS " + v.getValue());
+      }
+    }
+  }
+
+  /** Drops the incremental views named {@code names} that exist, through the driver. */
+  public void dropViews(java.util.Collection<String> names) throws SQLException {
+    try (Connection c = deltaview(); Statement s = c.createStatement()) {
+      for (String name : names) {
+        s.execute("DROP INCREMENTAL VIEW IF EXISTS " + name);
+      }
+    }
   }
 
   /** One EXPLAIN INCREMENTAL row: rewritten, view, sql, reason. */

@@ -195,20 +195,12 @@ class DifferentialTest {
       workload = new ShopWorkload(SEED);
       workload.load(c, 60, 400, 1500, n -> { });
     }
-    try (Connection c = db.deltaview(); Statement s = c.createStatement()) {
-      for (Map.Entry<String, String> v : VIEWS.entrySet()) {
-        s.execute("CREATE INCREMENTAL VIEW " + v.getKey() + " AS " + v.getValue());
-      }
-    }
+    db.createViews(VIEWS);
   }
 
   @AfterAll
   static void tearDown() throws Exception {
-    try (Connection c = db.deltaview(); Statement s = c.createStatement()) {
-      for (String name : VIEWS.keySet()) {
-        s.execute("DROP INCREMENTAL VIEW IF EXISTS " + name);
-      }
-    }
+    db.dropViews(VIEWS.keySet());
   }
 
   @Test

@@ -125,11 +125,7 @@ class ScalarFunctionsTest {
       }
       s.execute("CREATE FUNCTION volatile_answer() RETURNS int VOLATILE LANGUAGE sql AS 'SELECT 42'");
     }
-    try (Connection c = db.deltaview(); Statement s = c.createStatement()) {
-      for (Map.Entry<String, String> v : VIEWS.entrySet()) {
-        s.execute("CREATE INCREMENTAL VIEW " + v.getKey() + " AS " + v.getValue());
-      }
-    }
+    db.createViews(VIEWS);
   }
 
   @AfterAll
@@ -137,11 +133,7 @@ class ScalarFunctionsTest {
     if (db == null) {
       return;
     }
-    try (Connection c = db.deltaview(); Statement s = c.createStatement()) {
-      for (String name : VIEWS.keySet()) {
-        s.execute("DROP INCREMENTAL VIEW IF EXISTS " + name);
-      }
-    }
+    db.dropViews(VIEWS.keySet());
   }
 
   private static String pick(String[] grid) {

@@ -63,11 +63,7 @@ class SqlEqualKeysTest {
         insert(c);
       }
     }
-    try (Connection c = db.deltaview(); Statement s = c.createStatement()) {
-      for (Map.Entry<String, String> v : VIEWS.entrySet()) {
-        s.execute("CREATE INCREMENTAL VIEW " + v.getKey() + " AS " + v.getValue());
-      }
-    }
+    db.createViews(VIEWS);
   }
 
   @AfterAll
@@ -75,11 +71,7 @@ class SqlEqualKeysTest {
     if (db == null) {
       return;
     }
-    try (Connection c = db.deltaview(); Statement s = c.createStatement()) {
-      for (String name : VIEWS.keySet()) {
-        s.execute("DROP INCREMENTAL VIEW IF EXISTS " + name);
-      }
-    }
+    db.dropViews(VIEWS.keySet());
   }
 
   private static String pick(String[] grid) {
