@@ -159,6 +159,11 @@ class DifferentialTest {
         + " AND o.amount < b.hi");
     // a view of constants only: no base table, its rows inserted when it is activated
     VIEWS.put("constant_rows", "VALUES (1, 'one'), (2.5, 'two and a half')");
+    // generate_series of integer constants: every quantity with its lines, also those with none; a calendar
+    VIEWS.put("qty_histogram", "SELECT q, count(l.id) AS lines FROM generate_series(0, 12) AS q"
+        + " LEFT JOIN order_lines l ON l.qty = q GROUP BY q");
+    VIEWS.put("daily_orders", "SELECT DATE '2024-01-01' + d AS day, count(o.id) AS n FROM generate_series(0, 400, 2) d"
+        + " LEFT JOIN orders o ON o.created_at::date = DATE '2024-01-01' + d GROUP BY d");
     // RANGE frames with numeric, integer and interval offsets, one under a top-K
     VIEWS.put("nearby_amounts", "SELECT id, sum(amount) OVER (ORDER BY amount RANGE BETWEEN 10 PRECEDING AND CURRENT"
         + " ROW) AS near, count(*) OVER (PARTITION BY status ORDER BY created_at RANGE BETWEEN INTERVAL '3 days'"
@@ -182,7 +187,7 @@ class DifferentialTest {
       "recent_lines", "order_ranks", "running_totals", "neighbours", "top2_per_customer", "first_order_status",
       "order_buckets", "order_arrays", "customer_histories", "all_customers", "latest_per_customer",
       "biggest_line_per_region", "status_labels", "label_totals", "amount_bands", "nearby_amounts", "qty_ranges",
-      "order_days", "top_neighbourhoods", "constant_rows");
+      "order_days", "top_neighbourhoods", "constant_rows", "qty_histogram", "daily_orders");
 
   static DeltaviewDatabase db;
   static ShopWorkload workload;

@@ -372,6 +372,12 @@ final class PgFunctions {
 
     @Override
     public SqlNode visit(SqlCall call) {
+      if (exactValues && (call.getKind() == SqlKind.AS || call.getKind() == SqlKind.COLLECTION_TABLE)) {
+        SqlNode series = GenerateSeries.replace(call);
+        if (series != null) {
+          return series.accept(this);
+        }
+      }
       SqlNode visited = super.visit(call);
       if (visited instanceof SqlCall c && c.getKind() == SqlKind.VALUES) {
         return valuesNumbers(c, exactValues);

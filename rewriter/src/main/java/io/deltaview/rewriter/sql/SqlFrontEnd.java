@@ -124,6 +124,8 @@ public final class SqlFrontEnd {
       throw new SQLException("syntax error: " + firstLine(e.getMessage()), SqlStates.SYNTAX_ERROR, e);
     } catch (PgFunctions.UnsupportedTypeException e) {
       throw new SQLException(e.getMessage(), SqlStates.FEATURE_NOT_SUPPORTED, e);
+    } catch (GenerateSeries.InvalidSeriesException e) {
+      throw new SQLException(e.getMessage(), SqlStates.INVALID_PARAMETER_VALUE, e);
     }
   }
 

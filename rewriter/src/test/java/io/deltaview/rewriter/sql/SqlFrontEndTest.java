@@ -166,6 +166,29 @@ class SqlFrontEndTest {
     assertThrows(SQLException.class, () -> frontEnd.toRel("SELECT created_at + interval '1 day' FROM orders"));
   }
 
+  /** A series of integer constants in a view's FROM clause is the VALUES list of its rows, named as PostgreSQL does. */
+  @Test
+  void generateSeriesOfConstantsIsAValuesList() throws SQLException {
+    SqlFrontEnd views = SqlFrontEnd.forViews(frontEnd.catalog());
+    RelRoot named = views.toRel("SELECT d, count(o.id) AS n FROM generate_series(-1, 5, 3) AS d LEFT JOIN orders o"
+        + " ON o.id = d GROUP BY d");
+    assertEquals("[d, n]", named.validatedRowType.getFieldNames().toString());
+    String plan = RelOptUtil.toString(named.project());
+    assertTrue(plan.contains("LogicalValues(tuples=[[{ -1 }, { 2 }, { 5 }]])"), plan);
+    assertEquals("[generate_series]", views.toRel("SELECT * FROM generate_series(3, 1, -1)")
+        .validatedRowType.getFieldNames().toString());
+    assertEquals("[n]", views.toRel("SELECT g.n FROM generate_series(1, 2) AS g(n)")
+        .validatedRowType.getFieldNames().toString());
+    SQLException zero = assertThrows(SQLException.class, () -> views.toRel("SELECT * FROM generate_series(1, 3, 0)"));
+    assertEquals(SqlStates.INVALID_PARAMETER_VALUE, zero.getSQLState());
+    SQLException big = assertThrows(SQLException.class,
+        () -> views.toRel("SELECT * FROM generate_series(1, 1000000)"));
+    assertEquals(SqlStates.FEATURE_NOT_SUPPORTED, big.getSQLState());
+    SQLException overColumns = assertThrows(SQLException.class,
+        () -> views.toRel("SELECT g FROM orders o, generate_series(1, o.id) g"));
+    assertEquals(SqlStates.FEATURE_NOT_SUPPORTED, overColumns.getSQLState(), overColumns.getMessage());
+  }
+
   @Test
   void distinctOnBecomesARowNumberFilterBelowTheSort() throws SQLException {
     assertEquals("SELECT  customer_id AS c, id, (customer_id) AS \"$distinct_on_1\" FROM orders ORDER BY 1, id",
