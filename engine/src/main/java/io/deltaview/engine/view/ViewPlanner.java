@@ -139,6 +139,16 @@ public final class ViewPlanner {
    * decorrelations removes. The first plan's refusal is the one reported.
    */
   private static Compiled compile(SqlFrontEnd frontEnd, String sql, SessionZone zone) throws SQLException {
+    try {
+      return compileOrRefuse(frontEnd, sql, zone);
+    } catch (RuntimeException e) {
+      // a bug in planning this definition: an SQLException the caller can report, not an unchecked one through JDBC
+      throw new SQLException("Deltaview internal error while planning this view (" + e + "); the view was not"
+          + " created", SqlStates.INTERNAL_ERROR, e);
+    }
+  }
+
+  private static Compiled compileOrRefuse(SqlFrontEnd frontEnd, String sql, SessionZone zone) throws SQLException {
     RelRoot root = frontEnd.toRelWithSubQueries(sql);
     try {
       return new Compiled(root, ViewCompiler.compile(root, zone));
