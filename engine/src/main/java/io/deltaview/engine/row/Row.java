@@ -53,22 +53,10 @@ public final class Row {
   }
 
   /**
-   * The hash {@code project(columns)} has, without building that row: a group or key lookup on a few of a
-   * row's columns then allocates nothing.
-   */
-  public int hashOf(int[] columns) {
-    int h = columns.length;
-    for (int c : columns) {
-      h = mix(h, values[c]);
-    }
-    return finish(h);
-  }
-
-  /**
-   * The hash {@code project(columns)} has under SQL's equality, where numerics equal in value ({@code 1.0},
-   * {@code 1.00}) and the float zeros ({@code 0}, {@code -0}) are one value: what grouping, DISTINCT and window
-   * partitions compare keys by. Rows themselves stay exact: a Z-set keeps {@code 1.0} and {@code 1.00} apart, as
-   * PostgreSQL prints them apart.
+   * The hash {@code project(columns)} has under SQL's equality, without building that row (a group lookup then
+   * allocates nothing): numerics equal in value ({@code 1.0}, {@code 1.00}) and the float zeros ({@code 0},
+   * {@code -0}) are one value, as grouping, DISTINCT and window partitions compare keys. Rows themselves stay
+   * exact: a Z-set keeps {@code 1.0} and {@code 1.00} apart, as PostgreSQL prints them apart.
    */
   public int sqlHashOf(int[] columns) {
     int h = columns.length;
@@ -161,19 +149,6 @@ public final class Row {
       }
     }
     return match;
-  }
-
-  /** Whether {@code project(columns)} equals {@code projected}, without building that row. */
-  public boolean columnsEqual(int[] columns, Row projected) {
-    if (projected.values.length != columns.length) {
-      return false;
-    }
-    for (int i = 0; i < columns.length; i++) {
-      if (!Objects.equals(values[columns[i]], projected.values[i])) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /** Wraps {@code values} without copying: the caller hands over ownership of the array. */
