@@ -199,6 +199,38 @@ class SessionTimeZoneTest {
     }
   }
 
+  /**
+   * After a restart the views are planned again from the catalog, in their recorded zones: changes made while
+   * no engine ran, and after it, are evaluated as before.
+   */
+  @Test
+  void aRestartedEngineEvaluatesInTheRecordedZones() throws Exception {
+    assertViewsExact("before the restart");
+    io.deltaview.engine.EngineRegistry.stop(db.pgUrl);
+    try (Connection writer = db.plain()) {
+      for (int i = 0; i < 20; i++) {
+        randomChange(writer); // while no engine runs
+      }
+    }
+    String database = db.pgUrl.substring(db.pgUrl.lastIndexOf('/') + 1).replaceAll("\\?.*", "");
+    try {
+      io.deltaview.engine.Engine engine = io.deltaview.engine.EngineRegistry.engineFor(
+          new io.deltaview.engine.EngineConfig(db.pgUrl, db.server.credentials(), database));
+      int views = ZONES.length * VIEWS.size();
+      DeltaviewDatabase.await("the restarted engine to resume the views", Duration.ofSeconds(120),
+          () -> engine.readyViews().size() >= views ? null : engine.readyViews().size() + " ready");
+      try (Connection writer = db.plain()) {
+        for (int i = 0; i < 20; i++) {
+          randomChange(writer);
+        }
+      }
+      assertViewsExact("after the restart (seed " + SEED + ")");
+    } finally {
+      // the driver's connections start their own engine again (one per JVM and configuration)
+      io.deltaview.engine.EngineRegistry.stop(db.pgUrl);
+    }
+  }
+
   @Test
   void theCatalogRecordsTheCreatorsZone() throws Exception {
     try (Connection c = db.plain()) {
