@@ -327,7 +327,7 @@ public final class ScalarCompiler {
         RexNode operand = call.getOperands().get(0);
         Scalar a = compile(operand);
         Casts.checkSupported(target);
-        org.apache.calcite.rel.type.RelDataTypeSystem ts = rexBuilder.getTypeFactory().getTypeSystem();
+        RelDataTypeSystem ts = rexBuilder.getTypeFactory().getTypeSystem();
         ZoneId z = zoneBetween("CAST of " + operand.getType().getSqlTypeName() + " to " + target.getSqlTypeName(),
             operand.getType(), target);
         return strict1(a, x -> Casts.cast(x, target, ts, z));
