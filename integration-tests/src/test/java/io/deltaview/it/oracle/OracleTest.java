@@ -29,8 +29,8 @@ class OracleTest {
 
   static final long SEED = Long.getLong("deltaview.seed", 20261204L);
   static final double SCALE = Double.parseDouble(System.getProperty("deltaview.oracle.sf", "0.001"));
-  static final int TRANSACTIONS = Integer.getInteger("deltaview.oracle.transactions", 180);
-  static final int BATCH = Integer.getInteger("deltaview.oracle.batch", 60);
+  static final int TRANSACTIONS = Integer.getInteger("deltaview.oracle.transactions", 150);
+  static final int BATCH = Integer.getInteger("deltaview.oracle.batch", 50);
   static final int LARGE_ROWS = Integer.getInteger("deltaview.oracle.large", 3000);
   /** How long a result table may take to catch up with the last batch before it counts as wrong. */
   static final Duration CATCH_UP = Duration.ofSeconds(30);
@@ -64,7 +64,7 @@ class OracleTest {
   void everyViewStaysEqualToItsQueryUnderRandomTransactions() throws Exception {
     assertTrue(REFUSED.isEmpty(), "views refused (seed " + SEED + "):\n" + String.join("\n", REFUSED));
     assertViewsExact("after the initial load");
-    OracleWorkload workload = new OracleWorkload(SEED, LARGE_ROWS, 90, 50);
+    OracleWorkload workload = new OracleWorkload(SEED, LARGE_ROWS, 75, 40);
     try (Connection writer = db.plain()) {
       workload.attach(writer);
       for (int t = 1; t <= TRANSACTIONS; t++) {
