@@ -1,5 +1,7 @@
 package io.deltaview.it;
 
+import io.deltaview.it.fixture.ResultBag;
+
 import io.deltaview.it.fixture.ShopWorkload;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -71,7 +73,7 @@ class ConcurrentCreateTest {
       for (Map.Entry<String, String> v : views.entrySet()) {
         DeltaviewDatabase.await(v.getKey() + " exact after concurrent creation", Duration.ofSeconds(60), () -> {
           try (Connection c = db.plain()) {
-            return Rows.query(c, "SELECT * FROM " + v.getKey()).difference(Rows.query(c, v.getValue()), false);
+            return ResultBag.query(c, "SELECT * FROM " + v.getKey()).difference(ResultBag.query(c, v.getValue()), false);
           }
         });
       }

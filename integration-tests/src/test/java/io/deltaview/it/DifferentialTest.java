@@ -1,5 +1,7 @@
 package io.deltaview.it;
 
+import io.deltaview.it.fixture.ResultBag;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -235,7 +237,7 @@ class DifferentialTest {
       String query = v.getValue();
       DeltaviewDatabase.await("result table " + view + " to equal its query " + when, Duration.ofSeconds(60), () -> {
         try (Connection c = db.plain()) {
-          return Rows.query(c, "SELECT * FROM " + view).difference(Rows.query(c, query), false);
+          return ResultBag.query(c, "SELECT * FROM " + view).difference(ResultBag.query(c, query), false);
         }
       });
     }
@@ -251,8 +253,8 @@ class DifferentialTest {
             assertEquals("public." + v.getKey(), rs.getString("view"));
           }
         }
-        Rows direct = Rows.query(plain, query);
-        Rows served = Rows.query(dv, query);
+        ResultBag direct = ResultBag.query(plain, query);
+        ResultBag served = ResultBag.query(dv, query);
         assertNull(served.difference(direct, true), "through the driver " + when + ": " + query);
       }
       // queries close to a top-K view that it cannot answer: whatever the driver does, the answer is PostgreSQL's
@@ -264,7 +266,7 @@ class DifferentialTest {
           "SELECT id, customer_id, amount FROM orders ORDER BY amount DESC NULLS LAST, id",
           "SELECT customer_id, sum(amount) AS total FROM orders GROUP BY customer_id ORDER BY total DESC NULLS LAST,"
               + " customer_id LIMIT 5")) {
-        assertNull(Rows.query(dv, query).difference(Rows.query(plain, query), true),
+        assertNull(ResultBag.query(dv, query).difference(ResultBag.query(plain, query), true),
             "through the driver " + when + ": " + query);
       }
     }

@@ -1,5 +1,7 @@
 package io.deltaview.it;
 
+import io.deltaview.it.fixture.ResultBag;
+
 import io.deltaview.it.fixture.ShopWorkload;
 import java.sql.Connection;
 import java.time.Duration;
@@ -56,7 +58,7 @@ class RestartTest {
     for (Map.Entry<String, String> v : VIEWS.entrySet()) {
       DeltaviewDatabase.await(v.getKey() + " exact " + when, Duration.ofSeconds(90), () -> {
         try (Connection c = db.plain()) {
-          return Rows.query(c, "SELECT * FROM " + v.getKey()).difference(Rows.query(c, v.getValue()), false);
+          return ResultBag.query(c, "SELECT * FROM " + v.getKey()).difference(ResultBag.query(c, v.getValue()), false);
         }
       });
     }

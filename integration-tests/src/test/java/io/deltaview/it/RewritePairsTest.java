@@ -1,5 +1,7 @@
 package io.deltaview.it;
 
+import io.deltaview.it.fixture.ResultBag;
+
 import static io.deltaview.it.DeltaviewDatabase.exec;
 import static io.deltaview.it.DeltaviewDatabase.explain;
 import static io.deltaview.it.DeltaviewDatabase.hits;
@@ -120,7 +122,7 @@ class RewritePairsTest {
       DeltaviewDatabase.await("result table " + v.getKey() + " to equal its query " + when, Duration.ofSeconds(60),
           () -> {
             try (Connection c = db.plain()) {
-              return Rows.query(c, "SELECT * FROM " + v.getKey()).difference(Rows.query(c, v.getValue()), false);
+              return ResultBag.query(c, "SELECT * FROM " + v.getKey()).difference(ResultBag.query(c, v.getValue()), false);
             }
           });
     }
@@ -159,13 +161,13 @@ class RewritePairsTest {
    */
   private static List<String> answerAsPostgres(Connection plain, Connection dv, String query, String where,
       List<String> failures, Map<String, Integer> tally, String tallyPrefix) throws SQLException {
-    Rows direct;
+    ResultBag direct;
     try {
-      direct = Rows.query(plain, query);
+      direct = ResultBag.query(plain, query);
     } catch (SQLException e) {
       // PostgreSQL refuses it: Deltaview must refuse it the same way, served or not.
       try {
-        Rows.query(dv, query);
+        ResultBag.query(dv, query);
         failures.add("PostgreSQL fails with " + e.getSQLState() + " but Deltaview answered, " + where);
       } catch (SQLException d) {
         if (!Objects.equals(e.getSQLState(), d.getSQLState())) {
@@ -185,7 +187,7 @@ class RewritePairsTest {
     for (String view : views) {
       before.put(view, hits(dv, view));
     }
-    Rows served = Rows.query(dv, query);
+    ResultBag served = ResultBag.query(dv, query);
     for (String view : views) {
       if (hits(dv, view) <= before.get(view)) {
         failures.add("EXPLAIN says served by " + plan.get(1) + " but executing did not read " + view + ", " + where);

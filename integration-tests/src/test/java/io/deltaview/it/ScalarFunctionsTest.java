@@ -1,5 +1,7 @@
 package io.deltaview.it;
 
+import io.deltaview.it.fixture.ResultBag;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -225,7 +227,7 @@ class ScalarFunctionsTest {
             throw new AssertionError(view + " failed " + when + ": "
                 + DeltaviewDatabase.showColumn(dv, "public." + view, "last_error"));
           }
-          String diff = Rows.query(c, "SELECT * FROM " + view).difference(Rows.query(c, v.getValue()), false);
+          String diff = ResultBag.query(c, "SELECT * FROM " + view).difference(ResultBag.query(c, v.getValue()), false);
           if (diff != null) {
             problems.append("\n").append(view).append(": ").append(diff);
           }
@@ -238,7 +240,7 @@ class ScalarFunctionsTest {
     try (Connection plain = db.plain(); Connection dv = db.deltaview()) {
       for (Map.Entry<String, String> v : VIEWS.entrySet()) {
         String query = v.getValue();
-        assertEquals(null, Rows.query(dv, query).difference(Rows.query(plain, query), true),
+        assertEquals(null, ResultBag.query(dv, query).difference(ResultBag.query(plain, query), true),
             "through the driver " + when + ": " + query + " " + DeltaviewDatabase.explain(dv, query));
       }
     }

@@ -1,5 +1,7 @@
 package io.deltaview.it;
 
+import io.deltaview.it.fixture.ResultBag;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -268,7 +270,7 @@ class SessionTimeZoneTest {
         } else {
           assertTrue(explained.get(3).contains("TimeZone"), explained.toString());
         }
-        String difference = Rows.query(dv, query).difference(Rows.query(plain, query), true);
+        String difference = ResultBag.query(dv, query).difference(ResultBag.query(plain, query), true);
         assertEquals(null, difference, zone);
       }
     }
@@ -303,7 +305,7 @@ class SessionTimeZoneTest {
         for (Map.Entry<String, String> v : VIEWS.entrySet()) {
           String view = viewName(v.getKey(), zone);
           DeltaviewDatabase.await(view + " to equal its query in " + zone + " " + when, Duration.ofSeconds(60),
-              () -> Rows.query(c, "SELECT * FROM " + view).difference(Rows.query(c, v.getValue()), false));
+              () -> ResultBag.query(c, "SELECT * FROM " + view).difference(ResultBag.query(c, v.getValue()), false));
         }
       }
     }

@@ -1,5 +1,7 @@
 package io.deltaview.it;
 
+import io.deltaview.it.fixture.ResultBag;
+
 import static io.deltaview.it.DeltaviewDatabase.exec;
 import static io.deltaview.it.DeltaviewDatabase.explain;
 import static io.deltaview.it.DeltaviewDatabase.hits;
@@ -210,7 +212,7 @@ class ViewRulesRewriteTest {
       assertTrue(plan.get(3).contains(
           "also reads public.customer, public.nation directly: served only with consistency=strong"), plan.get(3));
       long before = hits(eventual, "public.order_lines");
-      Rows.query(eventual, query);
+      ResultBag.query(eventual, query);
       assertEquals(before, hits(eventual, "public.order_lines"), "not read from the view");
     }
   }
@@ -220,7 +222,7 @@ class ViewRulesRewriteTest {
       DeltaviewDatabase.await("result table " + v.getKey() + " to equal its query " + when, Duration.ofSeconds(60),
           () -> {
             try (Connection c = db.plain()) {
-              return Rows.query(c, "SELECT * FROM " + v.getKey()).difference(Rows.query(c, v.getValue()), false);
+              return ResultBag.query(c, "SELECT * FROM " + v.getKey()).difference(ResultBag.query(c, v.getValue()), false);
             }
           });
     }
@@ -241,11 +243,11 @@ class ViewRulesRewriteTest {
           failures.add("served by " + plan.get(1) + " instead of " + expected + ": " + query);
         }
         long before = rewritten ? hits(dv, plan.get(1)) : 0;
-        Rows served = Rows.query(dv, query);
+        ResultBag served = ResultBag.query(dv, query);
         if (rewritten && hits(dv, plan.get(1)) <= before) {
           failures.add("EXPLAIN says served by " + plan.get(1) + " but executing did not read it: " + query);
         }
-        String difference = served.difference(Rows.query(plain, query), true);
+        String difference = served.difference(ResultBag.query(plain, query), true);
         if (difference != null) {
           failures.add(when + ": " + difference + " for " + query + (rewritten ? " → " + plan.get(2) : ""));
         }
@@ -257,18 +259,18 @@ class ViewRulesRewriteTest {
 
   private static void checkPrepared(Connection dv, Connection plain, List<String> failures) throws SQLException {
     long before = hits(dv, "public.urgent_orders");
-    Rows served;
-    Rows direct;
+    ResultBag served;
+    ResultBag direct;
     try (PreparedStatement ps = dv.prepareStatement(PREPARED)) {
       bind(ps);
       try (ResultSet rs = ps.executeQuery()) {
-        served = Rows.read(rs);
+        served = ResultBag.read(rs);
       }
     }
     try (PreparedStatement ps = plain.prepareStatement(PREPARED)) {
       bind(ps);
       try (ResultSet rs = ps.executeQuery()) {
-        direct = Rows.read(rs);
+        direct = ResultBag.read(rs);
       }
     }
     if (hits(dv, "public.urgent_orders") <= before) {

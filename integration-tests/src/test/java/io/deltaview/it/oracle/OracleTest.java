@@ -7,7 +7,7 @@ import io.deltaview.it.DeltaviewDatabase;
 import io.deltaview.it.fixture.oracle.OracleSchema;
 import io.deltaview.it.fixture.oracle.OracleViews;
 import io.deltaview.it.fixture.oracle.OracleWorkload;
-import io.deltaview.it.fixture.oracle.ResultBag;
+import io.deltaview.it.fixture.ResultBag;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
