@@ -263,7 +263,6 @@ final class Casts {
     }
   }
 
-  /** Parses date/time text, failing like PostgreSQL's input functions (22007) on text they would refuse. */
   /**
    * Text to a timestamp with time zone: with an offset it names an instant; without one it is a local time (or a
    * date's midnight) in {@code zone}, as PostgreSQL reads it in the session's TimeZone.
@@ -286,6 +285,7 @@ final class Casts {
     return Values.toPgText(SessionZone.local(i, zone)) + SessionZone.offsetText(i, zone);
   }
 
+  /** Parses date/time text, failing like PostgreSQL's input functions (22007) on text they would refuse. */
   private static Object parseDateTime(String s, String pgType, java.util.function.Supplier<Object> parse) {
     try {
       return parse.get();
