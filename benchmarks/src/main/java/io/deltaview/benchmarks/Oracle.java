@@ -86,7 +86,7 @@ public final class Oracle {
           }
         }
       }
-      System.out.printf(Locale.ROOT, "%d views created in %.1f s (%d known mismatches left out)%n", checked.size(),
+      System.out.printf(Locale.ROOT, "%d views created in %.1f s (known mismatches left out: %d)%n", checked.size(),
           seconds(c0), OracleViews.KNOWN_MISMATCHES.size());
       Engine engine = EngineRegistry.existing(pgUrl);
       mismatches += check(plain, dv, engine, checked, "after the load", seed, timeoutMillis);
