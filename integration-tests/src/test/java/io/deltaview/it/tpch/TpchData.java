@@ -1,9 +1,7 @@
 package io.deltaview.it.tpch;
 
-import io.trino.tpch.TpchEntity;
-import io.trino.tpch.TpchTable;
+import io.deltaview.it.fixture.TpchGenerated;
 import java.io.IOException;
-import java.io.StringReader;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -57,16 +55,7 @@ final class TpchData {
         s.execute(ddl);
       }
     }
-    for (TpchTable<?> table : TpchTable.getTables()) {
-      StringBuilder lines = new StringBuilder();
-      for (TpchEntity e : table.createGenerator(scaleFactor, 1, 1)) {
-        String line = e.toLine();
-        lines.append(line.endsWith("|") ? line.substring(0, line.length() - 1) : line).append('\n');
-      }
-      String name = table.getTableName();
-      c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + name + " FROM STDIN WITH (DELIMITER '|')",
-          new StringReader(lines.toString()));
-    }
+    TpchGenerated.copy(c, scaleFactor, name -> name);
     try (Statement s = c.createStatement()) {
       s.execute("ANALYZE");
     }
