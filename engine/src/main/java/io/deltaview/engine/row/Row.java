@@ -106,13 +106,7 @@ public final class Row {
   public Row sqlKey(int[] columns) {
     Object[] out = new Object[columns.length];
     for (int i = 0; i < columns.length; i++) {
-      Object v = values[columns[i]];
-      if (v instanceof java.math.BigDecimal d) {
-        v = d.signum() == 0 ? java.math.BigDecimal.ZERO : d.stripTrailingZeros();
-      } else if (v instanceof Double d && d == 0.0) {
-        v = 0.0d;
-      }
-      out[i] = v;
+      out[i] = sqlSpelling(values[columns[i]]);
     }
     return wrap(out);
   }
@@ -121,12 +115,25 @@ public final class Row {
   public Row sqlKey() {
     for (Object v : values) {
       if (v instanceof java.math.BigDecimal || v instanceof Double) {
-        int[] all = new int[values.length];
-        java.util.Arrays.setAll(all, i -> i);
-        return sqlKey(all);
+        Object[] out = new Object[values.length];
+        for (int i = 0; i < out.length; i++) {
+          out[i] = sqlSpelling(values[i]);
+        }
+        return wrap(out);
       }
     }
     return this;
+  }
+
+  /** The one spelling of {@code v}'s SQL value: a numeric without trailing zeros, 0 for -0. */
+  private static Object sqlSpelling(Object v) {
+    if (v instanceof java.math.BigDecimal d) {
+      return d.signum() == 0 ? java.math.BigDecimal.ZERO : d.stripTrailingZeros();
+    }
+    if (v instanceof Double d && d == 0.0) {
+      return 0.0d;
+    }
+    return v;
   }
 
   /** {@link KeyMatch} of {@code project(columns)} against {@code projected}, without building that row. */
