@@ -96,7 +96,7 @@ public final class StateFootprint {
   }
 
   /** The heap still reachable: used after collections, until two measures agree within 1 MB. */
-  private static long liveHeap() throws InterruptedException {
+  static long liveHeap() throws InterruptedException {
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
     long last = Long.MAX_VALUE;
     for (int i = 0; i < 10; i++) {

@@ -3,6 +3,8 @@ package io.deltaview.it.tpch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.deltaview.it.DeltaviewDatabase;
+import io.deltaview.it.fixture.tpch.TpchData;
+import io.deltaview.it.fixture.tpch.TpchQueries;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
