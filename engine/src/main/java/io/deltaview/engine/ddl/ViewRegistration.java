@@ -6,6 +6,7 @@ import io.deltaview.engine.catalog.ViewState;
 import io.deltaview.engine.cdc.SlotManager;
 import io.deltaview.engine.expr.SessionZone;
 import io.deltaview.engine.sink.ResultColumn;
+import io.deltaview.engine.sink.ResultTableSink;
 import io.deltaview.sql.SqlIdentifiers;
 import io.deltaview.engine.view.MaintainedView;
 import io.deltaview.engine.view.PlannedView;
@@ -85,16 +86,23 @@ public final class ViewRegistration {
   private static void addKey(Statement s, String schema, String name, Connection c, PlannedView plan)
       throws SQLException {
     int[] key = plan.uniqueKey();
-    if (key == null || key.length == 0) {
-      return;
+    if (key != null && key.length == 0) {
+      return; // one row at most
     }
     List<ResultColumn> columns = Catalog.columnsOf(c, schema, name);
+    if (key == null) {
+      // No key: retractions delete copies of whole rows; an index on some columns finds them.
+      key = ResultTableSink.rowIndexColumns(columns);
+      if (key.length == 0) {
+        return;
+      }
+    }
     StringBuilder cols = new StringBuilder();
     for (int k : key) {
       cols.append(cols.length() == 0 ? "" : ", ").append(SqlIdentifiers.quote(columns.get(k).name()));
     }
     String table = SqlIdentifiers.quote(schema, name);
-    if (plan.keyNotNull()) {
+    if (plan.uniqueKey() != null && plan.keyNotNull()) {
       s.execute("ALTER TABLE " + table + " ADD PRIMARY KEY (" + cols + ")");
     } else {
       s.execute("CREATE INDEX ON " + table + " (" + cols + ")");

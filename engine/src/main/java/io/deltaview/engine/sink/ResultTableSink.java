@@ -12,11 +12,13 @@ import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.ObjLongConsumer;
+import java.util.regex.Pattern;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 
@@ -39,9 +41,10 @@ public final class ResultTableSink {
   private final boolean upsert;
   private final String insertSql;
   private final String upsertSql;
-  private final String deleteByKeySql;
-  /** Built on first use ({@link #deleteCopiesSql(Connection)}); only the apply loop's thread writes views. */
-  private volatile String deleteCopiesSql;
+  /** Key columns' comparisons, by which of them the bound key has NULL ({@link NullPatterns}). */
+  private final NullPatterns deleteByKey;
+  /** Built on first use ({@link #deleteCopies(Connection)}); only the apply loop's thread writes views. */
+  private volatile NullPatterns deleteCopies;
 
   /**
    * @param schema result table schema
@@ -49,7 +52,7 @@ public final class ResultTableSink {
    * @param columns result columns in order
    * @param key unique key column indexes; empty for a single-row (whole-table aggregate) view; null if none
    * @param keyNotNull whether every key column is known to be NOT NULL (then the key is the primary key and
-   *     writes are upserts; otherwise delete + insert matching NULLs with IS NOT DISTINCT FROM)
+   *     writes are upserts; otherwise delete + insert, a NULL key value matching NULL)
    */
   public ResultTableSink(String schema, String name, List<ResultColumn> columns, int[] key, boolean keyNotNull) {
     this.table = SqlIdentifiers.quote(schema, name);
@@ -92,47 +95,127 @@ public final class ResultTableSink {
       this.upsertSql = null;
     }
     if (key != null) {
-      StringBuilder where = new StringBuilder();
-      for (int k : key) {
-        if (where.length() > 0) {
-          where.append(" AND ");
-        }
-        where.append(SqlIdentifiers.quote(columns.get(k).name()))
-            .append(upsert ? " = " : " IS NOT DISTINCT FROM ").append(param(k));
+      String[] compared = new String[key.length];
+      for (int i = 0; i < key.length; i++) {
+        compared[i] = SqlIdentifiers.quote(columns.get(key[i]).name());
       }
-      this.deleteByKeySql = "DELETE FROM " + table + (where.length() == 0 ? "" : " WHERE " + where);
+      this.deleteByKey = new NullPatterns("DELETE FROM " + table, compared, key, "");
     } else {
-      this.deleteByKeySql = null;
+      this.deleteByKey = null;
     }
   }
 
   /**
-   * The statement deleting {@code n} copies of a row: every column compared with IS NOT DISTINCT FROM, except
-   * columns of a type without an equality operator (json, xml, point, box, arrays of them…: PostgreSQL is asked
-   * which, on first use), compared by their text form, cast through the column type on both sides so that
-   * the stored value and the bound one print alike.
+   * The statements deleting {@code n} copies of a row: every column compared with {@code =} (or {@code IS NULL}
+   * for a NULL), so that the index on the result table ({@link #rowIndexColumns}) serves the lookup; columns of
+   * a type without an equality operator (json, xml, point, box, arrays of them…: PostgreSQL is asked which, on
+   * first use) are compared by their text form, cast through the column type on both sides so that the stored
+   * value and the bound one print alike.
    */
-  private String deleteCopiesSql(Connection tx) throws SQLException {
-    String sql = deleteCopiesSql;
-    if (sql == null) {
+  private NullPatterns deleteCopies(Connection tx) throws SQLException {
+    NullPatterns patterns = deleteCopies;
+    if (patterns == null) {
       boolean[] byText = withoutEquality(tx);
-      StringBuilder all = new StringBuilder();
+      String[] compared = new String[columns.size()];
+      int[] all = new int[columns.size()];
       for (int i = 0; i < columns.size(); i++) {
-        if (i > 0) {
-          all.append(" AND ");
-        }
         String column = SqlIdentifiers.quote(columns.get(i).name());
-        if (byText[i]) {
-          all.append(column).append("::text IS NOT DISTINCT FROM (").append(param(i)).append(")::text");
-        } else {
-          all.append(column).append(" IS NOT DISTINCT FROM ").append(param(i));
+        compared[i] = byText[i] ? column + "::text" : column;
+        all[i] = i;
+      }
+      patterns = new NullPatterns("DELETE FROM " + table + " WHERE ctid = ANY (ARRAY(SELECT ctid FROM " + table,
+          compared, all, " LIMIT ?))");
+      patterns.byText = byText;
+      deleteCopies = patterns;
+    }
+    return patterns;
+  }
+
+  /**
+   * One statement per pattern of NULLs among the compared values: {@code c = ?} where the value is not NULL and
+   * {@code c IS NULL} where it is. Equal to comparing every column with {@code IS NOT DISTINCT FROM}, which
+   * PostgreSQL cannot answer from an index: a retraction would scan the whole result table. Built on first use
+   * of each pattern; few patterns occur in practice.
+   */
+  private final class NullPatterns {
+    private final String head;
+    private final String[] compared;
+    private final int[] columnsCompared;
+    private final String tail;
+    private final Map<Long, String> sqlByNulls = new HashMap<>();
+    /** Columns compared by their text form (no equality operator), or null for none. */
+    private boolean[] byText;
+
+    NullPatterns(String head, String[] compared, int[] columnsCompared, String tail) {
+      this.head = head;
+      this.compared = compared;
+      this.columnsCompared = columnsCompared;
+      this.tail = tail;
+    }
+
+    /** Bit i set: compared value i is NULL; above 63 columns the last bit stands for all the others. */
+    long nullsOf(Row row) {
+      long nulls = 0;
+      for (int i = 0; i < columnsCompared.length; i++) {
+        if (row.get(columnsCompared[i]) == null) {
+          nulls |= 1L << Math.min(i, 63);
         }
       }
-      sql = "DELETE FROM " + table + " WHERE ctid = ANY (ARRAY(SELECT ctid FROM " + table
-          + " WHERE " + all + " LIMIT ?))";
-      deleteCopiesSql = sql;
+      return nulls;
     }
-    return sql;
+
+    String sql(long nulls) {
+      return sqlByNulls.computeIfAbsent(nulls, n -> {
+        StringBuilder where = new StringBuilder();
+        for (int i = 0; i < compared.length; i++) {
+          where.append(i == 0 ? " WHERE " : " AND ");
+          int column = columnsCompared[i];
+          if (i >= 63) {
+            where.append(compared[i]).append(" IS NOT DISTINCT FROM ").append(textOr(column, param(column)));
+          } else if ((n & (1L << i)) != 0) {
+            where.append(compared[i]).append(" IS NULL");
+          } else {
+            where.append(compared[i]).append(" = ").append(textOr(column, param(column)));
+          }
+        }
+        return head + (compared.length == 0 ? "" : where) + tail;
+      });
+    }
+
+    private String textOr(int column, String param) {
+      return byText != null && byText[column] ? "(" + param + ")::text" : param;
+    }
+
+    /** Binds the compared values of {@code row} that {@link #sql} has parameters for; returns the next index. */
+    int bind(PreparedStatement ps, Row row, long nulls) throws SQLException {
+      int p = 1;
+      for (int i = 0; i < columnsCompared.length; i++) {
+        if (i >= 63 || (nulls & (1L << i)) == 0) {
+          ps.setString(p++, Values.toPgText(row.get(columnsCompared[i])));
+        }
+      }
+      return p;
+    }
+
+    /** Runs one batch per pattern of NULLs; {@code copies} (or null) binds a trailing count per row. */
+    void delete(Connection tx, Iterable<Row> rows, Map<Row, Long> copies) throws SQLException {
+      Map<Long, List<Row>> byNulls = new HashMap<>();
+      for (Row row : rows) {
+        byNulls.computeIfAbsent(nullsOf(row), n -> new ArrayList<>()).add(row);
+      }
+      for (Map.Entry<Long, List<Row>> e : byNulls.entrySet()) {
+        try (PreparedStatement ps = tx.prepareStatement(sql(e.getKey()))) {
+          for (Row row : e.getValue()) {
+            int next = bind(ps, row, e.getKey());
+            if (copies != null) {
+              ps.setLong(next, copies.get(row));
+            }
+            ps.addBatch();
+          }
+          ps.executeBatch();
+        }
+      }
+    }
   }
 
   /**
@@ -165,6 +248,30 @@ public final class ResultTableSink {
       out[i] = lacks;
     }
     return out;
+  }
+
+  /** Types of bounded, small values with a btree operator class, as {@code format_type} prints them. */
+  private static final Pattern SMALL_INDEXABLE = Pattern.compile(
+      "smallint|integer|bigint|real|double precision|boolean|date|uuid|oid|money|interval(\\(\\d+\\))?"
+          + "|time(stamp)?(\\(\\d+\\))? with(out)? time zone|numeric\\(\\d+(,\\d+)?\\)"
+          + "|(character varying|character|bit varying|bit)\\(([1-9]|[1-9]\\d|1\\d\\d|200)\\)");
+
+  /**
+   * The columns the result table of a view without a unique key is indexed on, so that a retraction finds its
+   * copies without scanning the table: up to four, in order, of types whose values are small (numbers, dates
+   * and times, booleans, uuids, numerics and character types of a declared size up to 200). Wider values could
+   * pass btree's entry size limit, and an insert into the result table would then fail. Empty when no column
+   * qualifies; retractions then scan.
+   */
+  public static int[] rowIndexColumns(List<ResultColumn> columns) {
+    int[] chosen = new int[4];
+    int n = 0;
+    for (int i = 0; i < columns.size() && n < chosen.length; i++) {
+      if (SMALL_INDEXABLE.matcher(columns.get(i).pgType()).matches()) {
+        chosen[n++] = i;
+      }
+    }
+    return Arrays.copyOf(chosen, n);
   }
 
   private String param(int column) {
@@ -214,19 +321,11 @@ public final class ResultTableSink {
       deletes.remove(k);
     }
     if (!deletes.isEmpty() || (!upsert && !upserts.isEmpty())) {
-      try (PreparedStatement ps = tx.prepareStatement(deleteByKeySql)) {
-        List<Row> keysToDelete = new ArrayList<>(deletes.values());
-        if (!upsert) {
-          keysToDelete.addAll(upserts.values());
-        }
-        for (Row row : keysToDelete) {
-          for (int i = 0; i < key.length; i++) {
-            ps.setString(i + 1, Values.toPgText(row.get(key[i])));
-          }
-          ps.addBatch();
-        }
-        ps.executeBatch();
+      List<Row> keysToDelete = new ArrayList<>(deletes.values());
+      if (!upsert) {
+        keysToDelete.addAll(upserts.values());
       }
+      deleteByKey.delete(tx, keysToDelete, null);
     }
     if (!upserts.isEmpty()) {
       try (PreparedStatement ps = tx.prepareStatement(upsert ? upsertSql : insertSql)) {
@@ -244,14 +343,7 @@ public final class ResultTableSink {
     Map<Row, Long> additions = new HashMap<>();
     delta.forEach((row, weight) -> (weight < 0 ? removals : additions).put(row, Math.abs(weight)));
     if (!removals.isEmpty()) {
-      try (PreparedStatement ps = tx.prepareStatement(deleteCopiesSql(tx))) {
-        for (Map.Entry<Row, Long> e : removals.entrySet()) {
-          bindRow(ps, e.getKey());
-          ps.setLong(columns.size() + 1, e.getValue());
-          ps.addBatch();
-        }
-        ps.executeBatch();
-      }
+      deleteCopies(tx).delete(tx, removals.keySet(), removals);
     }
     if (!additions.isEmpty()) {
       try (PreparedStatement ps = tx.prepareStatement(insertSql)) {
