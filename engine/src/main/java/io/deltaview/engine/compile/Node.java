@@ -17,8 +17,8 @@ import java.util.function.ObjLongConsumer;
 
 /**
  * A node of a compiled dataflow: given the deltas of all source tables in one transaction, pushes its own
- * output delta, entry by entry, into the consumer above it. The plan is a tree, so each node is stepped
- * exactly once per transaction, children first. Nothing between the sources and the view's output is
+ * output delta, entry by entry, into the consumer above it. Each node is stepped exactly once per transaction,
+ * children first: the plan is a tree, except where several operators read one {@link Shared} node. Nothing between the sources and the view's output is
  * consolidated: every operator is linear or bilinear in its input, so equal rows need not be summed first,
  * and skipping that saves hashing each intermediate row. Nodes never change the Z-sets they receive.
  */
@@ -61,6 +61,40 @@ abstract class Node {
     @Override
     WeightedRows collect(ZSet[] sourceDeltas) {
       return sourceDeltas[source];
+    }
+  }
+
+  /**
+   * A sub-plan several operators read: stepped by the first of them in a transaction, its output delta kept
+   * for the others (recognised by the transaction's array of source deltas, new for each transaction) and let
+   * go by {@link #release} once the transaction is through.
+   */
+  static final class Shared extends Node {
+    final Node input;
+    private ZSet[] steppedWith;
+    private WeightedRows delta;
+
+    Shared(Node input) {
+      this.input = input;
+    }
+
+    @Override
+    void step(ZSet[] sourceDeltas, ObjLongConsumer<Row> out) {
+      collect(sourceDeltas).forEach(out);
+    }
+
+    @Override
+    WeightedRows collect(ZSet[] sourceDeltas) {
+      if (steppedWith != sourceDeltas) {
+        delta = input.collect(sourceDeltas);
+        steppedWith = sourceDeltas;
+      }
+      return delta;
+    }
+
+    void release() {
+      steppedWith = null;
+      delta = null;
     }
   }
 

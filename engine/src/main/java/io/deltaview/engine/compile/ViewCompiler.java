@@ -2,6 +2,7 @@ package io.deltaview.engine.compile;
 
 import io.deltaview.engine.dataflow.Dataflow;
 import io.deltaview.engine.dataflow.DataflowPasses;
+import io.deltaview.engine.dataflow.SharedSubplans;
 import io.deltaview.engine.dataflow.DataflowTranslator;
 import io.deltaview.engine.dataflow.PlanNormalizer;
 import io.deltaview.engine.expr.Scalar;
@@ -19,7 +20,9 @@ import io.deltaview.engine.operator.WindowOperator;
 import io.deltaview.engine.row.Row;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.apache.calcite.plan.RelOptUtil;
@@ -81,7 +84,7 @@ public final class ViewCompiler {
       translation = DataflowTranslator.translate(plan); // trimming introduced something odd
     }
     Dataflow dataflow = DataflowPasses.optimize(translation.root(), plan.getCluster().getRexBuilder());
-    Lowering lowering = new Lowering(plan.getCluster().getRexBuilder(), zone);
+    Lowering lowering = new Lowering(plan.getCluster().getRexBuilder(), zone, dataflow);
     Node root = lowering.node(dataflow);
     List<String> names = new ArrayList<>();
     List<RelDataType> types = new ArrayList<>();
@@ -169,15 +172,33 @@ public final class ViewCompiler {
     return null;
   }
 
-  /** Dataflow → runtime operators, compiling each node's expressions. */
+  /**
+   * Dataflow → runtime operators, compiling each node's expressions. A node several operators read
+   * ({@link SharedSubplans}) is lowered once, behind a {@link Node.Shared} that steps it once per transaction.
+   */
   private static final class Lowering {
     final ScalarCompiler scalars;
+    final Map<Dataflow, Integer> uses;
+    final Map<Dataflow, Node> shared = new IdentityHashMap<>();
 
-    Lowering(RexBuilder rexBuilder, SessionZone zone) {
+    Lowering(RexBuilder rexBuilder, SessionZone zone, Dataflow root) {
       this.scalars = new ScalarCompiler(rexBuilder, zone);
+      this.uses = SharedSubplans.uses(root);
     }
 
     Node node(Dataflow node) {
+      if (node instanceof Dataflow.Scan || uses.getOrDefault(node, 1) < 2) {
+        return lower(node);
+      }
+      Node done = shared.get(node);
+      if (done == null) {
+        done = new Node.Shared(lower(node));
+        shared.put(node, done);
+      }
+      return done;
+    }
+
+    private Node lower(Dataflow node) {
       if (node instanceof Dataflow.Scan s) {
         return new Node.Source(s.source());
       }

@@ -32,6 +32,8 @@ public final class ViewPipeline {
   private final int[] uniqueKey;
   private final List<String> columnNames;
   private final List<RelDataType> columnTypes;
+  /** The nodes several operators read, whose kept delta each transaction lets go when it is through. */
+  private final List<Node.Shared> shared = new ArrayList<>();
 
   ViewPipeline(List<List<String>> sourceTables, List<BitSet> readColumns, Node root, Dataflow dataflow,
       int[] uniqueKey, List<String> columnNames, List<RelDataType> columnTypes) {
@@ -42,6 +44,7 @@ public final class ViewPipeline {
     this.uniqueKey = uniqueKey;
     this.columnNames = List.copyOf(columnNames);
     this.columnTypes = List.copyOf(columnTypes);
+    walkState(root, new ArrayList<>(), new StringBuilder(), shared);
   }
 
   /**
@@ -87,7 +90,13 @@ public final class ViewPipeline {
         throw new IllegalArgumentException("no source " + k + "; sources are " + sourceTables);
       }
     }
-    root.step(bySource, out);
+    try {
+      root.step(bySource, out);
+    } finally {
+      for (Node.Shared s : shared) {
+        s.release();
+      }
+    }
   }
 
   /**
@@ -103,6 +112,9 @@ public final class ViewPipeline {
   private static boolean insertOnly(Node node) {
     if (node instanceof Node.Source || node instanceof Node.Constant) {
       return true;
+    }
+    if (node instanceof Node.Shared s) {
+      return insertOnly(s.input);
     }
     if (node instanceof Node.Linear l) {
       return insertOnly(l.input);
@@ -151,7 +163,7 @@ public final class ViewPipeline {
    */
   public List<Checkpointable> checkpointableState() {
     List<Checkpointable> out = new ArrayList<>();
-    return walkState(root, out, new StringBuilder()) ? out : null;
+    return walkState(root, out, new StringBuilder(), new ArrayList<>()) ? out : null;
   }
 
   /**
@@ -161,40 +173,53 @@ public final class ViewPipeline {
    */
   public String planSignature() {
     StringBuilder sig = new StringBuilder();
-    walkState(root, new ArrayList<>(), sig);
+    walkState(root, new ArrayList<>(), sig, new ArrayList<>());
     // the dataflow as printed: join keys, expressions and the columns each operator keeps
     sig.append(" dataflow ").append(DataflowPrinter.print(dataflow));
     sig.append(" -> ").append(columnTypes);
     return sig.toString();
   }
 
-  private static boolean walkState(Node node, List<Checkpointable> out, StringBuilder sig) {
+  /**
+   * Walks the plan depth first; a {@link Node.Shared} node is walked the first time only (its state is held
+   * once), and is listed in {@code shared}; the signature marks each later sighting by its position there.
+   */
+  private static boolean walkState(Node node, List<Checkpointable> out, StringBuilder sig, List<Node.Shared> shared) {
     sig.append(node.getClass().getSimpleName()).append('(');
     boolean known;
-    if (node instanceof Node.Source s) {
+    if (node instanceof Node.Shared s) {
+      int seen = indexOfIdentical(shared, s);
+      if (seen >= 0) {
+        sig.append('#').append(seen);
+        known = true;
+      } else {
+        shared.add(s);
+        known = walkState(s.input, out, sig, shared);
+      }
+    } else if (node instanceof Node.Source s) {
       sig.append(s.source);
       known = true;
     } else if (node instanceof Node.Constant c) {
       known = stateful(c.operator, out, sig);
     } else if (node instanceof Node.Linear l) {
-      known = walkState(l.input, out, sig);
+      known = walkState(l.input, out, sig, shared);
       sig.append(' ').append(l.operator.getClass().getSimpleName());
     } else if (node instanceof Node.Join j) {
-      known = walkState(j.left, out, sig) & walkState(j.right, out, sig) & stateful(j.operator, out, sig);
+      known = walkState(j.left, out, sig, shared) & walkState(j.right, out, sig, shared) & stateful(j.operator, out, sig);
     } else if (node instanceof Node.MultiJoin m) {
-      known = walkAll(m.inputs, out, sig) & stateful(m.operator, out, sig);
+      known = walkAll(m.inputs, out, sig, shared) & stateful(m.operator, out, sig);
     } else if (node instanceof Node.Aggregate a) {
-      known = walkState(a.input, out, sig) & stateful(a.operator, out, sig);
+      known = walkState(a.input, out, sig, shared) & stateful(a.operator, out, sig);
     } else if (node instanceof Node.OuterJoin j) {
-      known = walkState(j.left, out, sig) & walkState(j.right, out, sig) & stateful(j.operator, out, sig);
+      known = walkState(j.left, out, sig, shared) & walkState(j.right, out, sig, shared) & stateful(j.operator, out, sig);
     } else if (node instanceof Node.UnionAll u) {
-      known = walkAll(u.inputs, out, sig);
+      known = walkAll(u.inputs, out, sig, shared);
     } else if (node instanceof Node.SetOperation s) {
-      known = walkAll(s.inputs, out, sig) & stateful(s.operator, out, sig);
+      known = walkAll(s.inputs, out, sig, shared) & stateful(s.operator, out, sig);
     } else if (node instanceof Node.TopK t) {
-      known = walkState(t.input, out, sig) & stateful(t.operator, out, sig);
+      known = walkState(t.input, out, sig, shared) & stateful(t.operator, out, sig);
     } else if (node instanceof Node.Window w) {
-      known = walkState(w.input, out, sig) & stateful(w.operator, out, sig);
+      known = walkState(w.input, out, sig, shared) & stateful(w.operator, out, sig);
     } else {
       known = false; // a node kind added later: not known to be checkpointable
     }
@@ -202,12 +227,22 @@ public final class ViewPipeline {
     return known;
   }
 
-  private static boolean walkAll(Node[] inputs, List<Checkpointable> out, StringBuilder sig) {
+  private static boolean walkAll(Node[] inputs, List<Checkpointable> out, StringBuilder sig,
+      List<Node.Shared> shared) {
     boolean known = true;
     for (Node input : inputs) {
-      known &= walkState(input, out, sig);
+      known &= walkState(input, out, sig, shared);
     }
     return known;
+  }
+
+  private static int indexOfIdentical(List<Node.Shared> shared, Node.Shared node) {
+    for (int i = 0; i < shared.size(); i++) {
+      if (shared.get(i) == node) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private static boolean stateful(Object operator, List<Checkpointable> out, StringBuilder sig) {

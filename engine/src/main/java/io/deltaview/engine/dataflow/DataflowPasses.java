@@ -24,7 +24,7 @@ public final class DataflowPasses {
   }
 
   public static Dataflow optimize(Dataflow root, RexBuilder rexBuilder) {
-    return fuseProjections(deltaJoins(root, rexBuilder));
+    return SharedSubplans.share(fuseProjections(deltaJoins(root, rexBuilder)));
   }
 
   /** {@code node} with each input replaced by {@code f} of it (the node itself when nothing changed). */

@@ -4,7 +4,9 @@ import io.deltaview.engine.operator.AggregateSpec;
 import io.deltaview.engine.operator.SortKey;
 import io.deltaview.engine.operator.WindowOperator;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rex.RexNode;
 
@@ -21,7 +23,8 @@ public final class DataflowPrinter {
   /** The lines of {@code root}'s plan. */
   public static List<String> lines(Dataflow root) {
     List<String> lines = new ArrayList<>();
-    print(root, 0, lines);
+    Map<Dataflow, Integer> uses = SharedSubplans.uses(root);
+    print(root, 0, lines, uses, new IdentityHashMap<>());
     return lines;
   }
 
@@ -29,14 +32,30 @@ public final class DataflowPrinter {
     return String.join("\n", lines(root));
   }
 
-  private static void print(Dataflow node, int depth, List<String> lines) {
-    StringBuilder b = new StringBuilder("  ".repeat(depth)).append(describe(node));
+  /**
+   * A node several operators read ({@link SharedSubplans}) is printed in full the first time, marked {@code
+   * [shared #n]}, and as {@code Shared #n} wherever it is read again.
+   */
+  private static void print(Dataflow node, int depth, List<String> lines, Map<Dataflow, Integer> uses,
+      Map<Dataflow, Integer> numbered) {
+    String indent = "  ".repeat(depth);
+    Integer number = numbered.get(node);
+    if (number != null) {
+      lines.add(indent + "Shared #" + number);
+      return;
+    }
+    StringBuilder b = new StringBuilder(indent).append(describe(node));
     if (!node.state().equals("none")) {
       b.append("  [state: ").append(node.state()).append(']');
     }
+    if (!(node instanceof Dataflow.Scan) && uses.getOrDefault(node, 1) > 1) {
+      number = numbered.size() + 1;
+      numbered.put(node, number);
+      b.append("  [shared #").append(number).append(']');
+    }
     lines.add(b.toString());
     for (Dataflow in : node.inputs()) {
-      print(in, depth + 1, lines);
+      print(in, depth + 1, lines, uses, numbered);
     }
   }
 

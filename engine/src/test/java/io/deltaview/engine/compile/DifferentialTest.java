@@ -58,6 +58,12 @@ class DifferentialTest {
           + " join order_lines ol on ol.order_id = o.id"
           + " join (select customer_id, count(*) as k from orders group by customer_id) x on x.customer_id = o.customer_id"
           + " group by o.status",
+      // correlated EXISTS and NOT EXISTS on a non-equality, as TPC-H Q21: decorrelation repeats the outer
+      // query, whose copies are one shared sub-plan
+      "select c.name, count(*) as n from customers c join orders o on o.customer_id = c.id"
+          + " where exists (select 1 from orders o2 where o2.customer_id = o.customer_id and o2.id <> o.id)"
+          + " and not exists (select 1 from orders o3 where o3.customer_id = o.customer_id and o3.id <> o.id"
+          + " and o3.status = 'cancelled') group by c.name",
       // self-join
       "select a.id, b.id as other from orders a join orders b on a.customer_id = b.customer_id and a.id <> b.id",
       // group by with every aggregate

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.deltaview.engine.compile.SqlFixture;
 import io.deltaview.engine.compile.ViewCompiler;
+import io.deltaview.engine.state.Checkpointable;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -27,6 +28,24 @@ class DataflowPlanTest {
     assertEquals("  Project [id=$0, name=$2]", lines.get(1));
     assertEquals("    Scan public.customers [id, region, name]", lines.get(2));
     assertEquals(7, lines.size(), String.join("\n", lines));
+  }
+
+  @Test
+  void equalSubPlansAreOneNode() {
+    // decorrelating the two subqueries repeats the join around them: its copies become one node
+    List<String> lines = plan("select c.name, count(*) as n from customers c join orders o on o.customer_id = c.id"
+        + " where exists (select 1 from orders o2 where o2.customer_id = o.customer_id and o2.id <> o.id)"
+        + " and not exists (select 1 from orders o3 where o3.customer_id = o.customer_id and o3.id <> o.id"
+        + " and o3.status = 'cancelled') group by c.name");
+    String plan = String.join("\n", lines);
+    assertEquals(true, plan.contains("[shared #1]"), plan);
+    assertEquals(true, plan.contains("Shared #1"), plan);
+    List<Checkpointable> state = ViewCompiler.compile(SqlFixture.plan("select c.name, count(*) as n from customers c"
+        + " join orders o on o.customer_id = c.id where exists (select 1 from orders o2 where o2.customer_id ="
+        + " o.customer_id and o2.id <> o.id) and not exists (select 1 from orders o3 where o3.customer_id ="
+        + " o.customer_id and o3.id <> o.id and o3.status = 'cancelled') group by c.name")).checkpointableState();
+    assertEquals(lines.stream().filter(l -> l.contains("[state: ")).count(), state.size(),
+        "each stateful node of the printed plan holds its state once");
   }
 
   @Test
