@@ -1,0 +1,276 @@
+package io.deltaview.it.engine;
+
+import static io.deltaview.it.DeltaviewDatabase.exec;
+import static io.deltaview.it.DeltaviewDatabase.showColumn;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.deltaview.it.DeltaviewDatabase;
+import io.deltaview.it.EngineChild;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Views over a partitioned table (sub-partitioned, with default partitions and a partition whose columns are
+ * in another order) and over an inheritance parent (a child with another column order and an extra column)
+ * equal their queries after random changes: rows moving between partitions, changes made through the parent
+ * and through the children, TRUNCATE of the parent and of one partition, and a restart of the engine. A
+ * partition attached, created or detached, or an inheritance child added, fails the views over that table
+ * (their rows never came as changes) while the other views stay ready and exact.
+ */
+class PartitionedBaseTableTest {
+
+  private static final long SEED = Long.getLong("deltaview.seed", 7171L);
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  private static final Map<String, String> VIEWS = new LinkedHashMap<>();
+
+  static {
+    VIEWS.put("m_filter", "SELECT id, k, v FROM m WHERE v % 3 <> 0");
+    VIEWS.put("m_group", "SELECT grp, count(*) AS n, sum(v) AS s FROM m GROUP BY grp");
+    VIEWS.put("m_join", "SELECT g.label, count(*) AS n, sum(m.v) AS s FROM m JOIN g ON g.grp = m.grp"
+        + " GROUP BY g.label");
+    VIEWS.put("m_low_only", "SELECT id, v FROM m_low");
+    VIEWS.put("h_filter", "SELECT id, grp, v FROM h WHERE v > 10");
+    VIEWS.put("h_group", "SELECT grp, count(*) AS n, sum(v) AS s FROM h GROUP BY grp");
+    VIEWS.put("h_join", "SELECT g.label, h.id, h.v FROM h JOIN g ON g.grp = h.grp");
+    VIEWS.put("u_v", "SELECT grp, count(*) AS n, sum(v) AS s FROM u GROUP BY grp");
+  }
+
+  /**
+   * m: range-partitioned on k, with a partition list-partitioned on grp (and its default), a partition attached
+   * with its columns in another order (and other attribute numbers, the parent having a dropped column), and a
+   * default partition. h: an inheritance parent with rows of its own, a plain child and a child with its
+   * columns in another order plus one of its own. g: labels to join with; u: unrelated.
+   */
+  static void createTables(Connection plain) throws SQLException {
+    exec(plain, "CREATE TABLE m (junk int, id int NOT NULL, grp int NOT NULL, k int NOT NULL, v int NOT NULL)"
+        + " PARTITION BY RANGE (k)");
+    exec(plain, "ALTER TABLE m DROP COLUMN junk");
+    exec(plain, "CREATE TABLE m_low PARTITION OF m FOR VALUES FROM (0) TO (100)");
+    exec(plain, "CREATE TABLE m_mid PARTITION OF m FOR VALUES FROM (100) TO (200) PARTITION BY LIST (grp)");
+    exec(plain, "CREATE TABLE m_mid_a PARTITION OF m_mid FOR VALUES IN (0, 1)");
+    exec(plain, "CREATE TABLE m_mid_rest PARTITION OF m_mid DEFAULT");
+    exec(plain, "CREATE TABLE m_high (v int NOT NULL, k int NOT NULL, id int NOT NULL, grp int NOT NULL)");
+    exec(plain, "ALTER TABLE m ATTACH PARTITION m_high FOR VALUES FROM (200) TO (300)");
+    exec(plain, "CREATE TABLE m_other PARTITION OF m DEFAULT");
+    exec(plain, "CREATE TABLE h (id int NOT NULL, grp int NOT NULL, v int NOT NULL)");
+    exec(plain, "CREATE TABLE h_c1 () INHERITS (h)");
+    exec(plain, "CREATE TABLE h_c2 (extra text, v int NOT NULL, id int NOT NULL, grp int NOT NULL)");
+    exec(plain, "ALTER TABLE h_c2 INHERIT h");
+    exec(plain, "CREATE TABLE g (grp int PRIMARY KEY, label text NOT NULL)");
+    exec(plain, "INSERT INTO g VALUES (0, 'zero'), (1, 'one'), (2, 'two'), (3, 'three')");
+    exec(plain, "CREATE TABLE u (id int PRIMARY KEY, grp int NOT NULL, v int NOT NULL)");
+    exec(plain, "INSERT INTO u SELECT g, g % 4, g FROM generate_series(1, 40) g");
+    exec(plain, "INSERT INTO m SELECT g, g % 5, (g * 7) % 330, g FROM generate_series(1, 200) g");
+    exec(plain, "INSERT INTO h SELECT g, g % 5, g FROM generate_series(1, 30) g");
+    exec(plain, "INSERT INTO h_c1 SELECT g, g % 5, g FROM generate_series(31, 60) g");
+    exec(plain, "INSERT INTO h_c2 (extra, v, id, grp) SELECT 'x' || g, g, g, g % 5 FROM generate_series(61, 90) g");
+  }
+
+  @Test
+  void viewsOverPartitionsAndInheritanceChildrenFollowRandomChangesExactly() throws Exception {
+    DeltaviewDatabase db = new DeltaviewDatabase("partitioned");
+    Random random = new Random(SEED);
+    try (Connection plain = db.plain(); Connection dv = db.deltaview()) {
+      createTables(plain);
+      db.createViews(VIEWS);
+      awaitExact(plain, "after creation, seed " + SEED);
+      for (int batch = 0; batch < 12; batch++) {
+        String when = "batch " + batch + ", seed " + SEED;
+        randomChanges(plain, random, 40);
+        if (batch == 4) {
+          exec(plain, "TRUNCATE m");
+          randomChanges(plain, random, 20);
+        } else if (batch == 7) {
+          exec(plain, "TRUNCATE h");
+          randomChanges(plain, random, 20);
+        } else if (batch == 9) {
+          exec(plain, "TRUNCATE m_mid_rest, h_c2"); // some descendants only: the views are loaded again
+          randomChanges(plain, random, 20);
+        }
+        awaitExact(plain, when);
+      }
+      for (String view : VIEWS.keySet()) {
+        assertEquals("ready", showColumn(dv, "public." + view, "status"), view + ", seed " + SEED);
+      }
+      assertEquals(List.of(List.of("m_mid_a", "f")), DeltaviewDatabase.rows(plain, "SELECT relname, relreplident"
+          + " FROM pg_class WHERE relname = 'm_mid_a'"), "a leaf partition gets REPLICA IDENTITY FULL");
+      db.dropViews(VIEWS.keySet());
+      assertEquals(0L, DeltaviewDatabase.scalarLong(plain, "SELECT count(*) FROM pg_class WHERE relreplident = 'f'"
+          + " AND relname IN ('m_low', 'm_mid_a', 'm_mid_rest', 'm_high', 'm_other', 'h', 'h_c1', 'h_c2')"),
+          "dropping the last view gives the descendants their replica identity back");
+    }
+  }
+
+  @Test
+  void structureChangesWithoutChangeEventsFailOnlyTheViewsOverThatTable() throws Exception {
+    DeltaviewDatabase db = new DeltaviewDatabase("partitioned_drift");
+    try (Connection plain = db.plain(); Connection dv = db.deltaview()) {
+      createTables(plain);
+      exec(plain, "CREATE TABLE p2 (id int NOT NULL, v int NOT NULL) PARTITION BY RANGE (id)");
+      exec(plain, "CREATE TABLE p2_a PARTITION OF p2 FOR VALUES FROM (0) TO (100)");
+      exec(plain, "CREATE TABLE p2_b PARTITION OF p2 FOR VALUES FROM (100) TO (200)");
+      exec(plain, "INSERT INTO p2 SELECT g, g FROM generate_series(1, 150) g");
+      exec(plain, "CREATE TABLE p3 (id int NOT NULL, v int NOT NULL) PARTITION BY RANGE (id)");
+      exec(plain, "CREATE TABLE p3_a PARTITION OF p3 FOR VALUES FROM (0) TO (100)");
+      exec(plain, "INSERT INTO p3 SELECT g, g FROM generate_series(1, 50) g");
+      Map<String, String> views = new LinkedHashMap<>();
+      views.put("m_group", VIEWS.get("m_group"));
+      views.put("h_group", VIEWS.get("h_group"));
+      views.put("p2_sum", "SELECT count(*) AS n, sum(v) AS s FROM p2");
+      views.put("p3_sum", "SELECT count(*) AS n, sum(v) AS s FROM p3");
+      views.put("u_v", VIEWS.get("u_v"));
+      db.createViews(views);
+      awaitExact(plain, views, "after creation");
+
+      // One partition truncated: which rows went is known to a fresh snapshot only, and the view is loaded again.
+      exec(plain, "TRUNCATE m_low");
+      exec(plain, "INSERT INTO m VALUES (1000, 1, 5, 1000)");
+      awaitExact(plain, views, "after TRUNCATE of one partition");
+      awaitReady(dv, "m_group");
+
+      // A partition attached with rows: they are in the query, and no change ever said so.
+      exec(plain, "CREATE TABLE m_extra (id int NOT NULL, grp int NOT NULL, k int NOT NULL, v int NOT NULL)");
+      exec(plain, "INSERT INTO m_extra VALUES (2000, 2, 400, 7), (2001, 3, 450, 8)");
+      exec(plain, "ALTER TABLE m ATTACH PARTITION m_extra FOR VALUES FROM (400) TO (500)");
+      String error = awaitFailed(dv, "m_group");
+      assertTrue(error.contains("public.m") && error.contains("m_extra") && error.contains("re-create"), error);
+
+      // An inheritance child added.
+      exec(plain, "CREATE TABLE h_c3 () INHERITS (h)");
+      exec(plain, "INSERT INTO h_c3 VALUES (5000, 1, 5000)");
+      error = awaitFailed(dv, "h_group");
+      assertTrue(error.contains("inheritance children") && error.contains("h_c3"), error);
+
+      // A partition detached: its rows left the query without a change event.
+      exec(plain, "ALTER TABLE p2 DETACH PARTITION p2_b");
+      error = awaitFailed(dv, "p2_sum");
+      assertTrue(error.contains("public.p2") && error.contains("p2_b"), error);
+
+      // A partition created empty and then written to.
+      exec(plain, "CREATE TABLE p3_b PARTITION OF p3 FOR VALUES FROM (100) TO (200)");
+      exec(plain, "INSERT INTO p3 VALUES (150, 150)");
+      error = awaitFailed(dv, "p3_sum");
+      assertTrue(error.contains("p3_b"), error);
+
+      // The unrelated view stayed ready and exact throughout, and the driver answers the failed views' queries
+      // from PostgreSQL.
+      exec(plain, "UPDATE u SET v = v * 2 WHERE grp = 3");
+      exec(plain, "DELETE FROM u WHERE id % 7 = 0");
+      DeltaviewDatabase.await("u_v exact", WAIT, () -> DeltaviewDatabase.difference(plain, "u_v", VIEWS.get("u_v")));
+      assertEquals("ready", showColumn(dv, "public.u_v", "status"));
+      for (String failed : List.of("m_group", "h_group", "p2_sum", "p3_sum")) {
+        List<List<String>> expected = sorted(DeltaviewDatabase.rows(plain, views.get(failed)));
+        assertEquals(expected, sorted(DeltaviewDatabase.rows(dv, views.get(failed))), failed);
+      }
+    }
+  }
+
+  @Test
+  void aRestartedEngineKeepsTheViewsExact() throws Exception {
+    DeltaviewDatabase db = new DeltaviewDatabase("partitioned_restart");
+    Random random = new Random(SEED + 1);
+    List<String> options = List.of("-Ddeltaview.checkpointMillis=200", "-Ddeltaview.checkpointTickMillis=20",
+        "-Xmx256m", "-XX:TieredStopAtLevel=1");
+    try (Connection plain = db.plain()) {
+      createTables(plain);
+      EngineChild child = new EngineChild(db, options);
+      try {
+        for (Map.Entry<String, String> v : VIEWS.entrySet()) {
+          child.execute("CREATE INCREMENTAL VIEW " + v.getKey() + " AS " + v.getValue());
+        }
+        for (int round = 0; round < 3; round++) {
+          String when = "restart round " + round + ", seed " + (SEED + 1);
+          randomChanges(plain, random, 40);
+          awaitExact(plain, "before the kill, " + when);
+          randomChanges(plain, random, 20);
+          child.kill();
+          randomChanges(plain, random, 30); // while no engine runs
+          child = new EngineChild(db, options);
+          awaitExact(plain, "after the restart, " + when);
+        }
+      } finally {
+        child.close();
+      }
+    }
+  }
+
+  /**
+   * {@code n} random changes, each its own transaction: inserts into m (through the parent) and into h and
+   * each of its children, updates that move rows between partitions (k, and grp inside the sub-partitioned
+   * one), updates through the inheritance parent, deletes through parents and children.
+   */
+  static void randomChanges(Connection plain, Random random, int n) throws SQLException {
+    for (int i = 0; i < n; i++) {
+      int id = random.nextInt(400);
+      switch (random.nextInt(9)) {
+        case 0 -> update(plain, "INSERT INTO m (id, grp, k, v) VALUES (?, ?, ?, ?)", id, random.nextInt(5),
+            random.nextInt(320), random.nextInt(100));
+        case 1 -> update(plain, "UPDATE m SET k = ? WHERE id = ?", random.nextInt(320), id);
+        case 2 -> update(plain, "UPDATE m SET grp = ?, v = v + 1 WHERE id % 13 = ?", random.nextInt(5),
+            random.nextInt(13));
+        case 3 -> update(plain, "DELETE FROM m WHERE id = ?", id);
+        case 4 -> update(plain, "INSERT INTO " + List.of("h", "h_c1").get(random.nextInt(2))
+            + " (id, grp, v) VALUES (?, ?, ?)", id, random.nextInt(5), random.nextInt(40));
+        case 5 -> update(plain, "INSERT INTO h_c2 (v, extra, grp, id) VALUES (?, 'e', ?, ?)", random.nextInt(40),
+            random.nextInt(5), id);
+        case 6 -> update(plain, "UPDATE h SET v = v + ?, grp = (grp + 1) % 5 WHERE id % 11 = ?", random.nextInt(9),
+            random.nextInt(11));
+        case 7 -> update(plain, "UPDATE h_c2 SET extra = extra || 'y', v = v - 1 WHERE id % 7 = ?",
+            random.nextInt(7));
+        default -> update(plain, "DELETE FROM " + List.of("h", "h_c1", "h_c2").get(random.nextInt(3))
+            + " WHERE id % 17 = ?", random.nextInt(17));
+      }
+    }
+  }
+
+  private static void update(Connection c, String sql, int... values) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      for (int i = 0; i < values.length; i++) {
+        ps.setInt(i + 1, values[i]);
+      }
+      ps.executeUpdate();
+    }
+  }
+
+  private static void awaitExact(Connection plain, String when) throws Exception {
+    awaitExact(plain, VIEWS, when);
+  }
+
+  private static void awaitExact(Connection plain, Map<String, String> views, String when) throws Exception {
+    for (Map.Entry<String, String> v : views.entrySet()) {
+      DeltaviewDatabase.await(v.getKey() + " to equal its query " + when, WAIT,
+          () -> DeltaviewDatabase.difference(plain, v.getKey(), v.getValue()));
+    }
+  }
+
+  private static void awaitReady(Connection dv, String view) throws Exception {
+    DeltaviewDatabase.await(view + " ready", WAIT, () -> {
+      String status = showColumn(dv, "public." + view, "status");
+      return "ready".equals(status) ? null : status + ": " + showColumn(dv, "public." + view, "last_error");
+    });
+  }
+
+  /** Waits until {@code view} is failed with 0A000; returns its last_error. */
+  private static String awaitFailed(Connection dv, String view) throws Exception {
+    DeltaviewDatabase.await(view + " to fail with 0A000", WAIT, () -> {
+      String status = showColumn(dv, "public." + view, "status");
+      String state = showColumn(dv, "public." + view, "last_error_sqlstate");
+      return "failed".equals(status) && "0A000".equals(state) ? null
+          : status + " " + state + ": " + showColumn(dv, "public." + view, "last_error");
+    });
+    return showColumn(dv, "public." + view, "last_error");
+  }
+
+  private static List<List<String>> sorted(List<List<String>> rows) {
+    return rows.stream().sorted((x, y) -> x.toString().compareTo(y.toString())).toList();
+  }
+}
