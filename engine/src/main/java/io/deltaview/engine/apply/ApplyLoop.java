@@ -383,6 +383,17 @@ public final class ApplyLoop implements Runnable {
   }
 
   /**
+   * Gives {@code view}, being loaded, the descendants its base tables have now ({@link
+   * MaintainedView#takeDescendants}) and feeds it their changes from the next source transaction on. Loop
+   * thread only, before the view's snapshot is taken.
+   */
+  public void takeDescendants(MaintainedView view, Map<Long, List<TableShape.Descendant>> now) {
+    if (views.contains(view) && view.state() == MaintainedView.State.PENDING && view.takeDescendants(now)) {
+      rebuildShapes();
+    }
+  }
+
+  /**
    * Activates a loaded view (loop thread only, as a task, so no target transaction is open): replays the
    * buffered transactions that committed at or after {@code snapshotPoint} and writes their effect, with the
    * view's status, in one target transaction. If the view cannot be maintained (its base tables changed in

@@ -38,7 +38,7 @@ public final class BaseTableDrift {
 
   /**
    * The problems of {@code tables} (those with a planned OID; others are not checked), keyed by table; an
-   * empty map when all is well. Two queries, whatever the number of tables.
+   * empty map when all is well. Three queries, whatever the number of tables.
    *
    * @param publication the publication the engine streams
    */
@@ -104,9 +104,9 @@ public final class BaseTableDrift {
    * The descendants of each table now against those it was planned with (by OID: a partition renamed is the
    * same one): a partition attached or created, or a child added, holds rows the view never saw and whose
    * changes it was never fed; one detached or disinherited took rows out of the query without a change event.
-   * Neither can be caught up from the stream: the view fails and must be re-created. With the same descendants,
-   * each one that holds rows must be published whole with REPLICA IDENTITY FULL, as a base table must. Tables
-   * with a problem already are left out.
+   * Neither can be caught up from the stream: the view fails, and its rebuild loads it from a fresh snapshot
+   * over the descendants there are then. With the same descendants, each one that holds rows must be published
+   * whole with REPLICA IDENTITY FULL, as a base table must. Tables with a problem already are left out.
    */
   private static void checkDescendants(Connection c, String publication, boolean filters, Long[] oids,
       List<TableShape> planned, Map<TableShape, ViewFailure> problems) throws SQLException {
@@ -148,10 +148,10 @@ public final class BaseTableDrift {
 
   /** The partitions or inheritance children of {@code t} are others than the view was planned with. */
   static ViewFailure descendantsChanged(TableShape t, List<TableShape.Descendant> now) {
-    return ViewFailure.permanent(SqlStates.FEATURE_NOT_SUPPORTED, "the partitions or inheritance children of"
-        + " base table " + t.qualifiedName() + " changed (the view was created over " + names(t.descendants())
-        + ", now there are " + names(now) + "): rows attached, added or detached that way are no change the view"
-        + " can follow; drop and re-create the view");
+    return ViewFailure.retryable(SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE, "the partitions or inheritance"
+        + " children of base table " + t.qualifiedName() + " changed (the view was loaded over "
+        + names(t.descendants()) + ", now there are " + names(now) + "): rows attached, added or detached that"
+        + " way came without change events, so the view is rebuilt from a fresh snapshot");
   }
 
   private static String names(List<TableShape.Descendant> descendants) {

@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,6 +56,12 @@ public final class Descendants {
   /** Reads one descendant's row of {@link #of}. */
   interface RowReader<T> {
     T read(TableShape.Descendant descendant, ResultSet rs) throws SQLException;
+  }
+
+  /** Per table of {@code oids} that has any, its descendants, ordered by OID. */
+  public static Map<Long, List<TableShape.Descendant>> of(Connection c, Collection<Long> oids)
+      throws SQLException {
+    return of(c, oids.toArray(new Long[0]), "", null, (d, rs) -> d);
   }
 
   /** The descendants of table {@code oid}, ordered by OID; empty for a table without any. */

@@ -119,6 +119,12 @@ public record TableShape(String schema, String name, List<String> columnNames, L
     return List.copyOf(all);
   }
 
+  /** This shape with {@code now} as its descendants (the same table and columns). */
+  public TableShape withDescendants(List<Descendant> now) {
+    return now.equals(descendants) ? this
+        : new TableShape(schema, name, columnNames, columnTypes, read, oid, columns, now);
+  }
+
   /** Whether relation {@code relationOid} is one of this table's planned descendants. */
   public boolean hasDescendant(long relationOid) {
     for (Descendant d : descendants) {
@@ -135,14 +141,18 @@ public record TableShape(String schema, String name, List<String> columnNames, L
   }
 
   /**
-   * The table and the columns (names and types) its rows are laid out in: views of one table planned at
-   * different times (before and after an ADD or DROP COLUMN) see its rows in different layouts, and are fed
-   * rows of their own.
+   * The table and the columns (names and types) its rows are laid out in, and the descendants whose rows count
+   * as its rows: views of one table planned at different times (before and after an ADD or DROP COLUMN, or an
+   * ATTACH or DETACH PARTITION) see its rows in different layouts, and are fed rows of their own; a view is
+   * never fed the changes of a partition it was not loaded over.
    */
   public String layoutKey() {
     StringBuilder key = new StringBuilder(qualifiedName());
     for (int i = 0; i < columnNames.size(); i++) {
       key.append('\u0000').append(columnNames.get(i)).append(' ').append(columnTypes.get(i));
+    }
+    for (Descendant d : descendants) {
+      key.append('\u0001').append(d.oid());
     }
     return key.toString();
   }

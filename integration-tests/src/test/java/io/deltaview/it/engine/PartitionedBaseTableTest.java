@@ -3,7 +3,6 @@ package io.deltaview.it.engine;
 import static io.deltaview.it.DeltaviewDatabase.exec;
 import static io.deltaview.it.DeltaviewDatabase.showColumn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.deltaview.it.DeltaviewDatabase;
 import io.deltaview.it.EngineChild;
@@ -22,8 +21,9 @@ import org.junit.jupiter.api.Test;
  * in another order) and over an inheritance parent (a child with another column order and an extra column)
  * equal their queries after random changes: rows moving between partitions, changes made through the parent
  * and through the children, TRUNCATE of the parent and of one partition, and a restart of the engine. A
- * partition attached, created or detached, or an inheritance child added, fails the views over that table
- * (their rows never came as changes) while the other views stay ready and exact.
+ * partition attached, created or detached, or an inheritance child added or removed, rebuilds the views over
+ * that table from a fresh snapshot (those rows never came as changes), after which they follow the changes of
+ * the new descendants; the other views stay ready and exact.
  */
 class PartitionedBaseTableTest {
 
@@ -111,7 +111,7 @@ class PartitionedBaseTableTest {
   }
 
   @Test
-  void structureChangesWithoutChangeEventsFailOnlyTheViewsOverThatTable() throws Exception {
+  void structureChangesWithoutChangeEventsRebuildOnlyTheViewsOverThatTable() throws Exception {
     DeltaviewDatabase db = new DeltaviewDatabase("partitioned_drift");
     try (Connection plain = db.plain(); Connection dv = db.deltaview()) {
       createTables(plain);
@@ -137,40 +137,46 @@ class PartitionedBaseTableTest {
       awaitExact(plain, views, "after TRUNCATE of one partition");
       awaitReady(dv, "m_group");
 
-      // A partition attached with rows: they are in the query, and no change ever said so.
+      // Each change below alters the rows of a query without a change event: the views over that table are
+      // rebuilt from a fresh snapshot, and then follow the changes of the new descendants too.
+      // A partition attached with rows.
       exec(plain, "CREATE TABLE m_extra (id int NOT NULL, grp int NOT NULL, k int NOT NULL, v int NOT NULL)");
       exec(plain, "INSERT INTO m_extra VALUES (2000, 2, 400, 7), (2001, 3, 450, 8)");
       exec(plain, "ALTER TABLE m ATTACH PARTITION m_extra FOR VALUES FROM (400) TO (500)");
-      String error = awaitFailed(dv, "m_group");
-      assertTrue(error.contains("public.m") && error.contains("m_extra") && error.contains("re-create"), error);
-
-      // An inheritance child added.
+      // An inheritance child added, with a row.
       exec(plain, "CREATE TABLE h_c3 () INHERITS (h)");
       exec(plain, "INSERT INTO h_c3 VALUES (5000, 1, 5000)");
-      error = awaitFailed(dv, "h_group");
-      assertTrue(error.contains("inheritance children") && error.contains("h_c3"), error);
-
-      // A partition detached: its rows left the query without a change event.
+      // A partition detached: its rows left the query.
       exec(plain, "ALTER TABLE p2 DETACH PARTITION p2_b");
-      error = awaitFailed(dv, "p2_sum");
-      assertTrue(error.contains("public.p2") && error.contains("p2_b"), error);
-
       // A partition created empty and then written to.
       exec(plain, "CREATE TABLE p3_b PARTITION OF p3 FOR VALUES FROM (100) TO (200)");
       exec(plain, "INSERT INTO p3 VALUES (150, 150)");
-      error = awaitFailed(dv, "p3_sum");
-      assertTrue(error.contains("p3_b"), error);
+      awaitExact(plain, views, "after the structure changes");
+      for (String view : views.keySet()) {
+        awaitReady(dv, view);
+      }
+      exec(plain, "INSERT INTO m VALUES (2002, 1, 420, 9)");
+      exec(plain, "UPDATE m SET k = 410 WHERE id = 2000");
+      exec(plain, "UPDATE m SET k = 5 WHERE id = 2001"); // out of the attached partition
+      exec(plain, "INSERT INTO h_c3 VALUES (5001, 2, 5001)");
+      exec(plain, "UPDATE h SET v = v + 1 WHERE id >= 5000");
+      exec(plain, "INSERT INTO p2 VALUES (5, 5)");
+      exec(plain, "INSERT INTO p2_b VALUES (199, 199)"); // detached: no longer in the query
+      exec(plain, "INSERT INTO p3 VALUES (160, 160)");
+      exec(plain, "DELETE FROM p3 WHERE id = 150");
+      awaitExact(plain, views, "after changes of the new descendants");
+      exec(plain, "ALTER TABLE h_c3 NO INHERIT h");
+      awaitExact(plain, views, "after NO INHERIT");
+      awaitReady(dv, "h_group");
 
-      // The unrelated view stayed ready and exact throughout, and the driver answers the failed views' queries
-      // from PostgreSQL.
+      // The unrelated view stayed ready and exact throughout.
       exec(plain, "UPDATE u SET v = v * 2 WHERE grp = 3");
       exec(plain, "DELETE FROM u WHERE id % 7 = 0");
       DeltaviewDatabase.await("u_v exact", WAIT, () -> DeltaviewDatabase.difference(plain, "u_v", VIEWS.get("u_v")));
       assertEquals("ready", showColumn(dv, "public.u_v", "status"));
-      for (String failed : List.of("m_group", "h_group", "p2_sum", "p3_sum")) {
-        List<List<String>> expected = sorted(DeltaviewDatabase.rows(plain, views.get(failed)));
-        assertEquals(expected, sorted(DeltaviewDatabase.rows(dv, views.get(failed))), failed);
-      }
+      assertEquals(2L, DeltaviewDatabase.scalarLong(plain, "SELECT count(*) FROM pg_publication_tables"
+          + " WHERE pubname = 'deltaview_pub' AND tablename IN ('m_extra', 'p3_b')"),
+          "the new partitions joined the publication");
     }
   }
 
@@ -257,20 +263,5 @@ class PartitionedBaseTableTest {
       String status = showColumn(dv, "public." + view, "status");
       return "ready".equals(status) ? null : status + ": " + showColumn(dv, "public." + view, "last_error");
     });
-  }
-
-  /** Waits until {@code view} is failed with 0A000; returns its last_error. */
-  private static String awaitFailed(Connection dv, String view) throws Exception {
-    DeltaviewDatabase.await(view + " to fail with 0A000", WAIT, () -> {
-      String status = showColumn(dv, "public." + view, "status");
-      String state = showColumn(dv, "public." + view, "last_error_sqlstate");
-      return "failed".equals(status) && "0A000".equals(state) ? null
-          : status + " " + state + ": " + showColumn(dv, "public." + view, "last_error");
-    });
-    return showColumn(dv, "public." + view, "last_error");
-  }
-
-  private static List<List<String>> sorted(List<List<String>> rows) {
-    return rows.stream().sorted((x, y) -> x.toString().compareTo(y.toString())).toList();
   }
 }
