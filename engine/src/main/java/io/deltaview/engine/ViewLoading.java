@@ -7,12 +7,14 @@ import io.deltaview.engine.catalog.ViewState;
 import io.deltaview.engine.cdc.ExportedSnapshot;
 import io.deltaview.engine.cdc.SlotManager;
 import io.deltaview.engine.compile.ViewPipeline;
+import io.deltaview.engine.ddl.BaseTables;
 import io.deltaview.engine.snapshot.SnapshotLoader;
 import io.deltaview.engine.snapshot.SnapshotProgress;
 import io.deltaview.engine.state.CheckpointRestore;
 import io.deltaview.engine.state.CheckpointStore;
 import io.deltaview.engine.state.Checkpointer;
 import io.deltaview.engine.view.BaseTableDrift;
+import io.deltaview.engine.view.Descendants;
 import io.deltaview.engine.view.MaintainedView;
 import io.deltaview.engine.view.TableShape;
 import io.deltaview.engine.view.ViewCompilation;
@@ -20,9 +22,11 @@ import io.deltaview.engine.view.ViewFailure;
 import io.deltaview.sql.SqlStates;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -378,6 +382,7 @@ final class ViewLoading {
     if (target == null) {
       throw new SQLException("Deltaview: the apply loop is not running", SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
     }
+    takeDescendants(target, views);
     String tempSlot = "deltaview_load_" + Long.toHexString(System.nanoTime());
     snapshotReads.increment();
     SnapshotLoader.Outcome outcome;
@@ -467,6 +472,57 @@ final class ViewLoading {
     }
     viewsChanged.run();
     return failed;
+  }
+
+  /**
+   * Before a snapshot load: the partitions and inheritance children the views' base tables have now join the
+   * publication with REPLICA IDENTITY FULL (committed), and the loop feeds the views their changes from its
+   * next source transaction on ({@link ApplyLoop#takeDescendants}). The snapshot, taken after both, then holds
+   * every row whose later changes the views get: a rebuild after a partition was attached, created or detached
+   * (or a child added or removed) is exact, and so is a load after a restart that found other descendants.
+   * Views over tables that have no descendants and had none cost one catalog query.
+   */
+  private void takeDescendants(ApplyLoop target, List<MaintainedView> views) throws SQLException {
+    Set<Long> oids = new LinkedHashSet<>();
+    boolean had = false;
+    for (MaintainedView v : views) {
+      for (TableShape t : v.sources()) {
+        if (t.oid() != 0) {
+          oids.add(t.oid());
+          had |= !t.descendants().isEmpty();
+        }
+      }
+    }
+    if (oids.isEmpty()) {
+      return;
+    }
+    Map<Long, List<TableShape.Descendant>> now;
+    try (Connection c = Engine.connect(config)) {
+      now = Descendants.of(c, oids);
+      if (!now.isEmpty()) {
+        List<TableShape> tables = new ArrayList<>();
+        for (MaintainedView v : views) {
+          for (TableShape t : v.sources()) {
+            if (now.containsKey(t.oid())) {
+              tables.add(t.withDescendants(now.get(t.oid())));
+            }
+          }
+        }
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+          s.execute("SET LOCAL lock_timeout = '30s'");
+        }
+        BaseTables.prepare(c, config.publicationName(), tables);
+        c.commit();
+      }
+    }
+    if (had || !now.isEmpty()) {
+      Streaming.runOnLoop(target, () -> {
+        for (MaintainedView v : views) {
+          target.takeDescendants(v, now);
+        }
+      });
+    }
   }
 
   /**

@@ -143,6 +143,12 @@ public final class ApplyLoop implements Runnable {
   private final List<MaintainedView> views = new CopyOnWriteArrayList<>();
   /** Per base table some live view reads, the layouts its views were planned with (usually one). */
   private final Map<String, List<TableShape>> shapes = new HashMap<>();
+  /**
+   * OID of every partition or inheritance child (holding rows) of a base table some live view reads → the
+   * qualified names of those base tables: the stream reports the descendant's changes under its own name, a
+   * query over the table reads them as the table's rows.
+   */
+  private final Map<Long, Set<String>> ancestorsOf = new HashMap<>();
   /** Planned OID of every base table some live view reads → its planned qualified name. */
   private final Map<Long, String> plannedOids = new HashMap<>();
   /** Per relation id of the stream, from its latest Relation message. */
@@ -304,6 +310,7 @@ public final class ApplyLoop implements Runnable {
   private void rebuildShapes() {
     shapes.clear();
     plannedOids.clear();
+    ancestorsOf.clear();
     for (MaintainedView v : views) {
       if (v.state() == MaintainedView.State.FAILED) {
         continue;
@@ -324,6 +331,11 @@ public final class ApplyLoop implements Runnable {
         if (shape.oid() != 0) {
           plannedOids.put(shape.oid(), shape.qualifiedName());
         }
+        for (TableShape.Descendant d : shape.descendants()) {
+          if (d.holdsRows()) {
+            ancestorsOf.computeIfAbsent(d.oid(), o -> new LinkedHashSet<>(2)).add(shape.qualifiedName());
+          }
+        }
       }
     }
     for (RelationState r : relations.values()) {
@@ -332,19 +344,53 @@ public final class ApplyLoop implements Runnable {
     lastRelation = null;
   }
 
-  /** The layouts of the table of {@code r} that views planned against this very table (by OID) read. */
+  /**
+   * The layouts the changes of relation {@code r} feed: those of its table that views planned against this very
+   * table (by OID) read, and, for a partition or inheritance child, those of each ancestor table whose views were
+   * planned with it as a descendant. A descendant's tuples are read into the ancestor's layout by column name
+   * ({@link #mapping}): its columns may be in another order, and a child may have more.
+   */
   private Layout[] layoutsFor(RelationState r) {
     List<TableShape> layouts = shapes.get(r.table);
-    if (layouts == null) {
+    Set<String> ancestors = ancestorsOf.get(r.oid());
+    if (layouts == null && ancestors == null) {
       return NO_LAYOUTS;
     }
-    List<Layout> out = new ArrayList<>(layouts.size());
-    for (TableShape shape : layouts) {
-      if (shape.oid() == 0 || shape.oid() == r.oid()) {
-        out.add(new Layout(shape));
+    List<Layout> out = new ArrayList<>(1);
+    if (layouts != null) {
+      for (TableShape shape : layouts) {
+        if (shape.oid() == 0 || shape.oid() == r.oid()) {
+          out.add(new Layout(shape));
+        }
+      }
+    }
+    if (ancestors != null) {
+      for (String ancestor : ancestors) {
+        for (TableShape shape : shapes.getOrDefault(ancestor, List.of())) {
+          if (shape.hasDescendant(r.oid())) {
+            out.add(new Layout(shape));
+          }
+        }
       }
     }
     return out.toArray(NO_LAYOUTS);
+  }
+
+  /** Whether changes of relation {@code r} are changes of the rows of base table {@code shape}. */
+  private static boolean feeds(RelationState r, TableShape shape) {
+    return shape.qualifiedName().equals(r.table) && (shape.oid() == 0 || shape.oid() == r.oid())
+        || shape.hasDescendant(r.oid());
+  }
+
+  /**
+   * Gives {@code view}, being loaded, the descendants its base tables have now ({@link
+   * MaintainedView#takeDescendants}) and feeds it their changes from the next source transaction on. Loop
+   * thread only, before the view's snapshot is taken.
+   */
+  public void takeDescendants(MaintainedView view, Map<Long, List<TableShape.Descendant>> now) {
+    if (views.contains(view) && view.state() == MaintainedView.State.PENDING && view.takeDescendants(now)) {
+      rebuildShapes();
+    }
   }
 
   /**
@@ -961,7 +1007,7 @@ public final class ApplyLoop implements Runnable {
 
   private static boolean readsAny(MaintainedView v, RelationState relation, Set<String> columnNames) {
     for (TableShape shape : v.sources()) {
-      if (shape.qualifiedName().equals(relation.table) && (shape.oid() == 0 || shape.oid() == relation.oid())) {
+      if (feeds(relation, shape)) {
         for (int i = 0; i < shape.columnNames().size(); i++) {
           if (shape.reads(i) && columnNames.contains(shape.columnNames().get(i))) {
             return true;
@@ -1079,6 +1125,11 @@ public final class ApplyLoop implements Runnable {
     return mapping;
   }
 
+  /**
+   * A TRUNCATE of a base table, or of a partition or inheritance child of one (a TRUNCATE of a partitioned
+   * table lists its partitions): the stream does not say which rows went, so the views reading it are reloaded
+   * from a fresh snapshot once the transaction commits.
+   */
   private void truncated(int relationId) throws SQLException {
     RelationState relation = relation(relationId);
     for (MaintainedView v : views) {
@@ -1090,7 +1141,7 @@ public final class ApplyLoop implements Runnable {
 
   private static boolean readsTable(MaintainedView v, RelationState relation) {
     for (TableShape shape : v.sources()) {
-      if (shape.qualifiedName().equals(relation.table) && (shape.oid() == 0 || shape.oid() == relation.oid())) {
+      if (feeds(relation, shape)) {
         return true;
       }
     }

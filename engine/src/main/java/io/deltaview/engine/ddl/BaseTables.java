@@ -26,16 +26,15 @@ public final class BaseTables {
   }
 
   /**
-   * Refuses tables whose changes the stream would not carry as changes of that table: views, materialized
-   * views and foreign tables (no changes at all), partitioned tables (changes arrive per partition) and tables
-   * with inheritance children (a query over the parent reads the children's rows, the stream reports them as
-   * the children's).
+   * Refuses relations whose changes the stream would not carry: views, materialized views and foreign tables
+   * (no changes at all), and partitioned tables or inheritance parents with a foreign table among their
+   * descendants. Partitioned tables and tables with inheritance children are maintained through their
+   * descendants ({@link TableShape#descendants()}).
    *
-   * @throws SQLException {@code 42809} for a relation that is not a table, {@code 0A000} for the others
+   * @throws SQLException {@code 42809} for a relation that is not a table, {@code 0A000} for a foreign descendant
    */
   public static void checkMaintainable(Connection c, List<TableShape> tables) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT c.relkind,"
-        + " EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhparent = c.oid)"
+    try (PreparedStatement ps = c.prepareStatement("SELECT c.relkind"
         + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ?")) {
       for (TableShape t : tables) {
         ps.setString(1, t.schema());
@@ -47,16 +46,16 @@ public final class BaseTables {
           String kind = rs.getString(1);
           String name = t.qualifiedName();
           switch (kind) {
-            case "r" -> {
-              if (rs.getBoolean(2)) {
-                throw new SQLException("Deltaview cannot maintain views over table " + name + " yet: it has"
-                    + " inheritance children, whose rows a query over it reads but whose changes the replication"
-                    + " stream reports as theirs", SqlStates.FEATURE_NOT_SUPPORTED);
+            case "r", "p" -> {
+              for (TableShape.Descendant d : t.descendants()) {
+                if (d.kind() != 'r' && d.kind() != 'p') {
+                  throw new SQLException("Deltaview cannot maintain views over table " + name + ": its"
+                      + (kind.equals("p") ? " partition " : " inheritance child ") + d.qualifiedName() + " is "
+                      + (d.kind() == 'f' ? "a foreign table, whose changes PostgreSQL does not replicate"
+                      : "not a table (relkind " + d.kind() + ")"), SqlStates.FEATURE_NOT_SUPPORTED);
+                }
               }
             }
-            case "p" -> throw new SQLException("Deltaview cannot maintain views over partitioned table " + name
-                + " yet (its changes arrive per partition); a view over one partition works",
-                SqlStates.FEATURE_NOT_SUPPORTED);
             case "v" -> throw notATable(name, "a view: define the incremental view over its tables instead");
             case "m" -> throw notATable(name, "a materialized view, whose changes PostgreSQL does not replicate");
             case "f" -> throw notATable(name, "a foreign table, whose changes PostgreSQL does not replicate");
@@ -91,16 +90,17 @@ public final class BaseTables {
     List<String> needIdentity = new ArrayList<>();
     List<String> toAdd = new ArrayList<>();
     Set<String> seen = new HashSet<>();
-    for (TableShape table : tables) {
-      if (!seen.add(table.qualifiedName())) {
+    for (String[] table : rowHolders(c, tables)) {
+      String qualified = table[0] + "." + table[1];
+      if (!seen.add(qualified)) {
         continue;
       }
-      String quoted = SqlIdentifiers.quote(table.schema(), table.name());
+      String quoted = SqlIdentifiers.quote(table[0], table[1]);
       all.add(quoted);
       if (!"f".equals(replicaIdentity(c, quoted))) {
         needIdentity.add(quoted);
       }
-      if (!published.contains(table.qualifiedName())) {
+      if (!published.contains(qualified)) {
         toAdd.add(quoted);
       }
     }
@@ -129,12 +129,45 @@ public final class BaseTables {
   }
 
   /**
+   * The relations whose changes the stream must carry for views over {@code tables}, as {schema, name}: each
+   * table that holds rows itself (not a partitioned one) and each of its planned descendants that does. A
+   * partitioned table is not published itself: with publish_via_partition_root off (the publication is shared
+   * by every view, and a view over one partition must get its changes under its name) its partitions'
+   * changes arrive under their own names anyway, and the apply loop maps them to the table.
+   */
+  private static List<String[]> rowHolders(Connection c, List<TableShape> tables) throws SQLException {
+    List<String[]> out = new ArrayList<>();
+    for (TableShape table : tables) {
+      if (!"p".equals(relkind(c, SqlIdentifiers.quote(table.schema(), table.name())))) {
+        out.add(new String[] {table.schema(), table.name()});
+      }
+      for (TableShape.Descendant d : table.descendants()) {
+        if (d.holdsRows()) {
+          out.add(new String[] {d.schema(), d.name()});
+        }
+      }
+    }
+    return out;
+  }
+
+  private static String relkind(Connection c, String quoted) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT relkind FROM pg_class WHERE oid = ?::regclass")) {
+      ps.setString(1, quoted);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getString(1);
+      }
+    }
+  }
+
+  /**
    * Takes tables no remaining view reads ({@code needed}: {@code schema.table} names) out of the
    * publication and gives them back the replica identity they had before Deltaview changed it, in {@code c}'s
    * transaction. With no view left the publication stays as it is: the stream still running on it would fail
    * without it, so it is dropped with the slot ({@link #dropPublication}).
    */
-  public static void release(Connection c, String publication, Set<String> needed) throws SQLException {
+  public static void release(Connection c, String publication, Set<String> neededTables) throws SQLException {
+    Set<String> needed = withDescendants(c, neededTables);
     List<String> drop = new ArrayList<>();
     for (String table : publishedTables(c, publication)) {
       if (!needed.contains(table)) {
@@ -148,6 +181,31 @@ public final class BaseTables {
       }
     }
     restoreIdentities(c, needed);
+  }
+
+  /**
+   * {@code tables} ({@code schema.table} names) and the current descendants of those that exist, named the same
+   * way: the views over a table need its partitions and inheritance children published too.
+   */
+  private static Set<String> withDescendants(Connection c, Set<String> tables) throws SQLException {
+    Set<String> out = new HashSet<>(tables);
+    if (tables.isEmpty()) {
+      return out;
+    }
+    try (PreparedStatement ps = c.prepareStatement("WITH RECURSIVE d(oid) AS ("
+        + " SELECT i.inhrelid FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhparent"
+        + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname || '.' || c.relname = ANY (?::text[])"
+        + " UNION SELECT i.inhrelid FROM d JOIN pg_inherits i ON i.inhparent = d.oid)"
+        + " SELECT n.nspname || '.' || c.relname FROM d JOIN pg_class c ON c.oid = d.oid"
+        + " JOIN pg_namespace n ON n.oid = c.relnamespace")) {
+      ps.setArray(1, c.createArrayOf("text", tables.toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+      }
+    }
+    return out;
   }
 
   /** Drops the publication, once no view is left and the stream reading it has stopped. */

@@ -160,16 +160,21 @@ public final class SnapshotLoader {
    * @param ordered ascending order of size on disk. Which table's chunks come last decides how much output a
    *     chunk produces: a chunk of a small table loaded after a big one it joins matches all of the big one's
    *     rows at once, whereas a chunk of the big table loaded last matches a chunk's worth.
-   * @param estimatedRows the sum of their {@code reltuples} (kept by VACUUM and ANALYZE); -1 if one of them was
-   *     never analyzed
+   * @param estimatedRows the sum of their {@code reltuples} (kept by VACUUM and ANALYZE), and of their
+   *     partitions' or inheritance children's; -1 if one of them was never analyzed
    */
   private record ReadPlan(List<TableShape> ordered, long estimatedRows) {
 
     static ReadPlan of(Connection reader, Iterable<TableShape> tables) throws SQLException {
       Map<TableShape, Long> sizes = new HashMap<>();
       long rows = 0;
-      try (PreparedStatement ps = reader.prepareStatement(
-          "SELECT pg_relation_size(oid), reltuples::bigint FROM pg_class WHERE oid = ?::regclass")) {
+      // A query over a partitioned table or an inheritance parent reads its descendants too: theirs are summed
+      // (a partitioned table holds no rows itself, and has no estimate of its own).
+      try (PreparedStatement ps = reader.prepareStatement("WITH RECURSIVE t(oid) AS (SELECT ?::regclass::oid"
+          + " UNION SELECT i.inhrelid FROM t JOIN pg_inherits i ON i.inhparent = t.oid)"
+          + " SELECT coalesce(sum(pg_relation_size(c.oid)), 0)::bigint,"
+          + " CASE WHEN bool_or(c.reltuples < 0) THEN -1 ELSE coalesce(sum(c.reltuples), 0) END::bigint"
+          + " FROM t JOIN pg_class c ON c.oid = t.oid WHERE c.relkind <> 'p'")) {
         for (TableShape t : tables) {
           ps.setString(1, SqlIdentifiers.quote(t.schema(), t.name()));
           try (ResultSet rs = ps.executeQuery()) {

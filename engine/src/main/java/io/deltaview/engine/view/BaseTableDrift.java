@@ -17,13 +17,15 @@ import java.util.Set;
 /**
  * Whether the base tables of maintained views are still what the views were planned against and still reach
  * Deltaview complete, asked of PostgreSQL's catalog by OID: the table was not dropped (or dropped and created
- * again under its name), renamed or moved, given inheritance children, set to a replica identity other than
- * FULL, or taken out of the publication (or put under a row filter or column list there, or the publication
- * stopped publishing some kind of change).
+ * again under its name), renamed or moved, given other partitions or inheritance children than it had (an
+ * ATTACH or DETACH PARTITION, a CREATE TABLE … PARTITION OF or INHERITS, a NO INHERIT), set to a replica
+ * identity other than FULL, or taken out of the publication (or put under a row filter or column list there,
+ * or the publication stopped publishing some kind of change); for a table with descendants, each descendant
+ * that holds rows is checked for the last two as the table itself is.
  *
  * <p>Some of these the stream reveals by itself, at the next change of the table (its Relation message, see the
  * apply loop's schema check); others it never reveals: the changes of a table that left the publication, or
- * of an inheritance child, simply stop arriving, and the view would keep being served as {@code ready} with an
+ * of a partition attached since, simply never arrive, and the view would keep being served as {@code ready} with an
  * old answer. So the engine asks the catalog about once a second, and before a view is activated.
  *
  * <p>The failure messages are the ones the stream's check uses too, so a view fails the same way whichever
@@ -36,7 +38,7 @@ public final class BaseTableDrift {
 
   /**
    * The problems of {@code tables} (those with a planned OID; others are not checked), keyed by table; an
-   * empty map when all is well. Two queries, whatever the number of tables.
+   * empty map when all is well. Three queries, whatever the number of tables.
    *
    * @param publication the publication the engine streams
    */
@@ -63,8 +65,7 @@ public final class BaseTableDrift {
     // Row filters and column lists on a publication's tables exist from PostgreSQL 15 on.
     boolean filters = c.getMetaData().getDatabaseMajorVersion() >= 15;
     String sql = "SELECT t.ord, c.oid IS NOT NULL, n.nspname, c.relname, c.relreplident,"
-        + " (SELECT string_agg(i.inhrelid::regclass::text, ', ' ORDER BY i.inhrelid) FROM pg_inherits i"
-        + "   WHERE i.inhparent = c.oid),"
+        + " c.relkind,"
         + " (SELECT " + (filters ? "r.prqual IS NULL AND r.prattrs IS NULL" : "true")
         + "   FROM pg_publication_rel r WHERE r.prpubid = p.oid AND r.prrelid = c.oid),"
         + " p.oid IS NOT NULL, p.pubinsert AND p.pubupdate AND p.pubdelete AND p.pubtruncate,"
@@ -91,7 +92,77 @@ public final class BaseTableDrift {
       }
     }
     checkColumns(c, oidArray, planned, problems);
+    checkDescendants(c, publication, filters, oids, planned, problems);
     return problems;
+  }
+
+  /** A descendant as the catalog has it now: whether it is published whole and its replica identity. */
+  private record LiveDescendant(TableShape.Descendant descendant, char identity, boolean published) {
+  }
+
+  /**
+   * The descendants of each table now against those it was planned with (by OID: a partition renamed is the
+   * same one): a partition attached or created, or a child added, holds rows the view never saw and whose
+   * changes it was never fed; one detached or disinherited took rows out of the query without a change event.
+   * Neither can be caught up from the stream: the view fails, and its rebuild loads it from a fresh snapshot
+   * over the descendants there are then. With the same descendants, each one that holds rows must be published
+   * whole with REPLICA IDENTITY FULL, as a base table must. Tables with a problem already are left out.
+   */
+  private static void checkDescendants(Connection c, String publication, boolean filters, Long[] oids,
+      List<TableShape> planned, Map<TableShape, ViewFailure> problems) throws SQLException {
+    Map<Long, List<LiveDescendant>> now = Descendants.of(c, oids, ", c.relreplident, EXISTS (SELECT 1"
+        + " FROM pg_publication_rel r JOIN pg_publication p ON p.oid = r.prpubid WHERE p.pubname = ?"
+        + " AND r.prrelid = c.oid" + (filters ? " AND r.prqual IS NULL AND r.prattrs IS NULL" : "") + ")",
+        publication, (d, rs) -> new LiveDescendant(d, rs.getString(6).charAt(0), rs.getBoolean(7)));
+    for (TableShape t : planned) {
+      if (problems.containsKey(t)) {
+        continue;
+      }
+      List<LiveDescendant> live = now.getOrDefault(t.oid(), List.of());
+      List<Long> liveOids = new ArrayList<>();
+      for (LiveDescendant d : live) {
+        liveOids.add(d.descendant().oid());
+      }
+      List<Long> plannedOids = new ArrayList<>();
+      for (TableShape.Descendant d : t.descendants()) {
+        plannedOids.add(d.oid());
+      }
+      if (!liveOids.equals(plannedOids)) {
+        problems.put(t, descendantsChanged(t, live.stream().map(LiveDescendant::descendant).toList()));
+        continue;
+      }
+      for (LiveDescendant d : live) {
+        String name = d.descendant().qualifiedName();
+        ViewFailure why = !d.descendant().holdsRows() ? null
+            : d.identity() != 'f' ? notFull(name, d.identity())
+            : !d.published() ? unpublished(name, "it is not (or not whole) in publication " + publication,
+                "ALTER PUBLICATION " + publication + " ADD TABLE " + name)
+            : null;
+        if (why != null) {
+          problems.put(t, why);
+          break;
+        }
+      }
+    }
+  }
+
+  /** The partitions or inheritance children of {@code t} are others than the view was planned with. */
+  static ViewFailure descendantsChanged(TableShape t, List<TableShape.Descendant> now) {
+    return ViewFailure.retryable(SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE, "the partitions or inheritance"
+        + " children of base table " + t.qualifiedName() + " changed (the view was loaded over "
+        + names(t.descendants()) + ", now there are " + names(now) + "): rows attached, added or detached that"
+        + " way came without change events, so the view is rebuilt from a fresh snapshot");
+  }
+
+  private static String names(List<TableShape.Descendant> descendants) {
+    if (descendants.isEmpty()) {
+      return "none";
+    }
+    StringBuilder out = new StringBuilder();
+    for (TableShape.Descendant d : descendants) {
+      out.append(out.length() == 0 ? "" : ", ").append(d.qualifiedName());
+    }
+    return out.toString();
   }
 
   /**
@@ -165,25 +236,22 @@ public final class BaseTableDrift {
     if (!rs.getString(3).equals(t.schema()) || !rs.getString(4).equals(t.name())) {
       return renamed(table, rs.getString(3) + "." + rs.getString(4));
     }
+    boolean partitioned = "p".equals(rs.getString(6));
     String identity = rs.getString(5);
-    if (!"f".equals(identity)) {
+    if (!partitioned && !"f".equals(identity)) {
       return notFull(table, identity.charAt(0));
-    }
-    String children = rs.getString(6);
-    if (children != null) {
-      return ViewFailure.permanent(SqlStates.FEATURE_NOT_SUPPORTED, "base table " + table + " has inheritance"
-          + " children now (" + children + "): a query over it reads their rows, but their changes do not"
-          + " reach the view; re-create the view over each table instead");
     }
     if (!rs.getBoolean(8)) {
       return unpublished(table, "publication " + publication + " was dropped", "");
     }
     boolean whole = rs.getBoolean(7);
-    if (rs.wasNull()) {
+    boolean member = !rs.wasNull();
+    // A partitioned table holds no rows and is not published itself: its partitions are (checkDescendants).
+    if (!partitioned && !member) {
       return unpublished(table, "it was taken out of publication " + publication,
           "ALTER PUBLICATION " + publication + " ADD TABLE " + table);
     }
-    if (!whole) {
+    if (!partitioned && !whole) {
       return unpublished(table, "publication " + publication + " publishes it with a row filter or column list",
           "ALTER PUBLICATION " + publication + " SET TABLE … without them");
     }

@@ -28,11 +28,13 @@ public final class MaintainedView {
   public enum State { PENDING, ACTIVE, FAILED }
 
   private final ViewRecord record;
-  private final List<TableShape> sources;
+  /** Replaced only by {@link #takeDescendants}, which keeps every source's table and columns. */
+  private volatile List<TableShape> sources;
   private final ResultTableSink sink;
   private final Supplier<ViewPipeline> pipelineFactory;
   private final Map<String, int[]> sourceIndexesByTable = new HashMap<>();
-  private final Map<String, int[]> sourceIndexesByLayout = new HashMap<>();
+  /** Replaced with {@link #sources} (the layout keys name the descendants). */
+  private volatile Map<String, int[]> sourceIndexesByLayout;
 
   private volatile State state = State.PENDING;
   private volatile String lastError;
@@ -72,8 +74,17 @@ public final class MaintainedView {
     for (int i = 0; i < this.sources.size(); i++) {
       int source = i;
       sourceIndexesByTable.merge(this.sources.get(i).qualifiedName(), new int[] {i}, (a, b) -> append(a, source));
-      sourceIndexesByLayout.merge(this.sources.get(i).layoutKey(), new int[] {i}, (a, b) -> append(a, source));
     }
+    this.sourceIndexesByLayout = byLayout(this.sources);
+  }
+
+  private static Map<String, int[]> byLayout(List<TableShape> sources) {
+    Map<String, int[]> out = new HashMap<>();
+    for (int i = 0; i < sources.size(); i++) {
+      int source = i;
+      out.merge(sources.get(i).layoutKey(), new int[] {i}, (a, b) -> append(a, source));
+    }
+    return out;
   }
 
   private static int[] append(int[] a, int v) {
@@ -92,6 +103,27 @@ public final class MaintainedView {
 
   public List<TableShape> sources() {
     return sources;
+  }
+
+  /**
+   * Takes the descendants (partitions, inheritance children) its base tables have now, {@code now} by table OID
+   * (a table without any is absent), in place of those it was planned with; true if any differ. Called by the
+   * apply loop on its thread, for a view being loaded, before the snapshot it is loaded from is taken: the
+   * snapshot then reads the rows of exactly the descendants whose changes the loop feeds the view.
+   */
+  public boolean takeDescendants(Map<Long, List<TableShape.Descendant>> now) {
+    List<TableShape> updated = new ArrayList<>(sources.size());
+    boolean changed = false;
+    for (TableShape t : sources) {
+      TableShape u = t.oid() == 0 ? t : t.withDescendants(now.getOrDefault(t.oid(), List.of()));
+      changed |= u != t;
+      updated.add(u);
+    }
+    if (changed) {
+      sourceIndexesByLayout = byLayout(updated);
+      sources = List.copyOf(updated);
+    }
+    return changed;
   }
 
   public ResultTableSink sink() {

@@ -30,8 +30,8 @@ public final class ViewPlanner {
   private ViewPlanner() {
   }
 
-  /** A base table's OID and columns as the catalog has them while the view is planned. */
-  private record PlannedTable(long oid, List<TableShape.Column> columns) {
+  /** A base table's OID, columns and descendants as the catalog has them while the view is planned. */
+  private record PlannedTable(long oid, List<TableShape.Column> columns, List<TableShape.Descendant> descendants) {
   }
 
   /**
@@ -63,7 +63,7 @@ public final class ViewPlanner {
       throw new SQLException("table " + schema + "." + table + " changed while the view was planned (columns "
           + names + ", now " + found + "); try again", SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
     }
-    return new PlannedTable(oid, columns);
+    return new PlannedTable(oid, columns, Descendants.of(connection, oid));
   }
 
   /**
@@ -99,7 +99,8 @@ public final class ViewPlanner {
         types.add(column.type().calciteType());
       }
       PlannedTable planned = plannedTable(connection, schemaName, tableName, names);
-      sources.add(new TableShape(schemaName, tableName, names, types, read, planned.oid(), planned.columns()));
+      sources.add(new TableShape(schemaName, tableName, names, types, read, planned.oid(), planned.columns(),
+          planned.descendants()));
     }
     TextCollations.check(connection, root.rel, sources);
     int[] key = first.uniqueKey();

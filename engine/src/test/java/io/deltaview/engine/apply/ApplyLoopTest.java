@@ -88,32 +88,42 @@ class ApplyLoopTest {
       new TableShape.Column("order_id", 2, 23, -1, "integer"), new TableShape.Column("qty", 3, 23, -1, "integer"),
       new TableShape.Column("price", 4, 1700, 655366, "numeric(10,2)"));
 
+  /** The partitions or inheritance children the views' base table is planned with. */
+  private List<TableShape.Descendant> descendants = List.of();
+
   private void start(ApplyLoop.Limits limits) {
     start(limits, GROUPED, FILTERED);
   }
 
   private void start(ApplyLoop.Limits limits, String... sqls) {
-    loop = new ApplyLoop(feed, target, LogSequenceNumber.INVALID_LSN, v -> { }, failed::add, limits);
+    if (loop == null) {
+      loop = new ApplyLoop(feed, target, LogSequenceNumber.INVALID_LSN, v -> { }, failed::add, limits);
+    }
     for (String sql : sqls) {
-      ViewPipeline compiled = ViewCompiler.compile(SqlFixture.plan(sql));
-      MaintainedView v = new MaintainedView(new ViewRecord("public", "v" + views.size(), sql,
-          List.of("public.order_lines"), "sql", ViewState.SNAPSHOTTING, null, "public", null),
-          // as the engine does: only the columns the view reads are parsed (neither view reads price)
-          List.of(new TableShape(LINES.schema(), LINES.name(), LINES.columnNames(), LINES.columnTypes(),
-              compiled.readColumns(0), RELATION, PLANNED)), null,
-          () -> ViewCompiler.compile(SqlFixture.plan(sql)));
-      views.add(v);
-      loop.submit(() -> {
-        loop.addView(v);
-        try {
-          loop.activate(v, compiled, LogSequenceNumber.valueOf(1));
-        } catch (SQLException e) {
-          throw new IllegalStateException(e);
-        }
-      });
+      addView(sql);
     }
     thread = new Thread(loop, "apply-loop-test");
     thread.start();
+  }
+
+  /** Adds a view of {@code sql}, over order_lines planned with {@link #descendants}, active from the start. */
+  private void addView(String sql) {
+    ViewPipeline compiled = ViewCompiler.compile(SqlFixture.plan(sql));
+    MaintainedView v = new MaintainedView(new ViewRecord("public", "v" + views.size(), sql,
+        List.of("public.order_lines"), "sql", ViewState.SNAPSHOTTING, null, "public", null),
+        // as the engine does: only the columns the view reads are parsed (neither view reads price)
+        List.of(new TableShape(LINES.schema(), LINES.name(), LINES.columnNames(), LINES.columnTypes(),
+            compiled.readColumns(0), RELATION, PLANNED, descendants)), null,
+        () -> ViewCompiler.compile(SqlFixture.plan(sql)));
+    views.add(v);
+    loop.submit(() -> {
+      loop.addView(v);
+      try {
+        loop.activate(v, compiled, LogSequenceNumber.valueOf(1));
+      } catch (SQLException e) {
+        throw new IllegalStateException(e);
+      }
+    });
   }
 
   /** Scripts one source transaction of {@code inserts} new rows plus updates and deletes of older ones. */
@@ -520,6 +530,88 @@ class ApplyLoopTest {
     awaitAll(last);
     assertTrue(failed.isEmpty(), "no view failed: " + failed);
     assertEveryCommitIsARealCommitPoint();
+  }
+
+  /**
+   * Changes of the table's descendants (a partition whose columns are in another order plus one of its own, a
+   * sub-partition, and the table itself, as an inheritance parent holds rows) are changes of the table's rows,
+   * read by column name; a descendant's changes reach only views planned with it, and a TRUNCATE of one
+   * reloads the views over the table.
+   */
+  @Test
+  void changesOfDescendantsAreChangesOfTheTablesRows() throws Exception {
+    int partA = RELATION + 10;
+    int partB = RELATION + 11;
+    int stranger = RELATION + 12;
+    descendants = List.of(new TableShape.Descendant(partA, "public", "order_lines_a", 'r'),
+        new TableShape.Descendant(RELATION + 20, "public", "order_lines_sub", 'p'),
+        new TableShape.Descendant(partB, "public", "order_lines_sub_b", 'r'));
+    List<MaintainedView> reloads = new java.util.concurrent.CopyOnWriteArrayList<>();
+    loop = new ApplyLoop(feed, target, LogSequenceNumber.INVALID_LSN, reloads::addAll, failed::add,
+        new ApplyLoop.Limits(50_000, 100, 50_000, Duration.ofSeconds(10)));
+    start(null, GROUPED, FILTERED);
+    feed.add(new Relation(partA, "public", "order_lines_a", 'f', List.of(column("price", 1700),
+        column("note", 25), column("qty", 23), column("id", 23), column("order_id", 23))));
+    feed.add(new Relation(partB, "public", "order_lines_sub_b", 'f', List.of(column("id", 23),
+        column("order_id", 23), column("qty", 23), column("price", 1700))));
+    long end = 0;
+    int[][] layouts = {{3, -1, 2, 0, 1}, {0, 1, 2, 3}, {0, 1, 2, 3}};
+    int[] relations = {partA, partB, RELATION};
+    for (int t = 0; t < 12; t++) {
+      relationId = relations[t % 3];
+      streamedFrom = layouts[t % 3];
+      end = transaction(4, 2, 1);
+    }
+    awaitAll(end);
+    assertTrue(failed.isEmpty(), "no view failed: " + failed);
+    assertEveryCommitIsARealCommitPoint();
+    // A relation that is no descendant of the table (a partition attached since) reaches no view.
+    feed.add(new Relation(stranger, "public", "order_lines_c", 'f', List.of(column("id", 23),
+        column("order_id", 23), column("qty", 23), column("price", 1700))));
+    feed.add(new Begin(LogSequenceNumber.valueOf(lsn + 5), 0, lsn));
+    feed.add(new Insert(stranger, tuple(row(99_999, 1, 4, "1.50"))));
+    feed.add(new Commit(0, LogSequenceNumber.valueOf(lsn + 5), LogSequenceNumber.valueOf(lsn + 6), 0));
+    tableAt.put(lsn + 6, tableAt.get(end));
+    lsn += 20;
+    relationId = RELATION;
+    end = transaction(2, 1, 0); // written: the views' tables would show the stranger's row
+    awaitAll(end);
+    assertEveryCommitIsARealCommitPoint();
+    // A TRUNCATE of one partition reloads every view over the table.
+    feed.add(new Begin(LogSequenceNumber.valueOf(lsn + 5), 0, lsn));
+    feed.add(new PgOutputMessage.Truncate(0, new int[] {partB}));
+    feed.add(new Commit(0, LogSequenceNumber.valueOf(lsn + 5), LogSequenceNumber.valueOf(lsn + 6), 0));
+    await("the views reloaded", () -> reloads.size() == 2);
+    assertEquals(java.util.Set.copyOf(views), java.util.Set.copyOf(reloads));
+  }
+
+  /**
+   * Two views of one table loaded over different descendants (one before a partition was attached, one after):
+   * each is fed the changes of its own descendants only, whichever view the loop's merged layouts came from.
+   */
+  @Test
+  void aViewIsNeverFedTheChangesOfAPartitionItWasNotLoadedOver() throws Exception {
+    int partA = RELATION + 10;
+    int partB = RELATION + 11;
+    loop = new ApplyLoop(feed, target, LogSequenceNumber.INVALID_LSN, v -> { }, failed::add,
+        new ApplyLoop.Limits(50_000, 100, 50_000, Duration.ofSeconds(10)));
+    descendants = List.of(new TableShape.Descendant(partA, "public", "order_lines_a", 'r'));
+    addView(FILTERED);
+    descendants = List.of(new TableShape.Descendant(partA, "public", "order_lines_a", 'r'),
+        new TableShape.Descendant(partB, "public", "order_lines_b", 'r'));
+    addView(FILTERED);
+    thread = new Thread(loop, "apply-loop-test");
+    thread.start();
+    feed.add(new Relation(partB, "public", "order_lines_b", 'f', List.of(column("id", 23),
+        column("order_id", 23), column("qty", 23), column("price", 1700))));
+    relationId = partB;
+    long end = transaction(10, 0, 0);
+    awaitAll(end);
+    ZSet expected = views.get(1).newPipeline().onChanges(Map.of(0, tableAt.get(end)));
+    assertFalse(expected.isEmpty());
+    assertEquals(expected, target.committed.getOrDefault(views.get(1), new ZSet()));
+    assertEquals(new ZSet(), target.committed.getOrDefault(views.get(0), new ZSet()),
+        "the view loaded without order_lines_b got none of its rows");
   }
 
   @Test

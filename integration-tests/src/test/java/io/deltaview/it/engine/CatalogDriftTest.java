@@ -14,9 +14,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Changes to base tables that the replication stream never reports — a table taken out of the publication,
- * an inheritance child added, a table dropped and created again outside the publication, a table renamed, a
+ * a table dropped and created again outside the publication, a table renamed, a
  * publication that stops publishing deletes — fail exactly the views over that table (never served as ready
- * with an old answer), while the other views stay served and exact; the driver's answer is PostgreSQL's.
+ * with an old answer), while the other views stay served and exact; the driver's answer is PostgreSQL's. An
+ * inheritance child added rebuilds the view over its parent from a fresh snapshot instead.
  */
 class CatalogDriftTest {
 
@@ -84,12 +85,14 @@ class CatalogDriftTest {
       assertTrue(error.contains("taken out of publication deltaview_pub"), error);
       awaitAnswersAsPostgres(dv, plain, A);
 
-      // b gets an inheritance child: a query over b reads its rows, the stream reports them as the child's.
+      // b gets an inheritance child with a row: a query over b reads it, and no change of b said so. The view is
+      // rebuilt from a fresh snapshot over b and b_child, and follows the child's changes from then on.
       exec(plain, "CREATE TABLE b_child () INHERITS (b)");
       exec(plain, "INSERT INTO b_child VALUES (1000, 1, 1000)");
-      error = awaitFailed(dv, "b_v", "0A000");
-      assertTrue(error.contains("inheritance children") && error.contains("b_child"), error);
-      awaitAnswersAsPostgres(dv, plain, B);
+      assertExact(plain, "b_v", B);
+      awaitReady(dv, "b_v");
+      exec(plain, "INSERT INTO b_child VALUES (1001, 2, 1001)");
+      assertExact(plain, "b_v", B);
 
       // c is dropped and created again, outside the publication: no Relation message ever tells.
       exec(plain, "DROP TABLE c");

@@ -72,7 +72,8 @@ public final class DefinitionSql {
   /**
    * PostgreSQL syntax a view definition may not use, refused with {@code 0A000} by name before Calcite's parser
    * would call it a syntax error: row locks ({@code FOR UPDATE}, {@code FOR SHARE}, …), data-modifying
-   * statements in a WITH or subquery, and {@code SELECT} without columns, which is not maintained yet.
+   * statements in a WITH or subquery, {@code SELECT} without columns, which is not maintained yet, and
+   * {@code ONLY} before a table (which Calcite's parser would take for a table named "only").
    */
   private static void refuseUnmaintainableSyntax(List<Token> tokens, int end) throws SQLException {
     for (int i = 0; i + 1 < end; i++) {
@@ -90,6 +91,10 @@ public final class DefinitionSql {
       }
       if (t.isWord("SELECT") && next.isWord("FROM")) {
         throw unsupported("SELECT without columns");
+      }
+      if (next.isWord("ONLY") && !t.isWord("ROWS") && !t.isWord("ROW")) {
+        throw unsupported("ONLY before a table name (a view over a partitioned table or an inheritance parent"
+            + " reads all of its partitions or children; one without them is not maintained)");
       }
     }
   }

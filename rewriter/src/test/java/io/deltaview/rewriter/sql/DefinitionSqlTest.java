@@ -80,6 +80,19 @@ class DefinitionSqlTest {
   }
 
   @Test
+  void onlyBeforeATableIsRefusedByName() throws SQLException {
+    for (String q : List.of("SELECT id, v FROM ONLY parent", "SELECT a.id FROM t a JOIN only p ON p.id = a.id",
+        "TABLE ONLY parent", "SELECT id FROM ONLY (parent)")) {
+      SQLException e = assertThrows(SQLException.class, () -> DefinitionSql.canonical(q), q);
+      assertEquals(SqlStates.FEATURE_NOT_SUPPORTED, e.getSQLState(), q);
+      assertTrue(e.getMessage().contains("ONLY before a table name"), e.getMessage());
+    }
+    String fetch = "SELECT id FROM t ORDER BY id FETCH FIRST 3 ROWS ONLY";
+    assertEquals(fetch, DefinitionSql.canonical(fetch));
+    assertEquals("SELECT id FROM t FETCH FIRST ROW ONLY", DefinitionSql.canonical("SELECT id FROM t FETCH FIRST ROW ONLY"));
+  }
+
+  @Test
   void unterminatedThingsAreSyntaxErrors() {
     for (String q : List.of("SELECT 'abc", "SELECT \"abc", "SELECT $$abc", "SELECT 1 /* open", "SELECT E'abc\\'")) {
       SQLException e = assertThrows(SQLException.class, () -> DefinitionSql.canonical(q), q);
