@@ -96,6 +96,20 @@ public final class SqlFrontEnd {
       public java.nio.charset.Charset getDefaultCharset() {
         return java.nio.charset.StandardCharsets.UTF_16LE;
       }
+
+      /**
+       * For views, PostgreSQL's common type of numerics where branches meet (set operations, CASE, COALESCE,
+       * GREATEST/LEAST, comparisons): {@link NumericCommonType}. Calcite's own would make {@code numeric(p, s)}
+       * next to an integer {@code numeric(p', s)} and cast the integers to scale s ({@code 2.00} where
+       * PostgreSQL keeps {@code 2}). Only for views: the other front end's plans may be rendered back to SQL,
+       * where a cast to the unconstrained type would print as {@code numeric(1000,500)}.
+       */
+      @Override
+      public org.apache.calcite.rel.type.RelDataType leastRestrictive(
+          List<org.apache.calcite.rel.type.RelDataType> types) {
+        org.apache.calcite.rel.type.RelDataType common = super.leastRestrictive(types);
+        return forViews ? NumericCommonType.of(this, types, common) : common;
+      }
     };
   }
 
@@ -187,7 +201,8 @@ public final class SqlFrontEnd {
     }
     try {
       RelOptCluster cluster = RelOptCluster.create(
-          new HepPlanner(HepProgram.builder().build()), new RexBuilder(typeFactory));
+          new HepPlanner(HepProgram.builder().build()),
+          forViews ? new NumericCommonType.ViewRexBuilder(typeFactory) : new RexBuilder(typeFactory));
       SqlToRelConverter converter = new SqlToRelConverter(
           (rowType, queryString, schemaPath, viewPath) -> {
             throw new UnsupportedOperationException("views are not expanded");
