@@ -6,6 +6,7 @@ import io.deltaview.engine.compile.ViewCompiler;
 import io.deltaview.engine.compile.ViewPipeline;
 import io.deltaview.engine.dataflow.Dataflow;
 import io.deltaview.engine.expr.SessionZone;
+import io.deltaview.engine.expr.TextCase;
 import io.deltaview.rewriter.schema.CatalogSchema;
 import io.deltaview.rewriter.schema.ColumnInfo;
 import io.deltaview.rewriter.schema.TableInfo;
@@ -102,6 +103,11 @@ public final class ViewPlanner {
       sources.add(new TableShape(schemaName, tableName, names, types, read, planned.oid(), planned.columns()));
     }
     TextCollations.check(connection, root.rel, sources);
+    TextCase textCase = TextCollations.textCase(connection, root.rel, sources);
+    if (textCase != TextCase.UNICODE) {
+      // compiled above with the default case mappings, which only decide how case changes
+      first = ViewCompiler.compile(root, zone, textCase);
+    }
     int[] key = first.uniqueKey();
     boolean keyNotNull = key != null;
     if (key != null) {
@@ -115,7 +121,7 @@ public final class ViewPlanner {
     AtomicReference<ViewPipeline> unused = new AtomicReference<>(first);
     return new PlannedView(() -> {
       ViewPipeline p = unused.getAndSet(null);
-      return p != null ? p : ViewCompiler.compile(root, zone);
+      return p != null ? p : ViewCompiler.compile(root, zone, textCase);
     }, sources, key, keyNotNull);
   }
 
