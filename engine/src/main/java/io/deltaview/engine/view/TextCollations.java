@@ -110,7 +110,8 @@ final class TextCollations {
     String[] database = null;
     for (TableShape source : sources) {
       try (PreparedStatement ps = connection.prepareStatement("SELECT a.attname, co.collname, co.collprovider,"
-          + " co.collctype, to_jsonb(co) ->> 'colllocale' FROM pg_catalog.pg_attribute a"
+          + " co.collctype, coalesce(to_jsonb(co) ->> 'colllocale', to_jsonb(co) ->> 'colliculocale', co.collcollate)"
+          + " FROM pg_catalog.pg_attribute a"
           + " JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation"
           + " WHERE a.attrelid = ? AND a.attnum > 0 AND NOT a.attisdropped")) {
         ps.setLong(1, source.oid());
