@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
  * {@code upper}, {@code lower}, {@code ILIKE} and case-insensitive regular expressions under the database's
  * LC_CTYPE: in a database created with {@code C} only ASCII letters change case, in one with {@code C.UTF-8}
  * every letter, one character for one ({@code upper('ß')} is {@code ß}). Random changes over text chosen where
- * the rules differ; after each batch every result table equals its query row for row as text. A view that
+ * the rules differ, among them letters of Unicode 14 (Glagolitic, Vithkuqi) that the server's C library may map
+ * and Java 17 does not; after each batch every result table equals its query row for row as text. A view that
  * changes case over text of both kinds of ctype, or under an ICU collation, is refused with {@code 0A000}.
  */
 class CtypeCaseViewsTest {
@@ -31,7 +32,7 @@ class CtypeCaseViewsTest {
   static final int ROUNDS = Integer.getInteger("deltaview.transactions", 30);
 
   static final String[] TEXTS = {null, "straße", "STRASSE", "Élan", "élan", "ǅemal", "ſun", "İstanbul", "ıI",
-      "aBc", "ΣΑΣ", "ς", "ﬁx", "plain"};
+      "aBc", "ΣΑΣ", "ς", "ﬁx", "plain", "\u2C2F\u2C5F \uD801\uDD70\uD801\uDD97"};
 
   static final Map<String, String> VIEWS = new LinkedHashMap<>();
 

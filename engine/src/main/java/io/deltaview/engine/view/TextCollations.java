@@ -107,6 +107,8 @@ final class TextCollations {
     }
     // the first text met under each kind of case mapping, described for a refusal
     Map<TextCase, String> seen = new LinkedHashMap<>();
+    // the collation to ask the server about Unicode mappings under: null for the database's default
+    String unicodeCollation = null;
     String[] database = null;
     for (TableShape source : sources) {
       try (PreparedStatement ps = connection.prepareStatement("SELECT a.attname, co.collname, co.collprovider,"
@@ -129,21 +131,65 @@ final class TextCollations {
             } else {
               ctype = new String[] {rs.getString(3), "c".equals(rs.getString(3)) ? rs.getString(4) : rs.getString(5)};
             }
-            seen.putIfAbsent(caseOf(ctype, construct, where), "the " + describe(ctype) + " (" + where + ")");
+            TextCase kind = caseOf(ctype, construct, where);
+            if (kind == TextCase.UNICODE && !seen.containsKey(kind) && !"d".equals(rs.getString(3))) {
+              unicodeCollation = rs.getString(2);
+            }
+            seen.putIfAbsent(kind, "the " + describe(ctype) + " (" + where + ")");
           }
         }
       }
     }
     if (seen.isEmpty()) {
       database = database == null ? databaseCtype(connection) : database;
-      return caseOf(database, construct, "the database's default");
+      seen.put(caseOf(database, construct, "the database's default"), "the database's default");
     }
     if (seen.size() > 1) {
       // PostgreSQL picks each expression's collation; one set of mappings for the whole view cannot follow it
       throw caseRefused(construct + " in a view that reads text under " + String.join(" and under ", seen.values())
           + ", whose case mappings differ");
     }
-    return seen.keySet().iterator().next();
+    TextCase kind = seen.keySet().iterator().next();
+    return kind == TextCase.UNICODE ? serverUnicode(connection, unicodeCollation) : kind;
+  }
+
+  /**
+   * Unicode case mappings as the server's C library has them under {@code collation} (null: the database's
+   * default): Java's, corrected where the server maps a code point otherwise. Asked of the server because the
+   * two follow their own Unicode versions ({@link TextCase#unicode}).
+   */
+  private static TextCase serverUnicode(Connection connection, String collation) throws SQLException {
+    String c = collation == null ? "chr(i)" : "chr(i) COLLATE " + io.deltaview.sql.SqlIdentifiers.quote(collation);
+    int[] probe = TextCase.unicodeProbe();
+    Integer[] boxed = new Integer[probe.length];
+    for (int i = 0; i < probe.length; i++) {
+      boxed[i] = probe[i];
+    }
+    Map<Integer, Integer> serverUpper = new java.util.HashMap<>();
+    Map<Integer, Integer> serverLower = new java.util.HashMap<>();
+    try (PreparedStatement ps = connection.prepareStatement("SELECT i, ascii(upper(" + c + ")), ascii(lower(" + c
+        + ")) FROM unnest(?::int[]) AS i WHERE upper(" + c + ") <> chr(i) OR lower(" + c + ") <> chr(i)")) {
+      ps.setArray(1, connection.createArrayOf("integer", boxed));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          serverUpper.put(rs.getInt(1), rs.getInt(2));
+          serverLower.put(rs.getInt(1), rs.getInt(3));
+        }
+      }
+    }
+    Map<Integer, Integer> upperExceptions = new java.util.HashMap<>();
+    Map<Integer, Integer> lowerExceptions = new java.util.HashMap<>();
+    for (int cp : probe) {
+      int upper = serverUpper.getOrDefault(cp, cp);
+      int lower = serverLower.getOrDefault(cp, cp);
+      if (upper != Character.toUpperCase(cp)) {
+        upperExceptions.put(cp, upper);
+      }
+      if (lower != Character.toLowerCase(cp)) {
+        lowerExceptions.put(cp, lower);
+      }
+    }
+    return TextCase.unicode(upperExceptions, lowerExceptions);
   }
 
   /** {provider, ctype or locale} of the database's default collation. */

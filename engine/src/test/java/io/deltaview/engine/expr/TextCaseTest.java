@@ -35,4 +35,20 @@ class TextCaseTest {
   void theCUtf8CtypeMapsEachCharacterToOne() {
     assertEquals("AßÉǄIﬁ|àéiσ σa|ΜŸΣ|ßǆ|t|t|f|t|f|f|t|t|f|t|t|f|t|f|f|Ab--|A---", results(TextCase.UNICODE));
   }
+
+  @Test
+  void theServersMappingsOverrideJavasWhereTheyDiffer() {
+    // glibc 2.36 (Unicode 14) maps GLAGOLITIC CAPITAL LETTER CAUDATE CHRIVI, unknown to Java 17's Unicode 13
+    TextCase server = TextCase.unicode(java.util.Map.of(0x2C5F, 0x2C2F), java.util.Map.of(0x2C2F, 0x2C5F));
+    assertEquals("\u2C5Fé", server.lower("\u2C2FÉ"));
+    assertEquals("\u2C2FÉ", server.upper("\u2C5Fé"));
+    assertEquals("\u2C2F", TextCase.UNICODE.lower("\u2C2F"));
+    assertEquals(true, RegexFunctions.compile("\u2C2F", true, false, server).matcher("x\u2C5F").find());
+    assertEquals(false, RegexFunctions.compile("\u2C2F", true, false, TextCase.UNICODE).matcher("x\u2C5F").find());
+    // the probe asks about what Java maps and what it does not know
+    int[] probe = TextCase.unicodeProbe();
+    assertEquals(true, java.util.Arrays.binarySearch(probe, 0x2C2F) >= 0);
+    assertEquals(true, java.util.Arrays.binarySearch(probe, 'A') >= 0);
+    assertEquals(false, java.util.Arrays.binarySearch(probe, '1') >= 0);
+  }
 }
