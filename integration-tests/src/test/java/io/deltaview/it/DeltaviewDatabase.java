@@ -49,7 +49,7 @@ public final class DeltaviewDatabase {
   public static String textDifference(Connection c, String view, String query) throws SQLException {
     String d = difference(c, "(SELECT v::text AS r FROM " + view + " v) printed",
         "SELECT q::text AS r FROM (" + query + ") q");
-    return d == null ? null : view + " as printed" + d.substring(d.indexOf(':'));
+    return d == null ? null : view + " as printed" + d.substring(d.lastIndexOf(": "));
   }
 
   /** Creates and fills the shop tables (customers, orders, order_lines). */

@@ -73,10 +73,13 @@ public final class SqlFrontEnd {
   }
 
   /**
-   * The front end the view compiler plans definitions with. It differs in one way: a VALUES column of numbers
-   * written with different scales ({@code VALUES (1), (2.5)}), which PostgreSQL types as numeric keeping each value
-   * as written, is planned as expressions that keep them so, where the other front end refuses it: only the
-   * compiler evaluates them, while plans of the other front end may be rendered back to PostgreSQL.
+   * The front end the view compiler plans definitions with. It differs where PostgreSQL's numeric would need a
+   * type rendered SQL cannot spell: a VALUES column of numbers written with different scales ({@code VALUES (1),
+   * (2.5)}), which PostgreSQL types as numeric keeping each value as written, is planned as expressions that keep
+   * them so, where the other front end refuses it; and where branches meet (set operations, CASE, COALESCE,
+   * GREATEST/LEAST) numerics of different types have PostgreSQL's common type, plain numeric, which keeps each
+   * value's scale ({@link NumericCommonType}). Only the compiler evaluates these plans, while plans of the other
+   * front end may be rendered back to PostgreSQL.
    */
   public static SqlFrontEnd forViews(CatalogSchema catalog) {
     return new SqlFrontEnd(catalog, true);
