@@ -27,9 +27,29 @@ public final class DeltaviewDatabase {
   public final String deltaviewUrl;
 
   public DeltaviewDatabase(String prefix) {
-    this.server = PostgresFixture.get();
-    this.pgUrl = server.createDatabase(prefix);
+    this(PostgresFixture.get(), PostgresFixture.get().createDatabase(prefix));
+  }
+
+  private DeltaviewDatabase(PostgresFixture server, String pgUrl) {
+    this.server = server;
+    this.pgUrl = pgUrl;
     this.deltaviewUrl = "jdbc:deltaview:" + pgUrl.substring("jdbc:".length());
+  }
+
+  /** A fresh database whose LC_COLLATE and LC_CTYPE are {@code locale}; the server's error if it has no such locale. */
+  public static DeltaviewDatabase withLocale(String prefix, String locale) throws SQLException {
+    PostgresFixture server = PostgresFixture.get();
+    return new DeltaviewDatabase(server, server.createDatabase(prefix, locale));
+  }
+
+  /**
+   * The rows of {@code view} that its query does not give and the reverse, compared as PostgreSQL prints them
+   * (each row cast to text), so that {@code 2} and {@code 2.00}, equal to {@link #difference}, differ here.
+   */
+  public static String textDifference(Connection c, String view, String query) throws SQLException {
+    String d = difference(c, "(SELECT v::text AS r FROM " + view + " v) printed",
+        "SELECT q::text AS r FROM (" + query + ") q");
+    return d == null ? null : view + " as printed" + d.substring(d.lastIndexOf(": "));
   }
 
   /** Creates and fills the shop tables (customers, orders, order_lines). */

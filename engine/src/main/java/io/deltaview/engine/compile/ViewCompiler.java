@@ -8,6 +8,7 @@ import io.deltaview.engine.dataflow.PlanNormalizer;
 import io.deltaview.engine.expr.Scalar;
 import io.deltaview.engine.expr.ScalarCompiler;
 import io.deltaview.engine.expr.SessionZone;
+import io.deltaview.engine.expr.TextCase;
 import io.deltaview.engine.operator.AggregateOperator;
 import io.deltaview.engine.operator.FilterOperator;
 import io.deltaview.engine.operator.JoinOperator;
@@ -73,6 +74,19 @@ public final class ViewCompiler {
    * needed above a scan are pruned before state is built.
    */
   public static ViewPipeline compile(RelNode plan, SessionZone zone) {
+    return compile(plan, zone, TextCase.UNICODE);
+  }
+
+  /** Compiles {@code root}, projected to its output fields, as {@link #compile(RelNode, SessionZone, TextCase)}. */
+  public static ViewPipeline compile(RelRoot root, SessionZone zone, TextCase textCase) {
+    return compile(root.project(), zone, textCase);
+  }
+
+  /**
+   * Compiles a logical plan whose timestamp with time zone conversions happen in {@code zone} and whose text
+   * changes case by {@code textCase}, the rules of the ctype the view runs under.
+   */
+  public static ViewPipeline compile(RelNode plan, SessionZone zone, TextCase textCase) {
     plan = PlanNormalizer.normalize(plan);
     // First on the plan as written: it decides what is supported, so that the user's construct is named.
     DataflowTranslator.translate(plan);
@@ -84,7 +98,7 @@ public final class ViewCompiler {
       translation = DataflowTranslator.translate(plan); // trimming introduced something odd
     }
     Dataflow dataflow = DataflowPasses.optimize(translation.root(), plan.getCluster().getRexBuilder());
-    Lowering lowering = new Lowering(plan.getCluster().getRexBuilder(), zone, dataflow);
+    Lowering lowering = new Lowering(plan.getCluster().getRexBuilder(), zone, textCase, dataflow);
     Node root = lowering.node(dataflow);
     List<String> names = new ArrayList<>();
     List<RelDataType> types = new ArrayList<>();
@@ -181,8 +195,8 @@ public final class ViewCompiler {
     final Map<Dataflow, Integer> uses;
     final Map<Dataflow, Node> shared = new IdentityHashMap<>();
 
-    Lowering(RexBuilder rexBuilder, SessionZone zone, Dataflow root) {
-      this.scalars = new ScalarCompiler(rexBuilder, zone);
+    Lowering(RexBuilder rexBuilder, SessionZone zone, TextCase textCase, Dataflow root) {
+      this.scalars = new ScalarCompiler(rexBuilder, zone, textCase);
       this.uses = SharedSubplans.uses(root);
     }
 

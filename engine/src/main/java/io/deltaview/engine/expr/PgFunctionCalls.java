@@ -193,7 +193,8 @@ final class PgFunctionCalls {
   /** {@code s ~ p}, {@code ~*}, {@code !~}, {@code !~*} with a constant pattern. */
   private Scalar regexMatch(RexCall call, boolean negated, boolean caseInsensitive) {
     java.util.regex.Pattern p = RegexFunctions.compile(
-        constantText(call.getOperands().get(1), "a regular expression"), caseInsensitive, false);
+        constantText(call.getOperands().get(1), "a regular expression"), caseInsensitive, false,
+        compiler.textCase());
     Scalar a = compiler.compile(call.getOperands().get(0));
     return strict1(a, x -> p.matcher((String) x).find() != negated);
   }
@@ -279,7 +280,7 @@ final class PgFunctionCalls {
     boolean[] flags = ops.size() == 4
         ? RegexFunctions.flags(constantText(ops.get(3), "a regexp_replace flag")) : new boolean[2];
     java.util.regex.Pattern p = RegexFunctions.compile(constantText(ops.get(1), "a regular expression"),
-        flags[1], true);
+        flags[1], true, compiler.textCase());
     Scalar s = compiler.compile(ops.get(0));
     Scalar replacement = compiler.compile(ops.get(2));
     return strict2(s, replacement, (x, r) -> RegexFunctions.replace(p, (String) x, (String) r, flags[0]));

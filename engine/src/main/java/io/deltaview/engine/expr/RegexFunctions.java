@@ -21,10 +21,17 @@ final class RegexFunctions {
   private RegexFunctions() {
   }
 
-  /** Compiles a constant PostgreSQL pattern; {@code forReplace} also refuses what changes match extents. */
-  static Pattern compile(String pgPattern, boolean caseInsensitive, boolean forReplace) {
-    String java = translate(pgPattern, forReplace);
-    int flags = Pattern.DOTALL | (caseInsensitive ? Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE : 0);
+  /**
+   * Compiles a constant PostgreSQL pattern; {@code forReplace} also refuses what changes match extents. A
+   * case-insensitive pattern matches as PostgreSQL's does: each letter of the pattern stands for itself, its
+   * upper and its lower case under {@code cases} (the ctype's), and nothing else. Java's own case-insensitive
+   * matching differs: it compares both sides' cases, so {@code s} would match {@code ſ} (whose upper case is
+   * {@code S}) and, under the C ctype, it could not leave non-ASCII letters alone while folding ASCII ones
+   * unless told, so the pattern is expanded instead ({@code a} becomes {@code [aA]}).
+   */
+  static Pattern compile(String pgPattern, boolean caseInsensitive, boolean forReplace, TextCase cases) {
+    String java = translate(pgPattern, forReplace, caseInsensitive ? cases : null);
+    int flags = Pattern.DOTALL;
     try {
       return Pattern.compile(java, flags);
     } catch (PatternSyntaxException e) {
@@ -38,6 +45,11 @@ final class RegexFunctions {
 
   /** PostgreSQL ARE → java.util.regex, or refusal. */
   static String translate(String p, boolean forReplace) {
+    return translate(p, forReplace, null);
+  }
+
+  /** PostgreSQL ARE → java.util.regex, letters expanded to their {@code cases} unless null; or refusal. */
+  static String translate(String p, boolean forReplace, TextCase cases) {
     if (p.startsWith("***")) {
       throw unsupported(p, "directors");
     }
@@ -56,7 +68,7 @@ final class RegexFunctions {
           continue;
         }
         case '[':
-          i = bracket(p, i, out);
+          i = bracket(p, i, out, cases);
           continue;
         case '$':
           out.append("\\z"); // PostgreSQL's $ matches only at the very end; Java's also before a final newline
@@ -124,8 +136,18 @@ final class RegexFunctions {
           refuseStackedQuantifier(p, i + 1);
           break;
         }
-        default:
-          out.append(c);
+        default: {
+          int cp = p.codePointAt(i);
+          if (cases != null && (cases.lower(cp) != cp || cases.upper(cp) != cp)) {
+            out.append('[');
+            appendCases(out, cp, cases);
+            out.append(']');
+          } else {
+            out.appendCodePoint(cp);
+          }
+          i += Character.charCount(cp);
+          continue;
+        }
       }
       i++;
     }
@@ -169,8 +191,24 @@ final class RegexFunctions {
     }
   }
 
-  /** Copies a bracket expression starting at {@code p[start] == '['}; returns the index after it. */
-  private static int bracket(String p, int start, StringBuilder out) {
+  /** Appends {@code c}, its lower and its upper case (each once), for use inside a Java character class. */
+  private static void appendCases(StringBuilder out, int c, TextCase cases) {
+    out.appendCodePoint(c);
+    int lower = cases.lower(c);
+    int upper = cases.upper(c);
+    if (lower != c) {
+      out.appendCodePoint(lower);
+    }
+    if (upper != c && upper != lower) {
+      out.appendCodePoint(upper);
+    }
+  }
+
+  /**
+   * Copies a bracket expression starting at {@code p[start] == '['}; returns the index after it. With {@code
+   * cases}, each character and each character of a range also brings its lower and upper case, as in PostgreSQL.
+   */
+  private static int bracket(String p, int start, StringBuilder out, TextCase cases) {
     int i = start + 1;
     out.append('[');
     if (i < p.length() && p.charAt(i) == '^') {
@@ -198,17 +236,47 @@ final class RegexFunctions {
         if (i + 1 >= p.length()) {
           throw unsupported(p, "trailing backslash");
         }
+        if (cases != null && i + 3 < p.length() && p.charAt(i + 2) == '-' && p.charAt(i + 3) != ']') {
+          throw unsupported(p, "a range from an escape in a case-insensitive bracket expression");
+        }
         out.append(escape(p, p.charAt(i + 1), true));
         i += 2;
         continue;
       }
-      if (c == '[' || c == '&' || c == ']') {
-        out.append('\\'); // literal inside a PostgreSQL bracket, special to Java
+      int cp = p.codePointAt(i);
+      int next = i + Character.charCount(cp);
+      if (cases != null && next + 1 < p.length() && p.charAt(next) == '-' && p.charAt(next + 1) != ']'
+          && p.charAt(next + 1) != '\\' && p.charAt(next + 1) != '[') {
+        int hi = p.codePointAt(next + 1);
+        appendBracketChar(out, cp);
+        out.append('-');
+        appendBracketChar(out, hi);
+        for (int r = cp; r <= hi; r++) {
+          for (int variant : new int[] {cases.lower(r), cases.upper(r)}) {
+            if (variant < cp || variant > hi) {
+              appendBracketChar(out, variant);
+            }
+          }
+        }
+        i = next + 1 + Character.charCount(hi);
+        continue;
       }
-      out.append(c);
-      i++;
+      if (cases != null && (cases.lower(cp) != cp || cases.upper(cp) != cp)) {
+        appendCases(out, cp, cases);
+      } else {
+        appendBracketChar(out, cp);
+      }
+      i = next;
     }
     throw unsupported(p, "an unterminated bracket expression");
+  }
+
+  /** One character inside a Java character class. */
+  private static void appendBracketChar(StringBuilder out, int c) {
+    if (c == '[' || c == '&' || c == ']') {
+      out.append('\\'); // literal inside a PostgreSQL bracket, special to Java
+    }
+    out.appendCodePoint(c);
   }
 
   /**

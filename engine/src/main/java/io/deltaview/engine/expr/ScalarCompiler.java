@@ -47,6 +47,7 @@ public final class ScalarCompiler {
 
   private final RexBuilder rexBuilder;
   private final SessionZone zone;
+  private final TextCase textCase;
   private final PgFunctionCalls functions = new PgFunctionCalls(this);
 
   /** A compiler for constant expressions that convert no timestamp with time zone. */
@@ -56,8 +57,22 @@ public final class ScalarCompiler {
 
   /** A compiler whose timestamp with time zone conversions happen in {@code zone}, the view creator's. */
   public ScalarCompiler(RexBuilder rexBuilder, SessionZone zone) {
+    this(rexBuilder, zone, TextCase.UNICODE);
+  }
+
+  /**
+   * A compiler whose timestamp with time zone conversions happen in {@code zone} and whose case mappings
+   * ({@code upper}, {@code lower}, {@code ILIKE}, {@code ~*}) are {@code textCase}, the view's ctype's.
+   */
+  public ScalarCompiler(RexBuilder rexBuilder, SessionZone zone, TextCase textCase) {
     this.rexBuilder = Objects.requireNonNull(rexBuilder);
     this.zone = Objects.requireNonNull(zone);
+    this.textCase = Objects.requireNonNull(textCase);
+  }
+
+  /** The case mappings of the view's ctype. */
+  TextCase textCase() {
+    return textCase;
   }
 
   /**
@@ -372,9 +387,9 @@ public final class ScalarCompiler {
         return strict2(o[0], o[1], (x, y) -> Casts.toText(x) + Casts.toText(y));
       }
       case "UPPER":
-        return strict1(compile(call.getOperands().get(0)), x -> ((String) x).toUpperCase(Locale.ROOT));
+        return strict1(compile(call.getOperands().get(0)), x -> textCase.upper((String) x));
       case "LOWER":
-        return strict1(compile(call.getOperands().get(0)), x -> ((String) x).toLowerCase(Locale.ROOT));
+        return strict1(compile(call.getOperands().get(0)), x -> textCase.lower((String) x));
       case "CHAR_LENGTH":
       case "CHARACTER_LENGTH":
       case "LENGTH":
@@ -624,12 +639,21 @@ public final class ScalarCompiler {
       throw new UnsupportedConstructException("operator " + call.getOperator().getName());
     }
     boolean negated = op.isNegated();
-    int flags = Pattern.DOTALL | (op.isCaseSensitive() ? 0 : Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+    // ILIKE is PostgreSQL's LIKE of lower(s) and lower(pattern), lowered by the ctype's rules
+    boolean fold = !op.isCaseSensitive();
+    int flags = Pattern.DOTALL;
     Scalar[] o = operands(call);
+    if (fold) {
+      Scalar text = o[0];
+      Scalar pattern = o[1];
+      o[0] = row -> text.eval(row) instanceof String x ? textCase.lower(x) : null;
+      o[1] = row -> pattern.eval(row) instanceof String x ? textCase.lower(x) : null;
+    }
     Scalar escape = o.length > 2 ? o[2] : row -> "\\";
     RexNode patternNode = call.getOperands().get(1);
     Pattern constant = patternNode instanceof RexLiteral lit && !lit.isNull() && o.length == 2
-        ? likeToRegex((String) literalValue(lit), '\\', flags) : null;
+        ? likeToRegex(fold ? textCase.lower((String) literalValue(lit)) : (String) literalValue(lit), '\\', flags)
+        : null;
     return row -> {
       Object s = o[0].eval(row);
       if (s == null) {

@@ -6,6 +6,7 @@ import io.deltaview.engine.compile.ViewCompiler;
 import io.deltaview.engine.compile.ViewPipeline;
 import io.deltaview.engine.dataflow.Dataflow;
 import io.deltaview.engine.expr.SessionZone;
+import io.deltaview.engine.expr.TextCase;
 import io.deltaview.rewriter.schema.CatalogSchema;
 import io.deltaview.rewriter.schema.ColumnInfo;
 import io.deltaview.rewriter.schema.TableInfo;
@@ -103,6 +104,11 @@ public final class ViewPlanner {
           planned.descendants()));
     }
     TextCollations.check(connection, root.rel, sources);
+    TextCase textCase = TextCollations.textCase(connection, root.rel, sources);
+    if (textCase != TextCase.UNICODE) {
+      // compiled above with the default case mappings, which only decide how case changes
+      first = ViewCompiler.compile(root, zone, textCase);
+    }
     int[] key = first.uniqueKey();
     boolean keyNotNull = key != null;
     if (key != null) {
@@ -116,7 +122,7 @@ public final class ViewPlanner {
     AtomicReference<ViewPipeline> unused = new AtomicReference<>(first);
     return new PlannedView(() -> {
       ViewPipeline p = unused.getAndSet(null);
-      return p != null ? p : ViewCompiler.compile(root, zone);
+      return p != null ? p : ViewCompiler.compile(root, zone, textCase);
     }, sources, key, keyNotNull);
   }
 

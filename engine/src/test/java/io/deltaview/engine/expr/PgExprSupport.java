@@ -45,6 +45,19 @@ final class PgExprSupport {
     return new ScalarCompiler(rel.getCluster().getRexBuilder(), zone).compile(node);
   }
 
+  /** Evaluates a constant expression whose text changes case by {@code textCase}. */
+  static Object eval(String expr, TextCase textCase) {
+    RelNode rel;
+    try {
+      rel = FRONT_END.toRel("select " + expr + " from p").rel;
+    } catch (SQLException e) {
+      throw new IllegalArgumentException(e.getSQLState() + " " + e.getMessage(), e);
+    }
+    RexNode node = ((LogicalProject) rel).getProjects().get(0);
+    return new ScalarCompiler(rel.getCluster().getRexBuilder(), SessionZone.UTC, textCase).compile(node)
+        .eval(Row.wrap(new Object[10]));
+  }
+
   /** The Calcite type of {@code expr}. */
   static String typeOf(String expr) throws SQLException {
     RelNode rel = FRONT_END.toRel("select " + expr + " from p").rel;

@@ -73,10 +73,13 @@ public final class SqlFrontEnd {
   }
 
   /**
-   * The front end the view compiler plans definitions with. It differs in one way: a VALUES column of numbers
-   * written with different scales ({@code VALUES (1), (2.5)}), which PostgreSQL types as numeric keeping each value
-   * as written, is planned as expressions that keep them so, where the other front end refuses it: only the
-   * compiler evaluates them, while plans of the other front end may be rendered back to PostgreSQL.
+   * The front end the view compiler plans definitions with. It differs where PostgreSQL's numeric would need a
+   * type rendered SQL cannot spell: a VALUES column of numbers written with different scales ({@code VALUES (1),
+   * (2.5)}), which PostgreSQL types as numeric keeping each value as written, is planned as expressions that keep
+   * them so, where the other front end refuses it; and where branches meet (set operations, CASE, COALESCE,
+   * GREATEST/LEAST) numerics of different types have PostgreSQL's common type, plain numeric, which keeps each
+   * value's scale ({@link NumericCommonType}). Only the compiler evaluates these plans, while plans of the other
+   * front end may be rendered back to PostgreSQL.
    */
   public static SqlFrontEnd forViews(CatalogSchema catalog) {
     return new SqlFrontEnd(catalog, true);
@@ -95,6 +98,20 @@ public final class SqlFrontEnd {
       @Override
       public java.nio.charset.Charset getDefaultCharset() {
         return java.nio.charset.StandardCharsets.UTF_16LE;
+      }
+
+      /**
+       * For views, PostgreSQL's common type of numerics where branches meet (set operations, CASE, COALESCE,
+       * GREATEST/LEAST, comparisons): {@link NumericCommonType}. Calcite's own would make {@code numeric(p, s)}
+       * next to an integer {@code numeric(p', s)} and cast the integers to scale s ({@code 2.00} where
+       * PostgreSQL keeps {@code 2}). Only for views: the other front end's plans may be rendered back to SQL,
+       * where a cast to the unconstrained type would print as {@code numeric(1000,500)}.
+       */
+      @Override
+      public org.apache.calcite.rel.type.RelDataType leastRestrictive(
+          List<org.apache.calcite.rel.type.RelDataType> types) {
+        org.apache.calcite.rel.type.RelDataType common = super.leastRestrictive(types);
+        return forViews ? NumericCommonType.of(this, types, common) : common;
       }
     };
   }
@@ -187,7 +204,8 @@ public final class SqlFrontEnd {
     }
     try {
       RelOptCluster cluster = RelOptCluster.create(
-          new HepPlanner(HepProgram.builder().build()), new RexBuilder(typeFactory));
+          new HepPlanner(HepProgram.builder().build()),
+          forViews ? new NumericCommonType.ViewRexBuilder(typeFactory) : new RexBuilder(typeFactory));
       SqlToRelConverter converter = new SqlToRelConverter(
           (rowType, queryString, schemaPath, viewPath) -> {
             throw new UnsupportedOperationException("views are not expanded");
