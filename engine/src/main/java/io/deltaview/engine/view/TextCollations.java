@@ -23,6 +23,7 @@ import org.apache.calcite.rex.RexLiteral;
 import org.apache.calcite.rex.RexNode;
 import org.apache.calcite.rex.RexOver;
 import org.apache.calcite.rex.RexShuttle;
+import org.apache.calcite.rex.RexVisitor;
 import org.apache.calcite.rex.RexSubQuery;
 import org.apache.calcite.rex.RexVisitorImpl;
 import org.apache.calcite.sql.SqlKind;
@@ -270,25 +271,7 @@ final class TextCollations {
         if (found[0] != null) {
           return;
         }
-        node.accept(new RexShuttle() {
-          @Override
-          public RexNode visitCall(RexCall call) {
-            call.accept(visitor);
-            return call;
-          }
-
-          @Override
-          public RexNode visitOver(RexOver over) {
-            over.accept(visitor);
-            return over;
-          }
-
-          @Override
-          public RexNode visitSubQuery(RexSubQuery subQuery) {
-            subQuery.accept(visitor);
-            return subQuery;
-          }
-        });
+        visitExpressions(node, visitor);
         if (found[0] == null) {
           super.visit(node, ordinal, parent);
         }
@@ -415,25 +398,7 @@ final class TextCollations {
     };
     // A node hands its expressions to a shuttle (filter and join conditions, projections, correlations): each
     // top-level expression is searched by the visitor and left as it is.
-    node.accept(new RexShuttle() {
-      @Override
-      public RexNode visitCall(RexCall call) {
-        call.accept(visitor);
-        return call;
-      }
-
-      @Override
-      public RexNode visitOver(RexOver over) {
-        over.accept(visitor);
-        return over;
-      }
-
-      @Override
-      public RexNode visitSubQuery(RexSubQuery subQuery) {
-        subQuery.accept(visitor);
-        return subQuery;
-      }
-    });
+    visitExpressions(node, visitor);
     return found[0];
   }
 
@@ -467,5 +432,31 @@ final class TextCollations {
 
   private static boolean text(RelDataType type) {
     return SqlTypeUtil.inCharFamily(type);
+  }
+
+  /**
+   * Hands each top-level expression of {@code node} (filter and join conditions, projections, correlations) to
+   * {@code visitor}, which searches it; the node is left as it is.
+   */
+  private static void visitExpressions(RelNode node, RexVisitor<?> visitor) {
+    node.accept(new RexShuttle() {
+      @Override
+      public RexNode visitCall(RexCall call) {
+        call.accept(visitor);
+        return call;
+      }
+
+      @Override
+      public RexNode visitOver(RexOver over) {
+        over.accept(visitor);
+        return over;
+      }
+
+      @Override
+      public RexNode visitSubQuery(RexSubQuery subQuery) {
+        subQuery.accept(visitor);
+        return subQuery;
+      }
+    });
   }
 }
