@@ -31,7 +31,7 @@ public final class BaseTables {
    * descendants. Partitioned tables and tables with inheritance children are maintained through their
    * descendants ({@link TableShape#descendants()}).
    *
-   * @throws SQLException {@code 42809} for a relation that is not a table, {@code 0A000} for a foreign descendant
+   * @throws SQLException {@code 0A000} naming the relation that is not a table, or the foreign descendant
    */
   public static void checkMaintainable(Connection c, List<TableShape> tables) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("SELECT c.relkind"
@@ -66,9 +66,10 @@ public final class BaseTables {
     }
   }
 
+  /** A relation in FROM that cannot be maintained: a refusal of the construct (0A000), naming it. */
   private static SQLException notATable(String name, String what) {
     return new SQLException("Deltaview cannot maintain a view over " + name + ": it is " + what,
-        SqlStates.WRONG_OBJECT_TYPE);
+        SqlStates.FEATURE_NOT_SUPPORTED);
   }
 
   /**
