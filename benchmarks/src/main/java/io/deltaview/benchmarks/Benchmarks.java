@@ -2,34 +2,24 @@ package io.deltaview.benchmarks;
 
 import io.deltaview.engine.Engine;
 import io.deltaview.engine.EngineRegistry;
-import io.deltaview.engine.cdc.PgOutputMessage;
-import io.deltaview.engine.cdc.ReplicationEvent;
-import io.deltaview.engine.cdc.ReplicationSlotReader;
-import io.deltaview.engine.cdc.SlotManager;
 import io.deltaview.it.fixture.PostgresFixture;
 import io.deltaview.it.fixture.ShopWorkload;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadInfo;
-import java.lang.management.ThreadMXBean;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.Properties;
 import java.util.concurrent.locks.LockSupport;
 import org.postgresql.PGConnection;
-import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * The macro benchmarks, measured side by side in one run on the same data: (a) the demo report query directly

@@ -231,8 +231,8 @@ public final class TpchBenchmark {
   /**
    * Commits {@code samples} one-row changes in turn (a line item inserted into an existing order, then deleted;
    * an order inserted, then deleted) and times each from before the statement until the engine has applied the
-   * stream past a WAL position read inside its transaction, that is, has applied its commit. Returns the median in milliseconds. The same
-   * order keys (by rank) are used at every scale factor.
+   * stream past a WAL position read inside its transaction, that is, has applied its commit. Returns the median
+   * in milliseconds. The orders changed sit at the same relative positions (one seed) at every scale factor.
    */
   private static double oneRowChanges(Connection plain, Engine engine, int samples, String label)
       throws Exception {

@@ -18,9 +18,10 @@ import java.util.function.ObjLongConsumer;
 /**
  * A node of a compiled dataflow: given the deltas of all source tables in one transaction, pushes its own
  * output delta, entry by entry, into the consumer above it. Each node is stepped exactly once per transaction,
- * children first: the plan is a tree, except where several operators read one {@link Shared} node. Nothing between the sources and the view's output is
- * consolidated: every operator is linear or bilinear in its input, so equal rows need not be summed first,
- * and skipping that saves hashing each intermediate row. Nodes never change the Z-sets they receive.
+ * children first: the plan is a tree, except where several operators read one {@link Shared} node. Nothing
+ * between the sources and the view's output is consolidated: every operator is linear or bilinear in its
+ * input, so equal rows need not be summed first, and skipping that saves hashing each intermediate row. Nodes
+ * never change the Z-sets they receive (which is also what lets a shared node hand one delta to several).
  */
 abstract class Node {
 

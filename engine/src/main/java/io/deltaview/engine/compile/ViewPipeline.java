@@ -205,13 +205,15 @@ public final class ViewPipeline {
       known = walkState(l.input, out, sig, shared);
       sig.append(' ').append(l.operator.getClass().getSimpleName());
     } else if (node instanceof Node.Join j) {
-      known = walkState(j.left, out, sig, shared) & walkState(j.right, out, sig, shared) & stateful(j.operator, out, sig);
+      known = walkState(j.left, out, sig, shared) & walkState(j.right, out, sig, shared)
+          & stateful(j.operator, out, sig);
     } else if (node instanceof Node.MultiJoin m) {
       known = walkAll(m.inputs, out, sig, shared) & stateful(m.operator, out, sig);
     } else if (node instanceof Node.Aggregate a) {
       known = walkState(a.input, out, sig, shared) & stateful(a.operator, out, sig);
     } else if (node instanceof Node.OuterJoin j) {
-      known = walkState(j.left, out, sig, shared) & walkState(j.right, out, sig, shared) & stateful(j.operator, out, sig);
+      known = walkState(j.left, out, sig, shared) & walkState(j.right, out, sig, shared)
+          & stateful(j.operator, out, sig);
     } else if (node instanceof Node.UnionAll u) {
       known = walkAll(u.inputs, out, sig, shared);
     } else if (node instanceof Node.SetOperation s) {

@@ -99,7 +99,7 @@ public final class ResultTableSink {
       for (int i = 0; i < key.length; i++) {
         compared[i] = SqlIdentifiers.quote(columns.get(key[i]).name());
       }
-      this.deleteByKey = new NullPatterns("DELETE FROM " + table, compared, key, "");
+      this.deleteByKey = new NullPatterns("DELETE FROM " + table, compared, key, "", null);
     } else {
       this.deleteByKey = null;
     }
@@ -124,8 +124,7 @@ public final class ResultTableSink {
         all[i] = i;
       }
       patterns = new NullPatterns("DELETE FROM " + table + " WHERE ctid = ANY (ARRAY(SELECT ctid FROM " + table,
-          compared, all, " LIMIT ?))");
-      patterns.byText = byText;
+          compared, all, " LIMIT ?))", byText);
       deleteCopies = patterns;
     }
     return patterns;
@@ -142,15 +141,16 @@ public final class ResultTableSink {
     private final String[] compared;
     private final int[] columnsCompared;
     private final String tail;
-    private final Map<Long, String> sqlByNulls = new HashMap<>();
     /** Columns compared by their text form (no equality operator), or null for none. */
-    private boolean[] byText;
+    private final boolean[] byText;
+    private final Map<Long, String> sqlByNulls = new HashMap<>();
 
-    NullPatterns(String head, String[] compared, int[] columnsCompared, String tail) {
+    NullPatterns(String head, String[] compared, int[] columnsCompared, String tail, boolean[] byText) {
       this.head = head;
       this.compared = compared;
       this.columnsCompared = columnsCompared;
       this.tail = tail;
+      this.byText = byText;
     }
 
     /** Bit i set: compared value i is NULL; above 63 columns the last bit stands for all the others. */
