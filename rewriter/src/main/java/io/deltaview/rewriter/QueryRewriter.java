@@ -8,6 +8,9 @@ import io.deltaview.rewriter.schema.CatalogSchema;
 import io.deltaview.rewriter.sql.SqlFrontEnd;
 import io.deltaview.rewriter.sql.QueryShape;
 import java.sql.SQLException;
+import org.apache.calcite.rel.type.RelDataType;
+import org.apache.calcite.rel.type.RelDataTypeField;
+import io.deltaview.rewriter.sql.NumericCommonType;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,8 +54,15 @@ public final class QueryRewriter {
     this.frontEnd = new SqlFrontEnd(schema);
     List<CompiledView> compiledViews = new ArrayList<>();
     Map<String, String> unusable = new LinkedHashMap<>();
+    SqlFrontEnd viewTyping = SqlFrontEnd.forViews(schema);
     for (ViewDefinition v : this.views) {
       try {
+        String mixed = mixedScaleNumericColumn(frontEnd, viewTyping, v);
+        if (mixed != null) {
+          throw new SQLException("its column " + mixed + " is plain numeric where numerics of other types meet (a"
+              + " set operation, CASE, COALESCE…), so its values keep their own scales, which the rewriter's"
+              + " typing does not follow");
+        }
         compiledViews.add(CompiledView.compile(v, frontEnd));
       } catch (SQLException | RuntimeException e) {
         // The view stays registered for maintenance; it just never answers queries.
@@ -81,6 +91,34 @@ public final class QueryRewriter {
     this.viewConstants = base.viewConstants;
     this.shapes = new ShapeDecisions(new RewritePlanner(frontEnd, compiled, this.refusals), viewConstants);
     this.decisions = newCache();
+  }
+
+  /**
+   * The first result column of {@code v} that PostgreSQL types as plain {@code numeric} because numerics of
+   * other types meet there (as the engine plans the view, {@link SqlFrontEnd#forViews}, and unlike the
+   * rewriter's own typing), or null. Such a column
+   * holds each value at its own scale (an integer branch's {@code 0} next to {@code 1.50}), while the rewriter's
+   * typing gives it the widest scale, so answering a query from it could print {@code 0} where the query gives
+   * {@code 0.00}: such a view is not used for rewriting.
+   */
+  private static String mixedScaleNumericColumn(SqlFrontEnd rewriterTyping, SqlFrontEnd viewTyping,
+      ViewDefinition v) {
+    RelDataType asView;
+    RelDataType asQuery;
+    try {
+      asView = viewTyping.toRel(v.definitionSql()).validatedRowType;
+      asQuery = rewriterTyping.toRel(v.definitionSql()).validatedRowType;
+    } catch (SQLException | RuntimeException e) {
+      return null; // its own compilation decides
+    }
+    List<RelDataTypeField> fields = asView.getFieldList();
+    for (int i = 0; i < fields.size() && i < asQuery.getFieldCount(); i++) {
+      if (NumericCommonType.unconstrained(fields.get(i).getType())
+          && !NumericCommonType.unconstrained(asQuery.getFieldList().get(i).getType())) {
+        return fields.get(i).getName();
+      }
+    }
+    return null;
   }
 
   private static Cache<String, RewriteDecision> newCache() {

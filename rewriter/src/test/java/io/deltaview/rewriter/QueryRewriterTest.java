@@ -494,6 +494,28 @@ class QueryRewriterTest {
       assertSame(REWRITER, REWRITER.withSchema(TestCatalog.withResultTables()));
     }
 
+    /**
+     * A view where numerics of other types meet holds each value at its own scale (plain numeric, as PostgreSQL
+     * types it), which the rewriter's typing does not follow: it never answers a query, which could need the
+     * widest scale ({@code 0.00}); a view over a plain numeric column is typed alike on both sides and serves.
+     */
+    @Test
+    void aViewWhoseNumericsKeepTheirOwnScalesIsNotUsed() {
+      String mixed = "SELECT amount FROM orders UNION ALL SELECT 0 FROM orders";
+      String plain = "SELECT status, sum(amount) AS total FROM orders GROUP BY status";
+      CatalogSchema catalog = TestCatalog.baseTables()
+          .table("public", "mixed_amounts").column("amount", "numeric").done()
+          .table("public", "totals").column("status", "text").column("total", "numeric").done().build();
+      QueryRewriter r = QueryRewriter.create(catalog, List.of(
+          new ViewDefinition("public.mixed_amounts", "public", "mixed_amounts", mixed, List.of("amount")),
+          new ViewDefinition("public.totals", "public", "totals", plain, List.of("status", "total"))));
+      assertTrue(r.unusableViews().containsKey("public.mixed_amounts"), r.unusableViews().toString());
+      assertTrue(r.unusableViews().get("public.mixed_amounts").contains("amount"));
+      assertFalse(r.rewrite("SELECT amount FROM orders UNION ALL SELECT 0::numeric(10,2) FROM orders").rewritten());
+      assertFalse(r.unusableViews().containsKey("public.totals"), r.unusableViews().toString());
+      assertTrue(r.rewrite(plain).rewritten());
+    }
+
     @Test
     void viewWithoutResultTableIsUnusable() {
       QueryRewriter r = QueryRewriter.create(TestCatalog.baseTables().build(), TestViews.all());

@@ -19,7 +19,7 @@ import org.apache.calcite.sql.type.SqlTypeName;
  * models it with ({@link PgType#UNCONSTRAINED_NUMERIC_PRECISION}, {@link PgType#UNCONSTRAINED_NUMERIC_SCALE}),
  * which the view compiler casts to without rescaling.
  */
-final class NumericCommonType {
+public final class NumericCommonType {
 
   private NumericCommonType() {
   }
@@ -48,7 +48,7 @@ final class NumericCommonType {
   }
 
   /** Whether {@code type} is the unconstrained numeric. */
-  static boolean unconstrained(RelDataType type) {
+  public static boolean unconstrained(RelDataType type) {
     return type.getSqlTypeName() == SqlTypeName.DECIMAL
         && type.getPrecision() == PgType.UNCONSTRAINED_NUMERIC_PRECISION
         && type.getScale() == PgType.UNCONSTRAINED_NUMERIC_SCALE;
