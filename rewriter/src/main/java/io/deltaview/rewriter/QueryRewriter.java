@@ -9,7 +9,6 @@ import io.deltaview.rewriter.sql.SqlFrontEnd;
 import io.deltaview.rewriter.sql.QueryShape;
 import java.sql.SQLException;
 import org.apache.calcite.rel.type.RelDataType;
-import org.apache.calcite.rel.type.RelDataTypeField;
 import io.deltaview.rewriter.sql.NumericCommonType;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -111,14 +110,7 @@ public final class QueryRewriter {
     } catch (SQLException | RuntimeException e) {
       return null; // its own compilation decides
     }
-    List<RelDataTypeField> fields = asView.getFieldList();
-    for (int i = 0; i < fields.size() && i < asQuery.getFieldCount(); i++) {
-      if (NumericCommonType.unconstrained(fields.get(i).getType())
-          && !NumericCommonType.unconstrained(asQuery.getFieldList().get(i).getType())) {
-        return fields.get(i).getName();
-      }
-    }
-    return null;
+    return NumericCommonType.mixedScaleColumn(asView, asQuery);
   }
 
   private static Cache<String, RewriteDecision> newCache() {

@@ -1,6 +1,7 @@
 package io.deltaview.rewriter.match;
 
 import io.deltaview.rewriter.RewriteDecision;
+import io.deltaview.rewriter.sql.NumericCommonType;
 import io.deltaview.rewriter.sql.SqlFrontEnd;
 import java.sql.SQLException;
 import io.deltaview.rewriter.sql.SqlText;
@@ -44,6 +45,8 @@ public final class RewritePlanner {
   private static final String AVERAGES = " (AVG as SUM / COUNT): ";
 
   private final SqlFrontEnd frontEnd;
+  /** The views' typing (PostgreSQL's common numeric type), for {@link NumericCommonType#mixedScaleColumn}. */
+  private final SqlFrontEnd viewTyping;
   private final List<CompiledView> views;
   /** Qualified view name → why the view must not answer this planner's queries. */
   private final Map<String, String> refusals;
@@ -55,8 +58,26 @@ public final class RewritePlanner {
   /** A planner that never answers from the views named in {@code refusals}, and says why when one matches. */
   public RewritePlanner(SqlFrontEnd frontEnd, List<CompiledView> views, Map<String, String> refusals) {
     this.frontEnd = frontEnd;
+    this.viewTyping = SqlFrontEnd.forViews(frontEnd.catalog());
     this.views = List.copyOf(views);
     this.refusals = Map.copyOf(refusals);
+  }
+
+  /** {@link NumericCommonType#mixedScaleColumn} of the query, checked only when it returns a numeric column. */
+  private String mixedScaleColumn(String sql, RelRoot root) {
+    boolean numeric = false;
+    for (org.apache.calcite.rel.type.RelDataTypeField f : root.validatedRowType.getFieldList()) {
+      numeric |= f.getType().getSqlTypeName() == org.apache.calcite.sql.type.SqlTypeName.DECIMAL;
+    }
+    if (!numeric) {
+      return null;
+    }
+    try {
+      return NumericCommonType.mixedScaleColumn(viewTyping.toRel(sql).validatedRowType,
+          root.validatedRowType);
+    } catch (SQLException | RuntimeException e) {
+      return null;
+    }
   }
 
   public RewriteDecision decide(String sql) {
@@ -119,6 +140,13 @@ public final class RewritePlanner {
     if (finalLabels.size() != rel.getRowType().getFieldCount()) {
       return Planned.valueFree(RewriteDecision.passThrough(sql,
           "unsure of column labels: count differs from the plan", baseTables, parameters));
+    }
+    String mixed = mixedScaleColumn(sql, root);
+    if (mixed != null) {
+      // the literals' types decide it (0 or 0.00 in a branch): not a decision for the query's shape
+      return Planned.valueDependent(RewriteDecision.passThrough(sql, "column " + mixed + " is plain numeric where"
+          + " numerics of other types meet, each value at its own scale, which no view's typing follows",
+          baseTables, parameters));
     }
     String exactDigest = ViewMatcher.exactMatchDigest(rel);
     Set<String> refused = new LinkedHashSet<>(); // views that match but may not answer this role

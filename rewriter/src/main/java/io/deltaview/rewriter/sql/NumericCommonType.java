@@ -47,6 +47,23 @@ public final class NumericCommonType {
         PgType.UNCONSTRAINED_NUMERIC_PRECISION, PgType.UNCONSTRAINED_NUMERIC_SCALE), common.isNullable());
   }
 
+  /**
+   * The first column that PostgreSQL types plain {@code numeric} because numerics of other types meet there
+   * ({@code asView}: the row type as the views' front end gives it) while the rewriter's typing gives it a
+   * constrained one ({@code asQuery}), or null. Such a column holds each value at its own scale ({@code 0} next
+   * to {@code 1.50}), which the rewriter's typing does not follow: no view may answer it, and a view holding it
+   * may answer nothing.
+   */
+  public static String mixedScaleColumn(RelDataType asView, RelDataType asQuery) {
+    List<org.apache.calcite.rel.type.RelDataTypeField> fields = asView.getFieldList();
+    for (int i = 0; i < fields.size() && i < asQuery.getFieldCount(); i++) {
+      if (unconstrained(fields.get(i).getType()) && !unconstrained(asQuery.getFieldList().get(i).getType())) {
+        return fields.get(i).getName();
+      }
+    }
+    return null;
+  }
+
   /** Whether {@code type} is the unconstrained numeric. */
   public static boolean unconstrained(RelDataType type) {
     return type.getSqlTypeName() == SqlTypeName.DECIMAL
