@@ -152,13 +152,7 @@ public final class BaseTables {
   }
 
   private static String relkind(Connection c, String quoted) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT relkind FROM pg_class WHERE oid = ?::regclass")) {
-      ps.setString(1, quoted);
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getString(1);
-      }
-    }
+    return pgClassColumn(c, quoted, "relkind");
   }
 
   /**
@@ -231,7 +225,12 @@ public final class BaseTables {
   }
 
   private static String replicaIdentity(Connection c, String quoted) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT relreplident FROM pg_class WHERE oid = ?::regclass")) {
+    return pgClassColumn(c, quoted, "relreplident");
+  }
+
+  /** One column of the {@code pg_class} row of relation {@code quoted}; {@code column} is one of this class's names. */
+  private static String pgClassColumn(Connection c, String quoted, String column) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT " + column + " FROM pg_class WHERE oid = ?::regclass")) {
       ps.setString(1, quoted);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
