@@ -107,27 +107,51 @@ public final class ResultTableSink {
 
   /**
    * The statements deleting {@code n} copies of a row: every column compared with {@code =} (or {@code IS NULL}
-   * for a NULL), so that the index on the result table ({@link #rowIndexColumns}) serves the lookup; columns of
+   * for a NULL), so that the index on the result table ({@link #rowIndexColumns}) serves the lookup. Columns of
    * a type without an equality operator (json, xml, point, box, arrays of them…: PostgreSQL is asked which, on
    * first use) are compared by their text form, cast through the column type on both sides so that the stored
-   * value and the bound one print alike.
+   * value and the bound one print alike. Columns whose equality holds between values that print differently
+   * (plain numeric: {@code 2 = 2.00}; floats: {@code -0 = 0}; intervals: {@code 1 day = 24 hours}…) are compared
+   * both ways: a multiset holds each spelling as its own row, and a retraction must take the copy it retracts.
    */
   private NullPatterns deleteCopies(Connection tx) throws SQLException {
     NullPatterns patterns = deleteCopies;
     if (patterns == null) {
       boolean[] byText = withoutEquality(tx);
+      Comparison[] how = new Comparison[columns.size()];
       String[] compared = new String[columns.size()];
       int[] all = new int[columns.size()];
       for (int i = 0; i < columns.size(); i++) {
-        String column = SqlIdentifiers.quote(columns.get(i).name());
-        compared[i] = byText[i] ? column + "::text" : column;
+        compared[i] = SqlIdentifiers.quote(columns.get(i).name());
+        how[i] = byText[i] ? Comparison.TEXT
+            : SPELLING_EXACT.matcher(columns.get(i).pgType()).matches() ? Comparison.EQUAL
+            : Comparison.EQUAL_AND_TEXT;
         all[i] = i;
       }
       patterns = new NullPatterns("DELETE FROM " + table + " WHERE ctid = ANY (ARRAY(SELECT ctid FROM " + table,
-          compared, all, " LIMIT ?))", byText);
+          compared, all, " LIMIT ?))", how);
       deleteCopies = patterns;
     }
     return patterns;
+  }
+
+  /**
+   * Types, as {@code format_type} prints them, whose equality holds only between values of one text form: two
+   * equal values are the same row of a multiset. Any other type is compared by its text form too.
+   */
+  private static final Pattern SPELLING_EXACT = Pattern.compile(
+      "smallint|integer|bigint|boolean|date|uuid|oid|text|bytea|money|numeric\\(\\d+(,\\d+)?\\)"
+          + "|timestamp(\\(\\d+\\))? with(out)? time zone|time(\\(\\d+\\))? without time zone"
+          + "|(character varying|character|bit varying|bit)(\\(\\d+\\))?");
+
+  /** How a retraction compares one column of the stored row with the bound value. */
+  private enum Comparison {
+    /** {@code c = ?}. */
+    EQUAL,
+    /** {@code c::text = (?)::text}: the type has no equality operator. */
+    TEXT,
+    /** {@code c = ? AND c::text = (?)::text}: equality alone would take another spelling's copy. */
+    EQUAL_AND_TEXT
   }
 
   /**
@@ -141,16 +165,16 @@ public final class ResultTableSink {
     private final String[] compared;
     private final int[] columnsCompared;
     private final String tail;
-    /** Columns compared by their text form (no equality operator), or null for none. */
-    private final boolean[] byText;
+    /** How each column is compared, or null for {@link Comparison#EQUAL} throughout. */
+    private final Comparison[] how;
     private final Map<Long, String> sqlByNulls = new HashMap<>();
 
-    NullPatterns(String head, String[] compared, int[] columnsCompared, String tail, boolean[] byText) {
+    NullPatterns(String head, String[] compared, int[] columnsCompared, String tail, Comparison[] how) {
       this.head = head;
       this.compared = compared;
       this.columnsCompared = columnsCompared;
       this.tail = tail;
-      this.byText = byText;
+      this.how = how;
     }
 
     /** Bit i set: compared value i is NULL; above 63 columns the last bit stands for all the others. */
@@ -171,19 +195,30 @@ public final class ResultTableSink {
           where.append(i == 0 ? " WHERE " : " AND ");
           int column = columnsCompared[i];
           if (i >= 63) {
-            where.append(compared[i]).append(" IS NOT DISTINCT FROM ").append(textOr(column, param(column)));
+            where.append(condition(i, " IS NOT DISTINCT FROM "));
           } else if ((n & (1L << i)) != 0) {
             where.append(compared[i]).append(" IS NULL");
           } else {
-            where.append(compared[i]).append(" = ").append(textOr(column, param(column)));
+            where.append(condition(i, " = "));
           }
         }
         return head + (compared.length == 0 ? "" : where) + tail;
       });
     }
 
-    private String textOr(int column, String param) {
-      return byText != null && byText[column] ? "(" + param + ")::text" : param;
+    private Comparison how(int i) {
+      return how == null ? Comparison.EQUAL : how[columnsCompared[i]];
+    }
+
+    private String condition(int i, String operator) {
+      String column = compared[i];
+      String param = param(columnsCompared[i]);
+      String byText = column + "::text" + operator + "(" + param + ")::text";
+      return switch (how(i)) {
+        case EQUAL -> column + operator + param;
+        case TEXT -> byText;
+        case EQUAL_AND_TEXT -> "(" + column + operator + param + " AND " + byText + ")";
+      };
     }
 
     /** Binds the compared values of {@code row} that {@link #sql} has parameters for; returns the next index. */
@@ -191,7 +226,11 @@ public final class ResultTableSink {
       int p = 1;
       for (int i = 0; i < columnsCompared.length; i++) {
         if (i >= 63 || (nulls & (1L << i)) == 0) {
-          ps.setString(p++, Values.toPgText(row.get(columnsCompared[i])));
+          String value = Values.toPgText(row.get(columnsCompared[i]));
+          ps.setString(p++, value);
+          if (how(i) == Comparison.EQUAL_AND_TEXT) {
+            ps.setString(p++, value);
+          }
         }
       }
       return p;
