@@ -321,6 +321,13 @@ class QueryRewriterTest {
     }
 
     @Test
+    void selectsWithoutColumnsPassThrough() {
+      assertPassThrough("SELECT FROM orders WHERE status = 'paid'", "SELECT without columns");
+      assertPassThrough("SELECT status, count(*) FROM orders o WHERE EXISTS (SELECT FROM customers c"
+          + " WHERE c.id = o.customer_id) GROUP BY status", "SELECT without columns");
+    }
+
+    @Test
     void filterOnANonKeyColumnCannotUseAnAggregateView() {
       assertPassThrough("SELECT status, sum(amount) FROM orders WHERE amount > 5 GROUP BY status",
           "not GROUP BY keys of the view");

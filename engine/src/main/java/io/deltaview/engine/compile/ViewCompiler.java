@@ -119,6 +119,10 @@ public final class ViewCompiler {
    * used, so join and aggregate state holds only those. Falls back to the plan as is if trimming fails.
    */
   private static RelNode trim(RelNode plan) {
+    if (plan.getRowType().getFieldCount() == 0 && plan instanceof Project p) {
+      // a view without columns: the trimmer cannot map zero fields, so trim below the projection that drops all
+      return p.copy(p.getTraitSet(), List.of(trim(p.getInput())));
+    }
     try {
       RelNode t = new RelFieldTrimmer(null, RelFactories.LOGICAL_BUILDER.create(plan.getCluster(), null)).trim(plan);
       return t.getRowType().getFieldCount() == plan.getRowType().getFieldCount() ? t : plan;

@@ -69,7 +69,9 @@ public final class ResultTableSink {
       cols.append(SqlIdentifiers.quote(columns.get(i).name()));
       params.append(param(i));
     }
-    this.insertSql = "INSERT INTO " + table + " (" + cols + ") VALUES (" + params + ")";
+    // a view without columns (SELECT FROM …) holds only how many rows its query gives
+    this.insertSql = "INSERT INTO " + table + (columns.isEmpty() ? " DEFAULT VALUES"
+        : " (" + cols + ") VALUES (" + params + ")");
     if (upsert) {
       StringBuilder conflict = new StringBuilder();
       StringBuilder set = new StringBuilder();
@@ -517,7 +519,9 @@ public final class ResultTableSink {
         for (int i = 0; i < columns.size(); i++) {
           cols.append(i == 0 ? "" : ", ").append(SqlIdentifiers.quote(columns.get(i).name()));
         }
-        copy = tx.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + table + " (" + cols + ") FROM STDIN");
+        // without columns each row is an empty line, and the table is named alone
+        copy = tx.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + table
+            + (columns.isEmpty() ? "" : " (" + cols + ")") + " FROM STDIN");
       }
       byte[] bytes = buffer.toString().getBytes(StandardCharsets.UTF_8);
       buffer.setLength(0);

@@ -72,8 +72,7 @@ public final class DefinitionSql {
   /**
    * PostgreSQL syntax a view definition may not use, refused with {@code 0A000} by name before Calcite's parser
    * would call it a syntax error: row locks ({@code FOR UPDATE}, {@code FOR SHARE}, …), data-modifying
-   * statements in a WITH or subquery, {@code SELECT} without columns, which is not maintained yet, and
-   * {@code ONLY} before a table (which Calcite's parser would take for a table named "only").
+   * statements in a WITH or subquery, and {@code ONLY} before a table (which Calcite's parser would take for a table named "only").
    */
   private static void refuseUnmaintainableSyntax(List<Token> tokens, int end) throws SQLException {
     for (int i = 0; i + 1 < end; i++) {
@@ -88,9 +87,6 @@ public final class DefinitionSql {
           || next.isWord("MERGE"))) {
         throw unsupported("data-modifying statement " + next.text().toUpperCase(java.util.Locale.ROOT)
             + " in WITH or a subquery");
-      }
-      if (t.isWord("SELECT") && next.isWord("FROM")) {
-        throw unsupported("SELECT without columns");
       }
       if (next.isWord("ONLY") && !t.isWord("ROWS") && !t.isWord("ROW")) {
         throw unsupported("ONLY before a table name (a view over a partitioned table or an inheritance parent"
