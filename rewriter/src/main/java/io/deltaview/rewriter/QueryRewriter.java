@@ -11,6 +11,7 @@ import java.sql.SQLException;
 import org.apache.calcite.rel.type.RelDataType;
 import io.deltaview.rewriter.sql.NumericCommonType;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,14 +48,27 @@ public final class QueryRewriter {
   private final Cache<String, RewriteDecision> decisions;
   private final SeenTexts seen = new SeenTexts();
 
-  private QueryRewriter(CatalogSchema schema, List<ViewDefinition> views) {
+  /**
+   * @param previous a rewriter whose compiled views are taken over where nothing they depend on changed
+   *     ({@link #reusable}), or null: a view created or dropped then compiles that view alone, not every view
+   */
+  private QueryRewriter(CatalogSchema schema, List<ViewDefinition> views, QueryRewriter previous) {
     this.schema = Objects.requireNonNull(schema, "schema");
     this.views = List.copyOf(views);
     this.frontEnd = new SqlFrontEnd(schema);
     List<CompiledView> compiledViews = new ArrayList<>();
     Map<String, String> unusable = new LinkedHashMap<>();
     SqlFrontEnd viewTyping = SqlFrontEnd.forViews(schema);
+    Map<ViewDefinition, CompiledView> before = new HashMap<>();
+    if (previous != null) {
+      previous.compiled.forEach(c -> before.put(c.definition(), c));
+    }
     for (ViewDefinition v : this.views) {
+      CompiledView earlier = before.get(v);
+      if (earlier != null && reusable(earlier, previous.schema, schema)) {
+        compiledViews.add(earlier);
+        continue;
+      }
       try {
         String mixed = mixedScaleNumericColumn(frontEnd, viewTyping, v);
         if (mixed != null) {
@@ -125,17 +139,59 @@ public final class QueryRewriter {
 
   /** A rewriter over {@code schema} with the given views (which may be empty). */
   public static QueryRewriter create(CatalogSchema schema, List<ViewDefinition> views) {
-    return new QueryRewriter(schema, views);
+    return new QueryRewriter(schema, views, null);
+  }
+
+  /**
+   * The given views over a new catalog snapshot, with this rewriter's refusals; {@code this} when neither
+   * changed. Views whose definition and the tables it depends on are unchanged are not compiled again.
+   */
+  public QueryRewriter with(CatalogSchema newSchema, List<ViewDefinition> newViews) {
+    return newSchema.equals(schema) && newViews.equals(views) ? this
+        : new QueryRewriter(newSchema, newViews, this).withRefusals(refusals);
   }
 
   /** Same views over a new catalog snapshot; returns {@code this} when the snapshot is unchanged. */
   public QueryRewriter withSchema(CatalogSchema newSchema) {
-    return newSchema.equals(schema) ? this : new QueryRewriter(newSchema, views).withRefusals(refusals);
+    return with(newSchema, views);
   }
 
   /** Same catalog with a new set of views; returns {@code this} when the set is unchanged. */
   public QueryRewriter withViews(List<ViewDefinition> newViews) {
-    return newViews.equals(views) ? this : new QueryRewriter(schema, newViews).withRefusals(refusals);
+    return with(schema, newViews);
+  }
+
+  /**
+   * Whether {@code view}, compiled against {@code before}, is what compiling it against {@code after} would
+   * give: the same search path, and each table it reads (and its result table) the same there, also as its
+   * bare name resolves (a table created earlier on the search path would change what an unqualified name
+   * means). The catalog holds nothing else a compilation reads.
+   */
+  private static boolean reusable(CompiledView view, CatalogSchema before, CatalogSchema after) {
+    if (!before.searchPath().equals(after.searchPath())) {
+      return false;
+    }
+    ViewDefinition d = view.definition();
+    if (!sameTable(before, after, d.resultSchema(), d.resultTable())) {
+      return false;
+    }
+    for (ViewReads.BaseTable t : view.reads().baseTables()) {
+      if (!sameTable(before, after, t.schema(), t.table())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The compiled view named {@code qualifiedName}, or null (unknown or unusable): to see what was reused. */
+  CompiledView compiledView(String qualifiedName) {
+    return compiled.stream().filter(c -> c.definition().qualifiedName().equals(qualifiedName)).findFirst()
+        .orElse(null);
+  }
+
+  private static boolean sameTable(CatalogSchema before, CatalogSchema after, String schema, String table) {
+    return before.table(schema, table).equals(after.table(schema, table))
+        && before.resolve(table).equals(after.resolve(table));
   }
 
   /**

@@ -4,6 +4,8 @@ import io.deltaview.rewriter.schema.CatalogSchema;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -499,6 +501,39 @@ class QueryRewriterTest {
       assertTrue(REWRITER.rewrite("SELECT id FROM orders WHERE status = 'paid'").rewritten());
       assertSame(REWRITER, REWRITER.withViews(TestViews.all()));
       assertSame(REWRITER, REWRITER.withSchema(TestCatalog.withResultTables()));
+    }
+
+    /**
+     * A rewriter for a new snapshot compiles only what changed: a created view (with its new result table), and
+     * the views over a table whose bare name now means another table (one created earlier on the search path).
+     */
+    @Test
+    void aNewSnapshotCompilesOnlyTheViewsItChanges() {
+      ViewDefinition big = new ViewDefinition("public.big_orders", "public", "big_orders",
+          "SELECT id FROM orders WHERE amount > 100", List.of("id"));
+      List<ViewDefinition> views = new java.util.ArrayList<>(TestViews.all());
+      views.add(big);
+      QueryRewriter more = REWRITER.with(TestCatalog.withResultTablesBuilder().table("public", "big_orders")
+          .column("id", "integer").done().build(), views);
+      for (ViewDefinition v : TestViews.all()) {
+        assertSame(REWRITER.compiledView(v.qualifiedName()), more.compiledView(v.qualifiedName()), v.qualifiedName());
+      }
+      assertEquals("public.big_orders", more.rewrite("SELECT id FROM orders WHERE amount > 100").view());
+
+      QueryRewriter onPath = REWRITER.with(TestCatalog.withResultTablesBuilder()
+          .searchPath(List.of("app", "public")).build(), TestViews.all());
+      QueryRewriter shadowed = onPath.with(TestCatalog.withResultTablesBuilder().searchPath(List.of("app", "public"))
+          .table("app", "customers").column("id", "int4").column("region", "text").column("name", "text")
+          .primaryKey("id").done().build(), TestViews.all());
+      for (ViewDefinition v : List.of(TestViews.ORDERS_BY_STATUS, TestViews.PAID_ORDERS)) {
+        assertSame(onPath.compiledView(v.qualifiedName()), shadowed.compiledView(v.qualifiedName()));
+      }
+      for (ViewDefinition v : List.of(TestViews.REVENUE_BY_REGION_MONTH, TestViews.CUSTOMER_ORDER_COUNTS)) {
+        assertNotNull(onPath.compiledView(v.qualifiedName()));
+        assertNotSame(onPath.compiledView(v.qualifiedName()), shadowed.compiledView(v.qualifiedName()),
+            "customers now means app.customers for " + v.qualifiedName());
+      }
+      assertTrue(shadowed.rewrite("SELECT status, count(*) FROM orders GROUP BY status").rewritten());
     }
 
     /**

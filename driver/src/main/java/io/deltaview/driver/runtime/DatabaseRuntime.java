@@ -319,7 +319,10 @@ final class DatabaseRuntime {
         definitions.add(new ViewDefinition(r.qualifiedName(), r.schema(), r.name(), r.definition(),
             Catalog.columnsOf(c, r.schema(), r.name()).stream().map(col -> col.name()).toList(), r.timeZone()));
       }
-      rewriter = withAccessDecided(c, QueryRewriter.create(schema, definitions));
+      // only what changed is compiled again: a CREATE among hundreds of views costs that view, not all
+      QueryRewriter previous = rewriter;
+      rewriter = withAccessDecided(c, previous == null ? QueryRewriter.create(schema, definitions)
+          : previous.with(schema, definitions));
     }
   }
 

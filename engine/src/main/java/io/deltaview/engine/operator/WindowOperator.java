@@ -26,7 +26,8 @@ import java.util.function.ObjLongConsumer;
  * partition (the frame's start and end only move forward), so their values are exactly the aggregates'
  * PostgreSQL values and a partition costs O(n) (O(n log n) for MIN/MAX). A RANGE frame with an offset finds each
  * row's frame ends by binary search on the one ORDER BY key, with PostgreSQL's in_range arithmetic
- * ({@link RangeOffsets}).
+ * ({@link RangeOffsets}). Within a partition, the output is evaluated only from the first position the change
+ * can reach: appending to the end of an ordered partition costs its last rows' output, not all of it.
  */
 public final class WindowOperator implements Checkpointable {
 
@@ -122,7 +123,15 @@ public final class WindowOperator implements Checkpointable {
         .add(new Object[] {row, weight}));
     for (Map.Entry<Row, List<Object[]>> e : byPartition.entrySet()) {
       TreeMap<Row, long[]> rows = partitions.get(e.getKey());
-      Map<Row, Long> before = rows == null ? Map.of() : evaluate(rows);
+      // The rows before the first changed one are the same before and after: only the output from the first
+      // position whose value the change can reach is evaluated, on both sides.
+      Row firstChanged = null;
+      for (Object[] change : e.getValue()) {
+        if (firstChanged == null || total.compare((Row) change[0], firstChanged) < 0) {
+          firstChanged = (Row) change[0];
+        }
+      }
+      Map<Row, Long> before = rows == null ? Map.of() : evaluate(rows, firstChanged);
       if (rows == null) {
         rows = new TreeMap<>(total);
         partitions.put(e.getKey(), rows);
@@ -135,7 +144,7 @@ public final class WindowOperator implements Checkpointable {
         partitions.remove(e.getKey());
         after = Map.of();
       } else {
-        after = evaluate(rows);
+        after = evaluate(rows, firstChanged);
       }
       Multiplicities.emitDifference(before, after, out);
     }
@@ -172,13 +181,20 @@ public final class WindowOperator implements Checkpointable {
     return partitions.size();
   }
 
-  /** The output rows of one partition, each with its multiplicity. */
-  private Map<Row, Long> evaluate(TreeMap<Row, long[]> sorted) {
+  /**
+   * The output rows of one partition, each with its multiplicity, from the first position whose values a change
+   * at {@code firstChanged} (the smallest changed row, in the total order) can reach ({@link #firstReached}).
+   */
+  private Map<Row, Long> evaluate(TreeMap<Row, long[]> sorted, Row firstChanged) {
     List<Row> list = new ArrayList<>();
+    int changedAt = -1;
     for (Map.Entry<Row, long[]> e : sorted.entrySet()) {
       long n = e.getValue()[0];
       if (n < 0) {
         throw new IllegalStateException("negative count of " + e.getKey() + ": delete of a missing row");
+      }
+      if (changedAt < 0 && total.compare(e.getKey(), firstChanged) >= 0) {
+        changedAt = list.size();
       }
       for (long k = 0; k < n; k++) {
         list.add(e.getKey());
@@ -186,6 +202,7 @@ public final class WindowOperator implements Checkpointable {
     }
     Row[] rows = list.toArray(new Row[0]);
     int n = rows.length;
+    int from = firstReached(rows, changedAt < 0 ? n : changedAt, firstChanged);
     int[] peerStart = new int[n];
     int[] peerEnd = new int[n];
     int[] denseRank = new int[n];
@@ -204,19 +221,76 @@ public final class WindowOperator implements Checkpointable {
       Call call = calls[c];
       switch (call.kind()) {
         case AGGREGATE:
-          aggregate(call, rows, frameStarts, frameEnds, values, c);
+          aggregate(call, rows, from, frameStarts, frameEnds, values, c);
           break;
         default:
-          for (int i = 0; i < n; i++) {
+          for (int i = from; i < n; i++) {
             values[i][c] = value(call, rows, i, peerStart, peerEnd, denseRank, frameStarts, frameEnds);
           }
       }
     }
     Map<Row, Long> out = new HashMap<>();
-    for (int i = 0; i < n; i++) {
+    for (int i = from; i < n; i++) {
       out.merge(rows[i].concat(Row.wrap(values[i])), 1L, Long::sum);
     }
     return out;
+  }
+
+  /**
+   * The first position whose output a change can reach, when the rows before {@code changedAt} are unchanged
+   * ({@code changed} is the smallest changed row). A row's values depend on the rows before it (its rank, LAG,
+   * frames reaching back), and on later ones only through: LEAD, frame bounds that reach forward ({@code n
+   * FOLLOWING} rows, or to the end), its peers (RANGE frames end with the last peer, CUME_DIST counts them),
+   * and the partition's size (NTILE, PERCENT_RANK, CUME_DIST). Those move the position back by as far as they
+   * reach, or to the start where the reach depends on values (a RANGE offset FOLLOWING) or on everything.
+   */
+  private int firstReached(Row[] rows, int changedAt, Row changed) {
+    int from = changedAt;
+    boolean framed = false;
+    boolean byPeers = false;
+    for (Call call : calls) {
+      switch (call.kind()) {
+        case NTILE, PERCENT_RANK, CUME_DIST -> {
+          return 0;
+        }
+        case LEAD, LAG -> { // rows ahead of the current one: LEAD's offset, or a negative LAG offset
+          long ahead = call.kind() == Kind.LEAD ? call.offset() : -call.offset();
+          from = (int) Math.max(0, Math.min(from, changedAt - Math.max(0, ahead)));
+        }
+        case AGGREGATE, FIRST_VALUE, LAST_VALUE, NTH_VALUE -> framed = true;
+        default -> {
+        }
+      }
+    }
+    if (framed) {
+      for (Bound b : new Bound[] {frame.lower(), frame.upper()}) {
+        if (b.unbounded()) {
+          if (b == frame.upper()) {
+            return 0; // … AND UNBOUNDED FOLLOWING
+          }
+        } else if (b.range() != null) {
+          if (b.offset() > 0) {
+            return 0; // RANGE … FOLLOWING: as far as the values say
+          }
+        } else if (frame.rows()) {
+          if (b.offset() > 0) {
+            from = (int) Math.max(0, Math.min(from, changedAt - b.offset()));
+          }
+        } else {
+          byPeers = true; // RANGE CURRENT ROW: from the first peer to the last
+        }
+      }
+      // a RANGE frame with an offset PRECEDING ends at CURRENT ROW's last peer, or earlier
+      byPeers |= !frame.rows();
+    }
+    if (byPeers) {
+      int peer = changedAt;
+      while (peer > 0 && peers.compare(rows[peer - 1], changed) == 0) {
+        peer--;
+      }
+      from = Math.min(from, peer);
+    }
+    return from;
   }
 
   private Object value(Call call, Row[] rows, int i, int[] peerStart, int[] peerEnd, int[] denseRank,
@@ -271,8 +345,12 @@ public final class WindowOperator implements Checkpointable {
     return i < inLarger ? i / (size + 1) + 1 : larger + (i - inLarger) / size + 1;
   }
 
-  /** Slides an accumulator along the partition: frames only move forward, so each row is added and removed once. */
-  private void aggregate(Call call, Row[] rows, int[] frameStarts, int[] frameEnds, Object[][] values, int c) {
+  /**
+   * Slides an accumulator along the partition from position {@code from}: frames only move forward, so each row
+   * is added and removed once.
+   */
+  private void aggregate(Call call, Row[] rows, int from, int[] frameStarts, int[] frameEnds, Object[][] values,
+      int c) {
     AggregateOperator accumulator = new AggregateOperator(new int[0], List.of(call.aggregate()));
     Object[] current = new Object[1];
     ObjLongConsumer<Row> capture = (row, weight) -> {
@@ -281,9 +359,9 @@ public final class WindowOperator implements Checkpointable {
       }
     };
     int n = rows.length;
-    int added = 0;
-    int removed = 0;
-    for (int i = 0; i < n; i++) {
+    int added = from < n ? frameStarts[from] : 0;
+    int removed = added;
+    for (int i = from; i < n; i++) {
       int s = frameStarts[i];
       int e = Math.max(frameEnds[i], s);
       for (; added < e; added++) {
