@@ -43,7 +43,7 @@ import org.postgresql.replication.LogSequenceNumber;
  * <p>Options: {@code -Ddeltaview.tpch.sf} (large scale factor, default 1), {@code -Ddeltaview.tpch.small}
  * (default 0.1), {@code -Ddeltaview.tpch.queries} (default {@code q1,q3,q5,q9,q13,q18,q21,q22}), {@code
  * -Ddeltaview.tpch.rf} (RF1 + RF2 pairs per backlog, default 3), {@code -Ddeltaview.tpch.samples} (one-row
- * changes per scale factor and view, default 40).
+ * changes per scale factor and view, default 40, rounded up to a multiple of 4).
  */
 public final class TpchBenchmark {
 
@@ -245,6 +245,9 @@ public final class TpchBenchmark {
       rs.next();
       maxKey = rs.getLong(1);
     }
+    // the changes come in fours (a line added and removed, an order added and removed), so that every query
+    // starts from the same data: a count that is not a multiple of four would leave a line behind
+    samples = Math.max(4, (samples + 3) / 4 * 4);
     Random random = new Random(7);
     long[] nanos = new long[samples];
     try (PreparedStatement firstAtOrAfter = plain.prepareStatement(
