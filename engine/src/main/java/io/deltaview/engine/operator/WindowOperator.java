@@ -263,11 +263,12 @@ public final class WindowOperator implements Checkpointable {
       }
     }
     if (framed) {
+      if (frame.upper().unbounded()) {
+        return 0; // … AND UNBOUNDED FOLLOWING
+      }
       for (Bound b : new Bound[] {frame.lower(), frame.upper()}) {
         if (b.unbounded()) {
-          if (b == frame.upper()) {
-            return 0; // … AND UNBOUNDED FOLLOWING
-          }
+          continue; // UNBOUNDED PRECEDING
         } else if (b.range() != null) {
           if (b.offset() > 0) {
             return 0; // RANGE … FOLLOWING: as far as the values say
