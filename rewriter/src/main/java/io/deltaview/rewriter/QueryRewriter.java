@@ -12,6 +12,7 @@ import org.apache.calcite.rel.type.RelDataType;
 import io.deltaview.rewriter.sql.NumericCommonType;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,11 +36,15 @@ import java.util.Set;
 public final class QueryRewriter {
   private static final System.Logger LOG = System.getLogger(QueryRewriter.class.getName());
   private static final long DEFAULT_CACHE_SIZE = 10_000;
+  /** At most this many catalog snapshots held by the compiled views ({@link #boundSnapshots}). */
+  private static final int MAX_SNAPSHOTS = 4;
 
   private final CatalogSchema schema;
   private final List<ViewDefinition> views;
   private final SqlFrontEnd frontEnd;
   private final List<CompiledView> compiled;
+  /** The catalog snapshot each of {@link #compiled} was compiled against. */
+  private final List<CatalogSchema> compiledOn;
   private final Map<String, String> unusableViews;
   private final Map<String, String> refusals;
   /** The values the views' definitions hold ({@link QueryShape#constants}). */
@@ -57,34 +62,33 @@ public final class QueryRewriter {
     this.views = List.copyOf(views);
     this.frontEnd = new SqlFrontEnd(schema);
     List<CompiledView> compiledViews = new ArrayList<>();
+    List<CatalogSchema> compiledOn = new ArrayList<>();
     Map<String, String> unusable = new LinkedHashMap<>();
     SqlFrontEnd viewTyping = SqlFrontEnd.forViews(schema);
-    Map<ViewDefinition, CompiledView> before = new HashMap<>();
+    Map<ViewDefinition, Integer> before = new HashMap<>();
     if (previous != null) {
-      previous.compiled.forEach(c -> before.put(c.definition(), c));
+      for (int i = 0; i < previous.compiled.size(); i++) {
+        before.put(previous.compiled.get(i).definition(), i);
+      }
     }
     for (ViewDefinition v : this.views) {
-      CompiledView earlier = before.get(v);
-      if (earlier != null && reusable(earlier, previous.schema, schema)) {
-        compiledViews.add(earlier);
-        continue;
-      }
-      try {
-        String mixed = mixedScaleNumericColumn(frontEnd, viewTyping, v);
-        if (mixed != null) {
-          throw new SQLException("its column " + mixed + " is plain numeric where numerics of other types meet (a"
-              + " set operation, CASE, COALESCE…), so its values keep their own scales, which the rewriter's"
-              + " typing does not follow");
+      Integer earlier = before.get(v);
+      CompiledView view = earlier != null && reusable(previous.compiled.get(earlier), previous.schema, schema)
+          ? previous.compiled.get(earlier) : null;
+      if (view != null) {
+        compiledViews.add(view);
+        compiledOn.add(previous.compiledOn.get(earlier));
+      } else {
+        view = compile(v, viewTyping, unusable);
+        if (view != null) {
+          compiledViews.add(view);
+          compiledOn.add(schema);
         }
-        compiledViews.add(CompiledView.compile(v, frontEnd));
-      } catch (SQLException | RuntimeException e) {
-        // The view stays registered for maintenance; it just never answers queries.
-        unusable.put(v.qualifiedName(), e.getMessage());
-        LOG.log(System.Logger.Level.INFO, "View {0} is not used for query rewriting: {1}",
-            v.qualifiedName(), e.getMessage());
       }
     }
+    boundSnapshots(compiledViews, compiledOn, viewTyping, unusable);
     this.compiled = List.copyOf(compiledViews);
+    this.compiledOn = List.copyOf(compiledOn);
     this.unusableViews = Map.copyOf(unusable);
     this.refusals = Map.of();
     this.viewConstants = Set.copyOf(QueryShape.constants(
@@ -93,12 +97,69 @@ public final class QueryRewriter {
     this.decisions = newCache();
   }
 
+  /** {@code v} compiled against this catalog, or null with the reason in {@code unusable}. */
+  private CompiledView compile(ViewDefinition v, SqlFrontEnd viewTyping, Map<String, String> unusable) {
+    try {
+      String mixed = mixedScaleNumericColumn(frontEnd, viewTyping, v);
+      if (mixed != null) {
+        throw new SQLException("its column " + mixed + " is plain numeric where numerics of other types meet (a"
+            + " set operation, CASE, COALESCE…), so its values keep their own scales, which the rewriter's"
+            + " typing does not follow");
+      }
+      return CompiledView.compile(v, frontEnd);
+    } catch (SQLException | RuntimeException e) {
+      // The view stays registered for maintenance; it just never answers queries.
+      unusable.put(v.qualifiedName(), e.getMessage());
+      LOG.log(System.Logger.Level.INFO, "View {0} is not used for query rewriting: {1}",
+          v.qualifiedName(), e.getMessage());
+      return null;
+    }
+  }
+
+  /**
+   * A compiled view holds on to the catalog snapshot it was compiled against (its plan's tables reach the
+   * whole snapshot), so taking views over without end would keep one snapshot per CREATE. Beyond
+   * {@link #MAX_SNAPSHOTS} snapshots, the views of the snapshot that holds the fewest are compiled again against
+   * this one: after views are created one by one, that is one view per CREATE, not all of them.
+   */
+  private void boundSnapshots(List<CompiledView> views, List<CatalogSchema> on, SqlFrontEnd viewTyping,
+      Map<String, String> unusable) {
+    while (true) {
+      Map<CatalogSchema, List<Integer>> bySnapshot = new IdentityHashMap<>();
+      for (int i = 0; i < views.size(); i++) {
+        bySnapshot.computeIfAbsent(on.get(i), k -> new ArrayList<>()).add(i);
+      }
+      bySnapshot.putIfAbsent(schema, List.of());
+      if (bySnapshot.size() <= MAX_SNAPSHOTS) {
+        return;
+      }
+      List<Integer> fewest = null;
+      for (Map.Entry<CatalogSchema, List<Integer>> e : bySnapshot.entrySet()) {
+        if (e.getKey() != schema && (fewest == null || e.getValue().size() < fewest.size())) {
+          fewest = e.getValue();
+        }
+      }
+      for (int i = fewest.size() - 1; i >= 0; i--) {
+        int at = fewest.get(i);
+        CompiledView again = compile(views.get(at).definition(), viewTyping, unusable);
+        if (again == null) {
+          views.remove(at);
+          on.remove(at);
+        } else {
+          views.set(at, again);
+          on.set(at, schema);
+        }
+      }
+    }
+  }
+
   /** The same compiled views with other refusals: nothing is compiled again. */
   private QueryRewriter(QueryRewriter base, Map<String, String> refusals) {
     this.schema = base.schema;
     this.views = base.views;
     this.frontEnd = base.frontEnd;
     this.compiled = base.compiled;
+    this.compiledOn = base.compiledOn;
     this.unusableViews = base.unusableViews;
     this.refusals = Map.copyOf(refusals);
     this.viewConstants = base.viewConstants;
@@ -181,6 +242,13 @@ public final class QueryRewriter {
       }
     }
     return true;
+  }
+
+  /** How many catalog snapshots the compiled views hold on to ({@link #boundSnapshots}). */
+  int snapshotsHeld() {
+    Map<CatalogSchema, Boolean> distinct = new IdentityHashMap<>();
+    compiledOn.forEach(c -> distinct.put(c, true));
+    return distinct.size();
   }
 
   /** The compiled view named {@code qualifiedName}, or null (unknown or unusable): to see what was reused. */

@@ -534,6 +534,21 @@ class QueryRewriterTest {
             "customers now means app.customers for " + v.qualifiedName());
       }
       assertTrue(shadowed.rewrite("SELECT status, count(*) FROM orders GROUP BY status").rewritten());
+
+      // views created one by one: each compiled against its own snapshot, of which only a few are kept
+      QueryRewriter growing = REWRITER;
+      CatalogSchema.Builder catalog = TestCatalog.withResultTablesBuilder();
+      List<ViewDefinition> created = new java.util.ArrayList<>(TestViews.all());
+      for (int i = 0; i < 12; i++) {
+        catalog.table("public", "paid_" + i).column("id", "integer").done();
+        created.add(new ViewDefinition("public.paid_" + i, "public", "paid_" + i,
+            "SELECT id FROM orders WHERE amount > " + i, List.of("id")));
+        growing = growing.with(catalog.build(), created);
+        assertTrue(growing.snapshotsHeld() <= 4, "snapshots held: " + growing.snapshotsHeld());
+      }
+      assertSame(REWRITER.compiledView("public.paid_orders"), growing.compiledView("public.paid_orders"),
+          "the views of the first snapshot, the most, are kept");
+      assertEquals("public.paid_3", growing.rewrite("SELECT id FROM orders WHERE amount > 3").view());
     }
 
     /**
