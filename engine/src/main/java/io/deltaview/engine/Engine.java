@@ -225,6 +225,18 @@ public final class Engine implements ViewService, AutoCloseable {
     return status.views();
   }
 
+  /** Asks each backend for the view: only the process that maintains runs their views. */
+  @Override
+  public List<String> explainOnBackend(String schema, String name) {
+    for (ViewBackend backend : ViewBackends.all()) {
+      List<String> lines = backend.explain(config, schema, name);
+      if (lines != null) {
+        return lines;
+      }
+    }
+    return null;
+  }
+
   /** Registered views that are ready to serve queries. */
   public List<ViewRecord> readyViews() {
     ApplyLoop l = streaming.loop();

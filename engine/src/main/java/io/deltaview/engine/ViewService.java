@@ -120,6 +120,15 @@ public interface ViewService {
     return ViewExplanation.ofView(caller, view);
   }
 
+  /**
+   * {@code EXPLAIN INCREMENTAL VIEW schema.name} for a view that is not in the catalog because another backend
+   * maintains it ({@code WITH (engine = '…')}): what that backend prints, or null when no backend runs such a
+   * view in this process (only the process that maintains runs them).
+   */
+  default List<String> explainOnBackend(String schema, String name) {
+    return null;
+  }
+
   /** {@code EXPLAIN INCREMENTAL VIEW AS select}: the dataflow that would maintain {@code sql}. */
   default List<String> explainDefinition(Connection caller, String sql) throws SQLException {
     return ViewExplanation.ofDefinition(caller, sql);

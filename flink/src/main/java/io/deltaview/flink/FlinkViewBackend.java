@@ -228,6 +228,24 @@ public final class FlinkViewBackend implements ViewBackend {
     return out;
   }
 
+  /**
+   * The job as it runs: which Flink job in which JVM, then its Flink SQL (the sources' and the sink's tables, the
+   * password masked, and the {@code INSERT}), one line per row.
+   */
+  @Override
+  public List<String> explain(EngineConfig database, String schema, String name) {
+    FlinkView view = RUNNING.get(key(database, schema, name));
+    if (view == null) {
+      return null;
+    }
+    LocalFlinkRunner runner = view.runner();
+    List<String> lines = new ArrayList<>();
+    lines.add("Flink job " + runner.jobId() + " in JVM " + runner.pid() + (runner.isRunning() ? "" : " (not running)")
+        + ": result table " + SqlIdentifiers.quote(schema, name) + ", eventually consistent");
+    lines.addAll(view.describeJob().lines().toList());
+    return lines;
+  }
+
   @Override
   public void close(EngineConfig database) {
     CLOSED.add(database.pgUrl());

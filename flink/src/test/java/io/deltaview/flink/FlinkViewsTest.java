@@ -61,6 +61,11 @@ class FlinkViewsTest {
       List<String> shown = shown(s, "public.by_region");
       assertEquals(List.of("ready", "flink"), shown.subList(0, 2), "status and state_source: " + shown);
       assertTrue(shown.get(2).startsWith("Flink job " + view.runner().jobId()), "progress: " + shown);
+      List<String> explained = ShopTables.rows(d, "EXPLAIN INCREMENTAL VIEW by_region").stream()
+          .map(r -> r.get(0)).toList();
+      assertTrue(explained.get(0).startsWith("Flink job " + view.runner().jobId()), "EXPLAIN: " + explained);
+      assertTrue(explained.stream().anyMatch(l -> l.startsWith("INSERT INTO")), "EXPLAIN: " + explained);
+      assertFalse(String.join("\n", explained).contains(password), "the password is not in EXPLAIN");
 
       shop.awaitEqual(c, "by_region", Duration.ofMinutes(3), view);
       for (int t = 0; t < 60; t++) {
@@ -89,6 +94,8 @@ class FlinkViewsTest {
       assertNothingLeft(c);
       assertEquals(List.of(), ShopTables.rows(c, "SELECT * FROM deltaview.flink_views"));
       assertEquals(null, shown(s, "public.by_region"), "SHOW after the drop");
+      assertEquals("42P01", assertThrows(SQLException.class, () -> s.executeQuery(
+          "EXPLAIN INCREMENTAL VIEW by_region")).getSQLState(), "EXPLAIN after the drop");
       assertEquals("42P01", assertThrows(SQLException.class, () -> s.execute("DROP INCREMENTAL VIEW by_region"))
           .getSQLState());
     } finally {

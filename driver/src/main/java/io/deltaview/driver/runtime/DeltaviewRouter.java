@@ -1,6 +1,7 @@
 package io.deltaview.driver.runtime;
 
 import io.deltaview.driver.ReadConsistency;
+import io.deltaview.sql.SqlIdentifiers;
 import io.deltaview.sql.SqlStates;
 import io.deltaview.driver.metrics.RouteStats;
 import io.deltaview.driver.DeltaviewOptions;
@@ -19,6 +20,7 @@ import io.deltaview.engine.ddl.Requester;
 import io.deltaview.rewriter.RewriteDecision;
 import io.deltaview.rewriter.sql.SqlText;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -390,17 +392,38 @@ final class DeltaviewRouter implements QueryRouter {
    */
   private ResultSet explainView(Connection raw, IncrementalCommand.QualifiedName name) throws SQLException {
     ViewRecord view = runtime.views().view(raw, name.schema(), name.name()).orElse(null);
-    if (view != null) {
-      RoleAccess.TableAccess a = RoleAccess.tableAccess(raw,
-          List.<String[]>of(new String[] {view.schema(), view.name()})).get(0);
-      if (!a.exists() || !a.schemaUsable() || !a.tableSelect()) {
-        view = null;
-      }
+    if (view != null && mayRead(raw, view.schema(), view.name())) {
+      return planLines(raw, runtime.views().explain(raw, view));
     }
     if (view == null) {
-      throw new SQLException("incremental view " + name + " does not exist", SqlStates.UNDEFINED_TABLE);
+      // a view another backend maintains (WITH (engine = '…')) is not in the catalog; its result table is
+      // found as PostgreSQL resolves the name for the caller
+      String[] table = resultTable(raw, name);
+      List<String> lines = table == null || !mayRead(raw, table[0], table[1]) ? null
+          : runtime.views().explainOnBackend(table[0], table[1]);
+      if (lines != null) {
+        return planLines(raw, lines);
+      }
     }
-    return planLines(raw, runtime.views().explain(raw, view));
+    throw new SQLException("incremental view " + name + " does not exist", SqlStates.UNDEFINED_TABLE);
+  }
+
+  /** Whether the caller may see {@code schema.table}'s rows (as SHOW requires): it exists and is readable. */
+  private static boolean mayRead(Connection raw, String schema, String table) throws SQLException {
+    RoleAccess.TableAccess a = RoleAccess.tableAccess(raw, List.<String[]>of(new String[] {schema, table})).get(0);
+    return a.exists() && a.schemaUsable() && a.tableSelect();
+  }
+
+  /** The schema and name of the table {@code name} means to the caller, or null when there is none. */
+  private static String[] resultTable(Connection raw, IncrementalCommand.QualifiedName name) throws SQLException {
+    try (PreparedStatement ps = raw.prepareStatement("SELECT n.nspname, c.relname FROM pg_catalog.pg_class c"
+        + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass(?)")) {
+      ps.setString(1, name.schema() == null ? SqlIdentifiers.quote(name.name())
+          : SqlIdentifiers.quote(name.schema(), name.name()));
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? new String[] {rs.getString(1), rs.getString(2)} : null;
+      }
+    }
   }
 
   private static ResultSet planLines(Connection raw, List<String> lines) throws SQLException {

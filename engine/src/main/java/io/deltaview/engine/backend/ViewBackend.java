@@ -55,4 +55,12 @@ public interface ViewBackend {
   default List<ViewStatus> status(EngineConfig database, Connection c) throws SQLException {
     return List.of();
   }
+
+  /**
+   * What {@code EXPLAIN INCREMENTAL VIEW schema.name} prints for a view of {@code database} this backend runs in
+   * this process, one line per row, or null when it runs no such view here. None by default.
+   */
+  default List<String> explain(EngineConfig database, String schema, String name) {
+    return null;
+  }
 }
