@@ -8,6 +8,7 @@ import io.deltaview.rewriter.schema.CatalogSchema;
 import io.deltaview.rewriter.sql.SqlFrontEnd;
 import io.deltaview.rewriter.sql.QueryShape;
 import java.sql.SQLException;
+import org.apache.calcite.rel.RelRoot;
 import org.apache.calcite.rel.type.RelDataType;
 import io.deltaview.rewriter.sql.NumericCommonType;
 import java.util.ArrayList;
@@ -100,13 +101,14 @@ public final class QueryRewriter {
   /** {@code v} compiled against this catalog, or null with the reason in {@code unusable}. */
   private CompiledView compile(ViewDefinition v, SqlFrontEnd viewTyping, Map<String, String> unusable) {
     try {
-      String mixed = mixedScaleNumericColumn(frontEnd, viewTyping, v);
+      RelRoot asQuery = frontEnd.toRel(v.definitionSql());
+      String mixed = mixedScaleNumericColumn(viewTyping, v, asQuery.validatedRowType);
       if (mixed != null) {
         throw new SQLException("its column " + mixed + " is plain numeric where numerics of other types meet (a"
             + " set operation, CASE, COALESCE…), so its values keep their own scales, which the rewriter's"
             + " typing does not follow");
       }
-      return CompiledView.compile(v, frontEnd);
+      return CompiledView.compile(v, frontEnd, asQuery);
     } catch (SQLException | RuntimeException e) {
       // The view stays registered for maintenance; it just never answers queries.
       unusable.put(v.qualifiedName(), e.getMessage());
@@ -175,13 +177,10 @@ public final class QueryRewriter {
    * typing gives it the widest scale, so answering a query from it could print {@code 0} where the query gives
    * {@code 0.00}: such a view is not used for rewriting.
    */
-  private static String mixedScaleNumericColumn(SqlFrontEnd rewriterTyping, SqlFrontEnd viewTyping,
-      ViewDefinition v) {
+  private static String mixedScaleNumericColumn(SqlFrontEnd viewTyping, ViewDefinition v, RelDataType asQuery) {
     RelDataType asView;
-    RelDataType asQuery;
     try {
       asView = viewTyping.toRel(v.definitionSql()).validatedRowType;
-      asQuery = rewriterTyping.toRel(v.definitionSql()).validatedRowType;
     } catch (SQLException | RuntimeException e) {
       return null; // its own compilation decides
     }

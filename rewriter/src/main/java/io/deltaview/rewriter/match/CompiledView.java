@@ -14,6 +14,7 @@ import java.util.Set;
 import org.apache.calcite.plan.RelOptUtil;
 import org.apache.calcite.plan.RelOptTable;
 import org.apache.calcite.rel.RelNode;
+import org.apache.calcite.rel.RelRoot;
 import org.apache.calcite.rel.core.Project;
 import org.apache.calcite.rel.core.Sort;
 import org.apache.calcite.rel.core.TableScan;
@@ -102,6 +103,12 @@ public final class CompiledView {
    * @throws IllegalArgumentException when the view cannot be used for rewriting at all (message says why)
    */
   public static CompiledView compile(ViewDefinition definition, SqlFrontEnd frontEnd) throws SQLException {
+    return compile(definition, frontEnd, frontEnd.toRel(definition.definitionSql()));
+  }
+
+  /** {@link #compile(ViewDefinition, SqlFrontEnd)} of a definition {@code frontEnd} has already converted. */
+  public static CompiledView compile(ViewDefinition definition, SqlFrontEnd frontEnd, RelRoot converted)
+      throws SQLException {
     TableInfo table = frontEnd.catalog().table(definition.resultSchema(), definition.resultTable())
         .orElseThrow(() -> new IllegalArgumentException("result table " + definition.resultSchema() + "."
             + definition.resultTable() + " is not in the catalog"));
@@ -110,7 +117,7 @@ public final class CompiledView {
       throw new IllegalArgumentException("result table columns " + tableColumns
           + " differ from the view's columns " + definition.columnNames());
     }
-    RelNode rel = frontEnd.toRel(definition.definitionSql()).project();
+    RelNode rel = converted.project();
     if (rel.getRowType().getFieldCount() != tableColumns.size()) {
       throw new IllegalArgumentException("view query has " + rel.getRowType().getFieldCount()
           + " columns, result table " + tableColumns.size());
