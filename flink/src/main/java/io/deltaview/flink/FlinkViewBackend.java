@@ -268,11 +268,18 @@ public final class FlinkViewBackend implements ViewBackend {
     return java.util.List.copyOf(RUNNING.values());
   }
 
-  /** Where view {@code schema.name}'s Flink JVM keeps its checkpoints and log: the same path on every start. */
+  /**
+   * Where view {@code schema.name}'s Flink JVM keeps its checkpoints and log (the same path on every start), and
+   * the job's parallelism: {@code deltaview.flink.parallelism} (a system property, read each time a job starts,
+   * also when it resumes; default 1).
+   */
   private static FlinkSettings settings(FlinkDatabase db, String schema, String name) {
     Path root = Path.of(System.getProperty("deltaview.flink.workDir",
         Path.of(System.getProperty("java.io.tmpdir"), "deltaview-flink").toString()));
-    return FlinkSettings.local(root.resolve(FlinkViews.replicationName(db.database(), schema, name)));
+    FlinkSettings local = FlinkSettings.local(root.resolve(FlinkViews.replicationName(db.database(), schema, name)));
+    int parallelism = Integer.getInteger("deltaview.flink.parallelism", local.parallelism());
+    return new FlinkSettings(parallelism, local.checkpointInterval(), local.stateBackend(), local.workDirectory(),
+        local.heap());
   }
 
   private static String key(EngineConfig database, String schema, String name) {
