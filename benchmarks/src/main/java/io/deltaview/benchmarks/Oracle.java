@@ -4,6 +4,7 @@ import io.deltaview.engine.Engine;
 import io.deltaview.engine.EngineRegistry;
 import io.deltaview.it.fixture.PostgresFixture;
 import io.deltaview.it.fixture.ResultBag;
+import io.deltaview.it.fixture.oracle.EngineSettled;
 import io.deltaview.it.fixture.oracle.OracleSchema;
 import io.deltaview.it.fixture.oracle.OracleViews;
 import io.deltaview.it.fixture.oracle.OracleWorkload;
@@ -109,15 +110,17 @@ public final class Oracle {
   }
 
   /**
-   * Waits (up to the timeout) until the engine has applied every transaction committed so far, then compares each
+   * Waits (up to the timeout) until the engine has applied every transaction committed so far and no view is
+   * loading ({@link EngineSettled}), then compares each
    * view; a result table that differs still gets {@link #GRACE_MILLIS} to become equal. Wrong views are removed
    * from {@code views}.
    */
   private static long check(Connection plain, Connection dv, Engine engine, Map<String, String> views, String when,
       long seed, long timeoutMillis) throws Exception {
     long w0 = System.nanoTime();
-    if (engine == null || !engine.awaitCurrent(timeoutMillis)) {
-      System.out.println("the engine did not catch up within " + timeoutMillis + " ms " + when);
+    String unsettled = engine == null ? "no engine runs" : EngineSettled.await(engine, timeoutMillis);
+    if (unsettled != null) {
+      System.out.println(unsettled + " " + when);
     } else {
       System.out.printf(Locale.ROOT, "caught up %s in %.1f s%n", when, seconds(w0));
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.deltaview.engine.EngineRegistry;
 import io.deltaview.it.DeltaviewDatabase;
+import io.deltaview.it.fixture.oracle.EngineSettled;
 import io.deltaview.it.fixture.oracle.OracleSchema;
 import io.deltaview.it.fixture.oracle.OracleViews;
 import io.deltaview.it.fixture.oracle.OracleWorkload;
@@ -103,8 +104,9 @@ class OracleTest {
   private static void assertViewsExact(String when) throws Exception {
     long start = System.nanoTime();
     List<String> failures = new ArrayList<>();
-    if (!EngineRegistry.existing(db.pgUrl).awaitCurrent(CATCH_UP.toMillis())) {
-      failures.add("the engine did not apply the batch within " + CATCH_UP);
+    String unsettled = EngineSettled.await(EngineRegistry.existing(db.pgUrl), CATCH_UP.toMillis());
+    if (unsettled != null) {
+      failures.add(unsettled);
     }
     for (Map.Entry<String, String> v : OracleViews.checked().entrySet()) {
       String view = v.getKey();
