@@ -218,8 +218,7 @@ public final class FlinkViewBackend implements ViewBackend {
             : runner == null ? "its Flink job does not run in this process: it could not be resumed (see the log)"
             : runner.failure() != null ? runner.failure()
             : "its Flink JVM ended (its log: " + runner.log() + ")";
-        String progress = running ? "Flink job " + runner.jobId() + " in JVM " + runner.pid()
-            + " (eventually consistent)" : null;
+        String progress = running ? jobAndJvm(runner) + " (eventually consistent)" : null;
         out.add(new ViewStatus(schema + "." + name, running ? ViewState.READY : ViewState.FAILED,
             SqlIdentifiers.quote(schema, name), null, null, null, null, rs.getString(3), error, "sql", null, null,
             null, "flink", null, progress, null));
@@ -240,10 +239,15 @@ public final class FlinkViewBackend implements ViewBackend {
     }
     LocalFlinkRunner runner = view.runner();
     List<String> lines = new ArrayList<>();
-    lines.add("Flink job " + runner.jobId() + " in JVM " + runner.pid() + (runner.isRunning() ? "" : " (not running)")
-        + ": result table " + SqlIdentifiers.quote(schema, name) + ", eventually consistent");
+    lines.add(jobAndJvm(runner) + (runner.isRunning() ? "" : " (not running)") + ": result table "
+        + SqlIdentifiers.quote(schema, name) + ", eventually consistent");
     lines.addAll(view.describeJob().lines().toList());
     return lines;
+  }
+
+  /** Which Flink job runs a view, and in which JVM: how {@code SHOW} and {@code EXPLAIN} name it. */
+  private static String jobAndJvm(LocalFlinkRunner runner) {
+    return "Flink job " + runner.jobId() + " in JVM " + runner.pid();
   }
 
   @Override

@@ -43,8 +43,8 @@ final class DistinctOn {
 
   static final String COLUMN = "$distinct_on_";
 
-  /** Words that end a select list. */
-  private static final Set<String> AFTER_SELECT_LIST = Set.of("from", "where", "group", "having", "window", "order",
+  /** Words that end a select list (also where it is empty: {@link NoColumns}). */
+  static final Set<String> AFTER_SELECT_LIST = Set.of("from", "where", "group", "having", "window", "order",
       "limit", "offset", "fetch", "union", "intersect", "except", "for");
 
   /** {@code sql} with its DISTINCT ON expressions moved into the select list; {@code sql} itself if it has none. */

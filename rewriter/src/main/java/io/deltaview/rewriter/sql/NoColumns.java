@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import org.apache.calcite.rel.RelRoot;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rel.type.RelDataTypeField;
@@ -26,10 +25,6 @@ final class NoColumns {
   }
 
   static final String COLUMN = "$no_columns";
-
-  /** Words that may follow {@code SELECT} where its select list is empty. */
-  private static final Set<String> AFTER_SELECT_LIST = Set.of("from", "where", "group", "having", "window", "order",
-      "limit", "offset", "fetch", "union", "intersect", "except");
 
   /** {@code sql} with a constant column in each SELECT without columns; {@code sql} itself if it has none. */
   static String rewrite(String sql) throws SQLException {
@@ -53,26 +48,32 @@ final class NoColumns {
   }
 
   /**
-   * Whether some "select" is followed, after blanks and an "all", by a word or parenthesis that ends a select
-   * list: the test that spares lexing the queries (nearly all) that have no such SELECT. Text inside a comment
-   * or string may answer yes; the lexer decides then.
+   * Whether some "select" is followed, after blanks and an "all", by a word ({@link DistinctOn#AFTER_SELECT_LIST})
+   * or parenthesis that ends a select list: the test that spares lexing the queries (nearly all) that have no
+   * such SELECT. Text inside a comment or string may answer yes; the lexer decides then.
    */
   private static boolean mayHave(String lower) {
     for (int at = lower.indexOf("select"); at >= 0; at = lower.indexOf("select", at + 6)) {
       int i = skipBlanks(lower, at + 6);
-      if (lower.startsWith("all", i) && (i + 3 == lower.length() || !Character.isLetterOrDigit(lower.charAt(i + 3)))) {
+      if (startsWithWord(lower, i, "all")) {
         i = skipBlanks(lower, i + 3);
       }
       if (i == lower.length() || lower.charAt(i) == ')' || lower.charAt(i) == ';') {
         return true;
       }
-      for (String word : AFTER_SELECT_LIST) {
-        if (lower.startsWith(word, i)) {
+      for (String word : DistinctOn.AFTER_SELECT_LIST) {
+        if (startsWithWord(lower, i, word)) {
           return true;
         }
       }
     }
     return false;
+  }
+
+  /** Whether {@code word} starts at {@code i} as a whole word ({@code orders} does not start {@code order}). */
+  private static boolean startsWithWord(String s, int i, String word) {
+    int end = i + word.length();
+    return s.startsWith(word, i) && (end == s.length() || !PgLexer.isIdentifierPart(s.charAt(end)));
   }
 
   private static int skipBlanks(String s, int i) {
@@ -99,7 +100,7 @@ final class NoColumns {
 
   private static boolean endsSelectList(Token t) {
     return t.isPunctuation(')') || t.isPunctuation(';')
-        || t.kind() == PgLexer.Kind.WORD && AFTER_SELECT_LIST.contains(t.text().toLowerCase(Locale.ROOT));
+        || t.kind() == PgLexer.Kind.WORD && DistinctOn.AFTER_SELECT_LIST.contains(t.text().toLowerCase(Locale.ROOT));
   }
 
   /** {@code root} without its {@code $no_columns} result columns; {@code root} itself if it has none. */

@@ -65,7 +65,7 @@ public final class NumericCommonType {
   }
 
   /** Whether {@code type} is the unconstrained numeric. */
-  public static boolean unconstrained(RelDataType type) {
+  static boolean unconstrained(RelDataType type) {
     return type.getSqlTypeName() == SqlTypeName.DECIMAL
         && type.getPrecision() == PgType.UNCONSTRAINED_NUMERIC_PRECISION
         && type.getScale() == PgType.UNCONSTRAINED_NUMERIC_SCALE;
