@@ -17,9 +17,11 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -73,9 +75,10 @@ public final class Engine implements ViewService, AutoCloseable {
         () -> connect(config));
     this.streaming = new Streaming(config, checkpointer, new StreamingHooks(), this::holdsLock);
     this.supervisor = new Supervisor(config, streaming, ddlLock, this::fireViewsChanged);
-    this.loading = new ViewLoading(config, streaming, checkpointer, supervisor, this::fireViewsChanged);
+    this.loading = new ViewLoading(config, streaming, checkpointer, supervisor, ddlLock,
+        this::resumeFailed, this::fireViewsChanged);
     this.leadership = new Leadership(config, lock, streaming, checkpointer, ddlLock, loading::resume,
-        this::fireViewsChanged);
+        loading::stopResuming, this::fireViewsChanged);
     supervisor.supervise(leadership, loading);
     this.ddl = new ViewDdl(config, ddlLock, leadership, streaming, loading, this::fireViewsChanged);
     this.status = new EngineStatus(config, streaming, loading, this::hitCount);
@@ -112,6 +115,11 @@ public final class Engine implements ViewService, AutoCloseable {
 
   private boolean holdsLock() {
     return leadership.holdsLock();
+  }
+
+  /** The apply loop could not be started after reading the checkpoints: let go of the lock and take it again. */
+  private void resumeFailed(String why) {
+    leadership.lost(why);
   }
 
   /**
@@ -169,6 +177,9 @@ public final class Engine implements ViewService, AutoCloseable {
   private void fireViewsChanged() {
     ApplyLoop l = streaming.loop();
     Map<String, MaintainedView> byName = new HashMap<>();
+    for (MaintainedView v : loading.restoring().views()) {
+      byName.put(v.qualifiedName(), v);
+    }
     if (l != null) {
       for (MaintainedView v : l.views()) {
         byName.put(v.qualifiedName(), v);
@@ -237,19 +248,36 @@ public final class Engine implements ViewService, AutoCloseable {
     return null;
   }
 
-  /** Registered views that are ready to serve queries. */
+  /**
+   * Registered views that are ready to serve queries: those the apply loop maintains, and those served from
+   * their result tables while their checkpoints are read ({@link RestoringViews}).
+   */
   public List<ViewRecord> readyViews() {
     ApplyLoop l = streaming.loop();
-    if (l == null) {
-      return List.of();
-    }
+    RestoringViews restoring = loading.restoring();
     List<ViewRecord> out = new ArrayList<>();
-    for (MaintainedView v : l.views()) {
-      if (v.state() == MaintainedView.State.ACTIVE) {
+    Set<String> listed = new HashSet<>();
+    if (l != null) {
+      for (MaintainedView v : l.views()) {
+        if (v.state() == MaintainedView.State.ACTIVE && listed.add(v.qualifiedName())) {
+          out.add(v.record());
+        }
+      }
+    }
+    for (MaintainedView v : restoring.views()) {
+      if (listed.add(v.qualifiedName())) {
         out.add(v.record());
       }
     }
     return out;
+  }
+
+  /**
+   * Whether every registered view that resumes from a checkpoint has its state read and is maintained by the
+   * apply loop (none is served only from its table any more); for benchmarks and tests.
+   */
+  public boolean checkpointsRead() {
+    return loading.restoring().isEmpty();
   }
 
   /**
@@ -268,20 +296,35 @@ public final class Engine implements ViewService, AutoCloseable {
     // Per-query path: map lookups and volatile reads, no allocation once each view has a counter.
     int n = qualifiedViews.size();
     long position = Long.MAX_VALUE;
+    ApplyLoop l = null;
     if (n > 1) {
-      ApplyLoop l = streaming.loop();
-      if (l == null) {
-        return false;
-      }
-      position = l.position();
+      l = streaming.loop();
+      position = l == null ? Long.MIN_VALUE : l.position();
     }
+    RestoringViews restoring = loading.restoring();
+    boolean active = false;
+    boolean restored = false;
     for (int i = 0; i < n; i++) {
-      MaintainedView v = known.get(qualifiedViews.get(i));
+      String name = qualifiedViews.get(i);
+      MaintainedView v = known.get(name);
       // Unknown is not servable: between a loop stopping and its views being loaded again (a lost slot, a lost
       // lock) the rewriter may still list a view whose result table is no longer kept current.
-      if (v == null || v.state() != MaintainedView.State.ACTIVE || v.aheadOf(position)) {
+      if (v == null) {
         return false;
       }
+      if (v.state() == MaintainedView.State.ACTIVE) {
+        if (l == null && n > 1 || v.aheadOf(position)) {
+          return false;
+        }
+        active = true;
+      } else if (restoring.serves(name, n > 1)) {
+        restored = true;
+      } else {
+        return false;
+      }
+    }
+    if (active && restored) {
+      return false; // tables kept by the loop and tables waiting for it: not one state of the source
     }
     for (int i = 0; i < n; i++) {
       hits.computeIfAbsent(qualifiedViews.get(i), name -> new LongAdder()).increment();
@@ -397,11 +440,15 @@ public final class Engine implements ViewService, AutoCloseable {
    */
   @Override
   public boolean awaitCurrent(long timeoutMs) throws SQLException {
+    long start = System.nanoTime();
+    if (!loading.awaitResumed(timeoutMs)) {
+      return false; // still reading checkpoints
+    }
     ApplyLoop l = streaming.loop();
     if (l == null || !l.isRunning()) {
       return false;
     }
-    return watermarks.awaitCurrent(l, timeoutMs);
+    return watermarks.awaitCurrent(l, Math.max(0, timeoutMs - (System.nanoTime() - start) / 1_000_000));
   }
 
   /**
@@ -444,12 +491,16 @@ public final class Engine implements ViewService, AutoCloseable {
    */
   @Override
   public boolean awaitApplied(LogSequenceNumber lsn, long timeoutMs) {
+    long start = System.nanoTime();
+    if (!loading.awaitResumed(timeoutMs)) {
+      return false; // still reading checkpoints
+    }
     ApplyLoop l = streaming.loop();
     if (l == null || !l.isRunning()) {
       return false;
     }
     try {
-      return l.awaitPosition(lsn.asLong(), timeoutMs);
+      return l.awaitPosition(lsn.asLong(), Math.max(0, timeoutMs - (System.nanoTime() - start) / 1_000_000));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;

@@ -5,6 +5,7 @@ import io.deltaview.engine.backend.ViewBackend;
 import io.deltaview.engine.backend.ViewBackends;
 import io.deltaview.engine.catalog.Catalog;
 import io.deltaview.engine.catalog.ViewRecord;
+import io.deltaview.engine.catalog.ViewState;
 import io.deltaview.engine.cdc.SlotManager;
 import io.deltaview.engine.view.MaintainedView;
 import java.sql.Connection;
@@ -40,6 +41,7 @@ final class EngineStatus {
   List<ViewStatus> views() throws SQLException {
     List<ViewStatus> out = new ArrayList<>();
     ApplyLoop l = streaming.loop();
+    RestoringViews restoring = loading.restoring();
     Long staleness = stalenessMs();
     try (Connection c = Engine.connect(config)) {
       SlotManager.SlotState slot = SlotManager.state(c, config.slotName());
@@ -52,8 +54,10 @@ final class EngineStatus {
             }
           }
         }
-        out.add(ViewStatus.of(r, live, streaming.rebuildingReason(r.qualifiedName(), live), staleness,
-            hits.applyAsLong(r.qualifiedName()), slot, loading.loadOf(r.qualifiedName())));
+        ViewStatus row = ViewStatus.of(r, live, streaming.rebuildingReason(r.qualifiedName(), live), staleness,
+            hits.applyAsLong(r.qualifiedName()), slot, loading.loadOf(r.qualifiedName()));
+        boolean reading = live == null && restoring.get(r.qualifiedName()) != null && r.status() == ViewState.READY;
+        out.add(reading ? row.readingCheckpoint() : row);
       }
       for (ViewBackend backend : ViewBackends.all()) {
         out.addAll(backend.status(config, c));

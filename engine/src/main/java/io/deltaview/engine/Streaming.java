@@ -134,6 +134,13 @@ final class Streaming {
     if (loop != null) {
       return false;
     }
+    if (closed || !maintaining.getAsBoolean()) {
+      // A start that was under way (views' checkpoints being read) when the engine closed or lost the lock:
+      // a loop started now would hold the slot without the lock, and nothing would stop it.
+      throw new SQLException("Deltaview stopped maintaining the views of database " + config.database()
+          + (closed ? " (the engine was closed)" : " (it lost the maintainer lock)"),
+          SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
+    }
     LogSequenceNumber applied;
     try (Connection c = Engine.connect(config)) {
       replaceLostSlot(c);

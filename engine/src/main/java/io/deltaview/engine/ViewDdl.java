@@ -66,6 +66,7 @@ final class ViewDdl {
     }
     String definition = DefinitionSql.canonical(sql);
     String resolvedSchema = schema != null ? schema : requester.currentSchema();
+    loading.awaitResumed(); // a CREATE starts the loop if none runs: not before the restored views are in it
     synchronized (ddlLock) {
       leadership.require();
       MaintainedView view = null;
@@ -154,6 +155,7 @@ final class ViewDdl {
       return;
     }
     String resolvedSchema = schema != null ? schema : requester.currentSchema();
+    loading.awaitResumed(); // the view may be one whose checkpoint is being read
     synchronized (ddlLock) {
       leadership.require();
       ViewRecord record;

@@ -35,7 +35,13 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.postgresql.replication.LogSequenceNumber;
 
@@ -61,10 +67,21 @@ final class ViewLoading {
   private final LongAdder snapshotReads = new LongAdder();
   /** Views resumed from a checkpoint since this engine started. */
   private final LongAdder checkpointResumes = new LongAdder();
+  private final Object ddlLock;
+  /** Told why, when the apply loop could not be started after reading the checkpoints. */
+  private final Consumer<String> resumeFailed;
+  /** Counts resumptions and stops; a resumption reading checkpoints goes on only while it is the last. */
+  private final AtomicInteger resumes = new AtomicInteger();
+  /** Served from their tables while their checkpoints are read; replaced under this object's lock. */
+  private volatile RestoringViews restoring = RestoringViews.NONE;
+  /** Completed once the last resumption has started the apply loop (or given up). */
+  private volatile CompletableFuture<Void> resumed = CompletableFuture.completedFuture(null);
 
   ViewLoading(EngineConfig config, Streaming streaming, Checkpointer checkpointer, Supervisor supervisor,
-      Runnable viewsChanged) {
+      Object ddlLock, Consumer<String> resumeFailed, Runnable viewsChanged) {
     this.config = config;
+    this.ddlLock = ddlLock;
+    this.resumeFailed = resumeFailed;
     this.streaming = streaming;
     this.checkpointer = checkpointer;
     this.supervisor = supervisor;
@@ -82,6 +99,12 @@ final class ViewLoading {
    * Starts maintaining every registered view (at engine start, and when the maintainer lock is taken again):
    * those with a usable checkpoint resume from it without reading a base table and are active from the
    * stream's first event; the others are loaded from a snapshot in the background.
+   *
+   * <p>When some checkpoint is to be read, this returns once each has been checked by its description, and the
+   * reading, which takes time in proportion to the state, goes on on the loader's thread; those views are
+   * served from their result tables meanwhile ({@link RestoringViews}). DDL waits for it ({@link
+   * #awaitResumed}). If the apply loop cannot be started after that, {@code resumeFailed} is told why (the
+   * engine then gives up the lock and takes it again, which resumes afresh).
    */
   void resume() throws SQLException {
     List<ViewRecord> records;
@@ -103,13 +126,168 @@ final class ViewLoading {
       }
     }
     CheckpointRestore.Plan plan = planRestore(views);
-    Map<MaintainedView, CheckpointRestore.Restored> restored = new LinkedHashMap<>(plan.restored());
+    Map<MaintainedView, CheckpointRestore.Usable> usable = new LinkedHashMap<>(plan.usable());
     Map<MaintainedView, String> reasons = new LinkedHashMap<>(plan.rebuilt());
-    dropDrifted(restored, reasons);
+    dropDrifted(usable, reasons);
+    LogSequenceNumber tablesAt = plan.tablesAt() == null ? LogSequenceNumber.INVALID_LSN : plan.tablesAt();
+    if (usable.isEmpty()) {
+      stopResuming();
+      startMaintaining(views, Map.of(), reasons, tablesAt);
+      return;
+    }
+    Set<String> aligned;
+    try (Connection c = Engine.connect(config)) {
+      aligned = Catalog.alignedViews(c);
+    }
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    int epoch;
+    synchronized (this) {
+      epoch = resumes.incrementAndGet();
+      resumed = done;
+      restoring = RestoringViews.of(usable.keySet(), aligned);
+    }
+    viewsChanged.run();
+    try {
+      loader.submit(() -> {
+        try {
+          readAndStart(epoch, views, usable, reasons, tablesAt);
+        } catch (RuntimeException | Error e) {
+          // Whatever failed, the views must not stay served from tables that nothing will maintain.
+          LOG.log(System.Logger.Level.ERROR, "Deltaview: resuming the views of " + config.database() + " failed", e);
+          synchronized (ddlLock) {
+            if (resumes.get() == epoch) {
+              stopResuming();
+              viewsChanged.run();
+              if (!streaming.closed()) {
+                resumeFailed.accept("resuming maintenance failed: " + e);
+              }
+            }
+          }
+          throw e;
+        } finally {
+          done.complete(null);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      done.complete(null); // closing
+      releaseAll(usable.values().stream().map(CheckpointRestore.Usable::pipeline).toList());
+    }
+  }
+
+  /**
+   * The loader's part of {@link #resume}: reads the checkpoints, then starts the apply loop with the views restored
+   * from them, and has the others loaded from snapshots. Abandoned (the states read are dropped) if another
+   * resumption started meanwhile or maintenance stopped.
+   */
+  private void readAndStart(int epoch, List<MaintainedView> views, Map<MaintainedView, CheckpointRestore.Usable> usable,
+      Map<MaintainedView, String> reasons, LogSequenceNumber tablesAt) {
+    Map<MaintainedView, CheckpointRestore.Restored> restored = new LinkedHashMap<>();
+    try (Connection c = Engine.connect(config)) {
+      for (Map.Entry<MaintainedView, CheckpointRestore.Usable> e : usable.entrySet()) {
+        if (resumes.get() != epoch) {
+          break;
+        }
+        String why = CheckpointRestore.read(c, e.getKey(), e.getValue(), restored);
+        if (why != null) {
+          reasons.put(e.getKey(), why);
+          synchronized (this) {
+            if (resumes.get() == epoch) {
+              restoring = restoring.without(e.getKey()); // it will be rebuilt: not served meanwhile
+            }
+          }
+          viewsChanged.run();
+        }
+      }
+    } catch (SQLException | RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "Deltaview: reading the checkpoints of database " + config.database()
+          + " failed; the views are rebuilt from a snapshot: " + e);
+      releaseAll(restored.values().stream().map(CheckpointRestore.Restored::pipeline).toList());
+      for (MaintainedView v : usable.keySet()) {
+        reasons.putIfAbsent(v, "reading its checkpoint failed: " + e.getMessage());
+      }
+      restored.clear();
+    }
+    synchronized (ddlLock) {
+      if (resumes.get() != epoch) {
+        // Maintenance stopped or started over meanwhile; what is served now is that start's to decide.
+        releaseAll(restored.values().stream().map(CheckpointRestore.Restored::pipeline).toList());
+        LOG.log(System.Logger.Level.DEBUG, () -> "resuming the views of " + config.database() + " abandoned: "
+            + "maintenance stopped or was resumed again meanwhile");
+        return;
+      }
+      try {
+        startMaintaining(views, restored, reasons, tablesAt);
+      } catch (SQLException | RuntimeException e) {
+        stopResuming();
+        viewsChanged.run();
+        if (!streaming.closed()) {
+          resumeFailed.accept("resuming maintenance failed: " + e.getMessage());
+        }
+        return;
+      }
+      // Active in the loop now (served as such): no longer on this account. Under the DDL lock, so no other
+      // resumption started since the check above.
+      restoring = RestoringViews.NONE;
+    }
+    viewsChanged.run();
+  }
+
+  /**
+   * Maintenance stopped here (the lock was lost): a resumption under way is abandoned, and no view is served
+   * from its table on its account any more.
+   */
+  synchronized void stopResuming() {
+    resumes.incrementAndGet();
+    restoring = RestoringViews.NONE;
+  }
+
+  /** The views served from their result tables while their checkpoints are read ({@link #resume}). */
+  RestoringViews restoring() {
+    return restoring;
+  }
+
+  /**
+   * Waits until a resumption under way has read its checkpoints and started the apply loop: DDL waits for it,
+   * so that a CREATE does not start a loop without the views being restored (which would reload them).
+   */
+  void awaitResumed() {
+    resumed.join();
+  }
+
+  /** As {@link #awaitResumed()}, at most {@code timeoutMs}: false if the resumption is still under way then. */
+  boolean awaitResumed(long timeoutMs) {
+    CompletableFuture<Void> f = resumed;
+    if (f.isDone()) {
+      return true;
+    }
+    try {
+      f.get(timeoutMs, TimeUnit.MILLISECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (ExecutionException e) {
+      return true; // it never completes exceptionally; done either way
+    }
+  }
+
+  private static void releaseAll(List<ViewPipeline> pipelines) {
+    for (ViewPipeline p : pipelines) {
+      p.releaseBudget();
+    }
+  }
+
+  /**
+   * Starts the apply loop with the {@code restored} views active from its first event, adds the other views to
+   * it to be loaded from snapshots (saying why, from {@code reasons}), and submits their loads.
+   */
+  private void startMaintaining(List<MaintainedView> views, Map<MaintainedView, CheckpointRestore.Restored> restored,
+      Map<MaintainedView, String> reasons, LogSequenceNumber tablesAt) throws SQLException {
     // Restored views are active from the first event on: they take the stream from their checkpoint's position
     // (what came before is in their state) and write what their tables do not hold yet, transaction by
     // transaction with every other view. The slot is held back for them before the stream starts.
-    LogSequenceNumber tablesAt = plan.tablesAt() == null ? LogSequenceNumber.INVALID_LSN : plan.tablesAt();
     LogSequenceNumber replayFrom = null;
     for (Map.Entry<MaintainedView, CheckpointRestore.Restored> e : restored.entrySet()) {
       MaintainedView v = e.getKey();
@@ -122,7 +300,15 @@ final class ViewLoading {
       checkpointer.restored(v, r.fingerprint(), r.lsn());
       replayFrom = replayFrom == null || r.lsn().asLong() < replayFrom.asLong() ? r.lsn() : replayFrom;
     }
-    streaming.start(null, replayFrom, List.copyOf(restored.keySet()));
+    try {
+      streaming.start(null, replayFrom, List.copyOf(restored.keySet()));
+    } catch (SQLException | RuntimeException e) {
+      for (MaintainedView v : restored.keySet()) {
+        checkpointer.forget(v);
+        v.releaseBudget();
+      }
+      throw e;
+    }
     ApplyLoop current = streaming.loop();
     for (MaintainedView v : restored.keySet()) {
       if (v.state() == MaintainedView.State.ACTIVE && (current == null || !current.views().contains(v))) {
@@ -175,7 +361,7 @@ final class ViewLoading {
    * Moves the restored views whose base tables no longer match their plan (as a snapshot load checks them) to
    * the rebuilt ones: their load then fails them, or rebuilds them, as it would without a checkpoint.
    */
-  private void dropDrifted(Map<MaintainedView, CheckpointRestore.Restored> restored, Map<MaintainedView, String> reasons) {
+  private void dropDrifted(Map<MaintainedView, CheckpointRestore.Usable> restored, Map<MaintainedView, String> reasons) {
     if (restored.isEmpty()) {
       return;
     }
@@ -604,5 +790,7 @@ final class ViewLoading {
   /** Stops the loader's thread (the engine is closing); loads under way are interrupted. */
   void close() {
     loader.shutdownNow();
+    stopResuming();
+    resumed.complete(null); // a resumption the shutdown dropped before it ran must not keep DDL waiting
   }
 }

@@ -25,7 +25,8 @@ import org.postgresql.replication.LogSequenceNumber;
  *     ({@code snapshot: its checkpoint at 0/1A2B3C is corrupt (checksum mismatch)}); null elsewhere or before
  * @param checkpointLsn the position of the view's newest durable checkpoint; null if none (or elsewhere)
  * @param progress how far the snapshot load of a {@code snapshotting} or {@code rebuilding} view is, with the
- *     time left ({@link SnapshotProgress#describe}); null otherwise, and outside the maintaining process
+ *     time left ({@link SnapshotProgress#describe}); for a {@code ready} view whose checkpoint is being read as
+ *     maintenance starts, that it is; null otherwise, and outside the maintaining process
  * @param stalenessMs how stale a {@code ready} view is now: the view reflects every source transaction that
  *     committed more than this long ago (by the last heartbeat its apply loop passed, see
  *     {@link io.deltaview.engine.cdc.Heartbeat}); null if not ready, outside the maintaining process, or not
@@ -81,5 +82,15 @@ public record ViewStatus(
         live == null || live.checkpointLsn() == LogSequenceNumber.INVALID_LSN ? null : live.checkpointLsn().asString(),
         load == null || status == ViewState.READY || status == ViewState.FAILED ? null : load.describe(),
         status == ViewState.READY ? stalenessMs : null);
+  }
+
+  /**
+   * This row of a {@code ready} view whose operator state is being read from its checkpoint as maintenance starts:
+   * served from its table meanwhile, not maintained yet (no staleness known).
+   */
+  ViewStatus readingCheckpoint() {
+    return new ViewStatus(name, status, resultTable, rowCount, lagMs, appliedLsn, hits, definition, lastError, origin,
+        lastErrorSqlState, walStatus, retainedWalBytes, "checkpoint", checkpointLsn,
+        "reading its checkpoint; served from its result table meanwhile", null);
   }
 }

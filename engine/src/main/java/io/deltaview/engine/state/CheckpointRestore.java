@@ -18,6 +18,11 @@ import org.postgresql.replication.LogSequenceNumber;
  * at position L is usable when the view was {@code ready} (its result table holds the stream up to the
  * recorded applied position, or up to L if that is later), the slot still holds the WAL since L (it exists, is not lost, and was not
  * confirmed past L), and its format, fingerprint and checksum match. Unusable checkpoints are deleted.
+ *
+ * <p>Two steps, because they cost differently: {@link #plan} looks at each checkpoint's description only (its
+ * rows' header columns) and compiles the pipeline it would be read into, in about the same time whatever the
+ * state's size; {@link #read} then reads the state, in time proportional to its size. Between the two the
+ * engine already serves the planned views from their result tables (see {@code ViewLoading}).
  */
 public final class CheckpointRestore {
 
@@ -33,34 +38,30 @@ public final class CheckpointRestore {
   }
 
   /**
+   * A view whose checkpoint looks usable by its description: {@code stored}, to be read into {@code pipeline}
+   * (compiled afresh, with {@code fingerprint}); {@code fetchMillis} to fetch the description.
+   */
+  public record Usable(CheckpointStore.Stored stored, ViewPipeline pipeline, String fingerprint, long fetchMillis) {
+  }
+
+  /**
    * What to do with each view.
    *
-   * @param restored the views resuming from a checkpoint
+   * @param usable the views whose checkpoint is to be read ({@link #read})
    * @param rebuilt the others, with why they are rebuilt from a snapshot
    * @param tablesAt the position the result tables hold (deltaview.progress), null if none is recorded (no
    *     transaction wrote a result table since the views were loaded: each table is then at least as current as
    *     its view's checkpoint)
    */
-  public record Plan(Map<MaintainedView, Restored> restored, Map<MaintainedView, String> rebuilt,
+  public record Plan(Map<MaintainedView, Usable> usable, Map<MaintainedView, String> rebuilt,
       LogSequenceNumber tablesAt) {
-
-    /** The oldest position a restored view resumes from (the stream must start there), or null if none. */
-    public LogSequenceNumber replayFrom() {
-      LogSequenceNumber min = null;
-      for (Restored r : restored.values()) {
-        if (min == null || r.lsn().asLong() < min.asLong()) {
-          min = r.lsn();
-        }
-      }
-      return min;
-    }
   }
 
   private CheckpointRestore() {
   }
 
   public static Plan plan(Connection c, List<MaintainedView> views, String slotName) throws SQLException {
-    Map<MaintainedView, Restored> restored = new LinkedHashMap<>();
+    Map<MaintainedView, Usable> usable = new LinkedHashMap<>();
     Map<MaintainedView, String> rebuilt = new LinkedHashMap<>();
     boolean stored = CheckpointStore.exists(c);
     LogSequenceNumber applied = Catalog.appliedLsn(c, slotName);
@@ -69,24 +70,24 @@ public final class CheckpointRestore {
     for (MaintainedView v : views) {
       String why;
       try {
-        why = stored ? restore(c, v, applied, slot, confirmed, restored) : "it has no checkpoint";
+        why = stored ? check(c, v, slot, confirmed, usable) : "it has no checkpoint";
       } catch (StateFormatException e) {
         why = "its checkpoint cannot be read: " + e.getMessage();
         CheckpointStore.deleteView(c, v.record().schema(), v.record().name());
-      } catch (OutOfMemoryError e) {
-        why = "its checkpoint does not fit in the heap (" + e.getMessage() + ")"; // kept: it is not at fault
       }
       if (why != null) {
         rebuilt.put(v, why);
       }
     }
-    return new Plan(restored, rebuilt, applied);
+    return new Plan(usable, rebuilt, applied);
   }
 
-  /** Restores one view into {@code restored}, or returns why not (deleting a checkpoint that is of no use). */
-  private static String restore(Connection c, MaintainedView v, LogSequenceNumber applied,
-      SlotManager.SlotState slot, LogSequenceNumber confirmed, Map<MaintainedView, Restored> restored)
-      throws SQLException {
+  /**
+   * Puts {@code v} into {@code usable} if its newest checkpoint's description allows resuming from it, or returns
+   * why not (deleting a checkpoint that is of no use).
+   */
+  private static String check(Connection c, MaintainedView v, SlotManager.SlotState slot,
+      LogSequenceNumber confirmed, Map<MaintainedView, Usable> usable) throws SQLException {
     String schema = v.record().schema();
     String name = v.record().name();
     long fetchStart = System.nanoTime();
@@ -120,6 +121,35 @@ public final class CheckpointRestore {
       CheckpointStore.deleteView(c, schema, name);
       return why;
     }
+    usable.put(v, new Usable(cp, pipeline, fingerprint, fetchMillis));
+    return null;
+  }
+
+  /**
+   * Reads {@code v}'s checkpoint ({@code u}, from {@link #plan}) into its pipeline: the view's state as of the
+   * checkpoint, or why it cannot resume from it (a checkpoint found corrupt is deleted; one whose state does not
+   * fit in the heap is kept, it is not at fault).
+   *
+   * @param restored receives the restored state when there is one
+   */
+  public static String read(Connection c, MaintainedView v, Usable u, Map<MaintainedView, Restored> restored)
+      throws SQLException {
+    try {
+      return readState(c, v, u, restored);
+    } catch (StateFormatException e) {
+      CheckpointStore.deleteView(c, v.record().schema(), v.record().name());
+      return "its checkpoint cannot be read: " + e.getMessage();
+    } catch (OutOfMemoryError e) {
+      return "its checkpoint does not fit in the heap (" + e.getMessage() + ")";
+    }
+  }
+
+  private static String readState(Connection c, MaintainedView v, Usable u, Map<MaintainedView, Restored> restored)
+      throws SQLException {
+    String schema = v.record().schema();
+    String name = v.record().name();
+    CheckpointStore.Stored cp = u.stored();
+    ViewPipeline pipeline = u.pipeline();
     // Read as it is fetched, part by part: a checkpoint of state that outgrew the heap (its join state spilled
     // to disk) must not be held whole in it. The checksum is therefore known only at the end; a pipeline read
     // from damaged bytes is then discarded before anything used it.
@@ -155,8 +185,8 @@ public final class CheckpointRestore {
       return "its checkpoint at " + cp.lsn() + " is corrupt (checksum mismatch)";
     }
     long millis = (System.nanoTime() - start - fetchNanos) / 1_000_000;
-    restored.put(v, new Restored(pipeline, cp.lsn(), fingerprint, cp.stateBytes(),
-        fetchMillis + fetchNanos / 1_000_000, millis, v.sink().countRows(c)));
+    restored.put(v, new Restored(pipeline, cp.lsn(), u.fingerprint(), cp.stateBytes(),
+        u.fetchMillis() + fetchNanos / 1_000_000, millis, v.sink().countRows(c)));
     return null;
   }
 }

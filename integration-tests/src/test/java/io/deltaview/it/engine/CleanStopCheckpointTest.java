@@ -71,7 +71,8 @@ class CleanStopCheckpointTest {
       String database = db.pgUrl.substring(db.pgUrl.lastIndexOf('/') + 1).replaceAll("\\?.*", "");
       Engine engine = EngineRegistry.engineFor(new EngineConfig(db.pgUrl, db.server.credentials(), database));
       await("the restarted engine to resume the views", WAIT,
-          () -> engine.readyViews().size() == VIEWS.size() ? null : engine.readyViews().size() + " ready");
+          () -> engine.readyViews().size() == VIEWS.size() && engine.checkpointsRead() ? null
+              : engine.readyViews().size() + " ready, checkpoints read: " + engine.checkpointsRead());
       assertEquals(0L, engine.snapshotReads(), "no base table was read");
       assertEquals((long) VIEWS.size(), engine.checkpointResumes());
       awaitExact(plain, "after the restart");
