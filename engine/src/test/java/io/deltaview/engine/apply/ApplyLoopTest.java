@@ -282,6 +282,53 @@ class ApplyLoopTest {
     assertTrue(v.stateChangedSinceCheckpoint(), "the state moved on since its checkpoint");
   }
 
+  /**
+   * A clean stop asked while a source transaction is under way: the loop goes on to that transaction's end, so
+   * that it stops between transactions and the checkpoints are brought to its position (stopping inside it
+   * would leave them, and the slot, at the last periodic checkpoint).
+   */
+  @Test
+  void aCleanStopInsideASourceTransactionFinishesItAndCheckpointsAtItsEnd() throws Exception {
+    long first = transaction(3, 0, 0);
+    List<Long> stoppedAt = new java.util.concurrent.CopyOnWriteArrayList<>();
+    io.deltaview.engine.state.Checkpoints checkpoints = new io.deltaview.engine.state.Checkpoints() {
+      @Override
+      public boolean atBoundary(List<MaintainedView> all, long position, boolean idle) {
+        return false;
+      }
+
+      @Override
+      public long retainFrom() {
+        return Long.MAX_VALUE;
+      }
+
+      @Override
+      public boolean atStop(List<MaintainedView> all, long position) {
+        stoppedAt.add(position);
+        return true;
+      }
+    };
+    loop = new ApplyLoop(feed, target, LogSequenceNumber.INVALID_LSN, v -> { }, failed::add,
+        new ApplyLoop.Limits(50_000, 1, 50_000, Duration.ofSeconds(10)), checkpoints);
+    start(null);
+    await("first transaction", () -> feed.confirmed() >= first);
+    openTransaction(4);
+    await("the open transaction's rows taken", feed.events::isEmpty);
+    loop.stopWithCheckpoints();
+    // The loop sees the stop while the transaction is still open (it looks for events again, finding none)...
+    int polled = feed.polls.get();
+    await("the loop to look for the transaction's end after the stop", () -> feed.polls.get() >= polled + 2);
+    // ...and only then does the transaction's end arrive.
+    long commitLsn = lsn + 100_000;
+    long end = commitLsn + 1;
+    feed.add(new Commit(0, LogSequenceNumber.valueOf(commitLsn), LogSequenceNumber.valueOf(end), 0));
+    thread.join(10_000);
+    assertFalse(thread.isAlive(), "the loop stopped");
+    assertEquals(List.of(end), stoppedAt, "checkpointed once, at the end of the transaction under way");
+    assertEquals(end, target.commits.get(target.commits.size() - 1).lsn.asLong(), "the transaction was committed");
+    assertEquals(end, feed.confirmed(), "and the slot confirmed there");
+  }
+
   @Test
   void aLargeTransactionIsWrittenInChunksButCommittedOnce() throws Exception {
     long first = transaction(30, 0, 0);
@@ -783,6 +830,8 @@ class ApplyLoopTest {
   /** A scripted feed that checks every confirmation against the target's commits. */
   private final class FakeFeed implements ChangeFeed {
     private final LinkedBlockingQueue<ReplicationEvent> events = new LinkedBlockingQueue<>();
+    /** How many times the loop has looked for an event. */
+    private final java.util.concurrent.atomic.AtomicInteger polls = new java.util.concurrent.atomic.AtomicInteger();
     private volatile long confirmed;
     private volatile boolean confirmOrderOk = true;
 
@@ -800,6 +849,7 @@ class ApplyLoopTest {
 
     @Override
     public ReplicationEvent poll(Duration timeout) throws InterruptedException {
+      polls.incrementAndGet();
       return events.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
