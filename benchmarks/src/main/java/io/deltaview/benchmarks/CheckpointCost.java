@@ -93,7 +93,9 @@ public final class CheckpointCost {
           + " written in %.0f ms%n", c.lastBytes(), c.lastSerializeMicros() / 1000.0, c.lastWriteMicros() / 1000.0);
 
       for (boolean fromCheckpoint : new boolean[] {true, false}) {
+        printPositions(plain, "Before the stop");
         EngineRegistry.stop(pgUrl);
+        printPositions(plain, "After the stop");
         String downFrom = walLsn(plain);
         for (int t = 0; t < 200; t++) {
           workload.randomTransaction(plain, 5);
@@ -136,6 +138,18 @@ public final class CheckpointCost {
             differing == 0 ? "yes" : differing + " rows differ");
       }
       EngineRegistry.stop(pgUrl);
+    }
+  }
+
+  /** The slot's positions and the newest checkpoint's, against the current WAL position. */
+  private static void printPositions(Connection c, String when) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text,"
+        + " confirmed_flush_lsn::text, restart_lsn::text, (SELECT max(checkpoint_lsn)::text FROM deltaview.checkpoints)"
+        + " FROM pg_replication_slots WHERE database = current_database()")) {
+      while (rs.next()) {
+        System.out.printf(Locale.ROOT, "%s: WAL at %s, slot confirmed at %s, restart at %s; newest checkpoint at %s%n",
+            when, rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4));
+      }
     }
   }
 

@@ -290,16 +290,17 @@ public final class Engine implements ViewService, AutoCloseable {
    * <p>Why several views are consistent otherwise: the apply loop writes every view's delta of a source
    * transaction in one target transaction, so views it has applied past their load read as one state. A view
    * just loaded from a snapshot taken ahead of the loop's position holds transactions the others do not yet.
+   * Views whose checkpoints are being read as maintenance starts are served too ({@link RestoringViews}): each
+   * alone, or with others of them whose tables hold the same position, never with views the loop maintains.
    */
   @Override
   public boolean serve(List<String> qualifiedViews) {
     // Per-query path: map lookups and volatile reads, no allocation once each view has a counter.
     int n = qualifiedViews.size();
     long position = Long.MAX_VALUE;
-    ApplyLoop l = null;
     if (n > 1) {
-      l = streaming.loop();
-      position = l == null ? Long.MIN_VALUE : l.position();
+      ApplyLoop l = streaming.loop();
+      position = l == null ? Long.MIN_VALUE : l.position(); // no loop: no active view is read with others
     }
     RestoringViews restoring = loading.restoring();
     boolean active = false;
@@ -313,7 +314,7 @@ public final class Engine implements ViewService, AutoCloseable {
         return false;
       }
       if (v.state() == MaintainedView.State.ACTIVE) {
-        if (l == null && n > 1 || v.aheadOf(position)) {
+        if (v.aheadOf(position)) {
           return false;
         }
         active = true;
