@@ -256,17 +256,7 @@ class ApplyLoopTest {
     views.add(v);
     target.committed.put(v, ViewCompiler.compile(SqlFixture.plan(GROUPED)).onChanges(Map.of(0,
         this.tableAt.get(tableAt))));
-    io.deltaview.engine.state.Checkpoints retaining = new io.deltaview.engine.state.Checkpoints() {
-      @Override
-      public boolean atBoundary(List<MaintainedView> all, long position, boolean idle) {
-        return false;
-      }
-
-      @Override
-      public long retainFrom() {
-        return checkpointAt;
-      }
-    };
+    RecordedCheckpoints retaining = new RecordedCheckpoints(checkpointAt);
     loop = new ApplyLoop(feed, target, LogSequenceNumber.valueOf(checkpointAt), x -> { }, failed::add,
         new ApplyLoop.Limits(50_000, 1, 50_000, Duration.ofSeconds(10)), retaining);
     v.activate(restored, LogSequenceNumber.valueOf(checkpointAt), LogSequenceNumber.valueOf(tableAt));
@@ -290,24 +280,7 @@ class ApplyLoopTest {
   @Test
   void aCleanStopInsideASourceTransactionFinishesItAndCheckpointsAtItsEnd() throws Exception {
     long first = transaction(3, 0, 0);
-    List<Long> stoppedAt = new java.util.concurrent.CopyOnWriteArrayList<>();
-    io.deltaview.engine.state.Checkpoints checkpoints = new io.deltaview.engine.state.Checkpoints() {
-      @Override
-      public boolean atBoundary(List<MaintainedView> all, long position, boolean idle) {
-        return false;
-      }
-
-      @Override
-      public long retainFrom() {
-        return Long.MAX_VALUE;
-      }
-
-      @Override
-      public boolean atStop(List<MaintainedView> all, long position) {
-        stoppedAt.add(position);
-        return true;
-      }
-    };
+    RecordedCheckpoints checkpoints = new RecordedCheckpoints(Long.MAX_VALUE);
     loop = new ApplyLoop(feed, target, LogSequenceNumber.INVALID_LSN, v -> { }, failed::add,
         new ApplyLoop.Limits(50_000, 1, 50_000, Duration.ofSeconds(10)), checkpoints);
     start(null);
@@ -324,7 +297,7 @@ class ApplyLoopTest {
     feed.add(new Commit(0, LogSequenceNumber.valueOf(commitLsn), LogSequenceNumber.valueOf(end), 0));
     thread.join(10_000);
     assertFalse(thread.isAlive(), "the loop stopped");
-    assertEquals(List.of(end), stoppedAt, "checkpointed once, at the end of the transaction under way");
+    assertEquals(List.of(end), checkpoints.stoppedAt, "checkpointed once, at the end of the transaction under way");
     assertEquals(end, target.commits.get(target.commits.size() - 1).lsn.asLong(), "the transaction was committed");
     assertEquals(end, feed.confirmed(), "and the slot confirmed there");
   }
@@ -828,6 +801,33 @@ class ApplyLoopTest {
   }
 
   /** A scripted feed that checks every confirmation against the target's commits. */
+  /** Checkpoints that take nothing between transactions, retain from a fixed position, and record clean stops. */
+  private static final class RecordedCheckpoints implements io.deltaview.engine.state.Checkpoints {
+    private final long retainFrom;
+    /** The positions {@link #atStop} was called with. */
+    final List<Long> stoppedAt = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    RecordedCheckpoints(long retainFrom) {
+      this.retainFrom = retainFrom;
+    }
+
+    @Override
+    public boolean atBoundary(List<MaintainedView> all, long position, boolean idle) {
+      return false;
+    }
+
+    @Override
+    public long retainFrom() {
+      return retainFrom;
+    }
+
+    @Override
+    public boolean atStop(List<MaintainedView> all, long position) {
+      stoppedAt.add(position);
+      return true;
+    }
+  }
+
   private final class FakeFeed implements ChangeFeed {
     private final LinkedBlockingQueue<ReplicationEvent> events = new LinkedBlockingQueue<>();
     /** How many times the loop has looked for an event. */
