@@ -77,8 +77,8 @@ public final class Engine implements ViewService, AutoCloseable {
     this.supervisor = new Supervisor(config, streaming, ddlLock, this::fireViewsChanged);
     this.loading = new ViewLoading(config, streaming, checkpointer, supervisor, ddlLock,
         this::resumeFailed, this::fireViewsChanged);
-    this.leadership = new Leadership(config, lock, streaming, checkpointer, ddlLock, loading::resume,
-        loading::stopResuming, this::fireViewsChanged);
+    this.leadership = new Leadership(config, lock, streaming, checkpointer, ddlLock, this::resumeMaintaining,
+        this::stopMaintainingElsewhere, this::fireViewsChanged);
     supervisor.supervise(leadership, loading);
     this.ddl = new ViewDdl(config, ddlLock, leadership, streaming, loading, this::fireViewsChanged);
     this.status = new EngineStatus(config, streaming, loading, this::hitCount);
@@ -117,6 +117,33 @@ public final class Engine implements ViewService, AutoCloseable {
     return leadership.holdsLock();
   }
 
+  /**
+   * This process has become the one that maintains the views (at start, and when it takes the lock again after
+   * losing it): the embedded engine's views, and those of every other backend.
+   */
+  private void resumeMaintaining() throws SQLException {
+    loading.resume();
+    for (ViewBackend backend : ViewBackends.all()) {
+      backend.resume(config);
+    }
+  }
+
+  /**
+   * This process lost the maintainer lock, beyond what {@link Leadership} stops itself (the stream): a resumption
+   * still reading checkpoints, and the other backends' views, which another process may now resume.
+   */
+  private void stopMaintainingElsewhere() {
+    loading.stopResuming();
+    for (ViewBackend backend : ViewBackends.all()) {
+      try {
+        backend.close(config);
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "stopping the " + backend.name() + " views of " + config.database()
+            + " after losing the maintainer lock failed: " + e, e);
+      }
+    }
+  }
+
   /** The apply loop could not be started after reading the checkpoints: let go of the lock and take it again. */
   private void resumeFailed(String why) {
     leadership.lost(why);
@@ -139,10 +166,7 @@ public final class Engine implements ViewService, AutoCloseable {
       try {
         engine.heartbeat = Heartbeat.start(() -> connect(config), () -> engine.streaming.loop() != null,
             config.database());
-        engine.loading.resume();
-        for (ViewBackend backend : ViewBackends.all()) {
-          backend.resume(config);
-        }
+        engine.resumeMaintaining();
         engine.supervisor.every(engine.leadership::check, Leadership.CHECK_MS, Leadership.CHECK_MS);
         engine.supervisor.every(engine::lookForViewRequests, 0, VIEW_REQUEST_LOOK_MS);
       } catch (SQLException | RuntimeException e) {

@@ -28,8 +28,8 @@ final class Leadership {
   private final Checkpointer checkpointer;
   private final Object ddlLock;
   private final Resume resume;
-  /** Abandons a resumption still reading checkpoints when the lock is lost. */
-  private final Runnable stopResuming;
+  /** Stops, when the lock is lost, what the stream does not cover: a resumption under way, other backends' views. */
+  private final Runnable stopOthers;
   private final Runnable viewsChanged;
   /** The maintainer lock this process holds; replaced when it is taken again (see {@link #check}). */
   private volatile MaintainerLock lock;
@@ -37,14 +37,14 @@ final class Leadership {
   private volatile boolean leading = true;
 
   Leadership(EngineConfig config, MaintainerLock lock, Streaming streaming, Checkpointer checkpointer,
-      Object ddlLock, Resume resume, Runnable stopResuming, Runnable viewsChanged) {
+      Object ddlLock, Resume resume, Runnable stopOthers, Runnable viewsChanged) {
     this.config = config;
     this.lock = lock;
     this.streaming = streaming;
     this.checkpointer = checkpointer;
     this.ddlLock = ddlLock;
     this.resume = resume;
-    this.stopResuming = stopResuming;
+    this.stopOthers = stopOthers;
     this.viewsChanged = viewsChanged;
   }
 
@@ -100,7 +100,7 @@ final class Leadership {
       LOG.log(System.Logger.Level.WARNING, "Deltaview stopped maintaining the incremental views of database "
           + config.database() + ": " + why + "; taking the lock again");
       streaming.stop();
-      stopResuming.run();
+      stopOthers.run();
       checkpointer.forgetAll();
       lock.close();
     }

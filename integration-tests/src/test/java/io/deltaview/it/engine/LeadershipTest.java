@@ -71,6 +71,30 @@ class LeadershipTest {
     }
   }
 
+  /**
+   * The other backends' views (a Flink job) follow the lock too: stopped in this process when it loses the lock,
+   * as another process may then resume them, and resumed here when it takes the lock again.
+   */
+  @Test
+  void otherBackendsStopWithTheLostLockAndResumeWhenItIsTakenAgain() throws Exception {
+    DeltaviewDatabase db = new DeltaviewDatabase("leadbackend");
+    try (Connection writer = db.plain(); Connection dv = db.deltaview()) {
+      rows(dv, "SHOW INCREMENTAL VIEWS"); // this JVM maintains
+      String database = rows(writer, "SELECT current_database()").get(0).get(0);
+      assertEquals(1, RecordingBackend.resumes(database), "resumed when the engine started");
+      assertEquals(0, RecordingBackend.closes(database));
+      scalarLong(writer, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname ="
+          + " current_database() AND application_name = 'deltaview-engine' AND pid <> pg_backend_pid()");
+      DeltaviewDatabase.await("the backend stopped with the lost lock", Duration.ofSeconds(30),
+          () -> RecordingBackend.closes(database) == 1 ? null : RecordingBackend.closes(database) + " closes");
+      DeltaviewDatabase.await("the lock taken again and the backend resumed", Duration.ofSeconds(30),
+          () -> RecordingBackend.resumes(database) == 2 && lockHolders(writer) == 1 ? null
+              : RecordingBackend.resumes(database) + " resumes, " + lockHolders(writer) + " lock holders");
+    } finally {
+      EngineRegistry.stop(db.pgUrl);
+    }
+  }
+
   private static long lockHolders(Connection c) throws SQLException {
     return scalarLong(c, "SELECT count(*) FROM pg_locks WHERE locktype = 'relation' AND mode = 'ExclusiveLock'"
         + " AND granted AND relation = 'deltaview.maintainer'::regclass");
