@@ -157,6 +157,14 @@ public final class CheckpointCost {
             when, rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4));
       }
     }
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT application_name, backend_xid::text,"
+        + " backend_xmin::text, state, now() - xact_start FROM pg_stat_activity WHERE backend_xid IS NOT NULL"
+        + " OR backend_xmin IS NOT NULL")) {
+      while (rs.next()) {
+        System.out.printf(Locale.ROOT, "  session %s: xid %s, xmin %s, %s for %s%n", rs.getString(1), rs.getString(2),
+            rs.getString(3), rs.getString(4), rs.getString(5));
+      }
+    }
   }
 
   private static String walLsn(Connection c) throws SQLException {
