@@ -358,28 +358,28 @@ final class ViewLoading {
   }
 
   /**
-   * Moves the restored views whose base tables no longer match their plan (as a snapshot load checks them) to
-   * the rebuilt ones: their load then fails them, or rebuilds them, as it would without a checkpoint.
+   * Moves the views with a usable checkpoint whose base tables no longer match their plan (as a snapshot load
+   * checks them) to the rebuilt ones: their load then fails them, or rebuilds them, as it would without a checkpoint.
    */
-  private void dropDrifted(Map<MaintainedView, CheckpointRestore.Usable> restored, Map<MaintainedView, String> reasons) {
-    if (restored.isEmpty()) {
+  private void dropDrifted(Map<MaintainedView, CheckpointRestore.Usable> usable, Map<MaintainedView, String> reasons) {
+    if (usable.isEmpty()) {
       return;
     }
     try (Connection c = Engine.connect(config)) {
       Map<TableShape, ViewFailure> drift = BaseTableDrift.check(c, config.publicationName(),
-          BaseTableDrift.sourcesOf(List.copyOf(restored.keySet())));
-      for (MaintainedView v : List.copyOf(restored.keySet())) {
+          BaseTableDrift.sourcesOf(List.copyOf(usable.keySet())));
+      for (MaintainedView v : List.copyOf(usable.keySet())) {
         ViewFailure why = BaseTableDrift.firstProblem(v, drift);
         if (why != null) {
-          restored.remove(v);
+          usable.remove(v);
           reasons.put(v, "its base tables changed: " + why.message());
         }
       }
     } catch (SQLException e) {
-      for (MaintainedView v : restored.keySet()) {
+      for (MaintainedView v : usable.keySet()) {
         reasons.put(v, "checking its base tables failed: " + e.getMessage());
       }
-      restored.clear();
+      usable.clear();
     }
   }
 
