@@ -199,6 +199,21 @@ final class ViewLoading {
         }
       }
     } catch (SQLException | RuntimeException e) {
+      if (isTransient(e)) {
+        // A lost connection says nothing about the checkpoints: read them again once the lock is taken again
+        // (losing the connection usually lost the lock too), rather than rebuild every view from its base tables.
+        releaseAll(restored.values().stream().map(CheckpointRestore.Restored::pipeline).toList());
+        synchronized (ddlLock) {
+          if (resumes.get() == epoch) {
+            stopResuming();
+            viewsChanged.run();
+            if (!streaming.closed()) {
+              resumeFailed.accept("reading the checkpoints failed: " + e.getMessage());
+            }
+          }
+        }
+        return;
+      }
       LOG.log(System.Logger.Level.WARNING, "Deltaview: reading the checkpoints of database " + config.database()
           + " failed; the views are rebuilt from a snapshot: " + e);
       releaseAll(restored.values().stream().map(CheckpointRestore.Restored::pipeline).toList());

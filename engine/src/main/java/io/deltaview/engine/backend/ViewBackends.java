@@ -3,11 +3,15 @@ package io.deltaview.engine.backend;
 import io.deltaview.sql.SqlStates;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 
 /** The {@link ViewBackend}s on the class path, loaded once. */
 public final class ViewBackends {
+
+  private static final System.Logger LOG = System.getLogger(ViewBackends.class.getName());
 
   /** The name of the embedded engine, which is not a {@link ViewBackend}. */
   public static final String EMBEDDED = "embedded";
@@ -17,12 +21,27 @@ public final class ViewBackends {
   private ViewBackends() {
   }
 
-  /** Every backend found. */
+  /**
+   * Every backend found. One that cannot be loaded (a jar built against another version, a class its loader
+   * cannot see) is left out with a warning: it must not keep the embedded engine from maintaining its views.
+   */
   public static List<ViewBackend> all() {
     List<ViewBackend> l = loaded;
     if (l == null) {
       List<ViewBackend> found = new ArrayList<>();
-      ServiceLoader.load(ViewBackend.class, ViewBackend.class.getClassLoader()).forEach(found::add);
+      Iterator<ServiceLoader.Provider<ViewBackend>> providers =
+          ServiceLoader.load(ViewBackend.class, ViewBackend.class.getClassLoader()).stream().iterator();
+      while (true) {
+        try {
+          if (!providers.hasNext()) {
+            break;
+          }
+          found.add(providers.next().get());
+        } catch (ServiceConfigurationError | LinkageError e) {
+          LOG.log(System.Logger.Level.WARNING, "Deltaview: a view backend on the class path cannot be loaded and"
+              + " is left out: " + e);
+        }
+      }
       l = List.copyOf(found);
       loaded = l;
     }

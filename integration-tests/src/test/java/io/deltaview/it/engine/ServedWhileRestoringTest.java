@@ -52,35 +52,9 @@ class ServedWhileRestoringTest {
     DeltaviewDatabase db = new DeltaviewDatabase("restoreserve");
     ShopWorkload workload = new ShopWorkload(31);
     try (Connection plain = db.plain()) {
-      ShopWorkload.createSchema(plain);
-      workload.load(plain, 40, 300, 900, n -> { });
-      try (Connection dv = db.deltaview()) {
-        exec(dv, "CREATE INCREMENTAL VIEW rs_revenue AS " + REVENUE); // created first: its checkpoint is read first
-        exec(dv, "CREATE INCREMENTAL VIEW rs_statuses AS " + STATUSES);
-      }
-      for (int t = 0; t < 20; t++) {
-        workload.randomTransaction(plain, 4);
-      }
-      awaitExact(plain, "before the stop");
-      EngineRegistry.stop(db.pgUrl); // a clean stop: each view checkpointed where it stopped
-      assertEquals(2L, scalarLong(plain, "SELECT count(DISTINCT view_name) FROM deltaview.checkpoints"));
-
-      String database = db.pgUrl.substring(db.pgUrl.lastIndexOf('/') + 1).replaceAll("\\?.*", "");
+      EngineConfig config = stoppedWithCheckpoints(db, workload, plain);
       try (Connection locker = db.plain()) {
-        locker.setAutoCommit(false);
-        exec(locker, "LOCK TABLE rs_statuses IN ACCESS EXCLUSIVE MODE");
-        // Returns once the checkpoints are checked, not read: the reading waits for the lock. (Waited for with a
-        // timeout: an engine that read them before returning would wait for the lock this thread holds.)
-        EngineConfig config = new EngineConfig(db.pgUrl, db.server.credentials(), database);
-        Engine engine = CompletableFuture.supplyAsync(() -> {
-          try {
-            return EngineRegistry.engineFor(config);
-          } catch (Exception e) {
-            throw new RuntimeException(e);
-          }
-        }).get(WAIT.toSeconds(), TimeUnit.SECONDS);
-        await("the engine's reading of the checkpoints to wait for the lock", WAIT,
-            () -> engineWaitsForLock(plain) ? null : "not waiting yet");
+        Engine engine = startHeldUp(config, plain, locker);
 
         assertFalse(engine.checkpointsRead());
         assertEquals(List.of("public.rs_revenue", "public.rs_statuses"),
@@ -134,13 +108,92 @@ class ServedWhileRestoringTest {
     }
   }
 
-  private static boolean engineWaitsForLock(Connection plain) throws Exception {
-    try (PreparedStatement ps = plain.prepareStatement("SELECT count(*) FROM pg_stat_activity"
+  /**
+   * The maintainer's connections are lost while it reads the checkpoints (as at a database restart): that reading
+   * is abandoned, no view is rebuilt from its base tables for it, and once the lock is taken again the views
+   * resume from their checkpoints, read afresh, with one apply loop.
+   */
+  @Test
+  void connectionsLostWhileCheckpointsAreReadAreRetriedNotRebuilt() throws Exception {
+    DeltaviewDatabase db = new DeltaviewDatabase("restorelost");
+    ShopWorkload workload = new ShopWorkload(32);
+    try (Connection plain = db.plain()) {
+      EngineConfig config = stoppedWithCheckpoints(db, workload, plain);
+      try (Connection locker = db.plain()) {
+        Engine engine = startHeldUp(config, plain, locker);
+        long reader = waitingReader(plain);
+        assertTrue(scalarLong(plain, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname"
+            + " = current_database() AND application_name = 'deltaview-engine'") > 0);
+        await("the lock taken again and the checkpoints read afresh", WAIT, () -> {
+          long now = waitingReader(plain);
+          return now != 0 && now != reader ? null : "reader " + now;
+        });
+        assertEquals(2, engine.readyViews().size(), "served from their tables again meanwhile");
+        workload.randomTransaction(plain, 4);
+        locker.rollback();
+        await("the checkpoints to be read", WAIT, () -> engine.checkpointsRead() ? null : "still reading");
+        assertEquals(0L, engine.snapshotReads(), "no view was rebuilt from its base tables");
+        assertEquals(2L, engine.checkpointResumes(), "each resumed once: the abandoned reading activated nothing");
+        awaitExact(plain, "after the retried restart");
+        assertEquals(1L, scalarLong(plain, "SELECT count(*) FROM pg_replication_slots WHERE database ="
+            + " current_database() AND NOT temporary AND active"), "one stream");
+      }
+    } finally {
+      EngineRegistry.stop(db.pgUrl);
+    }
+  }
+
+  /**
+   * Creates the two views over the shop data, changes it, and stops the engine cleanly (each view checkpointed
+   * where it stopped); returns the configuration to start it again with.
+   */
+  private static EngineConfig stoppedWithCheckpoints(DeltaviewDatabase db, ShopWorkload workload, Connection plain)
+      throws Exception {
+    ShopWorkload.createSchema(plain);
+    workload.load(plain, 40, 300, 900, n -> { });
+    try (Connection dv = db.deltaview()) {
+      exec(dv, "CREATE INCREMENTAL VIEW rs_revenue AS " + REVENUE); // created first: its checkpoint is read first
+      exec(dv, "CREATE INCREMENTAL VIEW rs_statuses AS " + STATUSES);
+    }
+    for (int t = 0; t < 20; t++) {
+      workload.randomTransaction(plain, 4);
+    }
+    awaitExact(plain, "before the stop");
+    EngineRegistry.stop(db.pgUrl);
+    assertEquals(2L, scalarLong(plain, "SELECT count(DISTINCT view_name) FROM deltaview.checkpoints"));
+    String database = db.pgUrl.substring(db.pgUrl.lastIndexOf('/') + 1).replaceAll("\\?.*", "");
+    return new EngineConfig(db.pgUrl, db.server.credentials(), database);
+  }
+
+  /**
+   * Starts the engine with {@code locker} holding the second view's result table, and returns once its reading
+   * of the checkpoints waits for that lock. Starting returns once the checkpoints are checked, not read; it is
+   * waited for with a timeout all the same: an engine that read them before returning would wait for the lock
+   * this thread holds.
+   */
+  private static Engine startHeldUp(EngineConfig config, Connection plain, Connection locker) throws Exception {
+    locker.setAutoCommit(false);
+    exec(locker, "LOCK TABLE rs_statuses IN ACCESS EXCLUSIVE MODE");
+    Engine engine = CompletableFuture.supplyAsync(() -> {
+      try {
+        return EngineRegistry.engineFor(config);
+      } catch (Exception e) {
+        throw new RuntimeException(e);
+      }
+    }).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    await("the engine's reading of the checkpoints to wait for the lock", WAIT,
+        () -> waitingReader(plain) != 0 ? null : "not waiting yet");
+    return engine;
+  }
+
+  /** The pid of the engine's connection waiting for the lock on rs_statuses; 0 if none waits. */
+  private static long waitingReader(Connection plain) throws Exception {
+    try (PreparedStatement ps = plain.prepareStatement("SELECT coalesce(max(pid), 0) FROM pg_stat_activity"
         + " WHERE datname = current_database() AND application_name = 'deltaview-engine'"
         + " AND wait_event_type = 'Lock' AND query LIKE '%rs_statuses%'");
          ResultSet rs = ps.executeQuery()) {
       rs.next();
-      return rs.getLong(1) > 0;
+      return rs.getLong(1);
     }
   }
 
