@@ -29,9 +29,9 @@ public final class CheckpointRestore {
   private static final System.Logger LOG = System.getLogger(CheckpointRestore.class.getName());
 
   /**
-   * A view's state read from its checkpoint at {@code lsn}: {@code fetchMillis} to fetch its parts from the
-   * database, {@code readMillis} to read them into the pipeline's operators; {@code resultRows}, the rows its
-   * result table holds now.
+   * A view's state read from its checkpoint at {@code lsn}: {@code fetchMillis} spent waiting for its parts from
+   * the database (the next part is fetched while one is read), {@code readMillis} reading them into the
+   * pipeline's operators; {@code resultRows}, the rows its result table holds now.
    */
   public record Restored(ViewPipeline pipeline, LogSequenceNumber lsn, String fingerprint, long bytes,
       long fetchMillis, long readMillis, long resultRows) {

@@ -1,5 +1,6 @@
 package io.deltaview.engine.state;
 
+import io.deltaview.sql.SqlStates;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -7,6 +8,11 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.postgresql.replication.LogSequenceNumber;
 
 /**
@@ -275,19 +281,27 @@ public final class CheckpointStore {
   }
 
   /**
-   * The parts of {@code cp}, fetched one at a time as they are read (so that the heap holds one part, not the
-   * checkpoint). A part that is gone is a {@link StateFormatException}; a failing fetch a {@link PartFailed}.
+   * The parts of {@code cp}, fetched one at a time as they are read (so that the heap holds a part or two, not
+   * the checkpoint), the next one while the last is being read. A part that is gone is a
+   * {@link StateFormatException}; a failing fetch a {@link PartFailed}.
    */
   static PartReader parts(Connection c, String schema, String name, Stored cp) throws SQLException {
     return new PartReader(c, schema, name, cp);
   }
 
-  /** Reads a checkpoint's parts in order, one statement execution per part; close it when done. */
+  /**
+   * Reads a checkpoint's parts in order, one statement execution per part, on a thread of its own that fetches
+   * part n+1 while the caller reads part n (fetching is a fifth to a third of a restart's reading time, and
+   * overlaps it so); the connection is used by that thread alone until {@link #close}. Close it when done.
+   */
   static final class PartReader implements StateInput.PartSource, AutoCloseable {
     private final PreparedStatement ps;
     private final int parts;
+    private final ExecutorService fetcher;
+    /** The fetch of part {@link #next} under way, or null. */
+    private Future<byte[]> pending;
     private int next;
-    private long fetchNanos;
+    private long waitNanos;
 
     private PartReader(Connection c, String schema, String name, Stored cp) throws SQLException {
       this.parts = cp.parts();
@@ -298,6 +312,23 @@ public final class CheckpointStore {
       ps.setString(1, schema);
       ps.setString(2, name);
       ps.setString(3, cp.lsn().asString());
+      this.fetcher = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "deltaview-checkpoint-fetch");
+        t.setDaemon(true);
+        return t;
+      });
+    }
+
+    private Future<byte[]> fetch(int part) {
+      return fetcher.submit(() -> {
+        ps.setInt(4, part);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            throw new StateFormatException("part " + part + " of the checkpoint disappeared while it was read");
+          }
+          return rs.getBytes(1);
+        }
+      });
     }
 
     @Override
@@ -305,30 +336,49 @@ public final class CheckpointStore {
       if (next >= parts) {
         return null;
       }
+      Future<byte[]> f = pending != null ? pending : fetch(next);
+      pending = null;
       long start = System.nanoTime();
+      byte[] part;
       try {
-        ps.setInt(4, next);
-        try (ResultSet rs = ps.executeQuery()) {
-          if (!rs.next()) {
-            throw new StateFormatException("part " + next + " of the checkpoint disappeared while it was read");
-          }
-          next++;
-          return rs.getBytes(1);
+        part = f.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new PartFailed(new SQLException("interrupted while fetching part " + next + " of a checkpoint",
+            SqlStates.QUERY_CANCELED, e));
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof StateFormatException gone) {
+          throw gone;
         }
-      } catch (SQLException e) {
-        throw new PartFailed(e);
+        throw new PartFailed(e.getCause() instanceof SQLException s ? s
+            : new SQLException("fetching part " + next + " of a checkpoint failed: " + e.getCause(),
+                SqlStates.INTERNAL_ERROR, e.getCause()));
       } finally {
-        fetchNanos += System.nanoTime() - start;
+        waitNanos += System.nanoTime() - start;
       }
+      next++;
+      if (next < parts) {
+        pending = fetch(next);
+      }
+      return part;
     }
 
-    /** Time spent fetching parts so far. */
+    /** Time the reader spent waiting for parts so far (what fetching did not overlap with reading). */
     long fetchNanos() {
-      return fetchNanos;
+      return waitNanos;
     }
 
+    /** Waits for a fetch under way (the statement is not closed under it), then closes the statement. */
     @Override
     public void close() throws SQLException {
+      fetcher.shutdown();
+      try {
+        if (!fetcher.awaitTermination(60, TimeUnit.SECONDS)) {
+          fetcher.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       ps.close();
     }
   }
