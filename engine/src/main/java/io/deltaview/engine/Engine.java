@@ -465,15 +465,15 @@ public final class Engine implements ViewService, AutoCloseable {
    */
   @Override
   public boolean awaitCurrent(long timeoutMs) throws SQLException {
-    long start = System.nanoTime();
-    if (!loading.awaitResumed(timeoutMs)) {
+    long left = loading.awaitResumed(timeoutMs);
+    if (left < 0) {
       return false; // still reading checkpoints
     }
     ApplyLoop l = streaming.loop();
     if (l == null || !l.isRunning()) {
       return false;
     }
-    return watermarks.awaitCurrent(l, Math.max(0, timeoutMs - (System.nanoTime() - start) / 1_000_000));
+    return watermarks.awaitCurrent(l, left);
   }
 
   /**
@@ -516,8 +516,8 @@ public final class Engine implements ViewService, AutoCloseable {
    */
   @Override
   public boolean awaitApplied(LogSequenceNumber lsn, long timeoutMs) {
-    long start = System.nanoTime();
-    if (!loading.awaitResumed(timeoutMs)) {
+    long left = loading.awaitResumed(timeoutMs);
+    if (left < 0) {
       return false; // still reading checkpoints
     }
     ApplyLoop l = streaming.loop();
@@ -525,7 +525,7 @@ public final class Engine implements ViewService, AutoCloseable {
       return false;
     }
     try {
-      return l.awaitPosition(lsn.asLong(), Math.max(0, timeoutMs - (System.nanoTime() - start) / 1_000_000));
+      return l.awaitPosition(lsn.asLong(), left);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;

@@ -154,15 +154,7 @@ final class ViewLoading {
         } catch (RuntimeException | Error e) {
           // Whatever failed, the views must not stay served from tables that nothing will maintain.
           LOG.log(System.Logger.Level.ERROR, "Deltaview: resuming the views of " + config.database() + " failed", e);
-          synchronized (ddlLock) {
-            if (resumes.get() == epoch) {
-              stopResuming();
-              viewsChanged.run();
-              if (!streaming.closed()) {
-                resumeFailed.accept("resuming maintenance failed: " + e);
-              }
-            }
-          }
+          handBack(epoch, "resuming maintenance failed: " + e);
           throw e;
         } finally {
           done.complete(null);
@@ -170,7 +162,7 @@ final class ViewLoading {
       });
     } catch (RejectedExecutionException e) {
       done.complete(null); // closing
-      releaseAll(usable.values().stream().map(CheckpointRestore.Usable::pipeline).toList());
+      usable.values().forEach(u -> u.pipeline().releaseBudget());
     }
   }
 
@@ -202,21 +194,13 @@ final class ViewLoading {
       if (isTransient(e)) {
         // A lost connection says nothing about the checkpoints: read them again once the lock is taken again
         // (losing the connection usually lost the lock too), rather than rebuild every view from its base tables.
-        releaseAll(restored.values().stream().map(CheckpointRestore.Restored::pipeline).toList());
-        synchronized (ddlLock) {
-          if (resumes.get() == epoch) {
-            stopResuming();
-            viewsChanged.run();
-            if (!streaming.closed()) {
-              resumeFailed.accept("reading the checkpoints failed: " + e.getMessage());
-            }
-          }
-        }
+        release(restored);
+        handBack(epoch, "reading the checkpoints failed: " + e.getMessage());
         return;
       }
       LOG.log(System.Logger.Level.WARNING, "Deltaview: reading the checkpoints of database " + config.database()
           + " failed; the views are rebuilt from a snapshot: " + e);
-      releaseAll(restored.values().stream().map(CheckpointRestore.Restored::pipeline).toList());
+      release(restored);
       for (MaintainedView v : usable.keySet()) {
         reasons.putIfAbsent(v, "reading its checkpoint failed: " + e.getMessage());
       }
@@ -225,7 +209,7 @@ final class ViewLoading {
     synchronized (ddlLock) {
       if (resumes.get() != epoch) {
         // Maintenance stopped or started over meanwhile; what is served now is that start's to decide.
-        releaseAll(restored.values().stream().map(CheckpointRestore.Restored::pipeline).toList());
+        release(restored);
         LOG.log(System.Logger.Level.DEBUG, () -> "resuming the views of " + config.database() + " abandoned: "
             + "maintenance stopped or was resumed again meanwhile");
         return;
@@ -233,11 +217,7 @@ final class ViewLoading {
       try {
         startMaintaining(views, restored, reasons, tablesAt);
       } catch (SQLException | RuntimeException e) {
-        stopResuming();
-        viewsChanged.run();
-        if (!streaming.closed()) {
-          resumeFailed.accept("resuming maintenance failed: " + e.getMessage());
-        }
+        handBack(epoch, "resuming maintenance failed: " + e.getMessage());
         return;
       }
       // Active in the loop now (served as such): no longer on this account. Under the DDL lock, so no other
@@ -269,29 +249,49 @@ final class ViewLoading {
     resumed.join();
   }
 
-  /** As {@link #awaitResumed()}, at most {@code timeoutMs}: false if the resumption is still under way then. */
-  boolean awaitResumed(long timeoutMs) {
+  /**
+   * As {@link #awaitResumed()}, at most {@code timeoutMs}: the milliseconds of {@code timeoutMs} left once the
+   * resumption is done (all of them when none is under way), -1 if it is still under way then.
+   */
+  long awaitResumed(long timeoutMs) {
     CompletableFuture<Void> f = resumed;
     if (f.isDone()) {
-      return true;
+      return timeoutMs;
     }
+    long start = System.nanoTime();
     try {
       f.get(timeoutMs, TimeUnit.MILLISECONDS);
-      return true;
     } catch (TimeoutException e) {
-      return false;
+      return -1;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return false;
+      return -1;
     } catch (ExecutionException e) {
-      return true; // it never completes exceptionally; done either way
+      // it never completes exceptionally; done either way
+    }
+    return Math.max(0, timeoutMs - (System.nanoTime() - start) / 1_000_000);
+  }
+
+  /**
+   * Resumption {@code epoch} cannot go on. Unless another has started since, nothing is served on its account any
+   * more, and the lock is handed back (unless the engine is closing): taking it again resumes afresh.
+   */
+  private void handBack(int epoch, String why) {
+    synchronized (ddlLock) {
+      if (resumes.get() != epoch) {
+        return;
+      }
+      stopResuming();
+      viewsChanged.run();
+      if (!streaming.closed()) {
+        resumeFailed.accept(why);
+      }
     }
   }
 
-  private static void releaseAll(List<ViewPipeline> pipelines) {
-    for (ViewPipeline p : pipelines) {
-      p.releaseBudget();
-    }
+  /** The states read, dropped unused: their share of the memory budget goes now. */
+  private static void release(Map<MaintainedView, CheckpointRestore.Restored> restored) {
+    restored.values().forEach(r -> r.pipeline().releaseBudget());
   }
 
   /**
