@@ -1,5 +1,6 @@
 package io.deltaview.engine;
 
+import io.deltaview.engine.catalog.BackendViews;
 import io.deltaview.engine.catalog.Catalog;
 import io.deltaview.engine.catalog.ViewRecord;
 import io.deltaview.engine.catalog.ViewState;
@@ -30,6 +31,8 @@ public final class CatalogViews implements ViewService {
   private volatile String seen;
   /** The ready views that read as one state of the source ({@link Catalog#alignedViews}), as last looked at. */
   private volatile Set<String> aligned = Set.of();
+  /** The ready views another engine maintains ({@link BackendViews}), as last looked at. */
+  private volatile Set<String> otherBackends = Set.of();
 
   public CatalogViews(EngineConfig config) {
     this.config = config;
@@ -45,27 +48,39 @@ public final class CatalogViews implements ViewService {
     aligned = Catalog.alignedViews(c);
     List<ViewRecord> records = Catalog.loadViews(c);
     boolean maintained = MaintainerLock.heldBySomeone(c);
-    seen = fingerprint(records, maintained);
+    seen = fingerprint(c, records, maintained);
     List<ViewRecord> ready = new ArrayList<>();
+    Set<String> others = new java.util.HashSet<>();
     if (maintained) {
       for (ViewRecord r : records) {
         if (r.status() == ViewState.READY) {
           ready.add(r);
         }
       }
+      for (ViewRecord r : BackendViews.ready(c)) {
+        ready.add(r);
+        others.add(r.qualifiedName());
+      }
     }
+    otherBackends = Set.copyOf(others);
     return ready;
+  }
+
+  @Override
+  public boolean onlyEventual(List<String> qualifiedViews) {
+    return BackendViews.anyOf(otherBackends, qualifiedViews);
   }
 
   @Override
   public boolean readinessChanged(Connection c) throws SQLException {
     // asked about once a second: the views the maintainer just loaded become readable with the others here
     aligned = Catalog.alignedViews(c);
-    return !fingerprint(Catalog.loadViews(c), MaintainerLock.heldBySomeone(c)).equals(seen);
+    return !fingerprint(c, Catalog.loadViews(c), MaintainerLock.heldBySomeone(c)).equals(seen);
   }
 
-  private static String fingerprint(List<ViewRecord> records, boolean maintained) {
+  private static String fingerprint(Connection c, List<ViewRecord> records, boolean maintained) throws SQLException {
     StringBuilder b = new StringBuilder(maintained ? "maintained" : "unmaintained");
+    b.append('\n').append(BackendViews.fingerprint(c));
     for (ViewRecord r : records) {
       b.append('\n').append(r.qualifiedName()).append(' ').append(r.status()).append(' ').append(r.definition());
     }
@@ -115,9 +130,17 @@ public final class CatalogViews implements ViewService {
   @Override
   public void createView(Requester requester, String schema, String name, String sql, boolean ifNotExists,
       String origin) throws SQLException {
+    createView(requester, schema, name, sql, ifNotExists, origin, null);
+  }
+
+  /** {@link #createView(Requester, String, String, String, boolean, String)} on engine {@code engine}. */
+  @Override
+  public void createView(Requester requester, String schema, String name, String sql, boolean ifNotExists,
+      String origin, String engine) throws SQLException {
     Connection caller = requester.connection();
     requireMaintainer(caller, "CREATE INCREMENTAL VIEW");
-    long id = ViewRequests.submitCreate(caller, qualified(schema, name), sql, ifNotExists);
+    long id = ViewRequests.submitCreate(caller, qualified(schema, name), sql, ifNotExists,
+        io.deltaview.engine.backend.ViewBackends.EMBEDDED.equals(engine) ? null : engine);
     awaitIfCommitted(caller, id, "CREATE INCREMENTAL VIEW");
   }
 
@@ -198,6 +221,9 @@ public final class CatalogViews implements ViewService {
       out.add(new ViewStatus(r.qualifiedName(), r.status(), SqlIdentifiers.quote(r.schema(), r.name()), null,
           null, applied == null ? null : applied.asString(), null, r.definition(), r.lastError(), r.origin(), null,
           slot == null ? null : slot.walStatus(), slot == null ? null : slot.retainedBytes(), null, null, null, null));
+    }
+    for (BackendViews.BackendView v : BackendViews.load(caller)) {
+      out.add(ViewStatus.recorded(v));
     }
     return out;
   }

@@ -3,6 +3,7 @@ package io.deltaview.engine;
 import io.deltaview.engine.apply.ApplyLoop;
 import io.deltaview.engine.backend.ViewBackend;
 import io.deltaview.engine.backend.ViewBackends;
+import io.deltaview.engine.catalog.BackendViews;
 import io.deltaview.engine.catalog.Catalog;
 import io.deltaview.engine.catalog.ViewRecord;
 import io.deltaview.engine.cdc.Heartbeat;
@@ -54,6 +55,10 @@ public final class Engine implements ViewService, AutoCloseable {
   private final List<Runnable> viewListeners = new CopyOnWriteArrayList<>();
   /** The current loop's views by qualified name, as of the last {@link #fireViewsChanged}; for {@link #serve}. */
   private volatile Map<String, MaintainedView> known = Map.of();
+  /** The ready views other backends maintain, as {@link #readyViews(Connection)} last read them. */
+  private volatile Set<String> otherBackends = Set.of();
+  /** {@link BackendViews#fingerprint} as {@link #readyViews(Connection)} last read it. */
+  private volatile String backendsSeen = "";
   /** Takes the views' checkpoints and holds the slot back to the oldest one still needed. */
   private final Checkpointer checkpointer;
   private final Streaming streaming;
@@ -244,15 +249,36 @@ public final class Engine implements ViewService, AutoCloseable {
     return leadership.holdsLock() && !streaming.closed();
   }
 
+  /**
+   * {@link #readyViews()}, then the ready views other engines maintain ({@link BackendViews}), read on {@code c}:
+   * those answer {@code eventual} reads only ({@link #onlyEventual}), each alone.
+   */
   @Override
-  public List<ViewRecord> readyViews(Connection c) {
-    return readyViews();
+  public List<ViewRecord> readyViews(Connection c) throws SQLException {
+    List<ViewRecord> out = readyViews();
+    backendsSeen = BackendViews.fingerprint(c);
+    List<ViewRecord> others = leading() ? BackendViews.ready(c) : List.of();
+    Set<String> names = new HashSet<>();
+    for (ViewRecord r : others) {
+      out.add(r);
+      names.add(r.qualifiedName());
+    }
+    otherBackends = Set.copyOf(names);
+    return out;
   }
 
-  /** The engine's listeners are told of every change ({@link #addViewListener}). */
+  /**
+   * The engine's listeners are told of every change of its own views ({@link #addViewListener}); those of other
+   * backends change in their record, looked at on {@code c} (about once a second).
+   */
   @Override
-  public boolean readinessChanged(Connection c) {
-    return false;
+  public boolean readinessChanged(Connection c) throws SQLException {
+    return !BackendViews.fingerprint(c).equals(backendsSeen);
+  }
+
+  @Override
+  public boolean onlyEventual(List<String> qualifiedViews) {
+    return BackendViews.anyOf(otherBackends, qualifiedViews);
   }
 
   @Override
@@ -260,16 +286,16 @@ public final class Engine implements ViewService, AutoCloseable {
     return status.views();
   }
 
-  /** Asks each backend for the view: only the process that maintains runs their views. */
+  /** Asks each backend for the view it runs here (its job), else prints what is recorded of it. */
   @Override
-  public List<String> explainOnBackend(String schema, String name) {
+  public List<String> explainOnBackend(Connection caller, String schema, String name) throws SQLException {
     for (ViewBackend backend : ViewBackends.all()) {
       List<String> lines = backend.explain(config, schema, name);
       if (lines != null) {
         return lines;
       }
     }
-    return null;
+    return ViewService.super.explainOnBackend(caller, schema, name);
   }
 
   /**
@@ -332,9 +358,13 @@ public final class Engine implements ViewService, AutoCloseable {
     for (int i = 0; i < n; i++) {
       String name = qualifiedViews.get(i);
       MaintainedView v = known.get(name);
-      // Unknown is not servable: between a loop stopping and its views being loaded again (a lost slot, a lost
-      // lock) the rewriter may still list a view whose result table is no longer kept current.
       if (v == null) {
+        // Another backend's view answers alone. Otherwise unknown is not servable: between a loop stopping and
+        // its views being loaded again (a lost slot, a lost lock) the rewriter may still list a view whose result
+        // table is no longer kept current.
+        if (n == 1 && otherBackends.contains(name) && leading()) {
+          break;
+        }
         return false;
       }
       if (v.state() == MaintainedView.State.ACTIVE) {

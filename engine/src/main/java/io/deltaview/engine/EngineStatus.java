@@ -3,6 +3,7 @@ package io.deltaview.engine;
 import io.deltaview.engine.apply.ApplyLoop;
 import io.deltaview.engine.backend.ViewBackend;
 import io.deltaview.engine.backend.ViewBackends;
+import io.deltaview.engine.catalog.BackendViews;
 import io.deltaview.engine.catalog.Catalog;
 import io.deltaview.engine.catalog.ViewRecord;
 import io.deltaview.engine.catalog.ViewState;
@@ -33,7 +34,8 @@ final class EngineStatus {
   }
 
   /**
-   * One entry per registered view, then the views other backends keep ({@link ViewBackend#status}). A view
+   * One entry per registered view, then the views other backends keep ({@link BackendViews}), as their backend
+   * sees them running here ({@link ViewBackend#status}) or else as recorded. A view
    * being reloaded after its slot was lost is {@code rebuilding}, with why as its last error; the slot's {@code wal_status} and retained WAL are the same for every view of the
    * database (one slot), null while there is no slot. Costs two catalog reads and no scan of any result table
    * (row counts are kept in memory), so it may be asked often.
@@ -59,8 +61,15 @@ final class EngineStatus {
         boolean reading = live == null && restoring.get(r.qualifiedName()) != null && r.status() == ViewState.READY;
         out.add(reading ? row.readingCheckpoint() : row);
       }
+      java.util.Map<String, ViewStatus> running = new java.util.HashMap<>();
       for (ViewBackend backend : ViewBackends.all()) {
-        out.addAll(backend.status(config, c));
+        for (ViewStatus v : backend.status(config, c)) {
+          running.put(v.name(), v);
+        }
+      }
+      for (BackendViews.BackendView v : BackendViews.load(c)) {
+        ViewStatus here = running.get(v.view().qualifiedName());
+        out.add(here != null ? here : ViewStatus.recorded(v));
       }
     }
     return out;

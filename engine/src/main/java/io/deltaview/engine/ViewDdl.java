@@ -3,8 +3,10 @@ package io.deltaview.engine;
 import io.deltaview.engine.apply.ApplyLoop;
 import io.deltaview.engine.backend.ViewBackend;
 import io.deltaview.engine.backend.ViewBackends;
+import io.deltaview.engine.catalog.BackendViews;
 import io.deltaview.engine.catalog.Catalog;
 import io.deltaview.engine.catalog.ViewRecord;
+import io.deltaview.engine.catalog.ViewState;
 import io.deltaview.engine.ddl.Requester;
 import io.deltaview.engine.ddl.ResultTables;
 import io.deltaview.engine.ddl.ViewRegistration;
@@ -113,34 +115,53 @@ final class ViewDdl {
   }
 
   /**
-   * {@code CREATE INCREMENTAL VIEW … WITH (engine = '…')} for an engine other than the embedded one: the
-   * {@link ViewBackend} of that name creates and maintains the view, here, where the views are maintained.
+   * {@code CREATE INCREMENTAL VIEW … WITH (engine = '…')} for an engine other than the embedded one: the engine
+   * records the view ({@link BackendViews}, status {@code snapshotting}), then the {@link ViewBackend} of that
+   * name creates and maintains it, here, where the views are maintained. Where another process maintains, the
+   * request goes to it as any {@code CREATE} does ({@link CatalogViews}). On failure the record is removed.
    *
-   * @throws SQLException {@code 22023} for an engine there is none of; {@code 0A000} where another process
-   *     maintains (the request cannot travel to it yet); {@code 42P07} when an embedded view has the name
+   * @throws SQLException {@code 22023} for an engine there is none of; {@code 42P07} when a view has the name;
+   *     PostgreSQL's errors for a definition that does not plan
    */
   void createOnBackend(Requester requester, String schema, String name, String sql, boolean ifNotExists, String engine)
       throws SQLException {
-    ViewBackend backend = ViewBackends.named(engine);
     if (!leadership.holdsLock()) {
-      throw new SQLException("CREATE INCREMENTAL VIEW with engine \"" + engine + "\" runs only in the process that"
-          + " maintains the views, not through another one yet", SqlStates.FEATURE_NOT_SUPPORTED);
+      new CatalogViews(config).createView(requester, schema, name, sql, ifNotExists, "sql", engine);
+      return;
     }
+    ViewBackend backend = ViewBackends.named(engine);
     String definition = DefinitionSql.canonical(sql);
     String resolvedSchema = schema != null ? schema : requester.currentSchema();
     synchronized (ddlLock) {
       leadership.require();
+      ViewRecord record;
       try (Connection c = Engine.connect(config)) {
-        if (Catalog.exists(c) && ViewRegistration.find(c, resolvedSchema, name) != null) {
+        if ((Catalog.exists(c) && ViewRegistration.find(c, resolvedSchema, name) != null)
+            || BackendViews.find(c, resolvedSchema, name) != null) {
           if (ifNotExists) {
             return;
           }
           throw new SQLException("incremental view \"" + resolvedSchema + "." + name + "\" already exists",
               SqlStates.DUPLICATE_TABLE);
         }
+        record = new ViewRecord(resolvedSchema, name, definition,
+            ViewRegistration.baseTables(c, requester.searchPath(), requester.timeZone(), definition), "sql", ViewState.SNAPSHOTTING, null,
+            requester.searchPath(), requester.role(), requester.timeZone());
+        Catalog.ensureExists(c);
+        BackendViews.insert(c, backend.name(), record);
       }
-      backend.create(config, requester, resolvedSchema, name, definition, ifNotExists);
+      try {
+        backend.create(config, requester, record);
+      } catch (SQLException | RuntimeException e) {
+        try (Connection c = Engine.connect(config)) {
+          BackendViews.delete(c, resolvedSchema, name);
+        } catch (SQLException cleanup) {
+          e.addSuppressed(cleanup);
+        }
+        throw e;
+      }
     }
+    viewsChanged.run();
   }
 
   /**
@@ -164,12 +185,10 @@ final class ViewDdl {
         record = Catalog.exists(c) ? ViewRegistration.find(c, resolvedSchema, name) : null;
         resultOid = record == null ? 0 : ResultTables.oid(c, resolvedSchema, name);
       }
+      if (record == null && dropOnBackend(requester, resolvedSchema, name)) {
+        return;
+      }
       if (record == null) {
-        for (ViewBackend backend : ViewBackends.all()) {
-          if (backend.drop(config, requester, resolvedSchema, name)) {
-            return;
-          }
-        }
         if (ifExists) {
           return;
         }
@@ -182,6 +201,40 @@ final class ViewDdl {
             SqlStates.UNDEFINED_TABLE);
       }
     }
+  }
+
+  /**
+   * Drops view {@code schema.name} if another backend keeps it ({@link BackendViews}): checks that the requester
+   * may, has the backend drop what it made, then removes the record. Called holding the DDL lock.
+   *
+   * @return false when no backend keeps such a view
+   * @throws SQLException {@code 0A000} when the view's backend is not on this process's class path
+   */
+  private boolean dropOnBackend(Requester requester, String schema, String name) throws SQLException {
+    BackendViews.BackendView v;
+    long resultOid;
+    try (Connection c = Engine.connect(config)) {
+      v = BackendViews.find(c, schema, name);
+      if (v == null) {
+        return false;
+      }
+      resultOid = ResultTables.oid(c, schema, name);
+    }
+    requester.mayDrop(v.view().qualifiedName(), v.view().owner(), resultOid);
+    ViewBackend backend;
+    try {
+      backend = ViewBackends.named(v.backend());
+    } catch (SQLException e) {
+      throw new SQLException("incremental view \"" + schema + "." + name + "\" is maintained by engine "
+          + v.backend() + ", which this process cannot run: drop it where that engine is on the class path",
+          SqlStates.FEATURE_NOT_SUPPORTED, e);
+    }
+    backend.drop(config, v.view());
+    try (Connection c = Engine.connect(config)) {
+      BackendViews.delete(c, schema, name);
+    }
+    viewsChanged.run();
+    return true;
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.deltaview.engine;
 
+import io.deltaview.engine.catalog.BackendViews;
 import io.deltaview.engine.catalog.ViewRecord;
 import io.deltaview.engine.ddl.Requester;
 import io.deltaview.engine.ddl.ViewRegistration;
@@ -80,7 +81,7 @@ final class ViewRequestWorker implements AutoCloseable {
       switch (r.kind()) {
         case CREATE -> {
           if (!(r.started() && alreadyInPlace(c, who, r))) {
-            engine.createView(who, r.schema(), r.name(), r.definition(), r.ifFlag(), "sql");
+            engine.createView(who, r.schema(), r.name(), r.definition(), r.ifFlag(), "sql", r.engine());
           }
         }
         case DROP -> engine.dropView(who, r.schema(), r.name(), r.ifFlag());
@@ -99,6 +100,10 @@ final class ViewRequestWorker implements AutoCloseable {
     try {
       String schema = r.schema() != null ? r.schema() : who.currentSchema();
       ViewRecord existing = ViewRegistration.find(c, schema, r.name());
+      if (existing == null) {
+        BackendViews.BackendView other = BackendViews.find(c, schema, r.name());
+        existing = other == null || !other.backend().equals(r.engine()) ? null : other.view();
+      }
       return existing != null && r.role().equals(existing.owner())
           && existing.definition().equals(io.deltaview.rewriter.sql.DefinitionSql.canonical(r.definition()));
     } catch (SQLException | RuntimeException e) {

@@ -42,6 +42,13 @@ public interface ViewService {
   boolean serve(List<String> qualifiedViews);
 
   /**
+   * Per query: whether one of {@code qualifiedViews} is maintained by another engine than the embedded one
+   * ({@link io.deltaview.engine.catalog.BackendViews}): nothing proves such a view current, so it may answer only
+   * {@code eventual} reads. Allocates nothing.
+   */
+  boolean onlyEventual(List<String> qualifiedViews);
+
+  /**
    * Waits until every transaction committed before this call is reflected in the ready views; false on
    * timeout, or where nothing can tell (then a strong read goes to the base tables).
    */
@@ -67,17 +74,10 @@ public interface ViewService {
   /**
    * {@code CREATE INCREMENTAL VIEW … WITH (engine = '…')}: {@code engine} null or {@code embedded} is
    * {@link #createView(Requester, String, String, String, boolean, String)}; another engine (a
-   * {@link io.deltaview.engine.backend.ViewBackend}) only where the views are maintained.
+   * {@link io.deltaview.engine.backend.ViewBackend}) maintains the view in the process that maintains the views.
    */
-  default void createView(Requester requester, String schema, String name, String sql, boolean ifNotExists,
-      String origin, String engine) throws SQLException {
-    if (engine == null || engine.equals(io.deltaview.engine.backend.ViewBackends.EMBEDDED)) {
-      createView(requester, schema, name, sql, ifNotExists, origin);
-      return;
-    }
-    throw new SQLException("CREATE INCREMENTAL VIEW with engine \"" + engine + "\" runs only in the process that"
-        + " maintains the views, not through another one yet", io.deltaview.sql.SqlStates.FEATURE_NOT_SUPPORTED);
-  }
+  void createView(Requester requester, String schema, String name, String sql, boolean ifNotExists,
+      String origin, String engine) throws SQLException;
 
   /** {@code DROP INCREMENTAL VIEW}, as {@code requester}. */
   void dropView(Requester requester, String schema, String name, boolean ifExists) throws SQLException;
@@ -122,11 +122,13 @@ public interface ViewService {
 
   /**
    * {@code EXPLAIN INCREMENTAL VIEW schema.name} for a view that is not in the catalog because another backend
-   * maintains it ({@code WITH (engine = '…')}): what that backend prints, or null when no backend runs such a
-   * view in this process (only the process that maintains runs them).
+   * maintains it ({@code WITH (engine = '…')}), asked on {@code caller}: what is recorded of it (here; the process
+   * that runs it prints its job too), or null when no backend keeps such a view.
    */
-  default List<String> explainOnBackend(String schema, String name) {
-    return null;
+  default List<String> explainOnBackend(Connection caller, String schema, String name) throws SQLException {
+    io.deltaview.engine.catalog.BackendViews.BackendView v =
+        io.deltaview.engine.catalog.BackendViews.find(caller, schema, name);
+    return v == null ? null : io.deltaview.engine.catalog.BackendViews.describe(v);
   }
 
   /** {@code EXPLAIN INCREMENTAL VIEW AS select}: the dataflow that would maintain {@code sql}. */

@@ -1,5 +1,6 @@
 package io.deltaview.engine;
 
+import io.deltaview.engine.catalog.BackendViews;
 import io.deltaview.engine.catalog.ViewRecord;
 import io.deltaview.engine.catalog.ViewState;
 import io.deltaview.engine.cdc.SlotManager;
@@ -82,6 +83,16 @@ public record ViewStatus(
         live == null || live.checkpointLsn() == LogSequenceNumber.INVALID_LSN ? null : live.checkpointLsn().asString(),
         load == null || status == ViewState.READY || status == ViewState.FAILED ? null : load.describe(),
         status == ViewState.READY ? stalenessMs : null);
+  }
+
+  /**
+   * The row of a view another engine maintains, as recorded ({@link BackendViews}): its status and last error;
+   * {@code state_source} names the backend. What only its backend could tell (rows, lag, position) is null.
+   */
+  public static ViewStatus recorded(BackendViews.BackendView v) {
+    ViewRecord r = v.view();
+    return new ViewStatus(r.qualifiedName(), r.status(), SqlIdentifiers.quote(r.schema(), r.name()), null, null,
+        null, null, r.definition(), r.lastError(), r.origin(), null, null, null, v.backend(), null, null, null);
   }
 
   /**

@@ -52,6 +52,25 @@ public final class FlinkView implements AutoCloseable {
     return runner;
   }
 
+  /**
+   * Whether every source of the job reads its replication slot now (on {@code c}): Flink CDC streams from a
+   * source's slot only once that source's snapshot is read.
+   */
+  boolean sourcesStreaming(Connection c) throws SQLException {
+    List<String> slots = new ArrayList<>();
+    for (JobSpec.Table source : job.sources()) {
+      slots.add(source.options().get("slot.name"));
+    }
+    try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_replication_slots"
+        + " WHERE active AND slot_name = ANY (?)")) {
+      ps.setArray(1, c.createArrayOf("text", slots.toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getInt(1) == slots.size();
+      }
+    }
+  }
+
   /** Stops the job; the result table stays as it was last written. */
   @Override
   public void close() {

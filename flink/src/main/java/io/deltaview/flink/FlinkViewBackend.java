@@ -3,10 +3,11 @@ package io.deltaview.flink;
 import io.deltaview.engine.EngineConfig;
 import io.deltaview.engine.ViewStatus;
 import io.deltaview.engine.backend.ViewBackend;
-import io.deltaview.engine.catalog.Catalog;
+import io.deltaview.engine.catalog.BackendViews;
+import io.deltaview.engine.catalog.ViewRecord;
 import io.deltaview.engine.catalog.ViewState;
 import io.deltaview.engine.ddl.Requester;
-import io.deltaview.engine.ddl.ResultTables;
+import io.deltaview.engine.ddl.ViewRegistration;
 import io.deltaview.sql.SqlIdentifiers;
 import io.deltaview.sql.SqlStates;
 import java.nio.file.Path;
@@ -22,21 +23,25 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code CREATE INCREMENTAL VIEW … WITH (engine = 'flink')}: views maintained by a Flink job, each in a Flink JVM
  * of its own started by the process that maintains the views ({@code deltaview.flink.rest=local}, the only mode
  * yet), with checkpoints under {@code deltaview.flink.workDir} (a system property; default a {@code deltaview-flink}
- * directory in the temporary directory). Its views are recorded in {@code deltaview.flink_views} and listed by
- * {@code SHOW INCREMENTAL VIEWS} in this process ({@link #status}); their jobs stop with the engine, and the next
- * engine to maintain the database resumes them from their checkpoints.
+ * directory in the temporary directory). The engine records its views ({@link BackendViews}); this backend keeps
+ * their recorded status current, which is how every process knows when one may answer eventual reads. Their jobs
+ * stop with the engine (or when it loses the maintainer lock), and the next engine to maintain the database
+ * resumes them from their checkpoints.
  */
 public final class FlinkViewBackend implements ViewBackend {
 
   private static final System.Logger LOG = System.getLogger(FlinkViewBackend.class.getName());
 
   /** The views whose jobs run in this process, by database URL and qualified name. */
-  private static final Map<String, FlinkView> RUNNING = new ConcurrentHashMap<>();
+  private static final Map<String, RunningView> RUNNING = new ConcurrentHashMap<>();
 
   /**
    * Held while views are created, dropped or resumed, so that a DROP never races a job starting for the same
@@ -47,14 +52,97 @@ public final class FlinkViewBackend implements ViewBackend {
   /** Databases whose engine closed in this process since their views were last resumed. */
   private static final Set<String> CLOSED = ConcurrentHashMap.newKeySet();
 
+  /** Records, about once a second, how each running view stands ({@link RunningView#check}). */
+  private static final ScheduledExecutorService MONITOR = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "deltaview-flink-monitor");
+    t.setDaemon(true);
+    return t;
+  });
+
+  static {
+    MONITOR.scheduleWithFixedDelay(FlinkViewBackend::monitor, 1, 1, TimeUnit.SECONDS);
+  }
+
+  /**
+   * A view whose job runs in this process, and what is recorded of it. It is {@code snapshotting} until its first
+   * load is in the result table: every source reads its replication slot (Flink CDC streams from a source's slot
+   * only once the source's snapshot is read) and two checkpoints completed since (the sink flushes at each, and
+   * the second began after the sources streamed). Then {@code ready}; {@code failed} with why when the job or
+   * its JVM ends by itself.
+   */
+  private static final class RunningView {
+    final EngineConfig database;
+    final FlinkView view;
+    final Path checkpoints;
+    /** Set before the job is stopped on purpose (a close or a drop): its end is no failure. */
+    volatile boolean stopping;
+    /** What this process last recorded. */
+    ViewState recorded = ViewState.SNAPSHOTTING;
+    /** The newest completed checkpoint when every source was first seen streaming; -1 before. */
+    long checkpointWhenStreaming = -1;
+
+    RunningView(EngineConfig database, FlinkView view, FlinkSettings settings) {
+      this.database = database;
+      this.view = view;
+      this.checkpoints = settings.workDirectory().resolve("checkpoints");
+    }
+
+    /** Records a change of where the view stands, as its job tells. Called on the monitor's thread only. */
+    void check() throws SQLException {
+      if (stopping || recorded == ViewState.FAILED) {
+        return;
+      }
+      LocalFlinkRunner runner = view.runner();
+      if (!runner.isRunning()) {
+        String why = runner.failure() != null ? "its Flink job failed: " + runner.failure()
+            : "its Flink JVM ended (its log: " + runner.log() + ")";
+        try (Connection c = connect(database)) {
+          if (!stopping) {
+            record(c, ViewState.FAILED, why);
+          }
+        }
+        return;
+      }
+      if (recorded == ViewState.READY) {
+        return;
+      }
+      try (Connection c = connect(database)) {
+        if (checkpointWhenStreaming < 0) {
+          if (view.sourcesStreaming(c)) {
+            checkpointWhenStreaming = FlinkViews.newestCheckpointNumber(checkpoints);
+          }
+        } else if (FlinkViews.newestCheckpointNumber(checkpoints) >= checkpointWhenStreaming + 2) {
+          record(c, ViewState.READY, null);
+        }
+      }
+    }
+
+    private void record(Connection c, ViewState state, String why) throws SQLException {
+      BackendViews.updateStatus(c, view.schema(), view.name(), state, why);
+      recorded = state;
+      LOG.log(state == ViewState.FAILED ? System.Logger.Level.WARNING : System.Logger.Level.INFO, "Flink view "
+          + view.schema() + "." + view.name() + " is " + state.label() + (why == null ? "" : ": " + why));
+    }
+  }
+
+  private static void monitor() {
+    for (RunningView running : RUNNING.values()) {
+      try {
+        running.check();
+      } catch (SQLException | RuntimeException e) {
+        LOG.log(System.Logger.Level.DEBUG, "checking Flink view " + running.view.name() + " failed (tried again): "
+            + e);
+      }
+    }
+  }
+
   @Override
   public String name() {
     return "flink";
   }
 
   @Override
-  public boolean create(EngineConfig database, Requester requester, String schema, String name,
-      String canonicalDefinition, boolean ifNotExists) throws SQLException {
+  public void create(EngineConfig database, Requester requester, ViewRecord view) throws SQLException {
     String mode = System.getProperty("deltaview.flink.rest", "local");
     if (!mode.equals("local")) {
       throw new SQLException("deltaview.flink.rest=" + mode + ": Deltaview runs Flink views on a local MiniCluster"
@@ -63,76 +151,30 @@ public final class FlinkViewBackend implements ViewBackend {
     Properties p = database.properties();
     FlinkDatabase db = FlinkDatabase.fromJdbcUrl(database.pgUrl(), p.getProperty("user"), p.getProperty("password"));
     synchronized (LOCK) {
-      return createLocked(database, requester, schema, name, canonicalDefinition, ifNotExists, db);
-    }
-  }
-
-  private static boolean createLocked(EngineConfig database, Requester requester, String schema, String name,
-      String canonicalDefinition, boolean ifNotExists, FlinkDatabase db) throws SQLException {
-    try (Connection c = connect(database)) {
-      ensureRegistry(c);
-      if (owner(c, schema, name) != null) {
-        if (ifNotExists) {
-          return false;
-        }
-        throw new SQLException("incremental view \"" + schema + "." + name + "\" already exists",
-            SqlStates.DUPLICATE_TABLE);
+      try (Connection c = connect(database)) {
+        FlinkSettings settings = settings(db, view.schema(), view.name());
+        FlinkView running = FlinkViews.create(c, view.schema(), view.name(), view.definition(), db, settings,
+            requester);
+        RUNNING.put(key(database, view.schema(), view.name()), new RunningView(database, running, settings));
       }
-      FlinkView view = FlinkViews.create(c, schema, name, canonicalDefinition, db, settings(db, schema, name),
-          requester);
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO deltaview.flink_views"
-          + " (schema_name, view_name, definition, owner) VALUES (?, ?, ?, ?)")) {
-        ps.setString(1, schema);
-        ps.setString(2, name);
-        ps.setString(3, canonicalDefinition);
-        ps.setString(4, requester.role());
-        ps.executeUpdate();
-      } catch (SQLException e) {
-        try {
-          view.drop(c);
-        } catch (SQLException cleanup) {
-          e.addSuppressed(cleanup);
-        }
-        throw e;
-      }
-      RUNNING.put(key(database, schema, name), view);
-      return true;
     }
   }
 
   @Override
-  public boolean drop(EngineConfig database, Requester requester, String schema, String name) throws SQLException {
+  public void drop(EngineConfig database, ViewRecord view) throws SQLException {
     synchronized (LOCK) {
-      return dropLocked(database, requester, schema, name);
-    }
-  }
-
-  private static boolean dropLocked(EngineConfig database, Requester requester, String schema, String name)
-      throws SQLException {
-    try (Connection c = connect(database)) {
-      if (!registryExists(c)) {
-        return false;
+      try (Connection c = connect(database)) {
+        RunningView running = RUNNING.remove(key(database, view.schema(), view.name()));
+        if (running != null) {
+          running.stopping = true;
+          running.view.drop(c);
+        } else {
+          Properties p = database.properties();
+          FlinkDatabase db = FlinkDatabase.fromJdbcUrl(database.pgUrl(), p.getProperty("user"), null);
+          FlinkView.dropReplicationAndTable(c, view.schema(), view.name(),
+              FlinkViews.replicationName(db.database(), view.schema(), view.name()));
+        }
       }
-      String owner = owner(c, schema, name);
-      if (owner == null) {
-        return false;
-      }
-      requester.mayDrop(schema + "." + name, owner, ResultTables.oid(c, schema, name));
-      FlinkView running = RUNNING.remove(key(database, schema, name));
-      if (running != null) {
-        running.drop(c);
-      } else {
-        Properties p = database.properties();
-        FlinkDatabase db = FlinkDatabase.fromJdbcUrl(database.pgUrl(), p.getProperty("user"), null);
-        FlinkView.dropReplicationAndTable(c, schema, name, FlinkViews.replicationName(db.database(), schema, name));
-      }
-      try (PreparedStatement ps = c.prepareStatement("DELETE FROM deltaview.flink_views"
-          + " WHERE schema_name = ? AND view_name = ?")) {
-        ps.setString(1, schema);
-        ps.setString(2, name);
-        ps.executeUpdate();
-      }
-      return true;
     }
   }
 
@@ -153,22 +195,12 @@ public final class FlinkViewBackend implements ViewBackend {
   static void resumeAll(EngineConfig database) {
     synchronized (LOCK) {
       try (Connection c = connect(database)) {
-        if (!registryExists(c)) {
-          return;
-        }
         Properties p = database.properties();
         FlinkDatabase db = FlinkDatabase.fromJdbcUrl(database.pgUrl(), p.getProperty("user"),
             p.getProperty("password"));
-        java.util.List<String[]> views = new java.util.ArrayList<>();
-        try (Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT schema_name, view_name, definition FROM deltaview.flink_views"
-                 + " ORDER BY created_at")) {
-          while (rs.next()) {
-            views.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3)});
-          }
-        }
-        for (String[] v : views) {
-          String key = key(database, v[0], v[1]);
+        for (BackendViews.BackendView recorded : BackendViews.load(c, "flink")) {
+          ViewRecord v = recorded.view();
+          String key = key(database, v.schema(), v.name());
           if (CLOSED.contains(database.pgUrl())) {
             return;
           }
@@ -176,11 +208,20 @@ public final class FlinkViewBackend implements ViewBackend {
             continue;
           }
           try {
-            RUNNING.put(key, FlinkViews.resume(c, v[0], v[1], v[2], db, settings(db, v[0], v[1])));
-            LOG.log(System.Logger.Level.INFO, "Flink view " + v[0] + "." + v[1] + " resumed from its checkpoint");
+            if (v.baseTables().isEmpty()) { // recorded by an earlier version, without them
+              BackendViews.recordBaseTables(c, v.schema(), v.name(),
+                  ViewRegistration.baseTables(c, v.searchPath(), v.timeZone(), v.definition()));
+            }
+            BackendViews.updateStatus(c, v.schema(), v.name(), ViewState.SNAPSHOTTING, null);
+            FlinkSettings settings = settings(db, v.schema(), v.name());
+            RUNNING.put(key, new RunningView(database, FlinkViews.resume(c, v.schema(), v.name(), v.definition(),
+                v.searchPath(), db, settings), settings));
+            LOG.log(System.Logger.Level.INFO, "Flink view " + v.qualifiedName() + " resumed from its checkpoint");
           } catch (SQLException e) {
-            LOG.log(System.Logger.Level.WARNING, "Flink view " + v[0] + "." + v[1] + " is not maintained: "
-                + e.getMessage() + " (SQLState " + e.getSQLState() + "); drop it and create it again");
+            String why = "its Flink job could not be resumed: " + e.getMessage() + " (SQLState " + e.getSQLState()
+                + "); drop it and create it again";
+            LOG.log(System.Logger.Level.WARNING, "Flink view " + v.qualifiedName() + " is not maintained: " + why);
+            BackendViews.updateStatus(c, v.schema(), v.name(), ViewState.FAILED, why);
           }
         }
       } catch (SQLException | RuntimeException e) {
@@ -194,35 +235,25 @@ public final class FlinkViewBackend implements ViewBackend {
   }
 
   /**
-   * Each recorded view of {@code database} as this process runs it: {@code ready} while its Flink job runs (the
-   * job and its JVM in {@code progress}), else {@code failed} with why (Flink's reason, the JVM's end, or a view
-   * this process could not resume). Flink's JDBC sink is not transactional, so a ready view is eventually
+   * The views of {@code database} whose jobs this process runs, as recorded ({@link BackendViews}: {@code
+   * snapshotting} until the first load is complete, then {@code ready}, or {@code failed} with why), with the job
+   * and its JVM in {@code progress}. Flink's JDBC sink is not transactional, so a ready view is eventually
    * consistent; {@code state_source} is {@code flink}.
    */
   @Override
   public List<ViewStatus> status(EngineConfig database, Connection c) throws SQLException {
-    if (!registryExists(c)) {
-      return List.of();
-    }
     List<ViewStatus> out = new ArrayList<>();
-    try (Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery("SELECT schema_name, view_name, definition FROM deltaview.flink_views"
-             + " ORDER BY created_at")) {
-      while (rs.next()) {
-        String schema = rs.getString(1);
-        String name = rs.getString(2);
-        FlinkView view = RUNNING.get(key(database, schema, name));
-        LocalFlinkRunner runner = view == null ? null : view.runner();
-        boolean running = runner != null && runner.isRunning();
-        String error = running ? null
-            : runner == null ? "its Flink job does not run in this process: it could not be resumed (see the log)"
-            : runner.failure() != null ? runner.failure()
-            : "its Flink JVM ended (its log: " + runner.log() + ")";
-        String progress = running ? jobAndJvm(runner) + " (eventually consistent)" : null;
-        out.add(new ViewStatus(schema + "." + name, running ? ViewState.READY : ViewState.FAILED,
-            SqlIdentifiers.quote(schema, name), null, null, null, null, rs.getString(3), error, "sql", null, null,
-            null, "flink", null, progress, null));
+    for (BackendViews.BackendView recorded : BackendViews.load(c, "flink")) {
+      ViewRecord r = recorded.view();
+      RunningView running = RUNNING.get(key(database, r.schema(), r.name()));
+      if (running == null) {
+        continue; // shown as recorded
       }
+      LocalFlinkRunner runner = running.view.runner();
+      String progress = runner.isRunning() ? jobAndJvm(runner) + (r.status() == ViewState.SNAPSHOTTING
+          ? " (loading its first snapshot)" : " (eventually consistent)") : null;
+      out.add(new ViewStatus(r.qualifiedName(), r.status(), SqlIdentifiers.quote(r.schema(), r.name()), null, null,
+          null, null, r.definition(), r.lastError(), r.origin(), null, null, null, "flink", null, progress, null));
     }
     return out;
   }
@@ -233,10 +264,11 @@ public final class FlinkViewBackend implements ViewBackend {
    */
   @Override
   public List<String> explain(EngineConfig database, String schema, String name) {
-    FlinkView view = RUNNING.get(key(database, schema, name));
-    if (view == null) {
+    RunningView running = RUNNING.get(key(database, schema, name));
+    if (running == null) {
       return null;
     }
+    FlinkView view = running.view;
     LocalFlinkRunner runner = view.runner();
     List<String> lines = new ArrayList<>();
     lines.add(jobAndJvm(runner) + (runner.isRunning() ? "" : " (not running)") + ": result table "
@@ -258,18 +290,20 @@ public final class FlinkViewBackend implements ViewBackend {
 
   private static void close(String pgUrl) {
     String prefix = pgUrl + '\0';
-    RUNNING.entrySet().removeIf(e -> {
-      if (e.getKey().startsWith(prefix)) {
-        e.getValue().close();
-        return true;
+    for (String key : List.copyOf(RUNNING.keySet())) {
+      if (key.startsWith(prefix)) {
+        RunningView running = RUNNING.remove(key);
+        if (running != null) {
+          running.stopping = true; // stopped to be resumed: not a failure
+          running.view.close();
+        }
       }
-      return false;
-    });
+    }
   }
 
   /** The views whose jobs this process runs. */
   static java.util.Collection<FlinkView> running() {
-    return java.util.List.copyOf(RUNNING.values());
+    return RUNNING.values().stream().map(r -> r.view).toList();
   }
 
   /**
@@ -296,33 +330,5 @@ public final class FlinkViewBackend implements ViewBackend {
     Connection c = DriverManager.getConnection(database.pgUrl(), p);
     c.setAutoCommit(true);
     return c;
-  }
-
-  private static void ensureRegistry(Connection c) throws SQLException {
-    Catalog.ensureExists(c);
-    try (Statement s = c.createStatement()) {
-      s.execute("CREATE TABLE IF NOT EXISTS deltaview.flink_views (schema_name text NOT NULL, view_name text NOT NULL,"
-          + " definition text NOT NULL, owner text NOT NULL, created_at timestamptz NOT NULL DEFAULT now(),"
-          + " PRIMARY KEY (schema_name, view_name))");
-    }
-  }
-
-  private static boolean registryExists(Connection c) throws SQLException {
-    try (Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery("SELECT to_regclass('deltaview.flink_views') IS NOT NULL")) {
-      rs.next();
-      return rs.getBoolean(1);
-    }
-  }
-
-  private static String owner(Connection c, String schema, String name) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT owner FROM deltaview.flink_views"
-        + " WHERE schema_name = ? AND view_name = ?")) {
-      ps.setString(1, schema);
-      ps.setString(2, name);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? rs.getString(1) : null;
-      }
-    }
   }
 }

@@ -78,7 +78,8 @@ public final class FlinkViews {
       FlinkSettings settings, Requester requester) throws SQLException {
     SqlIdentifiers.checkedLength(name);
     String replicationName = replicationName(db.database(), schema, name);
-    JobSpec job = prepare(c, schema, name, definition, db, settings, true, requester);
+    JobSpec job = prepare(c, schema, name, definition, db, settings, true, requester,
+        requester == null ? null : requester.searchPath());
     return run(c, schema, name, replicationName, job, db, settings, true);
   }
 
@@ -93,13 +94,22 @@ public final class FlinkViews {
    */
   public static FlinkView resume(Connection c, String schema, String name, String definition, FlinkDatabase db,
       FlinkSettings settings) throws SQLException {
+    return resume(c, schema, name, definition, null, db, settings);
+  }
+
+  /**
+   * {@link #resume(Connection, String, String, String, FlinkDatabase, FlinkSettings)} with the definition's names
+   * resolving on {@code searchPath} (the creator's, as recorded; null: {@code c}'s own).
+   */
+  static FlinkView resume(Connection c, String schema, String name, String definition, String searchPath,
+      FlinkDatabase db, FlinkSettings settings) throws SQLException {
     String replicationName = replicationName(db.database(), schema, name);
     Path checkpoint = newestCheckpoint(settings.workDirectory().resolve("checkpoints"));
     if (checkpoint == null) {
       throw new SQLException("view " + schema + "." + name + " has no completed Flink checkpoint under "
           + settings.workDirectory() + " to resume from", SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
     }
-    JobSpec prepared = prepare(c, schema, name, definition, db, settings, false, null);
+    JobSpec prepared = prepare(c, schema, name, definition, db, settings, false, null, searchPath);
     Map<String, String> config = new LinkedHashMap<>(prepared.flinkConfig());
     config.put("execution.state-recovery.path", checkpoint.toUri().toString());
     JobSpec job = new JobSpec(prepared.jobName(), prepared.sources(), prepared.sink(), prepared.insertSql(), config);
@@ -117,6 +127,23 @@ public final class FlinkViews {
           .filter(p -> p.getFileName().toString().startsWith("chk-"))
           .max(Comparator.comparing(FlinkViews::modified))
           .orElse(null);
+    } catch (IOException | UncheckedIOException e) {
+      throw new SQLException("cannot read the Flink checkpoints under " + root + ": " + e.getMessage(),
+          SqlStates.INTERNAL_ERROR, e);
+    }
+  }
+
+  /** The number of the newest completed checkpoint ({@code chk-N} with its {@code _metadata}) under {@code root}; 0 if none. */
+  static long newestCheckpointNumber(Path root) throws SQLException {
+    if (!Files.isDirectory(root)) {
+      return 0;
+    }
+    try (Stream<Path> files = Files.walk(root, 3)) {
+      return files.filter(p -> p.getFileName().toString().equals("_metadata"))
+          .map(p -> p.getParent().getFileName().toString())
+          .filter(d -> d.matches("chk-[0-9]+"))
+          .mapToLong(d -> Long.parseLong(d.substring(4)))
+          .max().orElse(0);
     } catch (IOException | UncheckedIOException e) {
       throw new SQLException("cannot read the Flink checkpoints under " + root + ": " + e.getMessage(),
           SqlStates.INTERNAL_ERROR, e);
@@ -154,14 +181,14 @@ public final class FlinkViews {
    * (committed only if everything succeeds), else checks the result table is there.
    */
   private static JobSpec prepare(Connection c, String schema, String name, String definition, FlinkDatabase db,
-      FlinkSettings settings, boolean create, Requester requester) throws SQLException {
+      FlinkSettings settings, boolean create, Requester requester, String searchPath) throws SQLException {
     String canonical = DefinitionSql.canonical(definition);
     String replicationName = replicationName(db.database(), schema, name);
     boolean autoCommit = c.getAutoCommit();
     c.setAutoCommit(false);
     try (Statement s = c.createStatement()) {
-      if (requester != null) {
-        ViewCompilation.setSearchPath(c, requester.searchPath());
+      if (searchPath != null) {
+        ViewCompilation.setSearchPath(c, searchPath);
       }
       // Flink evaluates the expressions; the engine's compilation only checks the definition is maintainable
       PlannedView plan = ViewPlanner.plan(c, canonical, io.deltaview.engine.expr.SessionZone.UTC);

@@ -59,7 +59,8 @@ class FlinkViewsTest {
       assertFalse(view.describeJob().contains(password), view.describeJob());
 
       List<String> shown = shown(s, "public.by_region");
-      assertEquals(List.of("ready", "flink"), shown.subList(0, 2), "status and state_source: " + shown);
+      assertTrue(List.of("snapshotting", "ready").contains(shown.get(0)), "status: " + shown);
+      assertEquals("flink", shown.get(1), "state_source: " + shown);
       assertTrue(shown.get(2).startsWith("Flink job " + view.runner().jobId()), "progress: " + shown);
       List<String> explained = ShopTables.rows(d, "EXPLAIN INCREMENTAL VIEW by_region").stream()
           .map(r -> r.get(0)).toList();
@@ -67,6 +68,22 @@ class FlinkViewsTest {
       assertTrue(explained.stream().anyMatch(l -> l.startsWith("INSERT INTO")), "EXPLAIN: " + explained);
       assertFalse(String.join("\n", explained).contains(password), "the password is not in EXPLAIN");
 
+      // Recorded ready only once the first load is in the result table: nothing was written since the CREATE, so
+      // the table must equal the query the moment it is ready.
+      awaitShown(s, "public.by_region", "ready", Duration.ofMinutes(3), view);
+      assertEquals(ShopTables.rows(c, ShopTables.VIEW + " ORDER BY 1, 2"),
+          ShopTables.rows(c, "SELECT * FROM by_region ORDER BY 1, 2"), "ready before its first load was in");
+      assertServedToEventualReadsOnly(url, credentials, c, "the process that maintains");
+      try (Connection none = DriverManager.getConnection("jdbc:deltaview:" + url.substring("jdbc:".length()),
+          with(credentials, "deltaview.engine", "none")); Statement n = none.createStatement()) {
+        assertEquals(List.of("ready", "flink"), shown(n, "public.by_region").subList(0, 2),
+            "SHOW in a process that does not maintain");
+        List<String> there = ShopTables.rows(none, "EXPLAIN INCREMENTAL VIEW by_region").stream()
+            .map(r -> r.get(0)).toList();
+        assertTrue(there.get(0).startsWith("maintained by engine flink"), "EXPLAIN elsewhere: " + there);
+        assertServedToEventualReadsOnly(url, with(credentials, "deltaview.engine", "none"), c,
+            "a process that does not maintain");
+      }
       shop.awaitEqual(c, "by_region", Duration.ofMinutes(3), view);
       for (int t = 0; t < 60; t++) {
         shop.randomTransaction(c);
@@ -92,7 +109,7 @@ class FlinkViewsTest {
       assertFalse(view.runner().isRunning(), "DROP stopped the job");
       assertFalse(Files.readString(view.runner().log()).contains(password), "the password is not in Flink's log");
       assertNothingLeft(c);
-      assertEquals(List.of(), ShopTables.rows(c, "SELECT * FROM deltaview.flink_views"));
+      assertEquals(List.of(), ShopTables.rows(c, "SELECT * FROM deltaview.backend_views"));
       assertEquals(null, shown(s, "public.by_region"), "SHOW after the drop");
       assertEquals("42P01", assertThrows(SQLException.class, () -> s.executeQuery(
           "EXPLAIN INCREMENTAL VIEW by_region")).getSQLState(), "EXPLAIN after the drop");
@@ -100,6 +117,59 @@ class FlinkViewsTest {
           .getSQLState());
     } finally {
       System.clearProperty("deltaview.flink.workDir");
+    }
+  }
+
+  /**
+   * Through a driver connection with {@code credentials}: the view's query is answered from the Flink view for an
+   * eventual read (EXPLAIN says so, and the rows are PostgreSQL's: nothing was written since the view was ready),
+   * and passes through for a strong one, as not proven fresh. The rewriter learns of the view within seconds.
+   */
+  private static void assertServedToEventualReadsOnly(String url, Properties credentials, Connection plain,
+      String where) throws Exception {
+    String dv = "jdbc:deltaview:" + url.substring("jdbc:".length());
+    String query = ShopTables.VIEW;
+    try (Connection eventual = DriverManager.getConnection(dv, credentials);
+         Connection strong = DriverManager.getConnection(dv, with(credentials, "deltaview.consistency", "strong"))) {
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      List<String> plan;
+      while (!(plan = ShopTables.rows(eventual, "EXPLAIN INCREMENTAL " + query).get(0)).get(0).equals("t")) {
+        assertTrue(System.nanoTime() < deadline, where + ": not rewritten to the Flink view: " + plan);
+        Thread.sleep(200); // polling interval of the condition above, not a synchronisation
+      }
+      assertEquals("public.by_region", plan.get(1), where + ": " + plan);
+      assertEquals(ShopTables.rows(plain, query + " ORDER BY 1, 2"),
+          ShopTables.rows(eventual, query + " ORDER BY 1, 2"), where + ": an eventual read");
+      long before = notProvenFresh();
+      assertEquals(ShopTables.rows(plain, query + " ORDER BY 1, 2"),
+          ShopTables.rows(strong, query + " ORDER BY 1, 2"), where + ": a strong read");
+      assertEquals(before + 1, notProvenFresh(), where + ": the strong read passed through, as not proven fresh");
+    }
+  }
+
+  private static long notProvenFresh() {
+    return io.deltaview.driver.metrics.RouteStats.all().values().stream()
+        .mapToLong(r -> r.passedThroughCount(io.deltaview.driver.metrics.RouteStats.PassThrough.NOT_PROVEN_FRESH))
+        .sum();
+  }
+
+  private static Properties with(Properties base, String key, String value) {
+    Properties p = new Properties();
+    p.putAll(base);
+    p.setProperty(key, value);
+    return p;
+  }
+
+  /** Waits until SHOW INCREMENTAL VIEWS says view {@code name} is {@code status}, while its job runs. */
+  private static void awaitShown(Statement s, String name, String status, Duration timeout, FlinkView view)
+      throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    List<String> shown;
+    while (!(shown = shown(s, name)).get(0).equals(status)) {
+      assertTrue(view.runner().isRunning(), "the Flink job failed: " + view.runner().failure());
+      assertTrue(System.nanoTime() < deadline, name + " not " + status + " after " + timeout.toSeconds() + " s: "
+          + shown);
+      Thread.sleep(200); // polling interval of the condition above, not a synchronisation
     }
   }
 

@@ -47,6 +47,11 @@ public final class RouteStats {
      * {@code deltaview.strongTimeoutMs}, or where this process cannot tell (another process maintains).
      */
     WRITE_NOT_APPLIED,
+    /**
+     * A read that must be fresh (strong, bounded, read-your-writes) of a view another engine maintains ({@code
+     * WITH (engine = 'flink')}): nothing proves such a view current, so it answers eventual reads only.
+     */
+    NOT_PROVEN_FRESH,
     /** The view matched but is not ready now (loading, failed, or not maintained by anyone). */
     VIEW_NOT_READY,
     /**

@@ -420,7 +420,7 @@ final class DatabaseRuntime {
 
   /**
    * One watcher tick. Without an engine: take over maintenance if nobody maintains (embedded), else refresh on
-   * catalog change. Always: decide the refusals again when the privileges they depend on changed (with an
+   * catalog change. With one: refresh when a view another backend maintains changed status. Always: decide the refusals again when the privileges they depend on changed (with an
    * engine, the engine's listeners keep the views current, and a runtime without views has nothing to check).
    */
   private void watchOnce() {
@@ -434,6 +434,9 @@ final class DatabaseRuntime {
           refresh();
           return;
         }
+      } else if (engine.readinessChanged(watchConnection())) {
+        refresh(); // a view another backend maintains changed (its listeners cover the engine's own)
+        return;
       }
       QueryRewriter r = rewriter;
       if (r != null && !r.views().isEmpty()) {

@@ -201,6 +201,9 @@ final class DeltaviewRouter implements QueryRouter {
       return RouteStats.PassThrough.NEEDS_STRONG;
     }
     ViewService views = runtime.views();
+    if (kind != DeltaviewOptions.Consistency.EVENTUAL && views.onlyEventual(decision.views())) {
+      return RouteStats.PassThrough.NOT_PROVEN_FRESH;
+    }
     if (kind == DeltaviewOptions.Consistency.STRONG) {
       if (session.inTransaction() && session.usesSnapshotIsolation()) {
         return RouteStats.PassThrough.SNAPSHOT_ISOLATION;
@@ -400,7 +403,7 @@ final class DeltaviewRouter implements QueryRouter {
       // found as PostgreSQL resolves the name for the caller
       String[] table = resultTable(raw, name);
       List<String> lines = table == null || !mayRead(raw, table[0], table[1]) ? null
-          : runtime.views().explainOnBackend(table[0], table[1]);
+          : runtime.views().explainOnBackend(raw, table[0], table[1]);
       if (lines != null) {
         return planLines(raw, lines);
       }

@@ -2,6 +2,8 @@ package io.deltaview.engine.backend;
 
 import io.deltaview.engine.EngineConfig;
 import io.deltaview.engine.ViewStatus;
+import io.deltaview.engine.catalog.BackendViews;
+import io.deltaview.engine.catalog.ViewRecord;
 import io.deltaview.engine.ddl.Requester;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -10,10 +12,12 @@ import java.util.List;
 /**
  * Something other than the embedded engine that maintains a view's result table, chosen with {@code CREATE
  * INCREMENTAL VIEW … WITH (engine = '<name>')} and found with {@link java.util.ServiceLoader} on the class path of
- * the process that maintains the views (so the engine depends on no backend). A backend's views are not in the
- * engine's catalog: it keeps its own record of them, the rewriter does not serve them, and {@code SHOW} lists them
- * only in the process that maintains ({@link #status}). The engine calls it only in the process holding the
- * maintainer lock, one DDL at a time.
+ * the process that maintains the views (so the engine depends on no backend). The engine records a backend's
+ * views in {@link BackendViews} (not in its own catalog: its apply loop never touches them), checks privileges
+ * and names, and calls the backend only in the process holding the maintainer lock, one DDL at a time. The
+ * backend keeps each view's recorded status current ({@link BackendViews#updateStatus}): {@code ready} views are
+ * served to {@code eventual} reads in every process, never to reads that must be fresh (nothing proves a
+ * backend's view current).
  */
 public interface ViewBackend {
 
@@ -21,23 +25,19 @@ public interface ViewBackend {
   String name();
 
   /**
-   * Creates view {@code schema.name} over {@code canonicalDefinition} (already rendered by {@code DefinitionSql})
-   * with its result table, and starts maintaining it; returns once it is maintained, its initial load possibly
-   * still under way. Checks that {@code requester} may create it, as the embedded engine does. On failure nothing
-   * is left behind.
-   *
-   * @return false when the view exists and {@code ifNotExists}
+   * Creates {@code view} (recorded already, status {@code snapshotting}; its definition rendered by {@code
+   * DefinitionSql}, its names resolving on the requester's search path) with its result table, and starts
+   * maintaining it; returns once it is maintained, its initial load possibly still under way, and then records
+   * {@code ready} when the result table holds the whole of it. Checks that {@code requester} may create it, as
+   * the embedded engine does. On failure nothing is left behind (the engine removes the record).
    */
-  boolean create(EngineConfig database, Requester requester, String schema, String name, String canonicalDefinition,
-      boolean ifNotExists) throws SQLException;
+  void create(EngineConfig database, Requester requester, ViewRecord view) throws SQLException;
 
   /**
-   * Drops view {@code schema.name} if this backend keeps it (stops maintaining it, drops its result table and
-   * whatever it holds in the database), after checking that {@code requester} may.
-   *
-   * @return false when it is not this backend's view
+   * Drops {@code view}, one of this backend's (the engine checked that the requester may): stops maintaining it
+   * and drops its result table and whatever it holds in the database. The engine removes the record after.
    */
-  boolean drop(EngineConfig database, Requester requester, String schema, String name) throws SQLException;
+  void drop(EngineConfig database, ViewRecord view) throws SQLException;
 
   /**
    * Starts maintaining again, in the background, the views of this database this backend keeps (this process has
@@ -50,7 +50,8 @@ public interface ViewBackend {
 
   /**
    * The rows of {@code SHOW INCREMENTAL VIEWS} for this backend's views of {@code database}, read on {@code c} in
-   * the process that maintains them: how each runs here, as far as this process can tell. None by default.
+   * the process that maintains them: how each runs here, as far as this process can tell. A view it returns no
+   * row for is shown as recorded ({@link BackendViews}), as other processes show it; none by default.
    */
   default List<ViewStatus> status(EngineConfig database, Connection c) throws SQLException {
     return List.of();

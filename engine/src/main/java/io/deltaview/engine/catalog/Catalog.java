@@ -73,6 +73,7 @@ public final class Catalog {
       s.execute("CREATE TABLE IF NOT EXISTS " + SCHEMA + ".maintainer ()");
       io.deltaview.engine.state.CheckpointStore.ensureExists(s);
       io.deltaview.engine.ddl.ViewRequests.ensureExists(s);
+      BackendViews.ensureExists(s);
       s.execute("REVOKE ALL ON SCHEMA " + SCHEMA + " FROM PUBLIC");
       s.execute("GRANT USAGE ON SCHEMA " + SCHEMA + " TO PUBLIC");
       for (String table : new String[] {"view_catalog", "progress", "base_tables", "maintainer"}) {
@@ -115,6 +116,16 @@ public final class Catalog {
         + " LEFT JOIN LATERAL (SELECT slot_name, applied_lsn FROM " + SCHEMA + ".progress"
         + "  ORDER BY applied_at DESC LIMIT 1) p ON true"
         + " LEFT JOIN pg_replication_slots r ON r.slot_name = p.slot_name"
+        + " WHERE has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(t.oid, 'SELECT')"
+        // Views another engine maintains: what their backend recorded; state_source names the backend.
+        + " UNION ALL SELECT b.schema_name || '.' || b.view_name, b.status,"
+        + "  '\"' || replace(b.schema_name, '\"', '\"\"') || '\".\"' || replace(b.view_name, '\"', '\"\"') || '\"',"
+        + "  NULL::bigint, NULL::bigint, NULL::pg_lsn, NULL::bigint, b.definition, b.last_error, 'sql', NULL::text,"
+        + "  NULL::text, NULL::bigint, b.backend, NULL::pg_lsn, NULL::text, NULL::bigint,"
+        + "  b.schema_name, b.view_name, b.owner, b.created_at"
+        + " FROM " + BackendViews.TABLE + " b"
+        + " JOIN pg_namespace n ON n.nspname = b.schema_name"
+        + " JOIN pg_class t ON t.relnamespace = n.oid AND t.relname = b.view_name"
         + " WHERE has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(t.oid, 'SELECT')");
     s.execute("REVOKE ALL ON " + VIEWS_VIEW + " FROM PUBLIC");
     s.execute("GRANT SELECT ON " + VIEWS_VIEW + " TO PUBLIC");
@@ -146,7 +157,7 @@ public final class Catalog {
    * The catalog's version, kept as the schema's comment: {@link #ensureExists} brings an older catalog up to date
    * (new tables, new function bodies) once, and a current one costs a single catalog read.
    */
-  private static final String VERSION = "Deltaview catalog, version 5";
+  private static final String VERSION = "Deltaview catalog, version 6";
 
   /** The registered views, one row each: the engine's own bookkeeping. */
   public static final String VIEW_TABLE = SCHEMA + ".view_catalog";

@@ -73,6 +73,25 @@ public final class ViewRegistration {
     }
   }
 
+  /**
+   * The base tables ({@code schema.table}) {@code definition} reads, its names resolving on {@code searchPath}, as
+   * the engine's planner finds them (on {@code c}, a connection of the engine's role; nothing is kept).
+   *
+   * @throws SQLException PostgreSQL's errors for a definition that does not plan, and the planner's refusals
+   */
+  public static List<String> baseTables(Connection c, String searchPath, String timeZone, String definition)
+      throws SQLException {
+    boolean autoCommit = c.getAutoCommit();
+    c.setAutoCommit(false);
+    try {
+      ViewCompilation.setSearchPath(c, searchPath);
+      return ViewPlanner.plan(c, definition, SessionZone.of(timeZone)).baseTables();
+    } finally {
+      c.rollback();
+      c.setAutoCommit(autoCommit);
+    }
+  }
+
   /** The registered view {@code schema.name}, or null. */
   public static ViewRecord find(Connection c, String schema, String name) throws SQLException {
     for (ViewRecord r : Catalog.loadViews(c)) {

@@ -51,9 +51,10 @@ public final class ViewRequests {
    * @param timeZone the requester's {@code TimeZone} setting; null (UTC) for requests from before it was recorded
    * @param started whether a maintainer started carrying it out (and may have died before recording how it
    *     ended)
+   * @param engine the engine a create asks for ({@code WITH (engine = '…')}); null for the embedded one
    */
   public record Request(long id, Kind kind, String schema, String name, String definition, boolean ifFlag,
-      String role, String searchPath, String currentSchema, String timeZone, boolean started) {
+      String role, String searchPath, String currentSchema, String timeZone, boolean started, String engine) {
   }
 
   /** How a request ended, as the maintainer recorded it; {@code pending} or {@code running} until then. */
@@ -95,12 +96,14 @@ public final class ViewRequests {
         + " error_message text,"
         + " finished_at timestamptz)");
     s.execute("ALTER TABLE " + TABLE + " ADD COLUMN IF NOT EXISTS time_zone text");
+    // The engine a create asks for: NULL for the embedded one (and in requests from before it was recorded).
+    s.execute("ALTER TABLE " + TABLE + " ADD COLUMN IF NOT EXISTS engine text");
     s.execute("CREATE INDEX IF NOT EXISTS view_requests_pending ON " + TABLE
         + " (id) WHERE state IN ('pending', 'running')");
     Catalog.revokeEveryGrant(s, TABLE);
     s.execute("GRANT SELECT ON " + TABLE + " TO PUBLIC");
     s.execute("GRANT INSERT (kind, schema_name, view_name, definition, if_flag, search_path, default_schema,"
-        + " time_zone) ON " + TABLE + " TO PUBLIC");
+        + " time_zone, engine) ON " + TABLE + " TO PUBLIC");
     // SECURITY INVOKER (the default): the row is inserted as the caller, so requested_by is the caller. No
     // SET search_path: the caller's own path is what the request records; every name inside is qualified.
     String body = "#variable_conflict use_variable\n"
@@ -119,23 +122,25 @@ public final class ViewRequests {
         + "    HINT = 'PostgreSQL would truncate it; use a name of at most 63 bytes';"
         + "  END IF;"
         + "  INSERT INTO " + TABLE + " (kind, schema_name, view_name, definition, if_flag, search_path,"
-        + "   default_schema, time_zone)"
+        + "   default_schema, time_zone, engine)"
         + "  VALUES (%1$s, CASE WHEN pg_catalog.array_length(parts, 1) = 2 THEN parts[1] END,"
         + "   parts[pg_catalog.array_length(parts, 1)], %2$s, COALESCE(%3$s, false),"
         + "   COALESCE((SELECT pg_catalog.string_agg(pg_catalog.quote_ident(p.s), ',' ORDER BY p.o)"
         + "    FROM pg_catalog.unnest(pg_catalog.current_schemas(false)) WITH ORDINALITY AS p(s, o)), ''),"
-        + "   pg_catalog.current_schema(), pg_catalog.current_setting('TimeZone'))"
+        + "   pg_catalog.current_schema(), pg_catalog.current_setting('TimeZone'), %5$s)"
         + "  RETURNING id INTO request_id;"
         + "  PERFORM pg_catalog.pg_notify('" + CHANNEL + "', request_id::text);"
         + "  RETURN request_id;"
         + " END";
+    // Before version 6 create_view had no engine argument: a second function beside it would make calls ambiguous.
+    s.execute("DROP FUNCTION IF EXISTS " + Catalog.SCHEMA + ".create_view(text, text, boolean)");
     s.execute("CREATE OR REPLACE FUNCTION " + Catalog.SCHEMA + ".create_view(name text, definition text,"
-        + " if_not_exists boolean DEFAULT false) RETURNS bigint LANGUAGE plpgsql AS $fn$"
-        + body.formatted("'create'", "definition", "if_not_exists", "definition IS NULL") + "$fn$");
+        + " if_not_exists boolean DEFAULT false, engine text DEFAULT NULL) RETURNS bigint LANGUAGE plpgsql AS $fn$"
+        + body.formatted("'create'", "definition", "if_not_exists", "definition IS NULL", "engine") + "$fn$");
     s.execute("CREATE OR REPLACE FUNCTION " + Catalog.SCHEMA + ".drop_view(name text, if_exists boolean DEFAULT"
         + " false) RETURNS bigint LANGUAGE plpgsql AS $fn$"
-        + body.formatted("'drop'", "NULL", "if_exists", "false") + "$fn$");
-    for (String f : new String[] {"create_view(text, text, boolean)", "drop_view(text, boolean)"}) {
+        + body.formatted("'drop'", "NULL", "if_exists", "false", "NULL") + "$fn$");
+    for (String f : new String[] {"create_view(text, text, boolean, text)", "drop_view(text, boolean)"}) {
       s.execute("REVOKE ALL ON FUNCTION " + Catalog.SCHEMA + "." + f + " FROM PUBLIC");
       s.execute("GRANT EXECUTE ON FUNCTION " + Catalog.SCHEMA + "." + f + " TO PUBLIC");
     }
@@ -149,13 +154,13 @@ public final class ViewRequests {
   public static List<Request> pending(Connection c) throws SQLException {
     List<Request> out = new ArrayList<>();
     try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT id, kind, schema_name, view_name,"
-        + " definition, if_flag, requested_by, search_path, default_schema, time_zone, state = 'running' FROM "
+        + " definition, if_flag, requested_by, search_path, default_schema, time_zone, state = 'running', engine FROM "
         + TABLE
         + " WHERE state IN ('pending', 'running') ORDER BY id")) {
       while (rs.next()) {
         out.add(new Request(rs.getLong(1), Kind.valueOf(rs.getString(2).toUpperCase(java.util.Locale.ROOT)),
             rs.getString(3), rs.getString(4), rs.getString(5), rs.getBoolean(6), rs.getString(7), rs.getString(8),
-            rs.getString(9), rs.getString(10), rs.getBoolean(11)));
+            rs.getString(9), rs.getString(10), rs.getBoolean(11), rs.getString(12)));
       }
     }
     return out;
@@ -204,13 +209,15 @@ public final class ViewRequests {
    * autocommits); returns the request's id.
    *
    * @param name the view's name, quoted as SQL and schema-qualified or not
+   * @param engine the engine to maintain it ({@code WITH (engine = '…')}); null for the embedded one
    */
-  public static long submitCreate(Connection caller, String name, String definition, boolean ifNotExists)
-      throws SQLException {
-    try (PreparedStatement ps = caller.prepareStatement("SELECT " + Catalog.SCHEMA + ".create_view(?, ?, ?)")) {
+  public static long submitCreate(Connection caller, String name, String definition, boolean ifNotExists,
+      String engine) throws SQLException {
+    try (PreparedStatement ps = caller.prepareStatement("SELECT " + Catalog.SCHEMA + ".create_view(?, ?, ?, ?)")) {
       ps.setString(1, name);
       ps.setString(2, definition);
       ps.setBoolean(3, ifNotExists);
+      ps.setString(4, engine);
       return single(ps);
     }
   }
