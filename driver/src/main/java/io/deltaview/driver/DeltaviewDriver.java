@@ -183,6 +183,9 @@ public final class DeltaviewDriver implements Driver {
     out.add(option(split, DeltaviewOptions.MAX_RETAINED_WAL, "unlimited", null,
         "The most WAL the replication slot may retain (e.g. 10GB) before the engine stops maintaining the views"
             + " and drops the slot rather than fill the disk"));
+    out.add(option(split, DeltaviewOptions.VIEW_ENGINE, d.viewEngine(), null,
+        "The engine that maintains views created without WITH (engine = ...) and the views Deltaview creates by"
+            + " itself: embedded, or flink where deltaview-flink is on the maintaining process's class path"));
     for (DriverPropertyInfo p : postgres.getPropertyInfo(split.pgUrl, split.pgProps)) {
       out.add(p);
     }

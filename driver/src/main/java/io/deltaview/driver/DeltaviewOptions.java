@@ -25,6 +25,9 @@ public final class DeltaviewOptions {
   public static final String AUTO_CREATE = PREFIX + "autoCreate";
   public static final String AUTO_CREATE_MAX = PREFIX + "autoCreate.max";
   public static final String MAX_RETAINED_WAL = PREFIX + "maxRetainedWal";
+  public static final String VIEW_ENGINE = PREFIX + "viewEngine";
+  /** What {@code deltaview.viewEngine} may name: a backend's name as {@code WITH (engine = '…')} takes it. */
+  private static final Pattern ENGINE_NAME = Pattern.compile("[a-z][a-z0-9_]{0,62}");
   /** {@link #maxRetainedWal()} when there is no limit. */
   public static final long UNLIMITED = -1;
   /** A size: digits, then an optional unit (see {@link #size}). */
@@ -49,7 +52,8 @@ public final class DeltaviewOptions {
   public enum Engine { EMBEDDED, NONE }
 
   public static final DeltaviewOptions DEFAULTS =
-      new DeltaviewOptions(Mode.ALL, ReadConsistency.EVENTUAL, 5000, Engine.EMBEDDED, true, 50, UNLIMITED);
+      new DeltaviewOptions(Mode.ALL, ReadConsistency.EVENTUAL, 5000, Engine.EMBEDDED, true, 50, UNLIMITED,
+          "embedded");
 
   private final Mode mode;
   private final ReadConsistency consistency;
@@ -58,9 +62,10 @@ public final class DeltaviewOptions {
   private final boolean autoCreate;
   private final long autoCreateMax;
   private final long maxRetainedWal;
+  private final String viewEngine;
 
   private DeltaviewOptions(Mode mode, ReadConsistency consistency, long strongTimeoutMs, Engine engine,
-      boolean autoCreate, long autoCreateMax, long maxRetainedWal) {
+      boolean autoCreate, long autoCreateMax, long maxRetainedWal, String viewEngine) {
     this.mode = mode;
     this.consistency = consistency;
     this.strongTimeoutMs = strongTimeoutMs;
@@ -68,6 +73,7 @@ public final class DeltaviewOptions {
     this.autoCreate = autoCreate;
     this.autoCreateMax = autoCreateMax;
     this.maxRetainedWal = maxRetainedWal;
+    this.viewEngine = viewEngine;
   }
 
   /** Whether {@code key} is in Deltaview's namespace (and so is never passed to pgjdbc). */
@@ -88,6 +94,7 @@ public final class DeltaviewOptions {
     boolean autoCreate = DEFAULTS.autoCreate;
     long autoCreateMax = DEFAULTS.autoCreateMax;
     long maxRetainedWal = DEFAULTS.maxRetainedWal;
+    String viewEngine = DEFAULTS.viewEngine;
     for (Map.Entry<String, String> e : options.entrySet()) {
       String key = e.getKey();
       String value = e.getValue() == null ? "" : e.getValue().trim();
@@ -99,13 +106,14 @@ public final class DeltaviewOptions {
         case AUTO_CREATE -> autoCreate = bool(key, value);
         case AUTO_CREATE_MAX -> autoCreateMax = nonNegative(key, value, "a whole number of views");
         case MAX_RETAINED_WAL -> maxRetainedWal = size(key, value);
+        case VIEW_ENGINE -> viewEngine = engineName(key, value);
         default -> throw new SQLException("Unknown Deltaview option " + key + "; known options are "
             + String.join(", ", MODE, CONSISTENCY, STRONG_TIMEOUT_MS, ENGINE, AUTO_CREATE, AUTO_CREATE_MAX,
-                MAX_RETAINED_WAL), SqlStates.UNDEFINED_OBJECT);
+                MAX_RETAINED_WAL, VIEW_ENGINE), SqlStates.UNDEFINED_OBJECT);
       }
     }
     return new DeltaviewOptions(mode, consistency, strongTimeoutMs, engine, autoCreate, autoCreateMax,
-        maxRetainedWal);
+        maxRetainedWal, viewEngine);
   }
 
   /** The allowed values of an enum-valued option, for messages and property info: {@code OPT_IN} is opt-in. */
@@ -143,6 +151,16 @@ public final class DeltaviewOptions {
     throw new SQLException("Invalid value '" + value + "' for " + key + "; allowed: "
         + Arrays.stream(allowed(type)).collect(Collectors.joining(" | ")),
         SqlStates.INVALID_PARAMETER_VALUE);
+  }
+
+  /** An engine's name, in lower case; whether this process has such an engine is told when a view is created. */
+  private static String engineName(String key, String value) throws SQLException {
+    String name = value.toLowerCase(Locale.ROOT);
+    if (ENGINE_NAME.matcher(name).matches()) {
+      return name;
+    }
+    throw new SQLException("Invalid value '" + value + "' for " + key + "; allowed: the name of an engine, such as"
+        + " embedded or flink", SqlStates.INVALID_PARAMETER_VALUE);
   }
 
   private static boolean bool(String key, String value) throws SQLException {
@@ -242,16 +260,27 @@ public final class DeltaviewOptions {
     return maxRetainedWal;
   }
 
+  /**
+   * The engine that maintains a view created without {@code WITH (engine = '…')} through this connection, and the
+   * views Deltaview creates by itself for it ({@code embedded} by default; {@code flink} where {@code
+   * deltaview-flink} is on the maintaining process's class path).
+   */
+  public String viewEngine() {
+    return viewEngine;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof DeltaviewOptions other && mode == other.mode && consistency.equals(other.consistency)
         && strongTimeoutMs == other.strongTimeoutMs && engine == other.engine && autoCreate == other.autoCreate
-        && autoCreateMax == other.autoCreateMax && maxRetainedWal == other.maxRetainedWal;
+        && autoCreateMax == other.autoCreateMax && maxRetainedWal == other.maxRetainedWal
+        && viewEngine.equals(other.viewEngine);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(mode, consistency, strongTimeoutMs, engine, autoCreate, autoCreateMax, maxRetainedWal);
+    return Objects.hash(mode, consistency, strongTimeoutMs, engine, autoCreate, autoCreateMax, maxRetainedWal,
+        viewEngine);
   }
 
   @Override
@@ -259,6 +288,7 @@ public final class DeltaviewOptions {
     return MODE + "=" + spelling(mode) + ", " + CONSISTENCY + "=" + consistency + ", "
         + STRONG_TIMEOUT_MS + "=" + strongTimeoutMs + ", " + ENGINE + "=" + spelling(engine) + ", " + AUTO_CREATE
         + "=" + autoCreate + ", " + AUTO_CREATE_MAX + "=" + autoCreateMax + ", " + MAX_RETAINED_WAL + "="
-        + (maxRetainedWal == UNLIMITED ? "unlimited" : Long.toString(maxRetainedWal));
+        + (maxRetainedWal == UNLIMITED ? "unlimited" : Long.toString(maxRetainedWal)) + ", " + VIEW_ENGINE + "="
+        + viewEngine;
   }
 }

@@ -157,7 +157,7 @@ class DeltaviewDriverTest {
     List<String> names = Arrays.stream(info).map(p -> p.name).toList();
     assertEquals(List.of("deltaview.mode", "deltaview.consistency", "deltaview.strongTimeoutMs",
         "deltaview.engine", "deltaview.autoCreate", "deltaview.autoCreate.max", "deltaview.maxRetainedWal",
-        "pgOption"), names);
+        "deltaview.viewEngine", "pgOption"), names);
     assertEquals("off", info[0].value);
     assertEquals(List.of("all", "opt-in", "off"), Arrays.asList(info[0].choices));
     assertEquals(0, driver.getPropertyInfo("jdbc:postgresql://h/db", null).length);

@@ -27,7 +27,7 @@ class DeltaviewOptionsTest {
     DeltaviewOptions o = DeltaviewOptions.parse(Map.of("deltaview.mode", "OFF", "deltaview.consistency",
         "strong",
         "deltaview.strongTimeoutMs", " 250 ", "deltaview.engine", "none", "deltaview.autoCreate", "FALSE",
-        "deltaview.autoCreate.max", "7", "deltaview.maxRetainedWal", "10GB"));
+        "deltaview.autoCreate.max", "7", "deltaview.maxRetainedWal", "10GB", "deltaview.viewEngine", "Flink"));
     assertEquals(DeltaviewOptions.Mode.OFF, o.mode());
     assertEquals(DeltaviewOptions.Consistency.STRONG, o.consistency());
     assertEquals(250, o.strongTimeoutMs());
@@ -36,7 +36,9 @@ class DeltaviewOptionsTest {
     assertEquals(7, o.autoCreateMax());
     assertEquals("deltaview.mode=off, deltaview.consistency=strong, deltaview.strongTimeoutMs=250, "
         + "deltaview.engine=none, deltaview.autoCreate=false, deltaview.autoCreate.max=7,"
-        + " deltaview.maxRetainedWal=10737418240", o.toString());
+        + " deltaview.maxRetainedWal=10737418240, deltaview.viewEngine=flink", o.toString());
+    assertEquals("flink", o.viewEngine());
+    assertEquals("embedded", DeltaviewOptions.DEFAULTS.viewEngine());
     assertEquals(DeltaviewOptions.Mode.OPT_IN, DeltaviewOptions.parse(Map.of("deltaview.mode", "Opt-In")).mode());
   }
 
@@ -53,6 +55,12 @@ class DeltaviewOptionsTest {
           () -> DeltaviewOptions.parse(Map.of("deltaview.strongTimeoutMs", bad)));
       assertEquals(SqlStates.INVALID_PARAMETER_VALUE, t.getSQLState());
       assertTrue(t.getMessage().contains("deltaview.strongTimeoutMs"));
+    }
+    for (String bad : new String[] {"", "flink'); DROP TABLE t; --", "9lives", "\"flink\""}) {
+      SQLException v = assertThrows(SQLException.class,
+          () -> DeltaviewOptions.parse(Map.of("deltaview.viewEngine", bad)));
+      assertEquals(SqlStates.INVALID_PARAMETER_VALUE, v.getSQLState());
+      assertTrue(v.getMessage().contains("deltaview.viewEngine"), v.getMessage());
     }
     SQLException m = assertThrows(SQLException.class, () -> DeltaviewOptions.parse(Map.of("deltaview.mode",
         "on")));

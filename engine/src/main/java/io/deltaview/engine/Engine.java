@@ -431,7 +431,7 @@ public final class Engine implements ViewService, AutoCloseable {
     if (engine == null || engine.equals(ViewBackends.EMBEDDED)) {
       createView(requester, schema, name, sql, ifNotExists, origin);
     } else {
-      ddl.createOnBackend(requester, schema, name, sql, ifNotExists, engine);
+      ddl.createOnBackend(requester, schema, name, sql, ifNotExists, engine, origin);
     }
   }
 

@@ -120,13 +120,15 @@ final class ViewDdl {
    * name creates and maintains it, here, where the views are maintained. Where another process maintains, the
    * request goes to it as any {@code CREATE} does ({@link CatalogViews}). On failure the record is removed.
    *
+   * @param origin as for {@link #create}: {@code sql}, or the origin of a view Deltaview creates on its own
+   *
    * @throws SQLException {@code 22023} for an engine there is none of; {@code 42P07} when a view has the name;
    *     PostgreSQL's errors for a definition that does not plan
    */
-  void createOnBackend(Requester requester, String schema, String name, String sql, boolean ifNotExists, String engine)
-      throws SQLException {
-    if (!leadership.holdsLock()) {
-      new CatalogViews(config).createView(requester, schema, name, sql, ifNotExists, "sql", engine);
+  void createOnBackend(Requester requester, String schema, String name, String sql, boolean ifNotExists, String engine,
+      String origin) throws SQLException {
+    if (!leadership.holdsLock() && "sql".equals(origin)) {
+      new CatalogViews(config).createView(requester, schema, name, sql, ifNotExists, origin, engine);
       return;
     }
     ViewBackend backend = ViewBackends.named(engine);
@@ -145,7 +147,8 @@ final class ViewDdl {
               SqlStates.DUPLICATE_TABLE);
         }
         record = new ViewRecord(resolvedSchema, name, definition,
-            ViewRegistration.baseTables(c, requester.searchPath(), requester.timeZone(), definition), "sql", ViewState.SNAPSHOTTING, null,
+            ViewRegistration.baseTables(c, requester.searchPath(), requester.timeZone(), definition), origin,
+            ViewState.SNAPSHOTTING, null,
             requester.searchPath(), requester.role(), requester.timeZone());
         Catalog.ensureExists(c);
         BackendViews.insert(c, backend.name(), record);

@@ -153,8 +153,9 @@ public final class FlinkViewBackend implements ViewBackend {
     synchronized (LOCK) {
       try (Connection c = connect(database)) {
         FlinkSettings settings = settings(db, view.schema(), view.name());
+        // a view Deltaview creates by itself lives in its own schema: the requester needs no CREATE there
         FlinkView running = FlinkViews.create(c, view.schema(), view.name(), view.definition(), db, settings,
-            requester);
+            requester, !"sql".equals(view.origin()));
         RUNNING.put(key(database, view.schema(), view.name()), new RunningView(database, running, settings));
       }
     }

@@ -65,21 +65,22 @@ public final class FlinkViews {
    */
   public static FlinkView create(Connection c, String schema, String name, String definition, FlinkDatabase db,
       FlinkSettings settings) throws SQLException {
-    return create(c, schema, name, definition, db, settings, null);
+    return create(c, schema, name, definition, db, settings, null, false);
   }
 
   /**
    * {@link #create(Connection, String, String, String, FlinkDatabase, FlinkSettings)} on behalf of {@code
    * requester} (null: {@code c}'s role itself), as the embedded engine creates a view for one: the definition's
    * names resolve on the requester's search path, the requester must be allowed what {@code CREATE TABLE … AS}
-   * would need of it, and gets SELECT (with grant option) on the result table, which nobody else may write.
+   * would need of it, and gets SELECT (with grant option) on the result table, which nobody else may write. With
+   * {@code inOwnSchema} (a view Deltaview creates by itself, in its own schema), no CREATE privilege on the schema.
    */
   static FlinkView create(Connection c, String schema, String name, String definition, FlinkDatabase db,
-      FlinkSettings settings, Requester requester) throws SQLException {
+      FlinkSettings settings, Requester requester, boolean inOwnSchema) throws SQLException {
     SqlIdentifiers.checkedLength(name);
     String replicationName = replicationName(db.database(), schema, name);
     JobSpec job = prepare(c, schema, name, definition, db, settings, true, requester,
-        requester == null ? null : requester.searchPath());
+        requester == null ? null : requester.searchPath(), inOwnSchema);
     return run(c, schema, name, replicationName, job, db, settings, true);
   }
 
@@ -109,7 +110,7 @@ public final class FlinkViews {
       throw new SQLException("view " + schema + "." + name + " has no completed Flink checkpoint under "
           + settings.workDirectory() + " to resume from", SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE);
     }
-    JobSpec prepared = prepare(c, schema, name, definition, db, settings, false, null, searchPath);
+    JobSpec prepared = prepare(c, schema, name, definition, db, settings, false, null, searchPath, false);
     Map<String, String> config = new LinkedHashMap<>(prepared.flinkConfig());
     config.put("execution.state-recovery.path", checkpoint.toUri().toString());
     JobSpec job = new JobSpec(prepared.jobName(), prepared.sources(), prepared.sink(), prepared.insertSql(), config);
@@ -181,7 +182,8 @@ public final class FlinkViews {
    * (committed only if everything succeeds), else checks the result table is there.
    */
   private static JobSpec prepare(Connection c, String schema, String name, String definition, FlinkDatabase db,
-      FlinkSettings settings, boolean create, Requester requester, String searchPath) throws SQLException {
+      FlinkSettings settings, boolean create, Requester requester, String searchPath, boolean inOwnSchema)
+      throws SQLException {
     String canonical = DefinitionSql.canonical(definition);
     String replicationName = replicationName(db.database(), schema, name);
     boolean autoCommit = c.getAutoCommit();
@@ -194,7 +196,7 @@ public final class FlinkViews {
       PlannedView plan = ViewPlanner.plan(c, canonical, io.deltaview.engine.expr.SessionZone.UTC);
       BaseTables.checkMaintainable(c, plan.sources());
       if (requester != null) {
-        requester.mayCreate(schema, canonical, plan.sources(), false);
+        requester.mayCreate(schema, canonical, plan.sources(), inOwnSchema);
       }
       checkSources(c, plan.sources());
       if (plan.uniqueKey() == null || plan.uniqueKey().length == 0 || !plan.keyNotNull()) {

@@ -2,8 +2,10 @@ package io.deltaview.driver.runtime;
 
 import io.deltaview.driver.DeltaviewOptions;
 import io.deltaview.engine.Engine;
+import io.deltaview.engine.catalog.BackendViews;
 import io.deltaview.engine.catalog.Catalog;
 import io.deltaview.engine.catalog.ViewRecord;
+import io.deltaview.engine.catalog.ViewState;
 import io.deltaview.engine.ddl.Requester;
 import io.deltaview.sql.SqlIdentifiers;
 import io.deltaview.rewriter.RewriteDecision;
@@ -24,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
@@ -49,6 +52,8 @@ final class AutoViews {
   private static final int MAX_REMEMBERED = 10_000;
   /** How long the worker waits for a runtime that is still starting. */
   private static final long START_WAIT_MS = 120_000;
+  /** How long the worker waits for another engine's first load of a view it created (a Flink job's snapshot). */
+  private static final long OTHER_ENGINE_LOAD_WAIT_MS = 600_000;
 
   /**
    * What auto-creation is doing, or has decided, for one SQL text; {@code explain} is EXPLAIN's reason (null
@@ -174,7 +179,10 @@ final class AutoViews {
     Requester requester = Requester.of(c);
     String name = lifted.viewName();
     String qualified = SCHEMA + "." + name;
-    List<ViewRecord> views = Catalog.exists(c) ? Catalog.loadViews(c) : List.of();
+    List<ViewRecord> views = new ArrayList<>(Catalog.exists(c) ? Catalog.loadViews(c) : List.of());
+    for (BackendViews.BackendView other : BackendViews.load(c)) {
+      views.add(other.view());
+    }
     boolean exists = views.stream().anyMatch(v -> v.schema().equals(SCHEMA) && v.name().equals(name));
     String drift = shapeDifference(c, sql, lifted.sql());
     if (drift != null) {
@@ -193,7 +201,7 @@ final class AutoViews {
       }
       states.put(sql, new State(State.Kind.CREATING, "a view is being created for it: " + qualified));
       try {
-        engine.createView(requester, SCHEMA, name, lifted.sql(), true, ORIGIN);
+        engine.createView(requester, SCHEMA, name, lifted.sql(), true, ORIGIN, options.viewEngine());
       } catch (SQLException e) {
         return notEligible(sql, e.getMessage());
       }
@@ -203,6 +211,11 @@ final class AutoViews {
         drop(engine, requester, name);
         return notEligible(sql, "indexing its key columns failed: " + e.getMessage());
       }
+    }
+    String notLoaded = awaitLoadedElsewhere(c, name);
+    if (notLoaded != null) {
+      drop(engine, requester, name);
+      return notEligible(sql, notLoaded);
     }
     runtime.refresh();
     RewriteDecision check = runtime.rewrite(sql);
@@ -218,6 +231,33 @@ final class AutoViews {
     LOG.log(System.Logger.Level.INFO, "Deltaview: " + (exists ? "using" : "created") + " automatic view "
         + qualified + " for " + shorten(sql));
     return new State(State.Kind.READY, null);
+  }
+
+  /**
+   * For a view another engine maintains ({@code deltaview.viewEngine}), which is created before its first load is
+   * in its result table: waits (at most {@link #OTHER_ENGINE_LOAD_WAIT_MS}) until its engine records it ready.
+   * Returns why it is not, or null when it is (or is the embedded engine's, loaded before its creation returned).
+   */
+  private static String awaitLoadedElsewhere(Connection c, String name) throws SQLException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(OTHER_ENGINE_LOAD_WAIT_MS);
+    while (true) {
+      BackendViews.BackendView v = BackendViews.find(c, SCHEMA, name);
+      if (v == null || v.view().status() == ViewState.READY) {
+        return null;
+      }
+      if (v.view().status() == ViewState.FAILED) {
+        return "its engine " + v.backend() + " failed it: " + v.view().lastError();
+      }
+      if (System.nanoTime() > deadline) {
+        return "its engine " + v.backend() + " had not loaded it after " + OTHER_ENGINE_LOAD_WAIT_MS / 1000 + " s";
+      }
+      try {
+        Thread.sleep(250); // how often the record is looked at while the first load runs
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return "interrupted while its first load ran";
+      }
+    }
   }
 
   /**

@@ -364,7 +364,7 @@ final class DeltaviewRouter implements QueryRouter {
     runtime.awaitStarted(START_WAIT_MS);
     if (command instanceof IncrementalCommand.CreateView c) {
       runtime.views().createView(Requester.of(raw), c.name().schema(), c.name().name(), c.query(), c.ifNotExists(),
-          "sql", c.engine());
+          "sql", c.engine() != null ? c.engine() : options.viewEngine());
       runtime.refresh();
       return Route.CommandResult.count(0);
     }

@@ -45,6 +45,7 @@ public final class BackendViews {
         + " backend text NOT NULL,"
         + " definition text NOT NULL,"
         + " base_tables text[] NOT NULL,"
+        + " origin text NOT NULL DEFAULT 'sql',"
         + " status text NOT NULL,"
         + " last_error text,"
         + " search_path text NOT NULL,"
@@ -76,7 +77,7 @@ public final class BackendViews {
       return out;
     }
     try (PreparedStatement ps = c.prepareStatement("SELECT schema_name, view_name, definition, base_tables, status,"
-        + " last_error, search_path, owner, time_zone, backend FROM " + TABLE
+        + " last_error, search_path, owner, time_zone, backend, origin FROM " + TABLE
         + " WHERE ?::text IS NULL OR backend = ? ORDER BY created_at, schema_name, view_name")) {
       ps.setString(1, backend);
       ps.setString(2, backend);
@@ -84,7 +85,7 @@ public final class BackendViews {
         while (rs.next()) {
           Array bases = rs.getArray(4);
           out.add(new BackendView(rs.getString(10), new ViewRecord(rs.getString(1), rs.getString(2),
-              rs.getString(3), List.of((String[]) bases.getArray()), "sql", ViewState.of(rs.getString(5)),
+              rs.getString(3), List.of((String[]) bases.getArray()), rs.getString(11), ViewState.of(rs.getString(5)),
               rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9))));
         }
       }
@@ -164,8 +165,8 @@ public final class BackendViews {
   /** Records {@code view}, to be created by {@code backend}; {@code 23505} when a view of its name is recorded. */
   public static void insert(Connection c, String backend, ViewRecord view) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + TABLE + " (schema_name, view_name, backend,"
-        + " definition, base_tables, status, last_error, search_path, owner, time_zone)"
-        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        + " definition, base_tables, status, last_error, search_path, owner, time_zone, origin)"
+        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
       ps.setString(1, view.schema());
       ps.setString(2, view.name());
       ps.setString(3, backend);
@@ -176,6 +177,7 @@ public final class BackendViews {
       ps.setString(8, view.searchPath());
       ps.setString(9, view.owner());
       ps.setString(10, view.timeZone());
+      ps.setString(11, view.origin());
       ps.executeUpdate();
     }
   }

@@ -120,7 +120,7 @@ public final class Catalog {
         // Views another engine maintains: what their backend recorded; state_source names the backend.
         + " UNION ALL SELECT b.schema_name || '.' || b.view_name, b.status,"
         + "  '\"' || replace(b.schema_name, '\"', '\"\"') || '\".\"' || replace(b.view_name, '\"', '\"\"') || '\"',"
-        + "  NULL::bigint, NULL::bigint, NULL::pg_lsn, NULL::bigint, b.definition, b.last_error, 'sql', NULL::text,"
+        + "  NULL::bigint, NULL::bigint, NULL::pg_lsn, NULL::bigint, b.definition, b.last_error, b.origin, NULL::text,"
         + "  NULL::text, NULL::bigint, b.backend, NULL::pg_lsn, NULL::text, NULL::bigint,"
         + "  b.schema_name, b.view_name, b.owner, b.created_at"
         + " FROM " + BackendViews.TABLE + " b"

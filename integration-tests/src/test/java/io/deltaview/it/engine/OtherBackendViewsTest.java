@@ -91,6 +91,38 @@ class OtherBackendViewsTest {
     }
   }
 
+  @Test
+  void viewEngineChoosesTheEngineOfCreatesWithoutWithAndOfAutomaticViews() throws Exception {
+    DeltaviewDatabase db = new DeltaviewDatabase("viewengine").withShop(32);
+    String marked = "/*+ incremental */ SELECT customer_id, count(*) AS n FROM orders GROUP BY customer_id";
+    try (Connection plain = db.plain();
+         Connection dv = db.deltaview(DeltaviewOptions.VIEW_ENGINE, "recording")) {
+      exec(dv, "CREATE INCREMENTAL VIEW rec_default AS " + VIEW);
+      assertEquals(List.of(List.of("rec_default", "recording", "sql")), rows(plain,
+          "SELECT view_name, backend, origin FROM deltaview.backend_views"));
+      exec(dv, "CREATE INCREMENTAL VIEW emb_status WITH (engine = 'embedded') AS " + VIEW);
+      assertEquals(1L, scalarLong(plain, "SELECT count(*) FROM deltaview.view_catalog WHERE view_name ="
+          + " 'emb_status'"), "WITH (engine) outranks the option");
+      exec(dv, "DROP INCREMENTAL VIEW emb_status");
+      exec(dv, "DROP INCREMENTAL VIEW rec_default");
+
+      List<List<String>> expected = rows(plain, marked + " ORDER BY 1");
+      assertEquals(expected, rows(dv, marked + " ORDER BY 1")); // passes through, and asks for a view
+      await("an automatic view on engine recording", Duration.ofSeconds(60), () -> {
+        List<String> plan = explain(dv, marked);
+        return plan.get(0).equals("t") ? null : "plan " + plan;
+      });
+      String view = explain(dv, marked).get(1);
+      assertTrue(view.startsWith("deltaview.auto_"), view);
+      assertEquals(List.of(List.of(view, "recording", "auto")), rows(plain, "SELECT schema_name || '.' ||"
+          + " view_name, backend, origin FROM deltaview.backend_views"));
+      assertEquals(expected, rows(dv, marked + " ORDER BY 1"), "served from the automatic view");
+      exec(dv, "DROP INCREMENTAL VIEW " + view);
+    } finally {
+      EngineRegistry.stop(db.pgUrl);
+    }
+  }
+
   /** SHOW INCREMENTAL VIEWS' name, status and state_source of the only view. */
   private static List<String> shown(Connection c) throws SQLException {
     List<List<String>> shown = rows(c, "SHOW INCREMENTAL VIEWS");
