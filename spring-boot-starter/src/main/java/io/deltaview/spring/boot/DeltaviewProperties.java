@@ -80,6 +80,12 @@ public class DeltaviewProperties {
    */
   private String maxRetainedWal;
 
+  /**
+   * The engine that maintains views created without WITH (engine = ...) and the views Deltaview creates by itself:
+   * "embedded" (the driver's default), or "flink" where deltaview-flink is on the maintaining process's class path.
+   */
+  private String viewEngine;
+
   public Boolean getEnabled() {
     return enabled;
   }
@@ -144,6 +150,14 @@ public class DeltaviewProperties {
     this.maxRetainedWal = maxRetainedWal;
   }
 
+  public String getViewEngine() {
+    return viewEngine;
+  }
+
+  public void setViewEngine(String viewEngine) {
+    this.viewEngine = viewEngine;
+  }
+
   /**
    * The options that are set, under the driver's names and spellings ({@code deltaview.mode=opt-in}), in the
    * order of the README's table.
@@ -170,6 +184,9 @@ public class DeltaviewProperties {
     }
     if (maxRetainedWal != null) {
       options.put(DeltaviewOptions.MAX_RETAINED_WAL, maxRetainedWal.trim());
+    }
+    if (viewEngine != null) {
+      options.put(DeltaviewOptions.VIEW_ENGINE, viewEngine.trim());
     }
     return options;
   }

@@ -64,21 +64,23 @@ class StarterConfigurationTest {
     runner.withPropertyValues("spring.datasource.url=" + HOST + "?ssl=false&deltaview.mode=all",
         "deltaview.enabled=true", "deltaview.mode=opt-in", "deltaview.consistency=strong",
         "deltaview.strong-timeout=2s", "deltaview.engine=none", "deltaview.auto-create=false",
-        "deltaview.auto-create-max=7", "deltaview.max-retained-wal=10GB").run(context -> {
+        "deltaview.auto-create-max=7", "deltaview.max-retained-wal=10GB", "deltaview.view-engine=flink")
+        .run(context -> {
           HikariDataSource pool = context.getBean(HikariDataSource.class);
           assertEquals(DeltaviewDriver.class.getName(), pool.getDriverClassName());
           // the property replaces the URL's own deltaview.mode; pgjdbc's parameters stay as written
           assertEquals("jdbc:deltaview:postgresql://127.0.0.1:1/shop?ssl=false&deltaview.mode=opt-in"
               + "&deltaview.consistency=strong&deltaview.strongTimeoutMs=2000&deltaview.engine=none"
-              + "&deltaview.autoCreate=false&deltaview.autoCreate.max=7&deltaview.maxRetainedWal=10GB",
-              pool.getJdbcUrl());
+              + "&deltaview.autoCreate=false&deltaview.autoCreate.max=7&deltaview.maxRetainedWal=10GB"
+              + "&deltaview.viewEngine=flink", pool.getJdbcUrl());
           // and the driver reads each of them from that URL
           Map<String, String> seen = Arrays.stream(new DeltaviewDriver().getPropertyInfo(pool.getJdbcUrl(),
                   new Properties())).filter(p -> p.name.startsWith("deltaview."))
               .collect(Collectors.toMap(p -> p.name, p -> p.value));
           assertEquals(Map.of("deltaview.mode", "opt-in", "deltaview.consistency", "strong",
               "deltaview.strongTimeoutMs", "2000", "deltaview.engine", "none", "deltaview.autoCreate", "false",
-              "deltaview.autoCreate.max", "7", "deltaview.maxRetainedWal", "10GB"), seen);
+              "deltaview.autoCreate.max", "7", "deltaview.maxRetainedWal", "10GB", "deltaview.viewEngine", "flink"),
+              seen);
         });
   }
 
