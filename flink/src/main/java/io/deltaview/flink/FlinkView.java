@@ -71,6 +71,44 @@ public final class FlinkView implements AutoCloseable {
     }
   }
 
+  /**
+   * Where the job's replication slots stand, on {@code c}.
+   *
+   * @param confirmedLsn the lowest position the job's sources confirmed to their slots (Flink CDC confirms at
+   *     each completed checkpoint, after the sink flushed for it): the result table holds the changes before it;
+   *     null while a source has no slot yet
+   * @param walStatus the worst {@code wal_status} of the view's slots (its sources' and the snapshot's)
+   * @param retainedWalBytes the most WAL one of them holds back
+   */
+  record Slots(String confirmedLsn, String walStatus, Long retainedWalBytes) {
+  }
+
+  Slots slots(Connection c) throws SQLException {
+    List<String> sources = new ArrayList<>();
+    for (JobSpec.Table source : job.sources()) {
+      sources.add(source.options().get("slot.name"));
+    }
+    try (PreparedStatement ps = c.prepareStatement("SELECT CASE WHEN count(confirmed_flush_lsn) FILTER (WHERE"
+        + " slot_name = ANY (?)) = ? THEN min(confirmed_flush_lsn) FILTER (WHERE slot_name = ANY (?))::text END,"
+        + " (array_agg(wal_status::text ORDER BY CASE wal_status WHEN 'lost' THEN 0 WHEN 'unreserved' THEN 1"
+        + "  WHEN 'extended' THEN 2 ELSE 3 END))[1],"
+        + " max(pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()"
+        + "  ELSE pg_current_wal_lsn() END, restart_lsn))::bigint"
+        + " FROM pg_replication_slots WHERE left(slot_name, ?) = ?")) {
+      java.sql.Array names = c.createArrayOf("text", sources.toArray());
+      ps.setArray(1, names);
+      ps.setInt(2, sources.size());
+      ps.setArray(3, names);
+      ps.setInt(4, replicationName.length() + 1);
+      ps.setString(5, replicationName + "_");
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        long retained = rs.getLong(3);
+        return new Slots(rs.getString(1), rs.getString(2), rs.wasNull() ? null : retained);
+      }
+    }
+  }
+
   /** Stops the job; the result table stays as it was last written. */
   @Override
   public void close() {

@@ -74,6 +74,10 @@ class FlinkViewsTest {
       assertEquals(ShopTables.rows(c, ShopTables.VIEW + " ORDER BY 1, 2"),
           ShopTables.rows(c, "SELECT * FROM by_region ORDER BY 1, 2"), "ready before its first load was in");
       assertServedToEventualReadsOnly(url, credentials, c, "the process that maintains");
+      java.util.Map<String, String> slots = showColumns(s, "public.by_region", "applied_lsn", "wal_status",
+          "retained_wal_bytes");
+      assertTrue(slots.get("applied_lsn") != null && slots.get("wal_status") != null
+          && slots.get("retained_wal_bytes") != null, "the job's slots in SHOW: " + slots);
       try (Connection none = DriverManager.getConnection("jdbc:deltaview:" + url.substring("jdbc:".length()),
           with(credentials, "deltaview.engine", "none")); Statement n = none.createStatement()) {
         assertEquals(List.of("ready", "flink"), shown(n, "public.by_region").subList(0, 2),
@@ -171,6 +175,22 @@ class FlinkViewsTest {
           + shown);
       Thread.sleep(200); // polling interval of the condition above, not a synchronisation
     }
+  }
+
+  /** Columns of view {@code name}'s row of SHOW INCREMENTAL VIEWS, by column name. */
+  private static java.util.Map<String, String> showColumns(Statement s, String name, String... columns)
+      throws SQLException {
+    java.util.Map<String, String> out = new java.util.HashMap<>();
+    try (java.sql.ResultSet rs = s.executeQuery("SHOW INCREMENTAL VIEWS")) {
+      while (rs.next()) {
+        if (rs.getString("name").equals(name)) {
+          for (String column : columns) {
+            out.put(column, rs.getString(column));
+          }
+        }
+      }
+    }
+    return out;
   }
 
   /** SHOW INCREMENTAL VIEWS' status, state_source and progress of view {@code name}, or null if it is not shown. */
