@@ -44,7 +44,8 @@ class FlinkOracleTest {
   }
 
   private static final List<OracleView> VIEWS = List.of(
-      // DISTINCT gives a filter its key (the sink writes by key); the planner drops a DISTINCT over a table's key
+      // DISTINCT gives a filter its key (the sink writes by key); Calcite drops a DISTINCT that includes a table's
+      // primary key, which would leave the view without one
       new OracleView("oracle_filter", "SELECT DISTINCT o.customer_id, o.qty, o.status FROM orders o"
           + " WHERE o.qty BETWEEN 1 AND 4 AND o.status <> 'new' AND (o.placed IS NULL OR o.placed < DATE '2026-08-01')"),
       new OracleView("oracle_join", "SELECT c.region, o.status, count(*) AS n, count(o.points) AS with_points,"
