@@ -40,7 +40,8 @@ import io.deltaview.sql.SqlIdentifiers;
  * query in Flink SQL rendered from the plan (never from the view's text), and a JDBC upsert sink into the result
  * table. Only what Flink computes exactly as PostgreSQL does is translated — filters, projections of columns, inner
  * and outer joins (conditions kept in their ON), GROUP BY of columns that cannot be NULL with COUNT, SUM (widened as
- * PostgreSQL widens it) MIN and MAX of numbers and dates; anything else is refused with {@code 0A000} naming the construct and why, never translated into a different answer.
+ * PostgreSQL widens it) MIN and MAX of numbers and dates; anything else is refused with {@code 0A000} naming the
+ * construct and why, never translated into a different answer.
  *
  * <p>Every relation is rendered as a subquery whose columns are called {@code c0, c1, …}, so no name from the view
  * reaches Flink SQL except as a quoted identifier or string literal.

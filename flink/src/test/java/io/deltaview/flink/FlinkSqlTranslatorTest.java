@@ -189,6 +189,18 @@ class FlinkSqlTranslatorTest {
   }
 
   @Test
+  void aJoinKeyCastBelowTheJoinLeavesTheTablesUnreadableColumnsUnread() throws SQLException {
+    // Calcite computes CAST(c.id AS BIGINT) in a projection of every column of customers, signed_up included
+    JobSpec job = translate("SELECT c.id, count(o.id) AS n FROM customers c LEFT JOIN orders o ON o.big = c.id"
+        + " GROUP BY c.id", columns("id", "integer", "n", "bigint"), 0);
+    assertTrue(job.insertSql().contains("CAST(t.c0 AS BIGINT)"), job.insertSql());
+    assertTrue(job.sources().get(0).columns().stream().noneMatch(c -> c.name().equals("signed_up")));
+    SQLException read = refused("SELECT c.id, max(c.signed_up) AS s FROM customers c LEFT JOIN orders o"
+        + " ON o.big = c.id GROUP BY c.id", columns("id", "integer", "s", "timestamp without time zone"), 0);
+    assertTrue(read.getMessage().contains("reading column signed_up"), read.getMessage());
+  }
+
+  @Test
   void keysThatMayBeNullAfterAnOuterJoinAreRefused() {
     SQLException nullSide = refused("SELECT o.status, count(*) AS n FROM customers c LEFT JOIN orders o"
         + " ON o.customer_id = c.id GROUP BY o.status", columns("status", "text", "n", "bigint"), 0);
