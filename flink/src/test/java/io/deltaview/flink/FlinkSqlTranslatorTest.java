@@ -201,6 +201,21 @@ class FlinkSqlTranslatorTest {
   }
 
   @Test
+  void anUncorrelatedInIsAJoinWithADistinctAndExistsIsRefused() throws SQLException {
+    JobSpec in = translate("SELECT c.id, count(*) AS n FROM customers c"
+        + " WHERE c.id IN (SELECT customer_id FROM orders WHERE qty > 1) GROUP BY c.id",
+        columns("id", "integer", "n", "bigint"), 0);
+    assertTrue(in.insertSql().contains(") AS l JOIN (") && in.insertSql().contains("GROUP BY"), in.insertSql());
+    for (String exists : List.of("EXISTS", "NOT EXISTS")) {
+      SQLException e = refused("SELECT c.id, count(*) AS n FROM customers c WHERE " + exists
+          + " (SELECT 1 FROM orders o WHERE o.customer_id = c.id) GROUP BY c.id",
+          columns("id", "integer", "n", "bigint"), 0);
+      assertEquals("0A000", e.getSQLState());
+      assertTrue(e.getMessage().contains("MIN of BOOLEAN (as Calcite plans EXISTS"), e.getMessage());
+    }
+  }
+
+  @Test
   void keysThatMayBeNullAfterAnOuterJoinAreRefused() {
     SQLException nullSide = refused("SELECT o.status, count(*) AS n FROM customers c LEFT JOIN orders o"
         + " ON o.customer_id = c.id GROUP BY o.status", columns("status", "text", "n", "bigint"), 0);
