@@ -22,7 +22,6 @@ import org.apache.calcite.rel.core.Aggregate;
 import org.apache.calcite.rel.core.AggregateCall;
 import org.apache.calcite.rel.core.Filter;
 import org.apache.calcite.rel.core.Join;
-import org.apache.calcite.rel.core.JoinRelType;
 import org.apache.calcite.rel.core.Project;
 import org.apache.calcite.rel.core.TableScan;
 import org.apache.calcite.rex.RexBuilder;
@@ -40,8 +39,9 @@ import io.deltaview.sql.SqlIdentifiers;
  * Translates a view's logical plan into a Flink job: a Flink CDC {@code postgres-cdc} source per table scan, the
  * query in Flink SQL rendered from the plan (never from the view's text), and a JDBC upsert sink into the result
  * table. Only what Flink computes exactly as PostgreSQL does is translated — filters, projections of columns, inner
- * joins, GROUP BY with COUNT, SUM (widened as PostgreSQL widens it) MIN and MAX of numbers and dates; anything else
- * is refused with {@code 0A000} naming the construct and why, never translated into a different answer.
+ * and outer joins (conditions kept in their ON), GROUP BY of columns that cannot be NULL with COUNT, SUM (widened as
+ * PostgreSQL widens it) MIN and MAX of numbers and dates; anything else is refused with {@code 0A000} naming the
+ * construct and why, never translated into a different answer.
  *
  * <p>Every relation is rendered as a subquery whose columns are called {@code c0, c1, …}, so no name from the view
  * reaches Flink SQL except as a quoted identifier or string literal.
@@ -92,6 +92,9 @@ final class FlinkSqlTranslator {
     for (int i = 0; i < fields.size(); i++) {
       ResultColumn column = result.columns().get(i);
       checkPlainName("column", column.name());
+      if (body.unreadable().get(fields.get(i)) != null) {
+        throw unsupported("reading " + body.unreadable().get(fields.get(i)));
+      }
       FlinkType type = body.types().get(fields.get(i));
       if (type == null || !FlinkTypes.holds(column.pgType(), type)) {
         throw unsupported("column " + column.name() + " of type " + column.pgType() + " would be computed by Flink as "
@@ -112,6 +115,13 @@ final class FlinkSqlTranslator {
     if (sinkKey.isEmpty()) {
       throw unsupported("a view without a key (a GROUP BY of columns that cannot be NULL): Flink's JDBC sink can"
           + " only write a changing result by its primary key");
+    }
+    for (int k : result.key()) {
+      if (root.rel.getRowType().getFieldList().get(fields.get(k)).getType().isNullable()) {
+        throw unsupported("key column " + result.columns().get(k).name() + ", which may be NULL (nullable in its"
+            + " table, or from the NULL-extended side of an outer join): Flink's JDBC sink writes a changing result"
+            + " by its primary key, whose columns cannot be NULL");
+      }
     }
     Map<String, String> sinkOptions = new LinkedHashMap<>();
     sinkOptions.put("url", "jdbc:postgresql://" + target.host() + ":" + target.port() + "/"
@@ -146,14 +156,25 @@ final class FlinkSqlTranslator {
       Rendered in = render(project.getInput());
       StringBuilder sql = new StringBuilder("SELECT ");
       List<FlinkType> types = new ArrayList<>();
+      List<String> unreadable = new ArrayList<>();
       List<RexNode> exprs = project.getProjects();
       for (int i = 0; i < exprs.size(); i++) {
-        Expr e = expr(exprs.get(i), in, "t");
+        RexNode rex = exprs.get(i);
+        if (rex instanceof RexInputRef ref && in.unreadable().get(ref.getIndex()) != null) {
+          // handed on unread (Calcite projects every column where it computes a join key below a join): refused
+          // only where something reads it
+          sql.append(i == 0 ? "" : ", ").append("t.c").append(ref.getIndex()).append(" AS c").append(i);
+          types.add(null);
+          unreadable.add(in.unreadable().get(ref.getIndex()));
+          continue;
+        }
+        Expr e = expr(rex, in, "t");
         sql.append(i == 0 ? "" : ", ").append(e.sql()).append(" AS c").append(i);
         types.add(e.type());
+        unreadable.add(null);
       }
       sql.append(" FROM (").append(in.sql()).append(") AS t");
-      return new Rendered(sql.toString(), types, nulls(types.size()));
+      return new Rendered(sql.toString(), types, unreadable);
     }
     if (node instanceof Join join) {
       return join(join);
@@ -161,7 +182,7 @@ final class FlinkSqlTranslator {
     if (node instanceof Aggregate aggregate) {
       return aggregate(aggregate);
     }
-    throw unsupported(describe(node) + " (Flink-maintained views translate filters, projections, inner joins and"
+    throw unsupported(describe(node) + " (Flink-maintained views translate filters, projections, joins and"
         + " GROUP BY only)");
   }
 
@@ -248,10 +269,22 @@ final class FlinkSqlTranslator {
     return new Rendered(sql.toString(), types, unreadable);
   }
 
+  /**
+   * An inner or outer join, its whole condition kept in its {@code ON}: in an outer join a condition is not a
+   * filter (a row of the preserved side that fails it is still returned, NULL-extended), and Flink SQL, like
+   * PostgreSQL, evaluates {@code ON} as part of the join, so the condition is never split or moved. Flink's
+   * streaming join retracts a NULL-extended row when its first partner arrives and emits it again when the last
+   * one goes, so the result at rest is the one PostgreSQL returns; the columns of the NULL-extended side are
+   * nullable in Calcite's row type, which {@link #translate} checks before using one as the result's key.
+   */
   private Rendered join(Join join) throws SQLException {
-    if (join.getJoinType() != JoinRelType.INNER) {
-      throw unsupported(join.getJoinType() + " JOIN (only inner joins are translated for Flink yet)");
-    }
+    String keyword = switch (join.getJoinType()) {
+      case INNER -> "JOIN";
+      case LEFT -> "LEFT JOIN";
+      case RIGHT -> "RIGHT JOIN";
+      case FULL -> "FULL JOIN";
+      default -> throw unsupported(join.getJoinType() + " join (a subquery Calcite planned as a semi- or anti-join)");
+    };
     Rendered left = render(join.getLeft());
     Rendered right = render(join.getRight());
     List<FlinkType> types = new ArrayList<>(left.types());
@@ -265,7 +298,8 @@ final class FlinkSqlTranslator {
       sql.append(i == 0 ? "" : ", ").append(i < n ? "l.c" + i : "r.c" + (i - n)).append(" AS c").append(i);
     }
     Expr condition = expr(join.getCondition(), both, null, n);
-    sql.append(" FROM (").append(left.sql()).append(") AS l JOIN (").append(right.sql()).append(") AS r ON ")
+    sql.append(" FROM (").append(left.sql()).append(") AS l ").append(keyword).append(" (").append(right.sql())
+        .append(") AS r ON ")
         .append(condition.sql());
     return new Rendered(sql.toString(), types, unreadable);
   }
@@ -340,7 +374,9 @@ final class FlinkSqlTranslator {
           return new Expr(kind.name() + "(" + arg.sql() + ")", t);
         }
         throw unsupported(kind.name() + " of " + t.sql() + (t.kind() == FlinkType.Kind.STRING
-            ? " (Flink orders text by code point, PostgreSQL by the column's collation)" : ""));
+            ? " (Flink orders text by code point, PostgreSQL by the column's collation)"
+            : t.kind() == FlinkType.Kind.BOOLEAN ? " (as Calcite plans EXISTS, NOT EXISTS and NOT IN subqueries)"
+            : ""));
       case AVG:
         throw unsupported("AVG (PostgreSQL's numeric average has its own result scale, Flink's differs or truncates"
             + " integers); keep SUM and COUNT in the view and divide when reading");
