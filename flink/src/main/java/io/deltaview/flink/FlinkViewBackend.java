@@ -25,11 +25,13 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@code CREATE INCREMENTAL VIEW … WITH (engine = 'flink')}: views maintained by a Flink job, each in a Flink JVM
- * of its own started by the process that maintains the views ({@code deltaview.flink.rest=local}, the only mode
- * yet), with checkpoints under {@code deltaview.flink.workDir} (a system property; default a {@code deltaview-flink}
- * directory in the temporary directory). Its views are recorded in {@code deltaview.flink_views} and listed by
- * {@code SHOW INCREMENTAL VIEWS} in this process ({@link #status}); their jobs stop with the engine, and the next
- * engine to maintain the database resumes them from their checkpoints.
+ * of its own started by the process that maintains the views ({@code deltaview.flink.rest=local}, the default),
+ * with checkpoints under {@code deltaview.flink.workDir} (a system property; default a {@code deltaview-flink}
+ * directory in the temporary directory), or on a Flink cluster ({@code deltaview.flink.rest=http://host:port}, see
+ * {@link FlinkCluster}). Its views are recorded in {@code deltaview.flink_views} and listed by {@code SHOW
+ * INCREMENTAL VIEWS} in this process ({@link #status}); local jobs stop with the engine and the next engine to
+ * maintain the database resumes them from their checkpoints; jobs on a cluster keep running, and the next engine
+ * finds them again by name (or resumes them from their last checkpoint).
  */
 public final class FlinkViewBackend implements ViewBackend {
 
@@ -55,11 +57,6 @@ public final class FlinkViewBackend implements ViewBackend {
   @Override
   public boolean create(EngineConfig database, Requester requester, String schema, String name,
       String canonicalDefinition, boolean ifNotExists) throws SQLException {
-    String mode = System.getProperty("deltaview.flink.rest", "local");
-    if (!mode.equals("local")) {
-      throw new SQLException("deltaview.flink.rest=" + mode + ": Deltaview runs Flink views on a local MiniCluster"
-          + " only yet (deltaview.flink.rest=local)", SqlStates.FEATURE_NOT_SUPPORTED);
-    }
     Properties p = database.properties();
     FlinkDatabase db = FlinkDatabase.fromJdbcUrl(database.pgUrl(), p.getProperty("user"), p.getProperty("password"));
     synchronized (LOCK) {
@@ -124,7 +121,7 @@ public final class FlinkViewBackend implements ViewBackend {
       } else {
         Properties p = database.properties();
         FlinkDatabase db = FlinkDatabase.fromJdbcUrl(database.pgUrl(), p.getProperty("user"), null);
-        FlinkView.dropReplicationAndTable(c, schema, name, FlinkViews.replicationName(db.database(), schema, name));
+        FlinkViews.dropNotRunningHere(c, schema, name, db, settings(db, schema, name));
       }
       try (PreparedStatement ps = c.prepareStatement("DELETE FROM deltaview.flink_views"
           + " WHERE schema_name = ? AND view_name = ?")) {
@@ -212,13 +209,12 @@ public final class FlinkViewBackend implements ViewBackend {
         String schema = rs.getString(1);
         String name = rs.getString(2);
         FlinkView view = RUNNING.get(key(database, schema, name));
-        LocalFlinkRunner runner = view == null ? null : view.runner();
+        FlinkJobRunner runner = view == null ? null : view.runner();
         boolean running = runner != null && runner.isRunning();
         String error = running ? null
             : runner == null ? "its Flink job does not run in this process: it could not be resumed (see the log)"
-            : runner.failure() != null ? runner.failure()
-            : "its Flink JVM ended (its log: " + runner.log() + ")";
-        String progress = running ? jobAndJvm(runner) + " (eventually consistent)" : null;
+            : runner.failure() != null ? runner.failure() : "its Flink job ended";
+        String progress = running ? runner.describe() + " (eventually consistent)" : null;
         out.add(new ViewStatus(schema + "." + name, running ? ViewState.READY : ViewState.FAILED,
             SqlIdentifiers.quote(schema, name), null, null, null, null, rs.getString(3), error, "sql", null, null,
             null, "flink", null, progress, null));
@@ -237,17 +233,12 @@ public final class FlinkViewBackend implements ViewBackend {
     if (view == null) {
       return null;
     }
-    LocalFlinkRunner runner = view.runner();
+    FlinkJobRunner runner = view.runner();
     List<String> lines = new ArrayList<>();
-    lines.add(jobAndJvm(runner) + (runner.isRunning() ? "" : " (not running)") + ": result table "
+    lines.add(runner.describe() + (runner.isRunning() ? "" : " (not running)") + ": result table "
         + SqlIdentifiers.quote(schema, name) + ", eventually consistent");
     lines.addAll(view.describeJob().lines().toList());
     return lines;
-  }
-
-  /** Which Flink job runs a view, and in which JVM: how {@code SHOW} and {@code EXPLAIN} name it. */
-  private static String jobAndJvm(LocalFlinkRunner runner) {
-    return "Flink job " + runner.jobId() + " in JVM " + runner.pid();
   }
 
   @Override
@@ -273,17 +264,19 @@ public final class FlinkViewBackend implements ViewBackend {
   }
 
   /**
-   * Where view {@code schema.name}'s Flink JVM keeps its checkpoints and log (the same path on every start), and
-   * the job's parallelism: {@code deltaview.flink.parallelism} (a system property, read each time a job starts,
-   * also when it resumes; default 1).
+   * Where view {@code schema.name}'s Flink JVM keeps its checkpoints and log (the same path on every start), or the
+   * Flink cluster that runs its job ({@code deltaview.flink.rest=http://host:port}, with {@code
+   * deltaview.flink.checkpointDir} and {@code deltaview.flink.passwordEnv}: {@link FlinkCluster}), and the job's
+   * parallelism: {@code deltaview.flink.parallelism} (system properties, read each time a job starts, also when it
+   * resumes; default 1).
    */
-  private static FlinkSettings settings(FlinkDatabase db, String schema, String name) {
+  private static FlinkSettings settings(FlinkDatabase db, String schema, String name) throws SQLException {
     Path root = Path.of(System.getProperty("deltaview.flink.workDir",
         Path.of(System.getProperty("java.io.tmpdir"), "deltaview-flink").toString()));
     FlinkSettings local = FlinkSettings.local(root.resolve(FlinkViews.replicationName(db.database(), schema, name)));
     int parallelism = Integer.getInteger("deltaview.flink.parallelism", local.parallelism());
     return new FlinkSettings(parallelism, local.checkpointInterval(), local.stateBackend(), local.workDirectory(),
-        local.heap());
+        local.heap(), FlinkCluster.fromSystemProperties(FlinkViews.replicationName(db.database(), schema, name)));
   }
 
   private static String key(EngineConfig database, String schema, String name) {

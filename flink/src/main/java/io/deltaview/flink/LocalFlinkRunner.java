@@ -28,7 +28,7 @@ import java.util.concurrent.TimeoutException;
  * work directory. Closing the runner cancels the job and ends the JVM, which also ends by itself when this JVM goes
  * away (its standard input closes).
  */
-public final class LocalFlinkRunner implements AutoCloseable {
+public final class LocalFlinkRunner implements FlinkJobRunner {
 
   private static final System.Logger LOG = System.getLogger(LocalFlinkRunner.class.getName());
   private static final String MAIN = "io.deltaview.flink.job.FlinkJobMain";
@@ -187,19 +187,26 @@ public final class LocalFlinkRunner implements AutoCloseable {
     return process.pid();
   }
 
-  /** Flink's id of the job. */
+  @Override
   public String jobId() {
     return jobId;
   }
 
   /** Whether the job's JVM is still up (it ends when the job fails for good). */
+  @Override
   public boolean isRunning() {
     return process.isAlive() && failure == null;
   }
 
-  /** Why the job failed, or null. */
+  /** Why the job failed (Flink's reason), that its JVM ended, or null while it runs. */
+  @Override
   public String failure() {
-    return failure;
+    return failure != null ? failure : process.isAlive() ? null : "its Flink JVM ended (its log: " + log + ")";
+  }
+
+  @Override
+  public String describe() {
+    return "Flink job " + jobId + " in JVM " + process.pid();
   }
 
   /** The Flink JVM's log. */
@@ -213,7 +220,16 @@ public final class LocalFlinkRunner implements AutoCloseable {
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
-  /** Cancels the job and waits (at most a minute) for its JVM to end; kills it past that. */
+  /** As {@link #close}: a local job never outlives its runner. */
+  @Override
+  public void cancel() {
+    close();
+  }
+
+  /**
+   * Cancels the job and waits (at most a minute) for its JVM to end; kills it past that. Its checkpoints stay, for
+   * {@link FlinkViews#resume}.
+   */
   @Override
   public void close() {
     try {
