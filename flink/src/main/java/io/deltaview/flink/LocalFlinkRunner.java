@@ -34,7 +34,7 @@ public final class LocalFlinkRunner implements FlinkJobRunner {
   private static final String MAIN = "io.deltaview.flink.job.FlinkJobMain";
 
   /** What Flink 1.20 needs opened on Java 17 (its own launch scripts pass the same). */
-  private static final List<String> JAVA_17_OPENS = List.of(
+  static final List<String> JAVA_17_OPENS = List.of(
       "--add-exports=java.base/sun.net.util=ALL-UNNAMED",
       "--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED",
       "--add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED",
