@@ -122,10 +122,13 @@ public final class RestFlinkRunner implements FlinkJobRunner {
     }
     String checkpoint = null;
     for (JobEntry e : jobs) {
-      Object path = Json.get(send(cluster, "GET", "/jobs/" + e.id + "/checkpoints", null, REQUEST_TIMEOUT),
-          "latest", "completed", "external_path");
-      if (path instanceof String s && !s.isEmpty()) {
-        checkpoint = s;
+      try {
+        checkpoint = new RestFlinkRunner(cluster, e.id, job.jobName()).latestCheckpoint();
+      } catch (SQLException unknown) {
+        // a job that failed before it had checkpoint statistics: look at the one before it
+        LOG.log(System.Logger.Level.INFO, "no checkpoints of Flink job " + e.id + ": " + unknown.getMessage());
+      }
+      if (checkpoint != null) {
         break;
       }
     }
@@ -200,15 +203,18 @@ public final class RestFlinkRunner implements FlinkJobRunner {
     LOG.log(System.Logger.Level.INFO, "Flink job " + jobId + " (" + jobName + ") left running on " + cluster.rest());
   }
 
-  /** Cancels the job (its checkpoints are retained) and waits, at most a minute, until it no longer runs. */
+  /**
+   * Cancels the job (its checkpoints are retained) and waits, at most a minute, until it no longer runs; a job the
+   * cluster no longer knows (it restarted) is gone already.
+   */
   @Override
   public void cancel() throws SQLException {
-    String state = state();
+    String state = stateOrGone();
     if (!TERMINAL.contains(state)) {
       send(cluster, "PATCH", "/jobs/" + jobId + "?mode=cancel", null, REQUEST_TIMEOUT);
     }
     long deadline = System.nanoTime() + CANCEL_TIMEOUT.toNanos();
-    while (!TERMINAL.contains(state = state())) {
+    while (!TERMINAL.contains(state = stateOrGone())) {
       if (System.nanoTime() > deadline) {
         throw new SQLException("Flink job " + jobId + " on " + cluster.rest() + " is still " + state + " "
             + CANCEL_TIMEOUT.toSeconds() + " s after it was cancelled", SqlStates.QUERY_CANCELED);
@@ -222,6 +228,18 @@ public final class RestFlinkRunner implements FlinkJobRunner {
     Object path = Json.get(send(cluster, "GET", "/jobs/" + jobId + "/checkpoints", null, REQUEST_TIMEOUT),
         "latest", "completed", "external_path");
     return path instanceof String s && !s.isEmpty() ? s : null;
+  }
+
+  /** {@link #state}, or {@code FINISHED} for a job the cluster does not know (HTTP 404). */
+  private String stateOrGone() throws SQLException {
+    try {
+      return state();
+    } catch (SQLException e) {
+      if (SqlStates.UNDEFINED_OBJECT.equals(e.getSQLState())) {
+        return "FINISHED";
+      }
+      throw e;
+    }
   }
 
   private String state() throws SQLException {
@@ -410,7 +428,7 @@ public final class RestFlinkRunner implements FlinkJobRunner {
       }
       throw new SQLException("the Flink cluster at " + cluster.rest() + " refused " + request.method() + " "
           + request.uri().getPath() + " (HTTP " + response.statusCode() + "): " + shorten(why.toString()),
-          SqlStates.INTERNAL_ERROR);
+          response.statusCode() == 404 ? SqlStates.UNDEFINED_OBJECT : SqlStates.INTERNAL_ERROR);
     }
     return answer;
   }

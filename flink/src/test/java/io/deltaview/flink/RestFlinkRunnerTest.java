@@ -186,6 +186,17 @@ class RestFlinkRunnerTest {
     Object run = Json.parse(bodies.get("POST /jars/1234_job.jar/run"));
     assertEquals("file:/shared/checkpoints/dvf_00/" + JOB + "/chk-3", Json.get(run, "savepointPath"));
     assertEquals(Boolean.FALSE, Json.get(run, "allowNonRestoredState"));
+
+    // DROP of a view whose job another engine left running: found by name, cancelled; one the cluster lists but no
+    // longer knows (404) is gone already
+    overview = "{\"jobs\":[{\"jid\":\"" + JOB + "\",\"name\":" + Json.quote(NAME) + ",\"state\":\"RUNNING\"},"
+        + "{\"jid\":\"eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\",\"name\":" + Json.quote(NAME) + ",\"state\":\"RUNNING\"}]}";
+    jobState = "RUNNING";
+    requests.clear();
+    RestFlinkRunner.cancelAll(cluster, NAME);
+    assertTrue(requests.contains("PATCH /jobs/" + JOB + "?mode=cancel"), requests.toString());
+    assertTrue(requests.contains("GET /jobs/eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"), requests.toString());
+    assertEquals("CANCELED", jobState);
   }
 
   @Test
