@@ -9,10 +9,17 @@ import java.util.Objects;
 /**
  * How a view's Flink job runs: its parallelism, how often it checkpoints (always exactly-once), its state backend
  * ({@code rocksdb} or {@code hashmap}), the directory its Flink JVM keeps checkpoints and its log in, and that JVM's
- * heap.
+ * heap; or, with a {@code cluster}, on that Flink cluster, with checkpoints where the cluster says (the work
+ * directory and the heap then unused).
  */
 public record FlinkSettings(int parallelism, Duration checkpointInterval, String stateBackend, Path workDirectory,
-    String heap) {
+    String heap, FlinkCluster cluster) {
+
+  /** Settings of a job in a Flink JVM of its own. */
+  public FlinkSettings(int parallelism, Duration checkpointInterval, String stateBackend, Path workDirectory,
+      String heap) {
+    this(parallelism, checkpointInterval, stateBackend, workDirectory, heap, null);
+  }
 
   public FlinkSettings {
     if (parallelism < 1) {
@@ -31,6 +38,11 @@ public record FlinkSettings(int parallelism, Duration checkpointInterval, String
     return new FlinkSettings(1, Duration.ofSeconds(1), "rocksdb", workDirectory, "768m");
   }
 
+  /** These settings with the job on {@code cluster} (null: in a Flink JVM of its own). */
+  public FlinkSettings onCluster(FlinkCluster cluster) {
+    return new FlinkSettings(parallelism, checkpointInterval, stateBackend, workDirectory, heap, cluster);
+  }
+
   /** The Flink configuration of the job. */
   Map<String, String> flinkConfiguration() {
     Map<String, String> c = new LinkedHashMap<>();
@@ -38,7 +50,8 @@ public record FlinkSettings(int parallelism, Duration checkpointInterval, String
     c.put("execution.checkpointing.interval", checkpointInterval.toMillis() + " ms");
     c.put("execution.checkpointing.mode", "EXACTLY_ONCE");
     c.put("state.backend.type", stateBackend);
-    c.put("execution.checkpointing.dir", workDirectory.resolve("checkpoints").toUri().toString());
+    c.put("execution.checkpointing.dir", cluster != null ? cluster.checkpointDirectory()
+        : workDirectory.resolve("checkpoints").toUri().toString());
     // kept when the job is cancelled (or its JVM dies), so that FlinkViews.resume can go on from them
     c.put("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
     c.put("execution.checkpointing.num-retained", "2");

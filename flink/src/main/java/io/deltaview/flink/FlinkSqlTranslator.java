@@ -132,11 +132,19 @@ final class FlinkSqlTranslator {
     sinkOptions.put("sink.buffer-flush.max-rows", "500");
     sinkOptions.put("sink.max-retries", "5");
     JobSpec.Table sink = new JobSpec.Table(SINK, "jdbc", sinkColumns, sinkKey, sinkOptions);
-    return new JobSpec("deltaview " + result.schema() + "." + result.name(), t.sources, sink, select.toString(),
+    // named after the view's replication name, unique per database, schema and view: how a job on a Flink cluster
+    // is found again (RestFlinkRunner)
+    return new JobSpec(jobName(target.publication(), result.schema(), result.name()), t.sources, sink,
+        select.toString(),
         flinkConfig);
   }
 
   private static final String SINK = "result_table";
+
+  /** The name of view {@code schema.name}'s Flink job: its replication name first, unique per database. */
+  static String jobName(String replicationName, String schema, String name) {
+    return "deltaview " + replicationName + " " + schema + "." + name;
+  }
 
   /** A relation in Flink SQL: a query whose columns are {@code c0, c1, …} with these types (null: unreadable). */
   private record Rendered(String sql, List<FlinkType> types, List<String> unreadable) {

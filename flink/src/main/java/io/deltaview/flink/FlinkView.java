@@ -11,8 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A view whose result table a running Flink job keeps. {@link #close} stops the job and leaves the table, the
- * replication slots and the checkpoints ({@link FlinkViews#resume} goes on from them); {@link #drop} removes
+ * A view whose result table a running Flink job keeps. {@link #close} lets go of the job (a local job stops, a job
+ * on a cluster keeps running) and leaves the table, the replication slots and the checkpoints ({@link
+ * FlinkViews#resume} goes on from them, or finds the job still running); {@link #drop} cancels the job and removes
  * everything the view made in the database.
  */
 public final class FlinkView implements AutoCloseable {
@@ -24,9 +25,9 @@ public final class FlinkView implements AutoCloseable {
   private final String name;
   private final String replicationName;
   private final JobSpec job;
-  private final LocalFlinkRunner runner;
+  private final FlinkJobRunner runner;
 
-  FlinkView(String schema, String name, String replicationName, JobSpec job, LocalFlinkRunner runner) {
+  FlinkView(String schema, String name, String replicationName, JobSpec job, FlinkJobRunner runner) {
     this.schema = schema;
     this.name = name;
     this.replicationName = replicationName;
@@ -47,8 +48,8 @@ public final class FlinkView implements AutoCloseable {
     return job.describe();
   }
 
-  /** The Flink JVM running the job. */
-  public LocalFlinkRunner runner() {
+  /** What runs the job: a Flink JVM of its own, or a Flink cluster. */
+  public FlinkJobRunner runner() {
     return runner;
   }
 
@@ -109,15 +110,18 @@ public final class FlinkView implements AutoCloseable {
     }
   }
 
-  /** Stops the job; the result table stays as it was last written. */
+  /**
+   * Lets go of the job: a local job stops, a job on a Flink cluster keeps running; the result table stays as the
+   * job last wrote it.
+   */
   @Override
   public void close() {
     runner.close();
   }
 
-  /** Stops the job and drops the result table, the job's replication slots and its publication. */
+  /** Cancels the job and drops the result table, the job's replication slots and its publication. */
   public void drop(Connection c) throws SQLException {
-    runner.close();
+    runner.cancel();
     dropReplicationAndTable(c, schema, name, replicationName);
   }
 

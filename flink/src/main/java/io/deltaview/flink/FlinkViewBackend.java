@@ -29,12 +29,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code CREATE INCREMENTAL VIEW … WITH (engine = 'flink')}: views maintained by a Flink job, each in a Flink JVM
- * of its own started by the process that maintains the views ({@code deltaview.flink.rest=local}, the only mode
- * yet), with checkpoints under {@code deltaview.flink.workDir} (a system property; default a {@code deltaview-flink}
- * directory in the temporary directory). The engine records its views ({@link BackendViews}); this backend keeps
- * their recorded status current, which is how every process knows when one may answer eventual reads. Their jobs
- * stop with the engine (or when it loses the maintainer lock), and the next engine to maintain the database
- * resumes them from their checkpoints.
+ * of its own started by the process that maintains the views ({@code deltaview.flink.rest=local}, the default),
+ * with checkpoints under {@code deltaview.flink.workDir} (a system property; default a {@code deltaview-flink}
+ * directory in the temporary directory), or on a Flink cluster ({@code deltaview.flink.rest=http://host:port}, see
+ * {@link FlinkCluster}). The engine records its views ({@link BackendViews}); this backend keeps their recorded
+ * status current, which is how every process knows when one may answer eventual reads. Local jobs stop with the
+ * engine (or when it loses the maintainer lock) and the next engine to maintain the database resumes them from
+ * their checkpoints; jobs on a cluster keep running, and the next engine finds them again by name (or resumes them
+ * from their last checkpoint).
  */
 public final class FlinkViewBackend implements ViewBackend {
 
@@ -73,7 +75,6 @@ public final class FlinkViewBackend implements ViewBackend {
   private static final class RunningView {
     final EngineConfig database;
     final FlinkView view;
-    final Path checkpoints;
     /** Set before the job is stopped on purpose (a close or a drop): its end is no failure. */
     volatile boolean stopping;
     /** What this process last recorded. */
@@ -81,10 +82,9 @@ public final class FlinkViewBackend implements ViewBackend {
     /** The newest completed checkpoint when every source was first seen streaming; -1 before. */
     long checkpointWhenStreaming = -1;
 
-    RunningView(EngineConfig database, FlinkView view, FlinkSettings settings) {
+    RunningView(EngineConfig database, FlinkView view) {
       this.database = database;
       this.view = view;
-      this.checkpoints = settings.workDirectory().resolve("checkpoints");
     }
 
     /** Records a change of where the view stands, as its job tells. Called on the monitor's thread only. */
@@ -92,10 +92,10 @@ public final class FlinkViewBackend implements ViewBackend {
       if (stopping || recorded == ViewState.FAILED) {
         return;
       }
-      LocalFlinkRunner runner = view.runner();
+      FlinkJobRunner runner = view.runner();
       if (!runner.isRunning()) {
-        String why = runner.failure() != null ? "its Flink job failed: " + runner.failure()
-            : "its Flink JVM ended (its log: " + runner.log() + ")";
+        String failure = runner.failure();
+        String why = failure != null ? "its Flink job does not run: " + failure : runner.describe() + " ended";
         try (Connection c = connect(database)) {
           if (!stopping) {
             record(c, ViewState.FAILED, why);
@@ -109,9 +109,9 @@ public final class FlinkViewBackend implements ViewBackend {
       try (Connection c = connect(database)) {
         if (checkpointWhenStreaming < 0) {
           if (view.sourcesStreaming(c)) {
-            checkpointWhenStreaming = FlinkViews.newestCheckpointNumber(checkpoints);
+            checkpointWhenStreaming = runner.newestCheckpoint();
           }
-        } else if (FlinkViews.newestCheckpointNumber(checkpoints) >= checkpointWhenStreaming + 2) {
+        } else if (runner.newestCheckpoint() >= checkpointWhenStreaming + 2) {
           record(c, ViewState.READY, null);
         }
       }
@@ -143,11 +143,6 @@ public final class FlinkViewBackend implements ViewBackend {
 
   @Override
   public void create(EngineConfig database, Requester requester, ViewRecord view) throws SQLException {
-    String mode = System.getProperty("deltaview.flink.rest", "local");
-    if (!mode.equals("local")) {
-      throw new SQLException("deltaview.flink.rest=" + mode + ": Deltaview runs Flink views on a local MiniCluster"
-          + " only yet (deltaview.flink.rest=local)", SqlStates.FEATURE_NOT_SUPPORTED);
-    }
     Properties p = database.properties();
     FlinkDatabase db = FlinkDatabase.fromJdbcUrl(database.pgUrl(), p.getProperty("user"), p.getProperty("password"));
     synchronized (LOCK) {
@@ -156,7 +151,7 @@ public final class FlinkViewBackend implements ViewBackend {
         // a view Deltaview creates by itself lives in its own schema: the requester needs no CREATE there
         FlinkView running = FlinkViews.create(c, view.schema(), view.name(), view.definition(), db, settings,
             requester, !"sql".equals(view.origin()));
-        RUNNING.put(key(database, view.schema(), view.name()), new RunningView(database, running, settings));
+        RUNNING.put(key(database, view.schema(), view.name()), new RunningView(database, running));
       }
     }
   }
@@ -172,8 +167,7 @@ public final class FlinkViewBackend implements ViewBackend {
         } else {
           Properties p = database.properties();
           FlinkDatabase db = FlinkDatabase.fromJdbcUrl(database.pgUrl(), p.getProperty("user"), null);
-          FlinkView.dropReplicationAndTable(c, view.schema(), view.name(),
-              FlinkViews.replicationName(db.database(), view.schema(), view.name()));
+          FlinkViews.dropNotRunningHere(c, view.schema(), view.name(), db, settings(db, view.schema(), view.name()));
         }
       }
     }
@@ -216,7 +210,7 @@ public final class FlinkViewBackend implements ViewBackend {
             BackendViews.updateStatus(c, v.schema(), v.name(), ViewState.SNAPSHOTTING, null);
             FlinkSettings settings = settings(db, v.schema(), v.name());
             RUNNING.put(key, new RunningView(database, FlinkViews.resume(c, v.schema(), v.name(), v.definition(),
-                v.searchPath(), db, settings), settings));
+                v.searchPath(), db, settings)));
             LOG.log(System.Logger.Level.INFO, "Flink view " + v.qualifiedName() + " resumed from its checkpoint");
           } catch (SQLException e) {
             String why = "its Flink job could not be resumed: " + e.getMessage() + " (SQLState " + e.getSQLState()
@@ -252,8 +246,8 @@ public final class FlinkViewBackend implements ViewBackend {
       if (running == null) {
         continue; // shown as recorded
       }
-      LocalFlinkRunner runner = running.view.runner();
-      String progress = runner.isRunning() ? jobAndJvm(runner) + (r.status() == ViewState.SNAPSHOTTING
+      FlinkJobRunner runner = running.view.runner();
+      String progress = runner.isRunning() ? runner.describe() + (r.status() == ViewState.SNAPSHOTTING
           ? " (loading its first snapshot)" : " (eventually consistent)") : null;
       FlinkView.Slots slots = running.view.slots(c);
       out.add(new ViewStatus(r.qualifiedName(), r.status(), SqlIdentifiers.quote(r.schema(), r.name()), null, null,
@@ -274,17 +268,12 @@ public final class FlinkViewBackend implements ViewBackend {
       return null;
     }
     FlinkView view = running.view;
-    LocalFlinkRunner runner = view.runner();
+    FlinkJobRunner runner = view.runner();
     List<String> lines = new ArrayList<>();
-    lines.add(jobAndJvm(runner) + (runner.isRunning() ? "" : " (not running)") + ": result table "
+    lines.add(runner.describe() + (runner.isRunning() ? "" : " (not running)") + ": result table "
         + SqlIdentifiers.quote(schema, name) + ", eventually consistent");
     lines.addAll(view.describeJob().lines().toList());
     return lines;
-  }
-
-  /** Which Flink job runs a view, and in which JVM: how {@code SHOW} and {@code EXPLAIN} name it. */
-  private static String jobAndJvm(LocalFlinkRunner runner) {
-    return "Flink job " + runner.jobId() + " in JVM " + runner.pid();
   }
 
   @Override
@@ -312,17 +301,19 @@ public final class FlinkViewBackend implements ViewBackend {
   }
 
   /**
-   * Where view {@code schema.name}'s Flink JVM keeps its checkpoints and log (the same path on every start), and
-   * the job's parallelism: {@code deltaview.flink.parallelism} (a system property, read each time a job starts,
-   * also when it resumes; default 1).
+   * Where view {@code schema.name}'s Flink JVM keeps its checkpoints and log (the same path on every start), or the
+   * Flink cluster that runs its job ({@code deltaview.flink.rest=http://host:port}, with {@code
+   * deltaview.flink.checkpointDir} and {@code deltaview.flink.passwordEnv}: {@link FlinkCluster}), and the job's
+   * parallelism: {@code deltaview.flink.parallelism} (system properties, read each time a job starts, also when it
+   * resumes; default 1).
    */
-  private static FlinkSettings settings(FlinkDatabase db, String schema, String name) {
+  private static FlinkSettings settings(FlinkDatabase db, String schema, String name) throws SQLException {
     Path root = Path.of(System.getProperty("deltaview.flink.workDir",
         Path.of(System.getProperty("java.io.tmpdir"), "deltaview-flink").toString()));
     FlinkSettings local = FlinkSettings.local(root.resolve(FlinkViews.replicationName(db.database(), schema, name)));
     int parallelism = Integer.getInteger("deltaview.flink.parallelism", local.parallelism());
     return new FlinkSettings(parallelism, local.checkpointInterval(), local.stateBackend(), local.workDirectory(),
-        local.heap());
+        local.heap(), FlinkCluster.fromSystemProperties(FlinkViews.replicationName(db.database(), schema, name)));
   }
 
   private static String key(EngineConfig database, String schema, String name) {

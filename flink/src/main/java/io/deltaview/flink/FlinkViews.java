@@ -56,8 +56,9 @@ public final class FlinkViews {
   }
 
   /**
-   * Creates view {@code schema.name} over {@code definition} on {@code c} and starts its job locally; returns once
-   * the job runs (its first snapshot may still be loading). On failure nothing is left behind.
+   * Creates view {@code schema.name} over {@code definition} on {@code c} and starts its job, in a Flink JVM of its
+   * own or on {@code settings}' Flink cluster; returns once the job runs (its first snapshot may still be loading).
+   * On failure nothing is left behind.
    *
    * @throws SQLException PostgreSQL's errors for a bad definition; {@code 0A000} naming what a Flink job cannot
    *     compute as PostgreSQL does; {@code 55000} for a base table without a primary key or without {@code REPLICA
@@ -86,7 +87,9 @@ public final class FlinkViews {
 
   /**
    * Starts the job of view {@code schema.name}, which {@link #create} made and whose job was stopped
-   * ({@link FlinkView#close}) or died with its JVM, from the newest checkpoint in {@code settings}' work directory:
+   * ({@link FlinkView#close}) or died with its JVM, from the newest checkpoint in {@code settings}' work directory
+   * (on a Flink cluster: finds the job still running, or starts it from its last job's retained checkpoint, see
+   * {@link RestFlinkRunner#resume}):
    * its sources go on from the positions that checkpoint holds in their replication slots, and the sink writes
    * again what followed it (upserts by key, so the result table converges to the view again). Without a checkpoint
    * the view is not resumed: drop and create it.
@@ -105,6 +108,11 @@ public final class FlinkViews {
   static FlinkView resume(Connection c, String schema, String name, String definition, String searchPath,
       FlinkDatabase db, FlinkSettings settings) throws SQLException {
     String replicationName = replicationName(db.database(), schema, name);
+    if (settings.cluster() != null) {
+      JobSpec job = prepare(c, schema, name, definition, db, settings, false, null);
+      return new FlinkView(schema, name, replicationName, job,
+          RestFlinkRunner.resume(settings.cluster(), job, START_TIMEOUT));
+    }
     Path checkpoint = newestCheckpoint(settings.workDirectory().resolve("checkpoints"));
     if (checkpoint == null) {
       throw new SQLException("view " + schema + "." + name + " has no completed Flink checkpoint under "
@@ -115,6 +123,20 @@ public final class FlinkViews {
     config.put("execution.state-recovery.path", checkpoint.toUri().toString());
     JobSpec job = new JobSpec(prepared.jobName(), prepared.sources(), prepared.sink(), prepared.insertSql(), config);
     return run(c, schema, name, replicationName, job, db, settings, false);
+  }
+
+  /**
+   * Drops view {@code schema.name}'s result table, replication slots and publication when its job does not run in
+   * this process: on a Flink cluster, its job (found by name) is cancelled first; a local job ended with the
+   * process that ran it.
+   */
+  static void dropNotRunningHere(Connection c, String schema, String name, FlinkDatabase db, FlinkSettings settings)
+      throws SQLException {
+    String replicationName = replicationName(db.database(), schema, name);
+    if (settings.cluster() != null) {
+      RestFlinkRunner.cancelAll(settings.cluster(), FlinkSqlTranslator.jobName(replicationName, schema, name));
+    }
+    FlinkView.dropReplicationAndTable(c, schema, name, replicationName);
   }
 
   /** The newest {@code chk-N} directory with its {@code _metadata} (a completed checkpoint) under {@code root}. */
@@ -161,9 +183,10 @@ public final class FlinkViews {
 
   private static FlinkView run(Connection c, String schema, String name, String replicationName, JobSpec job,
       FlinkDatabase db, FlinkSettings settings, boolean dropOnFailure) throws SQLException {
-    LocalFlinkRunner runner;
+    FlinkJobRunner runner;
     try {
-      runner = LocalFlinkRunner.start(job, db.password(), settings, START_TIMEOUT);
+      runner = settings.cluster() != null ? RestFlinkRunner.submit(settings.cluster(), job, null, START_TIMEOUT)
+          : LocalFlinkRunner.start(job, db.password(), settings, START_TIMEOUT);
     } catch (SQLException e) {
       if (dropOnFailure) {
         try {

@@ -28,13 +28,13 @@ import java.util.concurrent.TimeoutException;
  * work directory. Closing the runner cancels the job and ends the JVM, which also ends by itself when this JVM goes
  * away (its standard input closes).
  */
-public final class LocalFlinkRunner implements AutoCloseable {
+public final class LocalFlinkRunner implements FlinkJobRunner {
 
   private static final System.Logger LOG = System.getLogger(LocalFlinkRunner.class.getName());
   private static final String MAIN = "io.deltaview.flink.job.FlinkJobMain";
 
   /** What Flink 1.20 needs opened on Java 17 (its own launch scripts pass the same). */
-  private static final List<String> JAVA_17_OPENS = List.of(
+  static final List<String> JAVA_17_OPENS = List.of(
       "--add-exports=java.base/sun.net.util=ALL-UNNAMED",
       "--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED",
       "--add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED",
@@ -55,13 +55,16 @@ public final class LocalFlinkRunner implements AutoCloseable {
   private final OutputStream commands;
   private final String jobId;
   private final Path log;
+  /** Where the job's checkpoints are written ({@code <work directory>/checkpoints}). */
+  private final Path checkpoints;
   private volatile String failure;
 
-  private LocalFlinkRunner(Process process, OutputStream commands, String jobId, Path log) {
+  private LocalFlinkRunner(Process process, OutputStream commands, String jobId, Path log, Path checkpoints) {
     this.process = process;
     this.commands = commands;
     this.jobId = jobId;
     this.log = log;
+    this.checkpoints = checkpoints;
   }
 
   /**
@@ -132,7 +135,8 @@ public final class LocalFlinkRunner implements AutoCloseable {
       throw new SQLException("Flink did not run the view's job: " + first.replaceFirst("^FAILED ", "") + " (its log: "
           + log + ")", SqlStates.INTERNAL_ERROR);
     }
-    LocalFlinkRunner runner = new LocalFlinkRunner(process, stdin, first.substring("RUNNING ".length()), log);
+    LocalFlinkRunner runner = new LocalFlinkRunner(process, stdin, first.substring("RUNNING ".length()), log,
+        work.resolve("checkpoints"));
     self[0] = runner;
     LOG.log(System.Logger.Level.INFO, "Flink job " + runner.jobId + " (" + job.jobName() + ") running in JVM "
         + process.pid() + ", log " + log);
@@ -187,19 +191,32 @@ public final class LocalFlinkRunner implements AutoCloseable {
     return process.pid();
   }
 
-  /** Flink's id of the job. */
+  @Override
   public String jobId() {
     return jobId;
   }
 
   /** Whether the job's JVM is still up (it ends when the job fails for good). */
+  @Override
   public boolean isRunning() {
     return process.isAlive() && failure == null;
   }
 
-  /** Why the job failed, or null. */
+  /** Why the job failed (Flink's reason), that its JVM ended, or null while it runs. */
+  @Override
   public String failure() {
-    return failure;
+    return failure != null ? failure : process.isAlive() ? null : "its Flink JVM ended (its log: " + log + ")";
+  }
+
+  @Override
+  public String describe() {
+    return "Flink job " + jobId + " in JVM " + process.pid();
+  }
+
+  /** The newest completed checkpoint ({@code chk-N} with its {@code _metadata}) in the work directory. */
+  @Override
+  public long newestCheckpoint() throws SQLException {
+    return FlinkViews.newestCheckpointNumber(checkpoints);
   }
 
   /** The Flink JVM's log. */
@@ -213,7 +230,16 @@ public final class LocalFlinkRunner implements AutoCloseable {
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
-  /** Cancels the job and waits (at most a minute) for its JVM to end; kills it past that. */
+  /** As {@link #close}: a local job never outlives its runner. */
+  @Override
+  public void cancel() {
+    close();
+  }
+
+  /**
+   * Cancels the job and waits (at most a minute) for its JVM to end; kills it past that. Its checkpoints stay, for
+   * {@link FlinkViews#resume}.
+   */
   @Override
   public void close() {
     try {

@@ -50,7 +50,7 @@ class FlinkRecoveryIT {
         }
         shop.awaitEqual(c, "by_region", Duration.ofMinutes(2), view);
         awaitCheckpointAfter(settings.workDirectory().resolve("checkpoints"), Instant.now());
-        view.runner().kill();
+        ((LocalFlinkRunner) view.runner()).kill();
         assertFalse(view.runner().isRunning());
         for (int t = 0; t < 30; t++) {
           shop.randomTransaction(c);

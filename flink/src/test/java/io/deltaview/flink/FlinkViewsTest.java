@@ -52,7 +52,8 @@ class FlinkViewsTest {
       s.execute("CREATE INCREMENTAL VIEW by_region WITH (engine = 'flink') AS " + ShopTables.VIEW);
       FlinkView view = FlinkViewBackend.running().stream().filter(v -> v.name().equals("by_region")).findFirst()
           .orElseThrow();
-      String commandLine = Files.readString(Path.of("/proc", Long.toString(view.runner().pid()), "cmdline"))
+      LocalFlinkRunner runner = (LocalFlinkRunner) view.runner();
+      String commandLine = Files.readString(Path.of("/proc", Long.toString(runner.pid()), "cmdline"))
           .replace('\0', ' ');
       assertTrue(commandLine.contains("io.deltaview.flink.job.FlinkJobMain"), commandLine);
       assertFalse(commandLine.contains(password), "the password is not on the Flink JVM's command line");
@@ -111,7 +112,7 @@ class FlinkViewsTest {
       s.execute("CREATE INCREMENTAL VIEW IF NOT EXISTS by_region WITH (engine = 'flink') AS " + ShopTables.VIEW);
       s.execute("DROP INCREMENTAL VIEW by_region");
       assertFalse(view.runner().isRunning(), "DROP stopped the job");
-      assertFalse(Files.readString(view.runner().log()).contains(password), "the password is not in Flink's log");
+      assertFalse(Files.readString(runner.log()).contains(password), "the password is not in Flink's log");
       assertNothingLeft(c);
       assertEquals(List.of(), ShopTables.rows(c, "SELECT * FROM deltaview.backend_views"));
       assertEquals(null, shown(s, "public.by_region"), "SHOW after the drop");

@@ -114,8 +114,7 @@ final class ShopTables {
     List<List<String>> actual;
     while (!(actual = rows(c, "SELECT * FROM " + table + " ORDER BY 1, 2")).equals(expected)) {
       if (view != null) {
-        assertTrue(view.runner().isRunning(), "the Flink job failed: " + view.runner().failure() + " (log "
-            + view.runner().log() + ")");
+        assertTrue(view.runner().isRunning(), view.runner().describe() + ": " + view.runner().failure());
       }
       if (System.nanoTime() > deadline) {
         assertEquals(expected, actual, table + " after " + timeout.toSeconds() + " s, seed " + seed);

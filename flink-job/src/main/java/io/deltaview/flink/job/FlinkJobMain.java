@@ -8,13 +8,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobStatus;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.table.api.Schema;
-import org.apache.flink.table.api.TableDescriptor;
-import org.apache.flink.table.api.TableResult;
-import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 
 /**
  * The Flink JVM of one view in local mode: reads a {@link JobSpec} and the password from standard input, runs the
@@ -49,7 +43,7 @@ public final class FlinkJobMain {
     }
     JobClient job;
     try {
-      job = submit(received.spec(), received.password());
+      job = FlinkJobs.submit(received.spec(), received.password());
     } catch (Exception e) {
       e.printStackTrace();
       report.println("FAILED " + oneLine(e));
@@ -97,30 +91,6 @@ public final class FlinkJobMain {
       report.println("FAILED " + oneLine(e));
       Runtime.getRuntime().halt(1);
     }
-  }
-
-  static JobClient submit(JobSpec spec, String password) {
-    Configuration config = Configuration.fromMap(spec.flinkConfig());
-    config.setString("pipeline.name", spec.jobName());
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
-    StreamTableEnvironment tables = StreamTableEnvironment.create(env);
-    for (JobSpec.Table t : spec.sources()) {
-      tables.createTemporaryTable(t.name(), descriptor(t, password));
-    }
-    tables.createTemporaryTable(spec.sink().name(), descriptor(spec.sink(), password));
-    TableResult result = tables.executeSql(spec.insertSql());
-    return result.getJobClient().orElseThrow(() -> new IllegalStateException("the INSERT started no job"));
-  }
-
-  private static TableDescriptor descriptor(JobSpec.Table t, String password) {
-    Schema.Builder schema = Schema.newBuilder();
-    for (JobSpec.Column c : t.columns()) {
-      schema.column(c.name(), c.type());
-    }
-    schema.primaryKey(t.primaryKey());
-    TableDescriptor.Builder d = TableDescriptor.forConnector(t.connector()).schema(schema.build());
-    t.withPassword(password).forEach(d::option);
-    return d.build();
   }
 
   private static Throwable rootCause(Throwable e) {

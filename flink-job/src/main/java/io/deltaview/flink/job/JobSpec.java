@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -116,22 +117,50 @@ public record JobSpec(String jobName, List<Table> sources, Table sink, String in
    * encoded job, then the job as properties. What follows on the stream is the runner's commands.
    */
   public void write(OutputStream out, String password) throws IOException {
+    Properties p = properties();
+    p.setProperty(PASSWORD_OPTION, password);
+    byte[] bytes = store(p);
+    DataOutputStream data = new DataOutputStream(out);
+    data.writeInt(bytes.length);
+    data.write(bytes);
+    data.flush();
+  }
+
+  /**
+   * This job as one program argument for a Flink cluster (Base64 of the properties {@link #write} writes, without
+   * any password: the cluster side reads that from its own environment).
+   */
+  public String toArgument() throws IOException {
+    return Base64.getEncoder().encodeToString(store(properties()));
+  }
+
+  /** The job {@link #toArgument} encoded. */
+  public static JobSpec fromArgument(String argument) throws IOException {
+    Properties p = new Properties();
+    p.load(new ByteArrayInputStream(Base64.getDecoder().decode(argument)));
+    if (p.containsKey(PASSWORD_OPTION)) {
+      throw new IOException("a job given as a program argument never carries a password");
+    }
+    return spec(p);
+  }
+
+  private Properties properties() {
     Properties p = new Properties();
     p.setProperty("job.name", jobName);
     p.setProperty("insert", insertSql);
-    p.setProperty(PASSWORD_OPTION, password);
     p.setProperty("sources", Integer.toString(sources.size()));
     for (int i = 0; i < sources.size(); i++) {
       put(p, "source." + i + ".", sources.get(i));
     }
     put(p, "sink.", sink);
     flinkConfig.forEach((k, v) -> p.setProperty("flink." + k, v));
+    return p;
+  }
+
+  private static byte[] store(Properties p) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     p.store(bytes, null);
-    DataOutputStream data = new DataOutputStream(out);
-    data.writeInt(bytes.size());
-    data.write(bytes.toByteArray());
-    data.flush();
+    return bytes.toByteArray();
   }
 
   private static void put(Properties p, String prefix, Table t) {
@@ -164,6 +193,10 @@ public record JobSpec(String jobName, List<Table> sources, Table sink, String in
     data.readFully(bytes);
     Properties p = new Properties();
     p.load(new ByteArrayInputStream(bytes));
+    return new Received(spec(p), required(p, PASSWORD_OPTION));
+  }
+
+  private static JobSpec spec(Properties p) throws IOException {
     List<Table> sources = new ArrayList<>();
     int count = Integer.parseInt(required(p, "sources"));
     for (int i = 0; i < count; i++) {
@@ -175,8 +208,7 @@ public record JobSpec(String jobName, List<Table> sources, Table sink, String in
         config.put(k.substring("flink.".length()), p.getProperty(k));
       }
     }
-    JobSpec spec = new JobSpec(required(p, "job.name"), sources, table(p, "sink."), required(p, "insert"), config);
-    return new Received(spec, required(p, PASSWORD_OPTION));
+    return new JobSpec(required(p, "job.name"), sources, table(p, "sink."), required(p, "insert"), config);
   }
 
   private static Table table(Properties p, String prefix) throws IOException {
