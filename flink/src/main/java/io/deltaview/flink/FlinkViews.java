@@ -109,7 +109,7 @@ public final class FlinkViews {
       FlinkDatabase db, FlinkSettings settings) throws SQLException {
     String replicationName = replicationName(db.database(), schema, name);
     if (settings.cluster() != null) {
-      JobSpec job = prepare(c, schema, name, definition, db, settings, false, null);
+      JobSpec job = prepare(c, schema, name, definition, db, settings, false, null, searchPath, false);
       return new FlinkView(schema, name, replicationName, job,
           RestFlinkRunner.resume(settings.cluster(), job, START_TIMEOUT));
     }

@@ -275,7 +275,7 @@ class FlinkOracleTest {
         String name = it.next();
         FlinkView view = views.get(name);
         assertTrue(view.runner().isRunning(), "the Flink job of " + name + " failed: " + view.runner().failure()
-            + " (log " + view.runner().log() + ", seed " + seed + ")");
+            + " (" + view.runner().describe() + ", seed " + seed + ")");
         if (difference(c, name).isEmpty()) {
           it.remove();
         }

@@ -7,12 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.deltaview.engine.EngineConfig;
 import io.deltaview.engine.ddl.Requester;
 import io.deltaview.engine.catalog.BackendViews;
-import io.deltaview.engine.catalog.Catalog;
 import io.deltaview.engine.catalog.ViewRecord;
 import io.deltaview.engine.catalog.ViewState;
-import io.deltaview.engine.ddl.ViewRegistration;
 import io.deltaview.it.fixture.PostgresFixture;
-import io.deltaview.rewriter.sql.DefinitionSql;
 import java.sql.Connection;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,17 +80,11 @@ class FlinkRecoveryIT {
         shop.insertOrder(c);
       }
       Requester requester = Requester.of(c);
-      // what the engine does before it asks the backend: record the view
-      Catalog.ensureExists(c);
-      String definition = DefinitionSql.canonical(ShopTables.VIEW);
-      ViewRecord record = new ViewRecord("public", "by_region", definition,
-          ViewRegistration.baseTables(c, requester.searchPath(), requester.timeZone(), definition), "sql",
-          ViewState.SNAPSHOTTING, null, requester.searchPath(), requester.role(), requester.timeZone());
-      BackendViews.insert(c, "flink", record);
+      ViewRecord record = ShopTables.recordByRegion(c, requester); // what the engine does before it asks
       backend.create(config, requester, record);
       try {
         FlinkView first = only(FlinkViewBackend.running());
-        awaitRecorded(c, ViewState.READY);
+        ShopTables.awaitRecorded(c, ViewState.READY);
         assertEquals(ShopTables.rows(c, ShopTables.VIEW + " ORDER BY 1, 2"),
             ShopTables.rows(c, "SELECT * FROM by_region ORDER BY 1, 2"),
             "recorded ready only once its first load is in the result table");
@@ -119,7 +110,7 @@ class FlinkRecoveryIT {
         }
         FlinkView resumed = only(FlinkViewBackend.running());
         shop.awaitEqual(c, "by_region", Duration.ofMinutes(2), resumed);
-        awaitRecorded(c, ViewState.READY);
+        ShopTables.awaitRecorded(c, ViewState.READY);
       } finally {
         backend.drop(config, record);
         assertTrue(BackendViews.delete(c, "public", "by_region"));
@@ -144,20 +135,6 @@ class FlinkRecoveryIT {
         return;
       }
       assertTrue(System.nanoTime() < deadline, "no checkpoint completed within 2 minutes under " + checkpoints);
-      Thread.sleep(200); // polling interval of the condition above, not a synchronisation
-    }
-  }
-
-  /** Waits (at most three minutes) until the backend recorded view by_region as {@code state}. */
-  private static void awaitRecorded(Connection c, ViewState state) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-    while (true) {
-      BackendViews.BackendView v = BackendViews.find(c, "public", "by_region");
-      if (v != null && v.view().status() == state) {
-        return;
-      }
-      assertTrue(System.nanoTime() < deadline, "by_region was not recorded " + state + " within 3 minutes: "
-          + (v == null ? "no record" : v.view().status() + " " + v.view().lastError()));
       Thread.sleep(200); // polling interval of the condition above, not a synchronisation
     }
   }

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.deltaview.engine.EngineConfig;
 import io.deltaview.engine.ViewStatus;
 import io.deltaview.engine.catalog.ViewState;
+import io.deltaview.engine.catalog.BackendViews;
+import io.deltaview.engine.catalog.ViewRecord;
 import io.deltaview.engine.ddl.Requester;
 import io.deltaview.flink.job.JobSpec;
 import io.deltaview.it.fixture.PostgresFixture;
@@ -172,8 +174,8 @@ class RestFlinkClusterTest {
         shop.insertOrder(c);
       }
       Requester requester = Requester.of(c);
-      assertTrue(backend.create(config, requester, "public", "by_region", DefinitionSql.canonical(ShopTables.VIEW),
-          false));
+      ViewRecord record = ShopTables.recordByRegion(c, requester); // what the engine does before it asks
+      backend.create(config, requester, record);
       FlinkView view = only(FlinkViewBackend.running());
       assertTrue(view.runner() instanceof RestFlinkRunner, view.runner().describe());
       String firstJob = view.runner().jobId();
@@ -183,6 +185,7 @@ class RestFlinkClusterTest {
         shop.randomTransaction(c);
       }
       shop.awaitEqual(c, "by_region", Duration.ofMinutes(2), view);
+      ShopTables.awaitRecorded(c, ViewState.READY);
       ViewStatus status = backend.status(config, c).get(0);
       assertEquals(ViewState.READY, status.status());
       assertTrue(status.progress().startsWith("Flink job " + firstJob + " on the Flink cluster at " + rest),
@@ -238,7 +241,8 @@ class RestFlinkClusterTest {
       // DROP by an engine that does not hold the job (it closed): the job is found by name and cancelled
       backend.close(config);
       assertTrue(resumed.runner().isRunning());
-      assertTrue(backend.drop(config, requester, "public", "by_region"));
+      backend.drop(config, record);
+      assertTrue(BackendViews.delete(c, "public", "by_region"));
       assertFalse(resumed.runner().isRunning());
       List<?> jobs = (List<?>) Json.get(get("/jobs/overview"), "jobs");
       for (Object j : jobs) {

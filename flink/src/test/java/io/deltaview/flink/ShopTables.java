@@ -1,5 +1,13 @@
 package io.deltaview.flink;
 
+import io.deltaview.engine.catalog.BackendViews;
+import io.deltaview.engine.catalog.Catalog;
+import io.deltaview.engine.catalog.ViewRecord;
+import io.deltaview.engine.catalog.ViewState;
+import io.deltaview.engine.ddl.Requester;
+import io.deltaview.engine.ddl.ViewRegistration;
+import io.deltaview.rewriter.sql.DefinitionSql;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -119,6 +127,34 @@ final class ShopTables {
       if (System.nanoTime() > deadline) {
         assertEquals(expected, actual, table + " after " + timeout.toSeconds() + " s, seed " + seed);
       }
+      Thread.sleep(200); // polling interval of the condition above, not a synchronisation
+    }
+  }
+
+  /**
+   * What the engine does before it asks a backend for view {@code by_region} over {@link #VIEW}: records it
+   * ({@code deltaview.backend_views}, status {@code snapshotting}) as {@code requester} asked for it.
+   */
+  static ViewRecord recordByRegion(Connection c, Requester requester) throws SQLException {
+    Catalog.ensureExists(c);
+    String definition = DefinitionSql.canonical(VIEW);
+    ViewRecord record = new ViewRecord("public", "by_region", definition,
+        ViewRegistration.baseTables(c, requester.searchPath(), requester.timeZone(), definition), "sql",
+        ViewState.SNAPSHOTTING, null, requester.searchPath(), requester.role(), requester.timeZone());
+    BackendViews.insert(c, "flink", record);
+    return record;
+  }
+
+  /** Waits (at most three minutes) until the backend recorded view by_region as {@code state}. */
+  static void awaitRecorded(Connection c, ViewState state) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+    while (true) {
+      BackendViews.BackendView v = BackendViews.find(c, "public", "by_region");
+      if (v != null && v.view().status() == state) {
+        return;
+      }
+      assertTrue(System.nanoTime() < deadline, "by_region was not recorded " + state + " within 3 minutes: "
+          + (v == null ? "no record" : v.view().status() + " " + v.view().lastError()));
       Thread.sleep(200); // polling interval of the condition above, not a synchronisation
     }
   }
