@@ -25,6 +25,13 @@ public interface FlinkJobRunner extends AutoCloseable {
    */
   long newestCheckpoint() throws SQLException;
 
+  /**
+   * How far behind PostgreSQL the job reads, in milliseconds: the largest, over its sources, of the last fetched
+   * change's time from its commit to Flink CDC fetching it (Flink's {@code currentFetchEventTimeLag}); the sink's
+   * flush comes on top. Null before any change was fetched, or where it cannot be read.
+   */
+  Long lagMs();
+
   /** Which job runs where, as {@code SHOW} and {@code EXPLAIN} name it: {@code Flink job <id> in JVM <pid>}, … */
   String describe();
 

@@ -55,6 +55,8 @@ public final class LocalFlinkRunner implements FlinkJobRunner {
   private final OutputStream commands;
   private final String jobId;
   private final Path log;
+  /** The last lag the job's JVM reported ({@code LAG <ms>}), or null before any. */
+  private volatile Long lagMs;
   /** Where the job's checkpoints are written ({@code <work directory>/checkpoints}). */
   private final Path checkpoints;
   private volatile String failure;
@@ -149,6 +151,12 @@ public final class LocalFlinkRunner implements FlinkJobRunner {
       while ((line = r.readLine()) != null) {
         if (!started.isDone()) {
           started.complete(line);
+        } else if (line.startsWith("LAG ") && self[0] != null) {
+          try {
+            self[0].lagMs = Long.parseLong(line.substring("LAG ".length()).strip());
+          } catch (NumberFormatException e) {
+            // not a figure: ignored
+          }
         } else if (line.startsWith("FAILED ") && self[0] != null) {
           self[0].failure = line.substring("FAILED ".length());
           LOG.log(System.Logger.Level.WARNING, "Flink job " + self[0].jobId + " failed: " + self[0].failure);
@@ -211,6 +219,11 @@ public final class LocalFlinkRunner implements FlinkJobRunner {
   @Override
   public String describe() {
     return "Flink job " + jobId + " in JVM " + process.pid();
+  }
+
+  @Override
+  public Long lagMs() {
+    return lagMs;
   }
 
   /** The newest completed checkpoint ({@code chk-N} with its {@code _metadata}) in the work directory. */

@@ -223,6 +223,55 @@ public final class RestFlinkRunner implements FlinkJobRunner {
     }
   }
 
+  /**
+   * The largest {@code currentFetchEventTimeLag} over the job's source vertices, aggregated over their subtasks by
+   * the cluster ({@code /jobs/<id>/vertices/<vertex>/subtasks/metrics}, where operator metrics carry the
+   * operator's name in front); null where the cluster has none yet or does not answer.
+   */
+  @Override
+  public Long lagMs() {
+    try {
+      long max = -1;
+      if (!(Json.get(send(cluster, "GET", "/jobs/" + jobId, null, REQUEST_TIMEOUT), "vertices")
+          instanceof List<?> vertices)) {
+        return null;
+      }
+      for (Object vertex : vertices) {
+        if (!(Json.get(vertex, "name") instanceof String name) || !name.startsWith("Source")
+            || !(Json.get(vertex, "id") instanceof String id)) {
+          continue;
+        }
+        String metrics = "/jobs/" + jobId + "/vertices/" + id + "/subtasks/metrics";
+        List<String> lags = new ArrayList<>();
+        if (send(cluster, "GET", metrics, null, REQUEST_TIMEOUT) instanceof List<?> available) {
+          for (Object m : available) {
+            if (Json.get(m, "id") instanceof String metric && metric.endsWith(".currentFetchEventTimeLag")) {
+              lags.add(metric);
+            }
+          }
+        }
+        if (lags.isEmpty()) {
+          continue;
+        }
+        Object values = send(cluster, "GET", metrics + "?agg=max&get="
+            + java.net.URLEncoder.encode(String.join(",", lags), StandardCharsets.UTF_8), null, REQUEST_TIMEOUT);
+        if (values instanceof List<?> list) {
+          for (Object v : list) {
+            Object value = Json.get(v, "max");
+            if (value instanceof Number n) {
+              max = Math.max(max, n.longValue());
+            } else if (value instanceof String s) {
+              max = Math.max(max, (long) Double.parseDouble(s));
+            }
+          }
+        }
+      }
+      return max > 0 ? max : null;
+    } catch (SQLException | RuntimeException e) {
+      return null;
+    }
+  }
+
   @Override
   public long newestCheckpoint() throws SQLException {
     Object id = Json.get(send(cluster, "GET", "/jobs/" + jobId + "/checkpoints", null, REQUEST_TIMEOUT),

@@ -94,6 +94,7 @@ class FlinkViewsTest {
         shop.randomTransaction(c);
       }
       shop.awaitEqual(c, "by_region", Duration.ofMinutes(2), view);
+      awaitLag(s, view);
 
       s.execute("CREATE INCREMENTAL VIEW by_region_engine AS " + ShopTables.VIEW);
       for (int t = 0; t < 20; t++) {
@@ -176,6 +177,22 @@ class FlinkViewsTest {
           + shown);
       Thread.sleep(200); // polling interval of the condition above, not a synchronisation
     }
+  }
+
+  /**
+   * Waits (at most 30 s: the job reports once a second) until SHOW gives view by_region a lag, once changes
+   * flowed: a whole number of milliseconds, below a minute on any machine these tests run on.
+   */
+  private static void awaitLag(Statement s, FlinkView view) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    String lag;
+    while ((lag = showColumns(s, "public.by_region", "lag_ms").get("lag_ms")) == null) {
+      assertTrue(view.runner().isRunning(), "the Flink job failed: " + view.runner().failure());
+      assertTrue(System.nanoTime() < deadline, "no lag_ms in SHOW 30 s after changes flowed");
+      Thread.sleep(200); // polling interval of the condition above, not a synchronisation
+    }
+    long ms = Long.parseLong(lag);
+    assertTrue(ms > 0 && ms < 60_000, "lag_ms " + ms);
   }
 
   /** Columns of view {@code name}'s row of SHOW INCREMENTAL VIEWS, by column name. */

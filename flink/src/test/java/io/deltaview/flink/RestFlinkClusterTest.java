@@ -186,7 +186,13 @@ class RestFlinkClusterTest {
       }
       shop.awaitEqual(c, "by_region", Duration.ofMinutes(2), view);
       ShopTables.awaitRecorded(c, ViewState.READY);
+      long lagDeadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (view.runner().lagMs() == null) { // the cluster's metrics are fetched every few seconds
+        assertTrue(System.nanoTime() < lagDeadline, "no lag from the cluster's metrics within 30 s");
+        Thread.sleep(200); // polling interval of the condition above, not a synchronisation
+      }
       ViewStatus status = backend.status(config, c).get(0);
+      assertTrue(status.lagMs() != null && status.lagMs() > 0 && status.lagMs() < 60_000, "lag_ms " + status);
       assertEquals(ViewState.READY, status.status());
       assertTrue(status.progress().startsWith("Flink job " + firstJob + " on the Flink cluster at " + rest),
           status.progress());
