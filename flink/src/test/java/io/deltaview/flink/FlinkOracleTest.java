@@ -115,6 +115,8 @@ class FlinkOracleTest {
         awaitAllEqual(c, views, Duration.ofMinutes(3));
         System.out.printf("oracle (seed %d): initial snapshots equal after %.1f s%n", seed,
             (System.nanoTime() - started) / 1e9);
+        awaitRewritten(d);
+        assertDriverAnswersAsPostgres(c, d, "after the snapshots");
         for (int round = 1; round <= ROUNDS; round++) {
           for (int t = 0; t < TRANSACTIONS_PER_ROUND; t++) {
             randomTransaction(c);
@@ -123,6 +125,7 @@ class FlinkOracleTest {
           awaitAllEqual(c, views, Duration.ofMinutes(2));
           System.out.printf("oracle (seed %d): round %d equal %.1f s after its last commit%n", seed, round,
               (System.nanoTime() - before) / 1e9);
+          assertDriverAnswersAsPostgres(c, d, "after round " + round);
         }
         assertEquals(List.of(Arrays.asList("25", "north", "1", "0", "0", "0", null, null, null, null)),
             rows(c, "SELECT * FROM oracle_left WHERE id = 25"), "a NULL-extended row of the LEFT JOIN");
@@ -146,6 +149,30 @@ class FlinkOracleTest {
       System.clearProperty("deltaview.flink.workDir");
     }
     System.out.printf("oracle (seed %d): %.1f s in all%n", seed, (System.nanoTime() - started) / 1e9);
+  }
+
+  /**
+   * Waits (at most a minute: each view is served once its job records it ready, and the driver looks about once a
+   * second) until the driver answers each view's query from that view, as an eventual read.
+   */
+  private void awaitRewritten(Connection driver) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+    for (OracleView v : VIEWS) {
+      List<String> plan;
+      while (!(plan = rows(driver, "EXPLAIN INCREMENTAL " + v.definition()).get(0)).get(0).equals("t")) {
+        assertTrue(System.nanoTime() < deadline, v.name() + " is not served through the driver: " + plan);
+        Thread.sleep(200); // polling interval of the condition above, not a synchronisation
+      }
+      assertEquals("public." + v.name(), plan.get(1), plan.toString());
+    }
+  }
+
+  /** The driver's answer to each view's query (served from the Flink view) is PostgreSQL's, rows in any order. */
+  private void assertDriverAnswersAsPostgres(Connection plain, Connection driver, String when) throws SQLException {
+    for (OracleView v : VIEWS) {
+      assertEquals(sorted(rows(plain, v.definition())), sorted(rows(driver, v.definition())),
+          v.name() + " through the driver " + when + ", seed " + seed);
+    }
   }
 
   private void createTables(Connection c) throws SQLException {
