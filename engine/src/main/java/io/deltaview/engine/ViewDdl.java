@@ -71,6 +71,9 @@ final class ViewDdl {
     loading.awaitResumed(); // a CREATE starts the loop if none runs: not before the restored views are in it
     synchronized (ddlLock) {
       leadership.require();
+      if (existsOnBackend(resolvedSchema, name, ifNotExists)) {
+        return; // IF NOT EXISTS, and another engine maintains a view of that name
+      }
       MaintainedView view = null;
       for (int attempt = 1; view == null; attempt++) {
         try {
@@ -138,13 +141,15 @@ final class ViewDdl {
       leadership.require();
       ViewRecord record;
       try (Connection c = Engine.connect(config)) {
-        if ((Catalog.exists(c) && ViewRegistration.find(c, resolvedSchema, name) != null)
-            || BackendViews.find(c, resolvedSchema, name) != null) {
+        if (Catalog.exists(c) && ViewRegistration.find(c, resolvedSchema, name) != null) {
           if (ifNotExists) {
             return;
           }
           throw new SQLException("incremental view \"" + resolvedSchema + "." + name + "\" already exists",
               SqlStates.DUPLICATE_TABLE);
+        }
+        if (existsOnBackend(resolvedSchema, name, ifNotExists)) {
+          return;
         }
         record = new ViewRecord(resolvedSchema, name, definition,
             ViewRegistration.baseTables(c, requester.searchPath(), requester.timeZone(), definition), origin,
@@ -203,6 +208,24 @@ final class ViewDdl {
         throw new SQLException("incremental view \"" + resolvedSchema + "." + name + "\" does not exist",
             SqlStates.UNDEFINED_TABLE);
       }
+    }
+  }
+
+  /**
+   * Whether another engine maintains a view {@code schema.name} ({@link BackendViews}): true with {@code
+   * ifNotExists}, else {@code 42P07}, as for a view of the embedded engine; false when none does.
+   */
+  private boolean existsOnBackend(String schema, String name, boolean ifNotExists) throws SQLException {
+    try (Connection c = Engine.connect(config)) {
+      BackendViews.BackendView other = BackendViews.find(c, schema, name);
+      if (other == null) {
+        return false;
+      }
+      if (ifNotExists) {
+        return true;
+      }
+      throw new SQLException("incremental view \"" + schema + "." + name + "\" already exists (maintained by engine "
+          + other.backend() + ")", SqlStates.DUPLICATE_TABLE);
     }
   }
 
