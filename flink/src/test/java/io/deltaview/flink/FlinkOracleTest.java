@@ -349,17 +349,6 @@ class FlinkOracleTest {
   }
 
   private static List<List<String>> rows(Connection c, String sql) throws SQLException {
-    List<List<String>> out = new ArrayList<>();
-    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-      int n = rs.getMetaData().getColumnCount();
-      while (rs.next()) {
-        List<String> row = new ArrayList<>();
-        for (int i = 1; i <= n; i++) {
-          row.add(rs.getString(i));
-        }
-        out.add(row);
-      }
-    }
-    return out;
+    return ShopTables.rows(c, sql);
   }
 }

@@ -164,20 +164,10 @@ public final class BackendViews {
 
   /** Records {@code view}, to be created by {@code backend}; {@code 23505} when a view of its name is recorded. */
   public static void insert(Connection c, String backend, ViewRecord view) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + TABLE + " (schema_name, view_name, backend,"
-        + " definition, base_tables, status, last_error, search_path, owner, time_zone, origin)"
-        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-      ps.setString(1, view.schema());
-      ps.setString(2, view.name());
-      ps.setString(3, backend);
-      ps.setString(4, view.definition());
-      ps.setArray(5, c.createArrayOf("text", view.baseTables().toArray()));
-      ps.setString(6, view.status().label());
-      ps.setString(7, view.lastError());
-      ps.setString(8, view.searchPath());
-      ps.setString(9, view.owner());
-      ps.setString(10, view.timeZone());
-      ps.setString(11, view.origin());
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + TABLE + " (" + Catalog.RECORD_COLUMNS
+        + ", backend) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+      Catalog.bindRecord(c, ps, view);
+      ps.setString(11, backend);
       ps.executeUpdate();
     }
   }

@@ -248,21 +248,29 @@ public final class Catalog {
   }
 
   public static void insertView(Connection c, ViewRecord v) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + VIEW_TABLE
-        + " (schema_name, view_name, definition, base_tables, origin, status, last_error, search_path, owner,"
-        + " time_zone) VALUES (?,?,?,?,?,?,?,?,?,?)")) {
-      ps.setString(1, v.schema());
-      ps.setString(2, v.name());
-      ps.setString(3, v.definition());
-      ps.setArray(4, c.createArrayOf("text", v.baseTables().toArray()));
-      ps.setString(5, v.origin());
-      ps.setString(6, v.status().label());
-      ps.setString(7, v.lastError());
-      ps.setString(8, v.searchPath());
-      ps.setString(9, v.owner());
-      ps.setString(10, v.timeZone());
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + VIEW_TABLE + " (" + RECORD_COLUMNS
+        + ") VALUES (?,?,?,?,?,?,?,?,?,?)")) {
+      bindRecord(c, ps, v);
       ps.executeUpdate();
     }
+  }
+
+  /** The columns {@link #bindRecord} binds, in its order: the view's durable description. */
+  static final String RECORD_COLUMNS = "schema_name, view_name, definition, base_tables, origin, status, last_error,"
+      + " search_path, owner, time_zone";
+
+  /** Binds {@code v} to parameters 1 to 10 of {@code ps}, in the order of {@link #RECORD_COLUMNS}. */
+  static void bindRecord(Connection c, PreparedStatement ps, ViewRecord v) throws SQLException {
+    ps.setString(1, v.schema());
+    ps.setString(2, v.name());
+    ps.setString(3, v.definition());
+    ps.setArray(4, c.createArrayOf("text", v.baseTables().toArray()));
+    ps.setString(5, v.origin());
+    ps.setString(6, v.status().label());
+    ps.setString(7, v.lastError());
+    ps.setString(8, v.searchPath());
+    ps.setString(9, v.owner());
+    ps.setString(10, v.timeZone());
   }
 
   public static void updateStatus(Connection c, String schema, String name, ViewState status, String lastError)
