@@ -341,7 +341,8 @@ public final class Engine implements ViewService, AutoCloseable {
    * transaction in one target transaction, so views it has applied past their load read as one state. A view
    * just loaded from a snapshot taken ahead of the loop's position holds transactions the others do not yet.
    * Views whose checkpoints are being read as maintenance starts are served too ({@link RestoringViews}): each
-   * alone, or with others of them whose tables hold the same position, never with views the loop maintains.
+   * alone, or with others of them whose tables hold the same position, never with views the loop maintains. A
+   * ready view another engine maintains ({@link BackendViews}) is served alone, while this engine leads.
    */
   @Override
   public boolean serve(List<String> qualifiedViews) {
