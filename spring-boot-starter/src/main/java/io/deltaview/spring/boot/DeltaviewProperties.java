@@ -30,7 +30,7 @@ public class DeltaviewProperties {
    * configuration is refused (see {@link UnknownDeltaviewProperties}), as the driver refuses an unknown option.
    */
   static final List<String> NAMES = List.of("enabled", "mode", "consistency", "strong-timeout", "engine",
-      "auto-create", "auto-create-max", "max-retained-wal");
+      "auto-create", "auto-create-max", "max-retained-wal", "view-engine");
 
   /**
    * Whether the application's DataSource goes through Deltaview. "true": a "jdbc:postgresql:" URL

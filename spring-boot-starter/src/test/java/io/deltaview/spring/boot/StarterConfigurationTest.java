@@ -200,6 +200,7 @@ class StarterConfigurationTest {
     all.setAutoCreate(true);
     all.setAutoCreateMax(1L);
     all.setMaxRetainedWal("1GB");
+    all.setViewEngine("flink");
     assertEquals(driverOptions, List.copyOf(all.driverOptions().keySet()));
     assertEquals(DeltaviewProperties.NAMES.size() - 1, driverOptions.size(), "every property but enabled");
   }
