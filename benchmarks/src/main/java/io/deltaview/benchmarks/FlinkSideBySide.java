@@ -521,7 +521,8 @@ public final class FlinkSideBySide {
         lastStatus = now;
         try (Statement s = dv.createStatement(); ResultSet rs = s.executeQuery("SHOW INCREMENTAL VIEWS")) {
           while (rs.next()) {
-            if (rs.getString("name").equals("public.v") && !"ready".equals(rs.getString("status"))) {
+            // snapshotting (its first load) and ready are both fine here; a failed job ends the run
+            if (rs.getString("name").equals("public.v") && "failed".equals(rs.getString("status"))) {
               throw new IllegalStateException("the Flink view is " + rs.getString("status") + ": "
                   + rs.getString("last_error"));
             }
