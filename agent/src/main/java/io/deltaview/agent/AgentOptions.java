@@ -21,8 +21,8 @@ final class AgentOptions {
   static final String PREFIX = "deltaview.";
   /** The driver's connection options (DeltaviewOptions); a unit test keeps this list equal to the driver's. */
   static final List<String> CONNECTION_OPTIONS = List.of("deltaview.mode", "deltaview.consistency",
-      "deltaview.strongTimeoutMs", "deltaview.engine", "deltaview.autoCreate", "deltaview.autoCreate.max", "deltaview.maxRetainedWal",
-      "deltaview.viewEngine");
+      "deltaview.strongTimeoutMs", "deltaview.engine", "deltaview.autoCreate", "deltaview.autoCreate.max",
+      "deltaview.maxRetainedWal", "deltaview.viewEngine");
   /** Prints the agent's timings and decisions on standard error. */
   static final String VERBOSE = "deltaview.agent.verbose";
   static final List<String> AGENT_OPTIONS = List.of(VERBOSE);

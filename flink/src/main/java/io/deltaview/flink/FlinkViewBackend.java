@@ -211,7 +211,8 @@ public final class FlinkViewBackend implements ViewBackend {
             FlinkSettings settings = settings(db, v.schema(), v.name());
             RUNNING.put(key, new RunningView(database, FlinkViews.resume(c, v.schema(), v.name(), v.definition(),
                 v.searchPath(), db, settings)));
-            LOG.log(System.Logger.Level.INFO, "Flink view " + v.qualifiedName() + " resumed from its checkpoint");
+            LOG.log(System.Logger.Level.INFO, "Flink view " + v.qualifiedName() + " resumed (its job attached on"
+                + " a cluster, or started again from its checkpoint)");
           } catch (SQLException e) {
             String why = "its Flink job could not be resumed: " + e.getMessage() + " (SQLState " + e.getSQLState()
                 + "); drop it and create it again";
@@ -232,11 +233,11 @@ public final class FlinkViewBackend implements ViewBackend {
   /**
    * The views of {@code database} whose jobs this process runs, as recorded ({@link BackendViews}: {@code
    * snapshotting} until the first load is complete, then {@code ready}, or {@code failed} with why), with the job
-   * and where it runs in {@code progress}, {@code lag_ms} as the job reports it ({@link FlinkJobRunner#lagMs}: commit
-   * to fetched by Flink CDC, of the last change fetched), and their slots: {@code applied_lsn} is the lowest position the sources
-   * confirmed (the result table holds what came before it), {@code wal_status} the worst slot's,
-   * {@code retained_wal_bytes} the most one holds back. Flink's JDBC sink is not transactional, so a ready view is eventually
-   * consistent; {@code state_source} is {@code flink}.
+   * and where it runs in {@code progress}, {@code lag_ms} as the job reports it ({@link FlinkJobRunner#lagMs}:
+   * commit to fetched by Flink CDC, of the last change fetched), and its slots: {@code applied_lsn} is the lowest
+   * position the sources confirmed (the result table holds what came before it), {@code wal_status} the worst
+   * slot's, {@code retained_wal_bytes} the most one holds back. Flink's JDBC sink is not transactional, so a ready
+   * view is eventually consistent; {@code state_source} is {@code flink}.
    */
   @Override
   public List<ViewStatus> status(EngineConfig database, Connection c) throws SQLException {
@@ -252,8 +253,8 @@ public final class FlinkViewBackend implements ViewBackend {
           ? " (loading its first snapshot)" : " (eventually consistent)") : null;
       FlinkView.Slots slots = running.view.slots(c);
       out.add(new ViewStatus(r.qualifiedName(), r.status(), SqlIdentifiers.quote(r.schema(), r.name()), null,
-          runner.isRunning() ? runner.lagMs() : null, slots.confirmedLsn(), null, r.definition(), r.lastError(), r.origin(), null, slots.walStatus(),
-          slots.retainedWalBytes(), "flink", null, progress, null));
+          runner.isRunning() ? runner.lagMs() : null, slots.confirmedLsn(), null, r.definition(), r.lastError(),
+          r.origin(), null, slots.walStatus(), slots.retainedWalBytes(), "flink", null, progress, null));
     }
     return out;
   }

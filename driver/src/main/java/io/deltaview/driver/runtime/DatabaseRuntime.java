@@ -420,8 +420,9 @@ final class DatabaseRuntime {
 
   /**
    * One watcher tick. Without an engine: take over maintenance if nobody maintains (embedded), else refresh on
-   * catalog change. With one: refresh when a view another backend maintains changed status. Always: decide the refusals again when the privileges they depend on changed (with an
-   * engine, the engine's listeners keep the views current, and a runtime without views has nothing to check).
+   * catalog change. With one: refresh when a view another backend maintains changed status (the engine's listeners
+   * tell of its own). Always: decide the refusals again when the privileges they depend on changed (a runtime
+   * without views has nothing to check).
    */
   private void watchOnce() {
     try {

@@ -14,8 +14,9 @@ import org.apache.flink.core.execution.JobClient;
  * The Flink JVM of one view in local mode: reads a {@link JobSpec} and the password from standard input, runs the
  * job on a Flink MiniCluster inside this JVM, and reports on standard output, one line each: {@code RUNNING <job
  * id>} once submitted, {@code FAILED <reason>} if it cannot be submitted or fails for good, {@code STOPPED} when it
- * was cancelled, and once a second while changes flow {@code LAG <ms>} ({@link LagReporter}). A line {@code stop} on standard input, or its end (the engine's JVM went away), cancels the job
- * and ends this JVM; so no job outlives the process that started it.
+ * was cancelled, and once a second while changes flow {@code LAG <ms>} ({@link LagReporter}). A line {@code stop} on
+ * standard input, or its end (the engine's JVM went away), cancels the job and ends this JVM; so no job outlives the
+ * process that started it.
  */
 public final class FlinkJobMain {
 
