@@ -16,6 +16,7 @@ import io.deltaview.rewriter.sql.DefinitionSql;
 import io.deltaview.sql.SqlStates;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
 
 /**
  * {@code CREATE} and {@code DROP INCREMENTAL VIEW} in the process that maintains: one at a time (the DDL
@@ -151,9 +152,9 @@ final class ViewDdl {
         if (existsOnBackend(resolvedSchema, name, ifNotExists)) {
           return;
         }
-        record = new ViewRecord(resolvedSchema, name, definition,
-            ViewRegistration.baseTables(c, requester.searchPath(), requester.timeZone(), definition), origin,
-            ViewState.SNAPSHOTTING, null,
+        List<String> baseTables = ViewRegistration.baseTables(c, requester.searchPath(), requester.timeZone(),
+            definition);
+        record = new ViewRecord(resolvedSchema, name, definition, baseTables, origin, ViewState.SNAPSHOTTING, null,
             requester.searchPath(), requester.role(), requester.timeZone());
         Catalog.ensureExists(c);
         BackendViews.insert(c, backend.name(), record);
