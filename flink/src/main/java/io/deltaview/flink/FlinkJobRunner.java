@@ -32,6 +32,12 @@ public interface FlinkJobRunner extends AutoCloseable {
    */
   Long lagMs();
 
+  /**
+   * How often the job restarted from a checkpoint since it was submitted (Flink's {@code numRestarts}); 0 where it
+   * cannot be read. A restart inside the first snapshot leaves the result table inexact for good.
+   */
+  long restarts();
+
   /** Which job runs where, as {@code SHOW} and {@code EXPLAIN} name it: {@code Flink job <id> in JVM <pid>}, … */
   String describe();
 

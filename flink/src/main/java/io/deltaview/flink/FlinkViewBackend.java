@@ -66,11 +66,19 @@ public final class FlinkViewBackend implements ViewBackend {
   }
 
   /**
-   * A view whose job runs in this process, and what is recorded of it. It is {@code snapshotting} until its first
-   * load is in the result table: every source reads its replication slot (Flink CDC streams from a source's slot
-   * only once the source's snapshot is read) and two checkpoints completed since (the sink flushes at each, and
-   * the second began after the sources streamed). Then {@code ready}; {@code failed} with why when the job or
-   * its JVM ends by itself.
+   * How the last error of a view whose first load did not complete begins: such a view is never resumed (a job
+   * restored from a checkpoint inside its first snapshot is not exact again, see docs/flink.md, Recovery).
+   */
+  static final String FIRST_LOAD_LOST = "its first load did not complete, and a Flink job restored from a checkpoint"
+      + " inside its first snapshot is not exact again: drop the view and create it again";
+
+  /**
+   * A view whose job runs in this process, and what is recorded of it. A created view is {@code snapshotting} until
+   * its first load is in the result table: every source reads its replication slot (Flink CDC streams from a
+   * source's slot only once the source's snapshot is read) and two checkpoints completed since (the sink flushes at
+   * each, and the second began after the sources streamed). Then {@code ready}, which a resumed view is from the
+   * start (its job goes on from a checkpoint taken after that load). {@code failed} with why when the job or its JVM
+   * ends by itself, or when the job restarted from a checkpoint during its first load ({@link #FIRST_LOAD_LOST}).
    */
   private static final class RunningView {
     final EngineConfig database;
@@ -78,13 +86,14 @@ public final class FlinkViewBackend implements ViewBackend {
     /** Set before the job is stopped on purpose (a close or a drop): its end is no failure. */
     volatile boolean stopping;
     /** What this process last recorded. */
-    ViewState recorded = ViewState.SNAPSHOTTING;
+    ViewState recorded;
     /** The newest completed checkpoint when every source was first seen streaming; -1 before. */
     long checkpointWhenStreaming = -1;
 
-    RunningView(EngineConfig database, FlinkView view) {
+    RunningView(EngineConfig database, FlinkView view, ViewState recorded) {
       this.database = database;
       this.view = view;
+      this.recorded = recorded;
     }
 
     /** Records a change of where the view stands, as its job tells. Called on the monitor's thread only. */
@@ -96,6 +105,9 @@ public final class FlinkViewBackend implements ViewBackend {
       if (!runner.isRunning()) {
         String failure = runner.failure();
         String why = failure != null ? "its Flink job does not run: " + failure : runner.describe() + " ended";
+        if (recorded == ViewState.SNAPSHOTTING) {
+          why = FIRST_LOAD_LOST + " (" + why + ")";
+        }
         try (Connection c = connect(database)) {
           if (!stopping) {
             record(c, ViewState.FAILED, why);
@@ -107,7 +119,9 @@ public final class FlinkViewBackend implements ViewBackend {
         return;
       }
       try (Connection c = connect(database)) {
-        if (checkpointWhenStreaming < 0) {
+        if (runner.restarts() > 0) {
+          record(c, ViewState.FAILED, FIRST_LOAD_LOST + " (its job restarted from a checkpoint during it)");
+        } else if (checkpointWhenStreaming < 0) {
           if (view.sourcesStreaming(c)) {
             checkpointWhenStreaming = runner.newestCheckpoint();
           }
@@ -151,7 +165,8 @@ public final class FlinkViewBackend implements ViewBackend {
         // a view Deltaview creates by itself lives in its own schema: the requester needs no CREATE there
         FlinkView running = FlinkViews.create(c, view.schema(), view.name(), view.definition(), db, settings,
             requester, !"sql".equals(view.origin()));
-        RUNNING.put(key(database, view.schema(), view.name()), new RunningView(database, running));
+        RUNNING.put(key(database, view.schema(), view.name()),
+            new RunningView(database, running, ViewState.SNAPSHOTTING));
       }
     }
   }
@@ -185,7 +200,8 @@ public final class FlinkViewBackend implements ViewBackend {
   /**
    * Resumes every recorded view of {@code database} whose job does not run in this process, from its newest
    * checkpoint ({@link FlinkViews#resume}); a view that cannot be resumed (no checkpoint in this machine's work
-   * directory, a base table changed) is logged with why and left as it is, to be dropped and created again.
+   * directory, a base table changed) is recorded {@code failed} with why, to be dropped and created again. A view
+   * whose first load did not complete is not resumed ({@link #FIRST_LOAD_LOST}).
    */
   static void resumeAll(EngineConfig database) {
     synchronized (LOCK) {
@@ -202,15 +218,25 @@ public final class FlinkViewBackend implements ViewBackend {
           if (RUNNING.containsKey(key)) {
             continue;
           }
+          if (v.status() == ViewState.SNAPSHOTTING) { // the engine stopped during its first load
+            String why = FIRST_LOAD_LOST + " (the engine stopped during it)";
+            LOG.log(System.Logger.Level.WARNING, "Flink view " + v.qualifiedName() + " is not resumed: " + why);
+            BackendViews.updateStatus(c, v.schema(), v.name(), ViewState.FAILED, why);
+            continue;
+          }
+          if (v.status() == ViewState.FAILED && v.lastError() != null && v.lastError().startsWith(FIRST_LOAD_LOST)) {
+            continue;
+          }
           try {
             if (v.baseTables().isEmpty()) { // recorded by an earlier version, without them
               BackendViews.recordBaseTables(c, v.schema(), v.name(),
                   ViewRegistration.baseTables(c, v.searchPath(), v.timeZone(), v.definition()));
             }
-            BackendViews.updateStatus(c, v.schema(), v.name(), ViewState.SNAPSHOTTING, null);
             FlinkSettings settings = settings(db, v.schema(), v.name());
             RUNNING.put(key, new RunningView(database, FlinkViews.resume(c, v.schema(), v.name(), v.definition(),
-                v.searchPath(), db, settings)));
+                v.searchPath(), db, settings), ViewState.READY));
+            // served from its table meanwhile, as it was when its job stopped; a job that failed is running again
+            BackendViews.updateStatus(c, v.schema(), v.name(), ViewState.READY, null);
             LOG.log(System.Logger.Level.INFO, "Flink view " + v.qualifiedName() + " resumed (its job attached on"
                 + " a cluster, or started again from its checkpoint)");
           } catch (SQLException e) {

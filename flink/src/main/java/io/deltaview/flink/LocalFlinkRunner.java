@@ -57,6 +57,8 @@ public final class LocalFlinkRunner implements FlinkJobRunner {
   private final Path log;
   /** The last lag the job's JVM reported ({@code LAG <ms>}), or null before any. */
   private volatile Long lagMs;
+  /** How often the job restarted from a checkpoint, as its JVM last reported ({@code RESTARTS <n>}). */
+  private volatile long restarts;
   /** Where the job's checkpoints are written ({@code <work directory>/checkpoints}). */
   private final Path checkpoints;
   private volatile String failure;
@@ -157,6 +159,12 @@ public final class LocalFlinkRunner implements FlinkJobRunner {
           } catch (NumberFormatException e) {
             // not a figure: ignored
           }
+        } else if (line.startsWith("RESTARTS ") && self[0] != null) {
+          try {
+            self[0].restarts = Long.parseLong(line.substring("RESTARTS ".length()).strip());
+          } catch (NumberFormatException e) {
+            // not a figure: ignored
+          }
         } else if (line.startsWith("FAILED ") && self[0] != null) {
           self[0].failure = line.substring("FAILED ".length());
           LOG.log(System.Logger.Level.WARNING, "Flink job " + self[0].jobId + " failed: " + self[0].failure);
@@ -224,6 +232,11 @@ public final class LocalFlinkRunner implements FlinkJobRunner {
   @Override
   public Long lagMs() {
     return lagMs;
+  }
+
+  @Override
+  public long restarts() {
+    return restarts;
   }
 
   /** The newest completed checkpoint ({@code chk-N} with its {@code _metadata}) in the work directory. */

@@ -273,6 +273,27 @@ public final class RestFlinkRunner implements FlinkJobRunner {
   }
 
   @Override
+  public long restarts() {
+    try {
+      if (send(cluster, "GET", "/jobs/" + jobId + "/metrics?get=numRestarts", null, REQUEST_TIMEOUT)
+          instanceof List<?> values) {
+        for (Object v : values) {
+          Object value = Json.get(v, "value");
+          if (value instanceof Number n) {
+            return n.longValue();
+          }
+          if (value instanceof String s) {
+            return (long) Double.parseDouble(s);
+          }
+        }
+      }
+      return 0;
+    } catch (SQLException | RuntimeException e) {
+      return 0;
+    }
+  }
+
+  @Override
   public long newestCheckpoint() throws SQLException {
     Object id = Json.get(send(cluster, "GET", "/jobs/" + jobId + "/checkpoints", null, REQUEST_TIMEOUT),
         "latest", "completed", "id");

@@ -14,9 +14,9 @@ import org.apache.flink.core.execution.JobClient;
  * The Flink JVM of one view in local mode: reads a {@link JobSpec} and the password from standard input, runs the
  * job on a Flink MiniCluster inside this JVM, and reports on standard output, one line each: {@code RUNNING <job
  * id>} once submitted, {@code FAILED <reason>} if it cannot be submitted or fails for good, {@code STOPPED} when it
- * was cancelled, and once a second while changes flow {@code LAG <ms>} ({@link LagReporter}). A line {@code stop} on
- * standard input, or its end (the engine's JVM went away), cancels the job and ends this JVM; so no job outlives the
- * process that started it.
+ * was cancelled; once a second, {@code LAG <ms>} while changes flow and {@code RESTARTS <n>} once the job restarted
+ * from a checkpoint ({@link JobMetricsReporter}). A line {@code stop} on standard input, or its end (the engine's JVM
+ * went away), cancels the job and ends this JVM; so no job outlives the process that started it.
  */
 public final class FlinkJobMain {
 
@@ -44,10 +44,11 @@ public final class FlinkJobMain {
     }
     JobClient job;
     try {
-      // the sources' lag goes to the engine as "LAG <ms>" lines, once a second
-      LagReporter.sink = lag -> report.println("LAG " + lag);
+      // the sources' lag and the job's restarts go to the engine as "LAG <ms>" and "RESTARTS <n>", once a second
+      JobMetricsReporter.lagSink = lag -> report.println("LAG " + lag);
+      JobMetricsReporter.restartSink = restarts -> report.println("RESTARTS " + restarts);
       java.util.Map<String, String> config = new java.util.LinkedHashMap<>(received.spec().flinkConfig());
-      LagReporter.configure(config, "1 s");
+      JobMetricsReporter.configure(config, "1 s");
       JobSpec spec = received.spec();
       job = FlinkJobs.submit(new JobSpec(spec.jobName(), spec.sources(), spec.sink(), spec.insertSql(), config),
           received.password());
