@@ -61,7 +61,9 @@ public final class BackendViews {
         + " ON CONFLICT DO NOTHING;"
         + " DROP TABLE " + Catalog.SCHEMA + ".flink_views;"
         + " END IF; END $$");
-    s.execute("REVOKE ALL ON " + TABLE + " FROM PUBLIC");
+    // Only the engine's role writes it (what it says decides what the rewriter serves), also where default
+    // privileges granted more when it was created.
+    Catalog.revokeEveryGrant(s, TABLE);
     s.execute("GRANT SELECT ON " + TABLE + " TO PUBLIC");
   }
 

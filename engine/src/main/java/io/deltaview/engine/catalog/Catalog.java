@@ -76,8 +76,10 @@ public final class Catalog {
       BackendViews.ensureExists(s);
       s.execute("REVOKE ALL ON SCHEMA " + SCHEMA + " FROM PUBLIC");
       s.execute("GRANT USAGE ON SCHEMA " + SCHEMA + " TO PUBLIC");
+      // Also what default privileges granted when they were created: a role that could write them could change
+      // what the rewriter serves, or take the maintainer lock.
       for (String table : new String[] {"view_catalog", "progress", "base_tables", "maintainer"}) {
-        s.execute("REVOKE ALL ON " + SCHEMA + "." + table + " FROM PUBLIC");
+        revokeEveryGrant(s, SCHEMA + "." + table);
       }
       s.execute("GRANT SELECT ON " + VIEW_TABLE + ", " + SCHEMA + ".progress, " + SCHEMA + ".base_tables TO PUBLIC");
       createViewsView(s);

@@ -34,10 +34,24 @@ class OtherBackendViewsTest {
   @Test
   void everyProcessListsServesAndDropsThemAndFreshReadsPassThrough() throws Exception {
     DeltaviewDatabase db = new DeltaviewDatabase("otherbackend").withShop(31);
+    String writer = "otherbackend_writer";
+    try (Connection setup = db.plain()) {
+      // what default privileges would grant on the catalog's tables when the engine creates them
+      exec(setup, "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '" + writer + "') THEN"
+          + " CREATE ROLE " + writer + "; END IF; END $$");
+      exec(setup, "ALTER DEFAULT PRIVILEGES GRANT INSERT, UPDATE, DELETE ON TABLES TO " + writer);
+    }
     try (Connection maintainer = db.deltaview(); Connection plain = db.plain();
          Connection none = db.deltaview(DeltaviewOptions.ENGINE, "none");
          Connection strong = db.deltaview(DeltaviewOptions.CONSISTENCY, "strong")) {
       rows(maintainer, "SHOW INCREMENTAL VIEWS"); // this JVM's engine maintains
+      for (String table : List.of("backend_views", "view_catalog", "progress", "base_tables", "maintainer")) {
+        assertEquals(List.of(List.of("f")), rows(plain, "SELECT has_table_privilege('" + writer + "', 'deltaview."
+            + table + "', 'INSERT, UPDATE, DELETE')"), "only the engine writes deltaview." + table);
+      }
+      assertEquals(List.of(List.of("t")), rows(plain, "SELECT has_table_privilege('" + writer + "',"
+          + " 'deltaview.backend_views', 'SELECT')"), "every role reads the record");
+      exec(plain, "ALTER DEFAULT PRIVILEGES REVOKE INSERT, UPDATE, DELETE ON TABLES FROM " + writer);
       // asked for from a process that does not maintain: carried out by the maintainer, as that role
       exec(none, "CREATE INCREMENTAL VIEW rec_status WITH (engine = 'recording') AS " + VIEW);
       List<List<String>> atCreation = rows(plain, QUERY);
