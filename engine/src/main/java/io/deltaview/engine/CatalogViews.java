@@ -48,7 +48,8 @@ public final class CatalogViews implements ViewService {
     aligned = Catalog.alignedViews(c);
     List<ViewRecord> records = Catalog.loadViews(c);
     boolean maintained = MaintainerLock.heldBySomeone(c);
-    seen = fingerprint(c, records, maintained);
+    List<BackendViews.BackendView> recorded = BackendViews.load(c);
+    seen = fingerprint(records, recorded, maintained);
     List<ViewRecord> ready = new ArrayList<>();
     Set<String> others = new java.util.HashSet<>();
     if (maintained) {
@@ -57,7 +58,7 @@ public final class CatalogViews implements ViewService {
           ready.add(r);
         }
       }
-      for (ViewRecord r : BackendViews.ready(c)) {
+      for (ViewRecord r : BackendViews.ready(recorded)) {
         ready.add(r);
         others.add(r.qualifiedName());
       }
@@ -75,12 +76,13 @@ public final class CatalogViews implements ViewService {
   public boolean readinessChanged(Connection c) throws SQLException {
     // asked about once a second: the views the maintainer just loaded become readable with the others here
     aligned = Catalog.alignedViews(c);
-    return !fingerprint(c, Catalog.loadViews(c), MaintainerLock.heldBySomeone(c)).equals(seen);
+    return !fingerprint(Catalog.loadViews(c), BackendViews.load(c), MaintainerLock.heldBySomeone(c)).equals(seen);
   }
 
-  private static String fingerprint(Connection c, List<ViewRecord> records, boolean maintained) throws SQLException {
+  private static String fingerprint(List<ViewRecord> records, List<BackendViews.BackendView> others,
+      boolean maintained) {
     StringBuilder b = new StringBuilder(maintained ? "maintained" : "unmaintained");
-    b.append('\n').append(BackendViews.fingerprint(c));
+    b.append('\n').append(BackendViews.fingerprint(others));
     for (ViewRecord r : records) {
       b.append('\n').append(r.qualifiedName()).append(' ').append(r.status()).append(' ').append(r.definition());
     }

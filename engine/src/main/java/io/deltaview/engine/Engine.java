@@ -256,8 +256,9 @@ public final class Engine implements ViewService, AutoCloseable {
   @Override
   public List<ViewRecord> readyViews(Connection c) throws SQLException {
     List<ViewRecord> out = readyViews();
-    backendsSeen = BackendViews.fingerprint(c);
-    List<ViewRecord> others = leading() ? BackendViews.ready(c) : List.of();
+    List<BackendViews.BackendView> recorded = BackendViews.load(c);
+    backendsSeen = BackendViews.fingerprint(recorded);
+    List<ViewRecord> others = leading() ? BackendViews.ready(recorded) : List.of();
     Set<String> names = new HashSet<>();
     for (ViewRecord r : others) {
       out.add(r);
@@ -273,7 +274,7 @@ public final class Engine implements ViewService, AutoCloseable {
    */
   @Override
   public boolean readinessChanged(Connection c) throws SQLException {
-    return !BackendViews.fingerprint(c).equals(backendsSeen);
+    return !BackendViews.fingerprint(BackendViews.load(c)).equals(backendsSeen);
   }
 
   @Override

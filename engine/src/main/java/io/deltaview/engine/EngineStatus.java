@@ -61,14 +61,9 @@ final class EngineStatus {
         boolean reading = live == null && restoring.get(r.qualifiedName()) != null && r.status() == ViewState.READY;
         out.add(reading ? row.readingCheckpoint() : row);
       }
-      java.util.Map<String, ViewStatus> running = new java.util.HashMap<>();
-      for (ViewBackend backend : ViewBackends.all()) {
-        for (ViewStatus v : backend.status(config, c)) {
-          running.put(v.name(), v);
-        }
-      }
       for (BackendViews.BackendView v : BackendViews.load(c)) {
-        ViewStatus here = running.get(v.view().qualifiedName());
+        ViewBackend backend = ViewBackends.find(v.backend());
+        ViewStatus here = backend == null ? null : backend.status(config, c, v.view());
         out.add(here != null ? here : ViewStatus.recorded(v));
       }
     }

@@ -72,8 +72,10 @@ final class ViewDdl {
     loading.awaitResumed(); // a CREATE starts the loop if none runs: not before the restored views are in it
     synchronized (ddlLock) {
       leadership.require();
-      if (existsOnBackend(resolvedSchema, name, ifNotExists)) {
-        return; // IF NOT EXISTS, and another engine maintains a view of that name
+      try (Connection c = Engine.connect(config)) {
+        if (existsOnBackend(c, resolvedSchema, name, ifNotExists)) {
+          return; // IF NOT EXISTS, and another engine maintains a view of that name
+        }
       }
       MaintainedView view = null;
       for (int attempt = 1; view == null; attempt++) {
@@ -149,7 +151,7 @@ final class ViewDdl {
           throw new SQLException("incremental view \"" + resolvedSchema + "." + name + "\" already exists",
               SqlStates.DUPLICATE_TABLE);
         }
-        if (existsOnBackend(resolvedSchema, name, ifNotExists)) {
+        if (existsOnBackend(c, resolvedSchema, name, ifNotExists)) {
           return;
         }
         List<String> baseTables = ViewRegistration.baseTables(c, requester.searchPath(), requester.timeZone(),
@@ -213,21 +215,20 @@ final class ViewDdl {
   }
 
   /**
-   * Whether another engine maintains a view {@code schema.name} ({@link BackendViews}): true with {@code
-   * ifNotExists}, else {@code 42P07}, as for a view of the embedded engine; false when none does.
+   * Whether another engine maintains a view {@code schema.name} ({@link BackendViews}), read on {@code c}: true
+   * with {@code ifNotExists}, else {@code 42P07}, as for a view of the embedded engine; false when none does.
    */
-  private boolean existsOnBackend(String schema, String name, boolean ifNotExists) throws SQLException {
-    try (Connection c = Engine.connect(config)) {
-      BackendViews.BackendView other = BackendViews.find(c, schema, name);
-      if (other == null) {
-        return false;
-      }
-      if (ifNotExists) {
-        return true;
-      }
-      throw new SQLException("incremental view \"" + schema + "." + name + "\" already exists (maintained by engine "
-          + other.backend() + ")", SqlStates.DUPLICATE_TABLE);
+  private static boolean existsOnBackend(Connection c, String schema, String name, boolean ifNotExists)
+      throws SQLException {
+    BackendViews.BackendView other = BackendViews.find(c, schema, name);
+    if (other == null) {
+      return false;
     }
+    if (ifNotExists) {
+      return true;
+    }
+    throw new SQLException("incremental view \"" + schema + "." + name + "\" already exists (maintained by engine "
+        + other.backend() + ")", SqlStates.DUPLICATE_TABLE);
   }
 
   /**

@@ -58,10 +58,7 @@ public final class FlinkView implements AutoCloseable {
    * source's slot only once that source's snapshot is read.
    */
   boolean sourcesStreaming(Connection c) throws SQLException {
-    List<String> slots = new ArrayList<>();
-    for (JobSpec.Table source : job.sources()) {
-      slots.add(source.options().get("slot.name"));
-    }
+    List<String> slots = sourceSlots();
     try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_replication_slots"
         + " WHERE active AND slot_name = ANY (?)")) {
       ps.setArray(1, c.createArrayOf("text", slots.toArray()));
@@ -85,10 +82,7 @@ public final class FlinkView implements AutoCloseable {
   }
 
   Slots slots(Connection c) throws SQLException {
-    List<String> sources = new ArrayList<>();
-    for (JobSpec.Table source : job.sources()) {
-      sources.add(source.options().get("slot.name"));
-    }
+    List<String> sources = sourceSlots();
     try (PreparedStatement ps = c.prepareStatement("SELECT CASE WHEN count(confirmed_flush_lsn) FILTER (WHERE"
         + " slot_name = ANY (?)) = ? THEN min(confirmed_flush_lsn) FILTER (WHERE slot_name = ANY (?))::text END,"
         + " (array_agg(wal_status::text ORDER BY CASE wal_status WHEN 'lost' THEN 0 WHEN 'unreserved' THEN 1"
@@ -108,6 +102,15 @@ public final class FlinkView implements AutoCloseable {
         return new Slots(rs.getString(1), rs.getString(2), rs.wasNull() ? null : retained);
       }
     }
+  }
+
+  /** The replication slot each of the job's sources streams from (its snapshot's backfill slots aside). */
+  private List<String> sourceSlots() {
+    List<String> slots = new ArrayList<>();
+    for (JobSpec.Table source : job.sources()) {
+      slots.add(source.options().get("slot.name"));
+    }
+    return slots;
   }
 
   /**

@@ -257,32 +257,27 @@ public final class FlinkViewBackend implements ViewBackend {
   }
 
   /**
-   * The views of {@code database} whose jobs this process runs, as recorded ({@link BackendViews}: {@code
-   * snapshotting} until the first load is complete, then {@code ready}, or {@code failed} with why), with the job
-   * and where it runs in {@code progress}, {@code lag_ms} as the job reports it ({@link FlinkJobRunner#lagMs}:
+   * View {@code r} of {@code database} if its job runs in this process (else null): as recorded ({@link
+   * BackendViews}: {@code snapshotting} until the first load is complete, then {@code ready}, or {@code failed} with
+   * why), with the job and where it runs in {@code progress}, {@code lag_ms} as the job reports it ({@link FlinkJobRunner#lagMs}:
    * commit to fetched by Flink CDC, of the last change fetched), and its slots: {@code applied_lsn} is the lowest
    * position the sources confirmed (the result table holds what came before it), {@code wal_status} the worst
    * slot's, {@code retained_wal_bytes} the most one holds back. Flink's JDBC sink is not transactional, so a ready
    * view is eventually consistent; {@code state_source} is {@code flink}.
    */
   @Override
-  public List<ViewStatus> status(EngineConfig database, Connection c) throws SQLException {
-    List<ViewStatus> out = new ArrayList<>();
-    for (BackendViews.BackendView recorded : BackendViews.load(c, "flink")) {
-      ViewRecord r = recorded.view();
-      RunningView running = RUNNING.get(key(database, r.schema(), r.name()));
-      if (running == null) {
-        continue; // shown as recorded
-      }
-      FlinkJobRunner runner = running.view.runner();
-      String progress = runner.isRunning() ? runner.describe() + (r.status() == ViewState.SNAPSHOTTING
-          ? " (loading its first snapshot)" : " (eventually consistent)") : null;
-      FlinkView.Slots slots = running.view.slots(c);
-      out.add(new ViewStatus(r.qualifiedName(), r.status(), SqlIdentifiers.quote(r.schema(), r.name()), null,
-          runner.isRunning() ? runner.lagMs() : null, slots.confirmedLsn(), null, r.definition(), r.lastError(),
-          r.origin(), null, slots.walStatus(), slots.retainedWalBytes(), "flink", null, progress, null));
+  public ViewStatus status(EngineConfig database, Connection c, ViewRecord r) throws SQLException {
+    RunningView running = RUNNING.get(key(database, r.schema(), r.name()));
+    if (running == null) {
+      return null; // shown as recorded
     }
-    return out;
+    FlinkJobRunner runner = running.view.runner();
+    String progress = runner.isRunning() ? runner.describe() + (r.status() == ViewState.SNAPSHOTTING
+        ? " (loading its first snapshot)" : " (eventually consistent)") : null;
+    FlinkView.Slots slots = running.view.slots(c);
+    return new ViewStatus(r.qualifiedName(), r.status(), SqlIdentifiers.quote(r.schema(), r.name()), null,
+        runner.isRunning() ? runner.lagMs() : null, slots.confirmedLsn(), null, r.definition(), r.lastError(),
+        r.origin(), null, slots.walStatus(), slots.retainedWalBytes(), "flink", null, progress, null);
   }
 
   /**

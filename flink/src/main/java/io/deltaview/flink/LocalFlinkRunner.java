@@ -154,17 +154,11 @@ public final class LocalFlinkRunner implements FlinkJobRunner {
         if (!started.isDone()) {
           started.complete(line);
         } else if (line.startsWith("LAG ") && self[0] != null) {
-          try {
-            self[0].lagMs = Long.parseLong(line.substring("LAG ".length()).strip());
-          } catch (NumberFormatException e) {
-            // not a figure: ignored
-          }
+          Long lag = figure(line, "LAG ");
+          self[0].lagMs = lag != null ? lag : self[0].lagMs;
         } else if (line.startsWith("RESTARTS ") && self[0] != null) {
-          try {
-            self[0].restarts = Long.parseLong(line.substring("RESTARTS ".length()).strip());
-          } catch (NumberFormatException e) {
-            // not a figure: ignored
-          }
+          Long restarts = figure(line, "RESTARTS ");
+          self[0].restarts = restarts != null ? restarts : self[0].restarts;
         } else if (line.startsWith("FAILED ") && self[0] != null) {
           self[0].failure = line.substring("FAILED ".length());
           LOG.log(System.Logger.Level.WARNING, "Flink job " + self[0].jobId + " failed: " + self[0].failure);
@@ -174,6 +168,15 @@ public final class LocalFlinkRunner implements FlinkJobRunner {
       // the JVM ended; isRunning() says so
     }
     started.completeExceptionally(new IOException("the Flink JVM closed its output"));
+  }
+
+  /** The whole number after {@code prefix} on a report line, or null when it is not one (the line is ignored). */
+  private static Long figure(String line, String prefix) {
+    try {
+      return Long.parseLong(line.substring(prefix.length()).strip());
+    } catch (NumberFormatException e) {
+      return null;
+    }
   }
 
   /**

@@ -257,12 +257,7 @@ public final class RestFlinkRunner implements FlinkJobRunner {
             + java.net.URLEncoder.encode(String.join(",", lags), StandardCharsets.UTF_8), null, REQUEST_TIMEOUT);
         if (values instanceof List<?> list) {
           for (Object v : list) {
-            Object value = Json.get(v, "max");
-            if (value instanceof Number n) {
-              max = Math.max(max, n.longValue());
-            } else if (value instanceof String s) {
-              max = Math.max(max, (long) Double.parseDouble(s));
-            }
+            max = Math.max(max, metric(Json.get(v, "max")));
           }
         }
       }
@@ -275,22 +270,26 @@ public final class RestFlinkRunner implements FlinkJobRunner {
   @Override
   public long restarts() {
     try {
+      // one entry, {"id": "numRestarts", "value": "<n>"}, once the job has the metric
       if (send(cluster, "GET", "/jobs/" + jobId + "/metrics?get=numRestarts", null, REQUEST_TIMEOUT)
-          instanceof List<?> values) {
-        for (Object v : values) {
-          Object value = Json.get(v, "value");
-          if (value instanceof Number n) {
-            return n.longValue();
-          }
-          if (value instanceof String s) {
-            return (long) Double.parseDouble(s);
-          }
-        }
+          instanceof List<?> values && !values.isEmpty()) {
+        return Math.max(0, metric(Json.get(values.get(0), "value")));
       }
       return 0;
     } catch (SQLException | RuntimeException e) {
       return 0;
     }
+  }
+
+  /** A metric's value as the REST API gives it (a number, or a number as text); -1 for anything else. */
+  private static long metric(Object value) {
+    if (value instanceof Number n) {
+      return n.longValue();
+    }
+    if (value instanceof String s) {
+      return (long) Double.parseDouble(s);
+    }
+    return -1;
   }
 
   @Override

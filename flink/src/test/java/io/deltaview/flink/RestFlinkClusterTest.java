@@ -191,7 +191,7 @@ class RestFlinkClusterTest {
         assertTrue(System.nanoTime() < lagDeadline, "no lag from the cluster's metrics within 30 s");
         Thread.sleep(200); // polling interval of the condition above, not a synchronisation
       }
-      ViewStatus status = backend.status(config, c).get(0);
+      ViewStatus status = backend.status(config, c, BackendViews.find(c, "public", "by_region").view());
       assertTrue(status.lagMs() != null && status.lagMs() > 0 && status.lagMs() < 60_000, "lag_ms " + status);
       assertEquals(ViewState.READY, status.status());
       assertTrue(status.progress().startsWith("Flink job " + firstJob + " on the Flink cluster at " + rest),

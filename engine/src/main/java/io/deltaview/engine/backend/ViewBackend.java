@@ -49,12 +49,12 @@ public interface ViewBackend {
   void close(EngineConfig database);
 
   /**
-   * The rows of {@code SHOW INCREMENTAL VIEWS} for this backend's views of {@code database}, read on {@code c} in
-   * the process that maintains them: how each runs here, as far as this process can tell. A view it returns no
-   * row for is shown as recorded ({@link BackendViews}), as other processes show it; none by default.
+   * The row of {@code SHOW INCREMENTAL VIEWS} for {@code view}, one of this backend's views of {@code database} as
+   * recorded, read on {@code c} in the process that maintains: how it runs here, as far as this process can tell;
+   * null where it does not run here (then it is shown as recorded, as other processes show it). Null by default.
    */
-  default List<ViewStatus> status(EngineConfig database, Connection c) throws SQLException {
-    return List.of();
+  default ViewStatus status(EngineConfig database, Connection c, ViewRecord view) throws SQLException {
+    return null;
   }
 
   /**

@@ -48,18 +48,29 @@ public final class ViewBackends {
     return l;
   }
 
+  /** The backend called {@code name}, or null when this process has none of that name. */
+  public static ViewBackend find(String name) {
+    for (ViewBackend b : all()) {
+      if (b.name().equals(name)) {
+        return b;
+      }
+    }
+    return null;
+  }
+
   /**
    * The backend called {@code name}.
    *
    * @throws SQLException {@code 22023} naming the engines there are when none is called so
    */
   public static ViewBackend named(String name) throws SQLException {
+    ViewBackend found = find(name);
+    if (found != null) {
+      return found;
+    }
     List<String> names = new ArrayList<>();
     names.add(EMBEDDED);
     for (ViewBackend b : all()) {
-      if (b.name().equals(name)) {
-        return b;
-      }
       names.add(b.name());
     }
     throw new SQLException("unknown engine \"" + name + "\" for an incremental view: this process has " + names

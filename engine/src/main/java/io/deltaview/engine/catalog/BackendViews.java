@@ -96,12 +96,12 @@ public final class BackendViews {
   }
 
   /**
-   * The views that may be served to {@code eventual} reads: recorded {@code ready} by their backend, with their base
-   * tables known (the rewriter resolves a view's names through them).
+   * Of {@code recorded} ({@link #load}), the views that may be served to {@code eventual} reads: recorded {@code
+   * ready} by their backend, with their base tables known (the rewriter resolves a view's names through them).
    */
-  public static List<ViewRecord> ready(Connection c) throws SQLException {
+  public static List<ViewRecord> ready(List<BackendView> recorded) {
     List<ViewRecord> out = new ArrayList<>();
-    for (BackendView v : load(c)) {
+    for (BackendView v : recorded) {
       if (v.view().status() == ViewState.READY && !v.view().baseTables().isEmpty()) {
         out.add(v.view());
       }
@@ -149,19 +149,17 @@ public final class BackendViews {
   }
 
   /**
-   * A text that changes whenever such a view is recorded, dropped, changes status or gets its base tables: how a
-   * process notices, about once a second, that the views it may serve changed.
+   * A text of {@code recorded} ({@link #load}) that changes whenever such a view is recorded, dropped, changes
+   * status or gets its base tables, which decide what {@link #ready} gives: how a process notices, about once a
+   * second, that the views it may serve changed.
    */
-  public static String fingerprint(Connection c) throws SQLException {
-    if (!exists(c)) {
-      return "";
+  public static String fingerprint(List<BackendView> recorded) {
+    StringBuilder b = new StringBuilder();
+    for (BackendView v : recorded) {
+      b.append(v.view().qualifiedName()).append(' ').append(v.view().status()).append(' ')
+          .append(v.view().baseTables().size()).append('\n');
     }
-    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT coalesce(string_agg(schema_name"
-        + " || '.' || view_name || ' ' || status || ' ' || cardinality(base_tables), E'\\n'"
-        + " ORDER BY schema_name, view_name), '') FROM " + TABLE)) {
-      rs.next();
-      return rs.getString(1);
-    }
+    return b.toString();
   }
 
   /** Records {@code view}, to be created by {@code backend}; {@code 23505} when a view of its name is recorded. */
